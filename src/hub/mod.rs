@@ -1,0 +1,1 @@
+//! The embedded hub (to be built).

@@ -1,0 +1,15 @@
+//! switchboard: a terminal inbox for customer conversations.
+//!
+//! Where things live (see `../shared/DESIGN.md` for the whole picture):
+//! - [`model`]: the inbox's vocabulary (conversations, messages, channels, delivery state).
+//! - [`app`]: all state and the one reducer, `App::apply`; pure, no IO, no clock.
+//! - [`ui`]: pure views drawing `&App` with ratatui.
+//! - [`runtime`]: the event loop, the terminal, and the executor of effects.
+//! - [`providers`]: one module per platform; the only code that knows a wire format.
+//! - [`hub`]: the embedded local server (Linktor contract, SQLite) and its demo simulator.
+//! - [`text`]: neutralising untrusted text before it reaches the terminal.
+
+pub mod hub;
+pub mod model;
+pub mod providers;
+pub mod text;

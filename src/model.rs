@@ -1,0 +1,321 @@
+//! The inbox's own vocabulary: what every provider converts its wire format into and what the
+//! reducer and the views work with. Nothing here knows a wire format, a terminal or a clock.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use time::OffsetDateTime;
+
+/// A point in time, always UTC.
+pub type Timestamp = OffsetDateTime;
+
+/// One configured account (an embedded hub, a Sinch app, a Linktor tenant…).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(pub String);
+
+impl AccountId {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A conversation is identified by its account and the platform's conversation id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationKey {
+    pub account: AccountId,
+    pub id: String,
+}
+
+impl ConversationKey {
+    pub fn new(account: &AccountId, id: impl Into<String>) -> Self {
+        Self { account: account.clone(), id: id.into() }
+    }
+}
+
+/// The messaging channel a conversation runs on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    WhatsApp,
+    Sms,
+    Mms,
+    Rcs,
+    Telegram,
+    Messenger,
+    Instagram,
+    Viber,
+    Line,
+    KakaoTalk,
+    KakaoTalkChat,
+    WeChat,
+    Apple,
+    Webchat,
+    Email,
+    Ussd,
+    Voice,
+    Other(String),
+}
+
+impl Channel {
+    /// The readable name shown in the channel list.
+    pub fn label(&self) -> &str {
+        match self {
+            Channel::WhatsApp => "WhatsApp",
+            Channel::Sms => "SMS",
+            Channel::Mms => "MMS",
+            Channel::Rcs => "RCS",
+            Channel::Telegram => "Telegram",
+            Channel::Messenger => "Messenger",
+            Channel::Instagram => "Instagram",
+            Channel::Viber => "Viber",
+            Channel::Line => "LINE",
+            Channel::KakaoTalk => "KakaoTalk",
+            Channel::KakaoTalkChat => "KakaoTalk Chat",
+            Channel::WeChat => "WeChat",
+            Channel::Apple => "Apple Messages",
+            Channel::Webchat => "Webchat",
+            Channel::Email => "Email",
+            Channel::Ussd => "USSD",
+            Channel::Voice => "Voice",
+            Channel::Other(name) => name,
+        }
+    }
+
+    /// A two-letter tag for narrow columns.
+    pub fn short(&self) -> &str {
+        match self {
+            Channel::WhatsApp => "WA",
+            Channel::Sms => "SM",
+            Channel::Mms => "MM",
+            Channel::Rcs => "RC",
+            Channel::Telegram => "TG",
+            Channel::Messenger => "FB",
+            Channel::Instagram => "IG",
+            Channel::Viber => "VB",
+            Channel::Line => "LN",
+            Channel::KakaoTalk | Channel::KakaoTalkChat => "KT",
+            Channel::WeChat => "WC",
+            Channel::Apple => "AP",
+            Channel::Webchat => "WB",
+            Channel::Email => "EM",
+            Channel::Ussd => "US",
+            Channel::Voice => "VO",
+            Channel::Other(_) => "??",
+        }
+    }
+
+    /// Maps the Linktor `channelType` vocabulary (and close spellings) onto a channel.
+    pub fn from_linktor(kind: &str) -> Self {
+        match kind.to_ascii_lowercase().as_str() {
+            "whatsapp" => Channel::WhatsApp,
+            "sms" => Channel::Sms,
+            "mms" => Channel::Mms,
+            "rcs" => Channel::Rcs,
+            "telegram" => Channel::Telegram,
+            "facebook" | "messenger" => Channel::Messenger,
+            "instagram" => Channel::Instagram,
+            "viber" => Channel::Viber,
+            "line" => Channel::Line,
+            "kakaotalk" => Channel::KakaoTalk,
+            "wechat" => Channel::WeChat,
+            "apple" => Channel::Apple,
+            "webchat" => Channel::Webchat,
+            "email" => Channel::Email,
+            "ussd" => Channel::Ussd,
+            "voice" => Channel::Voice,
+            _ => Channel::Other(kind.to_string()),
+        }
+    }
+
+    /// The Linktor `channelType` for this channel.
+    pub fn linktor_name(&self) -> &str {
+        match self {
+            Channel::WhatsApp => "whatsapp",
+            Channel::Sms => "sms",
+            Channel::Mms => "mms",
+            Channel::Rcs => "rcs",
+            Channel::Telegram => "telegram",
+            Channel::Messenger => "facebook",
+            Channel::Instagram => "instagram",
+            Channel::Viber => "viber",
+            Channel::Line => "line",
+            Channel::KakaoTalk | Channel::KakaoTalkChat => "kakaotalk",
+            Channel::WeChat => "wechat",
+            Channel::Apple => "apple",
+            Channel::Webchat => "webchat",
+            Channel::Email => "email",
+            Channel::Ussd => "ussd",
+            Channel::Voice => "voice",
+            Channel::Other(name) => name,
+        }
+    }
+}
+
+/// Who wrote a message, seen from the agent's side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the customer.
+    Inbound,
+    /// From us (an agent, a bot or the system).
+    Outbound,
+}
+
+/// Delivery state of a message. The order of the variants is the order of progress
+/// (merge rule 3): an update may only move forward, and `Failed` is terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DeliveryStatus {
+    Pending,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The state after hearing `update`: forward moves win, backward moves are ignored,
+    /// and nothing leaves `Failed`.
+    pub fn merge(self, update: DeliveryStatus) -> DeliveryStatus {
+        if self == DeliveryStatus::Failed { self } else { self.max(update) }
+    }
+
+    pub fn from_linktor(status: &str) -> Option<Self> {
+        Some(match status {
+            "pending" => DeliveryStatus::Pending,
+            "sent" => DeliveryStatus::Sent,
+            "delivered" => DeliveryStatus::Delivered,
+            "read" => DeliveryStatus::Read,
+            "failed" => DeliveryStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    pub fn linktor_name(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+/// What a message carries. Text is already sanitised by the provider that produced it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    Text(String),
+    /// Image, video, audio, document, sticker… with where to fetch it.
+    Media { kind: String, url: String, caption: Option<String> },
+    Location { latitude: f64, longitude: f64, label: Option<String> },
+    /// Anything else, summarised readably by the provider (a card, a choice list…).
+    Other { kind: String, summary: String },
+}
+
+impl Content {
+    /// One-line summary for previews and notifications.
+    pub fn preview(&self) -> String {
+        match self {
+            Content::Text(text) => text.clone(),
+            Content::Media { kind, url, caption } => match caption {
+                Some(caption) => format!("[{kind}] {caption}"),
+                None => format!("[{kind}] {}", file_name(url)),
+            },
+            Content::Location { latitude, longitude, label } => match label {
+                Some(label) => format!("[location] {label}"),
+                None => format!("[location] {latitude:.5}, {longitude:.5}"),
+            },
+            Content::Other { kind, summary } => format!("[{kind}] {summary}"),
+        }
+    }
+}
+
+fn file_name(url: &str) -> &str {
+    url.rsplit('/').find(|part| !part.is_empty()).unwrap_or(url)
+}
+
+/// One message of a conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The platform's id, or our client id while a reply is still local (merge rule 4).
+    pub id: String,
+    /// The id we gave a reply before sending it; the platform echoes it back.
+    pub client_id: Option<String>,
+    pub direction: Direction,
+    /// Display name of whoever wrote it.
+    pub sender: String,
+    pub content: Content,
+    pub at: Timestamp,
+    pub status: DeliveryStatus,
+    /// Why delivery failed, when it did.
+    pub failure: Option<String>,
+}
+
+impl Message {
+    /// The thread order of merge rule 2.
+    pub fn order_key(&self) -> (Timestamp, &str) {
+        (self.at, &self.id)
+    }
+}
+
+/// Lifecycle of a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConversationStatus {
+    Open,
+    Pending,
+    Resolved,
+    Snoozed,
+    Closed,
+}
+
+impl ConversationStatus {
+    pub fn from_linktor(status: &str) -> Option<Self> {
+        Some(match status {
+            "open" => ConversationStatus::Open,
+            "pending" => ConversationStatus::Pending,
+            "resolved" => ConversationStatus::Resolved,
+            "snoozed" => ConversationStatus::Snoozed,
+            "closed" => ConversationStatus::Closed,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Pending => "pending",
+            ConversationStatus::Resolved => "resolved",
+            ConversationStatus::Snoozed => "snoozed",
+            ConversationStatus::Closed => "closed",
+        }
+    }
+}
+
+/// The customer on the other side.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Contact {
+    pub id: String,
+    pub name: String,
+    /// The address on the channel: phone number, handle, PSID…
+    pub identity: String,
+}
+
+/// A conversation as the platform describes it (the thread lives beside it in the app state).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conversation {
+    pub key: ConversationKey,
+    pub channel: Channel,
+    pub contact: Contact,
+    pub status: ConversationStatus,
+    /// Unread count as the platform reports it.
+    pub unread: u32,
+    pub last_message_at: Option<Timestamp>,
+    /// Preview of the latest message, when the platform sends one with the conversation.
+    pub last_message: Option<String>,
+    /// Platform metadata an integrator wants to see (shown in the details pane).
+    pub metadata: BTreeMap<String, String>,
+}

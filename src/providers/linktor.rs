@@ -1,0 +1,1 @@
+//! Linktor provider (to be built).

@@ -1,0 +1,88 @@
+//! The provider contract. A provider owns the network for one account: it runs as tokio tasks,
+//! converts what it hears into [`ProviderEvent`]s (model types only, never wire types) and takes
+//! [`ProviderCommand`]s. Nothing outside this module tree knows a wire format.
+
+pub mod backoff;
+pub mod linktor;
+
+use crate::model::{
+    AccountId, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
+};
+
+/// How the account's connection stands, shown per account in the status bar.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnectionState {
+    Connecting,
+    /// Push channel up and history synced.
+    Live,
+    /// Waiting before the next attempt; `until` is when it will retry.
+    BackingOff { until: Timestamp, reason: String },
+    /// Credentials refused: no retry until the user fixes the config.
+    AuthFailed(String),
+}
+
+/// What a provider tells the app. Every variant is an upsert or a fact; replaying one twice
+/// changes nothing (merge rule 1).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProviderEvent {
+    Connection(ConnectionState),
+    /// Conversations as listed by the platform (a poll page or a push).
+    Conversations(Vec<Conversation>),
+    /// Messages of one conversation: a poll page, a backfill or a single push.
+    Messages {
+        conversation: String,
+        messages: Vec<Message>,
+        /// True when they arrived live (push) rather than from a history listing.
+        live: bool,
+    },
+    /// The end of older history was reached for a conversation (nothing more to fetch).
+    HistoryComplete { conversation: String },
+    StatusUpdate {
+        conversation: String,
+        message_id: String,
+        status: DeliveryStatus,
+        reason: Option<String>,
+    },
+    ConversationStatus { conversation: String, status: ConversationStatus },
+    Typing { conversation: String, who: String, typing: bool },
+    /// A reply could not be sent; `client_id` names the local echo.
+    SendFailed { conversation: String, client_id: String, reason: String },
+    /// A full sync (listing conversations and new messages) finished.
+    Synced,
+    /// Something the user should know that is not tied to one message.
+    Error(String),
+}
+
+/// What the app asks of a provider.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProviderCommand {
+    SendText { conversation: String, client_id: String, text: String },
+    Typing { conversation: String, typing: bool },
+    MarkRead { conversation: String },
+    /// Load the page of history before the oldest message the app holds.
+    FetchOlder { conversation: String, before: Option<String> },
+    /// The user opened a conversation: make sure its thread is loaded and subscribed.
+    Open { conversation: String },
+    Refresh,
+}
+
+/// An event tagged with the account it came from: what providers put on the app's channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountEvent {
+    pub account: AccountId,
+    pub event: ProviderEvent,
+}
+
+/// A running provider: the command sender and the task that owns its network. Dropping the
+/// handle stops the provider (its tasks are aborted), so an account can be closed cleanly.
+pub struct ProviderHandle {
+    pub account: AccountId,
+    pub commands: tokio::sync::mpsc::Sender<ProviderCommand>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ProviderHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

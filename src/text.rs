@@ -1,0 +1,127 @@
+//! Neutralising untrusted text before it can reach the terminal.
+//!
+//! Everything a provider hears from the network (names, message bodies, error reasons) passes
+//! through [`sanitize`]. A terminal interprets escape sequences, so a message carrying
+//! `ESC ] 0 ; title BEL` could retitle the window, and bidi overrides can make a line read
+//! differently from what it holds. We drop escape sequences whole, replace other control
+//! characters, and remove invisible formatting characters that hide or reorder text.
+
+/// Returns `input` safe to draw: escape sequences (CSI, OSC, DCS, …) removed, other control
+/// characters dropped (tab becomes a space, newlines kept), bidi controls and zero-width
+/// characters removed.
+pub fn sanitize(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push(' '),
+            '\r' => {
+                // CRLF becomes LF; a lone CR (which would overwrite the line) is dropped.
+                if chars.peek() == Some(&'\n') {
+                    continue;
+                }
+            }
+            '\u{1b}' => skip_escape(&mut chars),
+            // C1 introducers of the same sequences (CSI, OSC, DCS, SOS, PM, APC).
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            c if c.is_control() => {}
+            c if is_invisible_format(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Sanitises and folds the text onto one line (for names, previews, status lines).
+pub fn sanitize_line(input: &str) -> String {
+    sanitize(input).replace('\n', " ")
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{200b}' | '\u{200c}' | '\u{200e}' | '\u{200f}' // zero-width space/non-joiner, LRM, RLM
+        | '\u{202a}'..='\u{202e}'                          // bidi embeddings and overrides
+        | '\u{2060}'..='\u{2064}'                          // word joiner, invisible operators
+        | '\u{2066}'..='\u{2069}'                          // bidi isolates
+        | '\u{feff}'                                       // zero-width no-break space
+        | '\u{fff9}'..='\u{fffb}'                          // interlinear annotation
+    )
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.next() {
+        Some('[') => skip_csi(chars),
+        Some(']' | 'P' | 'X' | '^' | '_') => skip_string(chars),
+        // Two-byte sequences (ESC c, ESC 7, ESC ( B…): the intermediate bytes and final byte.
+        Some(c) if ('\u{20}'..='\u{2f}').contains(&c) => {
+            while let Some(&next) = chars.peek() {
+                chars.next();
+                if !('\u{20}'..='\u{2f}').contains(&next) {
+                    break;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`.
+fn skip_csi(chars: &mut Chars<'_>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// OSC/DCS/SOS/PM/APC: everything up to BEL, ST (`ESC \`) or the C1 ST.
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_plain_text_and_unicode() {
+        assert_eq!(sanitize("Olá 你好 👋\nbye"), "Olá 你好 👋\nbye");
+    }
+
+    #[test]
+    fn removes_csi_and_osc_sequences() {
+        assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m b"), "ared b");
+        assert_eq!(sanitize("x\u{1b}]0;pwned\u{7}y"), "xy");
+        assert_eq!(sanitize("x\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"), "xlinky");
+        assert_eq!(sanitize("\u{9b}2Jz"), "z");
+    }
+
+    #[test]
+    fn removes_controls_bidi_and_zero_width() {
+        assert_eq!(sanitize("a\u{7}b\u{0}c\rd\r\ne"), "abcd\ne");
+        assert_eq!(sanitize("evil\u{202e}txt.exe"), "eviltxt.exe");
+        assert_eq!(sanitize("ze\u{200b}ro\u{feff}"), "zero");
+        assert_eq!(sanitize_line("two\nlines\tx"), "two lines x");
+    }
+
+    #[test]
+    fn unterminated_sequences_swallow_only_themselves() {
+        assert_eq!(sanitize("ok\u{1b}]0;never ends"), "ok");
+        assert_eq!(sanitize("ok\u{1b}"), "ok");
+    }
+}
