@@ -9,6 +9,7 @@
 //! - [`hub`]: the embedded local server (Linktor contract, SQLite) and its demo simulator.
 //! - [`text`]: neutralising untrusted text before it reaches the terminal.
 
+pub mod app;
 pub mod hub;
 pub mod model;
 pub mod providers;

@@ -34,7 +34,10 @@ pub struct ConversationKey {
 
 impl ConversationKey {
     pub fn new(account: &AccountId, id: impl Into<String>) -> Self {
-        Self { account: account.clone(), id: id.into() }
+        Self {
+            account: account.clone(),
+            id: id.into(),
+        }
     }
 }
 
@@ -180,7 +183,11 @@ impl DeliveryStatus {
     /// The state after hearing `update`: forward moves win, backward moves are ignored,
     /// and nothing leaves `Failed`.
     pub fn merge(self, update: DeliveryStatus) -> DeliveryStatus {
-        if self == DeliveryStatus::Failed { self } else { self.max(update) }
+        if self == DeliveryStatus::Failed {
+            self
+        } else {
+            self.max(update)
+        }
     }
 
     pub fn from_linktor(status: &str) -> Option<Self> {
@@ -210,10 +217,21 @@ impl DeliveryStatus {
 pub enum Content {
     Text(String),
     /// Image, video, audio, document, sticker… with where to fetch it.
-    Media { kind: String, url: String, caption: Option<String> },
-    Location { latitude: f64, longitude: f64, label: Option<String> },
+    Media {
+        kind: String,
+        url: String,
+        caption: Option<String>,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        label: Option<String>,
+    },
     /// Anything else, summarised readably by the provider (a card, a choice list…).
-    Other { kind: String, summary: String },
+    Other {
+        kind: String,
+        summary: String,
+    },
 }
 
 impl Content {
@@ -225,7 +243,11 @@ impl Content {
                 Some(caption) => format!("[{kind}] {caption}"),
                 None => format!("[{kind}] {}", file_name(url)),
             },
-            Content::Location { latitude, longitude, label } => match label {
+            Content::Location {
+                latitude,
+                longitude,
+                label,
+            } => match label {
                 Some(label) => format!("[location] {label}"),
                 None => format!("[location] {latitude:.5}, {longitude:.5}"),
             },

@@ -107,7 +107,10 @@ mod tests {
     fn removes_csi_and_osc_sequences() {
         assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m b"), "ared b");
         assert_eq!(sanitize("x\u{1b}]0;pwned\u{7}y"), "xy");
-        assert_eq!(sanitize("x\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"), "xlinky");
+        assert_eq!(
+            sanitize("x\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
+            "xlinky"
+        );
         assert_eq!(sanitize("\u{9b}2Jz"), "z");
     }
 

@@ -16,7 +16,10 @@ pub enum ConnectionState {
     /// Push channel up and history synced.
     Live,
     /// Waiting before the next attempt; `until` is when it will retry.
-    BackingOff { until: Timestamp, reason: String },
+    BackingOff {
+        until: Timestamp,
+        reason: String,
+    },
     /// Credentials refused: no retry until the user fixes the config.
     AuthFailed(String),
 }
@@ -36,17 +39,30 @@ pub enum ProviderEvent {
         live: bool,
     },
     /// The end of older history was reached for a conversation (nothing more to fetch).
-    HistoryComplete { conversation: String },
+    HistoryComplete {
+        conversation: String,
+    },
     StatusUpdate {
         conversation: String,
         message_id: String,
         status: DeliveryStatus,
         reason: Option<String>,
     },
-    ConversationStatus { conversation: String, status: ConversationStatus },
-    Typing { conversation: String, who: String, typing: bool },
+    ConversationStatus {
+        conversation: String,
+        status: ConversationStatus,
+    },
+    Typing {
+        conversation: String,
+        who: String,
+        typing: bool,
+    },
     /// A reply could not be sent; `client_id` names the local echo.
-    SendFailed { conversation: String, client_id: String, reason: String },
+    SendFailed {
+        conversation: String,
+        client_id: String,
+        reason: String,
+    },
     /// A full sync (listing conversations and new messages) finished.
     Synced,
     /// Something the user should know that is not tied to one message.
@@ -56,13 +72,27 @@ pub enum ProviderEvent {
 /// What the app asks of a provider.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProviderCommand {
-    SendText { conversation: String, client_id: String, text: String },
-    Typing { conversation: String, typing: bool },
-    MarkRead { conversation: String },
+    SendText {
+        conversation: String,
+        client_id: String,
+        text: String,
+    },
+    Typing {
+        conversation: String,
+        typing: bool,
+    },
+    MarkRead {
+        conversation: String,
+    },
     /// Load the page of history before the oldest message the app holds.
-    FetchOlder { conversation: String, before: Option<String> },
+    FetchOlder {
+        conversation: String,
+        before: Option<String>,
+    },
     /// The user opened a conversation: make sure its thread is loaded and subscribed.
-    Open { conversation: String },
+    Open {
+        conversation: String,
+    },
     Refresh,
 }
 

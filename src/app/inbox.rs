@@ -1,0 +1,141 @@
+//! The data of the inbox: every conversation of every account with its thread, unread count
+//! and history state. Views read it; only the reducer changes it.
+
+use std::collections::HashMap;
+
+use super::thread::{Thread, Upsert};
+use crate::model::{Channel, Conversation, ConversationKey, Direction, Message, Timestamp};
+
+/// One conversation as the app holds it.
+#[derive(Clone, Debug)]
+pub struct ConversationEntry {
+    /// What the platform says about the conversation.
+    pub info: Conversation,
+    pub thread: Thread,
+    /// Unread inbound messages (the platform's count, plus what arrived live since).
+    pub unread: u32,
+    /// No older history left to fetch.
+    pub history_complete: bool,
+    /// A request for older history is under way.
+    pub fetching_older: bool,
+}
+
+impl ConversationEntry {
+    /// When anything last happened: the newest message, else what the platform reported.
+    pub fn last_activity(&self) -> Option<Timestamp> {
+        let from_thread = self.thread.last().map(|m| m.at);
+        from_thread.max(self.info.last_message_at)
+    }
+
+    /// Preview of the newest message for the conversation list.
+    pub fn preview(&self) -> Option<(Direction, String)> {
+        match self.thread.last() {
+            Some(m) => Some((m.direction, m.content.preview())),
+            None => self
+                .info
+                .last_message
+                .clone()
+                .map(|text| (Direction::Inbound, text)),
+        }
+    }
+
+    /// The newest message of the thread.
+    pub fn last_message(&self) -> Option<&Message> {
+        self.thread.last()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Inbox {
+    conversations: HashMap<ConversationKey, ConversationEntry>,
+}
+
+impl Inbox {
+    pub fn get(&self, key: &ConversationKey) -> Option<&ConversationEntry> {
+        self.conversations.get(key)
+    }
+
+    pub fn get_mut(&mut self, key: &ConversationKey) -> Option<&mut ConversationEntry> {
+        self.conversations.get_mut(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.conversations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conversations.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&ConversationKey, &ConversationEntry)> {
+        self.conversations.iter()
+    }
+
+    /// Upserts a conversation. `is_open` keeps an open conversation's unread count at zero.
+    pub fn upsert_conversation(&mut self, info: Conversation, is_open: bool) -> bool {
+        match self.conversations.get_mut(&info.key) {
+            Some(entry) => {
+                let unread = if is_open { 0 } else { info.unread };
+                let changed = entry.info != info || entry.unread != unread;
+                entry.unread = unread;
+                entry.info = info;
+                changed
+            }
+            None => {
+                let unread = if is_open { 0 } else { info.unread };
+                let entry = ConversationEntry {
+                    info,
+                    thread: Thread::default(),
+                    unread,
+                    history_complete: false,
+                    fetching_older: false,
+                };
+                self.conversations.insert(entry.info.key.clone(), entry);
+                true
+            }
+        }
+    }
+
+    /// Merges messages into a conversation's thread. Returns how many were new, and how many
+    /// of those were inbound, or `None` when the conversation is unknown.
+    pub fn merge_messages(
+        &mut self,
+        key: &ConversationKey,
+        messages: Vec<Message>,
+    ) -> Option<MergeOutcome> {
+        let entry = self.conversations.get_mut(key)?;
+        let mut outcome = MergeOutcome::default();
+        for message in messages {
+            let direction = message.direction;
+            match entry.thread.upsert(message) {
+                Upsert::Inserted => {
+                    outcome.changed = true;
+                    if direction == Direction::Inbound {
+                        outcome.new_inbound += 1;
+                    }
+                }
+                Upsert::Updated => outcome.changed = true,
+                Upsert::Unchanged => {}
+            }
+        }
+        Some(outcome)
+    }
+
+    /// The distinct channels present, in a stable order.
+    pub fn channels(&self) -> Vec<Channel> {
+        let mut channels: Vec<Channel> = self
+            .conversations
+            .values()
+            .map(|e| e.info.channel.clone())
+            .collect();
+        channels.sort();
+        channels.dedup();
+        channels
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MergeOutcome {
+    pub changed: bool,
+    pub new_inbound: u32,
+}

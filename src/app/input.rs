@@ -1,0 +1,529 @@
+//! Keys, mouse, paste and layout feedback → state changes and effects.
+
+use super::keys::{self, Action, Key, KeyCode, KeyContext};
+use super::view::{Focus, LayoutInfo};
+use super::{App, Effect, Mouse, MouseKind};
+use crate::model::{Content, ConversationKey, DeliveryStatus, Direction, Message};
+use crate::providers::ProviderCommand;
+use crate::text::sanitize;
+
+/// Lines one wheel notch scrolls the thread.
+const WHEEL_LINES: usize = 3;
+
+pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    app.touch();
+    if app.view.help {
+        match keys::lookup(KeyContext::Global, key) {
+            Some(Action::Quit) => perform(app, Action::Quit, effects),
+            _ => app.view.help = false,
+        }
+        return;
+    }
+    if app.view.filtering {
+        filter_key(app, key, effects);
+        return;
+    }
+    let context = if app.view.focus == Focus::Composer {
+        KeyContext::Compose
+    } else {
+        KeyContext::Browse
+    };
+    match keys::lookup(context, key) {
+        Some(action) => perform(app, action, effects),
+        None if context == KeyContext::Compose => composer_key(app, key, effects),
+        None => {}
+    }
+}
+
+fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    match key.code {
+        KeyCode::Enter => app.view.filtering = false,
+        KeyCode::Esc => {
+            app.view.filtering = false;
+            app.view.filter.clear();
+        }
+        KeyCode::Backspace => {
+            app.view.filter.pop();
+        }
+        KeyCode::Char('c') if key.mods.ctrl => return perform(app, Action::Quit, effects),
+        KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => app.view.filter.push(c),
+        KeyCode::Down | KeyCode::Up => {
+            let action = if key.code == KeyCode::Down {
+                Action::Down
+            } else {
+                Action::Up
+            };
+            perform(app, action, effects);
+            return;
+        }
+        _ => return,
+    }
+    app.view.refresh_lists(&app.inbox);
+}
+
+fn composer_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    let composer = &mut app.view.composer;
+    let edited = match key.code {
+        KeyCode::Enter if key.mods.alt => {
+            composer.insert("\n");
+            true
+        }
+        KeyCode::Char('u') if key.mods.ctrl => {
+            composer.clear();
+            true
+        }
+        KeyCode::Char('a') if key.mods.ctrl => {
+            composer.home();
+            false
+        }
+        KeyCode::Char('e') if key.mods.ctrl => {
+            composer.end();
+            false
+        }
+        KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => {
+            composer.insert(c.encode_utf8(&mut [0; 4]));
+            true
+        }
+        KeyCode::Backspace => composer.backspace(),
+        KeyCode::Delete => composer.delete(),
+        KeyCode::Left => {
+            composer.left();
+            false
+        }
+        KeyCode::Right => {
+            composer.right();
+            false
+        }
+        KeyCode::Home => {
+            composer.home();
+            false
+        }
+        KeyCode::End => {
+            composer.end();
+            false
+        }
+        _ => false,
+    };
+    if edited {
+        composer_edited(app, effects);
+    }
+}
+
+pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
+    let text = sanitize(text);
+    if app.view.filtering {
+        app.view.filter.push_str(&text.replace('\n', " "));
+        app.view.refresh_lists(&app.inbox);
+    } else if app.view.open.is_some() {
+        app.view.focus = Focus::Composer;
+        app.view.composer.insert(&text);
+        composer_edited(app, effects);
+    }
+    app.touch();
+}
+
+/// Tells the open conversation that the agent is typing, at most once per throttle period,
+/// and that they stopped when the draft is emptied.
+fn composer_edited(app: &mut App, effects: &mut Vec<Effect>) {
+    if !app.settings.send_typing {
+        return;
+    }
+    let Some(open) = app.view.open.clone() else {
+        return;
+    };
+    if app.view.composer.is_blank() {
+        stop_typing(app, effects);
+        return;
+    }
+    let due = app
+        .view
+        .typing_sent_at
+        .is_none_or(|at| app.now - at >= app.settings.typing_throttle);
+    if due {
+        app.view.typing_sent_at = Some(app.now);
+        effects.push(Effect::Provider {
+            account: open.account.clone(),
+            command: ProviderCommand::Typing {
+                conversation: open.id,
+                typing: true,
+            },
+        });
+    }
+}
+
+fn stop_typing(app: &mut App, effects: &mut Vec<Effect>) {
+    if app.view.typing_sent_at.take().is_none() {
+        return;
+    }
+    if let Some(open) = app.view.open.clone() {
+        effects.push(Effect::Provider {
+            account: open.account,
+            command: ProviderCommand::Typing {
+                conversation: open.id,
+                typing: false,
+            },
+        });
+    }
+}
+
+pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
+    let view = &mut app.view;
+    match action {
+        Action::Quit => {
+            stop_typing(app, effects);
+            app.quitting = true;
+            effects.push(Effect::Quit);
+        }
+        Action::ToggleHelp => view.help = !view.help,
+        Action::FocusNext | Action::FocusPrev => {
+            let order = focus_order(app);
+            let current = order.iter().position(|f| *f == app.view.focus).unwrap_or(0);
+            let step = if action == Action::FocusNext {
+                1
+            } else {
+                order.len() - 1
+            };
+            let next = order[(current + step) % order.len()];
+            set_focus(app, next, effects);
+        }
+        Action::Up | Action::Down => {
+            let down = action == Action::Down;
+            match view.focus {
+                Focus::Channels => {
+                    let last = view.channels.len().saturating_sub(1);
+                    view.channel_selected = if down {
+                        (view.channel_selected + 1).min(last)
+                    } else {
+                        view.channel_selected.saturating_sub(1)
+                    };
+                    view.refresh_lists(&app.inbox);
+                }
+                Focus::Conversations => move_selection(app, if down { 1 } else { -1 }),
+                Focus::Thread => scroll_thread(app, if down { -1 } else { 1 }, effects),
+                Focus::Composer | Focus::Insights => {}
+            }
+        }
+        Action::Top | Action::Bottom => {
+            let top = action == Action::Top;
+            match view.focus {
+                Focus::Channels => {
+                    view.channel_selected = if top {
+                        0
+                    } else {
+                        view.channels.len().saturating_sub(1)
+                    };
+                    view.refresh_lists(&app.inbox);
+                }
+                Focus::Conversations => {
+                    let key = if top {
+                        view.conversations.first()
+                    } else {
+                        view.conversations.last()
+                    };
+                    view.selected = key.cloned();
+                    view.keep_selection_visible();
+                }
+                Focus::Thread => {
+                    if top {
+                        // Past the top; the next layout report clamps it (and fetches older).
+                        view.thread_scroll = usize::MAX / 2;
+                    } else {
+                        view.thread_scroll = 0;
+                    }
+                }
+                Focus::Composer | Focus::Insights => {}
+            }
+        }
+        Action::PageUp | Action::PageDown => {
+            let page = usize::from(view.layout.thread.height.saturating_sub(2)).max(1);
+            let lines = if action == Action::PageUp {
+                page as isize
+            } else {
+                -(page as isize)
+            };
+            scroll_thread(app, lines, effects);
+        }
+        Action::Activate => match view.focus {
+            Focus::Channels => {
+                view.refresh_lists(&app.inbox);
+                view.focus = Focus::Conversations;
+            }
+            Focus::Conversations => {
+                if let Some(key) = view.selected.clone() {
+                    open_conversation(app, key, effects);
+                    app.view.focus = Focus::Composer;
+                }
+            }
+            Focus::Thread => set_focus(app, Focus::Composer, effects),
+            Focus::Composer => send(app, effects),
+            Focus::Insights => {}
+        },
+        Action::Compose => set_focus(app, Focus::Composer, effects),
+        Action::NextConversation | Action::PrevConversation => {
+            move_selection(
+                app,
+                if action == Action::NextConversation {
+                    1
+                } else {
+                    -1
+                },
+            );
+            if let Some(key) = app.view.selected.clone() {
+                open_conversation(app, key, effects);
+            }
+        }
+        Action::StartFilter => {
+            view.filtering = true;
+            view.focus = Focus::Conversations;
+        }
+        Action::ToggleInsights => {
+            view.insights_visible = !view.insights_visible;
+            if !view.insights_visible && view.focus == Focus::Insights {
+                view.focus = Focus::Thread;
+            }
+        }
+        Action::ToggleDetails => view.details_visible = !view.details_visible,
+        Action::NextInsightTab => view.insights_tab = view.insights_tab.next(),
+        Action::PrevInsightTab => view.insights_tab = view.insights_tab.prev(),
+        Action::Refresh => {
+            for account in app.status.accounts.keys() {
+                effects.push(Effect::Provider {
+                    account: account.clone(),
+                    command: ProviderCommand::Refresh,
+                });
+            }
+        }
+        Action::Back => {
+            if view.help {
+                view.help = false;
+            } else if view.focus == Focus::Composer {
+                stop_typing(app, effects);
+                app.view.focus = Focus::Conversations;
+            } else if !view.filter.is_empty() {
+                view.filter.clear();
+                view.refresh_lists(&app.inbox);
+            }
+        }
+    }
+}
+
+/// Panes Tab visits, in order; the composer and insights only when they can be used.
+fn focus_order(app: &App) -> Vec<Focus> {
+    let mut order = vec![Focus::Channels, Focus::Conversations, Focus::Thread];
+    if app.view.open.is_some() {
+        order.push(Focus::Composer);
+    }
+    if app.view.insights_visible {
+        order.push(Focus::Insights);
+    }
+    order
+}
+
+fn set_focus(app: &mut App, focus: Focus, effects: &mut Vec<Effect>) {
+    if focus == Focus::Composer && app.view.open.is_none() {
+        return;
+    }
+    if app.view.focus == Focus::Composer && focus != Focus::Composer {
+        stop_typing(app, effects);
+    }
+    app.view.focus = focus;
+}
+
+fn move_selection(app: &mut App, delta: isize) {
+    let view = &mut app.view;
+    if view.conversations.is_empty() {
+        return;
+    }
+    let last = view.conversations.len() - 1;
+    let next = match view.selected_index() {
+        Some(index) => index.saturating_add_signed(delta).min(last),
+        None => 0,
+    };
+    view.selected = Some(view.conversations[next].clone());
+    view.keep_selection_visible();
+}
+
+fn scroll_thread(app: &mut App, lines: isize, effects: &mut Vec<Effect>) {
+    let view = &mut app.view;
+    view.thread_scroll = view.thread_scroll.saturating_add_signed(lines);
+    if let Some(top) = view.layout.thread_top_scroll
+        && view.thread_scroll >= top
+    {
+        view.thread_scroll = top;
+        fetch_older(app, effects);
+    }
+}
+
+/// Asks for the page of history before the oldest loaded message, once at a time.
+fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(key) = app.view.open.clone() else {
+        return;
+    };
+    let Some(entry) = app.inbox.get_mut(&key) else {
+        return;
+    };
+    if entry.history_complete || entry.fetching_older {
+        return;
+    }
+    entry.fetching_older = true;
+    let before = entry.thread.first().map(|m| m.id.clone());
+    effects.push(Effect::Provider {
+        account: key.account.clone(),
+        command: ProviderCommand::FetchOlder {
+            conversation: key.id,
+            before,
+        },
+    });
+}
+
+/// Shows a conversation in the thread pane, marks it read and keeps drafts per conversation.
+pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &mut Vec<Effect>) {
+    if app.view.open.as_ref() == Some(&key) {
+        return;
+    }
+    stop_typing(app, effects);
+    if let Some(previous) = app.view.open.take() {
+        let draft = std::mem::take(&mut app.view.composer);
+        if !draft.is_blank() {
+            app.view.drafts.insert(previous, draft);
+        }
+    }
+    app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
+    app.view.thread_scroll = 0;
+    app.view.unread_marker = None;
+    if let Some(entry) = app.inbox.get_mut(&key) {
+        let unread = entry.unread as usize;
+        if unread > 0 {
+            app.view.unread_marker = entry
+                .thread
+                .messages()
+                .iter()
+                .rev()
+                .filter(|m| m.direction == Direction::Inbound)
+                .take(unread)
+                .last()
+                .map(|m| m.id.clone());
+            entry.unread = 0;
+            effects.push(Effect::Provider {
+                account: key.account.clone(),
+                command: ProviderCommand::MarkRead {
+                    conversation: key.id.clone(),
+                },
+            });
+        }
+    }
+    effects.push(Effect::Provider {
+        account: key.account.clone(),
+        command: ProviderCommand::Open {
+            conversation: key.id.clone(),
+        },
+    });
+    app.view.selected = Some(key.clone());
+    app.view.open = Some(key);
+    app.view.refresh_lists(&app.inbox);
+}
+
+/// Sends the draft: a local echo appears at once as pending (merge rule 4 replaces it with the
+/// server copy), and the provider is asked to send it under the echo's client id.
+fn send(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(key) = app.view.open.clone() else {
+        return;
+    };
+    if app.view.composer.is_blank() {
+        return;
+    }
+    let text = app.view.composer.take().trim_end().to_string();
+    app.view.typing_sent_at = None;
+    let client_id = app.next_client_id();
+    let echo = Message {
+        id: client_id.clone(),
+        client_id: Some(client_id.clone()),
+        direction: Direction::Outbound,
+        sender: "You".to_string(),
+        content: Content::Text(text.clone()),
+        at: app.now,
+        status: DeliveryStatus::Pending,
+        failure: None,
+    };
+    app.inbox.merge_messages(&key, vec![echo]);
+    app.view.thread_scroll = 0;
+    app.view.refresh_lists(&app.inbox);
+    effects.push(Effect::Provider {
+        account: key.account.clone(),
+        command: ProviderCommand::SendText {
+            conversation: key.id,
+            client_id,
+            text,
+        },
+    });
+}
+
+pub(super) fn mouse(app: &mut App, mouse: Mouse, effects: &mut Vec<Effect>) {
+    let layout = app.view.layout;
+    let (column, row) = (mouse.column, mouse.row);
+    match mouse.kind {
+        MouseKind::Click => {
+            if layout.channels.contains(column, row) {
+                let index = app.view.channel_offset + usize::from(row - layout.channels.y);
+                if index < app.view.channels.len() {
+                    app.view.channel_selected = index;
+                    app.view.focus = Focus::Channels;
+                    app.view.refresh_lists(&app.inbox);
+                }
+            } else if layout.conversations.contains(column, row) {
+                let rows = layout.conversation_rows.max(1);
+                let index =
+                    app.view.list_offset + usize::from((row - layout.conversations.y) / rows);
+                if let Some(key) = app.view.conversations.get(index).cloned() {
+                    app.view.focus = Focus::Conversations;
+                    open_conversation(app, key, effects);
+                }
+            } else if layout.composer.contains(column, row) {
+                set_focus(app, Focus::Composer, effects);
+            } else if layout.thread.contains(column, row) {
+                set_focus(app, Focus::Thread, effects);
+            } else if layout.insights.is_some_and(|r| r.contains(column, row)) {
+                set_focus(app, Focus::Insights, effects);
+            }
+        }
+        MouseKind::ScrollUp | MouseKind::ScrollDown => {
+            let up = mouse.kind == MouseKind::ScrollUp;
+            if layout.conversations.contains(column, row) {
+                move_selection(app, if up { -1 } else { 1 });
+            } else {
+                let lines = WHEEL_LINES as isize;
+                scroll_thread(app, if up { lines } else { -lines }, effects);
+            }
+        }
+    }
+    app.touch();
+}
+
+pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect>) {
+    if app.view.layout == layout {
+        return;
+    }
+    let before = (
+        app.view.thread_scroll,
+        app.view.list_offset,
+        app.view.channel_offset,
+    );
+    app.view.layout = layout;
+    // At the top of what is loaded (or everything fits): clamp, and load older history.
+    if let Some(top) = layout.thread_top_scroll
+        && app.view.thread_scroll >= top
+    {
+        app.view.thread_scroll = top;
+        fetch_older(app, effects);
+    }
+    app.view.keep_selection_visible();
+    if before
+        != (
+            app.view.thread_scroll,
+            app.view.list_offset,
+            app.view.channel_offset,
+        )
+    {
+        app.touch();
+    }
+}

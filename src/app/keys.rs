@@ -1,0 +1,237 @@
+//! Keys and the key map: a pure table from (where the focus is, key) to an [`Action`]. The help
+//! overlay is generated from the same table, so it can never disagree with what keys do.
+
+/// A key as the app sees it (the runtime converts terminal events into this).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: Mods,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyCode {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Mods {
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+}
+
+impl Key {
+    pub const fn plain(code: KeyCode) -> Self {
+        Self {
+            code,
+            mods: Mods {
+                ctrl: false,
+                alt: false,
+                shift: false,
+            },
+        }
+    }
+    pub const fn ch(c: char) -> Self {
+        Self::plain(KeyCode::Char(c))
+    }
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            mods: Mods {
+                ctrl: true,
+                alt: false,
+                shift: false,
+            },
+        }
+    }
+    pub const fn alt(code: KeyCode) -> Self {
+        Self {
+            code,
+            mods: Mods {
+                ctrl: false,
+                alt: true,
+                shift: false,
+            },
+        }
+    }
+
+    /// How the key is written in the help overlay.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift+Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+        };
+        let mut label = String::new();
+        if self.mods.ctrl {
+            label.push_str("Ctrl+");
+        }
+        if self.mods.alt {
+            label.push_str("Alt+");
+        }
+        label.push_str(&base);
+        label
+    }
+}
+
+/// What the user asked for. Produced by the key map, the mouse, or tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    /// Open the selected channel/conversation, or send from the composer.
+    Activate,
+    /// Start writing a reply in the open conversation.
+    Compose,
+    NextConversation,
+    PrevConversation,
+    StartFilter,
+    ToggleInsights,
+    ToggleDetails,
+    NextInsightTab,
+    PrevInsightTab,
+    Refresh,
+    /// Leave the composer, the filter, or an overlay.
+    Back,
+}
+
+/// Where keys are interpreted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyContext {
+    /// Anywhere, even while typing (only modified keys live here).
+    Global,
+    /// Any pane but the composer and the filter prompt.
+    Browse,
+    /// The composer has the focus: printable keys are text.
+    Compose,
+}
+
+pub struct Binding {
+    pub context: KeyContext,
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub help: &'static str,
+}
+
+use KeyCode as K;
+
+/// The key map, in the order the help overlay lists it.
+#[rustfmt::skip]
+pub const BINDINGS: &[Binding] = &[
+    Binding { context: KeyContext::Global, keys: &[Key::ctrl('c')], action: Action::Quit, help: "quit" },
+    Binding { context: KeyContext::Global, keys: &[Key::alt(K::Char('j')), Key::alt(K::Down)], action: Action::NextConversation, help: "next conversation" },
+    Binding { context: KeyContext::Global, keys: &[Key::alt(K::Char('k')), Key::alt(K::Up)], action: Action::PrevConversation, help: "previous conversation" },
+    Binding { context: KeyContext::Global, keys: &[Key::plain(K::PageUp)], action: Action::PageUp, help: "scroll thread up a page" },
+    Binding { context: KeyContext::Global, keys: &[Key::plain(K::PageDown)], action: Action::PageDown, help: "scroll thread down a page" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('q')], action: Action::Quit, help: "quit" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('?')], action: Action::ToggleHelp, help: "this help" },
+    Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "focus next pane" },
+    Binding { context: KeyContext::Browse, keys: &[Key::plain(K::BackTab)], action: Action::FocusPrev, help: "focus previous pane" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('j'), Key::plain(K::Down)], action: Action::Down, help: "down" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('k'), Key::plain(K::Up)], action: Action::Up, help: "up" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('g'), Key::plain(K::Home)], action: Action::Top, help: "first / oldest" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('G'), Key::plain(K::End)], action: Action::Bottom, help: "last / newest" },
+    Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "open channel or conversation" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('i'), Key::ch('r')], action: Action::Compose, help: "reply in the open conversation" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('/')], action: Action::StartFilter, help: "filter conversations" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('I')], action: Action::ToggleInsights, help: "show/hide insights" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('D')], action: Action::ToggleDetails, help: "show/hide contact details" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch(']')], action: Action::NextInsightTab, help: "next insight tab" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('[')], action: Action::PrevInsightTab, help: "previous insight tab" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('R')], action: Action::Refresh, help: "resync every account" },
+    Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
+];
+
+/// Keys the composer handles itself, listed in the help overlay after the table.
+pub const COMPOSER_HELP: &[(&str, &str)] = &[
+    ("Alt+Enter", "new line"),
+    ("←/→ Home/End", "move the cursor"),
+    ("Ctrl+U", "clear the draft"),
+];
+
+/// Looks a key up for the given context: global bindings first, then the context's own.
+pub fn lookup(context: KeyContext, key: Key) -> Option<Action> {
+    let key = normalise(key);
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == KeyContext::Global || b.context == context)
+        .find(|b| b.keys.contains(&key))
+        .map(|b| b.action)
+}
+
+/// Terminals report Shift with upper-case letters inconsistently; the letter itself says it.
+fn normalise(mut key: Key) -> Key {
+    if let KeyCode::Char(_) = key.code {
+        key.mods.shift = false;
+    }
+    if key.code == KeyCode::BackTab {
+        key.mods.shift = false;
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_letters_do_nothing_while_composing() {
+        for c in ['q', 'j', 'k', '?', '/', 'I', 'g', 'G'] {
+            assert_eq!(lookup(KeyContext::Compose, Key::ch(c)), None, "{c}");
+        }
+        assert_eq!(
+            lookup(KeyContext::Compose, Key::ctrl('c')),
+            Some(Action::Quit)
+        );
+        assert_eq!(lookup(KeyContext::Browse, Key::ch('q')), Some(Action::Quit));
+    }
+
+    #[test]
+    fn shifted_letters_match_regardless_of_the_shift_flag() {
+        let shifted = Key {
+            code: KeyCode::Char('G'),
+            mods: Mods {
+                shift: true,
+                ..Mods::default()
+            },
+        };
+        assert_eq!(lookup(KeyContext::Browse, shifted), Some(Action::Bottom));
+    }
+}

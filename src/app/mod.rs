@@ -1,0 +1,173 @@
+//! All state of the inbox and the one reducer, [`App::apply`].
+//!
+//! The contract: `apply` is the only way state changes; it does no IO, never awaits and never
+//! reads the clock (the time of an event is passed in). What it wants done in the world comes
+//! back as [`Effect`]s for the runtime to execute. This module imports nothing from tokio,
+//! ratatui, crossterm, reqwest or std::fs (a test in `tests/architecture.rs` checks it).
+//!
+//! Files: `inbox`/`thread` (data and merge rules), `typing`, `status` (connection + notices),
+//! `composer`, `keys` (key map), `view` (focus, selection, scroll, filter), `input` (keys and
+//! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs).
+
+pub mod composer;
+pub mod inbox;
+mod input;
+pub mod insights;
+pub mod keys;
+mod provider;
+pub mod status;
+pub mod thread;
+pub mod typing;
+pub mod view;
+
+use time::Duration;
+
+pub use self::keys::{Action, Key, KeyCode, Mods};
+pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
+use self::{inbox::Inbox, status::StatusState, typing::TypingState};
+use crate::model::{AccountId, Timestamp};
+use crate::providers::{AccountEvent, ProviderCommand};
+
+/// Everything that can happen to the app.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Key(Key),
+    Mouse(Mouse),
+    /// Bracketed paste into the composer or the filter.
+    Paste(String),
+    /// What the last frame laid out (pane rectangles, visible rows), fed back by the runtime so
+    /// paging and mouse hit-testing are decided here rather than inside the view.
+    Layout(LayoutInfo),
+    Provider(AccountEvent),
+    /// A second passed: expire typing indicators and notices, refresh relative times.
+    Tick,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    Click,
+    ScrollUp,
+    ScrollDown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+}
+
+/// Work the runtime does on the app's behalf.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Provider {
+        account: AccountId,
+        command: ProviderCommand,
+    },
+    Quit,
+}
+
+/// Settings the reducer needs (from config).
+#[derive(Clone, Debug)]
+pub struct AppSettings {
+    /// Send typing indicators while the agent writes (off for privacy).
+    pub send_typing: bool,
+    /// Minimum time between two `typing started` sends.
+    pub typing_throttle: Duration,
+    /// How long an incoming typing indicator lasts without news.
+    pub typing_ttl: Duration,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            send_typing: true,
+            typing_throttle: Duration::seconds(3),
+            typing_ttl: Duration::seconds(6),
+        }
+    }
+}
+
+/// The whole state of the inbox.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The time of the latest event (views format relative times against it).
+    pub now: Timestamp,
+    /// Conversations and their threads.
+    pub inbox: Inbox,
+    /// Who is typing where.
+    pub typing: TypingState,
+    /// Connection state per account and notices.
+    pub status: StatusState,
+    /// Focus, selection, scroll, filter, composer, overlays.
+    pub view: ViewState,
+    pub settings: AppSettings,
+    /// Bumped whenever something visible changed; the runtime redraws when it moves.
+    pub revision: u64,
+    /// Set once the user asked to quit.
+    pub quitting: bool,
+    /// Prefix of client ids, unique per run, so replies of two runs never collide.
+    session: String,
+    /// Counter for client ids.
+    sent: u64,
+}
+
+impl App {
+    pub fn new(session: impl Into<String>, settings: AppSettings, now: Timestamp) -> Self {
+        let mut typing = TypingState::default();
+        typing.ttl = settings.typing_ttl;
+        Self {
+            now,
+            inbox: Inbox::default(),
+            typing,
+            status: StatusState::default(),
+            view: ViewState::default(),
+            settings,
+            revision: 0,
+            quitting: false,
+            session: session.into(),
+            sent: 0,
+        }
+    }
+
+    /// Registers an account so the status bar shows it before its first event.
+    pub fn add_account(&mut self, account: AccountId) {
+        self.status.account_mut(&account);
+        self.touch();
+    }
+
+    /// Applies one event at time `now`; returns the effects to execute.
+    pub fn apply(&mut self, now: Timestamp, event: Event) -> Vec<Effect> {
+        let previous_minute = self.now.unix_timestamp() / 60;
+        self.now = now;
+        let mut effects = Vec::new();
+        match event {
+            Event::Key(key) => input::key(self, key, &mut effects),
+            Event::Mouse(mouse) => input::mouse(self, mouse, &mut effects),
+            Event::Paste(text) => input::paste(self, &text, &mut effects),
+            Event::Layout(layout) => input::layout(self, layout, &mut effects),
+            Event::Provider(event) => provider::apply(self, event, &mut effects),
+            Event::Tick => {
+                let expired = self.typing.expire(now) | self.status.expire(now);
+                // Relative times ("3m") change once a minute; typing and notices on expiry.
+                if expired || previous_minute != now.unix_timestamp() / 60 {
+                    self.touch();
+                }
+            }
+        }
+        effects
+    }
+
+    /// Marks the state as visibly changed.
+    fn touch(&mut self) {
+        self.revision = self.revision.wrapping_add(1);
+    }
+
+    fn next_client_id(&mut self) -> String {
+        self.sent += 1;
+        format!("{}-{}", self.session, self.sent)
+    }
+}
+
+#[cfg(test)]
+mod tests;

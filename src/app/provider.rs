@@ -1,0 +1,188 @@
+//! Provider events → state. Every arm is an upsert or a fact, so replays change nothing.
+
+use super::status::NoticeLevel;
+use super::view::Focus;
+use super::{App, Effect};
+use crate::model::{
+    Channel, Contact, Conversation, ConversationKey, ConversationStatus, Direction, Message,
+};
+use crate::providers::{AccountEvent, ConnectionState, ProviderCommand, ProviderEvent};
+
+pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect>) {
+    let AccountEvent { account, event } = event;
+    let key = |id: &str| ConversationKey::new(&account, id);
+    let changed = match event {
+        ProviderEvent::Connection(state) => {
+            let status = app.status.account_mut(&account);
+            match &state {
+                ConnectionState::BackingOff { reason, .. } => {
+                    status.last_error = Some(reason.clone())
+                }
+                ConnectionState::AuthFailed(reason) => status.last_error = Some(reason.clone()),
+                ConnectionState::Connecting | ConnectionState::Live => {}
+            }
+            let changed = status.connection != state;
+            status.connection = state;
+            changed
+        }
+        ProviderEvent::Conversations(conversations) => {
+            let mut changed = false;
+            for conversation in conversations {
+                let is_open = app.view.open.as_ref() == Some(&conversation.key);
+                changed |= app.inbox.upsert_conversation(conversation, is_open);
+            }
+            if changed {
+                app.view.refresh_lists(&app.inbox);
+            }
+            changed
+        }
+        ProviderEvent::Messages {
+            conversation,
+            messages,
+            live,
+        } => {
+            let key = key(&conversation);
+            merge_messages(app, key, messages, live, effects)
+        }
+        ProviderEvent::HistoryComplete { conversation } => {
+            match app.inbox.get_mut(&key(&conversation)) {
+                Some(entry) => {
+                    entry.fetching_older = false;
+                    !std::mem::replace(&mut entry.history_complete, true)
+                }
+                None => false,
+            }
+        }
+        ProviderEvent::StatusUpdate {
+            conversation,
+            message_id,
+            status,
+            reason,
+        } => app
+            .inbox
+            .get_mut(&key(&conversation))
+            .is_some_and(|entry| entry.thread.set_status(&message_id, status, reason)),
+        ProviderEvent::ConversationStatus {
+            conversation,
+            status,
+        } => match app.inbox.get_mut(&key(&conversation)) {
+            Some(entry) if entry.info.status != status => {
+                entry.info.status = status;
+                true
+            }
+            _ => false,
+        },
+        ProviderEvent::Typing {
+            conversation,
+            who,
+            typing,
+        } => {
+            let key = key(&conversation);
+            if typing {
+                app.typing.started(key, who, app.now)
+            } else {
+                app.typing.stopped(&key)
+            }
+        }
+        ProviderEvent::SendFailed {
+            conversation,
+            client_id,
+            reason,
+        } => {
+            if let Some(entry) = app.inbox.get_mut(&key(&conversation)) {
+                entry.thread.fail_echo(&client_id, reason.clone());
+            }
+            app.status.notify(
+                NoticeLevel::Error,
+                format!("Reply not sent: {reason}"),
+                app.now,
+            );
+            true
+        }
+        ProviderEvent::Synced => {
+            app.status.account_mut(&account).last_sync = Some(app.now);
+            true
+        }
+        ProviderEvent::Error(message) => {
+            app.status.account_mut(&account).last_error = Some(message.clone());
+            app.status.notify(NoticeLevel::Error, message, app.now);
+            true
+        }
+    };
+    if changed {
+        app.touch();
+    }
+}
+
+fn merge_messages(
+    app: &mut App,
+    key: ConversationKey,
+    messages: Vec<Message>,
+    live: bool,
+    effects: &mut Vec<Effect>,
+) -> bool {
+    if messages.is_empty() {
+        if let Some(entry) = app.inbox.get_mut(&key) {
+            entry.fetching_older = false;
+        }
+        return false;
+    }
+    if app.inbox.get(&key).is_none() {
+        // Nothing is dropped: a message for a conversation we have not been told about yet
+        // gets a placeholder, filled in when the conversation itself arrives.
+        app.inbox
+            .upsert_conversation(placeholder(&key, &messages), false);
+    }
+    let has_inbound = messages.iter().any(|m| m.direction == Direction::Inbound);
+    let Some(outcome) = app.inbox.merge_messages(&key, messages) else {
+        return false;
+    };
+    let is_open = app.view.open.as_ref() == Some(&key);
+    if let Some(entry) = app.inbox.get_mut(&key) {
+        if !live {
+            entry.fetching_older = false;
+        }
+        if live && outcome.new_inbound > 0 {
+            let reading = is_open && matches!(app.view.focus, Focus::Thread | Focus::Composer);
+            if reading {
+                effects.push(Effect::Provider {
+                    account: key.account.clone(),
+                    command: ProviderCommand::MarkRead {
+                        conversation: key.id.clone(),
+                    },
+                });
+            } else {
+                entry.unread += outcome.new_inbound;
+            }
+        }
+    }
+    // A message from the customer ends their typing (merge rule 5).
+    if live && has_inbound {
+        app.typing.stopped(&key);
+    }
+    if outcome.changed {
+        app.view.refresh_lists(&app.inbox);
+    }
+    outcome.changed
+}
+
+fn placeholder(key: &ConversationKey, messages: &[Message]) -> Conversation {
+    let name = messages
+        .iter()
+        .find(|m| m.direction == Direction::Inbound)
+        .map_or_else(|| key.id.clone(), |m| m.sender.clone());
+    Conversation {
+        key: key.clone(),
+        channel: Channel::Other("unknown".to_string()),
+        contact: Contact {
+            id: String::new(),
+            name,
+            identity: String::new(),
+        },
+        status: ConversationStatus::Open,
+        unread: 0,
+        last_message_at: None,
+        last_message: None,
+        metadata: Default::default(),
+    }
+}

@@ -1,0 +1,80 @@
+//! What the status bar tells: each account's connection state, last sync and last error, plus
+//! short-lived notices for things the user should see (a failed send, a malformed frame).
+
+use std::collections::BTreeMap;
+
+use time::Duration;
+
+use crate::model::{AccountId, Timestamp};
+use crate::providers::ConnectionState;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountStatus {
+    pub connection: ConnectionState,
+    pub last_sync: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+impl Default for AccountStatus {
+    fn default() -> Self {
+        Self {
+            connection: ConnectionState::Connecting,
+            last_sync: None,
+            last_error: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub level: NoticeLevel,
+    pub expires_at: Timestamp,
+}
+
+/// Connection state per account (ordered by account id for a stable status bar) and notices.
+#[derive(Clone, Debug, Default)]
+pub struct StatusState {
+    pub accounts: BTreeMap<AccountId, AccountStatus>,
+    pub notices: Vec<Notice>,
+}
+
+/// How long a notice stays on screen.
+const NOTICE_TTL: Duration = Duration::seconds(8);
+/// Notices kept at most; older ones give way.
+const MAX_NOTICES: usize = 3;
+
+impl StatusState {
+    pub fn account_mut(&mut self, account: &AccountId) -> &mut AccountStatus {
+        self.accounts.entry(account.clone()).or_default()
+    }
+
+    pub fn notify(&mut self, level: NoticeLevel, text: String, now: Timestamp) {
+        self.notices.retain(|n| n.text != text);
+        self.notices.push(Notice {
+            text,
+            level,
+            expires_at: now + NOTICE_TTL,
+        });
+        if self.notices.len() > MAX_NOTICES {
+            self.notices.remove(0);
+        }
+    }
+
+    /// The notice to show now, newest first.
+    pub fn current_notice(&self) -> Option<&Notice> {
+        self.notices.last()
+    }
+
+    pub fn expire(&mut self, now: Timestamp) -> bool {
+        let before = self.notices.len();
+        self.notices.retain(|n| n.expires_at > now);
+        before != self.notices.len()
+    }
+}

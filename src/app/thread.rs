@@ -1,0 +1,181 @@
+//! One conversation's messages, kept in thread order and merged by the rules of DESIGN.md:
+//! upsert by id (rule 1), ordered by `(timestamp, id)` with late arrivals inserted in place
+//! (rule 2), monotonic delivery state (rule 3), and a local echo replaced by the server copy
+//! that carries its client id (rule 4).
+
+use std::collections::HashMap;
+
+use crate::model::{DeliveryStatus, Message, Timestamp};
+
+/// What an upsert did, so callers can count unread messages and decide whether to redraw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upsert {
+    /// A message the thread did not hold before.
+    Inserted,
+    /// A known message changed (status, content, or a local echo replaced by the server copy).
+    Updated,
+    /// Nothing changed: a duplicate.
+    Unchanged,
+}
+
+/// A status heard before its message (providers deliver out of order); applied on insert.
+#[derive(Clone, Debug)]
+struct EarlyStatus {
+    status: DeliveryStatus,
+    reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Thread {
+    /// Sorted by `(at, id)`.
+    messages: Vec<Message>,
+    /// Message id → its timestamp, to find it by binary search.
+    at_by_id: HashMap<String, Timestamp>,
+    /// Statuses for ids not seen yet.
+    early: HashMap<String, EarlyStatus>,
+}
+
+impl Thread {
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    pub fn last(&self) -> Option<&Message> {
+        self.messages.last()
+    }
+
+    pub fn first(&self) -> Option<&Message> {
+        self.messages.first()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Message> {
+        self.position(id).map(|i| &self.messages[i])
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        let at = *self.at_by_id.get(id)?;
+        self.messages
+            .binary_search_by(|m| m.order_key().cmp(&(at, id)))
+            .ok()
+    }
+
+    fn insert_sorted(&mut self, message: Message) {
+        let index = self
+            .messages
+            .partition_point(|m| m.order_key() < message.order_key());
+        self.at_by_id.insert(message.id.clone(), message.at);
+        self.messages.insert(index, message);
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Message> {
+        let index = self.position(id)?;
+        self.at_by_id.remove(id);
+        Some(self.messages.remove(index))
+    }
+
+    /// Merges one message into the thread.
+    pub fn upsert(&mut self, mut incoming: Message) -> Upsert {
+        if let Some(index) = self.position(&incoming.id) {
+            let current = &self.messages[index];
+            let status = current.status.merge(incoming.status);
+            let failure = if status == DeliveryStatus::Failed {
+                incoming.failure.clone().or_else(|| current.failure.clone())
+            } else {
+                None
+            };
+            let merged = Message {
+                status,
+                failure,
+                client_id: incoming
+                    .client_id
+                    .clone()
+                    .or_else(|| current.client_id.clone()),
+                ..incoming
+            };
+            if merged == *current {
+                return Upsert::Unchanged;
+            }
+            if merged.at == current.at {
+                self.messages[index] = merged;
+            } else {
+                self.remove(&merged.id);
+                self.insert_sorted(merged);
+            }
+            return Upsert::Updated;
+        }
+
+        // Rule 4: the server copy of a reply we are still showing as a local echo.
+        if let Some(client_id) = incoming.client_id.clone()
+            && client_id != incoming.id
+            && let Some(echo) = self.remove(&client_id)
+        {
+            // A failed echo means *we* gave up; the server copy proves it arrived.
+            if echo.status != DeliveryStatus::Failed {
+                incoming.status = echo.status.merge(incoming.status);
+            }
+            self.apply_early(&mut incoming);
+            self.insert_sorted(incoming);
+            return Upsert::Updated;
+        }
+
+        self.apply_early(&mut incoming);
+        self.insert_sorted(incoming);
+        Upsert::Inserted
+    }
+
+    fn apply_early(&mut self, message: &mut Message) {
+        if let Some(early) = self.early.remove(&message.id) {
+            message.status = message.status.merge(early.status);
+            if message.status == DeliveryStatus::Failed && message.failure.is_none() {
+                message.failure = early.reason;
+            }
+        }
+    }
+
+    /// Applies a delivery update; returns whether anything visible changed. An update for an
+    /// unknown id is kept until the message arrives.
+    pub fn set_status(&mut self, id: &str, status: DeliveryStatus, reason: Option<String>) -> bool {
+        let Some(index) = self.position(id) else {
+            let early = self.early.entry(id.to_string()).or_insert(EarlyStatus {
+                status,
+                reason: reason.clone(),
+            });
+            early.status = early.status.merge(status);
+            if reason.is_some() {
+                early.reason = reason;
+            }
+            return false;
+        };
+        let message = &mut self.messages[index];
+        let merged = message.status.merge(status);
+        if merged == message.status {
+            return false;
+        }
+        message.status = merged;
+        if merged == DeliveryStatus::Failed {
+            message.failure = reason.or_else(|| Some("delivery failed".to_string()));
+        }
+        true
+    }
+
+    /// Marks a local echo failed (the provider gave up sending it).
+    pub fn fail_echo(&mut self, client_id: &str, reason: String) -> bool {
+        match self.position(client_id) {
+            Some(index) => {
+                let message = &mut self.messages[index];
+                message.status = DeliveryStatus::Failed;
+                message.failure = Some(reason);
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! UI state that is not data: focus, selections, scroll positions, the filter, the composer,
+//! overlays, and the layout the last frame reported. Also the derived lists the panes show
+//! (channels with unread counts, the filtered and sorted conversation list), recomputed here
+//! when data changes rather than on every frame.
+
+use std::collections::HashMap;
+
+use super::composer::Composer;
+use super::inbox::Inbox;
+use super::insights::InsightTab;
+use crate::model::{Channel, ConversationKey, Timestamp};
+
+/// The pane that has the keyboard.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    Channels,
+    #[default]
+    Conversations,
+    Thread,
+    Composer,
+    Insights,
+}
+
+/// A rectangle of the last frame, in terminal cells (the app's own type: no ratatui here).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rect {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Rect {
+    pub fn contains(&self, column: u16, row: u16) -> bool {
+        column >= self.x
+            && row >= self.y
+            && column < self.x.saturating_add(self.width)
+            && row < self.y.saturating_add(self.height)
+    }
+}
+
+/// What the view laid out, reported back after each frame that changed it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LayoutInfo {
+    /// Rows of the channel list (inside its border).
+    pub channels: Rect,
+    /// Rows of the conversation list (inside its border).
+    pub conversations: Rect,
+    /// Terminal rows one conversation takes in the list.
+    pub conversation_rows: u16,
+    /// The thread's text area.
+    pub thread: Rect,
+    pub composer: Rect,
+    pub insights: Option<Rect>,
+    /// The scroll position (lines up from the newest) at which the oldest loaded message is at
+    /// the top of the thread, when the view reached it; scrolling further is pointless.
+    pub thread_top_scroll: Option<usize>,
+}
+
+/// One row of the channel list; `channel: None` is "All".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelEntry {
+    pub channel: Option<Channel>,
+    pub unread: u32,
+    pub conversations: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ViewState {
+    pub focus: Focus,
+    /// "All" followed by each channel present.
+    pub channels: Vec<ChannelEntry>,
+    pub channel_selected: usize,
+    pub channel_offset: usize,
+    /// The conversation list as shown: filtered by channel and text, newest activity first.
+    pub conversations: Vec<ConversationKey>,
+    /// Selected conversation (kept by key so it survives re-sorting).
+    pub selected: Option<ConversationKey>,
+    /// First conversation row shown.
+    pub list_offset: usize,
+    /// The conversation shown in the thread pane.
+    pub open: Option<ConversationKey>,
+    /// Lines scrolled up from the newest message (0 follows new messages).
+    pub thread_scroll: usize,
+    /// The first message that was unread when the conversation was opened.
+    pub unread_marker: Option<String>,
+    /// Text filter over the conversation list.
+    pub filter: String,
+    /// The filter prompt has the keyboard.
+    pub filtering: bool,
+    /// The draft of the open conversation.
+    pub composer: Composer,
+    /// Drafts of the other conversations, restored when they are opened again.
+    pub drafts: HashMap<ConversationKey, Composer>,
+    /// When we last told the open conversation that the agent is typing.
+    pub typing_sent_at: Option<Timestamp>,
+    pub help: bool,
+    pub insights_visible: bool,
+    pub insights_tab: InsightTab,
+    pub details_visible: bool,
+    /// What the last frame laid out.
+    pub layout: LayoutInfo,
+}
+
+impl ViewState {
+    pub fn selected_channel(&self) -> Option<&Channel> {
+        self.channels
+            .get(self.channel_selected)
+            .and_then(|e| e.channel.as_ref())
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        let selected = self.selected.as_ref()?;
+        self.conversations.iter().position(|k| k == selected)
+    }
+
+    /// Conversations that fit in the list pane.
+    pub fn visible_conversations(&self) -> usize {
+        let rows = self.layout.conversation_rows.max(1);
+        usize::from(self.layout.conversations.height / rows).max(1)
+    }
+
+    /// Recomputes the channel list and the conversation list from the inbox.
+    pub fn refresh_lists(&mut self, inbox: &Inbox) {
+        let selected_channel = self.selected_channel().cloned();
+        let mut all = ChannelEntry {
+            channel: None,
+            unread: 0,
+            conversations: 0,
+        };
+        let mut entries: Vec<ChannelEntry> = inbox
+            .channels()
+            .into_iter()
+            .map(|channel| ChannelEntry {
+                channel: Some(channel),
+                unread: 0,
+                conversations: 0,
+            })
+            .collect();
+        for (_, conversation) in inbox.iter() {
+            all.unread += conversation.unread;
+            all.conversations += 1;
+            if let Some(entry) = entries
+                .iter_mut()
+                .find(|e| e.channel.as_ref() == Some(&conversation.info.channel))
+            {
+                entry.unread += conversation.unread;
+                entry.conversations += 1;
+            }
+        }
+        entries.insert(0, all);
+        self.channels = entries;
+        self.channel_selected = selected_channel
+            .and_then(|c| {
+                self.channels
+                    .iter()
+                    .position(|e| e.channel.as_ref() == Some(&c))
+            })
+            .unwrap_or(0);
+
+        let channel = self.selected_channel().cloned();
+        let needle = self.filter.to_lowercase();
+        let mut list: Vec<_> = inbox
+            .iter()
+            .filter(|(_, e)| channel.as_ref().is_none_or(|c| &e.info.channel == c))
+            .filter(|(_, e)| needle.is_empty() || matches_filter(e, &needle))
+            .map(|(key, e)| (e.last_activity(), key.clone()))
+            .collect();
+        // Newest activity first; ties broken by key so the order is stable.
+        list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        self.conversations = list.into_iter().map(|(_, key)| key).collect();
+
+        if self.selected_index().is_none() {
+            self.selected = self.conversations.first().cloned();
+        }
+        self.keep_selection_visible();
+    }
+
+    /// Scrolls the list so the selected conversation is on screen.
+    pub fn keep_selection_visible(&mut self) {
+        let visible = self.visible_conversations();
+        let index = self.selected_index().unwrap_or(0);
+        if index < self.list_offset {
+            self.list_offset = index;
+        } else if index >= self.list_offset + visible {
+            self.list_offset = index + 1 - visible;
+        }
+        let max_offset = self.conversations.len().saturating_sub(visible);
+        self.list_offset = self.list_offset.min(max_offset);
+
+        let channel_rows = usize::from(self.layout.channels.height).max(1);
+        if self.channel_selected < self.channel_offset {
+            self.channel_offset = self.channel_selected;
+        } else if self.channel_selected >= self.channel_offset + channel_rows {
+            self.channel_offset = self.channel_selected + 1 - channel_rows;
+        }
+    }
+}
+
+fn matches_filter(entry: &super::inbox::ConversationEntry, needle: &str) -> bool {
+    let contact = &entry.info.contact;
+    contact.name.to_lowercase().contains(needle)
+        || contact.identity.to_lowercase().contains(needle)
+        || entry.info.channel.label().to_lowercase().contains(needle)
+        || entry
+            .preview()
+            .is_some_and(|(_, text)| text.to_lowercase().contains(needle))
+}
