@@ -1,1 +1,656 @@
+//! Reducer tests: the merge rules of DESIGN.md, keys, focus, sending, typing.
 
+use time::Duration;
+use time::macros::datetime;
+
+use super::*;
+use crate::model::{
+    Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
+    Direction, Message, Timestamp,
+};
+use crate::providers::{AccountEvent, ConnectionState, ProviderCommand, ProviderEvent};
+
+const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
+
+fn account() -> AccountId {
+    AccountId::new("hub")
+}
+
+fn key(id: &str) -> ConversationKey {
+    ConversationKey::new(&account(), id)
+}
+
+fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversation {
+    Conversation {
+        key: key(id),
+        channel,
+        contact: Contact {
+            id: format!("k-{id}"),
+            name: name.into(),
+            identity: "+15550000".into(),
+        },
+        status: ConversationStatus::Open,
+        unread,
+        last_message_at: None,
+        last_message: None,
+        metadata: Default::default(),
+    }
+}
+
+fn inbound(id: &str, minutes: i64, text: &str) -> Message {
+    Message {
+        id: id.into(),
+        client_id: None,
+        direction: Direction::Inbound,
+        sender: "Ana".into(),
+        content: Content::Text(text.into()),
+        at: T0 + Duration::minutes(minutes),
+        status: DeliveryStatus::Delivered,
+        failure: None,
+    }
+}
+
+fn outbound(id: &str, minutes: i64, status: DeliveryStatus) -> Message {
+    Message {
+        direction: Direction::Outbound,
+        sender: "You".into(),
+        status,
+        ..inbound(id, minutes, "reply")
+    }
+}
+
+fn provider(event: ProviderEvent) -> Event {
+    Event::Provider(AccountEvent {
+        account: account(),
+        event,
+    })
+}
+
+fn messages(conversation: &str, messages: Vec<Message>, live: bool) -> Event {
+    provider(ProviderEvent::Messages {
+        conversation: conversation.into(),
+        messages,
+        live,
+    })
+}
+
+/// An app with one WhatsApp conversation "c1" (Ana) and one SMS conversation "c2" (Bo).
+fn app() -> App {
+    let mut app = App::new("test", AppSettings::default(), T0);
+    app.add_account(account());
+    app.apply(
+        T0,
+        provider(ProviderEvent::Conversations(vec![
+            conversation("c1", "Ana", Channel::WhatsApp, 0),
+            conversation("c2", "Bo", Channel::Sms, 0),
+        ])),
+    );
+    app
+}
+
+fn ids(app: &App, conversation: &str) -> Vec<String> {
+    let entry = app
+        .inbox
+        .get(&key(conversation))
+        .expect("conversation exists");
+    entry
+        .thread
+        .messages()
+        .iter()
+        .map(|m| m.id.clone())
+        .collect()
+}
+
+fn status_of(app: &App, conversation: &str, id: &str) -> DeliveryStatus {
+    app.inbox
+        .get(&key(conversation))
+        .and_then(|e| e.thread.get(id))
+        .expect("message")
+        .status
+}
+
+fn press(app: &mut App, key: Key) -> Vec<Effect> {
+    app.apply(app.now, Event::Key(key))
+}
+
+fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| press(app, Key::ch(c))).collect()
+}
+
+#[test]
+fn duplicate_push_and_poll_changes_nothing() {
+    let mut app = app();
+    app.apply(T0, messages("c1", vec![inbound("m1", 1, "hello")], true));
+    let revision = app.revision;
+    // The same message again from a poll page, and once more from a push.
+    app.apply(T0, messages("c1", vec![inbound("m1", 1, "hello")], false));
+    app.apply(T0, messages("c1", vec![inbound("m1", 1, "hello")], true));
+    assert_eq!(ids(&app, "c1"), ["m1"]);
+    assert_eq!(
+        app.inbox.get(&key("c1")).map(|e| e.unread),
+        Some(1),
+        "counted once"
+    );
+    assert_eq!(
+        app.revision, revision,
+        "a duplicate is not a visible change"
+    );
+}
+
+#[test]
+fn out_of_order_status_never_moves_backwards() {
+    let mut app = app();
+    app.apply(
+        T0,
+        messages("c1", vec![outbound("m1", 1, DeliveryStatus::Sent)], true),
+    );
+    let update = |status| {
+        provider(ProviderEvent::StatusUpdate {
+            conversation: "c1".into(),
+            message_id: "m1".into(),
+            status,
+            reason: None,
+        })
+    };
+    app.apply(T0, update(DeliveryStatus::Read));
+    app.apply(T0, update(DeliveryStatus::Delivered));
+    assert_eq!(status_of(&app, "c1", "m1"), DeliveryStatus::Read);
+    // A poll page still saying "sent" does not undo it either.
+    app.apply(
+        T0,
+        messages("c1", vec![outbound("m1", 1, DeliveryStatus::Sent)], false),
+    );
+    assert_eq!(status_of(&app, "c1", "m1"), DeliveryStatus::Read);
+}
+
+#[test]
+fn failed_is_terminal_and_keeps_its_reason() {
+    let mut app = app();
+    app.apply(
+        T0,
+        messages("c1", vec![outbound("m1", 1, DeliveryStatus::Sent)], true),
+    );
+    app.apply(
+        T0,
+        provider(ProviderEvent::StatusUpdate {
+            conversation: "c1".into(),
+            message_id: "m1".into(),
+            status: DeliveryStatus::Failed,
+            reason: Some("recipient opted out".into()),
+        }),
+    );
+    app.apply(
+        T0,
+        provider(ProviderEvent::StatusUpdate {
+            conversation: "c1".into(),
+            message_id: "m1".into(),
+            status: DeliveryStatus::Read,
+            reason: None,
+        }),
+    );
+    let message = app
+        .inbox
+        .get(&key("c1"))
+        .and_then(|e| e.thread.get("m1"))
+        .cloned();
+    let message = message.expect("message");
+    assert_eq!(message.status, DeliveryStatus::Failed);
+    assert_eq!(message.failure.as_deref(), Some("recipient opted out"));
+}
+
+#[test]
+fn status_heard_before_its_message_is_applied_when_it_arrives() {
+    let mut app = app();
+    app.apply(
+        T0,
+        provider(ProviderEvent::StatusUpdate {
+            conversation: "c1".into(),
+            message_id: "m9".into(),
+            status: DeliveryStatus::Delivered,
+            reason: None,
+        }),
+    );
+    app.apply(
+        T0,
+        messages("c1", vec![outbound("m9", 1, DeliveryStatus::Sent)], true),
+    );
+    assert_eq!(status_of(&app, "c1", "m9"), DeliveryStatus::Delivered);
+}
+
+#[test]
+fn late_message_is_inserted_in_order() {
+    let mut app = app();
+    app.apply(
+        T0,
+        messages(
+            "c1",
+            vec![inbound("a", 1, "one"), inbound("c", 3, "three")],
+            false,
+        ),
+    );
+    app.apply(T0, messages("c1", vec![inbound("b", 2, "two")], true));
+    assert_eq!(ids(&app, "c1"), ["a", "b", "c"]);
+    // Same timestamp: the id breaks the tie, whatever the arrival order.
+    app.apply(T0, messages("c1", vec![inbound("bb", 2, "two too")], true));
+    app.apply(T0, messages("c1", vec![inbound("ba", 2, "two also")], true));
+    assert_eq!(ids(&app, "c1"), ["a", "b", "ba", "bb", "c"]);
+}
+
+/// Opens conversation `id` from the list with the keyboard (it must be selected first).
+fn open(app: &mut App, id: &str) -> Vec<Effect> {
+    app.view.selected = Some(key(id));
+    app.view.focus = Focus::Conversations;
+    press(app, Key::plain(KeyCode::Enter))
+}
+
+#[test]
+fn local_echo_is_replaced_by_the_server_copy() {
+    let mut app = app();
+    open(&mut app, "c1");
+    assert_eq!(
+        app.view.focus,
+        Focus::Composer,
+        "Enter opens the conversation for a reply"
+    );
+    type_text(&mut app, "On my way");
+    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    let Some(Effect::Provider {
+        command: ProviderCommand::SendText {
+            client_id, text, ..
+        },
+        ..
+    }) = effects.iter().find(|e| {
+        matches!(
+            e,
+            Effect::Provider {
+                command: ProviderCommand::SendText { .. },
+                ..
+            }
+        )
+    })
+    else {
+        panic!("no send effect in {effects:?}");
+    };
+    assert_eq!(text, "On my way");
+    assert_eq!(ids(&app, "c1"), [client_id.clone()]);
+    assert_eq!(status_of(&app, "c1", client_id), DeliveryStatus::Pending);
+    assert_eq!(app.view.composer.text(), "", "the composer is cleared");
+
+    // The server's copy arrives by push (with our client id) and again in the POST reply.
+    let mut server = outbound("srv-1", 0, DeliveryStatus::Sent);
+    server.client_id = Some(client_id.clone());
+    server.content = Content::Text("On my way".into());
+    app.apply(T0, messages("c1", vec![server.clone()], true));
+    app.apply(T0, messages("c1", vec![server], true));
+    assert_eq!(ids(&app, "c1"), ["srv-1"]);
+    assert_eq!(status_of(&app, "c1", "srv-1"), DeliveryStatus::Sent);
+}
+
+#[test]
+fn a_failed_send_stays_visible_with_its_reason() {
+    let mut app = app();
+    open(&mut app, "c1");
+    type_text(&mut app, "hi");
+    press(&mut app, Key::plain(KeyCode::Enter));
+    let client_id = ids(&app, "c1")[0].clone();
+    app.apply(
+        T0,
+        provider(ProviderEvent::SendFailed {
+            conversation: "c1".into(),
+            client_id: client_id.clone(),
+            reason: "server error 503".into(),
+        }),
+    );
+    let message = app
+        .inbox
+        .get(&key("c1"))
+        .and_then(|e| e.thread.get(&client_id))
+        .cloned();
+    let message = message.expect("the reply is not lost");
+    assert_eq!(message.status, DeliveryStatus::Failed);
+    assert_eq!(message.failure.as_deref(), Some("server error 503"));
+    assert!(
+        app.status
+            .current_notice()
+            .is_some_and(|n| n.text.contains("503"))
+    );
+}
+
+#[test]
+fn typing_expires_and_is_cleared_by_a_message() {
+    let mut app = app();
+    let typing = |on| {
+        provider(ProviderEvent::Typing {
+            conversation: "c1".into(),
+            who: "Ana".into(),
+            typing: on,
+        })
+    };
+    app.apply(T0, typing(true));
+    assert!(app.typing.get(&key("c1")).is_some());
+    app.apply(T0 + Duration::seconds(3), Event::Tick);
+    assert!(app.typing.get(&key("c1")).is_some(), "still within the ttl");
+    let revision = app.revision;
+    app.apply(T0 + Duration::seconds(7), Event::Tick);
+    assert!(
+        app.typing.get(&key("c1")).is_none(),
+        "expired after the ttl"
+    );
+    assert!(app.revision > revision, "expiry redraws");
+
+    app.apply(T0 + Duration::seconds(8), typing(true));
+    app.apply(
+        T0 + Duration::seconds(9),
+        messages("c1", vec![inbound("m1", 1, "hi")], true),
+    );
+    assert!(
+        app.typing.get(&key("c1")).is_none(),
+        "a message ends typing"
+    );
+
+    app.apply(T0 + Duration::seconds(10), typing(true));
+    app.apply(T0 + Duration::seconds(11), typing(false));
+    assert!(app.typing.get(&key("c1")).is_none(), "typing stopped");
+}
+
+#[test]
+fn idle_ticks_do_not_redraw() {
+    let mut app = app();
+    app.apply(T0, Event::Tick);
+    let revision = app.revision;
+    app.apply(T0 + Duration::seconds(1), Event::Tick);
+    app.apply(T0 + Duration::seconds(2), Event::Tick);
+    assert_eq!(app.revision, revision);
+    app.apply(T0 + Duration::seconds(60), Event::Tick);
+    assert!(
+        app.revision > revision,
+        "relative times change once a minute"
+    );
+}
+
+#[test]
+fn unread_counts_live_messages_and_opening_marks_read() {
+    let mut app = app();
+    app.apply(
+        T0,
+        messages(
+            "c1",
+            vec![inbound("m1", 1, "a"), inbound("m2", 2, "b")],
+            true,
+        ),
+    );
+    assert_eq!(app.view.channels[0].unread, 2, "All");
+    let effects = open(&mut app, "c1");
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.unread), Some(0));
+    assert_eq!(app.view.unread_marker.as_deref(), Some("m1"));
+    assert!(effects.contains(&Effect::Provider {
+        account: account(),
+        command: ProviderCommand::MarkRead {
+            conversation: "c1".into()
+        },
+    }));
+    // While reading, new messages do not count as unread but are marked read.
+    let effects = app.apply(T0, messages("c1", vec![inbound("m3", 3, "c")], true));
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.unread), Some(0));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Provider {
+            command: ProviderCommand::MarkRead { .. },
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn shortcuts_never_fire_while_composing() {
+    let mut app = app();
+    open(&mut app, "c1");
+    let effects = type_text(&mut app, "q?/jk");
+    assert!(!effects.contains(&Effect::Quit));
+    assert!(!app.view.help && !app.view.filtering);
+    assert_eq!(app.view.composer.text(), "q?/jk");
+    press(&mut app, Key::alt(KeyCode::Enter));
+    type_text(&mut app, "2nd");
+    assert_eq!(
+        app.view.composer.text(),
+        "q?/jk\n2nd",
+        "Alt+Enter is a new line"
+    );
+    press(&mut app, Key::plain(KeyCode::Esc));
+    assert_eq!(app.view.focus, Focus::Conversations);
+    assert_eq!(press(&mut app, Key::ch('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn typing_is_sent_throttled_and_stopped() {
+    let mut app = app();
+    open(&mut app, "c1");
+    let is_typing = |effects: &[Effect], on: bool| {
+        effects.iter().any(|e| {
+            matches!(e, Effect::Provider { command: ProviderCommand::Typing { typing, .. }, .. } if *typing == on)
+        })
+    };
+    assert!(is_typing(&type_text(&mut app, "h"), true));
+    assert!(!is_typing(&type_text(&mut app, "ello"), true), "throttled");
+    app.now += Duration::seconds(4);
+    assert!(
+        is_typing(&type_text(&mut app, "!"), true),
+        "again after the throttle"
+    );
+    assert!(
+        is_typing(&press(&mut app, Key::ctrl('u')), false),
+        "cleared draft stops typing"
+    );
+
+    app.settings.send_typing = false;
+    assert!(
+        type_text(&mut app, "private").is_empty(),
+        "switched off for privacy"
+    );
+}
+
+#[test]
+fn drafts_are_kept_per_conversation() {
+    let mut app = app();
+    open(&mut app, "c1");
+    type_text(&mut app, "draft for Ana");
+    press(&mut app, Key::plain(KeyCode::Esc));
+    open(&mut app, "c2");
+    assert_eq!(app.view.composer.text(), "");
+    press(&mut app, Key::plain(KeyCode::Esc));
+    open(&mut app, "c1");
+    assert_eq!(app.view.composer.text(), "draft for Ana");
+}
+
+#[test]
+fn filter_and_channel_selection_narrow_the_list() {
+    let mut app = app();
+    assert_eq!(app.view.conversations.len(), 2);
+    press(&mut app, Key::ch('/'));
+    type_text(&mut app, "bo");
+    assert_eq!(app.view.conversations, [key("c2")]);
+    press(&mut app, Key::plain(KeyCode::Esc));
+    assert_eq!(app.view.conversations.len(), 2, "Esc clears the filter");
+
+    app.view.focus = Focus::Channels;
+    let labels: Vec<_> = app
+        .view
+        .channels
+        .iter()
+        .map(|c| c.channel.clone())
+        .collect();
+    assert_eq!(labels, [None, Some(Channel::WhatsApp), Some(Channel::Sms)]);
+    press(&mut app, Key::ch('j'));
+    assert_eq!(app.view.conversations, [key("c1")], "WhatsApp only");
+}
+
+#[test]
+fn alt_j_and_alt_k_walk_conversations_even_while_composing() {
+    let mut app = app();
+    app.apply(T0, messages("c2", vec![inbound("b1", 5, "newest")], true));
+    app.apply(T0, messages("c1", vec![inbound("a1", 1, "older")], true));
+    assert_eq!(
+        app.view.conversations,
+        [key("c2"), key("c1")],
+        "newest activity first"
+    );
+    open(&mut app, "c2");
+    press(&mut app, Key::alt(KeyCode::Char('j')));
+    assert_eq!(app.view.open, Some(key("c1")));
+    press(&mut app, Key::alt(KeyCode::Char('k')));
+    assert_eq!(app.view.open, Some(key("c2")));
+}
+
+#[test]
+fn scrolling_to_the_top_fetches_older_history_once() {
+    let mut app = app();
+    app.apply(
+        T0,
+        messages(
+            "c1",
+            vec![inbound("m5", 5, "x"), inbound("m6", 6, "y")],
+            false,
+        ),
+    );
+    open(&mut app, "c1");
+    press(&mut app, Key::plain(KeyCode::Esc));
+    let layout = LayoutInfo {
+        thread_top_scroll: Some(10),
+        ..LayoutInfo::default()
+    };
+    app.apply(T0, Event::Layout(layout));
+    app.view.focus = Focus::Thread;
+    let effects = press(&mut app, Key::ch('g'));
+    assert!(
+        effects.is_empty(),
+        "the jump is clamped when the view reports back"
+    );
+    let effects = app.apply(
+        T0,
+        Event::Layout(LayoutInfo {
+            thread_top_scroll: Some(11),
+            ..layout
+        }),
+    );
+    assert_eq!(app.view.thread_scroll, 11);
+    assert_eq!(
+        effects,
+        [Effect::Provider {
+            account: account(),
+            command: ProviderCommand::FetchOlder {
+                conversation: "c1".into(),
+                before: Some("m5".into())
+            },
+        }]
+    );
+    assert!(
+        press(&mut app, Key::ch('k')).is_empty(),
+        "one fetch at a time"
+    );
+    app.apply(
+        T0,
+        provider(ProviderEvent::HistoryComplete {
+            conversation: "c1".into(),
+        }),
+    );
+    assert!(
+        press(&mut app, Key::ch('k')).is_empty(),
+        "nothing left to fetch"
+    );
+}
+
+#[test]
+fn connection_state_and_errors_reach_the_status_bar() {
+    let mut app = app();
+    let until = T0 + Duration::seconds(4);
+    app.apply(
+        T0,
+        provider(ProviderEvent::Connection(ConnectionState::BackingOff {
+            until,
+            reason: "hub unreachable".into(),
+        })),
+    );
+    let status = &app.status.accounts[&account()];
+    assert_eq!(
+        status.connection,
+        ConnectionState::BackingOff {
+            until,
+            reason: "hub unreachable".into()
+        }
+    );
+    assert_eq!(status.last_error.as_deref(), Some("hub unreachable"));
+    app.apply(
+        T0,
+        provider(ProviderEvent::Error("malformed frame ignored".into())),
+    );
+    assert_eq!(
+        app.status.current_notice().map(|n| n.text.as_str()),
+        Some("malformed frame ignored")
+    );
+    app.apply(T0 + Duration::seconds(30), Event::Tick);
+    assert!(app.status.current_notice().is_none(), "notices expire");
+}
+
+#[test]
+fn messages_for_an_unknown_conversation_are_kept() {
+    let mut app = app();
+    app.apply(
+        T0,
+        messages("c9", vec![inbound("z1", 1, "from nowhere")], true),
+    );
+    assert_eq!(ids(&app, "c9"), ["z1"]);
+    app.apply(
+        T0,
+        provider(ProviderEvent::Conversations(vec![conversation(
+            "c9",
+            "Zoë",
+            Channel::Telegram,
+            1,
+        )])),
+    );
+    let entry = app.inbox.get(&key("c9")).expect("conversation");
+    assert_eq!(entry.info.contact.name, "Zoë");
+    assert_eq!(
+        ids(&app, "c9"),
+        ["z1"],
+        "the thread survives the conversation's arrival"
+    );
+}
+
+#[test]
+fn help_opens_and_any_key_closes_it() {
+    let mut app = app();
+    press(&mut app, Key::ch('?'));
+    assert!(app.view.help);
+    assert!(
+        press(&mut app, Key::ch('q')).is_empty(),
+        "q closes help rather than quitting"
+    );
+    assert!(!app.view.help);
+}
+
+#[test]
+fn mouse_click_opens_the_conversation_under_the_pointer() {
+    let mut app = app();
+    let layout = LayoutInfo {
+        conversations: Rect {
+            x: 0,
+            y: 1,
+            width: 30,
+            height: 10,
+        },
+        conversation_rows: 2,
+        ..LayoutInfo::default()
+    };
+    app.apply(T0, Event::Layout(layout));
+    let second = app.view.conversations[1].clone();
+    app.apply(
+        T0,
+        Event::Mouse(Mouse {
+            kind: MouseKind::Click,
+            column: 5,
+            row: 3,
+        }),
+    );
+    assert_eq!(app.view.open, Some(second));
+}
