@@ -272,7 +272,7 @@ fn local_echo_is_replaced_by_the_server_copy() {
         panic!("no send effect in {effects:?}");
     };
     assert_eq!(text, "On my way");
-    assert_eq!(ids(&app, "c1"), [client_id.clone()]);
+    assert_eq!(ids(&app, "c1"), std::slice::from_ref(client_id));
     assert_eq!(status_of(&app, "c1", client_id), DeliveryStatus::Pending);
     assert_eq!(app.view.composer.text(), "", "the composer is cleared");
 
