@@ -1,1 +1,0 @@
-//! Linktor provider (to be built).

@@ -1,0 +1,287 @@
+//! The Linktor SDK wire contract (`../shared/protocols.md` §2.1): camelCase JSON objects, the
+//! `data` + `pagination` list envelope, the flat error body, and the TypeScript SDK's WebSocket
+//! frames. The provider reads these and the embedded hub writes them, so both ends share one
+//! definition; tests pin the shapes against the documented examples.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A message as `GET /conversations/{id}/messages` and the `message` frame carry it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireMessage {
+    pub id: String,
+    pub conversation_id: String,
+    /// `inbound` | `outbound`.
+    pub direction: String,
+    /// `text` | `image` | `video` | `audio` | `document` | `location` | `contact` | `sticker`.
+    pub content_type: String,
+    #[serde(default)]
+    pub content: WireContent,
+    /// `pending` | `sent` | `delivered` | `read` | `failed`.
+    pub status: String,
+    /// `contact` | `agent` | `bot` | `system`.
+    pub sender_type: String,
+    #[serde(default)]
+    pub sender_id: Option<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub delivered_at: Option<String>,
+    #[serde(default)]
+    pub read_at: Option<String>,
+    #[serde(default)]
+    pub failed_reason: Option<String>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, Value>,
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// The `content` object of a message; which fields are set depends on `contentType`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireContent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireConversation {
+    pub id: String,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub channel_id: Option<String>,
+    pub channel_type: String,
+    pub contact_id: String,
+    /// `open` | `pending` | `resolved` | `snoozed`.
+    pub status: String,
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    /// The SDK leaves this untyped; the hub sends the latest message object.
+    #[serde(default)]
+    pub last_message: Option<Value>,
+    #[serde(default)]
+    pub last_message_at: Option<String>,
+    #[serde(default)]
+    pub unread_count: u32,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireContact {
+    pub id: String,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub identifiers: Vec<WireIdentifier>,
+    #[serde(default)]
+    pub conversation_count: u32,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireIdentifier {
+    pub channel_type: String,
+    #[serde(default)]
+    pub channel_id: Option<String>,
+    pub identifier: String,
+}
+
+/// `{"data":[…],"pagination":{…}}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListEnvelope<T> {
+    pub data: Vec<T>,
+    pub pagination: Pagination,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+    pub has_more: bool,
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// The flat error body: `{"message","code","details","retry_after"}` (note the snake_case
+/// `retry_after`, as the SDK reads it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// `POST /conversations/{id}/messages`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendMessageBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, Value>,
+}
+
+/// Frames the client sends on `/ws`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    #[serde(rename_all = "camelCase")]
+    Subscribe {
+        conversation_id: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Unsubscribe {
+        conversation_id: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        conversation_id: String,
+        is_typing: bool,
+    },
+    Ping,
+}
+
+/// Frames the server sends on `/ws`. The SDK ignores types it does not know; so does the
+/// provider (`Unknown` after a failed parse is the caller's decision, not a variant here).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    #[serde(rename_all = "camelCase")]
+    Message {
+        conversation_id: String,
+        message: WireMessage,
+    },
+    #[serde(rename_all = "camelCase")]
+    MessageStatus {
+        conversation_id: String,
+        message_id: String,
+        status: String,
+        #[serde(default)]
+        timestamp: Option<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    ConversationUpdate {
+        conversation_id: String,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        assigned_to: Option<String>,
+        #[serde(default)]
+        metadata: BTreeMap<String, Value>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        conversation_id: String,
+        user_id: String,
+        is_typing: bool,
+    },
+    Pong,
+}
+
+/// RFC 3339 with seconds and a `Z`, as the SDK examples write timestamps.
+pub fn format_time(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+pub fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_message_example_parses() {
+        let json = r#"{"id":"m1","conversationId":"c1","direction":"outbound","contentType":"text",
+ "content":{"text":"hello"},"status":"sent","senderType":"agent","senderId":"u1",
+ "externalId":null,"deliveredAt":null,"readAt":null,"failedReason":null,"metadata":{},
+ "createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:00:00Z"}"#;
+        let message: WireMessage = serde_json::from_str(json).expect("documented shape");
+        assert_eq!(message.content.text.as_deref(), Some("hello"));
+        assert_eq!(message.sender_type, "agent");
+    }
+
+    #[test]
+    fn documented_conversation_and_contact_examples_parse() {
+        let conversation = r#"{"id":"c1","tenantId":"t1","channelId":"ch1","channelType":"whatsapp","contactId":"k1","status":"open",
+ "assignedTo":null,"lastMessage":null,"lastMessageAt":null,"unreadCount":0,"tags":[],"metadata":{},
+ "createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:00:00Z"}"#;
+        let parsed: WireConversation = serde_json::from_str(conversation).expect("conversation");
+        assert_eq!(parsed.channel_type, "whatsapp");
+        let contact = r#"{"id":"k1","tenantId":"t1","name":"Bob","email":null,"phone":"+55","identifiers":[{"channelType":"whatsapp",
+ "channelId":"ch1","identifier":"+55"}],"conversationCount":1,"createdAt":"x","updatedAt":"x"}"#;
+        let parsed: WireContact = serde_json::from_str(contact).expect("contact");
+        assert_eq!(parsed.identifiers[0].identifier, "+55");
+    }
+
+    #[test]
+    fn frames_match_the_typescript_sdk() {
+        let frame = serde_json::to_value(ClientFrame::Typing {
+            conversation_id: "c1".into(),
+            is_typing: true,
+        })
+        .expect("serialise");
+        assert_eq!(
+            frame,
+            serde_json::json!({"type":"typing","conversationId":"c1","isTyping":true})
+        );
+        let status: ServerFrame = serde_json::from_str(
+            r#"{"type":"message_status","conversationId":"c1","messageId":"m1","status":"delivered","timestamp":"2024-01-01T00:00:00Z"}"#,
+        )
+        .expect("status frame");
+        assert!(
+            matches!(status, ServerFrame::MessageStatus { ref status, .. } if status == "delivered")
+        );
+        let list: ListEnvelope<WireConversation> = serde_json::from_str(
+            r#"{"data":[],"pagination":{"total":1,"limit":20,"offset":0,"hasMore":false,"nextCursor":null}}"#,
+        )
+        .expect("envelope");
+        assert!(!list.pagination.has_more);
+    }
+}
