@@ -8,9 +8,14 @@
 //! - [`providers`]: one module per platform; the only code that knows a wire format.
 //! - [`hub`]: the embedded local server (Linktor contract, SQLite) and its demo simulator.
 //! - [`text`]: neutralising untrusted text before it reaches the terminal.
+//! - [`config`]: the TOML config; [`logging`]: the log file; [`record`]: screenshots.
 
 pub mod app;
+pub mod config;
 pub mod hub;
+pub mod logging;
 pub mod model;
 pub mod providers;
+pub mod record;
+pub mod runtime;
 pub mod text;

@@ -1,1 +1,274 @@
-fn main() {}
+//! The `switchboard` command: the inbox (default), a standalone hub, and screenshots.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use switchboard::config::{AccountConfig, Config};
+use switchboard::runtime::{self, Session, StartOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A terminal inbox for customer conversations"
+)]
+struct Cli {
+    /// Config file (default: $XDG_CONFIG_HOME/switchboard/config.toml if it exists).
+    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory for log files (default: $XDG_STATE_HOME/switchboard).
+    #[arg(long, global = true)]
+    log_dir: Option<PathBuf>,
+    #[command(flatten)]
+    inbox: InboxArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct InboxArgs {
+    /// Connect to a running Linktor-compatible server (e.g. `switchboard hub`) instead of
+    /// starting the embedded hub.
+    #[arg(long, value_name = "URL")]
+    connect: Option<String>,
+    /// API key for --connect.
+    #[arg(long, env = "SWITCHBOARD_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    #[command(flatten)]
+    demo: DemoArgs,
+}
+
+#[derive(Args, Clone)]
+struct DemoArgs {
+    /// Do not run the demo simulator of customers in the embedded hub.
+    #[arg(long)]
+    no_demo: bool,
+    /// Seed of the demo simulator: the same seed replays the same customers.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Pace of the demo simulator (1.0 = human pace).
+    #[arg(long)]
+    speed: Option<f64>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the hub alone so several inboxes and scripts can share it.
+    Hub {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7300")]
+        listen: SocketAddr,
+        /// The API key clients must send (X-API-Key / ?api_key=).
+        #[arg(long, env = "SWITCHBOARD_HUB_KEY", default_value = "switchboard-dev")]
+        api_key: String,
+        /// SQLite file (default: the XDG data dir).
+        #[arg(long, conflicts_with = "in_memory")]
+        database: Option<PathBuf>,
+        /// Keep everything in memory.
+        #[arg(long)]
+        in_memory: bool,
+        #[command(flatten)]
+        demo: DemoArgs,
+    },
+    /// Render the inbox on the embedded demo into text and SVG files, without a terminal.
+    Screenshot {
+        /// Output directory.
+        #[arg(long, default_value = "screenshots")]
+        out: PathBuf,
+        /// Terminal size of the shot, as COLSxROWS.
+        #[arg(long, default_value = "160x48", value_parser = parse_size)]
+        size: (u16, u16),
+        /// Seconds of demo to let play before the shot.
+        #[arg(long, default_value_t = 4.0)]
+        wait: f64,
+        /// File name without extension.
+        #[arg(long, default_value = "inbox")]
+        name: String,
+        #[command(flatten)]
+        demo: DemoArgs,
+    },
+}
+
+fn parse_size(text: &str) -> Result<(u16, u16), String> {
+    let (cols, rows) = text
+        .split_once('x')
+        .ok_or_else(|| format!("\"{text}\" is not COLSxROWS"))?;
+    let parse = |n: &str| n.parse::<u16>().map_err(|e| format!("\"{n}\": {e}"));
+    Ok((parse(cols)?, parse(rows)?))
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("switchboard: cannot start the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("switchboard: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let (mut config, _) = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        None => {
+            apply_inbox_args(&mut config, cli.inbox)?;
+            let log_dir = cli.log_dir.or_else(switchboard::logging::default_dir);
+            let _guard = match &log_dir {
+                Some(dir) => Some(switchboard::logging::init_file(dir)?),
+                None => None,
+            };
+            run_inbox(&config).await
+        }
+        Some(Command::Hub {
+            listen,
+            api_key,
+            database,
+            in_memory,
+            demo,
+        }) => {
+            switchboard::logging::init_stderr();
+            apply_demo_args(&mut config, &demo);
+            let db_path = if in_memory {
+                None
+            } else {
+                database
+                    .or(config.hub.database.clone())
+                    .or_else(switchboard::hub::default_db_path)
+            };
+            if let Some(dir) = db_path.as_ref().and_then(|p| p.parent()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            run_hub(listen, api_key, db_path, &config).await
+        }
+        Some(Command::Screenshot {
+            out,
+            size,
+            wait,
+            name,
+            demo,
+        }) => {
+            apply_demo_args(&mut config, &demo);
+            switchboard::record::screenshot::capture(&config, &out, &name, size, wait).await
+        }
+    }
+}
+
+async fn run_hub(
+    listen: SocketAddr,
+    api_key: String,
+    db_path: Option<PathBuf>,
+    config: &Config,
+) -> anyhow::Result<()> {
+    use switchboard::hub::{self, DemoConfig, HubConfig};
+    let hub = hub::start(HubConfig {
+        listen,
+        db_path: db_path.clone(),
+        api_key: api_key.clone(),
+        demo: config.hub.demo.then_some(DemoConfig {
+            seed: config.hub.seed,
+            speed: config.hub.speed,
+        }),
+    })
+    .await
+    .with_context(|| format!("starting the hub on {listen}"))?;
+    let url = hub.base_url();
+    let storage = match &db_path {
+        Some(path) => path.display().to_string(),
+        None => "memory".into(),
+    };
+    let demo = if config.hub.demo { "on" } else { "off" };
+    eprintln!("switchboard hub on {url} (data: {storage}, demo: {demo})");
+    eprintln!("  open an inbox:   switchboard --connect {url} --api-key {api_key}");
+    eprintln!(
+        "  post a message:  curl -s -X POST {url}/simulate/inbound -H 'X-API-Key: {api_key}' \\\n                     -H 'Content-Type: application/json' -d '{{\"channelType\":\"whatsapp\",\"from\":\"+15550001\",\"name\":\"Ada\",\"text\":\"Hi!\"}}'"
+    );
+    eprintln!("Ctrl+C stops it.");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = shutdown_signal() => {}
+    }
+    hub.shutdown().await;
+    Ok(())
+}
+
+fn apply_demo_args(config: &mut Config, demo: &DemoArgs) {
+    if demo.no_demo {
+        config.hub.demo = false;
+    }
+    if let Some(seed) = demo.seed {
+        config.hub.seed = seed;
+    }
+    if let Some(speed) = demo.speed {
+        config.hub.speed = speed;
+    }
+}
+
+fn apply_inbox_args(config: &mut Config, args: InboxArgs) -> anyhow::Result<()> {
+    apply_demo_args(config, &args.demo);
+    if let Some(url) = args.connect {
+        let api_key = args
+            .api_key
+            .context("--connect needs --api-key (or SWITCHBOARD_API_KEY)")?;
+        config.accounts.push(AccountConfig::Linktor {
+            name: "hub".into(),
+            base_url: url,
+            api_key: Some(api_key),
+            api_key_env: None,
+            poll_interval_secs: 30,
+        });
+        config.hub.enabled.get_or_insert(false);
+    }
+    Ok(())
+}
+
+async fn run_inbox(config: &Config) -> anyhow::Result<()> {
+    let mut session = Session::start(config, &StartOptions::default()).await?;
+    let mut guard = runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
+    let (input_sender, input) = tokio::sync::mpsc::channel(256);
+    let input_task = runtime::event_loop::spawn_terminal_input(input_sender);
+    let result = tokio::select! {
+        result = runtime::run(&mut guard.terminal, &mut session, input) => result.context("drawing the inbox"),
+        _ = shutdown_signal() => Ok(()),
+    };
+    input_task.abort();
+    drop(guard);
+    if let Some(hub) = session.hub.take() {
+        hub.shutdown().await;
+    }
+    result
+}
+
+/// SIGTERM/SIGHUP end the inbox cleanly (Ctrl+C is a key in raw mode).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
+}

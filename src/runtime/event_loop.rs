@@ -1,0 +1,132 @@
+//! The event loop. Each turn takes one event, drains what else is queued (capped, so a flood
+//! of provider events cannot starve input), applies each to the app, executes the effects, and
+//! redraws only when the app's revision moved, at most once per frame interval. The frame
+//! branch comes first in a `biased` select so repaints keep happening under load; nothing is
+//! drawn while idle.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::input::{Input, translate};
+use super::session::Session;
+use crate::app::{App, Event, LayoutInfo};
+
+/// About 60 frames per second at most.
+const FRAME: Duration = Duration::from_millis(16);
+/// Events applied per turn before the loop looks at the frame timer again.
+const DRAIN: usize = 256;
+/// Relative times, typing expiry and notices advance on this tick.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Something that can show the app: the real terminal, or a `TestBackend` in tests.
+pub trait Surface {
+    /// Draws one frame and returns what it laid out.
+    fn draw(&mut self, app: &App) -> std::io::Result<LayoutInfo>;
+}
+
+impl<B: ratatui::backend::Backend> Surface for ratatui::Terminal<B>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    fn draw(&mut self, app: &App) -> std::io::Result<LayoutInfo> {
+        let mut layout = LayoutInfo::default();
+        ratatui::Terminal::draw(self, |frame| layout = crate::ui::draw(frame, app))
+            .map_err(std::io::Error::other)?;
+        Ok(layout)
+    }
+}
+
+/// Reads the terminal on its own task and forwards what the app cares about.
+pub fn spawn_terminal_input(sender: mpsc::Sender<Input>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut stream = crossterm::event::EventStream::new();
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(event) => {
+                    if let Some(input) = translate(event)
+                        && sender.send(input).await.is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "reading the terminal failed");
+                    break;
+                }
+            }
+        }
+    })
+}
+
+/// Runs until the user quits or the input ends.
+pub async fn run(
+    surface: &mut impl Surface,
+    session: &mut Session,
+    mut input: mpsc::Receiver<Input>,
+) -> std::io::Result<()> {
+    let mut drawn_revision = None;
+    let mut force_draw = true;
+    let mut last_draw = Instant::now() - FRAME;
+    // Once every provider has stopped, their channel is closed; stop polling it.
+    let mut providers_open = true;
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+
+    loop {
+        let dirty = force_draw || drawn_revision != Some(session.app.revision);
+        tokio::select! {
+            biased;
+            _ = tokio::time::sleep_until(last_draw + FRAME), if dirty => {
+                drawn_revision = Some(session.app.revision);
+                force_draw = false;
+                last_draw = Instant::now();
+                session.render(surface)?;
+            }
+            received = input.recv() => {
+                let Some(first) = received else { break };
+                let mut next = Some(first);
+                let mut budget = DRAIN;
+                while let Some(item) = next.take() {
+                    match item {
+                        Input::Resize => force_draw = true,
+                        Input::App(event) => {
+                            if !session.apply(event) {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    budget -= 1;
+                    if budget > 0 {
+                        next = input.try_recv().ok();
+                    }
+                }
+            }
+            received = session.events.recv(), if providers_open => {
+                let Some(first) = received else {
+                    providers_open = false;
+                    continue;
+                };
+                let mut next = Some(first);
+                let mut budget = DRAIN;
+                while let Some(event) = next.take() {
+                    if !session.apply(Event::Provider(event)) {
+                        return Ok(());
+                    }
+                    budget -= 1;
+                    if budget > 0 {
+                        next = session.events.try_recv().ok();
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                if !session.apply(Event::Tick) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Starting what a config asks for: the embedded hub (if enabled), one provider per account,
+//! and the app with those accounts. A `Session` also runs headless, which is how the end-to-end
+//! tests and the screenshot command drive the real stack without a terminal.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+
+use super::event_loop::Surface;
+use super::executor::{Executor, Outcome};
+use crate::app::{App, AppSettings, Event};
+use crate::config::{AccountConfig, Config, resolve_secret};
+use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
+use crate::model::AccountId;
+use crate::providers::AccountEvent;
+use crate::providers::linktor::{self, LinktorConfig};
+
+/// The account name of the embedded hub in the status bar.
+pub const EMBEDDED_ACCOUNT: &str = "local";
+/// Provider events buffered before providers wait (backpressure instead of unbounded memory).
+const PROVIDER_QUEUE: usize = 1024;
+
+/// Knobs that come from the command line rather than the file.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// Keep the hub's data in memory only (tests, screenshots).
+    pub ephemeral_hub: bool,
+}
+
+pub struct Session {
+    pub app: App,
+    pub executor: Executor,
+    pub events: mpsc::Receiver<AccountEvent>,
+    pub hub: Option<HubHandle>,
+}
+
+impl Session {
+    pub async fn start(config: &Config, options: &StartOptions) -> anyhow::Result<Session> {
+        crate::providers::tls::install_crypto_provider();
+        let settings = AppSettings {
+            send_typing: config.ui.send_typing,
+            typing_ttl: time::Duration::seconds(config.ui.typing_ttl_secs as i64),
+            ..AppSettings::default()
+        };
+        let session_id = uuid::Uuid::new_v4().simple().to_string();
+        let mut app = App::new(&session_id[..8], settings, super::now());
+        let (sender, events) = mpsc::channel(PROVIDER_QUEUE);
+        let mut executor = Executor::default();
+
+        let hub = if config.hub_enabled() {
+            let db_path = if options.ephemeral_hub {
+                None
+            } else {
+                let path = match &config.hub.database {
+                    Some(path) => Some(path.clone()),
+                    None => hub::default_db_path(),
+                };
+                if let Some(dir) = path.as_ref().and_then(|p| p.parent()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating the hub data dir {}", dir.display()))?;
+                }
+                path
+            };
+            let hub = hub::start(HubConfig {
+                listen: config.hub.listen,
+                db_path,
+                api_key: uuid::Uuid::new_v4().simple().to_string(),
+                demo: config.hub.demo.then_some(DemoConfig {
+                    seed: config.hub.seed,
+                    speed: config.hub.speed,
+                }),
+            })
+            .await
+            .context("starting the embedded hub")?;
+            tracing::info!(url = %hub.base_url(), "embedded hub listening");
+            let account = AccountId::new(EMBEDDED_ACCOUNT);
+            app.add_account(account.clone());
+            let provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
+            executor.add(linktor::spawn(account, provider_config, sender.clone()));
+            Some(hub)
+        } else {
+            None
+        };
+
+        for (index, account_config) in config.accounts.iter().enumerate() {
+            match account_config {
+                AccountConfig::Linktor {
+                    name,
+                    base_url,
+                    api_key,
+                    api_key_env,
+                    poll_interval_secs,
+                } => {
+                    let key =
+                        resolve_secret(api_key, api_key_env, &format!("account[{index}].api_key"))
+                            .map_err(|message| anyhow::anyhow!("config: {message}"))?;
+                    let mut provider_config = LinktorConfig::new(base_url.clone(), key);
+                    provider_config.poll_interval =
+                        Duration::from_secs((*poll_interval_secs).max(1));
+                    let account = AccountId::new(name.clone());
+                    app.add_account(account.clone());
+                    executor.add(linktor::spawn(account, provider_config, sender.clone()));
+                }
+            }
+        }
+
+        Ok(Session {
+            app,
+            executor,
+            events,
+            hub,
+        })
+    }
+
+    /// Applies one event now and executes its effects; returns false once the app quits.
+    pub fn apply(&mut self, event: Event) -> bool {
+        let mut pending = vec![event];
+        while let Some(event) = pending.pop() {
+            for effect in self.app.apply(super::now(), event) {
+                match self.executor.execute(effect) {
+                    Outcome::Continue => {}
+                    Outcome::Quit => return false,
+                    Outcome::Feedback(event) => pending.push(Event::Provider(event)),
+                }
+            }
+        }
+        !self.app.quitting
+    }
+
+    /// Draws a frame and feeds back what it laid out (paging and hit-testing depend on it).
+    pub fn render(&mut self, surface: &mut impl Surface) -> std::io::Result<()> {
+        let layout = surface.draw(&self.app)?;
+        if layout != self.app.view.layout {
+            self.apply(Event::Layout(layout));
+        }
+        Ok(())
+    }
+
+    /// Headless driving: applies provider events until `done` holds or `timeout` passes.
+    pub async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&App) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !done(&self.app) {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(event)) => {
+                    self.apply(Event::Provider(event));
+                }
+                Ok(None) | Err(_) => return done(&self.app),
+            }
+        }
+        true
+    }
+}
