@@ -1,0 +1,70 @@
+//! The app module is the pure core (DESIGN.md: "one reducer"): it must not reach for the
+//! network, the terminal, the async runtime, the file system or the clock. This test reads its
+//! sources so a stray import fails CI rather than review.
+
+use std::path::Path;
+
+const FORBIDDEN: &[&str] = &[
+    "tokio",
+    "ratatui",
+    "crossterm",
+    "reqwest",
+    "tungstenite",
+    "rusqlite",
+    "axum",
+    "std::fs",
+    "std::net",
+    "OffsetDateTime::now",
+    "SystemTime::now",
+    "Instant::now",
+    "crate::ui",
+    "crate::runtime",
+    "crate::hub",
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable source dir") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_reducer_does_no_io_and_reads_no_clock() {
+    let mut files = Vec::new();
+    rust_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/app")), &mut files);
+    assert!(files.len() > 5, "found the app sources");
+    let mut offences = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable source");
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for word in FORBIDDEN {
+                if code.contains(word) {
+                    offences.push(format!("{}:{}: {word}", file.display(), number + 1));
+                }
+            }
+        }
+    }
+    assert!(offences.is_empty(), "src/app must stay pure:\n{}", offences.join("\n"));
+}
+
+#[test]
+fn views_do_not_mutate_or_do_io() {
+    let mut files = Vec::new();
+    rust_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui")), &mut files);
+    let mut offences = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable source");
+        for word in ["&mut App", "tokio", "reqwest", "std::fs", "::now("] {
+            if text.contains(word) {
+                offences.push(format!("{}: {word}", file.display()));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "src/ui must stay pure:\n{}", offences.join("\n"));
+}
