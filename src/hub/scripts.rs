@@ -1,0 +1,1 @@
+//! Dialogue scripts (stub).
