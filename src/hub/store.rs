@@ -223,6 +223,24 @@ impl Store {
         Ok((id, true))
     }
 
+    /// The open conversation of the contact `(channel_type, identifier)`, without creating one.
+    pub fn find_open_conversation(
+        &self,
+        channel_type: &str,
+        identifier: &str,
+    ) -> StoreResult<Option<String>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT cv.id FROM conversations cv JOIN contacts ct ON ct.id = cv.contact_id
+                 WHERE ct.channel_type = ?1 AND ct.identifier = ?2 AND cv.channel_type = ?1
+                 AND cv.status != 'resolved' ORDER BY cv.created_ns DESC LIMIT 1",
+                params![channel_type, identifier],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     pub fn insert_message(&self, new: NewMessage) -> StoreResult<WireMessage> {
         let created = match new.created_ns {
             Some(ns) => ns,
