@@ -162,6 +162,17 @@ pub async fn run(state: Arc<HubState>, demo: DemoConfig) {
     let mut next_customer = Instant::now() + clock.virtual_secs(1.5);
     loop {
         tokio::select! {
+            // Biased: a customer's own "sent" report is queued before its message frame can
+            // reach anyone, so handling reports first means an agent reply always finds the
+            // dialogue waiting.
+            biased;
+            _ = stop.changed() => return,
+            Some(sent) = sent_rx.recv() => {
+                if let Some(dialogue) = active.get_mut(sent.identifier) {
+                    dialogue.conversation_id = Some(sent.conversation_id);
+                    dialogue.waiting_since = Some(Instant::now());
+                }
+            }
             () = tokio::time::sleep_until(next_customer) => {
                 next_customer = Instant::now() + clock.virtual_secs(rng.f64() * 8.0 + 6.0);
                 expire(&mut active, &clock);
@@ -204,13 +215,6 @@ pub async fn run(state: Arc<HubState>, demo: DemoConfig) {
                 Err(RecvError::Lagged(skipped)) => tracing::warn!(skipped, "simulator lagging"),
                 Err(RecvError::Closed) => return,
             },
-            Some(sent) = sent_rx.recv() => {
-                if let Some(dialogue) = active.get_mut(sent.identifier) {
-                    dialogue.conversation_id = Some(sent.conversation_id);
-                    dialogue.waiting_since = Some(Instant::now());
-                }
-            }
-            _ = stop.changed() => return,
         }
     }
 }
