@@ -78,7 +78,12 @@ async fn inbound(hub: &HubHandle, from: &str, text: &str) -> (String, WireMessag
     )
 }
 
-async fn send(hub: &HubHandle, conversation: &str, text: &str, client_id: &str) -> reqwest::Response {
+async fn send(
+    hub: &HubHandle,
+    conversation: &str,
+    text: &str,
+    client_id: &str,
+) -> reqwest::Response {
     post(
         hub,
         &format!("/conversations/{conversation}/messages"),
@@ -123,7 +128,11 @@ async fn sync(socket: &mut Socket) {
 }
 
 async fn subscribe(socket: &mut Socket, conversation: &str) {
-    send_frame(socket, json!({"type":"subscribe","conversationId":conversation})).await;
+    send_frame(
+        socket,
+        json!({"type":"subscribe","conversationId":conversation}),
+    )
+    .await;
     sync(socket).await;
 }
 
@@ -137,7 +146,10 @@ async fn auth_is_required_on_rest_and_websocket() {
         .expect("health");
     assert_eq!(health.status(), 200);
     assert!(health.headers().contains_key("x-request-id"));
-    assert_eq!(health.json::<Value>().await.expect("json"), json!({"status":"ok"}));
+    assert_eq!(
+        health.json::<Value>().await.expect("json"),
+        json!({"status":"ok"})
+    );
 
     for key in [None, Some("wrong")] {
         let mut request = client().get(format!("{}/conversations", hub.base_url()));
@@ -148,7 +160,10 @@ async fn auth_is_required_on_rest_and_websocket() {
         assert_eq!(response.status(), 401);
         assert!(response.headers().contains_key("x-request-id"));
         let body: Value = response.json().await.expect("json");
-        assert_eq!(body, json!({"message":"invalid API key","code":"UNAUTHORIZED"}));
+        assert_eq!(
+            body,
+            json!({"message":"invalid API key","code":"UNAUTHORIZED"})
+        );
     }
 
     for url in [
@@ -165,7 +180,10 @@ async fn auth_is_required_on_rest_and_websocket() {
 
     let missing = get(&hub, "/conversations/nope").await;
     assert_eq!(missing.status(), 404);
-    assert_eq!(missing.json::<Value>().await.expect("json")["code"], "NOT_FOUND");
+    assert_eq!(
+        missing.json::<Value>().await.expect("json")["code"],
+        "NOT_FOUND"
+    );
     hub.shutdown().await;
 }
 
@@ -174,7 +192,11 @@ async fn conversations_list_envelope_and_paging() {
     let hub = start().await;
     let mut ids = Vec::new();
     for n in 0..5 {
-        ids.push(inbound(&hub, &format!("+1555000{n}"), &format!("hello {n}")).await.0);
+        ids.push(
+            inbound(&hub, &format!("+1555000{n}"), &format!("hello {n}"))
+                .await
+                .0,
+        );
     }
     let raw: Value = get_json(&hub, "/conversations?limit=2").await;
     assert_eq!(
@@ -238,12 +260,16 @@ async fn message_paging_is_ascending_without_overlap() {
         let path = path.clone();
         async move { get_json::<ListEnvelope<WireMessage>>(hub, &format!("{path}?{query}")).await }
     };
-    let ids = |p: &ListEnvelope<WireMessage>| p.data.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+    let ids =
+        |p: &ListEnvelope<WireMessage>| p.data.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
 
     let tail = page("limit=3".into()).await;
     assert_eq!(ids(&tail), all[4..7]);
     assert!(tail.pagination.has_more);
-    assert_eq!(tail.pagination.next_cursor.as_deref(), Some(all[4].as_str()));
+    assert_eq!(
+        tail.pagination.next_cursor.as_deref(),
+        Some(all[4].as_str())
+    );
 
     let older = page(format!("limit=3&before={}", all[4])).await;
     assert_eq!(ids(&older), all[1..4]);
@@ -251,12 +277,18 @@ async fn message_paging_is_ascending_without_overlap() {
     let oldest = page(format!("limit=3&before={}", all[1])).await;
     assert_eq!(ids(&oldest), all[0..1]);
     assert!(!oldest.pagination.has_more);
-    assert_eq!(oldest.pagination.next_cursor.as_deref(), Some(all[0].as_str()));
+    assert_eq!(
+        oldest.pagination.next_cursor.as_deref(),
+        Some(all[0].as_str())
+    );
 
     let newer = page(format!("limit=3&after={}", all[0])).await;
     assert_eq!(ids(&newer), all[1..4]);
     assert!(newer.pagination.has_more);
-    assert_eq!(newer.pagination.next_cursor.as_deref(), Some(all[3].as_str()));
+    assert_eq!(
+        newer.pagination.next_cursor.as_deref(),
+        Some(all[3].as_str())
+    );
     let newest = page(format!("limit=3&after={}", all[3])).await;
     assert_eq!(ids(&newest), all[4..7]);
     assert!(!newest.pagination.has_more);
@@ -266,7 +298,10 @@ async fn message_paging_is_ascending_without_overlap() {
 
     let bad = get(&hub, &format!("{path}?before=msg_unknown")).await;
     assert_eq!(bad.status(), 400);
-    assert_eq!(bad.json::<Value>().await.expect("json")["code"], "VALIDATION_ERROR");
+    assert_eq!(
+        bad.json::<Value>().await.expect("json")["code"],
+        "VALIDATION_ERROR"
+    );
     hub.shutdown().await;
 }
 
@@ -284,7 +319,10 @@ async fn sending_is_idempotent_on_client_id() {
 
     let again = send(&hub, &conversation, "hello there", "abc").await;
     assert_eq!(again.status(), 200);
-    assert_eq!(again.json::<WireMessage>().await.expect("json").id, first.id);
+    assert_eq!(
+        again.json::<WireMessage>().await.expect("json").id,
+        first.id
+    );
     let list: ListEnvelope<WireMessage> =
         get_json(&hub, &format!("/conversations/{conversation}/messages")).await;
     assert_eq!(list.data.len(), 2);
@@ -296,7 +334,10 @@ async fn sending_is_idempotent_on_client_id() {
     let empty = send(&hub, &conversation, "  ", "x").await;
     assert_eq!(empty.status(), 400);
     let bad_json = client()
-        .post(format!("{}/conversations/{conversation}/messages", hub.base_url()))
+        .post(format!(
+            "{}/conversations/{conversation}/messages",
+            hub.base_url()
+        ))
         .header("X-API-Key", KEY)
         .header("Content-Type", "application/json")
         .body("{nope")
@@ -363,7 +404,10 @@ async fn inbound_reaches_subscribers_and_updates_everyone() {
     assert_eq!(frame["message"]["id"], message.id.as_str());
     assert_eq!(frame["message"]["direction"], "inbound");
     assert_eq!(frame["message"]["senderType"], "contact");
-    assert_eq!(next_frame(&mut subscribed).await["type"], "conversation_update");
+    assert_eq!(
+        next_frame(&mut subscribed).await["type"],
+        "conversation_update"
+    );
 
     let update = next_frame(&mut other).await;
     assert_eq!(update["type"], "conversation_update");
@@ -381,13 +425,23 @@ async fn inbound_reaches_subscribers_and_updates_everyone() {
     let frame = next_frame(&mut subscribed).await;
     assert_eq!(frame["type"], "typing");
     assert_eq!(frame["isTyping"], true);
-    assert_eq!(frame["userId"], message.sender_id.clone().unwrap_or_default().as_str());
+    assert_eq!(
+        frame["userId"],
+        message.sender_id.clone().unwrap_or_default().as_str()
+    );
 
     // Unsubscribed: no more message frames, only the update.
-    send_frame(&mut subscribed, json!({"type":"unsubscribe","conversationId":conversation})).await;
+    send_frame(
+        &mut subscribed,
+        json!({"type":"unsubscribe","conversationId":conversation}),
+    )
+    .await;
     sync(&mut subscribed).await;
     inbound(&hub, "+15554444", "third").await;
-    assert_eq!(next_frame(&mut subscribed).await["type"], "conversation_update");
+    assert_eq!(
+        next_frame(&mut subscribed).await["type"],
+        "conversation_update"
+    );
     hub.shutdown().await;
 }
 
@@ -403,7 +457,11 @@ async fn ping_pong_and_malformed_frames_are_ignored() {
         .expect("send");
     send_frame(&mut socket, json!({"type":"launch_rockets"})).await;
     send_frame(&mut socket, json!({"type":"subscribe"})).await;
-    send_frame(&mut socket, json!({"type":"typing","conversationId":"c1","isTyping":true})).await;
+    send_frame(
+        &mut socket,
+        json!({"type":"typing","conversationId":"c1","isTyping":true}),
+    )
+    .await;
     send_frame(&mut socket, json!({"type":"ping"})).await;
     assert_eq!(next_frame(&mut socket).await, json!({"type":"pong"}));
     hub.shutdown().await;
@@ -421,7 +479,11 @@ async fn data_persists_across_restart() {
     let hub = start_with(Some(path), None).await;
     let list: ListEnvelope<WireMessage> =
         get_json(&hub, &format!("/conversations/{conversation}/messages")).await;
-    let texts: Vec<_> = list.data.iter().filter_map(|m| m.content.text.clone()).collect();
+    let texts: Vec<_> = list
+        .data
+        .iter()
+        .filter_map(|m| m.content.text.clone())
+        .collect();
     assert_eq!(texts, ["remember me", "noted"]);
     // The idempotency key survives too.
     assert_eq!(send(&hub, &conversation, "noted", "p1").await.status(), 200);
@@ -440,9 +502,19 @@ async fn seeded_snapshot(hub: &HubHandle) -> BTreeSet<(String, String, Vec<Strin
         let texts = messages
             .data
             .iter()
-            .map(|m| format!("{}:{}", m.direction, m.content.text.clone().unwrap_or_default()))
+            .map(|m| {
+                format!(
+                    "{}:{}",
+                    m.direction,
+                    m.content.text.clone().unwrap_or_default()
+                )
+            })
             .collect();
-        snapshot.insert((contact.name.unwrap_or_default(), conversation.channel_type, texts));
+        snapshot.insert((
+            contact.name.unwrap_or_default(),
+            conversation.channel_type,
+            texts,
+        ));
     }
     snapshot
 }
@@ -450,21 +522,38 @@ async fn seeded_snapshot(hub: &HubHandle) -> BTreeSet<(String, String, Vec<Strin
 #[tokio::test]
 async fn seeded_history_is_deterministic_and_varied() {
     // Speed 1.0: the first live customer is 1.5 s away, after the snapshot.
-    let demo = Some(DemoConfig { seed: 42, speed: 1.0 });
+    let demo = Some(DemoConfig {
+        seed: 42,
+        speed: 1.0,
+    });
     let a = start_with(None, demo).await;
     let b = start_with(None, demo).await;
     let snapshot = seeded_snapshot(&a).await;
     assert_eq!(snapshot, seeded_snapshot(&b).await);
     assert!(snapshot.len() >= 8);
-    let channels: BTreeSet<_> = snapshot.iter().map(|(_, channel, _)| channel.clone()).collect();
+    let channels: BTreeSet<_> = snapshot
+        .iter()
+        .map(|(_, channel, _)| channel.clone())
+        .collect();
     assert!(channels.len() >= 6, "{channels:?}");
-    assert!(snapshot.iter().all(|(_, _, texts)| (3..=10).contains(&texts.len())));
+    assert!(
+        snapshot
+            .iter()
+            .all(|(_, _, texts)| (3..=10).contains(&texts.len()))
+    );
 
     let list: ListEnvelope<WireConversation> = get_json(&a, "/conversations?limit=100").await;
     assert!(list.data.iter().any(|c| c.unread_count > 0));
     assert!(list.data.iter().any(|c| c.unread_count == 0));
 
-    let other = start_with(None, Some(DemoConfig { seed: 43, speed: 1.0 })).await;
+    let other = start_with(
+        None,
+        Some(DemoConfig {
+            seed: 43,
+            speed: 1.0,
+        }),
+    )
+    .await;
     assert_ne!(snapshot, seeded_snapshot(&other).await);
     a.shutdown().await;
     b.shutdown().await;
@@ -473,7 +562,14 @@ async fn seeded_history_is_deterministic_and_varied() {
 
 #[tokio::test]
 async fn simulator_writes_live_and_answers_the_agent() {
-    let hub = start_with(None, Some(DemoConfig { seed: 7, speed: 50.0 })).await;
+    let hub = start_with(
+        None,
+        Some(DemoConfig {
+            seed: 7,
+            speed: 50.0,
+        }),
+    )
+    .await;
     let mut socket = connect(&hub).await;
     let conversation = loop {
         let frame = next_frame(&mut socket).await;
@@ -482,7 +578,13 @@ async fn simulator_writes_live_and_answers_the_agent() {
         }
     };
     subscribe(&mut socket, &conversation).await;
-    let reply = send(&hub, &conversation, "Thanks, let me check that for you.", "sim1").await;
+    let reply = send(
+        &hub,
+        &conversation,
+        "Thanks, let me check that for you.",
+        "sim1",
+    )
+    .await;
     assert_eq!(reply.status(), 201);
     let mut saw_typing = false;
     loop {

@@ -175,7 +175,11 @@ pub fn send_outbound(
         conversation_id: conversation_id.to_owned(),
         message: message.clone(),
     });
-    spawn_lifecycle(Arc::clone(state), message.id.clone(), conversation_id.to_owned());
+    spawn_lifecycle(
+        Arc::clone(state),
+        message.id.clone(),
+        conversation_id.to_owned(),
+    );
     Ok(Sent {
         message,
         created: true,
@@ -189,7 +193,10 @@ fn spawn_lifecycle(state: Arc<HubState>, message_id: String, conversation_id: St
     tokio::spawn(async move {
         let steps = [
             ("delivered", timing.delivered_after),
-            ("read", timing.read_after.saturating_sub(timing.delivered_after)),
+            (
+                "read",
+                timing.read_after.saturating_sub(timing.delivered_after),
+            ),
         ];
         for (status, wait) in steps {
             if !sleep_or_stop(&mut stop, wait).await {
@@ -215,11 +222,7 @@ fn set_status(state: &HubState, conversation_id: &str, message_id: &str, status:
 }
 
 /// The customer of a conversation starts or stops typing.
-pub fn contact_typing(
-    state: &HubState,
-    conversation_id: &str,
-    is_typing: bool,
-) -> StoreResult<()> {
+pub fn contact_typing(state: &HubState, conversation_id: &str, is_typing: bool) -> StoreResult<()> {
     let conversation = state.store.conversation(conversation_id)?;
     state.bus.publish(ServerFrame::Typing {
         conversation_id: conversation.id,

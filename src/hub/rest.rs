@@ -44,7 +44,11 @@ impl ApiError {
     }
 
     fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("{what} not found"),
+        )
     }
 
     fn validation(message: impl Into<String>, details: Value) -> Self {
@@ -132,7 +136,10 @@ async fn request_id(request: Request, next: Next) -> Response {
 
 type Params = Query<HashMap<String, String>>;
 
-fn number<T: std::str::FromStr>(params: &HashMap<String, String>, key: &str) -> ApiResult<Option<T>> {
+fn number<T: std::str::FromStr>(
+    params: &HashMap<String, String>,
+    key: &str,
+) -> ApiResult<Option<T>> {
     match params.get(key) {
         None => Ok(None),
         Some(raw) => raw.parse().map(Some).map_err(|_| {
@@ -145,11 +152,16 @@ fn number<T: std::str::FromStr>(params: &HashMap<String, String>, key: &str) -> 
 }
 
 fn limit(params: &HashMap<String, String>, default: u32, max: u32) -> ApiResult<u32> {
-    Ok(number::<u32>(params, "limit")?.unwrap_or(default).clamp(1, max))
+    Ok(number::<u32>(params, "limit")?
+        .unwrap_or(default)
+        .clamp(1, max))
 }
 
 fn non_empty<'a>(params: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
-    params.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    params
+        .get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 fn page<T>(data: Vec<T>, total: u64, limit: u32, offset: u64) -> ListEnvelope<T> {
@@ -168,11 +180,17 @@ fn page<T>(data: Vec<T>, total: u64, limit: u32, offset: u64) -> ListEnvelope<T>
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     body.map(|Json(value)| value).map_err(|rejection| {
-        ApiError::validation("invalid request body", json!({ "body": rejection.body_text() }))
+        ApiError::validation(
+            "invalid request body",
+            json!({ "body": rejection.body_text() }),
+        )
     })
 }
 
-async fn list_conversations(State(state): State<Shared>, Query(params): Params) -> ApiResult<Response> {
+async fn list_conversations(
+    State(state): State<Shared>,
+    Query(params): Params,
+) -> ApiResult<Response> {
     let limit = limit(&params, 20, 100)?;
     let offset = number::<u64>(&params, "offset")?.unwrap_or(0);
     let (data, total) = state
@@ -187,7 +205,10 @@ async fn list_conversations(State(state): State<Shared>, Query(params): Params) 
     Ok(Json(page(data, total, limit, offset)).into_response())
 }
 
-async fn get_conversation(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn get_conversation(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let conversation = state
         .store
         .conversation(&id)
@@ -342,7 +363,10 @@ async fn simulate_inbound(
         }
     }
     if !problems.is_empty() {
-        return Err(ApiError::validation("missing fields", Value::Object(problems)));
+        return Err(ApiError::validation(
+            "missing fields",
+            Value::Object(problems),
+        ));
     }
     let (conversation_id, message) = ops::ingest_inbound(
         &state,

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::DemoConfig;
@@ -56,7 +56,10 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
         if candidates.is_empty() {
             candidates = scripts_for(persona.channel);
         }
-        let Some(script) = candidates.get(rng.usize(..candidates.len().max(1))).copied() else {
+        let Some(script) = candidates
+            .get(rng.usize(..candidates.len().max(1)))
+            .copied()
+        else {
             continue;
         };
         used_scripts.push(script.topic);
@@ -68,7 +71,7 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
         };
         let lines = (script.turns.len() * 2).min(10);
         let mut count = rng.usize(3..=lines.max(3));
-        if index < 2 && count % 2 == 0 {
+        if index < 2 && count.is_multiple_of(2) {
             // The two newest always end with an unanswered customer line.
             count -= 1;
         }
@@ -76,7 +79,7 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
         let end = now - days_ago * 86_400 * NS_PER_SEC - rng.i64(5 * 60..=3 * 3600) * NS_PER_SEC;
         let mut at = end - span_secs * NS_PER_SEC;
         // Today's conversations that end with the customer stay unread.
-        let unread_tail = days_ago == 0 && count % 2 == 1;
+        let unread_tail = days_ago == 0 && !count.is_multiple_of(2);
         for line in 0..count {
             at += rng.i64(40..=900) * NS_PER_SEC;
             let turn = script.turns[(line / 2).min(script.turns.len() - 1)];
@@ -102,7 +105,8 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
                 };
                 let is_last = line + 1 == count;
                 let delivered = at + rng.i64(1..=5) * NS_PER_SEC;
-                let read = (!is_last || rng.bool()).then(|| delivered + rng.i64(10..=300) * NS_PER_SEC);
+                let read =
+                    (!is_last || rng.bool()).then(|| delivered + rng.i64(10..=300) * NS_PER_SEC);
                 state.store.insert_message(NewMessage {
                     conversation_id,
                     direction: "outbound",
@@ -222,7 +226,10 @@ pub async fn run(state: Arc<HubState>, demo: DemoConfig) {
 /// Customers who waited too long leave (their slot frees up for someone new).
 fn expire(active: &mut HashMap<&'static str, Dialogue>, clock: &Clock) {
     let patience = clock.virtual_secs(PATIENCE_SECS);
-    active.retain(|_, d| d.waiting_since.is_none_or(|since| since.elapsed() < patience));
+    active.retain(|_, d| {
+        d.waiting_since
+            .is_none_or(|since| since.elapsed() < patience)
+    });
 }
 
 fn new_dialogue(

@@ -357,7 +357,12 @@ impl Store {
         ))?;
         let ids = stmt
             .query_map(
-                params![status, channel_type, limit, i64::try_from(offset).unwrap_or(0)],
+                params![
+                    status,
+                    channel_type,
+                    limit,
+                    i64::try_from(offset).unwrap_or(0)
+                ],
                 |r| r.get::<_, String>(0),
             )?
             .collect::<Result<Vec<_>, _>>()?;
@@ -464,7 +469,8 @@ impl Store {
     ) -> StoreResult<(Vec<WireContact>, u64)> {
         let conn = self.conn()?;
         let pattern = search.map(|s| format!("%{}%", s.to_lowercase()));
-        let filter = "(?1 IS NULL OR lower(COALESCE(name, '')) LIKE ?1 OR lower(identifier) LIKE ?1)";
+        let filter =
+            "(?1 IS NULL OR lower(COALESCE(name, '')) LIKE ?1 OR lower(identifier) LIKE ?1)";
         let total: i64 = conn.query_row(
             &format!("SELECT COUNT(*) FROM contacts WHERE {filter}"),
             params![pattern],
@@ -534,21 +540,21 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
             params![id],
             |r| {
                 Ok(WireConversation {
-                        id: r.get(0)?,
-                        tenant_id: None,
-                        channel_id: None,
-                        channel_type: r.get(1)?,
-                        contact_id: r.get(2)?,
-                        status: r.get(3)?,
-                        assigned_to: r.get(4)?,
-                        last_message: None,
-                        last_message_at: opt_time(r.get(5)?),
-                        unread_count: 0,
-                        tags: Vec::new(),
-                        metadata: BTreeMap::new(),
-                        created_at: Some(ns_to_string(r.get(6)?)),
-                        updated_at: Some(ns_to_string(r.get(7)?)),
-                    })
+                    id: r.get(0)?,
+                    tenant_id: None,
+                    channel_id: None,
+                    channel_type: r.get(1)?,
+                    contact_id: r.get(2)?,
+                    status: r.get(3)?,
+                    assigned_to: r.get(4)?,
+                    last_message: None,
+                    last_message_at: opt_time(r.get(5)?),
+                    unread_count: 0,
+                    tags: Vec::new(),
+                    metadata: BTreeMap::new(),
+                    created_at: Some(ns_to_string(r.get(6)?)),
+                    updated_at: Some(ns_to_string(r.get(7)?)),
+                })
             },
         )
         .optional()?;
