@@ -265,6 +265,7 @@ async fn message_paging_is_ascending_without_overlap() {
 
     let tail = page("limit=3".into()).await;
     assert_eq!(ids(&tail), all[4..7]);
+    assert_eq!(tail.pagination.total, 7);
     assert!(tail.pagination.has_more);
     assert_eq!(
         tail.pagination.next_cursor.as_deref(),
@@ -598,4 +599,21 @@ async fn simulator_writes_live_and_answers_the_agent() {
     }
     assert!(saw_typing, "the customer types before answering");
     hub.shutdown().await;
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let hub = start().await;
+    let addr = hub.addr();
+    assert_eq!(get(&hub, "/nowhere").await.status(), 404);
+    drop(hub);
+    let mut stopped = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(stopped, "the listener closes after drop");
 }

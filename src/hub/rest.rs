@@ -103,6 +103,7 @@ pub fn router(state: Shared) -> Router {
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/ws", get(super::ws::upgrade))
         .merge(api)
+        .fallback(|| async { ApiError::not_found("route") })
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
@@ -274,10 +275,11 @@ async fn list_messages(
         (None, Some(after)) => MessagePage::After(after.to_owned()),
         (None, None) => MessagePage::Tail,
     };
-    let (data, has_more) = state
+    let result = state
         .store
         .messages(&id, &page, limit)
         .map_err(|e| ApiError::from_store(e, "conversation"))?;
+    let data = result.messages;
     let next_cursor = match page {
         MessagePage::After(_) => data.last(),
         _ => data.first(),
@@ -285,10 +287,10 @@ async fn list_messages(
     .map(|m| m.id.clone());
     let envelope = ListEnvelope {
         pagination: Pagination {
-            total: data.len() as u64,
+            total: result.total,
             limit,
             offset: 0,
-            has_more,
+            has_more: result.has_more,
             next_cursor,
         },
         data,

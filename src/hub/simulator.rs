@@ -75,13 +75,15 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
             // The two newest always end with an unanswered customer line.
             count -= 1;
         }
-        let span_secs: i64 = (0..count).map(|_| rng.i64(40..=900)).sum();
+        // Gaps between lines; drawn first so the last line lands exactly at `end`, before now.
+        let gaps: Vec<i64> = (0..count).map(|_| rng.i64(40..=900)).collect();
+        let span_secs: i64 = gaps.iter().sum();
         let end = now - days_ago * 86_400 * NS_PER_SEC - rng.i64(5 * 60..=3 * 3600) * NS_PER_SEC;
         let mut at = end - span_secs * NS_PER_SEC;
         // Today's conversations that end with the customer stay unread.
         let unread_tail = days_ago == 0 && !count.is_multiple_of(2);
-        for line in 0..count {
-            at += rng.i64(40..=900) * NS_PER_SEC;
+        for (line, gap) in gaps.iter().enumerate() {
+            at += gap * NS_PER_SEC;
             let turn = script.turns[(line / 2).min(script.turns.len() - 1)];
             if line % 2 == 0 {
                 let (conversation_id, _) = ops::ingest_inbound_at(

@@ -97,6 +97,16 @@ pub enum MessagePage {
     After(String),
 }
 
+/// One page of a conversation's messages.
+#[derive(Clone, Debug)]
+pub struct MessagesPage {
+    pub messages: Vec<WireMessage>,
+    /// More exist in the requested direction (older for tail/before, newer for after).
+    pub has_more: bool,
+    /// All messages in the conversation.
+    pub total: u64,
+}
+
 pub struct Store {
     conn: Mutex<Connection>,
     /// Last timestamp handed out by [`Store::now_ns`], to keep live timestamps unique.
@@ -397,18 +407,22 @@ impl Store {
         Ok(())
     }
 
-    /// A page of messages, always ascending by `(createdAt, id)`; returns `(page, has_more)`
-    /// where `has_more` looks in the requested direction.
+    /// A page of messages, always ascending by `(createdAt, id)`.
     pub fn messages(
         &self,
         conversation_id: &str,
         page: &MessagePage,
         limit: u32,
-    ) -> StoreResult<(Vec<WireMessage>, bool)> {
+    ) -> StoreResult<MessagesPage> {
         let conn = self.conn()?;
         if conversation_by_id(&conn, conversation_id)?.is_none() {
             return Err(StoreError::NotFound);
         }
+        let total: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1",
+            params![conversation_id],
+            |r| r.get(0),
+        )?;
         let cursor = match page {
             MessagePage::Tail => None,
             MessagePage::Before(id) | MessagePage::After(id) => {
@@ -452,7 +466,11 @@ impl Store {
         if !matches!(page, MessagePage::After(_)) {
             rows.reverse();
         }
-        Ok((rows, has_more))
+        Ok(MessagesPage {
+            messages: rows,
+            has_more,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     pub fn contact(&self, id: &str) -> StoreResult<WireContact> {
