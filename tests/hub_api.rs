@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use switchboard::hub::{self, DemoConfig, HubConfig, HubHandle};
 use switchboard::providers::linktor::wire::{
-    ListEnvelope, WireContact, WireConversation, WireMessage,
+    ListEnvelope, WireContact, WireConversation, WireMessage, parse_time,
 };
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -545,6 +545,25 @@ async fn seeded_history_is_deterministic_and_varied() {
 
     let list: ListEnvelope<WireConversation> = get_json(&a, "/conversations?limit=100").await;
     assert!(list.data.iter().any(|c| c.unread_count > 0));
+    // History is relative to now: some of it today, none of it in the future.
+    let now = time::OffsetDateTime::now_utc();
+    let stamps: Vec<_> = list
+        .data
+        .iter()
+        .filter_map(|c| c.last_message_at.as_deref().and_then(parse_time))
+        .collect();
+    assert_eq!(stamps.len(), list.data.len());
+    assert!(stamps.iter().all(|at| *at <= now));
+    assert!(
+        stamps
+            .iter()
+            .any(|at| now - *at < time::Duration::hours(12))
+    );
+    assert!(
+        stamps
+            .iter()
+            .any(|at| now - *at > time::Duration::hours(20))
+    );
     assert!(list.data.iter().any(|c| c.unread_count == 0));
 
     let other = start_with(
