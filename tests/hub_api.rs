@@ -636,3 +636,39 @@ async fn dropping_the_handle_stops_the_server() {
     }
     assert!(stopped, "the listener closes after drop");
 }
+
+#[tokio::test]
+async fn a_seeded_customer_answers_the_agent() {
+    let hub = start_with(
+        None,
+        Some(DemoConfig {
+            seed: 3,
+            speed: 50.0,
+        }),
+    )
+    .await;
+    let list: ListEnvelope<WireConversation> = get_json(&hub, "/conversations?limit=100").await;
+    let waiting = list
+        .data
+        .iter()
+        .find(|c| c.unread_count > 0)
+        .expect("a seeded conversation awaits an answer");
+    let mut socket = connect(&hub).await;
+    subscribe(&mut socket, &waiting.id).await;
+    let reply = send(
+        &hub,
+        &waiting.id,
+        "Sorry for the wait, looking into it now.",
+        "seed1",
+    )
+    .await;
+    assert_eq!(reply.status(), 201);
+    loop {
+        let frame = next_frame(&mut socket).await;
+        if frame["type"] == "message" && frame["message"]["direction"] == "inbound" {
+            assert_eq!(frame["conversationId"], waiting.id.as_str());
+            break;
+        }
+    }
+    hub.shutdown().await;
+}

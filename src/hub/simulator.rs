@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use super::DemoConfig;
 use super::ops::{self, HubState, sleep_or_stop};
 use super::scripts::{PERSONAS, Persona, SCRIPTS, Script};
-use super::store::{NewMessage, StoreResult};
+use super::store::{MessagePage, NewMessage, StoreResult};
 use crate::providers::linktor::wire::ServerFrame;
 
 /// At most this many customers are mid-dialogue at once, so the demo never floods.
@@ -193,6 +193,12 @@ pub async fn run(state: Arc<HubState>, demo: DemoConfig) {
             }
             frame = frames.recv() => match frame {
                 Ok(ServerFrame::Message { conversation_id, message }) if message.direction == "outbound" => {
+                    let driven = active
+                        .values()
+                        .any(|d| d.conversation_id.as_deref() == Some(conversation_id.as_str()));
+                    if !driven && let Some(adopted) = adopt(&state, &conversation_id, &active) {
+                        active.insert(adopted.persona.identifier, adopted);
+                    }
                     let Some(dialogue) = active
                         .values_mut()
                         .find(|d| d.conversation_id.as_deref() == Some(conversation_id.as_str()))
@@ -232,6 +238,51 @@ fn expire(active: &mut HashMap<&'static str, Dialogue>, clock: &Clock) {
         d.waiting_since
             .is_none_or(|since| since.elapsed() < patience)
     });
+}
+
+/// The agent answered a conversation nobody drives right now (typically seeded history): if it
+/// belongs to a demo persona and its last customer line comes from a script, the customer picks
+/// the script up from there. Agent-driven, so it ignores [`MAX_ACTIVE`].
+fn adopt(
+    state: &HubState,
+    conversation_id: &str,
+    active: &HashMap<&'static str, Dialogue>,
+) -> Option<Dialogue> {
+    let conversation = state.store.conversation(conversation_id).ok()?;
+    let contact = state.store.contact(&conversation.contact_id).ok()?;
+    let identifier = &contact.identifiers.first()?.identifier;
+    let persona = PERSONAS
+        .iter()
+        .find(|p| p.identifier == identifier.as_str() && p.channel == conversation.channel_type)?;
+    if active.contains_key(persona.identifier) {
+        return None;
+    }
+    let page = state
+        .store
+        .messages(conversation_id, &MessagePage::Tail, 20)
+        .ok()?;
+    let last_line = page
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.direction == "inbound")?
+        .content
+        .text
+        .clone()?;
+    let (script, turn) = SCRIPTS.iter().find_map(|script| {
+        script
+            .turns
+            .iter()
+            .position(|t| t.customer == last_line)
+            .map(|turn| (script, turn))
+    })?;
+    Some(Dialogue {
+        persona: *persona,
+        script,
+        next_turn: turn + 1,
+        conversation_id: Some(conversation_id.to_owned()),
+        waiting_since: Some(Instant::now()),
+    })
 }
 
 fn new_dialogue(
