@@ -667,6 +667,19 @@ async fn a_seeded_customer_answers_the_agent() {
         let frame = next_frame(&mut socket).await;
         if frame["type"] == "message" && frame["message"]["direction"] == "inbound" {
             assert_eq!(frame["conversationId"], waiting.id.as_str());
+            // The customer continues the script their last seeded line came from.
+            let last: WireMessage =
+                serde_json::from_value(waiting.last_message.clone().expect("last")).expect("msg");
+            let next = switchboard::hub::scripts::SCRIPTS
+                .iter()
+                .find_map(|script| {
+                    let at = script
+                        .turns
+                        .iter()
+                        .position(|t| Some(t.customer) == last.content.text.as_deref())?;
+                    script.turns.get(at + 1).map(|t| t.customer)
+                });
+            assert_eq!(frame["message"]["content"]["text"].as_str(), next);
             break;
         }
     }

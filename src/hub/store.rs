@@ -653,3 +653,102 @@ fn contact_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireContact>
         updated_at: Some(ns_to_string(created)),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(conversation_id: &str, text: &str, at: i64) -> NewMessage {
+        NewMessage {
+            conversation_id: conversation_id.into(),
+            direction: "inbound",
+            sender_type: "contact",
+            sender_id: None,
+            text: text.into(),
+            status: "delivered",
+            metadata: BTreeMap::new(),
+            created_ns: Some(at),
+            agent_read: false,
+            delivered_ns: None,
+            read_ns: None,
+        }
+    }
+
+    #[test]
+    fn equal_timestamps_page_by_id_without_overlap() {
+        let store = Store::open(None).expect("open");
+        let contact = store
+            .upsert_contact("sms", "+1555", Some("Ada"), 1)
+            .expect("contact");
+        let (conversation, created) = store
+            .open_conversation_for(&contact, "sms", 1)
+            .expect("conversation");
+        assert!(created);
+        let mut ids: Vec<String> = (0..5)
+            .map(|n| {
+                store
+                    .insert_message(message(&conversation, &format!("m{n}"), 1_000))
+                    .expect("insert")
+                    .id
+            })
+            .collect();
+        ids.sort();
+        let tail = store
+            .messages(&conversation, &MessagePage::Tail, 2)
+            .expect("tail");
+        let older = store
+            .messages(
+                &conversation,
+                &MessagePage::Before(tail.messages[0].id.clone()),
+                2,
+            )
+            .expect("before");
+        let oldest = store
+            .messages(
+                &conversation,
+                &MessagePage::Before(older.messages[0].id.clone()),
+                2,
+            )
+            .expect("before");
+        let paged: Vec<String> = [oldest.messages, older.messages, tail.messages]
+            .into_iter()
+            .flatten()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(paged, ids);
+        assert!(!oldest.has_more);
+        assert_eq!(tail.total, 5);
+        assert_eq!(
+            store
+                .conversation(&conversation)
+                .expect("conversation")
+                .unread_count,
+            5
+        );
+    }
+
+    #[test]
+    fn status_never_goes_backwards() {
+        let store = Store::open(None).expect("open");
+        let contact = store
+            .upsert_contact("sms", "+1556", None, 1)
+            .expect("contact");
+        let (conversation, _) = store
+            .open_conversation_for(&contact, "sms", 1)
+            .expect("conversation");
+        let id = store
+            .insert_message(NewMessage {
+                status: "sent",
+                direction: "outbound",
+                ..message(&conversation, "hi", 5)
+            })
+            .expect("insert")
+            .id;
+        assert!(store.set_message_status(&id, "read", 10).expect("read"));
+        assert!(
+            !store
+                .set_message_status(&id, "delivered", 11)
+                .expect("delivered")
+        );
+    }
+}
