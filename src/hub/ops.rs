@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use super::events::Bus;
-use super::store::{NewMessage, Store, StoreError, StoreResult};
+use super::store::{NewMessage, Store, StoreResult};
 use crate::providers::linktor::wire::{ServerFrame, WireConversation, WireMessage};
 
 /// How long an outbound message waits before it is delivered, then read.
@@ -251,9 +251,4 @@ pub fn update_conversation(
     let conversation = state.store.conversation(id)?;
     state.bus.publish(conversation_update(&conversation));
     Ok(conversation)
-}
-
-/// Whether a store error is the caller's fault (unknown id) rather than ours.
-pub fn is_not_found(error: &StoreError) -> bool {
-    matches!(error, StoreError::NotFound)
 }
