@@ -341,7 +341,8 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
                 json!({"message":"database on fire","code":"internal"}),
             );
         }
-        if knobs.rate_limited > 0 {
+        // Rate limiting is a REST concept; the socket upgrade is not throttled.
+        if knobs.rate_limited > 0 && !uri.starts_with("/ws") {
             knobs.rate_limited -= 1;
             return error(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -221,30 +221,44 @@ impl Provider {
         }
     }
 
-    /// Sync, connect, subscribe, then stay live until something breaks.
+    /// Connect, sync, then stay live until something breaks. The socket comes up (and every
+    /// known conversation is subscribed) before the REST sync, so anything said while we list
+    /// arrives either in the listing or as a push: there is no window in between.
     async fn session(&mut self) -> Ended {
-        if let Err(err) = self.full_sync(true).await {
-            return Ended::Failed(self.failure(&err));
-        }
         let connected = socket::connect(
             &self.config.base_url,
             &self.config.api_key,
             self.config.request_timeout,
         )
         .await;
-        let (sink, reader) = match connected {
-            Ok(pair) => pair,
-            Err(ConnectError::Unauthorized) => return Ended::Failed(Failure::Auth),
-            Err(ConnectError::Other(reason)) => {
-                return Ended::Failed(Failure::Transient(reason));
+        let mut reader = None;
+        let mut socket_failure: Option<String> = None;
+        match connected {
+            Ok((sink, stream)) => {
+                self.sink = Some(sink);
+                self.subscribed.clear();
+                let ids: Vec<String> = self.conversations.keys().cloned().collect();
+                for id in ids {
+                    self.subscribe(&id).await;
+                }
+                reader = Some(stream);
             }
-        };
-        self.sink = Some(sink);
-        self.subscribed.clear();
-        let ids: Vec<String> = self.conversations.keys().cloned().collect();
-        for id in ids {
-            self.subscribe(&id).await;
+            // One request, one answer: no point asking REST the same question.
+            Err(ConnectError::Unauthorized) => return Ended::Failed(Failure::Auth),
+            Err(ConnectError::Other(reason)) => socket_failure = Some(reason),
         }
+        // Sync even without a socket, so the inbox shows what REST can give; a REST failure
+        // says more (status, body) than the socket's, so it wins.
+        if let Err(err) = self.full_sync(true).await {
+            self.sink = None;
+            return Ended::Failed(self.failure(&err));
+        }
+        if let Some(reason) = socket_failure {
+            return Ended::Failed(Failure::Transient(reason));
+        }
+        let Some(reader) = reader else {
+            return Ended::Failed(Failure::Transient("WebSocket unavailable".to_string()));
+        };
         self.backoff.reset();
         self.set_state(ConnectionState::Live).await;
         self.emit(ProviderEvent::Synced).await;
