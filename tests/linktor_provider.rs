@@ -570,3 +570,93 @@ async fn rate_limit_waits_for_retry_after() {
         "retried inside the call: {seen:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_slow_send_does_not_hold_up_frames_and_times_out() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    let (handle, mut events) = start(LinktorConfig {
+        request_timeout: Duration::from_millis(700),
+        ..config(&fake.base_url)
+    });
+    live(&mut events).await;
+
+    fake.set_post_delay(Duration::from_secs(3));
+    handle
+        .commands
+        .send(ProviderCommand::SendText {
+            conversation: "c1".into(),
+            client_id: "slow-1".into(),
+            text: "hello?".into(),
+        })
+        .await
+        .expect("command");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let pushed = fake.push_message("c1", "meanwhile");
+    let (_, seen) = wait_for(&mut events, WAIT, "frame during the send", |e| {
+        is_messages_with(e, &pushed.id, true)
+    })
+    .await;
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::SendFailed { .. }))
+    );
+    let (failed, _) = wait_for(&mut events, WAIT, "SendFailed", |e| {
+        matches!(e, ProviderEvent::SendFailed { .. })
+    })
+    .await;
+    let ProviderEvent::SendFailed {
+        reason, client_id, ..
+    } = failed
+    else {
+        unreachable!()
+    };
+    assert_eq!(client_id, "slow-1");
+    assert!(reason.contains("did not answer in time"), "{reason}");
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_provider() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    let (handle, mut events) = start(config(&fake.base_url));
+    live(&mut events).await;
+    drop(handle);
+    let closed = tokio::time::timeout(WAIT, async { while events.recv().await.is_some() {} }).await;
+    assert!(closed.is_ok(), "the task (and its sender) is gone");
+    let requests = fake.requests();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.requests(), requests);
+}
+
+#[tokio::test]
+async fn hostile_network_text_is_sanitised_before_it_reaches_the_app() {
+    let fake = FakeLinktor::start().await;
+    fake.add_contact("k1", "Eve\u{1b}]0;owned\u{7}\u{202e}", "sms", "+1\u{1b}[2J");
+    fake.add_conversation("c1", "k1", "sms");
+    let (_handle, mut events) = start(config(&fake.base_url));
+    let seen = live(&mut events).await;
+    let contact = seen
+        .iter()
+        .find_map(|e| match e {
+            ProviderEvent::Conversations(list) => list.first().map(|c| c.contact.clone()),
+            _ => None,
+        })
+        .expect("conversation listed");
+    assert_eq!(
+        (contact.name.as_str(), contact.identity.as_str()),
+        ("Eve", "+1")
+    );
+
+    let pushed = fake.push_message("c1", "pay \u{1b}[8mhidden\u{1b}[0m now\r");
+    let (event, _) = wait_for(&mut events, WAIT, "pushed message", |e| {
+        is_messages_with(e, &pushed.id, true)
+    })
+    .await;
+    let ProviderEvent::Messages { messages, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(messages[0].content.preview(), "pay hidden now");
+    assert_eq!(messages[0].sender, "Eve");
+}

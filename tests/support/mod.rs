@@ -53,6 +53,8 @@ struct Knobs {
     client_frames: Vec<Value>,
     request_log: Vec<String>,
     ws_connections: u32,
+    /// How long `POST …/messages` takes to answer (a slow send).
+    post_delay: Duration,
 }
 
 struct Shared {
@@ -230,6 +232,10 @@ impl FakeLinktor {
 
     pub fn set_reject_ws(&self, on: bool) {
         self.knobs().reject_ws = on;
+    }
+
+    pub fn set_post_delay(&self, delay: Duration) {
+        self.knobs().post_delay = delay;
     }
 
     pub fn set_max_page(&self, limit: u32) {
@@ -459,12 +465,12 @@ async fn post_message(
     Path(id): Path<String>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    shared
-        .knobs
-        .lock()
-        .expect("knobs lock")
-        .posts
-        .push((id.clone(), body.clone()));
+    let delay = {
+        let mut knobs = shared.knobs.lock().expect("knobs lock");
+        knobs.posts.push((id.clone(), body.clone()));
+        knobs.post_delay
+    };
+    tokio::time::sleep(delay).await;
     let message = {
         let mut data = shared.data.lock().expect("data lock");
         if !data.conversations.iter().any(|c| c.id == id) {
