@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod linktor;
+pub mod tls;
 
 use crate::model::{
     AccountId, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,

@@ -1,3 +1,412 @@
 //! Linktor: REST + WebSocket, built to the SDK contract (`../shared/protocols.md` §2.1).
+//!
+//! One task owns the account: it syncs over REST, holds the WebSocket, polls as a safety net and
+//! takes commands. REST calls a command needs (send, mark read, older history) run as child tasks
+//! in a `JoinSet`, so a slow send never stops frames from being read; aborting the task drops the
+//! set and with it every child.
 
+mod commands;
+pub mod convert;
+mod frames;
+pub mod rest;
+pub mod socket;
+mod sync;
 pub mod wire;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use self::commands::{CommandEnd, Outcome};
+use self::rest::{LinktorError, RestClient};
+use self::socket::{ConnectError, Incoming, NoticeLimiter, WsReader, WsSink};
+use self::wire::{ClientFrame, WireContact};
+use crate::model::{AccountId, Timestamp};
+use crate::providers::backoff::Backoff;
+use crate::providers::{
+    AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
+};
+
+/// The SDK pings every 30 s; so do we, to keep idle proxies from closing the socket.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinktorConfig {
+    /// Where the SDK paths live, e.g. `https://api.linktor.io` or the embedded hub's address.
+    pub base_url: String,
+    pub api_key: String,
+    /// The safety-net poll while the WebSocket is up.
+    pub poll_interval: Duration,
+    /// `limit` for every listing.
+    pub page_size: u32,
+    pub request_timeout: Duration,
+    /// Retries of a failed REST call (429, 5xx, timeouts, network) before giving up.
+    pub max_retries: u32,
+    /// How our own replies are labelled.
+    pub agent_name: String,
+}
+
+impl LinktorConfig {
+    pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key: api_key.into(),
+            poll_interval: Duration::from_secs(30),
+            page_size: 50,
+            request_timeout: Duration::from_secs(15),
+            max_retries: 3,
+            agent_name: "You".to_string(),
+        }
+    }
+}
+
+/// Starts the provider for one account. Events go to `events`; dropping the handle stops it.
+pub fn spawn(
+    account: AccountId,
+    config: LinktorConfig,
+    events: mpsc::Sender<AccountEvent>,
+) -> ProviderHandle {
+    let (commands, receiver) = mpsc::channel(64);
+    let task = tokio::spawn(run(account.clone(), config, events, receiver));
+    ProviderHandle {
+        account,
+        commands,
+        task,
+    }
+}
+
+async fn run(
+    account: AccountId,
+    config: LinktorConfig,
+    events: mpsc::Sender<AccountEvent>,
+    mut commands: mpsc::Receiver<ProviderCommand>,
+) {
+    let rest = match RestClient::new(&config) {
+        Ok(rest) => rest,
+        Err(err) => {
+            tracing::error!(%account, "linktor provider cannot start: {err}");
+            let _ = events
+                .send(AccountEvent {
+                    account,
+                    event: ProviderEvent::Error(format!("Linktor provider cannot start: {err}")),
+                })
+                .await;
+            // Keep the channel open so the app's sends do not fail oddly; there is nothing to do.
+            while commands.recv().await.is_some() {}
+            return;
+        }
+    };
+    Provider {
+        account,
+        config,
+        events,
+        commands,
+        rest,
+        contacts: HashMap::new(),
+        contacts_loaded: false,
+        conversations: BTreeMap::new(),
+        subscribed: HashSet::new(),
+        sink: None,
+        children: JoinSet::new(),
+        backoff: Backoff::new(),
+        notices: NoticeLimiter::default(),
+        state: None,
+    }
+    .run()
+    .await;
+}
+
+/// Why a connected (or connecting) session ended.
+#[derive(Debug)]
+enum Failure {
+    /// 401: stop until the user asks again.
+    Auth,
+    /// Anything worth retrying after a backoff; the reason is for the status bar.
+    Transient(String),
+}
+
+enum Ended {
+    Stop,
+    Failed(Failure),
+}
+
+/// How a wait between sessions ended.
+enum WaitEnd {
+    Elapsed,
+    Refresh,
+    Stop,
+    Auth,
+}
+
+/// What we remember of a conversation between syncs.
+struct Known {
+    contact_id: String,
+    channel_type: String,
+    /// The newest message seen, by `(createdAt, id)`: backfills ask for what came `after` it.
+    cursor: Option<(Timestamp, String)>,
+}
+
+struct Provider {
+    account: AccountId,
+    config: LinktorConfig,
+    events: mpsc::Sender<AccountEvent>,
+    commands: mpsc::Receiver<ProviderCommand>,
+    rest: RestClient,
+    /// `None` marks a contact we looked up and could not find, so we do not ask on every poll.
+    contacts: HashMap<String, Option<WireContact>>,
+    contacts_loaded: bool,
+    conversations: BTreeMap<String, Known>,
+    /// Subscriptions sent on the current socket.
+    subscribed: HashSet<String>,
+    sink: Option<WsSink>,
+    children: JoinSet<Outcome>,
+    backoff: Backoff,
+    notices: NoticeLimiter,
+    /// The last connection state sent, so repeats are not re-sent.
+    state: Option<ConnectionState>,
+}
+
+impl Provider {
+    async fn run(mut self) {
+        self.set_state(ConnectionState::Connecting).await;
+        let mut next = self.session().await;
+        loop {
+            self.sink = None;
+            let end = match next {
+                Ended::Stop => return,
+                Ended::Failed(Failure::Auth) => self.auth_failed().await,
+                Ended::Failed(Failure::Transient(reason)) => self.back_off(reason).await,
+            };
+            match end {
+                WaitEnd::Stop => return,
+                WaitEnd::Auth => {
+                    next = Ended::Failed(Failure::Auth);
+                    continue;
+                }
+                WaitEnd::Refresh => {
+                    self.backoff.reset();
+                    self.set_state(ConnectionState::Connecting).await;
+                }
+                WaitEnd::Elapsed => {}
+            }
+            next = self.session().await;
+        }
+    }
+
+    /// Connect, sync, then stay live until something breaks. The socket comes up (and every
+    /// known conversation is subscribed) before the REST sync, so anything said while we list
+    /// arrives either in the listing or as a push: there is no window in between.
+    async fn session(&mut self) -> Ended {
+        let connected = socket::connect(
+            &self.config.base_url,
+            &self.config.api_key,
+            self.config.request_timeout,
+        )
+        .await;
+        let mut reader = None;
+        let mut socket_failure: Option<String> = None;
+        match connected {
+            Ok((sink, stream)) => {
+                self.sink = Some(sink);
+                self.subscribed.clear();
+                let ids: Vec<String> = self.conversations.keys().cloned().collect();
+                for id in ids {
+                    self.subscribe(&id).await;
+                }
+                reader = Some(stream);
+            }
+            // One request, one answer: no point asking REST the same question.
+            Err(ConnectError::Unauthorized) => return Ended::Failed(Failure::Auth),
+            Err(ConnectError::Other(reason)) => socket_failure = Some(reason),
+        }
+        // Sync even without a socket, so the inbox shows what REST can give; a REST failure
+        // says more (status, body) than the socket's, so it wins.
+        if let Err(err) = self.full_sync(true).await {
+            self.sink = None;
+            return Ended::Failed(self.failure(&err));
+        }
+        if let Some(reason) = socket_failure {
+            return Ended::Failed(Failure::Transient(reason));
+        }
+        let Some(reader) = reader else {
+            return Ended::Failed(Failure::Transient("WebSocket unavailable".to_string()));
+        };
+        self.backoff.reset();
+        self.set_state(ConnectionState::Live).await;
+        self.emit(ProviderEvent::Synced).await;
+        self.live(reader).await
+    }
+
+    async fn live(&mut self, mut reader: WsReader) -> Ended {
+        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let poll_every = self.config.poll_interval.max(Duration::from_millis(50));
+        let mut poll = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
+        poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            if self.events.is_closed() {
+                return Ended::Stop;
+            }
+            tokio::select! {
+                command = self.commands.recv() => {
+                    let Some(command) = command else { return Ended::Stop };
+                    match self.command(command, true).await {
+                        CommandEnd::Auth => return Ended::Failed(Failure::Auth),
+                        CommandEnd::Refresh => {
+                            if let Some(failure) = self.resync(true).await {
+                                return Ended::Failed(failure);
+                            }
+                        }
+                        CommandEnd::Continue => {}
+                    }
+                }
+                incoming = reader.next() => match socket::classify(incoming) {
+                    Incoming::Closed(reason) => {
+                        tracing::info!(account = %self.account, "{reason}");
+                        return Ended::Failed(Failure::Transient(reason));
+                    }
+                    Incoming::Frame(frame) => {
+                        if let Err(err) = self.frame(*frame).await {
+                            if err.is_auth() {
+                                return Ended::Failed(Failure::Auth);
+                            }
+                            tracing::warn!(account = %self.account, "handling a frame failed: {err}");
+                        }
+                    }
+                    Incoming::Malformed(reason) => self.malformed(&reason).await,
+                    Incoming::Nothing => {}
+                },
+                _ = ping.tick() => {
+                    if let Some(sink) = self.sink.as_mut()
+                        && let Err(err) = socket::send(sink, &ClientFrame::Ping).await
+                    {
+                        return Ended::Failed(Failure::Transient(format!("WebSocket ping failed: {err}")));
+                    }
+                }
+                _ = poll.tick() => {
+                    if let Some(failure) = self.resync(false).await {
+                        return Ended::Failed(failure);
+                    }
+                }
+                Some(joined) = self.children.join_next() => {
+                    if let Some(failure) = self.outcome(joined).await {
+                        return Ended::Failed(failure);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A sync while live: a 401 ends the session; other failures are logged and the socket kept,
+    /// since the next poll or push will do.
+    async fn resync(&mut self, reload_contacts: bool) -> Option<Failure> {
+        match self.full_sync(reload_contacts).await {
+            Ok(()) => {
+                self.emit(ProviderEvent::Synced).await;
+                None
+            }
+            Err(err) if err.is_auth() => Some(Failure::Auth),
+            Err(err) => {
+                tracing::warn!(account = %self.account, request_id = ?err.request_id(), "linktor poll failed: {err}");
+                None
+            }
+        }
+    }
+
+    async fn back_off(&mut self, reason: String) -> WaitEnd {
+        let delay = self.backoff.next_delay();
+        let until = OffsetDateTime::now_utc() + delay;
+        tracing::info!(account = %self.account, ?delay, "linktor backing off: {reason}");
+        self.set_state(ConnectionState::BackingOff { until, reason })
+            .await;
+        self.idle(Some(Instant::now() + delay)).await
+    }
+
+    async fn auth_failed(&mut self) -> WaitEnd {
+        let reason = format!(
+            "Linktor rejected the API key (401) at {}",
+            self.config.base_url
+        );
+        tracing::warn!(account = %self.account, "{reason}");
+        self.set_state(ConnectionState::AuthFailed(reason)).await;
+        loop {
+            match self.idle(None).await {
+                // Already stopped for the key; a failing send says so itself.
+                WaitEnd::Auth => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Waits for the deadline (or forever), still serving commands and child results.
+    async fn idle(&mut self, deadline: Option<Instant>) -> WaitEnd {
+        loop {
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => return WaitEnd::Elapsed,
+                command = self.commands.recv() => {
+                    let Some(command) = command else { return WaitEnd::Stop };
+                    match self.command(command, false).await {
+                        CommandEnd::Refresh => return WaitEnd::Refresh,
+                        CommandEnd::Auth => return WaitEnd::Auth,
+                        CommandEnd::Continue => {}
+                    }
+                }
+                Some(joined) = self.children.join_next() => {
+                    if let Some(Failure::Auth) = self.outcome(joined).await {
+                        return WaitEnd::Auth;
+                    }
+                }
+            }
+        }
+    }
+
+    // ----- events --------------------------------------------------------------------------
+
+    fn failure(&self, err: &LinktorError) -> Failure {
+        if err.is_auth() {
+            Failure::Auth
+        } else {
+            Failure::Transient(self.describe(err))
+        }
+    }
+
+    /// A one-line reason for the status bar that names where we were talking to.
+    fn describe(&self, err: &LinktorError) -> String {
+        match err {
+            LinktorError::Unreachable { .. } => err.to_string(),
+            LinktorError::Timeout { .. } => {
+                format!("Linktor at {} did not answer in time", self.config.base_url)
+            }
+            other => format!("Linktor at {}: {other}", self.config.base_url),
+        }
+    }
+
+    async fn set_state(&mut self, state: ConnectionState) {
+        if self.state.as_ref() == Some(&state) {
+            return;
+        }
+        self.state = Some(state.clone());
+        self.emit(ProviderEvent::Connection(state)).await;
+    }
+
+    async fn emit(&self, event: ProviderEvent) {
+        let event = AccountEvent {
+            account: self.account.clone(),
+            event,
+        };
+        if self.events.send(event).await.is_err() {
+            tracing::debug!(account = %self.account, "app gone; event dropped");
+        }
+    }
+}

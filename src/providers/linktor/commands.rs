@@ -1,0 +1,203 @@
+//! The app's commands. Those needing REST (send, mark read, older history) run as child tasks
+//! and come back as an [`Outcome`], so the socket keeps being read while they are in flight.
+
+use tokio::task::JoinError;
+
+use super::rest::{LinktorError, MessageQuery};
+use super::wire::{ClientFrame, ListEnvelope, WireMessage};
+use super::{Failure, Provider, convert, socket};
+use crate::model::Message;
+use crate::providers::{ProviderCommand, ProviderEvent};
+
+/// What the main loop must do after a command.
+pub(super) enum CommandEnd {
+    Continue,
+    Refresh,
+    Auth,
+}
+
+/// Results of the REST work commands start as child tasks.
+// Only a handful are ever in flight, so the size spread between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Outcome {
+    Sent {
+        conversation: String,
+        client_id: String,
+        result: Result<WireMessage, LinktorError>,
+    },
+    Older {
+        conversation: String,
+        result: Result<ListEnvelope<WireMessage>, LinktorError>,
+    },
+    MarkedRead {
+        conversation: String,
+        result: Result<(), LinktorError>,
+    },
+}
+
+impl Provider {
+    pub(super) async fn command(&mut self, command: ProviderCommand, live: bool) -> CommandEnd {
+        match command {
+            ProviderCommand::SendText {
+                conversation,
+                client_id,
+                text,
+            } => {
+                let rest = self.rest.clone();
+                self.children.spawn(async move {
+                    let result = rest.send_text(&conversation, &text, &client_id).await;
+                    Outcome::Sent {
+                        conversation,
+                        client_id,
+                        result,
+                    }
+                });
+            }
+            ProviderCommand::MarkRead { conversation } => {
+                let rest = self.rest.clone();
+                self.children.spawn(async move {
+                    let result = rest.mark_read(&conversation).await;
+                    Outcome::MarkedRead {
+                        conversation,
+                        result,
+                    }
+                });
+            }
+            ProviderCommand::FetchOlder {
+                conversation,
+                before,
+            } => {
+                let rest = self.rest.clone();
+                let query = MessageQuery {
+                    limit: self.config.page_size,
+                    before,
+                    after: None,
+                };
+                self.children.spawn(async move {
+                    let result = rest.list_messages(&conversation, &query).await;
+                    Outcome::Older {
+                        conversation,
+                        result,
+                    }
+                });
+            }
+            ProviderCommand::Typing {
+                conversation,
+                typing,
+            } => {
+                // Typing is best effort: without a socket it is simply dropped.
+                if let Some(sink) = self.sink.as_mut() {
+                    let frame = ClientFrame::Typing {
+                        conversation_id: conversation,
+                        is_typing: typing,
+                    };
+                    if let Err(err) = socket::send(sink, &frame).await {
+                        tracing::debug!("linktor typing frame not sent: {err}");
+                    }
+                }
+            }
+            ProviderCommand::Open { conversation } => {
+                if self.conversations.contains_key(&conversation) {
+                    self.subscribe(&conversation).await;
+                } else if live {
+                    match self.discover(&conversation).await {
+                        Err(err) if err.is_auth() => return CommandEnd::Auth,
+                        Err(err) => {
+                            tracing::warn!(conversation, "linktor open failed: {err}");
+                        }
+                        Ok(()) => {}
+                    }
+                }
+            }
+            ProviderCommand::Refresh => return CommandEnd::Refresh,
+        }
+        CommandEnd::Continue
+    }
+
+    /// Turns a finished child's result into events; a 401 is reported back as a failure.
+    pub(super) async fn outcome(&mut self, joined: Result<Outcome, JoinError>) -> Option<Failure> {
+        let outcome = match joined {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                tracing::error!(account = %self.account, "linktor command task failed: {err}");
+                return None;
+            }
+        };
+        match outcome {
+            Outcome::Sent {
+                conversation,
+                client_id,
+                result: Ok(wire),
+            } => {
+                let contact = self.contact_of(&conversation).name;
+                let mut message = convert::message(&wire, &contact, &self.config.agent_name);
+                // The echo must name our local copy even if the server dropped the metadata.
+                message.client_id.get_or_insert(client_id);
+                self.emit(ProviderEvent::Messages {
+                    conversation,
+                    messages: vec![message],
+                    live: true,
+                })
+                .await;
+                None
+            }
+            Outcome::Sent {
+                conversation,
+                client_id,
+                result: Err(err),
+            } => {
+                let reason = self.describe(&err);
+                self.emit(ProviderEvent::SendFailed {
+                    conversation,
+                    client_id,
+                    reason,
+                })
+                .await;
+                err.is_auth().then_some(Failure::Auth)
+            }
+            Outcome::Older {
+                conversation,
+                result: Ok(page),
+            } => {
+                let contact = self.contact_of(&conversation).name;
+                let messages: Vec<Message> = page
+                    .data
+                    .iter()
+                    .map(|message| convert::message(message, &contact, &self.config.agent_name))
+                    .collect();
+                if !messages.is_empty() {
+                    self.emit(ProviderEvent::Messages {
+                        conversation: conversation.clone(),
+                        messages,
+                        live: false,
+                    })
+                    .await;
+                }
+                if !page.pagination.has_more {
+                    self.emit(ProviderEvent::HistoryComplete { conversation })
+                        .await;
+                }
+                None
+            }
+            Outcome::Older {
+                conversation,
+                result: Err(err),
+            } => {
+                let reason = self.describe(&err);
+                self.emit(ProviderEvent::Error(format!(
+                    "could not load older messages of {conversation}: {reason}"
+                )))
+                .await;
+                err.is_auth().then_some(Failure::Auth)
+            }
+            Outcome::MarkedRead {
+                conversation,
+                result: Err(err),
+            } => {
+                tracing::warn!(conversation, request_id = ?err.request_id(), "linktor mark read failed: {err}");
+                err.is_auth().then_some(Failure::Auth)
+            }
+            Outcome::MarkedRead { result: Ok(()), .. } => None,
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Reacting to what the WebSocket says, and the subscriptions we keep on it.
+
+use super::Provider;
+use super::rest::LinktorError;
+use super::socket;
+use super::wire::{ClientFrame, ServerFrame};
+use crate::model::{ConversationStatus, DeliveryStatus};
+use crate::providers::ProviderEvent;
+
+impl Provider {
+    pub(super) async fn subscribe(&mut self, conversation: &str) {
+        let Some(sink) = self.sink.as_mut() else {
+            return;
+        };
+        if !self.subscribed.insert(conversation.to_string()) {
+            return;
+        }
+        let frame = ClientFrame::Subscribe {
+            conversation_id: conversation.to_string(),
+        };
+        if let Err(err) = socket::send(sink, &frame).await {
+            // The read side will see the broken socket and reconnect, which resubscribes.
+            tracing::warn!(conversation, "linktor subscribe failed: {err}");
+        }
+    }
+
+    pub(super) async fn frame(&mut self, frame: ServerFrame) -> Result<(), LinktorError> {
+        match frame {
+            ServerFrame::Message {
+                conversation_id,
+                message,
+            } => {
+                if !self.conversations.contains_key(&conversation_id) {
+                    self.discover(&conversation_id).await?;
+                }
+                self.deliver(&conversation_id, vec![message], true).await;
+            }
+            ServerFrame::MessageStatus {
+                conversation_id,
+                message_id,
+                status,
+                ..
+            } => match DeliveryStatus::from_linktor(&status) {
+                Some(status) => {
+                    self.emit(ProviderEvent::StatusUpdate {
+                        conversation: conversation_id,
+                        message_id,
+                        status,
+                        reason: None,
+                    })
+                    .await;
+                }
+                None => tracing::warn!(%status, "unknown Linktor delivery status in a frame"),
+            },
+            ServerFrame::ConversationUpdate {
+                conversation_id,
+                status,
+                ..
+            } => {
+                if !self.conversations.contains_key(&conversation_id) {
+                    return self.discover(&conversation_id).await;
+                }
+                if let Some(status) = status {
+                    match ConversationStatus::from_linktor(&status) {
+                        Some(status) => {
+                            self.emit(ProviderEvent::ConversationStatus {
+                                conversation: conversation_id,
+                                status,
+                            })
+                            .await;
+                        }
+                        None => tracing::warn!(%status, "unknown Linktor conversation status"),
+                    }
+                }
+            }
+            ServerFrame::Typing {
+                conversation_id,
+                user_id,
+                is_typing,
+            } => {
+                // Only the customer's typing is shown; other agents' typing is not ours to show.
+                let from_contact = self
+                    .conversations
+                    .get(&conversation_id)
+                    .is_some_and(|known| known.contact_id == user_id);
+                if from_contact {
+                    let who = self.contact_of(&conversation_id).name;
+                    self.emit(ProviderEvent::Typing {
+                        conversation: conversation_id,
+                        who,
+                        typing: is_typing,
+                    })
+                    .await;
+                }
+            }
+            ServerFrame::Pong => {}
+        }
+        Ok(())
+    }
+
+    pub(super) async fn malformed(&mut self, reason: &str) {
+        tracing::warn!(account = %self.account, "ignored malformed Linktor frame: {reason}");
+        if self.notices.allow(std::time::Instant::now()) {
+            let notice = format!(
+                "ignored malformed frame from {}: {reason}",
+                self.config.base_url
+            );
+            self.emit(ProviderEvent::Error(notice)).await;
+        }
+    }
+}

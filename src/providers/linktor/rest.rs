@@ -1,0 +1,514 @@
+//! Typed REST client for the Linktor SDK contract: `X-API-Key` auth, JSON both ways, the flat
+//! error body mapped onto [`LinktorError`], and the SDK's retry policy (429, 5xx, timeouts and
+//! network errors are retried with backoff; a 429 waits for its `retry_after`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::LinktorConfig;
+use super::wire::{
+    ErrorBody, ListEnvelope, SendMessageBody, WireContact, WireConversation, WireMessage,
+};
+use crate::providers::backoff::Backoff;
+use crate::text::sanitize_line;
+
+/// The longest `retry_after` we honour; a server asking for more gets retried at this pace.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// What can go wrong talking to Linktor. `request_id` is the server's `x-request-id`, kept for
+/// the log so a failure can be matched with the server's own records.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LinktorError {
+    #[error("request rejected as invalid (400): {message}")]
+    Validation {
+        message: String,
+        details: Option<Value>,
+        request_id: Option<String>,
+    },
+    #[error("authentication failed (401): {message}")]
+    Authentication {
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("not allowed (403): {message}")]
+    Authorization {
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("not found (404)")]
+    NotFound { request_id: Option<String> },
+    #[error("request timed out")]
+    Timeout { request_id: Option<String> },
+    #[error("conflict (409): {message}")]
+    Conflict {
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("rate limited (429): {message}")]
+    RateLimited {
+        retry_after: Option<Duration>,
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("server error ({status}): {message}")]
+    Server {
+        status: u16,
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("unexpected status {status}: {message}")]
+    Other {
+        status: u16,
+        code: Option<String>,
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("hub unreachable at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("could not read the response: {reason}")]
+    Decode {
+        reason: String,
+        request_id: Option<String>,
+    },
+}
+
+impl LinktorError {
+    /// Whether the SDK retry policy applies (429, 5xx, timeouts, network errors).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            LinktorError::RateLimited { .. }
+                | LinktorError::Server { .. }
+                | LinktorError::Timeout { .. }
+                | LinktorError::Unreachable { .. }
+        )
+    }
+
+    pub fn is_auth(&self) -> bool {
+        matches!(self, LinktorError::Authentication { .. })
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            LinktorError::Validation { request_id, .. }
+            | LinktorError::Authentication { request_id, .. }
+            | LinktorError::Authorization { request_id, .. }
+            | LinktorError::NotFound { request_id }
+            | LinktorError::Timeout { request_id }
+            | LinktorError::Conflict { request_id, .. }
+            | LinktorError::RateLimited { request_id, .. }
+            | LinktorError::Server { request_id, .. }
+            | LinktorError::Other { request_id, .. }
+            | LinktorError::Decode { request_id, .. } => request_id.as_deref(),
+            LinktorError::Unreachable { .. } => None,
+        }
+    }
+
+    /// Maps an error response. `body` is the raw text: the flat error object when it parses,
+    /// otherwise the text itself becomes the message (as the SDK does).
+    pub fn from_response(
+        status: u16,
+        body: &str,
+        retry_after_header: Option<&str>,
+        request_id: Option<String>,
+    ) -> Self {
+        let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_else(|_| ErrorBody {
+            message: body.trim().to_string(),
+            ..ErrorBody::default()
+        });
+        // Messages end up in the status bar: one line, no escape sequences, bounded length.
+        let message: String = sanitize_line(&parsed.message).chars().take(200).collect();
+        match status {
+            400 => LinktorError::Validation {
+                message,
+                details: parsed.details,
+                request_id,
+            },
+            401 => LinktorError::Authentication {
+                message,
+                request_id,
+            },
+            403 => LinktorError::Authorization {
+                message,
+                request_id,
+            },
+            404 => LinktorError::NotFound { request_id },
+            408 => LinktorError::Timeout { request_id },
+            409 => LinktorError::Conflict {
+                message,
+                request_id,
+            },
+            429 => {
+                let seconds = parsed.retry_after.or_else(|| {
+                    retry_after_header.and_then(|value| value.trim().parse::<u64>().ok())
+                });
+                LinktorError::RateLimited {
+                    retry_after: seconds.map(Duration::from_secs),
+                    message,
+                    request_id,
+                }
+            }
+            500..=599 => LinktorError::Server {
+                status,
+                message,
+                request_id,
+            },
+            _ => LinktorError::Other {
+                status,
+                code: parsed.code,
+                message,
+                request_id,
+            },
+        }
+    }
+}
+
+/// Query for a message listing: the tail (neither cursor), older (`before`) or newer (`after`).
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    pub limit: u32,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// A cheap-to-clone client (reqwest's client is shared internally), so command tasks can own one.
+#[derive(Clone, Debug)]
+pub struct RestClient {
+    http: reqwest::Client,
+    base_url: String,
+    api_key: String,
+    max_retries: u32,
+}
+
+impl RestClient {
+    pub fn new(config: &LinktorConfig) -> Result<Self, LinktorError> {
+        crate::providers::tls::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout)
+            .build()
+            .map_err(|err| LinktorError::Unreachable {
+                url: config.base_url.clone(),
+                reason: format!("could not build the HTTP client: {err}"),
+            })?;
+        Ok(Self {
+            http,
+            base_url: config.base_url.trim_end_matches('/').to_string(),
+            api_key: config.api_key.clone(),
+            max_retries: config.max_retries,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub async fn list_conversations(
+        &self,
+        offset: u64,
+        limit: u32,
+    ) -> Result<ListEnvelope<WireConversation>, LinktorError> {
+        let query = [("limit", limit.to_string()), ("offset", offset.to_string())];
+        self.call(Method::GET, "/conversations", &query, None).await
+    }
+
+    pub async fn get_conversation(&self, id: &str) -> Result<WireConversation, LinktorError> {
+        let path = format!("/conversations/{}", segment(id));
+        self.call(Method::GET, &path, &[], None).await
+    }
+
+    pub async fn list_messages(
+        &self,
+        conversation: &str,
+        query: &MessageQuery,
+    ) -> Result<ListEnvelope<WireMessage>, LinktorError> {
+        let path = format!("/conversations/{}/messages", segment(conversation));
+        let mut params = vec![("limit", query.limit.to_string())];
+        if let Some(before) = &query.before {
+            params.push(("before", before.clone()));
+        }
+        if let Some(after) = &query.after {
+            params.push(("after", after.clone()));
+        }
+        self.call(Method::GET, &path, &params, None).await
+    }
+
+    pub async fn list_contacts(
+        &self,
+        offset: u64,
+        limit: u32,
+    ) -> Result<ListEnvelope<WireContact>, LinktorError> {
+        let query = [("limit", limit.to_string()), ("offset", offset.to_string())];
+        self.call(Method::GET, "/contacts", &query, None).await
+    }
+
+    pub async fn get_contact(&self, id: &str) -> Result<WireContact, LinktorError> {
+        let path = format!("/contacts/{}", segment(id));
+        self.call(Method::GET, &path, &[], None).await
+    }
+
+    /// `POST /conversations/{id}/messages` with our client id in `metadata.clientId`, so the
+    /// echo (response, push or poll) can replace the local pending copy.
+    pub async fn send_text(
+        &self,
+        conversation: &str,
+        text: &str,
+        client_id: &str,
+    ) -> Result<WireMessage, LinktorError> {
+        let path = format!("/conversations/{}/messages", segment(conversation));
+        let mut metadata = BTreeMap::new();
+        metadata.insert("clientId".to_string(), Value::String(client_id.to_string()));
+        let body = SendMessageBody {
+            text: Some(text.to_string()),
+            metadata,
+        };
+        let body = serde_json::to_value(body).map_err(|err| LinktorError::Decode {
+            reason: err.to_string(),
+            request_id: None,
+        })?;
+        self.call(Method::POST, &path, &[], Some(&body)).await
+    }
+
+    pub async fn mark_read(&self, conversation: &str) -> Result<(), LinktorError> {
+        let path = format!("/conversations/{}", segment(conversation));
+        let body = serde_json::json!({ "unreadCount": 0 });
+        // The SDK returns the updated conversation; we only need the success.
+        self.call::<Value>(Method::PATCH, &path, &[], Some(&body))
+            .await
+            .map(|_| ())
+    }
+
+    /// One logical call: up to `max_retries` retries of the retryable failures.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<T, LinktorError> {
+        let mut backoff = Backoff::new();
+        let mut attempt = 0;
+        loop {
+            let result = self.attempt(method.clone(), path, query, body).await;
+            let err = match result {
+                Ok(text) => return decode(&text),
+                Err(err) => err,
+            };
+            if !err.is_retryable() || attempt >= self.max_retries {
+                tracing::warn!(%method, path, request_id = ?err.request_id(), "linktor request failed: {err}");
+                return Err(err);
+            }
+            attempt += 1;
+            let delay = match &err {
+                LinktorError::RateLimited {
+                    retry_after: Some(wait),
+                    ..
+                } => (*wait).min(MAX_RETRY_AFTER),
+                _ => backoff.next_delay(),
+            };
+            tracing::debug!(%method, path, attempt, ?delay, request_id = ?err.request_id(), "retrying linktor request: {err}");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One HTTP exchange; returns the body text of a 2xx (empty for 204).
+    async fn attempt(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<String, LinktorError> {
+        let url = format!("{}{}", self.base_url, path);
+        let mut request = self
+            .http
+            .request(method, &url)
+            .header("X-API-Key", &self.api_key)
+            .header("Accept", "application/json");
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            // `.json` also sets Content-Type: application/json.
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|err| self.transport_error(&err))?;
+        let status = response.status();
+        let request_id = header(&response, "x-request-id");
+        let retry_after = header(&response, "retry-after");
+        let text = response
+            .text()
+            .await
+            .map_err(|err| self.transport_error(&err))?;
+        if status.is_success() {
+            return Ok(if status == StatusCode::NO_CONTENT {
+                String::new()
+            } else {
+                text
+            });
+        }
+        Err(LinktorError::from_response(
+            status.as_u16(),
+            &text,
+            retry_after.as_deref(),
+            request_id,
+        ))
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> LinktorError {
+        if err.is_timeout() {
+            LinktorError::Timeout { request_id: None }
+        } else if err.is_decode() {
+            LinktorError::Decode {
+                reason: err.to_string(),
+                request_id: None,
+            }
+        } else {
+            LinktorError::Unreachable {
+                url: self.base_url.clone(),
+                reason: root_cause(err),
+            }
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, LinktorError> {
+    // A 204 has no body; callers that accept it ask for `Value`, which takes `null`.
+    let text = if text.trim().is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(|err| LinktorError::Decode {
+        reason: err.to_string(),
+        request_id: None,
+    })
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(sanitize_line)
+}
+
+/// The innermost cause ("connection refused"), which says more than reqwest's outer message.
+pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    let text = current.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => err.to_string(),
+    }
+}
+
+/// Percent-encodes an id for use as one path segment.
+fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(status: u16, body: &str) -> LinktorError {
+        LinktorError::from_response(status, body, None, Some("req-1".into()))
+    }
+
+    #[test]
+    fn statuses_map_like_the_sdk() {
+        let body = r#"{"message":"bad","code":"E1","details":{"field":"text"}}"#;
+        match map(400, body) {
+            LinktorError::Validation {
+                message, details, ..
+            } => {
+                assert_eq!(message, "bad");
+                assert_eq!(details, Some(serde_json::json!({"field":"text"})));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            map(401, body),
+            LinktorError::Authentication { .. }
+        ));
+        assert!(matches!(map(403, body), LinktorError::Authorization { .. }));
+        assert!(matches!(map(404, body), LinktorError::NotFound { .. }));
+        assert!(matches!(map(408, body), LinktorError::Timeout { .. }));
+        assert!(matches!(map(409, body), LinktorError::Conflict { .. }));
+        assert!(matches!(
+            map(503, body),
+            LinktorError::Server { status: 503, .. }
+        ));
+        assert!(matches!(
+            map(418, body),
+            LinktorError::Other { status: 418, code: Some(ref c), .. } if c == "E1"
+        ));
+        assert_eq!(map(500, body).request_id(), Some("req-1"));
+    }
+
+    #[test]
+    fn retry_after_comes_from_the_body_then_the_header() {
+        let from_body = LinktorError::from_response(
+            429,
+            r#"{"message":"slow","retry_after":7}"#,
+            Some("99"),
+            None,
+        );
+        assert!(
+            matches!(from_body, LinktorError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(7))
+        );
+        let from_header =
+            LinktorError::from_response(429, r#"{"message":"slow"}"#, Some("3"), None);
+        assert!(
+            matches!(from_header, LinktorError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(3))
+        );
+        let neither = LinktorError::from_response(429, "", None, None);
+        assert!(matches!(
+            neither,
+            LinktorError::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn non_json_body_becomes_the_message_sanitised() {
+        let err = map(502, "Bad Gateway\u{1b}[31m from proxy\n");
+        assert!(
+            matches!(err, LinktorError::Server { ref message, .. } if message == "Bad Gateway from proxy")
+        );
+    }
+
+    #[test]
+    fn retryable_classes() {
+        assert!(map(500, "").is_retryable());
+        assert!(map(429, "").is_retryable());
+        assert!(map(408, "").is_retryable());
+        assert!(!map(401, "").is_retryable());
+        assert!(!map(400, "").is_retryable());
+        assert!(map(401, "").is_auth());
+    }
+
+    #[test]
+    fn ids_are_encoded_as_one_segment() {
+        assert_eq!(segment("c-1_a.b~"), "c-1_a.b~");
+        assert_eq!(segment("a/b c"), "a%2Fb%20c");
+    }
+}

@@ -1,0 +1,611 @@
+//! A small fake Linktor server (SDK contract, §2.1) on 127.0.0.1:0 with knobs for the failure
+//! modes the provider must survive: 401s, 500s, 429 with `retry_after`, killed WebSockets,
+//! raw frames, small pages. It records what the client sent so tests can assert on it.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use switchboard::providers::linktor::wire::{
+    ListEnvelope, Pagination, ServerFrame, WireContact, WireContent, WireConversation,
+    WireIdentifier, WireMessage, format_time,
+};
+use switchboard::providers::{AccountEvent, ProviderEvent};
+use tokio::sync::{broadcast, mpsc};
+
+pub const API_KEY: &str = "test-key";
+
+#[derive(Clone, Debug)]
+enum WsControl {
+    Text(String),
+    Kill,
+}
+
+#[derive(Default)]
+struct Data {
+    conversations: Vec<WireConversation>,
+    messages: HashMap<String, Vec<WireMessage>>,
+    contacts: Vec<WireContact>,
+    next_id: u64,
+}
+
+#[derive(Default)]
+struct Knobs {
+    force_401: bool,
+    fail_500: u32,
+    rate_limited: u32,
+    retry_after: u64,
+    reject_ws: bool,
+    /// The server clamps every `limit` to this (0 = no clamp).
+    max_page: u32,
+    posts: Vec<(String, Value)>,
+    patches: Vec<(String, Value)>,
+    client_frames: Vec<Value>,
+    request_log: Vec<String>,
+    ws_connections: u32,
+    /// How long `POST …/messages` takes to answer (a slow send).
+    post_delay: Duration,
+}
+
+struct Shared {
+    data: Mutex<Data>,
+    knobs: Mutex<Knobs>,
+    ws: broadcast::Sender<WsControl>,
+    requests: AtomicU64,
+}
+
+pub struct FakeLinktor {
+    pub base_url: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeLinktor {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeLinktor {
+    pub async fn start() -> Self {
+        let (ws, _) = broadcast::channel(64);
+        let shared = Arc::new(Shared {
+            data: Mutex::new(Data::default()),
+            knobs: Mutex::new(Knobs::default()),
+            ws,
+            requests: AtomicU64::new(0),
+        });
+        let app = Router::new()
+            .route("/conversations", get(list_conversations))
+            .route(
+                "/conversations/{id}",
+                get(get_conversation).patch(patch_conversation),
+            )
+            .route(
+                "/conversations/{id}/messages",
+                get(list_messages).post(post_message),
+            )
+            .route("/contacts", get(list_contacts))
+            .route("/contacts/{id}", get(get_contact))
+            .route("/ws", get(ws_upgrade))
+            .layer(middleware::from_fn_with_state(shared.clone(), gate))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        Self {
+            base_url: format!("http://{addr}"),
+            shared,
+            task,
+        }
+    }
+
+    fn data(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.shared.data.lock().expect("data lock")
+    }
+
+    fn knobs(&self) -> std::sync::MutexGuard<'_, Knobs> {
+        self.shared.knobs.lock().expect("knobs lock")
+    }
+
+    // ----- data ----------------------------------------------------------------------------
+
+    pub fn add_contact(&self, id: &str, name: &str, channel: &str, identifier: &str) {
+        self.data().contacts.push(WireContact {
+            id: id.into(),
+            tenant_id: Some("t1".into()),
+            name: Some(name.into()),
+            email: None,
+            phone: Some("+5500000".into()),
+            identifiers: vec![WireIdentifier {
+                channel_type: channel.into(),
+                channel_id: Some("ch1".into()),
+                identifier: identifier.into(),
+            }],
+            conversation_count: 1,
+            created_at: None,
+            updated_at: None,
+        });
+    }
+
+    pub fn add_conversation(&self, id: &str, contact_id: &str, channel: &str) {
+        self.data().conversations.push(WireConversation {
+            id: id.into(),
+            tenant_id: Some("t1".into()),
+            channel_id: Some("ch1".into()),
+            channel_type: channel.into(),
+            contact_id: contact_id.into(),
+            status: "open".into(),
+            assigned_to: None,
+            last_message: None,
+            last_message_at: None,
+            unread_count: 0,
+            tags: vec![],
+            metadata: BTreeMap::new(),
+            created_at: None,
+            updated_at: None,
+        });
+    }
+
+    /// A contact `k<i>` and a whatsapp conversation `c<i>` for each i in 1..=count.
+    pub fn seed(&self, count: usize) {
+        for i in 1..=count {
+            self.add_contact(
+                &format!("k{i}"),
+                &format!("Customer {i}"),
+                "whatsapp",
+                &format!("+55{i}"),
+            );
+            self.add_conversation(&format!("c{i}"), &format!("k{i}"), "whatsapp");
+        }
+    }
+
+    /// Stores an inbound message from the contact without pushing it (as if said during a gap).
+    pub fn add_message(&self, conversation: &str, text: &str) -> WireMessage {
+        let mut data = self.data();
+        let message = new_message(
+            &mut data,
+            conversation,
+            "inbound",
+            "contact",
+            text,
+            BTreeMap::new(),
+        );
+        data.messages
+            .entry(conversation.to_string())
+            .or_default()
+            .push(message.clone());
+        message
+    }
+
+    /// Stores a message and pushes it to every connected socket.
+    pub fn push_message(&self, conversation: &str, text: &str) -> WireMessage {
+        let message = self.add_message(conversation, text);
+        self.push_frame(&ServerFrame::Message {
+            conversation_id: conversation.into(),
+            message: message.clone(),
+        });
+        message
+    }
+
+    pub fn push_frame(&self, frame: &ServerFrame) {
+        self.send_raw(&serde_json::to_string(frame).expect("frame"));
+    }
+
+    pub fn send_raw(&self, text: &str) {
+        let _ = self.shared.ws.send(WsControl::Text(text.to_string()));
+    }
+
+    pub fn kill_ws(&self) {
+        let _ = self.shared.ws.send(WsControl::Kill);
+    }
+
+    // ----- knobs ---------------------------------------------------------------------------
+
+    pub fn set_force_401(&self, on: bool) {
+        self.knobs().force_401 = on;
+    }
+
+    pub fn fail_next(&self, count: u32) {
+        self.knobs().fail_500 = count;
+    }
+
+    pub fn rate_limit_next(&self, count: u32, retry_after: u64) {
+        let mut knobs = self.knobs();
+        knobs.rate_limited = count;
+        knobs.retry_after = retry_after;
+    }
+
+    pub fn set_reject_ws(&self, on: bool) {
+        self.knobs().reject_ws = on;
+    }
+
+    pub fn set_post_delay(&self, delay: Duration) {
+        self.knobs().post_delay = delay;
+    }
+
+    pub fn set_max_page(&self, limit: u32) {
+        self.knobs().max_page = limit;
+    }
+
+    // ----- records -------------------------------------------------------------------------
+
+    pub fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    pub fn request_log(&self) -> Vec<String> {
+        self.knobs().request_log.clone()
+    }
+
+    pub fn posts(&self) -> Vec<(String, Value)> {
+        self.knobs().posts.clone()
+    }
+
+    pub fn patches(&self) -> Vec<(String, Value)> {
+        self.knobs().patches.clone()
+    }
+
+    pub fn client_frames(&self) -> Vec<Value> {
+        self.knobs().client_frames.clone()
+    }
+
+    pub fn ws_connections(&self) -> u32 {
+        self.knobs().ws_connections
+    }
+
+    pub fn subscriptions(&self, conversation: &str) -> usize {
+        self.client_frames()
+            .iter()
+            .filter(|frame| frame["type"] == "subscribe" && frame["conversationId"] == conversation)
+            .count()
+    }
+}
+
+fn new_message(
+    data: &mut Data,
+    conversation: &str,
+    direction: &str,
+    sender_type: &str,
+    text: &str,
+    metadata: BTreeMap<String, Value>,
+) -> WireMessage {
+    data.next_id += 1;
+    let at = time::OffsetDateTime::from_unix_timestamp(1_704_067_200 + data.next_id as i64)
+        .expect("time");
+    WireMessage {
+        id: format!("m{:04}", data.next_id),
+        conversation_id: conversation.into(),
+        direction: direction.into(),
+        content_type: "text".into(),
+        content: WireContent {
+            text: Some(text.into()),
+            ..WireContent::default()
+        },
+        status: if direction == "inbound" {
+            "delivered"
+        } else {
+            "sent"
+        }
+        .into(),
+        sender_type: sender_type.into(),
+        sender_id: None,
+        external_id: None,
+        delivered_at: None,
+        read_at: None,
+        failed_reason: None,
+        metadata,
+        created_at: format_time(at),
+        updated_at: None,
+    }
+}
+
+// ----- middleware: auth, counting and injected failures ------------------------------------------
+
+fn error(status: StatusCode, body: Value) -> Response {
+    (status, [("x-request-id", "req-fake")], axum::Json(body)).into_response()
+}
+
+async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    let uri = request.uri().to_string();
+    let key_ok = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|value| value.to_str().ok())
+        == Some(API_KEY)
+        || uri.contains(&format!("api_key={API_KEY}"));
+    {
+        let mut knobs = shared.knobs.lock().expect("knobs lock");
+        knobs
+            .request_log
+            .push(format!("{} {uri}", request.method()));
+        if knobs.force_401 || !key_ok {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                json!({"message":"invalid api key","code":"unauthorized"}),
+            );
+        }
+        if knobs.fail_500 > 0 {
+            knobs.fail_500 -= 1;
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"message":"database on fire","code":"internal"}),
+            );
+        }
+        // Rate limiting is a REST concept; the socket upgrade is not throttled.
+        if knobs.rate_limited > 0 && !uri.starts_with("/ws") {
+            knobs.rate_limited -= 1;
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"message":"slow down","retry_after":knobs.retry_after}),
+            );
+        }
+    }
+    next.run(request).await
+}
+
+// ----- REST ---------------------------------------------------------------------------------------
+
+fn limit_of(shared: &Shared, query: &HashMap<String, String>) -> usize {
+    let asked = query
+        .get("limit")
+        .and_then(|value| value.parse::<u32>().ok())
+        .unwrap_or(20);
+    let max = shared.knobs.lock().expect("knobs lock").max_page;
+    (if max > 0 { asked.min(max) } else { asked }).max(1) as usize
+}
+
+fn page<T: Clone + serde::Serialize>(
+    items: &[T],
+    offset: usize,
+    limit: usize,
+    has_more: bool,
+) -> axum::Json<ListEnvelope<T>> {
+    axum::Json(ListEnvelope {
+        data: items.to_vec(),
+        pagination: Pagination {
+            total: items.len() as u64,
+            limit: limit as u32,
+            offset: offset as u64,
+            has_more,
+            next_cursor: None,
+        },
+    })
+}
+
+fn offset_page<T: Clone + serde::Serialize>(
+    all: &[T],
+    query: &HashMap<String, String>,
+    limit: usize,
+) -> axum::Json<ListEnvelope<T>> {
+    let offset = query
+        .get("offset")
+        .and_then(|value| value.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(all.len());
+    let end = (offset + limit).min(all.len());
+    page(&all[offset..end], offset, limit, end < all.len())
+}
+
+async fn list_conversations(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let limit = limit_of(&shared, &query);
+    let data = shared.data.lock().expect("data lock");
+    offset_page(&data.conversations, &query, limit).into_response()
+}
+
+async fn get_conversation(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let data = shared.data.lock().expect("data lock");
+    match data.conversations.iter().find(|c| c.id == id) {
+        Some(conversation) => axum::Json(conversation.clone()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            json!({"message":"conversation not found"}),
+        ),
+    }
+}
+
+async fn patch_conversation(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    shared
+        .knobs
+        .lock()
+        .expect("knobs lock")
+        .patches
+        .push((id.clone(), body));
+    get_conversation(State(shared), Path(id)).await
+}
+
+async fn list_messages(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let limit = limit_of(&shared, &query);
+    let data = shared.data.lock().expect("data lock");
+    let all = data.messages.get(&id).cloned().unwrap_or_default();
+    let position = |cursor: &String| all.iter().position(|m| &m.id == cursor);
+    if let Some(after) = query.get("after") {
+        // Newer than the cursor, oldest first; hasMore = still newer ones left.
+        let start = position(after).map_or(0, |index| index + 1);
+        let end = (start + limit).min(all.len());
+        return page(&all[start..end], start, limit, end < all.len()).into_response();
+    }
+    // The tail, or the page just before `before`; hasMore = older ones left.
+    let end = match query.get("before") {
+        Some(before) => position(before).unwrap_or(0),
+        None => all.len(),
+    };
+    let start = end.saturating_sub(limit);
+    page(&all[start..end], start, limit, start > 0).into_response()
+}
+
+async fn post_message(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let delay = {
+        let mut knobs = shared.knobs.lock().expect("knobs lock");
+        knobs.posts.push((id.clone(), body.clone()));
+        knobs.post_delay
+    };
+    tokio::time::sleep(delay).await;
+    let message = {
+        let mut data = shared.data.lock().expect("data lock");
+        if !data.conversations.iter().any(|c| c.id == id) {
+            return error(
+                StatusCode::NOT_FOUND,
+                json!({"message":"conversation not found"}),
+            );
+        }
+        let text = body["text"].as_str().unwrap_or_default().to_string();
+        let metadata = body["metadata"]
+            .as_object()
+            .map(|map| map.clone().into_iter().collect())
+            .unwrap_or_default();
+        let message = new_message(&mut data, &id, "outbound", "agent", &text, metadata);
+        data.messages
+            .entry(id.clone())
+            .or_default()
+            .push(message.clone());
+        message
+    };
+    let frame = ServerFrame::Message {
+        conversation_id: id,
+        message: message.clone(),
+    };
+    let _ = shared.ws.send(WsControl::Text(
+        serde_json::to_string(&frame).expect("frame"),
+    ));
+    (StatusCode::CREATED, axum::Json(message)).into_response()
+}
+
+async fn list_contacts(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let limit = limit_of(&shared, &query);
+    let data = shared.data.lock().expect("data lock");
+    offset_page(&data.contacts, &query, limit).into_response()
+}
+
+async fn get_contact(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let data = shared.data.lock().expect("data lock");
+    match data.contacts.iter().find(|c| c.id == id) {
+        Some(contact) => axum::Json(contact.clone()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            json!({"message":"contact not found"}),
+        ),
+    }
+}
+
+// ----- WebSocket ----------------------------------------------------------------------------------
+
+async fn ws_upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
+    {
+        let mut knobs = shared.knobs.lock().expect("knobs lock");
+        if knobs.reject_ws {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"message":"ws down"}),
+            );
+        }
+        knobs.ws_connections += 1;
+    }
+    let control = shared.ws.subscribe();
+    upgrade.on_upgrade(move |socket| serve_socket(shared, socket, control))
+}
+
+async fn serve_socket(
+    shared: Arc<Shared>,
+    mut socket: WebSocket,
+    mut control: broadcast::Receiver<WsControl>,
+) {
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => match incoming {
+                Some(Ok(WsMessage::Text(text))) => {
+                    let frame: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+                    let is_ping = frame["type"] == "ping";
+                    shared.knobs.lock().expect("knobs lock").client_frames.push(frame);
+                    if is_ping {
+                        let _ = socket.send(WsMessage::Text(r#"{"type":"pong"}"#.into())).await;
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => return,
+            },
+            command = control.recv() => match command {
+                Ok(WsControl::Text(text)) => {
+                    if socket.send(WsMessage::Text(text.into())).await.is_err() {
+                        return;
+                    }
+                }
+                // Dropping the socket without a close frame: what a crashed hub looks like.
+                Ok(WsControl::Kill) => return,
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+        }
+    }
+}
+
+// ----- event helpers ------------------------------------------------------------------------------
+
+/// Waits (up to `within`) for an event matching `pred`, returning it and everything seen before.
+pub async fn wait_for(
+    events: &mut mpsc::Receiver<AccountEvent>,
+    within: Duration,
+    what: &str,
+    mut pred: impl FnMut(&ProviderEvent) -> bool,
+) -> (ProviderEvent, Vec<ProviderEvent>) {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(event)) => {
+                if pred(&event.event) {
+                    return (event.event, seen);
+                }
+                seen.push(event.event);
+            }
+            Ok(None) => panic!("event channel closed while waiting for {what}; seen {seen:#?}"),
+            Err(_) => panic!("timed out waiting for {what}; seen {seen:#?}"),
+        }
+    }
+}
+
+/// Everything that arrives within `window`.
+pub async fn drain(
+    events: &mut mpsc::Receiver<AccountEvent>,
+    window: Duration,
+) -> Vec<ProviderEvent> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + window;
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
+        seen.push(event.event);
+    }
+    seen
+}
