@@ -14,3 +14,4 @@ pub mod hub;
 pub mod model;
 pub mod providers;
 pub mod text;
+pub mod ui;

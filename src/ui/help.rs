@@ -1,0 +1,117 @@
+//! The help overlay, generated from the key table ([`BINDINGS`]) and [`COMPOSER_HELP`], grouped
+//! by where the keys work: two columns when the screen is wide enough.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{theme, wrap};
+use crate::app::keys::{BINDINGS, COMPOSER_HELP, KeyContext};
+
+/// Width of the key column.
+const KEY_WIDTH: usize = 13;
+
+pub fn draw(frame: &mut Frame, area: Rect) {
+    let width = area.width.saturating_sub(4).min(96);
+    let two_columns = width >= 60;
+    let (left, right) = if two_columns {
+        (
+            [section("Everywhere", KeyContext::Global), composing()].concat(),
+            section("Browsing", KeyContext::Browse),
+        )
+    } else {
+        (
+            [
+                section("Everywhere", KeyContext::Global),
+                section("Browsing", KeyContext::Browse),
+                composing(),
+            ]
+            .concat(),
+            Vec::new(),
+        )
+    };
+    let rows = left.len().max(right.len()) + 1;
+    let height = u16::try_from(rows + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    let overlay = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, overlay);
+    let block = super::pane_block(" Keys · any key closes ", true);
+    let inner = block.inner(overlay);
+    frame.render_widget(block, overlay);
+
+    let column = if two_columns {
+        usize::from(inner.width) / 2
+    } else {
+        usize::from(inner.width)
+    };
+    let render = |entries: Vec<Entry>| -> Vec<Line<'static>> {
+        entries.into_iter().map(|e| e.line(column)).collect()
+    };
+    if two_columns {
+        let half = inner.width / 2;
+        let left_area = Rect { width: half, ..inner };
+        let right_area = Rect {
+            x: inner.x + half,
+            width: inner.width - half,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(render(left)), left_area);
+        frame.render_widget(Paragraph::new(render(right)), right_area);
+    } else {
+        frame.render_widget(Paragraph::new(render(left)), inner);
+    }
+}
+
+#[derive(Clone)]
+enum Entry {
+    Heading(&'static str),
+    Key(String, &'static str),
+    Blank,
+}
+
+impl Entry {
+    fn line(self, width: usize) -> Line<'static> {
+        match self {
+            Entry::Heading(title) => Line::styled(format!(" {title}"), theme::title(false)),
+            Entry::Key(keys, help) => {
+                let key_width = KEY_WIDTH.min(width / 2);
+                let help_width = width.saturating_sub(key_width + 3);
+                Line::from(vec![
+                    Span::raw("  "),
+                    Span::styled(wrap::pad(&keys, key_width), theme::key_hint()),
+                    Span::raw(" "),
+                    Span::styled(wrap::truncate(help, help_width), theme::text()),
+                ])
+            }
+            Entry::Blank => Line::default(),
+        }
+    }
+}
+
+fn section(title: &'static str, context: KeyContext) -> Vec<Entry> {
+    let mut entries = vec![Entry::Heading(title)];
+    entries.extend(BINDINGS.iter().filter(|b| b.context == context).map(|b| {
+        let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+        Entry::Key(keys.join("/"), b.help)
+    }));
+    entries.push(Entry::Blank);
+    entries
+}
+
+fn composing() -> Vec<Entry> {
+    let mut entries = section("Composing", KeyContext::Compose);
+    entries.pop();
+    entries.extend(
+        COMPOSER_HELP
+            .iter()
+            .map(|(keys, help)| Entry::Key((*keys).to_string(), help)),
+    );
+    entries
+}
