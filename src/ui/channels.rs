@@ -76,7 +76,11 @@ pub fn draw_strip(frame: &mut Frame, app: &App, area: Rect) {
     let mut start = 0;
     let widths: Vec<usize> = labels.iter().map(|(l, _)| wrap::width(l) + 3).collect();
     while start < app.view.channel_selected
-        && used + widths[start..=app.view.channel_selected].iter().sum::<usize>() > budget
+        && used
+            + widths[start..=app.view.channel_selected]
+                .iter()
+                .sum::<usize>()
+            > budget
     {
         start += 1;
     }

@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let hint = if app.view.open.is_none() {
             "Open a conversation to reply"
         } else if focused {
-            "Write a reply… Enter sends, Alt+Enter adds a line, Esc leaves"
+            "Write a reply…"
         } else {
             "Press r to reply"
         };

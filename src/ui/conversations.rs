@@ -34,7 +34,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
 
     if app.view.conversations.is_empty() {
         let text = empty_text(app);
-        let lines = vec![Line::default(), Line::styled(text, theme::muted()).centered()];
+        let lines = vec![
+            Line::default(),
+            Line::styled(text, theme::muted()).centered(),
+        ];
         frame.render_widget(Paragraph::new(lines), inner);
         return inner;
     }
@@ -130,17 +133,16 @@ impl Row<'_> {
         };
         let right = format!("{status}{} {time:>6}", info.channel.short());
         let name_room = width.saturating_sub(1 + wrap::width(&right) + 1);
-        let name_style = if unread {
-            theme::bold()
-        } else {
-            theme::text()
-        };
+        let name_style = if unread { theme::bold() } else { theme::text() };
         let first = Line::from(vec![
             Span::styled(marker, theme::key_hint()),
             Span::styled(wrap::pad(&info.contact.name, name_room), name_style),
             Span::raw(" "),
             Span::styled(status, theme::muted()),
-            Span::styled(info.channel.short().to_string(), theme::channel(&info.channel)),
+            Span::styled(
+                info.channel.short().to_string(),
+                theme::channel(&info.channel),
+            ),
             Span::styled(format!(" {time:>6}"), theme::muted()),
         ]);
 

@@ -10,7 +10,7 @@ use super::{theme, wrap};
 use crate::app::App;
 
 /// Width of the key column.
-const KEY_WIDTH: usize = 11;
+const KEY_WIDTH: usize = 12;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let block = super::pane_block(" Details ", false);

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     let (left, right) = if two_columns {
         (
             [section("Everywhere", KeyContext::Global), composing()].concat(),
-            section("Browsing", KeyContext::Browse),
+            trimmed(section("Browsing", KeyContext::Browse)),
         )
     } else {
         (
@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect) {
             Vec::new(),
         )
     };
-    let rows = left.len().max(right.len()) + 1;
+    let rows = left.len().max(right.len());
     let height = u16::try_from(rows + 2)
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2));
@@ -56,7 +56,10 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     };
     if two_columns {
         let half = inner.width / 2;
-        let left_area = Rect { width: half, ..inner };
+        let left_area = Rect {
+            width: half,
+            ..inner
+        };
         let right_area = Rect {
             x: inner.x + half,
             width: inner.width - half,
@@ -102,6 +105,14 @@ fn section(title: &'static str, context: KeyContext) -> Vec<Entry> {
         Entry::Key(keys.join("/"), b.help)
     }));
     entries.push(Entry::Blank);
+    entries
+}
+
+/// Drops a section's trailing blank row when nothing follows it.
+fn trimmed(mut entries: Vec<Entry>) -> Vec<Entry> {
+    if matches!(entries.last(), Some(Entry::Blank)) {
+        entries.pop();
+    }
     entries
 }
 

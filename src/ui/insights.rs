@@ -55,7 +55,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         None => "Open a conversation to see its insights",
     };
     let lines = vec![
-        Line::styled(wrap::truncate(text, usize::from(body.width)), theme::muted()).centered(),
+        Line::styled(
+            wrap::truncate(text, usize::from(body.width)),
+            theme::muted(),
+        )
+        .centered(),
     ];
     frame.render_widget(Paragraph::new(lines), body);
 }

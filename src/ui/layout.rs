@@ -112,7 +112,9 @@ pub fn split(area: Rect, input: LayoutInput) -> Panes {
 /// Thread over composer; the composer keeps its height unless the thread would vanish.
 fn main_column(panes: &mut Panes, area: Rect, input: LayoutInput) {
     let wanted = input.composer_lines.clamp(1, COMPOSER_MAX_LINES) + 2;
-    let composer = wanted.min(area.height.saturating_sub(3)).max(area.height.min(3));
+    let composer = wanted
+        .min(area.height.saturating_sub(3))
+        .max(area.height.min(3));
     let (thread, composer_area) = take_bottom(area, composer);
     panes.thread = (!thread.is_empty()).then_some(thread);
     panes.composer = (!composer_area.is_empty()).then_some(composer_area);

@@ -111,4 +111,3 @@ fn app_rect(rect: ratatui::layout::Rect) -> AppRect {
         height: rect.height,
     }
 }
-

@@ -37,7 +37,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(" ".repeat(width - used - hints_width)));
         spans.extend(hints);
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme::status_bar()), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme::status_bar()),
+        area,
+    );
 }
 
 /// " ● hub live · synced 2m ago ".

@@ -4,7 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::app::status::NoticeLevel;
-use crate::model::{Channel, DeliveryStatus};
+use crate::model::{Channel, DeliveryStatus, Direction};
 use crate::providers::ConnectionState;
 
 pub const ACCENT: Color = Color::Cyan;
@@ -56,7 +56,9 @@ pub fn unread_badge() -> Style {
 }
 
 pub fn typing() -> Style {
-    Style::new().fg(Color::LightGreen).add_modifier(Modifier::ITALIC)
+    Style::new()
+        .fg(Color::LightGreen)
+        .add_modifier(Modifier::ITALIC)
 }
 
 pub fn unread_marker() -> Style {
@@ -68,7 +70,17 @@ pub fn outbound_sender() -> Style {
 }
 
 pub fn inbound_sender() -> Style {
-    Style::new().fg(Color::LightYellow).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// Message bubbles: a faint background so each message reads as one block.
+pub fn bubble(direction: Direction) -> Style {
+    match direction {
+        Direction::Inbound => Style::new().bg(Color::Rgb(36, 38, 44)),
+        Direction::Outbound => Style::new().bg(Color::Rgb(22, 52, 62)),
+    }
 }
 
 pub fn error() -> Style {

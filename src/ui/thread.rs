@@ -34,7 +34,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     };
     let mut block = super::pane_block(title, focused);
     if app.view.thread_scroll > 0 && entry.is_some() {
-        block = block.title_bottom(Line::styled(" ↓ newer below ", theme::key_hint()).right_aligned());
+        block =
+            block.title_bottom(Line::styled(" ↓ newer below ", theme::key_hint()).right_aligned());
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -61,8 +62,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
             height: 1,
             ..inner
         };
-        let text = wrap::truncate(&format!("{} is typing…", typist.who), usize::from(inner.width));
-        frame.render_widget(Paragraph::new(Line::styled(text, theme::typing())), line_area);
+        let text = wrap::truncate(
+            &format!(" {} is typing…", typist.who),
+            usize::from(inner.width),
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme::typing())),
+            line_area,
+        );
     }
 
     let layout = Layouter {
@@ -107,11 +114,13 @@ fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
     let mut spans = vec![
         Span::styled(format!(" {name}"), theme::title(false)),
         Span::styled(" · ", theme::muted()),
-        Span::styled(info.channel.label().to_string(), theme::channel(&info.channel)),
+        Span::styled(
+            info.channel.label().to_string(),
+            theme::channel(&info.channel),
+        ),
     ];
     let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
-    if !info.contact.identity.is_empty() && used + 4 + wrap::width(&info.contact.identity) <= room
-    {
+    if !info.contact.identity.is_empty() && used + 4 + wrap::width(&info.contact.identity) <= room {
         spans.push(Span::styled(" · ", theme::muted()));
         spans.push(Span::styled(info.contact.identity.clone(), theme::muted()));
     }
@@ -189,27 +198,37 @@ impl Layouter<'_> {
                 Direction::Inbound => theme::inbound_sender(),
                 Direction::Outbound => theme::outbound_sender(),
             };
-            let name = wrap::truncate(&message.sender, self.width);
+            // Indented by the bubble's padding so names line up with the text.
+            let name = wrap::truncate(&message.sender, self.width.saturating_sub(2));
+            let name = match message.direction {
+                Direction::Inbound => format!(" {name}"),
+                Direction::Outbound => format!("{name} "),
+            };
             lines.push(self.align(message.direction, vec![Span::styled(name, style)]));
         }
         lines.extend(self.body(message));
         lines
     }
 
-    /// Wrapped text with the time (and delivery mark) at the end of the last line, WhatsApp
-    /// style; a failed reply gets its reason underneath.
+    /// A bubble of wrapped text with the time (and delivery mark) at the bottom right,
+    /// WhatsApp style; a failed reply gets its reason underneath.
     fn body(&self, message: &Message) -> Vec<Line<'static>> {
-        // Bubbles leave a quarter of the pane free so the two sides read apart.
+        // Bubbles leave a quarter of the pane free so the two sides read apart; one cell of
+        // padding on each side inside the bubble.
         let bubble = if self.width >= 40 {
             self.width * 3 / 4
         } else {
             self.width
         };
+        let text_width = bubble.saturating_sub(2).max(1);
         let text = match &message.content {
             Content::Text(text) => text.clone(),
             other => other.preview(),
         };
-        let mut suffix = vec![Span::styled(format!(" {}", format::clock(message.at)), theme::muted())];
+        let mut suffix = vec![Span::styled(
+            format!(" {}", format::clock(message.at)),
+            theme::muted(),
+        )];
         if message.direction == Direction::Outbound {
             let mark = match message.status {
                 DeliveryStatus::Pending => "…",
@@ -217,46 +236,60 @@ impl Layouter<'_> {
                 DeliveryStatus::Delivered | DeliveryStatus::Read => "✓✓",
                 DeliveryStatus::Failed => "✗",
             };
-            suffix.push(Span::styled(format!(" {mark}"), theme::delivery(message.status)));
+            suffix.push(Span::styled(
+                format!(" {mark}"),
+                theme::delivery(message.status),
+            ));
         }
         let suffix_width: usize = suffix.iter().map(|s| wrap::width(&s.content)).sum();
 
-        let wrapped = wrap::wrap(&text, bubble);
-        let block_width = wrapped
-            .iter()
-            .map(|l| wrap::width(l))
-            .max()
-            .unwrap_or(0);
+        let wrapped = wrap::wrap(&text, text_width);
+        let widest = wrapped.iter().map(|l| wrap::width(l)).max().unwrap_or(0);
         let last_width = wrapped.last().map_or(0, |l| wrap::width(l));
-        let fits = last_width + suffix_width <= bubble;
-        let block_width = if fits {
-            block_width.max(last_width + suffix_width)
+        let fits = last_width + suffix_width <= text_width;
+        let inner_width = if fits {
+            widest.max(last_width + suffix_width)
         } else {
-            block_width.max(suffix_width)
+            widest.max(suffix_width)
         }
-        .min(self.width);
+        .min(text_width);
 
-        let mut lines: Vec<Vec<Span<'static>>> = wrapped
+        let mut rows: Vec<Vec<Span<'static>>> = wrapped
             .into_iter()
             .map(|l| vec![Span::styled(l, theme::text())])
             .collect();
         if !fits {
-            lines.push(Vec::new());
+            rows.push(Vec::new());
         }
-        // Push the time to the bubble's right edge.
-        if let Some(last) = lines.last_mut() {
+        // The time goes to the bubble's right edge.
+        if let Some(last) = rows.last_mut() {
             let used: usize = last.iter().map(|s| wrap::width(&s.content)).sum();
-            let gap = block_width.saturating_sub(used + suffix_width);
+            let gap = inner_width.saturating_sub(used + suffix_width);
             last.push(Span::raw(" ".repeat(gap)));
             last.extend(suffix);
         }
-        let mut out: Vec<Line<'static>> = lines
+        let bubble_style = theme::bubble(message.direction);
+        let mut out: Vec<Line<'static>> = rows
             .into_iter()
-            .map(|spans| self.align_block(message.direction, spans, block_width))
+            .map(|mut spans| {
+                let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
+                spans.insert(0, Span::raw(" "));
+                spans.push(Span::raw(" ".repeat(inner_width.saturating_sub(used) + 1)));
+                let spans = spans
+                    .into_iter()
+                    .map(|s| {
+                        let style = bubble_style.patch(s.style);
+                        s.style(style)
+                    })
+                    .collect();
+                self.align_block(message.direction, spans, inner_width + 2)
+            })
             .collect();
         if message.status == DeliveryStatus::Failed {
             let reason = message.failure.as_deref().unwrap_or("not delivered");
-            for line in wrap::wrap(&format!("✗ {reason}"), bubble) {
+            for line in wrap::wrap(&format!("✗ {reason}"), text_width) {
+                // Padded like the bubble's text so the reason lines up under it.
+                let line = format!(" {line} ");
                 out.push(self.align(message.direction, vec![Span::styled(line, theme::error())]));
             }
         }

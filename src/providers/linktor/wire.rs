@@ -186,6 +186,9 @@ pub enum ClientFrame {
 
 /// Frames the server sends on `/ws`. The SDK ignores types it does not know; so does the
 /// provider (`Unknown` after a failed parse is the caller's decision, not a variant here).
+// Frames are parsed one at a time and consumed at once; boxing the message would only make
+// the hub's construction noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
