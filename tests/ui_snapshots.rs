@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use switchboard::app::{App, AppSettings, Event, Focus, Key, KeyCode};
+use switchboard::app::{App, AppSettings, Event, Focus, Key, KeyCode, Mouse, MouseKind};
 use switchboard::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
@@ -499,4 +499,66 @@ fn scrolled_to_the_top_shows_where_history_begins() {
     press(&mut app, Key::ch('g'));
     let text = render(&mut app, 80, 16);
     assert!(text.contains("beginning of conversation"), "{text}");
+}
+
+#[test]
+fn medium_screen_with_insights_and_details_toggled() {
+    let mut app = opened();
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('I'));
+    press(&mut app, Key::ch('D'));
+    press(&mut app, Key::ch(']'));
+    insta::assert_snapshot!(render(&mut app, 130, 32));
+}
+
+#[test]
+fn layout_report_drives_mouse_hit_testing() {
+    let mut app = inbox();
+    render(&mut app, 80, 24);
+    let layout = app.view.layout;
+    assert_eq!(layout.conversation_rows, 2);
+    assert!(layout.thread.width > 0 && layout.composer.height >= 3);
+    // Click on the second conversation's first row: the list opens it.
+    let second = app.view.conversations[1].clone();
+    app.apply(
+        NOW,
+        Event::Mouse(Mouse {
+            kind: MouseKind::Click,
+            column: layout.conversations.x + 2,
+            row: layout.conversations.y + 2,
+        }),
+    );
+    assert_eq!(app.view.open.as_ref(), Some(&second));
+}
+
+#[test]
+fn long_threads_are_windowed() {
+    let mut app = opened();
+    let many: Vec<Message> = (0..10_000)
+        .map(|i| {
+            inbound(
+                &format!("bulk-{i:05}"),
+                "Ada Lovelace",
+                NOW - Duration::days(30) + Duration::seconds(i),
+                "a message long enough to wrap over more than one line in a narrow pane",
+            )
+        })
+        .collect();
+    messages(&mut app, "c1", many);
+    let started = std::time::Instant::now();
+    render(&mut app, 80, 24);
+    // Only the bottom of the thread was laid out: the top is not known yet.
+    assert_eq!(app.view.layout.thread_top_scroll, None);
+    // Not a benchmark, just a guard against laying out the whole thread per frame.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn narrow_screens_show_one_pane() {
+    let mut app = opened();
+    let thread = render(&mut app, 50, 16);
+    press(&mut app, Key::plain(KeyCode::Esc));
+    let list = render(&mut app, 50, 16);
+    let tiny = render(&mut app, 20, 5);
+    insta::assert_snapshot!(format!("{thread}\n{list}\n{tiny}"));
 }

@@ -97,18 +97,17 @@ pub fn draw_strip(frame: &mut Frame, app: &App, area: Rect) {
                 None => theme::text(),
             }
         };
+        let separator = if index > start { "·" } else { "" };
         let cell = format!(" {label} ");
-        let w = wrap::width(&cell) + 1;
-        if used + w > budget {
-            spans.push(Span::styled("›", theme::muted()));
+        let w = wrap::width(separator) + wrap::width(&cell);
+        // Keep a cell free for the "more" arrow.
+        if used + w + 1 > budget {
+            spans.push(Span::styled(" ›", theme::muted()));
             break;
         }
+        spans.push(Span::styled(separator, theme::muted()));
         spans.push(Span::styled(cell, style));
-        spans.push(Span::styled("·", theme::muted()));
         used += w;
-    }
-    if matches!(spans.last(), Some(s) if s.content == "·") {
-        spans.pop();
     }
     let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line).block(Block::new()), area);

@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::{theme, wrap};
+use crate::app::keys::{Action, KeyContext};
 use crate::app::{App, Focus};
 use unicode_width::UnicodeWidthChar;
 
@@ -34,13 +35,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let composer = &app.view.composer;
     if composer.text().is_empty() {
         let hint = if app.view.open.is_none() {
-            "Open a conversation to reply"
+            "Open a conversation to reply".to_string()
         } else if focused {
-            "Write a reply…"
+            "Write a reply…".to_string()
         } else {
-            "Press r to reply"
+            let key = super::status::key_label(KeyContext::Browse, Action::Compose);
+            format!("Press {key} to reply")
         };
-        let hint = wrap::truncate(hint, usize::from(inner.width));
+        let hint = wrap::truncate(&hint, usize::from(inner.width));
         frame.render_widget(Paragraph::new(Line::styled(hint, theme::muted())), inner);
         if focused {
             frame.set_cursor_position(Position::new(inner.x, inner.y));

@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
 
 fn filter_line(app: &App, width: u16) -> Line<'static> {
     let cursor = if app.view.filtering { "▏" } else { "" };
-    let count = format!(" {} match", app.view.conversations.len());
+    let count = format!(" {} of {}", app.view.conversations.len(), app.inbox.len());
     let room = usize::from(width).saturating_sub(2 + wrap::width(&count) + 1);
     let query = wrap::truncate(&app.view.filter, room);
     let pad = room.saturating_sub(wrap::width(&query));
