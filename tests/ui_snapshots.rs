@@ -325,7 +325,7 @@ fn help_overlay() {
     let mut app = inbox();
     press(&mut app, Key::ch('?'));
     assert!(app.view.help);
-    insta::assert_snapshot!(render(&mut app, 100, 30));
+    insta::assert_snapshot!(render(&mut app, 80, 24));
 }
 
 #[test]
@@ -499,6 +499,7 @@ fn scrolled_to_the_top_shows_where_history_begins() {
     press(&mut app, Key::ch('g'));
     let text = render(&mut app, 80, 16);
     assert!(text.contains("beginning of conversation"), "{text}");
+    assert!(text.contains("↓ newer below"), "{text}");
 }
 
 #[test]
@@ -561,4 +562,12 @@ fn narrow_screens_show_one_pane() {
     let list = render(&mut app, 50, 16);
     let tiny = render(&mut app, 20, 5);
     insta::assert_snapshot!(format!("{thread}\n{list}\n{tiny}"));
+}
+
+#[test]
+fn narrow_screen_with_details_toggled() {
+    let mut app = opened();
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('D'));
+    insta::assert_snapshot!(render(&mut app, 80, 24));
 }

@@ -9,11 +9,8 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::{theme, wrap};
 use crate::app::keys::{BINDINGS, COMPOSER_HELP, KeyContext};
 
-/// Width of the key column.
-const KEY_WIDTH: usize = 13;
-
 pub fn draw(frame: &mut Frame, area: Rect) {
-    let width = area.width.saturating_sub(4).min(96);
+    let width = area.width.saturating_sub(2).min(96);
     let two_columns = width >= 60;
     let (left, right) = if two_columns {
         (
@@ -46,16 +43,13 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     let inner = block.inner(overlay);
     frame.render_widget(block, overlay);
 
-    let column = if two_columns {
-        usize::from(inner.width) / 2
-    } else {
-        usize::from(inner.width)
-    };
-    let render = |entries: Vec<Entry>| -> Vec<Line<'static>> {
-        entries.into_iter().map(|e| e.line(column)).collect()
-    };
     if two_columns {
-        let half = inner.width / 2;
+        // Columns share the width in proportion to what their text needs.
+        let (need_left, need_right) = (needed(&left), needed(&right));
+        let half =
+            u16::try_from(usize::from(inner.width) * need_left / (need_left + need_right).max(1))
+                .unwrap_or(inner.width / 2)
+                .min(inner.width);
         let left_area = Rect {
             width: half,
             ..inner
@@ -65,11 +59,45 @@ pub fn draw(frame: &mut Frame, area: Rect) {
             width: inner.width - half,
             ..inner
         };
-        frame.render_widget(Paragraph::new(render(left)), left_area);
-        frame.render_widget(Paragraph::new(render(right)), right_area);
+        frame.render_widget(Paragraph::new(lines(left, left_area.width)), left_area);
+        frame.render_widget(Paragraph::new(lines(right, right_area.width)), right_area);
     } else {
-        frame.render_widget(Paragraph::new(render(left)), inner);
+        frame.render_widget(Paragraph::new(lines(left, inner.width)), inner);
     }
+}
+
+/// The widest key label of a column, so its descriptions line up just after it.
+fn key_width(entries: &[Entry]) -> usize {
+    entries
+        .iter()
+        .map(|e| match e {
+            Entry::Key(keys, _) => wrap::width(keys),
+            Entry::Heading(_) | Entry::Blank => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Cells a column needs to show every row in full.
+fn needed(entries: &[Entry]) -> usize {
+    let keys = key_width(entries);
+    entries
+        .iter()
+        .map(|e| match e {
+            Entry::Key(_, help) => 1 + keys + 2 + wrap::width(help) + 1,
+            Entry::Heading(title) => wrap::width(title) + 1,
+            Entry::Blank => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn lines(entries: Vec<Entry>, width: u16) -> Vec<Line<'static>> {
+    let keys = key_width(&entries);
+    entries
+        .into_iter()
+        .map(|e| e.line(usize::from(width), keys))
+        .collect()
 }
 
 #[derive(Clone)]
@@ -80,16 +108,17 @@ enum Entry {
 }
 
 impl Entry {
-    fn line(self, width: usize) -> Line<'static> {
+    fn line(self, width: usize, key_width: usize) -> Line<'static> {
         match self {
             Entry::Heading(title) => Line::styled(format!(" {title}"), theme::title(false)),
             Entry::Key(keys, help) => {
-                let key_width = KEY_WIDTH.min(width / 2);
-                let help_width = width.saturating_sub(key_width + 3);
+                let key_width = key_width.min(width / 2);
+                // One cell kept free on the right so two columns never touch.
+                let help_width = width.saturating_sub(key_width + 4);
                 Line::from(vec![
-                    Span::raw("  "),
-                    Span::styled(wrap::pad(&keys, key_width), theme::key_hint()),
                     Span::raw(" "),
+                    Span::styled(wrap::pad(&keys, key_width), theme::key_hint()),
+                    Span::raw("  "),
                     Span::styled(wrap::truncate(help, help_width), theme::text()),
                 ])
             }

@@ -3,8 +3,9 @@
 //! - wide (≥160 columns): channels | conversations | thread + composer | insights + details;
 //! - medium (100–159): channels stacked over conversations | thread + composer | the side
 //!   column only when insights or details are toggled on;
-//! - narrow (<100): a one-line channel strip on top, conversations | thread + composer;
-//!   below 60 columns only one of the list or the thread is shown.
+//! - narrow (<100): a one-line channel strip on top, conversations | thread + composer (the
+//!   list gives way to insights/details when those are toggled on); below 60 columns only
+//!   one of the list or the thread is shown.
 //!
 //! The status bar is always the last row.
 
@@ -98,7 +99,17 @@ pub fn split(area: Rect, input: LayoutInput) -> Panes {
         if area.width >= SINGLE {
             let list_width = (body.width * 2 / 5).clamp(24, 36);
             let (list, main) = take_left(body, list_width);
-            panes.conversations = Some(list);
+            // Toggled insights/details take the list's place: the thread stays readable.
+            if input.insights_toggled || input.details_toggled {
+                side_column(
+                    &mut panes,
+                    list,
+                    input.insights_toggled,
+                    input.details_toggled,
+                );
+            } else {
+                panes.conversations = Some(list);
+            }
             main_column(&mut panes, main, input);
         } else if input.prefer_thread {
             main_column(&mut panes, body, input);
