@@ -73,15 +73,15 @@ pub fn draw_strip(frame: &mut Frame, app: &App, area: Rect) {
         .iter()
         .map(|entry| (strip_label(entry), entry))
         .collect();
-    let mut start = 0;
+    let selected = app
+        .view
+        .channel_selected
+        .min(labels.len().saturating_sub(1));
     let widths: Vec<usize> = labels.iter().map(|(l, _)| wrap::width(l) + 3).collect();
-    while start < app.view.channel_selected
-        && used
-            + widths[start..=app.view.channel_selected]
-                .iter()
-                .sum::<usize>()
-            > budget
-    {
+    let needed_from =
+        |start: usize| -> usize { widths.iter().take(selected + 1).skip(start).sum() };
+    let mut start = 0;
+    while start < selected && used + needed_from(start) > budget {
         start += 1;
     }
     if start > 0 {
