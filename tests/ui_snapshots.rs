@@ -571,3 +571,21 @@ fn narrow_screen_with_details_toggled() {
     press(&mut app, Key::ch('D'));
     insta::assert_snapshot!(render(&mut app, 80, 24));
 }
+
+#[test]
+fn auth_failure_and_last_sync_in_the_status_bar() {
+    let mut app = inbox();
+    app.apply(NOW + Duration::minutes(5), Event::Tick);
+    let text = render(&mut app, 120, 10);
+    assert!(text.contains("● hub live · synced 5m ago"), "{text}");
+    provider(
+        &mut app,
+        ProviderEvent::Connection(ConnectionState::AuthFailed("401 bad token".into())),
+    );
+    let text = render(&mut app, 120, 10);
+    let status = text.lines().last().unwrap_or_default();
+    assert!(
+        status.contains("✗ hub auth failed (401 bad token)"),
+        "{status}"
+    );
+}

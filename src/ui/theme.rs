@@ -10,6 +10,7 @@ use crate::providers::ConnectionState;
 pub const ACCENT: Color = Color::Cyan;
 const MUTED: Color = Color::DarkGray;
 const SELECTED_BG: Color = Color::Rgb(40, 48, 64);
+const SELECTED_BG_UNFOCUSED: Color = Color::Rgb(30, 32, 38);
 
 pub fn border(focused: bool) -> Style {
     if focused {
@@ -44,7 +45,7 @@ pub fn selected(focused: bool) -> Style {
     if focused {
         Style::new().bg(SELECTED_BG).add_modifier(Modifier::BOLD)
     } else {
-        Style::new().add_modifier(Modifier::REVERSED | Modifier::DIM)
+        Style::new().bg(SELECTED_BG_UNFOCUSED)
     }
 }
 
