@@ -19,3 +19,4 @@ pub mod providers;
 pub mod record;
 pub mod runtime;
 pub mod text;
+pub mod ui;

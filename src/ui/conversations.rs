@@ -1,0 +1,178 @@
+//! The conversation list: two rows per conversation (name, channel tag, time; then the
+//! preview or a typing marker, with the unread badge), the filter line when a filter is set,
+//! and the empty states (first run, no matches).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{format, theme, wrap};
+use crate::app::inbox::ConversationEntry;
+use crate::app::{App, Focus};
+use crate::model::{ConversationStatus, Direction, Timestamp};
+use crate::providers::ConnectionState;
+
+/// Terminal rows one conversation takes.
+pub const ROWS: u16 = 2;
+
+/// Draws the pane; returns the list rows area (inside the border, below the filter line).
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
+    let focused = app.view.focus == Focus::Conversations;
+    let title = format!(" Conversations {} ", app.view.conversations.len());
+    let block = super::pane_block(title, focused);
+    let mut inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    if app.view.filtering || !app.view.filter.is_empty() {
+        let line_area = Rect { height: 1, ..inner };
+        frame.render_widget(Paragraph::new(filter_line(app, inner.width)), line_area);
+        inner.y = inner.y.saturating_add(1);
+        inner.height = inner.height.saturating_sub(1);
+    }
+
+    if app.view.conversations.is_empty() {
+        let text = empty_text(app);
+        let lines = vec![
+            Line::default(),
+            Line::styled(text, theme::muted()).centered(),
+        ];
+        frame.render_widget(Paragraph::new(lines), inner);
+        return inner;
+    }
+
+    let width = usize::from(inner.width);
+    let selected = app.view.selected_index();
+    let mut lines = Vec::new();
+    for (index, key) in app
+        .view
+        .conversations
+        .iter()
+        .enumerate()
+        .skip(app.view.list_offset)
+        .take(usize::from(inner.height / ROWS) + 1)
+    {
+        let Some(entry) = app.inbox.get(key) else {
+            continue;
+        };
+        let typing = app.typing.get(key).is_some();
+        let row = Row {
+            entry,
+            now: app.now,
+            typing,
+            open: app.view.open.as_ref() == Some(key),
+        };
+        let [first, second] = row.lines(width);
+        let style = if Some(index) == selected {
+            theme::selected(focused)
+        } else {
+            Style::new()
+        };
+        lines.push(first.style(style));
+        lines.push(second.style(style));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    inner
+}
+
+fn filter_line(app: &App, width: u16) -> Line<'static> {
+    let cursor = if app.view.filtering { "▏" } else { "" };
+    let count = format!(" {} of {}", app.view.conversations.len(), app.inbox.len());
+    let room = usize::from(width).saturating_sub(2 + wrap::width(&count) + 1);
+    let query = wrap::truncate(&app.view.filter, room);
+    let pad = room.saturating_sub(wrap::width(&query));
+    Line::from(vec![
+        Span::styled("/ ", theme::key_hint()),
+        Span::styled(query, theme::bold()),
+        Span::styled(cursor, theme::key_hint()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(count, theme::muted()),
+    ])
+}
+
+fn empty_text(app: &App) -> String {
+    if !app.view.filter.is_empty() {
+        return "No matches".to_string();
+    }
+    let connecting = app
+        .status
+        .accounts
+        .values()
+        .any(|a| a.connection == ConnectionState::Connecting);
+    if app.status.accounts.is_empty() || connecting {
+        "connecting…".to_string()
+    } else {
+        "No conversations yet".to_string()
+    }
+}
+
+/// One conversation as two lines of exactly the pane's width.
+struct Row<'a> {
+    entry: &'a ConversationEntry,
+    now: Timestamp,
+    typing: bool,
+    open: bool,
+}
+
+impl Row<'_> {
+    fn lines(&self, width: usize) -> [Line<'static>; 2] {
+        let info = &self.entry.info;
+        let unread = self.entry.unread > 0;
+        let marker = if self.open { "▶" } else { " " };
+
+        // First line: name on the left; status, channel tag and time on the right.
+        let time = self
+            .entry
+            .last_activity()
+            .map(|at| format::relative(at, self.now))
+            .unwrap_or_default();
+        let status = match info.status {
+            ConversationStatus::Open => String::new(),
+            other => format!("{} ", other.label()),
+        };
+        let right = format!("{status}{} {time:>6}", info.channel.short());
+        let name_room = width.saturating_sub(1 + wrap::width(&right) + 1);
+        let name_style = if unread { theme::bold() } else { theme::text() };
+        let first = Line::from(vec![
+            Span::styled(marker, theme::key_hint()),
+            Span::styled(wrap::pad(&info.contact.name, name_room), name_style),
+            Span::raw(" "),
+            Span::styled(status, theme::muted()),
+            Span::styled(
+                info.channel.short().to_string(),
+                theme::channel(&info.channel),
+            ),
+            Span::styled(format!(" {time:>6}"), theme::muted()),
+        ]);
+
+        // Second line: preview (or typing), unread badge on the right.
+        let badge = if unread {
+            format!(" {} ", self.entry.unread.min(999))
+        } else {
+            String::new()
+        };
+        let room = width.saturating_sub(1 + wrap::width(&badge));
+        let (text, style) = if self.typing {
+            ("✎ typing…".to_string(), theme::typing())
+        } else {
+            let text = match self.entry.preview() {
+                Some((Direction::Outbound, text)) => format!("You: {text}"),
+                Some((Direction::Inbound, text)) => text,
+                None => String::new(),
+            };
+            let style = if unread {
+                theme::text()
+            } else {
+                theme::muted()
+            };
+            (text.replace('\n', " "), style)
+        };
+        let second = Line::from(vec![
+            Span::raw(" "),
+            Span::styled(wrap::pad(&text, room), style),
+            Span::styled(badge, theme::unread_badge()),
+        ]);
+        [first, second]
+    }
+}

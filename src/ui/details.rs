@@ -1,0 +1,58 @@
+//! The details pane: who the open (or selected) conversation is with and what the platform
+//! says about it, as aligned key/value rows.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{theme, wrap};
+use crate::app::App;
+
+/// Width of the key column.
+const KEY_WIDTH: usize = 12;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let block = super::pane_block(" Details ", false);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let key = app.view.open.as_ref().or(app.view.selected.as_ref());
+    let Some(entry) = key.and_then(|key| app.inbox.get(key)) else {
+        let line = Line::styled("No conversation selected", theme::muted());
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    };
+    let info = &entry.info;
+    let mut rows: Vec<(String, String)> = vec![
+        ("Name".into(), info.contact.name.clone()),
+        ("Channel".into(), info.channel.label().to_string()),
+        ("Identity".into(), info.contact.identity.clone()),
+        ("Contact".into(), info.contact.id.clone()),
+        ("Conversation".into(), info.key.id.clone()),
+        ("Account".into(), info.key.account.to_string()),
+        ("Status".into(), info.status.label().to_string()),
+        ("Messages".into(), entry.thread.len().to_string()),
+    ];
+    rows.extend(
+        info.metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace('\n', " "))),
+    );
+
+    let width = usize::from(inner.width);
+    let key_width = KEY_WIDTH.min(width / 2);
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| {
+            let value_width = width.saturating_sub(key_width + 1);
+            Line::from(vec![
+                Span::styled(wrap::pad(&key, key_width), theme::muted()),
+                Span::raw(" "),
+                Span::styled(wrap::truncate(&value, value_width), theme::text()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,157 @@
+//! The help overlay, generated from the key table ([`BINDINGS`]) and [`COMPOSER_HELP`], grouped
+//! by where the keys work: two columns when the screen is wide enough.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{theme, wrap};
+use crate::app::keys::{BINDINGS, COMPOSER_HELP, KeyContext};
+
+pub fn draw(frame: &mut Frame, area: Rect) {
+    let width = area.width.saturating_sub(2).min(96);
+    let two_columns = width >= 60;
+    let (left, right) = if two_columns {
+        (
+            [section("Everywhere", KeyContext::Global), composing()].concat(),
+            trimmed(section("Browsing", KeyContext::Browse)),
+        )
+    } else {
+        (
+            [
+                section("Everywhere", KeyContext::Global),
+                section("Browsing", KeyContext::Browse),
+                composing(),
+            ]
+            .concat(),
+            Vec::new(),
+        )
+    };
+    let rows = left.len().max(right.len());
+    let height = u16::try_from(rows + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    let overlay = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, overlay);
+    let block = super::pane_block(" Keys · any key closes ", true);
+    let inner = block.inner(overlay);
+    frame.render_widget(block, overlay);
+
+    if two_columns {
+        // Columns share the width in proportion to what their text needs.
+        let (need_left, need_right) = (needed(&left), needed(&right));
+        let half =
+            u16::try_from(usize::from(inner.width) * need_left / (need_left + need_right).max(1))
+                .unwrap_or(inner.width / 2)
+                .min(inner.width);
+        let left_area = Rect {
+            width: half,
+            ..inner
+        };
+        let right_area = Rect {
+            x: inner.x + half,
+            width: inner.width - half,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(lines(left, left_area.width)), left_area);
+        frame.render_widget(Paragraph::new(lines(right, right_area.width)), right_area);
+    } else {
+        frame.render_widget(Paragraph::new(lines(left, inner.width)), inner);
+    }
+}
+
+/// The widest key label of a column, so its descriptions line up just after it.
+fn key_width(entries: &[Entry]) -> usize {
+    entries
+        .iter()
+        .map(|e| match e {
+            Entry::Key(keys, _) => wrap::width(keys),
+            Entry::Heading(_) | Entry::Blank => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Cells a column needs to show every row in full.
+fn needed(entries: &[Entry]) -> usize {
+    let keys = key_width(entries);
+    entries
+        .iter()
+        .map(|e| match e {
+            Entry::Key(_, help) => 1 + keys + 2 + wrap::width(help) + 1,
+            Entry::Heading(title) => wrap::width(title) + 1,
+            Entry::Blank => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn lines(entries: Vec<Entry>, width: u16) -> Vec<Line<'static>> {
+    let keys = key_width(&entries);
+    entries
+        .into_iter()
+        .map(|e| e.line(usize::from(width), keys))
+        .collect()
+}
+
+#[derive(Clone)]
+enum Entry {
+    Heading(&'static str),
+    Key(String, &'static str),
+    Blank,
+}
+
+impl Entry {
+    fn line(self, width: usize, key_width: usize) -> Line<'static> {
+        match self {
+            Entry::Heading(title) => Line::styled(format!(" {title}"), theme::title(false)),
+            Entry::Key(keys, help) => {
+                let key_width = key_width.min(width / 2);
+                // One cell kept free on the right so two columns never touch.
+                let help_width = width.saturating_sub(key_width + 4);
+                Line::from(vec![
+                    Span::raw(" "),
+                    Span::styled(wrap::pad(&keys, key_width), theme::key_hint()),
+                    Span::raw("  "),
+                    Span::styled(wrap::truncate(help, help_width), theme::text()),
+                ])
+            }
+            Entry::Blank => Line::default(),
+        }
+    }
+}
+
+fn section(title: &'static str, context: KeyContext) -> Vec<Entry> {
+    let mut entries = vec![Entry::Heading(title)];
+    entries.extend(BINDINGS.iter().filter(|b| b.context == context).map(|b| {
+        let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+        Entry::Key(keys.join("/"), b.help)
+    }));
+    entries.push(Entry::Blank);
+    entries
+}
+
+/// Drops a section's trailing blank row when nothing follows it.
+fn trimmed(mut entries: Vec<Entry>) -> Vec<Entry> {
+    if matches!(entries.last(), Some(Entry::Blank)) {
+        entries.pop();
+    }
+    entries
+}
+
+fn composing() -> Vec<Entry> {
+    let mut entries = section("Composing", KeyContext::Compose);
+    entries.pop();
+    entries.extend(
+        COMPOSER_HELP
+            .iter()
+            .map(|(keys, help)| Entry::Key((*keys).to_string(), help)),
+    );
+    entries
+}

@@ -1,0 +1,113 @@
+//! Pure views drawing `&App` with ratatui.
+//!
+//! The contract: [`draw`] reads the app and draws one frame; it never mutates the app, never
+//! does IO and never reads the clock (relative times use `app.now`). It returns the
+//! [`LayoutInfo`] of the frame, which the runtime feeds back as `Event::Layout` so that mouse
+//! hit-testing and paging are decided in the reducer.
+//!
+//! One file per pane (`channels`, `conversations`, `thread`, `composer`, `insights`, `details`,
+//! `status`, `help`), plus `layout` (responsive splits), `theme` (the palette), `wrap` (text by
+//! display width) and `format` (times).
+
+mod channels;
+mod composer;
+mod conversations;
+mod details;
+pub mod format;
+mod help;
+mod insights;
+pub mod layout;
+mod status;
+pub mod theme;
+mod thread;
+pub mod wrap;
+
+use ratatui::Frame;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType};
+
+use self::layout::LayoutInput;
+use crate::app::{App, Focus, LayoutInfo, Rect as AppRect};
+
+/// Draws the whole screen and reports what was laid out.
+pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
+    let area = frame.area();
+    let panes = layout::split(area, layout_input(app, area.width));
+    let mut info = LayoutInfo {
+        conversation_rows: conversations::ROWS,
+        ..LayoutInfo::default()
+    };
+
+    if let Some(strip) = panes.channel_strip {
+        channels::draw_strip(frame, app, strip);
+    }
+    if let Some(rect) = panes.channels {
+        info.channels = app_rect(channels::draw(frame, app, rect));
+    }
+    if let Some(rect) = panes.conversations {
+        info.conversations = app_rect(conversations::draw(frame, app, rect));
+    }
+    if let Some(rect) = panes.thread {
+        let thread = thread::draw(frame, app, rect);
+        info.thread = app_rect(thread.area);
+        info.thread_top_scroll = thread.top_scroll;
+    }
+    if let Some(rect) = panes.composer {
+        composer::draw(frame, app, rect);
+        info.composer = app_rect(rect);
+    }
+    if let Some(rect) = panes.insights {
+        insights::draw(frame, app, rect);
+        info.insights = Some(app_rect(rect));
+    }
+    if let Some(rect) = panes.details {
+        details::draw(frame, app, rect);
+    }
+    if let Some(rect) = panes.status {
+        status::draw(frame, app, rect);
+    }
+    if app.view.help && area.width >= 20 && area.height >= 5 {
+        help::draw(frame, area);
+    }
+    info
+}
+
+/// What the split needs to know from the app.
+fn layout_input(app: &App, width: u16) -> LayoutInput {
+    // The composer's text width depends on the column it lands in; the thread column's width
+    // is close enough to size its height (at worst one row off for a moment).
+    let text_width = match width {
+        w if w >= layout::WIDE => w.saturating_sub(20 + 42 + 44 + 2),
+        w if w >= layout::MEDIUM => w.saturating_sub(38 + 2),
+        w => w.saturating_sub(w * 2 / 5 + 2),
+    };
+    LayoutInput {
+        composer_lines: composer::rows(app, text_width.max(1)),
+        channel_rows: u16::try_from(app.view.channels.len() + 2).unwrap_or(u16::MAX),
+        insights_toggled: app.view.insights_visible,
+        details_toggled: app.view.details_visible,
+        prefer_thread: app.view.open.is_some()
+            && matches!(app.view.focus, Focus::Thread | Focus::Composer),
+    }
+}
+
+/// A bordered pane with its title; the focused one stands out.
+fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(theme::border(focused))
+        .title(title.into().style(theme::title(focused)))
+}
+
+fn app_rect(rect: ratatui::layout::Rect) -> AppRect {
+    AppRect {
+        x: rect.x,
+        y: rect.y,
+        width: rect.width,
+        height: rect.height,
+    }
+}

@@ -1,0 +1,159 @@
+//! The status bar: each account's connection (live, connecting, backing off with the seconds
+//! left, auth failed) and last sync, the current notice, and on the right the keys that matter
+//! in the focused pane (looked up in the key table, so they cannot go stale).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{format, theme, wrap};
+use crate::app::keys::{Action, BINDINGS, COMPOSER_HELP, KeyContext};
+use crate::app::status::AccountStatus;
+use crate::app::{App, Focus};
+use crate::model::AccountId;
+use crate::providers::ConnectionState;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let width = usize::from(area.width);
+    let mut left: Vec<Span<'static>> = Vec::new();
+    for (id, status) in &app.status.accounts {
+        left.extend(account(id, status, app));
+    }
+    if let Some(notice) = app.status.current_notice() {
+        left.push(Span::styled(
+            format!(" {} ", notice.text.replace('\n', " ")),
+            theme::notice(notice.level),
+        ));
+    }
+    let left = fit(left, width);
+    let used: usize = left.iter().map(|s| wrap::width(&s.content)).sum();
+
+    let mut spans = left;
+    let hints = hints(app);
+    let hints_width: usize = hints.iter().map(|s| wrap::width(&s.content)).sum();
+    // Hints give way to state: they show only when everything on the left fits beside them.
+    if used + hints_width < width {
+        spans.push(Span::raw(" ".repeat(width - used - hints_width)));
+        spans.extend(hints);
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme::status_bar()),
+        area,
+    );
+}
+
+/// " ● hub live · synced 2m ago ".
+fn account(id: &AccountId, status: &AccountStatus, app: &App) -> Vec<Span<'static>> {
+    let style = theme::connection(&status.connection);
+    let (dot, state) = match &status.connection {
+        ConnectionState::Live => ("●", "live".to_string()),
+        ConnectionState::Connecting => ("◌", "connecting…".to_string()),
+        ConnectionState::BackingOff { until, .. } => (
+            "◌",
+            format!(
+                "backing off — retry in {}s",
+                format::seconds_until(*until, app.now)
+            ),
+        ),
+        ConnectionState::AuthFailed(_) => ("✗", "auth failed".to_string()),
+    };
+    let mut spans = vec![
+        Span::styled(format!(" {dot} "), style),
+        Span::styled(format!("{id} "), theme::bold()),
+        Span::styled(state, style),
+    ];
+    match &status.connection {
+        ConnectionState::BackingOff { reason, .. } | ConnectionState::AuthFailed(reason) => {
+            spans.push(Span::styled(format!(" ({reason})"), theme::muted()));
+        }
+        ConnectionState::Live | ConnectionState::Connecting => {}
+    }
+    if let Some(at) = status.last_sync {
+        spans.push(Span::styled(
+            format!(" · synced {}", format::ago(at, app.now)),
+            theme::muted(),
+        ));
+    }
+    spans.push(Span::raw(" "));
+    spans
+}
+
+/// Cuts spans to `width` cells, the last one ending in "…".
+fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = wrap::width(&span.content);
+        if used + w <= width {
+            used += w;
+            out.push(span);
+        } else {
+            let cut = wrap::truncate(&span.content, width - used);
+            out.push(Span::styled(cut, span.style));
+            break;
+        }
+    }
+    out
+}
+
+/// The focused pane's most useful keys: "Enter open  / filter  ? help ".
+fn hints(app: &App) -> Vec<Span<'static>> {
+    let browse = |action: Action, what: &'static str| (key_label(KeyContext::Browse, action), what);
+    let pairs: Vec<(String, &str)> = if app.view.help {
+        vec![("any key".to_string(), "close")]
+    } else if app.view.filtering {
+        vec![("Enter".to_string(), "keep"), ("Esc".to_string(), "clear")]
+    } else {
+        match app.view.focus {
+            Focus::Channels => vec![
+                browse(Action::Activate, "choose"),
+                browse(Action::FocusNext, "next pane"),
+                browse(Action::ToggleHelp, "help"),
+            ],
+            Focus::Conversations => vec![
+                browse(Action::Activate, "open"),
+                browse(Action::StartFilter, "filter"),
+                browse(Action::Compose, "reply"),
+                browse(Action::ToggleHelp, "help"),
+            ],
+            Focus::Thread => vec![
+                browse(Action::Up, "scroll"),
+                browse(Action::Compose, "reply"),
+                browse(Action::ToggleHelp, "help"),
+            ],
+            Focus::Composer => {
+                let newline = COMPOSER_HELP
+                    .first()
+                    .map_or_else(String::new, |(k, _)| (*k).to_string());
+                vec![
+                    (key_label(KeyContext::Compose, Action::Activate), "send"),
+                    (newline, "new line"),
+                    (key_label(KeyContext::Compose, Action::Back), "leave"),
+                ]
+            }
+            Focus::Insights => vec![
+                browse(Action::NextInsightTab, "next tab"),
+                browse(Action::ToggleInsights, "hide"),
+                browse(Action::ToggleHelp, "help"),
+            ],
+        }
+    };
+    let mut spans = Vec::new();
+    for (key, what) in pairs.into_iter().filter(|(k, _)| !k.is_empty()) {
+        spans.push(Span::styled(key, theme::key_hint()));
+        spans.push(Span::styled(format!(" {what}  "), theme::muted()));
+    }
+    spans
+}
+
+/// The first key bound to `action` in `context` (or globally).
+pub fn key_label(context: KeyContext, action: Action) -> String {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context || b.context == KeyContext::Global)
+        .find(|b| b.action == action)
+        .and_then(|b| b.keys.first())
+        .map(|k| k.label())
+        .unwrap_or_default()
+}

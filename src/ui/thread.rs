@@ -1,0 +1,334 @@
+//! The open conversation: a header (contact, channel), the messages laid out from the bottom
+//! (only as many as fill the viewport plus the scroll offset, so a 10k-message thread costs
+//! what the screen shows), day separators, the "new" marker, delivery marks, and the typing
+//! line. Reports how far up scrolling can go once the oldest loaded message is on screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{format, theme, wrap};
+use crate::app::inbox::ConversationEntry;
+use crate::app::{App, Focus};
+use crate::model::{Content, DeliveryStatus, Direction, Message, Timestamp};
+
+/// Messages further apart than this get their own sender line even from the same sender.
+const GROUP_GAP_MINUTES: i64 = 10;
+
+/// What the thread pane reports for [`crate::app::LayoutInfo`].
+pub struct ThreadLayout {
+    /// The text area inside the border.
+    pub area: Rect,
+    /// See [`crate::app::LayoutInfo::thread_top_scroll`].
+    pub top_scroll: Option<usize>,
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
+    let focused = app.view.focus == Focus::Thread;
+    let entry = app.view.open.as_ref().and_then(|key| app.inbox.get(key));
+    let title = match entry {
+        Some(entry) => header(entry, area.width),
+        None => Line::from(" Thread "),
+    };
+    let mut block = super::pane_block(title, focused);
+    if app.view.thread_scroll > 0 && entry.is_some() {
+        block =
+            block.title_bottom(Line::styled(" ↓ newer below ", theme::key_hint()).right_aligned());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let (Some(entry), Some(key)) = (entry, app.view.open.as_ref()) else {
+        let hint = vec![
+            Line::default(),
+            Line::styled("Select a conversation and press Enter", theme::muted()).centered(),
+        ];
+        frame.render_widget(Paragraph::new(hint), inner);
+        return ThreadLayout {
+            area: inner,
+            top_scroll: None,
+        };
+    };
+
+    let mut viewport = inner;
+    if let Some(typist) = app.typing.get(key)
+        && inner.height > 1
+    {
+        viewport.height -= 1;
+        let line_area = Rect {
+            y: viewport.y + viewport.height,
+            height: 1,
+            ..inner
+        };
+        let text = wrap::truncate(
+            &format!(" {} is typing…", typist.who),
+            usize::from(inner.width),
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme::typing())),
+            line_area,
+        );
+    }
+
+    let layout = Layouter {
+        entry,
+        now: app.now,
+        width: usize::from(viewport.width),
+        unread_marker: app.view.unread_marker.as_deref(),
+    };
+    let height = usize::from(viewport.height);
+    let (lines, top_scroll) = layout.bottom_up(height, app.view.thread_scroll);
+    let scroll = match top_scroll {
+        Some(top) => app.view.thread_scroll.min(top),
+        None => app.view.thread_scroll,
+    };
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(height)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    // Bottom-aligned, as chat apps do: a short thread sits right above the composer.
+    let rows = u16::try_from(shown.len()).unwrap_or(viewport.height);
+    let text_area = Rect {
+        y: viewport.y + viewport.height.saturating_sub(rows),
+        height: rows.min(viewport.height),
+        ..viewport
+    };
+    frame.render_widget(Paragraph::new(shown), text_area);
+    ThreadLayout {
+        area: inner,
+        top_scroll,
+    }
+}
+
+/// " Ada Lovelace · WhatsApp · +44 20 7946 0000 " fitted to the border.
+fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
+    let info = &entry.info;
+    let room = usize::from(width).saturating_sub(4);
+    let name = wrap::truncate(&info.contact.name, room.saturating_sub(12).max(4));
+    let mut spans = vec![
+        Span::styled(format!(" {name}"), theme::title(false)),
+        Span::styled(" · ", theme::muted()),
+        Span::styled(
+            info.channel.label().to_string(),
+            theme::channel(&info.channel),
+        ),
+    ];
+    let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
+    if !info.contact.identity.is_empty() && used + 4 + wrap::width(&info.contact.identity) <= room {
+        spans.push(Span::styled(" · ", theme::muted()));
+        spans.push(Span::styled(info.contact.identity.clone(), theme::muted()));
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+/// Turns messages into display lines for one width.
+struct Layouter<'a> {
+    entry: &'a ConversationEntry,
+    now: Timestamp,
+    width: usize,
+    unread_marker: Option<&'a str>,
+}
+
+impl Layouter<'_> {
+    /// Lines from the newest upwards until a viewport of `height` scrolled up by `scroll` is
+    /// filled. Returns them bottom-up, and the top scroll offset when the oldest loaded
+    /// message (and the history line above it) was reached.
+    fn bottom_up(&self, height: usize, scroll: usize) -> (Vec<Line<'static>>, Option<usize>) {
+        let needed = height.saturating_add(scroll);
+        let messages = self.entry.thread.messages();
+        let mut lines = Vec::new();
+        let mut index = messages.len();
+        while index > 0 && lines.len() < needed {
+            index -= 1;
+            let block = self.message(messages, index);
+            lines.extend(block.into_iter().rev());
+        }
+        if index > 0 {
+            return (lines, None);
+        }
+        lines.push(self.history_line());
+        let top = lines.len().saturating_sub(height);
+        (lines, Some(top))
+    }
+
+    fn history_line(&self) -> Line<'static> {
+        let text = if self.entry.fetching_older {
+            "loading older…"
+        } else if self.entry.history_complete {
+            "beginning of conversation"
+        } else {
+            "↑ older messages"
+        };
+        Line::styled(wrap::truncate(text, self.width), theme::muted()).centered()
+    }
+
+    /// The lines of message `index`, top-down, with what precedes it (day separator, "new"
+    /// marker, sender line).
+    fn message(&self, messages: &[Message], index: usize) -> Vec<Line<'static>> {
+        let message = &messages[index];
+        let previous = index.checked_sub(1).and_then(|i| messages.get(i));
+        let mut lines = Vec::new();
+
+        let new_day = previous.is_none_or(|p| p.at.date() != message.at.date());
+        if new_day {
+            lines.push(Line::default());
+            lines.push(self.rule(&format::day(message.at, self.now), theme::muted()));
+        }
+        let marker = self.unread_marker == Some(message.id.as_str());
+        if marker {
+            lines.push(self.rule("new", theme::unread_marker()));
+        }
+        let grouped = previous.is_some_and(|p| {
+            p.direction == message.direction
+                && p.sender == message.sender
+                && (message.at - p.at).whole_minutes() < GROUP_GAP_MINUTES
+        });
+        if new_day || marker || !grouped {
+            if !new_day && !marker {
+                lines.push(Line::default());
+            }
+            let style = match message.direction {
+                Direction::Inbound => theme::inbound_sender(),
+                Direction::Outbound => theme::outbound_sender(),
+            };
+            // Indented by the bubble's padding so names line up with the text.
+            let name = wrap::truncate(&message.sender, self.width.saturating_sub(2));
+            let name = match message.direction {
+                Direction::Inbound => format!(" {name}"),
+                Direction::Outbound => format!("{name} "),
+            };
+            lines.push(self.align(message.direction, vec![Span::styled(name, style)]));
+        }
+        lines.extend(self.body(message));
+        lines
+    }
+
+    /// A bubble of wrapped text with the time (and delivery mark) at the bottom right,
+    /// WhatsApp style; a failed reply gets its reason underneath.
+    fn body(&self, message: &Message) -> Vec<Line<'static>> {
+        // Bubbles leave a quarter of the pane free so the two sides read apart; one cell of
+        // padding on each side inside the bubble.
+        let bubble = if self.width >= 40 {
+            self.width * 3 / 4
+        } else {
+            self.width
+        };
+        let text_width = bubble.saturating_sub(2).max(1);
+        let text = match &message.content {
+            Content::Text(text) => text.clone(),
+            other => other.preview(),
+        };
+        let mut suffix = vec![Span::styled(
+            format!(" {}", format::clock(message.at)),
+            theme::muted(),
+        )];
+        if message.direction == Direction::Outbound {
+            let mark = match message.status {
+                DeliveryStatus::Pending => "…",
+                DeliveryStatus::Sent => "✓",
+                DeliveryStatus::Delivered | DeliveryStatus::Read => "✓✓",
+                DeliveryStatus::Failed => "✗",
+            };
+            suffix.push(Span::styled(
+                format!(" {mark}"),
+                theme::delivery(message.status),
+            ));
+        }
+        let suffix_width: usize = suffix.iter().map(|s| wrap::width(&s.content)).sum();
+
+        let wrapped = wrap::wrap(&text, text_width);
+        let widest = wrapped.iter().map(|l| wrap::width(l)).max().unwrap_or(0);
+        let last_width = wrapped.last().map_or(0, |l| wrap::width(l));
+        let fits = last_width + suffix_width <= text_width;
+        let inner_width = if fits {
+            widest.max(last_width + suffix_width)
+        } else {
+            widest.max(suffix_width)
+        }
+        .min(text_width);
+
+        let mut rows: Vec<Vec<Span<'static>>> = wrapped
+            .into_iter()
+            .map(|l| vec![Span::styled(l, theme::text())])
+            .collect();
+        if !fits {
+            rows.push(Vec::new());
+        }
+        // The time goes to the bubble's right edge.
+        if let Some(last) = rows.last_mut() {
+            let used: usize = last.iter().map(|s| wrap::width(&s.content)).sum();
+            let gap = inner_width.saturating_sub(used + suffix_width);
+            last.push(Span::raw(" ".repeat(gap)));
+            last.extend(suffix);
+        }
+        let bubble_style = theme::bubble(message.direction);
+        let mut out: Vec<Line<'static>> = rows
+            .into_iter()
+            .map(|mut spans| {
+                let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
+                spans.insert(0, Span::raw(" "));
+                spans.push(Span::raw(" ".repeat(inner_width.saturating_sub(used) + 1)));
+                let spans = spans
+                    .into_iter()
+                    .map(|s| {
+                        let style = bubble_style.patch(s.style);
+                        s.style(style)
+                    })
+                    .collect();
+                self.align_block(message.direction, spans, inner_width + 2)
+            })
+            .collect();
+        if message.status == DeliveryStatus::Failed {
+            let reason = message.failure.as_deref().unwrap_or("not delivered");
+            for line in wrap::wrap(&format!("✗ {reason}"), text_width) {
+                // Padded like the bubble's text so the reason lines up under it.
+                let line = format!(" {line} ");
+                out.push(self.align(message.direction, vec![Span::styled(line, theme::error())]));
+            }
+        }
+        out
+    }
+
+    /// Outbound lines sit at the right edge; inbound at the left.
+    fn align(&self, direction: Direction, spans: Vec<Span<'static>>) -> Line<'static> {
+        let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
+        self.align_block(direction, spans, used)
+    }
+
+    /// Aligns a line that belongs to a block `block_width` wide (so wrapped outbound text keeps
+    /// a straight left edge while the block hugs the right border).
+    fn align_block(
+        &self,
+        direction: Direction,
+        spans: Vec<Span<'static>>,
+        block_width: usize,
+    ) -> Line<'static> {
+        match direction {
+            Direction::Inbound => Line::from(spans),
+            Direction::Outbound => {
+                let indent = self.width.saturating_sub(block_width);
+                let mut all = vec![Span::raw(" ".repeat(indent))];
+                all.extend(spans);
+                Line::from(all)
+            }
+        }
+    }
+
+    /// "──── Today ────" across the pane.
+    fn rule(&self, label: &str, style: Style) -> Line<'static> {
+        let label = wrap::truncate(&format!(" {label} "), self.width);
+        let rest = self.width.saturating_sub(wrap::width(&label));
+        let left = rest / 2;
+        Line::styled(
+            format!("{}{label}{}", "─".repeat(left), "─".repeat(rest - left)),
+            style,
+        )
+    }
+}

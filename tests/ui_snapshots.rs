@@ -1,0 +1,591 @@
+//! Screen snapshots: an app built through its public API (provider events, keys, layout
+//! feedback) at a fixed time, drawn into a `TestBackend`, and pinned as text with insta.
+
+use std::collections::BTreeMap;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use switchboard::app::{App, AppSettings, Event, Focus, Key, KeyCode, Mouse, MouseKind};
+use switchboard::model::{
+    AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
+    DeliveryStatus, Direction, Message, Timestamp,
+};
+use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
+use switchboard::ui;
+use time::Duration;
+use time::macros::datetime;
+use unicode_width::UnicodeWidthStr;
+
+/// Friday 20 November 2026, 14:00 UTC.
+const NOW: Timestamp = datetime!(2026-11-20 14:00 UTC);
+
+fn account() -> AccountId {
+    AccountId::new("hub")
+}
+
+fn provider(app: &mut App, event: ProviderEvent) {
+    app.apply(
+        app.now,
+        Event::Provider(AccountEvent {
+            account: account(),
+            event,
+        }),
+    );
+}
+
+fn press(app: &mut App, key: Key) {
+    app.apply(app.now, Event::Key(key));
+}
+
+fn conversation(
+    id: &str,
+    name: &str,
+    identity: &str,
+    channel: Channel,
+    unread: u32,
+) -> Conversation {
+    Conversation {
+        key: ConversationKey::new(&account(), id),
+        channel,
+        contact: Contact {
+            id: format!("contact-{id}"),
+            name: name.into(),
+            identity: identity.into(),
+        },
+        status: ConversationStatus::Open,
+        unread,
+        last_message_at: None,
+        last_message: None,
+        metadata: BTreeMap::new(),
+    }
+}
+
+fn message(id: &str, direction: Direction, sender: &str, at: Timestamp, text: &str) -> Message {
+    Message {
+        id: id.into(),
+        client_id: None,
+        direction,
+        sender: sender.into(),
+        content: Content::Text(text.into()),
+        at,
+        status: match direction {
+            Direction::Inbound => DeliveryStatus::Delivered,
+            Direction::Outbound => DeliveryStatus::Read,
+        },
+        failure: None,
+    }
+}
+
+fn inbound(id: &str, sender: &str, at: Timestamp, text: &str) -> Message {
+    message(id, Direction::Inbound, sender, at, text)
+}
+
+fn outbound(id: &str, at: Timestamp, status: DeliveryStatus, text: &str) -> Message {
+    Message {
+        status,
+        ..message(id, Direction::Outbound, "You", at, text)
+    }
+}
+
+fn messages(app: &mut App, conversation: &str, messages: Vec<Message>) {
+    provider(
+        app,
+        ProviderEvent::Messages {
+            conversation: conversation.into(),
+            messages,
+            live: false,
+        },
+    );
+}
+
+fn ago(minutes: i64) -> Timestamp {
+    NOW - Duration::minutes(minutes)
+}
+
+/// A connected inbox with six conversations on six channels, nothing opened yet.
+fn inbox() -> App {
+    let mut app = App::new("snap", AppSettings::default(), NOW);
+    app.add_account(account());
+    provider(&mut app, ProviderEvent::Connection(ConnectionState::Live));
+    let mut ada = conversation(
+        "c1",
+        "Ada Lovelace",
+        "+44 20 7946 0018",
+        Channel::WhatsApp,
+        2,
+    );
+    ada.metadata.insert("plan".into(), "Pro (annual)".into());
+    ada.metadata.insert("order".into(), "#88231".into());
+    let mut alan = conversation("c4", "Alan Turing", "alan.t", Channel::Messenger, 0);
+    alan.status = ConversationStatus::Resolved;
+    provider(
+        &mut app,
+        ProviderEvent::Conversations(vec![
+            ada,
+            conversation("c2", "Grace Hopper", "+1 202 555 0143", Channel::Sms, 0),
+            conversation("c3", "李小龙", "@lixiaolong", Channel::Telegram, 1),
+            alan,
+            conversation(
+                "c5",
+                "Émilie du Châtelet",
+                "emilie.dc",
+                Channel::Instagram,
+                0,
+            ),
+            conversation(
+                "c6",
+                "Katherine Johnson",
+                "+1 757 555 0199",
+                Channel::Viber,
+                0,
+            ),
+        ]),
+    );
+    let yesterday = NOW - Duration::days(1) - Duration::hours(2);
+    messages(
+        &mut app,
+        "c1",
+        vec![
+            inbound(
+                "a1",
+                "Ada Lovelace",
+                yesterday,
+                "Hi! I ordered the analytical engine starter kit last week.",
+            ),
+            outbound(
+                "a2",
+                yesterday + Duration::minutes(3),
+                DeliveryStatus::Read,
+                "Thanks Ada, let me check the shipment for you.",
+            ),
+            outbound(
+                "a3",
+                yesterday + Duration::minutes(4),
+                DeliveryStatus::Read,
+                "It left our warehouse this morning and should arrive on Monday.",
+            ),
+            inbound(
+                "a4",
+                "Ada Lovelace",
+                ago(12),
+                "It hasn't arrived yet and the tracking page says \"exception\".",
+            ),
+            inbound(
+                "a5",
+                "Ada Lovelace",
+                ago(11),
+                "Can you send a replacement? I need it before my lecture on Thursday.",
+            ),
+        ],
+    );
+    messages(
+        &mut app,
+        "c2",
+        vec![
+            inbound(
+                "g1",
+                "Grace Hopper",
+                ago(190),
+                "Is there a bug in the invoice? The total looks off by one.",
+            ),
+            outbound(
+                "g2",
+                ago(180),
+                DeliveryStatus::Delivered,
+                "Good catch, a corrected invoice is on its way.",
+            ),
+        ],
+    );
+    messages(
+        &mut app,
+        "c3",
+        vec![inbound(
+            "l1",
+            "李小龙",
+            ago(60 * 26),
+            "你好！我的订单什么时候发货？谢谢 🙏",
+        )],
+    );
+    messages(
+        &mut app,
+        "c4",
+        vec![outbound(
+            "t1",
+            ago(60 * 24 * 3),
+            DeliveryStatus::Read,
+            "Glad we could crack it. Closing this ticket.",
+        )],
+    );
+    messages(
+        &mut app,
+        "c5",
+        vec![inbound(
+            "e1",
+            "Émilie du Châtelet",
+            ago(3),
+            "Do you ship to Paris?",
+        )],
+    );
+    messages(
+        &mut app,
+        "c6",
+        vec![inbound(
+            "k1",
+            "Katherine Johnson",
+            datetime!(2026-03-12 10:30 UTC),
+            "Trajectory confirmed, thank you.",
+        )],
+    );
+    provider(&mut app, ProviderEvent::Synced);
+    provider(
+        &mut app,
+        ProviderEvent::Typing {
+            conversation: "c5".into(),
+            who: "Émilie".into(),
+            typing: true,
+        },
+    );
+    app
+}
+
+/// The inbox with Ada's conversation open (the first listed when the inbox arrived, so it is
+/// still selected) with Enter.
+fn opened() -> App {
+    let mut app = inbox();
+    assert_eq!(
+        app.view.selected.as_ref().map(|k| k.id.as_str()),
+        Some("c1")
+    );
+    press(&mut app, Key::plain(KeyCode::Enter));
+    app
+}
+
+/// Draws like the runtime does: a frame, its layout fed back, and the frame again.
+fn render(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    for _ in 0..2 {
+        let mut layout = None;
+        terminal
+            .draw(|frame| layout = Some(ui::draw(frame, app)))
+            .expect("draw");
+        if let Some(layout) = layout {
+            app.apply(app.now, Event::Layout(layout));
+        }
+    }
+    let frame = terminal
+        .draw(|frame| {
+            ui::draw(frame, app);
+        })
+        .expect("draw");
+    buffer_text(frame.buffer)
+}
+
+/// The buffer as plain text, one line per row (wide characters take their two cells).
+fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            line.push_str(symbol);
+            skip = symbol.width().saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn inbox_80x24() {
+    let mut app = opened();
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn inbox_120x40() {
+    let mut app = opened();
+    insta::assert_snapshot!(render(&mut app, 120, 40));
+}
+
+#[test]
+fn inbox_160x48() {
+    let mut app = opened();
+    insta::assert_snapshot!(render(&mut app, 160, 48));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = inbox();
+    press(&mut app, Key::ch('?'));
+    assert!(app.view.help);
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn composer_with_multi_line_draft() {
+    let mut app = opened();
+    assert_eq!(app.view.focus, Focus::Composer);
+    for c in "So sorry about that!".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    press(&mut app, Key::alt(KeyCode::Enter));
+    for c in "A replacement ships today by express.".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    press(&mut app, Key::alt(KeyCode::Enter));
+    for c in "— Sam".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    let text = render(&mut app, 100, 30);
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    terminal
+        .draw(|frame| {
+            ui::draw(frame, &app);
+        })
+        .expect("draw");
+    // The cursor sits right after "— Sam" on the draft's third row.
+    let cursor = terminal.get_cursor_position().expect("cursor");
+    let row = text.lines().nth(usize::from(cursor.y)).unwrap_or_default();
+    assert!(row.contains("— Sam"), "cursor row: {row:?}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn failed_message_with_reason() {
+    let mut app = opened();
+    for c in "Sending a replacement now".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    press(&mut app, Key::plain(KeyCode::Enter));
+    provider(
+        &mut app,
+        ProviderEvent::SendFailed {
+            conversation: "c1".into(),
+            client_id: "snap-1".into(),
+            reason: "outside the 24h window".into(),
+        },
+    );
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("✗ outside the 24h window"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn typing_indicator() {
+    let mut app = opened();
+    provider(
+        &mut app,
+        ProviderEvent::Typing {
+            conversation: "c1".into(),
+            who: "Ada".into(),
+            typing: true,
+        },
+    );
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("Ada is typing…"), "{text}");
+    assert!(
+        text.contains("✎ typing…"),
+        "the list shows Émilie typing: {text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn empty_inbox_first_run() {
+    let mut app = App::new("snap", AppSettings::default(), NOW);
+    app.add_account(account());
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("connecting…"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn backing_off_status_bar() {
+    let mut app = inbox();
+    provider(
+        &mut app,
+        ProviderEvent::Connection(ConnectionState::BackingOff {
+            until: NOW + Duration::seconds(12),
+            reason: "connection reset".into(),
+        }),
+    );
+    provider(
+        &mut app,
+        ProviderEvent::Error("push channel dropped".into()),
+    );
+    let text = render(&mut app, 120, 10);
+    assert!(text.contains("retry in 12s"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn wide_text_wraps_by_display_width() {
+    let mut app = inbox();
+    messages(
+        &mut app,
+        "c3",
+        vec![
+            inbound(
+                "l2",
+                "李小龙",
+                ago(2),
+                "我想把收货地址改成上海市浦东新区世纪大道一百号，可以吗？🙏🙏 非常感谢您的帮助！",
+            ),
+            outbound(
+                "l3",
+                ago(1),
+                DeliveryStatus::Sent,
+                "当然可以 👍 Address updated: 上海市浦东新区世纪大道100号 — supercalifragilisticexpialidocious-long-token",
+            ),
+        ],
+    );
+    // The CJK conversation is now the newest: open it.
+    press(&mut app, Key::plain(KeyCode::Home));
+    press(&mut app, Key::plain(KeyCode::Enter));
+    let text = render(&mut app, 80, 24);
+    for line in text.lines() {
+        assert!(line.width() <= 80, "overflow: {line:?}");
+    }
+    assert!(text.contains("李小龙 · Telegram"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn filter_line() {
+    let mut app = inbox();
+    press(&mut app, Key::ch('/'));
+    for c in "gr".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn tiny_sizes_do_not_panic() {
+    let mut app = opened();
+    for (w, h) in [(20, 5), (1, 1), (0, 0), (2, 30), (200, 1)] {
+        render(&mut app, w, h);
+    }
+    for w in (1..=170).step_by(7) {
+        for h in 1..=26 {
+            render(&mut app, w, h);
+        }
+    }
+    press(&mut app, Key::ch('?'));
+    for (w, h) in [(20, 5), (1, 1), (30, 8)] {
+        render(&mut app, w, h);
+    }
+}
+
+#[test]
+fn scrolled_to_the_top_shows_where_history_begins() {
+    let mut app = opened();
+    provider(
+        &mut app,
+        ProviderEvent::HistoryComplete {
+            conversation: "c1".into(),
+        },
+    );
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::plain(KeyCode::Tab));
+    assert_eq!(app.view.focus, Focus::Thread);
+    press(&mut app, Key::ch('g'));
+    let text = render(&mut app, 80, 16);
+    assert!(text.contains("beginning of conversation"), "{text}");
+    assert!(text.contains("↓ newer below"), "{text}");
+}
+
+#[test]
+fn medium_screen_with_insights_and_details_toggled() {
+    let mut app = opened();
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('I'));
+    press(&mut app, Key::ch('D'));
+    press(&mut app, Key::ch(']'));
+    insta::assert_snapshot!(render(&mut app, 130, 32));
+}
+
+#[test]
+fn layout_report_drives_mouse_hit_testing() {
+    let mut app = inbox();
+    render(&mut app, 80, 24);
+    let layout = app.view.layout;
+    assert_eq!(layout.conversation_rows, 2);
+    assert!(layout.thread.width > 0 && layout.composer.height >= 3);
+    // Click on the second conversation's first row: the list opens it.
+    let second = app.view.conversations[1].clone();
+    app.apply(
+        NOW,
+        Event::Mouse(Mouse {
+            kind: MouseKind::Click,
+            column: layout.conversations.x + 2,
+            row: layout.conversations.y + 2,
+        }),
+    );
+    assert_eq!(app.view.open.as_ref(), Some(&second));
+}
+
+#[test]
+fn long_threads_are_windowed() {
+    let mut app = opened();
+    let many: Vec<Message> = (0..10_000)
+        .map(|i| {
+            inbound(
+                &format!("bulk-{i:05}"),
+                "Ada Lovelace",
+                NOW - Duration::days(30) + Duration::seconds(i),
+                "a message long enough to wrap over more than one line in a narrow pane",
+            )
+        })
+        .collect();
+    messages(&mut app, "c1", many);
+    let started = std::time::Instant::now();
+    render(&mut app, 80, 24);
+    // Only the bottom of the thread was laid out: the top is not known yet.
+    assert_eq!(app.view.layout.thread_top_scroll, None);
+    // Not a benchmark, just a guard against laying out the whole thread per frame.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn narrow_screens_show_one_pane() {
+    let mut app = opened();
+    let thread = render(&mut app, 50, 16);
+    press(&mut app, Key::plain(KeyCode::Esc));
+    let list = render(&mut app, 50, 16);
+    let tiny = render(&mut app, 20, 5);
+    insta::assert_snapshot!(format!("{thread}\n{list}\n{tiny}"));
+}
+
+#[test]
+fn narrow_screen_with_details_toggled() {
+    let mut app = opened();
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('D'));
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn auth_failure_and_last_sync_in_the_status_bar() {
+    let mut app = inbox();
+    app.apply(NOW + Duration::minutes(5), Event::Tick);
+    let text = render(&mut app, 120, 10);
+    assert!(text.contains("● hub live · synced 5m ago"), "{text}");
+    provider(
+        &mut app,
+        ProviderEvent::Connection(ConnectionState::AuthFailed("401 bad token".into())),
+    );
+    let text = render(&mut app, 120, 10);
+    let status = text.lines().last().unwrap_or_default();
+    assert!(
+        status.contains("✗ hub auth failed (401 bad token)"),
+        "{status}"
+    );
+}
