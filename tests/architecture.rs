@@ -36,7 +36,10 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn the_reducer_does_no_io_and_reads_no_clock() {
     let mut files = Vec::new();
-    rust_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/app")), &mut files);
+    rust_files(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/app")),
+        &mut files,
+    );
     assert!(files.len() > 5, "found the app sources");
     let mut offences = Vec::new();
     for file in &files {
@@ -50,13 +53,20 @@ fn the_reducer_does_no_io_and_reads_no_clock() {
             }
         }
     }
-    assert!(offences.is_empty(), "src/app must stay pure:\n{}", offences.join("\n"));
+    assert!(
+        offences.is_empty(),
+        "src/app must stay pure:\n{}",
+        offences.join("\n")
+    );
 }
 
 #[test]
 fn views_do_not_mutate_or_do_io() {
     let mut files = Vec::new();
-    rust_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui")), &mut files);
+    rust_files(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui")),
+        &mut files,
+    );
     let mut offences = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable source");
@@ -66,5 +76,9 @@ fn views_do_not_mutate_or_do_io() {
             }
         }
     }
-    assert!(offences.is_empty(), "src/ui must stay pure:\n{}", offences.join("\n"));
+    assert!(
+        offences.is_empty(),
+        "src/ui must stay pure:\n{}",
+        offences.join("\n")
+    );
 }

@@ -69,7 +69,10 @@ async fn an_unreachable_server_backs_off_with_a_clear_reason() {
         .expect("starts even though the server is down");
     assert!(
         session
-            .pump_until(WAIT, |app| matches!(connection(app), ConnectionState::BackingOff { .. }))
+            .pump_until(WAIT, |app| matches!(
+                connection(app),
+                ConnectionState::BackingOff { .. }
+            ))
             .await,
         "backing off: {:?}",
         connection(&session.app)
@@ -94,16 +97,28 @@ async fn a_refused_api_key_is_reported_once_and_not_retried() {
         .expect("starts");
     assert!(
         session
-            .pump_until(WAIT, |app| matches!(connection(app), ConnectionState::AuthFailed(_)))
+            .pump_until(WAIT, |app| matches!(
+                connection(app),
+                ConnectionState::AuthFailed(_)
+            ))
             .await,
         "auth failed: {:?}",
         connection(&session.app)
     );
-    assert!(last_error(&session.app).contains("401"), "{}", last_error(&session.app));
+    assert!(
+        last_error(&session.app).contains("401"),
+        "{}",
+        last_error(&session.app)
+    );
     // No retry loop: nothing else arrives for a while.
-    let more = session.pump_until(Duration::from_millis(1500), |_| false).await;
+    let more = session
+        .pump_until(Duration::from_millis(1500), |_| false)
+        .await;
     assert!(!more);
-    assert!(matches!(connection(&session.app), ConnectionState::AuthFailed(_)));
+    assert!(matches!(
+        connection(&session.app),
+        ConnectionState::AuthFailed(_)
+    ));
     still_interactive(&mut session);
 }
 
@@ -124,7 +139,9 @@ async fn conversations(State(fake): State<Fake>) -> Response {
 }
 
 async fn empty_list() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"data":[],"pagination":{"total":0,"limit":50,"offset":0,"hasMore":false,"nextCursor":null}}))
+    axum::Json(
+        serde_json::json!({"data":[],"pagination":{"total":0,"limit":50,"offset":0,"hasMore":false,"nextCursor":null}}),
+    )
 }
 
 async fn socket(upgrade: WebSocketUpgrade) -> Response {
@@ -163,24 +180,34 @@ async fn a_failing_server_backs_off_then_recovers() {
     let fake = Fake::default();
     fake.failing.store(true, Ordering::SeqCst);
     let addr = start_fake(fake.clone()).await;
-    let mut session = Session::start(&remote(format!("http://{addr}"), "k"), &StartOptions::default())
-        .await
-        .expect("starts");
+    let mut session = Session::start(
+        &remote(format!("http://{addr}"), "k"),
+        &StartOptions::default(),
+    )
+    .await
+    .expect("starts");
     assert!(
         session
-            .pump_until(WAIT, |app| matches!(connection(app), ConnectionState::BackingOff { .. }))
+            .pump_until(WAIT, |app| matches!(
+                connection(app),
+                ConnectionState::BackingOff { .. }
+            ))
             .await,
         "backing off: {:?}",
         connection(&session.app)
     );
     let reason = last_error(&session.app);
-    assert!(reason.contains("500") || reason.contains("database is down"), "{reason}");
+    assert!(
+        reason.contains("500") || reason.contains("database is down"),
+        "{reason}"
+    );
     still_interactive(&mut session);
 
     fake.failing.store(false, Ordering::SeqCst);
     assert!(
         session
-            .pump_until(Duration::from_secs(40), |app| connection(app) == ConnectionState::Live)
+            .pump_until(Duration::from_secs(40), |app| connection(app)
+                == ConnectionState::Live)
             .await,
         "recovered: {:?}",
         connection(&session.app)
@@ -190,9 +217,12 @@ async fn a_failing_server_backs_off_then_recovers() {
 #[tokio::test]
 async fn malformed_frames_are_reported_and_ignored() {
     let addr = start_fake(Fake::default()).await;
-    let mut session = Session::start(&remote(format!("http://{addr}"), "k"), &StartOptions::default())
-        .await
-        .expect("starts");
+    let mut session = Session::start(
+        &remote(format!("http://{addr}"), "k"),
+        &StartOptions::default(),
+    )
+    .await
+    .expect("starts");
     assert!(
         session
             .pump_until(WAIT, |app| !app.status.notices.is_empty())
@@ -201,7 +231,14 @@ async fn malformed_frames_are_reported_and_ignored() {
     );
     let notice = session.app.status.notices[0].text.clone();
     assert!(notice.to_lowercase().contains("frame"), "{notice}");
-    assert!(!notice.contains('\u{1b}'), "hostile bytes never reach the screen");
-    assert_eq!(connection(&session.app), ConnectionState::Live, "still connected");
+    assert!(
+        !notice.contains('\u{1b}'),
+        "hostile bytes never reach the screen"
+    );
+    assert_eq!(
+        connection(&session.app),
+        ConnectionState::Live,
+        "still connected"
+    );
     still_interactive(&mut session);
 }

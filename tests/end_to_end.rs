@@ -46,9 +46,14 @@ async fn post_inbound(session: &Session, body: serde_json::Value) -> serde_json:
 
 #[tokio::test]
 async fn a_customer_message_arrives_live_and_the_reply_is_stored_in_the_hub() {
-    let mut session = Session::start(&quiet_hub(), &StartOptions { ephemeral_hub: true })
-        .await
-        .expect("session starts");
+    let mut session = Session::start(
+        &quiet_hub(),
+        &StartOptions {
+            ephemeral_hub: true,
+        },
+    )
+    .await
+    .expect("session starts");
     assert!(session.pump_until(WAIT, synced).await, "initial sync");
     assert!(session.app.inbox.is_empty(), "a quiet hub starts empty");
 
@@ -60,7 +65,9 @@ async fn a_customer_message_arrives_live_and_the_reply_is_stored_in_the_hub() {
     let conversation_id = created["conversationId"].as_str().expect("id").to_string();
     assert!(
         session
-            .pump_until(WAIT, |app| texts(app).iter().any(|t| t == "Where is my order 1042?"))
+            .pump_until(WAIT, |app| texts(app)
+                .iter()
+                .any(|t| t == "Where is my order 1042?"))
             .await,
         "the pushed message reached the app"
     );
@@ -82,7 +89,11 @@ async fn a_customer_message_arrives_live_and_the_reply_is_stored_in_the_hub() {
             .map(|m| (m.id.clone(), m.client_id.clone(), m.status))
     };
     let (local_id, _, status) = reply_state(&session.app).expect("local echo at once");
-    assert_eq!(status, DeliveryStatus::Pending, "shown as pending before the hub answers");
+    assert_eq!(
+        status,
+        DeliveryStatus::Pending,
+        "shown as pending before the hub answers"
+    );
 
     assert!(
         session
@@ -92,7 +103,10 @@ async fn a_customer_message_arrives_live_and_the_reply_is_stored_in_the_hub() {
         "the reply moved on to delivered"
     );
     let (server_id, client_id, _) = reply_state(&session.app).expect("reply");
-    assert_ne!(server_id, local_id, "the echo was replaced by the server copy");
+    assert_ne!(
+        server_id, local_id,
+        "the echo was replaced by the server copy"
+    );
     assert_eq!(client_id.as_deref(), Some(local_id.as_str()));
     let outbound = session
         .app
@@ -106,7 +120,10 @@ async fn a_customer_message_arrives_live_and_the_reply_is_stored_in_the_hub() {
     // The hub has it stored.
     let hub = session.hub.as_ref().expect("hub");
     let stored: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/conversations/{conversation_id}/messages", hub.base_url()))
+        .get(format!(
+            "{}/conversations/{conversation_id}/messages",
+            hub.base_url()
+        ))
         .header("X-API-Key", hub.api_key())
         .send()
         .await

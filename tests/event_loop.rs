@@ -15,9 +15,14 @@ use switchboard::runtime::{Session, StartOptions, run};
 async fn pushes_reach_the_screen_and_q_quits() {
     let mut config = Config::default();
     config.hub.demo = false;
-    let mut session = Session::start(&config, &StartOptions { ephemeral_hub: true })
-        .await
-        .expect("session");
+    let mut session = Session::start(
+        &config,
+        &StartOptions {
+            ephemeral_hub: true,
+        },
+    )
+    .await
+    .expect("session");
     let hub = session.hub.as_ref().expect("hub");
     let (url, key) = (hub.base_url(), hub.api_key().to_string());
     let mut terminal = Terminal::new(TestBackend::new(120, 32)).expect("terminal");
@@ -43,10 +48,13 @@ async fn pushes_reach_the_screen_and_q_quits() {
             .expect("loop alive");
     });
 
-    tokio::time::timeout(Duration::from_secs(20), run(&mut terminal, &mut session, inputs))
-        .await
-        .expect("the loop ended on q")
-        .expect("no drawing error");
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        run(&mut terminal, &mut session, inputs),
+    )
+    .await
+    .expect("the loop ended on q")
+    .expect("no drawing error");
     script.await.expect("script ran");
     assert!(session.app.quitting);
     let screen = to_text(terminal.backend().buffer());
