@@ -51,6 +51,19 @@ fn last_error(app: &App) -> String {
         .unwrap_or_default()
 }
 
+async fn wait_until_backing_off(session: &mut Session) {
+    assert!(
+        session
+            .pump_until(WAIT, |app| matches!(
+                connection(app),
+                ConnectionState::BackingOff { .. }
+            ))
+            .await,
+        "backing off: {:?}",
+        connection(&session.app)
+    );
+}
+
 /// The inbox still reacts to keys: `?` opens the help overlay.
 fn still_interactive(session: &mut Session) {
     assert!(session.apply(Event::Key(Key::ch('?'))));
@@ -67,16 +80,7 @@ async fn an_unreachable_server_backs_off_with_a_clear_reason() {
     let mut session = Session::start(&remote(url.clone(), "k"), &StartOptions::default())
         .await
         .expect("starts even though the server is down");
-    assert!(
-        session
-            .pump_until(WAIT, |app| matches!(
-                connection(app),
-                ConnectionState::BackingOff { .. }
-            ))
-            .await,
-        "backing off: {:?}",
-        connection(&session.app)
-    );
+    wait_until_backing_off(&mut session).await;
     let reason = last_error(&session.app);
     assert!(reason.contains(&url), "names the server: {reason}");
     still_interactive(&mut session);
@@ -186,16 +190,7 @@ async fn a_failing_server_backs_off_then_recovers() {
     )
     .await
     .expect("starts");
-    assert!(
-        session
-            .pump_until(WAIT, |app| matches!(
-                connection(app),
-                ConnectionState::BackingOff { .. }
-            ))
-            .await,
-        "backing off: {:?}",
-        connection(&session.app)
-    );
+    wait_until_backing_off(&mut session).await;
     let reason = last_error(&session.app);
     assert!(
         reason.contains("500") || reason.contains("database is down"),

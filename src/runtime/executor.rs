@@ -29,10 +29,6 @@ impl Executor {
         self.providers.insert(handle.account.clone(), handle);
     }
 
-    pub fn accounts(&self) -> impl Iterator<Item = &AccountId> {
-        self.providers.keys()
-    }
-
     pub fn execute(&self, effect: Effect) -> Outcome {
         match effect {
             Effect::Quit => Outcome::Quit,

@@ -156,8 +156,7 @@ fn take_left(area: Rect, width: u16) -> (Rect, Rect) {
 }
 
 fn take_right(area: Rect, width: u16) -> (Rect, Rect) {
-    let (left, right) = take_left(area, area.width.saturating_sub(width));
-    (left, right)
+    take_left(area, area.width.saturating_sub(width))
 }
 
 fn take_top(area: Rect, height: u16) -> (Rect, Rect) {
