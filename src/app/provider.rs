@@ -32,7 +32,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
                 changed |= app.inbox.upsert_conversation(conversation, is_open);
             }
             if changed {
-                app.view.refresh_lists(&app.inbox);
+                app.lists_stale = true;
             }
             changed
         }
@@ -161,7 +161,7 @@ fn merge_messages(
         app.typing.stopped(&key);
     }
     if outcome.changed {
-        app.view.refresh_lists(&app.inbox);
+        app.lists_stale = true;
     }
     outcome.changed
 }

@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages(conversation_id, created_ns, id);
 CREATE INDEX IF NOT EXISTS messages_by_client ON messages(conversation_id, client_id);
+-- Unread counts and read markers touch only the unread rows, not the whole thread.
+CREATE INDEX IF NOT EXISTS messages_unread ON messages(conversation_id, direction, agent_read);
 ";
 
 /// A message to insert; the store assigns the id.
@@ -401,7 +403,8 @@ impl Store {
     pub fn mark_read(&self, id: &str) -> StoreResult<()> {
         let conn = self.conn()?;
         conn.execute(
-            "UPDATE messages SET agent_read = 1 WHERE conversation_id = ?1 AND direction = 'inbound'",
+            "UPDATE messages SET agent_read = 1
+             WHERE conversation_id = ?1 AND direction = 'inbound' AND agent_read = 0",
             params![id],
         )?;
         Ok(())
