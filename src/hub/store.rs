@@ -111,6 +111,15 @@ pub struct Store {
     conn: Mutex<Connection>,
     /// Last timestamp handed out by [`Store::now_ns`], to keep live timestamps unique.
     last_ns: Mutex<i64>,
+    /// Set for reproducible demos: a virtual clock and counted ids instead of the wall clock
+    /// and random UUIDs (see [`Store::reproducible`]).
+    reproducible: Option<Reproducible>,
+}
+
+/// The clock and id counter of a reproducible store.
+struct Reproducible {
+    clock: Box<dyn Fn() -> i64 + Send + Sync>,
+    next_id: std::sync::atomic::AtomicU64,
 }
 
 pub fn now_ns() -> i64 {
@@ -147,7 +156,29 @@ impl Store {
         Ok(Self {
             conn: Mutex::new(conn),
             last_ns: Mutex::new(0),
+            reproducible: None,
         })
+    }
+
+    /// Times come from `clock` (nanoseconds) and ids count up, so the same operations give the
+    /// same data on every run (the demo recordings rely on it).
+    pub fn reproducible(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.reproducible = Some(Reproducible {
+            clock: Box::new(clock),
+            next_id: std::sync::atomic::AtomicU64::new(1),
+        });
+        self
+    }
+
+    /// A new id with the given prefix: a random UUID, or the next count when reproducible.
+    fn new_id(&self, prefix: &str) -> String {
+        match &self.reproducible {
+            Some(r) => {
+                let n = r.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                format!("{prefix}_{n:06}")
+            }
+            None => format!("{prefix}_{}", uuid::Uuid::new_v4().simple()),
+        }
     }
 
     fn conn(&self) -> StoreResult<MutexGuard<'_, Connection>> {
@@ -160,7 +191,8 @@ impl Store {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let now = now_ns().max(*last + 1_000);
+        let clock = self.reproducible.as_ref().map_or_else(now_ns, |r| (r.clock)());
+        let now = clock.max(*last + 1_000);
         *last = now;
         now
     }
@@ -196,7 +228,7 @@ impl Store {
             }
             return Ok(id);
         }
-        let id = format!("ct_{}", uuid::Uuid::new_v4().simple());
+        let id = self.new_id("ct");
         conn.execute(
             "INSERT INTO contacts (id, name, channel_type, identifier, created_ns) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, name, channel_type, identifier, at_ns],
@@ -224,7 +256,7 @@ impl Store {
         if let Some(id) = existing {
             return Ok((id, false));
         }
-        let id = format!("cv_{}", uuid::Uuid::new_v4().simple());
+        let id = self.new_id("cv");
         conn.execute(
             "INSERT INTO conversations (id, channel_type, contact_id, status, created_ns, updated_ns)
              VALUES (?1, ?2, ?3, 'open', ?4, ?4)",
@@ -256,7 +288,7 @@ impl Store {
             Some(ns) => ns,
             None => self.now_ns(),
         };
-        let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+        let id = self.new_id("msg");
         let client_id = new
             .metadata
             .get("clientId")
