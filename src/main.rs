@@ -202,6 +202,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+fn report_written(paths: &[PathBuf]) {
+    for path in paths {
+        eprintln!("wrote {}", path.display());
+    }
+}
+
 async fn run_hub(
     listen: SocketAddr,
     api_key: String,
@@ -270,43 +276,32 @@ fn apply_inbox_args(config: &mut Config, args: InboxArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn report_written(paths: &[PathBuf]) {
-    for path in paths {
-        eprintln!("wrote {}", path.display());
-    }
-}
-
 async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let session = Session::start(config, &StartOptions::default()).await?;
-    match record {
-        None => {
-            let guard =
-                runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
-            drive_inbox(session, guard).await
-        }
-        Some(path) => {
-            let tee = switchboard::record::asciicast::record_stdout(path, config)?;
-            let guard = runtime::terminal::TerminalGuard::enter_with(tee)
-                .context("preparing the terminal")?;
-            let result = drive_inbox(session, guard).await;
-            eprintln!("recorded {}", path.display());
-            result
-        }
-    }
-}
-
-async fn drive_inbox<W: std::io::Write>(
-    mut session: Session,
-    mut guard: runtime::terminal::TerminalGuard<W>,
-) -> anyhow::Result<()> {
+    let mut session = Session::start(config, &StartOptions::default()).await?;
+    let mut guard = runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
     let (input_sender, input) = tokio::sync::mpsc::channel(256);
     let input_task = runtime::event_loop::spawn_terminal_input(input_sender);
+    let drawn = async {
+        match record {
+            None => runtime::run(&mut guard.terminal, &mut session, input).await,
+            Some(path) => {
+                use switchboard::record::{recorder::Recording, redact::Redactor};
+                let redactor = Redactor::for_config(config);
+                let mut recording = Recording::to_file(&mut guard.terminal, path, redactor)
+                    .map_err(std::io::Error::other)?;
+                runtime::run(&mut recording, &mut session, input).await
+            }
+        }
+    };
     let result = tokio::select! {
-        result = runtime::run(&mut guard.terminal, &mut session, input) => result.context("drawing the inbox"),
+        result = drawn => result.context("drawing the inbox"),
         _ = shutdown_signal() => Ok(()),
     };
     input_task.abort();
     drop(guard);
+    if let Some(path) = record {
+        eprintln!("recorded {}", path.display());
+    }
     if let Some(hub) = session.hub.take() {
         hub.shutdown().await;
     }

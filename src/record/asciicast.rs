@@ -3,9 +3,9 @@
 //! text]` for output and `[seconds, "r", "COLSxROWS"]` for a resize. Plays in asciinema's
 //! player and converts to GIF with `agg`.
 //!
-//! [`Tee`] is the writer wrapper the terminal backend writes through: everything goes to the
-//! real terminal unchanged, and each flushed batch of bytes (one frame) becomes one output
-//! event, with secrets masked.
+//! [`Tee`] is the writer a terminal backend writes through: everything goes on to `inner`
+//! unchanged, and each flushed batch of bytes (one frame) becomes one output event. Recordings
+//! put it under a shadow terminal that shows the redacted screen (see [`super::recorder`]).
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
@@ -33,16 +33,15 @@ impl Cast {
         title: Option<&str>,
         redactor: Redactor,
     ) -> io::Result<Cast> {
-        let mut header = serde_json::json!({
-            "version": 2,
-            "width": width,
-            "height": height,
-            "timestamp": timestamp,
-            "env": { "TERM": "xterm-256color" },
-        });
+        // Written by hand so `version` comes first, as asciinema writes it.
+        let mut header = format!(
+            r#"{{"version": 2, "width": {width}, "height": {height}, "timestamp": {timestamp}, "env": {{"TERM": "xterm-256color"}}"#
+        );
         if let Some(title) = title {
-            header["title"] = serde_json::Value::from(redactor.text(title));
+            let title = serde_json::to_string(&redactor.text(title)).map_err(io::Error::other)?;
+            header.push_str(&format!(r#", "title": {title}"#));
         }
+        header.push('}');
         writeln!(out, "{header}")?;
         Ok(Cast {
             out,
@@ -87,15 +86,11 @@ impl Cast {
     }
 }
 
-/// Reads the real terminal's size, to notice resizes while recording an interactive session.
-pub type SizeProbe = fn() -> io::Result<(u16, u16)>;
-
 /// Writes through to `inner` and records each flushed batch into the cast.
 pub struct Tee<W: Write> {
     inner: W,
     cast: SharedCast,
     pending: Vec<u8>,
-    probe: Option<SizeProbe>,
 }
 
 impl<W: Write> Tee<W> {
@@ -104,14 +99,7 @@ impl<W: Write> Tee<W> {
             inner,
             cast,
             pending: Vec::new(),
-            probe: None,
         }
-    }
-
-    /// Checks the terminal size at every flush and records a resize event when it changed.
-    pub fn probing_size(mut self, probe: SizeProbe) -> Self {
-        self.probe = Some(probe);
-        self
     }
 }
 
@@ -128,9 +116,6 @@ impl<W: Write> Write for Tee<W> {
             .cast
             .lock()
             .map_err(|_| io::Error::other("the recording's lock is poisoned"))?;
-        if let Some(size) = self.probe.and_then(|probe| probe().ok()) {
-            cast.resize(size)?;
-        }
         cast.output(&std::mem::take(&mut self.pending))?;
         cast.flush()
     }
@@ -140,28 +125,6 @@ impl<W: Write> Drop for Tee<W> {
     fn drop(&mut self) {
         let _ = self.flush();
     }
-}
-
-/// The writer for `switchboard --record FILE`: stdout, teed into a new cast at `path` sized as
-/// the terminal is now, with the config's secrets masked.
-pub fn record_stdout(
-    path: &std::path::Path,
-    config: &crate::config::Config,
-) -> anyhow::Result<Tee<io::Stdout>> {
-    use anyhow::Context;
-    let file = std::fs::File::create(path)
-        .with_context(|| format!("creating the recording {}", path.display()))?;
-    let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let cast = Cast::new(
-        Box::new(io::BufWriter::new(file)),
-        size,
-        timestamp,
-        Some("switchboard"),
-        Redactor::for_config(config),
-    )
-    .with_context(|| format!("writing {}", path.display()))?;
-    Ok(Tee::new(io::stdout(), cast.shared()).probing_size(crossterm::terminal::size))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! - [`loopback`]: the in-process provider between the app and that hub.
 //! - [`script`] / [`player`]: the demo script format and its player (cast + snaps).
 //! - [`asciicast`]: asciicast v2 writing, and the tee the terminal backend writes through.
+//! - [`recorder`]: the redacted shadow terminal that records, and `--record`.
 //! - [`screenshot`] / [`export`]: named states as SVG and text.
 //! - [`redact`]: secrets never reach a recording.
 //! - [`demo`]: the `switchboard demo` command.
@@ -13,6 +14,7 @@ pub mod demo;
 pub mod export;
 pub mod loopback;
 pub mod player;
+pub mod recorder;
 pub mod redact;
 pub mod scenario;
 pub mod screenshot;

@@ -1,8 +1,8 @@
 //! Plays a demo script against the reproducible scenario and records it as asciicast.
 //!
 //! The app runs in the real event loop ([`crate::runtime::run`]) drawing through ratatui's
-//! crossterm backend, exactly as in a terminal, except that the bytes go to a [`Tee`] over a
-//! sink instead of stdout. The script is a second task feeding keys into the loop's input
+//! crossterm backend, exactly as in a terminal, except that the terminal is the recording
+//! shadow of [`super::recorder`] instead of stdout. The script is a second task feeding keys into the loop's input
 //! channel; its waits look at the last frame drawn, as a person watching the screen would.
 //! Everything runs on the paused virtual clock, so the cast is the same on every run.
 
@@ -11,13 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 use tokio::sync::mpsc;
 
-use super::asciicast::{Cast, SharedCast, Tee};
+use super::asciicast::Cast;
+use super::recorder::CastSurface;
 use super::export::to_text;
 use super::redact::Redactor;
 use super::scenario::{EPOCH, Scenario};
@@ -45,7 +44,18 @@ pub struct Played {
 
 /// Plays `script` (call inside [`super::scenario::run_paused`]).
 pub async fn play(script: &Script, redactor: Redactor) -> anyhow::Result<Played> {
+    play_with(script, redactor, |_| Ok(())).await
+}
+
+/// As [`play`], with `setup` run on the scenario before the app starts (tests use it to have a
+/// customer say something).
+pub async fn play_with(
+    script: &Script,
+    redactor: Redactor,
+    setup: impl FnOnce(&Scenario) -> anyhow::Result<()>,
+) -> anyhow::Result<Played> {
     let mut scenario = Scenario::start(script.seed)?;
+    setup(&scenario)?;
     let file = SharedBytes::default();
     let cast = Cast::new(
         Box::new(file.clone()),
@@ -54,23 +64,14 @@ pub async fn play(script: &Script, redactor: Redactor) -> anyhow::Result<Played>
         Some("switchboard demo"),
         redactor.clone(),
     )
-    .context("starting the cast")?
-    .shared();
+    .context("starting the cast")?;
     let (width, height) = script.size;
-    let terminal = Terminal::with_options(
-        CrosstermBackend::new(Tee::new(io::sink(), Arc::clone(&cast))),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
-        },
-    )?;
     let screen = Arc::new(Mutex::new(Buffer::empty(Rect::new(0, 0, width, height))));
     let resize = Arc::new(Mutex::new(None));
     let mut surface = RecordingSurface {
-        terminal,
-        cast: Arc::clone(&cast),
+        shadow: CastSurface::new(cast, script.size, redactor)?,
         screen: Arc::clone(&screen),
         resize: Arc::clone(&resize),
-        redactor,
     };
     let (input, inbox) = mpsc::channel(256);
     let driver = Driver {
@@ -104,30 +105,22 @@ fn lock<T>(mutex: &Mutex<T>) -> anyhow::Result<std::sync::MutexGuard<'_, T>> {
         .map_err(|_| anyhow::anyhow!("a demo lock is poisoned"))
 }
 
-/// The surface the event loop draws on: a real crossterm backend writing into the cast, plus a
-/// copy of each completed frame for the script's waits and snaps.
-struct RecordingSurface<W: Write> {
-    terminal: Terminal<CrosstermBackend<Tee<W>>>,
-    cast: SharedCast,
+/// The surface the event loop draws on: the recording shadow terminal, plus a copy of each
+/// (masked) frame for the script's waits and snaps.
+struct RecordingSurface {
+    shadow: CastSurface,
     screen: Arc<Mutex<Buffer>>,
     /// A size the script asked for, applied before the next frame.
     resize: Arc<Mutex<Option<(u16, u16)>>>,
-    redactor: Redactor,
 }
 
-impl<W: Write> Surface for RecordingSurface<W> {
+impl Surface for RecordingSurface {
     fn draw(&mut self, app: &App) -> io::Result<LayoutInfo> {
         let poisoned = || io::Error::other("a demo lock is poisoned");
-        if let Some((width, height)) = self.resize.lock().map_err(|_| poisoned())?.take() {
-            self.cast.lock().map_err(|_| poisoned())?.resize((width, height))?;
-            self.terminal.resize(Rect::new(0, 0, width, height))?;
+        if let Some(size) = self.resize.lock().map_err(|_| poisoned())?.take() {
+            self.shadow.resize(size)?;
         }
-        let mut layout = LayoutInfo::default();
-        let frame = self
-            .terminal
-            .draw(|frame| layout = crate::ui::draw(frame, app))?;
-        let mut shown = frame.buffer.clone();
-        self.redactor.buffer(&mut shown);
+        let (layout, shown) = self.shadow.draw(app)?;
         *self.screen.lock().map_err(|_| poisoned())? = shown;
         Ok(layout)
     }

@@ -6,25 +6,30 @@ use ratatui::buffer::Buffer;
 
 use crate::config::{AccountConfig, Config};
 
-/// What must never be written, longest first (so a secret containing another is masked whole).
+/// What must never be written. Secrets are masked wherever any run of at least
+/// [`FRAGMENT`] of their characters shows (a key half typed, wrapped over two lines or cut
+/// short by an ellipsis is still masked); paths are masked where they show whole.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
-    needles: Vec<String>,
+    secrets: Vec<String>,
+    paths: Vec<String>,
 }
 
+/// The shortest run of a secret's characters that is masked on screen (shorter secrets are
+/// masked whole).
+pub const FRAGMENT: usize = 6;
+
 impl Redactor {
-    /// Masks the given strings (empty ones are ignored).
-    pub fn new(needles: impl IntoIterator<Item = String>) -> Self {
-        let mut needles: Vec<String> = needles.into_iter().filter(|n| !n.is_empty()).collect();
-        needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        needles.dedup();
-        Self { needles }
+    /// Masks the given secrets (empty ones are ignored).
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        Self::default().with(secrets)
     }
 
-    /// The secrets of a config (each account's key, inline or from its environment variable)
-    /// and the local user's home directory and name as they appear in paths.
+    /// The secrets of a config (each account's key, inline or from its environment variable,
+    /// and the keys the command line takes from the environment) and the local user's home
+    /// directory and name as they appear in paths.
     pub fn for_config(config: &Config) -> Self {
-        let mut needles = Vec::new();
+        let mut secrets = Vec::new();
         for account in &config.accounts {
             match account {
                 AccountConfig::Linktor {
@@ -32,39 +37,49 @@ impl Redactor {
                     api_key_env,
                     ..
                 } => {
-                    needles.extend(api_key.clone());
+                    secrets.extend(api_key.clone());
                     if let Some(var) = api_key_env
                         && let Ok(value) = std::env::var(var)
                     {
-                        needles.push(value);
+                        secrets.push(value);
                     }
                 }
             }
         }
         for var in ["SWITCHBOARD_API_KEY", "SWITCHBOARD_HUB_KEY"] {
             if let Ok(value) = std::env::var(var) {
-                needles.push(value);
+                secrets.push(value);
             }
         }
-        if let Some(home) = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()) {
-            needles.extend(home_needles(&home.to_string_lossy()));
-        }
-        Self::new(needles)
+        let paths = directories::BaseDirs::new()
+            .map(|dirs| home_needles(&dirs.home_dir().to_string_lossy()))
+            .unwrap_or_default();
+        Self::new(secrets).with_paths(paths)
     }
 
-    /// Adds more strings to mask.
-    pub fn with(self, more: impl IntoIterator<Item = String>) -> Self {
-        Self::new(self.needles.into_iter().chain(more))
+    /// Adds secrets to mask.
+    pub fn with(mut self, more: impl IntoIterator<Item = String>) -> Self {
+        self.secrets.extend(more);
+        tidy(&mut self.secrets);
+        self
+    }
+
+    /// Adds strings masked only where they show whole.
+    pub fn with_paths(mut self, more: impl IntoIterator<Item = String>) -> Self {
+        self.paths.extend(more);
+        tidy(&mut self.paths);
+        self
     }
 
     pub fn is_empty(&self) -> bool {
-        self.needles.is_empty()
+        self.secrets.is_empty() && self.paths.is_empty()
     }
 
-    /// The text with every secret masked.
+    /// The text with every whole secret and path masked (a last net for the cast's bytes; the
+    /// screen itself goes through [`Redactor::buffer`]).
     pub fn text(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for needle in &self.needles {
+        for needle in self.secrets.iter().chain(&self.paths) {
             if out.contains(needle.as_str()) {
                 out = out.replace(needle.as_str(), &mask(needle));
             }
@@ -72,36 +87,75 @@ impl Redactor {
         out
     }
 
-    /// Masks secrets in a rendered screen, row by row, cell by cell (styles are kept).
+    /// Masks a rendered screen, row by row, cell by cell (styles are kept).
     pub fn buffer(&self, buffer: &mut Buffer) {
-        if self.needles.is_empty() {
+        if self.is_empty() {
             return;
         }
         let area = buffer.area;
         for y in area.top()..area.bottom() {
-            // The row's text with the cell each character starts in.
-            let mut text = String::new();
-            let mut cells: Vec<(usize, u16)> = Vec::new();
+            // The row's characters, each with the cell it is drawn in.
+            let mut chars: Vec<char> = Vec::new();
+            let mut cells: Vec<u16> = Vec::new();
             for x in area.left()..area.right() {
-                let symbol = buffer[(x, y)].symbol();
-                for _ in symbol.chars() {
-                    cells.push((text.len(), x));
+                for c in buffer[(x, y)].symbol().chars() {
+                    chars.push(c);
+                    cells.push(x);
                 }
-                text.push_str(symbol);
             }
-            for needle in &self.needles {
-                let mut from = 0;
-                while let Some(found) = text[from..].find(needle.as_str()) {
-                    let start = from + found;
-                    let end = start + needle.len();
-                    for &(_, x) in cells.iter().filter(|(at, _)| *at >= start && *at < end) {
-                        buffer[(x, y)].set_symbol("*");
-                    }
-                    from = end;
-                }
+            let mut masked = vec![false; chars.len()];
+            for secret in &self.secrets {
+                let secret: Vec<char> = secret.chars().collect();
+                mark_fragments(&chars, &secret, FRAGMENT.min(secret.len()), &mut masked);
+            }
+            for path in &self.paths {
+                let path: Vec<char> = path.chars().collect();
+                mark_whole(&chars, &path, &mut masked);
+            }
+            for (i, _) in masked.iter().enumerate().filter(|(_, m)| **m) {
+                buffer[(cells[i], y)].set_symbol("*");
             }
         }
     }
+}
+
+/// Marks every run of at least `min` characters of `row` that also occurs in `secret`.
+fn mark_fragments(row: &[char], secret: &[char], min: usize, masked: &mut [bool]) {
+    let occurs = |run: &[char]| secret.windows(run.len()).any(|w| w == run);
+    let mut start = 0;
+    while start < row.len() {
+        let mut end = start;
+        while end < row.len() && occurs(&row[start..=end]) {
+            end += 1;
+        }
+        if end - start >= min.max(1) {
+            masked[start..end].iter_mut().for_each(|m| *m = true);
+            start = end;
+        } else {
+            start += 1;
+        }
+    }
+}
+
+/// Marks every whole occurrence of `needle` in `row`.
+fn mark_whole(row: &[char], needle: &[char], masked: &mut [bool]) {
+    if needle.is_empty() || needle.len() > row.len() {
+        return;
+    }
+    for start in 0..=row.len() - needle.len() {
+        if row[start..start + needle.len()] == *needle {
+            masked[start..start + needle.len()]
+                .iter_mut()
+                .for_each(|m| *m = true);
+        }
+    }
+}
+
+/// Drops empty strings and duplicates; longest first, so a needle containing another wins.
+fn tidy(needles: &mut Vec<String>) {
+    needles.retain(|n| !n.is_empty());
+    needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    needles.dedup();
 }
 
 /// The home directory as a path shows it, and the user name within it (`/home/NAME`), but
@@ -128,6 +182,18 @@ mod tests {
     use ratatui::style::{Color, Style};
 
     #[test]
+    fn fragments_of_a_secret_are_masked_on_screen() {
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 20, 3));
+        // Half typed, wrapped over two rows, and a short run that stays (it could be anything).
+        buffer.set_string(0, 0, "key sk_live_9f", Style::default());
+        buffer.set_string(0, 1, "8e7d6c5b4a done", Style::default());
+        buffer.set_string(0, 2, "sk_li is short", Style::default());
+        Redactor::new(["sk_live_9f8e7d6c5b4a".to_string()]).buffer(&mut buffer);
+        let text = super::super::export::to_text(&buffer);
+        assert_eq!(text, "key **********\n********** done\nsk_li is short\n");
+    }
+
+    #[test]
     fn text_keeps_its_width() {
         let redactor = Redactor::new(["sk_live_42".to_string(), "42".to_string()]);
         assert_eq!(
@@ -150,7 +216,7 @@ mod tests {
 
     #[test]
     fn home_paths_hide_the_user_name() {
-        let redactor = Redactor::new(home_needles("/home/alice"));
+        let redactor = Redactor::default().with_paths(home_needles("/home/alice"));
         assert_eq!(
             redactor.text("/home/alice/.config/x and /srv/alice/y"),
             "***********/.config/x and /srv*******y"

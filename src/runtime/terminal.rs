@@ -2,7 +2,7 @@
 //! errors) and from a panic hook (which runs before the unwinding drop, so the panic message is
 //! printed on a sane screen).
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Stdout};
 use std::sync::Once;
 
 use crossterm::event::{
@@ -17,24 +17,16 @@ use ratatui::backend::CrosstermBackend;
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
-/// Owns TUI mode; dropping it restores the terminal. `W` is what the backend writes to: stdout,
-/// or a wrapper around it (`--record` tees it into an asciicast).
-pub struct TerminalGuard<W: Write = Stdout> {
-    pub terminal: Terminal<CrosstermBackend<W>>,
+/// Owns TUI mode; dropping it restores the terminal.
+pub struct TerminalGuard {
+    pub terminal: Tui,
 }
 
 impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
-        Self::enter_with(io::stdout())
-    }
-}
-
-impl<W: Write> TerminalGuard<W> {
-    /// As [`TerminalGuard::enter`], with the backend writing to `stdout` (which must end up on
-    /// the terminal's standard output).
-    pub fn enter_with(mut stdout: W) -> io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
+        let mut stdout = io::stdout();
         if let Err(error) = execute!(
             stdout,
             EnterAlternateScreen,
@@ -55,7 +47,7 @@ impl<W: Write> TerminalGuard<W> {
     }
 }
 
-impl<W: Write> Drop for TerminalGuard<W> {
+impl Drop for TerminalGuard {
     fn drop(&mut self) {
         let _ = self.terminal.show_cursor();
         restore();
