@@ -125,3 +125,44 @@ where
         Ok(layout)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::AppSettings;
+    use crate::model::AccountId;
+    use crate::providers::{AccountEvent, ProviderEvent};
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn the_interactive_recording_follows_the_real_terminal() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("session.cast");
+        let mut real = Terminal::new(TestBackend::new(90, 20)).expect("terminal");
+        let mut app = App::new("t", AppSettings::default(), crate::runtime::now());
+        let account = AccountId::new("team");
+        app.add_account(account.clone());
+        let redactor = Redactor::new(["tok_1234567890".to_string()]);
+        let mut recording = Recording::to_file(&mut real, &path, redactor).expect("recording");
+        recording.draw(&app).expect("first frame");
+        app.apply(
+            crate::runtime::now(),
+            crate::app::Event::Provider(AccountEvent {
+                account,
+                event: ProviderEvent::Error("server said tok_1234567890 is wrong".into()),
+            }),
+        );
+        recording.real.backend_mut().resize(70, 18);
+        recording.draw(&app).expect("resized frame");
+        drop(recording);
+
+        let real_text = super::super::export::to_text(real.backend().buffer());
+        let cast = std::fs::read_to_string(&path).expect("cast written");
+        let lines: Vec<&str> = cast.lines().collect();
+        assert!(lines[0].starts_with(r#"{"version": 2, "width": 90, "height": 20,"#));
+        assert!(lines.iter().any(|l| l.ends_with(r#", "r", "70x18"]"#)), "{cast}");
+        assert!(real_text.contains("tok_1234567890"), "the real screen is untouched");
+        assert!(!cast.contains("tok_12345"), "the recording is masked");
+        assert!(cast.contains("**********"));
+    }
+}
