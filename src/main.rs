@@ -194,8 +194,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Demo { script, out, shots }) => {
             use switchboard::record::{demo, redact::Redactor};
-            let written =
-                demo::record(&script, &out, shots.as_deref(), Redactor::for_config(&config))?;
+            let written = demo::record(
+                &script,
+                &out,
+                shots.as_deref(),
+                Redactor::for_config(&config),
+            )?;
             report_written(&written);
             Ok(())
         }

@@ -113,7 +113,11 @@ fn assert_screen_matches(frame: &Buffer, screen: &vt100::Screen) {
             let has = |m: Modifier| expected.modifier.contains(m);
             assert_eq!(cell.bold(), has(Modifier::BOLD), "bold at {at}");
             assert_eq!(cell.italic(), has(Modifier::ITALIC), "italic at {at}");
-            assert_eq!(cell.underline(), has(Modifier::UNDERLINED), "underline at {at}");
+            assert_eq!(
+                cell.underline(),
+                has(Modifier::UNDERLINED),
+                "underline at {at}"
+            );
             assert_eq!(cell.inverse(), has(Modifier::REVERSED), "inverse at {at}");
         }
     }
@@ -132,7 +136,10 @@ fn a_replayed_cast_ends_on_the_frame_the_app_drew() {
     );
     let (header, events) = parse_cast(&played.cast);
     assert_eq!(header["version"], 2);
-    assert_eq!((header["width"].as_u64(), header["height"].as_u64()), (Some(100), Some(30)));
+    assert_eq!(
+        (header["width"].as_u64(), header["height"].as_u64()),
+        (Some(100), Some(30))
+    );
     assert!(header["timestamp"].as_i64().is_some());
     let resizes: Vec<&str> = events
         .iter()
@@ -142,10 +149,16 @@ fn a_replayed_cast_ends_on_the_frame_the_app_drew() {
     assert_eq!(resizes, ["80x24", "110x32"]);
     assert!(events.len() > 20, "one event per frame: {}", events.len());
     let last = events.last().expect("events").0;
-    assert!(last > 8.0, "the script's pauses are in the timeline: {last}");
+    assert!(
+        last > 8.0,
+        "the script's pauses are in the timeline: {last}"
+    );
 
     let text = to_text(&played.screen);
-    assert!(text.contains("你好 👋 on its way"), "the reply was typed and sent:\n{text}");
+    assert!(
+        text.contains("你好 👋 on its way"),
+        "the reply was typed and sent:\n{text}"
+    );
     let parser = replay(&header, &events);
     assert_screen_matches(&played.screen, parser.screen());
 }
@@ -156,7 +169,11 @@ fn the_tour_cast_is_the_same_on_every_run() {
         .expect("the tour script is in the repo");
     let first = played(&source, None, Redactor::default());
     let second = played(&source, None, Redactor::default());
-    assert!(first.cast.len() > 10_000, "a real recording: {} bytes", first.cast.len());
+    assert!(
+        first.cast.len() > 10_000,
+        "a real recording: {} bytes",
+        first.cast.len()
+    );
     assert!(first.cast == second.cast, "two plays of the tour differ");
     let names: Vec<&str> = first.snaps.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["tour-typing", "tour-help"]);
@@ -213,13 +230,25 @@ fn recordings_and_screenshots_never_show_secrets() {
     let played = played(&source, Some(said), redactor);
     let cast = String::from_utf8(played.cast.clone()).expect("utf8");
     let (_, leak) = &played.snaps[0];
-    let shown = [cast.clone(), to_text(leak), to_svg(leak), to_text(&played.screen)];
-    for (what, text) in ["cast", "snap text", "snap svg", "last frame"].iter().zip(&shown) {
+    let shown = [
+        cast.clone(),
+        to_text(leak),
+        to_svg(leak),
+        to_text(&played.screen),
+    ];
+    for (what, text) in ["cast", "snap text", "snap svg", "last frame"]
+        .iter()
+        .zip(&shown)
+    {
         assert!(!text.contains(KEY), "{what} shows the key");
         assert!(!text.contains(&home), "{what} shows the home directory");
     }
     // Masked, not dropped: the layout keeps the secret's width.
-    assert!(to_text(leak).contains(&"*".repeat(KEY.len())), "{}", to_text(leak));
+    assert!(
+        to_text(leak).contains(&"*".repeat(KEY.len())),
+        "{}",
+        to_text(leak)
+    );
     // The cast never spells the key out, not even one typed character per frame: the screen
     // it replays to has it masked (and is the frame the app drew, masked).
     let (header, events) = parse_cast(&played.cast);
@@ -232,6 +261,9 @@ fn recordings_and_screenshots_never_show_secrets() {
     for (_, _, data) in &events {
         parser.process(data.as_bytes());
         let shown = parser.screen().contents();
-        assert!(!shown.contains(&KEY[..8]) && !shown.contains(&home), "{shown}");
+        assert!(
+            !shown.contains(&KEY[..8]) && !shown.contains(&home),
+            "{shown}"
+        );
     }
 }

@@ -191,7 +191,10 @@ impl Store {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let clock = self.reproducible.as_ref().map_or_else(now_ns, |r| (r.clock)());
+        let clock = self
+            .reproducible
+            .as_ref()
+            .map_or_else(now_ns, |r| (r.clock)());
         let now = clock.max(*last + 1_000);
         *last = now;
         now

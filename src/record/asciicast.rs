@@ -149,17 +149,29 @@ mod tests {
     async fn header_events_and_resizes() {
         let file = Shared::default();
         let redactor = Redactor::new(["hunter2".to_string()]);
-        let cast = Cast::new(Box::new(file.clone()), (80, 24), 1_700_000_000, None, redactor)
-            .expect("header")
-            .shared();
+        let cast = Cast::new(
+            Box::new(file.clone()),
+            (80, 24),
+            1_700_000_000,
+            None,
+            redactor,
+        )
+        .expect("header")
+        .shared();
         let mut terminal = Vec::new();
         let mut tee = Tee::new(&mut terminal, Arc::clone(&cast));
         tee.write_all(b"\x1b[1;1Hpass: ").expect("write");
         tee.write_all("hunter2 \"ok\" ✓".as_bytes()).expect("write");
         tokio::time::advance(std::time::Duration::from_millis(1500)).await;
         tee.flush().expect("flush");
-        cast.lock().expect("lock").resize((100, 30)).expect("resize");
-        cast.lock().expect("lock").resize((100, 30)).expect("same size");
+        cast.lock()
+            .expect("lock")
+            .resize((100, 30))
+            .expect("resize");
+        cast.lock()
+            .expect("lock")
+            .resize((100, 30))
+            .expect("same size");
         tee.flush().expect("empty flush writes nothing");
         drop(tee);
         assert_eq!(terminal, "\x1b[1;1Hpass: hunter2 \"ok\" ✓".as_bytes());

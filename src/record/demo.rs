@@ -20,8 +20,8 @@ pub fn record(
 ) -> anyhow::Result<Vec<PathBuf>> {
     let source = std::fs::read_to_string(script_path)
         .with_context(|| format!("reading {}", script_path.display()))?;
-    let script = Script::parse(&source)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", script_path.display()))?;
+    let script =
+        Script::parse(&source).map_err(|e| anyhow::anyhow!("{}: {e}", script_path.display()))?;
     let played = run_paused(move || async move { play(&script, redactor).await })?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

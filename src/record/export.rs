@@ -191,10 +191,7 @@ fn runs(buffer: &Buffer, y: u16) -> Vec<Run> {
 enum Shape {
     /// Lines from the cell's centre to its edges: widths of the up, right, down, left arms
     /// (0 = none); `round` bends a corner instead of meeting at a right angle.
-    Lines {
-        arms: [f64; 4],
-        round: bool,
-    },
+    Lines { arms: [f64; 4], round: bool },
     /// A filled part of the cell: x, y, width, height as fractions of the cell.
     Block(f64, f64, f64, f64),
 }
@@ -309,12 +306,23 @@ fn shapes(buffer: &Buffer) -> String {
                     }
                     if horizontal > 0.0 {
                         // Reach half the crossing line's width past the centre so joints fill.
-                        let from = if leftward > 0.0 { left } else { cx - vertical / 2.0 };
-                        let to = if rightward > 0.0 { right } else { cx + vertical / 2.0 };
+                        let from = if leftward > 0.0 {
+                            left
+                        } else {
+                            cx - vertical / 2.0
+                        };
+                        let to = if rightward > 0.0 {
+                            right
+                        } else {
+                            cx + vertical / 2.0
+                        };
                         let width = key(horizontal);
                         match &mut open {
                             Some((c, w, _, end, at))
-                                if *c == colour && *w == width && (*end - from).abs() < 1e-6 && (*at - cy).abs() < 1e-6 =>
+                                if *c == colour
+                                    && *w == width
+                                    && (*end - from).abs() < 1e-6
+                                    && (*at - cy).abs() < 1e-6 =>
                             {
                                 *end = to;
                             }
@@ -331,7 +339,11 @@ fn shapes(buffer: &Buffer) -> String {
                     }
                     if vertical > 0.0 {
                         let from = if up > 0.0 { top } else { cy - horizontal / 2.0 };
-                        let to = if down > 0.0 { bottom } else { cy + horizontal / 2.0 };
+                        let to = if down > 0.0 {
+                            bottom
+                        } else {
+                            cy + horizontal / 2.0
+                        };
                         let _ = write!(
                             paths.entry((colour, key(vertical))).or_default(),
                             "M{cx:.2} {from:.2}V{to:.2}"
@@ -478,8 +490,14 @@ mod tests {
         assert!(svg.contains("M8.40 8.50H42.00"), "{svg}");
         assert!(svg.contains("H42.00M42.00 8.50Q"), "{svg}");
         assert!(svg.contains(r#"stroke-width="2.60""#), "{svg}");
-        assert!(svg.contains(r##"<path fill="#9aedfe" d="M42.00 34.00h4.20v17.00h-4.20Z"/>"##), "{svg}");
-        assert!(!svg.contains('─') && !svg.contains('│') && !svg.contains('▌'), "{svg}");
+        assert!(
+            svg.contains(r##"<path fill="#9aedfe" d="M42.00 34.00h4.20v17.00h-4.20Z"/>"##),
+            "{svg}"
+        );
+        assert!(
+            !svg.contains('─') && !svg.contains('│') && !svg.contains('▌'),
+            "{svg}"
+        );
         assert!(svg.contains(">hi</text>"), "{svg}");
     }
 

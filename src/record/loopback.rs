@@ -225,8 +225,7 @@ impl Loopback {
                 if !self.conversations.contains_key(&conversation_id) {
                     return self.discover(&conversation_id).await;
                 }
-                if let Some(status) = status.as_deref().and_then(ConversationStatus::from_linktor)
-                {
+                if let Some(status) = status.as_deref().and_then(ConversationStatus::from_linktor) {
                     self.emit(ProviderEvent::ConversationStatus {
                         conversation: conversation_id,
                         status,

@@ -16,8 +16,8 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use super::asciicast::Cast;
-use super::recorder::CastSurface;
 use super::export::to_text;
+use super::recorder::CastSurface;
 use super::redact::Redactor;
 use super::scenario::{EPOCH, Scenario};
 use super::script::{Script, Step, TYPING_MARK, Until};
@@ -138,7 +138,10 @@ struct Driver {
 
 impl Driver {
     /// Runs every step; the input channel closes when it returns, which ends the loop.
-    async fn drive(mut self, steps: Vec<super::script::Line>) -> anyhow::Result<Vec<(String, Buffer)>> {
+    async fn drive(
+        mut self,
+        steps: Vec<super::script::Line>,
+    ) -> anyhow::Result<Vec<(String, Buffer)>> {
         // Let the first sync land before the first step.
         tokio::time::sleep(SETTLE).await;
         for line in steps {

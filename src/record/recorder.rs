@@ -160,8 +160,14 @@ mod tests {
         let cast = std::fs::read_to_string(&path).expect("cast written");
         let lines: Vec<&str> = cast.lines().collect();
         assert!(lines[0].starts_with(r#"{"version": 2, "width": 90, "height": 20,"#));
-        assert!(lines.iter().any(|l| l.ends_with(r#", "r", "70x18"]"#)), "{cast}");
-        assert!(real_text.contains("tok_1234567890"), "the real screen is untouched");
+        assert!(
+            lines.iter().any(|l| l.ends_with(r#", "r", "70x18"]"#)),
+            "{cast}"
+        );
+        assert!(
+            real_text.contains("tok_1234567890"),
+            "the real screen is untouched"
+        );
         assert!(!cast.contains("tok_12345"), "the recording is masked");
         assert!(cast.contains("**********"));
     }

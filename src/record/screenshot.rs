@@ -18,7 +18,10 @@ pub const STATES: &[(&str, &str)] = &[
     // A conversation open, its thread and the composer.
     ("inbox", "pause 2s\nkey Enter\npause 3s"),
     // A customer typing, shown in the list and (when open) in the thread.
-    ("typing", "pause 1s\nkey Enter\nwait typing 300s\npause 300ms"),
+    (
+        "typing",
+        "pause 1s\nkey Enter\nwait typing 300s\npause 300ms",
+    ),
     // The insight pane of the open conversation (filled in by the insights engine).
     ("insights", "pause 2s\nkey Enter Esc I\npause 2s"),
     // The help overlay, generated from the key map.

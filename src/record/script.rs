@@ -87,9 +87,7 @@ impl Script {
                     continue;
                 }
                 "seed" => {
-                    script.seed = one()?
-                        .parse()
-                        .map_err(|e| fail(format!("seed: {e}")))?;
+                    script.seed = one()?.parse().map_err(|e| fail(format!("seed: {e}")))?;
                     continue;
                 }
                 "pace" => {
@@ -129,7 +127,9 @@ impl Script {
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                     {
-                        return Err(fail(format!("snap name `{name}`: use letters, digits, - and _")));
+                        return Err(fail(format!(
+                            "snap name `{name}`: use letters, digits, - and _"
+                        )));
                     }
                     Step::Snap(name.to_string())
                 }
