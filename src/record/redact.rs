@@ -31,6 +31,8 @@ impl Redactor {
     pub fn for_config(config: &Config) -> Self {
         let mut secrets = Vec::new();
         for account in &config.accounts {
+            // Exhaustive on purpose: a new kind of account must say which of its fields are
+            // secrets before it compiles.
             match account {
                 AccountConfig::Linktor {
                     api_key,
@@ -51,9 +53,15 @@ impl Redactor {
                 secrets.push(value);
             }
         }
-        let paths = directories::BaseDirs::new()
+        let mut paths = directories::BaseDirs::new()
             .map(|dirs| home_needles(&dirs.home_dir().to_string_lossy()))
             .unwrap_or_default();
+        // The login name too, for a config or data path outside the home directory.
+        for var in ["USER", "LOGNAME", "USERNAME"] {
+            if let Ok(name) = std::env::var(var) {
+                paths.extend(name_needles(&name));
+            }
+        }
         Self::new(secrets).with_paths(paths)
     }
 
@@ -162,13 +170,19 @@ fn tidy(needles: &mut Vec<String>) {
 /// only when the name is specific enough not to mask ordinary words.
 fn home_needles(home: &str) -> Vec<String> {
     let mut needles = vec![home.to_string()];
-    let name = home.rsplit(['/', '\\']).next().unwrap_or_default();
-    if name.chars().count() >= 3 && !matches!(name, "root" | "home" | "user") {
-        needles.push(format!("/{name}/"));
-        needles.push(format!("\\{name}\\"));
-        needles.push(format!("{name}@"));
-    }
+    needles.extend(name_needles(
+        home.rsplit(['/', '\\']).next().unwrap_or_default(),
+    ));
     needles
+}
+
+/// A user name as paths show it (`/NAME/`, `\NAME\`). Not bare, nor as `NAME@`: demo
+/// customers' words and addresses would be masked for some users and not others.
+fn name_needles(name: &str) -> Vec<String> {
+    if name.chars().count() < 3 || matches!(name, "root" | "home" | "user") {
+        return Vec::new();
+    }
+    vec![format!("/{name}/"), format!("\\{name}\\")]
 }
 
 fn mask(secret: &str) -> String {
