@@ -693,6 +693,30 @@ fn contact_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireContact>
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_reproducible_store_counts_ids_and_reads_its_clock() {
+        let run = || {
+            let store = Store::open(None)
+                .expect("open")
+                .reproducible(|| 1_772_444_460_000_000_000);
+            let contact = store
+                .upsert_contact("sms", "+1555", Some("Ada"), store.now_ns())
+                .expect("contact");
+            let (conversation, _) = store
+                .open_conversation_for(&contact, "sms", store.now_ns())
+                .expect("conversation");
+            let sent = store
+                .insert_message(message(&conversation, "hi", 5))
+                .expect("message");
+            (contact, conversation, sent.id, store.now_ns())
+        };
+        let first = run();
+        assert_eq!(first, run(), "the same steps give the same data");
+        assert!(first.0.starts_with("ct_") && first.2.starts_with("msg_"));
+        // The clock stands still, yet times stay unique and increasing.
+        assert!(first.3 > 1_772_444_460_000_000_000);
+    }
+
     fn message(conversation_id: &str, text: &str, at: i64) -> NewMessage {
         NewMessage {
             conversation_id: conversation_id.into(),
