@@ -33,6 +33,8 @@ pub struct Session {
     pub executor: Executor,
     pub events: mpsc::Receiver<AccountEvent>,
     pub hub: Option<HubHandle>,
+    /// What `apply` stamps events with (virtual in reproducible demos).
+    pub clock: super::Clock,
 }
 
 impl Session {
@@ -110,6 +112,7 @@ impl Session {
             executor,
             events,
             hub,
+            clock: super::Clock::Wall,
         })
     }
 
@@ -117,7 +120,7 @@ impl Session {
     pub fn apply(&mut self, event: Event) -> bool {
         let mut pending = vec![event];
         while let Some(event) = pending.pop() {
-            for effect in self.app.apply(super::now(), event) {
+            for effect in self.app.apply(self.clock.now(), event) {
                 match self.executor.execute(effect) {
                     Outcome::Continue => {}
                     Outcome::Quit => return false,
