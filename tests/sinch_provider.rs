@@ -643,3 +643,51 @@ async fn a_webhook_address_in_use_is_reported_and_polling_continues() {
         "{seen:?}"
     );
 }
+
+// ----- the whole session: several Sinch apps and the embedded hub in one inbox -------------------
+
+#[tokio::test]
+async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not_stop_the_rest() {
+    use switchboard::config::Config;
+    use switchboard::runtime::{Session, StartOptions};
+
+    let fake = FakeSinch::start().await;
+    seed(&fake);
+    let account = |name: &str, secret: &str| {
+        format!(
+            "[[account]]\nprovider = \"sinch\"\nname = \"{name}\"\nproject_id = \"{PROJECT}\"\napp_id = \"{APP}\"\n\
+             key_id = \"{KEY_ID}\"\nkey_secret = \"{secret}\"\napi_origin = \"{origin}\"\nauth_origin = \"{origin}\"\n\
+             poll_interval_secs = 1\n",
+            origin = fake.origin
+        )
+    };
+    let text = format!(
+        "[hub]\nenabled = true\ndemo = false\n{}{}{}",
+        account("sinch-a", KEY_SECRET),
+        account("sinch-b", KEY_SECRET),
+        account("sinch-bad", "nope")
+    );
+    let config = Config::parse(&text, std::path::Path::new("/tmp/test.toml")).expect("valid config");
+    let mut session = Session::start(&config, &StartOptions { ephemeral_hub: true })
+        .await
+        .expect("session starts");
+    let ready = session
+        .pump_until(WAIT, |app| {
+            let state = |name: &str| app.status.accounts.get(&AccountId::new(name)).map(|s| s.connection.clone());
+            state("sinch-a") == Some(ConnectionState::Live)
+                && state("sinch-b") == Some(ConnectionState::Live)
+                && state("local") == Some(ConnectionState::Live)
+                && matches!(state("sinch-bad"), Some(ConnectionState::AuthFailed(_)))
+        })
+        .await;
+    assert!(ready, "accounts: {:?}", session.app.status.accounts);
+    let sinch_conversations = session
+        .app
+        .inbox
+        .iter()
+        .filter(|(key, _)| key.account.0.starts_with("sinch-"))
+        .count();
+    assert_eq!(sinch_conversations, 6, "three conversations in each good account");
+    let bad = &session.app.status.accounts[&AccountId::new("sinch-bad")];
+    assert!(bad.last_error.as_deref().is_some_and(|e| e.contains("refused")), "{bad:?}");
+}
