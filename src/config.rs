@@ -102,7 +102,7 @@ pub enum AccountConfig {
         poll_interval_secs: u64,
     },
     /// A Sinch Conversation API app (see `config/sinch.rs`).
-    Sinch(sinch::SinchAccount),
+    Sinch(Box<sinch::SinchAccount>),
 }
 
 impl AccountConfig {

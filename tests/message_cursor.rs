@@ -99,17 +99,32 @@ fn the_selected_message_is_highlighted_and_scrolled_into_view() {
     app.view.focus = Focus::Thread;
 
     let screen = draw(&mut app);
-    assert_eq!(find(&app, &screen, "word29"), Some(false), "newest shown, nothing selected");
+    assert_eq!(
+        find(&app, &screen, "word29"),
+        Some(false),
+        "newest shown, nothing selected"
+    );
     assert_eq!(find(&app, &screen, "word00"), None, "oldest far above");
 
     app.apply(app.now, Event::Key(Key::ch('k')));
-    assert_eq!({ let screen = draw(&mut app); find(&app, &screen, "word29") }, Some(true), "cursor on the newest");
+    assert_eq!(
+        {
+            let screen = draw(&mut app);
+            find(&app, &screen, "word29")
+        },
+        Some(true),
+        "cursor on the newest"
+    );
 
     for _ in 0..29 {
         app.apply(app.now, Event::Key(Key::ch('k')));
     }
     assert_eq!(app.view.selected_message.as_deref(), Some("m00"));
     let screen = draw(&mut app);
-    assert_eq!(find(&app, &screen, "word00"), Some(true), "scrolled up to the cursor");
+    assert_eq!(
+        find(&app, &screen, "word00"),
+        Some(true),
+        "scrolled up to the cursor"
+    );
     assert_eq!(find(&app, &screen, "word29"), None);
 }

@@ -169,7 +169,11 @@ async fn polling_asks_only_for_what_is_new_across_the_app() {
     };
     assert_eq!(conversation, "conv3");
     assert!(!live, "polled, not pushed");
-    assert_eq!(messages.len(), 1, "history is not downloaded again: {messages:?}");
+    assert_eq!(
+        messages.len(),
+        1,
+        "history is not downloaded again: {messages:?}"
+    );
     assert_eq!(messages[0].sender, "viber-33");
     let polls: Vec<String> = fake.log()[before..]
         .iter()
@@ -179,7 +183,10 @@ async fn polling_asks_only_for_what_is_new_across_the_app() {
     assert!(!polls.is_empty());
     for poll in &polls {
         assert!(poll.contains("start_time="), "{poll}");
-        assert!(!poll.contains("conversation_id="), "one app-wide query: {poll}");
+        assert!(
+            !poll.contains("conversation_id="),
+            "one app-wide query: {poll}"
+        );
     }
 }
 
@@ -221,11 +228,16 @@ async fn an_expired_token_is_refreshed_and_the_call_retried() {
     live(&mut events).await;
     fake.expire_tokens();
     let id = fake.add_inbound("conv2", "after expiry", Duration::ZERO);
-    let (_, seen) = wait_for(&mut events, WAIT, "message after refresh", |e| has_message(e, &id)).await;
+    let (_, seen) = wait_for(&mut events, WAIT, "message after refresh", |e| {
+        has_message(e, &id)
+    })
+    .await;
     assert!(fake.expired_401s() >= 1, "the old token was refused");
     assert_eq!(fake.token_requests(), 2, "exactly one refresh");
     assert!(
-        !seen.iter().any(|e| matches!(e, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))),
+        !seen
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))),
         "an expiry is not an auth failure: {seen:?}"
     );
 }
@@ -239,10 +251,17 @@ async fn the_token_is_renewed_before_it_expires() {
     live(&mut events).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while fake.token_requests() < 3 {
-        assert!(tokio::time::Instant::now() < deadline, "token never renewed");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "token never renewed"
+        );
         drain(&mut events, Duration::from_millis(100)).await;
     }
-    assert_eq!(fake.expired_401s(), 0, "renewed before the API had to refuse it");
+    assert_eq!(
+        fake.expired_401s(),
+        0,
+        "renewed before the API had to refuse it"
+    );
 }
 
 #[tokio::test]
@@ -255,7 +274,10 @@ async fn rate_limiting_waits_for_retry_after() {
     let (_handle, mut events) = start(config);
     let seen = live(&mut events).await;
     assert!(
-        !seen.iter().any(|e| matches!(e, ProviderEvent::Connection(ConnectionState::BackingOff { .. }))),
+        !seen.iter().any(|e| matches!(
+            e,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )),
         "a retried 429 does not break the sync"
     );
     let log = fake.log();
@@ -285,7 +307,10 @@ async fn server_errors_back_off_then_recover() {
         })
         .collect();
     assert!(!reasons.is_empty(), "{seen:?}");
-    assert!(reasons[0].contains("503") && reasons[0].contains("try later"), "{reasons:?}");
+    assert!(
+        reasons[0].contains("503") && reasons[0].contains("try later"),
+        "{reasons:?}"
+    );
 }
 
 #[tokio::test]
@@ -368,8 +393,15 @@ async fn typing_sends_composing_events_unless_switched_off() {
         .iter()
         .map(|b| b["event"].get("composing_event").is_some())
         .collect();
-    assert!(kinds.contains(&true) && kinds.contains(&false), "{events_sent:?}");
-    assert!(events_sent.iter().all(|b| b["recipient"]["contact_id"] == "C1"));
+    assert!(
+        kinds.contains(&true) && kinds.contains(&false),
+        "{events_sent:?}"
+    );
+    assert!(
+        events_sent
+            .iter()
+            .all(|b| b["recipient"]["contact_id"] == "C1")
+    );
 
     let quiet = FakeSinch::start().await;
     seed(&quiet);
@@ -395,7 +427,10 @@ async fn typing_sends_composing_events_unless_switched_off() {
         })
         .await
         .expect("send");
-    wait_for(&mut events, WAIT, "sent", |e| matches!(e, ProviderEvent::Messages { live: true, .. })).await;
+    wait_for(&mut events, WAIT, "sent", |e| {
+        matches!(e, ProviderEvent::Messages { live: true, .. })
+    })
+    .await;
     assert!(!quiet.posts().iter().any(|(p, _)| p == "/events:send"));
 }
 
@@ -415,34 +450,86 @@ async fn webhook_pushes_become_events() {
     };
     let pushes = [
         inbound("W1", json!({"text_message": {"text": "pushed"}})),
-        inbound("W2", json!({"media_message": {"url": "https://cdn.example/x/receipt.pdf", "filename_override": "receipt.pdf"}})),
-        inbound("W3", json!({"location_message": {"coordinates": {"latitude": 59.33, "longitude": 18.06}, "title": "Office"}})),
-        inbound("W4", json!({"choice_response_message": {"message_id": "OUT1", "postback_data": "yes-please"}})),
-        callback("event", json!({"id": "E1", "direction": "TO_APP", "conversation_id": "conv1", "contact_id": "C1",
-            "contact_event": {"composing_event": {}}})),
-        callback("event", json!({"id": "E2", "direction": "TO_APP", "conversation_id": "conv1", "contact_id": "C1",
-            "contact_event": {"composing_end_event": {}}})),
-        callback("message_delivery_report", json!({"message_id": "OUT9", "conversation_id": "conv1", "status": "DELIVERED", "contact_id": "C1", "metadata": "", "processing_mode": "CONVERSATION"})),
-        callback("message_delivery_report", json!({"message_id": "OUT8", "conversation_id": "conv1", "status": "FAILED", "contact_id": "C1",
-            "reason": {"code": "RECIPIENT_NOT_OPTED_IN", "description": "The recipient has not opted in", "sub_code": "UNSPECIFIED_SUB_CODE"}})),
-        callback("conversation_stop_notification", json!({"conversation": {"id": "conv2", "app_id": APP, "contact_id": "C2", "active": false, "active_channel": "WHATSAPP"}})),
+        inbound(
+            "W2",
+            json!({"media_message": {"url": "https://cdn.example/x/receipt.pdf", "filename_override": "receipt.pdf"}}),
+        ),
+        inbound(
+            "W3",
+            json!({"location_message": {"coordinates": {"latitude": 59.33, "longitude": 18.06}, "title": "Office"}}),
+        ),
+        inbound(
+            "W4",
+            json!({"choice_response_message": {"message_id": "OUT1", "postback_data": "yes-please"}}),
+        ),
+        callback(
+            "event",
+            json!({"id": "E1", "direction": "TO_APP", "conversation_id": "conv1", "contact_id": "C1",
+            "contact_event": {"composing_event": {}}}),
+        ),
+        callback(
+            "event",
+            json!({"id": "E2", "direction": "TO_APP", "conversation_id": "conv1", "contact_id": "C1",
+            "contact_event": {"composing_end_event": {}}}),
+        ),
+        callback(
+            "message_delivery_report",
+            json!({"message_id": "OUT9", "conversation_id": "conv1", "status": "DELIVERED", "contact_id": "C1", "metadata": "", "processing_mode": "CONVERSATION"}),
+        ),
+        callback(
+            "message_delivery_report",
+            json!({"message_id": "OUT8", "conversation_id": "conv1", "status": "FAILED", "contact_id": "C1",
+            "reason": {"code": "RECIPIENT_NOT_OPTED_IN", "description": "The recipient has not opted in", "sub_code": "UNSPECIFIED_SUB_CODE"}}),
+        ),
+        callback(
+            "conversation_stop_notification",
+            json!({"conversation": {"id": "conv2", "app_id": APP, "contact_id": "C2", "active": false, "active_channel": "WHATSAPP"}}),
+        ),
     ];
     for (i, body) in pushes.iter().enumerate() {
-        assert_eq!(post_callback(&url, SECRET, body, &format!("nonce-{i}")).await, 200);
+        assert_eq!(
+            post_callback(&url, SECRET, body, &format!("nonce-{i}")).await,
+            200
+        );
     }
     let (_, seen) = wait_for(&mut events, WAIT, "conversation stop", |e| {
-        matches!(e, ProviderEvent::ConversationStatus { status: ConversationStatus::Closed, .. })
+        matches!(
+            e,
+            ProviderEvent::ConversationStatus {
+                status: ConversationStatus::Closed,
+                ..
+            }
+        )
     })
     .await;
     let pushed = messages_of(&seen, "conv1");
-    let preview = |id: &str| pushed.iter().find(|m| m.id == id).map(|m| m.content.preview()).unwrap_or_default();
+    let preview = |id: &str| {
+        pushed
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.content.preview())
+            .unwrap_or_default()
+    };
     assert_eq!(preview("W1"), "pushed");
     assert_eq!(preview("W2"), "[document] receipt.pdf");
     assert_eq!(preview("W3"), "[location] Office");
     assert_eq!(preview("W4"), "[choice reply] yes-please");
-    assert!(seen.contains(&ProviderEvent::Typing { conversation: "conv1".into(), who: "Ada".into(), typing: true }));
-    assert!(seen.contains(&ProviderEvent::Typing { conversation: "conv1".into(), who: "Ada".into(), typing: false }));
-    assert!(seen.contains(&ProviderEvent::StatusUpdate { conversation: "conv1".into(), message_id: "OUT9".into(), status: DeliveryStatus::Delivered, reason: None }));
+    assert!(seen.contains(&ProviderEvent::Typing {
+        conversation: "conv1".into(),
+        who: "Ada".into(),
+        typing: true
+    }));
+    assert!(seen.contains(&ProviderEvent::Typing {
+        conversation: "conv1".into(),
+        who: "Ada".into(),
+        typing: false
+    }));
+    assert!(seen.contains(&ProviderEvent::StatusUpdate {
+        conversation: "conv1".into(),
+        message_id: "OUT9".into(),
+        status: DeliveryStatus::Delivered,
+        reason: None
+    }));
     assert!(seen.contains(&ProviderEvent::StatusUpdate {
         conversation: "conv1".into(),
         message_id: "OUT8".into(),
@@ -460,7 +547,10 @@ async fn a_webhook_push_racing_a_poll_of_the_same_message_shows_once() {
     let apply = |app: &mut App, event: ProviderEvent| {
         app.apply(
             OffsetDateTime::now_utc(),
-            Event::Provider(AccountEvent { account: AccountId::new("sinch"), event }),
+            Event::Provider(AccountEvent {
+                account: AccountId::new("sinch"),
+                event,
+            }),
         );
     };
     for event in live(&mut events).await {
@@ -496,27 +586,51 @@ async fn bad_webhook_signatures_stale_timestamps_and_replays_are_refused() {
     seed(&fake);
     let (_handle, mut events, url) = start_hooked(config(&fake));
     live(&mut events).await;
-    let body = callback("event", json!({"conversation_id": "conv1", "contact_id": "C1", "contact_event": {"composing_event": {}}}));
+    let body = callback(
+        "event",
+        json!({"conversation_id": "conv1", "contact_id": "C1", "contact_event": {"composing_event": {}}}),
+    );
     let text = body.to_string();
     let now = OffsetDateTime::now_utc().unix_timestamp().to_string();
 
     let forged = sinch_fake::post_signed(&url, "wrong-secret", &text, "n1", &now).await;
     assert_eq!(forged, 401);
-    let (event, _) = wait_for(&mut events, WAIT, "signature notice", |e| matches!(e, ProviderEvent::Error(_))).await;
-    let ProviderEvent::Error(message) = event else { unreachable!() };
+    let (event, _) = wait_for(&mut events, WAIT, "signature notice", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    let ProviderEvent::Error(message) = event else {
+        unreachable!()
+    };
     assert!(message.contains("signature"), "{message}");
     assert!(!message.contains(SECRET));
 
     let stale = (OffsetDateTime::now_utc().unix_timestamp() - 3600).to_string();
-    assert_eq!(sinch_fake::post_signed(&url, SECRET, &text, "n2", &stale).await, 401);
-    assert_eq!(sinch_fake::post_signed(&url, SECRET, &text, "n3", &now).await, 200);
-    assert_eq!(sinch_fake::post_signed(&url, SECRET, &text, "n3", &now).await, 401, "replay");
+    assert_eq!(
+        sinch_fake::post_signed(&url, SECRET, &text, "n2", &stale).await,
+        401
+    );
+    assert_eq!(
+        sinch_fake::post_signed(&url, SECRET, &text, "n3", &now).await,
+        200
+    );
+    assert_eq!(
+        sinch_fake::post_signed(&url, SECRET, &text, "n3", &now).await,
+        401,
+        "replay"
+    );
     assert_eq!(sinch_fake::post_raw(&url, &text, "", "n4", &now).await, 401);
 
     // Exactly the one genuine push got through, and the provider is still polling.
     let id = fake.add_inbound("conv3", "still here", Duration::ZERO);
-    let (_, seen) = wait_for(&mut events, WAIT, "a poll after the attacks", |e| has_message(e, &id)).await;
-    let typing = seen.iter().filter(|e| matches!(e, ProviderEvent::Typing { .. })).count();
+    let (_, seen) = wait_for(&mut events, WAIT, "a poll after the attacks", |e| {
+        has_message(e, &id)
+    })
+    .await;
+    let typing = seen
+        .iter()
+        .filter(|e| matches!(e, ProviderEvent::Typing { .. }))
+        .count();
     assert_eq!(typing, 1, "{seen:?}");
 }
 
@@ -529,31 +643,68 @@ async fn delete_and_capability_lookup() {
     let victim = messages_of(&seen, "conv2")[0].id.clone();
     handle
         .commands
-        .send(ProviderCommand::DeleteMessage { conversation: "conv2".into(), message_id: victim.clone() })
+        .send(ProviderCommand::DeleteMessage {
+            conversation: "conv2".into(),
+            message_id: victim.clone(),
+        })
         .await
         .expect("send");
     wait_for(&mut events, WAIT, "deleted", |e| {
-        *e == ProviderEvent::MessageDeleted { conversation: "conv2".into(), message_id: victim.clone() }
+        *e == ProviderEvent::MessageDeleted {
+            conversation: "conv2".into(),
+            message_id: victim.clone(),
+        }
     })
     .await;
-    assert!(fake.log().iter().any(|(m, p, _)| m == "DELETE" && p.ends_with(&format!("/messages/{victim}"))));
+    assert!(
+        fake.log()
+            .iter()
+            .any(|(m, p, _)| m == "DELETE" && p.ends_with(&format!("/messages/{victim}")))
+    );
 
     handle
         .commands
-        .send(ProviderCommand::QueryCapability { conversation: "conv2".into() })
+        .send(ProviderCommand::QueryCapability {
+            conversation: "conv2".into(),
+        })
         .await
         .expect("send");
-    wait_for(&mut events, WAIT, "lookup sent", |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("webhook"))).await;
-    let (_, query) = fake.posts().into_iter().find(|(p, _)| p == "/capability:query").expect("queried");
+    wait_for(
+        &mut events,
+        WAIT,
+        "lookup sent",
+        |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("webhook")),
+    )
+    .await;
+    let (_, query) = fake
+        .posts()
+        .into_iter()
+        .find(|(p, _)| p == "/capability:query")
+        .expect("queried");
     assert_eq!(query["request_id"], "conv2");
-    assert_eq!(query["recipient"]["identified_by"]["channel_identities"][0]["identity"], "+4622222");
-    let answer = callback("capability_notification", json!({"contact_id": "C2", "identity": "+4622222", "channel": "WHATSAPP",
-        "capability_status": "CAPABILITY_FULL", "request_id": "conv2", "channel_capabilities": []}));
+    assert_eq!(
+        query["recipient"]["identified_by"]["channel_identities"][0]["identity"],
+        "+4622222"
+    );
+    let answer = callback(
+        "capability_notification",
+        json!({"contact_id": "C2", "identity": "+4622222", "channel": "WHATSAPP",
+        "capability_status": "CAPABILITY_FULL", "request_id": "conv2", "channel_capabilities": []}),
+    );
     assert_eq!(post_callback(&url, SECRET, &answer, "cap-1").await, 200);
-    let (event, _) = wait_for(&mut events, WAIT, "capability", |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("FULL"))).await;
+    let (event, _) = wait_for(
+        &mut events,
+        WAIT,
+        "capability",
+        |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("FULL")),
+    )
+    .await;
     assert_eq!(
         event,
-        ProviderEvent::Capability { conversation: "conv2".into(), summary: "CAPABILITY_FULL on WHATSAPP (+4622222)".into() }
+        ProviderEvent::Capability {
+            conversation: "conv2".into(),
+            summary: "CAPABILITY_FULL on WHATSAPP (+4622222)".into()
+        }
     );
 }
 
@@ -570,9 +721,17 @@ async fn a_bad_key_fails_once_without_a_loop_and_refresh_tries_again() {
         matches!(e, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))
     })
     .await;
-    let ProviderEvent::Connection(ConnectionState::AuthFailed(reason)) = event else { unreachable!() };
-    assert!(reason.contains("Invalid client credentials") && reason.contains(KEY_ID), "{reason}");
-    assert!(!reason.contains("wrong"), "the secret is never shown: {reason}");
+    let ProviderEvent::Connection(ConnectionState::AuthFailed(reason)) = event else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("Invalid client credentials") && reason.contains(KEY_ID),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("wrong"),
+        "the secret is never shown: {reason}"
+    );
     // Several poll intervals later: no retry loop.
     let later = drain(&mut events, Duration::from_millis(800)).await;
     assert!(later.is_empty(), "{later:?}");
@@ -580,14 +739,31 @@ async fn a_bad_key_fails_once_without_a_loop_and_refresh_tries_again() {
     // Still serving commands: a send fails with the reason instead of vanishing.
     handle
         .commands
-        .send(ProviderCommand::SendText { conversation: "conv1".into(), client_id: "c-1".into(), text: "x".into() })
+        .send(ProviderCommand::SendText {
+            conversation: "conv1".into(),
+            client_id: "c-1".into(),
+            text: "x".into(),
+        })
         .await
         .expect("send");
-    let (event, _) = wait_for(&mut events, WAIT, "send failed", |e| matches!(e, ProviderEvent::SendFailed { .. })).await;
+    let (event, _) = wait_for(&mut events, WAIT, "send failed", |e| {
+        matches!(e, ProviderEvent::SendFailed { .. })
+    })
+    .await;
     assert!(matches!(event, ProviderEvent::SendFailed { client_id, .. } if client_id == "c-1"));
-    handle.commands.send(ProviderCommand::Refresh).await.expect("send");
-    wait_for(&mut events, WAIT, "retry on refresh", |e| matches!(e, ProviderEvent::Connection(ConnectionState::Connecting))).await;
-    wait_for(&mut events, WAIT, "AuthFailed again", |e| matches!(e, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))).await;
+    handle
+        .commands
+        .send(ProviderCommand::Refresh)
+        .await
+        .expect("send");
+    wait_for(&mut events, WAIT, "retry on refresh", |e| {
+        matches!(e, ProviderEvent::Connection(ConnectionState::Connecting))
+    })
+    .await;
+    wait_for(&mut events, WAIT, "AuthFailed again", |e| {
+        matches!(e, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))
+    })
+    .await;
     assert!(fake.token_requests() >= 2);
 }
 
@@ -599,29 +775,53 @@ async fn an_unknown_app_says_so_and_keeps_trying() {
     config.app_id = "NO-SUCH-APP".into();
     let (_handle, mut events) = start(config);
     let (event, seen) = wait_for(&mut events, WAIT, "backing off", |e| {
-        matches!(e, ProviderEvent::Connection(ConnectionState::BackingOff { .. }))
+        matches!(
+            e,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
     })
     .await;
-    let ProviderEvent::Connection(ConnectionState::BackingOff { reason, .. }) = event else { unreachable!() };
-    assert!(reason.contains("404") && reason.contains("App not found"), "{reason}");
-    assert!(seen.iter().any(|e| matches!(e, ProviderEvent::Error(m) if m.contains("App not found"))), "{seen:?}");
+    let ProviderEvent::Connection(ConnectionState::BackingOff { reason, .. }) = event else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("404") && reason.contains("App not found"),
+        "{reason}"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, ProviderEvent::Error(m) if m.contains("App not found"))),
+        "{seen:?}"
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_origin_backs_off_with_the_address() {
     // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let mut config = SinchConfig::new(PROJECT, APP, KEY_ID, KEY_SECRET, "us");
     config.api_origin = format!("http://127.0.0.1:{port}");
     config.auth_origin = format!("http://127.0.0.1:{port}");
     config.max_retries = 0;
     let (handle, mut events) = start(config);
     let (event, _) = wait_for(&mut events, WAIT, "backing off", |e| {
-        matches!(e, ProviderEvent::Connection(ConnectionState::BackingOff { .. }))
+        matches!(
+            e,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
     })
     .await;
-    let ProviderEvent::Connection(ConnectionState::BackingOff { reason, .. }) = event else { unreachable!() };
-    assert!(reason.contains("unreachable") && reason.contains(&port.to_string()), "{reason}");
+    let ProviderEvent::Connection(ConnectionState::BackingOff { reason, .. }) = event else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("unreachable") && reason.contains(&port.to_string()),
+        "{reason}"
+    );
     assert!(!handle.task.is_finished(), "the provider keeps running");
 }
 
@@ -639,7 +839,8 @@ async fn a_webhook_address_in_use_is_reported_and_polling_continues() {
     let (_handle, mut events) = start(config);
     let seen = live(&mut events).await;
     assert!(
-        seen.iter().any(|e| matches!(e, ProviderEvent::Error(m) if m.contains("webhook cannot listen"))),
+        seen.iter()
+            .any(|e| matches!(e, ProviderEvent::Error(m) if m.contains("webhook cannot listen"))),
         "{seen:?}"
     );
 }
@@ -667,13 +868,24 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
         account("sinch-b", KEY_SECRET),
         account("sinch-bad", "nope")
     );
-    let config = Config::parse(&text, std::path::Path::new("/tmp/test.toml")).expect("valid config");
-    let mut session = Session::start(&config, &StartOptions { ephemeral_hub: true })
-        .await
-        .expect("session starts");
+    let config =
+        Config::parse(&text, std::path::Path::new("/tmp/test.toml")).expect("valid config");
+    let mut session = Session::start(
+        &config,
+        &StartOptions {
+            ephemeral_hub: true,
+        },
+    )
+    .await
+    .expect("session starts");
     let ready = session
         .pump_until(WAIT, |app| {
-            let state = |name: &str| app.status.accounts.get(&AccountId::new(name)).map(|s| s.connection.clone());
+            let state = |name: &str| {
+                app.status
+                    .accounts
+                    .get(&AccountId::new(name))
+                    .map(|s| s.connection.clone())
+            };
             state("sinch-a") == Some(ConnectionState::Live)
                 && state("sinch-b") == Some(ConnectionState::Live)
                 && state("local") == Some(ConnectionState::Live)
@@ -687,7 +899,15 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
         .iter()
         .filter(|(key, _)| key.account.0.starts_with("sinch-"))
         .count();
-    assert_eq!(sinch_conversations, 6, "three conversations in each good account");
+    assert_eq!(
+        sinch_conversations, 6,
+        "three conversations in each good account"
+    );
     let bad = &session.app.status.accounts[&AccountId::new("sinch-bad")];
-    assert!(bad.last_error.as_deref().is_some_and(|e| e.contains("refused")), "{bad:?}");
+    assert!(
+        bad.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("refused")),
+        "{bad:?}"
+    );
 }

@@ -229,9 +229,19 @@ mod tests {
         press(&mut app, Key::ch('k'));
         assert_eq!(app.view.selected_message.as_deref(), Some("m1"));
         let effects = press(&mut app, Key::ch('k'));
-        assert_eq!(app.view.selected_message.as_deref(), Some("m1"), "stays on the oldest");
+        assert_eq!(
+            app.view.selected_message.as_deref(),
+            Some("m1"),
+            "stays on the oldest"
+        );
         assert!(
-            matches!(&effects[..], [Effect::Provider { command: ProviderCommand::FetchOlder { .. }, .. }]),
+            matches!(
+                &effects[..],
+                [Effect::Provider {
+                    command: ProviderCommand::FetchOlder { .. },
+                    ..
+                }]
+            ),
             "{effects:?}"
         );
         for _ in 0..3 {
@@ -244,9 +254,15 @@ mod tests {
     fn delete_asks_first_and_only_y_deletes() {
         let mut app = app();
         press(&mut app, Key::ch('k'));
-        assert!(press(&mut app, Key::ch('x')).is_empty(), "nothing before the answer");
+        assert!(
+            press(&mut app, Key::ch('x')).is_empty(),
+            "nothing before the answer"
+        );
         assert!(app.view.confirm_delete.is_some());
-        assert!(press(&mut app, Key::ch('n')).is_empty(), "any other key keeps it");
+        assert!(
+            press(&mut app, Key::ch('n')).is_empty(),
+            "any other key keeps it"
+        );
         assert!(app.view.confirm_delete.is_none());
         press(&mut app, Key::ch('x'));
         let effects = press(&mut app, Key::ch('y'));

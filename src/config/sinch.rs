@@ -249,7 +249,10 @@ mod tests {
             panic!("sinch account expected");
         };
         assert_eq!(
-            first.channel_properties.get("SMS_SENDER").map(String::as_str),
+            first
+                .channel_properties
+                .get("SMS_SENDER")
+                .map(String::as_str),
             Some("+15550001")
         );
         assert!(first.has_inline_secret(), "webhook secret is inline");
@@ -278,8 +281,10 @@ mod tests {
         assert!(error.contains("account[0].region"), "{error}");
         let error = parse(base).expect_err("no region");
         assert!(error.contains("region"), "{error}");
-        let error = parse(&format!("{base}region = \"us\"\nwebhook = {{ listen = \"127.0.0.1:0\" }}\n"))
-            .expect_err("unsigned webhook");
+        let error = parse(&format!(
+            "{base}region = \"us\"\nwebhook = {{ listen = \"127.0.0.1:0\" }}\n"
+        ))
+        .expect_err("unsigned webhook");
         assert!(error.contains("account[0].webhook"), "{error}");
         let error = parse(&format!("{base}region = \"us\"\nkey_secret_typo = 1\n"))
             .expect_err("unknown field");

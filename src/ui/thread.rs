@@ -160,7 +160,9 @@ impl Layouter<'_> {
     fn bottom_up(&self, height: usize, scroll: usize) -> BottomUp {
         let needed = height.saturating_add(scroll);
         let messages = self.entry.thread.messages();
-        let mut pending_selection = self.selected.filter(|id| self.entry.thread.get(id).is_some());
+        let mut pending_selection = self
+            .selected
+            .filter(|id| self.entry.thread.get(id).is_some());
         let mut selected_rows = None;
         let mut lines = Vec::new();
         let mut index = messages.len();

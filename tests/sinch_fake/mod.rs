@@ -112,7 +112,13 @@ impl FakeSinch {
     }
 
     /// Any message body (`contact_message`/`app_message` keys) `age` ago; returns its id.
-    pub fn add_message(&self, conversation: &str, body: Value, direction: &str, age: Duration) -> String {
+    pub fn add_message(
+        &self,
+        conversation: &str,
+        body: Value,
+        direction: &str,
+        age: Duration,
+    ) -> String {
         self.with(|s| {
             let n = s.messages.len() + 1;
             let id = format!("M{n:03}");
@@ -194,18 +200,16 @@ async fn handle(
     let path = uri.path().to_string();
     let query: BTreeMap<String, String> = uri
         .query()
-        .map(|q| {
-            url_pairs(q)
-                .into_iter()
-                .collect()
-        })
+        .map(|q| url_pairs(q).into_iter().collect())
         .unwrap_or_default();
     if path == "/oauth2/token" {
         return token(&mut s, &headers, &body);
     }
     s.log.push((
         method.to_string(),
-        uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+        uri.path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         Instant::now(),
     ));
     // Bearer auth, with the expiry quirk of §1.1.
@@ -231,7 +235,11 @@ async fn handle(
     }
     if s.rate_limit_next > 0 {
         s.rate_limit_next -= 1;
-        let mut response = envelope(StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED", "slow down");
+        let mut response = envelope(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RESOURCE_EXHAUSTED",
+            "slow down",
+        );
         let after = s.retry_after.to_string();
         response
             .headers_mut()
@@ -250,7 +258,10 @@ async fn handle(
     if method == Method::POST {
         s.posts.push((rest.to_string(), body.clone()));
     }
-    let page_size: usize = query.get("page_size").and_then(|v| v.parse().ok()).unwrap_or(10);
+    let page_size: usize = query
+        .get("page_size")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     let offset: usize = query
         .get("page_token")
         .and_then(|t| t.strip_prefix('p'))
@@ -290,7 +301,7 @@ async fn handle(
                 .cloned()
                 .collect();
             // Newest first.
-            chosen.sort_by(|a, b| b.at.cmp(&a.at));
+            chosen.sort_by_key(|m| std::cmp::Reverse(m.at));
             let all: Vec<Value> = chosen.into_iter().map(|m| m.json).collect();
             let (page, next) = paginate(&all, offset, page_size);
             axum::Json(json!({"messages": page, "next_page_token": next})).into_response()
@@ -350,14 +361,22 @@ async fn handle(
 
 fn paginate(all: &[Value], offset: usize, size: usize) -> (Vec<Value>, String) {
     let end = (offset + size).min(all.len());
-    let page = all.get(offset..end).map(<[Value]>::to_vec).unwrap_or_default();
-    let next = if end < all.len() { format!("p{end}") } else { String::new() };
+    let page = all
+        .get(offset..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let next = if end < all.len() {
+        format!("p{end}")
+    } else {
+        String::new()
+    };
     (page, next)
 }
 
 fn token(s: &mut FakeState, headers: &HeaderMap, body: &[u8]) -> Response {
     s.token_requests += 1;
-    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{KEY_ID}:{KEY_SECRET}"));
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(format!("{KEY_ID}:{KEY_SECRET}"));
     let basic = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -367,7 +386,13 @@ fn token(s: &mut FakeState, headers: &HeaderMap, body: &[u8]) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !form || body != b"grant_type=client_credentials" {
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_request", "error_description": "grant_type missing"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({"error": "invalid_request", "error_description": "grant_type missing"}),
+            ),
+        )
+            .into_response();
     }
     if basic != Some(expected.as_str()) {
         return (

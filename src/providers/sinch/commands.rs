@@ -144,9 +144,8 @@ impl Provider {
             channel_priority_order: channel_order(&known.channel),
         };
         let rest = self.rest.clone();
-        self.children.spawn(async move {
-            Outcome::Quiet(rest.send_event(&request).await.map(|_| ()))
-        });
+        self.children
+            .spawn(async move { Outcome::Quiet(rest.send_event(&request).await.map(|_| ())) });
     }
 
     async fn fetch_older(&mut self, conversation: String) {
@@ -342,7 +341,10 @@ impl Provider {
                     summary,
                 })
                 .await;
-                result.err().filter(SinchError::is_credentials).map(|e| e.to_string())
+                result
+                    .err()
+                    .filter(SinchError::is_credentials)
+                    .map(|e| e.to_string())
             }
             Outcome::Quiet(Err(err)) => {
                 tracing::debug!(account = %self.account, "Sinch typing event not sent: {err}");

@@ -86,7 +86,11 @@ pub fn unknown_contact(contact_id: &str) -> Contact {
 }
 
 /// A conversation; the details pane gets the identifiers an integrator needs.
-pub fn conversation(account: &AccountId, wire: &WireConversation, contact: Contact) -> Conversation {
+pub fn conversation(
+    account: &AccountId,
+    wire: &WireConversation,
+    contact: Contact,
+) -> Conversation {
     let mut metadata = BTreeMap::new();
     metadata.insert("App".to_string(), sanitize_line(&wire.app_id));
     metadata.insert(
@@ -186,14 +190,12 @@ pub fn delivery(report: &DeliveryReport) -> Option<(DeliveryStatus, Option<Strin
         "FAILED" => DeliveryStatus::Failed,
         _ => return None,
     };
-    let reason = (status == DeliveryStatus::Failed).then(|| {
-        match &report.reason {
-            Some(reason) if !reason.description.is_empty() => {
-                format!("{}: {}", reason.code, reason.description)
-            }
-            Some(reason) if !reason.code.is_empty() => reason.code.clone(),
-            _ => "delivery failed".to_string(),
+    let reason = (status == DeliveryStatus::Failed).then(|| match &report.reason {
+        Some(reason) if !reason.description.is_empty() => {
+            format!("{}: {}", reason.code, reason.description)
         }
+        Some(reason) if !reason.code.is_empty() => reason.code.clone(),
+        _ => "delivery failed".to_string(),
     });
     Some((status, reason.map(|r| sanitize_line(&r))))
 }
@@ -408,7 +410,10 @@ mod tests {
         let converted = message(&choice, "Jane", "You");
         assert_eq!(converted.client_id.as_deref(), Some("abc-1"));
         assert_eq!(converted.sender, "You");
-        assert_eq!(converted.content.preview(), "[choice] Pick — [Yes] [Call us]");
+        assert_eq!(
+            converted.content.preview(),
+            "[choice] Pick — [Yes] [Call us]"
+        );
         let location = parse(
             r#"{"id":"m","direction":"TO_APP","accept_time":"2024-01-01T00:00:00Z",
                 "contact_message":{"location_message":{"coordinates":{"latitude":59.3,"longitude":18.0},"title":"Office"}}}"#,

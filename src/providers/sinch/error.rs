@@ -115,7 +115,8 @@ mod tests {
 
     #[test]
     fn envelope_statuses_map_onto_errors() {
-        let body = r#"{"error":{"code":404,"message":"App not found","status":"NOT_FOUND","details":[]}}"#;
+        let body =
+            r#"{"error":{"code":404,"message":"App not found","status":"NOT_FOUND","details":[]}}"#;
         let err = SinchError::from_response(404, body, None);
         assert!(err.is_not_found());
         assert!(err.to_string().contains("App not found"), "{err}");

@@ -250,12 +250,8 @@ impl Provider {
                 if let Ok(addr) = listener.local_addr() {
                     tracing::info!(account = %self.account, %addr, "Sinch webhook receiver listening");
                 }
-                self.receiver.spawn(webhook::serve(
-                    listener,
-                    hook.secret,
-                    hook.max_skew,
-                    sender,
-                ));
+                self.receiver
+                    .spawn(webhook::serve(listener, hook.secret, hook.max_skew, sender));
                 self.pushes = Some(receiver);
             }
             Err(err) => {

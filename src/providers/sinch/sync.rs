@@ -223,7 +223,11 @@ impl Provider {
         .await;
     }
 
-    pub(super) fn convert_messages(&self, conversation: &str, wire: &[WireMessage]) -> Vec<Message> {
+    pub(super) fn convert_messages(
+        &self,
+        conversation: &str,
+        wire: &[WireMessage],
+    ) -> Vec<Message> {
         let contact = self.contact_of(conversation).name;
         wire.iter()
             .map(|message| convert::message(message, &contact, &self.config.agent_name))

@@ -126,7 +126,10 @@ pub async fn serve(
 async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
     match check(&receiver, &headers, &body) {
         Ok(callback) => {
-            let _ = receiver.pushes.send(Push::Callback(Box::new(callback))).await;
+            let _ = receiver
+                .pushes
+                .send(Push::Callback(Box::new(callback)))
+                .await;
             StatusCode::OK
         }
         Err((status, reason)) => {
@@ -173,7 +176,12 @@ fn check(
     receiver
         .guard
         .lock()
-        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "guard poisoned".to_string()))?
+        .map_err(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "guard poisoned".to_string(),
+            )
+        })?
         .check(&nonce, seconds, now)
         .map_err(|reason| (StatusCode::UNAUTHORIZED, reason))?;
     serde_json::from_slice(body).map_err(|err| {
@@ -197,9 +205,27 @@ mod tests {
         let expected = "6bpJoRmFoXVjfJIVglMoJzYXxnoxRujzR4k2GOXewOE=";
         assert_eq!(sign(secret, VECTOR_BODY.as_bytes(), nonce, ts), expected);
         assert!(verify(secret, VECTOR_BODY.as_bytes(), nonce, ts, expected));
-        assert!(!verify("other", VECTOR_BODY.as_bytes(), nonce, ts, expected));
-        assert!(!verify(secret, VECTOR_BODY.as_bytes(), nonce, "1634579354", expected));
-        assert!(!verify(secret, VECTOR_BODY.as_bytes(), nonce, ts, "not base64!"));
+        assert!(!verify(
+            "other",
+            VECTOR_BODY.as_bytes(),
+            nonce,
+            ts,
+            expected
+        ));
+        assert!(!verify(
+            secret,
+            VECTOR_BODY.as_bytes(),
+            nonce,
+            "1634579354",
+            expected
+        ));
+        assert!(!verify(
+            secret,
+            VECTOR_BODY.as_bytes(),
+            nonce,
+            ts,
+            "not base64!"
+        ));
     }
 
     #[test]

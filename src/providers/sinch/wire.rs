@@ -261,12 +261,8 @@ pub struct ContactList {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum Recipient {
-    Contact {
-        contact_id: String,
-    },
-    IdentifiedBy {
-        identified_by: IdentifiedBy,
-    },
+    Contact { contact_id: String },
+    IdentifiedBy { identified_by: IdentifiedBy },
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
