@@ -37,6 +37,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         block =
             block.title_bottom(Line::styled(" ↓ newer below ", theme::key_hint()).right_aligned());
     }
+    // The delete confirmation sits on the pane itself, where it cannot be crowded out.
+    if app.view.confirm_delete.is_some() {
+        block = block.title_bottom(
+            Line::styled(
+                " Delete the selected message? y deletes, any other key keeps it ",
+                theme::error(),
+            )
+            .left_aligned(),
+        );
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
