@@ -862,8 +862,15 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
             origin = fake.origin
         )
     };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let unreachable = account("sinch-down", KEY_SECRET)
+        .replace(&fake.origin, &format!("http://127.0.0.1:{port}"));
     let text = format!(
-        "[hub]\nenabled = true\ndemo = false\n{}{}{}",
+        "[hub]\nenabled = true\ndemo = false\n{}{}{}{unreachable}",
         account("sinch-a", KEY_SECRET),
         account("sinch-b", KEY_SECRET),
         account("sinch-bad", "nope")
@@ -890,6 +897,10 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
                 && state("sinch-b") == Some(ConnectionState::Live)
                 && state("local") == Some(ConnectionState::Live)
                 && matches!(state("sinch-bad"), Some(ConnectionState::AuthFailed(_)))
+                && matches!(
+                    state("sinch-down"),
+                    Some(ConnectionState::BackingOff { .. })
+                )
         })
         .await;
     assert!(ready, "accounts: {:?}", session.app.status.accounts);
@@ -909,5 +920,12 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
             .as_deref()
             .is_some_and(|e| e.contains("refused")),
         "{bad:?}"
+    );
+    let down = &session.app.status.accounts[&AccountId::new("sinch-down")];
+    assert!(
+        down.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("unreachable")),
+        "{down:?}"
     );
 }
