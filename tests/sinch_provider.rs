@@ -706,6 +706,12 @@ async fn delete_and_capability_lookup() {
             summary: "CAPABILITY_FULL on WHATSAPP (+4622222)".into()
         }
     );
+    // Relistings keep the answer in the details pane.
+    wait_for(&mut events, WAIT, "relisting with the capability", |e| {
+        matches!(e, ProviderEvent::Conversations(list) if list.iter().any(|c| c.key.id == "conv2"
+            && c.metadata.get("Capability").is_some_and(|v| v.contains("CAPABILITY_FULL"))))
+    })
+    .await;
 }
 
 // ----- failures: each leaves the provider running with a clear message ---------------------------
@@ -928,4 +934,66 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
             .is_some_and(|e| e.contains("unreachable")),
         "{down:?}"
     );
+}
+
+#[tokio::test]
+async fn polled_inbound_messages_count_as_unread_until_marked_read() {
+    let fake = FakeSinch::start().await;
+    seed(&fake);
+    let (handle, mut events) = start(config(&fake));
+    live(&mut events).await;
+    let unread_of = |event: &ProviderEvent| match event {
+        ProviderEvent::Conversations(list) => {
+            list.iter().find(|c| c.key.id == "conv3").map(|c| c.unread)
+        }
+        _ => None,
+    };
+    fake.add_inbound("conv3", "a", Duration::ZERO);
+    fake.add_inbound("conv3", "b", Duration::ZERO);
+    wait_for(&mut events, WAIT, "conv3 with 2 unread", |e| {
+        unread_of(e) == Some(2)
+    })
+    .await;
+    // Later relistings keep the count (Sinch itself has none), and the overlap of the next
+    // polls does not count the same messages again.
+    let (_, seen) = wait_for(&mut events, WAIT, "two more syncs", {
+        let mut syncs = 0;
+        move |e| {
+            syncs += usize::from(*e == ProviderEvent::Synced);
+            syncs == 2
+        }
+    })
+    .await;
+    assert!(
+        seen.iter().filter_map(unread_of).all(|n| n == 2),
+        "{seen:?}"
+    );
+    handle
+        .commands
+        .send(ProviderCommand::MarkRead {
+            conversation: "conv3".into(),
+        })
+        .await
+        .expect("send");
+    fake.add_inbound("conv3", "c", Duration::ZERO);
+    wait_for(&mut events, WAIT, "conv3 with 1 unread", |e| {
+        unread_of(e) == Some(1)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_app_without_messages_picks_up_the_first_one() {
+    let fake = FakeSinch::start().await;
+    fake.add_contact("C1", "Ada", "TELEGRAM", "@ada");
+    fake.add_conversation("conv1", "C1", "TELEGRAM");
+    let (_handle, mut events) = start(config(&fake));
+    live(&mut events).await;
+    // Accepted (by Sinch's clock) before we started: a poll from our own clock would miss it.
+    let id = fake.add_inbound("conv1", "first", Duration::from_secs(600));
+    let (event, _) = wait_for(&mut events, WAIT, "the first message", |e| {
+        has_message(e, &id)
+    })
+    .await;
+    assert_eq!(messages_of(&[event], "conv1")[0].sender, "Ada");
 }

@@ -73,11 +73,14 @@ impl Provider {
             ProviderCommand::QueryCapability { conversation } => {
                 self.query_capability(conversation).await
             }
-            // Sinch has no read marker for the app side, and every known conversation is
-            // already polled; Refresh is handled by the wait loop.
-            ProviderCommand::MarkRead { .. }
-            | ProviderCommand::Open { .. }
-            | ProviderCommand::Refresh => {}
+            // Sinch has no read marker for the app side: only our own unread count resets.
+            ProviderCommand::MarkRead { conversation } => {
+                if let Some(known) = self.conversations.get_mut(&conversation) {
+                    known.unread = 0;
+                }
+            }
+            // Every known conversation is already polled; Refresh is handled by the wait loop.
+            ProviderCommand::Open { .. } | ProviderCommand::Refresh => {}
         }
     }
 
@@ -280,6 +283,7 @@ impl Provider {
                 conversation,
                 result: Ok(page),
             } => {
+                self.mark_seen(&page.messages);
                 self.deliver(&conversation, &page.messages, false).await;
                 if let Some(known) = self.conversations.get_mut(&conversation) {
                     known.older = Some(page.next_page_token.clone());

@@ -18,7 +18,7 @@ mod sync;
 pub mod webhook;
 pub mod wire;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ use self::commands::Outcome;
 use self::error::SinchError;
 use self::rest::SinchRest;
 use self::webhook::Push;
-use self::wire::WireContact;
+use self::wire::{WireContact, WireConversation};
 use crate::model::{AccountId, Timestamp};
 use crate::providers::backoff::Backoff;
 use crate::providers::{
@@ -178,6 +178,8 @@ async fn run(
         contacts_loaded: false,
         conversations: BTreeMap::new(),
         cursor: None,
+        synced_once: false,
+        seen: HashSet::new(),
         children: JoinSet::new(),
         backoff: Backoff::new(),
         state: None,
@@ -194,6 +196,13 @@ struct Known {
     channel: String,
     /// Token of the next older page; `None` until the tail was loaded, `""` at the beginning.
     older: Option<String>,
+    /// The listing as last heard, to announce the conversation again when `unread` changes.
+    wire: WireConversation,
+    /// Sinch keeps no unread count: inbound messages first seen by a poll or push since the
+    /// app last marked the conversation read.
+    unread: u32,
+    /// The latest capability answer, kept for the details pane across relistings.
+    capability: Option<String>,
 }
 
 /// How a wait between syncs ended.
@@ -219,6 +228,10 @@ struct Provider {
     conversations: BTreeMap<String, Known>,
     /// Newest accept time seen by polling: the next poll asks from a little before it.
     cursor: Option<Timestamp>,
+    /// The first sync (tails of every thread) is done; later ones poll from the cursor.
+    synced_once: bool,
+    /// Ids of every message delivered, so only new inbound ones count as unread.
+    seen: HashSet<String>,
     children: JoinSet<Outcome>,
     backoff: Backoff,
     state: Option<ConnectionState>,

@@ -33,7 +33,9 @@ impl Provider {
             if !self.conversations.contains_key(&conversation) {
                 self.discover(&conversation).await?;
             }
-            // Not advancing the poll cursor: polling still backfills around it.
+            // Not advancing the poll cursor: polling still backfills around it. The app counts
+            // a live message as unread itself; our count only keeps later relistings right.
+            self.count_new(&conversation, std::slice::from_ref(&message));
             self.deliver(&conversation, std::slice::from_ref(&message), true)
                 .await;
         } else if let Some(report) = callback.message_delivery_report {
@@ -99,9 +101,13 @@ impl Provider {
             if let Some(reason) = capability.reason.filter(|r| !r.code.is_empty()) {
                 summary.push_str(&format!(": {} {}", reason.code, reason.description));
             }
+            let summary = sanitize_line(&summary);
+            if let Some(known) = self.conversations.get_mut(&conversation) {
+                known.capability = Some(summary.clone());
+            }
             self.emit(ProviderEvent::Capability {
                 conversation,
-                summary: sanitize_line(&summary),
+                summary,
             })
             .await;
         }

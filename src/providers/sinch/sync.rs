@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 use super::convert;
 use super::error::SinchError;
 use super::rest::MessageQuery;
@@ -25,8 +23,7 @@ impl Provider {
         if !self.contacts_loaded {
             self.load_contacts().await?;
         }
-        let first = self.cursor.is_none();
-        let started = OffsetDateTime::now_utc();
+        let first = !self.synced_once;
         let listed = self.list_conversations().await?;
         let mut converted = Vec::with_capacity(listed.len());
         let mut fresh = Vec::new();
@@ -44,9 +41,11 @@ impl Provider {
         for id in &fresh {
             self.load_tail(id).await?;
         }
+        // The first sync's tails are the starting point. Without any message yet there is no
+        // server time to start from, so polls list everything until the first one arrives
+        // (our clock may differ from Sinch's; asking from it could skip messages).
         if first {
-            // Nothing older than the tails is needed by polling; start from now if empty.
-            self.cursor.get_or_insert(started);
+            self.synced_once = true;
         } else {
             self.poll_new().await?;
         }
@@ -108,13 +107,67 @@ impl Provider {
                 contact_id: wire.contact_id.clone(),
                 channel: wire.active_channel.clone(),
                 older: None,
+                wire: wire.clone(),
+                unread: 0,
+                capability: None,
             });
         known.contact_id = wire.contact_id.clone();
         if !wire.active_channel.is_empty() {
             known.channel = wire.active_channel.clone();
         }
-        let contact = self.contact_of(&wire.id);
-        Ok(convert::conversation(&self.account, wire, contact))
+        known.wire = wire.clone();
+        Ok(self.converted(&wire.id).unwrap_or_else(|| {
+            convert::conversation(
+                &self.account,
+                wire,
+                convert::unknown_contact(&wire.contact_id),
+            )
+        }))
+    }
+
+    /// The model conversation from what we know: listing, contact, unread count, capability.
+    pub(super) fn converted(&self, conversation: &str) -> Option<Conversation> {
+        let known = self.conversations.get(conversation)?;
+        let mut converted =
+            convert::conversation(&self.account, &known.wire, self.contact_of(conversation));
+        converted.unread = known.unread;
+        if let Some(capability) = &known.capability {
+            converted
+                .metadata
+                .insert("Capability".to_string(), capability.clone());
+        }
+        Some(converted)
+    }
+
+    /// Re-announces a conversation whose unread count or capability changed.
+    pub(super) async fn announce(&mut self, conversation: &str) {
+        if let Some(converted) = self.converted(conversation) {
+            self.emit(ProviderEvent::Conversations(vec![converted]))
+                .await;
+        }
+    }
+
+    /// Counts inbound messages not seen before as unread; returns whether any were.
+    pub(super) fn count_new(&mut self, conversation: &str, wire: &[WireMessage]) -> bool {
+        let mut new = 0;
+        for message in wire {
+            if self.seen.insert(message.id.clone()) && message.contact_message.is_some() {
+                new += 1;
+            }
+        }
+        match self.conversations.get_mut(conversation) {
+            Some(known) if new > 0 => {
+                known.unread += new;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Remembers history ids (tails, older pages) so they never count as new.
+    pub(super) fn mark_seen(&mut self, wire: &[WireMessage]) {
+        self.seen
+            .extend(wire.iter().map(|message| message.id.clone()));
     }
 
     /// The newest page of a thread; its `next_page_token` is where older history continues.
@@ -125,6 +178,7 @@ impl Provider {
         };
         let page = self.rest.list_messages(&query).await?;
         self.advance(&page.messages);
+        self.mark_seen(&page.messages);
         self.deliver(conversation, &page.messages, false).await;
         if let Some(known) = self.conversations.get_mut(conversation) {
             known.older = Some(page.next_page_token.clone());
@@ -174,7 +228,11 @@ impl Provider {
             if !self.conversations.contains_key(&conversation) {
                 self.discover(&conversation).await?;
             }
+            let unread = self.count_new(&conversation, &messages);
             self.deliver(&conversation, &messages, false).await;
+            if unread {
+                self.announce(&conversation).await;
+            }
         }
         Ok(())
     }
