@@ -10,6 +10,7 @@
 //! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs).
 
 pub mod composer;
+mod cursor;
 pub mod inbox;
 mod input;
 pub mod insights;
@@ -69,6 +70,8 @@ pub enum Effect {
         command: ProviderCommand,
     },
     Quit,
+    /// Open a web link (media of a message) with the system opener, without waiting for it.
+    OpenUrl(String),
 }
 
 /// Settings the reducer needs (from config).

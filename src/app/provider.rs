@@ -108,6 +108,35 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             app.status.notify(NoticeLevel::Error, message, app.now);
             true
         }
+        ProviderEvent::MessageDeleted {
+            conversation,
+            message_id,
+        } => {
+            let removed = app
+                .inbox
+                .get_mut(&key(&conversation))
+                .is_some_and(|entry| entry.thread.delete(&message_id));
+            if removed {
+                app.status
+                    .notify(NoticeLevel::Info, "Message deleted".to_string(), app.now);
+            }
+            removed
+        }
+        ProviderEvent::Capability {
+            conversation,
+            summary,
+        } => {
+            // Kept in the details pane and said once in the notices.
+            if let Some(entry) = app.inbox.get_mut(&key(&conversation)) {
+                entry
+                    .info
+                    .metadata
+                    .insert("Capability".to_string(), summary.clone());
+            }
+            app.status
+                .notify(NoticeLevel::Info, format!("Capability: {summary}"), app.now);
+            true
+        }
     };
     if changed {
         app.touch();

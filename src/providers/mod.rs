@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod linktor;
+pub mod sinch;
 pub mod tls;
 
 use crate::model::{
@@ -68,6 +69,16 @@ pub enum ProviderEvent {
     Synced,
     /// Something the user should know that is not tied to one message.
     Error(String),
+    /// A message was deleted on the platform (after `ProviderCommand::DeleteMessage`).
+    MessageDeleted {
+        conversation: String,
+        message_id: String,
+    },
+    /// What the platform says a conversation's contact can receive (capability lookup).
+    Capability {
+        conversation: String,
+        summary: String,
+    },
 }
 
 /// What the app asks of a provider.
@@ -95,6 +106,16 @@ pub enum ProviderCommand {
         conversation: String,
     },
     Refresh,
+    /// Delete one message on the platform (the app asked the user to confirm first).
+    DeleteMessage {
+        conversation: String,
+        message_id: String,
+    },
+    /// Ask what the conversation's contact can receive; the answer comes as
+    /// `ProviderEvent::Capability`.
+    QueryCapability {
+        conversation: String,
+    },
 }
 
 /// An event tagged with the account it came from: what providers put on the app's channel.

@@ -315,6 +315,12 @@ impl Loopback {
                 self.sync().await;
                 self.emit(ProviderEvent::Synced).await;
             }
+            ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
+                self.emit(ProviderEvent::Error(
+                    "the demo hub does not support this action".to_string(),
+                ))
+                .await;
+            }
         }
     }
 }

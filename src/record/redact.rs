@@ -4,7 +4,7 @@
 
 use ratatui::buffer::Buffer;
 
-use crate::config::{AccountConfig, Config};
+use crate::config::Config;
 
 /// What must never be written. Secrets are masked wherever any run of at least
 /// [`FRAGMENT`] of their characters shows (a key half typed, wrapped over two lines or cut
@@ -31,22 +31,7 @@ impl Redactor {
     pub fn for_config(config: &Config) -> Self {
         let mut secrets = Vec::new();
         for account in &config.accounts {
-            // Exhaustive on purpose: a new kind of account must say which of its fields are
-            // secrets before it compiles.
-            match account {
-                AccountConfig::Linktor {
-                    api_key,
-                    api_key_env,
-                    ..
-                } => {
-                    secrets.extend(api_key.clone());
-                    if let Some(var) = api_key_env
-                        && let Ok(value) = std::env::var(var)
-                    {
-                        secrets.push(value);
-                    }
-                }
-            }
+            secrets.extend(account.secrets());
         }
         for var in ["SWITCHBOARD_API_KEY", "SWITCHBOARD_HUB_KEY"] {
             if let Ok(value) = std::env::var(var) {

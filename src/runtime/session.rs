@@ -15,6 +15,7 @@ use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
 use crate::model::AccountId;
 use crate::providers::AccountEvent;
 use crate::providers::linktor::{self, LinktorConfig};
+use crate::providers::sinch;
 
 /// The account name of the embedded hub in the status bar.
 pub const EMBEDDED_ACCOUNT: &str = "local";
@@ -104,7 +105,22 @@ impl Session {
                     app.add_account(account.clone());
                     executor.add(linktor::spawn(account, provider_config, sender.clone()));
                 }
+                AccountConfig::Sinch(sinch_account) => {
+                    let provider_config = sinch_account
+                        .provider_config(index)
+                        .map_err(|message| anyhow::anyhow!("config: {message}"))?;
+                    let account = AccountId::new(sinch_account.name.clone());
+                    app.add_account(account.clone());
+                    executor.add(sinch::spawn(account, provider_config, sender.clone()));
+                }
             }
+        }
+        for warning in &config.warnings {
+            app.status.notify(
+                crate::app::status::NoticeLevel::Error,
+                warning.clone(),
+                app.now,
+            );
         }
 
         Ok(Session {

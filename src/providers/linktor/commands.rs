@@ -110,6 +110,12 @@ impl Provider {
                 }
             }
             ProviderCommand::Refresh => return CommandEnd::Refresh,
+            ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
+                self.emit(ProviderEvent::Error(
+                    "Linktor does not support this action".to_string(),
+                ))
+                .await;
+            }
         }
         CommandEnd::Continue
     }
