@@ -96,12 +96,54 @@ pub enum AccountConfig {
         #[serde(default = "default_poll")]
         poll_interval_secs: u64,
     },
+    /// A Vumi Go conversation of type HTTP API (SMS, USSD, voice…).
+    Vumi {
+        name: String,
+        /// Account > Details in Vumi Go.
+        account_key: String,
+        /// The UUID at the end of the conversation's URL.
+        conversation_key: String,
+        /// One of the conversation's `api_tokens`, or use `conversation_token_env`.
+        conversation_token: Option<String>,
+        conversation_token_env: Option<String>,
+        /// Defaults to the public API (`…/http_api` for streams, `…/http_api_nostream` for push).
+        base_url: Option<String>,
+        #[serde(default)]
+        mode: VumiMode,
+        /// Push mode: where our receiver listens for Vumi Go's POSTs.
+        push_listen: Option<SocketAddr>,
+        /// Push mode: the Basic credentials put in the push URLs' userinfo.
+        push_username: Option<String>,
+        push_password: Option<String>,
+        push_password_env: Option<String>,
+        /// Fire metrics after replies (off by default).
+        #[serde(default)]
+        metrics: bool,
+        #[serde(default = "default_metrics_prefix")]
+        metrics_prefix: String,
+        #[serde(default = "default_replies_aggregator")]
+        metrics_replies_aggregator: crate::providers::vumi::Aggregator,
+        #[serde(default = "default_response_aggregator")]
+        metrics_response_aggregator: crate::providers::vumi::Aggregator,
+    },
+}
+
+/// How a Vumi account hears inbound messages and events.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VumiMode {
+    /// Long-lived GETs of `messages.json` and `events.json`.
+    #[default]
+    Stream,
+    /// Vumi Go POSTs to our receiver at `push_listen`.
+    Push,
 }
 
 impl AccountConfig {
     pub fn name(&self) -> &str {
         match self {
             AccountConfig::Linktor { name, .. } => name,
+            AccountConfig::Vumi { name, .. } => name,
         }
     }
 }
@@ -117,6 +159,15 @@ fn default_typing_ttl() -> u64 {
 }
 fn default_poll() -> u64 {
     30
+}
+fn default_metrics_prefix() -> String {
+    "switchboard".to_string()
+}
+fn default_replies_aggregator() -> crate::providers::vumi::Aggregator {
+    crate::providers::vumi::Aggregator::Sum
+}
+fn default_response_aggregator() -> crate::providers::vumi::Aggregator {
+    crate::providers::vumi::Aggregator::Avg
 }
 fn yes() -> bool {
     true
@@ -203,6 +254,9 @@ impl Config {
                         return Err(format!("{}: set api_key or api_key_env", field("api_key")));
                     }
                 }
+                AccountConfig::Vumi { .. } => validate_vumi(account).map_err(|(name, why)| {
+                    format!("{}: {why}", field(name))
+                })?,
             }
         }
         if !(self.hub.speed > 0.0 && self.hub.speed.is_finite()) {
@@ -215,6 +269,65 @@ impl Config {
     pub fn hub_enabled(&self) -> bool {
         self.hub.enabled.unwrap_or(self.accounts.is_empty())
     }
+}
+
+/// The checks of a Vumi account: which field is wrong and why.
+fn validate_vumi(account: &AccountConfig) -> Result<(), (&'static str, String)> {
+    let AccountConfig::Vumi {
+        account_key,
+        conversation_key,
+        conversation_token,
+        conversation_token_env,
+        base_url,
+        mode,
+        push_listen,
+        push_username,
+        push_password,
+        push_password_env,
+        metrics_prefix,
+        ..
+    } = account
+    else {
+        return Ok(());
+    };
+    if account_key.trim().is_empty() {
+        return Err(("account_key", "must not be empty".into()));
+    }
+    if conversation_key.trim().is_empty() {
+        return Err(("conversation_key", "must not be empty".into()));
+    }
+    if conversation_token.is_none() && conversation_token_env.is_none() {
+        return Err((
+            "conversation_token",
+            "set conversation_token or conversation_token_env".into(),
+        ));
+    }
+    if let Some(url) = base_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err((
+            "base_url",
+            format!("\"{url}\" must start with http:// or https://"),
+        ));
+    }
+    if *mode == VumiMode::Push {
+        if push_listen.is_none() {
+            return Err(("push_listen", "push mode needs an address to listen on".into()));
+        }
+        if push_username.as_deref().is_none_or(|u| u.is_empty()) {
+            return Err(("push_username", "push mode needs Basic credentials".into()));
+        }
+        if push_password.is_none() && push_password_env.is_none() {
+            return Err((
+                "push_password",
+                "set push_password or push_password_env".into(),
+            ));
+        }
+    }
+    if metrics_prefix.trim().is_empty() {
+        return Err(("metrics_prefix", "must not be empty".into()));
+    }
+    Ok(())
 }
 
 /// Resolves a secret given inline or by environment variable name.
@@ -297,6 +410,48 @@ mod tests {
         let error = parse("[[account]]\nprovider = \"carrier-pigeon\"\nname = \"a\"\n")
             .expect_err("unknown provider");
         assert!(error.contains("carrier-pigeon"), "{error}");
+    }
+
+    #[test]
+    fn vumi_accounts_parse_with_defaults_and_push_needs_credentials() {
+        let config = parse(
+            r#"
+            [[account]]
+            provider = "vumi"
+            name = "ussd"
+            account_key = "acc"
+            conversation_key = "conv"
+            conversation_token_env = "VUMI_TOKEN"
+            "#,
+        )
+        .expect("valid vumi config");
+        let AccountConfig::Vumi {
+            mode,
+            metrics,
+            metrics_replies_aggregator,
+            ..
+        } = &config.accounts[0]
+        else {
+            panic!("a vumi account");
+        };
+        assert_eq!(*mode, VumiMode::Stream);
+        assert!(!metrics, "metrics are off by default");
+        assert_eq!(
+            *metrics_replies_aggregator,
+            crate::providers::vumi::Aggregator::Sum
+        );
+
+        let error = parse(
+            "[[account]]\nprovider = \"vumi\"\nname = \"v\"\naccount_key = \"a\"\nconversation_key = \"c\"\nconversation_token = \"t\"\nmode = \"push\"\npush_listen = \"127.0.0.1:8080\"\n",
+        )
+        .expect_err("push without credentials");
+        assert!(error.contains("account[0].push_username"), "{error}");
+
+        let error = parse(
+            "[[account]]\nprovider = \"vumi\"\nname = \"v\"\naccount_key = \"a\"\nconversation_key = \"c\"\nconversation_token = \"t\"\nmetrics_replies_aggregator = \"median\"\n",
+        )
+        .expect_err("unknown aggregator");
+        assert!(error.contains("median"), "{error}");
     }
 
     #[test]
