@@ -91,6 +91,9 @@ async fn a_ussd_session_runs_from_new_to_close() {
     live(&mut events).await;
 
     let dial = fake.inbound("ussd", "+27761234567", None, Some("new"));
+    // The conversation comes first (so the message never lands in a placeholder), then the
+    // message itself.
+    assert_eq!(session_state(&mut events, "new").await, ConversationStatus::Open);
     let (event, _) = wait_for(&mut events, WAIT, "the dial-in", |event| {
         matches!(event, ProviderEvent::Messages { .. })
     })
@@ -107,7 +110,6 @@ async fn a_ussd_session_runs_from_new_to_close() {
     assert_eq!(conversation, "ussd:+27761234567");
     assert_eq!(messages[0].id, id_of(&dial));
     assert_eq!(messages[0].direction, Direction::Inbound);
-    assert_eq!(session_state(&mut events, "new").await, ConversationStatus::Open);
 
     // The menu: a reply into the session.
     send(&handle, &conversation, "c-1", "1. Balance\n2. Top up").await;
@@ -158,6 +160,16 @@ async fn an_sms_exchange_gets_ack_and_delivery_report_even_when_they_outrun_the_
         "timestamp": "2014-10-28 16:19:37.485612"
     }));
     fake.write_inbound(&inbound);
+    let (event, _) = wait_for(&mut events, WAIT, "the conversation", |event| {
+        matches!(event, ProviderEvent::Conversations(_))
+    })
+    .await;
+    let ProviderEvent::Conversations(list) = event else {
+        unreachable!()
+    };
+    assert_eq!(list[0].channel, Channel::Sms);
+    assert_eq!(list[0].contact.identity, "+27760000001");
+    assert!(!list[0].metadata.contains_key(SESSION_METADATA), "SMS has no session");
     let (event, _) = wait_for(&mut events, WAIT, "the SMS", |event| {
         matches!(event, ProviderEvent::Messages { messages, .. } if messages[0].id == id_of(&inbound))
     })
@@ -170,16 +182,6 @@ async fn an_sms_exchange_gets_ack_and_delivery_report_even_when_they_outrun_the_
         messages[0].at,
         time::macros::datetime!(2014-10-28 16:19:37.485612 UTC)
     );
-    let (event, _) = wait_for(&mut events, WAIT, "the conversation", |event| {
-        matches!(event, ProviderEvent::Conversations(_))
-    })
-    .await;
-    let ProviderEvent::Conversations(list) = event else {
-        unreachable!()
-    };
-    assert_eq!(list[0].channel, Channel::Sms);
-    assert_eq!(list[0].contact.identity, "+27760000001");
-    assert!(!list[0].metadata.contains_key(SESSION_METADATA), "SMS has no session");
 
     send(&handle, "sms:+27760000001", "c-1", "Yes, it left today").await;
     let id = echo(&mut events, "c-1").await;

@@ -128,6 +128,10 @@ pub enum Action {
     Refresh,
     /// Leave the composer, the filter, or an overlay.
     Back,
+    /// USSD / voice: end the session with the next reply (or not).
+    ToggleEndSession,
+    /// Voice: cycle the key the call waits for before answering (#, *, none).
+    CycleWaitFor,
 }
 
 /// Where keys are interpreted.
@@ -177,6 +181,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "USSD/voice: end the session on send" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice: wait for # / * before answering" },
 ];
 
 /// Keys the composer handles itself, listed in the help overlay after the table.

@@ -100,6 +100,8 @@ pub struct ViewState {
     pub details_visible: bool,
     /// What the last frame laid out.
     pub layout: LayoutInfo,
+    /// USSD / voice options of the next reply (end the session, wait-for key).
+    pub session_reply: super::session_reply::SessionReply,
 }
 
 impl ViewState {

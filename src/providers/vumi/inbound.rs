@@ -21,6 +21,7 @@ impl Provider {
         let at = convert::message_time(&message, OffsetDateTime::now_utc());
         let thread_message = convert::inbound_message(&message, at);
         let first_time = self.seen_inbound.insert(thread_message.id.clone(), ());
+        let is_new_conversation = !self.conversations.contains_key(&id);
         let known = self.conversations.entry(id.clone()).or_insert_with(|| Known {
             facts: ConversationFacts {
                 transport: transport.clone(),
@@ -53,16 +54,25 @@ impl Provider {
             }
             known.facts.last_at = known.facts.last_at.max(Some(at));
         }
-        let conversation = convert::conversation(&self.account, &known.facts);
-        // Messages first: the conversation's unread count (ours) then replaces the app's guess.
+        // The conversation as it stood before this message, then the message: the app counts
+        // a live inbound message as unread itself, so it is not counted twice.
+        let mut conversation = convert::conversation(&self.account, &known.facts);
+        conversation.unread = conversation.unread.saturating_sub(u32::from(first_time));
+        self.emit(ProviderEvent::Conversations(vec![conversation]))
+            .await;
+        if is_new_conversation {
+            // Vumi keeps no history: there is nothing older to load.
+            self.emit(ProviderEvent::HistoryComplete {
+                conversation: id.clone(),
+            })
+            .await;
+        }
         self.emit(ProviderEvent::Messages {
             conversation: id,
             messages: vec![thread_message],
             live: true,
         })
         .await;
-        self.emit(ProviderEvent::Conversations(vec![conversation]))
-            .await;
     }
 
     pub(super) async fn event(&mut self, event: Event) {
