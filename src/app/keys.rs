@@ -181,8 +181,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
-    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "USSD/voice: end the session on send" },
-    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice: wait for # / * before answering" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "end USSD/voice session" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice wait-for key" },
 ];
 
 /// Keys the composer handles itself, listed in the help overlay after the table.
