@@ -254,9 +254,8 @@ impl Config {
                         return Err(format!("{}: set api_key or api_key_env", field("api_key")));
                     }
                 }
-                AccountConfig::Vumi { .. } => validate_vumi(account).map_err(|(name, why)| {
-                    format!("{}: {why}", field(name))
-                })?,
+                AccountConfig::Vumi { .. } => validate_vumi(account)
+                    .map_err(|(name, why)| format!("{}: {why}", field(name)))?,
             }
         }
         if !(self.hub.speed > 0.0 && self.hub.speed.is_finite()) {
@@ -312,7 +311,10 @@ fn validate_vumi(account: &AccountConfig) -> Result<(), (&'static str, String)> 
     }
     if *mode == VumiMode::Push {
         if push_listen.is_none() {
-            return Err(("push_listen", "push mode needs an address to listen on".into()));
+            return Err((
+                "push_listen",
+                "push mode needs an address to listen on".into(),
+            ));
         }
         if push_username.as_deref().is_none_or(|u| u.is_empty()) {
             return Err(("push_username", "push mode needs Basic credentials".into()));

@@ -75,20 +75,33 @@ async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
 
     fake.inbound("ussd", "+27761234567", None, Some("new"));
     let key = ConversationKey::new(&account, "ussd:+27761234567");
-    assert!(session.pump_until(WAIT, |app| app.inbox.get(&key).is_some()).await);
+    assert!(
+        session
+            .pump_until(WAIT, |app| app.inbox.get(&key).is_some())
+            .await
+    );
     // Open it (the only conversation is selected) and look.
     session.apply(Event::Key(Key::plain(KeyCode::Enter)));
     let text = screen(&mut session.app);
-    assert!(text.contains("USSD · session new"), "thread header:\n{text}");
+    assert!(
+        text.contains("USSD · session new"),
+        "thread header:\n{text}"
+    );
     assert!(text.contains("new US"), "list row:\n{text}");
-    assert!(text.contains("Alt+e: end session on send"), "composer title:\n{text}");
+    assert!(
+        text.contains("Alt+e: end session on send"),
+        "composer title:\n{text}"
+    );
 
     for c in "Goodbye".chars() {
         session.apply(Event::Key(Key::ch(c)));
     }
     session.apply(Event::Key(Key::alt(KeyCode::Char('e'))));
     let text = screen(&mut session.app);
-    assert!(text.contains("ENDS the session on send"), "composer title:\n{text}");
+    assert!(
+        text.contains("ENDS the session on send"),
+        "composer title:\n{text}"
+    );
     session.apply(Event::Key(Key::plain(KeyCode::Enter)));
 
     let closed = session
@@ -104,7 +117,10 @@ async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
     assert_eq!(sent[0]["session_event"], json!("close"));
     assert_eq!(sent[0]["content"], json!("Goodbye"));
     let text = screen(&mut session.app);
-    assert!(text.contains("USSD · session closed"), "thread header:\n{text}");
+    assert!(
+        text.contains("USSD · session closed"),
+        "thread header:\n{text}"
+    );
     assert!(text.contains("closed US"), "list row:\n{text}");
     // One-shot: the next reply keeps the session open unless asked again.
     assert!(!session.app.view.session_reply.end_session);

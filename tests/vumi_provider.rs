@@ -43,7 +43,10 @@ async fn live(events: &mut mpsc::Receiver<AccountEvent>) {
 }
 
 fn id_of(message: &Value) -> String {
-    message["message_id"].as_str().expect("message_id").to_string()
+    message["message_id"]
+        .as_str()
+        .expect("message_id")
+        .to_string()
 }
 
 async fn send(handle: &ProviderHandle, conversation: &str, client_id: &str, text: &str) {
@@ -71,7 +74,10 @@ async fn echo(events: &mut mpsc::Receiver<AccountEvent>, client_id: &str) -> Str
     messages[0].id.clone()
 }
 
-async fn session_state(events: &mut mpsc::Receiver<AccountEvent>, want: &str) -> ConversationStatus {
+async fn session_state(
+    events: &mut mpsc::Receiver<AccountEvent>,
+    want: &str,
+) -> ConversationStatus {
     let (event, _) = wait_for(events, WAIT, want, |event| {
         matches!(event, ProviderEvent::Conversations(list)
             if list.iter().any(|c| c.metadata.get(SESSION_METADATA).map(String::as_str) == Some(want)))
@@ -93,7 +99,10 @@ async fn a_ussd_session_runs_from_new_to_close() {
     let dial = fake.inbound("ussd", "+27761234567", None, Some("new"));
     // The conversation comes first (so the message never lands in a placeholder), then the
     // message itself.
-    assert_eq!(session_state(&mut events, "new").await, ConversationStatus::Open);
+    assert_eq!(
+        session_state(&mut events, "new").await,
+        ConversationStatus::Open
+    );
     let (event, _) = wait_for(&mut events, WAIT, "the dial-in", |event| {
         matches!(event, ProviderEvent::Messages { .. })
     })
@@ -118,7 +127,10 @@ async fn a_ussd_session_runs_from_new_to_close() {
         fake.sends()[0],
         json!({"in_reply_to": id_of(&dial), "content": "1. Balance\n2. Top up", "session_event": "resume"})
     );
-    assert_eq!(session_state(&mut events, "open").await, ConversationStatus::Open);
+    assert_eq!(
+        session_state(&mut events, "open").await,
+        ConversationStatus::Open
+    );
 
     // The customer picks 1; the agent answers and ends the session.
     let choice = fake.inbound("ussd", "+27761234567", Some("1"), Some("resume"));
@@ -144,7 +156,10 @@ async fn a_ussd_session_runs_from_new_to_close() {
         fake.sends()[1],
         json!({"in_reply_to": id_of(&choice), "content": "Your balance is R12.50", "session_event": "close"})
     );
-    assert_eq!(session_state(&mut events, "closed").await, ConversationStatus::Closed);
+    assert_eq!(
+        session_state(&mut events, "closed").await,
+        ConversationStatus::Closed
+    );
 }
 
 #[tokio::test]
@@ -169,7 +184,10 @@ async fn an_sms_exchange_gets_ack_and_delivery_report_even_when_they_outrun_the_
     };
     assert_eq!(list[0].channel, Channel::Sms);
     assert_eq!(list[0].contact.identity, "+27760000001");
-    assert!(!list[0].metadata.contains_key(SESSION_METADATA), "SMS has no session");
+    assert!(
+        !list[0].metadata.contains_key(SESSION_METADATA),
+        "SMS has no session"
+    );
     let (event, _) = wait_for(&mut events, WAIT, "the SMS", |event| {
         matches!(event, ProviderEvent::Messages { messages, .. } if messages[0].id == id_of(&inbound))
     })
@@ -204,7 +222,11 @@ async fn an_sms_exchange_gets_ack_and_delivery_report_even_when_they_outrun_the_
     fake.set_events_before_answer(false);
     send(&handle, "sms:+27760000001", "c-2", "Anything else?").await;
     let second = echo(&mut events, "c-2").await;
-    fake.event(&second, "nack", json!({"nack_reason": "No route to +27760000001"}));
+    fake.event(
+        &second,
+        "nack",
+        json!({"nack_reason": "No route to +27760000001"}),
+    );
     let (event, _) = wait_for(&mut events, WAIT, "nack", |event| {
         matches!(event, ProviderEvent::StatusUpdate { message_id, .. } if *message_id == second)
     })
@@ -226,9 +248,15 @@ async fn a_stream_that_drops_mid_line_reconnects_and_loses_no_good_line() {
     let (_handle, mut events) = start(config(&fake));
     live(&mut events).await;
 
-    let first = fake_vumi::user_message(json!({"from_addr": "+1", "content": "first", "transport_type": "sms"}));
-    let second = fake_vumi::user_message(json!({"from_addr": "+2", "content": "second", "transport_type": "sms"}));
-    let third = fake_vumi::user_message(json!({"from_addr": "+3", "content": "third", "transport_type": "sms"}));
+    let first = fake_vumi::user_message(
+        json!({"from_addr": "+1", "content": "first", "transport_type": "sms"}),
+    );
+    let second = fake_vumi::user_message(
+        json!({"from_addr": "+2", "content": "second", "transport_type": "sms"}),
+    );
+    let third = fake_vumi::user_message(
+        json!({"from_addr": "+3", "content": "third", "transport_type": "sms"}),
+    );
     let mut bytes = format!("{first}\n{{not json at all\n\n{second}\n").into_bytes();
     let third_line = format!("{third}\n");
     bytes.extend_from_slice(&third_line.as_bytes()[..third_line.len() / 2]);
@@ -268,7 +296,10 @@ async fn a_stream_that_drops_mid_line_reconnects_and_loses_no_good_line() {
     // A cut connection (not a clean end) is survived as well.
     fake.break_streams();
     wait_for(&mut events, WAIT, "backing off", |event| {
-        matches!(event, ProviderEvent::Connection(ConnectionState::BackingOff { .. }))
+        matches!(
+            event,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
     })
     .await;
     live(&mut events).await;
@@ -295,7 +326,10 @@ async fn an_opted_out_recipient_and_a_too_long_reply_fail_with_the_servers_reaso
             reason: "Recipient with msisdn +27769999999 has opted out".into(),
         }
     );
-    assert_eq!(fake.sends()[0], json!({"to_addr": "+27769999999", "content": "Hello"}));
+    assert_eq!(
+        fake.sends()[0],
+        json!({"to_addr": "+27769999999", "content": "Hello"})
+    );
 
     fake.set_content_length_limit(5);
     send(&handle, "sms:+27760000002", "c-2", "far too long").await;
@@ -317,14 +351,20 @@ async fn a_wrong_token_gives_one_clear_message_and_no_retries() {
         ..config(&fake)
     });
     let (event, _) = wait_for(&mut events, WAIT, "auth failed", |event| {
-        matches!(event, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))
+        matches!(
+            event,
+            ProviderEvent::Connection(ConnectionState::AuthFailed(_))
+        )
     })
     .await;
     let ProviderEvent::Connection(ConnectionState::AuthFailed(reason)) = event else {
         unreachable!()
     };
     assert!(reason.contains("401"), "{reason}");
-    assert!(!reason.contains("wrong"), "the token never appears: {reason}");
+    assert!(
+        !reason.contains("wrong"),
+        "the token never appears: {reason}"
+    );
 
     send(&handle, "sms:+1", "c-1", "hi").await;
     let (event, _) = wait_for(&mut events, WAIT, "send failed", |event| {
@@ -338,7 +378,9 @@ async fn a_wrong_token_gives_one_clear_message_and_no_retries() {
 
     let later = drain(&mut events, Duration::from_millis(500)).await;
     assert!(
-        !later.iter().any(|e| matches!(e, ProviderEvent::Connection(_))),
+        !later
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::Connection(_))),
         "one AuthFailed, no backing off or second message: {later:#?}"
     );
     assert_eq!(fake.connections("messages.json"), 0);
@@ -351,13 +393,19 @@ async fn too_many_concurrent_connections_backs_off_and_says_so() {
     fake.set_max_streams(1);
     let (_handle, mut events) = start(config(&fake));
     let (event, _) = wait_for(&mut events, WAIT, "backing off", |event| {
-        matches!(event, ProviderEvent::Connection(ConnectionState::BackingOff { .. }))
+        matches!(
+            event,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
     })
     .await;
     let ProviderEvent::Connection(ConnectionState::BackingOff { reason, .. }) = event else {
         unreachable!()
     };
-    assert!(reason.contains("too many concurrent connections"), "{reason}");
+    assert!(
+        reason.contains("too many concurrent connections"),
+        "{reason}"
+    );
     // Once the account has room, both streams come up.
     fake.set_max_streams(2);
     live(&mut events).await;
@@ -406,7 +454,9 @@ async fn metrics_are_fired_after_replies_and_their_400_reason_is_shown() {
     .await;
     assert_eq!(
         event,
-        ProviderEvent::Error("Vumi Go refused the metrics: 'median' is not a valid aggregate.".into())
+        ProviderEvent::Error(
+            "Vumi Go refused the metrics: 'median' is not a valid aggregate.".into()
+        )
     );
 }
 
@@ -481,7 +531,9 @@ async fn the_push_receiver_checks_basic_credentials_and_takes_messages_and_event
     })
     .await;
     assert!(
-        !seen.iter().any(|e| matches!(e, ProviderEvent::Messages { .. })),
+        !seen
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::Messages { .. })),
         "nothing from the refused posts: {seen:#?}"
     );
 }

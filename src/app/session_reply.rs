@@ -121,15 +121,24 @@ mod tests {
         let (text, options) = reply.prepare(&Channel::Voice, "https://x.org/menu.ogg Press 1");
         let options = options.expect("options");
         assert_eq!(text, "Press 1");
-        assert_eq!(options.speech_url.as_deref(), Some("https://x.org/menu.ogg"));
+        assert_eq!(
+            options.speech_url.as_deref(),
+            Some("https://x.org/menu.ogg")
+        );
         assert_eq!(options.wait_for.as_deref(), Some("#"));
         let (text, _) = reply.prepare(&Channel::Voice, "http://x.org/a.ogg");
         assert_eq!(text, "http://x.org/a.ogg", "content is never empty");
         reply.cycle_wait_for();
         reply.cycle_wait_for();
         assert_eq!(reply.wait_for, None);
-        assert_eq!(reply.prepare(&Channel::Voice, "Hello"), ("Hello".into(), None));
-        assert_eq!(split_speech_url("see https://x"), (None, "see https://x".into()));
+        assert_eq!(
+            reply.prepare(&Channel::Voice, "Hello"),
+            ("Hello".into(), None)
+        );
+        assert_eq!(
+            split_speech_url("see https://x"),
+            (None, "see https://x".into())
+        );
     }
 
     #[test]

@@ -23,7 +23,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = match app.view.open.as_ref().and_then(|key| app.inbox.get(key)) {
         Some(entry) => {
             let session = entry.info.metadata.get(crate::model::SESSION_METADATA);
-            match (app.view.session_reply).describe(&entry.info.channel, session.map(String::as_str)) {
+            match app
+                .view
+                .session_reply
+                .describe(&entry.info.channel, session.map(String::as_str))
+            {
                 Some(note) => format!(" Reply to {} · {note} ", entry.info.contact.name),
                 None => format!(" Reply to {} ", entry.info.contact.name),
             }

@@ -128,7 +128,10 @@ impl Row<'_> {
             .map(|at| format::relative(at, self.now))
             .unwrap_or_default();
         // USSD / voice: the session's state (new / open / closed) says more than the status.
-        let status = match (info.metadata.get(crate::model::SESSION_METADATA), info.status) {
+        let status = match (
+            info.metadata.get(crate::model::SESSION_METADATA),
+            info.status,
+        ) {
             (Some(session), _) => format!("{session} "),
             (None, ConversationStatus::Open) => String::new(),
             (None, other) => format!("{} ", other.label()),

@@ -121,7 +121,10 @@ fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
     ];
     // USSD / voice: where the session stands.
     if let Some(session) = info.metadata.get(crate::model::SESSION_METADATA) {
-        spans.push(Span::styled(format!(" · session {session}"), theme::muted()));
+        spans.push(Span::styled(
+            format!(" · session {session}"),
+            theme::muted(),
+        ));
     }
     let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
     if !info.contact.identity.is_empty() && used + 4 + wrap::width(&info.contact.identity) <= room {

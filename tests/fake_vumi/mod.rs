@@ -232,7 +232,8 @@ pub fn event(user_message_id: &str, kind: &str, extra: Value) -> Value {
 }
 
 fn authorised(headers: &HeaderMap) -> bool {
-    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_KEY}:{TOKEN}"));
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_KEY}:{TOKEN}"));
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -243,7 +244,10 @@ fn unauthorized() -> Response {
     // Twisted's answer: a plain-text body, not JSON.
     (
         StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "basic realm=\"Conversation Realm\"")],
+        [(
+            header::WWW_AUTHENTICATE,
+            "basic realm=\"Conversation Realm\"",
+        )],
         "Unauthorized",
     )
         .into_response()
@@ -286,7 +290,11 @@ fn stream(inner: &Arc<Mutex<Inner>>, resource: &str) -> Response {
         return (StatusCode::FORBIDDEN, "Too many concurrent connections").into_response();
     }
     let (sender, receiver) = mpsc::unbounded_channel::<Chunk>();
-    inner.streams.entry(resource.to_string()).or_default().push(sender);
+    inner
+        .streams
+        .entry(resource.to_string())
+        .or_default()
+        .push(sender);
     *inner.connections.entry(resource.to_string()).or_default() += 1;
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
@@ -368,13 +376,20 @@ async fn send(inner: &Arc<Mutex<Inner>>, body: &Bytes) -> Response {
         (message, inner.events_before_answer)
     };
     if events_first {
-        let id = message["message_id"].as_str().unwrap_or_default().to_string();
+        let id = message["message_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let fake = FakeVumi {
             base_url: String::new(),
             inner: inner.clone(),
         };
         fake.event(&id, "ack", json!({"sent_message_id": "smsc-1"}));
-        fake.event(&id, "delivery_report", json!({"delivery_status": "delivered"}));
+        fake.event(
+            &id,
+            "delivery_report",
+            json!({"delivery_status": "delivered"}),
+        );
         // Give the events a head start over the answer.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -202,10 +202,7 @@ pub fn conversation(account: &AccountId, facts: &ConversationFacts) -> Conversat
         ConversationStatus::Open
     };
     Conversation {
-        key: ConversationKey::new(
-            account,
-            conversation_id(&facts.transport, &facts.address),
-        ),
+        key: ConversationKey::new(account, conversation_id(&facts.transport, &facts.address)),
         channel: channel(&facts.transport),
         contact: Contact {
             id: facts.address.clone(),
@@ -224,7 +221,12 @@ pub fn conversation(account: &AccountId, facts: &ConversationFacts) -> Conversat
 mod tests {
     use super::*;
 
-    fn inbound(transport: &str, from: &str, content: Option<&str>, event: Option<&str>) -> UserMessage {
+    fn inbound(
+        transport: &str,
+        from: &str,
+        content: Option<&str>,
+        event: Option<&str>,
+    ) -> UserMessage {
         UserMessage {
             message_id: "m1".into(),
             timestamp: "2014-10-28 16:19:37.485612".into(),
@@ -242,7 +244,10 @@ mod tests {
         let message = inbound("ussd", "+2776\u{1b}[2J1234567", Some("1"), Some("new"));
         let (transport, address) = inbound_key(&message);
         assert_eq!(conversation_id(&transport, &address), "ussd:+27761234567");
-        assert_eq!(split_conversation_id("ussd:+27761234567"), Some(("ussd", "+27761234567")));
+        assert_eq!(
+            split_conversation_id("ussd:+27761234567"),
+            Some(("ussd", "+27761234567"))
+        );
         assert_eq!(channel("ussd"), Channel::Ussd);
         assert_eq!(channel("sms"), Channel::Sms);
         assert_eq!(channel("voice"), Channel::Voice);
@@ -251,7 +256,10 @@ mod tests {
 
     #[test]
     fn session_events_move_the_state_and_fill_empty_content() {
-        assert_eq!(SessionState::after(None, Some("new")), Some(SessionState::New));
+        assert_eq!(
+            SessionState::after(None, Some("new")),
+            Some(SessionState::New)
+        );
         assert_eq!(
             SessionState::after(Some(SessionState::New), Some("resume")),
             Some(SessionState::Open)
@@ -278,7 +286,10 @@ mod tests {
             nack_reason: reason.map(str::to_string),
             ..Event::default()
         };
-        assert_eq!(event_status(&event("ack", None, None)), Some((DeliveryStatus::Sent, None)));
+        assert_eq!(
+            event_status(&event("ack", None, None)),
+            Some((DeliveryStatus::Sent, None))
+        );
         assert_eq!(
             event_status(&event("nack", None, Some("no route"))),
             Some((DeliveryStatus::Failed, Some("no route".into())))
@@ -291,7 +302,10 @@ mod tests {
             event_status(&event("delivery_report", Some("failed"), None)),
             Some((DeliveryStatus::Failed, Some(_)))
         ));
-        assert_eq!(event_status(&event("delivery_report", Some("lost"), None)), None);
+        assert_eq!(
+            event_status(&event("delivery_report", Some("lost"), None)),
+            None
+        );
         assert_eq!(event_status(&event("bounce", None, None)), None);
     }
 }

@@ -22,18 +22,21 @@ impl Provider {
         let thread_message = convert::inbound_message(&message, at);
         let first_time = self.seen_inbound.insert(thread_message.id.clone(), ());
         let is_new_conversation = !self.conversations.contains_key(&id);
-        let known = self.conversations.entry(id.clone()).or_insert_with(|| Known {
-            facts: ConversationFacts {
-                transport: transport.clone(),
-                address: address.clone(),
-                our_address: None,
-                session: None,
-                unread: 0,
-                last_at: None,
-            },
-            latest_inbound: None,
-            awaiting_since: None,
-        });
+        let known = self
+            .conversations
+            .entry(id.clone())
+            .or_insert_with(|| Known {
+                facts: ConversationFacts {
+                    transport: transport.clone(),
+                    address: address.clone(),
+                    our_address: None,
+                    session: None,
+                    unread: 0,
+                    last_at: None,
+                },
+                latest_inbound: None,
+                awaiting_since: None,
+            });
         if first_time {
             known.facts.unread += 1;
             known.awaiting_since.get_or_insert(at);

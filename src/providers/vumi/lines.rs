@@ -8,7 +8,9 @@
 pub enum Line {
     Text(String),
     /// A line over the limit was dropped; `bytes` is how much of it was seen.
-    TooLong { bytes: usize },
+    TooLong {
+        bytes: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -102,7 +104,10 @@ mod tests {
         assert!(lines.push(b"{\"a\":").is_empty());
         assert_eq!(lines.pending(), 5);
         assert_eq!(texts(lines.push(b"1}\n{\"b\"")), vec!["{\"a\":1}"]);
-        assert_eq!(texts(lines.push(b":2}\n\n{\"c\":3}\n")), vec!["{\"b\":2}", "{\"c\":3}"]);
+        assert_eq!(
+            texts(lines.push(b":2}\n\n{\"c\":3}\n")),
+            vec!["{\"b\":2}", "{\"c\":3}"]
+        );
         assert_eq!(lines.pending(), 0);
     }
 
@@ -140,7 +145,10 @@ mod tests {
             texts(lines.push(b"def\n{\"ok\":1}\n")),
             vec!["<too long: 16>", "{\"ok\":1}"]
         );
-        assert_eq!(texts(lines.push(b"0123456789\nab\n")), vec!["<too long: 10>", "ab"]);
+        assert_eq!(
+            texts(lines.push(b"0123456789\nab\n")),
+            vec!["<too long: 10>", "ab"]
+        );
     }
 
     #[test]

@@ -23,8 +23,8 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-pub use self::convert::{SessionState, channel, conversation_id};
 use self::convert::ConversationFacts;
+pub use self::convert::{SessionState, channel, conversation_id};
 use self::outbound::Outcome;
 pub use self::push::PushCredentials;
 use self::rest::RestClient;
@@ -351,7 +351,8 @@ impl Provider {
                         self.emit(ProviderEvent::Synced).await;
                     }
                     Err(err) => {
-                        let reason = format!("Vumi Go push receiver cannot listen on {listen}: {err}");
+                        let reason =
+                            format!("Vumi Go push receiver cannot listen on {listen}: {err}");
                         tracing::error!(account = %self.account, "{reason}");
                         self.emit(ProviderEvent::Error(reason)).await;
                     }
@@ -366,7 +367,10 @@ impl Provider {
                 conversation,
                 client_id,
                 text,
-            } => self.send(conversation, client_id, text, Default::default()).await,
+            } => {
+                self.send(conversation, client_id, text, Default::default())
+                    .await
+            }
             ProviderCommand::SendWithOptions {
                 conversation,
                 client_id,
@@ -446,7 +450,8 @@ impl Provider {
             .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(60));
         if due {
             self.last_garbage_notice = Some(now);
-            let message = format!("Vumi Go sent something unreadable on {source} (skipped): {reason}");
+            let message =
+                format!("Vumi Go sent something unreadable on {source} (skipped): {reason}");
             self.emit(ProviderEvent::Error(crate::text::sanitize_line(&message)))
                 .await;
         }

@@ -10,10 +10,10 @@
 
 use time::OffsetDateTime;
 
+use super::Provider;
 use super::convert::{self, SessionState};
 use super::rest::VumiError;
 use super::wire::{Metric, SendBody, UserMessage};
-use super::Provider;
 use crate::providers::{ProviderEvent, SendOptions};
 
 /// A finished child task.
@@ -160,8 +160,10 @@ impl Provider {
     ) {
         let now = OffsetDateTime::now_utc();
         let at = convert::message_time(&message, now);
-        let echo = convert::outbound_message(&message, client_id, &self.config.agent_name, text, at);
-        self.sent.insert(message.message_id.clone(), conversation.clone());
+        let echo =
+            convert::outbound_message(&message, client_id, &self.config.agent_name, text, at);
+        self.sent
+            .insert(message.message_id.clone(), conversation.clone());
         self.emit(ProviderEvent::Messages {
             conversation: conversation.clone(),
             messages: vec![echo],
@@ -241,7 +243,12 @@ mod tests {
             json!({"to_addr":"+27","content":"hi"})
         );
         assert_eq!(
-            body("ussd", Some("m1"), Some(SessionState::New), SendOptions::default()),
+            body(
+                "ussd",
+                Some("m1"),
+                Some(SessionState::New),
+                SendOptions::default()
+            ),
             json!({"in_reply_to":"m1","content":"hi","session_event":"resume"})
         );
         let end = SendOptions {
@@ -254,7 +261,12 @@ mod tests {
         );
         // A closed session cannot be answered: a new message instead.
         assert_eq!(
-            body("ussd", Some("m1"), Some(SessionState::Closed), SendOptions::default()),
+            body(
+                "ussd",
+                Some("m1"),
+                Some(SessionState::Closed),
+                SendOptions::default()
+            ),
             json!({"to_addr":"+27","content":"hi"})
         );
     }

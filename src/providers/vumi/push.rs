@@ -42,7 +42,11 @@ struct Receiver {
 }
 
 /// Serves pushes on `listener` until the provider goes away.
-pub async fn serve(listener: TcpListener, credentials: PushCredentials, reports: mpsc::Sender<Report>) {
+pub async fn serve(
+    listener: TcpListener,
+    credentials: PushCredentials,
+    reports: mpsc::Sender<Report>,
+) {
     let pair = format!("{}:{}", credentials.username, credentials.password);
     let expected = base64::engine::general_purpose::STANDARD.encode(pair);
     let state = Arc::new(Receiver { expected, reports });

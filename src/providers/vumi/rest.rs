@@ -183,7 +183,10 @@ mod tests {
             StatusCode::BAD_REQUEST,
             r#"{"success":false,"reason":"Recipient with msisdn +123 has opted out"}"#,
         );
-        assert_eq!(opted_out.to_string(), "Recipient with msisdn +123 has opted out");
+        assert_eq!(
+            opted_out.to_string(),
+            "Recipient with msisdn +123 has opted out"
+        );
         assert_eq!(
             VumiError::from_response(StatusCode::UNAUTHORIZED, "Unauthorized"),
             VumiError::Unauthorized

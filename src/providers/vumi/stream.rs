@@ -40,7 +40,10 @@ pub enum Report {
     Connected(StreamKind),
     Incoming(Incoming),
     /// A line or body that was not a vumi message; skipped.
-    Garbage { source: String, reason: String },
+    Garbage {
+        source: String,
+        reason: String,
+    },
     /// The stream ended or could not open; it retries after `retry_in`.
     Dropped {
         kind: StreamKind,
@@ -96,7 +99,11 @@ pub async fn run(
         if busy {
             retry_in = retry_in.max(settings.busy_wait);
         }
-        tracing::info!(stream = kind.resource(), ?retry_in, "vumi stream down: {reason}");
+        tracing::info!(
+            stream = kind.resource(),
+            ?retry_in,
+            "vumi stream down: {reason}"
+        );
         let report = Report::Dropped {
             kind,
             reason,

@@ -236,7 +236,10 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     };
     let mut at = PrimitiveDateTime::parse(main, DATE_TIME).ok()?.assume_utc();
     if let Some(fraction) = fraction {
-        if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        if fraction.is_empty()
+            || fraction.len() > 9
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let nanos: u32 = format!("{fraction:0<9}").parse().ok()?;
@@ -304,11 +307,17 @@ mod tests {
 
     #[test]
     fn send_bodies_match_go_http() {
-        let text = serde_json::to_value(SendBody::text("+27761234567", "Hello!", None))
-            .expect("json");
+        let text =
+            serde_json::to_value(SendBody::text("+27761234567", "Hello!", None)).expect("json");
         assert_eq!(text, json!({"to_addr":"+27761234567","content":"Hello!"}));
 
-        let voice = SendBody::voice("+1", "hi", Some("http://x/voice.ogg"), Some("#"), Some("new"));
+        let voice = SendBody::voice(
+            "+1",
+            "hi",
+            Some("http://x/voice.ogg"),
+            Some("#"),
+            Some("new"),
+        );
         assert_eq!(
             serde_json::to_value(voice).expect("json"),
             json!({"to_addr":"+1","content":"hi","session_event":"new",
