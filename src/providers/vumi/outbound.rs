@@ -23,7 +23,7 @@ pub(super) enum Outcome {
         client_id: String,
         text: String,
         end_session: bool,
-        result: Result<UserMessage, VumiError>,
+        result: Result<Box<UserMessage>, VumiError>,
     },
     Metrics(Result<(), VumiError>),
 }
@@ -95,7 +95,7 @@ impl Provider {
         let rest = self.rest.clone();
         let end_session = options.end_session;
         self.children.spawn(async move {
-            let result = rest.send(&body).await;
+            let result = rest.send(&body).await.map(Box::new);
             Outcome::Sent {
                 conversation,
                 client_id,
@@ -116,7 +116,7 @@ impl Provider {
                 result,
             } => match result {
                 Ok(message) => {
-                    self.sent_ok(conversation, &client_id, &text, end_session, message)
+                    self.sent_ok(conversation, &client_id, &text, end_session, *message)
                         .await
                 }
                 Err(err) => {
