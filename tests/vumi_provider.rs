@@ -537,3 +537,64 @@ async fn the_push_receiver_checks_basic_credentials_and_takes_messages_and_event
         "nothing from the refused posts: {seen:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_voice_message_carries_its_speech_url_and_wait_for_key() {
+    let fake = FakeVumi::start().await;
+    let (handle, mut events) = start(config(&fake));
+    live(&mut events).await;
+    fake.inbound("voice", "+27761230000", None, Some("new"));
+    wait_for(&mut events, WAIT, "the call", |event| {
+        matches!(event, ProviderEvent::Messages { conversation, .. } if conversation == "voice:+27761230000")
+    })
+    .await;
+    handle
+        .commands
+        .send(ProviderCommand::SendWithOptions {
+            conversation: "voice:+27761230000".into(),
+            client_id: "c-1".into(),
+            text: "Press 1 for sales".into(),
+            options: SendOptions {
+                speech_url: Some("https://example.org/menu.ogg".into()),
+                wait_for: Some("#".into()),
+                ..SendOptions::default()
+            },
+        })
+        .await
+        .expect("running");
+    echo(&mut events, "c-1").await;
+    // go-http's send_voice shape: a new message with helper_metadata.voice.
+    assert_eq!(
+        fake.sends()[0],
+        json!({"to_addr": "+27761230000", "content": "Press 1 for sales", "session_event": "resume",
+               "helper_metadata": {"voice": {"speech_url": "https://example.org/menu.ogg", "wait_for": "#"}}})
+    );
+}
+
+#[tokio::test]
+async fn hostile_text_from_the_stream_is_neutralised() {
+    let fake = FakeVumi::start().await;
+    let (_handle, mut events) = start(config(&fake));
+    live(&mut events).await;
+    fake.inbound(
+        "sms",
+        "+2776\u{1b}[2J555",
+        Some("\u{1b}]0;pwned\u{7}hello\u{202e} there"),
+        None,
+    );
+    let (event, _) = wait_for(&mut events, WAIT, "the message", |event| {
+        matches!(event, ProviderEvent::Messages { .. })
+    })
+    .await;
+    let ProviderEvent::Messages {
+        conversation,
+        messages,
+        ..
+    } = event
+    else {
+        unreachable!()
+    };
+    assert_eq!(conversation, "sms:+2776555");
+    assert_eq!(messages[0].sender, "+2776555");
+    assert_eq!(messages[0].content.preview(), "hello there");
+}
