@@ -598,3 +598,27 @@ async fn hostile_text_from_the_stream_is_neutralised() {
     assert_eq!(messages[0].sender, "+2776555");
     assert_eq!(messages[0].content.preview(), "hello there");
 }
+
+#[tokio::test]
+async fn after_a_401_a_refresh_tries_again() {
+    let fake = FakeVumi::start().await;
+    fake.set_token("rotated");
+    let (handle, mut events) = start(config(&fake));
+    wait_for(&mut events, WAIT, "auth failed", |event| {
+        matches!(
+            event,
+            ProviderEvent::Connection(ConnectionState::AuthFailed(_))
+        )
+    })
+    .await;
+    // The conversation's tokens are fixed on the server and the user presses R.
+    fake.set_token(TOKEN);
+    handle
+        .commands
+        .send(ProviderCommand::Refresh)
+        .await
+        .expect("running");
+    live(&mut events).await;
+    assert_eq!(fake.open_streams("messages.json"), 1);
+    assert_eq!(fake.open_streams("events.json"), 1);
+}

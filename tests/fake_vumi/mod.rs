@@ -47,6 +47,8 @@ struct Inner {
     reject_metrics: Option<String>,
     chunk_sizes: Vec<usize>,
     next_chunk: usize,
+    /// The conversation token the server accepts (rotated by tests).
+    token: String,
 }
 
 #[derive(Clone)]
@@ -60,6 +62,7 @@ impl FakeVumi {
         let inner = Arc::new(Mutex::new(Inner {
             // Irregular chunk sizes, cycled: lines end up split anywhere.
             chunk_sizes: vec![7, 1, 23, 3, 64, 2, 11, 5, 40],
+            token: TOKEN.to_string(),
             ..Inner::default()
         }));
         let app = Router::new()
@@ -82,6 +85,10 @@ impl FakeVumi {
         self.inner.lock().expect("fake lock")
     }
 
+    /// The token the conversation accepts from now on.
+    pub fn set_token(&self, token: &str) {
+        self.lock().token = token.to_string();
+    }
     pub fn set_max_streams(&self, max: usize) {
         self.lock().max_streams = Some(max);
     }
@@ -231,9 +238,9 @@ pub fn event(user_message_id: &str, kind: &str, extra: Value) -> Value {
     event
 }
 
-fn authorised(headers: &HeaderMap) -> bool {
+fn authorised(headers: &HeaderMap, token: &str) -> bool {
     let expected =
-        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_KEY}:{TOKEN}"));
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_KEY}:{token}"));
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -272,7 +279,8 @@ async fn handle(
     if conversation != CONVERSATION {
         return (StatusCode::NOT_FOUND, "no such conversation").into_response();
     }
-    if !authorised(&headers) {
+    let token = inner.lock().expect("lock").token.clone();
+    if !authorised(&headers, &token) {
         return unauthorized();
     }
     match (method, resource.as_str()) {
