@@ -162,7 +162,8 @@ pub fn event_status(event: &Event) -> Option<(DeliveryStatus, Option<String>)> {
             Some((DeliveryStatus::Failed, Some(reason)))
         }
         "delivery_report" => match event.delivery_status.as_deref() {
-            Some("pending") => Some((DeliveryStatus::Sent, None)),
+            // Still on its way: never moves a message backwards (merge rule 3).
+            Some("pending") => Some((DeliveryStatus::Pending, None)),
             Some("delivered") => Some((DeliveryStatus::Delivered, None)),
             Some("failed") => Some((
                 DeliveryStatus::Failed,
@@ -293,6 +294,10 @@ mod tests {
         assert_eq!(
             event_status(&event("nack", None, Some("no route"))),
             Some((DeliveryStatus::Failed, Some("no route".into())))
+        );
+        assert_eq!(
+            event_status(&event("delivery_report", Some("pending"), None)),
+            Some((DeliveryStatus::Pending, None))
         );
         assert_eq!(
             event_status(&event("delivery_report", Some("delivered"), None)),

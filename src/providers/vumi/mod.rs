@@ -475,3 +475,21 @@ impl Provider {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Bounded;
+
+    #[test]
+    fn bounded_sets_forget_the_oldest_and_keep_the_first_value() {
+        let mut set = Bounded::new(2);
+        assert!(set.insert("a".into(), 1));
+        assert!(!set.insert("a".into(), 9), "a repeat is not new");
+        assert_eq!(set.get("a"), Some(&1));
+        assert!(set.insert("b".into(), 2));
+        assert!(set.insert("c".into(), 3));
+        assert_eq!(set.get("a"), None, "the oldest is forgotten past the bound");
+        assert_eq!(set.get("c"), Some(&3));
+        assert_eq!(set.map.len(), 2);
+    }
+}
