@@ -622,3 +622,41 @@ async fn after_a_401_a_refresh_tries_again() {
     assert_eq!(fake.open_streams("messages.json"), 1);
     assert_eq!(fake.open_streams("events.json"), 1);
 }
+
+#[tokio::test]
+async fn a_reply_sent_while_the_server_is_unreachable_is_retried_until_it_connects() {
+    // Pick a free port, leave it closed for now.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port");
+    let config = VumiConfig {
+        api_url: format!("http://{address}/api/v1/go/http_api"),
+        reconnect_base: Duration::from_millis(20),
+        reconnect_cap: Duration::from_millis(100),
+        connect_retries: 100,
+        ..VumiConfig::new(ACCOUNT_KEY, CONVERSATION, TOKEN)
+    };
+    let (handle, mut events) = start(config);
+    send(&handle, "sms:+27760000005", "c-1", "are you there?").await;
+    // The streams cannot connect either: the server is really down while the send is tried.
+    wait_for(&mut events, WAIT, "backing off", |event| {
+        matches!(
+            event,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
+    })
+    .await;
+    let fake = FakeVumi::start_on(&address.to_string()).await;
+    let (_, seen) = wait_for(&mut events, WAIT, "the reply's server copy", |event| {
+        matches!(event, ProviderEvent::Messages { messages, .. }
+            if messages.iter().any(|m| m.client_id.as_deref() == Some("c-1")))
+    })
+    .await;
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::SendFailed { .. })),
+        "{seen:#?}"
+    );
+    assert_eq!(fake.sends().len(), 1, "sent exactly once");
+}

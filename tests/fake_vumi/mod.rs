@@ -59,6 +59,11 @@ pub struct FakeVumi {
 
 impl FakeVumi {
     pub async fn start() -> Self {
+        Self::start_on("127.0.0.1:0").await
+    }
+
+    /// On a chosen address (a test that starts the server late picks its port first).
+    pub async fn start_on(address: &str) -> Self {
         let inner = Arc::new(Mutex::new(Inner {
             // Irregular chunk sizes, cycled: lines end up split anywhere.
             chunk_sizes: vec![7, 1, 23, 3, 64, 2, 11, 5, 40],
@@ -68,9 +73,7 @@ impl FakeVumi {
         let app = Router::new()
             .route("/api/v1/go/http_api/{conversation}/{resource}", any(handle))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
         let address = listener.local_addr().expect("address");
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");

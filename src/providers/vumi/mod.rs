@@ -100,6 +100,8 @@ pub struct VumiConfig {
     pub agent_name: String,
     /// Events kept while the message they name is unknown (they can outrun the PUT's answer).
     pub max_early_events: usize,
+    /// Retries of a send that could not connect (backoff from `reconnect_base` to `_cap`).
+    pub connect_retries: u32,
 }
 
 impl VumiConfig {
@@ -123,6 +125,7 @@ impl VumiConfig {
             metrics: None,
             agent_name: "You".to_string(),
             max_early_events: 512,
+            connect_retries: 3,
         }
     }
 }
@@ -175,7 +178,11 @@ async fn run(
         &config.conversation_token,
         config.request_timeout,
     ) {
-        Ok(rest) => rest,
+        Ok(rest) => rest.with_connect_retries(
+            config.connect_retries,
+            config.reconnect_base,
+            config.reconnect_cap,
+        ),
         Err(err) => {
             tracing::error!(%account, "vumi provider cannot start: {err}");
             let event = ProviderEvent::Error(format!("Vumi Go provider cannot start: {err}"));

@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
 use super::wire::{Metric, ResultBody, SendBody, UserMessage};
+use crate::providers::backoff::Backoff;
 use crate::text::sanitize_line;
 
 /// Longest server reason we keep; longer ones are cut (they end up in one status line).
@@ -76,6 +77,10 @@ pub struct RestClient {
     account_key: String,
     token: String,
     request_timeout: Duration,
+    /// Retries of a PUT whose connection could not be made (so it certainly never arrived).
+    connect_retries: u32,
+    retry_base: Duration,
+    retry_cap: Duration,
 }
 
 impl RestClient {
@@ -101,7 +106,20 @@ impl RestClient {
             account_key: account_key.to_string(),
             token: token.to_string(),
             request_timeout,
+            connect_retries: 0,
+            retry_base: Duration::from_millis(500),
+            retry_cap: Duration::from_secs(30),
         })
+    }
+
+    /// Retries PUTs that could not connect, with backoff between `base` and `cap`. Only
+    /// connection failures are retried: a request that may have reached the server is not sent
+    /// again, so a reply is never delivered twice.
+    pub fn with_connect_retries(mut self, retries: u32, base: Duration, cap: Duration) -> Self {
+        self.connect_retries = retries;
+        self.retry_base = base;
+        self.retry_cap = cap;
+        self
     }
 
     /// `{api_url}/{conversation_key}/{resource}`.
@@ -129,14 +147,25 @@ impl RestClient {
 
     async fn put(&self, resource: &str, body: &impl Serialize) -> Result<String, VumiError> {
         let json = serde_json::to_vec(body).map_err(|err| VumiError::Decode(err.to_string()))?;
-        let response = self
-            .request(Method::PUT, resource)
-            .timeout(self.request_timeout)
-            .header("content-type", "application/json; charset=utf-8")
-            .body(json)
-            .send()
-            .await
-            .map_err(|err| self.transport_error(resource, &err))?;
+        let mut backoff = Backoff::with_limits(self.retry_base, self.retry_cap, fastrand::u64(..));
+        let response = loop {
+            let sent = self
+                .request(Method::PUT, resource)
+                .timeout(self.request_timeout)
+                .header("content-type", "application/json; charset=utf-8")
+                .body(json.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(response) => break response,
+                Err(err) if err.is_connect() && backoff.attempts() < self.connect_retries => {
+                    let delay = backoff.next_delay();
+                    tracing::info!(resource, ?delay, "vumi unreachable; retrying the PUT");
+                    tokio::time::sleep(delay).await;
+                }
+                Err(err) => return Err(self.transport_error(resource, &err)),
+            }
+        };
         let status = response.status();
         let text = response
             .text()
