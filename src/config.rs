@@ -103,6 +103,47 @@ pub enum AccountConfig {
     },
     /// A Sinch Conversation API app (see `config/sinch.rs`).
     Sinch(Box<sinch::SinchAccount>),
+    /// A Vumi Go conversation of type HTTP API (SMS, USSD, voice…).
+    Vumi {
+        name: String,
+        /// Account > Details in Vumi Go.
+        account_key: String,
+        /// The UUID at the end of the conversation's URL.
+        conversation_key: String,
+        /// One of the conversation's `api_tokens`, or use `conversation_token_env`.
+        conversation_token: Option<String>,
+        conversation_token_env: Option<String>,
+        /// Defaults to the public API (`…/http_api` for streams, `…/http_api_nostream` for push).
+        base_url: Option<String>,
+        #[serde(default)]
+        mode: VumiMode,
+        /// Push mode: where our receiver listens for Vumi Go's POSTs.
+        push_listen: Option<SocketAddr>,
+        /// Push mode: the Basic credentials put in the push URLs' userinfo.
+        push_username: Option<String>,
+        push_password: Option<String>,
+        push_password_env: Option<String>,
+        /// Fire metrics after replies (off by default).
+        #[serde(default)]
+        metrics: bool,
+        #[serde(default = "default_metrics_prefix")]
+        metrics_prefix: String,
+        #[serde(default = "default_replies_aggregator")]
+        metrics_replies_aggregator: crate::providers::vumi::Aggregator,
+        #[serde(default = "default_response_aggregator")]
+        metrics_response_aggregator: crate::providers::vumi::Aggregator,
+    },
+}
+
+/// How a Vumi account hears inbound messages and events.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VumiMode {
+    /// Long-lived GETs of `messages.json` and `events.json`.
+    #[default]
+    Stream,
+    /// Vumi Go POSTs to our receiver at `push_listen`.
+    Push,
 }
 
 impl AccountConfig {
@@ -110,6 +151,7 @@ impl AccountConfig {
         match self {
             AccountConfig::Linktor { name, .. } => name,
             AccountConfig::Sinch(account) => &account.name,
+            AccountConfig::Vumi { name, .. } => name,
         }
     }
 }
@@ -125,6 +167,15 @@ fn default_typing_ttl() -> u64 {
 }
 fn default_poll() -> u64 {
     30
+}
+fn default_metrics_prefix() -> String {
+    "switchboard".to_string()
+}
+fn default_replies_aggregator() -> crate::providers::vumi::Aggregator {
+    crate::providers::vumi::Aggregator::Sum
+}
+fn default_response_aggregator() -> crate::providers::vumi::Aggregator {
+    crate::providers::vumi::Aggregator::Avg
 }
 fn yes() -> bool {
     true
@@ -165,11 +216,13 @@ impl Config {
             source,
         })?;
         let mut config = Self::parse(&text, &path)?;
-        let inline_secret = config.accounts.iter().any(|account| match account {
-            AccountConfig::Sinch(account) => account.has_inline_secret(),
-            AccountConfig::Linktor { .. } => false,
+        let inline_secret = config.accounts.iter().any(|account| {
+            account
+                .secret_fields()
+                .iter()
+                .any(|(inline, _)| inline.is_some())
         });
-        if inline_secret && let Some(warning) = sinch::world_readable_warning(&path) {
+        if inline_secret && let Some(warning) = world_readable_warning(&path) {
             tracing::warn!("{warning}");
             config.warnings.push(warning);
         }
@@ -220,6 +273,8 @@ impl Config {
                     }
                 }
                 AccountConfig::Sinch(account) => account.validate(&field)?,
+                AccountConfig::Vumi { .. } => validate_vumi(account)
+                    .map_err(|(name, why)| format!("{}: {why}", field(name)))?,
             }
         }
         if !(self.hub.speed > 0.0 && self.hub.speed.is_finite()) {
@@ -232,6 +287,68 @@ impl Config {
     pub fn hub_enabled(&self) -> bool {
         self.hub.enabled.unwrap_or(self.accounts.is_empty())
     }
+}
+
+/// The checks of a Vumi account: which field is wrong and why.
+fn validate_vumi(account: &AccountConfig) -> Result<(), (&'static str, String)> {
+    let AccountConfig::Vumi {
+        account_key,
+        conversation_key,
+        conversation_token,
+        conversation_token_env,
+        base_url,
+        mode,
+        push_listen,
+        push_username,
+        push_password,
+        push_password_env,
+        metrics_prefix,
+        ..
+    } = account
+    else {
+        return Ok(());
+    };
+    if account_key.trim().is_empty() {
+        return Err(("account_key", "must not be empty".into()));
+    }
+    if conversation_key.trim().is_empty() {
+        return Err(("conversation_key", "must not be empty".into()));
+    }
+    if conversation_token.is_none() && conversation_token_env.is_none() {
+        return Err((
+            "conversation_token",
+            "set conversation_token or conversation_token_env".into(),
+        ));
+    }
+    if let Some(url) = base_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err((
+            "base_url",
+            format!("\"{url}\" must start with http:// or https://"),
+        ));
+    }
+    if *mode == VumiMode::Push {
+        if push_listen.is_none() {
+            return Err((
+                "push_listen",
+                "push mode needs an address to listen on".into(),
+            ));
+        }
+        if push_username.as_deref().is_none_or(|u| u.is_empty()) {
+            return Err(("push_username", "push mode needs Basic credentials".into()));
+        }
+        if push_password.is_none() && push_password_env.is_none() {
+            return Err((
+                "push_password",
+                "set push_password or push_password_env".into(),
+            ));
+        }
+    }
+    if metrics_prefix.trim().is_empty() {
+        return Err(("metrics_prefix", "must not be empty".into()));
+    }
+    Ok(())
 }
 
 /// Resolves a secret given inline or by environment variable name.
@@ -254,25 +371,59 @@ pub fn resolve_secret(
 pub type SecretField<'a> = (&'a Option<String>, &'a Option<String>);
 
 impl AccountConfig {
-    /// Every secret this account holds (inline or read from its environment variable), so that
-    /// recordings and screenshots can mask them. Exhaustive on purpose: a new kind of account
-    /// must say which of its fields are secrets before it compiles.
-    pub fn secrets(&self) -> Vec<String> {
-        let fields: Vec<SecretField<'_>> = match self {
+    /// Every secret field of this account, so that recordings and screenshots can mask them and
+    /// a world-readable file holding one gets a warning. Exhaustive on purpose: a new kind of
+    /// account must say which of its fields are secrets before it compiles.
+    pub fn secret_fields(&self) -> Vec<SecretField<'_>> {
+        match self {
             AccountConfig::Linktor {
                 api_key,
                 api_key_env,
                 ..
             } => vec![(api_key, api_key_env)],
             AccountConfig::Sinch(sinch) => sinch.secret_fields(),
-        };
-        fields
+            AccountConfig::Vumi {
+                conversation_token,
+                conversation_token_env,
+                push_password,
+                push_password_env,
+                ..
+            } => vec![
+                (conversation_token, conversation_token_env),
+                (push_password, push_password_env),
+            ],
+        }
+    }
+
+    /// The values of [`Self::secret_fields`]: inline, or read from the environment now.
+    pub fn secrets(&self) -> Vec<String> {
+        self.secret_fields()
             .into_iter()
             .flat_map(|(inline, env)| {
                 let from_env = env.as_ref().and_then(|var| std::env::var(var).ok());
                 inline.clone().into_iter().chain(from_env)
             })
             .collect()
+    }
+}
+
+/// A warning when the config at `path` holds a secret and other users may read it.
+pub fn world_readable_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        (mode & 0o004 != 0).then(|| {
+            format!(
+                "{} holds a secret and is readable by every user: chmod 600 it, or name the secret by its *_env field",
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -341,6 +492,48 @@ mod tests {
         let error = parse("[[account]]\nprovider = \"carrier-pigeon\"\nname = \"a\"\n")
             .expect_err("unknown provider");
         assert!(error.contains("carrier-pigeon"), "{error}");
+    }
+
+    #[test]
+    fn vumi_accounts_parse_with_defaults_and_push_needs_credentials() {
+        let config = parse(
+            r#"
+            [[account]]
+            provider = "vumi"
+            name = "ussd"
+            account_key = "acc"
+            conversation_key = "conv"
+            conversation_token_env = "VUMI_TOKEN"
+            "#,
+        )
+        .expect("valid vumi config");
+        let AccountConfig::Vumi {
+            mode,
+            metrics,
+            metrics_replies_aggregator,
+            ..
+        } = &config.accounts[0]
+        else {
+            panic!("a vumi account");
+        };
+        assert_eq!(*mode, VumiMode::Stream);
+        assert!(!metrics, "metrics are off by default");
+        assert_eq!(
+            *metrics_replies_aggregator,
+            crate::providers::vumi::Aggregator::Sum
+        );
+
+        let error = parse(
+            "[[account]]\nprovider = \"vumi\"\nname = \"v\"\naccount_key = \"a\"\nconversation_key = \"c\"\nconversation_token = \"t\"\nmode = \"push\"\npush_listen = \"127.0.0.1:8080\"\n",
+        )
+        .expect_err("push without credentials");
+        assert!(error.contains("account[0].push_username"), "{error}");
+
+        let error = parse(
+            "[[account]]\nprovider = \"vumi\"\nname = \"v\"\naccount_key = \"a\"\nconversation_key = \"c\"\nconversation_token = \"t\"\nmetrics_replies_aggregator = \"median\"\n",
+        )
+        .expect_err("unknown aggregator");
+        assert!(error.contains("median"), "{error}");
     }
 
     #[test]

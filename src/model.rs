@@ -317,6 +317,10 @@ impl ConversationStatus {
     }
 }
 
+/// The `Conversation::metadata` key under which session-based channels (USSD, voice) put the
+/// session's state (`new`, `open`, `closed`); the list and the thread header show it.
+pub const SESSION_METADATA: &str = "session";
+
 /// The customer on the other side.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Contact {

@@ -302,6 +302,8 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         Action::DeleteMessage => super::cursor::ask_delete(app),
         Action::OpenMedia => super::cursor::open_media(app, effects),
         Action::Capability => super::cursor::capability(app, effects),
+        Action::ToggleEndSession => view.session_reply.toggle_end_session(),
+        Action::CycleWaitFor => view.session_reply.cycle_wait_for(),
         Action::Back => {
             if view.help {
                 view.help = false;
@@ -398,6 +400,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
         }
     }
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
+    app.view.session_reply.end_session = false;
     app.view.thread_scroll = 0;
     app.view.unread_marker = None;
     app.view.selected_message = None;
@@ -442,8 +445,14 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
     if app.view.composer.is_blank() {
         return;
     }
-    let text = app.view.composer.take().trim_end().to_string();
+    let draft = app.view.composer.take().trim_end().to_string();
     app.view.typing_sent_at = None;
+    let channel = app.inbox.get(&key).map(|entry| entry.info.channel.clone());
+    let (text, options) = match &channel {
+        Some(channel) => app.view.session_reply.prepare(channel, &draft),
+        None => (draft, None),
+    };
+    app.view.session_reply.end_session = false;
     let client_id = app.next_client_id();
     let echo = Message {
         id: client_id.clone(),
@@ -458,13 +467,22 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
     app.inbox.merge_messages(&key, vec![echo]);
     app.view.thread_scroll = 0;
     app.view.refresh_lists(&app.inbox);
-    effects.push(Effect::Provider {
-        account: key.account.clone(),
-        command: ProviderCommand::SendText {
+    let command = match options {
+        Some(options) => ProviderCommand::SendWithOptions {
+            conversation: key.id,
+            client_id,
+            text,
+            options,
+        },
+        None => ProviderCommand::SendText {
             conversation: key.id,
             client_id,
             text,
         },
+    };
+    effects.push(Effect::Provider {
+        account: key.account.clone(),
+        command,
     });
 }
 

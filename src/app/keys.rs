@@ -134,6 +134,10 @@ pub enum Action {
     Capability,
     /// Leave the composer, the filter, or an overlay.
     Back,
+    /// USSD / voice: end the session with the next reply (or not).
+    ToggleEndSession,
+    /// Voice: cycle the key the call waits for before answering (#, *, none).
+    CycleWaitFor,
 }
 
 /// Where keys are interpreted.
@@ -189,6 +193,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "end USSD/voice session" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice wait-for key" },
 ];
 
 /// Keys the composer handles itself, listed in the help overlay after the table.

@@ -16,6 +16,7 @@ mod input;
 pub mod insights;
 pub mod keys;
 mod provider;
+pub mod session_reply;
 pub mod status;
 pub mod thread;
 pub mod typing;

@@ -104,6 +104,8 @@ pub struct ViewState {
     pub selected_message: Option<String>,
     /// A delete waiting for the user's `y`: conversation and message id.
     pub confirm_delete: Option<(ConversationKey, String)>,
+    /// USSD / voice options of the next reply (end the session, wait-for key).
+    pub session_reply: super::session_reply::SessionReply,
 }
 
 impl ViewState {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -189,26 +188,6 @@ impl SinchAccount {
             });
         }
         Ok(config)
-    }
-}
-
-/// A warning when `path` holds secrets and other users may read it.
-pub fn world_readable_warning(path: &Path) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode();
-        (mode & 0o004 != 0).then(|| {
-            format!(
-                "{} holds a Sinch secret and is readable by every user: chmod 600 it, or use key_secret_env",
-                path.display()
-            )
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
     }
 }
 

@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod linktor;
 pub mod sinch;
 pub mod tls;
+pub mod vumi;
 
 use crate::model::{
     AccountId, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
@@ -116,6 +117,25 @@ pub enum ProviderCommand {
     QueryCapability {
         conversation: String,
     },
+    /// A reply with options for session and voice channels (USSD, IVR): end the session with
+    /// it, or play a recording. Providers without sessions send it as plain text.
+    SendWithOptions {
+        conversation: String,
+        client_id: String,
+        text: String,
+        options: SendOptions,
+    },
+}
+
+/// How a reply treats the session it belongs to (see [`ProviderCommand::SendWithOptions`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SendOptions {
+    /// Close the USSD session or end the call with this reply.
+    pub end_session: bool,
+    /// Voice: a recording to play instead of text-to-speech of the text.
+    pub speech_url: Option<String>,
+    /// Voice: answer once this key is pressed rather than at every key (e.g. `#`).
+    pub wait_for: Option<String>,
 }
 
 /// An event tagged with the account it came from: what providers put on the app's channel.

@@ -263,6 +263,12 @@ impl Loopback {
                 conversation,
                 client_id,
                 text,
+            }
+            | ProviderCommand::SendWithOptions {
+                conversation,
+                client_id,
+                text,
+                ..
             } => {
                 let metadata =
                     BTreeMap::from([("clientId".to_string(), Value::from(client_id.clone()))]);

@@ -70,6 +70,11 @@ fn undeliverable(account: AccountId, command: ProviderCommand, why: &str) -> Out
             conversation,
             client_id,
             ..
+        }
+        | ProviderCommand::SendWithOptions {
+            conversation,
+            client_id,
+            ..
         } => ProviderEvent::SendFailed {
             conversation,
             client_id,

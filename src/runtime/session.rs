@@ -16,6 +16,7 @@ use crate::model::AccountId;
 use crate::providers::AccountEvent;
 use crate::providers::linktor::{self, LinktorConfig};
 use crate::providers::sinch;
+use crate::providers::vumi;
 
 /// The account name of the embedded hub in the status bar.
 pub const EMBEDDED_ACCOUNT: &str = "local";
@@ -113,6 +114,11 @@ impl Session {
                     app.add_account(account.clone());
                     executor.add(sinch::spawn(account, provider_config, sender.clone()));
                 }
+                AccountConfig::Vumi { .. } => {
+                    let (account, provider_config) = vumi_account(index, account_config)?;
+                    app.add_account(account.clone());
+                    executor.add(vumi::spawn(account, provider_config, sender.clone()));
+                }
             }
         }
         for warning in &config.warnings {
@@ -169,4 +175,66 @@ impl Session {
         }
         true
     }
+}
+
+/// A Vumi account's provider config, with its secrets resolved.
+fn vumi_account(
+    index: usize,
+    account: &AccountConfig,
+) -> anyhow::Result<(AccountId, vumi::VumiConfig)> {
+    let AccountConfig::Vumi {
+        name,
+        account_key,
+        conversation_key,
+        conversation_token,
+        conversation_token_env,
+        base_url,
+        mode,
+        push_listen,
+        push_username,
+        push_password,
+        push_password_env,
+        metrics,
+        metrics_prefix,
+        metrics_replies_aggregator,
+        metrics_response_aggregator,
+    } = account
+    else {
+        anyhow::bail!("config: account[{index}] is not a Vumi account");
+    };
+    let field = |name: &str| format!("account[{index}].{name}");
+    let secret = |inline: &Option<String>, env: &Option<String>, name: &str| {
+        resolve_secret(inline, env, &field(name))
+            .map_err(|message| anyhow::anyhow!("config: {message}"))
+    };
+    let token = secret(
+        conversation_token,
+        conversation_token_env,
+        "conversation_token",
+    )?;
+    let mut config = vumi::VumiConfig::new(account_key, conversation_key, token);
+    let default_url = match mode {
+        crate::config::VumiMode::Stream => vumi::DEFAULT_STREAM_URL,
+        crate::config::VumiMode::Push => {
+            let listen = push_listen
+                .ok_or_else(|| anyhow::anyhow!("config: {} is not set", field("push_listen")))?;
+            config.mode = vumi::Mode::Push {
+                listen,
+                credentials: vumi::PushCredentials {
+                    username: push_username.clone().unwrap_or_default(),
+                    password: secret(push_password, push_password_env, "push_password")?,
+                },
+            };
+            vumi::DEFAULT_PUSH_URL
+        }
+    };
+    config.api_url = base_url.clone().unwrap_or_else(|| default_url.to_string());
+    if *metrics {
+        config.metrics = Some(vumi::MetricsConfig {
+            prefix: metrics_prefix.clone(),
+            replies_aggregator: *metrics_replies_aggregator,
+            response_aggregator: *metrics_response_aggregator,
+        });
+    }
+    Ok((AccountId::new(name.clone()), config))
 }

@@ -21,7 +21,17 @@ pub fn rows(app: &App, width: u16) -> u16 {
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.view.focus == Focus::Composer;
     let title = match app.view.open.as_ref().and_then(|key| app.inbox.get(key)) {
-        Some(entry) => format!(" Reply to {} ", entry.info.contact.name),
+        Some(entry) => {
+            let session = entry.info.metadata.get(crate::model::SESSION_METADATA);
+            match app
+                .view
+                .session_reply
+                .describe(&entry.info.channel, session.map(String::as_str))
+            {
+                Some(note) => format!(" Reply to {} · {note} ", entry.info.contact.name),
+                None => format!(" Reply to {} ", entry.info.contact.name),
+            }
+        }
         None => " Reply ".to_string(),
     };
     let title = wrap::truncate(&title, usize::from(area.width.saturating_sub(2)));

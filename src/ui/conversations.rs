@@ -127,9 +127,14 @@ impl Row<'_> {
             .last_activity()
             .map(|at| format::relative(at, self.now))
             .unwrap_or_default();
-        let status = match info.status {
-            ConversationStatus::Open => String::new(),
-            other => format!("{} ", other.label()),
+        // USSD / voice: the session's state (new / open / closed) says more than the status.
+        let status = match (
+            info.metadata.get(crate::model::SESSION_METADATA),
+            info.status,
+        ) {
+            (Some(session), _) => format!("{session} "),
+            (None, ConversationStatus::Open) => String::new(),
+            (None, other) => format!("{} ", other.label()),
         };
         let right = format!("{status}{} {time:>6}", info.channel.short());
         let name_room = width.saturating_sub(1 + wrap::width(&right) + 1);

@@ -139,6 +139,13 @@ fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
             theme::channel(&info.channel),
         ),
     ];
+    // USSD / voice: where the session stands.
+    if let Some(session) = info.metadata.get(crate::model::SESSION_METADATA) {
+        spans.push(Span::styled(
+            format!(" · session {session}"),
+            theme::muted(),
+        ));
+    }
     let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
     if !info.contact.identity.is_empty() && used + 4 + wrap::width(&info.contact.identity) <= room {
         spans.push(Span::styled(" · ", theme::muted()));

@@ -42,6 +42,13 @@ impl Provider {
                 conversation,
                 client_id,
                 text,
+            }
+            // Linktor has no sessions: the options do not apply.
+            | ProviderCommand::SendWithOptions {
+                conversation,
+                client_id,
+                text,
+                ..
             } => {
                 let rest = self.rest.clone();
                 self.children.spawn(async move {

@@ -48,6 +48,13 @@ impl Provider {
                 conversation,
                 client_id,
                 text,
+            }
+            // Sinch conversations have no sessions to end: the options do not apply.
+            | ProviderCommand::SendWithOptions {
+                conversation,
+                client_id,
+                text,
+                ..
             } => self.send_text(conversation, client_id, text).await,
             ProviderCommand::Typing {
                 conversation,
