@@ -91,7 +91,7 @@ impl Provider {
                         conversation_id: conversation,
                         is_typing: typing,
                     };
-                    if let Err(err) = socket::send(sink, &frame).await {
+                    if let Err(err) = socket::send_in(sink, self.config.dialect, &frame).await {
                         tracing::debug!("linktor typing frame not sent: {err}");
                     }
                 }
