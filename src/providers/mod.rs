@@ -95,6 +95,11 @@ pub enum ProviderCommand {
         conversation: String,
     },
     Refresh,
+    /// Change a conversation's status (resolve, reopen…); the server's answer is the new status.
+    SetStatus {
+        conversation: String,
+        status: ConversationStatus,
+    },
 }
 
 /// An event tagged with the account it came from: what providers put on the app's channel.

@@ -6,7 +6,7 @@ use tokio::task::JoinError;
 use super::rest::{LinktorError, MessageQuery};
 use super::wire::{ClientFrame, ListEnvelope, WireMessage};
 use super::{Failure, Provider, convert, socket};
-use crate::model::Message;
+use crate::model::{ConversationStatus, Message};
 use crate::providers::{ProviderCommand, ProviderEvent};
 
 /// What the main loop must do after a command.
@@ -31,6 +31,11 @@ pub(super) enum Outcome {
     },
     MarkedRead {
         conversation: String,
+        result: Result<(), LinktorError>,
+    },
+    StatusSet {
+        conversation: String,
+        status: ConversationStatus,
         result: Result<(), LinktorError>,
     },
 }
@@ -110,6 +115,20 @@ impl Provider {
                 }
             }
             ProviderCommand::Refresh => return CommandEnd::Refresh,
+            ProviderCommand::SetStatus {
+                conversation,
+                status,
+            } => {
+                let rest = self.rest.clone();
+                self.children.spawn(async move {
+                    let result = rest.set_status(&conversation, status.label()).await;
+                    Outcome::StatusSet {
+                        conversation,
+                        status,
+                        result,
+                    }
+                });
+            }
         }
         CommandEnd::Continue
     }
@@ -198,6 +217,32 @@ impl Provider {
                 err.is_auth().then_some(Failure::Auth)
             }
             Outcome::MarkedRead { result: Ok(()), .. } => None,
+            Outcome::StatusSet {
+                conversation,
+                status,
+                result: Ok(()),
+            } => {
+                self.emit(ProviderEvent::ConversationStatus {
+                    conversation,
+                    status,
+                })
+                .await;
+                None
+            }
+            Outcome::StatusSet {
+                conversation,
+                status,
+                result: Err(err),
+            } => {
+                let reason = self.describe(&err);
+                tracing::warn!(conversation, request_id = ?err.request_id(), "linktor status change failed: {err}");
+                self.emit(ProviderEvent::Error(format!(
+                    "could not mark the conversation {}: {reason}",
+                    status.label()
+                )))
+                .await;
+                err.is_auth().then_some(Failure::Auth)
+            }
         }
     }
 }

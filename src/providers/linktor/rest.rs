@@ -27,7 +27,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// the log so a failure can be matched with the server's own records.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LinktorError {
-    #[error("request rejected as invalid (400): {message}")]
+    #[error("request rejected as invalid (400): {message}{}", field_details(.details))]
     Validation {
         message: String,
         details: Option<Value>,
@@ -167,6 +167,28 @@ impl LinktorError {
             },
         }
     }
+}
+
+/// The field details of a 400 as ` (field: problem; …)`, one line and bounded, for the status bar.
+fn field_details(details: &Option<Value>) -> String {
+    let Some(details) = details else {
+        return String::new();
+    };
+    let text = match details {
+        Value::Object(map) if !map.is_empty() => map
+            .iter()
+            .map(|(field, problem)| match problem {
+                Value::String(problem) => format!("{field}: {problem}"),
+                other => format!("{field}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Null => return String::new(),
+        Value::Object(_) => return String::new(),
+        other => other.to_string(),
+    };
+    let text: String = sanitize_line(&text).chars().take(200).collect();
+    format!(" ({text})")
 }
 
 /// Query for a message listing: the tail (neither cursor), older (`before`) or newer (`after`).
@@ -340,6 +362,22 @@ impl RestClient {
         let body = serde_json::json!({ "unreadCount": 0 });
         // The SDK returns the updated conversation; we only need the success.
         self.call::<Value>(Method::PATCH, &path, &[], Some(&body))
+            .await
+            .map(|_| ())
+    }
+
+    /// Sets a conversation's status: the SDK's `PATCH {"status"}`; the Go server's
+    /// `POST …/resolve` / `…/reopen`, or `PUT {"status"}` for the others.
+    pub async fn set_status(&self, conversation: &str, status: &str) -> Result<(), LinktorError> {
+        let path = format!("/conversations/{}", segment(conversation));
+        let body = serde_json::json!({ "status": status });
+        let (method, path, body) = match (self.dialect, status) {
+            (Dialect::Sdk, _) => (Method::PATCH, path, Some(body)),
+            (Dialect::Server, "resolved") => (Method::POST, format!("{path}/resolve"), None),
+            (Dialect::Server, "open") => (Method::POST, format!("{path}/reopen"), None),
+            (Dialect::Server, _) => (Method::PUT, path, Some(body)),
+        };
+        self.call_text(method, &path, &[], body.as_ref())
             .await
             .map(|_| ())
     }
@@ -542,6 +580,19 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(
+            map(400, body).to_string(),
+            "request rejected as invalid (400): bad (field: text)"
+        );
+        let envelope = r#"{"success":false,"error":{"code":"VALIDATION_ERROR","message":"invalid","details":{"content":"required"}}}"#;
+        assert_eq!(
+            map(400, envelope).to_string(),
+            "request rejected as invalid (400): invalid (content: required)"
+        );
+        assert!(
+            matches!(map(429, r#"{"success":false,"error":{"code":"RATE_LIMITED","message":"slow","details":{"retry_after":4}}}"#),
+                LinktorError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(4))
+        );
         assert!(matches!(
             map(401, body),
             LinktorError::Authentication { .. }
