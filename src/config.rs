@@ -419,24 +419,22 @@ mod tests {
             "#,
         )
         .expect("valid config");
-        match &config.accounts[0] {
-            AccountConfig::Linktor {
-                dialect,
-                email,
-                timeout_secs,
-                max_retries,
-                webhook,
-                ..
-            } => {
-                assert_eq!(*dialect, LinktorDialect::Server);
-                assert_eq!(email.as_deref(), Some("agent@example.com"));
-                assert_eq!((*timeout_secs, *max_retries), (10, 5));
-                assert_eq!(
-                    webhook.as_ref().map(|w| w.listen.port()),
-                    Some(8787)
-                );
-            }
-        }
+        #[allow(irrefutable_let_patterns)]
+        let AccountConfig::Linktor {
+            dialect,
+            email,
+            timeout_secs,
+            max_retries,
+            webhook,
+            ..
+        } = &config.accounts[0]
+        else {
+            panic!("a Linktor account");
+        };
+        assert_eq!(*dialect, LinktorDialect::Server);
+        assert_eq!(email.as_deref(), Some("agent@example.com"));
+        assert_eq!((*timeout_secs, *max_retries), (10, 5));
+        assert_eq!(webhook.as_ref().map(|w| w.listen.port()), Some(8787));
         let old_style = parse(
             "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\napi_key = \"k\"\n",
         )

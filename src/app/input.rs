@@ -293,6 +293,11 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 });
             }
         }
+        Action::ToggleResolved => super::status_actions::toggle_resolved(app, effects),
+        Action::CycleStatusFilter => {
+            view.status_filter = super::view::next_status_filter(view.status_filter);
+            view.refresh_lists(&app.inbox);
+        }
         Action::Back => {
             if view.help {
                 view.help = false;

@@ -128,6 +128,10 @@ pub enum Action {
     Refresh,
     /// Leave the composer, the filter, or an overlay.
     Back,
+    /// Resolve the selected conversation, or reopen it when it is resolved.
+    ToggleResolved,
+    /// Show only open, pending, resolved or snoozed conversations, then all again.
+    CycleStatusFilter,
 }
 
 /// Where keys are interpreted.
@@ -174,6 +178,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch(']')], action: Action::NextInsightTab, help: "next insight tab" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('[')], action: Action::PrevInsightTab, help: "previous insight tab" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('R')], action: Action::Refresh, help: "resync every account" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('x')], action: Action::ToggleResolved, help: "resolve / reopen conversation" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('F')], action: Action::CycleStatusFilter, help: "filter by status (open, pending, resolved, snoozed, all)" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },

@@ -16,6 +16,7 @@ pub mod insights;
 pub mod keys;
 mod provider;
 pub mod status;
+mod status_actions;
 pub mod thread;
 pub mod typing;
 pub mod view;

@@ -68,6 +68,8 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         } => match app.inbox.get_mut(&key(&conversation)) {
             Some(entry) if entry.info.status != status => {
                 entry.info.status = status;
+                // A status filter may now hide or show it.
+                app.view.refresh_lists(&app.inbox);
                 true
             }
             _ => false,

@@ -8,6 +8,8 @@ use super::{Dialect, LinktorConfig, Login};
 use crate::config::{AccountConfig, LinktorDialect, resolve_secret};
 
 /// The provider config for account number `index` (named in error messages).
+// Other providers' accounts are other variants; today Linktor's is the only one.
+#[allow(irrefutable_let_patterns)]
 pub fn account_config(account: &AccountConfig, index: usize) -> Result<LinktorConfig, String> {
     let AccountConfig::Linktor {
         base_url,
@@ -24,7 +26,10 @@ pub fn account_config(account: &AccountConfig, index: usize) -> Result<LinktorCo
         max_retries,
         webhook,
         ..
-    } = account;
+    } = account
+    else {
+        return Err(format!("account[{index}] is not a Linktor account"));
+    };
     let field = |name: &str| format!("account[{index}].{name}");
     let optional = |inline: &Option<String>, env: &Option<String>, name: &str| {
         if inline.is_none() && env.is_none() {
@@ -70,6 +75,7 @@ mod tests {
     #[test]
     fn fields_carry_over_and_secrets_resolve() {
         let mut account = AccountConfig::linktor_with_key("a", "http://h", "k");
+        #[allow(irrefutable_let_patterns)]
         if let AccountConfig::Linktor {
             dialect,
             api_key,
