@@ -132,6 +132,12 @@ pub enum Action {
     ToggleResolved,
     /// Show only open, pending, resolved or snoozed conversations, then all again.
     CycleStatusFilter,
+    /// Open the contact picker.
+    OpenContacts,
+    /// In the contact picker: the selected contact's next channel.
+    NextContactChannel,
+    /// In the contact picker: the new-contact form.
+    NewContact,
 }
 
 /// Where keys are interpreted.
@@ -143,6 +149,8 @@ pub enum KeyContext {
     Browse,
     /// The composer has the focus: printable keys are text.
     Compose,
+    /// The contact picker is open.
+    Contacts,
 }
 
 pub struct Binding {
@@ -180,9 +188,17 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('R')], action: Action::Refresh, help: "resync every account" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('x')], action: Action::ToggleResolved, help: "resolve / reopen conversation" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('F')], action: Action::CycleStatusFilter, help: "filter by status (open, pending, resolved, snoozed, all)" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('C')], action: Action::OpenContacts, help: "contacts: search, create, start a conversation" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::ch('/')], action: Action::StartFilter, help: "search contacts (Enter runs it)" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::ch('j'), Key::plain(K::Down)], action: Action::Down, help: "next contact" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::ch('k'), Key::plain(K::Up)], action: Action::Up, help: "previous contact" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Tab)], action: Action::NextContactChannel, help: "next channel of the contact" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "start a conversation on that channel" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::ch('n')], action: Action::NewContact, help: "new contact (Tab: next field, Enter: create)" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close the contact picker" },
 ];
 
 /// Keys the composer handles itself, listed in the help overlay after the table.

@@ -10,6 +10,7 @@
 //! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs).
 
 pub mod composer;
+pub mod contacts;
 pub mod inbox;
 mod input;
 pub mod insights;

@@ -105,6 +105,11 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             app.status.account_mut(&account).last_sync = Some(app.now);
             true
         }
+        event @ (ProviderEvent::Contacts { .. }
+        | ProviderEvent::ContactCreated(_)
+        | ProviderEvent::ConversationStarted { .. }) => {
+            super::contacts::provider_event(app, &account, event, effects)
+        }
         ProviderEvent::Error(message) => {
             app.status.account_mut(&account).last_error = Some(message.clone());
             app.status.notify(NoticeLevel::Error, message, app.now);

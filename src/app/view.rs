@@ -88,6 +88,8 @@ pub struct ViewState {
     pub filter: String,
     /// The filter prompt has the keyboard.
     pub filtering: bool,
+    /// The contact picker overlay, when open.
+    pub contact_picker: Option<super::contacts::ContactPicker>,
     /// Only conversations in this status are listed (`None`: all).
     pub status_filter: Option<ConversationStatus>,
     /// The draft of the open conversation.

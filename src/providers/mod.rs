@@ -7,7 +7,7 @@ pub mod linktor;
 pub mod tls;
 
 use crate::model::{
-    AccountId, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
+    AccountId, ContactCard, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
 };
 
 /// How the account's connection stands, shown per account in the status bar.
@@ -68,6 +68,17 @@ pub enum ProviderEvent {
     Synced,
     /// Something the user should know that is not tied to one message.
     Error(String),
+    /// Contacts matching a search of the contact picker.
+    Contacts {
+        query: String,
+        contacts: Vec<ContactCard>,
+    },
+    /// A contact the user created.
+    ContactCreated(ContactCard),
+    /// A conversation the user started exists now (its `Conversations` event came first).
+    ConversationStarted {
+        conversation: String,
+    },
 }
 
 /// What the app asks of a provider.
@@ -99,6 +110,21 @@ pub enum ProviderCommand {
     SetStatus {
         conversation: String,
         status: ConversationStatus,
+    },
+    /// Find contacts by name or identifier (empty: the first page of all).
+    SearchContacts {
+        query: String,
+    },
+    /// Create a contact reachable at `identifier` on `channel_type` (the provider's channel name).
+    CreateContact {
+        name: String,
+        channel_type: String,
+        identifier: String,
+    },
+    /// Start (or find the open) conversation with a contact on one of its channels.
+    StartConversation {
+        contact_id: String,
+        channel_type: String,
     },
 }
 

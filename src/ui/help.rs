@@ -14,7 +14,13 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     let two_columns = width >= 60;
     let (left, right) = if two_columns {
         (
-            [section("Everywhere", KeyContext::Global), composing()].concat(),
+            [
+                section("Everywhere", KeyContext::Global),
+                composing(),
+                vec![Entry::Blank],
+                trimmed(section("Contact picker", KeyContext::Contacts)),
+            ]
+            .concat(),
             trimmed(section("Browsing", KeyContext::Browse)),
         )
     } else {
@@ -23,6 +29,8 @@ pub fn draw(frame: &mut Frame, area: Rect) {
                 section("Everywhere", KeyContext::Global),
                 section("Browsing", KeyContext::Browse),
                 composing(),
+                vec![Entry::Blank],
+                trimmed(section("Contact picker", KeyContext::Contacts)),
             ]
             .concat(),
             Vec::new(),

@@ -14,6 +14,7 @@ mod composer;
 mod conversations;
 mod details;
 pub mod format;
+mod contacts;
 mod help;
 mod insights;
 pub mod layout;
@@ -65,6 +66,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
     }
     if let Some(rect) = panes.status {
         status::draw(frame, app, rect);
+    }
+    if let Some(picker) = &app.view.contact_picker
+        && area.width >= 20
+        && area.height >= 6
+    {
+        contacts::draw(frame, picker, area);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
         help::draw(frame, area);

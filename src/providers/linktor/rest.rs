@@ -366,6 +366,62 @@ impl RestClient {
             .map(|_| ())
     }
 
+    /// `GET /contacts?search=` (both dialects), one page.
+    pub async fn search_contacts(
+        &self,
+        search: &str,
+        limit: u32,
+    ) -> Result<Vec<WireContact>, LinktorError> {
+        let search = Some(search).filter(|s| !s.trim().is_empty());
+        if self.dialect == Dialect::Server {
+            return Ok(self.server_list_contacts(0, limit, search).await?.data);
+        }
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(search) = search {
+            query.push(("search", search.to_string()));
+        }
+        let page: ListEnvelope<WireContact> =
+            self.call(Method::GET, "/contacts", &query, None).await?;
+        Ok(page.data)
+    }
+
+    /// `POST /contacts` with one identifier (the Go server takes it as an identity).
+    pub async fn create_contact(
+        &self,
+        name: &str,
+        channel_type: &str,
+        identifier: &str,
+    ) -> Result<WireContact, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self
+                .server_create_contact(name, channel_type, identifier)
+                .await;
+        }
+        let body = serde_json::json!({
+            "name": name,
+            "identifiers": [{ "channelType": channel_type, "identifier": identifier }],
+        });
+        self.call(Method::POST, "/contacts", &[], Some(&body)).await
+    }
+
+    /// `POST /conversations` for a contact on a channel; returns the conversation id.
+    /// Neither contract documents this body (**UNCONFIRMED**): the SDK's camelCase
+    /// `{contactId, channelType}`, the Go server's snake_case `{contact_id, channel_type}`.
+    pub async fn start_conversation(
+        &self,
+        contact_id: &str,
+        channel_type: &str,
+    ) -> Result<WireConversation, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self
+                .server_start_conversation(contact_id, channel_type)
+                .await;
+        }
+        let body = serde_json::json!({ "contactId": contact_id, "channelType": channel_type });
+        self.call(Method::POST, "/conversations", &[], Some(&body))
+            .await
+    }
+
     /// Sets a conversation's status: the SDK's `PATCH {"status"}`; the Go server's
     /// `POST …/resolve` / `…/reopen`, or `PUT {"status"}` for the others.
     pub async fn set_status(&self, conversation: &str, status: &str) -> Result<(), LinktorError> {

@@ -151,6 +151,36 @@ impl RestClient {
         Ok(wire_server::message(envelope.data))
     }
 
+    pub(super) async fn server_create_contact(
+        &self,
+        name: &str,
+        channel_type: &str,
+        identifier: &str,
+    ) -> Result<WireContact, LinktorError> {
+        let body = json!({
+            "name": name,
+            "identities": [{ "channel_type": channel_type, "identifier": identifier }],
+        });
+        let text = self
+            .call_text(Method::POST, "/contacts", &[], Some(&body))
+            .await?;
+        let envelope: Envelope<ServerContact> = decode(&text)?;
+        Ok(wire_server::contact(envelope.data))
+    }
+
+    pub(super) async fn server_start_conversation(
+        &self,
+        contact_id: &str,
+        channel_type: &str,
+    ) -> Result<WireConversation, LinktorError> {
+        let body = json!({ "contact_id": contact_id, "channel_type": channel_type });
+        let text = self
+            .call_text(Method::POST, "/conversations", &[], Some(&body))
+            .await?;
+        let envelope: Envelope<ServerConversation> = decode(&text)?;
+        Ok(wire_server::conversation(envelope.data))
+    }
+
     fn pages_loaded(&self, conversation: &str) -> u32 {
         self.loaded_pages
             .lock()
