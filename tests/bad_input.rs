@@ -22,9 +22,9 @@ const WAIT: Duration = Duration::from_secs(15);
 
 fn remote(base_url: String, api_key: &str) -> Config {
     let mut config = Config::default();
-    config
-        .accounts
-        .push(AccountConfig::linktor_with_key("remote", &base_url, api_key));
+    config.accounts.push(AccountConfig::linktor_with_key(
+        "remote", &base_url, api_key,
+    ));
     config
 }
 

@@ -77,7 +77,10 @@ async fn search_create_and_start_a_conversation_on_the_embedded_hub() {
     assert_eq!(card.identifiers[0].channel, Channel::Telegram);
     assert_eq!(card.identifiers[0].identifier, "@ana");
 
-    send(ProviderCommand::SearchContacts { query: "lim".into() }).await;
+    send(ProviderCommand::SearchContacts {
+        query: "lim".into(),
+    })
+    .await;
     let (found, _) = wait_for(&mut events, WAIT, "Contacts", |e| {
         matches!(e, ProviderEvent::Contacts { .. })
     })
@@ -86,10 +89,8 @@ async fn search_create_and_start_a_conversation_on_the_embedded_hub() {
         unreachable!()
     };
     assert_eq!(query, "lim");
-    assert_eq!(
-        contacts.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        [card.id.clone()]
-    );
+    let ids: Vec<&str> = contacts.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [card.id.as_str()]);
     send(ProviderCommand::SearchContacts {
         query: "nobody".into(),
     })
@@ -114,7 +115,10 @@ async fn search_create_and_start_a_conversation_on_the_embedded_hub() {
     };
     let listed = seen.iter().any(|e| matches!(e, ProviderEvent::Conversations(list)
         if list.iter().any(|c| c.key.id == conversation && c.contact.name == "Ana Lima" && c.channel == Channel::Telegram)));
-    assert!(listed, "the conversation is announced before it is opened: {seen:#?}");
+    assert!(
+        listed,
+        "the conversation is announced before it is opened: {seen:#?}"
+    );
 
     // Starting again finds the same open conversation instead of a second one.
     send(ProviderCommand::StartConversation {

@@ -97,7 +97,9 @@ impl GoServer {
             .route("/auth/login", post(login))
             .route("/auth/refresh", post(refresh))
             .merge(protected);
-        let app = Router::new().nest("/api/v1", api).with_state(shared.clone());
+        let app = Router::new()
+            .nest("/api/v1", api)
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -124,9 +126,11 @@ impl GoServer {
                 "identities": [{"id": format!("i{i}"), "contact_id": format!("k{i}"), "channel_type": "telegram",
                 "identifier": format!("@c{i}"), "metadata": {}, "created_at": "2024-01-01T00:00:00Z"}],
                 "custom_fields": {}, "tags": []}));
-            fake.conversations.push(json!({"id": format!("c{i}"), "tenant_id": "t1", "contact_id": format!("k{i}"),
+            fake.conversations.push(
+                json!({"id": format!("c{i}"), "tenant_id": "t1", "contact_id": format!("k{i}"),
                 "channel_id": "ch1", "status": "open", "priority": "normal", "unread_count": 0,
-                "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}));
+                "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}),
+            );
         }
     }
 
@@ -219,7 +223,10 @@ async fn login(State(shared): State<Shared>, axum::Json(body): axum::Json<Value>
 
 async fn refresh(State(shared): State<Shared>, axum::Json(body): axum::Json<Value>) -> Response {
     let mut fake = shared.fake.lock().expect("lock");
-    if body["refresh_token"].as_str().is_none_or(|t| !t.starts_with("refresh-")) {
+    if body["refresh_token"]
+        .as_str()
+        .is_none_or(|t| !t.starts_with("refresh-"))
+    {
         return failure(401, "TOKEN_INVALID", "bad refresh token");
     }
     fake.refreshes += 1;
@@ -420,7 +427,12 @@ async fn logs_in_pages_everything_and_reads_payload_frames() {
     let texts = ["one", "two", "three"];
     let ids: Vec<String> = texts
         .iter()
-        .map(|t| server.add_message("c1", t)["id"].as_str().expect("id").to_string())
+        .map(|t| {
+            server.add_message("c1", t)["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
         .collect();
     let (handle, mut events) = start(config(&server));
 
@@ -436,7 +448,10 @@ async fn logs_in_pages_everything_and_reads_payload_frames() {
     assert_eq!(listed.len(), 5, "three pages of two");
     let c5 = listed.iter().find(|c| c.key.id == "c5").expect("c5");
     assert_eq!(c5.contact.name, "Customer 5");
-    assert_eq!(c5.contact.identity, "@c5", "channel taken from the identity");
+    assert_eq!(
+        c5.contact.identity, "@c5",
+        "channel taken from the identity"
+    );
     assert_eq!(c5.channel.label(), "Telegram");
     // The newest page of c1 (two messages, newest first on the wire); older pages remain.
     assert!(seen.iter().any(|e| has_message(e, &ids[2], false)));
@@ -525,7 +540,10 @@ async fn logs_in_pages_everything_and_reads_payload_frames() {
         ),
         "{frames:#?}"
     );
-    assert!(frames.iter().all(|f| f["type"] != "subscribe"), "{frames:#?}");
+    assert!(
+        frames.iter().all(|f| f["type"] != "subscribe"),
+        "{frames:#?}"
+    );
 }
 
 #[tokio::test]
@@ -583,7 +601,9 @@ async fn wrong_password_is_an_auth_failure_without_a_storm() {
     );
     let more = drain(&mut events, Duration::from_millis(500)).await;
     assert!(
-        !more.iter().any(|e| matches!(e, ProviderEvent::Connection(_))),
+        !more
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::Connection(_))),
         "{more:#?}"
     );
     assert!(!format!("{state:?}").contains("nope"));
@@ -603,13 +623,37 @@ async fn every_error_status_reaches_the_user_typed() {
             json!({"success": false, "error": {"code": "VALIDATION_ERROR", "message": "invalid body", "details": {"content": "too long"}}}),
             "request rejected as invalid (400): invalid body (content: too long)",
         ),
-        (403, error("FORBIDDEN", "agents only"), "not allowed (403): agents only"),
-        (404, error("NOT_FOUND", "Conversation not found"), "not found (404)"),
+        (
+            403,
+            error("FORBIDDEN", "agents only"),
+            "not allowed (403): agents only",
+        ),
+        (
+            404,
+            error("NOT_FOUND", "Conversation not found"),
+            "not found (404)",
+        ),
         (408, error("TIMEOUT", "too slow"), "did not answer in time"),
-        (409, error("CONFLICT", "already closed"), "conflict (409): already closed"),
-        (429, json!({"success": false, "error": {"code": "RATE_LIMITED", "message": "slow down"}}), "rate limited (429): slow down"),
-        (500, error("INTERNAL_ERROR", "db down"), "server error (500): db down"),
-        (503, json!("upstream unavailable"), "server error (503): \"upstream unavailable\""),
+        (
+            409,
+            error("CONFLICT", "already closed"),
+            "conflict (409): already closed",
+        ),
+        (
+            429,
+            json!({"success": false, "error": {"code": "RATE_LIMITED", "message": "slow down"}}),
+            "rate limited (429): slow down",
+        ),
+        (
+            500,
+            error("INTERNAL_ERROR", "db down"),
+            "server error (500): db down",
+        ),
+        (
+            503,
+            json!("upstream unavailable"),
+            "server error (503): \"upstream unavailable\"",
+        ),
     ];
     for (index, (status, body, expected)) in cases.into_iter().enumerate() {
         server.fail_next(status, body);
@@ -623,9 +667,12 @@ async fn every_error_status_reaches_the_user_typed() {
             })
             .await
             .expect("command");
-        let (failed, _) = wait_for(&mut events, WAIT, "SendFailed", |e| {
-            matches!(e, ProviderEvent::SendFailed { client_id: id, .. } if *id == client_id)
-        })
+        let (failed, _) = wait_for(
+            &mut events,
+            WAIT,
+            "SendFailed",
+            |e| matches!(e, ProviderEvent::SendFailed { client_id: id, .. } if *id == client_id),
+        )
         .await;
         let ProviderEvent::SendFailed { reason, .. } = failed else {
             unreachable!()
@@ -707,16 +754,27 @@ async fn a_dropped_socket_reconnects_and_backfills_by_page() {
 
     server.kill_ws();
     wait_for(&mut events, WAIT, "BackingOff", |e| {
-        matches!(e, ProviderEvent::Connection(ConnectionState::BackingOff { .. }))
+        matches!(
+            e,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
     })
     .await;
     let gap: Vec<String> = ["gap 1", "gap 2", "gap 3"]
         .iter()
-        .map(|t| server.add_message("c1", t)["id"].as_str().expect("id").to_string())
+        .map(|t| {
+            server.add_message("c1", t)["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
         .collect();
     let seen = live(&mut events).await;
     for id in &gap {
-        assert!(seen.iter().any(|e| has_message(e, id, false)), "{id}: {seen:#?}");
+        assert!(
+            seen.iter().any(|e| has_message(e, id, false)),
+            "{id}: {seen:#?}"
+        );
     }
     assert_eq!(server.fake().ws_connections, 2);
     // Garbage on the new socket is reported once and the connection stays.

@@ -147,7 +147,11 @@ fn form_key(picker: &mut ContactPicker, key: Key, effects: &mut Vec<Effect>) {
             let [name, channel, identifier] = form.fields.clone().map(|f| f.trim().to_string());
             if name.is_empty() || channel.is_empty() || identifier.is_empty() {
                 // Go to the first empty field rather than send what the server would refuse.
-                form.field = form.fields.iter().position(|f| f.trim().is_empty()).unwrap_or(0);
+                form.field = form
+                    .fields
+                    .iter()
+                    .position(|f| f.trim().is_empty())
+                    .unwrap_or(0);
                 return;
             }
             picker.waiting = true;
@@ -332,7 +336,10 @@ mod tests {
                 contacts: vec![bob()],
             },
         );
-        let started = press(&mut app, &[Key::plain(KeyCode::Tab), Key::plain(KeyCode::Enter)]);
+        let started = press(
+            &mut app,
+            &[Key::plain(KeyCode::Tab), Key::plain(KeyCode::Enter)],
+        );
         assert_eq!(
             commands(&started),
             [ProviderCommand::StartConversation {

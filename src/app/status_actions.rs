@@ -76,7 +76,12 @@ mod tests {
     }
 
     fn listed(app: &App) -> Vec<String> {
-        let mut ids: Vec<String> = app.view.conversations.iter().map(|k| k.id.clone()).collect();
+        let mut ids: Vec<String> = app
+            .view
+            .conversations
+            .iter()
+            .map(|k| k.id.clone())
+            .collect();
         ids.sort();
         ids
     }

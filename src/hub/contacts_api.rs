@@ -54,10 +54,16 @@ pub async fn create_contact(
             "identifiers".into(),
             json!("one channelType + identifier is required"),
         );
-        return Err(ApiError::validation("missing fields", Value::Object(problems)));
+        return Err(ApiError::validation(
+            "missing fields",
+            Value::Object(problems),
+        ));
     };
     if !problems.is_empty() {
-        return Err(ApiError::validation("missing fields", Value::Object(problems)));
+        return Err(ApiError::validation(
+            "missing fields",
+            Value::Object(problems),
+        ));
     }
     let store_error = |e| ApiError::from_store(e, "contact");
     let id = state

@@ -33,7 +33,10 @@ pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect) {
 }
 
 fn form_lines(form: &crate::app::contacts::NewContactForm, room: usize) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(" New contact", theme::title(true)), Line::default()];
+    let mut lines = vec![
+        Line::styled(" New contact", theme::title(true)),
+        Line::default(),
+    ];
     for (index, label) in FORM_FIELDS.iter().enumerate() {
         let active = index == form.field;
         let value = wrap::truncate(&form.fields[index], room.saturating_sub(15));
@@ -56,12 +59,19 @@ fn list_lines(picker: &ContactPicker, room: usize, rows: usize) -> Vec<Line<'sta
     let state = if picker.waiting { " searching…" } else { "" };
     let mut lines = vec![Line::from(vec![
         Span::styled(" / ", theme::key_hint()),
-        Span::styled(wrap::truncate(&picker.query, room.saturating_sub(16)), theme::bold()),
+        Span::styled(
+            wrap::truncate(&picker.query, room.saturating_sub(16)),
+            theme::bold(),
+        ),
         Span::styled(cursor, theme::key_hint()),
         Span::styled(state, theme::muted()),
     ])];
     if picker.results.is_empty() {
-        let text = if picker.waiting { "" } else { " No contacts · n creates one" };
+        let text = if picker.waiting {
+            ""
+        } else {
+            " No contacts · n creates one"
+        };
         lines.push(Line::styled(text, theme::muted()));
         return lines;
     }
@@ -69,8 +79,18 @@ fn list_lines(picker: &ContactPicker, room: usize, rows: usize) -> Vec<Line<'sta
     let detail_rows = selected.map_or(0, |c| c.identifiers.len() + 2);
     let list_rows = rows.saturating_sub(2 + detail_rows).max(1);
     let first = picker.selected.saturating_sub(list_rows.saturating_sub(1));
-    for (index, contact) in picker.results.iter().enumerate().skip(first).take(list_rows) {
-        let channels: Vec<&str> = contact.identifiers.iter().map(|i| i.channel.short()).collect();
+    for (index, contact) in picker
+        .results
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(list_rows)
+    {
+        let channels: Vec<&str> = contact
+            .identifiers
+            .iter()
+            .map(|i| i.channel.short())
+            .collect();
         let text = format!(" {}  {}", contact.name, channels.join(" "));
         let style = if index == picker.selected {
             theme::selected(true)

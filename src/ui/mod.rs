@@ -11,10 +11,10 @@
 
 mod channels;
 mod composer;
+mod contacts;
 mod conversations;
 mod details;
 pub mod format;
-mod contacts;
 mod help;
 mod insights;
 pub mod layout;

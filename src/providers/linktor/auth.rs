@@ -100,7 +100,9 @@ impl RestClient {
                     *tokens = Some(fresh);
                     return Ok(());
                 }
-                Err(err) => tracing::info!(url = %self.base_url(), "linktor token refresh failed, logging in again: {err}"),
+                Err(err) => {
+                    tracing::info!(url = %self.base_url(), "linktor token refresh failed, logging in again: {err}")
+                }
             }
         }
         *tokens = None;
@@ -153,9 +155,13 @@ mod tests {
             r#"{"success":true,"data":{"user":{},"access_token":"a1","refresh_token":"r1","expires_in":900}}"#,
         )
         .expect("server reply");
-        assert_eq!((server.access.as_str(), server.refresh.as_deref()), ("a1", Some("r1")));
-        let sdk = Tokens::from_reply(r#"{"accessToken":"a2","expiresIn":900,"tokenType":"Bearer"}"#)
-            .expect("sdk reply");
+        assert_eq!(
+            (server.access.as_str(), server.refresh.as_deref()),
+            ("a1", Some("r1"))
+        );
+        let sdk =
+            Tokens::from_reply(r#"{"accessToken":"a2","expiresIn":900,"tokenType":"Bearer"}"#)
+                .expect("sdk reply");
         assert_eq!((sdk.access.as_str(), sdk.refresh), ("a2", None));
         assert!(Tokens::from_reply(r#"{"success":true,"data":{}}"#).is_err());
     }

@@ -276,7 +276,9 @@ impl Provider {
                 self.emit(ProviderEvent::Contacts { query, contacts }).await;
                 None
             }
-            Outcome::ContactCreated { result: Ok(contact) } => {
+            Outcome::ContactCreated {
+                result: Ok(contact),
+            } => {
                 let card = convert::contact_card(&contact);
                 self.contacts.insert(contact.id.clone(), Some(contact));
                 self.emit(ProviderEvent::ContactCreated(card)).await;
@@ -299,17 +301,21 @@ impl Provider {
                             .await;
                         None
                     }
-                    Err(err) => self.failed_contact_call("start the conversation", err).await,
+                    Err(err) => {
+                        self.failed_contact_call("start the conversation", err)
+                            .await
+                    }
                 }
             }
-            Outcome::ContactsFound { result: Err(err), .. } => {
-                self.failed_contact_call("search contacts", err).await
-            }
+            Outcome::ContactsFound {
+                result: Err(err), ..
+            } => self.failed_contact_call("search contacts", err).await,
             Outcome::ContactCreated { result: Err(err) } => {
                 self.failed_contact_call("create the contact", err).await
             }
             Outcome::Started { result: Err(err) } => {
-                self.failed_contact_call("start the conversation", err).await
+                self.failed_contact_call("start the conversation", err)
+                    .await
             }
             Outcome::StatusSet {
                 conversation,

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::wire::{WireContact, WireContent, WireConversation, WireMessage, parse_time};
 use crate::model::{
-    AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation, ConversationKey, ConversationStatus,
-    DeliveryStatus, Direction, Message, Timestamp,
+    AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation,
+    ConversationKey, ConversationStatus, DeliveryStatus, Direction, Message, Timestamp,
 };
 use crate::text::{sanitize, sanitize_line};
 

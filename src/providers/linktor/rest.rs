@@ -499,8 +499,13 @@ impl RestClient {
     }
 
     /// A POST that needs no credential (login, refresh): one attempt, no retry.
-    pub(super) async fn public_post(&self, path: &str, body: &Value) -> Result<String, LinktorError> {
-        self.attempt(Method::POST, path, &[], Some(body), None).await
+    pub(super) async fn public_post(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<String, LinktorError> {
+        self.attempt(Method::POST, path, &[], Some(body), None)
+            .await
     }
 
     /// One HTTP exchange; returns the body text of a 2xx (empty for 204).

@@ -110,9 +110,7 @@ impl RestClient {
     ) -> Result<ListEnvelope<WireMessage>, LinktorError> {
         let mut newer = Vec::new();
         for page in 1..=MAX_BACKFILL_PAGES {
-            let list = self
-                .server_message_page(conversation, page, limit)
-                .await?;
+            let list = self.server_message_page(conversation, page, limit).await?;
             let found = list.data.iter().any(|message| message.id == after);
             let more = list.pagination.has_more;
             newer.extend(list.data.into_iter().filter(|message| message.id != after));
@@ -146,7 +144,9 @@ impl RestClient {
             "content": text,
             "metadata": { "clientId": client_id },
         });
-        let text = self.call_text(Method::POST, &path, &[], Some(&body)).await?;
+        let text = self
+            .call_text(Method::POST, &path, &[], Some(&body))
+            .await?;
         let envelope: Envelope<ServerMessage> = decode(&text)?;
         Ok(wire_server::message(envelope.data))
     }

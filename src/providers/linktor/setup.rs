@@ -50,7 +50,11 @@ pub fn account_config(account: &AccountConfig, index: usize) -> Result<LinktorCo
     let webhook = match webhook {
         Some(section) => Some(WebhookConfig {
             listen: section.listen,
-            secret: resolve_secret(&section.secret, &section.secret_env, &field("webhook.secret"))?,
+            secret: resolve_secret(
+                &section.secret,
+                &section.secret_env,
+                &field("webhook.secret"),
+            )?,
         }),
         None => None,
     };
@@ -96,7 +100,10 @@ mod tests {
         let config = account_config(&account, 0).expect("config");
         assert_eq!(config.dialect, Dialect::Server);
         assert_eq!(config.api_key, "");
-        assert_eq!(config.login.as_ref().map(|l| l.password.as_str()), Some("pw"));
+        assert_eq!(
+            config.login.as_ref().map(|l| l.password.as_str()),
+            Some("pw")
+        );
         assert_eq!(config.request_timeout, Duration::from_secs(7));
         assert_eq!(config.max_retries, 1);
         assert!(!format!("{config:?}").contains("pw\""), "password redacted");

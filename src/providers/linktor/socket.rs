@@ -69,7 +69,10 @@ pub async fn connect_with(
         if err.is_auth() {
             ConnectError::Unauthorized
         } else {
-            ConnectError::Other(format!("WebSocket login at {} failed: {err}", rest.base_url()))
+            ConnectError::Other(format!(
+                "WebSocket login at {} failed: {err}",
+                rest.base_url()
+            ))
         }
     })?;
     let first = connect_url(
@@ -154,11 +157,17 @@ pub async fn send(sink: &mut WsSink, frame: &ClientFrame) -> Result<(), String> 
 
 /// Sends a client frame in the dialect's form. The Go server has no subscribe (nothing is sent)
 /// and no JSON ping (a WebSocket ping control frame keeps the line alive instead).
-pub async fn send_in(sink: &mut WsSink, dialect: Dialect, frame: &ClientFrame) -> Result<(), String> {
+pub async fn send_in(
+    sink: &mut WsSink,
+    dialect: Dialect,
+    frame: &ClientFrame,
+) -> Result<(), String> {
     let message = match dialect {
-        Dialect::Sdk => {
-            WsMessage::Text(serde_json::to_string(frame).map_err(|err| err.to_string())?.into())
-        }
+        Dialect::Sdk => WsMessage::Text(
+            serde_json::to_string(frame)
+                .map_err(|err| err.to_string())?
+                .into(),
+        ),
         Dialect::Server => match wire_server::client_frame(frame) {
             Some(server) => WsMessage::Text(
                 serde_json::to_string(&server)
@@ -217,7 +226,13 @@ pub fn parse(text: &str) -> Incoming {
 }
 
 /// The SDK's types, in either dialect's framing.
-const KNOWN_SDK_TYPES: &[&str] = &["message", "message_status", "conversation_update", "typing", "pong"];
+const KNOWN_SDK_TYPES: &[&str] = &[
+    "message",
+    "message_status",
+    "conversation_update",
+    "typing",
+    "pong",
+];
 
 pub fn parse_in(dialect: Dialect, text: &str) -> Incoming {
     let malformed = |err: &dyn std::fmt::Display| {
@@ -299,14 +314,20 @@ mod tests {
         ));
         assert!(matches!(parse(r#"{"type":"pong"}"#), Incoming::Frame(_)));
         assert!(matches!(
-            parse_in(Dialect::Server, r#"{"type":"connected","payload":{"user_id":"u1"}}"#),
+            parse_in(
+                Dialect::Server,
+                r#"{"type":"connected","payload":{"user_id":"u1"}}"#
+            ),
             Incoming::Nothing
         ));
         assert!(matches!(
             parse_in(Dialect::Server, r#"{"type":"message"}"#),
             Incoming::Nothing
         ));
-        assert!(matches!(parse_in(Dialect::Server, "[1]"), Incoming::Malformed(_)));
+        assert!(matches!(
+            parse_in(Dialect::Server, "[1]"),
+            Incoming::Malformed(_)
+        ));
     }
 
     #[test]

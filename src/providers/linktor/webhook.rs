@@ -145,10 +145,9 @@ pub fn parse_event(body: &[u8]) -> Result<Option<Hook>, WebhookError> {
     let bad = |what: &str| WebhookError::BadEvent(format!("{}: {what}", envelope.kind));
     let hook = match envelope.kind.as_str() {
         "message.received" => {
-            let message: WireMessage = serde_json::from_value(
-                data.get("message").cloned().unwrap_or(Value::Null),
-            )
-            .map_err(|err| bad(&sanitize_line(&err.to_string())))?;
+            let message: WireMessage =
+                serde_json::from_value(data.get("message").cloned().unwrap_or(Value::Null))
+                    .map_err(|err| bad(&sanitize_line(&err.to_string())))?;
             let conversation_id = text("conversationId").unwrap_or(message.conversation_id.clone());
             Hook::Frame(Box::new(ServerFrame::Message {
                 conversation_id,
@@ -165,9 +164,14 @@ pub fn parse_event(body: &[u8]) -> Result<Option<Hook>, WebhookError> {
                 .ok_or_else(|| bad("unknown status"))?;
             let reason = data
                 .get("error")
-                .and_then(|error| error.as_str().map(str::to_string).or_else(|| {
-                    error.get("message").and_then(Value::as_str).map(str::to_string)
-                }))
+                .and_then(|error| {
+                    error.as_str().map(str::to_string).or_else(|| {
+                        error
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                })
                 .map(|reason| sanitize_line(&reason))
                 .filter(|reason| !reason.is_empty());
             Hook::Event(ProviderEvent::StatusUpdate {
@@ -177,7 +181,9 @@ pub fn parse_event(body: &[u8]) -> Result<Option<Hook>, WebhookError> {
                 reason,
             })
         }
-        "conversation.created" | "conversation.updated" | "conversation.assigned"
+        "conversation.created"
+        | "conversation.updated"
+        | "conversation.assigned"
         | "conversation.resolved" => {
             // The data is the conversation (`id`) or names it (`conversationId`).
             let conversation_id = text("conversationId")
@@ -211,7 +217,11 @@ struct Receiver {
 /// handle is aborted. Returns the bound address (port 0 picks one) and the hooks channel.
 pub async fn start(
     config: &WebhookConfig,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>, mpsc::Receiver<Hook>)> {
+) -> std::io::Result<(
+    SocketAddr,
+    tokio::task::JoinHandle<()>,
+    mpsc::Receiver<Hook>,
+)> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let (hooks, receiver) = mpsc::channel(QUEUE);
@@ -336,7 +346,13 @@ mod tests {
         );
         for kind in ["message.sent", "message.delivered", "message.read"] {
             assert!(
-                matches!(event(kind, serde_json::json!({"messageId":"m1","conversationId":"c1"})), Ok(Some(Hook::Event(_)))),
+                matches!(
+                    event(
+                        kind,
+                        serde_json::json!({"messageId":"m1","conversationId":"c1"})
+                    ),
+                    Ok(Some(Hook::Event(_)))
+                ),
                 "{kind}"
             );
         }
@@ -345,9 +361,19 @@ mod tests {
             resolved,
             Ok(Some(Hook::Frame(ref frame))) if matches!(**frame, ServerFrame::ConversationUpdate { ref status, .. } if status.as_deref() == Some("resolved"))
         ));
-        for kind in ["conversation.created", "conversation.updated", "conversation.assigned"] {
+        for kind in [
+            "conversation.created",
+            "conversation.updated",
+            "conversation.assigned",
+        ] {
             assert!(
-                matches!(event(kind, serde_json::json!({"conversationId":"c1","status":"open"})), Ok(Some(Hook::Frame(_)))),
+                matches!(
+                    event(
+                        kind,
+                        serde_json::json!({"conversationId":"c1","status":"open"})
+                    ),
+                    Ok(Some(Hook::Frame(_)))
+                ),
                 "{kind}"
             );
         }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::wire::{
-    ClientFrame, ListEnvelope, Pagination, ServerFrame, WireContact, WireContent,
-    WireConversation, WireIdentifier, WireMessage,
+    ClientFrame, ListEnvelope, Pagination, ServerFrame, WireContact, WireContent, WireConversation,
+    WireIdentifier, WireMessage,
 };
 
 /// `{"success":true,"data":…,"meta":{…}}`.
@@ -361,7 +361,10 @@ mod tests {
             kind: "presence".into(),
             payload: json!({"user_id":"u2","status":"online"}),
         };
-        assert_eq!(parse_frame(presence), Ok(Parsed::Ignored("presence".into())));
+        assert_eq!(
+            parse_frame(presence),
+            Ok(Parsed::Ignored("presence".into()))
+        );
         let broken = Frame {
             kind: "new_message".into(),
             payload: json!({"conversation_id": 5}),
