@@ -86,7 +86,11 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         search_key(picker, key, effects);
         return;
     }
-    match keys::lookup(KeyContext::Contacts, key) {
+    // j/k and the arrows move as they do in the lists; the picker's own keys come first.
+    let action = keys::lookup(KeyContext::Contacts, key).or_else(|| {
+        keys::lookup(KeyContext::Browse, key).filter(|a| matches!(a, Action::Up | Action::Down))
+    });
+    match action {
         Some(Action::Down) => move_selection(picker, 1),
         Some(Action::Up) => move_selection(picker, -1),
         Some(Action::StartFilter) => picker.searching = true,

@@ -9,6 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{theme, wrap};
 use crate::app::contacts::{ContactPicker, FORM_FIELDS};
+use crate::app::keys::{BINDINGS, KeyContext};
 
 pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect) {
     let width = area.width.saturating_sub(4).min(72);
@@ -73,6 +74,10 @@ fn list_lines(picker: &ContactPicker, room: usize, rows: usize) -> Vec<Line<'sta
             " No contacts · n creates one"
         };
         lines.push(Line::styled(text, theme::muted()));
+        lines.push(Line::styled(
+            wrap::truncate(&key_hints(), room),
+            theme::key_hint(),
+        ));
         return lines;
     }
     let selected = picker.selected_contact();
@@ -115,12 +120,27 @@ fn list_lines(picker: &ContactPicker, room: usize, rows: usize) -> Vec<Line<'sta
             .into_iter()
             .flatten()
             .collect();
-        let footer = if reach.is_empty() {
-            " Tab channel · Enter start · n new · Esc close".to_string()
-        } else {
-            format!(" {} · Tab channel · Enter start", reach.join(" · "))
-        };
-        lines.push(Line::styled(wrap::truncate(&footer, room), theme::muted()));
+        if !reach.is_empty() {
+            let text = format!(" {}", reach.join(" · "));
+            lines.push(Line::styled(wrap::truncate(&text, room), theme::muted()));
+        }
     }
+    lines.push(Line::styled(
+        wrap::truncate(&key_hints(), room),
+        theme::key_hint(),
+    ));
     lines
+}
+
+/// The picker's keys, from the same table as the help overlay.
+fn key_hints() -> String {
+    let hints: Vec<String> = BINDINGS
+        .iter()
+        .filter(|b| b.context == KeyContext::Contacts)
+        .map(|b| {
+            let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+            format!("{} {}", keys.join("/"), b.help)
+        })
+        .collect();
+    format!(" j/k move · {}", hints.join(" · "))
 }
