@@ -13,7 +13,16 @@ use crate::app::keys::{BINDINGS, KeyContext};
 
 pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect) {
     let width = area.width.saturating_sub(4).min(72);
-    let height = area.height.saturating_sub(2).min(20);
+    let max_height = area.height.saturating_sub(2).min(20);
+    let room = usize::from(width.saturating_sub(2));
+    let lines = match &picker.form {
+        Some(form) => form_lines(form, room),
+        None => list_lines(picker, room, usize::from(max_height.saturating_sub(2))),
+    };
+    // As tall as what it shows, no taller than the screen allows.
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(max_height)
+        .min(max_height);
     let overlay = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -25,11 +34,6 @@ pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect) {
     let block = super::pane_block(title, true);
     let inner = block.inner(overlay);
     frame.render_widget(block, overlay);
-    let room = usize::from(inner.width);
-    let lines = match &picker.form {
-        Some(form) => form_lines(form, room),
-        None => list_lines(picker, room, usize::from(inner.height)),
-    };
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -49,7 +53,7 @@ fn form_lines(form: &crate::app::contacts::NewContactForm, room: usize) -> Vec<L
     }
     lines.push(Line::default());
     lines.push(Line::styled(
-        " channel: whatsapp, sms, telegram, … · Tab next field · Enter create · Esc cancel",
+        " channel e.g. whatsapp, sms · Tab field · Enter create · Esc cancel",
         theme::muted(),
     ));
     lines
