@@ -82,7 +82,10 @@ impl GoServer {
             ws,
         };
         let protected = Router::new()
-            .route("/conversations", get(list_conversations))
+            .route(
+                "/conversations",
+                get(list_conversations).post(create_conversation),
+            )
             .route("/conversations/{id}", get(get_conversation))
             .route("/conversations/{id}/resolve", post(resolve))
             .route("/conversations/{id}/reopen", post(reopen))
@@ -90,7 +93,7 @@ impl GoServer {
                 "/conversations/{id}/messages",
                 get(list_messages).post(post_message),
             )
-            .route("/contacts", get(list_contacts))
+            .route("/contacts", get(list_contacts).post(create_contact))
             .route("/ws", get(ws_upgrade))
             .layer(middleware::from_fn_with_state(shared.clone(), bearer));
         let api = Router::new()
@@ -269,7 +272,56 @@ async fn list_contacts(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let fake = shared.fake.lock().expect("lock");
-    paged(&fake.contacts, &query)
+    let needle = query.get("search").map(|s| s.to_lowercase());
+    let matching: Vec<Value> = fake
+        .contacts
+        .iter()
+        .filter(|c| {
+            needle.as_ref().is_none_or(|n| {
+                c["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_lowercase()
+                    .contains(n.as_str())
+            })
+        })
+        .cloned()
+        .collect();
+    paged(&matching, &query)
+}
+
+async fn create_contact(
+    State(shared): State<Shared>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut fake = shared.fake.lock().expect("lock");
+    fake.posts.push(body.clone());
+    let id = format!("k{}", fake.contacts.len() + 1);
+    let contact = json!({"id": id, "tenant_id": "t1", "name": body["name"], "identities": body["identities"],
+        "custom_fields": {}, "tags": []});
+    fake.contacts.push(contact.clone());
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"success": true, "data": contact})),
+    )
+        .into_response()
+}
+
+async fn create_conversation(
+    State(shared): State<Shared>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut fake = shared.fake.lock().expect("lock");
+    fake.posts.push(body.clone());
+    let id = format!("c{}", fake.conversations.len() + 1);
+    let conversation = json!({"id": id, "tenant_id": "t1", "contact_id": body["contact_id"], "channel_id": "ch9",
+        "status": "open", "priority": "normal", "unread_count": 0, "created_at": "2024-01-01T00:00:00Z"});
+    fake.conversations.push(conversation.clone());
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"success": true, "data": conversation})),
+    )
+        .into_response()
 }
 
 async fn get_conversation(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
@@ -785,4 +837,83 @@ async fn a_dropped_socket_reconnects_and_backfills_by_page() {
     .await;
     assert!(matches!(notice, ProviderEvent::Error(ref text) if text.contains("malformed frame")));
     assert_eq!(server.fake().ws_connections, 2);
+}
+
+#[tokio::test]
+async fn contacts_are_searched_created_and_talked_to_in_snake_case() {
+    let server = GoServer::start().await;
+    server.seed(3);
+    let (handle, mut events) = start(config(&server));
+    live(&mut events).await;
+
+    handle
+        .commands
+        .send(ProviderCommand::SearchContacts {
+            query: "customer 2".into(),
+        })
+        .await
+        .expect("command");
+    let (found, _) = wait_for(&mut events, WAIT, "Contacts", |e| {
+        matches!(e, ProviderEvent::Contacts { .. })
+    })
+    .await;
+    let ProviderEvent::Contacts { contacts, .. } = found else {
+        unreachable!()
+    };
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].identifiers[0].identifier, "@c2");
+    assert!(
+        server
+            .fake()
+            .log
+            .iter()
+            .any(|line| line.contains("search=customer%202") || line.contains("search=customer+2"))
+    );
+
+    handle
+        .commands
+        .send(ProviderCommand::CreateContact {
+            name: "Dana".into(),
+            channel_type: "whatsapp".into(),
+            identifier: "+4915".into(),
+        })
+        .await
+        .expect("command");
+    let (created, _) = wait_for(&mut events, WAIT, "ContactCreated", |e| {
+        matches!(e, ProviderEvent::ContactCreated(_))
+    })
+    .await;
+    let ProviderEvent::ContactCreated(card) = created else {
+        unreachable!()
+    };
+    assert_eq!(card.identifiers[0].identifier, "+4915");
+    handle
+        .commands
+        .send(ProviderCommand::StartConversation {
+            contact_id: card.id.clone(),
+            channel_type: "whatsapp".into(),
+        })
+        .await
+        .expect("command");
+    let (started, seen) = wait_for(&mut events, WAIT, "ConversationStarted", |e| {
+        matches!(e, ProviderEvent::ConversationStarted { .. })
+    })
+    .await;
+    assert_eq!(
+        started,
+        ProviderEvent::ConversationStarted {
+            conversation: "c4".into()
+        }
+    );
+    assert!(seen.iter().any(|e| matches!(e, ProviderEvent::Conversations(list)
+        if list.iter().any(|c| c.key.id == "c4" && c.contact.name == "Dana" && c.channel.label() == "WhatsApp"))));
+    let posts = server.fake().posts.clone();
+    assert_eq!(
+        posts[0],
+        json!({"name": "Dana", "identities": [{"channel_type": "whatsapp", "identifier": "+4915"}]})
+    );
+    assert_eq!(
+        posts[1],
+        json!({"contact_id": card.id, "channel_type": "whatsapp"})
+    );
 }
