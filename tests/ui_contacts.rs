@@ -105,7 +105,7 @@ fn card(id: &str, name: &str, ids: &[(Channel, &str, &str)]) -> ContactCard {
 #[test]
 fn contact_picker_with_identifiers_per_channel() {
     let mut app = app();
-    press(&mut app, &[Key::ch('C')]);
+    press(&mut app, &[Key::ch('c')]);
     provider(
         &mut app,
         ProviderEvent::Contacts {
@@ -133,7 +133,7 @@ fn contact_picker_with_identifiers_per_channel() {
 #[test]
 fn new_contact_form() {
     let mut app = app();
-    press(&mut app, &[Key::ch('C'), Key::ch('n')]);
+    press(&mut app, &[Key::ch('c'), Key::ch('n')]);
     press(&mut app, &"Dana".chars().map(Key::ch).collect::<Vec<_>>());
     press(&mut app, &[Key::plain(KeyCode::Tab)]);
     let screen = render(&mut app, 80, 24);

@@ -40,7 +40,7 @@ impl ContactPicker {
     }
 }
 
-/// `C`: opens the picker and lists the first contacts.
+/// `c`: opens the picker and lists the first contacts.
 pub(super) fn open(app: &mut App, effects: &mut Vec<Effect>) {
     let account = app
         .view
@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn search_pick_a_channel_and_start_a_conversation() {
         let mut app = app();
-        let opened = press(&mut app, &[Key::ch('C')]);
+        let opened = press(&mut app, &[Key::ch('c')]);
         assert_eq!(
             commands(&opened),
             [ProviderCommand::SearchContacts { query: "".into() }]
@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn create_a_contact_from_the_form() {
         let mut app = app();
-        press(&mut app, &[Key::ch('C'), Key::ch('n')]);
+        press(&mut app, &[Key::ch('c'), Key::ch('n')]);
         // Enter with empty fields sends nothing.
         assert!(commands(&press(&mut app, &[Key::plain(KeyCode::Enter)])).is_empty());
         let mut keys = typed("Ana Lima");

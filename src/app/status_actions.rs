@@ -101,16 +101,16 @@ mod tests {
     }
 
     #[test]
-    fn x_resolves_an_open_conversation_and_reopens_a_resolved_one() {
+    fn s_resolves_an_open_conversation_and_reopens_a_resolved_one() {
         let mut app = app();
         app.view.selected = Some(ConversationKey::new(&AccountId::new("hub"), "c1"));
-        let effects = app.apply(T0, Event::Key(Key::ch('x')));
+        let effects = app.apply(T0, Event::Key(Key::ch('s')));
         assert_eq!(
             set_status_of(&effects),
             Some(("c1".into(), ConversationStatus::Resolved))
         );
         app.view.selected = Some(ConversationKey::new(&AccountId::new("hub"), "c2"));
-        let effects = app.apply(T0, Event::Key(Key::ch('x')));
+        let effects = app.apply(T0, Event::Key(Key::ch('s')));
         assert_eq!(
             set_status_of(&effects),
             Some(("c2".into(), ConversationStatus::Open))
