@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod sinch;
+
 /// The whole config file.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +23,9 @@ pub struct Config {
     /// Remote accounts. With none, the inbox opens the embedded hub.
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountConfig>,
+    /// Warnings found while loading (e.g. a secret in a world-readable file), for the notices.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// `[hub]`: the embedded hub.
@@ -120,6 +125,8 @@ pub enum AccountConfig {
         #[serde(default)]
         webhook: Option<WebhookSection>,
     },
+    /// A Sinch Conversation API app (see `config/sinch.rs`).
+    Sinch(Box<sinch::SinchAccount>),
 }
 
 /// The two Linktor wire contracts (`protocols.md` §2.1 and §2.2).
@@ -170,6 +177,7 @@ impl AccountConfig {
     pub fn name(&self) -> &str {
         match self {
             AccountConfig::Linktor { name, .. } => name,
+            AccountConfig::Sinch(account) => &account.name,
         }
     }
 }
@@ -230,7 +238,15 @@ impl Config {
             path: path.clone(),
             source,
         })?;
-        let config = Self::parse(&text, &path)?;
+        let mut config = Self::parse(&text, &path)?;
+        let inline_secret = config.accounts.iter().any(|account| match account {
+            AccountConfig::Sinch(account) => account.has_inline_secret(),
+            AccountConfig::Linktor { .. } => false,
+        });
+        if inline_secret && let Some(warning) = sinch::world_readable_warning(&path) {
+            tracing::warn!("{warning}");
+            config.warnings.push(warning);
+        }
         Ok((config, Some(path)))
     }
 
@@ -304,6 +320,7 @@ impl Config {
                         ));
                     }
                 }
+                AccountConfig::Sinch(account) => account.validate(&field)?,
             }
         }
         if !(self.hub.speed > 0.0 && self.hub.speed.is_finite()) {
@@ -331,6 +348,33 @@ pub fn resolve_secret(
     inline
         .clone()
         .ok_or_else(|| format!("{field}: no value given"))
+}
+
+/// A secret of the config as it is given: the value inline, or the environment variable that
+/// holds it.
+pub type SecretField<'a> = (&'a Option<String>, &'a Option<String>);
+
+impl AccountConfig {
+    /// Every secret this account holds (inline or read from its environment variable), so that
+    /// recordings and screenshots can mask them. Exhaustive on purpose: a new kind of account
+    /// must say which of its fields are secrets before it compiles.
+    pub fn secrets(&self) -> Vec<String> {
+        let fields: Vec<SecretField<'_>> = match self {
+            AccountConfig::Linktor {
+                api_key,
+                api_key_env,
+                ..
+            } => vec![(api_key, api_key_env)],
+            AccountConfig::Sinch(sinch) => sinch.secret_fields(),
+        };
+        fields
+            .into_iter()
+            .flat_map(|(inline, env)| {
+                let from_env = env.as_ref().and_then(|var| std::env::var(var).ok());
+                inline.clone().into_iter().chain(from_env)
+            })
+            .collect()
+    }
 }
 
 /// toml's message plus the line it points at, in one line.

@@ -1,4 +1,4 @@
-//! The `switchboard` command: the inbox (default), a standalone hub, and screenshots.
+//! The `switchboard` command: the inbox (default), a standalone hub, screenshots and demos.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +36,9 @@ struct InboxArgs {
     /// API key for --connect.
     #[arg(long, env = "SWITCHBOARD_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// Record the session as an asciicast v2 file (secrets masked).
+    #[arg(long, value_name = "FILE.cast")]
+    record: Option<PathBuf>,
     #[command(flatten)]
     demo: DemoArgs,
 }
@@ -72,7 +75,8 @@ enum Command {
         #[command(flatten)]
         demo: DemoArgs,
     },
-    /// Render the inbox on the embedded demo into text and SVG files, without a terminal.
+    /// Render the inbox on the reproducible demo into SVG and text files, without a terminal:
+    /// `<state>.svg` and `<state>.txt` per state. Two runs give the same bytes.
     Screenshot {
         /// Output directory.
         #[arg(long, default_value = "screenshots")]
@@ -80,14 +84,27 @@ enum Command {
         /// Terminal size of the shot, as COLSxROWS.
         #[arg(long, default_value = "160x48", value_parser = parse_size)]
         size: (u16, u16),
-        /// Seconds of demo to let play before the shot.
-        #[arg(long, default_value_t = 4.0)]
+        /// State to shoot (repeatable): inbox, typing, insights, help. Default: all.
+        #[arg(long = "state", value_name = "STATE")]
+        states: Vec<String>,
+        /// Extra seconds of (virtual) demo time before each shot.
+        #[arg(long, default_value_t = 0.0)]
         wait: f64,
-        /// File name without extension.
-        #[arg(long, default_value = "inbox")]
-        name: String,
-        #[command(flatten)]
-        demo: DemoArgs,
+        /// Seed of the simulated customers.
+        #[arg(long, default_value_t = switchboard::record::scenario::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Play a demo script headlessly on the reproducible demo and write an asciicast v2 file
+    /// (the same bytes on every run). See demos/tour.demo for the format.
+    Demo {
+        /// The script.
+        script: PathBuf,
+        /// The cast to write.
+        #[arg(long, value_name = "FILE.cast")]
+        out: PathBuf,
+        /// Also write the script's `snap` screens (SVG and text) into this directory.
+        #[arg(long, value_name = "DIR")]
+        shots: Option<PathBuf>,
     },
 }
 
@@ -125,13 +142,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let (mut config, _) = Config::load(cli.config.as_deref())?;
     match cli.command {
         None => {
+            let record = cli.inbox.record.clone();
             apply_inbox_args(&mut config, cli.inbox)?;
             let log_dir = cli.log_dir.or_else(switchboard::logging::default_dir);
             let _guard = match &log_dir {
                 Some(dir) => Some(switchboard::logging::init_file(dir)?),
                 None => None,
             };
-            run_inbox(&config).await
+            run_inbox(&config, record.as_deref()).await
         }
         Some(Command::Hub {
             listen,
@@ -158,13 +176,39 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Screenshot {
             out,
             size,
+            states,
             wait,
-            name,
-            demo,
+            seed,
         }) => {
-            apply_demo_args(&mut config, &demo);
-            switchboard::record::screenshot::capture(&config, &out, &name, size, wait).await
+            use switchboard::record::{redact::Redactor, screenshot};
+            let request = screenshot::Request {
+                out,
+                size,
+                seed,
+                states,
+                wait_secs: wait,
+            };
+            let written = screenshot::capture(request, Redactor::for_config(&config))?;
+            report_written(&written);
+            Ok(())
         }
+        Some(Command::Demo { script, out, shots }) => {
+            use switchboard::record::{demo, redact::Redactor};
+            let written = demo::record(
+                &script,
+                &out,
+                shots.as_deref(),
+                Redactor::for_config(&config),
+            )?;
+            report_written(&written);
+            Ok(())
+        }
+    }
+}
+
+fn report_written(paths: &[PathBuf]) {
+    for path in paths {
+        eprintln!("wrote {}", path.display());
     }
 }
 
@@ -232,17 +276,32 @@ fn apply_inbox_args(config: &mut Config, args: InboxArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn run_inbox(config: &Config) -> anyhow::Result<()> {
+async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow::Result<()> {
     let mut session = Session::start(config, &StartOptions::default()).await?;
     let mut guard = runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
     let (input_sender, input) = tokio::sync::mpsc::channel(256);
     let input_task = runtime::event_loop::spawn_terminal_input(input_sender);
+    let drawn = async {
+        match record {
+            None => runtime::run(&mut guard.terminal, &mut session, input).await,
+            Some(path) => {
+                use switchboard::record::{recorder::Recording, redact::Redactor};
+                let redactor = Redactor::for_config(config);
+                let mut recording = Recording::to_file(&mut guard.terminal, path, redactor)
+                    .map_err(std::io::Error::other)?;
+                runtime::run(&mut recording, &mut session, input).await
+            }
+        }
+    };
     let result = tokio::select! {
-        result = runtime::run(&mut guard.terminal, &mut session, input) => result.context("drawing the inbox"),
+        result = drawn => result.context("drawing the inbox"),
         _ = shutdown_signal() => Ok(()),
     };
     input_task.abort();
     drop(guard);
+    if let Some(path) = record {
+        eprintln!("recorded {}", path.display());
+    }
     if let Some(hub) = session.hub.take() {
         hub.shutdown().await;
     }

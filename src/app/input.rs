@@ -27,6 +27,10 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         filter_key(app, key, effects);
         return;
     }
+    if app.view.confirm_delete.is_some() {
+        super::cursor::confirm(app, key, effects);
+        return;
+    }
     let context = if app.view.focus == Focus::Composer {
         KeyContext::Compose
     } else {
@@ -203,7 +207,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                     view.refresh_lists(&app.inbox);
                 }
                 Focus::Conversations => move_selection(app, if down { 1 } else { -1 }),
-                Focus::Thread => scroll_thread(app, if down { -1 } else { 1 }, effects),
+                Focus::Thread => super::cursor::step(app, down, effects),
                 Focus::Composer | Focus::Insights => {}
             }
         }
@@ -239,6 +243,8 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
         }
         Action::PageUp | Action::PageDown => {
+            // Paging scrolls freely; the message cursor would hold the view in place.
+            view.selected_message = None;
             let page = usize::from(view.layout.thread.height.saturating_sub(2)).max(1);
             let lines = if action == Action::PageUp {
                 page as isize
@@ -305,6 +311,9 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             view.status_filter = super::view::next_status_filter(view.status_filter);
             view.refresh_lists(&app.inbox);
         }
+        Action::DeleteMessage => super::cursor::ask_delete(app),
+        Action::OpenMedia => super::cursor::open_media(app, effects),
+        Action::Capability => super::cursor::capability(app, effects),
         Action::Back => {
             if view.help {
                 view.help = false;
@@ -367,7 +376,7 @@ fn scroll_thread(app: &mut App, lines: isize, effects: &mut Vec<Effect>) {
 }
 
 /// Asks for the page of history before the oldest loaded message, once at a time.
-fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
+pub(super) fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(key) = app.view.open.clone() else {
         return;
     };
@@ -403,6 +412,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
     app.view.thread_scroll = 0;
     app.view.unread_marker = None;
+    app.view.selected_message = None;
     if let Some(entry) = app.inbox.get_mut(&key) {
         let unread = entry.unread as usize;
         if unread > 0 {

@@ -126,6 +126,12 @@ pub enum Action {
     NextInsightTab,
     PrevInsightTab,
     Refresh,
+    /// Delete the selected message of the thread (asks for confirmation first).
+    DeleteMessage,
+    /// Open the selected message's media with the system opener.
+    OpenMedia,
+    /// Ask what the conversation's contact can receive on its channel.
+    Capability,
     /// Leave the composer, the filter, or an overlay.
     Back,
     /// Resolve the selected conversation, or reopen it when it is resolved.
@@ -151,6 +157,9 @@ pub enum KeyContext {
     Compose,
     /// The contact picker is open.
     Contacts,
+    /// Actions on a message (the thread's message cursor) or its contact; looked up while
+    /// browsing, listed in the help under their own heading.
+    Message,
 }
 
 pub struct Binding {
@@ -189,6 +198,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('s')], action: Action::ToggleResolved, help: "resolve / reopen" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('F')], action: Action::CycleStatusFilter, help: "filter by status" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('c')], action: Action::OpenContacts, help: "contacts" },
+    Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
+    Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media" },
+    Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
@@ -211,7 +223,11 @@ pub fn lookup(context: KeyContext, key: Key) -> Option<Action> {
     let key = normalise(key);
     BINDINGS
         .iter()
-        .filter(|b| b.context == KeyContext::Global || b.context == context)
+        .filter(|b| {
+            b.context == KeyContext::Global
+                || b.context == context
+                || (context == KeyContext::Browse && b.context == KeyContext::Message)
+        })
         .find(|b| b.keys.contains(&key))
         .map(|b| b.action)
 }

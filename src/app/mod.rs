@@ -11,6 +11,7 @@
 
 pub mod composer;
 pub mod contacts;
+mod cursor;
 pub mod inbox;
 mod input;
 pub mod insights;
@@ -41,6 +42,10 @@ pub enum Event {
     /// paging and mouse hit-testing are decided here rather than inside the view.
     Layout(LayoutInfo),
     Provider(AccountEvent),
+    /// Provider events that were queued together, applied as one: the derived lists (channels,
+    /// the sorted conversation list) are recomputed once for the batch instead of once per
+    /// event, which is what keeps ingest fast with thousands of conversations.
+    Providers(Vec<AccountEvent>),
     /// A second passed: expire typing indicators and notices, refresh relative times.
     Tick,
 }
@@ -67,6 +72,8 @@ pub enum Effect {
         command: ProviderCommand,
     },
     Quit,
+    /// Open a web link (media of a message) with the system opener, without waiting for it.
+    OpenUrl(String),
 }
 
 /// Settings the reducer needs (from config).
@@ -108,6 +115,8 @@ pub struct App {
     pub revision: u64,
     /// Set once the user asked to quit.
     pub quitting: bool,
+    /// The inbox changed and the derived lists wait to be recomputed (at the end of the event).
+    lists_stale: bool,
     /// Prefix of client ids, unique per run, so replies of two runs never collide.
     session: String,
     /// Counter for client ids.
@@ -127,6 +136,7 @@ impl App {
             settings,
             revision: 0,
             quitting: false,
+            lists_stale: false,
             session: session.into(),
             sent: 0,
         }
@@ -148,7 +158,17 @@ impl App {
             Event::Mouse(mouse) => input::mouse(self, mouse, &mut effects),
             Event::Paste(text) => input::paste(self, &text, &mut effects),
             Event::Layout(layout) => input::layout(self, layout, &mut effects),
-            Event::Provider(event) => provider::apply(self, event, &mut effects),
+            Event::Provider(event) => {
+                provider::apply(self, event, &mut effects);
+                self.settle_lists();
+            }
+            Event::Providers(events) => {
+                for event in events {
+                    provider::apply(self, event, &mut effects);
+                }
+                self.settle_lists();
+                dedup_read_markers(&mut effects);
+            }
             Event::Tick => {
                 let expired = self.typing.expire(now) | self.status.expire(now);
                 // Relative times ("3m") change once a minute; typing and notices on expiry.
@@ -160,6 +180,13 @@ impl App {
         effects
     }
 
+    /// Recomputes the derived lists if the inbox changed since they were last computed.
+    fn settle_lists(&mut self) {
+        if std::mem::take(&mut self.lists_stale) {
+            self.view.refresh_lists(&self.inbox);
+        }
+    }
+
     /// Marks the state as visibly changed.
     fn touch(&mut self) {
         self.revision = self.revision.wrapping_add(1);
@@ -169,6 +196,18 @@ impl App {
         self.sent += 1;
         format!("{}-{}", self.session, self.sent)
     }
+}
+
+/// One read marker per conversation is enough for a batch of messages read at once.
+fn dedup_read_markers(effects: &mut Vec<Effect>) {
+    let mut seen = std::collections::HashSet::new();
+    effects.retain(|effect| match effect {
+        Effect::Provider {
+            account,
+            command: ProviderCommand::MarkRead { conversation },
+        } => seen.insert((account.clone(), conversation.clone())),
+        _ => true,
+    });
 }
 
 #[cfg(test)]

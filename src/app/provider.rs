@@ -32,7 +32,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
                 changed |= app.inbox.upsert_conversation(conversation, is_open);
             }
             if changed {
-                app.view.refresh_lists(&app.inbox);
+                app.lists_stale = true;
             }
             changed
         }
@@ -69,7 +69,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             Some(entry) if entry.info.status != status => {
                 entry.info.status = status;
                 // A status filter may now hide or show it.
-                app.view.refresh_lists(&app.inbox);
+                app.lists_stale = true;
                 true
             }
             _ => false,
@@ -113,6 +113,35 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         ProviderEvent::Error(message) => {
             app.status.account_mut(&account).last_error = Some(message.clone());
             app.status.notify(NoticeLevel::Error, message, app.now);
+            true
+        }
+        ProviderEvent::MessageDeleted {
+            conversation,
+            message_id,
+        } => {
+            let removed = app
+                .inbox
+                .get_mut(&key(&conversation))
+                .is_some_and(|entry| entry.thread.delete(&message_id));
+            if removed {
+                app.status
+                    .notify(NoticeLevel::Info, "Message deleted".to_string(), app.now);
+            }
+            removed
+        }
+        ProviderEvent::Capability {
+            conversation,
+            summary,
+        } => {
+            // Kept in the details pane and said once in the notices.
+            if let Some(entry) = app.inbox.get_mut(&key(&conversation)) {
+                entry
+                    .info
+                    .metadata
+                    .insert("Capability".to_string(), summary.clone());
+            }
+            app.status
+                .notify(NoticeLevel::Info, format!("Capability: {summary}"), app.now);
             true
         }
     };
@@ -168,7 +197,7 @@ fn merge_messages(
         app.typing.stopped(&key);
     }
     if outcome.changed {
-        app.view.refresh_lists(&app.inbox);
+        app.lists_stale = true;
     }
     outcome.changed
 }

@@ -81,6 +81,11 @@ impl Thread {
         Some(self.messages.remove(index))
     }
 
+    /// Drops a message deleted on the platform; false when the thread did not hold it.
+    pub fn delete(&mut self, id: &str) -> bool {
+        self.remove(id).is_some()
+    }
+
     /// Merges one message into the thread.
     pub fn upsert(&mut self, mut incoming: Message) -> Upsert {
         if let Some(index) = self.position(&incoming.id) {

@@ -104,6 +104,10 @@ pub struct ViewState {
     pub details_visible: bool,
     /// What the last frame laid out.
     pub layout: LayoutInfo,
+    /// The message cursor of the thread pane (a message id of the open conversation).
+    pub selected_message: Option<String>,
+    /// A delete waiting for the user's `y`: conversation and message id.
+    pub confirm_delete: Option<(ConversationKey, String)>,
 }
 
 impl ViewState {

@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages(conversation_id, created_ns, id);
 CREATE INDEX IF NOT EXISTS messages_by_client ON messages(conversation_id, client_id);
+-- Unread counts and read markers touch only the unread rows, not the whole thread.
+CREATE INDEX IF NOT EXISTS messages_unread ON messages(conversation_id, direction, agent_read);
 ";
 
 /// A message to insert; the store assigns the id.
@@ -111,6 +113,15 @@ pub struct Store {
     conn: Mutex<Connection>,
     /// Last timestamp handed out by [`Store::now_ns`], to keep live timestamps unique.
     last_ns: Mutex<i64>,
+    /// Set for reproducible demos: a virtual clock and counted ids instead of the wall clock
+    /// and random UUIDs (see [`Store::reproducible`]).
+    reproducible: Option<Reproducible>,
+}
+
+/// The clock and id counter of a reproducible store.
+struct Reproducible {
+    clock: Box<dyn Fn() -> i64 + Send + Sync>,
+    next_id: std::sync::atomic::AtomicU64,
 }
 
 pub fn now_ns() -> i64 {
@@ -147,7 +158,29 @@ impl Store {
         Ok(Self {
             conn: Mutex::new(conn),
             last_ns: Mutex::new(0),
+            reproducible: None,
         })
+    }
+
+    /// Times come from `clock` (nanoseconds) and ids count up, so the same operations give the
+    /// same data on every run (the demo recordings rely on it).
+    pub fn reproducible(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.reproducible = Some(Reproducible {
+            clock: Box::new(clock),
+            next_id: std::sync::atomic::AtomicU64::new(1),
+        });
+        self
+    }
+
+    /// A new id with the given prefix: a random UUID, or the next count when reproducible.
+    fn new_id(&self, prefix: &str) -> String {
+        match &self.reproducible {
+            Some(r) => {
+                let n = r.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                format!("{prefix}_{n:06}")
+            }
+            None => format!("{prefix}_{}", uuid::Uuid::new_v4().simple()),
+        }
     }
 
     fn conn(&self) -> StoreResult<MutexGuard<'_, Connection>> {
@@ -160,7 +193,11 @@ impl Store {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let now = now_ns().max(*last + 1_000);
+        let clock = self
+            .reproducible
+            .as_ref()
+            .map_or_else(now_ns, |r| (r.clock)());
+        let now = clock.max(*last + 1_000);
         *last = now;
         now
     }
@@ -196,7 +233,7 @@ impl Store {
             }
             return Ok(id);
         }
-        let id = format!("ct_{}", uuid::Uuid::new_v4().simple());
+        let id = self.new_id("ct");
         conn.execute(
             "INSERT INTO contacts (id, name, channel_type, identifier, created_ns) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, name, channel_type, identifier, at_ns],
@@ -224,7 +261,7 @@ impl Store {
         if let Some(id) = existing {
             return Ok((id, false));
         }
-        let id = format!("cv_{}", uuid::Uuid::new_v4().simple());
+        let id = self.new_id("cv");
         conn.execute(
             "INSERT INTO conversations (id, channel_type, contact_id, status, created_ns, updated_ns)
              VALUES (?1, ?2, ?3, 'open', ?4, ?4)",
@@ -256,7 +293,7 @@ impl Store {
             Some(ns) => ns,
             None => self.now_ns(),
         };
-        let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+        let id = self.new_id("msg");
         let client_id = new
             .metadata
             .get("clientId")
@@ -401,7 +438,8 @@ impl Store {
     pub fn mark_read(&self, id: &str) -> StoreResult<()> {
         let conn = self.conn()?;
         conn.execute(
-            "UPDATE messages SET agent_read = 1 WHERE conversation_id = ?1 AND direction = 'inbound'",
+            "UPDATE messages SET agent_read = 1
+             WHERE conversation_id = ?1 AND direction = 'inbound' AND agent_read = 0",
             params![id],
         )?;
         Ok(())
@@ -657,6 +695,30 @@ fn contact_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireContact>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reproducible_store_counts_ids_and_reads_its_clock() {
+        let run = || {
+            let store = Store::open(None)
+                .expect("open")
+                .reproducible(|| 1_772_444_460_000_000_000);
+            let contact = store
+                .upsert_contact("sms", "+1555", Some("Ada"), store.now_ns())
+                .expect("contact");
+            let (conversation, _) = store
+                .open_conversation_for(&contact, "sms", store.now_ns())
+                .expect("conversation");
+            let sent = store
+                .insert_message(message(&conversation, "hi", 5))
+                .expect("message");
+            (contact, conversation, sent.id, store.now_ns())
+        };
+        let first = run();
+        assert_eq!(first, run(), "the same steps give the same data");
+        assert!(first.0.starts_with("ct_") && first.2.starts_with("msg_"));
+        // The clock stands still, yet times stay unique and increasing.
+        assert!(first.3 > 1_772_444_460_000_000_000);
+    }
 
     fn message(conversation_id: &str, text: &str, at: i64) -> NewMessage {
         NewMessage {

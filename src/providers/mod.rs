@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod linktor;
+pub mod sinch;
 pub mod tls;
 
 use crate::model::{
@@ -79,6 +80,16 @@ pub enum ProviderEvent {
     ConversationStarted {
         conversation: String,
     },
+    /// A message was deleted on the platform (after `ProviderCommand::DeleteMessage`).
+    MessageDeleted {
+        conversation: String,
+        message_id: String,
+    },
+    /// What the platform says a conversation's contact can receive (capability lookup).
+    Capability {
+        conversation: String,
+        summary: String,
+    },
 }
 
 /// What the app asks of a provider.
@@ -125,6 +136,16 @@ pub enum ProviderCommand {
     StartConversation {
         contact_id: String,
         channel_type: String,
+    },
+    /// Delete one message on the platform (the app asked the user to confirm first).
+    DeleteMessage {
+        conversation: String,
+        message_id: String,
+    },
+    /// Ask what the conversation's contact can receive; the answer comes as
+    /// `ProviderEvent::Capability`.
+    QueryCapability {
+        conversation: String,
     },
 }
 

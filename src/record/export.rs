@@ -1,5 +1,10 @@
 //! Turns a rendered ratatui buffer into plain text or a self-contained SVG (a terminal-like
 //! picture for the README that needs no terminal or font rasteriser to produce).
+//!
+//! The SVG keeps the terminal's grid exactly: every run of text is pinned to its cells with
+//! `textLength`, wide characters (CJK, emoji) get two cells of their own, and box-drawing and
+//! block characters are drawn as vector lines and rectangles rather than glyphs, so borders
+//! join without gaps whatever the font and stay crisp at any zoom.
 
 use std::fmt::Write;
 
@@ -12,6 +17,13 @@ const CELL_H: f64 = 17.0;
 const FONT_SIZE: f64 = 14.0;
 const BACKGROUND: &str = "#1e1f29";
 const FOREGROUND: &str = "#d8dae6";
+/// Space around the screen, like a terminal window's padding.
+const PADDING: f64 = 12.0;
+/// Monospace fonts first, then colour emoji fonts for the glyphs they lack.
+const FONTS: &str = "'JetBrains Mono','DejaVu Sans Mono','Menlo','Consolas','Liberation Mono','Noto Color Emoji','Apple Color Emoji','Segoe UI Emoji',monospace";
+/// Stroke widths of light and heavy box-drawing lines.
+const LIGHT: f64 = 1.2;
+const HEAVY: f64 = 2.6;
 
 /// The buffer's text, one line per row, trailing spaces trimmed.
 pub fn to_text(buffer: &Buffer) -> String {
@@ -44,22 +56,25 @@ struct Run {
     bold: bool,
     italic: bool,
     underline: bool,
+    crossed: bool,
 }
 
 /// The buffer as an SVG document.
 pub fn to_svg(buffer: &Buffer) -> String {
     let area = buffer.area;
-    let width = f64::from(area.width) * CELL_W;
-    let height = f64::from(area.height) * CELL_H;
+    let width = f64::from(area.width) * CELL_W + 2.0 * PADDING;
+    let height = f64::from(area.height) * CELL_H + 2.0 * PADDING;
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="'DejaVu Sans Mono','Menlo','Consolas',monospace" font-size="{FONT_SIZE}">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="{FONTS}" font-size="{FONT_SIZE}">"#
     );
     let _ = writeln!(
         svg,
-        r#"<rect width="100%" height="100%" fill="{BACKGROUND}"/>"#
+        r#"<rect width="100%" height="100%" rx="8" fill="{BACKGROUND}"/>"#
     );
+    let _ = writeln!(svg, r#"<g transform="translate({PADDING} {PADDING})">"#);
+    let _ = writeln!(svg, r#"<g shape-rendering="crispEdges">"#);
     for y in area.top()..area.bottom() {
         let top = f64::from(y - area.top()) * CELL_H;
         // Backgrounds first, merged into runs of equal colour.
@@ -79,10 +94,21 @@ pub fn to_svg(buffer: &Buffer) -> String {
                 );
             }
         }
-        for run in runs(buffer, y) {
+    }
+    svg.push_str("</g>\n");
+    svg.push_str(&shapes(buffer));
+    for y in area.top()..area.bottom() {
+        let top = f64::from(y - area.top()) * CELL_H;
+        for mut run in runs(buffer, y) {
             if run.text.trim().is_empty() {
                 continue;
             }
+            // Blanks at the ends are background only: pin just the text (spaces are one cell).
+            let lead = run.text.len() - run.text.trim_start_matches(' ').len();
+            let trail = run.text.len() - run.text.trim_end_matches(' ').len();
+            run.text = run.text[lead..run.text.len() - trail].to_string();
+            run.x += lead as u16;
+            run.cells -= (lead + trail) as u16;
             let mut attributes = format!(r#" fill="{}""#, run.fg);
             if run.bold {
                 attributes.push_str(r#" font-weight="bold""#);
@@ -90,8 +116,11 @@ pub fn to_svg(buffer: &Buffer) -> String {
             if run.italic {
                 attributes.push_str(r#" font-style="italic""#);
             }
-            if run.underline {
-                attributes.push_str(r#" text-decoration="underline""#);
+            match (run.underline, run.crossed) {
+                (true, true) => attributes.push_str(r#" text-decoration="underline line-through""#),
+                (true, false) => attributes.push_str(r#" text-decoration="underline""#),
+                (false, true) => attributes.push_str(r#" text-decoration="line-through""#),
+                (false, false) => {}
             }
             // textLength pins the run to its cells, so columns line up whatever the font.
             let _ = writeln!(
@@ -104,7 +133,7 @@ pub fn to_svg(buffer: &Buffer) -> String {
             );
         }
     }
-    svg.push_str("</svg>\n");
+    svg.push_str("</g>\n</svg>\n");
     svg
 }
 
@@ -114,12 +143,17 @@ fn runs(buffer: &Buffer, y: u16) -> Vec<Run> {
     let mut x = area.left();
     while x < area.right() {
         let cell = &buffer[(x, y)];
-        let symbol = cell.symbol();
+        // Box-drawing and block characters are drawn as shapes; here they are blanks.
+        let symbol = match cell.symbol().chars().next() {
+            Some(c) if shape(c).is_some() => " ",
+            _ => cell.symbol(),
+        };
         let width = unicode_width::UnicodeWidthStr::width(symbol).max(1) as u16;
         let fg = color(cell.fg, cell.modifier.contains(Modifier::REVERSED), cell.bg);
         let bold = cell.modifier.contains(Modifier::BOLD);
         let italic = cell.modifier.contains(Modifier::ITALIC);
         let underline = cell.modifier.contains(Modifier::UNDERLINED);
+        let crossed = cell.modifier.contains(Modifier::CROSSED_OUT);
         // Wide characters get a run of their own so textLength cannot stretch their neighbours.
         let joinable = width == 1 && symbol.is_ascii();
         match runs.last_mut() {
@@ -129,6 +163,7 @@ fn runs(buffer: &Buffer, y: u16) -> Vec<Run> {
                     && run.bold == bold
                     && run.italic == italic
                     && run.underline == underline
+                    && run.crossed == crossed
                     && run.x + run.cells == x
                     && run.text.is_ascii() =>
             {
@@ -143,11 +178,195 @@ fn runs(buffer: &Buffer, y: u16) -> Vec<Run> {
                 bold,
                 italic,
                 underline,
+                crossed,
             }),
         }
         x = x.saturating_add(width);
     }
     runs
+}
+
+/// How a box-drawing or block character is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Shape {
+    /// Lines from the cell's centre to its edges: widths of the up, right, down, left arms
+    /// (0 = none); `round` bends a corner instead of meeting at a right angle.
+    Lines { arms: [f64; 4], round: bool },
+    /// A filled part of the cell: x, y, width, height as fractions of the cell.
+    Block(f64, f64, f64, f64),
+}
+
+fn shape(c: char) -> Option<Shape> {
+    const L: f64 = LIGHT;
+    const H: f64 = HEAVY;
+    let lines = |up, right, down, left| Shape::Lines {
+        arms: [up, right, down, left],
+        round: false,
+    };
+    let round = |up, right, down, left| Shape::Lines {
+        arms: [up, right, down, left],
+        round: true,
+    };
+    Some(match c {
+        '─' => lines(0.0, L, 0.0, L),
+        '━' => lines(0.0, H, 0.0, H),
+        '│' => lines(L, 0.0, L, 0.0),
+        '┃' => lines(H, 0.0, H, 0.0),
+        '┌' => lines(0.0, L, L, 0.0),
+        '┐' => lines(0.0, 0.0, L, L),
+        '└' => lines(L, L, 0.0, 0.0),
+        '┘' => lines(L, 0.0, 0.0, L),
+        '┏' => lines(0.0, H, H, 0.0),
+        '┓' => lines(0.0, 0.0, H, H),
+        '┗' => lines(H, H, 0.0, 0.0),
+        '┛' => lines(H, 0.0, 0.0, H),
+        '├' => lines(L, L, L, 0.0),
+        '┤' => lines(L, 0.0, L, L),
+        '┬' => lines(0.0, L, L, L),
+        '┴' => lines(L, L, 0.0, L),
+        '┼' => lines(L, L, L, L),
+        '┣' => lines(H, H, H, 0.0),
+        '┫' => lines(H, 0.0, H, H),
+        '┳' => lines(0.0, H, H, H),
+        '┻' => lines(H, H, 0.0, H),
+        '╋' => lines(H, H, H, H),
+        '╭' => round(0.0, L, L, 0.0),
+        '╮' => round(0.0, 0.0, L, L),
+        '╰' => round(L, L, 0.0, 0.0),
+        '╯' => round(L, 0.0, 0.0, L),
+        '█' => Shape::Block(0.0, 0.0, 1.0, 1.0),
+        '▌' => Shape::Block(0.0, 0.0, 0.5, 1.0),
+        '▐' => Shape::Block(0.5, 0.0, 0.5, 1.0),
+        '▀' => Shape::Block(0.0, 0.0, 1.0, 0.5),
+        '▄' => Shape::Block(0.0, 0.5, 1.0, 0.5),
+        _ => return None,
+    })
+}
+
+/// Every box-drawing and block character of the buffer as vector shapes, one `<path>` per
+/// colour and stroke width, with runs of horizontal lines merged.
+fn shapes(buffer: &Buffer) -> String {
+    use std::collections::BTreeMap;
+    let area = buffer.area;
+    // (colour, stroke width in hundredths) → path data; blocks under width 0.
+    let mut paths: BTreeMap<(String, u32), String> = BTreeMap::new();
+    for y in area.top()..area.bottom() {
+        let top = f64::from(y - area.top()) * CELL_H;
+        // A horizontal line being extended over the row: (colour, width, x from, x to, y).
+        let mut open: Option<(String, u32, f64, f64, f64)> = None;
+        let close = |open: &mut Option<(String, u32, f64, f64, f64)>,
+                     paths: &mut BTreeMap<(String, u32), String>| {
+            if let Some((colour, width, from, to, at)) = open.take() {
+                let _ = write!(
+                    paths.entry((colour, width)).or_default(),
+                    "M{from:.2} {at:.2}H{to:.2}"
+                );
+            }
+        };
+        for x in area.left()..area.right() {
+            let cell = &buffer[(x, y)];
+            let Some(shape) = cell.symbol().chars().next().and_then(shape) else {
+                close(&mut open, &mut paths);
+                continue;
+            };
+            let colour = color(cell.fg, cell.modifier.contains(Modifier::REVERSED), cell.bg);
+            let left = f64::from(x - area.left()) * CELL_W;
+            let (cx, cy) = (left + CELL_W / 2.0, top + CELL_H / 2.0);
+            let (right, bottom) = (left + CELL_W, top + CELL_H);
+            match shape {
+                Shape::Block(bx, by, bw, bh) => {
+                    close(&mut open, &mut paths);
+                    let _ = write!(
+                        paths.entry((colour, 0)).or_default(),
+                        "M{:.2} {:.2}h{:.2}v{:.2}h{:.2}Z",
+                        left + bx * CELL_W,
+                        top + by * CELL_H,
+                        bw * CELL_W,
+                        bh * CELL_H,
+                        -bw * CELL_W
+                    );
+                }
+                Shape::Lines {
+                    arms: [up, rightward, down, leftward],
+                    round,
+                } => {
+                    let key = |w: f64| (w * 100.0).round() as u32;
+                    let vertical = up.max(down);
+                    let horizontal = rightward.max(leftward);
+                    if round {
+                        close(&mut open, &mut paths);
+                        // A quarter bend from the horizontal edge to the vertical one.
+                        let hx = if rightward > 0.0 { right } else { left };
+                        let vy = if down > 0.0 { bottom } else { top };
+                        let _ = write!(
+                            paths.entry((colour, key(horizontal))).or_default(),
+                            "M{hx:.2} {cy:.2}Q{cx:.2} {cy:.2} {cx:.2} {vy:.2}"
+                        );
+                        continue;
+                    }
+                    if horizontal > 0.0 {
+                        // Reach half the crossing line's width past the centre so joints fill.
+                        let from = if leftward > 0.0 {
+                            left
+                        } else {
+                            cx - vertical / 2.0
+                        };
+                        let to = if rightward > 0.0 {
+                            right
+                        } else {
+                            cx + vertical / 2.0
+                        };
+                        let width = key(horizontal);
+                        match &mut open {
+                            Some((c, w, _, end, at))
+                                if *c == colour
+                                    && *w == width
+                                    && (*end - from).abs() < 1e-6
+                                    && (*at - cy).abs() < 1e-6 =>
+                            {
+                                *end = to;
+                            }
+                            _ => {
+                                close(&mut open, &mut paths);
+                                open = Some((colour.clone(), width, from, to, cy));
+                            }
+                        }
+                        if rightward == 0.0 {
+                            close(&mut open, &mut paths);
+                        }
+                    } else {
+                        close(&mut open, &mut paths);
+                    }
+                    if vertical > 0.0 {
+                        let from = if up > 0.0 { top } else { cy - horizontal / 2.0 };
+                        let to = if down > 0.0 {
+                            bottom
+                        } else {
+                            cy + horizontal / 2.0
+                        };
+                        let _ = write!(
+                            paths.entry((colour, key(vertical))).or_default(),
+                            "M{cx:.2} {from:.2}V{to:.2}"
+                        );
+                    }
+                }
+            }
+        }
+        close(&mut open, &mut paths);
+    }
+    let mut out = String::new();
+    for ((colour, width), data) in paths {
+        if width == 0 {
+            let _ = writeln!(out, r#"<path fill="{colour}" d="{data}"/>"#);
+        } else {
+            let _ = writeln!(
+                out,
+                r#"<path fill="none" stroke="{colour}" stroke-width="{:.2}" d="{data}"/>"#,
+                f64::from(width) / 100.0
+            );
+        }
+    }
+    out
 }
 
 fn background(cell: &ratatui::buffer::Cell) -> Option<String> {
@@ -253,11 +472,33 @@ mod tests {
         let text = to_text(&buffer);
         assert_eq!(text, "a<b> & 你好\nok\n");
         let svg = to_svg(&buffer);
-        assert!(svg.contains("a&lt;b&gt; &amp; "), "{svg}");
+        assert!(svg.contains(">a&lt;b&gt; &amp;</text>"), "{svg}");
         assert!(svg.contains(">你<"), "wide glyphs get their own run: {svg}");
         assert!(svg.contains(r##"fill="#ff5c57""##));
         assert!(svg.contains(r##"fill="#57c7ff""##), "background run: {svg}");
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn box_drawing_becomes_merged_vector_lines() {
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 6, 3));
+        buffer.set_string(0, 0, "╭────╮", Style::default().fg(Color::Cyan));
+        buffer.set_string(0, 1, "│ hi │", Style::default().fg(Color::Cyan));
+        buffer.set_string(0, 2, "┗━━━━▌", Style::default().fg(Color::Cyan));
+        let svg = to_svg(&buffer);
+        // The four light dashes are one line; the heavy ones another; no glyph is left as text.
+        assert!(svg.contains("M8.40 8.50H42.00"), "{svg}");
+        assert!(svg.contains("H42.00M42.00 8.50Q"), "{svg}");
+        assert!(svg.contains(r#"stroke-width="2.60""#), "{svg}");
+        assert!(
+            svg.contains(r##"<path fill="#9aedfe" d="M42.00 34.00h4.20v17.00h-4.20Z"/>"##),
+            "{svg}"
+        );
+        assert!(
+            !svg.contains('─') && !svg.contains('│') && !svg.contains('▌'),
+            "{svg}"
+        );
+        assert!(svg.contains(">hi</text>"), "{svg}");
     }
 
     #[test]

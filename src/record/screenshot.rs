@@ -1,74 +1,87 @@
-//! `switchboard screenshot`: runs the real stack (embedded hub with its demo, the Linktor
-//! provider, the app) headlessly, lets the demo play, opens the first conversation and writes
-//! what a terminal of the given size would show as `<name>.txt` and `<name>.svg`.
+//! `switchboard screenshot`: pictures of the inbox in named states, made headlessly from the
+//! reproducible demo scenario. Each state is a tiny demo script ending in `snap`, played by the
+//! same player as `switchboard demo`, so a screenshot is exactly a frame the app drew.
 
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 
 use super::export::{to_svg, to_text};
-use crate::app::{Event, Key, KeyCode};
-use crate::config::Config;
-use crate::runtime::{Session, StartOptions};
+use super::player::play;
+use super::redact::Redactor;
+use super::scenario::run_paused;
+use super::script::Script;
 
-/// How long the hub may take to answer the first sync.
-const SYNC_TIMEOUT: Duration = Duration::from_secs(15);
-/// Frames are rendered this often while the demo plays, as the real loop would.
-const FRAME: Duration = Duration::from_millis(100);
+/// The states `--state` accepts, with the steps that reach them. The README shows them all.
+pub const STATES: &[(&str, &str)] = &[
+    // A conversation open, its thread and the composer.
+    ("inbox", "pause 2s\nkey Enter\npause 3s"),
+    // A customer typing, shown in the list and (when open) in the thread.
+    (
+        "typing",
+        "pause 1s\nkey Enter\nwait typing 300s\npause 300ms",
+    ),
+    // The insight pane of the open conversation (filled in by the insights engine).
+    ("insights", "pause 2s\nkey Enter Esc I\npause 2s"),
+    // The help overlay, generated from the key map.
+    ("help", "pause 1s\nkey ?\npause 500ms"),
+];
 
-pub async fn capture(
-    config: &Config,
-    out: &Path,
-    name: &str,
-    (width, height): (u16, u16),
-    wait_secs: f64,
-) -> anyhow::Result<()> {
-    // Screenshots always show the embedded demo, in memory, whatever the config opens.
-    let mut config = config.clone();
-    config.accounts.clear();
-    config.hub.enabled = Some(true);
-    let mut session = Session::start(
-        &config,
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await?;
-    let mut terminal = Terminal::new(TestBackend::new(width, height))?;
+/// What to shoot.
+pub struct Request {
+    pub out: PathBuf,
+    pub size: (u16, u16),
+    pub seed: u64,
+    /// State names; empty = all of [`STATES`].
+    pub states: Vec<String>,
+    /// Extra virtual seconds of demo before each shot.
+    pub wait_secs: f64,
+}
 
-    let synced = session
-        .pump_until(SYNC_TIMEOUT, |app| {
-            app.status.accounts.values().any(|s| s.last_sync.is_some())
-        })
-        .await;
-    if !synced {
-        bail!("the embedded hub did not finish syncing within {SYNC_TIMEOUT:?}");
+/// Plays each state's script and writes `<state>.svg` and `<state>.txt` into `out`.
+pub fn capture(request: Request, redactor: Redactor) -> anyhow::Result<Vec<PathBuf>> {
+    let names: Vec<String> = if request.states.is_empty() {
+        STATES.iter().map(|(name, _)| name.to_string()).collect()
+    } else {
+        request.states.clone()
+    };
+    let mut written = Vec::new();
+    for name in names {
+        let screen = shoot(&name, &request, redactor.clone())?;
+        written.extend(write_shot(&request.out, &name, &screen)?);
     }
-    session.render(&mut terminal)?;
-    session.apply(Event::Key(Key::plain(KeyCode::Enter)));
+    Ok(written)
+}
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait_secs.max(0.0));
-    while tokio::time::Instant::now() < deadline {
-        session.pump_until(FRAME, |_| false).await;
-        session.apply(Event::Tick);
-        session.render(&mut terminal)?;
-    }
-    session.render(&mut terminal)?;
+/// The screen of one named state.
+pub fn shoot(state: &str, request: &Request, redactor: Redactor) -> anyhow::Result<Buffer> {
+    let Some((_, steps)) = STATES.iter().find(|(name, _)| *name == state) else {
+        let known: Vec<&str> = STATES.iter().map(|(name, _)| *name).collect();
+        bail!("unknown state `{state}` (known: {})", known.join(", "));
+    };
+    let (width, height) = request.size;
+    let wait_ms = (request.wait_secs.max(0.0) * 1000.0).round();
+    let source = format!(
+        "size {width}x{height}\nseed {}\n{steps}\npause {wait_ms}ms\nsnap {state}\n",
+        request.seed
+    );
+    let script = Script::parse(&source).map_err(|e| anyhow::anyhow!("state {state}: {e}"))?;
+    let mut played = run_paused(move || async move { play(&script, redactor).await })?;
+    played
+        .snaps
+        .pop()
+        .map(|(_, screen)| screen)
+        .context("the state's script took no snapshot")
+}
 
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let buffer = terminal.backend().buffer();
-    let text_path = out.join(format!("{name}.txt"));
-    let svg_path = out.join(format!("{name}.svg"));
-    std::fs::write(&text_path, to_text(buffer))
-        .with_context(|| format!("writing {}", text_path.display()))?;
-    std::fs::write(&svg_path, to_svg(buffer))
-        .with_context(|| format!("writing {}", svg_path.display()))?;
-    eprintln!("wrote {} and {}", svg_path.display(), text_path.display());
-    if let Some(hub) = session.hub.take() {
-        hub.shutdown().await;
-    }
-    Ok(())
+/// Writes `<name>.svg` and `<name>.txt`.
+pub fn write_shot(dir: &Path, name: &str, screen: &Buffer) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let svg = dir.join(format!("{name}.svg"));
+    let text = dir.join(format!("{name}.txt"));
+    std::fs::write(&svg, to_svg(screen)).with_context(|| format!("writing {}", svg.display()))?;
+    std::fs::write(&text, to_text(screen))
+        .with_context(|| format!("writing {}", text.display()))?;
+    Ok(vec![svg, text])
 }

@@ -109,16 +109,20 @@ pub async fn run(
                     providers_open = false;
                     continue;
                 };
-                let mut next = Some(first);
-                let mut budget = DRAIN;
-                while let Some(event) = next.take() {
-                    if !session.apply(Event::Provider(event)) {
-                        return Ok(());
+                // What is queued is applied as one batch, so derived state is settled once.
+                let mut batch = vec![first];
+                while batch.len() < DRAIN {
+                    match session.events.try_recv() {
+                        Ok(event) => batch.push(event),
+                        Err(_) => break,
                     }
-                    budget -= 1;
-                    if budget > 0 {
-                        next = session.events.try_recv().ok();
-                    }
+                }
+                let event = match batch.len() {
+                    1 => Event::Provider(batch.remove(0)),
+                    _ => Event::Providers(batch),
+                };
+                if !session.apply(event) {
+                    return Ok(());
                 }
             }
             _ = tick.tick() => {

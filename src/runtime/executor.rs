@@ -33,6 +33,10 @@ impl Executor {
         match effect {
             Effect::Quit => Outcome::Quit,
             Effect::Provider { account, command } => self.send(account, command),
+            Effect::OpenUrl(url) => {
+                super::opener::open(url);
+                Outcome::Continue
+            }
         }
     }
 

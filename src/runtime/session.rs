@@ -15,6 +15,7 @@ use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
 use crate::model::AccountId;
 use crate::providers::AccountEvent;
 use crate::providers::linktor::{self, LinktorConfig};
+use crate::providers::sinch;
 
 /// The account name of the embedded hub in the status bar.
 pub const EMBEDDED_ACCOUNT: &str = "local";
@@ -33,6 +34,8 @@ pub struct Session {
     pub executor: Executor,
     pub events: mpsc::Receiver<AccountEvent>,
     pub hub: Option<HubHandle>,
+    /// What `apply` stamps events with (virtual in reproducible demos).
+    pub clock: super::Clock,
 }
 
 impl Session {
@@ -93,7 +96,22 @@ impl Session {
                     let handle = linktor::spawn(account, provider_config, sender.clone());
                     executor.add(handle);
                 }
+                AccountConfig::Sinch(sinch_account) => {
+                    let provider_config = sinch_account
+                        .provider_config(index)
+                        .map_err(|message| anyhow::anyhow!("config: {message}"))?;
+                    let account = AccountId::new(sinch_account.name.clone());
+                    app.add_account(account.clone());
+                    executor.add(sinch::spawn(account, provider_config, sender.clone()));
+                }
             }
+        }
+        for warning in &config.warnings {
+            app.status.notify(
+                crate::app::status::NoticeLevel::Error,
+                warning.clone(),
+                app.now,
+            );
         }
 
         Ok(Session {
@@ -101,6 +119,7 @@ impl Session {
             executor,
             events,
             hub,
+            clock: super::Clock::Wall,
         })
     }
 
@@ -108,7 +127,7 @@ impl Session {
     pub fn apply(&mut self, event: Event) -> bool {
         let mut pending = vec![event];
         while let Some(event) = pending.pop() {
-            for effect in self.app.apply(super::now(), event) {
+            for effect in self.app.apply(self.clock.now(), event) {
                 match self.executor.execute(effect) {
                     Outcome::Continue => {}
                     Outcome::Quit => return false,

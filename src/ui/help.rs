@@ -14,7 +14,12 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     let two_columns = width >= 60;
     let (mut left, mut right) = if two_columns {
         (
-            [section("Everywhere", KeyContext::Global), composing()].concat(),
+            [
+                section("Everywhere", KeyContext::Global),
+                section("Selected message", KeyContext::Message),
+                composing(),
+            ]
+            .concat(),
             trimmed(section("Browsing", KeyContext::Browse)),
         )
     } else {
@@ -22,6 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect) {
             [
                 section("Everywhere", KeyContext::Global),
                 section("Browsing", KeyContext::Browse),
+                section("Selected message", KeyContext::Message),
                 composing(),
             ]
             .concat(),

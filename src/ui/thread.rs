@@ -37,6 +37,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         block =
             block.title_bottom(Line::styled(" ↓ newer below ", theme::key_hint()).right_aligned());
     }
+    // The delete confirmation sits on the pane itself, where it cannot be crowded out.
+    if app.view.confirm_delete.is_some() {
+        block = block.title_bottom(
+            Line::styled(
+                " Delete the selected message? y deletes, any other key keeps it ",
+                theme::error(),
+            )
+            .left_aligned(),
+        );
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -77,13 +87,23 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         now: app.now,
         width: usize::from(viewport.width),
         unread_marker: app.view.unread_marker.as_deref(),
+        selected: app.view.selected_message.as_deref(),
     };
     let height = usize::from(viewport.height);
-    let (lines, top_scroll) = layout.bottom_up(height, app.view.thread_scroll);
-    let scroll = match top_scroll {
+    let (lines, top_scroll, selected_rows) = layout.bottom_up(height, app.view.thread_scroll);
+    let mut scroll = match top_scroll {
         Some(top) => app.view.thread_scroll.min(top),
         None => app.view.thread_scroll,
     };
+    // Keep the message cursor on screen (its rows, counted from the bottom).
+    if let Some((bottom, top)) = selected_rows {
+        if top > scroll + height {
+            scroll = top.saturating_sub(height);
+        }
+        if bottom < scroll {
+            scroll = bottom;
+        }
+    }
     let shown: Vec<Line> = lines
         .into_iter()
         .skip(scroll)
@@ -128,34 +148,50 @@ fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
+/// Lines bottom-up, the top scroll offset, and the selected message's rows.
+type BottomUp = (Vec<Line<'static>>, Option<usize>, Option<(usize, usize)>);
+
 /// Turns messages into display lines for one width.
 struct Layouter<'a> {
     entry: &'a ConversationEntry,
     now: Timestamp,
     width: usize,
     unread_marker: Option<&'a str>,
+    /// The message under the cursor, drawn highlighted.
+    selected: Option<&'a str>,
 }
 
 impl Layouter<'_> {
     /// Lines from the newest upwards until a viewport of `height` scrolled up by `scroll` is
     /// filled. Returns them bottom-up, and the top scroll offset when the oldest loaded
     /// message (and the history line above it) was reached.
-    fn bottom_up(&self, height: usize, scroll: usize) -> (Vec<Line<'static>>, Option<usize>) {
+    /// Also returns the rows (bottom, top) of the selected message, laid out even when it is
+    /// above the scrolled viewport so the caller can bring it into view.
+    fn bottom_up(&self, height: usize, scroll: usize) -> BottomUp {
         let needed = height.saturating_add(scroll);
         let messages = self.entry.thread.messages();
+        let mut pending_selection = self
+            .selected
+            .filter(|id| self.entry.thread.get(id).is_some());
+        let mut selected_rows = None;
         let mut lines = Vec::new();
         let mut index = messages.len();
-        while index > 0 && lines.len() < needed {
+        while index > 0 && (lines.len() < needed || pending_selection.is_some()) {
             index -= 1;
             let block = self.message(messages, index);
+            let bottom = lines.len();
             lines.extend(block.into_iter().rev());
+            if pending_selection == Some(messages[index].id.as_str()) {
+                pending_selection = None;
+                selected_rows = Some((bottom, lines.len()));
+            }
         }
         if index > 0 {
-            return (lines, None);
+            return (lines, None, selected_rows);
         }
         lines.push(self.history_line());
         let top = lines.len().saturating_sub(height);
-        (lines, Some(top))
+        (lines, Some(top), selected_rows)
     }
 
     fn history_line(&self) -> Line<'static> {
@@ -268,7 +304,10 @@ impl Layouter<'_> {
             last.push(Span::raw(" ".repeat(gap)));
             last.extend(suffix);
         }
-        let bubble_style = theme::bubble(message.direction);
+        let mut bubble_style = theme::bubble(message.direction);
+        if self.selected == Some(message.id.as_str()) {
+            bubble_style = bubble_style.add_modifier(ratatui::style::Modifier::REVERSED);
+        }
         let mut out: Vec<Line<'static>> = rows
             .into_iter()
             .map(|mut spans| {

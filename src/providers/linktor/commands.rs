@@ -168,6 +168,12 @@ impl Provider {
                     }
                 });
             }
+            ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
+                self.emit(ProviderEvent::Error(
+                    "Linktor does not support this action".to_string(),
+                ))
+                .await;
+            }
         }
         CommandEnd::Continue
     }

@@ -1,0 +1,135 @@
+//! Benchmark 6 of issue 8: from the hub receiving a customer message to the frame that shows it.
+//! Customers post to the embedded hub at 1,000 messages per second (`POST /simulate/inbound`,
+//! each on its own connection task); the message travels the real path (hub store → WebSocket →
+//! Linktor provider → event channel → reducer) and the real event loop draws at 200×60. A
+//! message counts as shown by the first frame drawn from a state that holds it in the open
+//! thread. Reported: p50, p99 and max latency.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::probe::Probe;
+use switchboard::app::{Event, Key, KeyCode};
+use switchboard::config::Config;
+use switchboard::model::Content;
+use switchboard::runtime::{Session, StartOptions, run};
+
+const RATE_PER_SEC: u64 = 1_000;
+const MESSAGES: u64 = 5_000;
+const FROM: &str = "+15550100";
+
+type Sent = Arc<Mutex<HashMap<u64, Instant>>>;
+
+#[tokio::main]
+async fn main() {
+    let mut config = Config::default();
+    config.hub.demo = false;
+    let mut session = Session::start(
+        &config,
+        &StartOptions {
+            ephemeral_hub: true,
+        },
+    )
+    .await
+    .expect("session");
+    let hub = session.hub.as_ref().expect("hub");
+    let (url, key) = (
+        format!("{}/simulate/inbound", hub.base_url()),
+        hub.api_key().to_string(),
+    );
+    let client = reqwest::Client::new();
+    post(&client, &url, &key, "warm-up").await;
+    assert!(
+        session
+            .pump_until(Duration::from_secs(10), |app| app.inbox.len() == 1)
+            .await,
+        "the warm-up conversation arrived"
+    );
+    session.apply(Event::Key(Key::plain(KeyCode::Enter)));
+    assert!(session.app.view.open.is_some(), "the conversation is open");
+
+    let sent: Sent = Arc::default();
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(MESSAGES as usize)));
+    let (seen_sent, seen_latencies) = (sent.clone(), latencies.clone());
+    let mut probe = Probe::new(200, 60, move |app| {
+        let drawn_at = Instant::now();
+        let Some(entry) = app.view.open.as_ref().and_then(|key| app.inbox.get(key)) else {
+            return;
+        };
+        let messages = entry.thread.messages();
+        let mut sent = seen_sent.lock().expect("sent");
+        let mut latencies = seen_latencies.lock().expect("latencies");
+        for message in &messages[messages.len().saturating_sub(200)..] {
+            let Content::Text(text) = &message.content else {
+                continue;
+            };
+            let Some(n) = text
+                .strip_prefix("e2e ")
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if let Some(at) = sent.remove(&n) {
+                latencies.push(drawn_at - at);
+            }
+        }
+    });
+
+    let (input, inputs) = tokio::sync::mpsc::channel(16);
+    let customers = tokio::spawn({
+        let sent = sent.clone();
+        async move {
+            let mut pace = tokio::time::interval(Duration::from_micros(1_000_000 / RATE_PER_SEC));
+            pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let started = Instant::now();
+            let mut posts = Vec::with_capacity(MESSAGES as usize);
+            for n in 0..MESSAGES {
+                pace.tick().await;
+                let (client, url, key, sent) =
+                    (client.clone(), url.clone(), key.clone(), sent.clone());
+                posts.push(tokio::spawn(async move {
+                    sent.lock().expect("sent").insert(n, Instant::now());
+                    post(&client, &url, &key, &format!("e2e {n}")).await;
+                }));
+            }
+            let rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+            for post in posts {
+                post.await.expect("posted");
+            }
+            // Let the last ones reach the screen, then end the loop.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !sent.lock().expect("sent").is_empty() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            drop(input);
+            rate
+        }
+    });
+    run(&mut probe, &mut session, inputs).await.expect("loop");
+    let rate = customers.await.expect("customers");
+
+    let mut latencies = latencies.lock().expect("latencies").clone();
+    latencies.sort();
+    let missing = sent.lock().expect("sent").len();
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    println!("end to end, hub receives → frame drawn, {MESSAGES} messages offered at {rate:.0}/s:");
+    println!("  shown   {} (never shown: {missing})", latencies.len());
+    println!("  frames  {}", probe.frames);
+    println!("  p50     {:.2} ms", at(0.50).as_secs_f64() * 1e3);
+    println!("  p99     {:.2} ms", at(0.99).as_secs_f64() * 1e3);
+    println!("  max     {:.2} ms", at(1.0).as_secs_f64() * 1e3);
+}
+
+async fn post(client: &reqwest::Client, url: &str, key: &str, text: &str) {
+    let response = client
+        .post(url)
+        .header("X-API-Key", key)
+        .json(&serde_json::json!({"channelType":"whatsapp","from":FROM,"name":"Ada","text":text}))
+        .send()
+        .await
+        .expect("hub reachable");
+    assert_eq!(response.status().as_u16(), 201, "hub accepted the message");
+}

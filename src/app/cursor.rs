@@ -1,0 +1,323 @@
+//! The message cursor of the thread pane and the actions on one message: delete (after a
+//! confirmation), open its media with the system opener, and the contact's capability lookup.
+//!
+//! The cursor is a message id in the view state, so it survives merges and re-sorting. j/k
+//! move it while the thread has the focus; moving past the newest message clears it (the
+//! thread follows new messages again), and moving above the oldest asks for older history.
+
+use super::keys::{Key, KeyCode};
+use super::status::NoticeLevel;
+use super::{App, Effect};
+use crate::model::Content;
+use crate::providers::ProviderCommand;
+
+/// Moves the cursor one message older (`down == false`) or newer.
+pub(super) fn step(app: &mut App, down: bool, effects: &mut Vec<Effect>) {
+    let Some(key) = app.view.open.clone() else {
+        return;
+    };
+    let Some(entry) = app.inbox.get(&key) else {
+        return;
+    };
+    let messages = entry.thread.messages();
+    if messages.is_empty() {
+        return;
+    }
+    let current = app
+        .view
+        .selected_message
+        .as_deref()
+        .and_then(|id| messages.iter().position(|m| m.id == id));
+    let next = match (current, down) {
+        (None, false) => Some(messages.len() - 1),
+        (None, true) => None,
+        (Some(0), false) => {
+            super::input::fetch_older(app, effects);
+            Some(0)
+        }
+        (Some(i), false) => Some(i - 1),
+        (Some(i), true) if i + 1 < messages.len() => Some(i + 1),
+        (Some(_), true) => None,
+    };
+    let Some(entry) = app.inbox.get(&key) else {
+        return;
+    };
+    app.view.selected_message = next.map(|i| entry.thread.messages()[i].id.clone());
+    if app.view.selected_message.is_none() {
+        app.view.thread_scroll = 0;
+    }
+}
+
+/// The selected message of the open conversation, if it still exists.
+fn selected(app: &App) -> Option<&crate::model::Message> {
+    let key = app.view.open.as_ref()?;
+    let id = app.view.selected_message.as_deref()?;
+    app.inbox.get(key)?.thread.get(id)
+}
+
+/// `x`: ask before deleting the selected message.
+pub(super) fn ask_delete(app: &mut App) {
+    let (Some(key), Some(message)) = (app.view.open.clone(), selected(app)) else {
+        app.status.notify(
+            NoticeLevel::Info,
+            "Select a message first (j/k in the thread)".to_string(),
+            app.now,
+        );
+        return;
+    };
+    let id = message.id.clone();
+    let preview: String = message.content.preview().chars().take(40).collect();
+    app.status.notify(
+        NoticeLevel::Info,
+        format!("Delete \"{preview}\"? y deletes, any other key keeps it"),
+        app.now,
+    );
+    app.view.confirm_delete = Some((key, id));
+}
+
+/// The key after `x`: `y` deletes, anything else cancels.
+pub(super) fn confirm(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    let Some((conversation, message_id)) = app.view.confirm_delete.take() else {
+        return;
+    };
+    if key.code == KeyCode::Char('y') && !key.mods.ctrl && !key.mods.alt {
+        effects.push(Effect::Provider {
+            account: conversation.account.clone(),
+            command: ProviderCommand::DeleteMessage {
+                conversation: conversation.id,
+                message_id,
+            },
+        });
+        app.status
+            .notify(NoticeLevel::Info, "Deleting…".to_string(), app.now);
+    } else {
+        app.status
+            .notify(NoticeLevel::Info, "Kept the message".to_string(), app.now);
+    }
+}
+
+/// `o`: open the selected message's media (web links only) with the system opener.
+pub(super) fn open_media(app: &mut App, effects: &mut Vec<Effect>) {
+    let url = match selected(app).map(|m| &m.content) {
+        Some(Content::Media { url, .. }) => url.clone(),
+        _ => {
+            app.status.notify(
+                NoticeLevel::Info,
+                "The selected message has no media to open".to_string(),
+                app.now,
+            );
+            return;
+        }
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        app.status.notify(
+            NoticeLevel::Error,
+            "Only http(s) media links are opened".to_string(),
+            app.now,
+        );
+        return;
+    }
+    effects.push(Effect::OpenUrl(url));
+}
+
+/// `C`: what can the open conversation's contact receive? The answer arrives as an event.
+pub(super) fn capability(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(key) = app.view.open.clone().or_else(|| app.view.selected.clone()) else {
+        return;
+    };
+    app.status.notify(
+        NoticeLevel::Info,
+        "Capability lookup sent…".to_string(),
+        app.now,
+    );
+    effects.push(Effect::Provider {
+        account: key.account,
+        command: ProviderCommand::QueryCapability {
+            conversation: key.id,
+        },
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::super::{App, AppSettings, Effect, Event, Focus, Key, KeyCode};
+    use crate::model::{
+        AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
+        DeliveryStatus, Direction, Message, Timestamp,
+    };
+    use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent};
+
+    const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
+
+    fn key() -> ConversationKey {
+        ConversationKey::new(&AccountId::new("sinch"), "c1")
+    }
+
+    fn provider(event: ProviderEvent) -> Event {
+        Event::Provider(AccountEvent {
+            account: AccountId::new("sinch"),
+            event,
+        })
+    }
+
+    fn message(id: &str, minute: i64, content: Content) -> Message {
+        Message {
+            id: id.into(),
+            client_id: None,
+            direction: Direction::Inbound,
+            sender: "Ana".into(),
+            content,
+            at: T0 + time::Duration::minutes(minute),
+            status: DeliveryStatus::Delivered,
+            failure: None,
+        }
+    }
+
+    /// "c1" open with the thread focused: m1 (text), m2 (media), m3 (text).
+    fn app() -> App {
+        let mut app = App::new("t", AppSettings::default(), T0);
+        app.add_account(AccountId::new("sinch"));
+        app.apply(
+            T0,
+            provider(ProviderEvent::Conversations(vec![Conversation {
+                key: key(),
+                channel: Channel::Sms,
+                contact: Contact::default(),
+                status: ConversationStatus::Open,
+                unread: 0,
+                last_message_at: None,
+                last_message: None,
+                metadata: Default::default(),
+            }])),
+        );
+        let media = Content::Media {
+            kind: "image".into(),
+            url: "https://cdn.example/cat.jpg".into(),
+            caption: None,
+        };
+        app.apply(
+            T0,
+            provider(ProviderEvent::Messages {
+                conversation: "c1".into(),
+                messages: vec![
+                    message("m1", 1, Content::Text("one".into())),
+                    message("m2", 2, media),
+                    message("m3", 3, Content::Text("three".into())),
+                ],
+                live: false,
+            }),
+        );
+        app.view.selected = Some(key());
+        press(&mut app, Key::plain(KeyCode::Enter));
+        app.view.focus = Focus::Thread;
+        app
+    }
+
+    fn press(app: &mut App, key: Key) -> Vec<Effect> {
+        app.apply(T0, Event::Key(key))
+    }
+
+    #[test]
+    fn j_and_k_move_the_cursor_and_past_the_newest_it_follows_again() {
+        let mut app = app();
+        assert_eq!(app.view.open, Some(key()));
+        press(&mut app, Key::ch('k'));
+        assert_eq!(app.view.selected_message.as_deref(), Some("m3"));
+        press(&mut app, Key::ch('k'));
+        press(&mut app, Key::ch('k'));
+        assert_eq!(app.view.selected_message.as_deref(), Some("m1"));
+        let effects = press(&mut app, Key::ch('k'));
+        assert_eq!(
+            app.view.selected_message.as_deref(),
+            Some("m1"),
+            "stays on the oldest"
+        );
+        assert!(
+            matches!(
+                &effects[..],
+                [Effect::Provider {
+                    command: ProviderCommand::FetchOlder { .. },
+                    ..
+                }]
+            ),
+            "{effects:?}"
+        );
+        for _ in 0..3 {
+            press(&mut app, Key::ch('j'));
+        }
+        assert_eq!(app.view.selected_message, None);
+    }
+
+    #[test]
+    fn delete_asks_first_and_only_y_deletes() {
+        let mut app = app();
+        press(&mut app, Key::ch('k'));
+        assert!(
+            press(&mut app, Key::ch('x')).is_empty(),
+            "nothing before the answer"
+        );
+        assert!(app.view.confirm_delete.is_some());
+        assert!(
+            press(&mut app, Key::ch('n')).is_empty(),
+            "any other key keeps it"
+        );
+        assert!(app.view.confirm_delete.is_none());
+        press(&mut app, Key::ch('x'));
+        let effects = press(&mut app, Key::ch('y'));
+        assert_eq!(
+            effects,
+            [Effect::Provider {
+                account: AccountId::new("sinch"),
+                command: ProviderCommand::DeleteMessage {
+                    conversation: "c1".into(),
+                    message_id: "m3".into()
+                }
+            }]
+        );
+        app.apply(
+            T0,
+            provider(ProviderEvent::MessageDeleted {
+                conversation: "c1".into(),
+                message_id: "m3".into(),
+            }),
+        );
+        let thread = &app.inbox.get(&key()).expect("c1").thread;
+        assert!(thread.get("m3").is_none());
+        assert_eq!(thread.len(), 2);
+    }
+
+    #[test]
+    fn media_opens_with_the_system_opener_and_capability_results_reach_the_details() {
+        let mut app = app();
+        press(&mut app, Key::ch('k'));
+        assert!(press(&mut app, Key::ch('o')).is_empty(), "m3 is text");
+        press(&mut app, Key::ch('k'));
+        assert_eq!(
+            press(&mut app, Key::ch('o')),
+            [Effect::OpenUrl("https://cdn.example/cat.jpg".into())]
+        );
+        assert_eq!(
+            press(&mut app, Key::ch('C')),
+            [Effect::Provider {
+                account: AccountId::new("sinch"),
+                command: ProviderCommand::QueryCapability {
+                    conversation: "c1".into()
+                }
+            }]
+        );
+        app.apply(
+            T0,
+            provider(ProviderEvent::Capability {
+                conversation: "c1".into(),
+                summary: "CAPABILITY_FULL on SMS".into(),
+            }),
+        );
+        let info = &app.inbox.get(&key()).expect("c1").info;
+        assert_eq!(
+            info.metadata.get("Capability").map(String::as_str),
+            Some("CAPABILITY_FULL on SMS")
+        );
+    }
+}
