@@ -86,6 +86,8 @@ impl Default for UiSection {
 }
 
 /// One `[[account]]`.
+// Read once at start-up, a handful at most: the size spread between providers costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(tag = "provider", rename_all = "lowercase", deny_unknown_fields)]
 pub enum AccountConfig {
@@ -241,7 +243,18 @@ impl Config {
         let mut config = Self::parse(&text, &path)?;
         let inline_secret = config.accounts.iter().any(|account| match account {
             AccountConfig::Sinch(account) => account.has_inline_secret(),
-            AccountConfig::Linktor { .. } => false,
+            AccountConfig::Linktor {
+                api_key,
+                access_token,
+                password,
+                webhook,
+                ..
+            } => {
+                api_key.is_some()
+                    || access_token.is_some()
+                    || password.is_some()
+                    || webhook.as_ref().is_some_and(|hook| hook.secret.is_some())
+            }
         });
         if inline_secret && let Some(warning) = sinch::world_readable_warning(&path) {
             tracing::warn!("{warning}");
@@ -363,8 +376,23 @@ impl AccountConfig {
             AccountConfig::Linktor {
                 api_key,
                 api_key_env,
+                access_token,
+                access_token_env,
+                password,
+                password_env,
+                webhook,
                 ..
-            } => vec![(api_key, api_key_env)],
+            } => {
+                let mut fields = vec![
+                    (api_key, api_key_env),
+                    (access_token, access_token_env),
+                    (password, password_env),
+                ];
+                if let Some(hook) = webhook {
+                    fields.push((&hook.secret, &hook.secret_env));
+                }
+                fields
+            }
             AccountConfig::Sinch(sinch) => sinch.secret_fields(),
         };
         fields
@@ -479,6 +507,14 @@ mod tests {
         assert_eq!(email.as_deref(), Some("agent@example.com"));
         assert_eq!((*timeout_secs, *max_retries), (10, 5));
         assert_eq!(webhook.as_ref().map(|w| w.listen.port()), Some(8787));
+        let inline = parse(
+            "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\ndialect = \"server\"\nemail = \"e\"\npassword = \"pw-1\"\naccess_token = \"tok-1\"\n[account.webhook]\nlisten = \"127.0.0.1:0\"\nsecret = \"whsec-1\"\n",
+        )
+        .expect("inline secrets");
+        let secrets = inline.accounts[0].secrets();
+        for secret in ["pw-1", "tok-1", "whsec-1"] {
+            assert!(secrets.contains(&secret.to_string()), "{secret} masked");
+        }
         let old_style = parse(
             "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\napi_key = \"k\"\n",
         )
