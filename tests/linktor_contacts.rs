@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use support::wait_for;
 use switchboard::hub::{self, HubConfig};
-use switchboard::model::{AccountId, Channel};
+use switchboard::model::{AccountId, Channel, ConversationStatus};
 use switchboard::providers::linktor::{LinktorConfig, spawn};
 use switchboard::providers::{ConnectionState, ProviderCommand, ProviderEvent};
 use tokio::sync::mpsc;
@@ -130,7 +130,36 @@ async fn search_create_and_start_a_conversation_on_the_embedded_hub() {
         matches!(e, ProviderEvent::ConversationStarted { .. })
     })
     .await;
-    assert_eq!(again, ProviderEvent::ConversationStarted { conversation });
+    assert_eq!(
+        again,
+        ProviderEvent::ConversationStarted {
+            conversation: conversation.clone()
+        }
+    );
+
+    // Resolve and reopen it: the hub takes the SDK's PATCH and says so.
+    for status in [ConversationStatus::Resolved, ConversationStatus::Open] {
+        send(ProviderCommand::SetStatus {
+            conversation: conversation.clone(),
+            status,
+        })
+        .await;
+        // Our own answer and the hub's conversation_update push both say it; either will do.
+        let (changed, _) = wait_for(
+            &mut events,
+            WAIT,
+            "ConversationStatus",
+            |e| matches!(e, ProviderEvent::ConversationStatus { status: s, .. } if *s == status),
+        )
+        .await;
+        assert_eq!(
+            changed,
+            ProviderEvent::ConversationStatus {
+                conversation: conversation.clone(),
+                status
+            }
+        );
+    }
 
     send(ProviderCommand::StartConversation {
         contact_id: "ct_missing".into(),
