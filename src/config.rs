@@ -86,6 +86,8 @@ impl Default for UiSection {
 }
 
 /// One `[[account]]`.
+// Read once at start-up, a handful at most: the size spread between providers costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(tag = "provider", rename_all = "lowercase", deny_unknown_fields)]
 pub enum AccountConfig {
@@ -100,6 +102,30 @@ pub enum AccountConfig {
         /// Seconds between safety-net polls while the WebSocket is up.
         #[serde(default = "default_poll")]
         poll_interval_secs: u64,
+        /// Which wire contract the server speaks: the SDKs' (`sdk`) or the Go server's (`server`).
+        #[serde(default)]
+        dialect: LinktorDialect,
+        /// A Bearer access token instead of an API key, inline or from the environment.
+        #[serde(default)]
+        access_token: Option<String>,
+        #[serde(default)]
+        access_token_env: Option<String>,
+        /// Login for Bearer JWTs (server dialect): the token is fetched and refreshed as needed.
+        #[serde(default)]
+        email: Option<String>,
+        #[serde(default)]
+        password: Option<String>,
+        #[serde(default)]
+        password_env: Option<String>,
+        /// Seconds before one HTTP request is given up.
+        #[serde(default = "default_timeout")]
+        timeout_secs: u64,
+        /// Retries of a request failing with 429, 5xx, a timeout or a network error.
+        #[serde(default = "default_retries")]
+        max_retries: u32,
+        /// Optional signed-webhook receiver for this account.
+        #[serde(default)]
+        webhook: Option<WebhookSection>,
     },
     /// A Sinch Conversation API app (see `config/sinch.rs`).
     Sinch(Box<sinch::SinchAccount>),
@@ -146,6 +172,50 @@ pub enum VumiMode {
     Push,
 }
 
+/// The two Linktor wire contracts (`protocols.md` §2.1 and §2.2).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LinktorDialect {
+    /// `X-API-Key`, camelCase, `data` + `pagination`, `/ws` with subscribe frames.
+    #[default]
+    Sdk,
+    /// `/api/v1`, Bearer JWT, snake_case, `{success, data, meta}`, `{type, payload}` frames.
+    Server,
+}
+
+/// `[account.webhook]`: where Linktor posts signed events.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSection {
+    /// Address the receiver listens on, e.g. `0.0.0.0:8787`.
+    pub listen: SocketAddr,
+    /// The webhook secret, inline or from the environment.
+    pub secret: Option<String>,
+    pub secret_env: Option<String>,
+}
+
+impl AccountConfig {
+    /// A Linktor account with an API key and every other field at its default.
+    pub fn linktor_with_key(name: &str, base_url: &str, api_key: &str) -> Self {
+        AccountConfig::Linktor {
+            name: name.to_string(),
+            base_url: base_url.to_string(),
+            api_key: Some(api_key.to_string()),
+            api_key_env: None,
+            poll_interval_secs: default_poll(),
+            dialect: LinktorDialect::Sdk,
+            access_token: None,
+            access_token_env: None,
+            email: None,
+            password: None,
+            password_env: None,
+            timeout_secs: default_timeout(),
+            max_retries: default_retries(),
+            webhook: None,
+        }
+    }
+}
+
 impl AccountConfig {
     pub fn name(&self) -> &str {
         match self {
@@ -176,6 +246,12 @@ fn default_replies_aggregator() -> crate::providers::vumi::Aggregator {
 }
 fn default_response_aggregator() -> crate::providers::vumi::Aggregator {
     crate::providers::vumi::Aggregator::Avg
+}
+fn default_timeout() -> u64 {
+    30
+}
+fn default_retries() -> u32 {
+    3
 }
 fn yes() -> bool {
     true
@@ -260,6 +336,12 @@ impl Config {
                     base_url,
                     api_key,
                     api_key_env,
+                    access_token,
+                    access_token_env,
+                    email,
+                    password,
+                    password_env,
+                    webhook,
                     ..
                 } => {
                     if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
@@ -268,8 +350,29 @@ impl Config {
                             field("base_url")
                         ));
                     }
-                    if api_key.is_none() && api_key_env.is_none() {
-                        return Err(format!("{}: set api_key or api_key_env", field("api_key")));
+                    let has_key = api_key.is_some() || api_key_env.is_some();
+                    let has_token = access_token.is_some() || access_token_env.is_some();
+                    let has_password = password.is_some() || password_env.is_some();
+                    if email.is_some() != has_password {
+                        return Err(format!(
+                            "{}: a login needs both email and password (or password_env)",
+                            field("email")
+                        ));
+                    }
+                    if !(has_key || has_token || email.is_some()) {
+                        return Err(format!(
+                            "{}: set api_key or api_key_env, access_token or access_token_env, or email and password",
+                            field("api_key")
+                        ));
+                    }
+                    if let Some(hook) = webhook
+                        && hook.secret.is_none()
+                        && hook.secret_env.is_none()
+                    {
+                        return Err(format!(
+                            "{}: set secret or secret_env",
+                            field("webhook.secret")
+                        ));
                     }
                 }
                 AccountConfig::Sinch(account) => account.validate(&field)?,
@@ -379,8 +482,23 @@ impl AccountConfig {
             AccountConfig::Linktor {
                 api_key,
                 api_key_env,
+                access_token,
+                access_token_env,
+                password,
+                password_env,
+                webhook,
                 ..
-            } => vec![(api_key, api_key_env)],
+            } => {
+                let mut fields = vec![
+                    (api_key, api_key_env),
+                    (access_token, access_token_env),
+                    (password, password_env),
+                ];
+                if let Some(hook) = webhook {
+                    fields.push((&hook.secret, &hook.secret_env));
+                }
+                fields
+            }
             AccountConfig::Sinch(sinch) => sinch.secret_fields(),
             AccountConfig::Vumi {
                 conversation_token,
@@ -534,6 +652,69 @@ mod tests {
         )
         .expect_err("unknown aggregator");
         assert!(error.contains("median"), "{error}");
+    }
+
+    #[test]
+    fn server_dialect_account_with_login_parses() {
+        let config = parse(
+            r#"
+            [[account]]
+            provider = "linktor"
+            name = "go"
+            base_url = "https://linktor.example.com"
+            dialect = "server"
+            email = "agent@example.com"
+            password_env = "LINKTOR_PASSWORD"
+            timeout_secs = 10
+            max_retries = 5
+            [account.webhook]
+            listen = "127.0.0.1:8787"
+            secret_env = "LINKTOR_WEBHOOK_SECRET"
+            "#,
+        )
+        .expect("valid config");
+        #[allow(irrefutable_let_patterns)]
+        let AccountConfig::Linktor {
+            dialect,
+            email,
+            timeout_secs,
+            max_retries,
+            webhook,
+            ..
+        } = &config.accounts[0]
+        else {
+            panic!("a Linktor account");
+        };
+        assert_eq!(*dialect, LinktorDialect::Server);
+        assert_eq!(email.as_deref(), Some("agent@example.com"));
+        assert_eq!((*timeout_secs, *max_retries), (10, 5));
+        assert_eq!(webhook.as_ref().map(|w| w.listen.port()), Some(8787));
+        let inline = parse(
+            "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\ndialect = \"server\"\nemail = \"e\"\npassword = \"pw-1\"\naccess_token = \"tok-1\"\n[account.webhook]\nlisten = \"127.0.0.1:0\"\nsecret = \"whsec-1\"\n",
+        )
+        .expect("inline secrets");
+        let secrets = inline.accounts[0].secrets();
+        for secret in ["pw-1", "tok-1", "whsec-1"] {
+            assert!(secrets.contains(&secret.to_string()), "{secret} masked");
+        }
+        let old_style = parse(
+            "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\napi_key = \"k\"\n",
+        )
+        .expect("old config still parses");
+        assert_eq!(
+            old_style.accounts[0],
+            AccountConfig::linktor_with_key("a", "http://x", "k")
+        );
+        let error = parse(
+            "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\nemail = \"e\"\n",
+        )
+        .expect_err("email without password");
+        assert!(error.contains("account[0].email"), "{error}");
+        let error = parse(
+            "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\ndialect = \"grpc\"\napi_key = \"k\"\n",
+        )
+        .expect_err("unknown dialect");
+        assert!(error.contains("grpc"), "{error}");
     }
 
     #[test]

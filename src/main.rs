@@ -268,13 +268,9 @@ fn apply_inbox_args(config: &mut Config, args: InboxArgs) -> anyhow::Result<()> 
         let api_key = args
             .api_key
             .context("--connect needs --api-key (or SWITCHBOARD_API_KEY)")?;
-        config.accounts.push(AccountConfig::Linktor {
-            name: "hub".into(),
-            base_url: url,
-            api_key: Some(api_key),
-            api_key_env: None,
-            poll_interval_secs: 30,
-        });
+        config
+            .accounts
+            .push(AccountConfig::linktor_with_key("hub", &url, &api_key));
         config.hub.enabled.get_or_insert(false);
     }
     Ok(())

@@ -345,3 +345,22 @@ pub struct Conversation {
     /// Platform metadata an integrator wants to see (shown in the details pane).
     pub metadata: BTreeMap<String, String>,
 }
+
+/// A contact as the contact picker shows it: who it is and how to reach them on each channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContactCard {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub identifiers: Vec<ContactIdentifier>,
+}
+
+/// One way to reach a contact. `channel_type` is the provider's own name for the channel, handed
+/// back unchanged when a conversation is started on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContactIdentifier {
+    pub channel: Channel,
+    pub channel_type: String,
+    pub identifier: String,
+}

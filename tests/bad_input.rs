@@ -22,13 +22,9 @@ const WAIT: Duration = Duration::from_secs(15);
 
 fn remote(base_url: String, api_key: &str) -> Config {
     let mut config = Config::default();
-    config.accounts.push(AccountConfig::Linktor {
-        name: "remote".into(),
-        base_url,
-        api_key: Some(api_key.into()),
-        api_key_env: None,
-        poll_interval_secs: 30,
-    });
+    config.accounts.push(AccountConfig::linktor_with_key(
+        "remote", &base_url, api_key,
+    ));
     config
 }
 

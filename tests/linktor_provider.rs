@@ -660,3 +660,26 @@ async fn hostile_network_text_is_sanitised_before_it_reaches_the_app() {
     assert_eq!(messages[0].content.preview(), "pay hidden now");
     assert_eq!(messages[0].sender, "Eve");
 }
+
+#[tokio::test]
+async fn frames_of_unknown_types_are_ignored_quietly() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    let (_handle, mut events) = start(config(&fake.base_url));
+    live(&mut events).await;
+
+    fake.send_raw(r#"{"type":"presence","userId":"u2","status":"online"}"#);
+    fake.send_raw(r#"{"type":"agent_joined","conversationId":"c1"}"#);
+    let pushed = fake.push_message("c1", "after the unknown ones");
+    let (_, seen) = wait_for(&mut events, WAIT, "valid frame", |e| {
+        is_messages_with(e, &pushed.id, true)
+    })
+    .await;
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::Error(_) | ProviderEvent::Connection(_))),
+        "unknown types are neither errors nor disconnects: {seen:#?}"
+    );
+    assert_eq!(fake.ws_connections(), 1);
+}

@@ -214,13 +214,11 @@ fn recordings_and_screenshots_never_show_secrets() {
         .map(|dirs| dirs.home_dir().display().to_string())
         .expect("a home dir");
     let mut config = Config::default();
-    config.accounts.push(AccountConfig::Linktor {
-        name: "team".into(),
-        base_url: "https://api.linktor.io".into(),
-        api_key: Some(KEY.into()),
-        api_key_env: None,
-        poll_interval_secs: 30,
-    });
+    config.accounts.push(AccountConfig::linktor_with_key(
+        "team",
+        "https://api.linktor.io",
+        KEY,
+    ));
     let redactor = Redactor::for_config(&config);
     // A customer pastes the key and a config path; the agent opens the conversation and
     // quotes the key back, so it is on screen in the list, the thread and the composer.

@@ -19,6 +19,10 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         }
         return;
     }
+    if app.view.contact_picker.is_some() {
+        super::contacts::key(app, key, effects);
+        return;
+    }
     if app.view.filtering {
         filter_key(app, key, effects);
         return;
@@ -298,6 +302,14 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                     command: ProviderCommand::Refresh,
                 });
             }
+        }
+        Action::ToggleResolved => super::status_actions::toggle_resolved(app, effects),
+        Action::OpenContacts => super::contacts::open(app, effects),
+        // Only meaningful inside the contact picker, which handles them itself.
+        Action::NextContactChannel | Action::NewContact => {}
+        Action::CycleStatusFilter => {
+            view.status_filter = super::view::next_status_filter(view.status_filter);
+            view.refresh_lists(&app.inbox);
         }
         Action::DeleteMessage => super::cursor::ask_delete(app),
         Action::OpenMedia => super::cursor::open_media(app, effects),

@@ -138,6 +138,16 @@ pub enum Action {
     ToggleEndSession,
     /// Voice: cycle the key the call waits for before answering (#, *, none).
     CycleWaitFor,
+    /// Resolve the selected conversation, or reopen it when it is resolved.
+    ToggleResolved,
+    /// Show only open, pending, resolved or snoozed conversations, then all again.
+    CycleStatusFilter,
+    /// Open the contact picker.
+    OpenContacts,
+    /// In the contact picker: the selected contact's next channel.
+    NextContactChannel,
+    /// In the contact picker: the new-contact form.
+    NewContact,
 }
 
 /// Where keys are interpreted.
@@ -149,6 +159,8 @@ pub enum KeyContext {
     Browse,
     /// The composer has the focus: printable keys are text.
     Compose,
+    /// The contact picker is open.
+    Contacts,
     /// Actions on a message (the thread's message cursor) or its contact; looked up while
     /// browsing, listed in the help under their own heading.
     Message,
@@ -187,6 +199,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch(']')], action: Action::NextInsightTab, help: "next insight tab" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('[')], action: Action::PrevInsightTab, help: "previous insight tab" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('R')], action: Action::Refresh, help: "resync every account" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('s')], action: Action::ToggleResolved, help: "resolve / reopen" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('F')], action: Action::CycleStatusFilter, help: "filter by status" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('c')], action: Action::OpenContacts, help: "contacts" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },
@@ -195,6 +210,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "end USSD/voice session" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice wait-for key" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::ch('/')], action: Action::StartFilter, help: "search" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Tab)], action: Action::NextContactChannel, help: "next channel" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "start conversation" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::ch('n')], action: Action::NewContact, help: "new contact" },
+    Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close" },
 ];
 
 /// Keys the composer handles itself, listed in the help overlay after the table.

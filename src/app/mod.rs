@@ -10,6 +10,7 @@
 //! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs).
 
 pub mod composer;
+pub mod contacts;
 mod cursor;
 pub mod inbox;
 mod input;
@@ -18,6 +19,7 @@ pub mod keys;
 mod provider;
 pub mod session_reply;
 pub mod status;
+mod status_actions;
 pub mod thread;
 pub mod typing;
 pub mod view;

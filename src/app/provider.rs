@@ -68,6 +68,8 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         } => match app.inbox.get_mut(&key(&conversation)) {
             Some(entry) if entry.info.status != status => {
                 entry.info.status = status;
+                // A status filter may now hide or show it.
+                app.lists_stale = true;
                 true
             }
             _ => false,
@@ -102,6 +104,11 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         ProviderEvent::Synced => {
             app.status.account_mut(&account).last_sync = Some(app.now);
             true
+        }
+        event @ (ProviderEvent::Contacts { .. }
+        | ProviderEvent::ContactCreated(_)
+        | ProviderEvent::ConversationStarted { .. }) => {
+            super::contacts::provider_event(app, &account, event, effects)
         }
         ProviderEvent::Error(message) => {
             app.status.account_mut(&account).last_error = Some(message.clone());

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::composer::Composer;
 use super::inbox::Inbox;
 use super::insights::InsightTab;
-use crate::model::{Channel, ConversationKey, Timestamp};
+use crate::model::{Channel, ConversationKey, ConversationStatus, Timestamp};
 
 /// The pane that has the keyboard.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,6 +88,10 @@ pub struct ViewState {
     pub filter: String,
     /// The filter prompt has the keyboard.
     pub filtering: bool,
+    /// The contact picker overlay, when open.
+    pub contact_picker: Option<super::contacts::ContactPicker>,
+    /// Only conversations in this status are listed (`None`: all).
+    pub status_filter: Option<ConversationStatus>,
     /// The draft of the open conversation.
     pub composer: Composer,
     /// Drafts of the other conversations, restored when they are opened again.
@@ -170,6 +174,7 @@ impl ViewState {
             .iter()
             .filter(|(_, e)| channel.as_ref().is_none_or(|c| &e.info.channel == c))
             .filter(|(_, e)| needle.is_empty() || matches_filter(e, &needle))
+            .filter(|(_, e)| self.status_filter.is_none_or(|s| e.info.status == s))
             .map(|(key, e)| (e.last_activity(), key.clone()))
             .collect();
         // Newest activity first; ties broken by key so the order is stable.
@@ -200,6 +205,17 @@ impl ViewState {
         } else if self.channel_selected >= self.channel_offset + channel_rows {
             self.channel_offset = self.channel_selected + 1 - channel_rows;
         }
+    }
+}
+
+/// The status filter after `current`: open, pending, resolved, snoozed, then all again.
+pub fn next_status_filter(current: Option<ConversationStatus>) -> Option<ConversationStatus> {
+    match current {
+        None => Some(ConversationStatus::Open),
+        Some(ConversationStatus::Open) => Some(ConversationStatus::Pending),
+        Some(ConversationStatus::Pending) => Some(ConversationStatus::Resolved),
+        Some(ConversationStatus::Resolved) => Some(ConversationStatus::Snoozed),
+        Some(ConversationStatus::Snoozed | ConversationStatus::Closed) => None,
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`events`]: the broadcast bus and per-socket subscription filtering.
 //! - [`simulator`] / [`scripts`]: the demo customers and their dialogues.
 
+mod contacts_api;
 pub mod events;
 pub mod ops;
 pub mod rest;

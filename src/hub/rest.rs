@@ -51,13 +51,13 @@ impl ApiError {
         )
     }
 
-    fn validation(message: impl Into<String>, details: Value) -> Self {
+    pub(super) fn validation(message: impl Into<String>, details: Value) -> Self {
         let mut error = Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message);
         error.body.details = Some(details);
         error
     }
 
-    fn from_store(error: StoreError, what: &str) -> Self {
+    pub(super) fn from_store(error: StoreError, what: &str) -> Self {
         match error {
             StoreError::NotFound => Self::not_found(what),
             StoreError::UnknownCursor(id) => {
@@ -85,7 +85,10 @@ type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(state: Shared) -> Router {
     let api = Router::new()
-        .route("/conversations", get(list_conversations))
+        .route(
+            "/conversations",
+            get(list_conversations).post(super::contacts_api::create_conversation),
+        )
         .route(
             "/conversations/{id}",
             get(get_conversation).patch(patch_conversation),
@@ -94,7 +97,10 @@ pub fn router(state: Shared) -> Router {
             "/conversations/{id}/messages",
             get(list_messages).post(post_message),
         )
-        .route("/contacts", get(list_contacts))
+        .route(
+            "/contacts",
+            get(list_contacts).post(super::contacts_api::create_contact),
+        )
         .route("/contacts/{id}", get(get_contact))
         .route("/simulate/inbound", post(simulate_inbound))
         .route("/simulate/typing", post(simulate_typing))
@@ -179,7 +185,7 @@ fn page<T>(data: Vec<T>, total: u64, limit: u32, offset: u64) -> ListEnvelope<T>
     }
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     body.map(|Json(value)| value).map_err(|rejection| {
         ApiError::validation(
             "invalid request body",

@@ -9,7 +9,7 @@ pub mod tls;
 pub mod vumi;
 
 use crate::model::{
-    AccountId, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
+    AccountId, ContactCard, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
 };
 
 /// How the account's connection stands, shown per account in the status bar.
@@ -70,6 +70,17 @@ pub enum ProviderEvent {
     Synced,
     /// Something the user should know that is not tied to one message.
     Error(String),
+    /// Contacts matching a search of the contact picker.
+    Contacts {
+        query: String,
+        contacts: Vec<ContactCard>,
+    },
+    /// A contact the user created.
+    ContactCreated(ContactCard),
+    /// A conversation the user started exists now (its `Conversations` event came first).
+    ConversationStarted {
+        conversation: String,
+    },
     /// A message was deleted on the platform (after `ProviderCommand::DeleteMessage`).
     MessageDeleted {
         conversation: String,
@@ -107,6 +118,26 @@ pub enum ProviderCommand {
         conversation: String,
     },
     Refresh,
+    /// Change a conversation's status (resolve, reopen…); the server's answer is the new status.
+    SetStatus {
+        conversation: String,
+        status: ConversationStatus,
+    },
+    /// Find contacts by name or identifier (empty: the first page of all).
+    SearchContacts {
+        query: String,
+    },
+    /// Create a contact reachable at `identifier` on `channel_type` (the provider's channel name).
+    CreateContact {
+        name: String,
+        channel_type: String,
+        identifier: String,
+    },
+    /// Start (or find the open) conversation with a contact on one of its channels.
+    StartConversation {
+        contact_id: String,
+        channel_type: String,
+    },
     /// Delete one message on the platform (the app asked the user to confirm first).
     DeleteMessage {
         conversation: String,

@@ -321,7 +321,12 @@ impl Loopback {
                 self.sync().await;
                 self.emit(ProviderEvent::Synced).await;
             }
-            ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
+            ProviderCommand::DeleteMessage { .. }
+            | ProviderCommand::QueryCapability { .. }
+            | ProviderCommand::SetStatus { .. }
+            | ProviderCommand::SearchContacts { .. }
+            | ProviderCommand::CreateContact { .. }
+            | ProviderCommand::StartConversation { .. } => {
                 self.emit(ProviderEvent::Error(
                     "the demo hub does not support this action".to_string(),
                 ))

@@ -89,22 +89,13 @@ impl Session {
 
         for (index, account_config) in config.accounts.iter().enumerate() {
             match account_config {
-                AccountConfig::Linktor {
-                    name,
-                    base_url,
-                    api_key,
-                    api_key_env,
-                    poll_interval_secs,
-                } => {
-                    let key =
-                        resolve_secret(api_key, api_key_env, &format!("account[{index}].api_key"))
-                            .map_err(|message| anyhow::anyhow!("config: {message}"))?;
-                    let mut provider_config = LinktorConfig::new(base_url.clone(), key);
-                    provider_config.poll_interval =
-                        Duration::from_secs((*poll_interval_secs).max(1));
+                AccountConfig::Linktor { name, .. } => {
+                    let provider_config = linktor::account_config(account_config, index)
+                        .map_err(|message| anyhow::anyhow!("config: {message}"))?;
                     let account = AccountId::new(name.clone());
                     app.add_account(account.clone());
-                    executor.add(linktor::spawn(account, provider_config, sender.clone()));
+                    let handle = linktor::spawn(account, provider_config, sender.clone());
+                    executor.add(handle);
                 }
                 AccountConfig::Sinch(sinch_account) => {
                     let provider_config = sinch_account

@@ -20,7 +20,14 @@ pub const ROWS: u16 = 2;
 /// Draws the pane; returns the list rows area (inside the border, below the filter line).
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
     let focused = app.view.focus == Focus::Conversations;
-    let title = format!(" Conversations {} ", app.view.conversations.len());
+    let title = match app.view.status_filter {
+        Some(status) => format!(
+            " Conversations {} · {} ",
+            app.view.conversations.len(),
+            status.label()
+        ),
+        None => format!(" Conversations {} ", app.view.conversations.len()),
+    };
     let block = super::pane_block(title, focused);
     let mut inner = block.inner(area);
     frame.render_widget(block, area);
@@ -92,6 +99,9 @@ fn filter_line(app: &App, width: u16) -> Line<'static> {
 }
 
 fn empty_text(app: &App) -> String {
+    if let Some(status) = app.view.status_filter {
+        return format!("No {} conversations", status.label());
+    }
     if !app.view.filter.is_empty() {
         return "No matches".to_string();
     }

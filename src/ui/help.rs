@@ -12,7 +12,7 @@ use crate::app::keys::{BINDINGS, COMPOSER_HELP, KeyContext};
 pub fn draw(frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(2).min(96);
     let two_columns = width >= 60;
-    let (left, right) = if two_columns {
+    let (mut left, mut right) = if two_columns {
         (
             [
                 section("Everywhere", KeyContext::Global),
@@ -34,6 +34,24 @@ pub fn draw(frame: &mut Frame, area: Rect) {
             Vec::new(),
         )
     };
+    // What does not fit in a column moves to the other one; the contact picker's keys come
+    // last, where there is room (the picker shows them in its own footer too).
+    let room = usize::from(area.height.saturating_sub(4));
+    if right.len() > room {
+        let tail = right.split_off(room);
+        left.push(Entry::Blank);
+        left.extend(tail);
+    }
+    let picker = [
+        vec![Entry::Blank],
+        trimmed(section("Contact picker", KeyContext::Contacts)),
+    ]
+    .concat();
+    if two_columns && right.len() + picker.len() <= room {
+        right.extend(picker);
+    } else if left.len() + picker.len() <= room {
+        left.extend(picker);
+    }
     let rows = left.len().max(right.len());
     let height = u16::try_from(rows + 2)
         .unwrap_or(u16::MAX)

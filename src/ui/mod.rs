@@ -11,6 +11,7 @@
 
 mod channels;
 mod composer;
+mod contacts;
 mod conversations;
 mod details;
 pub mod format;
@@ -65,6 +66,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
     }
     if let Some(rect) = panes.status {
         status::draw(frame, app, rect);
+    }
+    if let Some(picker) = &app.view.contact_picker
+        && area.width >= 20
+        && area.height >= 6
+    {
+        contacts::draw(frame, picker, area);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
         help::draw(frame, area);

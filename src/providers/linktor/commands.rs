@@ -4,9 +4,9 @@
 use tokio::task::JoinError;
 
 use super::rest::{LinktorError, MessageQuery};
-use super::wire::{ClientFrame, ListEnvelope, WireMessage};
+use super::wire::{ClientFrame, ListEnvelope, WireContact, WireConversation, WireMessage};
 use super::{Failure, Provider, convert, socket};
-use crate::model::Message;
+use crate::model::{ConversationStatus, Message};
 use crate::providers::{ProviderCommand, ProviderEvent};
 
 /// What the main loop must do after a command.
@@ -32,6 +32,21 @@ pub(super) enum Outcome {
     MarkedRead {
         conversation: String,
         result: Result<(), LinktorError>,
+    },
+    StatusSet {
+        conversation: String,
+        status: ConversationStatus,
+        result: Result<(), LinktorError>,
+    },
+    ContactsFound {
+        query: String,
+        result: Result<Vec<WireContact>, LinktorError>,
+    },
+    ContactCreated {
+        result: Result<WireContact, LinktorError>,
+    },
+    Started {
+        result: Result<WireConversation, LinktorError>,
     },
 }
 
@@ -98,7 +113,7 @@ impl Provider {
                         conversation_id: conversation,
                         is_typing: typing,
                     };
-                    if let Err(err) = socket::send(sink, &frame).await {
+                    if let Err(err) = socket::send_in(sink, self.config.dialect, &frame).await {
                         tracing::debug!("linktor typing frame not sent: {err}");
                     }
                 }
@@ -117,6 +132,49 @@ impl Provider {
                 }
             }
             ProviderCommand::Refresh => return CommandEnd::Refresh,
+            ProviderCommand::SearchContacts { query } => {
+                let rest = self.rest.clone();
+                let limit = self.config.page_size;
+                self.children.spawn(async move {
+                    let result = rest.search_contacts(&query, limit).await;
+                    Outcome::ContactsFound { query, result }
+                });
+            }
+            ProviderCommand::CreateContact {
+                name,
+                channel_type,
+                identifier,
+            } => {
+                let rest = self.rest.clone();
+                self.children.spawn(async move {
+                    let result = rest.create_contact(&name, &channel_type, &identifier).await;
+                    Outcome::ContactCreated { result }
+                });
+            }
+            ProviderCommand::StartConversation {
+                contact_id,
+                channel_type,
+            } => {
+                let rest = self.rest.clone();
+                self.children.spawn(async move {
+                    let result = rest.start_conversation(&contact_id, &channel_type).await;
+                    Outcome::Started { result }
+                });
+            }
+            ProviderCommand::SetStatus {
+                conversation,
+                status,
+            } => {
+                let rest = self.rest.clone();
+                self.children.spawn(async move {
+                    let result = rest.set_status(&conversation, status.label()).await;
+                    Outcome::StatusSet {
+                        conversation,
+                        status,
+                        result,
+                    }
+                });
+            }
             ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
                 self.emit(ProviderEvent::Error(
                     "Linktor does not support this action".to_string(),
@@ -125,6 +183,15 @@ impl Provider {
             }
         }
         CommandEnd::Continue
+    }
+
+    /// Reports a failed contact call; a 401 is a failure of the session.
+    async fn failed_contact_call(&mut self, what: &str, err: LinktorError) -> Option<Failure> {
+        let reason = self.describe(&err);
+        tracing::warn!(account = %self.account, request_id = ?err.request_id(), "linktor: could not {what}: {err}");
+        self.emit(ProviderEvent::Error(format!("could not {what}: {reason}")))
+            .await;
+        err.is_auth().then_some(Failure::Auth)
     }
 
     /// Turns a finished child's result into events; a 401 is reported back as a failure.
@@ -211,6 +278,84 @@ impl Provider {
                 err.is_auth().then_some(Failure::Auth)
             }
             Outcome::MarkedRead { result: Ok(()), .. } => None,
+            Outcome::ContactsFound {
+                query,
+                result: Ok(found),
+            } => {
+                let contacts = found.iter().map(convert::contact_card).collect();
+                for contact in found {
+                    self.contacts.insert(contact.id.clone(), Some(contact));
+                }
+                self.emit(ProviderEvent::Contacts { query, contacts }).await;
+                None
+            }
+            Outcome::ContactCreated {
+                result: Ok(contact),
+            } => {
+                let card = convert::contact_card(&contact);
+                self.contacts.insert(contact.id.clone(), Some(contact));
+                self.emit(ProviderEvent::ContactCreated(card)).await;
+                None
+            }
+            Outcome::Started { result: Ok(wire) } => {
+                let id = wire.id.clone();
+                let result = match self.remember(&wire).await {
+                    Ok(converted) => {
+                        self.emit(ProviderEvent::Conversations(vec![converted]))
+                            .await;
+                        self.subscribe(&id).await;
+                        self.catch_up(&id).await
+                    }
+                    Err(err) => Err(err),
+                };
+                match result {
+                    Ok(()) => {
+                        self.emit(ProviderEvent::ConversationStarted { conversation: id })
+                            .await;
+                        None
+                    }
+                    Err(err) => {
+                        self.failed_contact_call("start the conversation", err)
+                            .await
+                    }
+                }
+            }
+            Outcome::ContactsFound {
+                result: Err(err), ..
+            } => self.failed_contact_call("search contacts", err).await,
+            Outcome::ContactCreated { result: Err(err) } => {
+                self.failed_contact_call("create the contact", err).await
+            }
+            Outcome::Started { result: Err(err) } => {
+                self.failed_contact_call("start the conversation", err)
+                    .await
+            }
+            Outcome::StatusSet {
+                conversation,
+                status,
+                result: Ok(()),
+            } => {
+                self.emit(ProviderEvent::ConversationStatus {
+                    conversation,
+                    status,
+                })
+                .await;
+                None
+            }
+            Outcome::StatusSet {
+                conversation,
+                status,
+                result: Err(err),
+            } => {
+                let reason = self.describe(&err);
+                tracing::warn!(conversation, request_id = ?err.request_id(), "linktor status change failed: {err}");
+                self.emit(ProviderEvent::Error(format!(
+                    "could not mark the conversation {}: {reason}",
+                    status.label()
+                )))
+                .await;
+                err.is_auth().then_some(Failure::Auth)
+            }
         }
     }
 }

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::wire::{WireContact, WireContent, WireConversation, WireMessage, parse_time};
 use crate::model::{
-    AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
-    DeliveryStatus, Direction, Message, Timestamp,
+    AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation,
+    ConversationKey, ConversationStatus, DeliveryStatus, Direction, Message, Timestamp,
 };
 use crate::text::{sanitize, sanitize_line};
 
@@ -40,6 +40,26 @@ pub fn contact(wire: &WireContact, channel_type: &str) -> Contact {
         id: sanitize_line(&wire.id),
         name,
         identity,
+    }
+}
+
+/// The picker's view of a contact: every identifier, sanitised.
+pub fn contact_card(wire: &WireContact) -> ContactCard {
+    let base = contact(wire, "");
+    ContactCard {
+        id: base.id,
+        name: base.name,
+        email: wire.email.as_deref().map(sanitize_line),
+        phone: wire.phone.as_deref().map(sanitize_line),
+        identifiers: wire
+            .identifiers
+            .iter()
+            .map(|id| ContactIdentifier {
+                channel: Channel::from_linktor(&sanitize_line(&id.channel_type)),
+                channel_type: id.channel_type.clone(),
+                identifier: sanitize_line(&id.identifier),
+            })
+            .collect(),
     }
 }
 

@@ -3,6 +3,7 @@
 use super::Provider;
 use super::rest::LinktorError;
 use super::socket;
+use super::webhook::Hook;
 use super::wire::{ClientFrame, ServerFrame};
 use crate::model::{ConversationStatus, DeliveryStatus};
 use crate::providers::ProviderEvent;
@@ -18,7 +19,7 @@ impl Provider {
         let frame = ClientFrame::Subscribe {
             conversation_id: conversation.to_string(),
         };
-        if let Err(err) = socket::send(sink, &frame).await {
+        if let Err(err) = socket::send_in(sink, self.config.dialect, &frame).await {
             // The read side will see the broken socket and reconnect, which resubscribes.
             tracing::warn!(conversation, "linktor subscribe failed: {err}");
         }
@@ -96,6 +97,17 @@ impl Provider {
             ServerFrame::Pong => {}
         }
         Ok(())
+    }
+
+    /// A verified webhook: a push by another road.
+    pub(super) async fn hook(&mut self, hook: Hook) -> Result<(), LinktorError> {
+        match hook {
+            Hook::Frame(frame) => self.frame(*frame).await,
+            Hook::Event(event) => {
+                self.emit(event).await;
+                Ok(())
+            }
+        }
     }
 
     pub(super) async fn malformed(&mut self, reason: &str) {

@@ -5,13 +5,18 @@
 //! in a `JoinSet`, so a slow send never stops frames from being read; aborting the task drops the
 //! set and with it every child.
 
+mod auth;
 mod commands;
 pub mod convert;
 mod frames;
 pub mod rest;
+mod rest_server;
+mod setup;
 pub mod socket;
 mod sync;
+pub mod webhook;
 pub mod wire;
+pub mod wire_server;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -25,6 +30,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use self::commands::{CommandEnd, Outcome};
 use self::rest::{LinktorError, RestClient};
 use self::socket::{ConnectError, Incoming, NoticeLimiter, WsReader, WsSink};
+use self::webhook::{Hook, WebhookConfig};
 use self::wire::{ClientFrame, WireContact};
 use crate::model::{AccountId, Timestamp};
 use crate::providers::backoff::Backoff;
@@ -49,6 +55,42 @@ pub struct LinktorConfig {
     pub max_retries: u32,
     /// How our own replies are labelled.
     pub agent_name: String,
+    /// Which wire contract the server speaks.
+    pub dialect: Dialect,
+    /// A Bearer token, used when `api_key` is empty.
+    pub access_token: Option<String>,
+    /// Email and password for Bearer JWT login and refresh, used when neither key nor token is set.
+    pub login: Option<Login>,
+    /// The signed-webhook receiver, if the account has one.
+    pub webhook: Option<WebhookConfig>,
+}
+
+pub use self::setup::account_config;
+
+/// The two Linktor contracts found in the wild (`protocols.md` §2.1 and §2.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// The SDKs: `X-API-Key`, camelCase, `data` + `pagination`, `/ws` with subscribe frames.
+    #[default]
+    Sdk,
+    /// The Go server: `/api/v1`, Bearer JWT, snake_case, `{success, data, meta}`, `{type, payload}`.
+    Server,
+}
+
+/// Login credentials. `Debug` never shows the password.
+#[derive(Clone, PartialEq)]
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 impl LinktorConfig {
@@ -61,6 +103,10 @@ impl LinktorConfig {
             request_timeout: Duration::from_secs(15),
             max_retries: 3,
             agent_name: "You".to_string(),
+            dialect: Dialect::Sdk,
+            access_token: None,
+            login: None,
+            webhook: None,
         }
     }
 }
@@ -101,9 +147,33 @@ async fn run(
             return;
         }
     };
+    let mut hooks = None;
+    let mut webhook_task = None;
+    if let Some(webhook) = &config.webhook {
+        match webhook::start(webhook).await {
+            Ok((_addr, task, receiver)) => {
+                hooks = Some(receiver);
+                webhook_task = Some(AbortOnDrop(task));
+            }
+            Err(err) => {
+                tracing::error!(%account, listen = %webhook.listen, "linktor webhook receiver cannot listen: {err}");
+                let _ = events
+                    .send(AccountEvent {
+                        account: account.clone(),
+                        event: ProviderEvent::Error(format!(
+                            "webhook receiver cannot listen on {}: {err}",
+                            webhook.listen
+                        )),
+                    })
+                    .await;
+            }
+        }
+    }
     Provider {
         account,
         config,
+        hooks,
+        _webhook_task: webhook_task,
         events,
         commands,
         rest,
@@ -151,9 +221,29 @@ struct Known {
     cursor: Option<(Timestamp, String)>,
 }
 
+/// Aborts the task when dropped, so the webhook receiver goes with the provider.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The next webhook, or never when there is no receiver.
+async fn next_hook(hooks: &mut Option<mpsc::Receiver<Hook>>) -> Option<Hook> {
+    match hooks {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 struct Provider {
     account: AccountId,
     config: LinktorConfig,
+    /// Verified webhooks, handled like pushes while live.
+    hooks: Option<mpsc::Receiver<Hook>>,
+    _webhook_task: Option<AbortOnDrop>,
     events: mpsc::Sender<AccountEvent>,
     commands: mpsc::Receiver<ProviderCommand>,
     rest: RestClient,
@@ -202,12 +292,7 @@ impl Provider {
     /// known conversation is subscribed) before the REST sync, so anything said while we list
     /// arrives either in the listing or as a push: there is no window in between.
     async fn session(&mut self) -> Ended {
-        let connected = socket::connect(
-            &self.config.base_url,
-            &self.config.api_key,
-            self.config.request_timeout,
-        )
-        .await;
+        let connected = socket::connect_with(&self.rest, self.config.request_timeout).await;
         let mut reader = None;
         let mut socket_failure: Option<String> = None;
         match connected {
@@ -265,7 +350,7 @@ impl Provider {
                         CommandEnd::Continue => {}
                     }
                 }
-                incoming = reader.next() => match socket::classify(incoming) {
+                incoming = reader.next() => match socket::classify_in(self.config.dialect, incoming) {
                     Incoming::Closed(reason) => {
                         tracing::info!(account = %self.account, "{reason}");
                         return Ended::Failed(Failure::Transient(reason));
@@ -283,7 +368,7 @@ impl Provider {
                 },
                 _ = ping.tick() => {
                     if let Some(sink) = self.sink.as_mut()
-                        && let Err(err) = socket::send(sink, &ClientFrame::Ping).await
+                        && let Err(err) = socket::send_in(sink, self.config.dialect, &ClientFrame::Ping).await
                     {
                         return Ended::Failed(Failure::Transient(format!("WebSocket ping failed: {err}")));
                     }
@@ -296,6 +381,14 @@ impl Provider {
                 Some(joined) = self.children.join_next() => {
                     if let Some(failure) = self.outcome(joined).await {
                         return Ended::Failed(failure);
+                    }
+                }
+                Some(hook) = next_hook(&mut self.hooks) => {
+                    if let Err(err) = self.hook(hook).await {
+                        if err.is_auth() {
+                            return Ended::Failed(Failure::Auth);
+                        }
+                        tracing::warn!(account = %self.account, "handling a webhook failed: {err}");
                     }
                 }
             }
@@ -329,7 +422,8 @@ impl Provider {
 
     async fn auth_failed(&mut self) -> WaitEnd {
         let reason = format!(
-            "Linktor rejected the API key (401) at {}",
+            "Linktor rejected the {} (401) at {}",
+            self.rest.credential_kind(),
             self.config.base_url
         );
         tracing::warn!(account = %self.account, "{reason}");

@@ -1,18 +1,22 @@
-//! Typed REST client for the Linktor SDK contract: `X-API-Key` auth, JSON both ways, the flat
-//! error body mapped onto [`LinktorError`], and the SDK's retry policy (429, 5xx, timeouts and
-//! network errors are retried with backoff; a 429 waits for its `retry_after`).
+//! Typed REST client for Linktor: the transport both dialects share (auth header, JSON both
+//! ways, error bodies mapped onto [`LinktorError`], the SDK's retry policy: 429, 5xx, timeouts
+//! and network errors are retried with backoff, a 429 waits for its `retry_after`) and the SDK
+//! contract's endpoints. The Go server's endpoints are in `rest_server.rs`; each public call
+//! here picks the dialect, and both hand back the SDK wire types the rest of the provider reads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::LinktorConfig;
+use super::auth::{Credential, Tokens};
 use super::wire::{
     ErrorBody, ListEnvelope, SendMessageBody, WireContact, WireConversation, WireMessage,
 };
+use super::{Dialect, LinktorConfig, Login};
 use crate::providers::backoff::Backoff;
 use crate::text::sanitize_line;
 
@@ -23,7 +27,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// the log so a failure can be matched with the server's own records.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LinktorError {
-    #[error("request rejected as invalid (400): {message}")]
+    #[error("request rejected as invalid (400): {message}{}", field_details(.details))]
     Validation {
         message: String,
         details: Option<Value>,
@@ -108,18 +112,16 @@ impl LinktorError {
         }
     }
 
-    /// Maps an error response. `body` is the raw text: the flat error object when it parses,
-    /// otherwise the text itself becomes the message (as the SDK does).
+    /// Maps an error response. `body` is the raw text: the flat error object (SDK) or the
+    /// `{"success":false,"error":{…}}` envelope (Go server) when it parses, otherwise the text
+    /// itself becomes the message (as the SDK does).
     pub fn from_response(
         status: u16,
         body: &str,
         retry_after_header: Option<&str>,
         request_id: Option<String>,
     ) -> Self {
-        let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_else(|_| ErrorBody {
-            message: body.trim().to_string(),
-            ..ErrorBody::default()
-        });
+        let parsed = ErrorBody::parse(body);
         // Messages end up in the status bar: one line, no escape sequences, bounded length.
         let message: String = sanitize_line(&parsed.message).chars().take(200).collect();
         match status {
@@ -167,6 +169,28 @@ impl LinktorError {
     }
 }
 
+/// The field details of a 400 as ` (field: problem; …)`, one line and bounded, for the status bar.
+fn field_details(details: &Option<Value>) -> String {
+    let Some(details) = details else {
+        return String::new();
+    };
+    let text = match details {
+        Value::Object(map) if !map.is_empty() => map
+            .iter()
+            .map(|(field, problem)| match problem {
+                Value::String(problem) => format!("{field}: {problem}"),
+                other => format!("{field}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Null => return String::new(),
+        Value::Object(_) => return String::new(),
+        other => other.to_string(),
+    };
+    let text: String = sanitize_line(&text).chars().take(200).collect();
+    format!(" ({text})")
+}
+
 /// Query for a message listing: the tail (neither cursor), older (`before`) or newer (`after`).
 #[derive(Debug, Clone, Default)]
 pub struct MessageQuery {
@@ -175,13 +199,31 @@ pub struct MessageQuery {
     pub after: Option<String>,
 }
 
-/// A cheap-to-clone client (reqwest's client is shared internally), so command tasks can own one.
-#[derive(Clone, Debug)]
+/// A cheap-to-clone client (reqwest's client and the token cache are shared), so command tasks
+/// can own one.
+#[derive(Clone)]
 pub struct RestClient {
     http: reqwest::Client,
     base_url: String,
-    api_key: String,
+    /// Where the paths live: `base_url`, plus `/api/v1` for the Go server.
+    api_root: String,
+    pub(super) dialect: Dialect,
+    pub(super) api_key: String,
+    pub(super) access_token: Option<String>,
+    pub(super) login: Option<Login>,
+    pub(super) tokens: Arc<tokio::sync::Mutex<Option<Tokens>>>,
+    /// Go server only: how many pages of each thread are loaded (it pages by number, newest first).
+    pub(super) loaded_pages: Arc<std::sync::Mutex<HashMap<String, u32>>>,
     max_retries: u32,
+}
+
+impl std::fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestClient")
+            .field("api_root", &self.api_root)
+            .field("dialect", &self.dialect)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RestClient {
@@ -195,10 +237,21 @@ impl RestClient {
                 url: config.base_url.clone(),
                 reason: format!("could not build the HTTP client: {err}"),
             })?;
+        let base_url = config.base_url.trim_end_matches('/').to_string();
+        let api_root = match config.dialect {
+            Dialect::Server if !base_url.ends_with("/api/v1") => format!("{base_url}/api/v1"),
+            _ => base_url.clone(),
+        };
         Ok(Self {
             http,
-            base_url: config.base_url.trim_end_matches('/').to_string(),
+            base_url,
+            api_root,
+            dialect: config.dialect,
             api_key: config.api_key.clone(),
+            access_token: config.access_token.clone().filter(|t| !t.is_empty()),
+            login: config.login.clone(),
+            tokens: Arc::default(),
+            loaded_pages: Arc::default(),
             max_retries: config.max_retries,
         })
     }
@@ -207,16 +260,31 @@ impl RestClient {
         &self.base_url
     }
 
+    /// `base_url`, plus `/api/v1` for the Go server.
+    pub fn api_root(&self) -> &str {
+        &self.api_root
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     pub async fn list_conversations(
         &self,
         offset: u64,
         limit: u32,
     ) -> Result<ListEnvelope<WireConversation>, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self.server_list_conversations(offset, limit).await;
+        }
         let query = [("limit", limit.to_string()), ("offset", offset.to_string())];
         self.call(Method::GET, "/conversations", &query, None).await
     }
 
     pub async fn get_conversation(&self, id: &str) -> Result<WireConversation, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self.server_get_conversation(id).await;
+        }
         let path = format!("/conversations/{}", segment(id));
         self.call(Method::GET, &path, &[], None).await
     }
@@ -226,6 +294,9 @@ impl RestClient {
         conversation: &str,
         query: &MessageQuery,
     ) -> Result<ListEnvelope<WireMessage>, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self.server_list_messages(conversation, query).await;
+        }
         let path = format!("/conversations/{}/messages", segment(conversation));
         let mut params = vec![("limit", query.limit.to_string())];
         if let Some(before) = &query.before {
@@ -242,11 +313,17 @@ impl RestClient {
         offset: u64,
         limit: u32,
     ) -> Result<ListEnvelope<WireContact>, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self.server_list_contacts(offset, limit, None).await;
+        }
         let query = [("limit", limit.to_string()), ("offset", offset.to_string())];
         self.call(Method::GET, "/contacts", &query, None).await
     }
 
     pub async fn get_contact(&self, id: &str) -> Result<WireContact, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self.server_get_contact(id).await;
+        }
         let path = format!("/contacts/{}", segment(id));
         self.call(Method::GET, &path, &[], None).await
     }
@@ -259,6 +336,9 @@ impl RestClient {
         text: &str,
         client_id: &str,
     ) -> Result<WireMessage, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self.server_send_text(conversation, text, client_id).await;
+        }
         let path = format!("/conversations/{}/messages", segment(conversation));
         let mut metadata = BTreeMap::new();
         metadata.insert("clientId".to_string(), Value::String(client_id.to_string()));
@@ -274,6 +354,10 @@ impl RestClient {
     }
 
     pub async fn mark_read(&self, conversation: &str) -> Result<(), LinktorError> {
+        if self.dialect == Dialect::Server {
+            // The Go server routes no mark-read call (§2.2); reading is its own business.
+            return Ok(());
+        }
         let path = format!("/conversations/{}", segment(conversation));
         let body = serde_json::json!({ "unreadCount": 0 });
         // The SDK returns the updated conversation; we only need the success.
@@ -282,7 +366,79 @@ impl RestClient {
             .map(|_| ())
     }
 
-    /// One logical call: up to `max_retries` retries of the retryable failures.
+    /// `GET /contacts?search=` (both dialects), one page.
+    pub async fn search_contacts(
+        &self,
+        search: &str,
+        limit: u32,
+    ) -> Result<Vec<WireContact>, LinktorError> {
+        let search = Some(search).filter(|s| !s.trim().is_empty());
+        if self.dialect == Dialect::Server {
+            return Ok(self.server_list_contacts(0, limit, search).await?.data);
+        }
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(search) = search {
+            query.push(("search", search.to_string()));
+        }
+        let page: ListEnvelope<WireContact> =
+            self.call(Method::GET, "/contacts", &query, None).await?;
+        Ok(page.data)
+    }
+
+    /// `POST /contacts` with one identifier (the Go server takes it as an identity).
+    pub async fn create_contact(
+        &self,
+        name: &str,
+        channel_type: &str,
+        identifier: &str,
+    ) -> Result<WireContact, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self
+                .server_create_contact(name, channel_type, identifier)
+                .await;
+        }
+        let body = serde_json::json!({
+            "name": name,
+            "identifiers": [{ "channelType": channel_type, "identifier": identifier }],
+        });
+        self.call(Method::POST, "/contacts", &[], Some(&body)).await
+    }
+
+    /// `POST /conversations` for a contact on a channel; returns the conversation id.
+    /// Neither contract documents this body (**UNCONFIRMED**): the SDK's camelCase
+    /// `{contactId, channelType}`, the Go server's snake_case `{contact_id, channel_type}`.
+    pub async fn start_conversation(
+        &self,
+        contact_id: &str,
+        channel_type: &str,
+    ) -> Result<WireConversation, LinktorError> {
+        if self.dialect == Dialect::Server {
+            return self
+                .server_start_conversation(contact_id, channel_type)
+                .await;
+        }
+        let body = serde_json::json!({ "contactId": contact_id, "channelType": channel_type });
+        self.call(Method::POST, "/conversations", &[], Some(&body))
+            .await
+    }
+
+    /// Sets a conversation's status: the SDK's `PATCH {"status"}`; the Go server's
+    /// `POST …/resolve` / `…/reopen`, or `PUT {"status"}` for the others.
+    pub async fn set_status(&self, conversation: &str, status: &str) -> Result<(), LinktorError> {
+        let path = format!("/conversations/{}", segment(conversation));
+        let body = serde_json::json!({ "status": status });
+        let (method, path, body) = match (self.dialect, status) {
+            (Dialect::Sdk, _) => (Method::PATCH, path, Some(body)),
+            (Dialect::Server, "resolved") => (Method::POST, format!("{path}/resolve"), None),
+            (Dialect::Server, "open") => (Method::POST, format!("{path}/reopen"), None),
+            (Dialect::Server, _) => (Method::PUT, path, Some(body)),
+        };
+        self.call_text(method, &path, &[], body.as_ref())
+            .await
+            .map(|_| ())
+    }
+
+    /// One logical SDK call, its body decoded as `T`.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -290,14 +446,41 @@ impl RestClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<T, LinktorError> {
+        let text = self.call_text(method, path, query, body).await?;
+        decode(&text)
+    }
+
+    /// One logical call returning the body text: a 401 is answered once by renewing the token
+    /// (login configured), and the retryable failures are retried up to `max_retries` times.
+    pub(super) async fn call_text(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<String, LinktorError> {
         let mut backoff = Backoff::new();
         let mut attempt = 0;
+        let mut renewed = false;
         loop {
-            let result = self.attempt(method.clone(), path, query, body).await;
+            let credential = self.credential().await?;
+            let result = self
+                .attempt(method.clone(), path, query, body, Some(&credential))
+                .await;
             let err = match result {
-                Ok(text) => return decode(&text),
+                Ok(text) => return Ok(text),
                 Err(err) => err,
             };
+            if err.is_auth() && !renewed && self.can_renew() {
+                renewed = true;
+                match self.renew(&credential).await {
+                    Ok(()) => continue,
+                    Err(renew_err) => {
+                        tracing::warn!(%method, path, "linktor token renewal failed: {renew_err}");
+                        return Err(renew_err);
+                    }
+                }
+            }
             if !err.is_retryable() || attempt >= self.max_retries {
                 tracing::warn!(%method, path, request_id = ?err.request_id(), "linktor request failed: {err}");
                 return Err(err);
@@ -315,6 +498,16 @@ impl RestClient {
         }
     }
 
+    /// A POST that needs no credential (login, refresh): one attempt, no retry.
+    pub(super) async fn public_post(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<String, LinktorError> {
+        self.attempt(Method::POST, path, &[], Some(body), None)
+            .await
+    }
+
     /// One HTTP exchange; returns the body text of a 2xx (empty for 204).
     async fn attempt(
         &self,
@@ -322,13 +515,18 @@ impl RestClient {
         path: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
+        credential: Option<&Credential>,
     ) -> Result<String, LinktorError> {
-        let url = format!("{}{}", self.base_url, path);
+        let url = format!("{}{}", self.api_root, path);
         let mut request = self
             .http
             .request(method, &url)
-            .header("X-API-Key", &self.api_key)
             .header("Accept", "application/json");
+        request = match credential {
+            Some(Credential::ApiKey(key)) => request.header("X-API-Key", key),
+            Some(Credential::Bearer(token)) => request.bearer_auth(token),
+            None => request,
+        };
         if !query.is_empty() {
             request = request.query(query);
         }
@@ -379,7 +577,7 @@ impl RestClient {
     }
 }
 
-fn decode<T: DeserializeOwned>(text: &str) -> Result<T, LinktorError> {
+pub(super) fn decode<T: DeserializeOwned>(text: &str) -> Result<T, LinktorError> {
     // A 204 has no body; callers that accept it ask for `Value`, which takes `null`.
     let text = if text.trim().is_empty() { "null" } else { text };
     serde_json::from_str(text).map_err(|err| LinktorError::Decode {
@@ -411,7 +609,7 @@ pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Percent-encodes an id for use as one path segment.
-fn segment(id: &str) -> String {
+pub(super) fn segment(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
@@ -443,6 +641,19 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(
+            map(400, body).to_string(),
+            "request rejected as invalid (400): bad (field: text)"
+        );
+        let envelope = r#"{"success":false,"error":{"code":"VALIDATION_ERROR","message":"invalid","details":{"content":"required"}}}"#;
+        assert_eq!(
+            map(400, envelope).to_string(),
+            "request rejected as invalid (400): invalid (content: required)"
+        );
+        assert!(
+            matches!(map(429, r#"{"success":false,"error":{"code":"RATE_LIMITED","message":"slow","details":{"retry_after":4}}}"#),
+                LinktorError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(4))
+        );
         assert!(matches!(
             map(401, body),
             LinktorError::Authentication { .. }

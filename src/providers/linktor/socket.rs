@@ -1,6 +1,8 @@
-//! The Linktor push channel as the TypeScript SDK speaks it: `ws(s)://<base>/ws?api_key=…`,
-//! flat JSON client frames, and server frames parsed into [`ServerFrame`]. Frames we cannot read
-//! are reported (rate-limited) and skipped; they never cost the connection.
+//! The Linktor push channel in both dialects: the TypeScript SDK's `ws(s)://<base>/ws?api_key=…`
+//! (or `?token=`) with flat JSON frames, and the Go server's `/api/v1/ws?token=<JWT>` with
+//! `{type, payload}` frames (translated in `wire_server.rs`). Either way frames come out as
+//! [`ServerFrame`]. Frames we cannot read are reported (rate-limited) and skipped, frames of a
+//! type we do not know are ignored (as the SDK does); neither costs the connection.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,11 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::Dialect;
+use super::auth::Credential;
+use super::rest::RestClient;
 use super::wire::{ClientFrame, ServerFrame};
+use super::wire_server;
 use crate::text::sanitize_line;
 
 pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -22,7 +28,12 @@ const MALFORMED_NOTICE_EVERY: Duration = Duration::from_secs(60);
 
 /// `base_url` with http→ws / https→wss, plus `/ws?api_key=<key>`.
 pub fn ws_url(base_url: &str, api_key: &str) -> String {
-    let base = base_url.trim_end_matches('/');
+    ws_url_with(base_url, &Credential::ApiKey(api_key.to_string()))
+}
+
+/// `api_root` with http→ws / https→wss, plus `/ws?api_key=<key>` or `/ws?token=<token>`.
+fn ws_url_with(api_root: &str, credential: &Credential) -> String {
+    let base = api_root.trim_end_matches('/');
     let base = if let Some(rest) = base.strip_prefix("https://") {
         format!("wss://{rest}")
     } else if let Some(rest) = base.strip_prefix("http://") {
@@ -30,7 +41,10 @@ pub fn ws_url(base_url: &str, api_key: &str) -> String {
     } else {
         base.to_string()
     };
-    format!("{base}/ws?api_key={}", encode_query(api_key))
+    match credential {
+        Credential::ApiKey(key) => format!("{base}/ws?api_key={}", encode_query(key)),
+        Credential::Bearer(token) => format!("{base}/ws?token={}", encode_query(token)),
+    }
 }
 
 fn encode_query(value: &str) -> String {
@@ -45,15 +59,69 @@ fn encode_query(value: &str) -> String {
     out
 }
 
+/// Connects with the client's credential (logging in first if that is how we authenticate).
+/// A refused token is renewed and tried once more when a login is configured.
+pub async fn connect_with(
+    rest: &RestClient,
+    timeout: Duration,
+) -> Result<(WsSink, WsReader), ConnectError> {
+    let credential = rest.credential().await.map_err(|err| {
+        if err.is_auth() {
+            ConnectError::Unauthorized
+        } else {
+            ConnectError::Other(format!(
+                "WebSocket login at {} failed: {err}",
+                rest.base_url()
+            ))
+        }
+    })?;
+    let first = connect_url(
+        &ws_url_with(rest.api_root(), &credential),
+        rest.base_url(),
+        timeout,
+    )
+    .await;
+    match first {
+        Err(ConnectError::Unauthorized) if rest.can_renew() => {
+            rest.renew(&credential).await.map_err(|err| {
+                if err.is_auth() {
+                    ConnectError::Unauthorized
+                } else {
+                    ConnectError::Other(format!("WebSocket login failed: {err}"))
+                }
+            })?;
+            let credential = rest
+                .credential()
+                .await
+                .map_err(|err| ConnectError::Other(err.to_string()))?;
+            connect_url(
+                &ws_url_with(rest.api_root(), &credential),
+                rest.base_url(),
+                timeout,
+            )
+            .await
+        }
+        other => other,
+    }
+}
+
 /// Connects and splits the socket. The error is a readable reason for the status bar.
 pub async fn connect(
     base_url: &str,
     api_key: &str,
     timeout: Duration,
 ) -> Result<(WsSink, WsReader), ConnectError> {
+    connect_url(&ws_url(base_url, api_key), base_url, timeout).await
+}
+
+/// `base_url` is only for messages: the URL carries the credential and is never shown.
+async fn connect_url(
+    url: &str,
+    base_url: &str,
+    timeout: Duration,
+) -> Result<(WsSink, WsReader), ConnectError> {
     crate::providers::tls::install_crypto_provider();
-    let url = ws_url(base_url, api_key);
-    let attempt = tokio_tungstenite::connect_async(url.as_str());
+    let attempt = tokio_tungstenite::connect_async(url);
     let (stream, _response) = match tokio::time::timeout(timeout, attempt).await {
         Err(_) => {
             return Err(ConnectError::Other(format!(
@@ -82,11 +150,35 @@ pub enum ConnectError {
     Other(String),
 }
 
+/// Sends a client frame in the SDK's form.
 pub async fn send(sink: &mut WsSink, frame: &ClientFrame) -> Result<(), String> {
-    let text = serde_json::to_string(frame).map_err(|err| err.to_string())?;
-    sink.send(WsMessage::Text(text.into()))
-        .await
-        .map_err(|err| err.to_string())
+    send_in(sink, Dialect::Sdk, frame).await
+}
+
+/// Sends a client frame in the dialect's form. The Go server has no subscribe (nothing is sent)
+/// and no JSON ping (a WebSocket ping control frame keeps the line alive instead).
+pub async fn send_in(
+    sink: &mut WsSink,
+    dialect: Dialect,
+    frame: &ClientFrame,
+) -> Result<(), String> {
+    let message = match dialect {
+        Dialect::Sdk => WsMessage::Text(
+            serde_json::to_string(frame)
+                .map_err(|err| err.to_string())?
+                .into(),
+        ),
+        Dialect::Server => match wire_server::client_frame(frame) {
+            Some(server) => WsMessage::Text(
+                serde_json::to_string(&server)
+                    .map_err(|err| err.to_string())?
+                    .into(),
+            ),
+            None if *frame == ClientFrame::Ping => WsMessage::Ping(Vec::new().into()),
+            None => return Ok(()),
+        },
+    };
+    sink.send(message).await.map_err(|err| err.to_string())
 }
 
 /// What one incoming WebSocket message means to the provider.
@@ -100,7 +192,15 @@ pub enum Incoming {
     Closed(String),
 }
 
+/// Reads an SDK-dialect socket message.
 pub fn classify(
+    message: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+) -> Incoming {
+    classify_in(Dialect::Sdk, message)
+}
+
+pub fn classify_in(
+    dialect: Dialect,
     message: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
 ) -> Incoming {
     match message {
@@ -115,20 +215,59 @@ pub fn classify(
             }
             _ => "WebSocket closed by server".to_string(),
         }),
-        Some(Ok(WsMessage::Text(text))) => parse(text.as_str()),
+        Some(Ok(WsMessage::Text(text))) => parse_in(dialect, text.as_str()),
         Some(Ok(WsMessage::Binary(_))) => Incoming::Malformed("binary frame".to_string()),
         Some(Ok(_)) => Incoming::Nothing,
     }
 }
 
 pub fn parse(text: &str) -> Incoming {
-    match serde_json::from_str::<ServerFrame>(text) {
-        Ok(frame) => Incoming::Frame(Box::new(frame)),
-        Err(err) => {
-            let reason: String = sanitize_line(&err.to_string()).chars().take(80).collect();
-            Incoming::Malformed(reason)
-        }
+    parse_in(Dialect::Sdk, text)
+}
+
+/// The SDK's types, in either dialect's framing.
+const KNOWN_SDK_TYPES: &[&str] = &[
+    "message",
+    "message_status",
+    "conversation_update",
+    "typing",
+    "pong",
+];
+
+pub fn parse_in(dialect: Dialect, text: &str) -> Incoming {
+    let malformed = |err: &dyn std::fmt::Display| {
+        let reason: String = sanitize_line(&err.to_string()).chars().take(80).collect();
+        Incoming::Malformed(reason)
+    };
+    match dialect {
+        Dialect::Sdk => match serde_json::from_str::<ServerFrame>(text) {
+            Ok(frame) => Incoming::Frame(Box::new(frame)),
+            Err(err) => match unknown_type(text) {
+                Some(kind) => ignored(&kind),
+                None => malformed(&err),
+            },
+        },
+        Dialect::Server => match serde_json::from_str::<wire_server::Frame>(text) {
+            Err(err) => malformed(&err),
+            Ok(frame) => match wire_server::parse_frame(frame) {
+                Ok(wire_server::Parsed::Frame(frame)) => Incoming::Frame(frame),
+                Ok(wire_server::Parsed::Ignored(kind)) => ignored(&kind),
+                Err(err) => malformed(&err),
+            },
+        },
     }
+}
+
+/// The `type` of a JSON object frame whose type the SDK does not know, if that is what it is.
+fn unknown_type(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let kind = value.get("type")?.as_str()?;
+    (!KNOWN_SDK_TYPES.contains(&kind)).then(|| kind.to_string())
+}
+
+fn ignored(kind: &str) -> Incoming {
+    tracing::debug!(kind = %sanitize_line(kind), "ignored Linktor frame of a type we do not use");
+    Incoming::Nothing
 }
 
 /// Lets one malformed-frame notice through per interval.
@@ -166,13 +305,37 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_broken_frames_are_malformed() {
+    fn broken_frames_are_malformed_and_unknown_types_ignored() {
         assert!(matches!(parse("{not json"), Incoming::Malformed(_)));
+        assert!(matches!(parse(r#"{"type":"party"}"#), Incoming::Nothing));
         assert!(matches!(
-            parse(r#"{"type":"party"}"#),
+            parse(r#"{"type":"message","conversationId":3}"#),
             Incoming::Malformed(_)
         ));
         assert!(matches!(parse(r#"{"type":"pong"}"#), Incoming::Frame(_)));
+        assert!(matches!(
+            parse_in(
+                Dialect::Server,
+                r#"{"type":"connected","payload":{"user_id":"u1"}}"#
+            ),
+            Incoming::Nothing
+        ));
+        assert!(matches!(
+            parse_in(Dialect::Server, r#"{"type":"message"}"#),
+            Incoming::Nothing
+        ));
+        assert!(matches!(
+            parse_in(Dialect::Server, "[1]"),
+            Incoming::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn tokens_go_in_the_query_of_the_api_root() {
+        assert_eq!(
+            ws_url_with("https://h/api/v1", &Credential::Bearer("j.w.t".into())),
+            "wss://h/api/v1/ws?token=j.w.t"
+        );
     }
 
     #[test]

@@ -18,12 +18,11 @@ impl Provider {
         }
         let mut listed = Vec::new();
         let mut offset = 0u64;
+        let mut limit = self.config.page_size;
         loop {
-            let page = self
-                .rest
-                .list_conversations(offset, self.config.page_size)
-                .await?;
+            let page = self.rest.list_conversations(offset, limit).await?;
             let count = page.data.len() as u64;
+            limit = served_limit(limit, &page.pagination);
             listed.extend(page.data);
             if !page.pagination.has_more || count == 0 {
                 break;
@@ -44,12 +43,11 @@ impl Provider {
 
     pub(super) async fn load_contacts(&mut self) -> Result<(), LinktorError> {
         let mut offset = 0u64;
+        let mut limit = self.config.page_size;
         loop {
-            let page = self
-                .rest
-                .list_contacts(offset, self.config.page_size)
-                .await?;
+            let page = self.rest.list_contacts(offset, limit).await?;
             let count = page.data.len() as u64;
+            limit = served_limit(limit, &page.pagination);
             for contact in page.data {
                 self.contacts.insert(contact.id.clone(), Some(contact));
             }
@@ -88,8 +86,19 @@ impl Provider {
             });
         known.contact_id = wire.contact_id.clone();
         known.channel_type = wire.channel_type.clone();
+        if known.channel_type.is_empty() {
+            // The Go server's conversations carry no channel type; the contact's identity does.
+            if let Some(Some(contact)) = self.contacts.get(&wire.contact_id)
+                && let Some(first) = contact.identifiers.first()
+            {
+                known.channel_type = first.channel_type.clone();
+            }
+        }
+        let channel_type = known.channel_type.clone();
         let contact = self.contact_of(&wire.id);
-        Ok(convert::conversation(&self.account, wire, contact))
+        let mut wire = wire.clone();
+        wire.channel_type = channel_type;
+        Ok(convert::conversation(&self.account, &wire, contact))
     }
 
     pub(super) async fn catch_up(&mut self, conversation: &str) -> Result<(), LinktorError> {
@@ -206,5 +215,14 @@ impl Provider {
             Some(Some(wire)) => convert::contact(wire, &known.channel_type),
             _ => convert::unknown_contact(&known.contact_id),
         }
+    }
+}
+
+/// The page size the server actually served (it may clamp ours): page numbers are counted in it.
+fn served_limit(asked: u32, pagination: &super::wire::Pagination) -> u32 {
+    if pagination.limit > 0 && pagination.limit < asked {
+        pagination.limit
+    } else {
+        asked
     }
 }

@@ -155,6 +155,35 @@ pub struct ErrorBody {
     pub retry_after: Option<u64>,
 }
 
+impl ErrorBody {
+    /// Reads an error response: the SDK's flat object, the Go server's
+    /// `{"success":false,"error":{…}}` envelope, or (neither) the text itself as the message.
+    pub fn parse(body: &str) -> ErrorBody {
+        let Ok(value) = serde_json::from_str::<Value>(body) else {
+            return ErrorBody {
+                message: body.trim().to_string(),
+                ..ErrorBody::default()
+            };
+        };
+        let top_retry = value.get("retry_after").and_then(Value::as_u64);
+        let inner = value.get("error").filter(|error| error.is_object());
+        let mut parsed: ErrorBody = serde_json::from_value(inner.unwrap_or(&value).clone())
+            .unwrap_or_else(|_| ErrorBody {
+                message: body.trim().to_string(),
+                ..ErrorBody::default()
+            });
+        // A server that puts the wait in the envelope, or in the details, is heard too.
+        parsed.retry_after = parsed.retry_after.or(top_retry).or_else(|| {
+            parsed
+                .details
+                .as_ref()
+                .and_then(|details| details.get("retry_after"))
+                .and_then(Value::as_u64)
+        });
+        parsed
+    }
+}
+
 /// `POST /conversations/{id}/messages`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SendMessageBody {

@@ -88,6 +88,15 @@ impl Provider {
             }
             // Every known conversation is already polled; Refresh is handled by the wait loop.
             ProviderCommand::Open { .. } | ProviderCommand::Refresh => {}
+            ProviderCommand::SetStatus { .. }
+            | ProviderCommand::SearchContacts { .. }
+            | ProviderCommand::CreateContact { .. }
+            | ProviderCommand::StartConversation { .. } => {
+                self.emit(ProviderEvent::Error(
+                    "Sinch accounts do not support this action".to_string(),
+                ))
+                .await;
+            }
         }
     }
 

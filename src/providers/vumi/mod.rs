@@ -396,7 +396,12 @@ impl Provider {
             }
             // Vumi has no typing indicators; opening needs nothing from the network.
             ProviderCommand::Typing { .. } | ProviderCommand::Open { .. } => {}
-            ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
+            ProviderCommand::DeleteMessage { .. }
+            | ProviderCommand::QueryCapability { .. }
+            | ProviderCommand::SetStatus { .. }
+            | ProviderCommand::SearchContacts { .. }
+            | ProviderCommand::CreateContact { .. }
+            | ProviderCommand::StartConversation { .. } => {
                 self.emit(ProviderEvent::Error(
                     "Vumi Go does not support this action".to_string(),
                 ))
