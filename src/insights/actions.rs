@@ -183,8 +183,11 @@ fn commitment(words: &[Word], start: usize) -> Option<usize> {
         } else if matches!(w, "let's") || (w == "let" && matches!(norm(words, i + 1), "me" | "us")) {
             let v = verb_at(words, if w == "let's" { i + 1 } else { i + 2 });
             (v < words.len() && !matches!(norm(words, v), "know" | "explain" | "say" | "think" | "see" | "be")).then_some(v)
-        } else if i == start && base_of_ing(w).is_some_and(|b| ACTION_VERBS.contains(&b.as_str())) {
-            // Chat drops the subject: "sending it today".
+        } else if i == start
+            && base_of_ing(w).is_some_and(|b| ACTION_VERBS.contains(&b.as_str()))
+            && !words.iter().any(|w| matches!(w.norm.as_str(), "is" | "was" | "costs" | "takes" | "are"))
+        {
+            // Chat drops the subject: "sending it today" (but "shipping is free" is a noun).
             Some(i)
         } else {
             None
@@ -217,7 +220,9 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
     // "can/could/would/will you <verb>".
     for i in start..words.len() {
         let w = norm(words, i);
-        if matches!(w, "can" | "could" | "would" | "will") && norm(words, i + 1) == "you" {
+        // "When can you come?" asks about the other side; it asks nothing of them.
+        let after_wh = i > start && matches!(norm(words, i - 1), "when" | "where" | "how" | "what" | "why" | "which" | "who");
+        if matches!(w, "can" | "could" | "would" | "will") && norm(words, i + 1) == "you" && !after_wh {
             let v = verb_at(words, i + 2);
             let verb = norm(words, v);
             let info_only = matches!(verb, "be" | "tell" | "like" | "mind" | "know" | "believe" | "imagine" | "explain" | "recommend" | "say" | "have");

@@ -356,7 +356,9 @@ fn is_reference(tokens: &[Token], lower: &[String], i: usize) -> bool {
     if digits >= 3 && letters >= 1 && core.len() >= 5 && !dimension {
         return true;
     }
-    if letters == 0 && digits >= 4 && core.chars().all(|c| c.is_ascii_digit() || c == '-') {
+    // The last group of a phone number ("+31 6 12345678") is not a reference.
+    let continues_phone = i > 0 && is_phone_piece(tokens[i - 1].core);
+    if letters == 0 && digits >= 4 && !continues_phone && core.chars().all(|c| c.is_ascii_digit() || c == '-') {
         let window = i.saturating_sub(3)..i;
         return lower[window].iter().any(|w| REFERENCE_CUES.contains(&w.as_str()));
     }
