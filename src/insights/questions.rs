@@ -96,17 +96,14 @@ pub fn answers(message: &str) -> bool {
     })
 }
 
+/// Greetings, thanks and apologies ("Sorry about that!", "Thanks Dana") answer nothing.
 fn is_pleasantry(squashed: &str) -> bool {
     let words: Vec<&str> = squashed.split(' ').collect();
-    words.len() <= 4
-        && words.iter().all(|w| {
-            matches!(
-                *w,
-                "hi" | "hello" | "hey" | "thanks" | "thank" | "you" | "so" | "much" | "sorry"
-                    | "good" | "morning" | "afternoon" | "evening" | "dear" | "oh" | "no"
-                    | "ok" | "okay" | "great"
-            )
-        })
+    let opener = matches!(
+        words.first().copied(),
+        Some("hi" | "hello" | "hey" | "thanks" | "thank" | "sorry" | "apologies" | "oh" | "ok" | "okay" | "great" | "dear" | "good")
+    );
+    opener && words.len() <= 6 && !squashed.chars().any(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -136,5 +133,6 @@ mod tests {
         assert!(!answers("Which model is it?"));
         assert!(answers("It ships on Friday."));
         assert!(answers("Sorry! It ships on Friday. Anything else?"));
+        assert!(!answers("Sorry about that! Let me check."));
     }
 }
