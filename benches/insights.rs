@@ -13,14 +13,38 @@ use time::Duration;
 use time::macros::datetime;
 
 const LINES: &[(Direction, &str)] = &[
-    (Direction::Inbound, "Hi, my order #58812 still hasn't arrived. Where is it?"),
-    (Direction::Outbound, "Sorry about that! Let me check the tracking for you."),
-    (Direction::Outbound, "It should arrive tomorrow between 10:00 and 14:00. I'll email you the link."),
-    (Direction::Inbound, "ok thanks. can i get a refund of the $49.99 if it's late again?"),
-    (Direction::Outbound, "Yes. Please call us on +1 415 555 0132 or reply here and we'll refund it."),
-    (Direction::Inbound, "great, send it to dana@example.com please"),
-    (Direction::Outbound, "Done, see https://track.example.com/p/58812 for updates."),
-    (Direction::Inbound, "the box was damaged too, ticket TCK-70415 from last week"),
+    (
+        Direction::Inbound,
+        "Hi, my order #58812 still hasn't arrived. Where is it?",
+    ),
+    (
+        Direction::Outbound,
+        "Sorry about that! Let me check the tracking for you.",
+    ),
+    (
+        Direction::Outbound,
+        "It should arrive tomorrow between 10:00 and 14:00. I'll email you the link.",
+    ),
+    (
+        Direction::Inbound,
+        "ok thanks. can i get a refund of the $49.99 if it's late again?",
+    ),
+    (
+        Direction::Outbound,
+        "Yes. Please call us on +1 415 555 0132 or reply here and we'll refund it.",
+    ),
+    (
+        Direction::Inbound,
+        "great, send it to dana@example.com please",
+    ),
+    (
+        Direction::Outbound,
+        "Done, see https://track.example.com/p/58812 for updates.",
+    ),
+    (
+        Direction::Inbound,
+        "the box was damaged too, ticket TCK-70415 from last week",
+    ),
 ];
 
 fn message(index: usize) -> Message {
@@ -29,7 +53,11 @@ fn message(index: usize) -> Message {
         id: format!("m{index:05}"),
         client_id: None,
         direction,
-        sender: if direction == Direction::Inbound { "Dana".into() } else { "Agent".into() },
+        sender: if direction == Direction::Inbound {
+            "Dana".into()
+        } else {
+            "Agent".into()
+        },
         content: Content::Text(text.into()),
         at: datetime!(2026-01-01 09:00 UTC) + Duration::minutes(index as i64 * 3),
         status: DeliveryStatus::Delivered,
@@ -74,16 +102,19 @@ fn bench(c: &mut Criterion) {
         at: message(500).at + Duration::seconds(30),
         ..message(3)
     };
-    c.bench_function("insights: a late message inserted mid-thread (replay)", |b| {
-        b.iter_batched(
-            || engine.clone(),
-            |mut engine| {
-                black_box(engine.observe(black_box(&late)));
-                engine
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    c.bench_function(
+        "insights: a late message inserted mid-thread (replay)",
+        |b| {
+            b.iter_batched(
+                || engine.clone(),
+                |mut engine| {
+                    black_box(engine.observe(black_box(&late)));
+                    engine
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
 }
 
 criterion_group!(benches, bench);

@@ -293,12 +293,21 @@ mod tests {
         .expect("valid config");
         assert_eq!(
             config.insights.trackers(),
-            vec![crate::insights::TrackerSpec::new("Late", &["late", "delay"])]
+            vec![crate::insights::TrackerSpec::new(
+                "Late",
+                &["late", "delay"]
+            )]
         );
         let none = parse("[insights]\ntracker = []").expect("valid config");
         assert!(none.insights.trackers().is_empty());
         let default = parse("").expect("empty config");
-        assert!(default.insights.trackers().iter().any(|t| t.name == "Refund"));
+        assert!(
+            default
+                .insights
+                .trackers()
+                .iter()
+                .any(|t| t.name == "Refund")
+        );
         let typo = parse("[[insights.tracker]]\nname = \"x\"\nvocab = []");
         assert!(typo.is_err_and(|e| e.contains("vocab")));
     }

@@ -28,7 +28,13 @@ fn account() -> AccountId {
 }
 
 fn provider(app: &mut App, event: ProviderEvent) {
-    app.apply(app.now, Event::Provider(AccountEvent { account: account(), event }));
+    app.apply(
+        app.now,
+        Event::Provider(AccountEvent {
+            account: account(),
+            event,
+        }),
+    );
 }
 
 fn press(app: &mut App, key: Key) {
@@ -55,17 +61,57 @@ fn message(id: &str, direction: Direction, minutes_ago: i64, text: &str) -> Mess
 fn conversation_messages() -> Vec<Message> {
     use Direction::{Inbound as C, Outbound as A};
     vec![
-        message("m01", C, 95, "Hi, my kettle order #58812 still hasn't arrived. Where is it?"),
-        message("m02", A, 90, "Sorry Dana! Let me check the tracking for you."),
-        message("m03", A, 88, "It is with the courier and should arrive tomorrow between 10:00 and 14:00."),
+        message(
+            "m01",
+            C,
+            95,
+            "Hi, my kettle order #58812 still hasn't arrived. Where is it?",
+        ),
+        message(
+            "m02",
+            A,
+            90,
+            "Sorry Dana! Let me check the tracking for you.",
+        ),
+        message(
+            "m03",
+            A,
+            88,
+            "It is with the courier and should arrive tomorrow between 10:00 and 14:00.",
+        ),
         message("m04", C, 80, "ok. will i need to sign for it?"),
-        message("m05", A, 78, "No signature needed. I'll email you the tracking link in a minute."),
+        message(
+            "m05",
+            A,
+            78,
+            "No signature needed. I'll email you the tracking link in a minute.",
+        ),
         message("m06", A, 70, "Sent! It's https://track.example.com/p/58812"),
-        message("m07", C, 40, "thx. also the lid was cracked on my last one, order 57001."),
-        message("m08", A, 35, "I'm sorry to hear that. Could you send me a photo of the lid?"),
+        message(
+            "m07",
+            C,
+            40,
+            "thx. also the lid was cracked on my last one, order 57001.",
+        ),
+        message(
+            "m08",
+            A,
+            35,
+            "I'm sorry to hear that. Could you send me a photo of the lid?",
+        ),
         message("m09", C, 30, "sure, sending it tonight"),
-        message("m10", C, 12, "Can I get a refund of the $49.99 instead of a new lid? I want my money back"),
-        message("m11", C, 10, "please call me on +1 415 555 0132 if that's easier"),
+        message(
+            "m10",
+            C,
+            12,
+            "Can I get a refund of the $49.99 instead of a new lid? I want my money back",
+        ),
+        message(
+            "m11",
+            C,
+            10,
+            "please call me on +1 415 555 0132 if that's easier",
+        ),
     ]
 }
 
@@ -79,7 +125,11 @@ fn opened() -> App {
         ProviderEvent::Conversations(vec![Conversation {
             key: ConversationKey::new(&account(), "c1"),
             channel: Channel::WhatsApp,
-            contact: Contact { id: "dana".into(), name: "Dana Reyes".into(), identity: "+1 415 555 0132".into() },
+            contact: Contact {
+                id: "dana".into(),
+                name: "Dana Reyes".into(),
+                identity: "+1 415 555 0132".into(),
+            },
             status: ConversationStatus::Open,
             unread: 0,
             last_message_at: None,
@@ -89,7 +139,11 @@ fn opened() -> App {
     );
     provider(
         &mut app,
-        ProviderEvent::Messages { conversation: "c1".into(), messages: conversation_messages(), live: false },
+        ProviderEvent::Messages {
+            conversation: "c1".into(),
+            messages: conversation_messages(),
+            live: false,
+        },
     );
     press(&mut app, Key::plain(KeyCode::Enter));
     // Enter opened it with the composer focused; Esc leaves the composer for the keys below.
@@ -101,7 +155,11 @@ fn opened() -> App {
         }
         press(&mut app, Key::plain(KeyCode::BackTab));
     }
-    assert_eq!(app.view.focus, Focus::Insights, "Shift-Tab reaches the insights pane");
+    assert_eq!(
+        app.view.focus,
+        Focus::Insights,
+        "Shift-Tab reaches the insights pane"
+    );
     app
 }
 
@@ -114,7 +172,9 @@ fn render(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     for _ in 0..3 {
         let mut layout = None;
-        terminal.draw(|frame| layout = Some(ui::draw(frame, app))).expect("draw");
+        terminal
+            .draw(|frame| layout = Some(ui::draw(frame, app)))
+            .expect("draw");
         if let Some(layout) = layout {
             app.apply(app.now, Event::Layout(layout));
         }
@@ -148,42 +208,83 @@ fn render(app: &mut App, width: u16, height: u16) -> String {
 fn the_reducer_keeps_each_conversations_insights_current() {
     let app = opened();
     let insights = open_insights(&app);
-    let questions: Vec<(&str, bool)> =
-        insights.questions.iter().map(|q| (q.text.as_str(), q.is_open())).collect();
+    let questions: Vec<(&str, bool)> = insights
+        .questions
+        .iter()
+        .map(|q| (q.text.as_str(), q.is_open()))
+        .collect();
     assert_eq!(
         questions,
         vec![
             ("Where is it", false),
             ("will i need to sign for it", false),
             ("Could you send me a photo of the lid", false),
-            ("Can I get a refund of the $49.99 instead of a new lid", true),
+            (
+                "Can I get a refund of the $49.99 instead of a new lid",
+                true
+            ),
         ]
     );
     // "I'll email you the tracking link" was done by "Sent!"; the photo is still to come.
-    let follow_ups: Vec<(&str, bool)> =
-        insights.follow_ups.iter().map(|f| (f.task.as_str(), f.is_open())).collect();
-    assert!(follow_ups.contains(&("email you the tracking link in a minute", false)), "{follow_ups:?}");
-    assert!(follow_ups.iter().any(|(t, open)| t.starts_with("call me") && *open), "{follow_ups:?}");
-    assert!(insights.entities.iter().any(|e| e.value == "58812" && e.messages.len() == 1));
+    let follow_ups: Vec<(&str, bool)> = insights
+        .follow_ups
+        .iter()
+        .map(|f| (f.task.as_str(), f.is_open()))
+        .collect();
+    assert!(
+        follow_ups.contains(&("email you the tracking link in a minute", false)),
+        "{follow_ups:?}"
+    );
+    assert!(
+        follow_ups
+            .iter()
+            .any(|(t, open)| t.starts_with("call me") && *open),
+        "{follow_ups:?}"
+    );
+    assert!(
+        insights
+            .entities
+            .iter()
+            .any(|e| e.value == "58812" && e.messages.len() == 1)
+    );
     assert_eq!(insights.analytics.customer_messages, 6);
     assert_eq!(insights.analytics.agent_messages, 5);
-    assert_eq!(insights.analytics.first_response, Some(Duration::minutes(5)));
+    assert_eq!(
+        insights.analytics.first_response,
+        Some(Duration::minutes(5))
+    );
     assert_eq!(
         insights.analytics.waiting,
-        Waiting::On { side: switchboard::insights::Side::Customer, since: NOW - Duration::minutes(30) }
+        Waiting::On {
+            side: switchboard::insights::Side::Customer,
+            since: NOW - Duration::minutes(30)
+        }
     );
-    let refund = insights.trackers.iter().find(|t| t.name == "Refund").expect("default tracker");
+    let refund = insights
+        .trackers
+        .iter()
+        .find(|t| t.name == "Refund")
+        .expect("default tracker");
     assert_eq!(refund.count, 2, "refund + money back");
 }
 
 #[test]
 fn a_live_reply_answers_the_open_question_and_a_duplicate_changes_nothing() {
     let mut app = opened();
-    let reply = message("m12", Direction::Outbound, 5, "Yes, I've refunded the $49.99 to your card.");
+    let reply = message(
+        "m12",
+        Direction::Outbound,
+        5,
+        "Yes, I've refunded the $49.99 to your card.",
+    );
     for _ in 0..2 {
         provider(
             &mut app,
-            ProviderEvent::Messages { conversation: "c1".into(), messages: vec![reply.clone()], live: true },
+            ProviderEvent::Messages {
+                conversation: "c1".into(),
+                messages: vec![reply.clone()],
+                live: true,
+            },
         );
     }
     let insights = open_insights(&app);
@@ -192,10 +293,17 @@ fn a_live_reply_answers_the_open_question_and_a_duplicate_changes_nothing() {
         insights.questions.last().map(|q| q.answer.clone()),
         Some(Answer::Answered { by: "m12".into() })
     );
-    assert_eq!(insights.analytics.agent_messages, 6, "the duplicate was not counted");
+    assert_eq!(
+        insights.analytics.agent_messages, 6,
+        "the duplicate was not counted"
+    );
     assert_eq!(insights.analytics.waiting, Waiting::Nobody);
     // The photo the customer promised ("sending it tonight") is still open.
-    let photo = insights.follow_ups.iter().find(|f| f.task.starts_with("sending")).expect("promise");
+    let photo = insights
+        .follow_ups
+        .iter()
+        .find(|f| f.task.starts_with("sending"))
+        .expect("promise");
     assert_eq!(photo.state, ItemState::Open);
 }
 
@@ -208,10 +316,20 @@ fn enter_on_a_question_scrolls_to_its_message_and_highlights_it() {
     press(&mut app, Key::plain(KeyCode::Enter));
     assert_eq!(app.view.highlight.as_deref(), Some("m01"));
     let screen = render(&mut app, 160, 30);
-    assert!(app.view.thread_scroll > 0, "the thread scrolled up to the message");
+    assert!(
+        app.view.thread_scroll > 0,
+        "the thread scrolled up to the message"
+    );
     assert!(!app.view.jump_pending);
-    assert!(screen.contains("▌Hi, my kettle order"), "the message is on screen and marked:\n{screen}");
-    assert_eq!(screen.matches("▌Hi").count() + screen.matches("▌ok").count(), 1, "only it is marked");
+    assert!(
+        screen.contains("▌Hi, my kettle order"),
+        "the message is on screen and marked:\n{screen}"
+    );
+    assert_eq!(
+        screen.matches("▌Hi").count() + screen.matches("▌ok").count(),
+        1,
+        "only it is marked"
+    );
     // Down then Enter moves to the next question's message.
     press(&mut app, Key::plain(KeyCode::Down));
     press(&mut app, Key::plain(KeyCode::Enter));

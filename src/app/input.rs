@@ -529,14 +529,16 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
         fetch_older(app, effects);
     }
     app.view.keep_selection_visible();
-    if jumped
-        || before
-            != (
+    if before
+        != (
             app.view.thread_scroll,
             app.view.list_offset,
             app.view.channel_offset,
         )
     {
+        app.touch();
+    }
+    if jumped {
         app.touch();
     }
 }
