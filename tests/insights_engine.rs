@@ -83,10 +83,10 @@ proptest! {
         let mut engine = InsightEngine::default();
         for (step, index) in order.iter().enumerate() {
             engine.observe(&message(*index));
-            if let Some(again) = duplicates.get(step) {
-                if order[..=step].contains(again) {
-                    prop_assert!(!engine.observe(&message(*again)), "a duplicate changes nothing");
-                }
+            if let Some(again) = duplicates.get(step)
+                && order[..=step].contains(again)
+            {
+                prop_assert!(!engine.observe(&message(*again)), "a duplicate changes nothing");
             }
         }
         let expected = in_order(20);

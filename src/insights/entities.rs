@@ -163,10 +163,10 @@ pub fn entities_in(message: &str) -> Vec<Found> {
         if taken[i] {
             continue;
         }
-        if let Some((to, value)) = money_at(&tokens, &lower, i) {
-            if taken[i..=to].iter().all(|t| !t) {
-                claim(&mut found, &mut taken, i, to, EntityKind::Money, value);
-            }
+        if let Some((to, value)) = money_at(&tokens, &lower, i)
+            && taken[i..=to].iter().all(|t| !t)
+        {
+            claim(&mut found, &mut taken, i, to, EntityKind::Money, value);
         }
     }
     for i in 0..tokens.len() {
@@ -189,17 +189,17 @@ pub fn entities_in(message: &str) -> Vec<Found> {
     }
     let mut i = 0;
     while i < tokens.len() {
-        if !taken[i] {
-            if let Some(to) = phone_at(&tokens, &lower, &taken, i) {
-                let digits: String = tokens[i..=to]
-                    .iter()
-                    .flat_map(|t| t.core.chars())
-                    .filter(|c| c.is_ascii_digit() || *c == '+')
-                    .collect();
-                claim(&mut found, &mut taken, i, to, EntityKind::Phone, digits);
-                i = to + 1;
-                continue;
-            }
+        if !taken[i]
+            && let Some(to) = phone_at(&tokens, &lower, &taken, i)
+        {
+            let digits: String = tokens[i..=to]
+                .iter()
+                .flat_map(|t| t.core.chars())
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect();
+            claim(&mut found, &mut taken, i, to, EntityKind::Phone, digits);
+            i = to + 1;
+            continue;
         }
         i += 1;
     }
