@@ -20,6 +20,8 @@ pub struct Config {
     pub hub: HubSection,
     #[serde(default)]
     pub ui: UiSection,
+    #[serde(default)]
+    pub insights: InsightsSection,
     /// Remote accounts. With none, the inbox opens the embedded hub.
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountConfig>,
@@ -82,6 +84,25 @@ impl Default for UiSection {
             send_typing: true,
             typing_ttl_secs: default_typing_ttl(),
         }
+    }
+}
+
+/// `[insights]`: the local insight engine.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InsightsSection {
+    /// `[[insights.tracker]]` vocabulary groups to count. Absent: the built-in Refund,
+    /// Cancel, Escalation and Urgent groups; an empty list turns trackers off.
+    #[serde(default, rename = "tracker")]
+    pub trackers: Option<Vec<crate::insights::TrackerSpec>>,
+}
+
+impl InsightsSection {
+    /// The trackers to count.
+    pub fn trackers(&self) -> Vec<crate::insights::TrackerSpec> {
+        self.trackers
+            .clone()
+            .unwrap_or_else(crate::insights::trackers::default_trackers)
     }
 }
 
@@ -571,6 +592,37 @@ mod tests {
         assert!(config.hub_enabled());
         assert!(config.hub.demo);
         assert_eq!(config.hub.listen.ip().to_string(), "127.0.0.1");
+    }
+
+    #[test]
+    fn insight_trackers_come_from_config_else_the_built_in_groups() {
+        let config = parse(
+            r#"
+            [[insights.tracker]]
+            name = "Late"
+            vocabulary = ["late", "delay"]
+            "#,
+        )
+        .expect("valid config");
+        assert_eq!(
+            config.insights.trackers(),
+            vec![crate::insights::TrackerSpec::new(
+                "Late",
+                &["late", "delay"]
+            )]
+        );
+        let none = parse("[insights]\ntracker = []").expect("valid config");
+        assert!(none.insights.trackers().is_empty());
+        let default = parse("").expect("empty config");
+        assert!(
+            default
+                .insights
+                .trackers()
+                .iter()
+                .any(|t| t.name == "Refund")
+        );
+        let typo = parse("[[insights.tracker]]\nname = \"x\"\nvocab = []");
+        assert!(typo.is_err_and(|e| e.contains("vocab")));
     }
 
     #[test]

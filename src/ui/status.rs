@@ -133,6 +133,7 @@ fn hints(app: &App) -> Vec<Span<'static>> {
                 ]
             }
             Focus::Insights => vec![
+                browse(Action::Activate, "go to message"),
                 browse(Action::NextInsightTab, "next tab"),
                 browse(Action::ToggleInsights, "hide"),
                 browse(Action::ToggleHelp, "help"),
