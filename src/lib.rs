@@ -7,12 +7,14 @@
 //! - [`runtime`]: the event loop, the terminal, and the executor of effects.
 //! - [`providers`]: one module per platform; the only code that knows a wire format.
 //! - [`hub`]: the embedded local server (Linktor contract, SQLite) and its demo simulator.
+//! - [`insights`]: the insight contract and the local insight engine.
 //! - [`text`]: neutralising untrusted text before it reaches the terminal.
 //! - [`config`]: the TOML config; [`logging`]: the log file; [`record`]: screenshots.
 
 pub mod app;
 pub mod config;
 pub mod hub;
+pub mod insights;
 pub mod logging;
 pub mod model;
 pub mod providers;
