@@ -15,6 +15,7 @@ mod input;
 pub mod insights;
 pub mod keys;
 mod provider;
+pub mod remote_insights;
 pub mod status;
 pub mod thread;
 pub mod typing;
@@ -24,8 +25,9 @@ use time::Duration;
 
 pub use self::keys::{Action, Key, KeyCode, Mods};
 pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
+use self::remote_insights::RemoteInsights;
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
-use crate::model::{AccountId, Timestamp};
+use crate::model::{AccountId, ConversationKey, Message, Timestamp};
 use crate::providers::{AccountEvent, ProviderCommand};
 
 /// Everything that can happen to the app.
@@ -63,6 +65,11 @@ pub enum Effect {
     Provider {
         account: AccountId,
         command: ProviderCommand,
+    },
+    /// Ask the remote insight source (Symbl) to analyse this conversation's thread.
+    AnalyseInsights {
+        conversation: ConversationKey,
+        messages: Vec<Message>,
     },
     Quit,
 }
@@ -106,6 +113,8 @@ pub struct App {
     pub revision: u64,
     /// Set once the user asked to quit.
     pub quitting: bool,
+    /// Insights from remote sources (Symbl), kept beside the local engine's.
+    pub remote_insights: RemoteInsights,
     /// Prefix of client ids, unique per run, so replies of two runs never collide.
     session: String,
     /// Counter for client ids.
@@ -125,6 +134,7 @@ impl App {
             settings,
             revision: 0,
             quitting: false,
+            remote_insights: RemoteInsights::default(),
             session: session.into(),
             sent: 0,
         }

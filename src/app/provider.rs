@@ -108,6 +108,10 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             app.status.notify(NoticeLevel::Error, message, app.now);
             true
         }
+        ProviderEvent::RemoteInsights {
+            conversation,
+            insights,
+        } => app.remote_insights.store(conversation, insights),
     };
     if changed {
         app.touch();
@@ -162,6 +166,9 @@ fn merge_messages(
     }
     if outcome.changed {
         app.view.refresh_lists(&app.inbox);
+        if is_open {
+            effects.extend(super::remote_insights::analyse(app, &key));
+        }
     }
     outcome.changed
 }

@@ -4,10 +4,13 @@
 
 pub mod backoff;
 pub mod linktor;
+pub mod symbl;
 pub mod tls;
 
+use crate::insights::ConversationInsights;
 use crate::model::{
-    AccountId, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
+    AccountId, Conversation, ConversationKey, ConversationStatus, DeliveryStatus, Message,
+    Timestamp,
 };
 
 /// How the account's connection stands, shown per account in the status bar.
@@ -68,6 +71,12 @@ pub enum ProviderEvent {
     Synced,
     /// Something the user should know that is not tied to one message.
     Error(String),
+    /// Insights a remote source (Symbl) found in a conversation of any account; the whole set,
+    /// replacing the previous one from the same source.
+    RemoteInsights {
+        conversation: ConversationKey,
+        insights: ConversationInsights,
+    },
 }
 
 /// What the app asks of a provider.
