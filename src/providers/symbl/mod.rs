@@ -15,6 +15,7 @@ pub mod convert;
 pub mod error;
 pub mod http;
 mod jobs;
+pub mod setup;
 mod stream_task;
 pub mod streaming;
 pub mod wire;
