@@ -683,3 +683,104 @@ async fn shutdown_sends_stop_request_on_every_socket() {
         .expect("running");
     until("two stops", || fake.stops() == 2).await;
 }
+
+// ----- through the whole app ---------------------------------------------------------------------
+
+mod session {
+    use super::*;
+    use switchboard::app::{App, Event, Key, KeyCode};
+    use switchboard::config::Config;
+    use switchboard::runtime::session::{Session, StartOptions};
+
+    fn with_symbl(base_url: &str, secret: &str) -> Config {
+        let mut config = Config::default();
+        config.hub.demo = false;
+        config.symbl.enabled = true;
+        config.symbl.app_id = Some(APP_ID.into());
+        config.symbl.app_secret = Some(secret.into());
+        config.symbl.base_url = base_url.into();
+        config
+    }
+
+    async fn start_session(config: &Config) -> Session {
+        Session::start(config, &StartOptions { ephemeral_hub: true })
+            .await
+            .expect("session starts")
+    }
+
+    async fn customer_writes(session: &mut Session, text: &str) -> String {
+        let hub = session.hub.as_ref().expect("embedded hub");
+        let created: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/simulate/inbound", hub.base_url()))
+            .header("X-API-Key", hub.api_key())
+            .json(&serde_json::json!({"channelType":"sms","from":"+15550001","name":"Ada","text":text}))
+            .send()
+            .await
+            .expect("hub reachable")
+            .json()
+            .await
+            .expect("json");
+        let id = created["conversationId"].as_str().expect("id").to_string();
+        let arrived = session
+            .pump_until(WAIT, |app| !app.inbox.is_empty())
+            .await;
+        assert!(arrived, "the message reached the app");
+        id
+    }
+
+    fn symbl_state(app: &App) -> Option<ConnectionState> {
+        app.status
+            .accounts
+            .get(&AccountId::new("symbl"))
+            .map(|s| s.connection.clone())
+    }
+
+    #[tokio::test]
+    async fn opening_a_conversation_brings_symbl_insights_beside_the_local_ones() {
+        let fake = FakeSymbl::start().await;
+        let mut session = start_session(&with_symbl(&fake.base_url, APP_SECRET)).await;
+        let conversation = customer_writes(&mut session, "Hello. Where is my order #77?").await;
+        let key = ConversationKey::new(&AccountId::new("local"), conversation);
+
+        session.apply(Event::Key(Key::plain(KeyCode::Enter)));
+        let found = session
+            .pump_until(WAIT, |app| app.remote_insights.get(&key).is_some())
+            .await;
+        assert!(found, "Symbl's insights reached the app; log: {:?}", fake.log());
+        let insights = session.app.remote_insights.get(&key).expect("stored");
+        assert_eq!(insights.source, InsightSource::Remote("symbl".into()));
+        assert_eq!(insights.questions.len(), 1);
+        let message_id = &session.app.inbox.get(&key).expect("conversation").thread.messages()[0].id;
+        assert_eq!(&insights.questions[0].messages[0], message_id);
+        assert_eq!(symbl_state(&session.app), Some(ConnectionState::Live));
+    }
+
+    #[tokio::test]
+    async fn wrong_symbl_credentials_show_on_its_entry_and_the_inbox_keeps_working() {
+        let fake = FakeSymbl::start().await;
+        let mut session = start_session(&with_symbl(&fake.base_url, "wrong")).await;
+        let refused = session
+            .pump_until(WAIT, |app| {
+                matches!(symbl_state(app), Some(ConnectionState::AuthFailed(_)))
+            })
+            .await;
+        assert!(refused, "{:?}", symbl_state(&session.app));
+        customer_writes(&mut session, "Still there?").await;
+        session.apply(Event::Key(Key::plain(KeyCode::Enter)));
+        assert_eq!(session.app.inbox.iter().count(), 1);
+        assert_eq!(fake.requests_to("POST /v1/process/text"), 0);
+    }
+
+    #[tokio::test]
+    async fn an_unset_secret_variable_is_shown_without_stopping_the_session() {
+        let mut config = with_symbl("http://127.0.0.1:9", APP_SECRET);
+        config.symbl.app_secret = None;
+        config.symbl.app_secret_env = Some("SWITCHBOARD_TEST_SYMBL_SECRET_UNSET".into());
+        let session = start_session(&config).await;
+        let Some(ConnectionState::AuthFailed(reason)) = symbl_state(&session.app) else {
+            panic!("{:?}", symbl_state(&session.app));
+        };
+        assert!(reason.contains("SWITCHBOARD_TEST_SYMBL_SECRET_UNSET"), "{reason}");
+        assert!(session.hub.is_some(), "the inbox runs");
+    }
+}
