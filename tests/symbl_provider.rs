@@ -6,21 +6,19 @@ mod symbl_fake;
 
 use std::time::Duration;
 
-use symbl_fake::{APP_ID, APP_SECRET, FakeSymbl};
 use switchboard::insights::{
     ActionKind, ContactMode, ConversationInsights, EntityKind, InsightSource, Side,
 };
-use switchboard::model::{
-    AccountId, Content, ConversationKey, DeliveryStatus, Direction, Message,
-};
+use switchboard::model::{AccountId, Content, ConversationKey, DeliveryStatus, Direction, Message};
 use switchboard::providers::symbl::wire::{
-    IdRef, ServerFrame, StreamInsight, StreamMessage, StreamTopic, TextPayload,
-    TrackerDefinition, TrackerMatch, TrackerResult, MessageRef,
+    IdRef, MessageRef, ServerFrame, StreamInsight, StreamMessage, StreamTopic, TextPayload,
+    TrackerDefinition, TrackerMatch, TrackerResult,
 };
 use switchboard::providers::symbl::{
     Credentials, SymblConfig, SymblHandle, SymblMode, SymblRequest, spawn,
 };
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
+use symbl_fake::{APP_ID, APP_SECRET, FakeSymbl};
 use time::macros::datetime;
 use tokio::sync::mpsc;
 
@@ -133,7 +131,7 @@ async fn insights_for(
     })
     .await;
     match event {
-        ProviderEvent::RemoteInsights { insights, .. } => (insights, seen),
+        ProviderEvent::RemoteInsights { insights, .. } => (*insights, seen),
         _ => unreachable!("matched above"),
     }
 }
@@ -167,7 +165,12 @@ async fn token_is_generated_with_the_app_credentials_cached_and_sent_on_every_ca
     insights_for(&mut events, "c1").await;
 
     let calls = fake.token_calls();
-    assert_eq!(calls.len(), 1, "one token serves every call: {:?}", fake.log());
+    assert_eq!(
+        calls.len(),
+        1,
+        "one token serves every call: {:?}",
+        fake.log()
+    );
     assert_eq!(
         calls[0],
         serde_json::json!({"type":"application","appId":APP_ID,"appSecret":APP_SECRET})
@@ -203,7 +206,11 @@ async fn a_revoked_token_is_replaced_once_and_the_call_goes_through() {
     analyse(&handle, "c1", thread()).await;
     let (insights, _) = insights_for(&mut events, "c1").await;
     assert!(!insights.questions.is_empty());
-    assert_eq!(fake.token_calls().len(), 2, "start + one renewal after the 401");
+    assert_eq!(
+        fake.token_calls().len(),
+        2,
+        "start + one renewal after the 401"
+    );
 }
 
 #[tokio::test]
@@ -212,7 +219,10 @@ async fn wrong_credentials_are_reported_once_and_not_retried() {
     fake.set_reject_credentials(true);
     let (handle, mut events) = start(config(&fake.base_url));
     let (event, _) = wait_for(&mut events, "AuthFailed", |event| {
-        matches!(event, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))
+        matches!(
+            event,
+            ProviderEvent::Connection(ConnectionState::AuthFailed(_))
+        )
     })
     .await;
     let ProviderEvent::Connection(ConnectionState::AuthFailed(reason)) = event else {
@@ -220,7 +230,10 @@ async fn wrong_credentials_are_reported_once_and_not_retried() {
     };
     assert!(reason.contains("401"), "{reason}");
     assert!(reason.contains("app id and secret"), "{reason}");
-    assert!(!reason.contains(APP_SECRET), "the secret never shows: {reason}");
+    assert!(
+        !reason.contains(APP_SECRET),
+        "the secret never shows: {reason}"
+    );
 
     // Requests after that do not hammer the token endpoint.
     analyse(&handle, "c1", thread()).await;
@@ -264,7 +277,11 @@ async fn results_map_onto_every_insight_kind_linked_to_thread_messages() {
     assert_eq!(follow_up.messages, vec!["m2"]);
 
     let topics: Vec<&str> = insights.topics.iter().map(|t| t.text.as_str()).collect();
-    assert_eq!(topics, vec!["order", "refund", "delivery"], "highest score first");
+    assert_eq!(
+        topics,
+        vec!["order", "refund", "delivery"],
+        "highest score first"
+    );
     assert_eq!(insights.topics[2].messages, vec!["m2"]);
 
     assert_eq!(insights.entities.len(), 1);
@@ -328,7 +345,11 @@ async fn new_messages_are_appended_to_the_same_symbl_conversation() {
     let (method, conversation, body) = &submissions[1];
     assert_eq!(method, "PUT");
     assert_eq!(conversation, &submissions[0].1, "same Symbl conversation");
-    let texts: Vec<&str> = body.messages.iter().map(|m| m.payload.content.as_str()).collect();
+    let texts: Vec<&str> = body
+        .messages
+        .iter()
+        .map(|m| m.payload.content.as_str())
+        .collect();
     assert_eq!(texts, vec!["Can you email me the label?"]);
 
     let questions: Vec<(&str, &str)> = insights
@@ -338,7 +359,10 @@ async fn new_messages_are_appended_to_the_same_symbl_conversation() {
         .collect();
     assert_eq!(
         questions,
-        vec![("Where is my order #4411?", "m1"), ("Can you email me the label?", "m3")]
+        vec![
+            ("Where is my order #4411?", "m1"),
+            ("Can you email me the label?", "m3")
+        ]
     );
 
     // Nothing new: nothing is sent.
@@ -356,7 +380,11 @@ async fn too_many_concurrent_jobs_backs_off_and_then_succeeds() {
     analyse(&handle, "c1", thread()).await;
     let (insights, seen) = insights_for(&mut events, "c1").await;
     assert_eq!(insights.questions.len(), 1);
-    assert_eq!(fake.requests_to("POST /v1/process/text"), 3, "two 429s, then accepted");
+    assert_eq!(
+        fake.requests_to("POST /v1/process/text"),
+        3,
+        "two 429s, then accepted"
+    );
     assert!(
         !seen.iter().any(|e| matches!(e, ProviderEvent::Error(_))),
         "retried quietly: {seen:?}"
@@ -369,11 +397,20 @@ async fn a_429_that_does_not_clear_is_shown_and_a_later_request_retries() {
     fake.busy_next(10);
     let (handle, mut events) = start(config(&fake.base_url));
     analyse(&handle, "c1", thread()).await;
-    let (event, _) = wait_for(&mut events, "busy error", |e| matches!(e, ProviderEvent::Error(_))).await;
-    let ProviderEvent::Error(reason) = event else { unreachable!() };
+    let (event, _) = wait_for(&mut events, "busy error", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    let ProviderEvent::Error(reason) = event else {
+        unreachable!()
+    };
     assert!(reason.contains("429"), "{reason}");
     assert!(reason.contains("concurrent jobs"), "{reason}");
-    assert_eq!(fake.requests_to("POST /v1/process/text"), 4, "first try + 3 retries");
+    assert_eq!(
+        fake.requests_to("POST /v1/process/text"),
+        4,
+        "first try + 3 retries"
+    );
 
     fake.busy_next(0);
     analyse(&handle, "c1", thread()).await;
@@ -403,10 +440,22 @@ async fn jobs_that_keep_failing_end_in_an_error_not_a_loop() {
     fake.fail_next_jobs(100);
     let (handle, mut events) = start(config(&fake.base_url));
     analyse(&handle, "c1", thread()).await;
-    let (event, _) = wait_for(&mut events, "job error", |e| matches!(e, ProviderEvent::Error(_))).await;
-    let ProviderEvent::Error(reason) = event else { unreachable!() };
-    assert!(reason.contains("job") && reason.contains("failed"), "{reason}");
-    assert_eq!(fake.requests_to("POST /v1/process/text"), 3, "job_attempts = 3");
+    let (event, _) = wait_for(&mut events, "job error", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    let ProviderEvent::Error(reason) = event else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("job") && reason.contains("failed"),
+        "{reason}"
+    );
+    assert_eq!(
+        fake.requests_to("POST /v1/process/text"),
+        3,
+        "job_attempts = 3"
+    );
 }
 
 #[tokio::test]
@@ -415,8 +464,13 @@ async fn an_unknown_job_status_is_reported() {
     fake.set_unknown_status("paused\u{1b}[2J");
     let (handle, mut events) = start(config(&fake.base_url));
     analyse(&handle, "c1", thread()).await;
-    let (event, _) = wait_for(&mut events, "status error", |e| matches!(e, ProviderEvent::Error(_))).await;
-    let ProviderEvent::Error(reason) = event else { unreachable!() };
+    let (event, _) = wait_for(&mut events, "status error", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    let ProviderEvent::Error(reason) = event else {
+        unreachable!()
+    };
     assert!(reason.contains("unknown status \"paused\""), "{reason}");
 }
 
@@ -428,8 +482,13 @@ async fn an_unreachable_symbl_is_an_error_not_a_panic() {
     let mut config = config(&url);
     config.retry.max_retries = 1;
     let (_handle, mut events) = start(config);
-    let (event, _) = wait_for(&mut events, "unreachable", |e| matches!(e, ProviderEvent::Error(_))).await;
-    let ProviderEvent::Error(reason) = event else { unreachable!() };
+    let (event, _) = wait_for(&mut events, "unreachable", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    let ProviderEvent::Error(reason) = event else {
+        unreachable!()
+    };
     assert!(reason.contains("unreachable"), "{reason}");
 }
 
@@ -445,7 +504,10 @@ fn streaming(base_url: &str) -> SymblConfig {
 async fn until(what: &str, check: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -528,7 +590,10 @@ async fn streaming_sends_start_request_and_turns_frames_into_live_insights() {
     assert_eq!(start["speaker"]["name"], "Sam");
     assert_eq!(start["trackers"][0]["name"], "Refund");
     assert_eq!(start["trackers"][0]["vocabulary"][1], "money back");
-    assert!(fake.ws_tokens()[0].starts_with("tok-"), "token in the query");
+    assert!(
+        fake.ws_tokens()[0].starts_with("tok-"),
+        "token in the query"
+    );
 
     for frame in live_frames() {
         fake.push_frame(&frame);
@@ -544,7 +609,11 @@ async fn streaming_sends_start_request_and_turns_frames_into_live_insights() {
     assert_eq!(insights.source, InsightSource::Remote("symbl".into()));
     assert_eq!(insights.questions.len(), 1);
     assert_eq!(insights.questions[0].text, "Where is my order #4411?");
-    assert_eq!(insights.questions[0].messages, vec!["m1"], "linked via message_response");
+    assert_eq!(
+        insights.questions[0].messages,
+        vec!["m1"],
+        "linked via message_response"
+    );
     assert_eq!(insights.questions[0].asked_by.side, Some(Side::Customer));
     assert_eq!(insights.topics[0].text, "order");
     assert_eq!(insights.topics[0].messages, vec!["m1"]);
@@ -592,7 +661,9 @@ async fn the_sdks_non_json_stop_frame_is_tolerated_by_client_and_fake() {
         "{}/v1/realtime/insights/sdk-conn?access_token={token}",
         fake.base_url.replace("http://", "ws://")
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
     use futures_util::SinkExt;
     socket
         .send(tokio_tungstenite::tungstenite::Message::Text(
@@ -601,7 +672,10 @@ async fn the_sdks_non_json_stop_frame_is_tolerated_by_client_and_fake() {
         .await
         .expect("send");
     until("fake saw the stop", || fake.stops() == 1).await;
-    assert_eq!(symbl_fake::frame_type("{'type': 'stop_request'}").as_deref(), Some("stop_request"));
+    assert_eq!(
+        symbl_fake::frame_type("{'type': 'stop_request'}").as_deref(),
+        Some("stop_request")
+    );
 }
 
 #[tokio::test]
@@ -615,7 +689,10 @@ async fn a_dead_socket_is_shown_and_reconnected_with_a_new_start_request() {
 
     fake.kill_ws();
     let (event, _) = wait_for(&mut events, "BackingOff", |e| {
-        matches!(e, ProviderEvent::Connection(ConnectionState::BackingOff { .. }))
+        matches!(
+            e,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
     })
     .await;
     let ProviderEvent::Connection(ConnectionState::BackingOff { reason, .. }) = event else {
@@ -650,8 +727,13 @@ async fn an_unreadable_frame_is_reported_and_the_socket_kept() {
     until("start_request", || !fake.client_frames().is_empty()).await;
 
     fake.send_raw("{\"type\":\"insight_response\",\"insights\":\"not a list\"}");
-    let (event, _) = wait_for(&mut events, "error", |e| matches!(e, ProviderEvent::Error(_))).await;
-    let ProviderEvent::Error(reason) = event else { unreachable!() };
+    let (event, _) = wait_for(&mut events, "error", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    let ProviderEvent::Error(reason) = event else {
+        unreachable!()
+    };
     assert!(reason.contains("cannot read"), "{reason}");
 
     for frame in live_frames() {
@@ -703,9 +785,14 @@ mod session {
     }
 
     async fn start_session(config: &Config) -> Session {
-        Session::start(config, &StartOptions { ephemeral_hub: true })
-            .await
-            .expect("session starts")
+        Session::start(
+            config,
+            &StartOptions {
+                ephemeral_hub: true,
+            },
+        )
+        .await
+        .expect("session starts")
     }
 
     async fn customer_writes(session: &mut Session, text: &str) -> String {
@@ -721,9 +808,7 @@ mod session {
             .await
             .expect("json");
         let id = created["conversationId"].as_str().expect("id").to_string();
-        let arrived = session
-            .pump_until(WAIT, |app| !app.inbox.is_empty())
-            .await;
+        let arrived = session.pump_until(WAIT, |app| !app.inbox.is_empty()).await;
         assert!(arrived, "the message reached the app");
         id
     }
@@ -746,11 +831,22 @@ mod session {
         let found = session
             .pump_until(WAIT, |app| app.remote_insights.get(&key).is_some())
             .await;
-        assert!(found, "Symbl's insights reached the app; log: {:?}", fake.log());
+        assert!(
+            found,
+            "Symbl's insights reached the app; log: {:?}",
+            fake.log()
+        );
         let insights = session.app.remote_insights.get(&key).expect("stored");
         assert_eq!(insights.source, InsightSource::Remote("symbl".into()));
         assert_eq!(insights.questions.len(), 1);
-        let message_id = &session.app.inbox.get(&key).expect("conversation").thread.messages()[0].id;
+        let message_id = &session
+            .app
+            .inbox
+            .get(&key)
+            .expect("conversation")
+            .thread
+            .messages()[0]
+            .id;
         assert_eq!(&insights.questions[0].messages[0], message_id);
         assert_eq!(symbl_state(&session.app), Some(ConnectionState::Live));
     }
@@ -780,7 +876,10 @@ mod session {
         let Some(ConnectionState::AuthFailed(reason)) = symbl_state(&session.app) else {
             panic!("{:?}", symbl_state(&session.app));
         };
-        assert!(reason.contains("SWITCHBOARD_TEST_SYMBL_SECRET_UNSET"), "{reason}");
+        assert!(
+            reason.contains("SWITCHBOARD_TEST_SYMBL_SECRET_UNSET"),
+            "{reason}"
+        );
         assert!(session.hub.is_some(), "the inbox runs");
     }
 }

@@ -24,8 +24,8 @@ pub mod view;
 use time::Duration;
 
 pub use self::keys::{Action, Key, KeyCode, Mods};
-pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
 use self::remote_insights::RemoteInsights;
+pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
 use crate::model::{AccountId, ConversationKey, Message, Timestamp};
 use crate::providers::{AccountEvent, ProviderCommand};

@@ -111,7 +111,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         ProviderEvent::RemoteInsights {
             conversation,
             insights,
-        } => app.remote_insights.store(conversation, insights),
+        } => app.remote_insights.store(conversation, *insights),
     };
     if changed {
         app.touch();

@@ -156,7 +156,10 @@ mod tests {
                 },
             ),
         );
-        assert_eq!(analysed(&effects), vec![vec!["m1".to_string(), "m2".to_string()]]);
+        assert_eq!(
+            analysed(&effects),
+            vec![vec!["m1".to_string(), "m2".to_string()]]
+        );
         // A replay changes nothing and asks nothing.
         let effects = app.apply(
             T0,
@@ -195,7 +198,7 @@ mod tests {
             "symbl",
             ProviderEvent::RemoteInsights {
                 conversation: key("c1"),
-                insights: insights.clone(),
+                insights: Box::new(insights.clone()),
             },
         );
         let before = app.revision;

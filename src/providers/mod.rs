@@ -75,7 +75,8 @@ pub enum ProviderEvent {
     /// replacing the previous one from the same source.
     RemoteInsights {
         conversation: ConversationKey,
-        insights: ConversationInsights,
+        /// Boxed: it is large, and every other event is small.
+        insights: Box<ConversationInsights>,
     },
 }
 

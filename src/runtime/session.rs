@@ -13,9 +13,9 @@ use crate::app::{App, AppSettings, Event};
 use crate::config::{AccountConfig, Config, resolve_secret};
 use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
 use crate::model::AccountId;
+use crate::providers::linktor::{self, LinktorConfig};
 use crate::providers::symbl;
 use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
-use crate::providers::linktor::{self, LinktorConfig};
 
 /// The account name of the embedded hub in the status bar.
 pub const EMBEDDED_ACCOUNT: &str = "local";

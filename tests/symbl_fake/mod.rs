@@ -17,11 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use switchboard::providers::symbl::wire::{
-    ActionItemsResponse, AnalyticsResponse, AsyncMessage, AsyncResponse, AsyncTextRequest,
-    Assignee, ConversationInfo, ConversationMessage, EntitiesResponse, Entity, FollowUpsResponse,
-    InsightItem, JobResponse, Member, MembersResponse, MessageRef, MessagesResponse, Metric,
-    QuestionsResponse, ServerFrame, Speaker, TimeShare, TokenRequest, TokenResponse, Topic,
-    TopicsResponse, TrackerDefinition, TrackerMatch, TrackerResult,
+    ActionItemsResponse, AnalyticsResponse, Assignee, AsyncMessage, AsyncResponse,
+    AsyncTextRequest, ConversationInfo, ConversationMessage, EntitiesResponse, Entity,
+    FollowUpsResponse, InsightItem, JobResponse, Member, MembersResponse, MessageRef,
+    MessagesResponse, Metric, QuestionsResponse, ServerFrame, Speaker, TimeShare, TokenRequest,
+    TokenResponse, Topic, TopicsResponse, TrackerDefinition, TrackerMatch, TrackerResult,
 };
 use tokio::sync::broadcast;
 
@@ -38,7 +38,9 @@ enum WsControl {
 #[derive(Clone, Debug, PartialEq)]
 enum JobPlan {
     /// `in_progress` this many times, then `completed`.
-    Complete { polls_before: u32 },
+    Complete {
+        polls_before: u32,
+    },
     Fail,
     Status(String),
 }
@@ -58,7 +60,7 @@ struct Conversation {
 }
 
 #[derive(Default)]
-struct State_ {
+struct FakeState {
     next: u64,
     tokens: Vec<String>,
     revoked: Vec<String>,
@@ -83,7 +85,7 @@ struct State_ {
 }
 
 struct Shared {
-    state: Mutex<State_>,
+    state: Mutex<FakeState>,
     ws: broadcast::Sender<WsControl>,
 }
 
@@ -99,15 +101,15 @@ impl Drop for FakeSymbl {
     }
 }
 
-type Shared_ = State<Arc<Shared>>;
+type SharedState = State<Arc<Shared>>;
 
 impl FakeSymbl {
     pub async fn start() -> Self {
         let (ws, _) = broadcast::channel(64);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State_ {
+            state: Mutex::new(FakeState {
                 expires_in: 86_400,
-                ..State_::default()
+                ..FakeState::default()
             }),
             ws,
         });
@@ -134,7 +136,7 @@ impl FakeSymbl {
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State_> {
+    fn state(&self) -> std::sync::MutexGuard<'_, FakeState> {
         self.shared.state.lock().expect("state lock")
     }
 
@@ -210,22 +212,19 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "message": message }))).into_response()
 }
 
-/// The token a request carries (`Authorization: Bearer` or `x-api-key`), if it is valid.
-fn authorised(state: &State_, headers: &HeaderMap) -> Result<(), Response> {
+/// Whether the request carries a valid token (`Authorization: Bearer` or `x-api-key`).
+fn authorised(state: &FakeState, headers: &HeaderMap) -> bool {
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    let valid = |t: &str| state.tokens.iter().any(|k| k == t) && !state.revoked.iter().any(|k| k == t);
-    if bearer.is_some_and(valid) || key.is_some_and(valid) {
-        Ok(())
-    } else {
-        Err(error(StatusCode::UNAUTHORIZED, "Unauthorized"))
-    }
+    let valid =
+        |t: &str| state.tokens.iter().any(|k| k == t) && !state.revoked.iter().any(|k| k == t);
+    bearer.is_some_and(valid) || key.is_some_and(valid)
 }
 
-async fn generate_token(State(shared): Shared_, request: Request) -> Response {
+async fn generate_token(State(shared): SharedState, request: Request) -> Response {
     let bytes = axum::body::to_bytes(request.into_body(), 1 << 20)
         .await
         .unwrap_or_default();
@@ -267,8 +266,8 @@ fn accept(
         None => format!("{method} /v1/process/text"),
     };
     state.log.push(path);
-    if let Err(denied) = authorised(&state, headers) {
-        return denied;
+    if !authorised(&state, headers) {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     if state.busy > 0 {
         state.busy -= 1;
@@ -283,7 +282,9 @@ fn accept(
         None => {
             state.next += 1;
             let id = format!("conv-{}", state.next);
-            state.conversations.insert(id.clone(), Conversation::default());
+            state
+                .conversations
+                .insert(id.clone(), Conversation::default());
             id
         }
     };
@@ -365,7 +366,7 @@ fn split(conversation: &str, start: usize, messages: &[AsyncMessage]) -> Vec<Sen
 }
 
 async fn submit(
-    State(shared): Shared_,
+    State(shared): SharedState,
     headers: HeaderMap,
     axum::Json(body): axum::Json<AsyncTextRequest>,
 ) -> Response {
@@ -373,7 +374,7 @@ async fn submit(
 }
 
 async fn append(
-    State(shared): Shared_,
+    State(shared): SharedState,
     headers: HeaderMap,
     Path(id): Path<String>,
     axum::Json(body): axum::Json<AsyncTextRequest>,
@@ -381,11 +382,11 @@ async fn append(
     accept(&shared, &headers, "PUT", Some(id), body)
 }
 
-async fn job(State(shared): Shared_, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn job(State(shared): SharedState, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let mut state = shared.state.lock().expect("state");
     state.log.push(format!("GET /v1/job/{id}"));
-    if let Err(denied) = authorised(&state, &headers) {
-        return denied;
+    if !authorised(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let Some((plan, polls)) = state.jobs.get_mut(&id) else {
         return error(StatusCode::NOT_FOUND, "job not found");
@@ -401,11 +402,15 @@ async fn job(State(shared): Shared_, headers: HeaderMap, Path(id): Path<String>)
     axum::Json(JobResponse { id, status }).into_response()
 }
 
-async fn conversation(State(shared): Shared_, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn conversation(
+    State(shared): SharedState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let mut state = shared.state.lock().expect("state");
     state.log.push(format!("GET /v1/conversations/{id}"));
-    if let Err(denied) = authorised(&state, &headers) {
-        return denied;
+    if !authorised(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let Some(conversation) = state.conversations.get(&id) else {
         return error(StatusCode::NOT_FOUND, "conversation not found");
@@ -459,15 +464,15 @@ fn is_action(text: &str) -> bool {
 }
 
 async fn listing(
-    State(shared): Shared_,
+    State(shared): SharedState,
     headers: HeaderMap,
     Path((id, what)): Path<(String, String)>,
     Query(_query): Query<HashMap<String, String>>,
 ) -> Response {
     let mut state = shared.state.lock().expect("state");
     state.log.push(format!("GET /v1/conversations/{id}/{what}"));
-    if let Err(denied) = authorised(&state, &headers) {
-        return denied;
+    if !authorised(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let Some(conversation) = state.conversations.get(&id) else {
         return error(StatusCode::NOT_FOUND, "conversation not found");
@@ -570,7 +575,10 @@ async fn listing(
                         text: Some(sentence.text.clone()),
                         offset: Some(offset),
                     };
-                    match entities.iter_mut().find(|e| e.text.as_deref() == Some(word)) {
+                    match entities
+                        .iter_mut()
+                        .find(|e| e.text.as_deref() == Some(word))
+                    {
                         Some(known) => known.message_refs.push(reference),
                         None => entities.push(Entity {
                             kind: Some(kind.0.into()),
@@ -656,7 +664,7 @@ async fn listing(
 // ----- streaming -------------------------------------------------------------------------------
 
 async fn ws_upgrade(
-    State(shared): Shared_,
+    State(shared): SharedState,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
@@ -667,7 +675,7 @@ async fn ws_upgrade(
         state.log.push(format!("GET /v1/realtime/insights/{id}"));
         let token = query.get("access_token").cloned().unwrap_or_default();
         let valid = state.tokens.contains(&token) && !state.revoked.contains(&token);
-        if !valid && authorised(&state, &headers).is_err() {
+        if !valid && !authorised(&state, &headers) {
             return error(StatusCode::UNAUTHORIZED, "Unauthorized");
         }
         state.ws_connections += 1;

@@ -83,7 +83,8 @@ impl TokenManager {
 
     async fn generate(&self) -> Result<TokenResponse, SymblError> {
         let url = format!("{}/oauth2/token:generate", self.base_url);
-        let body = TokenRequest::application(&self.credentials.app_id, &self.credentials.app_secret);
+        let body =
+            TokenRequest::application(&self.credentials.app_id, &self.credentials.app_secret);
         tracing::debug!(app_id = %self.credentials.app_id, "generating a Symbl token");
         let response = self
             .http

@@ -7,9 +7,9 @@ use serde::de::DeserializeOwned;
 use super::error::SymblError;
 use super::http::{SymblHttp, segment};
 use super::wire::{
-    ActionItemsResponse, AnalyticsResponse, ConversationInfo, EntitiesResponse, FollowUpsResponse,
-    InsightItem, Member, MembersResponse, ConversationMessage, MessagesResponse, QuestionsResponse,
-    Topic, TopicsResponse, TrackerResult, TrackersResponse, Entity,
+    ActionItemsResponse, AnalyticsResponse, ConversationInfo, ConversationMessage,
+    EntitiesResponse, Entity, FollowUpsResponse, InsightItem, Member, MembersResponse,
+    MessagesResponse, QuestionsResponse, Topic, TopicsResponse, TrackerResult, TrackersResponse,
 };
 
 /// Everything fetched for one conversation after a job completed.
@@ -47,7 +47,9 @@ impl ConversationApi {
             path.push('/');
             path.push_str(what);
         }
-        self.http.call::<(), T>(Method::GET, &path, query, None).await
+        self.http
+            .call::<(), T>(Method::GET, &path, query, None)
+            .await
     }
 
     pub async fn conversation(&self, id: &str) -> Result<ConversationInfo, SymblError> {
@@ -56,7 +58,11 @@ impl ConversationApi {
 
     pub async fn messages(&self, id: &str) -> Result<Vec<ConversationMessage>, SymblError> {
         let answer: MessagesResponse = self
-            .get(id, "messages", &[("sentiment", "false"), ("verbose", "false")])
+            .get(
+                id,
+                "messages",
+                &[("sentiment", "false"), ("verbose", "false")],
+            )
             .await?;
         Ok(answer.messages)
     }

@@ -164,7 +164,11 @@ impl MessageLinks {
 
 /// Lower case, single spaces, no surrounding punctuation: how texts are compared.
 fn normalise(text: &str) -> String {
-    let folded: String = text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    let folded: String = text
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     folded
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_string()
@@ -190,7 +194,9 @@ pub fn conversation_insights(
     );
     let sides: HashMap<&str, Side> = sent.iter().map(|m| (m.id.as_str(), m.side)).collect();
     let party = |speaker: Option<&Speaker>, messages: &[String]| Party {
-        side: messages.first().and_then(|id| sides.get(id.as_str()).copied()),
+        side: messages
+            .first()
+            .and_then(|id| sides.get(id.as_str()).copied()),
         name: speaker.and_then(|s| s.name.as_deref()).map(clean),
     };
 
@@ -491,7 +497,10 @@ mod tests {
     fn follow_up_contact_modes_and_entity_kinds() {
         assert_eq!(contact_mode("I'll call you back"), ContactMode::Call);
         assert_eq!(contact_mode("Email me the invoice"), ContactMode::Email);
-        assert_eq!(contact_mode("Let's schedule a visit"), ContactMode::Schedule);
+        assert_eq!(
+            contact_mode("Let's schedule a visit"),
+            ContactMode::Schedule
+        );
         assert_eq!(contact_mode("I'll keep you posted"), ContactMode::Update);
         assert_eq!(entity_kind(Some("datetime"), None), EntityKind::DateTime);
         assert_eq!(

@@ -358,7 +358,7 @@ impl Task {
                 }
                 self.emit(ProviderEvent::RemoteInsights {
                     conversation: conversation.clone(),
-                    insights,
+                    insights: Box::new(insights),
                 })
                 .await;
             }
@@ -382,7 +382,12 @@ impl Task {
         self.uses += 1;
         if let Some(stream) = self.streams.get_mut(&key) {
             stream.used = self.uses;
-            if stream.commands.send(StreamCommand::Thread(sent.clone())).await.is_ok() {
+            if stream
+                .commands
+                .send(StreamCommand::Thread(sent.clone()))
+                .await
+                .is_ok()
+            {
                 return;
             }
             // The socket task ended (credentials refused); start afresh below.

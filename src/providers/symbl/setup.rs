@@ -10,12 +10,12 @@ use crate::config::{SymblModeConfig, SymblSection, resolve_secret};
 /// The provider config for an enabled section; the error names the missing setting.
 pub fn config_from(section: &SymblSection) -> Result<SymblConfig, String> {
     let app_id = resolve_secret(&section.app_id, &section.app_id_env, "symbl.app_id")?;
-    let app_secret =
-        resolve_secret(&section.app_secret, &section.app_secret_env, "symbl.app_secret")?;
-    let mut config = SymblConfig::new(
-        section.base_url.clone(),
-        Credentials { app_id, app_secret },
-    );
+    let app_secret = resolve_secret(
+        &section.app_secret,
+        &section.app_secret_env,
+        "symbl.app_secret",
+    )?;
+    let mut config = SymblConfig::new(section.base_url.clone(), Credentials { app_id, app_secret });
     config.mode = match section.mode {
         SymblModeConfig::Async => SymblMode::Async,
         SymblModeConfig::Streaming => SymblMode::Streaming,

@@ -69,16 +69,24 @@ pub(super) async fn run(
                 backoff.reset();
                 ctx.emit(ProviderEvent::Connection(ConnectionState::Live))
                     .await;
-                match session(&ctx, &conversation, &mut sink_and_reader, &mut commands, &mut live)
-                    .await
+                match session(
+                    &ctx,
+                    &conversation,
+                    &mut sink_and_reader,
+                    &mut commands,
+                    &mut live,
+                )
+                .await
                 {
                     Ended::Stop => return,
                     Ended::Dropped(reason) => reason,
                 }
             }
             Err(Failure::Auth(message)) => {
-                ctx.emit(ProviderEvent::Connection(ConnectionState::AuthFailed(message)))
-                    .await;
+                ctx.emit(ProviderEvent::Connection(ConnectionState::AuthFailed(
+                    message,
+                )))
+                .await;
                 return;
             }
             Err(Failure::Transient(reason)) => reason,
@@ -114,8 +122,13 @@ async fn open(ctx: &StreamContext, connection_id: &str) -> Result<Socket, Failur
             SymblError::Auth(_) => Failure::Auth(err.to_string()),
             other => Failure::Transient(other.to_string()),
         })?;
-        match streaming::connect(&config.base_url, connection_id, &token, config.request_timeout)
-            .await
+        match streaming::connect(
+            &config.base_url,
+            connection_id,
+            &token,
+            config.request_timeout,
+        )
+        .await
         {
             Ok(pair) => break pair,
             Err(ConnectError::Unauthorized) if !refreshed => {
@@ -171,7 +184,7 @@ async fn session(
                     if live.apply(&frame) {
                         ctx.emit(ProviderEvent::RemoteInsights {
                             conversation: conversation.clone(),
-                            insights: live.snapshot(),
+                            insights: Box::new(live.snapshot()),
                         })
                         .await;
                     }

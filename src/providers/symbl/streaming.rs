@@ -249,12 +249,9 @@ impl LiveInsights {
             ..ConversationInsights::default()
         };
         for insight in &self.insights {
-            let messages = self.links.resolve(
-                insight
-                    .message_reference
-                    .as_ref()
-                    .map(|r| r.id.as_str()),
-            );
+            let messages = self
+                .links
+                .resolve(insight.message_reference.as_ref().map(|r| r.id.as_str()));
             let text = insight
                 .payload
                 .as_ref()
@@ -263,7 +260,9 @@ impl LiveInsights {
                 .unwrap_or_default();
             let text: String = sanitize_line(text).trim().chars().take(300).collect();
             let from = Party {
-                side: messages.first().and_then(|id| sides.get(id.as_str()).copied()),
+                side: messages
+                    .first()
+                    .and_then(|id| sides.get(id.as_str()).copied()),
                 name: insight
                     .from
                     .as_ref()
@@ -351,7 +350,10 @@ mod tests {
     #[test]
     fn the_sdks_python_stop_frame_is_read_as_a_stop() {
         assert!(matches!(parse("{'type': 'stop_request'}"), Incoming::Stop));
-        assert!(matches!(parse(r#"{"type":"stop_request"}"#), Incoming::Stop));
+        assert!(matches!(
+            parse(r#"{"type":"stop_request"}"#),
+            Incoming::Stop
+        ));
         assert!(matches!(parse("{'type': 'party'}"), Incoming::Malformed(_)));
         assert!(matches!(parse("not json at all"), Incoming::Malformed(_)));
     }

@@ -37,7 +37,11 @@ pub struct TokenResponse {
     pub access_token: String,
     pub expires_in: u64,
     /// Spelled this way in Symbl's swagger model.
-    #[serde(default, rename = "refershToken", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "refershToken",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refersh_token: Option<String>,
 }
 
@@ -636,7 +640,10 @@ mod tests {
             ServerFrame::InsightResponse { insights } => {
                 assert_eq!(insights[0].kind, "question");
                 assert_eq!(
-                    insights[0].message_reference.as_ref().map(|r| r.id.as_str()),
+                    insights[0]
+                        .message_reference
+                        .as_ref()
+                        .map(|r| r.id.as_str()),
                     Some("m1")
                 );
             }
@@ -660,6 +667,9 @@ mod tests {
         assert_eq!(JobStatus::parse("in_progress"), JobStatus::InProgress);
         assert_eq!(JobStatus::parse("completed"), JobStatus::Completed);
         assert_eq!(JobStatus::parse("failed"), JobStatus::Failed);
-        assert_eq!(JobStatus::parse("paused"), JobStatus::Unknown("paused".into()));
+        assert_eq!(
+            JobStatus::parse("paused"),
+            JobStatus::Unknown("paused".into())
+        );
     }
 }
