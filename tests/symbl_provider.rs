@@ -883,3 +883,59 @@ mod session {
         assert!(session.hub.is_some(), "the inbox runs");
     }
 }
+
+#[tokio::test]
+async fn beyond_max_streams_the_least_recently_used_socket_is_stopped() {
+    let fake = FakeSymbl::start().await;
+    let mut config = streaming(&fake.base_url);
+    config.max_streams = 1;
+    let (handle, mut events) = start(config);
+    live(&mut events).await;
+    analyse(&handle, "c1", thread()).await;
+    until("first socket", || fake.ws_connections() == 1).await;
+    analyse(&handle, "c2", thread()).await;
+    until("c1 stopped", || fake.stops() == 1).await;
+    until("second socket", || fake.ws_connections() == 2).await;
+    // c2 stays open and live.
+    for frame in live_frames() {
+        fake.push_frame(&frame);
+    }
+    insights_for(&mut events, "c2").await;
+}
+
+#[tokio::test]
+async fn a_socket_refused_with_401_renews_the_token_once_then_gives_up_clearly() {
+    let fake = FakeSymbl::start().await;
+    let (handle, mut events) = start(streaming(&fake.base_url));
+    live(&mut events).await;
+    // The cached token is revoked: the socket is refused, a new token gets it through.
+    fake.revoke_tokens();
+    analyse(&handle, "c1", thread()).await;
+    until("socket", || fake.ws_connections() == 1).await;
+    assert_eq!(fake.token_calls().len(), 2);
+    assert_eq!(fake.ws_tokens()[0], "tok-2");
+
+    // Revoked again and no new token to be had: refused, shown, and not retried.
+    fake.revoke_tokens();
+    fake.set_reject_credentials(true);
+    analyse(&handle, "c2", thread()).await;
+    let (event, _) = wait_for(&mut events, "AuthFailed", |e| {
+        matches!(e, ProviderEvent::Connection(ConnectionState::AuthFailed(_)))
+    })
+    .await;
+    let ProviderEvent::Connection(ConnectionState::AuthFailed(reason)) = event else {
+        unreachable!()
+    };
+    assert!(reason.contains("401"), "{reason}");
+    let calls = fake.token_calls().len();
+    analyse(&handle, "c2", thread()).await;
+    let later = quiet(&mut events, Duration::from_millis(200)).await;
+    assert!(
+        !later
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::Connection(_))),
+        "{later:?}"
+    );
+    assert_eq!(fake.token_calls().len(), calls, "no retry loop");
+    assert_eq!(fake.ws_connections(), 1);
+}

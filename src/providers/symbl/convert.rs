@@ -124,8 +124,7 @@ impl MessageLinks {
                 continue;
             }
             let start = start.and_then(parse_time);
-            let matches =
-                |m: &SentMessage| !needle.is_empty() && normalise(&m.text).contains(&needle);
+            let matches = |m: &SentMessage| contains_phrase(&normalise(&m.text), &needle);
             let at_time = sent
                 .iter()
                 .position(|m| start.is_some_and(|s| s == m.at) && matches(m));
@@ -172,6 +171,15 @@ fn normalise(text: &str) -> String {
     folded
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_string()
+}
+
+/// Whether `needle` occurs in `haystack` as whole words ("hi" is not in "this").
+fn contains_phrase(haystack: &str, needle: &str) -> bool {
+    let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+    haystack.match_indices(needle).any(|(at, _)| {
+        boundary(haystack[..at].chars().next_back())
+            && boundary(haystack[at + needle.len()..].chars().next())
+    })
 }
 
 /// Untrusted text for the panes: one line, no escapes, bounded.
@@ -457,6 +465,8 @@ mod tests {
         assert_eq!(links.get("s3"), Some("b1"));
         assert_eq!(links.get("s4"), Some("a2"), "start time breaks the tie");
         assert_eq!(links.get("s5"), None);
+        assert!(!contains_phrase("this is it", "hi"));
+        assert!(contains_phrase("hi. this is it", "hi"));
         assert_eq!(links.resolve(["s1", "s2", "s5", "s3"]), vec!["a1", "b1"]);
     }
 

@@ -384,14 +384,14 @@ impl Task {
             stream.used = self.uses;
             if stream
                 .commands
-                .send(StreamCommand::Thread(sent.clone()))
+                .send(StreamCommand::Thread(sent))
                 .await
-                .is_ok()
+                .is_err()
             {
-                return;
+                // Its task ended after Symbl refused the socket (shown then); no retry loop.
+                tracing::debug!(conversation = %key.id, "Symbl stream ended; not reopening");
             }
-            // The socket task ended (credentials refused); start afresh below.
-            self.streams.remove(&key);
+            return;
         }
         while self.streams.len() >= self.config.max_streams.max(1) {
             let oldest = self

@@ -139,14 +139,29 @@ pub fn parse(text: &str) -> Incoming {
     match serde_json::from_str::<ServerFrame>(text) {
         Ok(frame) => Incoming::Frame(Box::new(frame)),
         Err(err) => {
-            if frame_type(text).as_deref() == Some("stop_request") {
-                return Incoming::Stop;
+            match frame_type(text).as_deref() {
+                Some("stop_request") => return Incoming::Stop,
+                // A type this client does not use (Symbl has added some over time): skip it.
+                Some(kind) if !KNOWN_TYPES.contains(&kind) => {
+                    tracing::debug!(kind, "Symbl streaming: ignoring a frame type");
+                    return Incoming::Nothing;
+                }
+                _ => {}
             }
             let reason: String = sanitize_line(&err.to_string()).chars().take(80).collect();
             Incoming::Malformed(reason)
         }
     }
 }
+
+/// The frame types [`ServerFrame`] reads; one of these that does not parse is malformed.
+const KNOWN_TYPES: [&str; 5] = [
+    "message",
+    "message_response",
+    "insight_response",
+    "topic_response",
+    "tracker_response",
+];
 
 /// The `type` of a frame, read from JSON or from a Python dict's text (single quotes).
 pub fn frame_type(text: &str) -> Option<String> {
@@ -354,7 +369,11 @@ mod tests {
             parse(r#"{"type":"stop_request"}"#),
             Incoming::Stop
         ));
-        assert!(matches!(parse("{'type': 'party'}"), Incoming::Malformed(_)));
+        assert!(matches!(parse("{'type': 'party'}"), Incoming::Nothing));
+        assert!(matches!(
+            parse(r#"{"type":"topic_response","topics":3}"#),
+            Incoming::Malformed(_)
+        ));
         assert!(matches!(parse("not json at all"), Incoming::Malformed(_)));
     }
 }
