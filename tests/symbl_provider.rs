@@ -939,3 +939,101 @@ async fn a_socket_refused_with_401_renews_the_token_once_then_gives_up_clearly()
     assert_eq!(fake.token_calls().len(), calls, "no retry loop");
     assert_eq!(fake.ws_connections(), 1);
 }
+
+/// The REST layers on their own, as another caller would use them.
+#[tokio::test]
+async fn the_async_and_conversation_apis_can_be_driven_directly() {
+    use std::sync::Arc;
+    use switchboard::providers::symbl::async_api::{AsyncApi, JobPolling};
+    use switchboard::providers::symbl::auth::TokenManager;
+    use switchboard::providers::symbl::conversation_api::ConversationApi;
+    use switchboard::providers::symbl::convert::SentMessage;
+    use switchboard::providers::symbl::error::SymblError;
+    use switchboard::providers::symbl::http::{RetryPolicy, SymblHttp};
+    use switchboard::providers::symbl::wire::AsyncTextRequest;
+
+    switchboard::providers::tls::install_crypto_provider();
+    let fake = FakeSymbl::start().await;
+    fake.set_polls_before_complete(1);
+    let client = reqwest::Client::new();
+    let credentials = Credentials {
+        app_id: APP_ID.into(),
+        app_secret: APP_SECRET.into(),
+    };
+    let auth = Arc::new(TokenManager::new(
+        client.clone(),
+        &fake.base_url,
+        credentials,
+    ));
+    let http = SymblHttp::new(client, &fake.base_url, auth, RetryPolicy::default());
+    let jobs = AsyncApi::new(http.clone());
+    let conversations = ConversationApi::new(http);
+
+    let request = AsyncTextRequest {
+        name: Some("direct".into()),
+        confidence_threshold: Some(0.6),
+        detect_phrases: Some(true),
+        detect_entities: Some(false),
+        messages: thread()
+            .iter()
+            .filter_map(SentMessage::from_message)
+            .map(|m| m.to_wire())
+            .collect(),
+        trackers: Vec::new(),
+        enable_all_trackers: Some(false),
+    };
+    let accepted = jobs.submit(&request).await.expect("accepted");
+    let polling = JobPolling {
+        interval: Duration::from_millis(5),
+        max_wait: WAIT,
+    };
+    jobs.wait_for_job(&accepted.job_id, &polling)
+        .await
+        .expect("completed");
+
+    let info = conversations
+        .conversation(&accepted.conversation_id)
+        .await
+        .expect("conversation");
+    assert_eq!(info.id, accepted.conversation_id);
+    let names: Vec<Option<String>> = info.members.iter().map(|m| m.name.clone()).collect();
+    assert_eq!(names, vec![Some("Ana".into()), Some("Sam".into())]);
+    let members = conversations
+        .members(&accepted.conversation_id)
+        .await
+        .expect("members");
+    assert_eq!(members.len(), 2);
+    let messages = conversations
+        .messages(&accepted.conversation_id)
+        .await
+        .expect("messages");
+    assert_eq!(messages.len(), 6, "two messages, six sentences");
+    assert!(
+        conversations
+            .trackers(&accepted.conversation_id)
+            .await
+            .expect("an empty array")
+            .is_empty()
+    );
+    let missing = conversations.questions("no-such-conversation").await;
+    assert!(
+        matches!(missing, Err(SymblError::NotFound { .. })),
+        "{missing:?}"
+    );
+    // A job that does not finish within `max_wait` is given up on.
+    fake.set_polls_before_complete(1000);
+    let slow = jobs.submit(&request).await.expect("accepted");
+    let waited = jobs
+        .wait_for_job(
+            &slow.job_id,
+            &JobPolling {
+                interval: Duration::from_millis(5),
+                max_wait: Duration::from_millis(30),
+            },
+        )
+        .await;
+    assert!(
+        matches!(waited, Err(SymblError::JobTimedOut { .. })),
+        "{waited:?}"
+    );
+}
