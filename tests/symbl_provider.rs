@@ -684,7 +684,8 @@ async fn a_dead_socket_is_shown_and_reconnected_with_a_new_start_request() {
     let (handle, mut events) = start(streaming(&fake.base_url));
     live(&mut events).await;
     analyse(&handle, "c1", thread()).await;
-    until("first socket", || fake.ws_connections() == 1).await;
+    // The fake has read the start_request (so its socket is listening for the kill).
+    until("first start_request", || fake.client_frames().len() == 1).await;
     live(&mut events).await;
 
     fake.kill_ws();
@@ -892,7 +893,7 @@ async fn beyond_max_streams_the_least_recently_used_socket_is_stopped() {
     let (handle, mut events) = start(config);
     live(&mut events).await;
     analyse(&handle, "c1", thread()).await;
-    until("first socket", || fake.ws_connections() == 1).await;
+    until("first start_request", || fake.client_frames().len() == 1).await;
     analyse(&handle, "c2", thread()).await;
     until("c1 stopped", || fake.stops() == 1).await;
     until("second socket", || fake.ws_connections() == 2).await;

@@ -19,6 +19,8 @@ use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
 
 /// At most one malformed-frame notice per this interval reaches the user; the log gets all.
 const MALFORMED_NOTICE_EVERY: Duration = Duration::from_secs(60);
+/// How long a stopped socket waits for the server's close before it is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub(super) struct StreamContext {
@@ -176,6 +178,10 @@ async fn session(
                 Some(StreamCommand::Thread(sent)) => live.set_thread(sent),
                 Some(StreamCommand::Stop) | None => {
                     stop(sink).await;
+                    // Read until the server closes too, so the stop frame is not lost to a
+                    // connection reset (and the server's last frames are not left unread).
+                    let drain = async { while reader.next().await.is_some() {} };
+                    let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
                     return Ended::Stop;
                 }
             },
