@@ -432,6 +432,15 @@ async fn a_failed_job_is_shown_and_resubmitted() {
         "{seen:?}"
     );
     assert_eq!(fake.requests_to("POST /v1/process/text"), 2);
+    let last_state = seen.iter().rev().find_map(|e| match e {
+        ProviderEvent::Connection(state) => Some(state.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        last_state,
+        Some(ConnectionState::Live),
+        "back to live after the retry"
+    );
 }
 
 #[tokio::test]

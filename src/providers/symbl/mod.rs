@@ -173,7 +173,6 @@ struct Task {
     uses: u64,
     /// Credentials refused: nothing more is tried until the config is fixed.
     auth_failed: bool,
-    live: bool,
 }
 
 async fn run(
@@ -232,7 +231,6 @@ async fn run(
         stream_tasks: JoinSet::new(),
         uses: 0,
         auth_failed: false,
-        live: false,
     };
     task.check_credentials().await;
     loop {
@@ -268,7 +266,6 @@ impl Task {
             .await;
         match self.stream_ctx.http.auth().token().await {
             Ok(_) => {
-                self.live = true;
                 self.emit(ProviderEvent::Connection(ConnectionState::Live))
                     .await;
             }
@@ -280,7 +277,6 @@ impl Task {
         tracing::warn!("Symbl: {err}");
         if err.is_auth() {
             self.auth_failed = true;
-            self.live = false;
             self.emit(ProviderEvent::Connection(ConnectionState::AuthFailed(
                 err.to_string(),
             )))
@@ -351,21 +347,16 @@ impl Task {
                 tracked.sent.extend(new);
                 let insights =
                     convert::conversation_insights(&results, &tracked.sent, &mut tracked.links);
-                if !self.live {
-                    self.live = true;
-                    self.emit(ProviderEvent::Connection(ConnectionState::Live))
-                        .await;
-                }
+                // Clears a "backing off" a resubmitted job may have shown.
+                self.emit(ProviderEvent::Connection(ConnectionState::Live))
+                    .await;
                 self.emit(ProviderEvent::RemoteInsights {
                     conversation: conversation.clone(),
                     insights: Box::new(insights),
                 })
                 .await;
             }
-            Err(err) => {
-                self.live = false;
-                self.failed(err).await;
-            }
+            Err(err) => self.failed(err).await,
         }
         if let Some(messages) = pending
             && !self.auth_failed
