@@ -18,6 +18,8 @@ pub struct Config {
     pub hub: HubSection,
     #[serde(default)]
     pub ui: UiSection,
+    #[serde(default)]
+    pub insights: InsightsSection,
     /// Remote accounts. With none, the inbox opens the embedded hub.
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountConfig>,
@@ -146,6 +148,25 @@ impl Default for UiSection {
             send_typing: true,
             typing_ttl_secs: default_typing_ttl(),
         }
+    }
+}
+
+/// `[insights]`: the local insight engine.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InsightsSection {
+    /// `[[insights.tracker]]` vocabulary groups to count. Absent: the built-in Refund,
+    /// Cancel, Escalation and Urgent groups; an empty list turns trackers off.
+    #[serde(default, rename = "tracker")]
+    pub trackers: Option<Vec<crate::insights::TrackerSpec>>,
+}
+
+impl InsightsSection {
+    /// The trackers to count.
+    pub fn trackers(&self) -> Vec<crate::insights::TrackerSpec> {
+        self.trackers
+            .clone()
+            .unwrap_or_else(crate::insights::trackers::default_trackers)
     }
 }
 

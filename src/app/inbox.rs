@@ -2,8 +2,10 @@
 //! and history state. Views read it; only the reducer changes it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::thread::{Thread, Upsert};
+use crate::insights::{InsightEngine, TrackerSpec};
 use crate::model::{Channel, Conversation, ConversationKey, Direction, Message, Timestamp};
 
 /// One conversation as the app holds it.
@@ -18,6 +20,8 @@ pub struct ConversationEntry {
     pub history_complete: bool,
     /// A request for older history is under way.
     pub fetching_older: bool,
+    /// The local insight engine of this conversation, fed every merged message.
+    pub insights: InsightEngine,
 }
 
 impl ConversationEntry {
@@ -48,9 +52,19 @@ impl ConversationEntry {
 #[derive(Clone, Debug, Default)]
 pub struct Inbox {
     conversations: HashMap<ConversationKey, ConversationEntry>,
+    /// The trackers every conversation's insight engine counts.
+    trackers: Arc<[TrackerSpec]>,
 }
 
 impl Inbox {
+    /// An inbox whose insight engines count `trackers`.
+    pub fn with_trackers(trackers: Arc<[TrackerSpec]>) -> Self {
+        Self {
+            trackers,
+            ..Self::default()
+        }
+    }
+
     pub fn get(&self, key: &ConversationKey) -> Option<&ConversationEntry> {
         self.conversations.get(key)
     }
@@ -89,6 +103,7 @@ impl Inbox {
                     unread,
                     history_complete: false,
                     fetching_older: false,
+                    insights: InsightEngine::new(self.trackers.clone()),
                 };
                 self.conversations.insert(entry.info.key.clone(), entry);
                 true
@@ -107,6 +122,7 @@ impl Inbox {
         let mut outcome = MergeOutcome::default();
         for message in messages {
             let direction = message.direction;
+            entry.insights.observe(&message);
             match entry.thread.upsert(message) {
                 Upsert::Inserted => {
                     outcome.changed = true;

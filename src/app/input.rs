@@ -1,5 +1,6 @@
 //! Keys, mouse, paste and layout feedback → state changes and effects.
 
+use super::insights;
 use super::keys::{self, Action, Key, KeyCode, KeyContext};
 use super::view::{Focus, LayoutInfo};
 use super::{App, Effect, Mouse, MouseKind};
@@ -200,7 +201,8 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 }
                 Focus::Conversations => move_selection(app, if down { 1 } else { -1 }),
                 Focus::Thread => scroll_thread(app, if down { -1 } else { 1 }, effects),
-                Focus::Composer | Focus::Insights => {}
+                Focus::Insights => insights::move_selection(app, if down { 1 } else { -1 }),
+                Focus::Composer => {}
             }
         }
         Action::Top | Action::Bottom => {
@@ -256,7 +258,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
             Focus::Thread => set_focus(app, Focus::Composer, effects),
             Focus::Composer => send(app, effects),
-            Focus::Insights => {}
+            Focus::Insights => insights::jump(app),
         },
         Action::Compose => set_focus(app, Focus::Composer, effects),
         Action::NextConversation | Action::PrevConversation => {
@@ -283,8 +285,14 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
         }
         Action::ToggleDetails => view.details_visible = !view.details_visible,
-        Action::NextInsightTab => view.insights_tab = view.insights_tab.next(),
-        Action::PrevInsightTab => view.insights_tab = view.insights_tab.prev(),
+        Action::NextInsightTab => {
+            view.insights_tab = view.insights_tab.next();
+            view.insights_selected = 0;
+        }
+        Action::PrevInsightTab => {
+            view.insights_tab = view.insights_tab.prev();
+            view.insights_selected = 0;
+        }
         Action::Refresh => {
             for account in app.status.accounts.keys() {
                 effects.push(Effect::Provider {
@@ -391,6 +399,9 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
     app.view.thread_scroll = 0;
     app.view.unread_marker = None;
+    app.view.highlight = None;
+    app.view.jump_pending = false;
+    app.view.insights_selected = 0;
     if let Some(entry) = app.inbox.get_mut(&key) {
         let unread = entry.unread as usize;
         if unread > 0 {
@@ -510,6 +521,7 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
         app.view.channel_offset,
     );
     app.view.layout = layout;
+    let jumped = insights::finish_jump(app, &layout);
     // At the top of what is loaded (or everything fits): clamp, and load older history.
     if let Some(top) = layout.thread_top_scroll
         && app.view.thread_scroll >= top
@@ -518,8 +530,9 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
         fetch_older(app, effects);
     }
     app.view.keep_selection_visible();
-    if before
-        != (
+    if jumped
+        || before
+            != (
             app.view.thread_scroll,
             app.view.list_offset,
             app.view.channel_offset,

@@ -7,7 +7,7 @@
 //!
 //! Files: `inbox`/`thread` (data and merge rules), `typing`, `status` (connection + notices),
 //! `composer`, `keys` (key map), `view` (focus, selection, scroll, filter), `input` (keys and
-//! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs).
+//! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs, rows and jumps).
 
 pub mod composer;
 pub mod inbox;
@@ -21,12 +21,15 @@ pub mod thread;
 pub mod typing;
 pub mod view;
 
+use std::sync::Arc;
+
 use time::Duration;
 
 pub use self::keys::{Action, Key, KeyCode, Mods};
 use self::remote_insights::RemoteInsights;
 pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
+use crate::insights::TrackerSpec;
 use crate::model::{AccountId, ConversationKey, Message, Timestamp};
 use crate::providers::{AccountEvent, ProviderCommand};
 
@@ -83,6 +86,8 @@ pub struct AppSettings {
     pub typing_throttle: Duration,
     /// How long an incoming typing indicator lasts without news.
     pub typing_ttl: Duration,
+    /// The vocabulary groups the insight engine counts (`[insights]` of the config).
+    pub insight_trackers: Arc<[TrackerSpec]>,
 }
 
 impl Default for AppSettings {
@@ -91,6 +96,7 @@ impl Default for AppSettings {
             send_typing: true,
             typing_throttle: Duration::seconds(3),
             typing_ttl: Duration::seconds(6),
+            insight_trackers: Arc::from(crate::insights::trackers::default_trackers()),
         }
     }
 }
@@ -127,7 +133,7 @@ impl App {
         typing.ttl = settings.typing_ttl;
         Self {
             now,
-            inbox: Inbox::default(),
+            inbox: Inbox::with_trackers(settings.insight_trackers.clone()),
             typing,
             status: StatusState::default(),
             view: ViewState::default(),

@@ -55,6 +55,8 @@ pub struct LayoutInfo {
     /// The scroll position (lines up from the newest) at which the oldest loaded message is at
     /// the top of the thread, when the view reached it; scrolling further is pointless.
     pub thread_top_scroll: Option<usize>,
+    /// While a jump to an insight's message is pending: the scroll that shows that message.
+    pub thread_jump_scroll: Option<usize>,
 }
 
 /// One row of the channel list; `channel: None` is "All".
@@ -97,6 +99,12 @@ pub struct ViewState {
     pub help: bool,
     pub insights_visible: bool,
     pub insights_tab: InsightTab,
+    /// The selected row of the current insight tab.
+    pub insights_selected: usize,
+    /// The message an insight jumped to, highlighted in the thread.
+    pub highlight: Option<String>,
+    /// A jump waits for the thread view to report the scroll that shows `highlight`.
+    pub jump_pending: bool,
     pub details_visible: bool,
     /// What the last frame laid out.
     pub layout: LayoutInfo,

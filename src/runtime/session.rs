@@ -42,6 +42,7 @@ impl Session {
         let settings = AppSettings {
             send_typing: config.ui.send_typing,
             typing_ttl: time::Duration::seconds(config.ui.typing_ttl_secs as i64),
+            insight_trackers: config.insights.trackers().into(),
             ..AppSettings::default()
         };
         let session_id = uuid::Uuid::new_v4().simple().to_string();

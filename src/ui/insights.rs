@@ -1,42 +1,59 @@
-//! The insights pane: one tab per [`InsightTab`], and the body of the selected tab. The insight
-//! engine has not landed yet, so the body says so rather than showing an empty box.
+//! The insights pane: one tab per [`InsightTab`] with its count (a `!` when something in it
+//! is open: an unanswered question, an open action item), and the rows of the selected tab.
+//! Rows that want attention are marked and bold; the selected row is highlighted, and Enter
+//! jumps to its source message. Narrow panes get short tab labels and one line per row.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs};
 
 use super::{theme, wrap};
-use crate::app::insights::InsightTab;
+use crate::app::insights::{self, InsightRow, InsightTab};
 use crate::app::{App, Focus};
+use crate::insights::{ConversationInsights, InsightSource};
+
+/// Below this inner width the pane uses its compact form.
+const COMPACT_WIDTH: u16 = 44;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.view.focus == Focus::Insights;
-    let block = super::pane_block(" Insights ", focused);
+    let data = insights::open_insights(app);
+    let title = match data.map(|d| &d.source) {
+        Some(InsightSource::Remote(name)) => format!(" Insights · {name} "),
+        _ => " Insights ".to_string(),
+    };
+    let block = super::pane_block(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
         return;
     }
+    let compact = inner.width < COMPACT_WIDTH || inner.height < 8;
 
     let selected = InsightTab::ALL
         .iter()
         .position(|t| *t == app.view.insights_tab)
         .unwrap_or(0);
+    let labels: Vec<String> = InsightTab::ALL
+        .iter()
+        .map(|tab| tab_label(*tab, data, compact))
+        .collect();
     // Tabs scroll so the selected one is always visible in a narrow pane.
     let mut start = 0;
     let width_from = |start: usize| -> usize {
-        InsightTab::ALL[start..=selected]
+        labels[start..=selected]
             .iter()
-            .map(|t| wrap::width(t.label()) + 3)
+            .map(|l| wrap::width(l) + 3)
             .sum()
     };
     while start < selected && width_from(start) > usize::from(inner.width) {
         start += 1;
     }
-    let titles: Vec<Line> = InsightTab::ALL[start..]
+    let titles: Vec<Line> = labels[start..]
         .iter()
-        .map(|t| Line::from(t.label()))
+        .map(|l| Line::from(l.clone()))
         .collect();
     let tabs = Tabs::new(titles)
         .select(Some(selected - start))
@@ -45,21 +62,126 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .divider("│");
     frame.render_widget(tabs, Rect { height: 1, ..inner });
 
+    let gap = if compact { 1 } else { 2 };
     let body = Rect {
-        y: inner.y.saturating_add(2),
-        height: inner.height.saturating_sub(2),
+        y: inner.y.saturating_add(gap),
+        height: inner.height.saturating_sub(gap),
         ..inner
     };
-    let text = match app.view.open {
-        Some(_) => "No insights yet",
-        None => "Open a conversation to see its insights",
+    let Some(data) = data else {
+        hint(frame, body, "Open a conversation to see its insights");
+        return;
     };
-    let lines = vec![
-        Line::styled(
-            wrap::truncate(text, usize::from(body.width)),
-            theme::muted(),
-        )
-        .centered(),
-    ];
+    let rows = insights::rows(data, app.view.insights_tab);
+    if rows.is_empty() {
+        hint(frame, body, "Nothing found yet");
+        return;
+    }
+    let lines = if app.view.insights_tab == InsightTab::Analytics {
+        analytics_lines(&rows, usize::from(body.width))
+    } else {
+        row_lines(&rows, app, usize::from(body.width), usize::from(body.height), compact, focused)
+    };
     frame.render_widget(Paragraph::new(lines), body);
+}
+
+fn hint(frame: &mut Frame, body: Rect, text: &str) {
+    let line = Line::styled(wrap::truncate(text, usize::from(body.width)), theme::muted()).centered();
+    frame.render_widget(Paragraph::new(vec![line]), body);
+}
+
+/// "Questions 3!" (wide) or "Q3!" (compact): the count, and `!` when something is open.
+fn tab_label(tab: InsightTab, data: Option<&ConversationInsights>, compact: bool) -> String {
+    let name = if compact {
+        match tab {
+            InsightTab::ActionItems => "Act",
+            InsightTab::Questions => "Q",
+            InsightTab::FollowUps => "FU",
+            InsightTab::Topics => "Top",
+            InsightTab::Entities => "Ent",
+            InsightTab::Trackers => "Trk",
+            InsightTab::Analytics => "Stats",
+        }
+    } else {
+        tab.label()
+    };
+    let Some(data) = data else {
+        return name.to_string();
+    };
+    if tab == InsightTab::Analytics {
+        return name.to_string();
+    }
+    let count = insights::count(data, tab);
+    let open = if insights::attention(data, tab) > 0 { "!" } else { "" };
+    let space = if compact { "" } else { " " };
+    format!("{name}{space}{count}{open}")
+}
+
+/// The rows of a list tab, windowed so the selected row is visible.
+fn row_lines(
+    rows: &[InsightRow],
+    app: &App,
+    width: usize,
+    height: usize,
+    compact: bool,
+    focused: bool,
+) -> Vec<Line<'static>> {
+    let per_row = if compact { 1 } else { 2 };
+    let visible = (height / per_row).max(1);
+    let selected = app.view.insights_selected.min(rows.len().saturating_sub(1));
+    let first = selected.saturating_sub(visible.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (index, row) in rows.iter().enumerate().skip(first).take(visible) {
+        let is_selected = index == selected;
+        let (mark, mark_style) = if row.attention {
+            ("● ", theme::warning())
+        } else {
+            ("  ", theme::muted())
+        };
+        let text_style = if row.attention { theme::bold() } else { theme::text() };
+        let base = if is_selected { theme::selected(focused) } else { Style::new() };
+        let room = width.saturating_sub(2);
+        if compact {
+            let joined = format!("{} · {}", row.text, row.detail);
+            let text = pad(&wrap::truncate(&joined, room), room);
+            lines.push(Line::from(vec![
+                Span::styled(mark, mark_style.patch(base)),
+                Span::styled(text, text_style.patch(base)),
+            ]));
+        } else {
+            let text = pad(&wrap::truncate(&row.text, room), room);
+            let detail = pad(&wrap::truncate(&row.detail, room), room);
+            lines.push(Line::from(vec![
+                Span::styled(mark, mark_style.patch(base)),
+                Span::styled(text, text_style.patch(base)),
+            ]));
+            lines.push(Line::from(vec![
+                Span::styled("  ", base),
+                Span::styled(detail, theme::muted().patch(base)),
+            ]));
+        }
+    }
+    lines
+}
+
+/// Analytics read as a small table: label, then figure.
+fn analytics_lines(rows: &[InsightRow], width: usize) -> Vec<Line<'static>> {
+    let label_width = rows.iter().map(|r| wrap::width(&r.detail)).max().unwrap_or(0).min(width / 2);
+    rows.iter()
+        .map(|row| {
+            let label = pad(&wrap::truncate(&row.detail, label_width), label_width);
+            let room = width.saturating_sub(label_width + 2);
+            let style = if row.attention { theme::warning() } else { theme::text() };
+            Line::from(vec![
+                Span::styled(label, theme::muted()),
+                Span::raw("  "),
+                Span::styled(wrap::truncate(&row.text, room), style),
+            ])
+        })
+        .collect()
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let used = wrap::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }

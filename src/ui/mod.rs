@@ -51,6 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         let thread = thread::draw(frame, app, rect);
         info.thread = app_rect(thread.area);
         info.thread_top_scroll = thread.top_scroll;
+        info.thread_jump_scroll = thread.jump_scroll;
     }
     if let Some(rect) = panes.composer {
         composer::draw(frame, app, rect);

@@ -23,6 +23,8 @@ pub struct ThreadLayout {
     pub area: Rect,
     /// See [`crate::app::LayoutInfo::thread_top_scroll`].
     pub top_scroll: Option<usize>,
+    /// See [`crate::app::LayoutInfo::thread_jump_scroll`].
+    pub jump_scroll: Option<usize>,
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
@@ -49,6 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         return ThreadLayout {
             area: inner,
             top_scroll: None,
+            jump_scroll: None,
         };
     };
 
@@ -77,8 +80,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         now: app.now,
         width: usize::from(viewport.width),
         unread_marker: app.view.unread_marker.as_deref(),
+        highlight: app.view.highlight.as_deref(),
     };
     let height = usize::from(viewport.height);
+    let jump_scroll = match (app.view.jump_pending, app.view.highlight.as_deref()) {
+        (true, Some(target)) => layout.jump_scroll(height, target),
+        _ => None,
+    };
     let (lines, top_scroll) = layout.bottom_up(height, app.view.thread_scroll);
     let scroll = match top_scroll {
         Some(top) => app.view.thread_scroll.min(top),
@@ -103,6 +111,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     ThreadLayout {
         area: inner,
         top_scroll,
+        jump_scroll,
     }
 }
 
@@ -134,9 +143,30 @@ struct Layouter<'a> {
     now: Timestamp,
     width: usize,
     unread_marker: Option<&'a str>,
+    /// The message an insight jumped to.
+    highlight: Option<&'a str>,
 }
 
 impl Layouter<'_> {
+    /// The scroll that brings message `target` into view (centred when it fits), counting
+    /// lines from the newest message up to it.
+    fn jump_scroll(&self, height: usize, target: &str) -> Option<usize> {
+        let messages = self.entry.thread.messages();
+        let mut below = 0;
+        for index in (0..messages.len()).rev() {
+            let block = self.message(messages, index).len();
+            if messages[index].id == target {
+                return Some(if block >= height {
+                    below + block - height
+                } else {
+                    (below + block / 2).saturating_sub(height / 2)
+                });
+            }
+            below += block;
+        }
+        None
+    }
+
     /// Lines from the newest upwards until a viewport of `height` scrolled up by `scroll` is
     /// filled. Returns them bottom-up, and the top scroll offset when the oldest loaded
     /// message (and the history line above it) was reached.
@@ -268,12 +298,18 @@ impl Layouter<'_> {
             last.push(Span::raw(" ".repeat(gap)));
             last.extend(suffix);
         }
-        let bubble_style = theme::bubble(message.direction);
+        let highlighted = self.highlight == Some(message.id.as_str());
+        let bubble_style = if highlighted {
+            theme::bubble(message.direction).patch(theme::selected(true))
+        } else {
+            theme::bubble(message.direction)
+        };
         let mut out: Vec<Line<'static>> = rows
             .into_iter()
             .map(|mut spans| {
                 let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
-                spans.insert(0, Span::raw(" "));
+                // A bar marks the message an insight jumped to.
+                spans.insert(0, Span::raw(if highlighted { "▌" } else { " " }));
                 spans.push(Span::raw(" ".repeat(inner_width.saturating_sub(used) + 1)));
                 let spans = spans
                     .into_iter()

@@ -1,0 +1,395 @@
+//! The local insight engine for one conversation: offline, deterministic, incremental.
+//!
+//! Each message is read once: its facts (questions, action items, entities, phrases, tracker
+//! hits) are extracted and kept. A message that arrives after everything known (the common
+//! case) updates the insights in place, touching only what it can change: open questions and
+//! items, the entity index, the phrases it mentions. A message inserted earlier in the thread,
+//! an edit, or a local echo replaced by the server copy replays the stored facts in thread
+//! order instead; that re-reads no text. Duplicates change nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::actions::{self, FoundAction};
+use super::analytics::AnalyticsState;
+use super::entities::{self, Found};
+use super::model::*;
+use super::topics::{self, TopicCounter};
+use super::trackers::{self, TrackerSpec};
+use super::{due, questions, text};
+use crate::model::{Content, Message, Timestamp};
+
+/// What the engine kept of one message.
+#[derive(Clone, Debug)]
+struct Facts {
+    side: Side,
+    sender: String,
+    /// The text read, to tell a duplicate from an edit.
+    text: String,
+    questions: Vec<String>,
+    /// Whether it can answer the other side's questions.
+    answers: bool,
+    actions: Vec<FoundAction>,
+    entities: Vec<Found>,
+    phrases: Vec<String>,
+    tracker_hits: Vec<(usize, String)>,
+    /// Normalised words, for spotting that an item was done.
+    words: Vec<String>,
+}
+
+impl Facts {
+    fn read(message: &Message, trackers: &[TrackerSpec]) -> Self {
+        let text = message_text(&message.content);
+        let answers = match &message.content {
+            Content::Text(_) => questions::answers(&text),
+            // A photo, a document or a location in reply is an answer of its own.
+            _ => text.is_empty() || questions::answers(&text),
+        };
+        Self {
+            side: Side::from(message.direction),
+            sender: message.sender.clone(),
+            questions: questions::questions_in(&text),
+            answers,
+            actions: actions::actions_in(&text),
+            entities: entities::entities_in(&text),
+            phrases: topics::phrases_in(&text),
+            tracker_hits: trackers::hits_in(trackers, &text),
+            words: text::words(&text),
+            text,
+        }
+    }
+}
+
+/// The text of a message the engine reads: the text, or a media caption.
+fn message_text(content: &Content) -> String {
+    match content {
+        Content::Text(text) => text.clone(),
+        Content::Media {
+            caption: Some(caption),
+            ..
+        } => caption.clone(),
+        _ => String::new(),
+    }
+}
+
+type Key = (Timestamp, MessageId);
+
+/// Where an open action item lives, and its main verb.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ItemRef {
+    follow_up: bool,
+    index: usize,
+    verb: String,
+}
+
+/// The insights of one conversation and what keeps them up to date.
+#[derive(Clone, Debug)]
+pub struct InsightEngine {
+    trackers: Arc<[TrackerSpec]>,
+    facts: BTreeMap<Key, Facts>,
+    at_by_id: HashMap<MessageId, Timestamp>,
+    insights: ConversationInsights,
+    open_questions: Vec<usize>,
+    open_items: Vec<ItemRef>,
+    entity_index: HashMap<(EntityKind, String), usize>,
+    topics: TopicCounter,
+    analytics: AnalyticsState,
+}
+
+impl Default for InsightEngine {
+    fn default() -> Self {
+        Self::new(Arc::from(trackers::default_trackers()))
+    }
+}
+
+impl InsightEngine {
+    pub fn new(trackers: Arc<[TrackerSpec]>) -> Self {
+        let mut engine = Self {
+            trackers,
+            facts: BTreeMap::new(),
+            at_by_id: HashMap::new(),
+            insights: ConversationInsights::default(),
+            open_questions: Vec::new(),
+            open_items: Vec::new(),
+            entity_index: HashMap::new(),
+            topics: TopicCounter::default(),
+            analytics: AnalyticsState::default(),
+        };
+        engine.reset();
+        engine
+    }
+
+    /// The insights as of the messages seen so far.
+    pub fn insights(&self) -> &ConversationInsights {
+        &self.insights
+    }
+
+    /// How many messages the engine holds.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// Takes in one message (new, repeated, edited or a server copy of a local echo).
+    /// Returns whether the insights may have changed.
+    pub fn observe(&mut self, message: &Message) -> bool {
+        let mut replay = false;
+        // A local echo replaced by the server copy (merge rule 4): forget the echo.
+        if let Some(client_id) = &message.client_id
+            && *client_id != message.id
+            && let Some(at) = self.at_by_id.remove(client_id)
+        {
+            self.facts.remove(&(at, client_id.clone()));
+            replay = true;
+        }
+        if let Some(at) = self.at_by_id.get(&message.id).copied() {
+            let key = (at, message.id.clone());
+            let same = self.facts.get(&key).is_some_and(|f| {
+                at == message.at
+                    && f.side == Side::from(message.direction)
+                    && f.text == message_text(&message.content)
+            });
+            if same && !replay {
+                return false;
+            }
+            self.facts.remove(&key);
+            replay = true;
+        }
+        let key = (message.at, message.id.clone());
+        let facts = Facts::read(message, &self.trackers);
+        let appends = self.facts.last_key_value().is_none_or(|(last, _)| *last < key);
+        self.at_by_id.insert(message.id.clone(), message.at);
+        self.facts.insert(key.clone(), facts);
+        if replay || !appends {
+            self.replay();
+        } else if let Some(facts) = self.facts.get(&key) {
+            let facts = facts.clone();
+            self.step(&key, &facts);
+            self.refresh_waiting();
+        }
+        true
+    }
+
+    /// Rebuilds every insight from the stored facts, in thread order.
+    fn replay(&mut self) {
+        self.reset();
+        let facts = std::mem::take(&mut self.facts);
+        for (key, f) in &facts {
+            self.step(key, f);
+        }
+        self.facts = facts;
+        self.refresh_waiting();
+    }
+
+    fn reset(&mut self) {
+        self.insights = ConversationInsights {
+            trackers: self
+                .trackers
+                .iter()
+                .map(|t| Tracker {
+                    name: t.name.clone(),
+                    count: 0,
+                    hits: Vec::new(),
+                })
+                .collect(),
+            ..ConversationInsights::default()
+        };
+        self.open_questions.clear();
+        self.open_items.clear();
+        self.entity_index.clear();
+        self.topics = TopicCounter::default();
+        self.analytics = AnalyticsState::default();
+    }
+
+    /// Adds one message's facts, in thread order.
+    fn step(&mut self, key: &Key, facts: &Facts) {
+        let (at, id) = key;
+        self.answer_questions(id, facts);
+        self.complete_items(id, facts);
+        self.add_questions(id, facts);
+        self.add_items(id, *at, facts);
+        self.add_entities(id, facts);
+        for (index, term) in &facts.tracker_hits {
+            if let Some(tracker) = self.insights.trackers.get_mut(*index) {
+                tracker.count += 1;
+                tracker.hits.push(TrackerHit {
+                    term: term.clone(),
+                    message: id.clone(),
+                });
+            }
+        }
+        self.topics
+            .add(id, &facts.phrases, &mut self.insights.topics);
+        self.analytics
+            .add(facts.side, *at, &mut self.insights.analytics);
+    }
+
+    fn answer_questions(&mut self, id: &MessageId, facts: &Facts) {
+        if !facts.answers {
+            return;
+        }
+        let questions = &mut self.insights.questions;
+        self.open_questions.retain(|&index| {
+            let question = &mut questions[index];
+            if question.asked_by.side == Some(facts.side.other()) {
+                question.answer = Answer::Answered { by: id.clone() };
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    fn add_questions(&mut self, id: &MessageId, facts: &Facts) {
+        for text in &facts.questions {
+            self.open_questions.push(self.insights.questions.len());
+            self.insights.questions.push(Question {
+                text: text.clone(),
+                asked_by: Party {
+                    side: Some(facts.side),
+                    name: Some(facts.sender.clone()),
+                },
+                messages: vec![id.clone()],
+                answer: Answer::Unanswered,
+            });
+        }
+    }
+
+    fn item_mut(&mut self, item: &ItemRef) -> &mut ActionItem {
+        let list = if item.follow_up {
+            &mut self.insights.follow_ups
+        } else {
+            &mut self.insights.action_items
+        };
+        &mut list[item.index]
+    }
+
+    fn complete_items(&mut self, id: &MessageId, facts: &Facts) {
+        let mut closed = Vec::new();
+        for (position, item_ref) in self.open_items.iter().enumerate() {
+            let item = match item_ref.follow_up {
+                true => &self.insights.follow_ups[item_ref.index],
+                false => &self.insights.action_items[item_ref.index],
+            };
+            if item.owner.side != Some(facts.side) {
+                continue;
+            }
+            let named = actions::past_forms(&item_ref.verb)
+                .iter()
+                .any(|past| facts.words.contains(past));
+            let answered = actions::done_by_any_reply(&item_ref.verb)
+                && item.kind == ActionKind::Commitment
+                && facts.answers
+                && facts.actions.is_empty();
+            if named || answered {
+                closed.push(position);
+            }
+        }
+        // "Done!" without a verb closes the owner's latest open item.
+        if closed.is_empty() && actions::says_done(&facts.words) {
+            let latest = self
+                .open_items
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, item)| {
+                    let list = if item.follow_up {
+                        &self.insights.follow_ups
+                    } else {
+                        &self.insights.action_items
+                    };
+                    list[item.index].owner.side == Some(facts.side)
+                })
+                .map(|(position, _)| position);
+            closed.extend(latest);
+        }
+        for position in closed.into_iter().rev() {
+            let item_ref = self.open_items.remove(position);
+            self.item_mut(&item_ref).state = ItemState::Done { by: id.clone() };
+        }
+    }
+
+    fn add_items(&mut self, id: &MessageId, at: Timestamp, facts: &Facts) {
+        for found in &facts.actions {
+            let due_words: Vec<&str> = facts
+                .entities
+                .iter()
+                .filter(|e| e.kind == EntityKind::DateTime && found.text.contains(&e.text))
+                .map(|e| e.text.as_str())
+                .collect();
+            let due = (!due_words.is_empty()).then(|| {
+                let text = due_words.join(" ");
+                Due {
+                    at: due::resolve(&text.to_lowercase(), at),
+                    text,
+                }
+            });
+            let owner = match found.kind {
+                ActionKind::Commitment => Party {
+                    side: Some(facts.side),
+                    name: Some(facts.sender.clone()),
+                },
+                ActionKind::Request => Party::side(facts.side.other()),
+            };
+            let item = ActionItem {
+                text: found.text.clone(),
+                from: Party {
+                    side: Some(facts.side),
+                    name: Some(facts.sender.clone()),
+                },
+                owner,
+                task: found.task.clone(),
+                kind: found.kind,
+                due,
+                contact: found.contact,
+                messages: vec![id.clone()],
+                state: ItemState::Open,
+            };
+            let follow_up = item.contact.is_some();
+            let list = if follow_up {
+                &mut self.insights.follow_ups
+            } else {
+                &mut self.insights.action_items
+            };
+            self.open_items.push(ItemRef {
+                follow_up,
+                index: list.len(),
+                verb: found.verb.clone(),
+            });
+            list.push(item);
+        }
+    }
+
+    fn add_entities(&mut self, id: &MessageId, facts: &Facts) {
+        for found in &facts.entities {
+            let key = (found.kind.clone(), found.value.clone());
+            match self.entity_index.get(&key) {
+                Some(&index) => {
+                    let entity = &mut self.insights.entities[index];
+                    if entity.messages.last() != Some(id) {
+                        entity.messages.push(id.clone());
+                    }
+                }
+                None => {
+                    self.entity_index.insert(key, self.insights.entities.len());
+                    self.insights.entities.push(Entity {
+                        kind: found.kind.clone(),
+                        text: found.text.clone(),
+                        value: found.value.clone(),
+                        messages: vec![id.clone()],
+                    });
+                }
+            }
+        }
+    }
+
+    fn refresh_waiting(&mut self) {
+        let agent_asks = self.open_questions.iter().any(|&i| {
+            self.insights.questions[i].asked_by.side == Some(Side::Agent)
+        });
+        self.insights.analytics.waiting = self.analytics.waiting(agent_asks);
+    }
+}
