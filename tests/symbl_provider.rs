@@ -859,6 +859,46 @@ mod session {
             .id;
         assert_eq!(&insights.questions[0].messages[0], message_id);
         assert_eq!(symbl_state(&session.app), Some(ConnectionState::Live));
+
+        // The insight pane shows Symbl's set, titled with its source.
+        session.apply(Event::Key(Key::plain(KeyCode::Esc)));
+        let mut screen = render(&mut session.app);
+        if !screen.contains("Insights") {
+            session.apply(Event::Key(Key::ch('I')));
+            screen = render(&mut session.app);
+        }
+        assert!(screen.contains("Insights · symbl"), "{screen}");
+        session.apply(Event::Key(Key::ch(']')));
+        let screen = render(&mut session.app);
+        assert!(screen.contains("Where is my order #77?"), "{screen}");
+    }
+
+    /// Draws the app at 160×48 and returns the screen as text.
+    fn render(app: &mut App) -> String {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+        let mut layout = None;
+        terminal
+            .draw(|frame| layout = Some(switchboard::ui::draw(frame, app)))
+            .expect("draw");
+        if let Some(layout) = layout {
+            app.apply(app.now, Event::Layout(layout));
+        }
+        let frame = terminal
+            .draw(|frame| {
+                switchboard::ui::draw(frame, app);
+            })
+            .expect("draw");
+        let area = frame.buffer.area;
+        let mut out = String::new();
+        for y in 0..area.height {
+            for x in 0..area.width {
+                out.push_str(frame.buffer[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
     }
 
     #[tokio::test]

@@ -210,4 +210,27 @@ mod tests {
         assert_eq!(app.revision, after, "the same set again changes nothing");
         assert_eq!(app.remote_insights.get(&key("c2")), None);
     }
+
+    #[test]
+    fn the_pane_reads_symbls_set_for_the_open_conversation_and_the_local_one_otherwise() {
+        let mut app = app(true);
+        open(&mut app);
+        let local = super::super::insights::open_insights(&app).expect("local set");
+        assert_eq!(local.source, InsightSource::Local);
+        let remote = ConversationInsights {
+            source: InsightSource::Remote("symbl".into()),
+            ..ConversationInsights::default()
+        };
+        app.apply(
+            T0,
+            from(
+                "symbl",
+                ProviderEvent::RemoteInsights {
+                    conversation: key("c1"),
+                    insights: Box::new(remote.clone()),
+                },
+            ),
+        );
+        assert_eq!(super::super::insights::open_insights(&app), Some(&remote));
+    }
 }

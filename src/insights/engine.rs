@@ -160,7 +160,10 @@ impl InsightEngine {
         }
         let key = (message.at, message.id.clone());
         let facts = Facts::read(message, &self.trackers);
-        let appends = self.facts.last_key_value().is_none_or(|(last, _)| *last < key);
+        let appends = self
+            .facts
+            .last_key_value()
+            .is_none_or(|(last, _)| *last < key);
         self.at_by_id.insert(message.id.clone(), message.at);
         self.facts.insert(key.clone(), facts);
         if replay || !appends {
@@ -387,9 +390,10 @@ impl InsightEngine {
     }
 
     fn refresh_waiting(&mut self) {
-        let agent_asks = self.open_questions.iter().any(|&i| {
-            self.insights.questions[i].asked_by.side == Some(Side::Agent)
-        });
+        let agent_asks = self
+            .open_questions
+            .iter()
+            .any(|&i| self.insights.questions[i].asked_by.side == Some(Side::Agent));
         self.insights.analytics.waiting = self.analytics.waiting(agent_asks);
     }
 }

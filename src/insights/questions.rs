@@ -18,8 +18,8 @@ const AUXILIARIES: &[&str] = &[
 
 /// Words that can follow an auxiliary in a question ("can *you*", "is *there*").
 const SUBJECTS: &[&str] = &[
-    "i", "you", "we", "he", "she", "it", "they", "someone", "somebody", "anyone", "anybody",
-    "my", "your", "our", "the", "this", "there", "these", "those", "me", "us", "one",
+    "i", "you", "we", "he", "she", "it", "they", "someone", "somebody", "anyone", "anybody", "my",
+    "your", "our", "the", "this", "there", "these", "those", "me", "us", "one",
 ];
 
 /// The questions asked in a message, one per sentence.
@@ -48,7 +48,10 @@ pub fn is_question(sentence: &str) -> bool {
     if WH_WORDS.contains(&first) {
         // "what a mess", "how nice", "when I opened it, …" are not questions.
         let exclamation = matches!(second, "a" | "an")
-            || matches!(second, "nice" | "great" | "cool" | "awesome" | "kind" | "sweet");
+            || matches!(
+                second,
+                "nice" | "great" | "cool" | "awesome" | "kind" | "sweet"
+            );
         let subordinate = matches!(first, "when" | "where" | "which")
             && SUBJECTS.contains(&second)
             && rest.iter().any(|w| w == ",");
@@ -102,9 +105,24 @@ fn is_pleasantry(squashed: &str) -> bool {
         && words.iter().all(|w| {
             matches!(
                 *w,
-                "hi" | "hello" | "hey" | "thanks" | "thank" | "you" | "so" | "much" | "sorry"
-                    | "good" | "morning" | "afternoon" | "evening" | "dear" | "oh" | "no"
-                    | "ok" | "okay" | "great"
+                "hi" | "hello"
+                    | "hey"
+                    | "thanks"
+                    | "thank"
+                    | "you"
+                    | "so"
+                    | "much"
+                    | "sorry"
+                    | "good"
+                    | "morning"
+                    | "afternoon"
+                    | "evening"
+                    | "dear"
+                    | "oh"
+                    | "no"
+                    | "ok"
+                    | "okay"
+                    | "great"
             )
         })
 }
