@@ -396,6 +396,28 @@ mod tests {
     }
 
     #[test]
+    fn insight_trackers_come_from_config_else_the_built_in_groups() {
+        let config = parse(
+            r#"
+            [[insights.tracker]]
+            name = "Late"
+            vocabulary = ["late", "delay"]
+            "#,
+        )
+        .expect("valid config");
+        assert_eq!(
+            config.insights.trackers(),
+            vec![crate::insights::TrackerSpec::new("Late", &["late", "delay"])]
+        );
+        let none = parse("[insights]\ntracker = []").expect("valid config");
+        assert!(none.insights.trackers().is_empty());
+        let default = parse("").expect("empty config");
+        assert!(default.insights.trackers().iter().any(|t| t.name == "Refund"));
+        let typo = parse("[[insights.tracker]]\nname = \"x\"\nvocab = []");
+        assert!(typo.is_err_and(|e| e.contains("vocab")));
+    }
+
+    #[test]
     fn linktor_account_parses_and_turns_off_the_hub_by_default() {
         let config = parse(
             r#"

@@ -120,9 +120,9 @@ impl Inbox {
     ) -> Option<MergeOutcome> {
         let entry = self.conversations.get_mut(key)?;
         let mut outcome = MergeOutcome::default();
+        entry.insights.observe_all(&messages);
         for message in messages {
             let direction = message.direction;
-            entry.insights.observe(&message);
             match entry.thread.upsert(message) {
                 Upsert::Inserted => {
                     outcome.changed = true;

@@ -94,6 +94,15 @@ pub struct InsightEngine {
     entity_index: HashMap<(EntityKind, String), usize>,
     topics: TopicCounter,
     analytics: AnalyticsState,
+    /// Facts were stored out of order and the insights wait for a replay.
+    replay_owed: bool,
+}
+
+/// What taking in one message needs next.
+enum Taken {
+    Unchanged,
+    Appended,
+    NeedsReplay,
 }
 
 impl Default for InsightEngine {
@@ -114,6 +123,7 @@ impl InsightEngine {
             entity_index: HashMap::new(),
             topics: TopicCounter::default(),
             analytics: AnalyticsState::default(),
+            replay_owed: false,
         };
         engine.reset();
         engine
@@ -136,7 +146,42 @@ impl InsightEngine {
     /// Takes in one message (new, repeated, edited or a server copy of a local echo).
     /// Returns whether the insights may have changed.
     pub fn observe(&mut self, message: &Message) -> bool {
+        match self.take(message) {
+            Taken::Unchanged => false,
+            Taken::Appended => true,
+            Taken::NeedsReplay => {
+                self.replay();
+                true
+            }
+        }
+    }
+
+    /// Takes in a batch (a page of history, a reconnect's catch-up): like [`Self::observe`]
+    /// for each, but a batch that lands out of order replays the stored facts once at the end
+    /// rather than once per message.
+    pub fn observe_all<'a>(&mut self, messages: impl IntoIterator<Item = &'a Message>) -> bool {
+        let mut changed = false;
         let mut replay = false;
+        for message in messages {
+            match self.take(message) {
+                Taken::Unchanged => {}
+                Taken::Appended => changed = true,
+                Taken::NeedsReplay => {
+                    changed = true;
+                    replay = true;
+                }
+            }
+        }
+        if replay {
+            self.replay();
+        }
+        changed
+    }
+
+    /// Stores a message's facts; applies them at once when they extend the thread. Once a
+    /// replay is owed, later messages of the batch are only stored (the replay covers them).
+    fn take(&mut self, message: &Message) -> Taken {
+        let mut replay = self.replay_owed;
         // A local echo replaced by the server copy (merge rule 4): forget the echo.
         if let Some(client_id) = &message.client_id
             && *client_id != message.id
@@ -153,7 +198,10 @@ impl InsightEngine {
                     && f.text == message_text(&message.content)
             });
             if same && !replay {
-                return false;
+                return Taken::Unchanged;
+            }
+            if same {
+                return Taken::NeedsReplay;
             }
             self.facts.remove(&key);
             replay = true;
@@ -165,19 +213,20 @@ impl InsightEngine {
             .last_key_value()
             .is_none_or(|(last, _)| *last < key);
         self.at_by_id.insert(message.id.clone(), message.at);
-        self.facts.insert(key.clone(), facts);
         if replay || !appends {
-            self.replay();
-        } else if let Some(facts) = self.facts.get(&key) {
-            let facts = facts.clone();
-            self.step(&key, &facts);
-            self.refresh_waiting();
+            self.facts.insert(key, facts);
+            self.replay_owed = true;
+            return Taken::NeedsReplay;
         }
-        true
+        self.step(&key, &facts);
+        self.facts.insert(key, facts);
+        self.refresh_waiting();
+        Taken::Appended
     }
 
     /// Rebuilds every insight from the stored facts, in thread order.
     fn replay(&mut self) {
+        self.replay_owed = false;
         self.reset();
         let facts = std::mem::take(&mut self.facts);
         for (key, f) in &facts {
@@ -282,11 +331,12 @@ impl InsightEngine {
             }
             let named = actions::past_forms(&item_ref.verb)
                 .iter()
-                .any(|past| facts.words.contains(past));
+                .any(|past| facts.words.contains(past))
+                || (matches!(item.contact, Some(ContactMode::Email | ContactMode::Send | ContactMode::Message))
+                    && facts.words.iter().any(|w| matches!(w.as_str(), "sent" | "emailed" | "resent")));
             let answered = actions::done_by_any_reply(&item_ref.verb)
                 && item.kind == ActionKind::Commitment
-                && facts.answers
-                && facts.actions.is_empty();
+                && facts.answers;
             if named || answered {
                 closed.push(position);
             }

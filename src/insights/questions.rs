@@ -18,8 +18,8 @@ const AUXILIARIES: &[&str] = &[
 
 /// Words that can follow an auxiliary in a question ("can *you*", "is *there*").
 const SUBJECTS: &[&str] = &[
-    "i", "you", "we", "he", "she", "it", "they", "someone", "somebody", "anyone", "anybody", "my",
-    "your", "our", "the", "this", "there", "these", "those", "me", "us", "one",
+    "i", "you", "we", "he", "she", "it", "they", "someone", "somebody", "anyone", "anybody",
+    "my", "your", "our", "the", "this", "there", "these", "those", "me", "us", "one",
 ];
 
 /// The questions asked in a message, one per sentence.
@@ -48,10 +48,7 @@ pub fn is_question(sentence: &str) -> bool {
     if WH_WORDS.contains(&first) {
         // "what a mess", "how nice", "when I opened it, …" are not questions.
         let exclamation = matches!(second, "a" | "an")
-            || matches!(
-                second,
-                "nice" | "great" | "cool" | "awesome" | "kind" | "sweet"
-            );
+            || matches!(second, "nice" | "great" | "cool" | "awesome" | "kind" | "sweet");
         let subordinate = matches!(first, "when" | "where" | "which")
             && SUBJECTS.contains(&second)
             && rest.iter().any(|w| w == ",");
@@ -99,32 +96,14 @@ pub fn answers(message: &str) -> bool {
     })
 }
 
+/// Greetings, thanks and apologies ("Sorry about that!", "Thanks Dana") answer nothing.
 fn is_pleasantry(squashed: &str) -> bool {
     let words: Vec<&str> = squashed.split(' ').collect();
-    words.len() <= 4
-        && words.iter().all(|w| {
-            matches!(
-                *w,
-                "hi" | "hello"
-                    | "hey"
-                    | "thanks"
-                    | "thank"
-                    | "you"
-                    | "so"
-                    | "much"
-                    | "sorry"
-                    | "good"
-                    | "morning"
-                    | "afternoon"
-                    | "evening"
-                    | "dear"
-                    | "oh"
-                    | "no"
-                    | "ok"
-                    | "okay"
-                    | "great"
-            )
-        })
+    let opener = matches!(
+        words.first().copied(),
+        Some("hi" | "hello" | "hey" | "thanks" | "thank" | "sorry" | "apologies" | "oh" | "ok" | "okay" | "great" | "dear" | "good")
+    );
+    opener && words.len() <= 6 && !squashed.chars().any(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -154,5 +133,6 @@ mod tests {
         assert!(!answers("Which model is it?"));
         assert!(answers("It ships on Friday."));
         assert!(answers("Sorry! It ships on Friday. Anything else?"));
+        assert!(!answers("Sorry about that! Let me check."));
     }
 }

@@ -15,7 +15,7 @@ use crate::app::{App, Focus};
 use crate::insights::{ConversationInsights, InsightSource};
 
 /// Below this inner width the pane uses its compact form.
-const COMPACT_WIDTH: u16 = 44;
+const COMPACT_WIDTH: u16 = 36;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.view.focus == Focus::Insights;

@@ -1,0 +1,124 @@
+//! The insight engine's incremental contract: whatever order messages arrive in, with
+//! duplicates, edits and local echoes replaced by server copies, the insights equal those of
+//! reading the final thread once in order.
+
+use proptest::prelude::*;
+use switchboard::insights::{Answer, InsightEngine, ItemState};
+use switchboard::model::{Content, DeliveryStatus, Direction, Message};
+use time::Duration;
+use time::macros::datetime;
+
+const LINES: &[(Direction, &str)] = &[
+    (Direction::Inbound, "Hi, my order #58812 still hasn't arrived. Where is it?"),
+    (Direction::Outbound, "Sorry about that! Let me check the tracking for you."),
+    (Direction::Outbound, "It should arrive tomorrow between 10:00 and 14:00. I'll email you the link."),
+    (Direction::Inbound, "ok thanks. can i get a refund of the $49.99 if it's late again?"),
+    (Direction::Outbound, "Yes. Please call us on +1 415 555 0132 and we'll refund it."),
+    (Direction::Inbound, "great, send it to dana@example.com please"),
+    (Direction::Outbound, "Sent, see https://track.example.com/p/58812 for updates."),
+    (Direction::Inbound, "the box was damaged too, ticket TCK-70415. will you replace it?"),
+    (Direction::Outbound, "I'm sorry! I'll ship a new box on Friday."),
+    (Direction::Inbound, "I want to cancel my subscription too"),
+];
+
+fn message(index: usize) -> Message {
+    let (direction, text) = LINES[index % LINES.len()];
+    Message {
+        id: format!("m{index:03}"),
+        client_id: None,
+        direction,
+        sender: if direction == Direction::Inbound { "Dana".into() } else { "Agent".into() },
+        content: Content::Text(text.into()),
+        at: datetime!(2026-01-01 09:00 UTC) + Duration::minutes(index as i64 * 3),
+        status: DeliveryStatus::Delivered,
+        failure: None,
+    }
+}
+
+fn in_order(count: usize) -> InsightEngine {
+    let mut engine = InsightEngine::default();
+    for index in 0..count {
+        assert!(engine.observe(&message(index)));
+    }
+    engine
+}
+
+proptest! {
+    #[test]
+    fn any_arrival_order_with_duplicates_gives_the_same_insights(
+        order in Just((0..20usize).collect::<Vec<_>>()).prop_shuffle(),
+        duplicates in proptest::collection::vec(0..20usize, 0..8),
+    ) {
+        let mut engine = InsightEngine::default();
+        for (step, index) in order.iter().enumerate() {
+            engine.observe(&message(*index));
+            if let Some(again) = duplicates.get(step) {
+                if order[..=step].contains(again) {
+                    prop_assert!(!engine.observe(&message(*again)), "a duplicate changes nothing");
+                }
+            }
+        }
+        let expected = in_order(20);
+        prop_assert_eq!(engine.insights(), expected.insights());
+    }
+}
+
+#[test]
+fn a_question_is_answered_by_the_other_side_but_not_by_a_holding_reply() {
+    let engine = in_order(2);
+    assert_eq!(engine.insights().questions[0].answer, Answer::Unanswered);
+    let engine = in_order(3);
+    assert_eq!(engine.insights().questions[0].answer, Answer::Answered { by: "m002".into() });
+}
+
+#[test]
+fn an_item_is_done_when_its_owner_reports_it() {
+    let before = in_order(6);
+    let email = |engine: &InsightEngine| {
+        engine.insights().follow_ups.iter().find(|f| f.task.starts_with("email")).expect("follow-up").state.clone()
+    };
+    assert_eq!(email(&before), ItemState::Open, "nothing was sent yet");
+    let check = &before.insights().action_items[0];
+    assert_eq!(check.task, "check the tracking for you");
+    assert_eq!(check.state, ItemState::Done { by: "m002".into() }, "the next real answer closes 'let me check'");
+    let after = in_order(7);
+    assert_eq!(email(&after), ItemState::Done { by: "m006".into() }, "'Sent' closes the email");
+    let send = after.insights().follow_ups.iter().find(|f| f.task.starts_with("send it")).expect("request");
+    assert_eq!(send.state, ItemState::Done { by: "m006".into() }, "'Sent' closes the request");
+}
+
+#[test]
+fn an_edit_replaces_the_old_facts() {
+    let mut engine = in_order(1);
+    let mut edited = message(0);
+    edited.content = Content::Text("Hi, my order arrived, thanks".into());
+    assert!(engine.observe(&edited));
+    assert!(engine.insights().questions.is_empty());
+    assert_eq!(engine.insights().analytics.customer_messages, 1);
+}
+
+#[test]
+fn a_server_copy_replaces_the_local_echo() {
+    let mut engine = in_order(1);
+    let mut echo = message(1);
+    echo.id = "local-1".into();
+    engine.observe(&echo);
+    let mut server = message(1);
+    server.client_id = Some("local-1".into());
+    server.at = echo.at + Duration::seconds(2);
+    engine.observe(&server);
+    assert_eq!(engine.len(), 2);
+    assert_eq!(engine.insights().analytics.agent_messages, 1);
+    assert_eq!(engine.insights().action_items.len(), 1);
+    assert_eq!(engine.insights().action_items[0].messages, vec!["m001".to_string()]);
+}
+
+#[test]
+fn due_dates_resolve_against_the_message_time() {
+    let engine = in_order(9);
+    let ship = engine.insights().action_items.iter().find(|a| a.task.starts_with("ship")).expect("ship item");
+    let due = ship.due.as_ref().expect("due");
+    assert_eq!(due.text, "Friday");
+    // Message 8 was sent on Thursday 1 January 2026; the Friday after is 2 January.
+    assert_eq!(due.at, Some(datetime!(2026-01-02 0:00 UTC)));
+}
