@@ -8,8 +8,8 @@
 use std::fs;
 use std::path::Path;
 
-use switchboard::insights::text::loosely_contains;
 use switchboard::insights::{EntityKind, InsightEngine};
+use switchboard::insights::text::loosely_contains;
 use switchboard::model::{Content, DeliveryStatus, Direction, Message};
 use time::macros::format_description;
 use time::{Date, PrimitiveDateTime, Time};
@@ -52,8 +52,7 @@ fn parse(path: &Path) -> Conversation {
     let mut expected: [Vec<Label>; 4] = Default::default();
     for line in text.lines() {
         if let Some(value) = line.strip_prefix("# date: ") {
-            date = Date::parse(value.trim(), format_description!("[year]-[month]-[day]"))
-                .expect("header date");
+            date = Date::parse(value.trim(), format_description!("[year]-[month]-[day]")).expect("header date");
         } else if line.starts_with('#') || line.trim().is_empty() {
             continue;
         } else if let Some(label) = line.strip_prefix("  ") {
@@ -69,11 +68,7 @@ fn parse(path: &Path) -> Conversation {
                 }
                 other => panic!("{}: unknown label {other}", path.display()),
             };
-            expected[index].push(Label {
-                message,
-                text: text.to_string(),
-                entity,
-            });
+            expected[index].push(Label { message, text: text.to_string(), entity });
         } else {
             let (who, rest) = line.split_once(' ').expect("sender");
             let (clock, body) = rest.split_once(' ').expect("time");
@@ -87,17 +82,9 @@ fn parse(path: &Path) -> Conversation {
                 id: format!("m{:02}", messages.len() + 1),
                 client_id: None,
                 direction,
-                sender: if who == "C" {
-                    "Customer".into()
-                } else {
-                    "Agent".into()
-                },
+                sender: if who == "C" { "Customer".into() } else { "Agent".into() },
                 content: if let Some(file) = body.strip_prefix("[image] ") {
-                    Content::Media {
-                        kind: "image".into(),
-                        url: file.into(),
-                        caption: None,
-                    }
+                    Content::Media { kind: "image".into(), url: file.into(), caption: None }
                 } else {
                     Content::Text(body.to_string())
                 },
@@ -108,23 +95,15 @@ fn parse(path: &Path) -> Conversation {
         }
     }
     Conversation {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         messages,
         expected,
     }
 }
 
 fn load(split: &str) -> Vec<Conversation> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/insights")
-        .join(split);
-    let mut paths: Vec<_> = fs::read_dir(&dir)
-        .expect("data dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/insights").join(split);
+    let mut paths: Vec<_> = fs::read_dir(&dir).expect("data dir").map(|e| e.expect("entry").path()).collect();
     paths.sort();
     paths.iter().map(|p| parse(p)).collect()
 }
@@ -136,55 +115,28 @@ fn predict(conversation: &Conversation) -> [Vec<Label>; 4] {
         engine.observe(message);
     }
     let insights = engine.insights();
-    let index_of = |id: &String| {
-        conversation
-            .messages
-            .iter()
-            .position(|m| m.id == *id)
-            .expect("known id")
-    };
+    let index_of = |id: &String| conversation.messages.iter().position(|m| m.id == *id).expect("known id");
     let mut out: [Vec<Label>; 4] = Default::default();
     for q in &insights.questions {
-        out[0].push(Label {
-            message: index_of(&q.messages[0]),
-            text: q.text.clone(),
-            entity: None,
-        });
+        out[0].push(Label { message: index_of(&q.messages[0]), text: q.text.clone(), entity: None });
     }
     for a in &insights.action_items {
-        out[1].push(Label {
-            message: index_of(&a.messages[0]),
-            text: a.text.clone(),
-            entity: None,
-        });
+        out[1].push(Label { message: index_of(&a.messages[0]), text: a.text.clone(), entity: None });
     }
     for f in &insights.follow_ups {
-        out[2].push(Label {
-            message: index_of(&f.messages[0]),
-            text: f.text.clone(),
-            entity: None,
-        });
+        out[2].push(Label { message: index_of(&f.messages[0]), text: f.text.clone(), entity: None });
     }
     // Entities are grouped across messages; score them per message they appear in, as
     // written in that message.
     for (index, message) in conversation.messages.iter().enumerate() {
-        let Content::Text(text) = &message.content else {
-            continue;
-        };
+        let Content::Text(text) = &message.content else { continue };
         for found in switchboard::insights::entities::entities_in(text) {
-            let grouped = insights.entities.iter().any(|e| {
-                e.kind == found.kind && e.value == found.value && e.messages.contains(&message.id)
-            });
-            assert!(
-                grouped,
-                "{}: entity {found:?} missing from the engine's list",
-                conversation.name
-            );
-            out[3].push(Label {
-                message: index,
-                text: found.text,
-                entity: Some(found.kind),
-            });
+            let grouped = insights
+                .entities
+                .iter()
+                .any(|e| e.kind == found.kind && e.value == found.value && e.messages.contains(&message.id));
+            assert!(grouped, "{}: entity {found:?} missing from the engine's list", conversation.name);
+            out[3].push(Label { message: index, text: found.text, entity: Some(found.kind) });
         }
     }
     out
@@ -193,8 +145,7 @@ fn predict(conversation: &Conversation) -> [Vec<Label>; 4] {
 fn matches(expected: &Label, predicted: &Label) -> bool {
     expected.message == predicted.message
         && expected.entity == predicted.entity
-        && (loosely_contains(&predicted.text, &expected.text)
-            || loosely_contains(&expected.text, &predicted.text))
+        && (loosely_contains(&predicted.text, &expected.text) || loosely_contains(&expected.text, &predicted.text))
 }
 
 #[derive(Clone, Copy, Default)]
@@ -206,18 +157,10 @@ struct Score {
 
 impl Score {
     fn precision(self) -> f64 {
-        if self.predicted == 0 {
-            1.0
-        } else {
-            self.tp as f64 / self.predicted as f64
-        }
+        if self.predicted == 0 { 1.0 } else { self.tp as f64 / self.predicted as f64 }
     }
     fn recall(self) -> f64 {
-        if self.expected == 0 {
-            1.0
-        } else {
-            self.tp as f64 / self.expected as f64
-        }
+        if self.expected == 0 { 1.0 } else { self.tp as f64 / self.expected as f64 }
     }
 }
 
@@ -229,37 +172,20 @@ fn score(conversations: &[Conversation], show_misses: bool) -> [Score; 4] {
             let mut used = vec![false; predicted[kind].len()];
             let mut tp = 0;
             for label in &conversation.expected[kind] {
-                let hit = predicted[kind]
-                    .iter()
-                    .enumerate()
-                    .position(|(i, p)| !used[i] && matches(label, p));
+                let hit = predicted[kind].iter().enumerate().position(|(i, p)| !used[i] && matches(label, p));
                 match hit {
                     Some(i) => {
                         used[i] = true;
                         tp += 1;
                     }
-                    None if show_misses => println!(
-                        "  MISS {} {} m{:02}: {:?} {}",
-                        conversation.name,
-                        KINDS[kind],
-                        label.message + 1,
-                        label.entity,
-                        label.text
-                    ),
+                    None if show_misses => println!("  MISS {} {} m{:02}: {:?} {}", conversation.name, KINDS[kind], label.message + 1, label.entity, label.text),
                     None => {}
                 }
             }
             if show_misses {
                 for (i, p) in predicted[kind].iter().enumerate() {
                     if !used[i] {
-                        println!(
-                            "  EXTRA {} {} m{:02}: {:?} {}",
-                            conversation.name,
-                            KINDS[kind],
-                            p.message + 1,
-                            p.entity,
-                            p.text
-                        );
+                        println!("  EXTRA {} {} m{:02}: {:?} {}", conversation.name, KINDS[kind], p.message + 1, p.entity, p.text);
                     }
                 }
             }
@@ -297,10 +223,7 @@ fn add(a: &[Score; 4], b: &[Score; 4]) -> [Score; 4] {
 fn precision_and_recall_per_kind_meet_the_floor() {
     let tuning = load("tuning");
     let held_out = load("held_out");
-    assert!(
-        tuning.len() + held_out.len() >= 40,
-        "at least 40 labelled conversations"
-    );
+    assert!(tuning.len() + held_out.len() >= 40, "at least 40 labelled conversations");
     assert!(held_out.len() >= 10, "a real held-out part");
     let show = std::env::var_os("INSIGHTS_MISSES").is_some();
     let tuning_scores = score(&tuning, show);

@@ -533,10 +533,10 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
     if jumped
         || before
             != (
-                app.view.thread_scroll,
-                app.view.list_offset,
-                app.view.channel_offset,
-            )
+            app.view.thread_scroll,
+            app.view.list_offset,
+            app.view.channel_offset,
+        )
     {
         app.touch();
     }

@@ -209,10 +209,7 @@ fn analytics_rows(insights: &ConversationInsights) -> Vec<InsightRow> {
     };
     let mut rows = vec![
         row(
-            format!(
-                "{} customer · {} agent",
-                a.customer_messages, a.agent_messages
-            ),
+            format!("{} customer · {} agent", a.customer_messages, a.agent_messages),
             "messages",
             false,
         ),

@@ -7,8 +7,8 @@
 //! "reply STOP to opt out") are not action items.
 
 use super::model::{ActionKind, ContactMode};
-use super::text::Word;
 use super::{follow_ups, text};
+use super::text::Word;
 
 /// An action item found in one message, before it is linked to parties and messages.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,25 +27,8 @@ const SUBJECTS: &[&str] = &["i", "we", "he", "she", "they"];
 const FUTURE_CONTRACTIONS: &[&str] = &["i'll", "we'll", "he'll", "she'll", "they'll"];
 const PROGRESSIVE_SUBJECTS: &[&str] = &["i'm", "we're"];
 const ADVERBS: &[&str] = &[
-    "also",
-    "just",
-    "kindly",
-    "quickly",
-    "then",
-    "now",
-    "definitely",
-    "personally",
-    "right",
-    "immediately",
-    "gladly",
-    "happily",
-    "first",
-    "still",
-    "now,",
-    "simply",
-    "please",
-    "go",
-    "and",
+    "also", "just", "kindly", "quickly", "then", "now", "definitely", "personally", "right",
+    "immediately", "gladly", "happily", "first", "still", "now,", "simply", "please", "go", "and",
 ];
 
 /// Verbs that say nothing will be done ("I'll wait", "we'll see").
@@ -57,153 +40,25 @@ const NOT_ACTIONS: &[&str] = &[
 
 /// Verbs that open an imperative ("send me…", "drop the box…").
 const IMPERATIVES: &[&str] = &[
-    "send",
-    "resend",
-    "forward",
-    "call",
-    "phone",
-    "email",
-    "e-mail",
-    "text",
-    "message",
-    "dm",
-    "check",
-    "cancel",
-    "refund",
-    "reply",
-    "respond",
-    "confirm",
-    "contact",
-    "book",
-    "schedule",
-    "use",
-    "try",
-    "drop",
-    "bring",
-    "keep",
-    "turn",
-    "unplug",
-    "restart",
-    "reboot",
-    "reset",
-    "go",
-    "click",
-    "fill",
-    "file",
-    "update",
-    "change",
-    "add",
-    "remove",
-    "delete",
-    "block",
-    "report",
-    "upload",
-    "attach",
-    "share",
-    "return",
-    "ship",
-    "replace",
-    "fix",
-    "visit",
-    "open",
-    "close",
-    "pay",
-    "sign",
-    "enter",
-    "select",
-    "tap",
-    "install",
-    "uninstall",
-    "log",
-    "write",
-    "tell",
-    "give",
-    "make",
-    "let",
-    "don't",
-    "do",
-    "put",
-    "leave",
-    "print",
-    "provide",
-    "include",
-    "review",
-    "approve",
-    "transfer",
-    "switch",
-    "extend",
-    "move",
-    "hold",
-    "ping",
-    "escalate",
+    "send", "resend", "forward", "call", "phone", "email", "e-mail", "text", "message", "dm",
+    "check", "cancel", "refund", "reply", "respond", "confirm", "contact", "book", "schedule",
+    "use", "try", "drop", "bring", "keep", "turn", "unplug", "restart", "reboot", "reset", "go",
+    "click", "fill", "file", "update", "change", "add", "remove", "delete", "block", "report",
+    "upload", "attach", "share", "return", "ship", "replace", "fix", "visit", "open", "close",
+    "pay", "sign", "enter", "select", "tap", "install", "uninstall", "log", "write", "tell",
+    "give", "make", "let", "don't", "do", "put", "leave", "print", "provide", "include",
+    "review", "approve", "transfer", "switch", "extend", "move", "hold", "ping", "escalate",
 ];
 
 /// Verbs worth a clause of their own after "and" ("…and send you the label").
 const ACTION_VERBS: &[&str] = &[
-    "send",
-    "resend",
-    "forward",
-    "call",
-    "phone",
-    "email",
-    "text",
-    "message",
-    "dm",
-    "check",
-    "cancel",
-    "refund",
-    "confirm",
-    "contact",
-    "book",
-    "schedule",
-    "ship",
-    "replace",
-    "fix",
-    "update",
-    "change",
-    "add",
-    "remove",
-    "delete",
-    "block",
-    "report",
-    "file",
-    "escalate",
-    "review",
-    "process",
-    "issue",
-    "arrange",
-    "prepare",
-    "correct",
-    "chase",
-    "investigate",
-    "reset",
-    "unlock",
-    "extend",
-    "credit",
-    "refund",
-    "reply",
-    "return",
-    "drop",
-    "bring",
-    "upload",
-    "attach",
-    "share",
-    "let",
-    "keep",
-    "get",
-    "pick",
-    "deliver",
-    "install",
-    "repair",
-    "order",
-    "reorder",
-    "submit",
-    "complete",
-    "pay",
-    "reach",
-    "follow",
-    "notify",
-    "inform",
+    "send", "resend", "forward", "call", "phone", "email", "text", "message", "dm", "check",
+    "cancel", "refund", "confirm", "contact", "book", "schedule", "ship", "replace", "fix",
+    "update", "change", "add", "remove", "delete", "block", "report", "file", "escalate",
+    "review", "process", "issue", "arrange", "prepare", "correct", "chase", "investigate",
+    "reset", "unlock", "extend", "credit", "refund", "reply", "return", "drop", "bring",
+    "upload", "attach", "share", "let", "keep", "get", "pick", "deliver", "install", "repair",
+    "order", "reorder", "submit", "complete", "pay", "reach", "follow", "notify", "inform",
 ];
 
 /// Offers the other side may ignore.
@@ -223,9 +78,7 @@ const OPTIONAL: &[&str] = &[
 ];
 
 /// Words after "please" that are not an action ("please note", "please find attached").
-const PLEASE_NOT: &[&str] = &[
-    "note", "find", "be", "see", "hurry", "advise", "accept", "excuse", "help",
-];
+const PLEASE_NOT: &[&str] = &["note", "find", "be", "see", "hurry", "advise", "accept", "excuse", "help"];
 
 /// Every action item of a message.
 pub fn actions_in(message: &str) -> Vec<FoundAction> {
@@ -251,20 +104,14 @@ fn clauses(words: &[Word]) -> Vec<&[Word]> {
         let w = words[i].norm.as_str();
         if (w == "and" || w == ",") && i > start {
             let mut j = i + 1;
-            while words
-                .get(j)
-                .is_some_and(|w| w.norm == "and" || w.norm == "," || w.norm == "then")
-            {
+            while words.get(j).is_some_and(|w| w.norm == "and" || w.norm == "," || w.norm == "then") {
                 j += 1;
             }
             let next = words.get(j).map(|w| w.norm.as_str());
             let after = words.get(j + 1).map(|w| w.norm.as_str());
-            let starts_commitment = next.is_some_and(|n| {
-                FUTURE_CONTRACTIONS.contains(&n) || PROGRESSIVE_SUBJECTS.contains(&n)
-            }) || (next.is_some_and(|n| SUBJECTS.contains(&n))
-                && matches!(after, Some("will" | "shall" | "am" | "are")));
-            let starts_verb =
-                w == "and" && next.is_some_and(|n| ACTION_VERBS.contains(&n) && n != "let");
+            let starts_commitment = next.is_some_and(|n| FUTURE_CONTRACTIONS.contains(&n) || PROGRESSIVE_SUBJECTS.contains(&n))
+                || (next.is_some_and(|n| SUBJECTS.contains(&n)) && matches!(after, Some("will" | "shall" | "am" | "are")));
+            let starts_verb = w == "and" && next.is_some_and(|n| ACTION_VERBS.contains(&n) && n != "let");
             let starts_please = next == Some("please");
             if starts_commitment || starts_verb || starts_please {
                 out.push(&words[start..i]);
@@ -295,11 +142,7 @@ fn verb_at(words: &[Word], mut i: usize) -> usize {
 /// The action of one clause. `previous` is the kind of the clause before it in the same
 /// sentence: "I'll book it and send you the confirmation" continues a commitment.
 fn action_in(words: &[Word], previous: Option<ActionKind>) -> Option<FoundAction> {
-    let squashed = words
-        .iter()
-        .map(|w| w.norm.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let squashed = words.iter().map(|w| w.norm.as_str()).collect::<Vec<_>>().join(" ");
     if OPTIONAL.iter().any(|o| squashed.contains(o)) {
         return None;
     }
@@ -316,10 +159,7 @@ fn action_in(words: &[Word], previous: Option<ActionKind>) -> Option<FoundAction
 }
 
 fn skip_fillers(words: &[Word]) -> usize {
-    words
-        .iter()
-        .take_while(|w| text::is_filler(&w.norm) && w.norm != "please")
-        .count()
+    words.iter().take_while(|w| text::is_filler(&w.norm) && w.norm != "please").count()
 }
 
 /// Index of the main verb of a commitment in the clause, if it is one.
@@ -330,41 +170,22 @@ fn commitment(words: &[Word], start: usize) -> Option<usize> {
             future_verb(words, i + 1)
         } else if SUBJECTS.contains(&w) && matches!(norm(words, i + 1), "will" | "shall") {
             future_verb(words, i + 2)
-        } else if (PROGRESSIVE_SUBJECTS.contains(&w)
-            || (SUBJECTS.contains(&w) && matches!(norm(words, i + 1), "am" | "are")))
-            && let Some(at) = Some(if PROGRESSIVE_SUBJECTS.contains(&w) {
-                i + 1
-            } else {
-                i + 2
-            })
+        } else if (PROGRESSIVE_SUBJECTS.contains(&w) || (SUBJECTS.contains(&w) && matches!(norm(words, i + 1), "am" | "are")))
+            && let Some(at) = Some(if PROGRESSIVE_SUBJECTS.contains(&w) { i + 1 } else { i + 2 })
         {
             if matches!(norm(words, at), "going" | "gonna") {
-                let to = if norm(words, at) == "going" && norm(words, at + 1) == "to" {
-                    at + 2
-                } else {
-                    at + 1
-                };
+                let to = if norm(words, at) == "going" && norm(words, at + 1) == "to" { at + 2 } else { at + 1 };
                 future_verb(words, to)
             } else {
                 let v = verb_at(words, at);
-                base_of_ing(norm(words, v))
-                    .filter(|b| ACTION_VERBS.contains(&b.as_str()))
-                    .map(|_| v)
+                base_of_ing(norm(words, v)).filter(|b| ACTION_VERBS.contains(&b.as_str())).map(|_| v)
             }
-        } else if matches!(w, "let's") || (w == "let" && matches!(norm(words, i + 1), "me" | "us"))
-        {
+        } else if matches!(w, "let's") || (w == "let" && matches!(norm(words, i + 1), "me" | "us")) {
             let v = verb_at(words, if w == "let's" { i + 1 } else { i + 2 });
-            (v < words.len()
-                && !matches!(
-                    norm(words, v),
-                    "know" | "explain" | "say" | "think" | "see" | "be"
-                ))
-            .then_some(v)
+            (v < words.len() && !matches!(norm(words, v), "know" | "explain" | "say" | "think" | "see" | "be")).then_some(v)
         } else if i == start
             && base_of_ing(w).is_some_and(|b| ACTION_VERBS.contains(&b.as_str()))
-            && !words
-                .iter()
-                .any(|w| matches!(w.norm.as_str(), "is" | "was" | "costs" | "takes" | "are"))
+            && !words.iter().any(|w| matches!(w.norm.as_str(), "is" | "was" | "costs" | "takes" | "are"))
         {
             // Chat drops the subject: "sending it today" (but "shipping is free" is a noun).
             Some(i)
@@ -400,30 +221,11 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
     for i in start..words.len() {
         let w = norm(words, i);
         // "When can you come?" asks about the other side; it asks nothing of them.
-        let after_wh = i > start
-            && matches!(
-                norm(words, i - 1),
-                "when" | "where" | "how" | "what" | "why" | "which" | "who"
-            );
-        if matches!(w, "can" | "could" | "would" | "will")
-            && norm(words, i + 1) == "you"
-            && !after_wh
-        {
+        let after_wh = i > start && matches!(norm(words, i - 1), "when" | "where" | "how" | "what" | "why" | "which" | "who");
+        if matches!(w, "can" | "could" | "would" | "will") && norm(words, i + 1) == "you" && !after_wh {
             let v = verb_at(words, i + 2);
             let verb = norm(words, v);
-            let info_only = matches!(
-                verb,
-                "be" | "tell"
-                    | "like"
-                    | "mind"
-                    | "know"
-                    | "believe"
-                    | "imagine"
-                    | "explain"
-                    | "recommend"
-                    | "say"
-                    | "have"
-            );
+            let info_only = matches!(verb, "be" | "tell" | "like" | "mind" | "know" | "believe" | "imagine" | "explain" | "recommend" | "say" | "have");
             if !verb.is_empty() && !info_only {
                 return Some(v);
             }
@@ -435,8 +237,7 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
                 return Some(v);
             }
         }
-        if matches!(w, "need" | "want") && norm(words, i + 1) == "you" && norm(words, i + 2) == "to"
-        {
+        if matches!(w, "need" | "want") && norm(words, i + 1) == "you" && norm(words, i + 2) == "to" {
             return Some(i + 3);
         }
         if w == "like" && norm(words, i + 1) == "you" && norm(words, i + 2) == "to" {
@@ -444,10 +245,7 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
         }
     }
     // Imperatives open the clause.
-    if first == "let"
-        && matches!(norm(words, start + 1), "me" | "us")
-        && norm(words, start + 2) == "know"
-    {
+    if first == "let" && matches!(norm(words, start + 1), "me" | "us") && norm(words, start + 2) == "know" {
         return Some(start);
     }
     if first == "make" && norm(words, start + 1) == "sure" {
@@ -459,23 +257,9 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
     let next = norm(words, start + 1);
     let noun_use = matches!(
         next,
-        "is" | "was"
-            | "are"
-            | "were"
-            | "has"
-            | "had"
-            | "of"
-            | "sent"
-            | "received"
-            | "from"
-            | "number"
-            | "nr"
-            | ""
-            | "will"
-            | "would"
+        "is" | "was" | "are" | "were" | "has" | "had" | "of" | "sent" | "received" | "from" | "number" | "nr" | "" | "will" | "would"
     );
-    (IMPERATIVES.contains(&first) && !matches!(first, "let" | "don't" | "make" | "do") && !noun_use)
-        .then_some(start)
+    (IMPERATIVES.contains(&first) && !matches!(first, "let" | "don't" | "make" | "do") && !noun_use).then_some(start)
 }
 
 /// "sending" → "send", "refunding" → "refund", "filing" → "file", "shipping" → "ship".
@@ -489,9 +273,7 @@ fn base_of_ing(word: &str) -> Option<String> {
         format!("{stem}e"),
         stem[..stem.len() - 1].to_string(),
     ];
-    candidates
-        .into_iter()
-        .find(|c| ACTION_VERBS.contains(&c.as_str()))
+    candidates.into_iter().find(|c| ACTION_VERBS.contains(&c.as_str()))
 }
 
 fn build(words: &[Word], start: usize, kind: ActionKind, verb: usize) -> FoundAction {
@@ -529,10 +311,7 @@ fn build(words: &[Word], start: usize, kind: ActionKind, verb: usize) -> FoundAc
 /// Verbs whose item is done as soon as their owner says anything of substance ("let me
 /// check" is done by the next answer).
 pub fn done_by_any_reply(verb: &str) -> bool {
-    matches!(
-        verb,
-        "check" | "look" | "find" | "investigate" | "verify" | "ask" | "confirm"
-    )
+    matches!(verb, "check" | "look" | "find" | "investigate" | "verify" | "ask" | "confirm")
 }
 
 /// Past forms of a verb ("send" → "sent", "cancel" → "cancelled"/"canceled").
@@ -560,10 +339,7 @@ pub fn past_forms(verb: &str) -> Vec<String> {
     }
     let mut out = vec![if verb.ends_with('e') {
         format!("{verb}d")
-    } else if let Some(stem) = verb
-        .strip_suffix('y')
-        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
-    {
+    } else if let Some(stem) = verb.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
         format!("{stem}ied")
     } else {
         format!("{verb}ed")
@@ -579,9 +355,7 @@ pub fn past_forms(verb: &str) -> Vec<String> {
 /// Words that report something done without naming it.
 pub fn says_done(words: &[String]) -> bool {
     let joined = words.join(" ");
-    words
-        .iter()
-        .any(|w| matches!(w.as_str(), "done" | "completed" | "sorted"))
+    words.iter().any(|w| matches!(w.as_str(), "done" | "completed" | "sorted"))
         || joined.contains("all set")
         || joined.contains("taken care of")
 }
@@ -591,10 +365,7 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<(ActionKind, String, Option<ContactMode>)> {
-        actions_in(text)
-            .into_iter()
-            .map(|a| (a.kind, a.text, a.contact))
-            .collect()
+        actions_in(text).into_iter().map(|a| (a.kind, a.text, a.contact)).collect()
     }
 
     #[test]
@@ -604,17 +375,10 @@ mod tests {
             found("Sorry! I'll ship a replacement today and send you the tracking link."),
             vec![
                 (Commitment, "I'll ship a replacement today".into(), None),
-                (
-                    Commitment,
-                    "send you the tracking link".into(),
-                    Some(ContactMode::Send)
-                ),
+                (Commitment, "send you the tracking link".into(), Some(ContactMode::Send)),
             ]
         );
-        assert_eq!(
-            found("no thanks just cancel it please"),
-            vec![(Request, "cancel it please".into(), None)]
-        );
+        assert_eq!(found("no thanks just cancel it please"), vec![(Request, "cancel it please".into(), None)]);
         assert_eq!(
             found("Could you unplug the router?"),
             vec![(Request, "Could you unplug the router".into(), None)]

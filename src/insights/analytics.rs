@@ -107,10 +107,7 @@ mod tests {
         state.add(Side::Customer, t0 + Duration::minutes(60), &mut analytics);
         assert_eq!(
             state.waiting(false),
-            Waiting::On {
-                side: Side::Customer,
-                since: t0 + Duration::minutes(60)
-            }
+            Waiting::On { side: Side::Customer, since: t0 + Duration::minutes(60) }
         );
     }
 }

@@ -53,11 +53,7 @@ pub fn resolve(words: &str, said: Timestamp) -> Option<Timestamp> {
         }
         if word.len() >= 3
             && let Some((_, month)) = MONTHS.iter().find(|(name, _)| word.starts_with(name))
-            && let Some(day) = tokens.get(i + 1).and_then(|d| {
-                d.trim_end_matches(|c: char| c.is_alphabetic())
-                    .parse::<u8>()
-                    .ok()
-            })
+            && let Some(day) = tokens.get(i + 1).and_then(|d| d.trim_end_matches(|c: char| c.is_alphabetic()).parse::<u8>().ok())
         {
             date = time::Date::from_calendar_date(said.year(), *month, day).ok();
         }
@@ -99,18 +95,9 @@ mod tests {
     #[test]
     fn relative_days_weekdays_and_dates_resolve() {
         let said = datetime!(2026-03-04 10:00 UTC); // a Wednesday
-        assert_eq!(
-            resolve("tomorrow 3pm", said),
-            Some(datetime!(2026-03-05 15:00 UTC))
-        );
-        assert_eq!(
-            resolve("friday", said),
-            Some(datetime!(2026-03-06 0:00 UTC))
-        );
-        assert_eq!(
-            resolve("march 13", said),
-            Some(datetime!(2026-03-13 0:00 UTC))
-        );
+        assert_eq!(resolve("tomorrow 3pm", said), Some(datetime!(2026-03-05 15:00 UTC)));
+        assert_eq!(resolve("friday", said), Some(datetime!(2026-03-06 0:00 UTC)));
+        assert_eq!(resolve("march 13", said), Some(datetime!(2026-03-13 0:00 UTC)));
         assert_eq!(resolve("3pm", said), None);
     }
 }

@@ -208,10 +208,7 @@ impl InsightEngine {
         }
         let key = (message.at, message.id.clone());
         let facts = Facts::read(message, &self.trackers);
-        let appends = self
-            .facts
-            .last_key_value()
-            .is_none_or(|(last, _)| *last < key);
+        let appends = self.facts.last_key_value().is_none_or(|(last, _)| *last < key);
         self.at_by_id.insert(message.id.clone(), message.at);
         if replay || !appends {
             self.facts.insert(key, facts);
@@ -440,10 +437,9 @@ impl InsightEngine {
     }
 
     fn refresh_waiting(&mut self) {
-        let agent_asks = self
-            .open_questions
-            .iter()
-            .any(|&i| self.insights.questions[i].asked_by.side == Some(Side::Agent));
+        let agent_asks = self.open_questions.iter().any(|&i| {
+            self.insights.questions[i].asked_by.side == Some(Side::Agent)
+        });
         self.insights.analytics.waiting = self.analytics.waiting(agent_asks);
     }
 }

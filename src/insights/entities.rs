@@ -25,45 +25,18 @@ struct Token<'a> {
 }
 
 const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
 ];
 const MONTH_ABBREVIATIONS: &[&str] = &[
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 ];
 const WEEKDAYS: &[&str] = &[
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 ];
-const RELATIVE_DAYS: &[&str] = &[
-    "today",
-    "tonight",
-    "tomorrow",
-    "yesterday",
-    "eod",
-    "noon",
-    "midnight",
-];
+const RELATIVE_DAYS: &[&str] = &["today", "tonight", "tomorrow", "yesterday", "eod", "noon", "midnight"];
 const DAY_PARTS: &[&str] = &["morning", "afternoon", "evening", "night"];
-const TIME_CUES: &[&str] = &[
-    "at", "around", "after", "before", "until", "till", "til", "between", "by", "from", "and",
-    "to", "or",
-];
+const TIME_CUES: &[&str] = &["at", "around", "after", "before", "until", "till", "til", "between", "by", "from", "and", "to", "or"];
 const UNIT_WORDS: &[&str] = &[
     "minute", "minutes", "min", "mins", "hour", "hours", "hrs", "day", "days", "week", "weeks",
     "month", "months", "year", "years", "people", "persons", "person", "units", "unit", "items",
@@ -74,32 +47,9 @@ const CURRENCY_WORDS: &[&str] = &[
     "jpy", "cad", "aud", "chf", "francs",
 ];
 const REFERENCE_CUES: &[&str] = &[
-    "order",
-    "ordr",
-    "ord",
-    "ref",
-    "reference",
-    "booking",
-    "ticket",
-    "case",
-    "claim",
-    "policy",
-    "invoice",
-    "account",
-    "acct",
-    "tracking",
-    "parcel",
-    "serial",
-    "batch",
-    "po",
-    "job",
-    "confirmation",
-    "nr",
-    "number",
-    "numbr",
-    "no",
-    "id",
-    "#",
+    "order", "ordr", "ord", "ref", "reference", "booking", "ticket", "case", "claim", "policy",
+    "invoice", "account", "acct", "tracking", "parcel", "serial", "batch", "po", "job",
+    "confirmation", "nr", "number", "numbr", "no", "id", "#",
 ];
 
 /// Every entity of a message, in order of appearance.
@@ -126,17 +76,8 @@ pub fn entities_in(message: &str) -> Vec<Found> {
     let lower: Vec<String> = tokens.iter().map(|t| t.core.to_lowercase()).collect();
     let mut taken = vec![false; tokens.len()];
     let mut found: Vec<(usize, Found)> = Vec::new();
-    let claim = |found: &mut Vec<(usize, Found)>,
-                 taken: &mut Vec<bool>,
-                 from: usize,
-                 to: usize,
-                 kind: EntityKind,
-                 value: String| {
-        let text = tokens[from..=to]
-            .iter()
-            .map(|t| t.core)
-            .collect::<Vec<_>>()
-            .join(" ");
+    let claim = |found: &mut Vec<(usize, Found)>, taken: &mut Vec<bool>, from: usize, to: usize, kind: EntityKind, value: String| {
+        let text = tokens[from..=to].iter().map(|t| t.core).collect::<Vec<_>>().join(" ");
         for slot in &mut taken[from..=to] {
             *slot = true;
         }
@@ -147,14 +88,7 @@ pub fn entities_in(message: &str) -> Vec<Found> {
         let core = tokens[i].core;
         let low = &lower[i];
         if low.starts_with("http://") || low.starts_with("https://") || low.starts_with("www.") {
-            claim(
-                &mut found,
-                &mut taken,
-                i,
-                i,
-                EntityKind::Url,
-                low.trim_end_matches('/').to_string(),
-            );
+            claim(&mut found, &mut taken, i, i, EntityKind::Url, low.trim_end_matches('/').to_string());
         } else if is_email(core) {
             claim(&mut found, &mut taken, i, i, EntityKind::Email, low.clone());
         }
@@ -215,9 +149,7 @@ fn is_email(core: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-'))
+        && domain.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-'))
 }
 
 fn is_amount(text: &str) -> bool {
@@ -239,20 +171,14 @@ fn money_at(tokens: &[Token], lower: &[String], i: usize) -> Option<(usize, Stri
     if matches!(symbol, '$' | '€' | '£' | '¥') {
         let amount = core[symbol.len_utf8()..].split('/').next().unwrap_or("");
         if is_amount(amount) {
-            return Some((
-                i,
-                format!("{symbol}{}", amount.trim_end_matches(['.', ','])),
-            ));
+            return Some((i, format!("{symbol}{}", amount.trim_end_matches(['.', ',']))));
         }
     }
     if let Some(last) = core.chars().last()
         && matches!(last, '$' | '€' | '£' | '¥')
         && is_amount(&core[..core.len() - last.len_utf8()])
     {
-        return Some((
-            i,
-            format!("{last}{}", &core[..core.len() - last.len_utf8()]),
-        ));
+        return Some((i, format!("{last}{}", &core[..core.len() - last.len_utf8()])));
     }
     let amount = core.split('/').next().unwrap_or("");
     if is_amount(amount)
@@ -309,12 +235,7 @@ fn is_day_number(low: &str) -> bool {
 
 fn is_numeric_date(low: &str) -> bool {
     let parts: Vec<&str> = low.split(['/', '-', '.']).collect();
-    if parts.len() < 2
-        || parts.len() > 3
-        || !parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-    {
+    if parts.len() < 2 || parts.len() > 3 || !parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
         return false;
     }
     let iso = parts.len() == 3 && parts[0].len() == 4 && parts[1].len() <= 2 && parts[2].len() <= 2;
@@ -343,9 +264,7 @@ fn is_month(tokens: &[Token], lower: &[String], i: usize) -> bool {
 }
 
 fn is_weekday(low: &str) -> bool {
-    WEEKDAYS
-        .iter()
-        .any(|d| low == *d || low.strip_suffix('s') == Some(d))
+    WEEKDAYS.iter().any(|d| low == *d || low.strip_suffix('s') == Some(d))
 }
 
 /// A date or time starting at token `i`; returns the last token of the span.
@@ -359,21 +278,10 @@ fn datetime_at(tokens: &[Token], lower: &[String], i: usize) -> Option<usize> {
         }
         return Some(to);
     }
-    if is_day_number(low)
-        && !low.chars().all(|c| c.is_ascii_digit())
-        && next.is_some_and(|n| MONTHS.contains(&n))
-    {
+    if is_day_number(low) && !low.chars().all(|c| c.is_ascii_digit()) && next.is_some_and(|n| MONTHS.contains(&n)) {
         return Some(i + 1);
     }
-    if is_day_number(low)
-        && next.is_some_and(|n| {
-            MONTHS.contains(&n)
-                || (n == "of"
-                    && lower
-                        .get(i + 2)
-                        .is_some_and(|m| MONTHS.contains(&m.as_str())))
-        })
-    {
+    if is_day_number(low) && next.is_some_and(|n| MONTHS.contains(&n) || (n == "of" && lower.get(i + 2).is_some_and(|m| MONTHS.contains(&m.as_str())))) {
         return Some(if next == Some("of") { i + 2 } else { i + 1 });
     }
     if is_weekday(low) || matches!(low, "today" | "tomorrow" | "yesterday") {
@@ -385,25 +293,14 @@ fn datetime_at(tokens: &[Token], lower: &[String], i: usize) -> Option<usize> {
     }
     if matches!(low, "this" | "next") {
         if let Some(n) = next
-            && (DAY_PARTS.contains(&n)
-                || matches!(n, "week" | "month" | "weekend" | "year")
-                || is_weekday(n))
+            && (DAY_PARTS.contains(&n) || matches!(n, "week" | "month" | "weekend" | "year") || is_weekday(n))
         {
             return Some(i + 1);
         }
         return None;
     }
-    if low == "end"
-        && next == Some("of")
-        && lower
-            .get(i + 2)
-            .is_some_and(|n| matches!(n.as_str(), "day" | "week" | "month" | "the"))
-    {
-        let to = if lower.get(i + 2).map(String::as_str) == Some("the") {
-            i + 3
-        } else {
-            i + 2
-        };
+    if low == "end" && next == Some("of") && lower.get(i + 2).is_some_and(|n| matches!(n.as_str(), "day" | "week" | "month" | "the")) {
+        let to = if lower.get(i + 2).map(String::as_str) == Some("the") { i + 3 } else { i + 2 };
         return (to < lower.len()).then_some(to);
     }
     if is_clock(low) {
@@ -426,16 +323,8 @@ fn datetime_at(tokens: &[Token], lower: &[String], i: usize) -> Option<usize> {
             }
         }
         let cue = i > 0 && TIME_CUES.contains(&lower[i - 1].as_str());
-        let chained = i > 1
-            && lower[i - 1] == "and"
-            && lower[i - 2].chars().all(|c| c.is_ascii_digit())
-            && i > 2
-            && lower[i - 3] == "between";
-        let strong_cue = i > 0
-            && matches!(
-                lower[i - 1].as_str(),
-                "at" | "around" | "after" | "before" | "until" | "till" | "til" | "between"
-            );
+        let chained = i > 1 && lower[i - 1] == "and" && lower[i - 2].chars().all(|c| c.is_ascii_digit()) && i > 2 && lower[i - 3] == "between";
+        let strong_cue = i > 0 && matches!(lower[i - 1].as_str(), "at" | "around" | "after" | "before" | "until" | "till" | "til" | "between");
         if strong_cue || (cue && chained) {
             return Some(i);
         }
@@ -457,32 +346,21 @@ fn is_reference(tokens: &[Token], lower: &[String], i: usize) -> bool {
     if let Some(rest) = core.strip_prefix('#') {
         return rest.chars().any(|c| c.is_ascii_digit());
     }
-    if !core
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '/')
-    {
+    if !core.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '/') {
         return false;
     }
     let (digits, letters) = has_digits_and_letters(core);
     // Dimensions ("200x60") and ordinals are not references.
     let dimension = core.split(['x', 'X']).count() == 2
-        && core
-            .split(['x', 'X'])
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        && core.split(['x', 'X']).all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
     if digits >= 3 && letters >= 1 && core.len() >= 5 && !dimension {
         return true;
     }
     // The last group of a phone number ("+31 6 12345678") is not a reference.
     let continues_phone = i > 0 && is_phone_piece(tokens[i - 1].core);
-    if letters == 0
-        && digits >= 4
-        && !continues_phone
-        && core.chars().all(|c| c.is_ascii_digit() || c == '-')
-    {
+    if letters == 0 && digits >= 4 && !continues_phone && core.chars().all(|c| c.is_ascii_digit() || c == '-') {
         let window = i.saturating_sub(3)..i;
-        return lower[window]
-            .iter()
-            .any(|w| REFERENCE_CUES.contains(&w.as_str()));
+        return lower[window].iter().any(|w| REFERENCE_CUES.contains(&w.as_str()));
     }
     false
 }
@@ -490,9 +368,7 @@ fn is_reference(tokens: &[Token], lower: &[String], i: usize) -> bool {
 fn is_phone_piece(core: &str) -> bool {
     !core.is_empty()
         && core.chars().any(|c| c.is_ascii_digit())
-        && core
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | '.'))
+        && core.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | '.'))
 }
 
 fn phone_at(tokens: &[Token], lower: &[String], taken: &[bool], i: usize) -> Option<usize> {
@@ -519,19 +395,12 @@ fn phone_at(tokens: &[Token], lower: &[String], taken: &[bool], i: usize) -> Opt
     let grouped = to > i || first.contains('-') || first.contains(')');
     let shaped = first.starts_with('+') || first.starts_with('(') || grouped;
     let cue = i > 0
-        && lower[i.saturating_sub(3)..i].iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "call" | "phone" | "tel" | "mobile" | "cell" | "whatsapp" | "text" | "number"
-            )
-        });
-    let after_reference_cue =
-        i > 0 && REFERENCE_CUES.contains(&lower[i - 1].as_str()) && lower[i - 1] != "number";
-    ((7..=15).contains(&digits)
-        && (shaped || cue)
-        && !after_reference_cue
-        && !is_numeric_date(first))
-    .then_some(to)
+        && lower[i.saturating_sub(3)..i]
+            .iter()
+            .any(|w| matches!(w.as_str(), "call" | "phone" | "tel" | "mobile" | "cell" | "whatsapp" | "text" | "number"));
+    let after_reference_cue = i > 0 && REFERENCE_CUES.contains(&lower[i - 1].as_str()) && lower[i - 1] != "number";
+    ((7..=15).contains(&digits) && (shaped || cue) && !after_reference_cue && !is_numeric_date(first))
+        .then_some(to)
 }
 
 fn count_digits(core: &str) -> usize {
@@ -543,19 +412,14 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(EntityKind, String)> {
-        entities_in(text)
-            .into_iter()
-            .map(|f| (f.kind, f.text))
-            .collect()
+        entities_in(text).into_iter().map(|f| (f.kind, f.text)).collect()
     }
 
     #[test]
     fn finds_each_kind() {
         use EntityKind::*;
         assert_eq!(
-            kinds(
-                "Mail jo@x.example, see https://x.example/a. Order #4521 cost $29.99 on March 3 at 3pm; call +44 7700 900123."
-            ),
+            kinds("Mail jo@x.example, see https://x.example/a. Order #4521 cost $29.99 on March 3 at 3pm; call +44 7700 900123."),
             vec![
                 (Email, "jo@x.example".into()),
                 (Url, "https://x.example/a".into()),
@@ -571,20 +435,14 @@ mod tests {
     #[test]
     fn references_need_a_cue_or_letters() {
         use EntityKind::*;
-        assert_eq!(
-            kinds("order 58812 and TCK-70415"),
-            vec![(Reference, "58812".into()), (Reference, "TCK-70415".into())]
-        );
+        assert_eq!(kinds("order 58812 and TCK-70415"), vec![(Reference, "58812".into()), (Reference, "TCK-70415".into())]);
         assert!(kinds("size 42, 200x60, year 2026 and 14 months").is_empty());
     }
 
     #[test]
     fn bare_hours_need_a_time_word_and_no_unit() {
         use EntityKind::*;
-        assert_eq!(
-            kinds("around 8 tonight"),
-            vec![(DateTime, "8".into()), (DateTime, "tonight".into())]
-        );
+        assert_eq!(kinds("around 8 tonight"), vec![(DateTime, "8".into()), (DateTime, "tonight".into())]);
         assert!(kinds("after 14 months, for 30 seconds").is_empty());
     }
 }

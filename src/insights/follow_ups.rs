@@ -5,15 +5,7 @@
 use super::model::ContactMode;
 
 /// Objects that make "book"/"schedule"/"set up" a follow-up.
-const MEETINGS: &[&str] = &[
-    "call",
-    "meeting",
-    "appointment",
-    "demo",
-    "session",
-    "visit",
-    "chat",
-];
+const MEETINGS: &[&str] = &["call", "meeting", "appointment", "demo", "session", "visit", "chat"];
 
 /// The contact mode of an action whose main verb is `words[0]`, if it is a follow-up.
 pub fn contact_mode(words: &[String]) -> Option<ContactMode> {
@@ -48,9 +40,8 @@ pub fn contact_mode(words: &[String]) -> Option<ContactMode> {
         "let" if matches!(next, Some("you" | "me" | "us")) && after(2) == Some("know") => {
             ContactMode::Update
         }
-        "keep"
-            if object_is_other_side
-                && matches!(after(2), Some("posted" | "updated" | "informed")) =>
+        "keep" if object_is_other_side
+            && matches!(after(2), Some("posted" | "updated" | "informed")) =>
         {
             ContactMode::Update
         }

@@ -209,12 +209,7 @@ mod tests {
         let got = sentences("Hi Mr. Smith. It costs $54.20 now?? Yes! see example.com/x ok");
         assert_eq!(
             got,
-            vec![
-                "Hi Mr. Smith.",
-                "It costs $54.20 now??",
-                "Yes!",
-                "see example.com/x ok"
-            ]
+            vec!["Hi Mr. Smith.", "It costs $54.20 now??", "Yes!", "see example.com/x ok"]
         );
     }
 

@@ -28,25 +28,14 @@ impl TrackerSpec {
 /// The trackers used when the config names none.
 pub fn default_trackers() -> Vec<TrackerSpec> {
     vec![
-        TrackerSpec::new(
-            "Refund",
-            &["refund", "money back", "reimburse", "chargeback"],
-        ),
-        TrackerSpec::new(
-            "Cancel",
-            &["cancel", "unsubscribe", "terminate", "close my account"],
-        ),
-        TrackerSpec::new(
-            "Escalation",
-            &["manager", "supervisor", "complaint", "escalate", "lawyer"],
-        ),
+        TrackerSpec::new("Refund", &["refund", "money back", "reimburse", "chargeback"]),
+        TrackerSpec::new("Cancel", &["cancel", "unsubscribe", "terminate", "close my account"]),
+        TrackerSpec::new("Escalation", &["manager", "supervisor", "complaint", "escalate", "lawyer"]),
         TrackerSpec::new("Urgent", &["urgent", "asap", "immediately", "right now"]),
     ]
 }
 
-const ENDINGS: &[&str] = &[
-    "", "s", "es", "ed", "d", "ing", "led", "ling", "ded", "ding", "ted", "ting", "ment", "ments",
-];
+const ENDINGS: &[&str] = &["", "s", "es", "ed", "d", "ing", "led", "ling", "ded", "ding", "ted", "ting", "ment", "ments"];
 
 /// For each tracker (by index), the vocabulary terms heard in `message`, one per occurrence.
 pub fn hits_in(trackers: &[TrackerSpec], message: &str) -> Vec<(usize, String)> {
@@ -81,14 +70,8 @@ mod tests {
     #[test]
     fn terms_match_at_word_boundaries_with_endings() {
         let trackers = vec![TrackerSpec::new("Refund", &["refund", "money back"])];
-        let hits = hits_in(
-            &trackers,
-            "Refunded? I want my MONEY back, not a refundable voucher",
-        );
-        assert_eq!(
-            hits,
-            vec![(0, "refund".to_string()), (0, "money back".to_string())]
-        );
+        let hits = hits_in(&trackers, "Refunded? I want my MONEY back, not a refundable voucher");
+        assert_eq!(hits, vec![(0, "refund".to_string()), (0, "money back".to_string())]);
         assert!(hits_in(&trackers, "prefund").is_empty());
     }
 }

@@ -80,24 +80,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let lines = if app.view.insights_tab == InsightTab::Analytics {
         analytics_lines(&rows, usize::from(body.width))
     } else {
-        row_lines(
-            &rows,
-            app,
-            usize::from(body.width),
-            usize::from(body.height),
-            compact,
-            focused,
-        )
+        row_lines(&rows, app, usize::from(body.width), usize::from(body.height), compact, focused)
     };
     frame.render_widget(Paragraph::new(lines), body);
 }
 
 fn hint(frame: &mut Frame, body: Rect, text: &str) {
-    let line = Line::styled(
-        wrap::truncate(text, usize::from(body.width)),
-        theme::muted(),
-    )
-    .centered();
+    let line = Line::styled(wrap::truncate(text, usize::from(body.width)), theme::muted()).centered();
     frame.render_widget(Paragraph::new(vec![line]), body);
 }
 
@@ -123,11 +112,7 @@ fn tab_label(tab: InsightTab, data: Option<&ConversationInsights>, compact: bool
         return name.to_string();
     }
     let count = insights::count(data, tab);
-    let open = if insights::attention(data, tab) > 0 {
-        "!"
-    } else {
-        ""
-    };
+    let open = if insights::attention(data, tab) > 0 { "!" } else { "" };
     let space = if compact { "" } else { " " };
     format!("{name}{space}{count}{open}")
 }
@@ -153,16 +138,8 @@ fn row_lines(
         } else {
             ("  ", theme::muted())
         };
-        let text_style = if row.attention {
-            theme::bold()
-        } else {
-            theme::text()
-        };
-        let base = if is_selected {
-            theme::selected(focused)
-        } else {
-            Style::new()
-        };
+        let text_style = if row.attention { theme::bold() } else { theme::text() };
+        let base = if is_selected { theme::selected(focused) } else { Style::new() };
         let room = width.saturating_sub(2);
         if compact {
             let joined = format!("{} · {}", row.text, row.detail);
@@ -189,21 +166,12 @@ fn row_lines(
 
 /// Analytics read as a small table: label, then figure.
 fn analytics_lines(rows: &[InsightRow], width: usize) -> Vec<Line<'static>> {
-    let label_width = rows
-        .iter()
-        .map(|r| wrap::width(&r.detail))
-        .max()
-        .unwrap_or(0)
-        .min(width / 2);
+    let label_width = rows.iter().map(|r| wrap::width(&r.detail)).max().unwrap_or(0).min(width / 2);
     rows.iter()
         .map(|row| {
             let label = pad(&wrap::truncate(&row.detail, label_width), label_width);
             let room = width.saturating_sub(label_width + 2);
-            let style = if row.attention {
-                theme::warning()
-            } else {
-                theme::text()
-            };
+            let style = if row.attention { theme::warning() } else { theme::text() };
             Line::from(vec![
                 Span::styled(label, theme::muted()),
                 Span::raw("  "),
