@@ -168,7 +168,7 @@ fn start_symbl(
 ) {
     let account = AccountId::new(symbl::ACCOUNT_NAME);
     app.add_account(account.clone());
-    match symbl::setup::config_from(&config.symbl) {
+    match symbl::setup::config_from(&config.symbl, &config.insights.trackers()) {
         Ok(symbl_config) => {
             app.remote_insights.enabled = true;
             executor.set_symbl(symbl::spawn(symbl_config, sender.clone()));

@@ -6,9 +6,15 @@ use std::time::Duration;
 use super::wire::TrackerDefinition;
 use super::{Credentials, SymblConfig, SymblMode};
 use crate::config::{SymblModeConfig, SymblSection, resolve_secret};
+use crate::insights::TrackerSpec;
 
-/// The provider config for an enabled section; the error names the missing setting.
-pub fn config_from(section: &SymblSection) -> Result<SymblConfig, String> {
+/// The provider config for an enabled section; the error names the missing setting. Without
+/// `[[symbl.tracker]]` entries Symbl tracks the local engine's vocabulary (`insight_trackers`),
+/// so both sources count the same things.
+pub fn config_from(
+    section: &SymblSection,
+    insight_trackers: &[TrackerSpec],
+) -> Result<SymblConfig, String> {
     let app_id = resolve_secret(&section.app_id, &section.app_id_env, "symbl.app_id")?;
     let app_secret = resolve_secret(
         &section.app_secret,
@@ -23,14 +29,24 @@ pub fn config_from(section: &SymblSection) -> Result<SymblConfig, String> {
     config.polling.interval = Duration::from_secs(section.poll_interval_secs.max(1));
     config.confidence_threshold = section.confidence_threshold;
     config.agent_name = section.agent_name.clone();
-    config.trackers = section
-        .trackers
-        .iter()
-        .map(|t| TrackerDefinition {
-            name: t.name.clone(),
-            vocabulary: t.vocabulary.clone(),
-        })
-        .collect();
+    config.trackers = if section.trackers.is_empty() {
+        insight_trackers
+            .iter()
+            .map(|t| TrackerDefinition {
+                name: t.name.clone(),
+                vocabulary: t.vocabulary.clone(),
+            })
+            .collect()
+    } else {
+        section
+            .trackers
+            .iter()
+            .map(|t| TrackerDefinition {
+                name: t.name.clone(),
+                vocabulary: t.vocabulary.clone(),
+            })
+            .collect()
+    };
     Ok(config)
 }
 
@@ -53,18 +69,26 @@ mod tests {
             }],
             ..SymblSection::default()
         };
-        let config = config_from(&section).expect("complete section");
+        let local = [TrackerSpec::new("Cancel", &["cancel"])];
+        let config = config_from(&section, &local).expect("complete section");
         assert_eq!(config.credentials.app_id, "app");
         assert_eq!(config.mode, SymblMode::Streaming);
         assert_eq!(config.polling.interval, Duration::from_secs(1));
+        assert_eq!(config.trackers.len(), 1, "its own trackers win");
         assert_eq!(config.trackers[0].name, "Refund");
+        let inherited = SymblSection {
+            trackers: Vec::new(),
+            ..section.clone()
+        };
+        let config = config_from(&inherited, &local).expect("complete section");
+        assert_eq!(config.trackers[0].name, "Cancel", "else the local engine's");
 
         let missing = SymblSection {
             app_secret: None,
             app_secret_env: Some("SWITCHBOARD_TEST_NO_SUCH_SECRET".into()),
             ..section
         };
-        let error = config_from(&missing).expect_err("unset variable");
+        let error = config_from(&missing, &local).expect_err("unset variable");
         assert!(error.contains("SWITCHBOARD_TEST_NO_SUCH_SECRET"), "{error}");
     }
 }
