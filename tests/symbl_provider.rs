@@ -484,21 +484,29 @@ async fn an_unknown_job_status_is_reported() {
 }
 
 #[tokio::test]
-async fn an_unreachable_symbl_is_an_error_not_a_panic() {
+async fn an_unreachable_symbl_is_shown_as_backing_off_and_checked_again() {
     let fake = FakeSymbl::start().await;
     let url = fake.base_url.clone();
     drop(fake);
-    let mut config = config(&url);
-    config.retry.max_retries = 1;
-    let (_handle, mut events) = start(config);
-    let (event, _) = wait_for(&mut events, "unreachable", |e| {
-        matches!(e, ProviderEvent::Error(_))
-    })
-    .await;
-    let ProviderEvent::Error(reason) = event else {
-        unreachable!()
-    };
-    assert!(reason.contains("unreachable"), "{reason}");
+    let (_handle, mut events) = start(config(&url));
+    let mut reasons = Vec::new();
+    while reasons.len() < 2 {
+        let (event, _) = wait_for(&mut events, "BackingOff", |e| {
+            matches!(
+                e,
+                ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+            )
+        })
+        .await;
+        let ProviderEvent::Connection(ConnectionState::BackingOff { reason, .. }) = event else {
+            unreachable!()
+        };
+        reasons.push(reason);
+    }
+    assert!(
+        reasons.iter().all(|r| r.contains("unreachable")),
+        "{reasons:?}"
+    );
 }
 
 // ----- streaming -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use self::async_api::{AsyncApi, JobPolling};
 pub use self::auth::Credentials;
@@ -38,6 +39,7 @@ use self::jobs::{JobContext, JobOutcome};
 use self::stream_task::{StreamCommand, StreamContext};
 use self::wire::TrackerDefinition;
 use crate::model::{AccountId, ConversationKey, Message};
+use crate::providers::backoff::Backoff;
 use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
 
 /// The status-bar name of the Symbl task.
@@ -173,6 +175,9 @@ struct Task {
     uses: u64,
     /// Credentials refused: nothing more is tried until the config is fixed.
     auth_failed: bool,
+    /// When to check again that Symbl answers (after it could not be reached).
+    recheck: Option<Instant>,
+    check_backoff: Backoff,
 }
 
 async fn run(
@@ -219,6 +224,7 @@ async fn run(
         http,
         config: config.clone(),
     };
+    let check_backoff = config.retry.backoff();
     let mut task = Task {
         account,
         config,
@@ -231,10 +237,19 @@ async fn run(
         stream_tasks: JoinSet::new(),
         uses: 0,
         auth_failed: false,
+        recheck: None,
+        check_backoff,
     };
+    task.emit(ProviderEvent::Connection(ConnectionState::Connecting))
+        .await;
     task.check_credentials().await;
     loop {
+        let recheck_at = task.recheck.unwrap_or_else(Instant::now);
         tokio::select! {
+            _ = tokio::time::sleep_until(recheck_at), if task.recheck.is_some() => {
+                task.recheck = None;
+                task.check_credentials().await;
+            }
             request = requests.recv() => match request {
                 Some(SymblRequest::Shutdown) | None => break,
                 Some(request) => task.handle(request).await,
@@ -261,15 +276,28 @@ impl Task {
     }
 
     /// A token at start shows at once whether the credentials work.
+    /// While Symbl cannot be reached the check is repeated with backoff, so its status-bar
+    /// entry says "backing off" with the reason rather than "connecting" forever.
     async fn check_credentials(&mut self) {
-        self.emit(ProviderEvent::Connection(ConnectionState::Connecting))
-            .await;
         match self.stream_ctx.http.auth().token().await {
             Ok(_) => {
+                self.check_backoff.reset();
                 self.emit(ProviderEvent::Connection(ConnectionState::Live))
                     .await;
             }
-            Err(err) => self.failed(err).await,
+            Err(err) if err.is_auth() => self.failed(err).await,
+            Err(err) => {
+                let delay = self.check_backoff.next_delay();
+                tracing::warn!(?delay, "Symbl: {err}");
+                self.recheck = Some(Instant::now() + delay);
+                let until = time::OffsetDateTime::now_utc()
+                    + time::Duration::milliseconds(delay.as_millis().min(i64::MAX as u128) as i64);
+                self.emit(ProviderEvent::Connection(ConnectionState::BackingOff {
+                    until,
+                    reason: err.to_string(),
+                }))
+                .await;
+            }
         }
     }
 
