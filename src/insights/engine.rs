@@ -74,12 +74,17 @@ fn message_text(content: &Content) -> String {
 
 type Key = (Timestamp, MessageId);
 
-/// Where an open action item lives, and its main verb.
+/// Where an open action item lives, and what closes it (worked out once, when it opens, so
+/// each new message costs a few word comparisons per open item).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ItemRef {
     follow_up: bool,
     index: usize,
-    verb: String,
+    owner: Option<Side>,
+    /// Words that report it done ("sent", "cancelled"…).
+    closing_words: Vec<String>,
+    /// Any real answer of the owner closes it ("let me check").
+    any_reply_closes: bool,
 }
 
 /// The insights of one conversation and what keeps them up to date.
@@ -91,6 +96,10 @@ pub struct InsightEngine {
     insights: ConversationInsights,
     open_questions: Vec<usize>,
     open_items: Vec<ItemRef>,
+    /// How many open items each closing word would close, and how many close on any reply:
+    /// most messages close nothing, and this tells so without visiting every open item.
+    closers: HashMap<String, u32>,
+    reply_closers: u32,
     entity_index: HashMap<(EntityKind, String), usize>,
     topics: TopicCounter,
     analytics: AnalyticsState,
@@ -120,6 +129,8 @@ impl InsightEngine {
             insights: ConversationInsights::default(),
             open_questions: Vec::new(),
             open_items: Vec::new(),
+            closers: HashMap::new(),
+            reply_closers: 0,
             entity_index: HashMap::new(),
             topics: TopicCounter::default(),
             analytics: AnalyticsState::default(),
@@ -248,6 +259,8 @@ impl InsightEngine {
         };
         self.open_questions.clear();
         self.open_items.clear();
+        self.closers.clear();
+        self.reply_closers = 0;
         self.entity_index.clear();
         self.topics = TopicCounter::default();
         self.analytics = AnalyticsState::default();
@@ -317,23 +330,22 @@ impl InsightEngine {
     }
 
     fn complete_items(&mut self, id: &MessageId, facts: &Facts) {
+        let may_close = (self.reply_closers > 0 && facts.answers)
+            || actions::says_done(&facts.words)
+            || facts.words.iter().any(|w| self.closers.contains_key(w));
+        if !may_close {
+            return;
+        }
         let mut closed = Vec::new();
         for (position, item_ref) in self.open_items.iter().enumerate() {
-            let item = match item_ref.follow_up {
-                true => &self.insights.follow_ups[item_ref.index],
-                false => &self.insights.action_items[item_ref.index],
-            };
-            if item.owner.side != Some(facts.side) {
+            if item_ref.owner != Some(facts.side) {
                 continue;
             }
-            let named = actions::past_forms(&item_ref.verb)
+            let named = facts
+                .words
                 .iter()
-                .any(|past| facts.words.contains(past))
-                || (matches!(item.contact, Some(ContactMode::Email | ContactMode::Send | ContactMode::Message))
-                    && facts.words.iter().any(|w| matches!(w.as_str(), "sent" | "emailed" | "resent")));
-            let answered = actions::done_by_any_reply(&item_ref.verb)
-                && item.kind == ActionKind::Commitment
-                && facts.answers;
+                .any(|w| item_ref.closing_words.contains(w));
+            let answered = item_ref.any_reply_closes && facts.answers;
             if named || answered {
                 closed.push(position);
             }
@@ -345,21 +357,27 @@ impl InsightEngine {
                 .iter()
                 .enumerate()
                 .rev()
-                .find(|(_, item)| {
-                    let list = if item.follow_up {
-                        &self.insights.follow_ups
-                    } else {
-                        &self.insights.action_items
-                    };
-                    list[item.index].owner.side == Some(facts.side)
-                })
+                .find(|(_, item)| item.owner == Some(facts.side))
                 .map(|(position, _)| position);
             closed.extend(latest);
         }
         for position in closed.into_iter().rev() {
             let item_ref = self.open_items.remove(position);
+            self.forget_closers(&item_ref);
             self.item_mut(&item_ref).state = ItemState::Done { by: id.clone() };
         }
+    }
+
+    fn forget_closers(&mut self, item: &ItemRef) {
+        for word in &item.closing_words {
+            if let Some(count) = self.closers.get_mut(word) {
+                *count -= 1;
+                if *count == 0 {
+                    self.closers.remove(word);
+                }
+            }
+        }
+        self.reply_closers -= u32::from(item.any_reply_closes);
     }
 
     fn add_items(&mut self, id: &MessageId, at: Timestamp, facts: &Facts) {
@@ -399,17 +417,36 @@ impl InsightEngine {
                 state: ItemState::Open,
             };
             let follow_up = item.contact.is_some();
-            let list = if follow_up {
-                &mut self.insights.follow_ups
+            let index = if follow_up {
+                self.insights.follow_ups.len()
             } else {
-                &mut self.insights.action_items
+                self.insights.action_items.len()
             };
-            self.open_items.push(ItemRef {
+            let mut closing_words = actions::past_forms(&found.verb);
+            if matches!(
+                item.contact,
+                Some(ContactMode::Email | ContactMode::Send | ContactMode::Message)
+            ) {
+                closing_words.extend(["sent", "emailed", "resent"].map(String::from));
+            }
+            let item_ref = ItemRef {
                 follow_up,
-                index: list.len(),
-                verb: found.verb.clone(),
-            });
-            list.push(item);
+                index,
+                owner: item.owner.side,
+                closing_words,
+                any_reply_closes: actions::done_by_any_reply(&found.verb)
+                    && found.kind == ActionKind::Commitment,
+            };
+            for word in &item_ref.closing_words {
+                *self.closers.entry(word.clone()).or_default() += 1;
+            }
+            self.reply_closers += u32::from(item_ref.any_reply_closes);
+            self.open_items.push(item_ref);
+            if follow_up {
+                self.insights.follow_ups.push(item);
+            } else {
+                self.insights.action_items.push(item);
+            }
         }
     }
 

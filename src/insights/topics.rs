@@ -88,7 +88,12 @@ impl TopicCounter {
     /// Adds a message's phrases and updates `top` (highest score first, at most [`TOP`]).
     pub fn add(&mut self, message: &MessageId, phrases: &[String], top: &mut Vec<Topic>) {
         for phrase in phrases {
-            let stat = self.phrases.entry(phrase.clone()).or_default();
+            if !self.phrases.contains_key(phrase) {
+                self.phrases.insert(phrase.clone(), PhraseStat::default());
+            }
+            let Some(stat) = self.phrases.get_mut(phrase) else {
+                continue;
+            };
             stat.score += weight(phrase);
             if stat.messages.len() < MAX_SOURCES {
                 stat.messages.push(message.clone());
