@@ -504,6 +504,32 @@ mod tests {
     }
 
     #[test]
+    fn hostile_text_from_symbl_is_neutralised() {
+        use super::super::wire::{InsightItem, Speaker};
+        let ours = [sent("a1", "Where is it?", Side::Customer, 0)];
+        let results = ConversationResults {
+            questions: vec![InsightItem {
+                id: "q1".into(),
+                text: "Where\u{1b}]0;pwned\u{7} is it?\u{202e}".into(),
+                from: Some(Speaker {
+                    name: Some("Ana\u{1b}[31m".into()),
+                    ..Speaker::default()
+                }),
+                message_ids: vec!["unknown".into()],
+                ..InsightItem::default()
+            }],
+            ..ConversationResults::default()
+        };
+        let insights = conversation_insights(&results, &ours, &mut MessageLinks::default());
+        assert_eq!(insights.questions[0].text, "Where is it?");
+        assert_eq!(insights.questions[0].asked_by.name.as_deref(), Some("Ana"));
+        assert!(
+            insights.questions[0].messages.is_empty(),
+            "unknown ids are dropped"
+        );
+    }
+
+    #[test]
     fn follow_up_contact_modes_and_entity_kinds() {
         assert_eq!(contact_mode("I'll call you back"), ContactMode::Call);
         assert_eq!(contact_mode("Email me the invoice"), ContactMode::Email);
