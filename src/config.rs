@@ -28,6 +28,75 @@ pub struct Config {
     /// Warnings found while loading (e.g. a secret in a world-readable file), for the notices.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// `[symbl]`: Symbl as a remote insight source beside the local engine.
+    #[serde(default)]
+    pub symbl: SymblSection,
+}
+
+/// `[symbl]`: analyse conversations with Symbl. Off unless `enabled = true`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SymblSection {
+    #[serde(default)]
+    pub enabled: bool,
+    /// The app id itself, or `app_id_env` naming the environment variable holding it.
+    pub app_id: Option<String>,
+    pub app_id_env: Option<String>,
+    /// The app secret itself, or (better) `app_secret_env`.
+    pub app_secret: Option<String>,
+    pub app_secret_env: Option<String>,
+    /// Symbl's API host; the streaming socket uses the same host (https→wss).
+    #[serde(default = "default_symbl_url")]
+    pub base_url: String,
+    #[serde(default)]
+    pub mode: SymblModeConfig,
+    /// Seconds between two reads of a job's status (async mode).
+    #[serde(default = "default_symbl_poll")]
+    pub poll_interval_secs: u64,
+    /// Minimum confidence of the insights Symbl returns (0.0–1.0); Symbl's default when unset.
+    pub confidence_threshold: Option<f64>,
+    /// The agent's name as the streaming speaker.
+    #[serde(default = "default_agent_name")]
+    pub agent_name: String,
+    /// Vocabulary groups Symbl tracks.
+    #[serde(default, rename = "tracker")]
+    pub trackers: Vec<SymblTracker>,
+}
+
+impl Default for SymblSection {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            app_id: None,
+            app_id_env: None,
+            app_secret: None,
+            app_secret_env: None,
+            base_url: default_symbl_url(),
+            mode: SymblModeConfig::default(),
+            poll_interval_secs: default_symbl_poll(),
+            confidence_threshold: None,
+            agent_name: default_agent_name(),
+            trackers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SymblModeConfig {
+    /// Async Text API: submit, append, poll, read the Conversation API.
+    #[default]
+    Async,
+    /// Streaming WebSocket with live insight frames.
+    Streaming,
+}
+
+/// One `[[symbl.tracker]]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SymblTracker {
+    pub name: String,
+    pub vocabulary: Vec<String>,
 }
 
 /// `[hub]`: the embedded hub.
@@ -274,6 +343,15 @@ fn default_timeout() -> u64 {
 fn default_retries() -> u32 {
     3
 }
+fn default_symbl_url() -> String {
+    "https://api.symbl.ai".to_string()
+}
+fn default_symbl_poll() -> u64 {
+    5
+}
+fn default_agent_name() -> String {
+    "Agent".to_string()
+}
 fn yes() -> bool {
     true
 }
@@ -313,12 +391,10 @@ impl Config {
             source,
         })?;
         let mut config = Self::parse(&text, &path)?;
-        let inline_secret = config.accounts.iter().any(|account| {
-            account
-                .secret_fields()
-                .iter()
-                .any(|(inline, _)| inline.is_some())
-        });
+        let inline_secret = config
+            .secret_fields()
+            .iter()
+            .any(|(inline, _)| inline.is_some());
         if inline_secret && let Some(warning) = world_readable_warning(&path) {
             tracing::warn!("{warning}");
             config.warnings.push(warning);
@@ -401,6 +477,7 @@ impl Config {
                     .map_err(|(name, why)| format!("{}: {why}", field(name)))?,
             }
         }
+        self.symbl.validate()?;
         if !(self.hub.speed > 0.0 && self.hub.speed.is_finite()) {
             return Err(format!("hub.speed: {} must be above 0", self.hub.speed));
         }
@@ -475,6 +552,41 @@ fn validate_vumi(account: &AccountConfig) -> Result<(), (&'static str, String)> 
     Ok(())
 }
 
+impl SymblSection {
+    fn validate(&self) -> Result<(), String> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(format!(
+                "symbl.base_url: \"{}\" must start with http:// or https://",
+                self.base_url
+            ));
+        }
+        if self.app_id.is_none() && self.app_id_env.is_none() {
+            return Err("symbl.app_id: set app_id or app_id_env".to_string());
+        }
+        if self.app_secret.is_none() && self.app_secret_env.is_none() {
+            return Err("symbl.app_secret: set app_secret or app_secret_env".to_string());
+        }
+        if let Some(threshold) = self.confidence_threshold
+            && !(0.0..=1.0).contains(&threshold)
+        {
+            return Err(format!(
+                "symbl.confidence_threshold: {threshold} must be between 0 and 1"
+            ));
+        }
+        for (index, tracker) in self.trackers.iter().enumerate() {
+            if tracker.name.trim().is_empty() || tracker.vocabulary.is_empty() {
+                return Err(format!(
+                    "symbl.tracker[{index}]: needs a name and at least one vocabulary entry"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Resolves a secret given inline or by environment variable name.
 pub fn resolve_secret(
     inline: &Option<String>,
@@ -493,6 +605,24 @@ pub fn resolve_secret(
 /// A secret of the config as it is given: the value inline, or the environment variable that
 /// holds it.
 pub type SecretField<'a> = (&'a Option<String>, &'a Option<String>);
+
+impl Config {
+    /// Every secret field of the config: the accounts' and Symbl's.
+    pub fn secret_fields(&self) -> Vec<SecretField<'_>> {
+        let mut fields: Vec<SecretField<'_>> = self
+            .accounts
+            .iter()
+            .flat_map(AccountConfig::secret_fields)
+            .collect();
+        fields.push((&self.symbl.app_secret, &self.symbl.app_secret_env));
+        fields
+    }
+
+    /// The values of [`Self::secret_fields`]: inline, or read from the environment now.
+    pub fn secrets(&self) -> Vec<String> {
+        secret_values(self.secret_fields())
+    }
+}
 
 impl AccountConfig {
     /// Every secret field of this account, so that recordings and screenshots can mask them and
@@ -536,14 +666,19 @@ impl AccountConfig {
 
     /// The values of [`Self::secret_fields`]: inline, or read from the environment now.
     pub fn secrets(&self) -> Vec<String> {
-        self.secret_fields()
-            .into_iter()
-            .flat_map(|(inline, env)| {
-                let from_env = env.as_ref().and_then(|var| std::env::var(var).ok());
-                inline.clone().into_iter().chain(from_env)
-            })
-            .collect()
+        secret_values(self.secret_fields())
     }
+}
+
+/// The values of secret fields: inline, or read from their environment variable now.
+fn secret_values(fields: Vec<SecretField<'_>>) -> Vec<String> {
+    fields
+        .into_iter()
+        .flat_map(|(inline, env)| {
+            let from_env = env.as_ref().and_then(|var| std::env::var(var).ok());
+            inline.clone().into_iter().chain(from_env)
+        })
+        .collect()
 }
 
 /// A warning when the config at `path` holds a secret and other users may read it.
@@ -767,6 +902,39 @@ mod tests {
         )
         .expect_err("unknown dialect");
         assert!(error.contains("grpc"), "{error}");
+    }
+
+    #[test]
+    fn symbl_section_parses_and_is_checked_only_when_enabled() {
+        let config = parse(
+            r#"
+            [symbl]
+            enabled = true
+            app_id = "app"
+            app_secret_env = "SYMBL_SECRET"
+            mode = "streaming"
+            confidence_threshold = 0.6
+            [[symbl.tracker]]
+            name = "Refund"
+            vocabulary = ["refund", "money back"]
+            "#,
+        )
+        .expect("valid symbl config");
+        assert!(config.symbl.enabled);
+        assert_eq!(config.symbl.mode, SymblModeConfig::Streaming);
+        assert_eq!(config.symbl.base_url, "https://api.symbl.ai");
+        assert_eq!(config.symbl.trackers[0].vocabulary.len(), 2);
+        assert!(config.hub_enabled(), "Symbl is not an account");
+
+        assert!(!parse("").expect("default").symbl.enabled);
+        assert!(parse("[symbl]\nmode = \"batch\"\n").is_err());
+        let error = parse("[symbl]\nenabled = true\napp_id = \"a\"\n").expect_err("no secret");
+        assert!(error.contains("symbl.app_secret"), "{error}");
+        let error = parse(
+            "[symbl]\nenabled = true\napp_id = \"a\"\napp_secret = \"s\"\nbase_url = \"ftp://x\"\n",
+        )
+        .expect_err("bad url");
+        assert!(error.contains("symbl.base_url"), "{error}");
     }
 
     #[test]

@@ -454,6 +454,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
             conversation: key.id.clone(),
         },
     });
+    effects.extend(super::remote_insights::analyse(app, &key));
     app.view.selected = Some(key.clone());
     app.view.open = Some(key);
     app.view.refresh_lists(&app.inbox);

@@ -224,9 +224,13 @@ fn analytics_rows(insights: &ConversationInsights) -> Vec<InsightRow> {
     rows
 }
 
-/// The insights of the open conversation.
+/// The insights of the open conversation: Symbl's once it has answered for it (the pane's
+/// title names the source), else the local engine's.
 pub fn open_insights(app: &App) -> Option<&ConversationInsights> {
     let key = app.view.open.as_ref()?;
+    if let Some(remote) = app.remote_insights.get(key) {
+        return Some(remote);
+    }
     app.inbox.get(key).map(|entry| entry.insights.insights())
 }
 

@@ -17,6 +17,7 @@ mod input;
 pub mod insights;
 pub mod keys;
 mod provider;
+pub mod remote_insights;
 pub mod session_reply;
 pub mod status;
 mod status_actions;
@@ -29,10 +30,11 @@ use std::sync::Arc;
 use time::Duration;
 
 pub use self::keys::{Action, Key, KeyCode, Mods};
+use self::remote_insights::RemoteInsights;
 pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
 use crate::insights::TrackerSpec;
-use crate::model::{AccountId, Timestamp};
+use crate::model::{AccountId, ConversationKey, Message, Timestamp};
 use crate::providers::{AccountEvent, ProviderCommand};
 
 /// Everything that can happen to the app.
@@ -74,6 +76,11 @@ pub enum Effect {
     Provider {
         account: AccountId,
         command: ProviderCommand,
+    },
+    /// Ask the remote insight source (Symbl) to analyse this conversation's thread.
+    AnalyseInsights {
+        conversation: ConversationKey,
+        messages: Vec<Message>,
     },
     Quit,
     /// Open a web link (media of a message) with the system opener, without waiting for it.
@@ -124,6 +131,8 @@ pub struct App {
     pub quitting: bool,
     /// The inbox changed and the derived lists wait to be recomputed (at the end of the event).
     lists_stale: bool,
+    /// Insights from remote sources (Symbl), kept beside the local engine's.
+    pub remote_insights: RemoteInsights,
     /// Prefix of client ids, unique per run, so replies of two runs never collide.
     session: String,
     /// Counter for client ids.
@@ -144,6 +153,7 @@ impl App {
             revision: 0,
             quitting: false,
             lists_stale: false,
+            remote_insights: RemoteInsights::default(),
             session: session.into(),
             sent: 0,
         }

@@ -144,6 +144,10 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
                 .notify(NoticeLevel::Info, format!("Capability: {summary}"), app.now);
             true
         }
+        ProviderEvent::RemoteInsights {
+            conversation,
+            insights,
+        } => app.remote_insights.store(conversation, *insights),
     };
     if changed {
         app.touch();
@@ -198,6 +202,9 @@ fn merge_messages(
     }
     if outcome.changed {
         app.lists_stale = true;
+        if is_open {
+            effects.extend(super::remote_insights::analyse(app, &key));
+        }
     }
     outcome.changed
 }

@@ -5,11 +5,14 @@
 pub mod backoff;
 pub mod linktor;
 pub mod sinch;
+pub mod symbl;
 pub mod tls;
 pub mod vumi;
 
+use crate::insights::ConversationInsights;
 use crate::model::{
-    AccountId, ContactCard, Conversation, ConversationStatus, DeliveryStatus, Message, Timestamp,
+    AccountId, ContactCard, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
+    Message, Timestamp,
 };
 
 /// How the account's connection stands, shown per account in the status bar.
@@ -90,6 +93,13 @@ pub enum ProviderEvent {
     Capability {
         conversation: String,
         summary: String,
+    },
+    /// Insights a remote source (Symbl) found in a conversation of any account; the whole set,
+    /// replacing the previous one from the same source.
+    RemoteInsights {
+        conversation: ConversationKey,
+        /// Boxed: it is large, and every other event is small.
+        insights: Box<ConversationInsights>,
     },
 }
 

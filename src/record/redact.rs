@@ -30,9 +30,7 @@ impl Redactor {
     /// directory and name as they appear in paths.
     pub fn for_config(config: &Config) -> Self {
         let mut secrets = Vec::new();
-        for account in &config.accounts {
-            secrets.extend(account.secrets());
-        }
+        secrets.extend(config.secrets());
         for var in ["SWITCHBOARD_API_KEY", "SWITCHBOARD_HUB_KEY"] {
             if let Ok(value) = std::env::var(var) {
                 secrets.push(value);

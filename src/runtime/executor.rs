@@ -7,11 +7,14 @@ use tokio::sync::mpsc::error::TrySendError;
 
 use crate::app::Effect;
 use crate::model::AccountId;
+use crate::providers::symbl::{SymblHandle, SymblRequest};
 use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent, ProviderHandle};
 
 #[derive(Default)]
 pub struct Executor {
     providers: HashMap<AccountId, ProviderHandle>,
+    /// The remote insight source, when configured.
+    symbl: Option<SymblHandle>,
 }
 
 /// What the loop should do after an effect.
@@ -29,14 +32,49 @@ impl Executor {
         self.providers.insert(handle.account.clone(), handle);
     }
 
+    pub fn set_symbl(&mut self, handle: SymblHandle) {
+        self.symbl = Some(handle);
+    }
+
     pub fn execute(&self, effect: Effect) -> Outcome {
         match effect {
-            Effect::Quit => Outcome::Quit,
+            Effect::Quit => {
+                // Best effort: lets streaming sockets send their stop_request.
+                self.to_symbl(SymblRequest::Shutdown);
+                Outcome::Quit
+            }
             Effect::Provider { account, command } => self.send(account, command),
             Effect::OpenUrl(url) => {
                 super::opener::open(url);
                 Outcome::Continue
             }
+            Effect::AnalyseInsights {
+                conversation,
+                messages,
+            } => {
+                self.to_symbl(SymblRequest::Analyse {
+                    conversation,
+                    messages,
+                });
+                Outcome::Continue
+            }
+        }
+    }
+
+    /// Hands a request to the Symbl task without waiting; a full queue is waited on in a task.
+    fn to_symbl(&self, request: SymblRequest) {
+        let Some(symbl) = &self.symbl else {
+            return;
+        };
+        match symbl.requests.try_send(request) {
+            Ok(()) => {}
+            Err(TrySendError::Full(request)) => {
+                let sender = symbl.requests.clone();
+                tokio::spawn(async move {
+                    let _ = sender.send(request).await;
+                });
+            }
+            Err(TrySendError::Closed(_)) => tracing::warn!("the Symbl task has stopped"),
         }
     }
 

@@ -13,10 +13,9 @@ use crate::app::{App, AppSettings, Event};
 use crate::config::{AccountConfig, Config, resolve_secret};
 use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
 use crate::model::AccountId;
-use crate::providers::AccountEvent;
 use crate::providers::linktor::{self, LinktorConfig};
-use crate::providers::sinch;
-use crate::providers::vumi;
+use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
+use crate::providers::{sinch, symbl, vumi};
 
 /// The account name of the embedded hub in the status bar.
 pub const EMBEDDED_ACCOUNT: &str = "local";
@@ -119,6 +118,10 @@ impl Session {
                 warning.clone(),
                 app.now,
             );
+        }
+
+        if config.symbl.enabled {
+            start_symbl(config, &mut app, &mut executor, &sender);
         }
 
         Ok(Session {
@@ -229,4 +232,32 @@ fn vumi_account(
         });
     }
     Ok((AccountId::new(name.clone()), config))
+}
+
+/// Starts Symbl beside the accounts. A broken Symbl setup (say, an unset secret variable) is
+/// shown on Symbl's status-bar entry; it never stops the inbox or the local engine.
+fn start_symbl(
+    config: &Config,
+    app: &mut App,
+    executor: &mut Executor,
+    sender: &mpsc::Sender<AccountEvent>,
+) {
+    let account = AccountId::new(symbl::ACCOUNT_NAME);
+    app.add_account(account.clone());
+    match symbl::setup::config_from(&config.symbl, &config.insights.trackers()) {
+        Ok(symbl_config) => {
+            app.remote_insights.enabled = true;
+            executor.set_symbl(symbl::spawn(symbl_config, sender.clone()));
+        }
+        Err(message) => {
+            tracing::error!("Symbl not started: {message}");
+            let event = AccountEvent {
+                account,
+                event: ProviderEvent::Connection(ConnectionState::AuthFailed(format!(
+                    "config: {message}"
+                ))),
+            };
+            app.apply(super::now(), Event::Provider(event));
+        }
+    }
 }
