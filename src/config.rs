@@ -18,6 +18,8 @@ pub struct Config {
     pub hub: HubSection,
     #[serde(default)]
     pub ui: UiSection,
+    #[serde(default)]
+    pub store: StoreSection,
     /// Remote accounts. With none, the inbox opens the embedded hub.
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountConfig>,
@@ -57,6 +59,14 @@ impl Default for HubSection {
             database: None,
         }
     }
+}
+
+/// `[store]`: the local cache and outbox.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// SQLite file of the cache and outbox; defaults to `inbox.sqlite3` in the XDG data dir.
+    pub database: Option<PathBuf>,
 }
 
 /// `[ui]`: preferences of the inbox itself.

@@ -293,6 +293,18 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 });
             }
         }
+        Action::RetryFailed => {
+            let count = super::outbox::retry_failed(app, effects);
+            if count == 0 {
+                notice(app, "No failed reply here to retry");
+            }
+        }
+        Action::DiscardFailed => {
+            let count = super::outbox::discard_failed(app, effects);
+            if count == 0 {
+                notice(app, "No failed reply here to discard");
+            }
+        }
         Action::Back => {
             if view.help {
                 view.help = false;
@@ -305,6 +317,11 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
         }
     }
+}
+
+fn notice(app: &mut App, text: &str) {
+    app.status
+        .notify(super::status::NoticeLevel::Info, text.to_string(), app.now);
 }
 
 /// Panes Tab visits, in order; the composer and insights only when they can be used.
@@ -445,9 +462,14 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         status: DeliveryStatus::Pending,
         failure: None,
     };
-    app.inbox.merge_messages(&key, vec![echo]);
+    app.inbox.merge_messages(&key, vec![echo.clone()]);
     app.view.thread_scroll = 0;
     app.view.refresh_lists(&app.inbox);
+    if app.settings.store {
+        // Merge rule 7: stored first; the store's confirmation sends it.
+        super::outbox::enqueue(app, key, echo, text, effects);
+        return;
+    }
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::SendText {

@@ -126,6 +126,10 @@ pub enum Action {
     NextInsightTab,
     PrevInsightTab,
     Refresh,
+    /// Send the open conversation's failed replies again.
+    RetryFailed,
+    /// Drop the open conversation's failed replies.
+    DiscardFailed,
     /// Leave the composer, the filter, or an overlay.
     Back,
 }
@@ -174,6 +178,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch(']')], action: Action::NextInsightTab, help: "next insight tab" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('[')], action: Action::PrevInsightTab, help: "previous insight tab" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('R')], action: Action::Refresh, help: "resync every account" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('T')], action: Action::RetryFailed, help: "retry failed replies here" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('X')], action: Action::DiscardFailed, help: "discard failed replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },

@@ -14,6 +14,8 @@ pub mod inbox;
 mod input;
 pub mod insights;
 pub mod keys;
+pub mod outbox;
+mod persist;
 mod provider;
 pub mod status;
 pub mod thread;
@@ -27,6 +29,7 @@ pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
 use crate::model::{AccountId, Timestamp};
 use crate::providers::{AccountEvent, ProviderCommand};
+use crate::store::{StoreEvent, StoreWrite};
 
 /// Everything that can happen to the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +44,8 @@ pub enum Event {
     Provider(AccountEvent),
     /// A second passed: expire typing indicators and notices, refresh relative times.
     Tick,
+    /// What the local store answered (the cached inbox, a durable reply, a failed write).
+    Store(StoreEvent),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +69,8 @@ pub enum Effect {
         account: AccountId,
         command: ProviderCommand,
     },
+    /// A write for the local store (only when one is attached: `AppSettings::store`).
+    Store(StoreWrite),
     Quit,
 }
 
@@ -76,6 +83,9 @@ pub struct AppSettings {
     pub typing_throttle: Duration,
     /// How long an incoming typing indicator lasts without news.
     pub typing_ttl: Duration,
+    /// A local store is attached: state changes are persisted, and replies go through the
+    /// outbox (stored before they are sent, retried, kept across restarts).
+    pub store: bool,
 }
 
 impl Default for AppSettings {
@@ -84,6 +94,7 @@ impl Default for AppSettings {
             send_typing: true,
             typing_throttle: Duration::seconds(3),
             typing_ttl: Duration::seconds(6),
+            store: false,
         }
     }
 }
@@ -101,6 +112,8 @@ pub struct App {
     pub status: StatusState,
     /// Focus, selection, scroll, filter, composer, overlays.
     pub view: ViewState,
+    /// Replies on their way out (with a store attached).
+    pub outbox: outbox::Outbox,
     pub settings: AppSettings,
     /// Bumped whenever something visible changed; the runtime redraws when it moves.
     pub revision: u64,
@@ -122,6 +135,7 @@ impl App {
             typing,
             status: StatusState::default(),
             view: ViewState::default(),
+            outbox: outbox::Outbox::default(),
             settings,
             revision: 0,
             quitting: false,
@@ -141,21 +155,62 @@ impl App {
         let previous_minute = self.now.unix_timestamp() / 60;
         self.now = now;
         let mut effects = Vec::new();
+        let opened_before = self.view.open.clone();
         match event {
             Event::Key(key) => input::key(self, key, &mut effects),
             Event::Mouse(mouse) => input::mouse(self, mouse, &mut effects),
             Event::Paste(text) => input::paste(self, &text, &mut effects),
             Event::Layout(layout) => input::layout(self, layout, &mut effects),
-            Event::Provider(event) => provider::apply(self, event, &mut effects),
+            Event::Provider(event) => {
+                let touched = self.settings.store.then(|| persist::touched(&event));
+                provider::apply(self, event, &mut effects);
+                if let Some(touched) = touched {
+                    persist::persist(self, touched, &mut effects);
+                }
+            }
+            Event::Store(event) => self.store_event(event, &mut effects),
             Event::Tick => {
-                let expired = self.typing.expire(now) | self.status.expire(now);
+                let retried = outbox::tick(self, &mut effects);
+                let expired = self.typing.expire(now) | self.status.expire(now) | retried;
                 // Relative times ("3m") change once a minute; typing and notices on expiry.
                 if expired || previous_minute != now.unix_timestamp() / 60 {
                     self.touch();
                 }
             }
         }
+        if self.settings.store && self.view.open != opened_before {
+            self.persist_read_marker(&mut effects);
+        }
         effects
+    }
+
+    fn store_event(&mut self, event: StoreEvent, effects: &mut Vec<Effect>) {
+        match event {
+            StoreEvent::Loaded(snapshot) => persist::loaded(self, snapshot, effects),
+            StoreEvent::Queued { client_id } => outbox::queued(self, &client_id, effects),
+            StoreEvent::Failed(reason) => {
+                self.status
+                    .notify(status::NoticeLevel::Error, reason, self.now)
+            }
+        }
+        self.touch();
+    }
+
+    /// Opening a conversation reads it: remember up to where, and its cleared unread count.
+    fn persist_read_marker(&mut self, effects: &mut Vec<Effect>) {
+        let Some(key) = self.view.open.clone() else {
+            return;
+        };
+        let message = self
+            .inbox
+            .get(&key)
+            .and_then(|entry| entry.thread.last())
+            .map(|m| m.id.clone());
+        effects.push(Effect::Store(StoreWrite::ReadMarker {
+            key,
+            message,
+            at: self.now,
+        }));
     }
 
     /// Marks the state as visibly changed.

@@ -121,6 +121,11 @@ pub async fn run(
                     }
                 }
             }
+            Some(event) = session.store_events.recv() => {
+                if !session.apply(Event::Store(event)) {
+                    return Ok(());
+                }
+            }
             _ = tick.tick() => {
                 if !session.apply(Event::Tick) {
                     return Ok(());

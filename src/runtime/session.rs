@@ -15,6 +15,17 @@ use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
 use crate::model::AccountId;
 use crate::providers::AccountEvent;
 use crate::providers::linktor::{self, LinktorConfig};
+use crate::store::{self as local_store, StoreEvent};
+
+/// Where the local store lives: `[store] database`, else in memory for an ephemeral run, else
+/// the XDG data dir.
+fn store_path(config: &Config, options: &StartOptions) -> Option<std::path::PathBuf> {
+    match &config.store.database {
+        Some(path) => Some(path.clone()),
+        None if options.ephemeral_hub => None,
+        None => local_store::default_path(),
+    }
+}
 
 /// The account name of the embedded hub in the status bar.
 pub const EMBEDDED_ACCOUNT: &str = "local";
@@ -33,6 +44,8 @@ pub struct Session {
     pub executor: Executor,
     pub events: mpsc::Receiver<AccountEvent>,
     pub hub: Option<HubHandle>,
+    /// Answers of the local store (confirmed replies, failed writes).
+    pub store_events: mpsc::Receiver<StoreEvent>,
 }
 
 impl Session {
@@ -41,12 +54,25 @@ impl Session {
         let settings = AppSettings {
             send_typing: config.ui.send_typing,
             typing_ttl: time::Duration::seconds(config.ui.typing_ttl_secs as i64),
+            store: true,
             ..AppSettings::default()
         };
         let session_id = uuid::Uuid::new_v4().simple().to_string();
         let mut app = App::new(&session_id[..8], settings, super::now());
         let (sender, events) = mpsc::channel(PROVIDER_QUEUE);
         let mut executor = Executor::default();
+
+        // The cache first, so the first frame shows it before any network answers.
+        let store_path = store_path(config, options);
+        let (store, mut store_events) = local_store::spawn(store_path.as_deref())?;
+        executor.set_store(store);
+        let mut pending_store_events = Vec::new();
+        if let Some(loaded) = store_events.recv().await {
+            pending_store_events.push(loaded);
+        }
+        while let Ok(more) = store_events.try_recv() {
+            pending_store_events.push(more);
+        }
 
         let hub = if config.hub_enabled() {
             let db_path = if options.ephemeral_hub {
@@ -105,12 +131,18 @@ impl Session {
             }
         }
 
-        Ok(Session {
+        let mut session = Session {
             app,
             executor,
             events,
             hub,
-        })
+            store_events,
+        };
+        // Applied once the providers run, so replies queued in the outbox reach them.
+        for event in pending_store_events {
+            session.apply(Event::Store(event));
+        }
+        Ok(session)
     }
 
     /// Applies one event now and executes its effects; returns false once the app quits.
@@ -122,6 +154,7 @@ impl Session {
                     Outcome::Continue => {}
                     Outcome::Quit => return false,
                     Outcome::Feedback(event) => pending.push(Event::Provider(event)),
+                    Outcome::Store(event) => pending.push(Event::Store(event)),
                 }
             }
         }
@@ -140,14 +173,26 @@ impl Session {
     /// Headless driving: applies provider events until `done` holds or `timeout` passes.
     pub async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&App) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         while !done(&self.app) {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => {
-                    self.apply(Event::Provider(event));
+            let event = tokio::select! {
+                event = self.events.recv() => event.map(Event::Provider),
+                Some(event) = self.store_events.recv() => Some(Event::Store(event)),
+                _ = tick.tick() => Some(Event::Tick),
+                _ = tokio::time::sleep_until(deadline) => None,
+            };
+            match event {
+                Some(event) => {
+                    self.apply(event);
                 }
-                Ok(None) | Err(_) => return done(&self.app),
+                None => return done(&self.app),
             }
         }
         true
+    }
+
+    /// Stops the providers and waits until the store has written everything queued.
+    pub fn shutdown(&mut self) {
+        self.executor.shutdown();
     }
 }
