@@ -46,6 +46,12 @@ pub enum Event {
     Tick,
     /// What the local store answered (the cached inbox, a durable reply, a failed write).
     Store(StoreEvent),
+    /// A reply asked for outside the keyboard (`switchboard send`, scripts): it goes through
+    /// the outbox like one typed in the composer.
+    Reply {
+        conversation: crate::model::ConversationKey,
+        text: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,6 +175,10 @@ impl App {
                 }
             }
             Event::Store(event) => self.store_event(event, &mut effects),
+            Event::Reply { conversation, text } => {
+                outbox::reply(self, conversation, text, &mut effects);
+                self.touch();
+            }
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);
                 let expired = self.typing.expire(now) | self.status.expire(now) | retried;

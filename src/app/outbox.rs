@@ -271,3 +271,39 @@ fn set_echo(
         }));
     }
 }
+
+/// A reply to `key` that did not come from the composer: an echo, then the outbox (or, with no
+/// store attached, straight to the provider).
+pub(super) fn reply(app: &mut App, key: ConversationKey, text: String, effects: &mut Vec<Effect>) {
+    let text = crate::text::sanitize(&text).trim_end().to_string();
+    if text.trim().is_empty() {
+        return;
+    }
+    let client_id = app.next_client_id();
+    let echo = Message {
+        id: client_id.clone(),
+        client_id: Some(client_id.clone()),
+        direction: crate::model::Direction::Outbound,
+        sender: "You".to_string(),
+        content: crate::model::Content::Text(text.clone()),
+        at: app.now,
+        status: DeliveryStatus::Pending,
+        failure: None,
+    };
+    if app.inbox.get(&key).is_some() {
+        app.inbox.merge_messages(&key, vec![echo.clone()]);
+        app.view.refresh_lists(&app.inbox);
+    }
+    if app.settings.store {
+        enqueue(app, key, echo, text, effects);
+    } else {
+        effects.push(Effect::Provider {
+            account: key.account.clone(),
+            command: ProviderCommand::SendText {
+                conversation: key.id,
+                client_id,
+                text,
+            },
+        });
+    }
+}

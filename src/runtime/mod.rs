@@ -4,6 +4,7 @@
 pub mod event_loop;
 pub mod executor;
 pub mod input;
+pub mod send;
 pub mod session;
 pub mod terminal;
 

@@ -23,6 +23,8 @@ use switchboard::providers::linktor::wire::{
 use switchboard::providers::{AccountEvent, ProviderEvent};
 use tokio::sync::{broadcast, mpsc};
 
+pub mod faults;
+
 pub const API_KEY: &str = "test-key";
 
 #[derive(Clone, Debug)]
