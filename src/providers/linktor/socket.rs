@@ -17,6 +17,11 @@ pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub type WsSink = SplitSink<WsStream, WsMessage>;
 pub type WsReader = SplitStream<WsStream>;
 
+/// The largest WebSocket frame and message accepted. A Linktor frame carries one message or
+/// event (a few KB); tungstenite checks a frame's announced length before reading it, so a
+/// 100 MB frame is refused without being buffered.
+pub const MAX_WS_MESSAGE_BYTES: usize = 8 << 20;
+
 /// How often a malformed-frame notice may reach the user; the log gets every one.
 const MALFORMED_NOTICE_EVERY: Duration = Duration::from_secs(60);
 
@@ -53,7 +58,10 @@ pub async fn connect(
 ) -> Result<(WsSink, WsReader), ConnectError> {
     crate::providers::tls::install_crypto_provider();
     let url = ws_url(base_url, api_key);
-    let attempt = tokio_tungstenite::connect_async(url.as_str());
+    let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(MAX_WS_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_WS_MESSAGE_BYTES));
+    let attempt = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(limits), false);
     let (stream, _response) = match tokio::time::timeout(timeout, attempt).await {
         Err(_) => {
             return Err(ConnectError::Other(format!(
