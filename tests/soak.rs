@@ -97,8 +97,10 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
                 // Faults are the proxy's job: the fake's own broadcast channel must not overflow
                 // (it would drop frames on a live connection, which no real server does and no
                 // client can notice). So each frame goes out before the next is made.
+                // While the socket is down, wait a little for it (most traffic should meet the
+                // proxy's frame faults) but not long (some must be recovered by backfill).
                 let mut spins = 0u32;
-                while fake.ws_backlog() > 0 {
+                while fake.ws_backlog() > 0 || (fake.ws_subscribers() == 0 && spins < 256) {
                     spins += 1;
                     if spins % 64 == 0 {
                         tokio::time::sleep(Duration::from_millis(1)).await;

@@ -255,6 +255,11 @@ impl FakeLinktor {
         self.shared.ws.len()
     }
 
+    /// Sockets currently listening for pushes.
+    pub fn ws_subscribers(&self) -> usize {
+        self.shared.ws.receiver_count()
+    }
+
     /// The server's truth: every stored message of a conversation, oldest first.
     pub fn messages_of(&self, conversation: &str) -> Vec<WireMessage> {
         self.data()
