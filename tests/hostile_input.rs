@@ -64,7 +64,7 @@ async fn a_100_mb_websocket_frame_is_refused_from_its_header() {
     frame.extend_from_slice(&(100u64 << 20).to_be_bytes());
     frame.extend(std::iter::repeat_n(b'x', 1024));
     let (url, server) = raw_ws_server(frame).await;
-    let (_sink, mut reader) = socket::connect(&url, API_KEY, Duration::from_secs(10))
+    let (sink, mut reader) = socket::connect(&url, API_KEY, Duration::from_secs(10))
         .await
         .expect("handshake");
     let incoming = tokio::time::timeout(Duration::from_secs(20), reader.next())
@@ -77,7 +77,7 @@ async fn a_100_mb_websocket_frame_is_refused_from_its_header() {
         ),
         other => panic!("a 100 MB frame must end the socket, got {other:?}"),
     }
-    drop(reader);
+    drop((sink, reader));
     let written = server.await.expect("server");
     assert!(written < MAX_WS_MESSAGE_BYTES, "the payload was never sent, let alone read");
 }
