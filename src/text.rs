@@ -150,7 +150,10 @@ mod tests {
         assert_eq!(sanitize("a\u{ad}b\u{61c}c\u{e0041}\u{e0042}d"), "abcd");
         assert_eq!(sanitize("\u{3164}\u{115f}"), "", "a blank name is blank");
         assert_eq!(sanitize("one\u{2028}two"), "one\ntwo");
-        assert_eq!(sanitize("family 👨\u{200d}👩\u{200d}👧"), "family 👨\u{200d}👩\u{200d}👧");
+        assert_eq!(
+            sanitize("family 👨\u{200d}👩\u{200d}👧"),
+            "family 👨\u{200d}👩\u{200d}👧"
+        );
     }
 
     #[test]
@@ -164,7 +167,10 @@ mod tests {
         let megabyte = "x".repeat(1 << 20);
         let out = sanitize(&megabyte);
         assert!(out.len() < MAX_TEXT_BYTES + 64, "{}", out.len());
-        assert!(out.ends_with(&format!("[{} more bytes not shown]", (1 << 20) - MAX_TEXT_BYTES)));
+        assert!(out.ends_with(&format!(
+            "[{} more bytes not shown]",
+            (1 << 20) - MAX_TEXT_BYTES
+        )));
     }
 
     #[test]

@@ -30,9 +30,14 @@ async fn keys_are_answered_during_a_flood_of_pushes() {
         api_key_env: None,
         poll_interval_secs: 3600,
     });
-    let mut session = Session::start(&config, &StartOptions { ephemeral_hub: true })
-        .await
-        .expect("session");
+    let mut session = Session::start(
+        &config,
+        &StartOptions {
+            ephemeral_hub: true,
+        },
+    )
+    .await
+    .expect("session");
     assert!(
         session
             .pump_until(Duration::from_secs(30), |app| app.inbox.len() == 5)
@@ -49,7 +54,7 @@ async fn keys_are_answered_during_a_flood_of_pushes() {
                 fake.push_message(&format!("c{}", i % 5 + 1), &format!("flood {i}"));
                 pushed.fetch_add(1, Ordering::SeqCst);
                 i += 1;
-                if i % 64 == 0 {
+                if i.is_multiple_of(64) {
                     tokio::task::yield_now().await;
                 }
             }
@@ -71,14 +76,20 @@ async fn keys_are_answered_during_a_flood_of_pushes() {
                 while pushed.load(Ordering::SeqCst) < before + 2_000 {
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
-                input.send(Input::App(Event::Key(Key::ch(key)))).await.expect("loop alive");
+                input
+                    .send(Input::App(Event::Key(Key::ch(key))))
+                    .await
+                    .expect("loop alive");
             }
         })
     };
-    tokio::time::timeout(Duration::from_secs(120), run(&mut surface, &mut session, inputs))
-        .await
-        .expect("the keys ended the loop in spite of the flood")
-        .expect("no drawing error");
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        run(&mut surface, &mut session, inputs),
+    )
+    .await
+    .expect("the keys ended the loop in spite of the flood")
+    .expect("no drawing error");
     let still_flooding = !flood.is_finished();
     stop.store(true, Ordering::SeqCst);
     flood.await.expect("flood");
@@ -86,12 +97,23 @@ async fn keys_are_answered_during_a_flood_of_pushes() {
     println!(
         "flood: {} messages pushed, {} held by the inbox when q was answered, {} frames drawn",
         pushed.load(Ordering::SeqCst),
-        session.app.inbox.iter().map(|(_, e)| e.thread.len()).sum::<usize>(),
+        session
+            .app
+            .inbox
+            .iter()
+            .map(|(_, e)| e.thread.len())
+            .sum::<usize>(),
         surface.frames
     );
     assert!(session.app.quitting, "q was answered");
-    assert!(still_flooding, "the flood was still running when the loop ended");
-    assert!(surface.help_drawn, "? opened the help, and it was drawn, during the flood");
+    assert!(
+        still_flooding,
+        "the flood was still running when the loop ended"
+    );
+    assert!(
+        surface.help_drawn,
+        "? opened the help, and it was drawn, during the flood"
+    );
     assert!(surface.frames > 1, "frames kept coming");
 }
 

@@ -12,10 +12,10 @@ use axum::routing::get;
 use futures_util::StreamExt;
 use support::{API_KEY, FakeLinktor, wait_for};
 use switchboard::model::{AccountId, Content};
+use switchboard::providers::ProviderEvent;
 use switchboard::providers::linktor::rest::{LinktorError, MAX_BODY_BYTES, RestClient};
 use switchboard::providers::linktor::socket::{self, Incoming, MAX_WS_MESSAGE_BYTES};
 use switchboard::providers::linktor::{LinktorConfig, spawn};
-use switchboard::providers::ProviderEvent;
 use switchboard::text::MAX_TEXT_BYTES;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -38,7 +38,10 @@ async fn raw_ws_server(bytes: Vec<u8>) -> (String, tokio::task::JoinHandle<usize
         let text = String::from_utf8_lossy(&request);
         let key = text
             .lines()
-            .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ").or_else(|| l.strip_prefix("sec-websocket-key: ")))
+            .find_map(|l| {
+                l.strip_prefix("Sec-WebSocket-Key: ")
+                    .or_else(|| l.strip_prefix("sec-websocket-key: "))
+            })
             .expect("key")
             .trim()
             .to_string();
@@ -47,7 +50,10 @@ async fn raw_ws_server(bytes: Vec<u8>) -> (String, tokio::task::JoinHandle<usize
              Sec-WebSocket-Accept: {}\r\n\r\n",
             derive_accept_key(key.as_bytes())
         );
-        stream.write_all(answer.as_bytes()).await.expect("handshake");
+        stream
+            .write_all(answer.as_bytes())
+            .await
+            .expect("handshake");
         stream.write_all(&bytes).await.expect("frame");
         // Hold the socket: the client must give up on its own, not because we left.
         let mut rest = [0u8; 64];
@@ -79,7 +85,10 @@ async fn a_100_mb_websocket_frame_is_refused_from_its_header() {
     }
     drop((sink, reader));
     let written = server.await.expect("server");
-    assert!(written < MAX_WS_MESSAGE_BYTES, "the payload was never sent, let alone read");
+    assert!(
+        written < MAX_WS_MESSAGE_BYTES,
+        "the payload was never sent, let alone read"
+    );
 }
 
 #[tokio::test]
@@ -94,20 +103,28 @@ async fn invalid_utf8_in_a_text_frame_ends_the_socket_cleanly() {
     let incoming = tokio::time::timeout(Duration::from_secs(20), reader.next())
         .await
         .expect("answer");
-    assert!(matches!(socket::classify(incoming), Incoming::Closed(reason) if reason.contains("UTF-8") || reason.contains("utf-8")));
+    assert!(
+        matches!(socket::classify(incoming), Incoming::Closed(reason) if reason.contains("UTF-8") || reason.contains("utf-8"))
+    );
 }
 
 #[test]
 fn deeply_nested_json_is_malformed_not_a_stack_overflow() {
     for depth in [1_000usize, 100_000, 1_000_000] {
         let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-        assert!(matches!(socket::parse(&nested), Incoming::Malformed(_)), "depth {depth}");
+        assert!(
+            matches!(socket::parse(&nested), Incoming::Malformed(_)),
+            "depth {depth}"
+        );
         let in_a_frame = format!(
             r#"{{"type":"message","conversationId":"c1","message":{}1{}}}"#,
             r#"{"a":"#.repeat(depth),
             "}".repeat(depth)
         );
-        assert!(matches!(socket::parse(&in_a_frame), Incoming::Malformed(_)), "depth {depth}");
+        assert!(
+            matches!(socket::parse(&in_a_frame), Incoming::Malformed(_)),
+            "depth {depth}"
+        );
     }
 }
 
@@ -135,7 +152,10 @@ async fn an_endless_http_body_is_cut_off_at_the_limit() {
         .expect("the read stops at the limit instead of going on forever");
     match result {
         Err(LinktorError::Decode { reason, .. }) => {
-            assert!(reason.contains(&format!("{} MiB", MAX_BODY_BYTES >> 20)), "{reason}")
+            assert!(
+                reason.contains(&format!("{} MiB", MAX_BODY_BYTES >> 20)),
+                "{reason}"
+            )
         }
         other => panic!("expected a size error, got {other:?}"),
     }
@@ -157,9 +177,12 @@ async fn a_one_megabyte_message_reaches_the_app_cut_to_size() {
     let huge = format!("start {} end", "\u{1b}[31mA".repeat(200_000));
     assert!(huge.len() > 1 << 20);
     fake.push_message("c1", &huge);
-    let (event, _) = wait_for(&mut events, Duration::from_secs(30), "the big message", |e| {
-        matches!(e, ProviderEvent::Messages { live: true, .. })
-    })
+    let (event, _) = wait_for(
+        &mut events,
+        Duration::from_secs(30),
+        "the big message",
+        |e| matches!(e, ProviderEvent::Messages { live: true, .. }),
+    )
     .await;
     let ProviderEvent::Messages { messages, .. } = event else {
         unreachable!()
@@ -167,8 +190,16 @@ async fn a_one_megabyte_message_reaches_the_app_cut_to_size() {
     let Content::Text(text) = &messages[0].content else {
         panic!("text expected")
     };
-    assert!(text.starts_with("start AAAA"), "escapes removed: {}", &text[..40]);
-    assert!(text.len() <= MAX_TEXT_BYTES + 64, "cut to size: {}", text.len());
+    assert!(
+        text.starts_with("start AAAA"),
+        "escapes removed: {}",
+        &text[..40]
+    );
+    assert!(
+        text.len() <= MAX_TEXT_BYTES + 64,
+        "cut to size: {}",
+        text.len()
+    );
     assert!(text.ends_with("more bytes not shown]"));
     assert!(!text.contains('\u{1b}'));
 }

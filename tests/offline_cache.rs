@@ -110,7 +110,11 @@ async fn the_cached_inbox_is_on_the_first_frame_and_replies_queue_while_offline(
     let restarted = Session::start(&config(&url, &database), &StartOptions::default())
         .await
         .expect("session");
-    assert_eq!(restarted.app.outbox.len(), 1, "the reply survived the restart");
+    assert_eq!(
+        restarted.app.outbox.len(),
+        1,
+        "the reply survived the restart"
+    );
     let echo = restarted
         .app
         .inbox

@@ -21,6 +21,10 @@ use switchboard::hub::{self, HubConfig};
 
 const KEY: &str = "crash-test-key";
 
+/// One child run: the replies it queues, and where it is killed (the nth POST it makes, at
+/// which stage), or `None` for a kill at an arbitrary moment.
+type Run = (&'static [&'static str], Option<(u64, PostStage)>);
+
 fn spawn_child(config: &Path, logs: &Path, conversation: &str, texts: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .arg("--config")
@@ -76,7 +80,9 @@ fn killer(child: &Arc<Mutex<Option<Child>>>) -> impl FnOnce() + Send + 'static {
 /// Client id → how many agent messages on the server carry it.
 async fn server_client_ids(base_url: &str, conversation: &str) -> BTreeMap<String, usize> {
     let answer: Value = reqwest::Client::new()
-        .get(format!("{base_url}/conversations/{conversation}/messages?limit=500"))
+        .get(format!(
+            "{base_url}/conversations/{conversation}/messages?limit=500"
+        ))
         .header("X-API-Key", KEY)
         .send()
         .await
@@ -132,18 +138,29 @@ async fn replies_survive_sigkill_and_reach_the_server_exactly_once() {
     .expect("config");
 
     let mut durable: Vec<String> = Vec::new();
-    let runs: [(&[&str], Option<(u64, PostStage)>); 4] = [
+    let runs: [Run; 4] = [
         // Killed as the first send reaches the proxy: the server never saw it.
-        (&["r1 first", "r1 second", "r1 third"], Some((1, PostStage::BeforeForward))),
+        (
+            &["r1 first", "r1 second", "r1 third"],
+            Some((1, PostStage::BeforeForward)),
+        ),
         // Killed after the server stored the send, before the child heard back.
         (&["r2 first"], Some((1, PostStage::AfterForward))),
         // Killed after a second send was stored, the first one answered.
-        (&["r3 first", "r3 second"], Some((2, PostStage::AfterForward))),
+        (
+            &["r3 first", "r3 second"],
+            Some((2, PostStage::AfterForward)),
+        ),
         // Killed at an arbitrary moment (whatever it was doing a moment after starting).
         (&["r4 first", "r4 second"], None),
     ];
     for (round, (texts, kill_at)) in runs.iter().enumerate() {
-        let child = Arc::new(Mutex::new(Some(spawn_child(&config, &logs, &conversation, texts))));
+        let child = Arc::new(Mutex::new(Some(spawn_child(
+            &config,
+            &logs,
+            &conversation,
+            texts,
+        ))));
         match kill_at {
             Some((nth, stage)) => proxy.on_post(proxy.posts_seen() + nth, *stage, killer(&child)),
             None => {
@@ -153,18 +170,32 @@ async fn replies_survive_sigkill_and_reach_the_server_exactly_once() {
             }
         }
         let (ok, queued, stderr) = finish(child).await;
-        assert!(!ok || kill_at.is_none(), "round {round}: the child was killed, not finished: {stderr}");
+        assert!(
+            !ok || kill_at.is_none(),
+            "round {round}: the child was killed, not finished: {stderr}"
+        );
         durable.extend(queued);
     }
     // A last run with nothing new empties what the killed runs left in the outbox.
-    let child = Arc::new(Mutex::new(Some(spawn_child(&config, &logs, &conversation, &[]))));
+    let child = Arc::new(Mutex::new(Some(spawn_child(
+        &config,
+        &logs,
+        &conversation,
+        &[],
+    ))));
     let (ok, _, stderr) = finish(child).await;
     assert!(ok, "the final run empties the outbox: {stderr}");
 
     let on_server = server_client_ids(&hub.base_url(), &conversation).await;
     let duplicated: Vec<_> = on_server.iter().filter(|(_, n)| **n > 1).collect();
-    let lost: Vec<_> = durable.iter().filter(|id| !on_server.contains_key(*id)).collect();
-    let sends = proxy.stats().posts_forwarded.load(std::sync::atomic::Ordering::SeqCst);
+    let lost: Vec<_> = durable
+        .iter()
+        .filter(|id| !on_server.contains_key(*id))
+        .collect();
+    let sends = proxy
+        .stats()
+        .posts_forwarded
+        .load(std::sync::atomic::Ordering::SeqCst);
     println!(
         "crash test: {} replies durable before a kill, {} distinct replies on the server, \
          {sends} sends the server saw (POSTs forwarded), {} POSTs reached the proxy, \
@@ -175,9 +206,15 @@ async fn replies_survive_sigkill_and_reach_the_server_exactly_once() {
         duplicated.len(),
         lost.len()
     );
-    assert!(duplicated.is_empty(), "each reply once on the server: {duplicated:?}");
+    assert!(
+        duplicated.is_empty(),
+        "each reply once on the server: {duplicated:?}"
+    );
     assert!(lost.is_empty(), "every durable reply arrived: {lost:?}");
-    assert!(durable.len() >= 4, "the kills left replies to recover: {durable:?}");
+    assert!(
+        durable.len() >= 4,
+        "the kills left replies to recover: {durable:?}"
+    );
     assert!(
         sends > on_server.len() as u64,
         "some replies were sent more than once ({sends} sends for {} replies) and deduplicated",

@@ -11,8 +11,11 @@ use switchboard::providers::linktor::socket::{self, Incoming};
 use switchboard::providers::linktor::wire::ServerFrame;
 use switchboard::text::{MAX_TEXT_BYTES, sanitize, sanitize_line};
 
-/// (name, parse one input → the strings it would put on screen).
-const PARSERS: &[(&str, fn(&str) -> Vec<String>)] = &[("linktor frame", linktor_frame)];
+/// Parses one input and returns every string it would put on screen.
+type Parser = fn(&str) -> Vec<String>;
+
+/// Every wire parser, by name.
+const PARSERS: &[(&str, Parser)] = &[("linktor frame", linktor_frame)];
 
 fn linktor_frame(input: &str) -> Vec<String> {
     let Incoming::Frame(frame) = socket::parse(input) else {
@@ -21,7 +24,11 @@ fn linktor_frame(input: &str) -> Vec<String> {
     match *frame {
         ServerFrame::Message { message, .. } => {
             let message = convert::message(&message, "Contact", "You");
-            vec![message.sender, message.content.preview(), message.failure.unwrap_or_default()]
+            vec![
+                message.sender,
+                message.content.preview(),
+                message.failure.unwrap_or_default(),
+            ]
         }
         _ => Vec::new(),
     }

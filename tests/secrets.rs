@@ -84,7 +84,14 @@ async fn keys_appear_in_no_log_output_screenshot_or_error() {
             .arg(&config)
             .arg("--log-dir")
             .arg(&logs)
-            .args(["send", "--conversation", &conversation, "--timeout", timeout, "a reply"])
+            .args([
+                "send",
+                "--conversation",
+                &conversation,
+                "--timeout",
+                timeout,
+                "a reply",
+            ])
             .env("SWITCHBOARD_LOG", "trace")
             .output()
             .expect("the binary runs");
@@ -100,18 +107,30 @@ async fn keys_appear_in_no_log_output_screenshot_or_error() {
     }
     let mut log = String::new();
     for file in files_under(&logs) {
-        log.push_str(&String::from_utf8_lossy(&std::fs::read(&file).expect("log file")));
+        log.push_str(&String::from_utf8_lossy(
+            &std::fs::read(&file).expect("log file"),
+        ));
     }
-    println!("secrets: scanned {} bytes of trace log in {} lines", log.len(), log.lines().count());
+    println!(
+        "secrets: scanned {} bytes of trace log in {} lines",
+        log.len(),
+        log.lines().count()
+    );
     assert!(
         log.contains("switchboard::providers::linktor"),
         "the provider logged its run:\n{log}"
     );
-    assert!(log.contains("401") || log.contains("rejected"), "the wrong key was refused in the log");
+    assert!(
+        log.contains("401") || log.contains("rejected"),
+        "the wrong key was refused in the log"
+    );
     for secret in [KEY, WRONG_KEY] {
         if let Some(at) = log.find(secret) {
             let from = at.saturating_sub(300);
-            panic!("the log holds a key: …{}…", &log[from..(at + 100).min(log.len())]);
+            panic!(
+                "the log holds a key: …{}…",
+                &log[from..(at + 100).min(log.len())]
+            );
         }
     }
 
@@ -125,9 +144,14 @@ async fn keys_appear_in_no_log_output_screenshot_or_error() {
             api_key_env: None,
             poll_interval_secs: 1,
         });
-        let mut session = Session::start(&config, &StartOptions { ephemeral_hub: true })
-            .await
-            .expect("session");
+        let mut session = Session::start(
+            &config,
+            &StartOptions {
+                ephemeral_hub: true,
+            },
+        )
+        .await
+        .expect("session");
         session
             .pump_until(Duration::from_secs(5), |app| {
                 app.status.accounts.values().any(|s| s.last_error.is_some())

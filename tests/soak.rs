@@ -14,9 +14,9 @@ use std::time::Duration;
 use support::faults::{FaultPlan, FaultProxy, HttpFault};
 use support::{API_KEY, FakeLinktor};
 use switchboard::app::{App, Effect};
-use switchboard::providers::ProviderCommand;
 use switchboard::config::{AccountConfig, Config};
 use switchboard::model::{AccountId, ConversationKey, DeliveryStatus, Direction};
+use switchboard::providers::ProviderCommand;
 use switchboard::runtime::{Session, StartOptions};
 
 const CONVERSATIONS: usize = 10;
@@ -68,11 +68,19 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
         api_key_env: None,
         poll_interval_secs: 2,
     });
-    let mut session = Session::start(&config, &StartOptions { ephemeral_hub: true })
-        .await
-        .expect("session");
+    let mut session = Session::start(
+        &config,
+        &StartOptions {
+            ephemeral_hub: true,
+        },
+    )
+    .await
+    .expect("session");
     assert!(
-        session.pump_until(Duration::from_secs(60), |app| app.inbox.len() == CONVERSATIONS).await,
+        session
+            .pump_until(Duration::from_secs(60), |app| app.inbox.len()
+                == CONVERSATIONS)
+            .await,
         "the conversations are listed"
     );
 
@@ -85,7 +93,7 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
             let mut statuses = 0usize;
             for i in 0..MESSAGES {
                 let conversation = format!("c{}", i % CONVERSATIONS + 1);
-                if i % 3 == 0 {
+                if i.is_multiple_of(3) {
                     let message = fake.push_agent_message(&conversation, &format!("reply {i}"));
                     for status in ["delivered", "read"] {
                         fake.push_status(&conversation, &message.id, status);
@@ -102,7 +110,7 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
                 let mut spins = 0u32;
                 while fake.ws_backlog() > 0 || (fake.ws_subscribers() == 0 && spins < 256) {
                     spins += 1;
-                    if spins % 64 == 0 {
+                    if spins.is_multiple_of(64) {
                         tokio::time::sleep(Duration::from_millis(1)).await;
                     } else {
                         tokio::task::yield_now().await;
@@ -117,9 +125,7 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
     let expected_reads = MESSAGES.div_ceil(3);
     // `total` is cheap (thread lengths); `reads` walks every message, so it goes last.
     let converged = |app: &App| {
-        done.load(Ordering::SeqCst)
-            && total(app) == expected_total
-            && reads(app) == expected_reads
+        done.load(Ordering::SeqCst) && total(app) == expected_total && reads(app) == expected_reads
     };
     // Conversations first loaded during the flood show their newest page; older messages are
     // history, loaded as the user scrolls up. Once the flood is over the test scrolls every
@@ -173,7 +179,11 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
     for c in 1..=CONVERSATIONS {
         let id = format!("c{c}");
         let truth = fake.messages_of(&id);
-        let entry = session.app.inbox.get(&ConversationKey::new(&account, &id)).expect("conversation");
+        let entry = session
+            .app
+            .inbox
+            .get(&ConversationKey::new(&account, &id))
+            .expect("conversation");
         let held: BTreeMap<&str, DeliveryStatus> = entry
             .thread
             .messages()
@@ -205,9 +215,24 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
         let log = fake.request_log();
         let tail = &log[log.len().saturating_sub(40)..];
         for c in 1..=CONVERSATIONS {
-            let entry = session.app.inbox.get(&ConversationKey::new(&account, format!("c{c}"))).expect("c");
-            let ids: Vec<&str> = entry.thread.messages().iter().map(|m| m.id.as_str()).collect();
-            println!("c{c}: {} held, first {:?}, last {:?}, truth {}", ids.len(), ids.first(), ids.last(), fake.messages_of(&format!("c{c}")).len());
+            let entry = session
+                .app
+                .inbox
+                .get(&ConversationKey::new(&account, format!("c{c}")))
+                .expect("c");
+            let ids: Vec<&str> = entry
+                .thread
+                .messages()
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect();
+            println!(
+                "c{c}: {} held, first {:?}, last {:?}, truth {}",
+                ids.len(),
+                ids.first(),
+                ids.last(),
+                fake.messages_of(&format!("c{c}")).len()
+            );
         }
         println!("last requests:\n{}", tail.join("\n"));
     }
@@ -220,6 +245,9 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
         ("reordered frames", &stats.ws_reordered),
         ("HTTP faults", &stats.http_faults),
     ] {
-        assert!(counter.load(Ordering::SeqCst) > 0, "the soak ran through {what}");
+        assert!(
+            counter.load(Ordering::SeqCst) > 0,
+            "the soak ran through {what}"
+        );
     }
 }

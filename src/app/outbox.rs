@@ -74,7 +74,13 @@ impl Outbox {
 }
 
 /// A new reply: its echo is already in the thread; write both to the store first.
-pub(super) fn enqueue(app: &mut App, key: ConversationKey, echo: Message, text: String, effects: &mut Vec<Effect>) {
+pub(super) fn enqueue(
+    app: &mut App,
+    key: ConversationKey,
+    echo: Message,
+    text: String,
+    effects: &mut Vec<Effect>,
+) {
     let client_id = echo.id.clone();
     let entry = OutboxEntry {
         key: key.clone(),
@@ -121,7 +127,11 @@ pub(super) fn restore(app: &mut App, entry: OutboxEntry, effects: &mut Vec<Effec
 
 /// The store has the reply: send it.
 pub(super) fn queued(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
-    if app.outbox.get(client_id).is_some_and(|item| item.stage == Stage::Storing) {
+    if app
+        .outbox
+        .get(client_id)
+        .is_some_and(|item| item.stage == Stage::Storing)
+    {
         attempt(app, client_id, effects);
     }
 }
@@ -161,7 +171,14 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
         item.stage = Stage::Failed(reason.to_string());
         let attempts = item.attempts;
         let shown = format!("{reason} (after {attempts} attempts; T retries, X discards)");
-        set_echo(app, &key, client_id, DeliveryStatus::Failed, Some(shown), effects);
+        set_echo(
+            app,
+            &key,
+            client_id,
+            DeliveryStatus::Failed,
+            Some(shown),
+            effects,
+        );
         effects.push(Effect::Store(StoreWrite::OutboxUpdate {
             client_id: client_id.to_string(),
             attempts,
@@ -179,7 +196,14 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
             until.minute(),
             until.second()
         );
-        set_echo(app, &key, client_id, DeliveryStatus::Pending, Some(note), effects);
+        set_echo(
+            app,
+            &key,
+            client_id,
+            DeliveryStatus::Pending,
+            Some(note),
+            effects,
+        );
     }
 }
 

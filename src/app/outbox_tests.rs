@@ -40,7 +40,10 @@ fn stored_app() -> App {
         last_message: None,
         metadata: Default::default(),
     };
-    app.apply(T0, provider(ProviderEvent::Conversations(vec![conversation])));
+    app.apply(
+        T0,
+        provider(ProviderEvent::Conversations(vec![conversation])),
+    );
     app
 }
 
@@ -82,7 +85,13 @@ fn reply(app: &mut App, text: &str) -> (String, Vec<Effect>) {
 }
 
 fn echo(app: &App, client_id: &str) -> Message {
-    app.inbox.get(&key()).expect("c1").thread.get(client_id).cloned().expect("echo")
+    app.inbox
+        .get(&key())
+        .expect("c1")
+        .thread
+        .get(client_id)
+        .cloned()
+        .expect("echo")
 }
 
 fn fail(app: &mut App, at: Timestamp, client_id: &str) -> Vec<Effect> {
@@ -100,10 +109,18 @@ fn fail(app: &mut App, at: Timestamp, client_id: &str) -> Vec<Effect> {
 fn a_reply_is_stored_before_it_is_sent() {
     let mut app = stored_app();
     let (client_id, effects) = reply(&mut app, "On my way");
-    assert!(sends(&effects).is_empty(), "nothing is sent before the store confirms: {effects:?}");
+    assert!(
+        sends(&effects).is_empty(),
+        "nothing is sent before the store confirms: {effects:?}"
+    );
     assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Pending);
-    let effects = app.apply(T0, Event::Store(StoreEvent::Queued { client_id: client_id.clone() }));
-    assert_eq!(sends(&effects), [client_id.clone()]);
+    let effects = app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    assert_eq!(sends(&effects), std::slice::from_ref(&client_id));
     // A second confirmation (a replayed event) sends nothing more.
     let effects = app.apply(T0, Event::Store(StoreEvent::Queued { client_id }));
     assert!(sends(&effects).is_empty());
@@ -113,25 +130,57 @@ fn a_reply_is_stored_before_it_is_sent() {
 fn failures_are_retried_with_backoff_then_marked_failed_with_the_reason() {
     let mut app = stored_app();
     let (client_id, _) = reply(&mut app, "On my way");
-    app.apply(T0, Event::Store(StoreEvent::Queued { client_id: client_id.clone() }));
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
     let mut now = T0;
     for attempt in 1..MAX_ATTEMPTS {
         fail(&mut app, now, &client_id);
         let shown = echo(&app, &client_id);
-        assert_eq!(shown.status, DeliveryStatus::Pending, "still pending while retrying");
-        assert!(shown.failure.as_deref().is_some_and(|n| n.contains("retrying at") && n.contains("503")));
+        assert_eq!(
+            shown.status,
+            DeliveryStatus::Pending,
+            "still pending while retrying"
+        );
+        assert!(
+            shown
+                .failure
+                .as_deref()
+                .is_some_and(|n| n.contains("retrying at") && n.contains("503"))
+        );
         let wait = retry_delay(attempt);
         assert!(sends(&app.apply(now + wait - Duration::milliseconds(1), Event::Tick)).is_empty());
         now += wait;
-        assert_eq!(sends(&app.apply(now, Event::Tick)), [client_id.clone()], "attempt {}", attempt + 1);
+        assert_eq!(
+            sends(&app.apply(now, Event::Tick)),
+            std::slice::from_ref(&client_id),
+            "attempt {}",
+            attempt + 1
+        );
     }
     let effects = fail(&mut app, now, &client_id);
     let shown = echo(&app, &client_id);
     assert_eq!(shown.status, DeliveryStatus::Failed);
-    assert!(shown.failure.as_deref().is_some_and(|r| r.contains("503") && r.contains("T retries")));
-    assert!(effects.iter().any(|e| matches!(e,
-        Effect::Store(StoreWrite::OutboxUpdate { state: OutboxState::Failed(_), .. }))));
-    assert!(sends(&app.apply(now + Duration::hours(1), Event::Tick)).is_empty(), "no more automatic tries");
+    assert!(
+        shown
+            .failure
+            .as_deref()
+            .is_some_and(|r| r.contains("503") && r.contains("T retries"))
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Store(StoreWrite::OutboxUpdate {
+            state: OutboxState::Failed(_),
+            ..
+        })
+    )));
+    assert!(
+        sends(&app.apply(now + Duration::hours(1), Event::Tick)).is_empty(),
+        "no more automatic tries"
+    );
     assert!(retry_delay(1) < retry_delay(2) && retry_delay(30) == Duration::seconds(60));
 }
 
@@ -139,7 +188,12 @@ fn failures_are_retried_with_backoff_then_marked_failed_with_the_reason() {
 fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
     let mut app = stored_app();
     let (client_id, _) = reply(&mut app, "Hello");
-    app.apply(T0, Event::Store(StoreEvent::Queued { client_id: client_id.clone() }));
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
     let mut now = T0;
     for _ in 1..MAX_ATTEMPTS {
         fail(&mut app, now, &client_id);
@@ -151,9 +205,13 @@ fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
     assert_eq!(app.view.focus, Focus::Conversations);
 
     let effects = app.apply(now, Event::Key(Key::ch('T')));
-    assert_eq!(sends(&effects), [client_id.clone()]);
+    assert_eq!(sends(&effects), std::slice::from_ref(&client_id));
     assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Pending);
-    assert_eq!(app.outbox.get(&client_id).map(|i| i.attempts), Some(1), "a fresh round");
+    assert_eq!(
+        app.outbox.get(&client_id).map(|i| i.attempts),
+        Some(1),
+        "a fresh round"
+    );
 
     for _ in 1..MAX_ATTEMPTS {
         fail(&mut app, now, &client_id);
@@ -162,8 +220,18 @@ fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
     }
     fail(&mut app, now, &client_id);
     let effects = app.apply(now, Event::Key(Key::ch('X')));
-    assert!(effects.contains(&Effect::Store(StoreWrite::Discard { key: key(), client_id: client_id.clone() })));
-    assert!(app.inbox.get(&key()).expect("c1").thread.get(&client_id).is_none());
+    assert!(effects.contains(&Effect::Store(StoreWrite::Discard {
+        key: key(),
+        client_id: client_id.clone()
+    })));
+    assert!(
+        app.inbox
+            .get(&key())
+            .expect("c1")
+            .thread
+            .get(&client_id)
+            .is_none()
+    );
     assert!(app.outbox.is_empty());
 }
 
@@ -171,19 +239,32 @@ fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
 fn the_server_copy_takes_the_reply_out_of_the_outbox() {
     let mut app = stored_app();
     let (client_id, _) = reply(&mut app, "On my way");
-    app.apply(T0, Event::Store(StoreEvent::Queued { client_id: client_id.clone() }));
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
     let server = Message {
         id: "m-77".into(),
         status: DeliveryStatus::Sent,
         ..echo(&app, &client_id)
     };
-    let effects = app.apply(T0, provider(ProviderEvent::Messages {
-        conversation: "c1".into(),
-        messages: vec![server.clone()],
-        live: true,
-    }));
-    assert!(effects.contains(&Effect::Store(StoreWrite::OutboxDone { client_id: client_id.clone() })));
-    assert!(effects.contains(&Effect::Store(StoreWrite::Messages { key: key(), messages: vec![server] })));
+    let effects = app.apply(
+        T0,
+        provider(ProviderEvent::Messages {
+            conversation: "c1".into(),
+            messages: vec![server.clone()],
+            live: true,
+        }),
+    );
+    assert!(effects.contains(&Effect::Store(StoreWrite::OutboxDone {
+        client_id: client_id.clone()
+    })));
+    assert!(effects.contains(&Effect::Store(StoreWrite::Messages {
+        key: key(),
+        messages: vec![server]
+    })));
     assert!(app.outbox.is_empty());
 }
 
@@ -209,13 +290,29 @@ fn a_restart_resends_queued_replies_and_keeps_failed_ones_waiting() {
         failure: None,
     };
     let snapshot = Snapshot {
-        messages: vec![(key(), vec![echo("old-1", DeliveryStatus::Pending), echo("old-2", DeliveryStatus::Failed)])],
-        outbox: vec![entry("old-1", OutboxState::Queued), entry("old-2", OutboxState::Failed("gone".into()))],
+        messages: vec![(
+            key(),
+            vec![
+                echo("old-1", DeliveryStatus::Pending),
+                echo("old-2", DeliveryStatus::Failed),
+            ],
+        )],
+        outbox: vec![
+            entry("old-1", OutboxState::Queued),
+            entry("old-2", OutboxState::Failed("gone".into())),
+        ],
         ..Snapshot::default()
     };
     let effects = app.apply(T0, Event::Store(StoreEvent::Loaded(snapshot)));
-    assert_eq!(sends(&effects), ["old-1"], "same client id, so the backend can deduplicate");
-    assert_eq!(app.outbox.get("old-2").map(|i| i.stage.clone()), Some(Stage::Failed("gone".into())));
+    assert_eq!(
+        sends(&effects),
+        ["old-1"],
+        "same client id, so the backend can deduplicate"
+    );
+    assert_eq!(
+        app.outbox.get("old-2").map(|i| i.stage.clone()),
+        Some(Stage::Failed("gone".into()))
+    );
     assert_eq!(app.inbox.get(&key()).expect("c1").thread.len(), 2);
 }
 

@@ -89,9 +89,11 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         } if app.outbox.get(&client_id).is_some() => {
             // The outbox retries it, or marks it failed after its last attempt.
             super::outbox::failed(app, &client_id, &reason, effects);
-            if app.outbox.get(&client_id).is_some_and(|item| {
-                matches!(item.stage, super::outbox::Stage::Failed(_))
-            }) {
+            if app
+                .outbox
+                .get(&client_id)
+                .is_some_and(|item| matches!(item.stage, super::outbox::Stage::Failed(_)))
+            {
                 app.status.notify(
                     NoticeLevel::Error,
                     format!("Reply not sent: {reason}"),

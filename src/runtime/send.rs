@@ -54,7 +54,12 @@ pub async fn send_replies(
     let key = ConversationKey::new(&account, conversation);
     let mut report = SendReport::default();
     for text in texts {
-        let before: Vec<String> = session.app.outbox.iter().map(|(id, _)| id.clone()).collect();
+        let before: Vec<String> = session
+            .app
+            .outbox
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect();
         session.apply(Event::Reply {
             conversation: key.clone(),
             text: text.clone(),

@@ -277,10 +277,16 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
             )?;
         }
         StoreWrite::OutboxDone { client_id } => {
-            tx.execute("DELETE FROM outbox WHERE client_id = ?1", params![client_id])?;
+            tx.execute(
+                "DELETE FROM outbox WHERE client_id = ?1",
+                params![client_id],
+            )?;
         }
         StoreWrite::Discard { key, client_id } => {
-            tx.execute("DELETE FROM outbox WHERE client_id = ?1", params![client_id])?;
+            tx.execute(
+                "DELETE FROM outbox WHERE client_id = ?1",
+                params![client_id],
+            )?;
             tx.execute(
                 "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
                 params![key.account.0, key.id, client_id],

@@ -79,9 +79,15 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
             StoreWrite::Conversations(vec![conversation("c1")]),
             StoreWrite::Messages {
                 key: key("c1"),
-                messages: vec![message("m2", at, DeliveryStatus::Read), message("m1", at, DeliveryStatus::Sent)],
+                messages: vec![
+                    message("m2", at, DeliveryStatus::Read),
+                    message("m1", at, DeliveryStatus::Sent),
+                ],
             },
-            StoreWrite::Enqueue { entry: outbox.clone(), echo: echo.clone() },
+            StoreWrite::Enqueue {
+                entry: outbox.clone(),
+                echo: echo.clone(),
+            },
         ])
         .expect("apply");
     }
@@ -95,24 +101,43 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
     assert_eq!(messages[1], message("m2", at, DeliveryStatus::Read));
     assert_eq!(messages[2], echo);
     assert_eq!(snapshot.outbox, vec![outbox]);
-    assert_eq!(snapshot.cursors, vec![(key("c1"), at, "m2".to_string())], "echoes are no cursor");
+    assert_eq!(
+        snapshot.cursors,
+        vec![(key("c1"), at, "m2".to_string())],
+        "echoes are no cursor"
+    );
 }
 
 #[test]
 fn the_server_copy_replaces_the_echo_and_statuses_only_move_forward() {
     let mut db = Db::open(None).expect("open");
     let (outbox, echo) = entry("s-1");
-    db.apply(&[StoreWrite::Enqueue { entry: outbox, echo: echo.clone() }]).expect("enqueue");
+    db.apply(&[StoreWrite::Enqueue {
+        entry: outbox,
+        echo: echo.clone(),
+    }])
+    .expect("enqueue");
     let server = Message {
         id: "srv-9".into(),
         status: DeliveryStatus::Delivered,
         ..echo.clone()
     };
-    let stale = Message { status: DeliveryStatus::Sent, ..server.clone() };
+    let stale = Message {
+        status: DeliveryStatus::Sent,
+        ..server.clone()
+    };
     db.apply(&[
-        StoreWrite::Messages { key: key("c1"), messages: vec![server.clone()] },
-        StoreWrite::OutboxDone { client_id: "s-1".into() },
-        StoreWrite::Messages { key: key("c1"), messages: vec![stale] },
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages: vec![server.clone()],
+        },
+        StoreWrite::OutboxDone {
+            client_id: "s-1".into(),
+        },
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages: vec![stale],
+        },
     ])
     .expect("apply");
     let snapshot = db.load().expect("load");
@@ -125,7 +150,10 @@ fn failed_replies_keep_their_reason_and_discard_removes_them() {
     let mut db = Db::open(None).expect("open");
     let (outbox, echo) = entry("s-1");
     db.apply(&[
-        StoreWrite::Enqueue { entry: outbox, echo },
+        StoreWrite::Enqueue {
+            entry: outbox,
+            echo,
+        },
         StoreWrite::OutboxUpdate {
             client_id: "s-1".into(),
             attempts: 4,
@@ -135,9 +163,15 @@ fn failed_replies_keep_their_reason_and_discard_removes_them() {
     .expect("apply");
     let snapshot = db.load().expect("load");
     assert_eq!(snapshot.outbox[0].attempts, 4);
-    assert_eq!(snapshot.outbox[0].state, OutboxState::Failed("server error (503)".into()));
-    db.apply(&[StoreWrite::Discard { key: key("c1"), client_id: "s-1".into() }])
-        .expect("discard");
+    assert_eq!(
+        snapshot.outbox[0].state,
+        OutboxState::Failed("server error (503)".into())
+    );
+    db.apply(&[StoreWrite::Discard {
+        key: key("c1"),
+        client_id: "s-1".into(),
+    }])
+    .expect("discard");
     let snapshot = db.load().expect("load");
     assert!(snapshot.outbox.is_empty());
     assert!(snapshot.messages.is_empty());
@@ -149,14 +183,27 @@ fn the_cache_keeps_the_newest_messages_of_each_conversation() {
     let base = datetime!(2026-01-01 00:00 UTC);
     let total = db::MESSAGES_PER_CONVERSATION + 20;
     let messages: Vec<Message> = (0..total)
-        .map(|i| message(&format!("m{i:05}"), base + time::Duration::seconds(i), DeliveryStatus::Read))
+        .map(|i| {
+            message(
+                &format!("m{i:05}"),
+                base + time::Duration::seconds(i),
+                DeliveryStatus::Read,
+            )
+        })
         .collect();
-    db.apply(&[StoreWrite::Messages { key: key("c1"), messages }]).expect("apply");
+    db.apply(&[StoreWrite::Messages {
+        key: key("c1"),
+        messages,
+    }])
+    .expect("apply");
     let snapshot = db.load().expect("load");
     let kept = &snapshot.messages[0].1;
     assert_eq!(kept.len() as i64, db::MESSAGES_PER_CONVERSATION);
     assert_eq!(kept[0].id, "m00020", "the oldest went");
-    assert_eq!(db.count("messages").expect("count"), db::MESSAGES_PER_CONVERSATION);
+    assert_eq!(
+        db.count("messages").expect("count"),
+        db::MESSAGES_PER_CONVERSATION
+    );
 }
 
 #[test]
@@ -180,10 +227,21 @@ async fn the_actor_loads_first_and_confirms_a_reply_once_it_is_durable() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nested/inbox.sqlite3");
     let (handle, mut events) = spawn(Some(&path)).expect("spawn");
-    assert_eq!(events.recv().await, Some(StoreEvent::Loaded(Snapshot::default())));
+    assert_eq!(
+        events.recv().await,
+        Some(StoreEvent::Loaded(Snapshot::default()))
+    );
     let (outbox, echo) = entry("s-7");
-    assert!(handle.write(StoreWrite::Enqueue { entry: outbox.clone(), echo }));
-    assert_eq!(events.recv().await, Some(StoreEvent::Queued { client_id: "s-7".into() }));
+    assert!(handle.write(StoreWrite::Enqueue {
+        entry: outbox.clone(),
+        echo
+    }));
+    assert_eq!(
+        events.recv().await,
+        Some(StoreEvent::Queued {
+            client_id: "s-7".into()
+        })
+    );
     handle.close();
     // Written through: a new actor on the same file starts with the reply in its outbox.
     let (_handle, mut events) = spawn(Some(&path)).expect("respawn");

@@ -4,6 +4,9 @@
 use crate::model::{Conversation, ConversationKey, Message, Timestamp};
 
 /// One change to persist. The actor applies them in the order they were sent.
+// Writes live for a moment between the reducer and the actor; boxing them would cost more
+// allocations than the size spread between variants costs memory.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreWrite {
     /// Upsert conversations as the app now holds them.

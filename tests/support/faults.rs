@@ -237,10 +237,13 @@ async fn forward(State(inner): State<Arc<Inner>>, request: Request) -> Response 
     let n = inner.stats.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let fault = {
         let plan = inner.plan.lock().expect("plan");
-        (plan.http_fault_every > 0 && n % plan.http_fault_every == 0 && !plan.http_faults.is_empty())
-            .then(|| plan.http_faults[((n / plan.http_fault_every) as usize) % plan.http_faults.len()])
+        (plan.http_fault_every > 0
+            && n % plan.http_fault_every == 0
+            && !plan.http_faults.is_empty())
+        .then(|| plan.http_faults[((n / plan.http_fault_every) as usize) % plan.http_faults.len()])
     };
-    let is_post = parts.method == axum::http::Method::POST && parts.uri.path().ends_with("/messages");
+    let is_post =
+        parts.method == axum::http::Method::POST && parts.uri.path().ends_with("/messages");
     let post_number = is_post.then(|| inner.posts_seen.fetch_add(1, Ordering::SeqCst) + 1);
     if let Some(nth) = post_number {
         run_hooks(&inner, nth, PostStage::BeforeForward);
@@ -279,7 +282,12 @@ async fn forward(State(inner): State<Arc<Inner>>, request: Request) -> Response 
     let status = answer.status();
     let headers: Vec<(String, HeaderValue)> = ["content-type", "retry-after", "x-request-id"]
         .iter()
-        .filter_map(|name| answer.headers().get(*name).map(|v| (name.to_string(), v.clone())))
+        .filter_map(|name| {
+            answer
+                .headers()
+                .get(*name)
+                .map(|v| (name.to_string(), v.clone()))
+        })
         .collect();
     let bytes = answer.bytes().await.unwrap_or_default();
     if let Some(nth) = post_number {
@@ -335,7 +343,8 @@ async fn ws_upgrade(
     let upstream = match tokio_tungstenite::connect_async(url.as_str()).await {
         Ok((upstream, _)) => upstream,
         Err(tokio_tungstenite::tungstenite::Error::Http(answer)) => {
-            let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let status =
+                StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             return status.into_response();
         }
         Err(err) => return (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
@@ -373,7 +382,7 @@ async fn pump(client: WebSocket, upstream: Upstream, inner: Arc<Inner>) {
         count += 1;
         inner.stats.ws_frames.fetch_add(1, Ordering::SeqCst);
         let plan = inner.plan.lock().expect("plan").clone();
-        let every = |n: u64| n > 0 && count % n == 0;
+        let every = |n: u64| n > 0 && count.is_multiple_of(n);
         if every(plan.ws_drop_every) {
             // The frame is lost with the connection; the provider must backfill it.
             inner.stats.ws_dropped.fetch_add(1, Ordering::SeqCst);

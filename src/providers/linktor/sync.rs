@@ -104,7 +104,9 @@ impl Provider {
         let (seen_empty, floor) = self
             .conversations
             .get(conversation)
-            .map_or((false, None), |known| (known.seen_empty, known.pushed_floor.clone()));
+            .map_or((false, None), |known| {
+                (known.seen_empty, known.pushed_floor.clone())
+            });
         if has_cursor {
             self.backfill(conversation).await
         } else if seen_empty {
@@ -270,7 +272,10 @@ impl Provider {
         {
             messages.retain(|m| (m.at, m.id.as_str()) >= (floor.0, floor.1.as_str()));
             if messages.is_empty() {
-                tracing::debug!(conversation, "push older than the listed range left to history");
+                tracing::debug!(
+                    conversation,
+                    "push older than the listed range left to history"
+                );
                 return;
             }
         }
