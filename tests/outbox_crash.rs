@@ -69,11 +69,11 @@ fn killer(child: &Arc<Mutex<Option<Child>>>) -> impl FnOnce() + Send + 'static {
     move || {
         // SIGKILL: no destructor, no flush, no goodbye. (`finish` may already be waiting on
         // the child, so it is killed by pid rather than through the `Child`.)
-        let status = Command::new("kill")
+        // If the child already finished, there is nothing to kill; the round then counts as
+        // a clean run (the test checks which it was).
+        let _ = Command::new("kill")
             .args(["-KILL", &pid.to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "the child was still running when killed");
+            .status();
     }
 }
 
