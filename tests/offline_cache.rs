@@ -125,3 +125,81 @@ async fn the_cached_inbox_is_on_the_first_frame_and_replies_queue_while_offline(
     assert_eq!(echo.status, DeliveryStatus::Pending);
     assert!(screen(&restarted).contains("It left the warehouse today"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_cursor_resumes_the_backfill_and_an_unknown_one_falls_back_to_the_tail() {
+    use switchboard::model::{AccountId, ConversationKey};
+    use switchboard::store::{Db, StoreWrite};
+
+    switchboard::providers::tls::install_crypto_provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = dir.path().join("inbox.sqlite3");
+    let hub = hub::start(HubConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        db_path: None,
+        api_key: KEY.into(),
+        demo: None,
+    })
+    .await
+    .expect("hub");
+    let url = hub.base_url();
+    let inbound = |text: &str| {
+        let url = url.clone();
+        let text = text.to_string();
+        async move {
+            let body: serde_json::Value = reqwest::Client::new()
+                .post(format!("{url}/simulate/inbound"))
+                .header("X-API-Key", KEY)
+                .json(&json!({"channelType":"sms","from":"+1555","name":"Bo","text":text}))
+                .send()
+                .await
+                .expect("hub")
+                .json()
+                .await
+                .expect("json");
+            body["conversationId"].as_str().expect("id").to_string()
+        }
+    };
+    let conversation = inbound("first").await;
+    // A cache whose cursor the server never issued (its data was reset since).
+    Db::open(Some(&database))
+        .expect("open")
+        .apply(&[StoreWrite::Cursor {
+            key: ConversationKey::new(&AccountId::new("team"), &conversation),
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            id: "no-such-message".into(),
+        }])
+        .expect("seed");
+    inbound("second").await;
+    let mut session = Session::start(&config(&url, &database), &StartOptions::default())
+        .await
+        .expect("session");
+    assert!(
+        session
+            .pump_until(Duration::from_secs(30), |app| {
+                app.inbox.iter().any(|(_, e)| e.thread.len() == 2)
+                    && app
+                        .status
+                        .accounts
+                        .values()
+                        .all(|s| s.connection == switchboard::providers::ConnectionState::Live)
+            })
+            .await,
+        "the refused cursor was dropped and the thread loaded: {:?}",
+        session.app.status.accounts
+    );
+    session.shutdown();
+    drop(session);
+
+    // The provider reported its cursor; the store keeps it for the next start.
+    let cursors = Db::open(Some(&database))
+        .expect("open")
+        .load()
+        .expect("load")
+        .cursors;
+    assert_eq!(cursors.len(), 1);
+    assert_ne!(
+        cursors[0].2, "no-such-message",
+        "the cursor moved to a real message"
+    );
+}

@@ -14,6 +14,7 @@ pub(super) struct Touched {
     messages: Vec<String>,
     /// Client ids of server copies (id ≠ client id): replies the server confirmed.
     confirmed: Vec<String>,
+    cursor: Option<(ConversationKey, crate::model::Timestamp, String)>,
 }
 
 pub(super) fn touched(event: &AccountEvent) -> Touched {
@@ -23,6 +24,7 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
         conversations: Vec::new(),
         messages: Vec::new(),
         confirmed: Vec::new(),
+        cursor: None,
     };
     match &event.event {
         ProviderEvent::Conversations(conversations) => {
@@ -64,6 +66,11 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
             touched.key = Some(key(conversation));
             touched.messages.push(client_id.clone());
         }
+        ProviderEvent::Cursor {
+            conversation,
+            at,
+            id,
+        } => touched.cursor = Some((key(conversation), *at, id.clone())),
         ProviderEvent::Connection(_)
         | ProviderEvent::Typing { .. }
         | ProviderEvent::Synced
@@ -76,6 +83,9 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
 pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>) {
     for client_id in &touched.confirmed {
         outbox::delivered(app, client_id, effects);
+    }
+    if let Some((key, at, id)) = touched.cursor {
+        effects.push(Effect::Store(StoreWrite::Cursor { key, at, id }));
     }
     let conversations: Vec<CachedConversation> = touched
         .conversations

@@ -117,6 +117,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             );
             true
         }
+        ProviderEvent::Cursor { .. } => false,
         ProviderEvent::Synced => {
             app.status.account_mut(&account).last_sync = Some(app.now);
             true

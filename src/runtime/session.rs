@@ -2,6 +2,7 @@
 //! and the app with those accounts. A `Session` also runs headless, which is how the end-to-end
 //! tests and the screenshot command drive the real stack without a terminal.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,6 +17,24 @@ use crate::model::AccountId;
 use crate::providers::AccountEvent;
 use crate::providers::linktor::{self, LinktorConfig};
 use crate::store::{self as local_store, StoreEvent};
+
+/// The cached backfill cursors per account, for the providers to resume from.
+fn resume_cursors(
+    events: &[StoreEvent],
+) -> HashMap<AccountId, HashMap<String, (crate::model::Timestamp, String)>> {
+    let mut resume: HashMap<AccountId, HashMap<_, _>> = HashMap::new();
+    for event in events {
+        if let StoreEvent::Loaded(snapshot) = event {
+            for (key, at, id) in &snapshot.cursors {
+                resume
+                    .entry(key.account.clone())
+                    .or_default()
+                    .insert(key.id.clone(), (*at, id.clone()));
+            }
+        }
+    }
+    resume
+}
 
 /// Where the local store lives: `[store] database`, else in memory for an ephemeral run, else
 /// the XDG data dir.
@@ -73,6 +92,7 @@ impl Session {
         while let Ok(more) = store_events.try_recv() {
             pending_store_events.push(more);
         }
+        let mut resume = resume_cursors(&pending_store_events);
 
         let hub = if config.hub_enabled() {
             let db_path = if options.ephemeral_hub {
@@ -102,7 +122,8 @@ impl Session {
             tracing::info!(url = %hub.base_url(), "embedded hub listening");
             let account = AccountId::new(EMBEDDED_ACCOUNT);
             app.add_account(account.clone());
-            let provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
+            let mut provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
+            provider_config.resume = resume.remove(&account).unwrap_or_default();
             executor.add(linktor::spawn(account, provider_config, sender.clone()));
             Some(hub)
         } else {
@@ -125,6 +146,7 @@ impl Session {
                     provider_config.poll_interval =
                         Duration::from_secs((*poll_interval_secs).max(1));
                     let account = AccountId::new(name.clone());
+                    provider_config.resume = resume.remove(&account).unwrap_or_default();
                     app.add_account(account.clone());
                     executor.add(linktor::spawn(account, provider_config, sender.clone()));
                 }

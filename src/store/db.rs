@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS read_markers (
     read_at_ns INTEGER NOT NULL,
     PRIMARY KEY (account, conversation)
 );
+CREATE TABLE IF NOT EXISTS cursors (
+    account TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    at_ns INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (account, conversation)
+);
 CREATE TABLE IF NOT EXISTS outbox (
     client_id TEXT PRIMARY KEY,
     account TEXT NOT NULL,
@@ -175,14 +182,8 @@ impl Db {
     }
 
     fn load_cursors(&self) -> rusqlite::Result<Vec<(ConversationKey, Timestamp, String)>> {
-        // The newest message, by thread order, that has a server id (local echoes carry their
-        // client id as id).
         let mut statement = self.conn.prepare(
-            "SELECT account, conversation, at_ns, id FROM (
-                SELECT account, conversation, at_ns, id, ROW_NUMBER() OVER (
-                    PARTITION BY account, conversation ORDER BY at_ns DESC, id DESC) AS rank
-                FROM messages WHERE client_id IS NULL OR client_id != id)
-             WHERE rank = 1",
+            "SELECT account, conversation, at_ns, id FROM cursors ORDER BY account, conversation",
         )?;
         let rows = statement.query_map([], |row| {
             let account: String = row.get(0)?;
@@ -228,6 +229,14 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 upsert_message(tx, key, message)?;
             }
             trim(tx, key)?;
+        }
+        StoreWrite::Cursor { key, at, id } => {
+            tx.execute(
+                "INSERT INTO cursors (account, conversation, at_ns, id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (account, conversation) DO UPDATE SET
+                    at_ns = excluded.at_ns, id = excluded.id",
+                params![key.account.0, key.id, time_to_ns(*at), id],
+            )?;
         }
         StoreWrite::ReadMarker { key, message, at } => {
             tx.execute(

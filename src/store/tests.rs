@@ -88,6 +88,16 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
                 entry: outbox.clone(),
                 echo: echo.clone(),
             },
+            StoreWrite::Cursor {
+                key: key("c1"),
+                at,
+                id: "m1".into(),
+            },
+            StoreWrite::Cursor {
+                key: key("c1"),
+                at,
+                id: "m2".into(),
+            },
         ])
         .expect("apply");
     }
@@ -104,7 +114,7 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
     assert_eq!(
         snapshot.cursors,
         vec![(key("c1"), at, "m2".to_string())],
-        "echoes are no cursor"
+        "the latest cursor"
     );
 }
 

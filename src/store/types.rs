@@ -17,6 +17,12 @@ pub enum StoreWrite {
         key: ConversationKey,
         messages: Vec<Message>,
     },
+    /// A provider's backfill cursor: everything up to this message has been listed.
+    Cursor {
+        key: ConversationKey,
+        at: Timestamp,
+        id: String,
+    },
     /// The user read the conversation up to `message` (its newest message, if any).
     ReadMarker {
         key: ConversationKey,
@@ -67,7 +73,7 @@ pub struct Snapshot {
     pub messages: Vec<(ConversationKey, Vec<Message>)>,
     /// Replies not yet confirmed by their server, oldest first.
     pub outbox: Vec<OutboxEntry>,
-    /// Per conversation, the newest server message `(at, id)`: where a backfill resumes.
+    /// Per conversation, the provider's cursor `(at, id)`: where its backfill resumes.
     pub cursors: Vec<(ConversationKey, Timestamp, String)>,
 }
 

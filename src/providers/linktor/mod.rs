@@ -49,6 +49,8 @@ pub struct LinktorConfig {
     pub max_retries: u32,
     /// How our own replies are labelled.
     pub agent_name: String,
+    /// Cursors from the local store, by conversation id: backfills resume after them.
+    pub resume: HashMap<String, (Timestamp, String)>,
 }
 
 impl LinktorConfig {
@@ -61,6 +63,7 @@ impl LinktorConfig {
             request_timeout: Duration::from_secs(15),
             max_retries: 3,
             agent_name: "You".to_string(),
+            resume: HashMap::new(),
         }
     }
 }

@@ -84,7 +84,7 @@ impl Provider {
             .or_insert_with(|| Known {
                 contact_id: wire.contact_id.clone(),
                 channel_type: wire.channel_type.clone(),
-                cursor: None,
+                cursor: self.config.resume.get(&wire.id).cloned(),
                 recent: Default::default(),
                 seen_empty: false,
                 pushed_floor: None,
@@ -162,6 +162,7 @@ impl Provider {
                 // The cursor moves only now: an error halfway leaves it unset, and the next
                 // sync starts over rather than leaving the older pages behind it.
                 self.advance(conversation, &loaded);
+                self.report_cursor(conversation).await;
                 if let Some(known) = self.conversations.get_mut(conversation) {
                     known.seen_empty = known.cursor.is_none();
                     known.pushed_floor = None;
@@ -213,7 +214,21 @@ impl Provider {
                 after: Some(after.clone()),
                 ..MessageQuery::default()
             };
-            let page = self.rest.list_messages(conversation, &query).await?;
+            let page = match self.rest.list_messages(conversation, &query).await {
+                Ok(page) => page,
+                // The server does not know the cursor (a cache older than the server's data,
+                // a deleted message): start over from the tail rather than fail every sync.
+                Err(LinktorError::Validation { message, .. }) => {
+                    tracing::warn!(conversation, %after, "linktor refused the cursor ({message}); reloading the tail");
+                    if let Some(known) = self.conversations.get_mut(conversation) {
+                        known.cursor = None;
+                        known.recent.clear();
+                        known.listed_from = None;
+                    }
+                    return self.load_tail(conversation).await;
+                }
+                Err(err) => return Err(err),
+            };
             let empty = page.data.is_empty();
             self.deliver(conversation, page.data, false).await;
             // Stop on the last page, and also if the cursor did not move (a server ignoring
@@ -284,7 +299,11 @@ impl Provider {
         // the cursor that no backfill revisits). Pushed messages are read again by the next
         // backfill, which the merge rules make harmless.
         if !live {
+            let before = self.cursor_id(conversation);
             self.advance(conversation, &messages);
+            if self.cursor_id(conversation) != before {
+                self.report_cursor(conversation).await;
+            }
         } else if let Some(known) = self.conversations.get_mut(conversation)
             && known.cursor.is_none()
         {
@@ -299,6 +318,23 @@ impl Provider {
             conversation: conversation.to_string(),
             messages,
             live,
+        })
+        .await;
+    }
+
+    /// Tells the app (and so the store) where the listed range ends now.
+    async fn report_cursor(&mut self, conversation: &str) {
+        let Some((at, id)) = self
+            .conversations
+            .get(conversation)
+            .and_then(|known| known.cursor.clone())
+        else {
+            return;
+        };
+        self.emit(ProviderEvent::Cursor {
+            conversation: conversation.to_string(),
+            at,
+            id,
         })
         .await;
     }
