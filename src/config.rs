@@ -22,6 +22,9 @@ pub struct Config {
     pub ui: UiSection,
     #[serde(default)]
     pub insights: InsightsSection,
+    /// `[store]`: where the local cache and outbox live.
+    #[serde(default)]
+    pub store: StoreSection,
     /// Remote accounts. With none, the inbox opens the embedded hub.
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountConfig>,
@@ -133,6 +136,14 @@ impl Default for HubSection {
             database: None,
         }
     }
+}
+
+/// `[store]`: the local cache and outbox.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// SQLite file of the cache and outbox; defaults to `inbox.sqlite3` in the XDG data dir.
+    pub database: Option<PathBuf>,
 }
 
 /// `[ui]`: preferences of the inbox itself.
@@ -303,6 +314,17 @@ impl AccountConfig {
             max_retries: default_retries(),
             webhook: None,
         }
+    }
+
+    /// The same Linktor account, polling every `secs` seconds (other kinds are returned as is).
+    pub fn with_poll_interval(mut self, secs: u64) -> Self {
+        if let AccountConfig::Linktor {
+            poll_interval_secs, ..
+        } = &mut self
+        {
+            *poll_interval_secs = secs;
+        }
+        self
     }
 }
 

@@ -20,5 +20,6 @@ pub mod model;
 pub mod providers;
 pub mod record;
 pub mod runtime;
+pub mod store;
 pub mod text;
 pub mod ui;

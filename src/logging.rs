@@ -45,7 +45,22 @@ pub fn init_stderr() {
 }
 
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_env("SWITCHBOARD_LOG")
+    let filter = EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    // Secrets never reach the log, whatever level is asked for: tungstenite traces the whole
+    // handshake request, whose URL carries the Linktor `api_key` (the SDK's `/ws?api_key=`).
+    SECRET_BEARING_TARGETS
+        .iter()
+        .filter_map(|directive| directive.parse().ok())
+        .fold(filter, EnvFilter::add_directive)
 }
+
+/// Libraries that log request lines or headers at debug/trace, capped at info.
+const SECRET_BEARING_TARGETS: &[&str] = &[
+    "tungstenite=info",
+    "tokio_tungstenite=info",
+    "reqwest=info",
+    "hyper=info",
+    "hyper_util=info",
+];

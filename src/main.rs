@@ -106,6 +106,20 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         shots: Option<PathBuf>,
     },
+    /// Send replies through the outbox (stored first, retried, sent once), then send whatever
+    /// is still queued from earlier runs. With no TEXT it only empties the outbox.
+    Send {
+        /// The conversation id to reply in.
+        #[arg(long)]
+        conversation: String,
+        /// The account (its `name` in the config); default: the first one.
+        #[arg(long)]
+        account: Option<String>,
+        /// Seconds to keep trying before giving up (what is unsent stays queued).
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
+        text: Vec<String>,
+    },
 }
 
 fn parse_size(text: &str) -> Result<(u16, u16), String> {
@@ -201,6 +215,39 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 Redactor::for_config(&config),
             )?;
             report_written(&written);
+            Ok(())
+        }
+        Some(Command::Send {
+            conversation,
+            account,
+            timeout,
+            text,
+        }) => {
+            apply_inbox_args(&mut config, cli.inbox)?;
+            let log_dir = cli.log_dir.or_else(switchboard::logging::default_dir);
+            let _guard = match &log_dir {
+                Some(dir) => Some(switchboard::logging::init_file(dir)?),
+                None => None,
+            };
+            let report = runtime::send::send_replies(
+                &config,
+                account.as_deref(),
+                &conversation,
+                &text,
+                std::time::Duration::from_secs_f64(timeout.max(0.0)),
+                |client_id| println!("queued {client_id}"),
+            )
+            .await?;
+            for (client_id, reason) in &report.failed {
+                println!("failed {client_id}: {reason}");
+            }
+            anyhow::ensure!(
+                report.failed.is_empty() && report.unsent == 0,
+                "{} replies failed, {} still queued",
+                report.failed.len(),
+                report.unsent
+            );
+            println!("outbox empty");
             Ok(())
         }
     }

@@ -6,15 +6,25 @@
 //! differently from what it holds. We drop escape sequences whole, replace other control
 //! characters, and remove invisible formatting characters that hide or reorder text.
 
+/// The longest text kept from one untrusted string; beyond it the text is cut with a note. A
+/// chat message is a few KB at most (WhatsApp allows 4096 characters); a megabyte-long one is
+/// an attack on the layout and on memory, not something an agent reads.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+
 /// Returns `input` safe to draw: escape sequences (CSI, OSC, DCS, …) removed, other control
 /// characters dropped (tab becomes a space, newlines kept), bidi controls and zero-width
-/// characters removed.
+/// characters removed, and the whole cut to [`MAX_TEXT_BYTES`].
 pub fn sanitize(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
+    let mut out = String::with_capacity(input.len().min(MAX_TEXT_BYTES));
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
+        if out.len() >= MAX_TEXT_BYTES {
+            let left = chars.map(char::len_utf8).sum::<usize>() + c.len_utf8();
+            out.push_str(&format!(" … [{left} more bytes not shown]"));
+            break;
+        }
         match c {
-            '\n' => out.push('\n'),
+            '\n' | '\u{2028}' | '\u{2029}' => out.push('\n'),
             '\t' => out.push(' '),
             '\r' => {
                 // CRLF becomes LF; a lone CR (which would overwrite the line) is dropped.
@@ -41,12 +51,19 @@ pub fn sanitize_line(input: &str) -> String {
 
 fn is_invisible_format(c: char) -> bool {
     matches!(c,
-        '\u{200b}' | '\u{200c}' | '\u{200e}' | '\u{200f}' // zero-width space/non-joiner, LRM, RLM
+        '\u{ad}'                                          // soft hyphen
+        | '\u{34f}'                                       // combining grapheme joiner
+        | '\u{61c}'                                       // Arabic letter mark (bidi)
+        | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}' // Hangul fillers (blank "names")
+        | '\u{17b4}' | '\u{17b5}'                          // Khmer invisible vowels
+        | '\u{180b}'..='\u{180f}'                          // Mongolian selectors, vowel separator
+        | '\u{200b}' | '\u{200c}' | '\u{200e}' | '\u{200f}' // zero-width space/non-joiner, LRM, RLM
         | '\u{202a}'..='\u{202e}'                          // bidi embeddings and overrides
         | '\u{2060}'..='\u{2064}'                          // word joiner, invisible operators
         | '\u{2066}'..='\u{2069}'                          // bidi isolates
         | '\u{feff}'                                       // zero-width no-break space
         | '\u{fff9}'..='\u{fffb}'                          // interlinear annotation
+        | '\u{e0000}'..='\u{e007f}'                        // tag characters (hidden text)
     )
 }
 
@@ -69,12 +86,18 @@ fn skip_escape(chars: &mut Chars<'_>) {
     }
 }
 
-/// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`.
+/// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`. Anything else
+/// ends a malformed sequence without being swallowed, so text after it survives.
 fn skip_csi(chars: &mut Chars<'_>) {
-    for c in chars.by_ref() {
+    while let Some(&c) = chars.peek() {
         if ('\u{40}'..='\u{7e}').contains(&c) {
+            chars.next();
             break;
         }
+        if !('\u{20}'..='\u{3f}').contains(&c) {
+            break;
+        }
+        chars.next();
     }
 }
 
@@ -120,6 +143,34 @@ mod tests {
         assert_eq!(sanitize("evil\u{202e}txt.exe"), "eviltxt.exe");
         assert_eq!(sanitize("ze\u{200b}ro\u{feff}"), "zero");
         assert_eq!(sanitize_line("two\nlines\tx"), "two lines x");
+    }
+
+    #[test]
+    fn removes_more_invisible_and_separator_characters() {
+        assert_eq!(sanitize("a\u{ad}b\u{61c}c\u{e0041}\u{e0042}d"), "abcd");
+        assert_eq!(sanitize("\u{3164}\u{115f}"), "", "a blank name is blank");
+        assert_eq!(sanitize("one\u{2028}two"), "one\ntwo");
+        assert_eq!(
+            sanitize("family 👨\u{200d}👩\u{200d}👧"),
+            "family 👨\u{200d}👩\u{200d}👧"
+        );
+    }
+
+    #[test]
+    fn a_broken_csi_does_not_swallow_the_text_after_it() {
+        assert_eq!(sanitize("\u{1b}[12;你好 world"), "你好 world");
+        assert_eq!(sanitize("\u{1b}[?25lvisible"), "visible");
+    }
+
+    #[test]
+    fn long_text_is_cut_with_a_note() {
+        let megabyte = "x".repeat(1 << 20);
+        let out = sanitize(&megabyte);
+        assert!(out.len() < MAX_TEXT_BYTES + 64, "{}", out.len());
+        assert!(out.ends_with(&format!(
+            "[{} more bytes not shown]",
+            (1 << 20) - MAX_TEXT_BYTES
+        )));
     }
 
     #[test]

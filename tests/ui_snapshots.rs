@@ -422,6 +422,7 @@ fn backing_off_status_bar() {
     );
     let text = render(&mut app, 120, 10);
     assert!(text.contains("retry in 12s"), "{text}");
+    assert!(text.contains("backing off until 14:00:12"), "{text}");
     insta::assert_snapshot!(text);
 }
 

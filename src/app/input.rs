@@ -324,6 +324,18 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         Action::Capability => super::cursor::capability(app, effects),
         Action::ToggleEndSession => view.session_reply.toggle_end_session(),
         Action::CycleWaitFor => view.session_reply.cycle_wait_for(),
+        Action::RetryFailed => {
+            let count = super::outbox::retry_failed(app, effects);
+            if count == 0 {
+                notice(app, "No failed reply here to retry");
+            }
+        }
+        Action::DiscardFailed => {
+            let count = super::outbox::discard_failed(app, effects);
+            if count == 0 {
+                notice(app, "No failed reply here to discard");
+            }
+        }
         Action::Back => {
             if view.help {
                 view.help = false;
@@ -336,6 +348,11 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
         }
     }
+}
+
+fn notice(app: &mut App, text: &str) {
+    app.status
+        .notify(super::status::NoticeLevel::Info, text.to_string(), app.now);
 }
 
 /// Panes Tab visits, in order; the composer and insights only when they can be used.
@@ -488,16 +505,23 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         status: DeliveryStatus::Pending,
         failure: None,
     };
-    app.inbox.merge_messages(&key, vec![echo]);
+    app.inbox.merge_messages(&key, vec![echo.clone()]);
     app.view.thread_scroll = 0;
     app.view.refresh_lists(&app.inbox);
     let command = match options {
+        // A session reply (USSD, voice) answers a live session that will not wait for a retry,
+        // so it goes straight to the provider instead of through the outbox.
         Some(options) => ProviderCommand::SendWithOptions {
             conversation: key.id,
             client_id,
             text,
             options,
         },
+        None if app.settings.store => {
+            // Merge rule 7: stored first; the store's confirmation sends it.
+            super::outbox::enqueue(app, key, echo, text, effects);
+            return;
+        }
         None => ProviderCommand::SendText {
             conversation: key.id,
             client_id,

@@ -132,6 +132,10 @@ pub enum Action {
     OpenMedia,
     /// Ask what the conversation's contact can receive on its channel.
     Capability,
+    /// Send the open conversation's failed replies again.
+    RetryFailed,
+    /// Drop the open conversation's failed replies.
+    DiscardFailed,
     /// Leave the composer, the filter, or an overlay.
     Back,
     /// USSD / voice: end the session with the next reply (or not).
@@ -205,6 +209,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('T')], action: Action::RetryFailed, help: "retry failed replies here" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('X')], action: Action::DiscardFailed, help: "discard failed replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },

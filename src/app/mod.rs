@@ -16,6 +16,8 @@ pub mod inbox;
 mod input;
 pub mod insights;
 pub mod keys;
+pub mod outbox;
+mod persist;
 mod provider;
 pub mod remote_insights;
 pub mod session_reply;
@@ -36,6 +38,7 @@ use self::{inbox::Inbox, status::StatusState, typing::TypingState};
 use crate::insights::TrackerSpec;
 use crate::model::{AccountId, ConversationKey, Message, Timestamp};
 use crate::providers::{AccountEvent, ProviderCommand};
+use crate::store::{StoreEvent, StoreWrite};
 
 /// Everything that can happen to the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +57,14 @@ pub enum Event {
     Providers(Vec<AccountEvent>),
     /// A second passed: expire typing indicators and notices, refresh relative times.
     Tick,
+    /// What the local store answered (the cached inbox, a durable reply, a failed write).
+    Store(StoreEvent),
+    /// A reply asked for outside the keyboard (`switchboard send`, scripts): it goes through
+    /// the outbox like one typed in the composer.
+    Reply {
+        conversation: crate::model::ConversationKey,
+        text: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +82,9 @@ pub struct Mouse {
 }
 
 /// Work the runtime does on the app's behalf.
+// Effects are handed to the executor at once; a store write is the large one, and boxing it
+// would allocate on every state change for no gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     Provider {
@@ -82,6 +96,8 @@ pub enum Effect {
         conversation: ConversationKey,
         messages: Vec<Message>,
     },
+    /// A write for the local store (only when one is attached: `AppSettings::store`).
+    Store(StoreWrite),
     Quit,
     /// Open a web link (media of a message) with the system opener, without waiting for it.
     OpenUrl(String),
@@ -98,6 +114,9 @@ pub struct AppSettings {
     pub typing_ttl: Duration,
     /// The vocabulary groups the insight engine counts (`[insights]` of the config).
     pub insight_trackers: Arc<[TrackerSpec]>,
+    /// A local store is attached: state changes are persisted, and replies go through the
+    /// outbox (stored before they are sent, retried, kept across restarts).
+    pub store: bool,
 }
 
 impl Default for AppSettings {
@@ -107,6 +126,7 @@ impl Default for AppSettings {
             typing_throttle: Duration::seconds(3),
             typing_ttl: Duration::seconds(6),
             insight_trackers: Arc::from(crate::insights::trackers::default_trackers()),
+            store: false,
         }
     }
 }
@@ -124,6 +144,8 @@ pub struct App {
     pub status: StatusState,
     /// Focus, selection, scroll, filter, composer, overlays.
     pub view: ViewState,
+    /// Replies on their way out (with a store attached).
+    pub outbox: outbox::Outbox,
     pub settings: AppSettings,
     /// Bumped whenever something visible changed; the runtime redraws when it moves.
     pub revision: u64,
@@ -149,6 +171,7 @@ impl App {
             typing,
             status: StatusState::default(),
             view: ViewState::default(),
+            outbox: outbox::Outbox::default(),
             settings,
             revision: 0,
             quitting: false,
@@ -170,29 +193,39 @@ impl App {
         let previous_minute = self.now.unix_timestamp() / 60;
         self.now = now;
         let mut effects = Vec::new();
+        let opened_before = self.view.open.clone();
         match event {
             Event::Key(key) => input::key(self, key, &mut effects),
             Event::Mouse(mouse) => input::mouse(self, mouse, &mut effects),
             Event::Paste(text) => input::paste(self, &text, &mut effects),
             Event::Layout(layout) => input::layout(self, layout, &mut effects),
             Event::Provider(event) => {
-                provider::apply(self, event, &mut effects);
+                self.provider_event(event, &mut effects);
                 self.settle_lists();
             }
             Event::Providers(events) => {
                 for event in events {
-                    provider::apply(self, event, &mut effects);
+                    self.provider_event(event, &mut effects);
                 }
                 self.settle_lists();
                 dedup_read_markers(&mut effects);
             }
+            Event::Store(event) => self.store_event(event, &mut effects),
+            Event::Reply { conversation, text } => {
+                outbox::reply(self, conversation, text, &mut effects);
+                self.touch();
+            }
             Event::Tick => {
-                let expired = self.typing.expire(now) | self.status.expire(now);
+                let retried = outbox::tick(self, &mut effects);
+                let expired = self.typing.expire(now) | self.status.expire(now) | retried;
                 // Relative times ("3m") change once a minute; typing and notices on expiry.
                 if expired || previous_minute != now.unix_timestamp() / 60 {
                     self.touch();
                 }
             }
+        }
+        if self.settings.store && self.view.open != opened_before {
+            self.persist_read_marker(&mut effects);
         }
         effects
     }
@@ -202,6 +235,44 @@ impl App {
         if std::mem::take(&mut self.lists_stale) {
             self.view.refresh_lists(&self.inbox);
         }
+    }
+
+    /// Merges one provider event; with a store attached, writes what it touched as merged.
+    fn provider_event(&mut self, event: AccountEvent, effects: &mut Vec<Effect>) {
+        let touched = self.settings.store.then(|| persist::touched(&event));
+        provider::apply(self, event, effects);
+        if let Some(touched) = touched {
+            persist::persist(self, touched, effects);
+        }
+    }
+
+    fn store_event(&mut self, event: StoreEvent, effects: &mut Vec<Effect>) {
+        match event {
+            StoreEvent::Loaded(snapshot) => persist::loaded(self, snapshot, effects),
+            StoreEvent::Queued { client_id } => outbox::queued(self, &client_id, effects),
+            StoreEvent::Failed(reason) => {
+                self.status
+                    .notify(status::NoticeLevel::Error, reason, self.now)
+            }
+        }
+        self.touch();
+    }
+
+    /// Opening a conversation reads it: remember up to where, and its cleared unread count.
+    fn persist_read_marker(&mut self, effects: &mut Vec<Effect>) {
+        let Some(key) = self.view.open.clone() else {
+            return;
+        };
+        let message = self
+            .inbox
+            .get(&key)
+            .and_then(|entry| entry.thread.last())
+            .map(|m| m.id.clone());
+        effects.push(Effect::Store(StoreWrite::ReadMarker {
+            key,
+            message,
+            at: self.now,
+        }));
     }
 
     /// Marks the state as visibly changed.
@@ -227,5 +298,7 @@ fn dedup_read_markers(effects: &mut Vec<Effect>) {
     });
 }
 
+#[cfg(test)]
+mod outbox_tests;
 #[cfg(test)]
 mod tests;

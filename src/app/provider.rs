@@ -87,6 +87,24 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             }
         }
         ProviderEvent::SendFailed {
+            client_id, reason, ..
+        } if app.outbox.get(&client_id).is_some() => {
+            // The outbox retries it, or marks it failed after its last attempt.
+            super::outbox::failed(app, &client_id, &reason, effects);
+            if app
+                .outbox
+                .get(&client_id)
+                .is_some_and(|item| matches!(item.stage, super::outbox::Stage::Failed(_)))
+            {
+                app.status.notify(
+                    NoticeLevel::Error,
+                    format!("Reply not sent: {reason}"),
+                    app.now,
+                );
+            }
+            true
+        }
+        ProviderEvent::SendFailed {
             conversation,
             client_id,
             reason,
@@ -101,6 +119,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             );
             true
         }
+        ProviderEvent::Cursor { .. } => false,
         ProviderEvent::Synced => {
             app.status.account_mut(&account).last_sync = Some(app.now);
             true

@@ -184,3 +184,33 @@ impl Thread {
         }
     }
 }
+
+/// Local echoes (messages still under their client id) are ours to change: the outbox moves
+/// them between pending and failed as attempts come and go, and may discard them.
+impl Thread {
+    /// Sets an echo's state and note; returns the updated echo, or `None` if the server copy
+    /// has already replaced it.
+    pub fn set_echo(
+        &mut self,
+        client_id: &str,
+        status: DeliveryStatus,
+        note: Option<String>,
+    ) -> Option<Message> {
+        let index = self.position(client_id)?;
+        let message = &mut self.messages[index];
+        if message.client_id.as_deref() != Some(client_id) {
+            return None;
+        }
+        message.status = status;
+        message.failure = note;
+        Some(message.clone())
+    }
+
+    /// Removes an echo the user gave up on.
+    pub fn discard_echo(&mut self, client_id: &str) -> bool {
+        let is_echo = self
+            .get(client_id)
+            .is_some_and(|m| m.client_id.as_deref() == Some(client_id));
+        is_echo && self.remove(client_id).is_some()
+    }
+}

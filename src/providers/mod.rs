@@ -71,6 +71,14 @@ pub enum ProviderEvent {
     },
     /// A full sync (listing conversations and new messages) finished.
     Synced,
+    /// Everything up to this message of a conversation has been listed (not just pushed): a
+    /// restart resumes its backfill after it, so the cached thread and the new messages meet
+    /// without a gap. Kept by the local store; providers without cursors never send it.
+    Cursor {
+        conversation: String,
+        at: Timestamp,
+        id: String,
+    },
     /// Something the user should know that is not tied to one message.
     Error(String),
     /// Contacts matching a search of the contact picker.

@@ -76,6 +76,8 @@ impl Scenario {
                 events,
                 hub: None,
                 clock,
+                // Demos run without a local store: a closed channel that never answers.
+                store_events: mpsc::channel(1).1,
             },
             hub,
             stop,

@@ -125,6 +125,11 @@ pub async fn run(
                     return Ok(());
                 }
             }
+            Some(event) = session.store_events.recv() => {
+                if !session.apply(Event::Store(event)) {
+                    return Ok(());
+                }
+            }
             _ = tick.tick() => {
                 if !session.apply(Event::Tick) {
                     return Ok(());

@@ -9,12 +9,15 @@ use crate::app::Effect;
 use crate::model::AccountId;
 use crate::providers::symbl::{SymblHandle, SymblRequest};
 use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent, ProviderHandle};
+use crate::store::{StoreEvent, StoreHandle, StoreWrite};
 
 #[derive(Default)]
 pub struct Executor {
     providers: HashMap<AccountId, ProviderHandle>,
     /// The remote insight source, when configured.
     symbl: Option<SymblHandle>,
+    /// The local store's actor, when one is attached.
+    store: Option<StoreHandle>,
 }
 
 /// What the loop should do after an effect.
@@ -25,6 +28,8 @@ pub enum Outcome {
     /// The effect could not be carried out; the app must hear about it (nothing is lost
     /// silently: a reply whose provider is gone is marked failed).
     Feedback(AccountEvent),
+    /// An answer in place of the store's (it is not running).
+    Store(StoreEvent),
 }
 
 impl Executor {
@@ -34,6 +39,18 @@ impl Executor {
 
     pub fn set_symbl(&mut self, handle: SymblHandle) {
         self.symbl = Some(handle);
+    }
+
+    pub fn set_store(&mut self, store: StoreHandle) {
+        self.store = Some(store);
+    }
+
+    /// Stops the providers, then closes the store after its last write is on disk.
+    pub fn shutdown(&mut self) {
+        self.providers.clear();
+        if let Some(store) = self.store.take() {
+            store.close();
+        }
     }
 
     pub fn execute(&self, effect: Effect) -> Outcome {
@@ -58,6 +75,7 @@ impl Executor {
                 });
                 Outcome::Continue
             }
+            Effect::Store(write) => self.store(write),
         }
     }
 
@@ -75,6 +93,23 @@ impl Executor {
                 });
             }
             Err(TrySendError::Closed(_)) => tracing::warn!("the Symbl task has stopped"),
+        }
+    }
+
+    /// Queues a store write (never blocks). Without a store, or with a stopped one, a new
+    /// reply is still confirmed so it goes out: the cache is a convenience, the send is not.
+    fn store(&self, write: StoreWrite) -> Outcome {
+        let enqueued = match &write {
+            StoreWrite::Enqueue { entry, .. } => Some(entry.client_id.clone()),
+            _ => None,
+        };
+        let written = self.store.as_ref().is_some_and(|store| store.write(write));
+        match enqueued {
+            Some(client_id) if !written => {
+                tracing::error!("local store unavailable; sending a reply without keeping it");
+                Outcome::Store(StoreEvent::Queued { client_id })
+            }
+            _ => Outcome::Continue,
         }
     }
 

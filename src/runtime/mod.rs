@@ -5,6 +5,7 @@ pub mod event_loop;
 pub mod executor;
 pub mod input;
 pub mod opener;
+pub mod send;
 pub mod session;
 pub mod terminal;
 

@@ -2,6 +2,7 @@
 //! and the app with those accounts. A `Session` also runs headless, which is how the end-to-end
 //! tests and the screenshot command drive the real stack without a terminal.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,6 +17,35 @@ use crate::model::AccountId;
 use crate::providers::linktor::{self, LinktorConfig};
 use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
 use crate::providers::{sinch, symbl, vumi};
+use crate::store::{self as local_store, StoreEvent};
+
+/// The cached backfill cursors per account, for the providers to resume from.
+fn resume_cursors(
+    events: &[StoreEvent],
+) -> HashMap<AccountId, HashMap<String, (crate::model::Timestamp, String)>> {
+    let mut resume: HashMap<AccountId, HashMap<_, _>> = HashMap::new();
+    for event in events {
+        if let StoreEvent::Loaded(snapshot) = event {
+            for (key, at, id) in &snapshot.cursors {
+                resume
+                    .entry(key.account.clone())
+                    .or_default()
+                    .insert(key.id.clone(), (*at, id.clone()));
+            }
+        }
+    }
+    resume
+}
+
+/// Where the local store lives: `[store] database`, else in memory for an ephemeral run, else
+/// the XDG data dir.
+fn store_path(config: &Config, options: &StartOptions) -> Option<std::path::PathBuf> {
+    match &config.store.database {
+        Some(path) => Some(path.clone()),
+        None if options.ephemeral_hub => None,
+        None => local_store::default_path(),
+    }
+}
 
 /// The account name of the embedded hub in the status bar.
 pub const EMBEDDED_ACCOUNT: &str = "local";
@@ -36,6 +66,8 @@ pub struct Session {
     pub hub: Option<HubHandle>,
     /// What `apply` stamps events with (virtual in reproducible demos).
     pub clock: super::Clock,
+    /// Answers of the local store (confirmed replies, failed writes).
+    pub store_events: mpsc::Receiver<StoreEvent>,
 }
 
 impl Session {
@@ -45,12 +77,26 @@ impl Session {
             send_typing: config.ui.send_typing,
             typing_ttl: time::Duration::seconds(config.ui.typing_ttl_secs as i64),
             insight_trackers: config.insights.trackers().into(),
+            store: true,
             ..AppSettings::default()
         };
         let session_id = uuid::Uuid::new_v4().simple().to_string();
         let mut app = App::new(&session_id[..8], settings, super::now());
         let (sender, events) = mpsc::channel(PROVIDER_QUEUE);
         let mut executor = Executor::default();
+
+        // The cache first, so the first frame shows it before any network answers.
+        let store_path = store_path(config, options);
+        let (store, mut store_events) = local_store::spawn(store_path.as_deref())?;
+        executor.set_store(store);
+        let mut pending_store_events = Vec::new();
+        if let Some(loaded) = store_events.recv().await {
+            pending_store_events.push(loaded);
+        }
+        while let Ok(more) = store_events.try_recv() {
+            pending_store_events.push(more);
+        }
+        let mut resume = resume_cursors(&pending_store_events);
 
         let hub = if config.hub_enabled() {
             let db_path = if options.ephemeral_hub {
@@ -80,7 +126,8 @@ impl Session {
             tracing::info!(url = %hub.base_url(), "embedded hub listening");
             let account = AccountId::new(EMBEDDED_ACCOUNT);
             app.add_account(account.clone());
-            let provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
+            let mut provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
+            provider_config.resume = resume.remove(&account).unwrap_or_default();
             executor.add(linktor::spawn(account, provider_config, sender.clone()));
             Some(hub)
         } else {
@@ -90,9 +137,10 @@ impl Session {
         for (index, account_config) in config.accounts.iter().enumerate() {
             match account_config {
                 AccountConfig::Linktor { name, .. } => {
-                    let provider_config = linktor::account_config(account_config, index)
+                    let mut provider_config = linktor::account_config(account_config, index)
                         .map_err(|message| anyhow::anyhow!("config: {message}"))?;
                     let account = AccountId::new(name.clone());
+                    provider_config.resume = resume.remove(&account).unwrap_or_default();
                     app.add_account(account.clone());
                     let handle = linktor::spawn(account, provider_config, sender.clone());
                     executor.add(handle);
@@ -124,13 +172,19 @@ impl Session {
             start_symbl(config, &mut app, &mut executor, &sender);
         }
 
-        Ok(Session {
+        let mut session = Session {
             app,
             executor,
             events,
             hub,
             clock: super::Clock::Wall,
-        })
+            store_events,
+        };
+        // Applied once the providers run, so replies queued in the outbox reach them.
+        for event in pending_store_events {
+            session.apply(Event::Store(event));
+        }
+        Ok(session)
     }
 
     /// Applies one event now and executes its effects; returns false once the app quits.
@@ -142,6 +196,7 @@ impl Session {
                     Outcome::Continue => {}
                     Outcome::Quit => return false,
                     Outcome::Feedback(event) => pending.push(Event::Provider(event)),
+                    Outcome::Store(event) => pending.push(Event::Store(event)),
                 }
             }
         }
@@ -160,15 +215,27 @@ impl Session {
     /// Headless driving: applies provider events until `done` holds or `timeout` passes.
     pub async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&App) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         while !done(&self.app) {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => {
-                    self.apply(Event::Provider(event));
+            let event = tokio::select! {
+                event = self.events.recv() => event.map(Event::Provider),
+                Some(event) = self.store_events.recv() => Some(Event::Store(event)),
+                _ = tick.tick() => Some(Event::Tick),
+                _ = tokio::time::sleep_until(deadline) => None,
+            };
+            match event {
+                Some(event) => {
+                    self.apply(event);
                 }
-                Ok(None) | Err(_) => return done(&self.app),
+                None => return done(&self.app),
             }
         }
         true
+    }
+
+    /// Stops the providers and waits until the store has written everything queued.
+    pub fn shutdown(&mut self) {
+        self.executor.shutdown();
     }
 }
 

@@ -52,7 +52,10 @@ fn account(id: &AccountId, status: &AccountStatus, app: &App) -> Vec<Span<'stati
         ConnectionState::BackingOff { until, .. } => (
             "◌",
             format!(
-                "backing off — retry in {}s",
+                "backing off until {:02}:{:02}:{:02} — retry in {}s",
+                until.hour(),
+                until.minute(),
+                until.second(),
                 format::seconds_until(*until, app.now)
             ),
         ),

@@ -374,6 +374,14 @@ impl Layouter<'_> {
                 let line = format!(" {line} ");
                 out.push(self.align(message.direction, vec![Span::styled(line, theme::error())]));
             }
+        } else if message.status == DeliveryStatus::Pending
+            && let Some(note) = message.failure.as_deref()
+        {
+            // The outbox's note on a reply it is still retrying.
+            for line in wrap::wrap(&format!("↻ {note}"), text_width) {
+                let line = format!(" {line} ");
+                out.push(self.align(message.direction, vec![Span::styled(line, theme::muted())]));
+            }
         }
         out
     }

@@ -23,6 +23,8 @@ use switchboard::providers::linktor::wire::{
 use switchboard::providers::{AccountEvent, ProviderEvent};
 use tokio::sync::{broadcast, mpsc};
 
+pub mod faults;
+
 pub const API_KEY: &str = "test-key";
 
 #[derive(Clone, Debug)]
@@ -200,6 +202,71 @@ impl FakeLinktor {
             message: message.clone(),
         });
         message
+    }
+
+    /// Stores a reply by another agent (outbound, status "sent") and pushes it.
+    pub fn push_agent_message(&self, conversation: &str, text: &str) -> WireMessage {
+        let message = {
+            let mut data = self.data();
+            let message = new_message(
+                &mut data,
+                conversation,
+                "outbound",
+                "agent",
+                text,
+                BTreeMap::new(),
+            );
+            data.messages
+                .entry(conversation.to_string())
+                .or_default()
+                .push(message.clone());
+            message
+        };
+        self.push_frame(&ServerFrame::Message {
+            conversation_id: conversation.into(),
+            message: message.clone(),
+        });
+        message
+    }
+
+    /// Moves a stored message to `status` and pushes the `message.status` frame.
+    pub fn push_status(&self, conversation: &str, message_id: &str, status: &str) {
+        {
+            let mut data = self.data();
+            if let Some(message) = data
+                .messages
+                .get_mut(conversation)
+                .and_then(|all| all.iter_mut().find(|m| m.id == message_id))
+            {
+                message.status = status.to_string();
+            }
+        }
+        self.push_frame(&ServerFrame::MessageStatus {
+            conversation_id: conversation.into(),
+            message_id: message_id.into(),
+            status: status.into(),
+            timestamp: None,
+        });
+    }
+
+    /// Frames queued for the sockets but not yet sent; a generator that waits for this to drop
+    /// does not overrun the broadcast channel (which would lose frames silently).
+    pub fn ws_backlog(&self) -> usize {
+        self.shared.ws.len()
+    }
+
+    /// Sockets currently listening for pushes.
+    pub fn ws_subscribers(&self) -> usize {
+        self.shared.ws.receiver_count()
+    }
+
+    /// The server's truth: every stored message of a conversation, oldest first.
+    pub fn messages_of(&self, conversation: &str) -> Vec<WireMessage> {
+        self.data()
+            .messages
+            .get(conversation)
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn push_frame(&self, frame: &ServerFrame) {

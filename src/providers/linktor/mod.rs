@@ -63,6 +63,8 @@ pub struct LinktorConfig {
     pub login: Option<Login>,
     /// The signed-webhook receiver, if the account has one.
     pub webhook: Option<WebhookConfig>,
+    /// Cursors from the local store, by conversation id: backfills resume after them.
+    pub resume: HashMap<String, (Timestamp, String)>,
 }
 
 pub use self::setup::account_config;
@@ -107,6 +109,7 @@ impl LinktorConfig {
             access_token: None,
             login: None,
             webhook: None,
+            resume: HashMap::new(),
         }
     }
 }
@@ -219,6 +222,20 @@ struct Known {
     channel_type: String,
     /// The newest message seen, by `(createdAt, id)`: backfills ask for what came `after` it.
     cursor: Option<(Timestamp, String)>,
+    /// The newest `page_size` messages seen. A backfill re-reads from the oldest of them, so a
+    /// delivery status pushed while the socket was down is not lost (Linktor has no "changed
+    /// since" query; statuses settle on recent messages).
+    recent: std::collections::BTreeSet<(Timestamp, String)>,
+    /// A sync found the conversation empty: whatever it holds later is new, and is loaded
+    /// whole, not just its tail page.
+    seen_empty: bool,
+    /// Before the first listing, the oldest message pushed: the first listing pages back to it
+    /// so no message between a push and the tail page goes missing.
+    pushed_floor: Option<(Timestamp, String)>,
+    /// The oldest message of the contiguous range listed so far. A push older than it arrived
+    /// late (queued while the tail was listed) and is history: it is left to the history
+    /// pages, or it would sit in the thread with a gap after it.
+    listed_from: Option<(Timestamp, String)>,
 }
 
 /// Aborts the task when dropped, so the webhook receiver goes with the provider.

@@ -20,6 +20,10 @@ use super::{Dialect, LinktorConfig, Login};
 use crate::providers::backoff::Backoff;
 use crate::text::sanitize_line;
 
+/// The largest response body read. A page of fifty messages is tens of KB; anything near this
+/// is a broken or hostile server, and reading on would only exhaust memory.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
 /// The longest `retry_after` we honour; a server asking for more gets retried at this pace.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
@@ -541,10 +545,7 @@ impl RestClient {
         let status = response.status();
         let request_id = header(&response, "x-request-id");
         let retry_after = header(&response, "retry-after");
-        let text = response
-            .text()
-            .await
-            .map_err(|err| self.transport_error(&err))?;
+        let text = self.read_body(response, request_id.clone()).await?;
         if status.is_success() {
             return Ok(if status == StatusCode::NO_CONTENT {
                 String::new()
@@ -558,6 +559,37 @@ impl RestClient {
             retry_after.as_deref(),
             request_id,
         ))
+    }
+
+    /// The body as text, at most [`MAX_BODY_BYTES`] (checked against the announced length
+    /// first, then while reading); invalid UTF-8 is replaced rather than fatal.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        request_id: Option<String>,
+    ) -> Result<String, LinktorError> {
+        let too_large = || LinktorError::Decode {
+            reason: format!("response larger than {} MiB", MAX_BODY_BYTES >> 20),
+            request_id: request_id.clone(),
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| self.transport_error(&err))?
+        {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     fn transport_error(&self, err: &reqwest::Error) -> LinktorError {

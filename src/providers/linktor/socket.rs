@@ -23,6 +23,11 @@ pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub type WsSink = SplitSink<WsStream, WsMessage>;
 pub type WsReader = SplitStream<WsStream>;
 
+/// The largest WebSocket frame and message accepted. A Linktor frame carries one message or
+/// event (a few KB); tungstenite checks a frame's announced length before reading it, so a
+/// 100 MB frame is refused without being buffered.
+pub const MAX_WS_MESSAGE_BYTES: usize = 8 << 20;
+
 /// How often a malformed-frame notice may reach the user; the log gets every one.
 const MALFORMED_NOTICE_EVERY: Duration = Duration::from_secs(60);
 
@@ -121,7 +126,10 @@ async fn connect_url(
     timeout: Duration,
 ) -> Result<(WsSink, WsReader), ConnectError> {
     crate::providers::tls::install_crypto_provider();
-    let attempt = tokio_tungstenite::connect_async(url);
+    let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(MAX_WS_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_WS_MESSAGE_BYTES));
+    let attempt = tokio_tungstenite::connect_async_with_config(url, Some(limits), false);
     let (stream, _response) = match tokio::time::timeout(timeout, attempt).await {
         Err(_) => {
             return Err(ConnectError::Other(format!(

@@ -6,7 +6,7 @@ use super::Provider;
 use super::convert;
 use super::rest::{LinktorError, MessageQuery};
 use super::wire::{WireConversation, WireMessage};
-use crate::model::{Contact, Conversation, Message};
+use crate::model::{Contact, Conversation, Message, Timestamp};
 use crate::providers::ProviderEvent;
 
 impl Provider {
@@ -82,7 +82,11 @@ impl Provider {
             .or_insert_with(|| Known {
                 contact_id: wire.contact_id.clone(),
                 channel_type: wire.channel_type.clone(),
-                cursor: None,
+                cursor: self.config.resume.get(&wire.id).cloned(),
+                recent: Default::default(),
+                seen_empty: false,
+                pushed_floor: None,
+                listed_from: None,
             });
         known.contact_id = wire.contact_id.clone();
         known.channel_type = wire.channel_type.clone();
@@ -106,10 +110,81 @@ impl Provider {
             .conversations
             .get(conversation)
             .is_some_and(|known| known.cursor.is_some());
+        let (seen_empty, floor) = self
+            .conversations
+            .get(conversation)
+            .map_or((false, None), |known| {
+                (known.seen_empty, known.pushed_floor.clone())
+            });
         if has_cursor {
             self.backfill(conversation).await
+        } else if seen_empty {
+            self.load_back_to(conversation, None).await
+        } else if floor.is_some() {
+            self.load_back_to(conversation, floor).await
         } else {
             self.load_tail(conversation).await
+        }
+    }
+
+    /// Loads from the tail page by page backwards, down to `floor` (the oldest message already
+    /// pushed) or, without one, to the start: for a conversation that was empty at the last
+    /// sync everything in it is new, and after pushes nothing between them and the tail may
+    /// be left out.
+    async fn load_back_to(
+        &mut self,
+        conversation: &str,
+        floor: Option<(Timestamp, String)>,
+    ) -> Result<(), LinktorError> {
+        let mut before: Option<String> = None;
+        let mut loaded: Vec<Message> = Vec::new();
+        loop {
+            let query = MessageQuery {
+                limit: self.config.page_size,
+                before: before.clone(),
+                after: None,
+            };
+            let page = self.rest.list_messages(conversation, &query).await?;
+            let oldest = page.data.first().map(|m| m.id.clone());
+            let more = page.pagination.has_more;
+            let contact = self.contact_of(conversation).name;
+            let messages: Vec<Message> = page
+                .data
+                .iter()
+                .map(|message| convert::message(message, &contact, &self.config.agent_name))
+                .collect();
+            let reached = floor.as_ref().is_some_and(|floor| {
+                messages
+                    .iter()
+                    .any(|m| (m.at, m.id.as_str()) <= (floor.0, floor.1.as_str()))
+            });
+            loaded.extend(messages.iter().cloned());
+            if !messages.is_empty() {
+                self.emit(ProviderEvent::Messages {
+                    conversation: conversation.to_string(),
+                    messages,
+                    live: false,
+                })
+                .await;
+            }
+            if !more || oldest.is_none() || oldest == before || reached {
+                // The cursor moves only now: an error halfway leaves it unset, and the next
+                // sync starts over rather than leaving the older pages behind it.
+                self.advance(conversation, &loaded);
+                self.report_cursor(conversation).await;
+                if let Some(known) = self.conversations.get_mut(conversation) {
+                    known.seen_empty = known.cursor.is_none();
+                    known.pushed_floor = None;
+                }
+                if !more {
+                    self.emit(ProviderEvent::HistoryComplete {
+                        conversation: conversation.to_string(),
+                    })
+                    .await;
+                }
+                return Ok(());
+            }
+            before = oldest;
         }
     }
 
@@ -119,6 +194,12 @@ impl Provider {
             ..MessageQuery::default()
         };
         let page = self.rest.list_messages(conversation, &query).await?;
+        if page.data.is_empty()
+            && !page.pagination.has_more
+            && let Some(known) = self.conversations.get_mut(conversation)
+        {
+            known.seen_empty = true;
+        }
         self.deliver(conversation, page.data, false).await;
         if !page.pagination.has_more {
             self.emit(ProviderEvent::HistoryComplete {
@@ -131,8 +212,10 @@ impl Provider {
 
     /// Everything newer than the cursor, page by page: what closes a gap after a reconnect.
     pub(super) async fn backfill(&mut self, conversation: &str) -> Result<(), LinktorError> {
+        // First from the oldest recent message (refreshing their statuses), then the cursor.
+        let mut from = self.recent_start(conversation);
         loop {
-            let Some(after) = self.cursor_id(conversation) else {
+            let Some(after) = from.take().or_else(|| self.cursor_id(conversation)) else {
                 return Ok(());
             };
             let query = MessageQuery {
@@ -140,7 +223,21 @@ impl Provider {
                 after: Some(after.clone()),
                 ..MessageQuery::default()
             };
-            let page = self.rest.list_messages(conversation, &query).await?;
+            let page = match self.rest.list_messages(conversation, &query).await {
+                Ok(page) => page,
+                // The server does not know the cursor (a cache older than the server's data,
+                // a deleted message): start over from the tail rather than fail every sync.
+                Err(LinktorError::Validation { message, .. }) => {
+                    tracing::warn!(conversation, %after, "linktor refused the cursor ({message}); reloading the tail");
+                    if let Some(known) = self.conversations.get_mut(conversation) {
+                        known.cursor = None;
+                        known.recent.clear();
+                        known.listed_from = None;
+                    }
+                    return self.load_tail(conversation).await;
+                }
+                Err(err) => return Err(err),
+            };
             let empty = page.data.is_empty();
             self.deliver(conversation, page.data, false).await;
             // Stop on the last page, and also if the cursor did not move (a server ignoring
@@ -149,6 +246,11 @@ impl Provider {
                 return Ok(());
             }
         }
+    }
+
+    fn recent_start(&self, conversation: &str) -> Option<String> {
+        let known = self.conversations.get(conversation)?;
+        known.recent.first().map(|(_, id)| id.clone())
     }
 
     pub(super) fn cursor_id(&self, conversation: &str) -> Option<String> {
@@ -182,11 +284,45 @@ impl Provider {
             return;
         }
         let contact = self.contact_of(conversation).name;
-        let messages: Vec<Message> = wire
+        let mut messages: Vec<Message> = wire
             .iter()
             .map(|message| convert::message(message, &contact, &self.config.agent_name))
             .collect();
-        self.advance(conversation, &messages);
+        if live
+            && let Some(floor) = self
+                .conversations
+                .get(conversation)
+                .and_then(|known| known.listed_from.as_ref())
+        {
+            messages.retain(|m| (m.at, m.id.as_str()) >= (floor.0, floor.1.as_str()));
+            if messages.is_empty() {
+                tracing::debug!(
+                    conversation,
+                    "push older than the listed range left to history"
+                );
+                return;
+            }
+        }
+        // Only listings move the cursor: they are contiguous, pushes are not (a frame lost on
+        // a live socket, or reordered just before a drop, would otherwise leave a gap behind
+        // the cursor that no backfill revisits). Pushed messages are read again by the next
+        // backfill, which the merge rules make harmless.
+        if !live {
+            let before = self.cursor_id(conversation);
+            self.advance(conversation, &messages);
+            if self.cursor_id(conversation) != before {
+                self.report_cursor(conversation).await;
+            }
+        } else if let Some(known) = self.conversations.get_mut(conversation)
+            && known.cursor.is_none()
+        {
+            for message in &messages {
+                let key = (message.at, message.id.clone());
+                if known.pushed_floor.as_ref().is_none_or(|floor| key < *floor) {
+                    known.pushed_floor = Some(key);
+                }
+            }
+        }
         self.emit(ProviderEvent::Messages {
             conversation: conversation.to_string(),
             messages,
@@ -195,14 +331,42 @@ impl Provider {
         .await;
     }
 
+    /// Tells the app (and so the store) where the listed range ends now.
+    async fn report_cursor(&mut self, conversation: &str) {
+        let Some((at, id)) = self
+            .conversations
+            .get(conversation)
+            .and_then(|known| known.cursor.clone())
+        else {
+            return;
+        };
+        self.emit(ProviderEvent::Cursor {
+            conversation: conversation.to_string(),
+            at,
+            id,
+        })
+        .await;
+    }
+
     pub(super) fn advance(&mut self, conversation: &str, messages: &[Message]) {
         let Some(known) = self.conversations.get_mut(conversation) else {
             return;
         };
+        let window = self.config.page_size.max(1) as usize;
+        for message in messages {
+            let key = (message.at, message.id.clone());
+            if known.listed_from.as_ref().is_none_or(|from| key < *from) {
+                known.listed_from = Some(key);
+            }
+        }
         for message in messages {
             let key = (message.at, message.id.clone());
             if known.cursor.as_ref().is_none_or(|cursor| key > *cursor) {
-                known.cursor = Some(key);
+                known.cursor = Some(key.clone());
+            }
+            known.recent.insert(key);
+            if known.recent.len() > window {
+                known.recent.pop_first();
             }
         }
     }

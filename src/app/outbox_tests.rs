@@ -1,0 +1,333 @@
+//! The outbox in the reducer: stored before sent, retried with backoff, failed with its reason,
+//! retried or discarded by key, confirmed by the server copy, restored after a restart.
+
+use time::Duration;
+use time::macros::datetime;
+
+use super::outbox::{MAX_ATTEMPTS, Stage, retry_delay};
+use super::*;
+use crate::model::{
+    Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
+    Direction, Message, Timestamp,
+};
+use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent};
+use crate::store::{OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreWrite};
+
+const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
+
+fn key() -> ConversationKey {
+    ConversationKey::new(&AccountId::new("hub"), "c1")
+}
+
+fn stored_app() -> App {
+    let settings = AppSettings {
+        store: true,
+        ..AppSettings::default()
+    };
+    let mut app = App::new("run", settings, T0);
+    app.add_account(AccountId::new("hub"));
+    let conversation = Conversation {
+        key: key(),
+        channel: Channel::Sms,
+        contact: Contact {
+            id: "k1".into(),
+            name: "Ana".into(),
+            identity: "+1555".into(),
+        },
+        status: ConversationStatus::Open,
+        unread: 0,
+        last_message_at: None,
+        last_message: None,
+        metadata: Default::default(),
+    };
+    app.apply(
+        T0,
+        provider(ProviderEvent::Conversations(vec![conversation])),
+    );
+    app
+}
+
+fn provider(event: ProviderEvent) -> Event {
+    Event::Provider(AccountEvent {
+        account: AccountId::new("hub"),
+        event,
+    })
+}
+
+fn sends(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Provider {
+                command: ProviderCommand::SendText { client_id, .. },
+                ..
+            } => Some(client_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Opens c1, writes `text` and presses Enter; returns the client id the echo got.
+fn reply(app: &mut App, text: &str) -> (String, Vec<Effect>) {
+    app.view.selected = Some(key());
+    app.view.focus = Focus::Conversations;
+    app.apply(T0, Event::Key(Key::plain(KeyCode::Enter)));
+    app.apply(T0, Event::Paste(text.into()));
+    let effects = app.apply(T0, Event::Key(Key::plain(KeyCode::Enter)));
+    let client_id = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Store(StoreWrite::Enqueue { entry, .. }) => Some(entry.client_id.clone()),
+            _ => None,
+        })
+        .expect("the reply is written to the store");
+    (client_id, effects)
+}
+
+fn echo(app: &App, client_id: &str) -> Message {
+    app.inbox
+        .get(&key())
+        .expect("c1")
+        .thread
+        .get(client_id)
+        .cloned()
+        .expect("echo")
+}
+
+fn fail(app: &mut App, at: Timestamp, client_id: &str) -> Vec<Effect> {
+    app.apply(
+        at,
+        provider(ProviderEvent::SendFailed {
+            conversation: "c1".into(),
+            client_id: client_id.into(),
+            reason: "server error (503)".into(),
+        }),
+    )
+}
+
+#[test]
+fn a_reply_is_stored_before_it_is_sent() {
+    let mut app = stored_app();
+    let (client_id, effects) = reply(&mut app, "On my way");
+    assert!(
+        sends(&effects).is_empty(),
+        "nothing is sent before the store confirms: {effects:?}"
+    );
+    assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Pending);
+    let effects = app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    assert_eq!(sends(&effects), std::slice::from_ref(&client_id));
+    // A second confirmation (a replayed event) sends nothing more.
+    let effects = app.apply(T0, Event::Store(StoreEvent::Queued { client_id }));
+    assert!(sends(&effects).is_empty());
+}
+
+#[test]
+fn failures_are_retried_with_backoff_then_marked_failed_with_the_reason() {
+    let mut app = stored_app();
+    let (client_id, _) = reply(&mut app, "On my way");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    let mut now = T0;
+    for attempt in 1..MAX_ATTEMPTS {
+        fail(&mut app, now, &client_id);
+        let shown = echo(&app, &client_id);
+        assert_eq!(
+            shown.status,
+            DeliveryStatus::Pending,
+            "still pending while retrying"
+        );
+        assert!(
+            shown
+                .failure
+                .as_deref()
+                .is_some_and(|n| n.contains("retrying at") && n.contains("503"))
+        );
+        let wait = retry_delay(attempt);
+        assert!(sends(&app.apply(now + wait - Duration::milliseconds(1), Event::Tick)).is_empty());
+        now += wait;
+        assert_eq!(
+            sends(&app.apply(now, Event::Tick)),
+            std::slice::from_ref(&client_id),
+            "attempt {}",
+            attempt + 1
+        );
+    }
+    let effects = fail(&mut app, now, &client_id);
+    let shown = echo(&app, &client_id);
+    assert_eq!(shown.status, DeliveryStatus::Failed);
+    assert!(
+        shown
+            .failure
+            .as_deref()
+            .is_some_and(|r| r.contains("503") && r.contains("T retries"))
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Store(StoreWrite::OutboxUpdate {
+            state: OutboxState::Failed(_),
+            ..
+        })
+    )));
+    assert!(
+        sends(&app.apply(now + Duration::hours(1), Event::Tick)).is_empty(),
+        "no more automatic tries"
+    );
+    assert!(retry_delay(1) < retry_delay(2) && retry_delay(30) == Duration::seconds(60));
+}
+
+#[test]
+fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
+    let mut app = stored_app();
+    let (client_id, _) = reply(&mut app, "Hello");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    let mut now = T0;
+    for _ in 1..MAX_ATTEMPTS {
+        fail(&mut app, now, &client_id);
+        now += Duration::minutes(5);
+        app.apply(now, Event::Tick);
+    }
+    fail(&mut app, now, &client_id);
+    app.apply(now, Event::Key(Key::plain(KeyCode::Esc)));
+    assert_eq!(app.view.focus, Focus::Conversations);
+
+    let effects = app.apply(now, Event::Key(Key::ch('T')));
+    assert_eq!(sends(&effects), std::slice::from_ref(&client_id));
+    assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Pending);
+    assert_eq!(
+        app.outbox.get(&client_id).map(|i| i.attempts),
+        Some(1),
+        "a fresh round"
+    );
+
+    for _ in 1..MAX_ATTEMPTS {
+        fail(&mut app, now, &client_id);
+        now += Duration::minutes(5);
+        app.apply(now, Event::Tick);
+    }
+    fail(&mut app, now, &client_id);
+    let effects = app.apply(now, Event::Key(Key::ch('X')));
+    assert!(effects.contains(&Effect::Store(StoreWrite::Discard {
+        key: key(),
+        client_id: client_id.clone()
+    })));
+    assert!(
+        app.inbox
+            .get(&key())
+            .expect("c1")
+            .thread
+            .get(&client_id)
+            .is_none()
+    );
+    assert!(app.outbox.is_empty());
+}
+
+#[test]
+fn the_server_copy_takes_the_reply_out_of_the_outbox() {
+    let mut app = stored_app();
+    let (client_id, _) = reply(&mut app, "On my way");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    let server = Message {
+        id: "m-77".into(),
+        status: DeliveryStatus::Sent,
+        ..echo(&app, &client_id)
+    };
+    let effects = app.apply(
+        T0,
+        provider(ProviderEvent::Messages {
+            conversation: "c1".into(),
+            messages: vec![server.clone()],
+            live: true,
+        }),
+    );
+    assert!(effects.contains(&Effect::Store(StoreWrite::OutboxDone {
+        client_id: client_id.clone()
+    })));
+    assert!(effects.contains(&Effect::Store(StoreWrite::Messages {
+        key: key(),
+        messages: vec![server]
+    })));
+    assert!(app.outbox.is_empty());
+}
+
+#[test]
+fn a_restart_resends_queued_replies_and_keeps_failed_ones_waiting() {
+    let mut app = stored_app();
+    let entry = |id: &str, state| OutboxEntry {
+        key: key(),
+        client_id: id.into(),
+        text: "queued before the crash".into(),
+        created_at: T0,
+        attempts: 2,
+        state,
+    };
+    let echo = |id: &str, status| Message {
+        id: id.into(),
+        client_id: Some(id.into()),
+        direction: Direction::Outbound,
+        sender: "You".into(),
+        content: Content::Text("queued before the crash".into()),
+        at: T0,
+        status,
+        failure: None,
+    };
+    let snapshot = Snapshot {
+        messages: vec![(
+            key(),
+            vec![
+                echo("old-1", DeliveryStatus::Pending),
+                echo("old-2", DeliveryStatus::Failed),
+            ],
+        )],
+        outbox: vec![
+            entry("old-1", OutboxState::Queued),
+            entry("old-2", OutboxState::Failed("gone".into())),
+        ],
+        ..Snapshot::default()
+    };
+    let effects = app.apply(T0, Event::Store(StoreEvent::Loaded(snapshot)));
+    assert_eq!(
+        sends(&effects),
+        ["old-1"],
+        "same client id, so the backend can deduplicate"
+    );
+    assert_eq!(
+        app.outbox.get("old-2").map(|i| i.stage.clone()),
+        Some(Stage::Failed("gone".into()))
+    );
+    assert_eq!(app.inbox.get(&key()).expect("c1").thread.len(), 2);
+}
+
+#[test]
+fn without_a_store_replies_go_straight_to_the_provider() {
+    let mut app = App::new("run", AppSettings::default(), T0);
+    app.add_account(AccountId::new("hub"));
+    let mut stored = stored_app();
+    app.inbox = std::mem::take(&mut stored.inbox);
+    app.view.refresh_lists(&app.inbox);
+    app.view.selected = Some(key());
+    app.view.focus = Focus::Conversations;
+    app.apply(T0, Event::Key(Key::plain(KeyCode::Enter)));
+    app.apply(T0, Event::Paste("hi".into()));
+    let effects = app.apply(T0, Event::Key(Key::plain(KeyCode::Enter)));
+    assert_eq!(sends(&effects).len(), 1);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Store(_))));
+}

@@ -1,0 +1,158 @@
+//! Provider events → store writes. After an event is merged, what it touched is written as the
+//! app now holds it (so the cache follows the merge rules), and a server copy of one of our
+//! replies takes it out of the outbox.
+
+use super::{App, Effect, outbox};
+use crate::model::ConversationKey;
+use crate::providers::{AccountEvent, ProviderEvent};
+use crate::store::{CachedConversation, StoreWrite};
+
+/// What an event touched, noted before it is consumed.
+pub(super) struct Touched {
+    key: Option<ConversationKey>,
+    conversations: Vec<ConversationKey>,
+    messages: Vec<String>,
+    /// Client ids of server copies (id ≠ client id): replies the server confirmed.
+    confirmed: Vec<String>,
+    cursor: Option<(ConversationKey, crate::model::Timestamp, String)>,
+    /// A message the platform deleted.
+    deleted: Option<(ConversationKey, String)>,
+}
+
+pub(super) fn touched(event: &AccountEvent) -> Touched {
+    let key = |id: &str| ConversationKey::new(&event.account, id);
+    let mut touched = Touched {
+        key: None,
+        conversations: Vec::new(),
+        messages: Vec::new(),
+        confirmed: Vec::new(),
+        cursor: None,
+        deleted: None,
+    };
+    match &event.event {
+        ProviderEvent::Conversations(conversations) => {
+            touched.conversations = conversations.iter().map(|c| c.key.clone()).collect();
+        }
+        ProviderEvent::Messages {
+            conversation,
+            messages,
+            ..
+        } => {
+            touched.key = Some(key(conversation));
+            touched.conversations.push(key(conversation));
+            for message in messages {
+                touched.messages.push(message.id.clone());
+                if let Some(client_id) = &message.client_id
+                    && *client_id != message.id
+                {
+                    touched.confirmed.push(client_id.clone());
+                }
+            }
+        }
+        ProviderEvent::StatusUpdate {
+            conversation,
+            message_id,
+            ..
+        } => {
+            touched.key = Some(key(conversation));
+            touched.messages.push(message_id.clone());
+        }
+        ProviderEvent::HistoryComplete { conversation }
+        | ProviderEvent::ConversationStatus { conversation, .. } => {
+            touched.conversations.push(key(conversation));
+        }
+        ProviderEvent::SendFailed {
+            conversation,
+            client_id,
+            ..
+        } => {
+            touched.key = Some(key(conversation));
+            touched.messages.push(client_id.clone());
+        }
+        ProviderEvent::Cursor {
+            conversation,
+            at,
+            id,
+        } => touched.cursor = Some((key(conversation), *at, id.clone())),
+        ProviderEvent::MessageDeleted {
+            conversation,
+            message_id,
+        } => touched.deleted = Some((key(conversation), message_id.clone())),
+        ProviderEvent::ConversationStarted { conversation } => {
+            touched.conversations.push(key(conversation));
+        }
+        ProviderEvent::Connection(_)
+        | ProviderEvent::Typing { .. }
+        | ProviderEvent::Contacts { .. }
+        | ProviderEvent::ContactCreated(_)
+        | ProviderEvent::Capability { .. }
+        | ProviderEvent::RemoteInsights { .. }
+        | ProviderEvent::Synced
+        | ProviderEvent::Error(_) => {}
+    }
+    touched
+}
+
+/// Writes what the event touched, as merged.
+pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>) {
+    for client_id in &touched.confirmed {
+        outbox::delivered(app, client_id, effects);
+    }
+    if let Some((key, id)) = touched.deleted {
+        effects.push(Effect::Store(StoreWrite::DeleteMessage { key, id }));
+    }
+    if let Some((key, at, id)) = touched.cursor {
+        effects.push(Effect::Store(StoreWrite::Cursor { key, at, id }));
+    }
+    let conversations: Vec<CachedConversation> = touched
+        .conversations
+        .iter()
+        .filter_map(|key| cached(app, key))
+        .collect();
+    if !conversations.is_empty() {
+        effects.push(Effect::Store(StoreWrite::Conversations(conversations)));
+    }
+    if let Some(key) = touched.key
+        && let Some(entry) = app.inbox.get(&key)
+    {
+        let messages: Vec<_> = touched
+            .messages
+            .iter()
+            .filter_map(|id| entry.thread.get(id).cloned())
+            .collect();
+        if !messages.is_empty() {
+            effects.push(Effect::Store(StoreWrite::Messages { key, messages }));
+        }
+    }
+}
+
+/// A conversation as the store keeps it.
+pub(super) fn cached(app: &App, key: &ConversationKey) -> Option<CachedConversation> {
+    let entry = app.inbox.get(key)?;
+    Some(CachedConversation {
+        info: entry.info.clone(),
+        unread: entry.unread,
+        history_complete: entry.history_complete,
+    })
+}
+
+/// The cached inbox from the store, applied before any network answers. Queued replies are
+/// sent again; the provider's own data merges over this later by the usual rules.
+pub(super) fn loaded(app: &mut App, snapshot: crate::store::Snapshot, effects: &mut Vec<Effect>) {
+    for cached in snapshot.conversations {
+        let key = cached.info.key.clone();
+        app.inbox.upsert_conversation(cached.info, false);
+        if let Some(entry) = app.inbox.get_mut(&key) {
+            entry.unread = cached.unread;
+            entry.history_complete = cached.history_complete;
+        }
+    }
+    for (key, messages) in snapshot.messages {
+        // Messages of a conversation the cache lost track of are kept out rather than guessed.
+        app.inbox.merge_messages(&key, messages);
+    }
+    for entry in snapshot.outbox {
+        outbox::restore(app, entry, effects);
+    }
+    app.view.refresh_lists(&app.inbox);
+}

@@ -1,0 +1,414 @@
+//! The SQLite file: schema, loading the snapshot and applying writes. Only the store actor
+//! holds a [`Db`]; every batch of writes is one transaction.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::codec::*;
+use super::types::{CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreWrite};
+use crate::model::{AccountId, Contact, Conversation, ConversationKey, Message, Timestamp};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS conversations (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    contact_name TEXT NOT NULL,
+    contact_identity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    platform_unread INTEGER NOT NULL,
+    unread INTEGER NOT NULL,
+    last_message_at INTEGER,
+    last_message TEXT,
+    metadata TEXT NOT NULL,
+    history_complete INTEGER NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    account TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    id TEXT NOT NULL,
+    client_id TEXT,
+    direction TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    content TEXT NOT NULL,
+    at_ns INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_rank INTEGER NOT NULL,
+    failure TEXT,
+    PRIMARY KEY (account, conversation, id)
+);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages(account, conversation, at_ns, id);
+CREATE TABLE IF NOT EXISTS read_markers (
+    account TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    message_id TEXT,
+    read_at_ns INTEGER NOT NULL,
+    PRIMARY KEY (account, conversation)
+);
+CREATE TABLE IF NOT EXISTS cursors (
+    account TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    at_ns INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (account, conversation)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    client_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_ns INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    failed_reason TEXT
+);
+"#;
+
+/// Messages kept per conversation in the cache (the newest); older history is fetched again.
+pub const MESSAGES_PER_CONVERSATION: i64 = 500;
+
+pub struct Db {
+    conn: Connection,
+}
+
+impl Db {
+    /// Opens (creating) the file in WAL mode; `None` keeps everything in memory.
+    pub fn open(path: Option<&Path>) -> rusqlite::Result<Self> {
+        let conn = match path {
+            Some(path) => Connection::open(path)?,
+            None => Connection::open_in_memory()?,
+        };
+        // WAL: readers never block the writer, and a crash loses at most the open transaction.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a committed outbox entry survives power loss, not only a killed process.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    pub fn load(&self) -> rusqlite::Result<Snapshot> {
+        Ok(Snapshot {
+            conversations: self.load_conversations()?,
+            messages: self.load_messages()?,
+            outbox: self.load_outbox()?,
+            cursors: self.load_cursors()?,
+        })
+    }
+
+    fn load_conversations(&self) -> rusqlite::Result<Vec<CachedConversation>> {
+        let mut statement = self.conn.prepare(
+            "SELECT account, id, channel, contact_id, contact_name, contact_identity, status,
+                    platform_unread, unread, last_message_at, last_message, metadata, history_complete
+             FROM conversations",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let account: String = row.get(0)?;
+            let last_at: Option<i64> = row.get(9)?;
+            let metadata: String = row.get(11)?;
+            Ok(CachedConversation {
+                info: Conversation {
+                    key: ConversationKey::new(&AccountId::new(account), row.get::<_, String>(1)?),
+                    channel: channel_from(&row.get::<_, String>(2)?),
+                    contact: Contact {
+                        id: row.get(3)?,
+                        name: row.get(4)?,
+                        identity: row.get(5)?,
+                    },
+                    status: conversation_status_from(&row.get::<_, String>(6)?),
+                    unread: row.get(7)?,
+                    last_message_at: last_at.map(ns_to_time),
+                    last_message: row.get(10)?,
+                    metadata: metadata_from_json(&metadata),
+                },
+                unread: row.get(8)?,
+                history_complete: row.get(12)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    fn load_messages(&self) -> rusqlite::Result<Vec<(ConversationKey, Vec<Message>)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT account, conversation, id, client_id, direction, sender, content, at_ns, status, failure
+             FROM messages ORDER BY account, conversation, at_ns, id",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let account: String = row.get(0)?;
+            let key = ConversationKey::new(&AccountId::new(account), row.get::<_, String>(1)?);
+            let message = Message {
+                id: row.get(2)?,
+                client_id: row.get(3)?,
+                direction: direction_from(&row.get::<_, String>(4)?),
+                sender: row.get(5)?,
+                content: content_from_json(&row.get::<_, String>(6)?),
+                at: ns_to_time(row.get(7)?),
+                status: status_from(&row.get::<_, String>(8)?),
+                failure: row.get(9)?,
+            };
+            Ok((key, message))
+        })?;
+        let mut grouped: Vec<(ConversationKey, Vec<Message>)> = Vec::new();
+        for row in rows {
+            let (key, message) = row?;
+            match grouped.last_mut() {
+                Some((last, messages)) if *last == key => messages.push(message),
+                _ => grouped.push((key, vec![message])),
+            }
+        }
+        Ok(grouped)
+    }
+
+    fn load_outbox(&self) -> rusqlite::Result<Vec<OutboxEntry>> {
+        let mut statement = self.conn.prepare(
+            "SELECT client_id, account, conversation, text, created_ns, attempts, failed_reason
+             FROM outbox ORDER BY created_ns, client_id",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let account: String = row.get(1)?;
+            let failed: Option<String> = row.get(6)?;
+            Ok(OutboxEntry {
+                client_id: row.get(0)?,
+                key: ConversationKey::new(&AccountId::new(account), row.get::<_, String>(2)?),
+                text: row.get(3)?,
+                created_at: ns_to_time(row.get(4)?),
+                attempts: row.get(5)?,
+                state: failed.map_or(OutboxState::Queued, OutboxState::Failed),
+            })
+        })?;
+        rows.collect()
+    }
+
+    fn load_cursors(&self) -> rusqlite::Result<Vec<(ConversationKey, Timestamp, String)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT account, conversation, at_ns, id FROM cursors ORDER BY account, conversation",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let account: String = row.get(0)?;
+            Ok((
+                ConversationKey::new(&AccountId::new(account), row.get::<_, String>(1)?),
+                ns_to_time(row.get(2)?),
+                row.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.collect()
+    }
+
+    /// Applies a batch of writes in one transaction, in order.
+    pub fn apply(&mut self, writes: &[StoreWrite]) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        for write in writes {
+            apply_one(&tx, write)?;
+        }
+        tx.commit()
+    }
+
+    /// Number of rows in a table (tests and diagnostics).
+    pub fn count(&self, table: &str) -> rusqlite::Result<i64> {
+        let sql = match table {
+            "conversations" => "SELECT COUNT(*) FROM conversations",
+            "messages" => "SELECT COUNT(*) FROM messages",
+            "outbox" => "SELECT COUNT(*) FROM outbox",
+            _ => "SELECT COUNT(*) FROM read_markers",
+        };
+        self.conn.query_row(sql, [], |row| row.get(0))
+    }
+}
+
+fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Result<()> {
+    match write {
+        StoreWrite::Conversations(conversations) => {
+            for cached in conversations {
+                upsert_conversation(tx, cached)?;
+            }
+        }
+        StoreWrite::Messages { key, messages } => {
+            for message in messages {
+                upsert_message(tx, key, message)?;
+            }
+            trim(tx, key)?;
+        }
+        StoreWrite::Cursor { key, at, id } => {
+            tx.execute(
+                "INSERT INTO cursors (account, conversation, at_ns, id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (account, conversation) DO UPDATE SET
+                    at_ns = excluded.at_ns, id = excluded.id",
+                params![key.account.0, key.id, time_to_ns(*at), id],
+            )?;
+        }
+        StoreWrite::ReadMarker { key, message, at } => {
+            tx.execute(
+                "INSERT INTO read_markers (account, conversation, message_id, read_at_ns)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (account, conversation) DO UPDATE SET
+                    message_id = excluded.message_id, read_at_ns = excluded.read_at_ns",
+                params![key.account.0, key.id, message, time_to_ns(*at)],
+            )?;
+            tx.execute(
+                "UPDATE conversations SET unread = 0 WHERE account = ?1 AND id = ?2",
+                params![key.account.0, key.id],
+            )?;
+        }
+        StoreWrite::Enqueue { entry, echo } => {
+            upsert_message(tx, &entry.key, echo)?;
+            let failed = match &entry.state {
+                OutboxState::Queued => None,
+                OutboxState::Failed(reason) => Some(reason.as_str()),
+            };
+            tx.execute(
+                "INSERT OR IGNORE INTO outbox (client_id, account, conversation, text, created_ns, attempts, failed_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    entry.client_id,
+                    entry.key.account.0,
+                    entry.key.id,
+                    entry.text,
+                    time_to_ns(entry.created_at),
+                    entry.attempts,
+                    failed
+                ],
+            )?;
+        }
+        StoreWrite::OutboxUpdate {
+            client_id,
+            attempts,
+            state,
+        } => {
+            let failed = match state {
+                OutboxState::Queued => None,
+                OutboxState::Failed(reason) => Some(reason.as_str()),
+            };
+            tx.execute(
+                "UPDATE outbox SET attempts = ?2, failed_reason = ?3 WHERE client_id = ?1",
+                params![client_id, attempts, failed],
+            )?;
+        }
+        StoreWrite::OutboxDone { client_id } => {
+            tx.execute(
+                "DELETE FROM outbox WHERE client_id = ?1",
+                params![client_id],
+            )?;
+        }
+        StoreWrite::DeleteMessage { key, id } => {
+            tx.execute(
+                "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
+                params![key.account.0, key.id, id],
+            )?;
+        }
+        StoreWrite::Discard { key, client_id } => {
+            tx.execute(
+                "DELETE FROM outbox WHERE client_id = ?1",
+                params![client_id],
+            )?;
+            tx.execute(
+                "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
+                params![key.account.0, key.id, client_id],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn upsert_conversation(
+    tx: &rusqlite::Transaction<'_>,
+    cached: &CachedConversation,
+) -> rusqlite::Result<()> {
+    let info = &cached.info;
+    tx.execute(
+        "INSERT INTO conversations (account, id, channel, contact_id, contact_name, contact_identity,
+            status, platform_unread, unread, last_message_at, last_message, metadata, history_complete)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (account, id) DO UPDATE SET
+            channel = excluded.channel, contact_id = excluded.contact_id,
+            contact_name = excluded.contact_name, contact_identity = excluded.contact_identity,
+            status = excluded.status, platform_unread = excluded.platform_unread,
+            unread = excluded.unread, last_message_at = excluded.last_message_at,
+            last_message = excluded.last_message, metadata = excluded.metadata,
+            history_complete = excluded.history_complete",
+        params![
+            info.key.account.0,
+            info.key.id,
+            channel_name(&info.channel),
+            info.contact.id,
+            info.contact.name,
+            info.contact.identity,
+            info.status.label(),
+            info.unread,
+            cached.unread,
+            info.last_message_at.map(time_to_ns),
+            info.last_message,
+            metadata_to_json(&info.metadata),
+            cached.history_complete,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Upserts one message. The status only moves forward (merge rule 3) even if writes race, and
+/// the server copy of a reply removes the local echo stored under its client id (rule 4).
+fn upsert_message(
+    tx: &rusqlite::Transaction<'_>,
+    key: &ConversationKey,
+    message: &Message,
+) -> rusqlite::Result<()> {
+    if let Some(client_id) = &message.client_id
+        && *client_id != message.id
+    {
+        tx.execute(
+            "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
+            params![key.account.0, key.id, client_id],
+        )?;
+    }
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT status_rank FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
+            params![key.account.0, key.id, message.id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let rank = status_rank(message.status);
+    // An echo being retried goes from failed back to pending: that is ours to decide.
+    let is_echo = message.client_id.as_deref() == Some(message.id.as_str());
+    if existing.is_some_and(|old| old > rank && !is_echo) {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO messages (account, conversation, id, client_id, direction, sender, content,
+            at_ns, status, status_rank, failure)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (account, conversation, id) DO UPDATE SET
+            client_id = excluded.client_id, direction = excluded.direction,
+            sender = excluded.sender, content = excluded.content, at_ns = excluded.at_ns,
+            status = excluded.status, status_rank = excluded.status_rank,
+            failure = excluded.failure",
+        params![
+            key.account.0,
+            key.id,
+            message.id,
+            message.client_id,
+            direction_name(message.direction),
+            message.sender,
+            content_to_json(&message.content),
+            time_to_ns(message.at),
+            message.status.linktor_name(),
+            rank,
+            message.failure,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Keeps the newest messages of a conversation (and every unsent echo).
+fn trim(tx: &rusqlite::Transaction<'_>, key: &ConversationKey) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM messages WHERE account = ?1 AND conversation = ?2
+            AND id NOT IN (SELECT client_id FROM outbox WHERE account = ?1 AND conversation = ?2)
+            AND (at_ns, id) < (SELECT at_ns, id FROM messages
+                 WHERE account = ?1 AND conversation = ?2
+                 ORDER BY at_ns DESC, id DESC LIMIT 1 OFFSET ?3)",
+        params![key.account.0, key.id, MESSAGES_PER_CONVERSATION - 1],
+    )?;
+    Ok(())
+}

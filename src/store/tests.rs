@@ -1,0 +1,262 @@
+use time::macros::datetime;
+
+use super::*;
+use crate::model::{
+    AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
+    DeliveryStatus, Direction, Message, Timestamp,
+};
+
+fn key(id: &str) -> ConversationKey {
+    ConversationKey::new(&AccountId::new("acct"), id)
+}
+
+fn conversation(id: &str) -> CachedConversation {
+    CachedConversation {
+        info: Conversation {
+            key: key(id),
+            channel: Channel::Telegram,
+            contact: Contact {
+                id: "k1".into(),
+                name: "Ada".into(),
+                identity: "@ada".into(),
+            },
+            status: ConversationStatus::Pending,
+            unread: 2,
+            last_message_at: Some(datetime!(2026-01-02 03:04:05 UTC)),
+            last_message: Some("hi".into()),
+            metadata: [("plan".to_string(), "gold".to_string())].into(),
+        },
+        unread: 3,
+        history_complete: true,
+    }
+}
+
+fn message(id: &str, at: Timestamp, status: DeliveryStatus) -> Message {
+    Message {
+        id: id.into(),
+        client_id: None,
+        direction: Direction::Inbound,
+        sender: "Ada".into(),
+        content: Content::Text(format!("text {id}")),
+        at,
+        status,
+        failure: None,
+    }
+}
+
+fn entry(client_id: &str) -> (OutboxEntry, Message) {
+    let at = datetime!(2026-01-02 04:00 UTC);
+    let entry = OutboxEntry {
+        key: key("c1"),
+        client_id: client_id.into(),
+        text: "on my way".into(),
+        created_at: at,
+        attempts: 0,
+        state: OutboxState::Queued,
+    };
+    let echo = Message {
+        id: client_id.into(),
+        client_id: Some(client_id.into()),
+        direction: Direction::Outbound,
+        sender: "You".into(),
+        content: Content::Text("on my way".into()),
+        at,
+        status: DeliveryStatus::Pending,
+        failure: None,
+    };
+    (entry, echo)
+}
+
+#[test]
+fn conversations_messages_and_outbox_round_trip_through_a_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("inbox.sqlite3");
+    let at = datetime!(2026-01-02 03:00 UTC);
+    let (outbox, echo) = entry("s-1");
+    {
+        let mut db = Db::open(Some(&path)).expect("open");
+        db.apply(&[
+            StoreWrite::Conversations(vec![conversation("c1")]),
+            StoreWrite::Messages {
+                key: key("c1"),
+                messages: vec![
+                    message("m2", at, DeliveryStatus::Read),
+                    message("m1", at, DeliveryStatus::Sent),
+                ],
+            },
+            StoreWrite::Enqueue {
+                entry: outbox.clone(),
+                echo: echo.clone(),
+            },
+            StoreWrite::Cursor {
+                key: key("c1"),
+                at,
+                id: "m1".into(),
+            },
+            StoreWrite::Cursor {
+                key: key("c1"),
+                at,
+                id: "m2".into(),
+            },
+        ])
+        .expect("apply");
+    }
+    let db = Db::open(Some(&path)).expect("reopen");
+    let snapshot = db.load().expect("load");
+    assert_eq!(snapshot.conversations, vec![conversation("c1")]);
+    let (loaded_key, messages) = &snapshot.messages[0];
+    assert_eq!(loaded_key, &key("c1"));
+    let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["m1", "m2", "s-1"], "thread order (at, id)");
+    assert_eq!(messages[1], message("m2", at, DeliveryStatus::Read));
+    assert_eq!(messages[2], echo);
+    assert_eq!(snapshot.outbox, vec![outbox]);
+    assert_eq!(
+        snapshot.cursors,
+        vec![(key("c1"), at, "m2".to_string())],
+        "the latest cursor"
+    );
+}
+
+#[test]
+fn the_server_copy_replaces_the_echo_and_statuses_only_move_forward() {
+    let mut db = Db::open(None).expect("open");
+    let (outbox, echo) = entry("s-1");
+    db.apply(&[StoreWrite::Enqueue {
+        entry: outbox,
+        echo: echo.clone(),
+    }])
+    .expect("enqueue");
+    let server = Message {
+        id: "srv-9".into(),
+        status: DeliveryStatus::Delivered,
+        ..echo.clone()
+    };
+    let stale = Message {
+        status: DeliveryStatus::Sent,
+        ..server.clone()
+    };
+    db.apply(&[
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages: vec![server.clone()],
+        },
+        StoreWrite::OutboxDone {
+            client_id: "s-1".into(),
+        },
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages: vec![stale],
+        },
+    ])
+    .expect("apply");
+    let snapshot = db.load().expect("load");
+    assert_eq!(snapshot.messages, vec![(key("c1"), vec![server])]);
+    assert!(snapshot.outbox.is_empty());
+}
+
+#[test]
+fn failed_replies_keep_their_reason_and_discard_removes_them() {
+    let mut db = Db::open(None).expect("open");
+    let (outbox, echo) = entry("s-1");
+    db.apply(&[
+        StoreWrite::Enqueue {
+            entry: outbox,
+            echo,
+        },
+        StoreWrite::OutboxUpdate {
+            client_id: "s-1".into(),
+            attempts: 4,
+            state: OutboxState::Failed("server error (503)".into()),
+        },
+    ])
+    .expect("apply");
+    let snapshot = db.load().expect("load");
+    assert_eq!(snapshot.outbox[0].attempts, 4);
+    assert_eq!(
+        snapshot.outbox[0].state,
+        OutboxState::Failed("server error (503)".into())
+    );
+    db.apply(&[StoreWrite::Discard {
+        key: key("c1"),
+        client_id: "s-1".into(),
+    }])
+    .expect("discard");
+    let snapshot = db.load().expect("load");
+    assert!(snapshot.outbox.is_empty());
+    assert!(snapshot.messages.is_empty());
+}
+
+#[test]
+fn the_cache_keeps_the_newest_messages_of_each_conversation() {
+    let mut db = Db::open(None).expect("open");
+    let base = datetime!(2026-01-01 00:00 UTC);
+    let total = db::MESSAGES_PER_CONVERSATION + 20;
+    let messages: Vec<Message> = (0..total)
+        .map(|i| {
+            message(
+                &format!("m{i:05}"),
+                base + time::Duration::seconds(i),
+                DeliveryStatus::Read,
+            )
+        })
+        .collect();
+    db.apply(&[StoreWrite::Messages {
+        key: key("c1"),
+        messages,
+    }])
+    .expect("apply");
+    let snapshot = db.load().expect("load");
+    let kept = &snapshot.messages[0].1;
+    assert_eq!(kept.len() as i64, db::MESSAGES_PER_CONVERSATION);
+    assert_eq!(kept[0].id, "m00020", "the oldest went");
+    assert_eq!(
+        db.count("messages").expect("count"),
+        db::MESSAGES_PER_CONVERSATION
+    );
+}
+
+#[test]
+fn read_markers_clear_the_unread_count() {
+    let mut db = Db::open(None).expect("open");
+    db.apply(&[
+        StoreWrite::Conversations(vec![conversation("c1")]),
+        StoreWrite::ReadMarker {
+            key: key("c1"),
+            message: Some("m1".into()),
+            at: datetime!(2026-01-03 00:00 UTC),
+        },
+    ])
+    .expect("apply");
+    assert_eq!(db.load().expect("load").conversations[0].unread, 0);
+    assert_eq!(db.count("read_markers").expect("count"), 1);
+}
+
+#[tokio::test]
+async fn the_actor_loads_first_and_confirms_a_reply_once_it_is_durable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nested/inbox.sqlite3");
+    let (handle, mut events) = spawn(Some(&path)).expect("spawn");
+    assert_eq!(
+        events.recv().await,
+        Some(StoreEvent::Loaded(Snapshot::default()))
+    );
+    let (outbox, echo) = entry("s-7");
+    assert!(handle.write(StoreWrite::Enqueue {
+        entry: outbox.clone(),
+        echo
+    }));
+    assert_eq!(
+        events.recv().await,
+        Some(StoreEvent::Queued {
+            client_id: "s-7".into()
+        })
+    );
+    handle.close();
+    // Written through: a new actor on the same file starts with the reply in its outbox.
+    let (_handle, mut events) = spawn(Some(&path)).expect("respawn");
+    match events.recv().await {
+        Some(StoreEvent::Loaded(snapshot)) => assert_eq!(snapshot.outbox, vec![outbox]),
+        other => panic!("expected the snapshot first, got {other:?}"),
+    }
+}

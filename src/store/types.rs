@@ -1,0 +1,103 @@
+//! What the app and the store say to each other: plain data, no IO. The reducer emits
+//! [`StoreWrite`]s as effects and hears [`StoreEvent`]s back; the store actor owns the rest.
+
+use crate::model::{Conversation, ConversationKey, Message, Timestamp};
+
+/// One change to persist. The actor applies them in the order they were sent.
+// Writes live for a moment between the reducer and the actor; boxing them would cost more
+// allocations than the size spread between variants costs memory.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreWrite {
+    /// Upsert conversations as the app now holds them.
+    Conversations(Vec<CachedConversation>),
+    /// Upsert messages as the app now holds them (after the merge rules). A message carrying a
+    /// client id replaces the local echo stored under that id (merge rule 4).
+    Messages {
+        key: ConversationKey,
+        messages: Vec<Message>,
+    },
+    /// A provider's backfill cursor: everything up to this message has been listed.
+    Cursor {
+        key: ConversationKey,
+        at: Timestamp,
+        id: String,
+    },
+    /// The user read the conversation up to `message` (its newest message, if any).
+    ReadMarker {
+        key: ConversationKey,
+        message: Option<String>,
+        at: Timestamp,
+    },
+    /// A new reply: its local echo and its outbox entry, in one transaction. The store answers
+    /// [`StoreEvent::Queued`] once it is durable; only then is it sent (merge rule 7).
+    Enqueue { entry: OutboxEntry, echo: Message },
+    /// An attempt failed or the user retried: the entry's new attempt count and state.
+    OutboxUpdate {
+        client_id: String,
+        attempts: u32,
+        state: OutboxState,
+    },
+    /// The server copy arrived: the reply left the outbox.
+    OutboxDone { client_id: String },
+    /// The platform deleted a message: the cache forgets it too, so a restart does not bring
+    /// it back.
+    DeleteMessage { key: ConversationKey, id: String },
+    /// The user gave up on a failed reply: its entry and its echo go.
+    Discard {
+        key: ConversationKey,
+        client_id: String,
+    },
+}
+
+/// What the store tells the app.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreEvent {
+    /// The cached inbox, sent once on start before any network answers.
+    Loaded(Snapshot),
+    /// The reply with this client id is durable and may be sent.
+    Queued { client_id: String },
+    /// A write failed (disk full, locked database…): the user should know.
+    Failed(String),
+}
+
+/// A conversation as cached, with the app's own unread count and history state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedConversation {
+    pub info: Conversation,
+    pub unread: u32,
+    pub history_complete: bool,
+}
+
+/// Everything the store holds, as loaded on start.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    pub conversations: Vec<CachedConversation>,
+    pub messages: Vec<(ConversationKey, Vec<Message>)>,
+    /// Replies not yet confirmed by their server, oldest first.
+    pub outbox: Vec<OutboxEntry>,
+    /// Per conversation, the provider's cursor `(at, id)`: where its backfill resumes.
+    pub cursors: Vec<(ConversationKey, Timestamp, String)>,
+}
+
+/// A reply on its way out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    pub key: ConversationKey,
+    /// The id the backend deduplicates on (Linktor `metadata.clientId`).
+    pub client_id: String,
+    pub text: String,
+    pub created_at: Timestamp,
+    /// Send attempts so far (each one is a provider call with its own HTTP retries).
+    pub attempts: u32,
+    pub state: OutboxState,
+}
+
+/// Whether the outbox still tries a reply on its own.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutboxState {
+    /// To be sent (again); on start every such entry is sent.
+    Queued,
+    /// Given up after the last attempt; waits for the user to retry or discard it.
+    Failed(String),
+}
