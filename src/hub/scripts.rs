@@ -191,7 +191,7 @@ pub static SCRIPTS: &[Script] = &[
                 "Sorry to hear that. Which email is on the account?",
             ),
             t(
-                "marcus.o@example.org",
+                "The one on my invoices: billing@example.org",
                 "I've triggered a new reset link; it expires in 30 minutes.",
             ),
             t(
