@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod linktor;
+pub mod refuse;
 pub mod sinch;
 pub mod symbl;
 pub mod tls;

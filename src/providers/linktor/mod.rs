@@ -133,21 +133,13 @@ async fn run(
     account: AccountId,
     config: LinktorConfig,
     events: mpsc::Sender<AccountEvent>,
-    mut commands: mpsc::Receiver<ProviderCommand>,
+    commands: mpsc::Receiver<ProviderCommand>,
 ) {
     let rest = match RestClient::new(&config) {
         Ok(rest) => rest,
         Err(err) => {
-            tracing::error!(%account, "linktor provider cannot start: {err}");
-            let _ = events
-                .send(AccountEvent {
-                    account,
-                    event: ProviderEvent::Error(format!("Linktor provider cannot start: {err}")),
-                })
-                .await;
-            // Keep the channel open so the app's sends do not fail oddly; there is nothing to do.
-            while commands.recv().await.is_some() {}
-            return;
+            let why = format!("Linktor provider cannot start: {err}");
+            return super::refuse::refuse_all(account, events, commands, why).await;
         }
     };
     let mut hooks = None;

@@ -149,21 +149,14 @@ async fn run(
     account: AccountId,
     config: SinchConfig,
     events: mpsc::Sender<AccountEvent>,
-    mut commands: mpsc::Receiver<ProviderCommand>,
+    commands: mpsc::Receiver<ProviderCommand>,
     listener: Bound,
 ) {
     let rest = match SinchRest::new(&config) {
         Ok(rest) => rest,
         Err(err) => {
-            tracing::error!(%account, "Sinch provider cannot start: {err}");
-            let _ = events
-                .send(AccountEvent {
-                    account,
-                    event: ProviderEvent::Error(format!("Sinch provider cannot start: {err}")),
-                })
-                .await;
-            while commands.recv().await.is_some() {}
-            return;
+            let why = format!("Sinch provider cannot start: {err}");
+            return super::refuse::refuse_all(account, events, commands, why).await;
         }
     };
     let mut provider = Provider {

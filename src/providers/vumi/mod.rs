@@ -169,7 +169,7 @@ async fn run(
     config: VumiConfig,
     listener: Option<std::net::TcpListener>,
     events: mpsc::Sender<AccountEvent>,
-    mut commands: mpsc::Receiver<ProviderCommand>,
+    commands: mpsc::Receiver<ProviderCommand>,
 ) {
     let rest = match RestClient::new(
         &config.api_url,
@@ -184,11 +184,8 @@ async fn run(
             config.reconnect_cap,
         ),
         Err(err) => {
-            tracing::error!(%account, "vumi provider cannot start: {err}");
-            let event = ProviderEvent::Error(format!("Vumi Go provider cannot start: {err}"));
-            let _ = events.send(AccountEvent { account, event }).await;
-            while commands.recv().await.is_some() {}
-            return;
+            let why = format!("Vumi Go provider cannot start: {err}");
+            return super::refuse::refuse_all(account, events, commands, why).await;
         }
     };
     let (report_sender, reports) = mpsc::channel(256);
