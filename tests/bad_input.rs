@@ -73,7 +73,7 @@ async fn an_unreachable_server_backs_off_with_a_clear_reason() {
         listener.local_addr().expect("addr").port()
     };
     let url = format!("http://127.0.0.1:{port}");
-    let mut session = Session::start(&remote(url.clone(), "k"), &StartOptions::default())
+    let mut session = Session::start(&remote(url.clone(), "k"), &StartOptions::ephemeral())
         .await
         .expect("starts even though the server is down");
     wait_until_backing_off(&mut session).await;
@@ -92,7 +92,7 @@ async fn a_refused_api_key_is_reported_once_and_not_retried() {
     })
     .await
     .expect("hub");
-    let mut session = Session::start(&remote(hub.base_url(), "wrong"), &StartOptions::default())
+    let mut session = Session::start(&remote(hub.base_url(), "wrong"), &StartOptions::ephemeral())
         .await
         .expect("starts");
     assert!(
@@ -182,7 +182,7 @@ async fn a_failing_server_backs_off_then_recovers() {
     let addr = start_fake(fake.clone()).await;
     let mut session = Session::start(
         &remote(format!("http://{addr}"), "k"),
-        &StartOptions::default(),
+        &StartOptions::ephemeral(),
     )
     .await
     .expect("starts");
@@ -210,7 +210,7 @@ async fn malformed_frames_are_reported_and_ignored() {
     let addr = start_fake(Fake::default()).await;
     let mut session = Session::start(
         &remote(format!("http://{addr}"), "k"),
-        &StartOptions::default(),
+        &StartOptions::ephemeral(),
     )
     .await
     .expect("starts");

@@ -62,7 +62,7 @@ async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
         fake.base_url
     );
     let config = Config::parse(&toml, Path::new("test.toml")).expect("config");
-    let mut session = Session::start(&config, &StartOptions::default())
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
         .await
         .expect("session");
     let account = AccountId::new("ussd");

@@ -55,8 +55,18 @@ const PROVIDER_QUEUE: usize = 1024;
 /// Knobs that come from the command line rather than the file.
 #[derive(Clone, Debug, Default)]
 pub struct StartOptions {
-    /// Keep the hub's data in memory only (tests, screenshots).
+    /// Keep the hub's data and the local store in memory only (tests, screenshots): nothing
+    /// is read from or written to the user's data dir.
     pub ephemeral_hub: bool,
+}
+
+impl StartOptions {
+    /// Nothing on disk: what every test wants, so that no run sees another's cached inbox.
+    pub fn ephemeral() -> Self {
+        Self {
+            ephemeral_hub: true,
+        }
+    }
 }
 
 pub struct Session {
