@@ -6,14 +6,14 @@
 //! function that parses one input and returns every string it would show.
 
 use proptest::prelude::*;
+use switchboard::model::{AccountId, Conversation, Message};
 use switchboard::providers::linktor::convert;
 use switchboard::providers::linktor::socket::{self, Incoming};
 use switchboard::providers::linktor::wire::ServerFrame;
-use switchboard::model::{AccountId, Conversation, Message};
 use switchboard::providers::sinch::{convert as sinch_convert, webhook};
+use switchboard::providers::vumi::convert as vumi_convert;
 use switchboard::providers::vumi::lines::{Line, LineAssembler};
 use switchboard::providers::vumi::wire::{Incoming as VumiIncoming, parse_incoming};
-use switchboard::providers::vumi::convert as vumi_convert;
 use switchboard::text::{MAX_TEXT_BYTES, sanitize, sanitize_line};
 
 /// Parses one input and returns every string it would put on screen.
@@ -184,7 +184,9 @@ fn sinch_webhook(body: &[u8]) -> Vec<String> {
     let account = AccountId::new("sinch");
     let mut shown = Vec::new();
     if let Some(message) = &callback.message {
-        shown.extend(shown_message(sinch_convert::message(message, "Contact", "You")));
+        shown.extend(shown_message(sinch_convert::message(
+            message, "Contact", "You",
+        )));
     }
     if let Some(report) = &callback.message_delivery_report
         && let Some((_, reason)) = sinch_convert::delivery(report)
@@ -286,37 +288,58 @@ fn sinch_documents(text: &str, name: &str) -> Vec<serde_json::Value> {
         "metadata": text, "metadata_json": {name: text, "n": 1}, "correlation_id": name
     });
     vec![
-        envelope("message", json!({
-            "id": name, "direction": "TO_APP", "conversation_id": "CONV", "contact_id": "C1",
-            "channel_identity": {"channel": "SMS", "identity": name, "app_id": ""},
-            "app_message": null,
-            "contact_message": {"text_message": {"text": text}, "reply_to": null},
-            "metadata": format!("switchboard:{name}"), "accept_time": "2024-02-22T07:40:46Z",
-            "sender_id": "", "processing_mode": "CONVERSATION", "injected": false
-        })),
-        envelope("message", json!({
-            "id": "M2", "direction": "TO_APP", "conversation_id": "CONV", "contact_id": "C1",
-            "contact_message": {"media_message": {"url": text, "filename_override": name}},
-            "metadata": "", "accept_time": text
-        })),
-        envelope("message_delivery_report", json!({
-            "message_id": name, "conversation_id": "CONV", "status": "FAILED",
-            "channel_identity": {"channel": "SMS", "identity": "1", "app_id": ""},
-            "contact_id": "C1", "metadata": text, "processing_mode": "CONVERSATION",
-            "reason": {"code": name, "description": text, "sub_code": "", "channel_code": ""}
-        })),
-        envelope("event", json!({
-            "id": "E1", "direction": "TO_APP", "contact_id": name, "conversation_id": "CONV",
-            "accept_time": text, "processing_mode": "CONVERSATION",
-            "contact_event": {"composing_event": {}}
-        })),
-        envelope("conversation_start_notification", json!({"conversation": conversation})),
-        envelope("conversation_stop_notification", json!({"conversation": conversation})),
-        envelope("capability_notification", json!({
-            "contact_id": "C1", "identity": name, "channel": text,
-            "capability_status": "CAPABILITY_PARTIAL", "request_id": "CONV",
-            "channel_capabilities": [], "reason": {"code": name, "description": text}
-        })),
+        envelope(
+            "message",
+            json!({
+                "id": name, "direction": "TO_APP", "conversation_id": "CONV", "contact_id": "C1",
+                "channel_identity": {"channel": "SMS", "identity": name, "app_id": ""},
+                "app_message": null,
+                "contact_message": {"text_message": {"text": text}, "reply_to": null},
+                "metadata": format!("switchboard:{name}"), "accept_time": "2024-02-22T07:40:46Z",
+                "sender_id": "", "processing_mode": "CONVERSATION", "injected": false
+            }),
+        ),
+        envelope(
+            "message",
+            json!({
+                "id": "M2", "direction": "TO_APP", "conversation_id": "CONV", "contact_id": "C1",
+                "contact_message": {"media_message": {"url": text, "filename_override": name}},
+                "metadata": "", "accept_time": text
+            }),
+        ),
+        envelope(
+            "message_delivery_report",
+            json!({
+                "message_id": name, "conversation_id": "CONV", "status": "FAILED",
+                "channel_identity": {"channel": "SMS", "identity": "1", "app_id": ""},
+                "contact_id": "C1", "metadata": text, "processing_mode": "CONVERSATION",
+                "reason": {"code": name, "description": text, "sub_code": "", "channel_code": ""}
+            }),
+        ),
+        envelope(
+            "event",
+            json!({
+                "id": "E1", "direction": "TO_APP", "contact_id": name, "conversation_id": "CONV",
+                "accept_time": text, "processing_mode": "CONVERSATION",
+                "contact_event": {"composing_event": {}}
+            }),
+        ),
+        envelope(
+            "conversation_start_notification",
+            json!({"conversation": conversation}),
+        ),
+        envelope(
+            "conversation_stop_notification",
+            json!({"conversation": conversation}),
+        ),
+        envelope(
+            "capability_notification",
+            json!({
+                "contact_id": "C1", "identity": name, "channel": text,
+                "capability_status": "CAPABILITY_PARTIAL", "request_id": "CONV",
+                "channel_capabilities": [], "reason": {"code": name, "description": text}
+            }),
+        ),
     ]
 }
 

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::wire::{
-    AppMessage, CapabilityNotification, ContactMessage, DeliveryReport, LocationMessage, MediaMessage, WireContact,
-    WireConversation, WireMessage,
+    AppMessage, CapabilityNotification, ContactMessage, DeliveryReport, LocationMessage,
+    MediaMessage, WireContact, WireConversation, WireMessage,
 };
 use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
