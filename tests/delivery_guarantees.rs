@@ -175,6 +175,37 @@ async fn sinch_a_retry_after_a_lost_answer_does_not_send_a_second_copy() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sinch_a_resend_of_a_send_that_never_arrived_sends_it() {
+    let fake = FakeSinch::start().await;
+    seed_sinch(&fake);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = sinch_config(&fake, &dir.path().join("inbox.sqlite3"));
+    let mut session = started(&config).await;
+    let key = sinch_key();
+    assert!(
+        session
+            .pump_until(WAIT, |app| app
+                .inbox
+                .get(&key)
+                .is_some_and(|e| e.thread.len() == 1))
+            .await
+    );
+
+    // The next request (the send) is refused before the server stores anything.
+    fake.fail_next(1);
+    let client_id = reply(&mut session, &key, "It left the warehouse today");
+    let retried = until_delivered(&mut session).await;
+
+    assert!(retried, "the first attempt failed (503) and was retried");
+    assert_eq!(fake.send_requests(), 1, "the resend found no copy and sent");
+    assert_eq!(fake.copies_of(&client_id), 1, "nothing lost");
+    let shown = outbound(&session.app, &key);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].client_id.as_deref(), Some(client_id.as_str()));
+    session.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sinch_a_reply_restored_after_a_crash_is_not_sent_again() {
     let fake = FakeSinch::start().await;
     seed_sinch(&fake);
