@@ -193,6 +193,21 @@ impl FakeSinch {
     pub fn send_requests(&self) -> u32 {
         self.with(|s| s.sent)
     }
+    /// Client id → how many messages on the server carry it in their metadata.
+    pub fn client_id_counts(&self) -> BTreeMap<String, usize> {
+        self.with(|s| {
+            let mut counts = BTreeMap::new();
+            for message in &s.messages {
+                if let Some(id) = message.json["metadata"]
+                    .as_str()
+                    .and_then(|m| m.strip_prefix("switchboard:"))
+                {
+                    *counts.entry(id.to_string()).or_insert(0) += 1;
+                }
+            }
+            counts
+        })
+    }
     /// Messages on the server whose metadata names this client id.
     pub fn copies_of(&self, client_id: &str) -> usize {
         let marker = format!("switchboard:{client_id}");
