@@ -42,7 +42,8 @@ pub(super) enum Outcome {
         conversation: String,
         client_id: String,
         text: String,
-        result: Result<Option<super::wire::WireMessage>, SinchError>,
+        /// Boxed: a whole message is large, and the other outcomes are small.
+        result: Result<Option<Box<super::wire::WireMessage>>, SinchError>,
     },
     /// Best effort (typing): only a refused key matters.
     Quiet(Result<(), SinchError>),

@@ -39,7 +39,7 @@ impl Provider {
         conversation: String,
         client_id: String,
         text: String,
-        result: Result<Option<WireMessage>, SinchError>,
+        result: Result<Option<Box<WireMessage>>, SinchError>,
     ) -> Option<String> {
         match result {
             Ok(Some(copy)) => {
@@ -48,8 +48,8 @@ impl Provider {
                     message = %copy.id,
                     "an earlier attempt of a reply had arrived; not sending it again"
                 );
-                self.mark_seen(std::slice::from_ref(&copy));
-                self.deliver(&conversation, std::slice::from_ref(&copy), false)
+                self.mark_seen(std::slice::from_ref(copy.as_ref()));
+                self.deliver(&conversation, std::slice::from_ref(copy.as_ref()), false)
                     .await;
                 None
             }
@@ -75,7 +75,7 @@ async fn find_copy(
     rest: &SinchRest,
     conversation: &str,
     client_id: &str,
-) -> Result<Option<WireMessage>, SinchError> {
+) -> Result<Option<Box<WireMessage>>, SinchError> {
     let marker = format!("{}{client_id}", convert::CLIENT_ID_PREFIX);
     let mut token = String::new();
     for _ in 0..CHECK_PAGES {
@@ -86,7 +86,7 @@ async fn find_copy(
         };
         let page = rest.list_messages(&query).await?;
         if let Some(copy) = page.messages.iter().find(|m| m.metadata == marker) {
-            return Ok(Some(copy.clone()));
+            return Ok(Some(Box::new(copy.clone())));
         }
         if page.messages.is_empty()
             || page.next_page_token.is_empty()
