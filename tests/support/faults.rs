@@ -192,7 +192,7 @@ impl FaultProxy {
     }
 
     /// Runs `action` at the `nth` send (`POST …/messages` or `…/messages:send`) this proxy sees
-    /// (counted from 1), at `stage`.
+    /// (counted from 1), at `stage`; or at the first later one, if the nth never gets there.
     pub fn on_post(&self, nth: u64, stage: PostStage, action: impl FnOnce() + Send + 'static) {
         self.inner
             .hooks
@@ -217,7 +217,9 @@ fn run_hooks(inner: &Inner, nth: u64, stage: PostStage) {
         let mut due = Vec::new();
         let mut index = 0;
         while index < hooks.len() {
-            if hooks[index].0 == nth && hooks[index].1 == stage {
+            // At the nth POST or the first after it to reach this stage: a POST of a child
+            // killed a moment earlier may take number n and then be dropped before it gets here.
+            if nth >= hooks[index].0 && hooks[index].1 == stage {
                 due.push(hooks.remove(index).2);
             } else {
                 index += 1;
