@@ -38,6 +38,9 @@ pub struct Item {
     pub text: String,
     pub attempts: u32,
     pub stage: Stage,
+    /// An earlier attempt (in this run or one before a restart) may have reached the server,
+    /// so the next one is a [`ProviderCommand::Resend`].
+    pub sent_before: bool,
 }
 
 /// Replies not yet confirmed by their server, by client id.
@@ -97,13 +100,15 @@ pub(super) fn enqueue(
             text,
             attempts: 0,
             stage: Stage::Storing,
+            sent_before: false,
         },
     );
     effects.push(Effect::Store(StoreWrite::Enqueue { entry, echo }));
 }
 
-/// A reply loaded from the store on start: queued ones are sent again (same client id, so the
-/// backend deduplicates a send that had already arrived), failed ones wait for the user.
+/// A reply loaded from the store on start: queued ones are sent again as a resend (same client
+/// id, so a send that had already arrived is not repeated where the platform lets us know),
+/// failed ones wait for the user.
 pub(super) fn restore(app: &mut App, entry: OutboxEntry, effects: &mut Vec<Effect>) {
     let stage = match entry.state {
         OutboxState::Queued => Stage::Storing,
@@ -118,6 +123,9 @@ pub(super) fn restore(app: &mut App, entry: OutboxEntry, effects: &mut Vec<Effec
             text: entry.text,
             attempts: entry.attempts,
             stage,
+            // The last run may have sent it whatever the stored attempt count says: the count
+            // and the send are written and made at the same moment.
+            sent_before: true,
         },
     );
     if send {
@@ -143,6 +151,7 @@ fn attempt(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
     };
     item.attempts += 1;
     item.stage = Stage::Sending;
+    let resend = std::mem::replace(&mut item.sent_before, true);
     let (key, text, attempts) = (item.key.clone(), item.text.clone(), item.attempts);
     set_echo(app, &key, client_id, DeliveryStatus::Pending, None, effects);
     effects.push(Effect::Store(StoreWrite::OutboxUpdate {
@@ -150,13 +159,23 @@ fn attempt(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
         attempts,
         state: OutboxState::Queued,
     }));
+    let (conversation, client_id) = (key.id, client_id.to_string());
+    let command = if resend {
+        ProviderCommand::Resend {
+            conversation,
+            client_id,
+            text,
+        }
+    } else {
+        ProviderCommand::SendText {
+            conversation,
+            client_id,
+            text,
+        }
+    };
     effects.push(Effect::Provider {
         account: key.account.clone(),
-        command: ProviderCommand::SendText {
-            conversation: key.id,
-            client_id: client_id.to_string(),
-            text,
-        },
+        command,
     });
 }
 

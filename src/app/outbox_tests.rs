@@ -54,12 +54,29 @@ fn provider(event: ProviderEvent) -> Event {
     })
 }
 
+/// Client ids of every send, first or again.
 fn sends(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
         .filter_map(|e| match e {
             Effect::Provider {
-                command: ProviderCommand::SendText { client_id, .. },
+                command:
+                    ProviderCommand::SendText { client_id, .. }
+                    | ProviderCommand::Resend { client_id, .. },
+                ..
+            } => Some(client_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Client ids of the sends marked as resends (an earlier attempt may have arrived).
+fn resends(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Provider {
+                command: ProviderCommand::Resend { client_id, .. },
                 ..
             } => Some(client_id.clone()),
             _ => None,
@@ -121,6 +138,10 @@ fn a_reply_is_stored_before_it_is_sent() {
         }),
     );
     assert_eq!(sends(&effects), std::slice::from_ref(&client_id));
+    assert!(
+        resends(&effects).is_empty(),
+        "the first attempt is a plain send"
+    );
     // A second confirmation (a replayed event) sends nothing more.
     let effects = app.apply(T0, Event::Store(StoreEvent::Queued { client_id }));
     assert!(sends(&effects).is_empty());
@@ -155,9 +176,9 @@ fn failures_are_retried_with_backoff_then_marked_failed_with_the_reason() {
         assert!(sends(&app.apply(now + wait - Duration::milliseconds(1), Event::Tick)).is_empty());
         now += wait;
         assert_eq!(
-            sends(&app.apply(now, Event::Tick)),
+            resends(&app.apply(now, Event::Tick)),
             std::slice::from_ref(&client_id),
-            "attempt {}",
+            "attempt {} is a resend",
             attempt + 1
         );
     }
@@ -205,7 +226,7 @@ fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
     assert_eq!(app.view.focus, Focus::Conversations);
 
     let effects = app.apply(now, Event::Key(Key::ch('T')));
-    assert_eq!(sends(&effects), std::slice::from_ref(&client_id));
+    assert_eq!(resends(&effects), std::slice::from_ref(&client_id));
     assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Pending);
     assert_eq!(
         app.outbox.get(&client_id).map(|i| i.attempts),
@@ -305,9 +326,9 @@ fn a_restart_resends_queued_replies_and_keeps_failed_ones_waiting() {
     };
     let effects = app.apply(T0, Event::Store(StoreEvent::Loaded(snapshot)));
     assert_eq!(
-        sends(&effects),
+        resends(&effects),
         ["old-1"],
-        "same client id, so the backend can deduplicate"
+        "a resend under the same client id, so an earlier copy is not sent twice"
     );
     assert_eq!(
         app.outbox.get("old-2").map(|i| i.stage.clone()),

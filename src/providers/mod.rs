@@ -175,6 +175,16 @@ pub enum ProviderCommand {
         text: String,
         options: SendOptions,
     },
+    /// A reply sent again: a retry, or a reply restored from the store after a restart. An
+    /// earlier attempt may have reached the server even though its answer was lost. A provider
+    /// whose backend deduplicates on the client id sends it as usual; one that can look the
+    /// client id up on the server does so first and reports the copy it finds instead of
+    /// sending a second one; one that can do neither sends again (at least once).
+    Resend {
+        conversation: String,
+        client_id: String,
+        text: String,
+    },
 }
 
 /// How a reply treats the session it belongs to (see [`ProviderCommand::SendWithOptions`]).

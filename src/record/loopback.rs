@@ -269,6 +269,12 @@ impl Loopback {
                 client_id,
                 text,
                 ..
+            }
+            // The hub deduplicates on metadata.clientId: a resend is a send.
+            | ProviderCommand::Resend {
+                conversation,
+                client_id,
+                text,
             } => {
                 let metadata =
                     BTreeMap::from([("clientId".to_string(), Value::from(client_id.clone()))]);

@@ -148,6 +148,11 @@ fn undeliverable(account: AccountId, command: ProviderCommand, why: &str) -> Out
             conversation,
             client_id,
             ..
+        }
+        | ProviderCommand::Resend {
+            conversation,
+            client_id,
+            ..
         } => ProviderEvent::SendFailed {
             conversation,
             client_id,

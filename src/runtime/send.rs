@@ -2,7 +2,8 @@
 //! is stored before it is sent (its client id printed once it is durable), then everything
 //! queued, including replies left over from an earlier run, is sent until the outbox is empty.
 //! Killing the process at any moment and running it again delivers each reply once where the
-//! backend deduplicates on the client id (Linktor `metadata.clientId`).
+//! backend deduplicates on the client id (Linktor `metadata.clientId`) or lets a resend look it
+//! up first (Sinch `message_metadata`), and at least once otherwise (Vumi).
 
 use std::time::Duration;
 

@@ -49,6 +49,8 @@ struct Inner {
     next_chunk: usize,
     /// The conversation token the server accepts (rotated by tests).
     token: String,
+    /// Sends to accept and then answer 503, as if the answer was lost on the way back.
+    lose_answers: u32,
 }
 
 #[derive(Clone)]
@@ -106,6 +108,10 @@ impl FakeVumi {
     }
     pub fn reject_metrics(&self, reason: &str) {
         self.lock().reject_metrics = Some(reason.to_string());
+    }
+    /// The next `count` sends are accepted (recorded) but answered 503.
+    pub fn lose_answers(&self, count: u32) {
+        self.lock().lose_answers = count;
     }
     pub fn sends(&self) -> Vec<Value> {
         self.lock().sends.clone()
@@ -384,6 +390,10 @@ async fn send(inner: &Arc<Mutex<Inner>>, body: &Bytes) -> Response {
                 "helper_metadata": {"go": {"conversation_key": CONVERSATION, "conversation_type": "http_api", "user_account": ACCOUNT_KEY}},
             }))
         };
+        if inner.lose_answers > 0 {
+            inner.lose_answers -= 1;
+            return (StatusCode::SERVICE_UNAVAILABLE, "upstream answer lost").into_response();
+        }
         (message, inner.events_before_answer)
     };
     if events_first {

@@ -48,6 +48,8 @@ pub struct FakeState {
     pub log: Vec<(String, String, Instant)>,
     pub posts: Vec<(String, Value)>,
     pub sent: u32,
+    /// Sends to store and then answer 503, as if the answer was lost on the way back.
+    pub swallow_sends: u32,
 }
 
 #[derive(Clone)]
@@ -181,6 +183,40 @@ impl FakeSinch {
     }
     pub fn posts(&self) -> Vec<(String, Value)> {
         self.with(|s| s.posts.clone())
+    }
+    /// The next `count` sends are stored but answered 503 (the client cannot tell them from a
+    /// send that never arrived).
+    pub fn swallow_sends(&self, count: u32) {
+        self.with(|s| s.swallow_sends = count);
+    }
+    /// `POST /messages:send` requests that reached the server (stored).
+    pub fn send_requests(&self) -> u32 {
+        self.with(|s| s.sent)
+    }
+    /// Client id → how many messages on the server carry it in their metadata.
+    pub fn client_id_counts(&self) -> BTreeMap<String, usize> {
+        self.with(|s| {
+            let mut counts = BTreeMap::new();
+            for message in &s.messages {
+                if let Some(id) = message.json["metadata"]
+                    .as_str()
+                    .and_then(|m| m.strip_prefix("switchboard:"))
+                {
+                    *counts.entry(id.to_string()).or_insert(0) += 1;
+                }
+            }
+            counts
+        })
+    }
+    /// Messages on the server whose metadata names this client id.
+    pub fn copies_of(&self, client_id: &str) -> usize {
+        let marker = format!("switchboard:{client_id}");
+        self.with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.json["metadata"] == marker.as_str())
+                .count()
+        })
     }
 }
 
@@ -321,6 +357,10 @@ async fn handle(
                 "accept_time": rfc3339(at), "sender_id": "", "processing_mode": "CONVERSATION", "injected": false
             });
             s.messages.push(Stored { at, json });
+            if s.swallow_sends > 0 {
+                s.swallow_sends -= 1;
+                return envelope(StatusCode::BAD_GATEWAY, "UNAVAILABLE", "upstream answer lost");
+            }
             axum::Json(json!({"message_id": id, "accepted_time": rfc3339(at)})).into_response()
         }
         ("POST", "/events:send") => {

@@ -191,7 +191,8 @@ impl FaultProxy {
         *self.inner.plan.lock().expect("plan") = plan;
     }
 
-    /// Runs `action` at the `nth` POST `…/messages` this proxy sees (counted from 1), at `stage`.
+    /// Runs `action` at the `nth` send (`POST …/messages` or `…/messages:send`) this proxy sees
+    /// (counted from 1), at `stage`; or at the first later one, if the nth never gets there.
     pub fn on_post(&self, nth: u64, stage: PostStage, action: impl FnOnce() + Send + 'static) {
         self.inner
             .hooks
@@ -216,7 +217,9 @@ fn run_hooks(inner: &Inner, nth: u64, stage: PostStage) {
         let mut due = Vec::new();
         let mut index = 0;
         while index < hooks.len() {
-            if hooks[index].0 == nth && hooks[index].1 == stage {
+            // At the nth POST or the first after it to reach this stage: a POST of a child
+            // killed a moment earlier may take number n and then be dropped before it gets here.
+            if nth >= hooks[index].0 && hooks[index].1 == stage {
                 due.push(hooks.remove(index).2);
             } else {
                 index += 1;
@@ -242,8 +245,10 @@ async fn forward(State(inner): State<Arc<Inner>>, request: Request) -> Response 
             && !plan.http_faults.is_empty())
         .then(|| plan.http_faults[((n / plan.http_fault_every) as usize) % plan.http_faults.len()])
     };
-    let is_post =
-        parts.method == axum::http::Method::POST && parts.uri.path().ends_with("/messages");
+    // A send: Linktor's `POST …/messages`, Sinch's `POST …/messages:send`.
+    let is_post = parts.method == axum::http::Method::POST
+        && (parts.uri.path().ends_with("/messages")
+            || parts.uri.path().ends_with("/messages:send"));
     let post_number = is_post.then(|| inner.posts_seen.fetch_add(1, Ordering::SeqCst) + 1);
     if let Some(nth) = post_number {
         run_hooks(&inner, nth, PostStage::BeforeForward);
@@ -270,7 +275,7 @@ async fn forward(State(inner): State<Arc<Inner>>, request: Request) -> Response 
         .http
         .request(parts.method.clone(), format!("{}{path}", inner.upstream))
         .body(body.clone());
-    for name in ["x-api-key", "content-type", "accept"] {
+    for name in ["x-api-key", "authorization", "content-type", "accept"] {
         if let Some(value) = parts.headers.get(name) {
             upstream = upstream.header(name, value);
         }

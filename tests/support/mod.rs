@@ -23,6 +23,7 @@ use switchboard::providers::linktor::wire::{
 use switchboard::providers::{AccountEvent, ProviderEvent};
 use tokio::sync::{broadcast, mpsc};
 
+pub mod crash;
 pub mod faults;
 
 pub const API_KEY: &str = "test-key";

@@ -64,6 +64,13 @@ impl Provider {
                 client_id,
                 text,
                 ..
+            }
+            // The server deduplicates on metadata.clientId: a resend is a plain send, and a
+            // copy that had already arrived comes back instead of a second one.
+            | ProviderCommand::Resend {
+                conversation,
+                client_id,
+                text,
             } => {
                 let rest = self.rest.clone();
                 self.children.spawn(async move {

@@ -37,6 +37,14 @@ pub(super) enum Outcome {
         conversation: String,
         result: Result<(), SinchError>,
     },
+    /// A resend's look for an earlier copy (`resend.rs`): the copy, or `None` to send.
+    Checked {
+        conversation: String,
+        client_id: String,
+        text: String,
+        /// Boxed: a whole message is large, and the other outcomes are small.
+        result: Result<Option<Box<super::wire::WireMessage>>, SinchError>,
+    },
     /// Best effort (typing): only a refused key matters.
     Quiet(Result<(), SinchError>),
 }
@@ -56,6 +64,11 @@ impl Provider {
                 text,
                 ..
             } => self.send_text(conversation, client_id, text).await,
+            ProviderCommand::Resend {
+                conversation,
+                client_id,
+                text,
+            } => self.resend(conversation, client_id, text),
             ProviderCommand::Typing {
                 conversation,
                 typing,
@@ -100,7 +113,12 @@ impl Provider {
         }
     }
 
-    async fn send_text(&mut self, conversation: String, client_id: String, text: String) {
+    pub(super) async fn send_text(
+        &mut self,
+        conversation: String,
+        client_id: String,
+        text: String,
+    ) {
         let Some(known) = self.conversations.get(&conversation) else {
             self.emit(ProviderEvent::SendFailed {
                 conversation,
@@ -366,6 +384,12 @@ impl Provider {
                     .filter(SinchError::is_credentials)
                     .map(|e| e.to_string())
             }
+            Outcome::Checked {
+                conversation,
+                client_id,
+                text,
+                result,
+            } => self.checked(conversation, client_id, text, result).await,
             Outcome::Quiet(Err(err)) => {
                 tracing::debug!(account = %self.account, "Sinch typing event not sent: {err}");
                 err.is_credentials().then(|| err.to_string())

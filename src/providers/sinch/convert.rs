@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::wire::{
-    AppMessage, ContactMessage, DeliveryReport, LocationMessage, MediaMessage, WireContact,
-    WireConversation, WireMessage,
+    AppMessage, CapabilityNotification, ContactMessage, DeliveryReport, LocationMessage,
+    MediaMessage, WireContact, WireConversation, WireMessage,
 };
 use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
@@ -178,6 +178,19 @@ pub fn client_id(metadata: &str) -> Option<String> {
         .strip_prefix(CLIENT_ID_PREFIX)
         .filter(|id| !id.is_empty())
         .map(sanitize_line)
+}
+
+/// A capability callback as one line for the details pane, e.g.
+/// `CAPABILITY_PARTIAL on WHATSAPP (+4611111): CODE description`.
+pub fn capability_summary(capability: &CapabilityNotification) -> String {
+    let mut summary = format!(
+        "{} on {} ({})",
+        capability.capability_status, capability.channel, capability.identity
+    );
+    if let Some(reason) = capability.reason.as_ref().filter(|r| !r.code.is_empty()) {
+        summary.push_str(&format!(": {} {}", reason.code, reason.description));
+    }
+    sanitize_line(&summary)
 }
 
 /// A delivery report's status on the monotonic scale, with the failure reason when it failed.

@@ -6,13 +6,15 @@
 //! webhook pushes, and repeats. REST work a command needs runs as child tasks in a `JoinSet`,
 //! so a slow send never holds up pushes; aborting the task drops the set and every child.
 //! Files: `wire` (serde types), `auth` (tokens), `rest` (paths, retries), `error`, `convert`
-//! (wire → model), `sync` (polling), `commands`, `pushes` (callbacks → events), `webhook`.
+//! (wire → model), `sync` (polling), `commands`, `resend` (a retry checks for an earlier copy
+//! first), `pushes` (callbacks → events), `webhook`.
 
 mod auth;
 mod commands;
 pub mod convert;
 pub mod error;
 mod pushes;
+mod resend;
 pub mod rest;
 mod sync;
 pub mod webhook;

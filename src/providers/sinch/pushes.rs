@@ -7,7 +7,6 @@ use super::wire::Callback;
 use super::{Provider, convert};
 use crate::model::ConversationStatus;
 use crate::providers::ProviderEvent;
-use crate::text::sanitize_line;
 
 impl Provider {
     pub(super) async fn push(&mut self, push: Push) -> Result<(), SinchError> {
@@ -94,14 +93,7 @@ impl Provider {
                     None => return Ok(()),
                 }
             };
-            let mut summary = format!(
-                "{} on {} ({})",
-                capability.capability_status, capability.channel, capability.identity
-            );
-            if let Some(reason) = capability.reason.filter(|r| !r.code.is_empty()) {
-                summary.push_str(&format!(": {} {}", reason.code, reason.description));
-            }
-            let summary = sanitize_line(&summary);
+            let summary = convert::capability_summary(&capability);
             if let Some(known) = self.conversations.get_mut(&conversation) {
                 known.capability = Some(summary.clone());
             }

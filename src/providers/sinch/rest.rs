@@ -2,7 +2,8 @@
 //!
 //! Each call gets a bearer token from [`TokenSource`]; a 401 whose `WWW-Authenticate` says
 //! "expired" drops the token and retries once. 429 waits for `Retry-After`; 5xx, timeouts and
-//! network errors retry with jittered backoff, up to `max_retries` times.
+//! network errors retry with jittered backoff, up to `max_retries` times (except a send, which
+//! retries only a 429: see [`SinchRest::send_message`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,8 +122,17 @@ impl SinchRest {
         &self,
         request: &SendMessageRequest,
     ) -> Result<SendMessageResponse, SinchError> {
-        self.call(Method::POST, "/messages:send", &[], Some(request))
-            .await
+        // Not idempotent: a 5xx, a timeout or a dropped connection may come after Sinch
+        // accepted the message, so only a 429 (refused before anything happened) is retried
+        // here. The outbox retries the rest, and its retries look for an earlier copy first.
+        self.call_with(
+            Method::POST,
+            "/messages:send",
+            &[],
+            Some(request),
+            Retry::RefusedOnly,
+        )
+        .await
     }
 
     pub async fn send_event(
@@ -167,6 +177,18 @@ impl SinchRest {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, SinchError> {
+        self.call_with(method, path, query, body, Retry::Retryable)
+            .await
+    }
+
+    async fn call_with<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        retry: Retry,
+    ) -> Result<T, SinchError> {
         let mut backoff = Backoff::new();
         let mut attempt = 0;
         let mut refreshed = false;
@@ -184,7 +206,11 @@ impl SinchRest {
                 }
                 Err(Attempt::Failed(err)) => err,
             };
-            if !err.is_retryable() || attempt >= self.max_retries {
+            let again = match retry {
+                Retry::Retryable => err.is_retryable(),
+                Retry::RefusedOnly => matches!(err, SinchError::RateLimited { .. }),
+            };
+            if !again || attempt >= self.max_retries {
                 tracing::warn!(%method, path, "Sinch request failed: {err}");
                 return Err(err);
             }
@@ -242,6 +268,15 @@ impl SinchRest {
             retry_after.as_deref(),
         )))
     }
+}
+
+/// Which failures a call retries.
+#[derive(Clone, Copy)]
+enum Retry {
+    /// 429, 5xx, timeouts, network errors: safe for reads and idempotent writes.
+    Retryable,
+    /// Only a 429: for a send, where any other failure may hide a message that arrived.
+    RefusedOnly,
 }
 
 /// One exchange's failure: an expired token (to refresh and retry) or an error.

@@ -184,12 +184,12 @@ fn check(
         })?
         .check(&nonce, seconds, now)
         .map_err(|reason| (StatusCode::UNAUTHORIZED, reason))?;
-    serde_json::from_slice(body).map_err(|err| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("unreadable webhook body: {err}"),
-        )
-    })
+    parse(body).map_err(|reason| (StatusCode::BAD_REQUEST, reason))
+}
+
+/// Reads a callback body (already verified): the JSON envelope of §1.6, or why not.
+pub fn parse(body: &[u8]) -> Result<Callback, String> {
+    serde_json::from_slice(body).map_err(|err| format!("unreadable webhook body: {err}"))
 }
 
 #[cfg(test)]

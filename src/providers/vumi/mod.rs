@@ -381,6 +381,18 @@ impl Provider {
                 text,
                 options,
             } => self.send(conversation, client_id, text, options).await,
+            // Vumi Go ignores a client-supplied message_id and has no listing to look a reply
+            // up in (§4.2, §4.6), so an earlier attempt whose answer was lost cannot be told
+            // from one that never arrived: the reply goes out again. At least once, not
+            // exactly once.
+            ProviderCommand::Resend {
+                conversation,
+                client_id,
+                text,
+            } => {
+                self.send(conversation, client_id, text, Default::default())
+                    .await
+            }
             ProviderCommand::MarkRead { conversation } => {
                 if let Some(known) = self.conversations.get_mut(&conversation) {
                     known.facts.unread = 0;
