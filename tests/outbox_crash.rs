@@ -63,7 +63,15 @@ async fn replies_survive_sigkill_and_reach_the_server_exactly_once() {
         .await
         .expect("json");
     let conversation = created["conversationId"].as_str().expect("id").to_string();
-    let proxy = FaultProxy::start(&hub.base_url(), FaultPlan::default()).await;
+    // Server frames are held back a while, so that the WebSocket push of a stored reply cannot
+    // reach the child before the kill that follows its POST: the next run must resend it, and
+    // the server's deduplication on the client id is what keeps it single.
+    let plan = FaultPlan {
+        ws_delay_every: 1,
+        ws_delay: Duration::from_millis(1500),
+        ..FaultPlan::default()
+    };
+    let proxy = FaultProxy::start(&hub.base_url(), plan).await;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("config.toml");

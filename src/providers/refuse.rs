@@ -49,6 +49,11 @@ fn refusal(command: ProviderCommand, why: &str) -> Option<ProviderEvent> {
             conversation,
             client_id,
             ..
+        }
+        | ProviderCommand::Resend {
+            conversation,
+            client_id,
+            ..
         } => Some(ProviderEvent::SendFailed {
             conversation,
             client_id,
