@@ -590,3 +590,40 @@ fn auth_failure_and_last_sync_in_the_status_bar() {
         "{status}"
     );
 }
+
+#[test]
+fn platform_ids_and_metadata_cannot_drive_the_terminal_from_the_details_pane() {
+    let mut app = App::new("snap", AppSettings::default(), NOW);
+    app.add_account(account());
+    let mut hostile = conversation(
+        "cv\u{1b}]0;owned\u{7}1",
+        "Eve",
+        "+1555\u{202e}0100",
+        Channel::Sms,
+        0,
+    );
+    hostile.contact.id = "ct\u{1b}[2J\u{200b}9".into();
+    hostile
+        .metadata
+        .insert("note\u{1b}[31m".into(), "line\nbreak\u{9b}5m".into());
+    provider(&mut app, ProviderEvent::Conversations(vec![hostile]));
+    press(&mut app, Key::ch('D'));
+    let text = render(&mut app, 160, 30);
+    assert!(text.contains("Details"), "{text}");
+    assert!(
+        text.contains("cv1"),
+        "the id is shown without its escape: {text}"
+    );
+    assert!(text.contains("ct9"), "{text}");
+    assert!(text.contains("line break"), "{text}");
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{200b}', '\n'] {
+        assert!(
+            !text.lines().any(|line| line.contains(bad)),
+            "{bad:?} reached the screen"
+        );
+    }
+    assert!(
+        !text.contains("owned"),
+        "an OSC title sequence was drawn: {text}"
+    );
+}

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{theme, wrap};
 use crate::app::App;
+use crate::text;
 
 /// Width of the key column.
 const KEY_WIDTH: usize = 12;
@@ -34,11 +35,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ("Status".into(), info.status.label().to_string()),
         ("Messages".into(), entry.thread.len().to_string()),
     ];
-    rows.extend(
-        info.metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), v.replace('\n', " "))),
-    );
+    rows.extend(info.metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
 
     let width = usize::from(inner.width);
     let key_width = KEY_WIDTH.min(width / 2);
@@ -46,6 +43,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
         .map(|(key, value)| {
+            // Ids and metadata come from the platform as they are (they are keys, not text the
+            // providers sanitise), so they are made safe to draw here.
+            let (key, value) = (text::sanitize_line(&key), text::sanitize_line(&value));
             let value_width = width.saturating_sub(key_width + 1);
             Line::from(vec![
                 Span::styled(wrap::pad(&key, key_width), theme::muted()),
