@@ -14,6 +14,7 @@ pub mod contacts;
 mod cursor;
 pub mod inbox;
 mod input;
+pub mod paging;
 pub mod insights;
 pub mod keys;
 pub mod outbox;
@@ -254,6 +255,11 @@ impl App {
                 self.status
                     .notify(status::NoticeLevel::Error, reason, self.now)
             }
+            StoreEvent::Page {
+                key,
+                messages,
+                exhausted,
+            } => paging::page(self, key, messages, exhausted, effects),
         }
         self.touch();
     }

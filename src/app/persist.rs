@@ -145,6 +145,8 @@ pub(super) fn loaded(app: &mut App, snapshot: crate::store::Snapshot, effects: &
         if let Some(entry) = app.inbox.get_mut(&key) {
             entry.unread = cached.unread;
             entry.history_complete = cached.history_complete;
+            // Only its newest message is loaded; the rest is read a page at a time.
+            entry.older_cached = true;
         }
     }
     for (key, messages) in snapshot.messages {

@@ -234,7 +234,7 @@ impl Layouter<'_> {
     fn history_line(&self) -> Line<'static> {
         let text = if self.entry.fetching_older {
             "loading older…"
-        } else if self.entry.history_complete {
+        } else if self.entry.history_complete && !self.entry.older_cached {
             "beginning of conversation"
         } else {
             "↑ older messages"
