@@ -34,7 +34,7 @@ use time::Duration;
 
 pub use self::keys::{Action, Key, KeyCode, Mods};
 use self::remote_insights::RemoteInsights;
-pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
+pub use self::view::{Focus, LayoutInfo, Rect, ThreadAnchor, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
 use crate::insights::TrackerSpec;
 use crate::model::{AccountId, ConversationKey, Message, Timestamp};

@@ -72,7 +72,12 @@ pub(super) fn page(
         entry.older_cached = false;
     }
     let (empty, was_empty) = (messages.is_empty(), entry.thread.is_empty());
-    if !empty {
+    // Deep history goes into the thread only: feeding it to the insight engine replays its
+    // whole fact store per page (out of order), which made paging through a long thread
+    // quadratic. Insights cover what arrived live and the recent page.
+    let mut messages = messages;
+    let deep = entry.thread.len() >= PAGE && entry.thread.prepend_older(&mut messages);
+    if !empty && !deep {
         app.inbox.merge_messages(&key, messages);
         // Older messages change neither the list's order nor its previews, unless the thread
         // had none before.
@@ -91,3 +96,7 @@ pub(super) fn page(
         super::input::fetch_older(app, effects);
     }
 }
+
+#[cfg(test)]
+#[path = "paging_tests.rs"]
+mod tests;
