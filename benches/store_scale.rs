@@ -130,13 +130,19 @@ fn child(path: &Path, spawned_ns: u128) {
     let since_spawn = Duration::from_nanos((epoch_ns() - spawned_ns) as u64);
     let rss_start = kib("VmHWM");
     let resident_messages: usize = app.inbox.iter().map(|(_, e)| e.thread.len()).sum();
-    println!("start, {MESSAGES} cached messages in {} conversations:", app.inbox.len());
+    println!(
+        "start, {MESSAGES} cached messages in {} conversations:",
+        app.inbox.len()
+    );
     println!(
         "  first frame    {:.1} ms after spawn ({:.1} ms in process); {resident_messages} messages resident",
         ms(since_spawn),
         ms(in_process)
     );
-    println!("  peak RSS       {:.1} MB at the first frame", rss_start / 1024.0);
+    println!(
+        "  peak RSS       {:.1} MB at the first frame",
+        rss_start / 1024.0
+    );
     let mut effects = effects;
     effects.extend(app.apply(app.now, Event::Layout(layout)));
     run(&mut app, &store, &mut events, effects);
@@ -144,7 +150,11 @@ fn child(path: &Path, spawned_ns: u128) {
     // Open the long thread (the newest conversation, first in the list).
     let long = common::conversation(0).key;
     run_key(&mut app, &store, &mut events, KeyCode::Enter);
-    assert_eq!(app.view.open.as_ref(), Some(&long), "the long thread is open");
+    assert_eq!(
+        app.view.open.as_ref(),
+        Some(&long),
+        "the long thread is open"
+    );
     settle(&mut app, &mut terminal, &store, &mut events);
 
     // Page up to its first message, timing each key → frame.
@@ -171,7 +181,9 @@ fn child(path: &Path, spawned_ns: u128) {
     assert_eq!(loaded, LONG_THREAD, "the whole thread was paged in");
     times.sort();
     let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    println!("scrolling, PageUp through the {LONG_THREAD}-message thread, pages read from the store:");
+    println!(
+        "scrolling, PageUp through the {LONG_THREAD}-message thread, pages read from the store:"
+    );
     println!(
         "  {} page-ups    mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         times.len(),

@@ -79,6 +79,10 @@ pub(super) fn page(
     let deep = entry.thread.len() >= PAGE && entry.thread.prepend_older(&mut messages);
     if !empty && !deep {
         app.inbox.merge_messages(&key, messages);
+        // With the messages loaded on start, which the engine has not heard yet.
+        if let Some(entry) = app.inbox.get_mut(&key) {
+            entry.insights.observe_all(entry.thread.messages());
+        }
         // Older messages change neither the list's order nor its previews, unless the thread
         // had none before.
         if was_empty {

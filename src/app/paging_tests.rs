@@ -5,12 +5,13 @@
 use time::Duration;
 use time::macros::datetime;
 
-use super::paging::PAGE;
-use super::*;
+use super::PAGE;
+use crate::app::*;
 use crate::model::{
-    Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
-    Direction, Message, Timestamp,
+    AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
+    DeliveryStatus, Direction, Message, Timestamp,
 };
+use crate::providers::ProviderCommand;
 use crate::store::{CachedConversation, Snapshot, StoreEvent, StoreWrite};
 
 const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
@@ -153,7 +154,10 @@ fn the_top_of_what_is_loaded_reads_the_page_before_then_asks_the_provider() {
     open(&mut app, "c1");
     answer(&mut app, PAGE + 50, PAGE, false);
     let effects = at_top(&mut app);
-    assert_eq!(page_requests(&effects), [(key("c1"), Some("m000050".into()))]);
+    assert_eq!(
+        page_requests(&effects),
+        [(key("c1"), Some("m000050".into()))]
+    );
     assert!(!fetches_from_provider(&effects));
     // The store's last page: what is older is the provider's.
     let effects = answer(&mut app, 50, 50, true);
@@ -161,7 +165,10 @@ fn the_top_of_what_is_loaded_reads_the_page_before_then_asks_the_provider() {
     let entry = app.inbox.get(&key("c1")).expect("c1");
     assert_eq!(entry.thread.len(), PAGE + 51);
     assert!(!entry.older_cached);
-    let ids: Vec<&str> = entry.thread.messages()[..3].iter().map(|m| m.id.as_str()).collect();
+    let ids: Vec<&str> = entry.thread.messages()[..3]
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect();
     assert_eq!(ids, ["m000000", "m000001", "m000002"], "in thread order");
     // The cache recorded the history as complete, so nothing more is asked of anyone.
     let effects = at_top(&mut app);
@@ -194,14 +201,23 @@ fn leaving_a_long_thread_keeps_its_recent_page_and_reads_the_rest_again() {
     answer(&mut app, total - 1, PAGE, false);
     at_top(&mut app);
     answer(&mut app, total - 1 - PAGE, PAGE, false);
-    assert_eq!(app.inbox.get(&key("c1")).expect("c1").thread.len(), 2 * PAGE + 1);
+    assert_eq!(
+        app.inbox.get(&key("c1")).expect("c1").thread.len(),
+        2 * PAGE + 1
+    );
     open(&mut app, "c2");
     let entry = app.inbox.get(&key("c1")).expect("c1");
     assert_eq!(entry.thread.len(), PAGE, "trimmed to its recent page");
     assert!(entry.older_cached);
-    assert_eq!(entry.thread.last().map(|m| m.id.clone()), Some(format!("m{:06}", total - 1)));
+    assert_eq!(
+        entry.thread.last().map(|m| m.id.clone()),
+        Some(format!("m{:06}", total - 1))
+    );
     let effects = open(&mut app, "c1");
-    assert!(page_requests(&effects).is_empty(), "a full page is resident");
+    assert!(
+        page_requests(&effects).is_empty(),
+        "a full page is resident"
+    );
     let effects = at_top(&mut app);
     let first = format!("m{:06}", total - PAGE);
     assert_eq!(page_requests(&effects), [(key("c1"), Some(first))]);

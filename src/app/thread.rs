@@ -81,7 +81,10 @@ impl Thread {
         };
         let known = |id: &str| self.at_by_id.contains_key(id);
         let new = page.iter().all(|m| {
-            !known(&m.id) && m.client_id.as_deref().is_none_or(|c| c == m.id || !known(c))
+            !known(&m.id)
+                && m.client_id
+                    .as_deref()
+                    .is_none_or(|c| c == m.id || !known(c))
         });
         if !(in_order && before_first && new) {
             return false;

@@ -106,7 +106,11 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
     assert_eq!(snapshot.conversations, vec![conversation("c1")]);
     let (loaded_key, newest) = &snapshot.messages[0];
     assert_eq!(loaded_key, &key("c1"));
-    assert_eq!(newest, &vec![echo.clone()], "the start loads the newest message only");
+    assert_eq!(
+        newest,
+        &vec![echo.clone()],
+        "the start loads the newest message only"
+    );
     let messages = db.page(&key("c1"), None, 10).expect("page");
     let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(ids, ["m1", "m2", "s-1"], "thread order (at, id)");
@@ -212,11 +216,23 @@ fn a_long_thread_is_kept_whole_and_read_back_a_page_at_a_time() {
     .expect("apply");
     assert_eq!(db.count("messages").expect("count"), 1_200, "no cap");
     let snapshot = db.load().expect("load");
-    let newest: Vec<&str> = snapshot.messages[0].1.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(newest, ["m01199"], "the start loads the newest message only");
+    let newest: Vec<&str> = snapshot.messages[0]
+        .1
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect();
+    assert_eq!(
+        newest,
+        ["m01199"],
+        "the start loads the newest message only"
+    );
 
     let ids = |page: &[Message]| -> (String, String, usize) {
-        (page[0].id.clone(), page[page.len() - 1].id.clone(), page.len())
+        (
+            page[0].id.clone(),
+            page[page.len() - 1].id.clone(),
+            page.len(),
+        )
     };
     let first = db.page(&key("c1"), None, 500).expect("page");
     assert_eq!(ids(&first), ("m00700".into(), "m01199".into(), 500));
