@@ -20,6 +20,10 @@ pub struct ConversationEntry {
     pub history_complete: bool,
     /// A request for older history is under way.
     pub fetching_older: bool,
+    /// The local store may hold messages older than the thread's first (the thread was loaded
+    /// from it a page at a time, or trimmed when the user left it): read those before asking
+    /// the provider.
+    pub older_cached: bool,
     /// The local insight engine of this conversation, fed every merged message.
     pub insights: InsightEngine,
 }
@@ -103,6 +107,7 @@ impl Inbox {
                     unread,
                     history_complete: false,
                     fetching_older: false,
+                    older_cached: false,
                     insights: InsightEngine::new(self.trackers.clone()),
                 };
                 self.conversations.insert(entry.info.key.clone(), entry);
@@ -121,6 +126,16 @@ impl Inbox {
         let entry = self.conversations.get_mut(key)?;
         let mut outcome = MergeOutcome::default();
         entry.insights.observe_all(&messages);
+        let mut messages = messages;
+        let inbound = messages
+            .iter()
+            .filter(|m| m.direction == Direction::Inbound)
+            .count() as u32;
+        if entry.thread.prepend_older(&mut messages) {
+            outcome.changed = true;
+            outcome.new_inbound = inbound;
+            return Some(outcome);
+        }
         for message in messages {
             let direction = message.direction;
             match entry.thread.upsert(message) {

@@ -407,6 +407,9 @@ pub(super) fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(key) = app.view.open.clone() else {
         return;
     };
+    if super::paging::load_older(app, &key, effects) {
+        return;
+    }
     let Some(entry) = app.inbox.get_mut(&key) else {
         return;
     };
@@ -431,6 +434,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     }
     stop_typing(app, effects);
     if let Some(previous) = app.view.open.take() {
+        super::paging::left(app, &previous);
         let draft = std::mem::take(&mut app.view.composer);
         if !draft.is_blank() {
             app.view.drafts.insert(previous, draft);
@@ -472,6 +476,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
         },
     });
     effects.extend(super::remote_insights::analyse(app, &key));
+    super::paging::opened(app, &key, effects);
     app.view.selected = Some(key.clone());
     app.view.open = Some(key);
     app.view.refresh_lists(&app.inbox);

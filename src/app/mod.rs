@@ -17,6 +17,7 @@ mod input;
 pub mod insights;
 pub mod keys;
 pub mod outbox;
+pub mod paging;
 mod persist;
 mod provider;
 pub mod remote_insights;
@@ -33,7 +34,7 @@ use time::Duration;
 
 pub use self::keys::{Action, Key, KeyCode, Mods};
 use self::remote_insights::RemoteInsights;
-pub use self::view::{Focus, LayoutInfo, Rect, ViewState};
+pub use self::view::{Focus, LayoutInfo, Rect, ThreadAnchor, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
 use crate::insights::TrackerSpec;
 use crate::model::{AccountId, ConversationKey, Message, Timestamp};
@@ -254,6 +255,11 @@ impl App {
                 self.status
                     .notify(status::NoticeLevel::Error, reason, self.now)
             }
+            StoreEvent::Page {
+                key,
+                messages,
+                exhausted,
+            } => paging::page(self, key, messages, exhausted, effects),
         }
         self.touch();
     }

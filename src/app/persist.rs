@@ -145,11 +145,19 @@ pub(super) fn loaded(app: &mut App, snapshot: crate::store::Snapshot, effects: &
         if let Some(entry) = app.inbox.get_mut(&key) {
             entry.unread = cached.unread;
             entry.history_complete = cached.history_complete;
+            // Only its newest message is loaded; the rest is read a page at a time.
+            entry.older_cached = true;
         }
     }
     for (key, messages) in snapshot.messages {
         // Messages of a conversation the cache lost track of are kept out rather than guessed.
-        app.inbox.merge_messages(&key, messages);
+        // The insight engine hears them when the thread's recent page is read (on open):
+        // analysing ten thousand newest messages up front cost most of the start.
+        if let Some(entry) = app.inbox.get_mut(&key) {
+            for message in messages {
+                entry.thread.upsert(message);
+            }
+        }
     }
     for entry in snapshot.outbox {
         outbox::restore(app, entry, effects);

@@ -67,6 +67,55 @@ impl Thread {
             .ok()
     }
 
+    /// A page of older history in one move instead of an insert per message: taken when the
+    /// page is in order, entirely before the first message and new to the thread. Returns
+    /// false (taking nothing) otherwise.
+    pub fn prepend_older(&mut self, page: &mut Vec<Message>) -> bool {
+        let in_order = page
+            .windows(2)
+            .all(|pair| pair[0].order_key() < pair[1].order_key());
+        let before_first = match (page.last(), self.messages.first()) {
+            (Some(last), Some(first)) => last.order_key() < first.order_key(),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let known = |id: &str| self.at_by_id.contains_key(id);
+        let new = page.iter().all(|m| {
+            !known(&m.id)
+                && m.client_id
+                    .as_deref()
+                    .is_none_or(|c| c == m.id || !known(c))
+        });
+        if !(in_order && before_first && new) {
+            return false;
+        }
+        for message in page.iter_mut() {
+            self.apply_early(message);
+            self.at_by_id.insert(message.id.clone(), message.at);
+        }
+        self.messages.splice(0..0, page.drain(..));
+        true
+    }
+
+    /// Drops all but the newest `keep` messages (they are in the store); an unsent echo and
+    /// everything after it stay. Returns whether anything went.
+    pub fn retain_newest(&mut self, keep: usize) -> bool {
+        let mut cut = self.messages.len().saturating_sub(keep);
+        if let Some(echo) = self.messages[..cut]
+            .iter()
+            .position(|m| m.client_id.as_deref() == Some(m.id.as_str()))
+        {
+            cut = echo;
+        }
+        if cut == 0 {
+            return false;
+        }
+        for message in self.messages.drain(..cut) {
+            self.at_by_id.remove(&message.id);
+        }
+        true
+    }
+
     fn insert_sorted(&mut self, message: Message) {
         let index = self
             .messages

@@ -57,6 +57,19 @@ pub struct LayoutInfo {
     pub thread_top_scroll: Option<usize>,
     /// While a jump to an insight's message is pending: the scroll that shows that message.
     pub thread_jump_scroll: Option<usize>,
+    /// A message near the bottom of the scrolled thread and where its bottom line is: the next
+    /// frame lays out from there instead of from the newest message, so a frame deep in a long
+    /// thread costs what the screen shows, not the distance scrolled.
+    pub thread_anchor: Option<ThreadAnchor>,
+}
+
+/// A message of the open thread (its time and a hash of its id) whose bottom line is `bottom`
+/// lines up from the newest line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadAnchor {
+    pub at: Timestamp,
+    pub id_hash: u64,
+    pub bottom: usize,
 }
 
 /// One row of the channel list; `channel: None` is "All".

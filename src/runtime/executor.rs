@@ -103,7 +103,21 @@ impl Executor {
             StoreWrite::Enqueue { entry, .. } => Some(entry.client_id.clone()),
             _ => None,
         };
+        let page = match &write {
+            StoreWrite::LoadPage { key, .. } => Some(key.clone()),
+            _ => None,
+        };
         let written = self.store.as_ref().is_some_and(|store| store.write(write));
+        if let Some(key) = page
+            && !written
+        {
+            // No store to read from: the thread asks its provider instead.
+            return Outcome::Store(StoreEvent::Page {
+                key,
+                messages: Vec::new(),
+                exhausted: true,
+            });
+        }
         match enqueued {
             Some(client_id) if !written => {
                 tracing::error!("local store unavailable; sending a reply without keeping it");

@@ -66,8 +66,27 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 "#;
 
-/// Messages kept per conversation in the cache (the newest); older history is fetched again.
-pub const MESSAGES_PER_CONVERSATION: i64 = 500;
+/// The columns [`message_from`] reads, in its order.
+const MESSAGE_COLUMNS: &str =
+    "m.id, m.client_id, m.direction, m.sender, m.content, m.at_ns, m.status, m.failure";
+
+/// A message from the [`MESSAGE_COLUMNS`] of a row, starting at column `first`.
+fn message_from(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: row.get(first)?,
+        client_id: row.get(first + 1)?,
+        direction: direction_from(&row.get::<_, String>(first + 2)?),
+        sender: row.get(first + 3)?,
+        content: content_from_json(&row.get::<_, String>(first + 4)?),
+        at: ns_to_time(row.get(first + 5)?),
+        status: status_from(&row.get::<_, String>(first + 6)?),
+        failure: row.get(first + 7)?,
+    })
+}
+
+/// Prepared statements kept per connection: every write is one of a few fixed statements, and
+/// preparing them again for each message was most of a write's cost.
+const STATEMENT_CACHE: usize = 64;
 
 pub struct Db {
     conn: Connection,
@@ -86,6 +105,7 @@ impl Db {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self { conn })
     }
 
@@ -130,25 +150,24 @@ impl Db {
         rows.collect()
     }
 
+    /// The newest message of every cached conversation (one indexed seek each) and the echoes
+    /// of unsent replies, grouped per conversation in thread order.
     fn load_messages(&self) -> rusqlite::Result<Vec<(ConversationKey, Vec<Message>)>> {
-        let mut statement = self.conn.prepare(
-            "SELECT account, conversation, id, client_id, direction, sender, content, at_ns, status, failure
-             FROM messages ORDER BY account, conversation, at_ns, id",
-        )?;
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT m.account, m.conversation, {MESSAGE_COLUMNS} FROM conversations c
+             JOIN messages m ON m.rowid = (
+                 SELECT rowid FROM messages WHERE account = c.account AND conversation = c.id
+                 ORDER BY at_ns DESC, id DESC LIMIT 1)
+             UNION
+             SELECT m.account, m.conversation, {MESSAGE_COLUMNS} FROM outbox o
+             JOIN messages m ON m.account = o.account AND m.conversation = o.conversation
+                 AND m.id = o.client_id
+             ORDER BY 1, 2, 8, 3"
+        ))?;
         let rows = statement.query_map([], |row| {
             let account: String = row.get(0)?;
             let key = ConversationKey::new(&AccountId::new(account), row.get::<_, String>(1)?);
-            let message = Message {
-                id: row.get(2)?,
-                client_id: row.get(3)?,
-                direction: direction_from(&row.get::<_, String>(4)?),
-                sender: row.get(5)?,
-                content: content_from_json(&row.get::<_, String>(6)?),
-                at: ns_to_time(row.get(7)?),
-                status: status_from(&row.get::<_, String>(8)?),
-                failure: row.get(9)?,
-            };
-            Ok((key, message))
+            Ok((key, message_from(row, 2)?))
         })?;
         let mut grouped: Vec<(ConversationKey, Vec<Message>)> = Vec::new();
         for row in rows {
@@ -159,6 +178,44 @@ impl Db {
             }
         }
         Ok(grouped)
+    }
+
+    /// Up to `limit` cached messages of a conversation just before `before` (`None`: the
+    /// newest), in thread order. One range scan of the `(at, id)` index.
+    pub fn page(
+        &self,
+        key: &ConversationKey,
+        before: Option<&(Timestamp, String)>,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Message>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut page = match before {
+            Some((at, id)) => {
+                let mut statement = self.conn.prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m
+                     WHERE account = ?1 AND conversation = ?2 AND (at_ns, id) < (?3, ?4)
+                     ORDER BY at_ns DESC, id DESC LIMIT ?5"
+                ))?;
+                let rows = statement.query_map(
+                    params![key.account.0, key.id, time_to_ns(*at), id, limit],
+                    |row| message_from(row, 0),
+                )?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            None => {
+                let mut statement = self.conn.prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m
+                     WHERE account = ?1 AND conversation = ?2
+                     ORDER BY at_ns DESC, id DESC LIMIT ?3"
+                ))?;
+                let rows = statement.query_map(params![key.account.0, key.id, limit], |row| {
+                    message_from(row, 0)
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+        };
+        page.reverse();
+        Ok(page)
     }
 
     fn load_outbox(&self) -> rusqlite::Result<Vec<OutboxEntry>> {
@@ -228,10 +285,10 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
             for message in messages {
                 upsert_message(tx, key, message)?;
             }
-            trim(tx, key)?;
         }
         StoreWrite::Cursor { key, at, id } => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO cursors (account, conversation, at_ns, id) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (account, conversation) DO UPDATE SET
                     at_ns = excluded.at_ns, id = excluded.id",
@@ -239,14 +296,16 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
             )?;
         }
         StoreWrite::ReadMarker { key, message, at } => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO read_markers (account, conversation, message_id, read_at_ns)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (account, conversation) DO UPDATE SET
                     message_id = excluded.message_id, read_at_ns = excluded.read_at_ns",
                 params![key.account.0, key.id, message, time_to_ns(*at)],
             )?;
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE conversations SET unread = 0 WHERE account = ?1 AND id = ?2",
                 params![key.account.0, key.id],
             )?;
@@ -257,7 +316,8 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 OutboxState::Queued => None,
                 OutboxState::Failed(reason) => Some(reason.as_str()),
             };
-            tx.execute(
+            exec(
+            tx,
                 "INSERT OR IGNORE INTO outbox (client_id, account, conversation, text, created_ns, attempts, failed_reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -280,29 +340,36 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 OutboxState::Queued => None,
                 OutboxState::Failed(reason) => Some(reason.as_str()),
             };
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE outbox SET attempts = ?2, failed_reason = ?3 WHERE client_id = ?1",
                 params![client_id, attempts, failed],
             )?;
         }
         StoreWrite::OutboxDone { client_id } => {
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM outbox WHERE client_id = ?1",
                 params![client_id],
             )?;
         }
         StoreWrite::DeleteMessage { key, id } => {
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
                 params![key.account.0, key.id, id],
             )?;
         }
+        // A query: the actor answers it after the batch commits.
+        StoreWrite::LoadPage { .. } => {}
         StoreWrite::Discard { key, client_id } => {
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM outbox WHERE client_id = ?1",
                 params![client_id],
             )?;
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
                 params![key.account.0, key.id, client_id],
             )?;
@@ -316,7 +383,8 @@ fn upsert_conversation(
     cached: &CachedConversation,
 ) -> rusqlite::Result<()> {
     let info = &cached.info;
-    tx.execute(
+    exec(
+            tx,
         "INSERT INTO conversations (account, id, channel, contact_id, contact_name, contact_identity,
             status, platform_unread, unread, last_message_at, last_message, metadata, history_complete)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
@@ -356,17 +424,17 @@ fn upsert_message(
     if let Some(client_id) = &message.client_id
         && *client_id != message.id
     {
-        tx.execute(
+        exec(
+            tx,
             "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
             params![key.account.0, key.id, client_id],
         )?;
     }
     let existing: Option<i64> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT status_rank FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
-            params![key.account.0, key.id, message.id],
-            |row| row.get(0),
-        )
+        )?
+        .query_row(params![key.account.0, key.id, message.id], |row| row.get(0))
         .optional()?;
     let rank = status_rank(message.status);
     // An echo being retried goes from failed back to pending: that is ours to decide.
@@ -374,7 +442,8 @@ fn upsert_message(
     if existing.is_some_and(|old| old > rank && !is_echo) {
         return Ok(());
     }
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO messages (account, conversation, id, client_id, direction, sender, content,
             at_ns, status, status_rank, failure)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -400,15 +469,11 @@ fn upsert_message(
     Ok(())
 }
 
-/// Keeps the newest messages of a conversation (and every unsent echo).
-fn trim(tx: &rusqlite::Transaction<'_>, key: &ConversationKey) -> rusqlite::Result<()> {
-    tx.execute(
-        "DELETE FROM messages WHERE account = ?1 AND conversation = ?2
-            AND id NOT IN (SELECT client_id FROM outbox WHERE account = ?1 AND conversation = ?2)
-            AND (at_ns, id) < (SELECT at_ns, id FROM messages
-                 WHERE account = ?1 AND conversation = ?2
-                 ORDER BY at_ns DESC, id DESC LIMIT 1 OFFSET ?3)",
-        params![key.account.0, key.id, MESSAGES_PER_CONVERSATION - 1],
-    )?;
-    Ok(())
+/// Runs one of the fixed write statements through the connection's statement cache.
+fn exec(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
 }

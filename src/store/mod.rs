@@ -23,7 +23,8 @@ pub use self::types::{
 
 /// Writes applied per transaction at most.
 const BATCH: usize = 1024;
-/// Store events buffered for the loop (there are few: the snapshot, confirmations, failures).
+/// Store events buffered for the loop (there are few: the snapshot, confirmations, pages asked
+/// for, failures).
 const EVENT_QUEUE: usize = 256;
 
 /// `<XDG data dir>/switchboard/inbox.sqlite3`.
@@ -116,7 +117,9 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
 }
 
 fn apply(db: &mut Db, batch: &[StoreWrite], events: &mpsc::Sender<StoreEvent>) {
-    match db.apply(batch) {
+    let result = db.apply(batch);
+    answer_pages(db, batch, events);
+    match result {
         Ok(()) => {
             for write in batch {
                 if let StoreWrite::Enqueue { entry, .. } = write {
@@ -140,6 +143,31 @@ fn apply(db: &mut Db, batch: &[StoreWrite], events: &mpsc::Sender<StoreEvent>) {
                 "the local cache could not be written: {err}"
             )));
         }
+    }
+}
+
+/// Answers the page queries of a batch, after its writes (so a page holds what was queued
+/// before it). A failed read answers an exhausted empty page: the thread then asks its provider.
+fn answer_pages(db: &Db, batch: &[StoreWrite], events: &mpsc::Sender<StoreEvent>) {
+    for write in batch {
+        let StoreWrite::LoadPage { key, before, limit } = write else {
+            continue;
+        };
+        let (messages, exhausted) = match db.page(key, before.as_ref(), *limit) {
+            Ok(messages) => {
+                let exhausted = messages.len() < *limit;
+                (messages, exhausted)
+            }
+            Err(err) => {
+                tracing::error!("reading a page of the local store failed: {err}");
+                (Vec::new(), true)
+            }
+        };
+        let _ = events.blocking_send(StoreEvent::Page {
+            key: key.clone(),
+            messages,
+            exhausted,
+        });
     }
 }
 

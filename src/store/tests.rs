@@ -104,8 +104,14 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
     let db = Db::open(Some(&path)).expect("reopen");
     let snapshot = db.load().expect("load");
     assert_eq!(snapshot.conversations, vec![conversation("c1")]);
-    let (loaded_key, messages) = &snapshot.messages[0];
+    let (loaded_key, newest) = &snapshot.messages[0];
     assert_eq!(loaded_key, &key("c1"));
+    assert_eq!(
+        newest,
+        &vec![echo.clone()],
+        "the start loads the newest message only"
+    );
+    let messages = db.page(&key("c1"), None, 10).expect("page");
     let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(ids, ["m1", "m2", "s-1"], "thread order (at, id)");
     assert_eq!(messages[1], message("m2", at, DeliveryStatus::Read));
@@ -151,7 +157,7 @@ fn the_server_copy_replaces_the_echo_and_statuses_only_move_forward() {
     ])
     .expect("apply");
     let snapshot = db.load().expect("load");
-    assert_eq!(snapshot.messages, vec![(key("c1"), vec![server])]);
+    assert_eq!(db.page(&key("c1"), None, 10).expect("page"), vec![server]);
     assert!(snapshot.outbox.is_empty());
 }
 
@@ -188,11 +194,10 @@ fn failed_replies_keep_their_reason_and_discard_removes_them() {
 }
 
 #[test]
-fn the_cache_keeps_the_newest_messages_of_each_conversation() {
+fn a_long_thread_is_kept_whole_and_read_back_a_page_at_a_time() {
     let mut db = Db::open(None).expect("open");
     let base = datetime!(2026-01-01 00:00 UTC);
-    let total = db::MESSAGES_PER_CONVERSATION + 20;
-    let messages: Vec<Message> = (0..total)
+    let messages: Vec<Message> = (0..1_200)
         .map(|i| {
             message(
                 &format!("m{i:05}"),
@@ -201,19 +206,43 @@ fn the_cache_keeps_the_newest_messages_of_each_conversation() {
             )
         })
         .collect();
-    db.apply(&[StoreWrite::Messages {
-        key: key("c1"),
-        messages,
-    }])
+    db.apply(&[
+        StoreWrite::Conversations(vec![conversation("c1")]),
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages,
+        },
+    ])
     .expect("apply");
+    assert_eq!(db.count("messages").expect("count"), 1_200, "no cap");
     let snapshot = db.load().expect("load");
-    let kept = &snapshot.messages[0].1;
-    assert_eq!(kept.len() as i64, db::MESSAGES_PER_CONVERSATION);
-    assert_eq!(kept[0].id, "m00020", "the oldest went");
+    let newest: Vec<&str> = snapshot.messages[0]
+        .1
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect();
     assert_eq!(
-        db.count("messages").expect("count"),
-        db::MESSAGES_PER_CONVERSATION
+        newest,
+        ["m01199"],
+        "the start loads the newest message only"
     );
+
+    let ids = |page: &[Message]| -> (String, String, usize) {
+        (
+            page[0].id.clone(),
+            page[page.len() - 1].id.clone(),
+            page.len(),
+        )
+    };
+    let first = db.page(&key("c1"), None, 500).expect("page");
+    assert_eq!(ids(&first), ("m00700".into(), "m01199".into(), 500));
+    let before = (first[0].at, first[0].id.clone());
+    let second = db.page(&key("c1"), Some(&before), 500).expect("page");
+    assert_eq!(ids(&second), ("m00200".into(), "m00699".into(), 500));
+    let before = (second[0].at, second[0].id.clone());
+    let last = db.page(&key("c1"), Some(&before), 500).expect("page");
+    assert_eq!(ids(&last), ("m00000".into(), "m00199".into(), 200));
+    assert!(db.page(&key("c2"), None, 500).expect("page").is_empty());
 }
 
 #[test]
@@ -259,4 +288,47 @@ async fn the_actor_loads_first_and_confirms_a_reply_once_it_is_durable() {
         Some(StoreEvent::Loaded(snapshot)) => assert_eq!(snapshot.outbox, vec![outbox]),
         other => panic!("expected the snapshot first, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn the_actor_answers_a_page_with_what_was_written_before_it() {
+    let (handle, mut events) = spawn(None).expect("spawn");
+    assert!(matches!(events.recv().await, Some(StoreEvent::Loaded(_))));
+    let at = datetime!(2026-01-02 03:00 UTC);
+    let written = vec![
+        message("m1", at, DeliveryStatus::Read),
+        message("m2", at + time::Duration::seconds(1), DeliveryStatus::Read),
+        message("m3", at + time::Duration::seconds(2), DeliveryStatus::Read),
+    ];
+    assert!(handle.write(StoreWrite::Messages {
+        key: key("c1"),
+        messages: written.clone(),
+    }));
+    assert!(handle.write(StoreWrite::LoadPage {
+        key: key("c1"),
+        before: Some((written[2].at, "m3".into())),
+        limit: 1,
+    }));
+    assert!(handle.write(StoreWrite::LoadPage {
+        key: key("c1"),
+        before: Some((written[0].at, "m1".into())),
+        limit: 5,
+    }));
+    assert_eq!(
+        events.recv().await,
+        Some(StoreEvent::Page {
+            key: key("c1"),
+            messages: vec![written[1].clone()],
+            exhausted: false,
+        })
+    );
+    assert_eq!(
+        events.recv().await,
+        Some(StoreEvent::Page {
+            key: key("c1"),
+            messages: Vec::new(),
+            exhausted: true,
+        }),
+        "nothing older than the first message"
+    );
 }

@@ -48,6 +48,14 @@ pub enum StoreWrite {
         key: ConversationKey,
         client_id: String,
     },
+    /// A query rather than a write: the page of up to `limit` cached messages just before
+    /// `before` (`(at, id)` of the oldest message the app holds; `None`: the newest page).
+    /// Answered with [`StoreEvent::Page`] once the writes queued before it are applied.
+    LoadPage {
+        key: ConversationKey,
+        before: Option<(Timestamp, String)>,
+        limit: usize,
+    },
 }
 
 /// What the store tells the app.
@@ -59,6 +67,13 @@ pub enum StoreEvent {
     Queued { client_id: String },
     /// A write failed (disk full, locked database…): the user should know.
     Failed(String),
+    /// The answer to [`StoreWrite::LoadPage`]: cached messages in thread order. `exhausted`
+    /// says the store holds nothing older (older history is the provider's to fetch).
+    Page {
+        key: ConversationKey,
+        messages: Vec<Message>,
+        exhausted: bool,
+    },
 }
 
 /// A conversation as cached, with the app's own unread count and history state.
@@ -69,10 +84,14 @@ pub struct CachedConversation {
     pub history_complete: bool,
 }
 
-/// Everything the store holds, as loaded on start.
+/// What the store loads on start: every conversation with its newest message (the list's
+/// preview and order) and the echoes of unsent replies; older messages are read a page at a
+/// time when a thread is opened or scrolled ([`StoreWrite::LoadPage`]), so the start costs the
+/// same with a thousand cached messages or a million.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     pub conversations: Vec<CachedConversation>,
+    /// Per conversation: its newest cached message, and any unsent echoes.
     pub messages: Vec<(ConversationKey, Vec<Message>)>,
     /// Replies not yet confirmed by their server, oldest first.
     pub outbox: Vec<OutboxEntry>,

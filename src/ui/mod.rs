@@ -53,6 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         info.thread = app_rect(thread.area);
         info.thread_top_scroll = thread.top_scroll;
         info.thread_jump_scroll = thread.jump_scroll;
+        info.thread_anchor = thread.anchor;
     }
     if let Some(rect) = panes.composer {
         composer::draw(frame, app, rect);

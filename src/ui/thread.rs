@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use self::anchor::{Start, anchor_of};
 use super::{format, theme, wrap};
 use crate::app::inbox::ConversationEntry;
 use crate::app::{App, Focus};
@@ -25,6 +26,8 @@ pub struct ThreadLayout {
     pub top_scroll: Option<usize>,
     /// See [`crate::app::LayoutInfo::thread_jump_scroll`].
     pub jump_scroll: Option<usize>,
+    /// See [`crate::app::LayoutInfo::thread_anchor`].
+    pub anchor: Option<crate::app::ThreadAnchor>,
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
@@ -62,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
             area: inner,
             top_scroll: None,
             jump_scroll: None,
+            anchor: None,
         };
     };
 
@@ -98,7 +102,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         (true, Some(target)) => layout.jump_scroll(height, target),
         _ => None,
     };
-    let (lines, top_scroll, selected_rows) = layout.bottom_up(height, app.view.thread_scroll);
+    let start = layout.start(app.view.layout.thread_anchor, app.view.thread_scroll);
+    let (lines, top_scroll, selected_rows, anchor) =
+        layout.bottom_up(height, app.view.thread_scroll, start);
     let mut scroll = match top_scroll {
         Some(top) => app.view.thread_scroll.min(top),
         None => app.view.thread_scroll,
@@ -114,7 +120,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     }
     let shown: Vec<Line> = lines
         .into_iter()
-        .skip(scroll)
+        .skip(scroll.saturating_sub(start.below))
         .take(height)
         .collect::<Vec<_>>()
         .into_iter()
@@ -132,6 +138,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         area: inner,
         top_scroll,
         jump_scroll,
+        anchor,
     }
 }
 
@@ -164,8 +171,14 @@ fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Lines bottom-up, the top scroll offset, and the selected message's rows.
-type BottomUp = (Vec<Line<'static>>, Option<usize>, Option<(usize, usize)>);
+/// Lines bottom-up (from `Start::below` up), the top scroll offset, the selected message's
+/// rows, and the anchor for the next frame.
+type BottomUp = (
+    Vec<Line<'static>>,
+    Option<usize>,
+    Option<(usize, usize)>,
+    Option<crate::app::ThreadAnchor>,
+);
 
 /// Turns messages into display lines for one width.
 struct Layouter<'a> {
@@ -204,37 +217,43 @@ impl Layouter<'_> {
     /// message (and the history line above it) was reached.
     /// Also returns the rows (bottom, top) of the selected message, laid out even when it is
     /// above the scrolled viewport so the caller can bring it into view.
-    fn bottom_up(&self, height: usize, scroll: usize) -> BottomUp {
-        let needed = height.saturating_add(scroll);
+    fn bottom_up(&self, height: usize, scroll: usize, start: Start) -> BottomUp {
+        let Start { end, below } = start;
+        let needed = height.saturating_add(scroll).saturating_sub(below);
         let messages = self.entry.thread.messages();
         let mut pending_selection = self
             .selected
             .filter(|id| self.entry.thread.get(id).is_some());
         let mut selected_rows = None;
+        let mut anchor = None;
         let mut lines = Vec::new();
-        let mut index = messages.len();
+        let mut index = end;
         while index > 0 && (lines.len() < needed || pending_selection.is_some()) {
             index -= 1;
             let block = self.message(messages, index);
             let bottom = lines.len();
+            // The highest message whose bottom is at or below the viewport's bottom.
+            if below + bottom <= scroll {
+                anchor = Some(anchor_of(&messages[index], below + bottom));
+            }
             lines.extend(block.into_iter().rev());
             if pending_selection == Some(messages[index].id.as_str()) {
                 pending_selection = None;
-                selected_rows = Some((bottom, lines.len()));
+                selected_rows = Some((below + bottom, below + lines.len()));
             }
         }
         if index > 0 {
-            return (lines, None, selected_rows);
+            return (lines, None, selected_rows, anchor);
         }
         lines.push(self.history_line());
-        let top = lines.len().saturating_sub(height);
-        (lines, Some(top), selected_rows)
+        let top = (below + lines.len()).saturating_sub(height);
+        (lines, Some(top), selected_rows, anchor)
     }
 
     fn history_line(&self) -> Line<'static> {
         let text = if self.entry.fetching_older {
             "loading older…"
-        } else if self.entry.history_complete {
+        } else if self.entry.history_complete && !self.entry.older_cached {
             "beginning of conversation"
         } else {
             "↑ older messages"
@@ -422,3 +441,6 @@ impl Layouter<'_> {
         )
     }
 }
+
+#[path = "thread_anchor.rs"]
+mod anchor;

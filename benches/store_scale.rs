@@ -1,0 +1,281 @@
+//! Benchmarks 3, 4 and 7 of issue 8, which need a big local store: 1,000,000 messages in 10,000
+//! conversations, one of them a 100,000-message thread, built once into a temp file (the real
+//! store's schema and writes, a few large transactions). Then a child process (so the memory
+//! figure is its own) measures, headless at 200×60:
+//!
+//! - start: from the child being spawned to its first frame drawn from the cached inbox (the
+//!   store actor opened, its start snapshot applied by the reducer, one `TestBackend` frame);
+//! - memory: peak RSS (`VmHWM`) after the first frame, and after the long thread was paged end to
+//!   end (then left, which trims it);
+//! - scrolling: time per PageUp through the long thread, from the key to the frame drawn, with
+//!   history read from the store a page at a time through the store actor, as the app does.
+//!
+//! `cargo bench --bench store_scale`. Set `SWITCHBOARD_BENCH_STORE=path` to keep and reuse the
+//! store file between runs.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use switchboard::app::{App, AppSettings, Effect, Event, Key, KeyCode};
+use switchboard::model::Message;
+use switchboard::runtime::Surface;
+use switchboard::store::{self, CachedConversation, Db, StoreEvent, StoreHandle, StoreWrite};
+use time::Duration as Span;
+use tokio::sync::mpsc::Receiver;
+
+const CONVERSATIONS: usize = 10_000;
+const MESSAGES: usize = 1_000_000;
+const LONG_THREAD: usize = 100_000;
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 60;
+/// Set in the child: the store to open, and when the parent spawned it (ns since the epoch).
+const CHILD_STORE: &str = "SWITCHBOARD_BENCH_CHILD_STORE";
+const CHILD_SPAWNED: &str = "SWITCHBOARD_BENCH_CHILD_SPAWNED";
+
+fn main() {
+    if let (Ok(path), Ok(spawned)) = (std::env::var(CHILD_STORE), std::env::var(CHILD_SPAWNED)) {
+        child(Path::new(&path), spawned.parse().expect("spawn time"));
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = std::env::var("SWITCHBOARD_BENCH_STORE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("inbox.sqlite3"));
+    if !path.exists() {
+        let started = Instant::now();
+        build(&path);
+        println!(
+            "store of {MESSAGES} messages in {CONVERSATIONS} conversations built in {:.1} s ({} MB)",
+            started.elapsed().as_secs_f64(),
+            std::fs::metadata(&path).map(|m| m.len() >> 20).unwrap_or(0)
+        );
+    }
+    let output = Command::new(std::env::current_exe().expect("own path"))
+        .env(CHILD_STORE, &path)
+        .env(CHILD_SPAWNED, epoch_ns().to_string())
+        .output()
+        .expect("child ran");
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the child failed");
+}
+
+/// Writes the store through `Db::apply` (the real schema and upserts), 10,000 messages per
+/// transaction.
+fn build(path: &Path) {
+    let mut db = Db::open(Some(path)).expect("store");
+    let conversations = (0..CONVERSATIONS)
+        .map(|i| CachedConversation {
+            info: common::conversation(i),
+            unread: (i % 4) as u32,
+            history_complete: i != 0,
+        })
+        .collect();
+    db.apply(&[StoreWrite::Conversations(conversations)])
+        .expect("conversations");
+    let per_other = (MESSAGES - LONG_THREAD) / (CONVERSATIONS - 1);
+    let mut next_id = 0;
+    let mut batch = Vec::new();
+    let mut in_batch = 0;
+    for index in 0..CONVERSATIONS {
+        let count = match index {
+            0 => LONG_THREAD,
+            1 => MESSAGES - LONG_THREAD - per_other * (CONVERSATIONS - 2),
+            _ => per_other,
+        };
+        let newest = common::NOW - Span::minutes(index as i64);
+        let messages: Vec<Message> = (0..count)
+            .map(|n| {
+                next_id += 1;
+                let at = newest - Span::seconds(30 * (count - 1 - n) as i64);
+                common::message(next_id, at)
+            })
+            .collect();
+        in_batch += messages.len();
+        batch.push(StoreWrite::Messages {
+            key: common::conversation(index).key,
+            messages,
+        });
+        if in_batch >= 10_000 {
+            db.apply(&batch).expect("messages");
+            batch.clear();
+            in_batch = 0;
+        }
+    }
+    db.apply(&batch).expect("messages");
+    assert_eq!(db.count("messages").expect("count"), MESSAGES as i64);
+}
+
+fn child(path: &Path, spawned_ns: u128) {
+    // Start: the store actor opens the file and sends its start snapshot; the reducer applies
+    // it; the first frame is drawn.
+    let started = Instant::now();
+    let (store, mut events) = store::spawn(Some(path)).expect("store");
+    let loaded = events.blocking_recv().expect("snapshot");
+    let settings = AppSettings {
+        store: true,
+        ..AppSettings::default()
+    };
+    let mut app = App::new("bench", settings, common::NOW);
+    app.add_account(common::account());
+    let effects = app.apply(common::NOW, Event::Store(loaded));
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    let layout = Surface::draw(&mut terminal, &app).expect("draw");
+    let in_process = started.elapsed();
+    let since_spawn = Duration::from_nanos((epoch_ns() - spawned_ns) as u64);
+    let rss_start = kib("VmHWM");
+    let resident_messages: usize = app.inbox.iter().map(|(_, e)| e.thread.len()).sum();
+    println!(
+        "start, {MESSAGES} cached messages in {} conversations:",
+        app.inbox.len()
+    );
+    println!(
+        "  first frame    {:.1} ms after spawn ({:.1} ms in process); {resident_messages} messages resident",
+        ms(since_spawn),
+        ms(in_process)
+    );
+    println!(
+        "  peak RSS       {:.1} MB at the first frame",
+        rss_start / 1024.0
+    );
+    let mut effects = effects;
+    effects.extend(app.apply(app.now, Event::Layout(layout)));
+    run(&mut app, &store, &mut events, effects);
+
+    // Open the long thread (the newest conversation, first in the list).
+    let long = common::conversation(0).key;
+    run_key(&mut app, &store, &mut events, KeyCode::Enter);
+    assert_eq!(
+        app.view.open.as_ref(),
+        Some(&long),
+        "the long thread is open"
+    );
+    settle(&mut app, &mut terminal, &store, &mut events);
+
+    // Page up to its first message, timing each key → frame.
+    let mut times = Vec::new();
+    let total = Instant::now();
+    loop {
+        let started = Instant::now();
+        run_key(&mut app, &store, &mut events, KeyCode::PageUp);
+        settle(&mut app, &mut terminal, &store, &mut events);
+        times.push(started.elapsed());
+        let entry = app.inbox.get(&long).expect("long thread");
+        let at_top = app
+            .view
+            .layout
+            .thread_top_scroll
+            .is_some_and(|top| app.view.thread_scroll >= top);
+        if at_top && !entry.older_cached && !entry.fetching_older {
+            break;
+        }
+        assert!(times.len() < 1_000_000, "paging never reached the top");
+    }
+    let total = total.elapsed();
+    let loaded = app.inbox.get(&long).map_or(0, |e| e.thread.len());
+    assert_eq!(loaded, LONG_THREAD, "the whole thread was paged in");
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "scrolling, PageUp through the {LONG_THREAD}-message thread, pages read from the store:"
+    );
+    println!(
+        "  {} page-ups    mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        times.len(),
+        ms(total) / times.len() as f64,
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(at(1.0))
+    );
+    println!(
+        "  peak RSS       {:.1} MB with the thread scrolled end to end",
+        kib("VmHWM") / 1024.0
+    );
+    // Leaving the thread keeps only its recent page resident.
+    run_key(&mut app, &store, &mut events, KeyCode::Esc);
+    run_key(&mut app, &store, &mut events, KeyCode::Down);
+    run_key(&mut app, &store, &mut events, KeyCode::Enter);
+    let kept = app.inbox.get(&long).map_or(0, |e| e.thread.len());
+    println!("  after leaving  {kept} messages of it resident");
+    store.close();
+}
+
+/// A key, then whatever store round trips it caused.
+fn run_key(app: &mut App, store: &StoreHandle, events: &mut Receiver<StoreEvent>, key: KeyCode) {
+    let effects = app.apply(app.now, Event::Key(Key::plain(key)));
+    run(app, store, events, effects);
+}
+
+/// Draws and feeds the layout back (as the event loop does) until nothing more is asked of the
+/// store.
+fn settle(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    store: &StoreHandle,
+    events: &mut Receiver<StoreEvent>,
+) {
+    loop {
+        let layout = Surface::draw(terminal, app).expect("draw");
+        let effects = app.apply(app.now, Event::Layout(layout));
+        if !run(app, store, events, effects) {
+            return;
+        }
+    }
+}
+
+/// Executes store effects through the actor and applies its answers; others are dropped (no
+/// providers here). Returns whether the store was asked anything.
+fn run(
+    app: &mut App,
+    store: &StoreHandle,
+    events: &mut Receiver<StoreEvent>,
+    mut effects: Vec<Effect>,
+) -> bool {
+    let mut asked = false;
+    while !effects.is_empty() {
+        let mut waiting = 0;
+        for effect in effects.drain(..) {
+            if let Effect::Store(write) = effect {
+                waiting += usize::from(matches!(write, StoreWrite::LoadPage { .. }));
+                store.write(write);
+            }
+        }
+        asked |= waiting > 0;
+        for _ in 0..waiting {
+            loop {
+                let event = events.blocking_recv().expect("store answers");
+                let is_page = matches!(event, StoreEvent::Page { .. });
+                effects.extend(app.apply(app.now, Event::Store(event)));
+                if is_page {
+                    break;
+                }
+            }
+        }
+    }
+    asked
+}
+
+/// A field of /proc/self/status, in KiB.
+fn kib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|line| line.starts_with(field))
+        .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn epoch_ns() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
