@@ -24,8 +24,12 @@ pub struct ConversationEntry {
     /// from it a page at a time, or trimmed when the user left it): read those before asking
     /// the provider.
     pub older_cached: bool,
-    /// The local insight engine of this conversation, fed every merged message.
+    /// The local insight engine of this conversation. Only the open conversation's is fed as
+    /// messages arrive (its pane is the only one shown); another's is rebuilt from its thread
+    /// when it is opened, so ingest does not pay for text analysis nobody reads.
     pub insights: InsightEngine,
+    /// The thread holds messages the insight engine has not heard.
+    pub(super) insights_stale: bool,
 }
 
 impl ConversationEntry {
@@ -56,6 +60,8 @@ impl ConversationEntry {
 #[derive(Clone, Debug, Default)]
 pub struct Inbox {
     conversations: HashMap<ConversationKey, ConversationEntry>,
+    /// The conversation whose insight engine follows every message (the open one).
+    insights_for: Option<ConversationKey>,
     /// The trackers every conversation's insight engine counts.
     trackers: Arc<[TrackerSpec]>,
 }
@@ -109,6 +115,7 @@ impl Inbox {
                     fetching_older: false,
                     older_cached: false,
                     insights: InsightEngine::new(self.trackers.clone()),
+                    insights_stale: false,
                 };
                 self.conversations.insert(entry.info.key.clone(), entry);
                 true
@@ -125,7 +132,11 @@ impl Inbox {
     ) -> Option<MergeOutcome> {
         let entry = self.conversations.get_mut(key)?;
         let mut outcome = MergeOutcome::default();
-        entry.insights.observe_all(&messages);
+        if self.insights_for.as_ref() == Some(key) {
+            entry.insights.observe_all(&messages);
+        } else if !messages.is_empty() {
+            entry.insights_stale = true;
+        }
         let mut messages = messages;
         let inbound = messages
             .iter()
@@ -150,6 +161,19 @@ impl Inbox {
             }
         }
         Some(outcome)
+    }
+
+    /// Makes `key`'s insight engine follow its messages from now on, first catching it up
+    /// with its thread if messages arrived while it was not open.
+    pub fn follow_insights(&mut self, key: Option<ConversationKey>) {
+        if let Some(entry) = key.as_ref().and_then(|key| self.conversations.get_mut(key))
+            && entry.insights_stale
+        {
+            entry.insights = InsightEngine::new(self.trackers.clone());
+            entry.insights.observe_all(entry.thread.messages());
+            entry.insights_stale = false;
+        }
+        self.insights_for = key;
     }
 
     /// The distinct channels present, in a stable order.

@@ -225,6 +225,9 @@ impl App {
                 }
             }
         }
+        if self.view.open != opened_before {
+            self.inbox.follow_insights(self.view.open.clone());
+        }
         if self.settings.store && self.view.open != opened_before {
             self.persist_read_marker(&mut effects);
         }

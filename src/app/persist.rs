@@ -157,6 +157,7 @@ pub(super) fn loaded(app: &mut App, snapshot: crate::store::Snapshot, effects: &
             for message in messages {
                 entry.thread.upsert(message);
             }
+            entry.insights_stale = true;
         }
     }
     for entry in snapshot.outbox {

@@ -654,3 +654,46 @@ fn mouse_click_opens_the_conversation_under_the_pointer() {
     );
     assert_eq!(app.view.open, Some(second));
 }
+
+#[test]
+fn only_the_open_conversation_pays_for_insights_and_another_catches_up_when_opened() {
+    let mut app = app();
+    open(&mut app, "c1");
+    app.apply(
+        T0,
+        messages(
+            "c2",
+            vec![
+                inbound("b1", 1, "Can you refund order 1234?"),
+                inbound("b2", 2, "Where is my parcel?"),
+            ],
+            true,
+        ),
+    );
+    app.apply(
+        T0,
+        messages("c1", vec![inbound("a1", 3, "Is it open today?")], true),
+    );
+    let engine = |app: &App, id: &str| app.inbox.get(&key(id)).map(|e| e.insights.len());
+    assert_eq!(
+        engine(&app, "c1"),
+        Some(1),
+        "the open conversation is analysed live"
+    );
+    assert_eq!(
+        engine(&app, "c2"),
+        Some(0),
+        "a closed one is not analysed yet"
+    );
+    open(&mut app, "c2");
+    assert_eq!(
+        engine(&app, "c2"),
+        Some(2),
+        "opening it catches up with its thread"
+    );
+    let questions = app
+        .inbox
+        .get(&key("c2"))
+        .map(|e| e.insights.insights().questions.len());
+    assert_eq!(questions, Some(2));
+}
