@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::thread::{Thread, Upsert};
-use crate::insights::{InsightEngine, TrackerSpec};
+use crate::insights::{ConversationInsights, InsightEngine, TrackerSpec};
 use crate::model::{Channel, Conversation, ConversationKey, Direction, Message, Timestamp};
 
 /// One conversation as the app holds it.
@@ -24,10 +24,12 @@ pub struct ConversationEntry {
     /// from it a page at a time, or trimmed when the user left it): read those before asking
     /// the provider.
     pub older_cached: bool,
-    /// The local insight engine of this conversation. Only the open conversation's is fed as
-    /// messages arrive (its pane is the only one shown); another's is rebuilt from its thread
-    /// when it is opened, so ingest does not pay for text analysis nobody reads.
-    pub insights: InsightEngine,
+    /// The local insight engine of this conversation, built when it is first opened. Only the
+    /// open conversation's is fed as messages arrive (its pane is the only one shown);
+    /// another's is rebuilt from its thread when it is opened, so ingest does not pay for text
+    /// analysis nobody reads. Boxed and built late: it is two thirds of an entry's size, and a
+    /// start with 10,000 cached conversations spent its time allocating engines nobody read.
+    pub(super) insights: Option<Box<InsightEngine>>,
     /// The thread holds messages the insight engine has not heard.
     pub(super) insights_stale: bool,
 }
@@ -54,6 +56,16 @@ impl ConversationEntry {
     /// The newest message of the thread.
     pub fn last_message(&self) -> Option<&Message> {
         self.thread.last()
+    }
+
+    /// What the local insight engine found, once the conversation has been opened.
+    pub fn insights(&self) -> Option<&ConversationInsights> {
+        self.insights.as_deref().map(InsightEngine::insights)
+    }
+
+    /// Messages the local insight engine has heard.
+    pub fn insights_heard(&self) -> usize {
+        self.insights.as_deref().map_or(0, InsightEngine::len)
     }
 }
 
@@ -87,6 +99,12 @@ impl Inbox {
         self.conversations.len()
     }
 
+    /// Room for `additional` more conversations (the cached inbox on start), so the map is not
+    /// rebuilt a dozen times as it grows.
+    pub fn reserve(&mut self, additional: usize) {
+        self.conversations.reserve(additional);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.conversations.is_empty()
     }
@@ -114,7 +132,7 @@ impl Inbox {
                     history_complete: false,
                     fetching_older: false,
                     older_cached: false,
-                    insights: InsightEngine::new(self.trackers.clone()),
+                    insights: None,
                     insights_stale: false,
                 };
                 self.conversations.insert(entry.info.key.clone(), entry);
@@ -132,8 +150,10 @@ impl Inbox {
     ) -> Option<MergeOutcome> {
         let entry = self.conversations.get_mut(key)?;
         let mut outcome = MergeOutcome::default();
-        if self.insights_for.as_ref() == Some(key) {
-            entry.insights.observe_all(&messages);
+        if self.insights_for.as_ref() == Some(key)
+            && let Some(engine) = entry.insights.as_deref_mut()
+        {
+            engine.observe_all(&messages);
         } else if !messages.is_empty() {
             entry.insights_stale = true;
         }
@@ -167,10 +187,11 @@ impl Inbox {
     /// with its thread if messages arrived while it was not open.
     pub fn follow_insights(&mut self, key: Option<ConversationKey>) {
         if let Some(entry) = key.as_ref().and_then(|key| self.conversations.get_mut(key))
-            && entry.insights_stale
+            && (entry.insights_stale || entry.insights.is_none())
         {
-            entry.insights = InsightEngine::new(self.trackers.clone());
-            entry.insights.observe_all(entry.thread.messages());
+            let mut engine = InsightEngine::new(self.trackers.clone());
+            engine.observe_all(entry.thread.messages());
+            entry.insights = Some(Box::new(engine));
             entry.insights_stale = false;
         }
         self.insights_for = key;

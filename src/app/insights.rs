@@ -231,7 +231,7 @@ pub fn open_insights(app: &App) -> Option<&ConversationInsights> {
     if let Some(remote) = app.remote_insights.get(key) {
         return Some(remote);
     }
-    app.inbox.get(key).map(|entry| entry.insights.insights())
+    app.inbox.get(key).and_then(|entry| entry.insights())
 }
 
 /// Moves the selection within the current tab.

@@ -80,8 +80,10 @@ pub(super) fn page(
     if !empty && !deep {
         app.inbox.merge_messages(&key, messages);
         // With the messages loaded on start, which the engine has not heard yet.
-        if let Some(entry) = app.inbox.get_mut(&key) {
-            entry.insights.observe_all(entry.thread.messages());
+        if let Some(entry) = app.inbox.get_mut(&key)
+            && let Some(engine) = entry.insights.as_deref_mut()
+        {
+            engine.observe_all(entry.thread.messages());
         }
         // Older messages change neither the list's order nor its previews, unless the thread
         // had none before.

@@ -139,6 +139,7 @@ pub(super) fn cached(app: &App, key: &ConversationKey) -> Option<CachedConversat
 /// The cached inbox from the store, applied before any network answers. Queued replies are
 /// sent again; the provider's own data merges over this later by the usual rules.
 pub(super) fn loaded(app: &mut App, snapshot: crate::store::Snapshot, effects: &mut Vec<Effect>) {
+    app.inbox.reserve(snapshot.conversations.len());
     for cached in snapshot.conversations {
         let key = cached.info.key.clone();
         app.inbox.upsert_conversation(cached.info, false);

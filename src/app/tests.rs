@@ -674,7 +674,7 @@ fn only_the_open_conversation_pays_for_insights_and_another_catches_up_when_open
         T0,
         messages("c1", vec![inbound("a1", 3, "Is it open today?")], true),
     );
-    let engine = |app: &App, id: &str| app.inbox.get(&key(id)).map(|e| e.insights.len());
+    let engine = |app: &App, id: &str| app.inbox.get(&key(id)).map(|e| e.insights_heard());
     assert_eq!(
         engine(&app, "c1"),
         Some(1),
@@ -694,6 +694,7 @@ fn only_the_open_conversation_pays_for_insights_and_another_catches_up_when_open
     let questions = app
         .inbox
         .get(&key("c2"))
-        .map(|e| e.insights.insights().questions.len());
+        .and_then(|e| e.insights())
+        .map(|insights| insights.questions.len());
     assert_eq!(questions, Some(2));
 }

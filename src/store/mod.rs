@@ -10,6 +10,7 @@
 
 mod codec;
 pub mod db;
+mod schema;
 mod types;
 
 use std::path::{Path, PathBuf};

@@ -332,3 +332,143 @@ async fn the_actor_answers_a_page_with_what_was_written_before_it() {
         "nothing older than the first message"
     );
 }
+
+/// The newest message of each conversation, as the start reads it.
+fn newest(db: &Db) -> Vec<(String, Vec<String>)> {
+    db.load()
+        .expect("load")
+        .messages
+        .into_iter()
+        .map(|(key, messages)| (key.id, messages.into_iter().map(|m| m.id).collect()))
+        .collect()
+}
+
+fn newest_status(db: &Db) -> DeliveryStatus {
+    db.load().expect("load").messages[0].1[0].status
+}
+
+#[test]
+fn the_start_reads_each_conversations_newest_message_as_writes_change_it() {
+    let mut db = Db::open(None).expect("open");
+    let at = datetime!(2026-01-02 03:00 UTC);
+    let second = |s: i64| at + time::Duration::seconds(s);
+    // Messages written before their conversation: the conversation row finds its newest.
+    db.apply(&[
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages: vec![
+                message("m2", second(2), DeliveryStatus::Sent),
+                message("m1", second(1), DeliveryStatus::Sent),
+            ],
+        },
+        StoreWrite::Conversations(vec![conversation("c1")]),
+    ])
+    .expect("apply");
+    assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
+
+    // An older page does not displace it; a status change of it is seen.
+    db.apply(&[StoreWrite::Messages {
+        key: key("c1"),
+        messages: vec![
+            message("m0", second(0), DeliveryStatus::Read),
+            message("m2", second(2), DeliveryStatus::Read),
+        ],
+    }])
+    .expect("apply");
+    assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
+    assert_eq!(newest_status(&db), DeliveryStatus::Read);
+
+    // A reply's echo is the newest, and comes once though it is also in the outbox.
+    let (outbox, echo) = entry("s-1");
+    db.apply(&[StoreWrite::Enqueue {
+        entry: outbox,
+        echo: echo.clone(),
+    }])
+    .expect("enqueue");
+    assert_eq!(newest(&db), [("c1".to_string(), vec!["s-1".to_string()])]);
+
+    // The server copy, stamped earlier than the echo, replaces it: the deleted echo is not
+    // left behind as the newest.
+    let server = Message {
+        id: "srv-9".into(),
+        at: second(3),
+        status: DeliveryStatus::Delivered,
+        ..echo
+    };
+    db.apply(&[
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages: vec![server],
+        },
+        StoreWrite::OutboxDone {
+            client_id: "s-1".into(),
+        },
+    ])
+    .expect("apply");
+    assert_eq!(newest(&db), [("c1".to_string(), vec!["srv-9".to_string()])]);
+
+    // The platform deletes it: the one before is the newest again; deleting all leaves none.
+    db.apply(&[StoreWrite::DeleteMessage {
+        key: key("c1"),
+        id: "srv-9".into(),
+    }])
+    .expect("delete");
+    assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
+    let all: Vec<StoreWrite> = ["m0", "m1", "m2"]
+        .into_iter()
+        .map(|id| StoreWrite::DeleteMessage {
+            key: key("c1"),
+            id: id.into(),
+        })
+        .collect();
+    db.apply(&all).expect("delete");
+    assert!(newest(&db).is_empty());
+}
+
+#[test]
+fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("inbox.sqlite3");
+    let at = datetime!(2026-01-02 03:00 UTC);
+    {
+        let mut db = Db::open(Some(&path)).expect("open");
+        db.apply(&[
+            StoreWrite::Conversations(vec![conversation("c1"), conversation("c2")]),
+            StoreWrite::Messages {
+                key: key("c1"),
+                messages: vec![
+                    message("m1", at, DeliveryStatus::Sent),
+                    message("m2", at + time::Duration::seconds(1), DeliveryStatus::Sent),
+                ],
+            },
+        ])
+        .expect("apply");
+    }
+    // Take the file back to version 0: no copied columns, no triggers.
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        let mut sql = String::new();
+        for trigger in [
+            "newest_after_message_insert",
+            "newest_after_message_update",
+            "newest_after_message_delete",
+            "newest_after_conversation_insert",
+        ] {
+            sql.push_str(&format!("DROP TRIGGER {trigger};"));
+        }
+        for column in schema::NEWEST_COLUMNS.split(", ") {
+            sql.push_str(&format!("ALTER TABLE conversations DROP COLUMN {column};"));
+        }
+        sql.push_str("PRAGMA user_version = 0;");
+        conn.execute_batch(&sql).expect("downgrade");
+    }
+    let mut db = Db::open(Some(&path)).expect("reopen");
+    assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
+    // And the triggers are back.
+    db.apply(&[StoreWrite::Messages {
+        key: key("c2"),
+        messages: vec![message("n1", at, DeliveryStatus::Sent)],
+    }])
+    .expect("apply");
+    assert_eq!(newest(&db).len(), 2);
+}
