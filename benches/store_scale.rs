@@ -165,30 +165,51 @@ fn child(path: &Path, spawned_ns: u128) {
     );
     settle(&mut app, &mut terminal, &store, &mut events);
 
-    // Page up to its first message, timing each key → frame. `SWITCHBOARD_BENCH_PAGE_UPS=N`
-    // stops after N page-ups (a quick figure for the start of the thread).
+    // Page up to its first message as the event loop does it: a key is applied and its frame
+    // drawn at once (timed, key → frame); a page asked of the store arrives as its own event
+    // between keys, and applying it and drawing the frame after is timed apart. A key whose
+    // frame stopped at the top of what is loaded while the store still held older messages
+    // waited for the disk: its time runs on to the frame after that page arrived.
+    // `SWITCHBOARD_BENCH_PAGE_UPS=N` stops after N page-ups (a quick figure).
     let limit: Option<usize> = std::env::var("SWITCHBOARD_BENCH_PAGE_UPS")
         .ok()
         .and_then(|n| n.parse().ok());
-    let mut times = Vec::new();
+    let (mut times, mut arrivals, mut waited) = (Vec::new(), Vec::new(), 0);
     let total = Instant::now();
     loop {
         let started = Instant::now();
-        run_key(&mut app, &store, &mut events, KeyCode::PageUp);
-        settle(&mut app, &mut terminal, &store, &mut events);
-        times.push(started.elapsed());
+        let effects = app.apply(app.now, Event::Key(Key::plain(KeyCode::PageUp)));
+        let mut asked = ask(&store, effects);
+        asked += frame(&mut app, &mut terminal, &store);
+        let key_time = started.elapsed();
         let entry = app.inbox.get(&long).expect("long thread");
         let at_top = app
             .view
             .layout
             .thread_top_scroll
             .is_some_and(|top| app.view.thread_scroll >= top);
+        let stalled = at_top && entry.older_cached;
         // The store has nothing older: from here on the provider would be asked (there is
         // none in this bench, so its request would never be answered).
-        if at_top && !entry.older_cached {
-            break;
+        let done = at_top && !entry.older_cached;
+        while asked > 0 {
+            let event = events.blocking_recv().expect("store answers");
+            let arrived = Instant::now();
+            let is_page = matches!(event, StoreEvent::Page { .. });
+            let effects = app.apply(app.now, Event::Store(event));
+            asked = asked - usize::from(is_page) + ask(&store, effects);
+            asked += frame(&mut app, &mut terminal, &store);
+            if is_page {
+                arrivals.push(arrived.elapsed());
+            }
         }
-        if limit.is_some_and(|limit| times.len() >= limit) {
+        if stalled {
+            waited += 1;
+            times.push(started.elapsed());
+        } else {
+            times.push(key_time);
+        }
+        if done || limit.is_some_and(|limit| times.len() >= limit) {
             break;
         }
         assert!(times.len() < 1_000_000, "paging never reached the top");
@@ -198,18 +219,20 @@ fn child(path: &Path, spawned_ns: u128) {
     if limit.is_none() {
         assert_eq!(loaded, LONG_THREAD, "the whole thread was paged in");
     }
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
     println!(
         "scrolling, PageUp through the {LONG_THREAD}-message thread ({loaded} messages loaded), pages read from the store:"
     );
+    let mean = ms(times.iter().sum::<Duration>()) / times.len() as f64;
     println!(
-        "  {} page-ups    mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        "  {} page-ups    {} (mean {mean:.3} ms); {waited} waited for the store",
         times.len(),
-        ms(total) / times.len() as f64,
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(at(1.0))
+        quantiles(&mut times),
+    );
+    println!(
+        "  {} pages read  applied and drawn on arrival: {} ({:.1} s in all)",
+        arrivals.len(),
+        quantiles(&mut arrivals),
+        total.as_secs_f64()
     );
     println!(
         "  peak RSS       {:.1} MB with the thread scrolled end to end",
@@ -222,6 +245,38 @@ fn child(path: &Path, spawned_ns: u128) {
     let kept = app.inbox.get(&long).map_or(0, |e| e.thread.len());
     println!("  after leaving  {kept} messages of it resident");
     store.close();
+}
+
+/// Sends the effects' store writes and reads to the actor without waiting; returns how many
+/// pages were asked for.
+fn ask(store: &StoreHandle, effects: Vec<Effect>) -> usize {
+    let mut asked = 0;
+    for effect in effects {
+        if let Effect::Store(write) = effect {
+            asked += usize::from(matches!(write, StoreWrite::LoadPage { .. }));
+            store.write(write);
+        }
+    }
+    asked
+}
+
+/// Draws a frame and feeds its layout back, as the loop does; returns the pages that asked for.
+fn frame(app: &mut App, terminal: &mut Terminal<TestBackend>, store: &StoreHandle) -> usize {
+    let layout = Surface::draw(terminal, app).expect("draw");
+    let effects = app.apply(app.now, Event::Layout(layout));
+    ask(store, effects)
+}
+
+/// "p50 …, p99 …, max …" of the durations.
+fn quantiles(times: &mut [Duration]) -> String {
+    times.sort();
+    let at = |q: f64| ms(times[((times.len() as f64 - 1.0) * q).round() as usize]);
+    format!(
+        "p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    )
 }
 
 /// A key, then whatever store round trips it caused.

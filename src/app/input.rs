@@ -598,6 +598,7 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
         app.view.thread_scroll = top;
         fetch_older(app, effects);
     }
+    super::paging::read_ahead(app, layout.thread_loaded_above, effects);
     app.view.keep_selection_visible();
     if before
         != (

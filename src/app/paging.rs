@@ -1,7 +1,8 @@
 //! Long threads from the local store, a page at a time. On start the app holds every cached
 //! conversation with only its newest message; opening a thread reads its recent page, scrolling
-//! to the top of what is loaded reads the page before (and only once the store has nothing
-//! older does the provider get asked), and leaving a thread trims it back to its recent page.
+//! towards the top of what is loaded reads the page before ahead of the user (and only once
+//! the store has nothing older does the provider get asked, when the user reaches the top),
+//! and leaving a thread trims it back to its recent page.
 //! So memory follows what is visible or recent, not the size of the cache.
 
 use super::{App, Effect};
@@ -10,6 +11,11 @@ use crate::store::StoreWrite;
 
 /// Messages read from the store per page, and kept of a thread the user left.
 pub const PAGE: usize = 200;
+
+/// When fewer loaded messages than this lie above what the frame shows, the page before is
+/// read ahead: a page-up moves at most a screen (60 one-line messages at most), so the page is
+/// in before the user scrolls into the gap and no key waits for the disk.
+pub const READ_AHEAD: usize = PAGE / 2;
 
 /// Asks the store for the page before the thread's oldest loaded message, if the store may
 /// hold one. Returns false when the store has nothing older (the provider's turn).
@@ -29,6 +35,17 @@ pub(super) fn load_older(app: &mut App, key: &ConversationKey, effects: &mut Vec
         }));
     }
     true
+}
+
+/// After a frame of the open thread: read the page before ahead of the user when the view is
+/// near the oldest loaded message. Only the store is read ahead (it is local and cheap); the
+/// provider is asked when the user reaches the top.
+pub(super) fn read_ahead(app: &mut App, loaded_above: Option<usize>, effects: &mut Vec<Effect>) {
+    if let Some(key) = app.view.open.clone()
+        && loaded_above.is_some_and(|above| above < READ_AHEAD)
+    {
+        load_older(app, &key, effects);
+    }
 }
 
 /// Opening a thread: read its recent page unless enough of it is loaded already.

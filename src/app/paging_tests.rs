@@ -176,6 +176,37 @@ fn the_top_of_what_is_loaded_reads_the_page_before_then_asks_the_provider() {
     assert!(!fetches_from_provider(&effects));
 }
 
+/// A frame of `c1` with `above` loaded messages above what it shows.
+fn shown_with_above(app: &mut App, above: usize) -> Vec<Effect> {
+    let mut layout: LayoutInfo = app.view.layout;
+    layout.thread_loaded_above = Some(above);
+    app.apply(T0, Event::Layout(layout))
+}
+
+#[test]
+fn scrolling_towards_the_top_reads_the_page_before_ahead_of_the_user() {
+    let total = 3 * PAGE + 1;
+    let mut app = started(total);
+    open(&mut app, "c1");
+    answer(&mut app, total - 1, PAGE, false);
+    // Far from the oldest loaded message: nothing is read.
+    let effects = shown_with_above(&mut app, PAGE - 20);
+    assert!(page_requests(&effects).is_empty());
+    // Near it, before the top is reached: the page before is asked for, once.
+    let effects = shown_with_above(&mut app, super::READ_AHEAD - 1);
+    let first = format!("m{:06}", total - 1 - PAGE);
+    assert_eq!(page_requests(&effects), [(key("c1"), Some(first))]);
+    let effects = shown_with_above(&mut app, super::READ_AHEAD - 2);
+    assert!(page_requests(&effects).is_empty(), "one read at a time");
+    assert!(!fetches_from_provider(&effects));
+    // Once the store has nothing older, reading ahead asks nobody: the provider waits for
+    // the user to reach the top.
+    answer(&mut app, total - 1 - PAGE, PAGE, true);
+    let effects = shown_with_above(&mut app, 3);
+    assert!(page_requests(&effects).is_empty());
+    assert!(!fetches_from_provider(&effects));
+}
+
 #[test]
 fn an_empty_exhausted_page_hands_over_to_the_provider_while_the_user_waits_at_the_top() {
     let mut app = started(1);

@@ -61,6 +61,9 @@ pub struct LayoutInfo {
     /// frame lays out from there instead of from the newest message, so a frame deep in a long
     /// thread costs what the screen shows, not the distance scrolled.
     pub thread_anchor: Option<ThreadAnchor>,
+    /// Loaded messages of the open thread above what the frame laid out: when few are left,
+    /// the next page is read from the store before the user scrolls into the gap.
+    pub thread_loaded_above: Option<usize>,
 }
 
 /// A message of the open thread (its time and a hash of its id) whose bottom line is `bottom`

@@ -54,6 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         info.thread_top_scroll = thread.top_scroll;
         info.thread_jump_scroll = thread.jump_scroll;
         info.thread_anchor = thread.anchor;
+        info.thread_loaded_above = thread.loaded_above;
     }
     if let Some(rect) = panes.composer {
         composer::draw(frame, app, rect);

@@ -28,6 +28,8 @@ pub struct ThreadLayout {
     pub jump_scroll: Option<usize>,
     /// See [`crate::app::LayoutInfo::thread_anchor`].
     pub anchor: Option<crate::app::ThreadAnchor>,
+    /// See [`crate::app::LayoutInfo::thread_loaded_above`].
+    pub loaded_above: Option<usize>,
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
@@ -66,6 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
             top_scroll: None,
             jump_scroll: None,
             anchor: None,
+            loaded_above: None,
         };
     };
 
@@ -103,8 +106,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         _ => None,
     };
     let start = layout.start(app.view.layout.thread_anchor, app.view.thread_scroll);
-    let (lines, top_scroll, selected_rows, anchor) =
-        layout.bottom_up(height, app.view.thread_scroll, start);
+    let BottomUp {
+        lines,
+        top_scroll,
+        selected_rows,
+        anchor,
+        loaded_above,
+    } = layout.bottom_up(height, app.view.thread_scroll, start);
     let mut scroll = match top_scroll {
         Some(top) => app.view.thread_scroll.min(top),
         None => app.view.thread_scroll,
@@ -139,6 +147,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         top_scroll,
         jump_scroll,
         anchor,
+        loaded_above: Some(loaded_above),
     }
 }
 
@@ -171,14 +180,19 @@ fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Lines bottom-up (from `Start::below` up), the top scroll offset, the selected message's
-/// rows, and the anchor for the next frame.
-type BottomUp = (
-    Vec<Line<'static>>,
-    Option<usize>,
-    Option<(usize, usize)>,
-    Option<crate::app::ThreadAnchor>,
-);
+/// What laying out the thread from its start upwards gave.
+struct BottomUp {
+    /// Lines bottom-up, from `Start::below` up.
+    lines: Vec<Line<'static>>,
+    /// The top scroll offset, when the oldest loaded message was reached.
+    top_scroll: Option<usize>,
+    /// The selected message's rows (bottom, top), counted from the newest line.
+    selected_rows: Option<(usize, usize)>,
+    /// The anchor for the next frame.
+    anchor: Option<crate::app::ThreadAnchor>,
+    /// Loaded messages above the highest one laid out.
+    loaded_above: usize,
+}
 
 /// Turns messages into display lines for one width.
 struct Layouter<'a> {
@@ -242,12 +256,18 @@ impl Layouter<'_> {
                 selected_rows = Some((below + bottom, below + lines.len()));
             }
         }
-        if index > 0 {
-            return (lines, None, selected_rows, anchor);
+        let mut top_scroll = None;
+        if index == 0 {
+            lines.push(self.history_line());
+            top_scroll = Some((below + lines.len()).saturating_sub(height));
         }
-        lines.push(self.history_line());
-        let top = (below + lines.len()).saturating_sub(height);
-        (lines, Some(top), selected_rows, anchor)
+        BottomUp {
+            lines,
+            top_scroll,
+            selected_rows,
+            anchor,
+            loaded_above: index,
+        }
     }
 
     fn history_line(&self) -> Line<'static> {
