@@ -281,6 +281,42 @@ async fn send_text_posts_client_id_and_echoes_it() {
 }
 
 #[tokio::test]
+async fn read_markers_asked_for_while_one_is_on_its_way_fold_into_one_more() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    let (handle, mut events) = start(config(&fake.base_url));
+    live(&mut events).await;
+    fake.set_patch_delay(Duration::from_millis(300));
+    for _ in 0..10 {
+        handle
+            .commands
+            .send(ProviderCommand::MarkRead {
+                conversation: "c1".into(),
+            })
+            .await
+            .expect("command");
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(fake.patches().len(), 1, "one marker on its way at a time");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        fake.patches().len(),
+        2,
+        "the nine asked for meanwhile went as one, after the first was answered"
+    );
+    // Once nothing is on its way, the next one goes at once.
+    handle
+        .commands
+        .send(ProviderCommand::MarkRead {
+            conversation: "c1".into(),
+        })
+        .await
+        .expect("command");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(fake.patches().len(), 3);
+}
+
+#[tokio::test]
 async fn send_failure_after_retries_is_reported() {
     let fake = FakeLinktor::start().await;
     fake.seed(1);

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -83,6 +84,13 @@ pub async fn start(config: HubConfig) -> anyhow::Result<HubHandle> {
         let shutdown = async move {
             let _ = server_stop.changed().await;
         };
+        // No Nagle: a WebSocket frame is a few hundred bytes, and holding it back for the
+        // client's ACK cost 8 ms at the median (42 ms at worst) between hub and inbox.
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY could not be set");
+            }
+        });
         if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -58,6 +58,7 @@ struct Knobs {
     ws_connections: u32,
     /// How long `POST …/messages` takes to answer (a slow send).
     post_delay: Duration,
+    patch_delay: Duration,
 }
 
 struct Shared {
@@ -306,6 +307,11 @@ impl FakeLinktor {
         self.knobs().post_delay = delay;
     }
 
+    /// Conversation updates (PATCH, e.g. read markers) are answered after `delay`.
+    pub fn set_patch_delay(&self, delay: Duration) {
+        self.knobs().patch_delay = delay;
+    }
+
     pub fn set_max_page(&self, limit: u32) {
         self.knobs().max_page = limit;
     }
@@ -495,12 +501,12 @@ async fn patch_conversation(
     Path(id): Path<String>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    shared
-        .knobs
-        .lock()
-        .expect("knobs lock")
-        .patches
-        .push((id.clone(), body));
+    let delay = {
+        let mut knobs = shared.knobs.lock().expect("knobs lock");
+        knobs.patches.push((id.clone(), body));
+        knobs.patch_delay
+    };
+    tokio::time::sleep(delay).await;
     get_conversation(State(shared), Path(id)).await
 }
 

@@ -51,6 +51,26 @@ pub(super) enum Outcome {
 }
 
 impl Provider {
+    /// Sends a read marker, one at a time per conversation: one asked for while another is on
+    /// its way is sent when that one is answered, and further asks fold into it. While a
+    /// customer writes quickly into the open thread the app marks it read on every message;
+    /// at 1,000 a second that was 1,000 requests (and as many status frames back) a second.
+    fn mark_read(&mut self, conversation: String) {
+        if let Some(again) = self.marking_read.get_mut(&conversation) {
+            *again = true;
+            return;
+        }
+        self.marking_read.insert(conversation.clone(), false);
+        let rest = self.rest.clone();
+        self.children.spawn(async move {
+            let result = rest.mark_read(&conversation).await;
+            Outcome::MarkedRead {
+                conversation,
+                result,
+            }
+        });
+    }
+
     pub(super) async fn command(&mut self, command: ProviderCommand, live: bool) -> CommandEnd {
         match command {
             ProviderCommand::SendText {
@@ -82,16 +102,7 @@ impl Provider {
                     }
                 });
             }
-            ProviderCommand::MarkRead { conversation } => {
-                let rest = self.rest.clone();
-                self.children.spawn(async move {
-                    let result = rest.mark_read(&conversation).await;
-                    Outcome::MarkedRead {
-                        conversation,
-                        result,
-                    }
-                });
-            }
+            ProviderCommand::MarkRead { conversation } => self.mark_read(conversation),
             ProviderCommand::FetchOlder {
                 conversation,
                 before,
@@ -279,12 +290,20 @@ impl Provider {
             }
             Outcome::MarkedRead {
                 conversation,
-                result: Err(err),
+                result,
             } => {
-                tracing::warn!(conversation, request_id = ?err.request_id(), "linktor mark read failed: {err}");
-                err.is_auth().then_some(Failure::Auth)
+                let again = self.marking_read.remove(&conversation).unwrap_or(false);
+                if let Err(err) = result {
+                    tracing::warn!(conversation, request_id = ?err.request_id(), "linktor mark read failed: {err}");
+                    if err.is_auth() {
+                        return Some(Failure::Auth);
+                    }
+                }
+                if again {
+                    self.mark_read(conversation);
+                }
+                None
             }
-            Outcome::MarkedRead { result: Ok(()), .. } => None,
             Outcome::ContactsFound {
                 query,
                 result: Ok(found),

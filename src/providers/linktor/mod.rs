@@ -176,6 +176,7 @@ async fn run(
         contacts_loaded: false,
         conversations: BTreeMap::new(),
         subscribed: HashSet::new(),
+        marking_read: HashMap::new(),
         sink: None,
         children: JoinSet::new(),
         backoff: Backoff::new(),
@@ -262,6 +263,8 @@ struct Provider {
     conversations: BTreeMap<String, Known>,
     /// Subscriptions sent on the current socket.
     subscribed: HashSet<String>,
+    /// Conversations with a read marker on its way, and whether another was asked for since.
+    marking_read: HashMap<String, bool>,
     sink: Option<WsSink>,
     children: JoinSet<Outcome>,
     backoff: Backoff,

@@ -129,7 +129,8 @@ async fn connect_url(
     let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .max_message_size(Some(MAX_WS_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_WS_MESSAGE_BYTES));
-    let attempt = tokio_tungstenite::connect_async_with_config(url, Some(limits), false);
+    // `true`: no Nagle, so a typing frame leaves at once instead of waiting for an ACK.
+    let attempt = tokio_tungstenite::connect_async_with_config(url, Some(limits), true);
     let (stream, _response) = match tokio::time::timeout(timeout, attempt).await {
         Err(_) => {
             return Err(ConnectError::Other(format!(

@@ -78,7 +78,8 @@ pub async fn connect(
     if let Ok(value) = token.parse() {
         request.headers_mut().insert("x-api-key", value);
     }
-    let attempt = tokio_tungstenite::connect_async(request);
+    // No Nagle: each message is sent as it is said, not when the previous one is ACKed.
+    let attempt = tokio_tungstenite::connect_async_with_config(request, None, true);
     match tokio::time::timeout(timeout, attempt).await {
         Err(_) => Err(ConnectError::Other(format!(
             "Symbl streaming connect to {base_url} timed out"
