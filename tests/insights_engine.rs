@@ -188,3 +188,29 @@ fn due_dates_resolve_against_the_message_time() {
     // Message 8 was sent on Thursday 1 January 2026; the Friday after is 2 January.
     assert_eq!(due.at, Some(datetime!(2026-01-02 0:00 UTC)));
 }
+
+#[test]
+fn the_open_counts_the_engine_keeps_match_its_lists_as_items_open_and_close() {
+    let scanned = |engine: &InsightEngine| {
+        let insights = engine.insights();
+        switchboard::insights::OpenCounts {
+            questions: insights.questions.iter().filter(|q| q.is_open()).count(),
+            action_items: insights.action_items.iter().filter(|a| a.is_open()).count(),
+            follow_ups: insights.follow_ups.iter().filter(|a| a.is_open()).count(),
+        }
+    };
+    let mut seen_open = 0;
+    for count in 1..=LINES.len() * 2 {
+        let engine = in_order(count);
+        let kept = engine.insights().open.expect("the engine keeps its counts");
+        assert_eq!(kept, scanned(&engine), "after {count} messages");
+        seen_open += kept.questions + kept.action_items + kept.follow_ups;
+    }
+    assert!(seen_open > 0, "some rows were open on the way");
+    // Out of order: the replay keeps them too.
+    let mut engine = InsightEngine::default();
+    for index in (0..LINES.len()).rev() {
+        engine.observe(&message(index));
+    }
+    assert_eq!(engine.insights().open, Some(scanned(&engine)));
+}

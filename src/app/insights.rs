@@ -88,7 +88,7 @@ pub fn attention(insights: &ConversationInsights, tab: InsightTab) -> usize {
     match tab {
         InsightTab::ActionItems => insights.open_action_items(),
         InsightTab::Questions => insights.open_questions(),
-        InsightTab::FollowUps => insights.follow_ups.iter().filter(|f| f.is_open()).count(),
+        InsightTab::FollowUps => insights.open_follow_ups(),
         _ => 0,
     }
 }

@@ -232,6 +232,7 @@ impl InsightEngine {
         self.step(&key, &facts);
         self.facts.insert(key, facts);
         self.refresh_waiting();
+        self.refresh_open();
         Taken::Appended
     }
 
@@ -245,6 +246,17 @@ impl InsightEngine {
         }
         self.facts = facts;
         self.refresh_waiting();
+        self.refresh_open();
+    }
+
+    /// The open counts from the engine's own lists of what is open.
+    fn refresh_open(&mut self) {
+        let follow_ups = self.open_items.iter().filter(|i| i.follow_up).count();
+        self.insights.open = Some(OpenCounts {
+            questions: self.open_questions.len(),
+            action_items: self.open_items.len() - follow_ups,
+            follow_ups,
+        });
     }
 
     fn reset(&mut self) {

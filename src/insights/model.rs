@@ -305,14 +305,39 @@ pub struct ConversationInsights {
     /// In config order.
     pub trackers: Vec<Tracker>,
     pub analytics: Analytics,
+    /// The open rows of each list, when the producer keeps them (the local engine knows them
+    /// without a scan); `None`: count them. The pane's tab labels ask on every frame, and
+    /// counting a long thread's thousands of questions was 40 % of a frame.
+    pub open: Option<OpenCounts>,
+}
+
+/// How many rows of each list are still open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenCounts {
+    pub questions: usize,
+    pub action_items: usize,
+    pub follow_ups: usize,
 }
 
 impl ConversationInsights {
     pub fn open_questions(&self) -> usize {
-        self.questions.iter().filter(|q| q.is_open()).count()
+        match self.open {
+            Some(open) => open.questions,
+            None => self.questions.iter().filter(|q| q.is_open()).count(),
+        }
     }
 
     pub fn open_action_items(&self) -> usize {
-        self.action_items.iter().filter(|a| a.is_open()).count()
+        match self.open {
+            Some(open) => open.action_items,
+            None => self.action_items.iter().filter(|a| a.is_open()).count(),
+        }
+    }
+
+    pub fn open_follow_ups(&self) -> usize {
+        match self.open {
+            Some(open) => open.follow_ups,
+            None => self.follow_ups.iter().filter(|a| a.is_open()).count(),
+        }
     }
 }

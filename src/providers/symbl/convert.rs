@@ -281,6 +281,8 @@ pub fn conversation_insights(
         entities,
         trackers,
         analytics: analytics(results, sent),
+        // Symbl's lists are short: counted when asked.
+        open: None,
     }
 }
 
