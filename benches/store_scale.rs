@@ -269,6 +269,9 @@ fn frame(app: &mut App, terminal: &mut Terminal<TestBackend>, store: &StoreHandl
 
 /// "p50 …, p99 …, max …" of the durations.
 fn quantiles(times: &mut [Duration]) -> String {
+    if times.is_empty() {
+        return "none".to_string();
+    }
     times.sort();
     let at = |q: f64| ms(times[((times.len() as f64 - 1.0) * q).round() as usize]);
     format!(
