@@ -262,13 +262,7 @@ async fn send_text_posts_client_id_and_echoes_it() {
         })
         .await
         .expect("command");
-    handle
-        .commands
-        .send(ProviderCommand::MarkRead {
-            conversation: "c1".into(),
-        })
-        .await
-        .expect("command");
+    mark_read(&handle).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         fake.client_frames()
@@ -280,6 +274,16 @@ async fn send_text_posts_client_id_and_echoes_it() {
     );
 }
 
+async fn mark_read(handle: &ProviderHandle) {
+    handle
+        .commands
+        .send(ProviderCommand::MarkRead {
+            conversation: "c1".into(),
+        })
+        .await
+        .expect("command");
+}
+
 #[tokio::test]
 async fn read_markers_asked_for_while_one_is_on_its_way_fold_into_one_more() {
     let fake = FakeLinktor::start().await;
@@ -288,13 +292,7 @@ async fn read_markers_asked_for_while_one_is_on_its_way_fold_into_one_more() {
     live(&mut events).await;
     fake.set_patch_delay(Duration::from_millis(300));
     for _ in 0..10 {
-        handle
-            .commands
-            .send(ProviderCommand::MarkRead {
-                conversation: "c1".into(),
-            })
-            .await
-            .expect("command");
+        mark_read(&handle).await;
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(fake.patches().len(), 1, "one marker on its way at a time");
@@ -305,13 +303,7 @@ async fn read_markers_asked_for_while_one_is_on_its_way_fold_into_one_more() {
         "the nine asked for meanwhile went as one, after the first was answered"
     );
     // Once nothing is on its way, the next one goes at once.
-    handle
-        .commands
-        .send(ProviderCommand::MarkRead {
-            conversation: "c1".into(),
-        })
-        .await
-        .expect("command");
+    mark_read(&handle).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(fake.patches().len(), 3);
 }
