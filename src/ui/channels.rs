@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
             row(entry, width, selected, focused)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::render_lines(frame, lines, inner);
     inner
 }
 

@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
         lines.push(first.style(style));
         lines.push(second.style(style));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::render_lines(frame, lines, inner);
     inner
 }
 

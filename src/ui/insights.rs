@@ -89,7 +89,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             focused,
         )
     };
-    frame.render_widget(Paragraph::new(lines), body);
+    super::render_lines(frame, lines, body);
 }
 
 fn hint(frame: &mut Frame, body: Rect, text: &str) {

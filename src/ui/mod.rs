@@ -24,7 +24,9 @@ mod thread;
 pub mod wrap;
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::text::Line;
+use ratatui::widgets::Widget;
 use ratatui::widgets::{Block, BorderType};
 
 use self::layout::LayoutInput;
@@ -102,6 +104,23 @@ fn layout_input(app: &App, width: u16) -> LayoutInput {
 }
 
 /// A bordered pane with its title; the focused one stands out.
+/// Draws `lines` one to a row from the top of `area`, each cut to the width. The views wrap
+/// and fit their text themselves, so a `Paragraph` (whose reflow walks every grapheme of every
+/// line again) did the work twice: it was two thirds of our share of a frame.
+fn render_lines<'a>(frame: &mut Frame, lines: impl IntoIterator<Item = Line<'a>>, area: Rect) {
+    let buffer = frame.buffer_mut();
+    for (line, y) in lines.into_iter().zip(area.top()..area.bottom()) {
+        line.render(
+            Rect {
+                y,
+                height: 1,
+                ..area
+            },
+            buffer,
+        );
+    }
+}
+
 fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::bordered()
         .border_type(if focused {

@@ -141,7 +141,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         height: rows.min(viewport.height),
         ..viewport
     };
-    frame.render_widget(Paragraph::new(shown), text_area);
+    super::render_lines(frame, shown, text_area);
     ThreadLayout {
         area: inner,
         top_scroll,
