@@ -24,14 +24,13 @@ pub struct ConversationEntry {
     /// from it a page at a time, or trimmed when the user left it): read those before asking
     /// the provider.
     pub older_cached: bool,
-    /// The local insight engine of this conversation, built when it is first opened. Only the
-    /// open conversation's is fed as messages arrive (its pane is the only one shown);
-    /// another's is rebuilt from its thread when it is opened, so ingest does not pay for text
-    /// analysis nobody reads. Boxed and built late: it is two thirds of an entry's size, and a
-    /// start with 10,000 cached conversations spent its time allocating engines nobody read.
+    /// The local insight engine of this conversation, built from its thread when it is opened.
+    /// Only the open conversation's is fed as messages arrive (its pane is the only one
+    /// shown); another's is dropped when its thread changes and rebuilt when it is opened, so
+    /// ingest does not pay for text analysis nobody reads. Boxed and built late: it is two
+    /// thirds of an entry's size, and a start with 10,000 cached conversations spent its time
+    /// allocating engines nobody read.
     pub(super) insights: Option<Box<InsightEngine>>,
-    /// The thread holds messages the insight engine has not heard.
-    pub(super) insights_stale: bool,
 }
 
 impl ConversationEntry {
@@ -133,7 +132,6 @@ impl Inbox {
                     fetching_older: false,
                     older_cached: false,
                     insights: None,
-                    insights_stale: false,
                 };
                 self.conversations.insert(entry.info.key.clone(), entry);
                 true
@@ -155,7 +153,7 @@ impl Inbox {
         {
             engine.observe_all(&messages);
         } else if !messages.is_empty() {
-            entry.insights_stale = true;
+            entry.insights = None;
         }
         let mut messages = messages;
         let inbound = messages
@@ -183,16 +181,15 @@ impl Inbox {
         Some(outcome)
     }
 
-    /// Makes `key`'s insight engine follow its messages from now on, first catching it up
-    /// with its thread if messages arrived while it was not open.
+    /// Makes `key`'s insight engine follow its messages from now on, first building it from
+    /// the thread if it has none (never opened, or its thread changed while it was not open).
     pub fn follow_insights(&mut self, key: Option<ConversationKey>) {
         if let Some(entry) = key.as_ref().and_then(|key| self.conversations.get_mut(key))
-            && (entry.insights_stale || entry.insights.is_none())
+            && entry.insights.is_none()
         {
             let mut engine = InsightEngine::new(self.trackers.clone());
             engine.observe_all(entry.thread.messages());
             entry.insights = Some(Box::new(engine));
-            entry.insights_stale = false;
         }
         self.insights_for = key;
     }

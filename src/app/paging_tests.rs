@@ -176,6 +176,14 @@ fn the_top_of_what_is_loaded_reads_the_page_before_then_asks_the_provider() {
     assert!(!fetches_from_provider(&effects));
 }
 
+/// An app whose `c1` (of `total` cached messages) is open with its recent page read.
+fn opened_with_recent_page(total: usize) -> App {
+    let mut app = started(total);
+    open(&mut app, "c1");
+    answer(&mut app, total - 1, PAGE, false);
+    app
+}
+
 /// A frame of `c1` with `above` loaded messages above what it shows.
 fn shown_with_above(app: &mut App, above: usize) -> Vec<Effect> {
     let mut layout: LayoutInfo = app.view.layout;
@@ -186,9 +194,7 @@ fn shown_with_above(app: &mut App, above: usize) -> Vec<Effect> {
 #[test]
 fn scrolling_towards_the_top_reads_the_page_before_ahead_of_the_user() {
     let total = 3 * PAGE + 1;
-    let mut app = started(total);
-    open(&mut app, "c1");
-    answer(&mut app, total - 1, PAGE, false);
+    let mut app = opened_with_recent_page(total);
     // Far from the oldest loaded message: nothing is read.
     let effects = shown_with_above(&mut app, PAGE - 20);
     assert!(page_requests(&effects).is_empty());
@@ -227,9 +233,7 @@ fn an_empty_exhausted_page_hands_over_to_the_provider_while_the_user_waits_at_th
 #[test]
 fn leaving_a_long_thread_keeps_its_recent_page_and_reads_the_rest_again() {
     let total = 3 * PAGE + 1;
-    let mut app = started(total);
-    open(&mut app, "c1");
-    answer(&mut app, total - 1, PAGE, false);
+    let mut app = opened_with_recent_page(total);
     at_top(&mut app);
     answer(&mut app, total - 1 - PAGE, PAGE, false);
     assert_eq!(

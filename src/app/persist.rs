@@ -158,7 +158,7 @@ pub(super) fn loaded(app: &mut App, snapshot: crate::store::Snapshot, effects: &
             for message in messages {
                 entry.thread.upsert(message);
             }
-            entry.insights_stale = true;
+            entry.insights = None;
         }
     }
     for entry in snapshot.outbox {

@@ -36,7 +36,7 @@ pub fn content_to_json(content: &Content) -> String {
 }
 
 /// The stored content object, every kind's fields optional: a flat struct reads straight from
-/// the text, where a `serde_json::Value` built a map per message (a tenth of the start).
+/// the text instead of building a `serde_json::Value` map per message first.
 #[derive(Deserialize)]
 struct StoredContent {
     kind: Option<String>,

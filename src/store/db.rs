@@ -29,6 +29,19 @@ fn message_from(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Messa
     })
 }
 
+/// The conversation key of a row whose account and conversation id are columns `first` and
+/// `first + 1`.
+fn key_from(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<ConversationKey> {
+    let account: String = row.get(first)?;
+    Ok(ConversationKey::new(
+        &AccountId::new(account),
+        row.get::<_, String>(first + 1)?,
+    ))
+}
+
+/// A conversation and one of its messages.
+type KeyedMessage = (ConversationKey, Message);
+
 /// Prepared statements kept per connection: every write is one of a few fixed statements, and
 /// preparing them again for each message was most of a write's cost.
 const STATEMENT_CACHE: usize = 64;
@@ -66,10 +79,7 @@ impl Db {
 
     /// Every cached conversation, and the newest message of those that have one (the copy its
     /// row keeps: one table scan, no seek per conversation).
-    #[allow(clippy::type_complexity)]
-    fn load_conversations(
-        &self,
-    ) -> rusqlite::Result<(Vec<CachedConversation>, Vec<(ConversationKey, Message)>)> {
+    fn load_conversations(&self) -> rusqlite::Result<(Vec<CachedConversation>, Vec<KeyedMessage>)> {
         let mut statement = self.conn.prepare(&format!(
             "SELECT account, id, channel, contact_id, contact_name, contact_identity, status,
                     platform_unread, unread, last_message_at, last_message, metadata,
@@ -79,8 +89,7 @@ impl Db {
         let mut rows = statement.query([])?;
         let (mut conversations, mut newest) = (Vec::new(), Vec::new());
         while let Some(row) = rows.next()? {
-            let account: String = row.get(0)?;
-            let key = ConversationKey::new(&AccountId::new(account), row.get::<_, String>(1)?);
+            let key = key_from(row, 0)?;
             if row.get::<_, Option<String>>(13)?.is_some() {
                 newest.push((key.clone(), message_from(row, 13)?));
             }
@@ -110,17 +119,13 @@ impl Db {
 
     /// The echoes of unsent replies. `CROSS JOIN` makes SQLite read the (small) outbox first:
     /// left to itself it scanned every cached message to find them, 200 ms at a million.
-    fn load_echoes(&self) -> rusqlite::Result<Vec<(ConversationKey, Message)>> {
+    fn load_echoes(&self) -> rusqlite::Result<Vec<KeyedMessage>> {
         let mut statement = self.conn.prepare(&format!(
             "SELECT m.account, m.conversation, {MESSAGE_COLUMNS} FROM outbox o
              CROSS JOIN messages m ON m.account = o.account AND m.conversation = o.conversation
                  AND m.id = o.client_id"
         ))?;
-        let rows = statement.query_map([], |row| {
-            let account: String = row.get(0)?;
-            let key = ConversationKey::new(&AccountId::new(account), row.get::<_, String>(1)?);
-            Ok((key, message_from(row, 2)?))
-        })?;
+        let rows = statement.query_map([], |row| Ok((key_from(row, 0)?, message_from(row, 2)?)))?;
         rows.collect()
     }
 
@@ -168,11 +173,10 @@ impl Db {
              FROM outbox ORDER BY created_ns, client_id",
         )?;
         let rows = statement.query_map([], |row| {
-            let account: String = row.get(1)?;
             let failed: Option<String> = row.get(6)?;
             Ok(OutboxEntry {
                 client_id: row.get(0)?,
-                key: ConversationKey::new(&AccountId::new(account), row.get::<_, String>(2)?),
+                key: key_from(row, 1)?,
                 text: row.get(3)?,
                 created_at: ns_to_time(row.get(4)?),
                 attempts: row.get(5)?,
@@ -187,9 +191,8 @@ impl Db {
             "SELECT account, conversation, at_ns, id FROM cursors ORDER BY account, conversation",
         )?;
         let rows = statement.query_map([], |row| {
-            let account: String = row.get(0)?;
             Ok((
-                ConversationKey::new(&AccountId::new(account), row.get::<_, String>(1)?),
+                key_from(row, 0)?,
                 ns_to_time(row.get(2)?),
                 row.get::<_, String>(3)?,
             ))
@@ -221,8 +224,8 @@ impl Db {
 /// The newest message of each conversation and the echoes of unsent replies, grouped per
 /// conversation in thread order, each message once (an echo may be the newest).
 fn with_echoes(
-    newest: Vec<(ConversationKey, Message)>,
-    echoes: Vec<(ConversationKey, Message)>,
+    newest: Vec<KeyedMessage>,
+    echoes: Vec<KeyedMessage>,
 ) -> Vec<(ConversationKey, Vec<Message>)> {
     let mut echoes_of: HashMap<ConversationKey, Vec<Message>> = HashMap::new();
     for (key, echo) in echoes {

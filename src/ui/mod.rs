@@ -26,8 +26,7 @@ pub mod wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Widget;
-use ratatui::widgets::{Block, BorderType};
+use ratatui::widgets::{Block, BorderType, Widget};
 
 use self::layout::LayoutInput;
 use crate::app::{App, Focus, LayoutInfo, Rect as AppRect};
@@ -103,7 +102,6 @@ fn layout_input(app: &App, width: u16) -> LayoutInput {
     }
 }
 
-/// A bordered pane with its title; the focused one stands out.
 /// Draws `lines` one to a row from the top of `area`, each cut to the width. The views wrap
 /// and fit their text themselves, so a `Paragraph` (whose reflow walks every grapheme of every
 /// line again) did the work twice: it was two thirds of our share of a frame.
@@ -121,6 +119,7 @@ fn render_lines<'a>(frame: &mut Frame, lines: impl IntoIterator<Item = Line<'a>>
     }
 }
 
+/// A bordered pane with its title; the focused one stands out.
 fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::bordered()
         .border_type(if focused {
@@ -132,7 +131,7 @@ fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
         .title(title.into().style(theme::title(focused)))
 }
 
-fn app_rect(rect: ratatui::layout::Rect) -> AppRect {
+fn app_rect(rect: Rect) -> AppRect {
     AppRect {
         x: rect.x,
         y: rect.y,

@@ -126,14 +126,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
             scroll = bottom;
         }
     }
-    let shown: Vec<Line> = lines
+    // The laid-out lines run bottom-up; the screen shows `height` of them from `scroll`.
+    let shown = lines
         .into_iter()
         .skip(scroll.saturating_sub(start.below))
-        .take(height)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+        .take(height);
     // Bottom-aligned, as chat apps do: a short thread sits right above the composer.
     let rows = u16::try_from(shown.len()).unwrap_or(viewport.height);
     let text_area = Rect {
@@ -141,7 +138,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         height: rows.min(viewport.height),
         ..viewport
     };
-    super::render_lines(frame, shown, text_area);
+    super::render_lines(frame, shown.rev(), text_area);
     ThreadLayout {
         area: inner,
         top_scroll,
