@@ -36,6 +36,9 @@ pub struct Config {
     pub symbl: SymblSection,
 }
 
+/// The `confidence_threshold` Symbl accepts: its API refuses values below 0.5.
+pub const SYMBL_CONFIDENCE_RANGE: std::ops::RangeInclusive<f64> = 0.5..=1.0;
+
 /// `[symbl]`: analyse conversations with Symbl. Off unless `enabled = true`.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +59,8 @@ pub struct SymblSection {
     /// Seconds between two reads of a job's status (async mode).
     #[serde(default = "default_symbl_poll")]
     pub poll_interval_secs: u64,
-    /// Minimum confidence of the insights Symbl returns (0.0–1.0); Symbl's default when unset.
+    /// Minimum confidence of the insights Symbl returns (0.5–1.0, the range Symbl accepts);
+    /// Symbl's default when unset.
     pub confidence_threshold: Option<f64>,
     /// The agent's name as the streaming speaker.
     #[serde(default = "default_agent_name")]
@@ -592,10 +596,10 @@ impl SymblSection {
             return Err("symbl.app_secret: set app_secret or app_secret_env".to_string());
         }
         if let Some(threshold) = self.confidence_threshold
-            && !(0.0..=1.0).contains(&threshold)
+            && !SYMBL_CONFIDENCE_RANGE.contains(&threshold)
         {
             return Err(format!(
-                "symbl.confidence_threshold: {threshold} must be between 0 and 1"
+                "symbl.confidence_threshold: {threshold} is outside what Symbl accepts (0.5 to 1.0)"
             ));
         }
         for (index, tracker) in self.trackers.iter().enumerate() {
@@ -957,6 +961,22 @@ mod tests {
         )
         .expect_err("bad url");
         assert!(error.contains("symbl.base_url"), "{error}");
+    }
+
+    #[test]
+    fn a_confidence_threshold_symbl_would_refuse_is_refused_at_start() {
+        let with = |threshold: &str| {
+            parse(&format!(
+                "[symbl]\nenabled = true\napp_id = \"a\"\napp_secret = \"s\"\nconfidence_threshold = {threshold}\n"
+            ))
+        };
+        for accepted in ["0.5", "0.75", "1.0"] {
+            assert!(with(accepted).is_ok(), "{accepted}");
+        }
+        for refused in ["0.0", "0.3", "0.49", "1.01", "-1.0"] {
+            let error = with(refused).expect_err(refused);
+            assert!(error.contains("symbl.confidence_threshold"), "{error}");
+        }
     }
 
     #[test]

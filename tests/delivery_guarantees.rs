@@ -3,8 +3,12 @@
 //! fakes store a send and then answer 5xx (the client cannot tell that from a send that never
 //! arrived). The outbox retries; on a restart it sends what the store still holds.
 //!
-//! - Sinch: exactly once. Every reply carries its client id in `message_metadata`, and a resend
-//!   first lists the conversation for a copy carrying it (`providers/sinch/resend.rs`).
+//! - Sinch: exactly once where the earlier attempt can be found, at least once where it cannot.
+//!   Every reply carries its client id in `message_metadata`. Sinch documents that delivery
+//!   reports echo it, so with the webhook on, a retry finds the earlier copy in the reports
+//!   heard. Sinch does not document that listed messages carry it; where a server does, the
+//!   resend's listing finds the copy too (also after a restart). With neither, a lost answer
+//!   means a second copy (`providers/sinch/resend.rs`).
 //! - Vumi: at least once. Vumi Go has no dedup key and no listing, so the resend reaches the
 //!   server again; the inbox still shows the reply once (both copies carry the client id).
 
@@ -30,6 +34,23 @@ const WAIT: Duration = Duration::from_secs(60);
 /// A Sinch account on the fake, with the store at `database`. Polls are an hour apart, so only
 /// the outbox's resend (not a poll) can find the copy that arrived.
 fn sinch_config(fake: &FakeSinch, database: &Path) -> Config {
+    sinch_config_with(fake, database, "")
+}
+
+/// The same, with the webhook receiver on a free port; returns the callback URL too.
+fn sinch_config_hooked(fake: &FakeSinch, database: &Path) -> (Config, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let hook = format!("webhook = {{ listen = \"127.0.0.1:{port}\", secret = \"{HOOK_SECRET}\" }}");
+    let url = format!("http://127.0.0.1:{port}/sinch");
+    (sinch_config_with(fake, database, &hook), url)
+}
+
+const HOOK_SECRET: &str = "hook-secret";
+
+fn sinch_config_with(fake: &FakeSinch, database: &Path, extra: &str) -> Config {
     let toml = format!(
         r#"
         [store]
@@ -45,6 +66,7 @@ fn sinch_config(fake: &FakeSinch, database: &Path) -> Config {
         api_origin = "{origin}"
         auth_origin = "{origin}"
         poll_interval_secs = 3600
+        {extra}
         "#,
         origin = fake.origin,
     );
@@ -132,9 +154,73 @@ async fn until_delivered(session: &mut Session) -> bool {
     waited.get()
 }
 
+async fn synced(session: &mut Session, key: &ConversationKey) {
+    assert!(
+        session
+            .pump_until(WAIT, |app| app
+                .inbox
+                .get(key)
+                .is_some_and(|e| e.thread.len() == 1))
+            .await,
+        "the thread syncs"
+    );
+}
+
+/// The documented path: the server lists no metadata, but the send's delivery report (which
+/// echoes it) reached the webhook before the retry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sinch_a_retry_after_a_lost_answer_does_not_send_a_second_copy() {
+async fn sinch_a_retry_after_a_lost_answer_finds_the_copy_in_its_delivery_report() {
     let fake = FakeSinch::start().await;
+    seed_sinch(&fake);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (config, url) = sinch_config_hooked(&fake, &dir.path().join("inbox.sqlite3"));
+    fake.report_deliveries_to(&url, HOOK_SECRET);
+    let mut session = started(&config).await;
+    let key = sinch_key();
+    synced(&mut session, &key).await;
+
+    fake.swallow_sends(1);
+    let client_id = reply(&mut session, &key, "It left the warehouse today");
+    let retried = until_delivered(&mut session).await;
+
+    assert!(retried, "the first attempt failed (502) and was retried");
+    assert_eq!(fake.send_requests(), 1, "the report named the first copy");
+    assert_eq!(fake.copies_of(&client_id), 1, "the server holds one copy");
+    let shown = outbound(&session.app, &key);
+    assert_eq!(shown.len(), 1, "the inbox shows the reply once: {shown:?}");
+    assert_eq!(shown[0].client_id.as_deref(), Some(client_id.as_str()));
+    assert_eq!(shown[0].id, "OUT1", "the echo became the server's copy");
+    session.shutdown();
+}
+
+/// With neither a delivery report nor listed metadata there is nothing to find the first copy
+/// by: the guarantee is at least once, and README says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sinch_without_reports_or_listed_metadata_a_lost_answer_is_sent_again() {
+    let fake = FakeSinch::start().await;
+    seed_sinch(&fake);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = sinch_config(&fake, &dir.path().join("inbox.sqlite3"));
+    let mut session = started(&config).await;
+    let key = sinch_key();
+    synced(&mut session, &key).await;
+
+    fake.swallow_sends(1);
+    let client_id = reply(&mut session, &key, "It left the warehouse today");
+    until_delivered(&mut session).await;
+
+    assert_eq!(fake.send_requests(), 2, "the resend found nothing and sent");
+    assert_eq!(fake.copies_of(&client_id), 2, "at least once: two copies");
+    session.shutdown();
+}
+
+/// Where the server lists a send's metadata (not documented by Sinch), the resend's listing
+/// finds the copy without any webhook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sinch_a_retry_after_a_lost_answer_does_not_send_a_second_copy_where_listings_echo_metadata()
+ {
+    let fake = FakeSinch::start().await;
+    fake.echo_listed_metadata(true);
     seed_sinch(&fake);
     let dir = tempfile::tempdir().expect("tempdir");
     let config = sinch_config(&fake, &dir.path().join("inbox.sqlite3"));
@@ -206,8 +292,9 @@ async fn sinch_a_resend_of_a_send_that_never_arrived_sends_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sinch_a_reply_restored_after_a_crash_is_not_sent_again() {
+async fn sinch_a_reply_restored_after_a_crash_is_not_sent_again_where_listings_echo_metadata() {
     let fake = FakeSinch::start().await;
+    fake.echo_listed_metadata(true);
     seed_sinch(&fake);
     let dir = tempfile::tempdir().expect("tempdir");
     let config = sinch_config(&fake, &dir.path().join("inbox.sqlite3"));

@@ -1,4 +1,6 @@
-//! Replies to a Sinch account survive SIGKILL, exactly once. The same rounds as
+//! Replies to a Sinch account survive SIGKILL, exactly once where the server lists a send's
+//! `message_metadata` (the fake's `echo_listed_metadata`; Sinch does not document it, and a
+//! restart has lost the delivery reports heard before it). The same rounds as
 //! `outbox_crash.rs` (the real `switchboard send` killed before a send reaches the server,
 //! after the server stored it but before the child heard back, and at an arbitrary moment;
 //! then started again on the same store) run against the fake Sinch API behind the fault
@@ -21,6 +23,7 @@ use support::faults::{FaultPlan, FaultProxy, PostStage};
 async fn sinch_replies_survive_sigkill_and_reach_the_server_exactly_once() {
     switchboard::providers::tls::install_crypto_provider();
     let fake = FakeSinch::start().await;
+    fake.echo_listed_metadata(true);
     fake.add_contact("C1", "Ada", "SMS", "+4611111");
     fake.add_conversation("conv1", "C1", "SMS");
     fake.add_inbound("conv1", "Where is my parcel?", Duration::from_secs(60));

@@ -348,14 +348,15 @@ async fn replies_go_to_the_contact_on_its_channel_and_their_echo_keeps_the_clien
     assert_eq!(body["channel_priority_order"], json!(["WHATSAPP"]));
     assert_eq!(body["channel_properties"]["SMS_SENDER"], "+15550001");
     assert_eq!(body["correlation_id"], "run1-1");
-    // The next poll lists the reply; its metadata names our client id again.
+    // The next poll lists the reply by its id; Sinch does not document listing a send's
+    // metadata, so the id alone joins it to the echo.
     let (event, _) = wait_for(&mut events, WAIT, "polled echo", |e| {
         matches!(e, ProviderEvent::Messages { live: false, messages, .. } if messages.iter().any(|m| m.id == "OUT1"))
     })
     .await;
     let polled = messages_of(&[event], "conv2");
     let echo = polled.iter().find(|m| m.id == "OUT1").expect("echo");
-    assert_eq!(echo.client_id.as_deref(), Some("run1-1"));
+    assert_eq!(echo.client_id, None);
     assert_eq!(echo.direction, Direction::Outbound);
 }
 
@@ -682,9 +683,11 @@ async fn delete_and_capability_lookup() {
         .find(|(p, _)| p == "/capability:query")
         .expect("queried");
     assert_eq!(query["request_id"], "conv2");
-    assert_eq!(
-        query["recipient"]["identified_by"]["channel_identities"][0]["identity"],
-        "+4622222"
+    let identity = &query["recipient"]["identified_by"]["channel_identities"][0];
+    assert_eq!(identity["identity"], "+4622222");
+    assert!(
+        identity.get("app_id").is_none(),
+        "no empty app_id on a channel that is not app-scoped: {identity}"
     );
     let answer = callback(
         "capability_notification",
@@ -996,4 +999,69 @@ async fn an_app_without_messages_picks_up_the_first_one() {
     })
     .await;
     assert_eq!(messages_of(&[event], "conv1")[0].sender, "Ada");
+}
+
+#[tokio::test]
+async fn a_capability_query_on_an_app_scoped_channel_names_the_app() {
+    let fake = FakeSinch::start().await;
+    seed(&fake);
+    fake.add_contact("C4", "Di", "MESSENGER", "psid-44");
+    fake.add_conversation("conv4", "C4", "MESSENGER");
+    let (handle, mut events, _url) = start_hooked(config(&fake));
+    live(&mut events).await;
+    handle
+        .commands
+        .send(ProviderCommand::QueryCapability {
+            conversation: "conv4".into(),
+        })
+        .await
+        .expect("send");
+    wait_for(
+        &mut events,
+        WAIT,
+        "lookup sent",
+        |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("webhook")),
+    )
+    .await;
+    let (_, query) = fake
+        .posts()
+        .into_iter()
+        .find(|(p, _)| p == "/capability:query")
+        .expect("queried");
+    let identity = &query["recipient"]["identified_by"]["channel_identities"][0];
+    assert_eq!(identity["channel"], "MESSENGER");
+    assert_eq!(identity["identity"], "psid-44");
+    assert_eq!(
+        identity["app_id"], APP,
+        "Messenger identities are app-scoped"
+    );
+}
+
+#[tokio::test]
+async fn list_pages_ask_for_no_more_than_sinch_documents() {
+    let fake = FakeSinch::start().await;
+    seed(&fake);
+    let (_handle, mut events) = start(config(&fake));
+    live(&mut events).await;
+    let sizes: Vec<(String, u32)> = fake
+        .log()
+        .iter()
+        .filter_map(|(_, path, _)| {
+            let (endpoint, query) = path.split_once('?')?;
+            let size = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("page_size="))?;
+            Some((endpoint.rsplit('/').next()?.to_string(), size.parse().ok()?))
+        })
+        .collect();
+    for endpoint in ["contacts", "conversations", "messages"] {
+        assert!(
+            sizes.iter().any(|(e, _)| e == endpoint),
+            "{endpoint} was listed: {sizes:?}"
+        );
+    }
+    for (endpoint, size) in &sizes {
+        let max = if endpoint == "messages" { 1000 } else { 20 };
+        assert!(*size <= max, "{endpoint} asked for {size} (max {max})");
+    }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use time::Duration;
 
 use super::{App, Effect};
-use crate::model::{ConversationKey, DeliveryStatus, Message, Timestamp};
+use crate::model::{ConversationKey, DeliveryStatus, Direction, Message, Timestamp};
 use crate::providers::ProviderCommand;
 use crate::store::{OutboxEntry, OutboxState, StoreWrite};
 
@@ -84,6 +84,12 @@ pub(super) fn enqueue(
     text: String,
     effects: &mut Vec<Effect>,
 ) {
+    // The reply answers the newest inbound message; when none is loaded (only the newest
+    // message is, after a start), the recent page is read first. The store answers in order,
+    // so the page is in before the reply is confirmed and sent.
+    if newest_inbound(app, &key).is_none() {
+        super::paging::load_older(app, &key, effects);
+    }
     let client_id = echo.id.clone();
     let entry = OutboxEntry {
         key: key.clone(),
@@ -159,6 +165,15 @@ fn attempt(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
         attempts,
         state: OutboxState::Queued,
     }));
+    if let Some(message_id) = newest_inbound(app, &key) {
+        effects.push(Effect::Provider {
+            account: key.account.clone(),
+            command: ProviderCommand::Answering {
+                conversation: key.id.clone(),
+                message_id,
+            },
+        });
+    }
     let (conversation, client_id) = (key.id, client_id.to_string());
     let command = if resend {
         ProviderCommand::Resend {
@@ -177,6 +192,18 @@ fn attempt(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
         account: key.account.clone(),
         command,
     });
+}
+
+/// The id of the newest inbound message loaded for `key`: what a reply answers.
+fn newest_inbound(app: &App, key: &ConversationKey) -> Option<String> {
+    let entry = app.inbox.get(key)?;
+    entry
+        .thread
+        .messages()
+        .iter()
+        .rev()
+        .find(|m| m.direction == Direction::Inbound)
+        .map(|m| m.id.clone())
 }
 
 /// An attempt failed: wait and retry, or give up after the last attempt.

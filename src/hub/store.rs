@@ -13,7 +13,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::providers::linktor::wire::{
-    WireContact, WireContent, WireConversation, WireIdentifier, WireMessage, format_time,
+    PLATFORM_KEY, WireContact, WireContent, WireConversation, WireIdentifier, WireMessage,
+    format_time, sdk_channel_type,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -583,11 +584,20 @@ impl Store {
     }
 }
 
+/// The one tenant of the hub: the SDK requires `tenantId` on conversations and contacts.
+pub const TENANT_ID: &str = "switchboard";
+
+/// The hub has one channel per platform; its id is stable so SDK clients can group by it.
+pub fn channel_id(platform: &str) -> String {
+    format!("ch-{}", platform.to_ascii_lowercase())
+}
+
 const MESSAGE_COLUMNS: &str = "id, conversation_id, direction, content_type, text, status, \
      sender_type, sender_id, metadata, delivered_ns, read_ns, created_ns, updated_ns";
 
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<WireMessage> {
     let metadata: String = row.get(8)?;
+    let created: i64 = row.get(11)?;
     Ok(WireMessage {
         id: row.get(0)?,
         conversation_id: row.get(1)?,
@@ -605,8 +615,9 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<WireMessage> {
         read_at: opt_time(row.get(10)?),
         failed_reason: None,
         metadata: serde_json::from_str(&metadata).unwrap_or_default(),
-        created_at: ns_to_string(row.get(11)?),
-        updated_at: opt_time(row.get(12)?),
+        created_at: ns_to_string(created),
+        // The SDK requires `updatedAt`: a message never changed was last updated when created.
+        updated_at: Some(opt_time(row.get(12)?).unwrap_or_else(|| ns_to_string(created))),
     })
 }
 
@@ -627,11 +638,17 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
              created_ns, updated_ns FROM conversations WHERE id = ?1",
             params![id],
             |r| {
+                let platform: String = r.get(1)?;
+                let (channel_type, extension) = sdk_channel_type(&platform);
+                let mut metadata = BTreeMap::new();
+                if let Some(platform) = extension {
+                    metadata.insert(PLATFORM_KEY.to_string(), Value::String(platform));
+                }
                 Ok(WireConversation {
                     id: r.get(0)?,
-                    tenant_id: None,
-                    channel_id: None,
-                    channel_type: r.get(1)?,
+                    tenant_id: Some(TENANT_ID.to_string()),
+                    channel_id: Some(channel_id(&platform)),
+                    channel_type: channel_type.to_string(),
                     contact_id: r.get(2)?,
                     status: r.get(3)?,
                     assigned_to: r.get(4)?,
@@ -639,7 +656,7 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
                     last_message_at: opt_time(r.get(5)?),
                     unread_count: 0,
                     tags: Vec::new(),
-                    metadata: BTreeMap::new(),
+                    metadata,
                     created_at: Some(ns_to_string(r.get(6)?)),
                     updated_at: Some(ns_to_string(r.get(7)?)),
                 })
@@ -707,16 +724,22 @@ fn contact_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireContact>
         |r| r.get(0),
     )?;
     let phone = identifier.starts_with('+').then(|| identifier.clone());
+    let (sdk_type, extension) = sdk_channel_type(&channel_type);
+    let metadata = extension
+        .map(|platform| BTreeMap::from([(PLATFORM_KEY.to_string(), Value::String(platform))]))
+        .unwrap_or_default();
     Ok(Some(WireContact {
         id,
-        tenant_id: None,
-        name,
+        tenant_id: Some(TENANT_ID.to_string()),
+        // The SDK requires a name; a contact who never gave one is known by its identifier.
+        name: Some(name.unwrap_or_else(|| identifier.clone())),
         email: None,
         phone,
         identifiers: vec![WireIdentifier {
-            channel_type,
-            channel_id: None,
+            channel_type: sdk_type.to_string(),
+            channel_id: Some(channel_id(&channel_type)),
             identifier,
+            metadata,
         }],
         conversation_count: count,
         created_at: Some(ns_to_string(created)),

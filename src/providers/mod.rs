@@ -185,6 +185,14 @@ pub enum ProviderCommand {
         client_id: String,
         text: String,
     },
+    /// The newest inbound message of a conversation as the app holds it (from the local store
+    /// when nothing was heard live this run), sent just before a reply to it. A provider whose
+    /// replies go `in_reply_to` a message (Vumi: USSD and voice sessions need it) answers this
+    /// one when it knows no newer; the others need nothing.
+    Answering {
+        conversation: String,
+        message_id: String,
+    },
 }
 
 /// How a reply treats the session it belongs to (see [`ProviderCommand::SendWithOptions`]).

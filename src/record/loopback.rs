@@ -300,6 +300,7 @@ impl Loopback {
                     }
                 }
             }
+            ProviderCommand::Answering { .. } => {}
             ProviderCommand::Typing {
                 conversation,
                 typing,

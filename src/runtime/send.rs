@@ -3,7 +3,8 @@
 //! queued, including replies left over from an earlier run, is sent until the outbox is empty.
 //! Killing the process at any moment and running it again delivers each reply once where the
 //! backend deduplicates on the client id (Linktor `metadata.clientId`) or lets a resend look it
-//! up first (Sinch `message_metadata`), and at least once otherwise (Vumi).
+//! up first (Sinch: a delivery report or a listing carrying `message_metadata`), and at least
+//! once otherwise (Vumi, Sinch with neither).
 
 use std::time::Duration;
 
@@ -36,7 +37,11 @@ pub async fn send_replies(
     timeout: Duration,
     mut on_queued: impl FnMut(&str),
 ) -> anyhow::Result<SendReport> {
-    let mut session = Session::start(config, &StartOptions::default()).await?;
+    let options = StartOptions {
+        send_only: true,
+        ..StartOptions::default()
+    };
+    let mut session = Session::start(config, &options).await?;
     let account = match account {
         Some(name) => AccountId::new(name),
         None => session

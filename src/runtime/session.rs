@@ -58,6 +58,9 @@ pub struct StartOptions {
     /// Keep the hub's data and the local store in memory only (tests, screenshots): nothing
     /// is read from or written to the user's data dir.
     pub ephemeral_hub: bool,
+    /// Only send (`switchboard send`): accounts open nothing that would take inbound messages
+    /// from a running inbox (Vumi Go's streams hand each message to one client).
+    pub send_only: bool,
 }
 
 impl StartOptions {
@@ -65,6 +68,7 @@ impl StartOptions {
     pub fn ephemeral() -> Self {
         Self {
             ephemeral_hub: true,
+            ..Self::default()
         }
     }
 }
@@ -164,7 +168,10 @@ impl Session {
                     executor.add(sinch::spawn(account, provider_config, sender.clone()));
                 }
                 AccountConfig::Vumi { .. } => {
-                    let (account, provider_config) = vumi_account(index, account_config)?;
+                    let (account, mut provider_config) = vumi_account(index, account_config)?;
+                    if options.send_only {
+                        provider_config.mode = vumi::Mode::SendOnly;
+                    }
                     app.add_account(account.clone());
                     executor.add(vumi::spawn(account, provider_config, sender.clone()));
                 }

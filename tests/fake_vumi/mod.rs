@@ -4,7 +4,7 @@
 //! can be dropped mid-line. Timestamps are vumi's `%Y-%m-%d %H:%M:%S.%f` without a zone.
 #![allow(dead_code)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -51,7 +51,13 @@ struct Inner {
     token: String,
     /// Sends to accept and then answer 503, as if the answer was lost on the way back.
     lose_answers: u32,
+    /// Writes that found no open stream, per resource, for the next client that connects
+    /// (vumi-go keeps up to `BACKLOG`).
+    backlog: HashMap<String, VecDeque<Vec<Bytes>>>,
 }
+
+/// Messages or events vumi-go keeps for a stream resource while no client is connected.
+pub const BACKLOG: usize = 100;
 
 #[derive(Clone)]
 pub struct FakeVumi {
@@ -126,7 +132,9 @@ impl FakeVumi {
         self.lock().streams.get(resource).map_or(0, Vec::len)
     }
 
-    /// Writes raw bytes to every open stream of `resource`, in irregular chunks.
+    /// Writes raw bytes to one open stream of `resource` chosen at random, in irregular chunks,
+    /// as vumi-go hands each message to one connected client; with none connected the write
+    /// waits in the backlog for the next one (the oldest dropped beyond `BACKLOG`).
     pub fn write_raw(&self, resource: &str, bytes: &[u8]) {
         let mut inner = self.lock();
         let mut chunks = Vec::new();
@@ -138,8 +146,21 @@ impl FakeVumi {
             chunks.push(Bytes::copy_from_slice(chunk));
             rest = tail;
         }
-        if let Some(streams) = inner.streams.get_mut(resource) {
-            streams.retain(|stream| chunks.iter().all(|c| stream.send(Ok(c.clone())).is_ok()));
+        let streams = inner.streams.entry(resource.to_string()).or_default();
+        while !streams.is_empty() {
+            let chosen = fastrand::usize(..streams.len());
+            if chunks
+                .iter()
+                .all(|c| streams[chosen].send(Ok(c.clone())).is_ok())
+            {
+                return;
+            }
+            streams.swap_remove(chosen);
+        }
+        let backlog = inner.backlog.entry(resource.to_string()).or_default();
+        backlog.push_back(chunks);
+        while backlog.len() > BACKLOG {
+            backlog.pop_front();
         }
     }
 
@@ -307,6 +328,11 @@ fn stream(inner: &Arc<Mutex<Inner>>, resource: &str) -> Response {
         return (StatusCode::FORBIDDEN, "Too many concurrent connections").into_response();
     }
     let (sender, receiver) = mpsc::unbounded_channel::<Chunk>();
+    for chunks in inner.backlog.remove(resource).unwrap_or_default() {
+        for chunk in chunks {
+            let _ = sender.send(Ok(chunk));
+        }
+    }
     inner
         .streams
         .entry(resource.to_string())
@@ -366,7 +392,8 @@ async fn send(inner: &Arc<Mutex<Inner>>, body: &Bytes) -> Response {
                 "to_addr": original["from_addr"],
                 "from_addr": original["to_addr"],
                 "content": content,
-                "session_event": session_event,
+                // vumi-go's answer keeps only `close`; `new` and `resume` come back null.
+                "session_event": if session_event == "close" { session_event } else { Value::Null },
                 "transport_name": original["transport_name"],
                 "transport_type": original["transport_type"],
                 "helper_metadata": {"go": {"conversation_key": CONVERSATION, "conversation_type": "http_api", "user_account": ACCOUNT_KEY}},

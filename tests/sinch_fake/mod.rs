@@ -3,6 +3,13 @@
 //! `WWW-Authenticate` quirk, page tokens, the §1.8 error envelope, 429 with `Retry-After`,
 //! messages newest first with `app_message: null` on inbound items, send/event/delete/capability.
 //! Knobs inject failures; everything the client sent is recorded for assertions.
+//!
+//! What Sinch documents and what it does not, kept apart: list `page_size` above the documented
+//! maximum (20 for contacts and conversations, 1000 for messages) is refused with 400; a send's
+//! `message_metadata` comes back in its delivery report (MESSAGE_DELIVERY, posted signed to the
+//! webhook set with `report_deliveries_to`), but listed messages carry an empty `metadata`
+//! unless `echo_listed_metadata(true)` (undocumented: a server that happens to echo it);
+//! timestamps have six fractional digits, as the real API writes them.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -50,6 +57,10 @@ pub struct FakeState {
     pub sent: u32,
     /// Sends to store and then answer 503, as if the answer was lost on the way back.
     pub swallow_sends: u32,
+    /// List our sends with the `message_metadata` they carried (not documented by Sinch).
+    pub echo_listed_metadata: bool,
+    /// Where a MESSAGE_DELIVERY report of each send goes: `(url, secret)`.
+    pub report_to: Option<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -58,8 +69,14 @@ pub struct FakeSinch {
     pub state: Arc<Mutex<FakeState>>,
 }
 
+/// RFC 3339 as Sinch writes it: UTC with six fractional digits (`2024-01-01T00:00:00.123456Z`).
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).expect("formats")
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .expect("formats")
 }
 
 impl FakeSinch {
@@ -155,6 +172,16 @@ impl FakeSinch {
                 .map(|m| m.json.clone())
                 .expect("message stored")
         })
+    }
+
+    /// Lists sends with their `message_metadata`, as Sinch does not promise to.
+    pub fn echo_listed_metadata(&self, echo: bool) {
+        self.with(|s| s.echo_listed_metadata = echo);
+    }
+
+    /// Posts a signed MESSAGE_DELIVERY report (QUEUED_ON_CHANNEL) of every send to `url`.
+    pub fn report_deliveries_to(&self, url: &str, secret: &str) {
+        self.with(|s| s.report_to = Some((url.to_string(), secret.to_string())));
     }
 
     pub fn expire_tokens(&self) {
@@ -298,6 +325,17 @@ async fn handle(
         .get("page_size")
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
+    let max_page_size = match rest {
+        "/contacts" | "/conversations" => 20,
+        _ => 1000,
+    };
+    if method == Method::GET && page_size > max_page_size {
+        return envelope(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            &format!("page_size must be at most {max_page_size}"),
+        );
+    }
     let offset: usize = query
         .get("page_token")
         .and_then(|t| t.strip_prefix('p'))
@@ -338,7 +376,16 @@ async fn handle(
                 .collect();
             // Newest first.
             chosen.sort_by_key(|m| std::cmp::Reverse(m.at));
-            let all: Vec<Value> = chosen.into_iter().map(|m| m.json).collect();
+            let echo = s.echo_listed_metadata;
+            let all: Vec<Value> = chosen
+                .into_iter()
+                .map(|mut m| {
+                    if !echo && m.json["direction"] == "TO_CONTACT" {
+                        m.json["metadata"] = json!("");
+                    }
+                    m.json
+                })
+                .collect();
             let (page, next) = paginate(&all, offset, page_size);
             axum::Json(json!({"messages": page, "next_page_token": next})).into_response()
         }
@@ -356,7 +403,18 @@ async fn handle(
                 "app_message": body["message"], "metadata": body["message_metadata"],
                 "accept_time": rfc3339(at), "sender_id": "", "processing_mode": "CONVERSATION", "injected": false
             });
+            let report = json!({
+                "message_id": id, "conversation_id": json["conversation_id"],
+                "status": "QUEUED_ON_CHANNEL", "contact_id": json["contact_id"],
+                "channel_identity": json["channel_identity"],
+                "metadata": body["message_metadata"], "processing_mode": "CONVERSATION"
+            });
             s.messages.push(Stored { at, json });
+            if let Some((url, secret)) = s.report_to.clone() {
+                let body = callback("message_delivery_report", report);
+                let nonce = format!("report-{id}");
+                tokio::spawn(async move { post_callback(&url, &secret, &body, &nonce).await });
+            }
             if s.swallow_sends > 0 {
                 s.swallow_sends -= 1;
                 return envelope(StatusCode::BAD_GATEWAY, "UNAVAILABLE", "upstream answer lost");

@@ -139,6 +139,7 @@ impl FakeLinktor {
                 channel_type: channel.into(),
                 channel_id: Some("ch1".into()),
                 identifier: identifier.into(),
+                metadata: Default::default(),
             }],
             conversation_count: 1,
             created_at: None,

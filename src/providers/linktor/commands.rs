@@ -121,6 +121,8 @@ impl Provider {
                     }
                 });
             }
+            // Linktor replies name their conversation, not a message.
+            ProviderCommand::Answering { .. } => {}
             ProviderCommand::Typing {
                 conversation,
                 typing,

@@ -18,7 +18,7 @@ pub fn contact(wire: &WireContact, channel_type: &str) -> Contact {
     let identity = wire
         .identifiers
         .iter()
-        .find(|id| id.channel_type.eq_ignore_ascii_case(channel_type))
+        .find(|id| id.platform().eq_ignore_ascii_case(channel_type))
         .map(|id| id.identifier.clone())
         .or_else(|| wire.phone.clone())
         .or_else(|| wire.email.clone())
@@ -55,8 +55,8 @@ pub fn contact_card(wire: &WireContact) -> ContactCard {
             .identifiers
             .iter()
             .map(|id| ContactIdentifier {
-                channel: Channel::from_linktor(&sanitize_line(&id.channel_type)),
-                channel_type: id.channel_type.clone(),
+                channel: Channel::from_linktor(&sanitize_line(id.platform())),
+                channel_type: id.platform().to_string(),
                 identifier: sanitize_line(&id.identifier),
             })
             .collect(),
@@ -84,7 +84,7 @@ pub fn conversation(
     });
     Conversation {
         key: ConversationKey::new(account, wire.id.clone()),
-        channel: Channel::from_linktor(&sanitize_line(&wire.channel_type)),
+        channel: Channel::from_linktor(&sanitize_line(wire.platform())),
         contact,
         status,
         unread: wire.unread_count,
@@ -248,6 +248,7 @@ mod tests {
                 channel_type: "telegram".into(),
                 channel_id: None,
                 identifier: "@bob".into(),
+                metadata: BTreeMap::new(),
             }],
             conversation_count: 1,
             created_at: None,

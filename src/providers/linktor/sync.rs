@@ -81,7 +81,7 @@ impl Provider {
             .entry(wire.id.clone())
             .or_insert_with(|| Known {
                 contact_id: wire.contact_id.clone(),
-                channel_type: wire.channel_type.clone(),
+                channel_type: wire.platform().to_string(),
                 cursor: self.config.resume.get(&wire.id).cloned(),
                 recent: Default::default(),
                 seen_empty: false,
@@ -89,13 +89,13 @@ impl Provider {
                 listed_from: None,
             });
         known.contact_id = wire.contact_id.clone();
-        known.channel_type = wire.channel_type.clone();
+        known.channel_type = wire.platform().to_string();
         if known.channel_type.is_empty() {
             // The Go server's conversations carry no channel type; the contact's identity does.
             if let Some(Some(contact)) = self.contacts.get(&wire.contact_id)
                 && let Some(first) = contact.identifiers.first()
             {
-                known.channel_type = first.channel_type.clone();
+                known.channel_type = first.platform().to_string();
             }
         }
         let channel_type = known.channel_type.clone();

@@ -121,6 +121,30 @@ pub struct WireIdentifier {
     #[serde(default)]
     pub channel_id: Option<String>,
     pub identifier: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, Value>,
+}
+
+impl WireIdentifier {
+    /// The platform: `metadata.platform` where the hub names one the SDK lacks, else the
+    /// `channelType`.
+    pub fn platform(&self) -> &str {
+        platform(&self.metadata).unwrap_or(&self.channel_type)
+    }
+}
+
+impl WireConversation {
+    /// As [`WireIdentifier::platform`].
+    pub fn platform(&self) -> &str {
+        platform(&self.metadata).unwrap_or(&self.channel_type)
+    }
+}
+
+fn platform(metadata: &BTreeMap<String, Value>) -> Option<&str> {
+    metadata
+        .get(PLATFORM_KEY)
+        .and_then(Value::as_str)
+        .filter(|name| !name.trim().is_empty())
 }
 
 /// `{"data":[…],"pagination":{…}}`.
@@ -251,6 +275,34 @@ pub enum ServerFrame {
         is_typing: bool,
     },
     Pong,
+}
+
+/// The channel types the Linktor SDKs accept (`sdks/python/linktor/types/common.py`,
+/// `ChannelType`); the Python SDK's models refuse any other value.
+pub const SDK_CHANNEL_TYPES: [&str; 8] = [
+    "whatsapp",
+    "telegram",
+    "facebook",
+    "instagram",
+    "webchat",
+    "sms",
+    "email",
+    "rcs",
+];
+
+/// Where a channel the SDK lacks (Viber, LINE…) is named: `metadata.platform` of the
+/// conversation and of the contact identifier, beside the SDK's `channelType`. SDK clients keep
+/// unknown metadata keys; our provider prefers this name when it is there.
+pub const PLATFORM_KEY: &str = "platform";
+
+/// The SDK `channelType` for a platform: itself when the SDK knows it, else `webchat` (the
+/// contract's generic chat channel) with the platform carried under [`PLATFORM_KEY`].
+pub fn sdk_channel_type(platform: &str) -> (&'static str, Option<String>) {
+    let lower = platform.to_ascii_lowercase();
+    match SDK_CHANNEL_TYPES.iter().find(|known| **known == lower) {
+        Some(known) => (known, None),
+        None => ("webchat", Some(lower)),
+    }
 }
 
 /// RFC 3339 with seconds and a `Z`, as the SDK examples write timestamps.

@@ -215,6 +215,7 @@ pub fn contact(wire: ServerContact) -> WireContact {
                 channel_type: identity.channel_type,
                 channel_id: None,
                 identifier: identity.identifier,
+                metadata: BTreeMap::new(),
             })
             .collect(),
         conversation_count: 0,

@@ -9,7 +9,7 @@ use super::error::SinchError;
 use super::rest::MessageQuery;
 use super::wire::{
     AppEvent, AppMessage, CapabilityQuery, ChannelIdentity, IdentifiedBy, MessageList, Recipient,
-    SendEventRequest, SendMessageRequest, SendMessageResponse, TextMessage,
+    SendEventRequest, SendMessageRequest, SendMessageResponse, TextMessage, app_scoped,
 };
 use super::{Provider, convert};
 use crate::model::{Content, DeliveryStatus, Direction, Message};
@@ -69,6 +69,8 @@ impl Provider {
                 client_id,
                 text,
             } => self.resend(conversation, client_id, text),
+            // Sinch replies go to the contact, not in reply to a message.
+            ProviderCommand::Answering { .. } => {}
             ProviderCommand::Typing {
                 conversation,
                 typing,
@@ -235,7 +237,11 @@ impl Provider {
             Some(identity) => Recipient::IdentifiedBy {
                 identified_by: IdentifiedBy {
                     channel_identities: vec![ChannelIdentity {
-                        app_id: String::new(),
+                        app_id: if app_scoped(&identity.channel) {
+                            self.rest.app_id().to_string()
+                        } else {
+                            String::new()
+                        },
                         ..identity
                     }],
                 },

@@ -14,6 +14,7 @@ mod commands;
 pub mod convert;
 pub mod error;
 mod pushes;
+mod reported;
 mod resend;
 pub mod rest;
 mod sync;
@@ -179,6 +180,7 @@ async fn run(
         backoff: Backoff::new(),
         state: None,
         last_notice: None,
+        reported: reported::ReportedSends::default(),
     };
     provider.start_webhook(listener).await;
     provider.run().await;
@@ -233,6 +235,8 @@ struct Provider {
     /// The last notice sent and when, so a repeating failure is said once a minute, not on
     /// every attempt.
     last_notice: Option<(String, Instant)>,
+    /// Our sends that delivery reports named, by client id (for resends).
+    reported: reported::ReportedSends,
 }
 
 impl Provider {

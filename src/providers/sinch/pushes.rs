@@ -2,6 +2,7 @@
 //! ones, so a push racing a poll of the same message changes nothing twice (merge rule 1).
 
 use super::error::SinchError;
+use super::reported::Reported;
 use super::webhook::Push;
 use super::wire::Callback;
 use super::{Provider, convert};
@@ -38,6 +39,13 @@ impl Provider {
             self.deliver(&conversation, std::slice::from_ref(&message), true)
                 .await;
         } else if let Some(report) = callback.message_delivery_report {
+            if let Some(client_id) = convert::client_id(&report.metadata) {
+                let reported = Reported {
+                    conversation: report.conversation_id.clone(),
+                    message_id: report.message_id.clone(),
+                };
+                self.reported.record(client_id, reported);
+            }
             if let Some((status, reason)) = convert::delivery(&report) {
                 self.emit(ProviderEvent::StatusUpdate {
                     conversation: report.conversation_id.clone(),

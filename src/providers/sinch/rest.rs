@@ -33,6 +33,24 @@ pub struct MessageQuery {
     pub page_token: String,
 }
 
+/// The list endpoints, each with the largest `page_size` Sinch documents for it (the SDKs'
+/// `ListContactsRequest`, `ListConversationsRequest`, `ListMessagesRequest`).
+#[derive(Clone, Copy, Debug)]
+pub enum Listing {
+    Contacts,
+    Conversations,
+    Messages,
+}
+
+impl Listing {
+    pub fn max_page_size(self) -> u32 {
+        match self {
+            Listing::Contacts | Listing::Conversations => 20,
+            Listing::Messages => 1000,
+        }
+    }
+}
+
 /// Cheap to clone: the HTTP client and the token cache are shared.
 #[derive(Clone, Debug)]
 pub struct SinchRest {
@@ -84,7 +102,11 @@ impl SinchRest {
         &self,
         page_token: &str,
     ) -> Result<ConversationList, SinchError> {
-        let query = self.paged(page_token, vec![("app_id", self.app_id.clone())]);
+        let query = self.paged(
+            Listing::Conversations,
+            page_token,
+            vec![("app_id", self.app_id.clone())],
+        );
         self.call(Method::GET, "/conversations", &query, None::<&()>)
             .await
     }
@@ -102,13 +124,13 @@ impl SinchRest {
         if let Some(start) = &query.start_time {
             params.push(("start_time", start.clone()));
         }
-        let params = self.paged(&query.page_token, params);
+        let params = self.paged(Listing::Messages, &query.page_token, params);
         self.call(Method::GET, "/messages", &params, None::<&()>)
             .await
     }
 
     pub async fn list_contacts(&self, page_token: &str) -> Result<ContactList, SinchError> {
-        let query = self.paged(page_token, Vec::new());
+        let query = self.paged(Listing::Contacts, page_token, Vec::new());
         self.call(Method::GET, "/contacts", &query, None::<&()>)
             .await
     }
@@ -159,10 +181,12 @@ impl SinchRest {
 
     fn paged(
         &self,
+        listing: Listing,
         page_token: &str,
         mut params: Vec<(&'static str, String)>,
     ) -> Vec<(&'static str, String)> {
-        params.push(("page_size", self.page_size.to_string()));
+        let size = self.page_size.clamp(1, listing.max_page_size());
+        params.push(("page_size", size.to_string()));
         if !page_token.is_empty() {
             params.push(("page_token", page_token.to_string()));
         }

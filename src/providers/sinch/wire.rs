@@ -71,8 +71,20 @@ pub struct ChannelIdentity {
     pub channel: String,
     #[serde(default, deserialize_with = "nullable")]
     pub identity: String,
-    #[serde(default, deserialize_with = "nullable")]
+    /// Only for the app-scoped channels ([`app_scoped`]); never sent empty.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub app_id: String,
+}
+
+/// Channels whose identities belong to one app. The spec's `ChannelIdentity.app_id`: "Required
+/// if using a channel that uses app-scoped channel identities. Currently, FB Messenger,
+/// Instagram, LINE, and WeChat use app-scoped channel identities".
+pub fn app_scoped(channel: &str) -> bool {
+    matches!(channel, "MESSENGER" | "INSTAGRAM" | "LINE" | "WECHAT")
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]

@@ -50,6 +50,10 @@ pub enum Mode {
         listen: SocketAddr,
         credentials: PushCredentials,
     },
+    /// Sends only, hearing nothing (`switchboard send`). Vumi Go hands each inbound message and
+    /// event to one stream client at random, so a script that opened the streams would take
+    /// a share of what the running inbox should hear.
+    SendOnly,
 }
 
 impl PartialEq for PushCredentials {
@@ -200,6 +204,7 @@ async fn run(
         conversations: HashMap::new(),
         sent: Bounded::new(10_000),
         seen_inbound: Bounded::new(10_000),
+        answering: Bounded::new(10_000),
         early_events: VecDeque::new(),
         connected: HashSet::new(),
         auth_failed: false,
@@ -255,6 +260,15 @@ impl<V> Bounded<V> {
     fn get(&self, key: &str) -> Option<&V> {
         self.map.get(key)
     }
+
+    /// Inserts or replaces.
+    fn set(&mut self, key: String, value: V) {
+        if let Some(held) = self.map.get_mut(&key) {
+            *held = value;
+        } else {
+            self.insert(key, value);
+        }
+    }
 }
 
 struct Provider {
@@ -273,6 +287,9 @@ struct Provider {
     sent: Bounded<String>,
     /// Inbound ids already counted (streams and pushes may repeat one).
     seen_inbound: Bounded<()>,
+    /// What the app says each reply answers (its newest inbound message, from the local store):
+    /// used where nothing newer was heard live this run.
+    answering: Bounded<String>,
     /// Events whose message we have not seen yet, oldest first.
     early_events: VecDeque<wire::Event>,
     /// Streams currently open.
@@ -318,6 +335,10 @@ impl Provider {
         self.connected.clear();
         self.auth_failed = false;
         match self.config.mode.clone() {
+            Mode::SendOnly => {
+                self.set_state(ConnectionState::Live).await;
+                self.emit(ProviderEvent::Synced).await;
+            }
             Mode::Stream => {
                 let settings = StreamSettings {
                     reconnect_base: self.config.reconnect_base,
@@ -393,6 +414,10 @@ impl Provider {
                 self.send(conversation, client_id, text, Default::default())
                     .await
             }
+            ProviderCommand::Answering {
+                conversation,
+                message_id,
+            } => self.answering(conversation, message_id),
             ProviderCommand::MarkRead { conversation } => {
                 if let Some(known) = self.conversations.get_mut(&conversation) {
                     known.facts.unread = 0;

@@ -67,6 +67,11 @@ pub(super) fn body_for(
 }
 
 impl Provider {
+    /// The app's word on what a reply in `conversation` answers (see [`Provider::send`]).
+    pub(super) fn answering(&mut self, conversation: String, message_id: String) {
+        self.answering.set(conversation, message_id);
+    }
+
     pub(super) async fn send(
         &mut self,
         conversation: String,
@@ -84,11 +89,23 @@ impl Provider {
             return;
         };
         let known = self.conversations.get(&conversation);
+        let heard = known.and_then(|k| k.latest_inbound.as_ref().map(|(_, id)| id.as_str()));
+        // Nothing heard live this run: answer what the app's store says came last, and take a
+        // session it does not know the state of as still open (the server refuses a reply to a
+        // closed one, and the outbox shows why).
+        let stored = heard
+            .is_none()
+            .then(|| self.answering.get(&conversation).map(String::as_str))
+            .flatten();
+        let session = match (known.and_then(|k| k.facts.session), stored) {
+            (None, Some(_)) => Some(SessionState::Open),
+            (session, _) => session,
+        };
         let body = body_for(
             transport,
             address,
-            known.and_then(|k| k.latest_inbound.as_ref().map(|(_, id)| id.as_str())),
-            known.and_then(|k| k.facts.session),
+            heard.or(stored),
+            session,
             &text,
             &options,
         );
