@@ -27,14 +27,9 @@ type Sent = Arc<Mutex<HashMap<u64, Instant>>>;
 async fn main() {
     let mut config = Config::default();
     config.hub.demo = false;
-    let mut session = Session::start(
-        &config,
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await
-    .expect("session");
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
+        .await
+        .expect("session");
     let hub = session.hub.as_ref().expect("hub");
     let (url, key) = (
         format!("{}/simulate/inbound", hub.base_url()),

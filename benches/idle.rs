@@ -18,14 +18,9 @@ const IDLE: Duration = Duration::from_secs(30);
 async fn main() {
     let mut config = Config::default();
     config.hub.demo = false;
-    let mut session = Session::start(
-        &config,
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await
-    .expect("session");
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
+        .await
+        .expect("session");
     let (input, inputs) = tokio::sync::mpsc::channel(16);
     let frames = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let counter = frames.clone();

@@ -297,6 +297,9 @@ pub struct WebhookSection {
     /// The webhook secret, inline or from the environment.
     pub secret: Option<String>,
     pub secret_env: Option<String>,
+    /// Refuse webhooks without `X-Linktor-Timestamp` (for senders that always send it).
+    #[serde(default)]
+    pub require_timestamp: bool,
 }
 
 impl AccountConfig {
@@ -434,10 +437,49 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
-        let config: Config =
+        let mut config: Config =
             toml::from_str(text).map_err(|error| invalid(describe(&error, text)))?;
         config.validate().map_err(invalid)?;
+        for warning in config.plain_http_warnings() {
+            tracing::warn!("{warning}");
+            config.warnings.push(warning);
+        }
         Ok(config)
+    }
+
+    /// Every base URL that would send an account's credentials unencrypted.
+    fn plain_http_warnings(&self) -> Vec<String> {
+        use crate::providers::http::plain_text_warning;
+        let mut urls: Vec<(String, &str)> = Vec::new();
+        for (index, account) in self.accounts.iter().enumerate() {
+            let field = |name: &str| format!("account[{index}].{name}");
+            match account {
+                AccountConfig::Linktor { base_url, .. } => {
+                    urls.push((field("base_url"), base_url));
+                }
+                AccountConfig::Sinch(sinch) => {
+                    for (name, url) in [
+                        ("api_origin", &sinch.api_origin),
+                        ("auth_origin", &sinch.auth_origin),
+                    ] {
+                        if let Some(url) = url {
+                            urls.push((field(name), url));
+                        }
+                    }
+                }
+                AccountConfig::Vumi { base_url, .. } => {
+                    if let Some(url) = base_url {
+                        urls.push((field("base_url"), url));
+                    }
+                }
+            }
+        }
+        if self.symbl.enabled {
+            urls.push(("symbl.base_url".to_string(), &self.symbl.base_url));
+        }
+        urls.iter()
+            .filter_map(|(field, url)| plain_text_warning(field, url))
+            .collect()
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -961,6 +1003,17 @@ mod tests {
         )
         .expect_err("bad url");
         assert!(error.contains("symbl.base_url"), "{error}");
+    }
+
+    #[test]
+    fn an_account_on_plain_http_is_warned_about_unless_on_loopback() {
+        let config = parse(
+            "[[account]]\nprovider = \"linktor\"\nname = \"far\"\nbase_url = \"http://inbox.example.com\"\napi_key = \"k\"\n\n[[account]]\nprovider = \"linktor\"\nname = \"near\"\nbase_url = \"http://127.0.0.1:7300\"\napi_key = \"k\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+        assert!(config.warnings[0].contains("account[0].base_url"));
+        assert!(config.warnings[0].contains("unencrypted"));
     }
 
     #[test]

@@ -46,14 +46,9 @@ async fn post_inbound(session: &Session, body: serde_json::Value) -> serde_json:
 
 #[tokio::test]
 async fn a_customer_message_arrives_live_and_the_reply_is_stored_in_the_hub() {
-    let mut session = Session::start(
-        &quiet_hub(),
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await
-    .expect("session starts");
+    let mut session = Session::start(&quiet_hub(), &StartOptions::ephemeral())
+        .await
+        .expect("session starts");
     assert!(session.pump_until(WAIT, synced).await, "initial sync");
     assert!(session.app.inbox.is_empty(), "a quiet hub starts empty");
 

@@ -15,14 +15,9 @@ use switchboard::runtime::{Session, StartOptions, run};
 async fn pushes_reach_the_screen_and_q_quits() {
     let mut config = Config::default();
     config.hub.demo = false;
-    let mut session = Session::start(
-        &config,
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await
-    .expect("session");
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
+        .await
+        .expect("session");
     let hub = session.hub.as_ref().expect("hub");
     let (url, key) = (hub.base_url(), hub.api_key().to_string());
     let mut terminal = Terminal::new(TestBackend::new(120, 32)).expect("terminal");

@@ -26,14 +26,9 @@ async fn keys_are_answered_during_a_flood_of_pushes() {
     config.accounts.push(
         AccountConfig::linktor_with_key("flood", &fake.base_url, API_KEY).with_poll_interval(3600),
     );
-    let mut session = Session::start(
-        &config,
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await
-    .expect("session");
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
+        .await
+        .expect("session");
     assert!(
         session
             .pump_until(Duration::from_secs(30), |app| app.inbox.len() == 5)

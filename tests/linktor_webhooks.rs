@@ -42,6 +42,7 @@ async fn setup() -> Setup {
         webhook: Some(WebhookConfig {
             listen: ([127, 0, 0, 1], port).into(),
             secret: SECRET.into(),
+            require_timestamp: false,
         }),
         ..LinktorConfig::new(fake.base_url.clone(), support::API_KEY)
     };
@@ -63,8 +64,13 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// An event stamped now (the receiver refuses one stamped outside ±5 min), with an id of its
+/// own (it accepts each id once).
 fn event_body(kind: &str, data: Value) -> String {
-    json!({"id": format!("evt-{kind}"), "type": kind, "timestamp": "2026-01-01T00:00:00Z",
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stamp = switchboard::providers::linktor::wire::format_time(time::OffsetDateTime::now_utc());
+    json!({"id": format!("evt-{kind}-{n}"), "type": kind, "timestamp": stamp,
         "tenantId": "t1", "data": data})
     .to_string()
 }

@@ -140,14 +140,9 @@ async fn keys_appear_in_no_log_output_screenshot_or_error() {
         config.accounts.push(
             AccountConfig::linktor_with_key("acct", &proxy.base_url, key).with_poll_interval(1),
         );
-        let mut session = Session::start(
-            &config,
-            &StartOptions {
-                ephemeral_hub: true,
-            },
-        )
-        .await
-        .expect("session");
+        let mut session = Session::start(&config, &StartOptions::ephemeral())
+            .await
+            .expect("session");
         session
             .pump_until(Duration::from_secs(5), |app| {
                 app.status.accounts.values().any(|s| s.last_error.is_some())

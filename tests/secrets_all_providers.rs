@@ -223,10 +223,11 @@ async fn no_secret_of_any_provider_reaches_the_log_or_the_output() {
         .arg(&logs)
         .args([
             "send",
+            // `send` opens no Vumi stream, so the stream account's token is used by the reply.
             "--account",
-            "sinch",
+            "helpline",
             "--conversation",
-            "c1",
+            "sms:+15550001",
             "--timeout",
             "4",
             "a reply",

@@ -886,14 +886,9 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
     );
     let config =
         Config::parse(&text, std::path::Path::new("/tmp/test.toml")).expect("valid config");
-    let mut session = Session::start(
-        &config,
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await
-    .expect("session starts");
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
+        .await
+        .expect("session starts");
     let ready = session
         .pump_until(WAIT, |app| {
             let state = |name: &str| {

@@ -64,14 +64,9 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
     config.accounts.push(
         AccountConfig::linktor_with_key("soak", &proxy.base_url, API_KEY).with_poll_interval(2),
     );
-    let mut session = Session::start(
-        &config,
-        &StartOptions {
-            ephemeral_hub: true,
-        },
-    )
-    .await
-    .expect("session");
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
+        .await
+        .expect("session");
     assert!(
         session
             .pump_until(Duration::from_secs(60), |app| app.inbox.len()

@@ -6,19 +6,17 @@ mod symbl_fake;
 
 use std::time::Duration;
 
+use serde_json::{Value, json};
 use switchboard::insights::{
     ActionKind, ContactMode, ConversationInsights, EntityKind, InsightSource, Side,
 };
 use switchboard::model::{AccountId, Content, ConversationKey, DeliveryStatus, Direction, Message};
-use switchboard::providers::symbl::wire::{
-    IdRef, MessageRef, ServerFrame, StreamInsight, StreamMessage, StreamTopic, TextPayload,
-    TrackerDefinition, TrackerMatch, TrackerResult,
-};
+use switchboard::providers::symbl::wire::TrackerDefinition;
 use switchboard::providers::symbl::{
     Credentials, SymblConfig, SymblHandle, SymblMode, SymblRequest, spawn,
 };
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
-use symbl_fake::{APP_ID, APP_SECRET, FakeSymbl};
+use symbl_fake::{APP_ID, APP_SECRET, BUSY_MESSAGE, FakeSymbl};
 use time::macros::datetime;
 use tokio::sync::mpsc;
 
@@ -284,10 +282,13 @@ async fn results_map_onto_every_insight_kind_linked_to_thread_messages() {
     );
     assert_eq!(insights.topics[2].messages, vec!["m2"]);
 
-    assert_eq!(insights.entities.len(), 1);
+    // The custom entity and the two dates, in order of mention.
+    assert_eq!(insights.entities.len(), 3, "{:?}", insights.entities);
     assert_eq!(insights.entities[0].kind, EntityKind::Other("Order".into()));
     assert_eq!(insights.entities[0].text, "#4411");
     assert_eq!(insights.entities[0].messages, vec!["m1"]);
+    assert_eq!(insights.entities[1].kind, EntityKind::DateTime);
+    assert_eq!(insights.entities[1].text, "today");
 
     // Trackers came back as a top-level array.
     assert_eq!(insights.trackers.len(), 1);
@@ -313,10 +314,11 @@ async fn results_map_onto_every_insight_kind_linked_to_thread_messages() {
     assert_eq!(submissions.len(), 1);
     let (method, _, body) = &submissions[0];
     assert_eq!(method, "POST");
-    assert_eq!(body.messages.len(), 2);
-    assert_eq!(body.messages[0].payload.content_type, "text/plain");
-    assert_eq!(body.messages[1].from.name.as_deref(), Some("Sam"));
-    assert_eq!(body.trackers[0].name, "Refund");
+    assert_eq!(body["messages"].as_array().map(Vec::len), Some(2));
+    assert_eq!(body["messages"][0]["payload"]["contentType"], "text/plain");
+    assert_eq!(body["messages"][1]["from"]["name"], "Sam");
+    assert_eq!(body["trackers"][0]["name"], "Refund");
+    assert_eq!(body["trackers"][0]["vocabulary"][1], "money back");
 }
 
 #[tokio::test]
@@ -345,10 +347,11 @@ async fn new_messages_are_appended_to_the_same_symbl_conversation() {
     let (method, conversation, body) = &submissions[1];
     assert_eq!(method, "PUT");
     assert_eq!(conversation, &submissions[0].1, "same Symbl conversation");
-    let texts: Vec<&str> = body
-        .messages
+    let texts: Vec<&str> = body["messages"]
+        .as_array()
+        .expect("messages")
         .iter()
-        .map(|m| m.payload.content.as_str())
+        .filter_map(|m| m["payload"]["content"].as_str())
         .collect();
     assert_eq!(texts, vec!["Can you email me the label?"]);
 
@@ -405,7 +408,8 @@ async fn a_429_that_does_not_clear_is_shown_and_a_later_request_retries() {
         unreachable!()
     };
     assert!(reason.contains("429"), "{reason}");
-    assert!(reason.contains("concurrent jobs"), "{reason}");
+    // The message of the `{"statusCode":429,"message":…}` body.
+    assert!(reason.contains(BUSY_MESSAGE), "{reason}");
     assert_eq!(
         fake.requests_to("POST /v1/process/text"),
         4,
@@ -509,6 +513,287 @@ async fn an_unreachable_symbl_is_shown_as_backing_off_and_checked_again() {
     );
 }
 
+// ----- wire truth: the fake answers in the documented shapes, not with our structs -------------
+
+/// `expiresIn` is a JSON number and may carry a fraction (§3.1). A client that reads it as an
+/// integer fails every token call; this one keeps the token for its (floored) lifetime.
+#[tokio::test]
+async fn a_fractional_expires_in_is_read_and_the_token_kept_until_due() {
+    let fake = FakeSymbl::start().await;
+    fake.set_expires_in_f64(3599.5);
+    let (handle, mut events) = start(config(&fake.base_url));
+    live(&mut events).await;
+    analyse(&handle, "c1", thread()).await;
+    let (insights, seen) = insights_for(&mut events, "c1").await;
+    assert_eq!(insights.questions.len(), 1);
+    assert!(
+        !seen.iter().any(|e| matches!(e, ProviderEvent::Error(_))),
+        "{seen:?}"
+    );
+    assert_eq!(
+        fake.token_calls().len(),
+        1,
+        "one token for everything: {:?}",
+        fake.log()
+    );
+}
+
+#[tokio::test]
+async fn a_token_with_a_fraction_of_a_second_left_is_renewed_for_every_call() {
+    let fake = FakeSymbl::start().await;
+    fake.set_expires_in_f64(0.5);
+    let (handle, mut events) = start(config(&fake.base_url));
+    live(&mut events).await;
+    analyse(&handle, "c1", thread()).await;
+    insights_for(&mut events, "c1").await;
+    assert!(
+        fake.token_calls().len() > 5,
+        "renewed for each call: {}",
+        fake.token_calls().len()
+    );
+}
+
+#[tokio::test]
+async fn the_token_manager_reads_expires_in_written_as_a_float() {
+    use switchboard::providers::symbl::auth::TokenManager;
+
+    switchboard::providers::tls::install_crypto_provider();
+    let fake = FakeSymbl::start().await;
+    fake.set_expires_in_f64(86_400.0);
+    // What goes over the wire really is a float.
+    let raw = reqwest::Client::new()
+        .post(format!("{}/oauth2/token:generate", fake.base_url))
+        .json(&json!({"type": "application", "appId": APP_ID, "appSecret": APP_SECRET}))
+        .send()
+        .await
+        .expect("fake reachable")
+        .text()
+        .await
+        .expect("body");
+    assert!(raw.contains(r#""expiresIn":86400.0"#), "{raw}");
+
+    let auth = TokenManager::new(
+        reqwest::Client::new(),
+        &fake.base_url,
+        Credentials {
+            app_id: APP_ID.into(),
+            app_secret: APP_SECRET.into(),
+        },
+    );
+    let first = auth.token().await.expect("86400.0 is a lifetime");
+    let second = auth.token().await.expect("cached");
+    assert_eq!(first, second);
+    assert_eq!(fake.token_calls().len(), 2, "the raw call above, then one");
+}
+
+/// Documented fields the fake sends reach the app's model: an entity's `value` (a date, not the
+/// words said), `dueBy`, `assignee.name`, `from.name`, tracker `matches[].value`,
+/// `talkTime.percentage` and `pace.wpm`. A field misnamed in `wire.rs` would leave one of these
+/// empty or defaulted.
+#[tokio::test]
+async fn documented_fields_reach_the_insight_model() {
+    let fake = FakeSymbl::start().await;
+    let (handle, mut events) = start(config(&fake.base_url));
+    let mut messages = thread();
+    messages.push(message(
+        "m3",
+        Direction::Inbound,
+        "Please send me the return label.",
+        2,
+    ));
+    analyse(&handle, "c1", messages).await;
+    let (insights, _) = insights_for(&mut events, "c1").await;
+
+    // entities[].value: "tomorrow" said on 2026-03-01 is the date 2026-03-02.
+    let tomorrow = insights
+        .entities
+        .iter()
+        .find(|e| e.text == "tomorrow")
+        .expect("date entity");
+    assert_eq!(tomorrow.kind, EntityKind::DateTime);
+    assert_eq!(tomorrow.value, "2026-03-02");
+    assert_eq!(tomorrow.messages, vec!["m2"], "messageRefs[].id");
+    let order = &insights.entities[0];
+    assert_eq!(
+        (order.text.as_str(), order.value.as_str()),
+        ("#4411", "#4411")
+    );
+
+    // followUps[].dueBy and from.name.
+    let follow_up = &insights.follow_ups[0];
+    assert_eq!(
+        follow_up.due.as_ref().and_then(|d| d.at),
+        Some(datetime!(2026-03-02 17:00 UTC))
+    );
+    assert_eq!(follow_up.from.name.as_deref(), Some("Sam"));
+
+    // actionItems[].assignee.name: someone else than the speaker makes it a request.
+    let request = insights
+        .action_items
+        .iter()
+        .find(|a| a.messages == vec!["m3"])
+        .expect("the customer's request");
+    assert_eq!(request.kind, ActionKind::Request);
+    assert_eq!(request.from.name.as_deref(), Some("Ana"));
+    assert_eq!(request.owner.name.as_deref(), Some("Someone Else"));
+    let commitment = insights
+        .action_items
+        .iter()
+        .find(|a| a.messages == vec!["m2"])
+        .expect("the agent's commitment");
+    assert_eq!(commitment.kind, ActionKind::Commitment);
+    assert_eq!(commitment.owner.name.as_deref(), Some("Sam"));
+
+    // Trackers: matches[].value and messageRefs[].id.
+    assert_eq!(insights.trackers[0].hits[0].term, "refund");
+    assert_eq!(insights.trackers[0].hits[0].message, "m1");
+
+    // Analytics members: talkTime.percentage (Ana spoke in 2 of 3 one-second messages) and
+    // pace.wpm.
+    let metric = |name: &str| {
+        insights
+            .analytics
+            .other
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.value.clone())
+    };
+    assert_eq!(
+        metric("Ana talk time").as_deref(),
+        Some("67%"),
+        "{:?}",
+        insights.analytics.other
+    );
+    assert_eq!(metric("Sam talk time").as_deref(), Some("33%"));
+    assert!(
+        metric("Ana pace").is_some_and(|v| v.ends_with(" wpm")),
+        "{:?}",
+        insights.analytics.other
+    );
+}
+
+/// `GET …/messages` as documented (§3.4): with `verbose=true` every message carries `words` with
+/// their own `startTime`/`endTime`, with `sentiment=true` a `sentiment`. The client asks for
+/// neither, but reads both shapes.
+#[tokio::test]
+async fn messages_in_the_documented_verbose_shape_are_read() {
+    use std::sync::Arc;
+    use switchboard::providers::symbl::async_api::{AsyncApi, JobPolling};
+    use switchboard::providers::symbl::auth::TokenManager;
+    use switchboard::providers::symbl::conversation_api::ConversationApi;
+    use switchboard::providers::symbl::convert::SentMessage;
+    use switchboard::providers::symbl::http::{RetryPolicy, SymblHttp};
+    use switchboard::providers::symbl::wire::{AsyncTextRequest, MessagesResponse};
+
+    switchboard::providers::tls::install_crypto_provider();
+    let fake = FakeSymbl::start().await;
+    let client = reqwest::Client::new();
+    let auth = Arc::new(TokenManager::new(
+        client.clone(),
+        &fake.base_url,
+        Credentials {
+            app_id: APP_ID.into(),
+            app_secret: APP_SECRET.into(),
+        },
+    ));
+    let http = SymblHttp::new(client, &fake.base_url, auth, RetryPolicy::default());
+    let jobs = AsyncApi::new(http.clone());
+    let request = AsyncTextRequest {
+        name: Some("verbose".into()),
+        confidence_threshold: None,
+        detect_phrases: Some(true),
+        detect_entities: Some(true),
+        messages: thread()
+            .iter()
+            .filter_map(SentMessage::from_message)
+            .map(|m| m.to_wire())
+            .collect(),
+        trackers: Vec::new(),
+        enable_all_trackers: None,
+    };
+    let accepted = jobs.submit(&request).await.expect("accepted");
+    jobs.wait_for_job(
+        &accepted.job_id,
+        &JobPolling {
+            interval: Duration::from_millis(5),
+            max_wait: WAIT,
+        },
+    )
+    .await
+    .expect("completed");
+    let path = format!("/v1/conversations/{}/messages", accepted.conversation_id);
+
+    let raw: Value = http
+        .call::<(), Value>(
+            reqwest::Method::GET,
+            &path,
+            &[("sentiment", "true"), ("verbose", "true")],
+            None,
+        )
+        .await
+        .expect("messages");
+    // The fake's answer is the documented one: sentence-level and word-level timing.
+    let first = &raw["messages"][0];
+    assert_eq!(first["text"], "Hi there.");
+    assert_eq!(first["from"]["name"], "Ana");
+    assert_eq!(first["from"]["email"], "customer@switchboard.invalid");
+    assert_eq!(first["startTime"], "2026-03-01T09:00:00Z");
+    assert_eq!(first["endTime"], "2026-03-01T09:00:01Z");
+    assert_eq!(first["duration"], 1.0);
+    assert_eq!(first["words"][1]["word"], "there.");
+    assert_eq!(first["words"][1]["startTime"], "2026-03-01T09:00:00.5Z");
+    assert_eq!(first["words"][1]["endTime"], "2026-03-01T09:00:01Z");
+    assert_eq!(first["words"][1]["duration"], 0.5);
+    assert_eq!(
+        raw["messages"][3]["timeOffset"], 60.0,
+        "m2 came a minute later"
+    );
+
+    // And our wire types read all of it.
+    let read: MessagesResponse = serde_json::from_value(raw).expect("documented shape reads");
+    assert_eq!(read.messages.len(), 6);
+    let first = &read.messages[0];
+    assert_eq!(
+        first.from.as_ref().and_then(|f| f.name.as_deref()),
+        Some("Ana")
+    );
+    assert_eq!(
+        first.from.as_ref().and_then(|f| f.email.as_deref()),
+        Some("customer@switchboard.invalid")
+    );
+    assert_eq!(first.start_time.as_deref(), Some("2026-03-01T09:00:00Z"));
+    assert_eq!(first.end_time.as_deref(), Some("2026-03-01T09:00:01Z"));
+    assert_eq!(
+        first.conversation_id.as_deref(),
+        Some(accepted.conversation_id.as_str())
+    );
+    assert_eq!(
+        first.sentiment.as_ref().map(|s| s["suggested"].clone()),
+        Some(json!("neutral"))
+    );
+    let check = read
+        .messages
+        .iter()
+        .find(|m| m.text == "I'll check the delivery today.")
+        .expect("the agent's sentence");
+    assert_eq!(check.phrases.len(), 1);
+    assert_eq!(check.phrases[0].kind.as_deref(), Some("action_phrase"));
+    assert_eq!(check.phrases[0].text, "check the delivery today");
+
+    // What the client itself asks for: neither words nor sentiment.
+    let plain = ConversationApi::new(http)
+        .messages(&accepted.conversation_id)
+        .await
+        .expect("messages");
+    assert!(plain.iter().all(|m| m.sentiment.is_none()));
+    assert!(
+        fake.queries()
+            .contains(&format!("GET {path}?sentiment=false&verbose=false")),
+        "{:?}",
+        fake.queries()
+    );
+}
+
 // ----- streaming -------------------------------------------------------------------------------
 
 fn streaming(base_url: &str) -> SymblConfig {
@@ -529,63 +814,57 @@ async fn until(what: &str, check: impl Fn() -> bool) {
     }
 }
 
-fn live_frames() -> Vec<ServerFrame> {
+/// One frame of each kind the client reads, in the shapes of protocols.md §3.5 (values made
+/// up, field names and nesting as documented), preceded by an interim `recognition_result`
+/// that the client must pass over.
+fn live_frames() -> Vec<Value> {
+    let from =
+        json!({"id": "9d1c7a52-0001", "name": "Ana", "userId": "customer@switchboard.invalid"});
     vec![
-        ServerFrame::MessageResponse {
-            messages: vec![StreamMessage {
-                id: "live-1".into(),
-                payload: Some(TextPayload {
-                    content: "Where is my order #4411?".into(),
-                    content_type: "text/plain".into(),
-                }),
-                ..StreamMessage::default()
-            }],
-        },
-        ServerFrame::InsightResponse {
-            insights: vec![StreamInsight {
-                id: "ins-1".into(),
-                kind: "question".into(),
-                payload: Some(TextPayload {
-                    content: "Where is my order #4411?".into(),
-                    content_type: "text/plain".into(),
-                }),
-                confidence: Some(0.98),
-                message_reference: Some(IdRef {
-                    id: "live-1".into(),
-                    relation: None,
-                }),
-                ..StreamInsight::default()
-            }],
-        },
-        ServerFrame::TopicResponse {
-            topics: vec![StreamTopic {
-                id: "top-1".into(),
-                message_references: vec![IdRef {
-                    id: "live-1".into(),
-                    relation: Some("text instance".into()),
-                }],
-                phrases: "order".into(),
-                score: Some(0.8),
-            }],
-        },
-        ServerFrame::TrackerResponse {
-            is_final: Some(true),
-            trackers: vec![TrackerResult {
-                id: None,
-                name: "Refund".into(),
-                matches: vec![TrackerMatch {
-                    kind: Some("vocabulary".into()),
-                    value: Some("refund".into()),
-                    message_refs: vec![MessageRef {
-                        id: "live-1".into(),
-                        text: None,
-                        offset: Some(0),
-                    }],
-                    insight_refs: Vec::new(),
-                }],
-            }],
-            sequence_number: Some(1),
-        },
+        json!({"type": "message", "message": {
+            "type": "recognition_result", "isFinal": false,
+            "payload": {"raw": {"alternatives": [{
+                "words": [{"word": "Where",
+                           "startTime": {"seconds": "3", "nanos": "800000000"},
+                           "endTime": {"seconds": "4", "nanos": "200000000"}}],
+                "transcript": "Where", "confidence": 0.91}]}},
+            "punctuated": {"transcript": "Where"},
+            "user": {"userId": "customer@switchboard.invalid", "name": "Ana",
+                     "id": "9d1c7a52-0001"}}}),
+        json!({"type": "message_response", "messages": [{
+            "id": "live-1",
+            "from": from,
+            "payload": {"content": "Where is my order #4411?", "contentType": "text/plain"},
+            "channel": {"id": "realtime-api"},
+            "metadata": {"disablePunctuation": true, "originalContent": "Where is my order #4411?",
+                         "originalMessageId": "live-1"},
+            "dismissed": false,
+            "duration": {"startTime": "2026-03-01T09:00:00.000Z",
+                         "endTime": "2026-03-01T09:00:01.000Z"}}]}),
+        json!({"type": "insight_response", "insights": [{
+            "id": "ins-1",
+            "type": "question",
+            "payload": {"content": "Where is my order #4411?", "contentType": "text/plain"},
+            "confidence": 0.98,
+            "hints": [],
+            "tags": [{"type": "custom", "text": "#4411", "beginOffset": 18,
+                      "value": {"value": "#4411"}}],
+            "from": from,
+            "dismissed": false,
+            "messageReference": {"id": "live-1"}}]}),
+        json!({"type": "topic_response", "topics": [{
+            "id": "top-1",
+            "messageReferences": [{"id": "live-1", "relation": "text instance"}],
+            "phrases": "order",
+            "rootWords": [{"text": "order"}],
+            "score": 0.8,
+            "type": "topic"}]}),
+        json!({"type": "tracker_response", "isFinal": true, "sequenceNumber": 1, "trackers": [{
+            "name": "Refund",
+            "matches": [{"type": "vocabulary", "value": "refund",
+                         "messageRefs": [{"id": "live-1", "text": "Where is my order #4411?",
+                                          "offset": 0}],
+                         "insightRefs": []}]}]}),
     ]
 }
 
@@ -632,6 +911,11 @@ async fn streaming_sends_start_request_and_turns_frames_into_live_insights() {
         "linked via message_response"
     );
     assert_eq!(insights.questions[0].asked_by.side, Some(Side::Customer));
+    assert_eq!(
+        insights.questions[0].asked_by.name.as_deref(),
+        Some("Ana"),
+        "the insight's documented from.name"
+    );
     assert_eq!(insights.topics[0].text, "order");
     assert_eq!(insights.topics[0].messages, vec!["m1"]);
     assert_eq!(insights.trackers[0].name, "Refund");
@@ -803,14 +1087,9 @@ mod session {
     }
 
     async fn start_session(config: &Config) -> Session {
-        Session::start(
-            config,
-            &StartOptions {
-                ephemeral_hub: true,
-            },
-        )
-        .await
-        .expect("session starts")
+        Session::start(config, &StartOptions::ephemeral())
+            .await
+            .expect("session starts")
     }
 
     async fn customer_writes(session: &mut Session, text: &str) -> String {

@@ -3,7 +3,9 @@
 //! [`ProviderCommand`]s. Nothing outside this module tree knows a wire format.
 
 pub mod backoff;
+pub mod http;
 pub mod linktor;
+pub mod receiver;
 pub mod refuse;
 pub mod sinch;
 pub mod symbl;

@@ -58,8 +58,8 @@ pub struct StartOptions {
     /// Keep the hub's data and the local store in memory only (tests, screenshots): nothing
     /// is read from or written to the user's data dir.
     pub ephemeral_hub: bool,
-    /// Only send (`switchboard send`): accounts open nothing that would take inbound messages
-    /// from a running inbox (Vumi Go's streams hand each message to one client).
+    /// Only send (`switchboard send`): open no Vumi Go stream, which would take a share of the
+    /// running inbox's inbound messages (Vumi Go hands each message to one stream client).
     pub send_only: bool,
 }
 
@@ -169,7 +169,9 @@ impl Session {
                 }
                 AccountConfig::Vumi { .. } => {
                     let (account, mut provider_config) = vumi_account(index, account_config)?;
-                    if options.send_only {
+                    // Streams share each message out among their clients; a push receiver
+                    // only stores what it is sent (and cannot bind beside a running inbox).
+                    if options.send_only && provider_config.mode == vumi::Mode::Stream {
                         provider_config.mode = vumi::Mode::SendOnly;
                     }
                     app.add_account(account.clone());

@@ -59,6 +59,10 @@ struct Knobs {
     /// How long `POST …/messages` takes to answer (a slow send).
     post_delay: Duration,
     patch_delay: Duration,
+    /// Answer every REST request with a redirect to this origin (same path and query).
+    redirect_to: Option<(StatusCode, String)>,
+    /// Answer `GET /contacts` with this body as it is.
+    raw_contacts: Option<String>,
 }
 
 struct Shared {
@@ -313,6 +317,16 @@ impl FakeLinktor {
         self.knobs().patch_delay = delay;
     }
 
+    /// Every REST request is answered `status` with `Location` at `origin` (same path).
+    pub fn redirect_to(&self, status: StatusCode, origin: &str) {
+        self.knobs().redirect_to = Some((status, origin.to_string()));
+    }
+
+    /// `GET /contacts` answers exactly this body.
+    pub fn set_raw_contacts(&self, body: &str) {
+        self.knobs().raw_contacts = Some(body.to_string());
+    }
+
     pub fn set_max_page(&self, limit: u32) {
         self.knobs().max_page = limit;
     }
@@ -409,6 +423,12 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         knobs
             .request_log
             .push(format!("{} {uri}", request.method()));
+        if let Some((status, origin)) = &knobs.redirect_to
+            && !uri.starts_with("/ws")
+        {
+            let location = format!("{origin}{uri}");
+            return (*status, [(axum::http::header::LOCATION, location)]).into_response();
+        }
         if knobs.force_401 || !key_ok {
             return error(
                 StatusCode::UNAUTHORIZED,
@@ -580,6 +600,19 @@ async fn list_contacts(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    if let Some(raw) = shared
+        .knobs
+        .lock()
+        .expect("knobs lock")
+        .raw_contacts
+        .clone()
+    {
+        return (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            raw,
+        )
+            .into_response();
+    }
     let limit = limit_of(&shared, &query);
     let data = shared.data.lock().expect("data lock");
     offset_page(&data.contacts, &query, limit).into_response()

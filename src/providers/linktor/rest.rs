@@ -18,6 +18,7 @@ use super::wire::{
 };
 use super::{Dialect, LinktorConfig, Login};
 use crate::providers::backoff::Backoff;
+use crate::providers::http::segment;
 use crate::text::sanitize_line;
 
 /// The largest response body read. A page of fifty messages is tens of KB; anything near this
@@ -77,6 +78,9 @@ pub enum LinktorError {
     },
     #[error("hub unreachable at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// A server-given id that no URL can address (`.`, `..`); nothing was requested.
+    #[error(transparent)]
+    Unaddressable(#[from] crate::providers::http::UnaddressableId),
     #[error("could not read the response: {reason}")]
     Decode {
         reason: String,
@@ -112,8 +116,22 @@ impl LinktorError {
             | LinktorError::Server { request_id, .. }
             | LinktorError::Other { request_id, .. }
             | LinktorError::Decode { request_id, .. } => request_id.as_deref(),
-            LinktorError::Unreachable { .. } => None,
+            LinktorError::Unreachable { .. } | LinktorError::Unaddressable(_) => None,
         }
+    }
+
+    /// Whether the failure concerns one conversation or contact (a 404, a refused or
+    /// unreadable item, an id no URL can address) rather than the account: a sync skips that
+    /// item and goes on with the rest.
+    pub fn is_per_item(&self) -> bool {
+        matches!(
+            self,
+            LinktorError::NotFound { .. }
+                | LinktorError::Validation { .. }
+                | LinktorError::Conflict { .. }
+                | LinktorError::Decode { .. }
+                | LinktorError::Unaddressable(_)
+        )
     }
 
     /// Maps an error response. `body` is the raw text: the flat error object (SDK) or the
@@ -234,6 +252,7 @@ impl RestClient {
     pub fn new(config: &LinktorConfig) -> Result<Self, LinktorError> {
         crate::providers::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
+            .redirect(crate::providers::http::same_origin_redirects())
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout)
             .build()
@@ -289,7 +308,7 @@ impl RestClient {
         if self.dialect == Dialect::Server {
             return self.server_get_conversation(id).await;
         }
-        let path = format!("/conversations/{}", segment(id));
+        let path = format!("/conversations/{}", segment(id)?);
         self.call(Method::GET, &path, &[], None).await
     }
 
@@ -301,7 +320,7 @@ impl RestClient {
         if self.dialect == Dialect::Server {
             return self.server_list_messages(conversation, query).await;
         }
-        let path = format!("/conversations/{}/messages", segment(conversation));
+        let path = format!("/conversations/{}/messages", segment(conversation)?);
         let mut params = vec![("limit", query.limit.to_string())];
         if let Some(before) = &query.before {
             params.push(("before", before.clone()));
@@ -328,7 +347,7 @@ impl RestClient {
         if self.dialect == Dialect::Server {
             return self.server_get_contact(id).await;
         }
-        let path = format!("/contacts/{}", segment(id));
+        let path = format!("/contacts/{}", segment(id)?);
         self.call(Method::GET, &path, &[], None).await
     }
 
@@ -343,7 +362,7 @@ impl RestClient {
         if self.dialect == Dialect::Server {
             return self.server_send_text(conversation, text, client_id).await;
         }
-        let path = format!("/conversations/{}/messages", segment(conversation));
+        let path = format!("/conversations/{}/messages", segment(conversation)?);
         let mut metadata = BTreeMap::new();
         metadata.insert("clientId".to_string(), Value::String(client_id.to_string()));
         let body = SendMessageBody {
@@ -362,7 +381,7 @@ impl RestClient {
             // The Go server routes no mark-read call (§2.2); reading is its own business.
             return Ok(());
         }
-        let path = format!("/conversations/{}", segment(conversation));
+        let path = format!("/conversations/{}", segment(conversation)?);
         let body = serde_json::json!({ "unreadCount": 0 });
         // The SDK returns the updated conversation; we only need the success.
         self.call::<Value>(Method::PATCH, &path, &[], Some(&body))
@@ -429,7 +448,7 @@ impl RestClient {
     /// Sets a conversation's status: the SDK's `PATCH {"status"}`; the Go server's
     /// `POST …/resolve` / `…/reopen`, or `PUT {"status"}` for the others.
     pub async fn set_status(&self, conversation: &str, status: &str) -> Result<(), LinktorError> {
-        let path = format!("/conversations/{}", segment(conversation));
+        let path = format!("/conversations/{}", segment(conversation)?);
         let body = serde_json::json!({ "status": status });
         let (method, path, body) = match (self.dialect, status) {
             (Dialect::Sdk, _) => (Method::PATCH, path, Some(body)),
@@ -612,7 +631,8 @@ impl RestClient {
 pub(super) fn decode<T: DeserializeOwned>(text: &str) -> Result<T, LinktorError> {
     // A 204 has no body; callers that accept it ask for `Value`, which takes `null`.
     let text = if text.trim().is_empty() { "null" } else { text };
-    serde_json::from_str(text).map_err(|err| LinktorError::Decode {
+    let text = crate::providers::http::repair_lone_surrogates(text);
+    serde_json::from_str(&text).map_err(|err| LinktorError::Decode {
         reason: err.to_string(),
         request_id: None,
     })
@@ -638,19 +658,6 @@ pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => err.to_string(),
     }
-}
-
-/// Percent-encodes an id for use as one path segment.
-pub(super) fn segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -747,11 +754,5 @@ mod tests {
         assert!(!map(401, "").is_retryable());
         assert!(!map(400, "").is_retryable());
         assert!(map(401, "").is_auth());
-    }
-
-    #[test]
-    fn ids_are_encoded_as_one_segment() {
-        assert_eq!(segment("c-1_a.b~"), "c-1_a.b~");
-        assert_eq!(segment("a/b c"), "a%2Fb%20c");
     }
 }

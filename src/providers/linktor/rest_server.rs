@@ -9,9 +9,10 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::rest::{LinktorError, MessageQuery, RestClient, decode, segment};
+use super::rest::{LinktorError, MessageQuery, RestClient, decode};
 use super::wire::{ListEnvelope, WireContact, WireConversation, WireMessage};
 use super::wire_server::{self, Envelope, ServerContact, ServerConversation, ServerMessage};
+use crate::providers::http::segment;
 
 /// How many pages a backfill reads before giving up on finding its cursor (a gap that long is
 /// better served by the listing the next sync does anyway).
@@ -42,7 +43,7 @@ impl RestClient {
         &self,
         id: &str,
     ) -> Result<WireConversation, LinktorError> {
-        let path = format!("/conversations/{}", segment(id));
+        let path = format!("/conversations/{}", segment(id)?);
         let envelope: Envelope<ServerConversation> = self.server_get(&path, &[]).await?;
         Ok(wire_server::conversation(envelope.data))
     }
@@ -62,7 +63,7 @@ impl RestClient {
     }
 
     pub(super) async fn server_get_contact(&self, id: &str) -> Result<WireContact, LinktorError> {
-        let path = format!("/contacts/{}", segment(id));
+        let path = format!("/contacts/{}", segment(id)?);
         let envelope: Envelope<ServerContact> = self.server_get(&path, &[]).await?;
         Ok(wire_server::contact(envelope.data))
     }
@@ -96,7 +97,7 @@ impl RestClient {
         page: u32,
         limit: u32,
     ) -> Result<ListEnvelope<WireMessage>, LinktorError> {
-        let path = format!("/conversations/{}/messages", segment(conversation));
+        let path = format!("/conversations/{}/messages", segment(conversation)?);
         let query = [("page", page.to_string()), ("page_size", limit.to_string())];
         let envelope: Envelope<Vec<ServerMessage>> = self.server_get(&path, &query).await?;
         Ok(wire_server::page(envelope, wire_server::message))
@@ -138,7 +139,7 @@ impl RestClient {
         text: &str,
         client_id: &str,
     ) -> Result<WireMessage, LinktorError> {
-        let path = format!("/conversations/{}/messages", segment(conversation));
+        let path = format!("/conversations/{}/messages", segment(conversation)?);
         let body = json!({
             "content_type": "text",
             "content": text,

@@ -55,6 +55,7 @@ pub fn account_config(account: &AccountConfig, index: usize) -> Result<LinktorCo
                 &section.secret_env,
                 &field("webhook.secret"),
             )?,
+            require_timestamp: section.require_timestamp,
         }),
         None => None,
     };

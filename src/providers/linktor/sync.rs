@@ -27,7 +27,7 @@ impl Provider {
             if !page.pagination.has_more || count == 0 {
                 break;
             }
-            offset += count;
+            offset += served(count, limit);
         }
         let mut converted = Vec::with_capacity(listed.len());
         for wire in &listed {
@@ -36,9 +36,25 @@ impl Provider {
         self.emit(ProviderEvent::Conversations(converted)).await;
         for wire in &listed {
             self.subscribe(&wire.id).await;
-            self.catch_up(&wire.id).await?;
+            if let Err(err) = self.catch_up(&wire.id).await {
+                if !err.is_per_item() {
+                    return Err(err);
+                }
+                self.skipped(&wire.id, &err).await;
+            }
         }
         Ok(())
+    }
+
+    /// One conversation failed where the rest may not: said once a minute, and the sync goes
+    /// on (the next one tries it again).
+    async fn skipped(&mut self, conversation: &str, err: &LinktorError) {
+        let conversation = crate::text::sanitize_line(conversation);
+        tracing::warn!(account = %self.account, %conversation, "conversation skipped in this sync: {err}");
+        if self.notices.allow(std::time::Instant::now()) {
+            let notice = format!("conversation {conversation} skipped: {err}");
+            self.emit(ProviderEvent::Error(notice)).await;
+        }
     }
 
     pub(super) async fn load_contacts(&mut self) -> Result<(), LinktorError> {
@@ -54,7 +70,7 @@ impl Provider {
             if !page.pagination.has_more || count == 0 {
                 break;
             }
-            offset += count;
+            offset += served(count, limit);
         }
         self.contacts_loaded = true;
         Ok(())
@@ -383,6 +399,12 @@ impl Provider {
 }
 
 /// The page size the server actually served (it may clamp ours): page numbers are counted in it.
+/// How many items a page that has more after it held: a full page, even where an unreadable
+/// item was left out of `data` (the next page starts after it, not on it).
+fn served(read: u64, limit: u32) -> u64 {
+    read.max(u64::from(limit))
+}
+
 fn served_limit(asked: u32, pagination: &super::wire::Pagination) -> u32 {
     if pagination.limit > 0 && pagination.limit < asked {
         pagination.limit

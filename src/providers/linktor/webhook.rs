@@ -10,9 +10,8 @@
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::routing::post;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -20,9 +19,10 @@ use serde_json::Value;
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
-use super::wire::{ServerFrame, WireMessage};
+use super::wire::{ServerFrame, WireMessage, parse_time};
 use crate::model::DeliveryStatus;
 use crate::providers::ProviderEvent;
+use crate::providers::receiver::{self, Limits, RefusalLog};
 use crate::text::sanitize_line;
 
 /// How far a webhook's timestamp may be from our clock.
@@ -35,6 +35,10 @@ const QUEUE: usize = 256;
 pub struct WebhookConfig {
     pub listen: SocketAddr,
     pub secret: String,
+    /// Refuse a webhook without `X-Linktor-Timestamp`. Linktor signs only the body, so the
+    /// header proves nothing by itself; what it adds is a clock check a sender that always
+    /// sends it makes possible (see [`ReplayGuard`]).
+    pub require_timestamp: bool,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -59,6 +63,10 @@ pub enum Hook {
 pub enum WebhookError {
     #[error("missing X-Linktor-Signature header")]
     MissingSignature,
+    #[error("missing X-Linktor-Timestamp header (required by this receiver)")]
+    MissingTimestamp,
+    #[error("event {0} was already received (replay)")]
+    Replayed(String),
     #[error("signature does not match the body")]
     BadSignature,
     #[error("timestamp unreadable")]
@@ -103,12 +111,77 @@ pub fn verify(
             .trim()
             .parse()
             .map_err(|_| WebhookError::BadTimestamp)?;
-        let skew = now_unix - at;
-        if skew.abs() > TOLERANCE_SECS {
-            return Err(WebhookError::Stale { skew });
-        }
+        fresh(at, now_unix)?;
     }
     Ok(())
+}
+
+/// Whether `at` (Unix seconds) is within the tolerance of `now`; never overflows, whatever a
+/// caller puts in a timestamp.
+fn fresh(at: i64, now_unix: i64) -> Result<(), WebhookError> {
+    if now_unix.abs_diff(at) > TOLERANCE_SECS.unsigned_abs() {
+        return Err(WebhookError::Stale {
+            skew: now_unix.saturating_sub(at),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses replays of signed events. Linktor signs the raw body only (the timestamp header is
+/// not covered), so a captured webhook stays valid forever unless the receiver itself tells
+/// old from new:
+/// - the envelope's own `timestamp` is inside the signed body: an event stamped outside the
+///   tolerance is refused, so a replay later than that never passes;
+/// - inside the tolerance, each event id is accepted once.
+///
+/// An envelope whose timestamp does not read as a time leaves only the id memory, which lasts
+/// [`REMEMBER_SECS`]: README says so, and `require_timestamp` closes the gap for senders that
+/// send the header.
+#[derive(Debug, Default)]
+pub struct ReplayGuard {
+    seen: std::collections::HashMap<String, i64>,
+    order: std::collections::VecDeque<(i64, String)>,
+}
+
+/// How long an event id is remembered: twice the tolerance, so an event can never be both
+/// forgotten and still fresh.
+pub const REMEMBER_SECS: i64 = 2 * TOLERANCE_SECS;
+/// Ids remembered at most; beyond it the oldest go first (a flood of valid, signed events
+/// would have to come from the sender itself).
+const REMEMBER_MAX: usize = 100_000;
+
+impl ReplayGuard {
+    pub fn check(&mut self, id: &str, at: Option<i64>, now_unix: i64) -> Result<(), WebhookError> {
+        if let Some(at) = at {
+            fresh(at, now_unix)?;
+        }
+        while let Some((seen_at, _)) = self.order.front() {
+            if now_unix.saturating_sub(*seen_at) <= REMEMBER_SECS
+                && self.order.len() <= REMEMBER_MAX
+            {
+                break;
+            }
+            if let Some((_, old)) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        if self.seen.contains_key(id) {
+            return Err(WebhookError::Replayed(sanitize_line(id)));
+        }
+        self.seen.insert(id.to_string(), now_unix);
+        self.order.push_back((now_unix, id.to_string()));
+        Ok(())
+    }
+}
+
+/// A verified event: its id and time (for the replay check) and what it asks of the provider.
+#[derive(Debug)]
+pub struct Event {
+    pub id: String,
+    /// The envelope's `timestamp` in Unix seconds, when it reads as one (RFC 3339, or a number
+    /// of seconds or milliseconds).
+    pub at: Option<i64>,
+    pub hook: Option<Hook>,
 }
 
 /// `{"id","type","timestamp","tenantId","data"}`; `id`, `type` and `timestamp` must be non-empty.
@@ -128,6 +201,26 @@ struct Envelope {
 /// Turns a verified body into what the provider should do; `Ok(None)` for event types an inbox
 /// has no use for (contacts, channels).
 pub fn parse_event(body: &[u8]) -> Result<Option<Hook>, WebhookError> {
+    Ok(read_event(body)?.hook)
+}
+
+fn unix_time(value: &Value) -> Option<i64> {
+    match value {
+        Value::String(text) => parse_time(text).map(|at| at.unix_timestamp()),
+        // Milliseconds past 2001-09-09 are at least 10^12; seconds stay below that for ages.
+        Value::Number(number) => number.as_i64().map(|n| {
+            if n.unsigned_abs() >= 1_000_000_000_000 {
+                n / 1000
+            } else {
+                n
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// [`parse_event`] with the envelope's id and time.
+pub fn read_event(body: &[u8]) -> Result<Event, WebhookError> {
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|err| WebhookError::BadEvent(sanitize_line(&err.to_string())))?;
     let timestamp_missing = match &envelope.timestamp {
@@ -201,16 +294,27 @@ pub fn parse_event(body: &[u8]) -> Result<Option<Hook>, WebhookError> {
         }
         other => {
             tracing::debug!(kind = %sanitize_line(other), "linktor webhook of a type we do not use");
-            return Ok(None);
+            return Ok(Event {
+                at: unix_time(&envelope.timestamp),
+                id: envelope.id,
+                hook: None,
+            });
         }
     };
-    Ok(Some(hook))
+    Ok(Event {
+        at: unix_time(&envelope.timestamp),
+        id: envelope.id,
+        hook: Some(hook),
+    })
 }
 
 #[derive(Clone)]
 struct Receiver {
     secret: std::sync::Arc<str>,
+    require_timestamp: bool,
+    guard: std::sync::Arc<std::sync::Mutex<ReplayGuard>>,
     hooks: mpsc::Sender<Hook>,
+    refusals: RefusalLog,
 }
 
 /// Binds the receiver (`POST /` or `/webhook`) and serves it on a task until the returned
@@ -227,52 +331,98 @@ pub async fn start(
     let (hooks, receiver) = mpsc::channel(QUEUE);
     let state = Receiver {
         secret: config.secret.as_str().into(),
+        require_timestamp: config.require_timestamp,
+        guard: Default::default(),
         hooks,
+        refusals: RefusalLog::new("Linktor webhook"),
     };
     let app = Router::new()
         .route("/", post(receive))
         .route("/webhook", post(receive))
         .with_state(state);
-    let task = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app).await {
-            tracing::error!("linktor webhook receiver stopped: {err}");
-        }
-    });
+    let task = tokio::spawn(receiver::serve(
+        listener,
+        app,
+        Limits::default(),
+        "Linktor webhook",
+    ));
     tracing::info!(%addr, "linktor webhook receiver listening");
     Ok((addr, task, receiver))
 }
 
-async fn receive(State(state): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+async fn receive(State(state): State<Receiver>, request: Request) -> StatusCode {
+    // What the headers alone decide comes before the body is read.
+    let headers = request.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string)
+    };
+    let (signature, timestamp) = (header("x-linktor-signature"), header("x-linktor-timestamp"));
+    if signature.is_none() {
+        state
+            .refusals
+            .note(&WebhookError::MissingSignature.to_string());
+        return StatusCode::UNAUTHORIZED;
+    }
+    if timestamp.is_none() && state.require_timestamp {
+        state
+            .refusals
+            .note(&WebhookError::MissingTimestamp.to_string());
+        return StatusCode::UNAUTHORIZED;
+    }
+    // The body limit layer caps what this reads.
+    let Ok(body) = axum::body::to_bytes(request.into_body(), usize::MAX).await else {
+        state
+            .refusals
+            .note("body too large or not received in time");
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if let Err(err) = verify(
         &state.secret,
         &body,
-        header("x-linktor-signature"),
-        header("x-linktor-timestamp"),
+        signature.as_deref(),
+        timestamp.as_deref(),
         now,
     ) {
         // Neither the secret nor the offered signature goes to the log.
-        tracing::warn!(bytes = body.len(), "refused a Linktor webhook: {err}");
+        state.refusals.note(&err.to_string());
         return match err {
             WebhookError::MissingSignature | WebhookError::BadSignature => StatusCode::UNAUTHORIZED,
             _ => StatusCode::BAD_REQUEST,
         };
     }
-    match parse_event(&body) {
+    let event = match read_event(&body) {
+        Ok(event) => event,
         Err(err) => {
-            tracing::warn!("unreadable Linktor webhook: {err}");
-            StatusCode::BAD_REQUEST
+            state.refusals.note(&format!("unreadable event: {err}"));
+            return StatusCode::BAD_REQUEST;
         }
-        Ok(None) => StatusCode::OK,
-        Ok(Some(hook)) => match state.hooks.try_send(hook) {
-            Ok(()) => StatusCode::OK,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!("linktor webhook queue full; asking the sender to retry");
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => StatusCode::SERVICE_UNAVAILABLE,
-        },
+    };
+    let checked = match state.guard.lock() {
+        Ok(mut guard) => guard.check(&event.id, event.at, now),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let Err(err) = checked {
+        state.refusals.note(&err.to_string());
+        // A replay is answered as done: the sender (or whoever replays) has nothing to retry.
+        return match err {
+            WebhookError::Replayed(_) => StatusCode::OK,
+            _ => StatusCode::BAD_REQUEST,
+        };
+    }
+    let Some(hook) = event.hook else {
+        return StatusCode::OK;
+    };
+    match state.hooks.try_send(hook) {
+        Ok(()) => StatusCode::OK,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            state.refusals.note("queue full; asked the sender to retry");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -147,11 +147,32 @@ fn platform(metadata: &BTreeMap<String, Value>) -> Option<&str> {
         .filter(|name| !name.trim().is_empty())
 }
 
-/// `{"data":[…],"pagination":{…}}`.
+/// `{"data":[…],"pagination":{…}}`. An item that does not read is left out (and logged), so
+/// one bad conversation or contact never costs the whole page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
 pub struct ListEnvelope<T> {
+    #[serde(deserialize_with = "readable_items")]
     pub data: Vec<T>,
     pub pagination: Pagination,
+}
+
+fn readable_items<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let items = Vec::<Value>::deserialize(deserializer)?;
+    Ok(items
+        .into_iter()
+        .filter_map(|item| match serde_json::from_value(item) {
+            Ok(read) => Some(read),
+            Err(err) => {
+                tracing::warn!("list item left out: {err}");
+                None
+            }
+        })
+        .collect())
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

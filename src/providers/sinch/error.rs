@@ -28,6 +28,9 @@ pub enum SinchError {
     Timeout { url: String },
     #[error("could not read Sinch's answer: {0}")]
     Decode(String),
+    /// A server-given id that no URL can address (`.`, `..`); nothing was requested.
+    #[error(transparent)]
+    Unaddressable(#[from] crate::providers::http::UnaddressableId),
 }
 
 impl SinchError {

@@ -20,6 +20,7 @@ use super::wire::{
     SendEventResponse, SendMessageRequest, SendMessageResponse, WireContact, WireConversation,
 };
 use crate::providers::backoff::Backoff;
+use crate::providers::http::segment;
 
 /// The longest `Retry-After` we honour in one wait.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
@@ -69,6 +70,7 @@ impl SinchRest {
         crate::providers::tls::install_crypto_provider();
         let origin = config.api_origin.trim_end_matches('/').to_string();
         let http = reqwest::Client::builder()
+            .redirect(crate::providers::http::same_origin_redirects())
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout)
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -84,7 +86,7 @@ impl SinchRest {
             &config.key_secret,
         );
         Ok(Self {
-            base: format!("{origin}/v1/projects/{}", segment(&config.project_id)),
+            base: format!("{origin}/v1/projects/{}", segment(&config.project_id)?),
             origin,
             http,
             app_id: config.app_id.clone(),
@@ -112,7 +114,7 @@ impl SinchRest {
     }
 
     pub async fn get_conversation(&self, id: &str) -> Result<WireConversation, SinchError> {
-        let path = format!("/conversations/{}", segment(id));
+        let path = format!("/conversations/{}", segment(id)?);
         self.call(Method::GET, &path, &[], None::<&()>).await
     }
 
@@ -136,7 +138,7 @@ impl SinchRest {
     }
 
     pub async fn get_contact(&self, id: &str) -> Result<WireContact, SinchError> {
-        let path = format!("/contacts/{}", segment(id));
+        let path = format!("/contacts/{}", segment(id)?);
         self.call(Method::GET, &path, &[], None::<&()>).await
     }
 
@@ -166,7 +168,7 @@ impl SinchRest {
     }
 
     pub async fn delete_message(&self, id: &str) -> Result<(), SinchError> {
-        let path = format!("/messages/{}", segment(id));
+        let path = format!("/messages/{}", segment(id)?);
         // The body is empty or `{}`; both SDKs ignore it, and so do we.
         self.call::<serde_json::Value, ()>(Method::DELETE, &path, &[], None)
             .await
@@ -320,17 +322,4 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .get(name)
         .and_then(|value| value.to_str().ok())
         .map(str::to_string)
-}
-
-/// Percent-encodes one path segment.
-fn segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

@@ -10,9 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -21,6 +20,7 @@ use sha2::Sha256;
 use tokio::sync::mpsc;
 
 use super::wire::Callback;
+use crate::providers::receiver::{self, Limits, RefusalLog};
 
 pub const SIGNATURE: &str = "x-sinch-webhook-signature";
 pub const NONCE: &str = "x-sinch-webhook-signature-nonce";
@@ -61,6 +61,20 @@ fn mac(secret: &str, body: &[u8], nonce: &str, timestamp: &str) -> Hmac<Sha256> 
     mac
 }
 
+impl ReplayGuard {
+    /// Whether `timestamp` is within the window around `now` (no arithmetic that can overflow,
+    /// whatever the header says).
+    pub fn fresh(&self, timestamp: i64, now: i64) -> Result<(), String> {
+        if now.abs_diff(timestamp) > self.max_skew.unsigned_abs() {
+            return Err(format!(
+                "stale webhook timestamp {timestamp} ({}s from now)",
+                now.saturating_sub(timestamp)
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Remembers nonces inside the accepted time window.
 #[derive(Debug)]
 pub struct ReplayGuard {
@@ -78,15 +92,10 @@ impl ReplayGuard {
 
     /// Accepts a fresh nonce with a timestamp near `now` (Unix seconds); records it.
     pub fn check(&mut self, nonce: &str, timestamp: i64, now: i64) -> Result<(), String> {
-        if (now - timestamp).abs() > self.max_skew {
-            return Err(format!(
-                "stale webhook timestamp {timestamp} ({}s from now)",
-                now - timestamp
-            ));
-        }
+        self.fresh(timestamp, now)?;
         // Nonces older than the window can no longer pass the timestamp check: forget them.
-        let max_skew = self.max_skew;
-        self.seen.retain(|_, at| (now - *at).abs() <= max_skew);
+        let max_skew = self.max_skew.unsigned_abs();
+        self.seen.retain(|_, at| now.abs_diff(*at) <= max_skew);
         if self.seen.contains_key(nonce) {
             return Err("repeated webhook nonce (replay)".to_string());
         }
@@ -100,6 +109,7 @@ struct Receiver {
     secret: Arc<String>,
     guard: Arc<Mutex<ReplayGuard>>,
     pushes: mpsc::Sender<Push>,
+    refusals: RefusalLog,
 }
 
 /// Serves callbacks on `listener` (any path) until the provider stops.
@@ -113,38 +123,41 @@ pub async fn serve(
         secret: Arc::new(secret),
         guard: Arc::new(Mutex::new(ReplayGuard::new(max_skew))),
         pushes,
+        refusals: RefusalLog::new("Sinch webhook"),
     };
     let app = Router::new()
         .route("/", post(receive))
         .route("/{*path}", post(receive))
         .with_state(state);
-    if let Err(err) = axum::serve(listener, app).await {
-        tracing::error!("Sinch webhook receiver stopped: {err}");
-    }
+    receiver::serve(listener, app, Limits::default(), "Sinch webhook").await;
 }
 
-async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    match check(&receiver, &headers, &body) {
-        Ok(callback) => {
-            let _ = receiver
-                .pushes
-                .send(Push::Callback(Box::new(callback)))
-                .await;
-            StatusCode::OK
-        }
+/// Never waits on the provider: a refusal is answered at once whatever the provider is doing,
+/// and a valid callback the provider has no room for is answered 503 (Sinch retries it).
+async fn receive(State(receiver): State<Receiver>, request: Request) -> StatusCode {
+    match check(&receiver, request).await {
+        Ok(callback) => match receiver.pushes.try_send(Push::Callback(Box::new(callback))) {
+            Ok(()) => StatusCode::OK,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                receiver
+                    .refusals
+                    .note("provider busy; asked Sinch to retry");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        },
         Err((status, reason)) => {
-            tracing::warn!("Sinch webhook rejected: {reason}");
-            let _ = receiver.pushes.send(Push::Rejected(reason)).await;
+            // Shown in the app once (the provider rate-limits notices); dropped when it is busy.
+            if receiver.refusals.note(&reason) {
+                let _ = receiver.pushes.try_send(Push::Rejected(reason));
+            }
             status
         }
     }
 }
 
-fn check(
-    receiver: &Receiver,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Callback, (StatusCode, String)> {
+async fn check(receiver: &Receiver, request: Request) -> Result<Callback, (StatusCode, String)> {
+    let headers = request.headers();
     let get = |name: &str| {
         headers
             .get(name)
@@ -160,12 +173,6 @@ fn check(
     let signature = get(SIGNATURE)?;
     let nonce = get(NONCE)?;
     let timestamp = get(TIMESTAMP)?;
-    if !verify(&receiver.secret, body, &nonce, &timestamp, &signature) {
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            "bad webhook signature (check the webhook secret)".to_string(),
-        ));
-    }
     let seconds: i64 = timestamp.trim().parse().map_err(|_| {
         (
             StatusCode::UNAUTHORIZED,
@@ -173,18 +180,41 @@ fn check(
         )
     })?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let guard_error = || {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "guard poisoned".to_string(),
+        )
+    };
+    // Stale before the body is read: a stale signature can never pass.
     receiver
         .guard
         .lock()
+        .map_err(|_| guard_error())?
+        .fresh(seconds, now)
+        .map_err(|reason| (StatusCode::UNAUTHORIZED, reason))?;
+    // The body limit layer caps what this reads.
+    let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+        .await
         .map_err(|_| {
             (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "guard poisoned".to_string(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "webhook body too large or not received in time".to_string(),
             )
-        })?
+        })?;
+    if !verify(&receiver.secret, &body, &nonce, &timestamp, &signature) {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            "bad webhook signature (check the webhook secret)".to_string(),
+        ));
+    }
+    receiver
+        .guard
+        .lock()
+        .map_err(|_| guard_error())?
         .check(&nonce, seconds, now)
         .map_err(|reason| (StatusCode::UNAUTHORIZED, reason))?;
-    parse(body).map_err(|reason| (StatusCode::BAD_REQUEST, reason))
+    parse(&body).map_err(|reason| (StatusCode::BAD_REQUEST, reason))
 }
 
 /// Reads a callback body (already verified): the JSON envelope of §1.6, or why not.

@@ -10,8 +10,9 @@ use reqwest::Method;
 use tokio::time::Instant;
 
 use super::error::SymblError;
-use super::http::{SymblHttp, segment};
+use super::http::SymblHttp;
 use super::wire::{AsyncResponse, AsyncTextRequest, JobResponse, JobStatus};
+use crate::providers::http::segment;
 
 /// How a job is waited for.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,12 +55,12 @@ impl AsyncApi {
         conversation_id: &str,
         request: &AsyncTextRequest,
     ) -> Result<AsyncResponse, SymblError> {
-        let path = format!("/v1/process/text/{}", segment(conversation_id));
+        let path = format!("/v1/process/text/{}", segment(conversation_id)?);
         self.http.call(Method::PUT, &path, &[], Some(request)).await
     }
 
     pub async fn job(&self, job_id: &str) -> Result<JobResponse, SymblError> {
-        let path = format!("/v1/job/{}", segment(job_id));
+        let path = format!("/v1/job/{}", segment(job_id)?);
         self.http.call::<(), _>(Method::GET, &path, &[], None).await
     }
 

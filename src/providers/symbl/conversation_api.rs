@@ -5,12 +5,13 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::error::SymblError;
-use super::http::{SymblHttp, segment};
+use super::http::SymblHttp;
 use super::wire::{
     ActionItemsResponse, AnalyticsResponse, ConversationInfo, ConversationMessage,
     EntitiesResponse, Entity, FollowUpsResponse, InsightItem, Member, MembersResponse,
     MessagesResponse, QuestionsResponse, Topic, TopicsResponse, TrackerResult, TrackersResponse,
 };
+use crate::providers::http::segment;
 
 /// Everything fetched for one conversation after a job completed.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -42,7 +43,7 @@ impl ConversationApi {
         what: &str,
         query: &[(&str, &str)],
     ) -> Result<T, SymblError> {
-        let mut path = format!("/v1/conversations/{}", segment(conversation_id));
+        let mut path = format!("/v1/conversations/{}", segment(conversation_id)?);
         if !what.is_empty() {
             path.push('/');
             path.push_str(what);

@@ -35,6 +35,9 @@ pub enum SymblError {
     Timeout,
     #[error("could not read Symbl's answer: {0}")]
     Decode(String),
+    /// An id that no URL can address (`.`, `..`); nothing was requested.
+    #[error(transparent)]
+    Unaddressable(#[from] crate::providers::http::UnaddressableId),
 }
 
 impl SymblError {

@@ -199,16 +199,3 @@ pub(super) fn transport_error(base_url: &str, err: &reqwest::Error) -> SymblErro
         }
     }
 }
-
-/// Percent-encodes an id for use as one path segment.
-pub(super) fn segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}

@@ -188,6 +188,7 @@ async fn run(
 ) {
     crate::providers::tls::install_crypto_provider();
     let client = match reqwest::Client::builder()
+        .redirect(crate::providers::http::same_origin_redirects())
         .timeout(config.request_timeout)
         .connect_timeout(config.request_timeout)
         .build()

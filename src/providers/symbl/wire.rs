@@ -1,8 +1,8 @@
 //! The Symbl wire contract (`../shared/protocols.md` §3): token generation, the async Text API
 //! and its jobs, the Conversation API (including that trackers come back as a top-level array),
 //! and the streaming WebSocket frames. Field names are exact (camelCase); fields Symbl may leave
-//! out default, so a sparse answer still reads. The fake server in the tests writes these same
-//! types, so both ends share one definition.
+//! out default, so a sparse answer still reads. The fake server in the tests does not use
+//! these types: it answers with the documented JSON, so a misspelt field here fails a test.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -35,6 +35,10 @@ impl TokenRequest {
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
     pub access_token: String,
+    /// Whole seconds left. §3.1 shows `"expiresIn":86400`, but it is a plain JSON number and
+    /// may carry a fraction (`86400.0`, `3599.5`); a bare `u64` refused those and so failed
+    /// every token call. Read by [`read_expires_in`].
+    #[serde(deserialize_with = "read_expires_in")]
     pub expires_in: u64,
     /// Spelled this way in Symbl's swagger model.
     #[serde(
@@ -43,6 +47,23 @@ pub struct TokenResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub refersh_token: Option<String>,
+}
+
+/// The longest token lifetime believed (a year; Symbl's tokens live 24 h, §3.1). Larger claims
+/// are capped so that "now + lifetime" can never overflow the clock.
+pub const MAX_EXPIRES_IN: u64 = 365 * 24 * 60 * 60;
+
+/// `expiresIn` from any JSON number (protocols.md §3.1): a fraction is dropped (renew a little
+/// early, never late), a negative value reads as 0, an absurd one as [`MAX_EXPIRES_IN`].
+fn read_expires_in<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let seconds = match (number.as_u64(), number.as_f64()) {
+        (Some(whole), _) => whole,
+        // `as` saturates: 1e300 becomes u64::MAX, then the cap.
+        (None, Some(float)) if float.is_finite() && float > 0.0 => float.floor() as u64,
+        _ => 0,
+    };
+    Ok(seconds.min(MAX_EXPIRES_IN))
 }
 
 /// Both error models of the swagger files: `Error {code, message, url}` and
@@ -593,6 +614,32 @@ mod tests {
             body,
             json!({"type":"application","appId":"id","appSecret":"secret"})
         );
+    }
+
+    #[test]
+    fn token_lifetime_reads_whole_and_fractional_numbers() {
+        let read = |text: &str| {
+            serde_json::from_str::<TokenResponse>(text)
+                .map(|t| t.expires_in)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(read(r#"{"accessToken":"t","expiresIn":86400}"#), Ok(86_400));
+        assert_eq!(
+            read(r#"{"accessToken":"t","expiresIn":86400.0}"#),
+            Ok(86_400)
+        );
+        assert_eq!(read(r#"{"accessToken":"t","expiresIn":3599.5}"#), Ok(3_599));
+        assert_eq!(read(r#"{"accessToken":"t","expiresIn":0.5}"#), Ok(0));
+        assert_eq!(read(r#"{"accessToken":"t","expiresIn":-3}"#), Ok(0));
+        assert_eq!(
+            read(r#"{"accessToken":"t","expiresIn":1e300}"#),
+            Ok(MAX_EXPIRES_IN)
+        );
+        assert_eq!(
+            read(r#"{"accessToken":"t","expiresIn":18446744073709551615}"#),
+            Ok(MAX_EXPIRES_IN)
+        );
+        assert!(read(r#"{"accessToken":"t","expiresIn":"86400"}"#).is_err());
     }
 
     #[test]

@@ -9,8 +9,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -19,6 +18,7 @@ use tokio::sync::mpsc;
 
 use super::stream::Report;
 use super::wire::parse_incoming;
+use crate::providers::receiver::{self, Limits, RefusalLog};
 
 /// The Basic credentials Vumi Go must present (the userinfo of the push URLs).
 #[derive(Clone)]
@@ -39,6 +39,7 @@ impl std::fmt::Debug for PushCredentials {
 struct Receiver {
     expected: String,
     reports: mpsc::Sender<Report>,
+    refusals: RefusalLog,
 }
 
 /// Serves pushes on `listener` until the provider goes away.
@@ -49,24 +50,22 @@ pub async fn serve(
 ) {
     let pair = format!("{}:{}", credentials.username, credentials.password);
     let expected = base64::engine::general_purpose::STANDARD.encode(pair);
-    let state = Arc::new(Receiver { expected, reports });
+    let state = Arc::new(Receiver {
+        expected,
+        reports,
+        refusals: RefusalLog::new("Vumi push receiver"),
+    });
     let app = Router::new().fallback(receive).with_state(state);
-    if let Err(err) = axum::serve(listener, app).await {
-        tracing::error!("vumi push receiver stopped: {err}");
-    }
+    receiver::serve(listener, app, Limits::default(), "Vumi push receiver").await;
 }
 
-async fn receive(
-    State(receiver): State<Arc<Receiver>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if method != Method::POST {
+async fn receive(State(receiver): State<Arc<Receiver>>, request: Request) -> Response {
+    if request.method() != Method::POST {
         return (StatusCode::METHOD_NOT_ALLOWED, "POST one vumi message\n").into_response();
     }
-    if !authorised(&headers, &receiver.expected) {
-        tracing::warn!("vumi push with missing or wrong credentials refused");
+    // The credentials are in the headers: checked before a byte of the body is read.
+    if !authorised(request.headers(), &receiver.expected) {
+        receiver.refusals.note("missing or wrong credentials");
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Basic realm=\"switchboard\"")],
@@ -74,6 +73,13 @@ async fn receive(
         )
             .into_response();
     }
+    // The body limit layer caps what this reads.
+    let Ok(body) = axum::body::to_bytes(request.into_body(), usize::MAX).await else {
+        receiver
+            .refusals
+            .note("body too large or not received in time");
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large\n").into_response();
+    };
     let text = String::from_utf8_lossy(&body);
     let report = match parse_incoming(&text) {
         Ok(incoming) => Report::Incoming(incoming),
@@ -82,13 +88,20 @@ async fn receive(
                 source: "push".to_string(),
                 reason: reason.clone(),
             };
-            let _ = receiver.reports.send(garbage).await;
+            let _ = receiver.reports.try_send(garbage);
             return (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response();
         }
     };
-    match receiver.reports.send(report).await {
+    // Never waits on the provider: with no room, Vumi Go is asked to retry (it does on 5xx).
+    match receiver.reports.try_send(report) {
         Ok(()) => (StatusCode::OK, "{\"success\":true}").into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "inbox stopping\n").into_response(),
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            receiver.refusals.note("inbox busy; asked Vumi Go to retry");
+            (StatusCode::SERVICE_UNAVAILABLE, "inbox busy\n").into_response()
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "inbox stopping\n").into_response()
+        }
     }
 }
 

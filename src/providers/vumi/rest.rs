@@ -94,6 +94,7 @@ impl RestClient {
         crate::providers::tls::install_crypto_provider();
         // No overall timeout on the client: streams stay open for hours. PUTs set their own.
         let http = reqwest::Client::builder()
+            .redirect(crate::providers::http::same_origin_redirects())
             .connect_timeout(request_timeout)
             .build()
             .map_err(|err| VumiError::Unreachable {
