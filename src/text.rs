@@ -6,14 +6,29 @@
 //! differently from what it holds. We drop escape sequences whole, replace other control
 //! characters, and remove invisible formatting characters that hide or reorder text.
 
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthChar;
+
 /// The longest text kept from one untrusted string; beyond it the text is cut with a note. A
 /// chat message is a few KB at most (WhatsApp allows 4096 characters); a megabyte-long one is
 /// an attack on the layout and on memory, not something an agent reads.
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 
+/// The most zero-width characters (combining marks, joiners, variation selectors) kept in a
+/// row after one visible character. Real text stacks two or three (Vietnamese, pointed
+/// Hebrew, a keycap emoji); "Zalgo" text stacks thousands into one cell, over the lines
+/// around it.
+pub const MAX_MARKS_PER_CHARACTER: usize = 4;
+
+/// The most characters kept in one grapheme cluster. The longest emoji sequences and Indic
+/// conjuncts hold about a dozen; spacing marks stacked on a letter would otherwise make one
+/// cluster wider than any pane.
+pub const MAX_CLUSTER_CHARS: usize = 32;
+
 /// Returns `input` safe to draw: escape sequences (CSI, OSC, DCS, …) removed, other control
 /// characters dropped (tab becomes a space, newlines kept), bidi controls and zero-width
-/// characters removed, and the whole cut to [`MAX_TEXT_BYTES`].
+/// characters removed, stacks of marks capped ([`MAX_MARKS_PER_CHARACTER`],
+/// [`MAX_CLUSTER_CHARS`]), and the whole cut to [`MAX_TEXT_BYTES`].
 pub fn sanitize(input: &str) -> String {
     let mut out = String::with_capacity(input.len().min(MAX_TEXT_BYTES));
     let mut chars = input.chars().peekable();
@@ -41,12 +56,78 @@ pub fn sanitize(input: &str) -> String {
             c => out.push(c),
         }
     }
+    cap_marks(out)
+}
+
+/// `text` with each run of zero-width characters after a visible one cut to
+/// [`MAX_MARKS_PER_CHARACTER`] and each grapheme cluster to [`MAX_CLUSTER_CHARS`].
+fn cap_marks(text: String) -> String {
+    if text.is_ascii() {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    for cluster in text.graphemes(true) {
+        let mut marks = 0;
+        for (i, c) in cluster.chars().take(MAX_CLUSTER_CHARS).enumerate() {
+            marks = if i > 0 && is_zero_width(c) {
+                marks + 1
+            } else {
+                0
+            };
+            if marks <= MAX_MARKS_PER_CHARACTER {
+                out.push(c);
+            }
+        }
+    }
     out
+}
+
+fn is_zero_width(c: char) -> bool {
+    UnicodeWidthChar::width(c).unwrap_or(0) == 0
 }
 
 /// Sanitises and folds the text onto one line (for names, previews, status lines).
 pub fn sanitize_line(input: &str) -> String {
     sanitize(input).replace('\n', " ")
+}
+
+/// Whether `text` would draw as nothing: empty, or only whitespace (NBSP, ideographic space…),
+/// blank glyphs (U+2800 BRAILLE PATTERN BLANK, Hangul fillers), invisible formatting and
+/// marks with nothing to sit on. A name like that is replaced by the identity or the id.
+pub fn is_blank_for_display(text: &str) -> bool {
+    !text.chars().any(|c| {
+        !c.is_whitespace()
+            && !c.is_control()
+            && !is_invisible_format(c)
+            && !is_blank_glyph(c)
+            && !is_zero_width(c)
+    })
+}
+
+/// The name to show for a contact: the first of `candidates` (say the name, the identity, the
+/// id) that does not draw blank. When all do, the last one with its characters escaped
+/// (`\u{2800}`), so the row still tells contacts apart.
+pub fn display_name<'a>(candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let mut last = "";
+    for candidate in candidates {
+        if !is_blank_for_display(candidate) {
+            return candidate.to_string();
+        }
+        last = candidate;
+    }
+    if last.is_empty() {
+        "(no name)".to_string()
+    } else {
+        last.escape_default().to_string()
+    }
+}
+
+/// Characters with a width that fonts draw empty.
+fn is_blank_glyph(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2800}' | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
+    )
 }
 
 fn is_invisible_format(c: char) -> bool {
@@ -154,6 +235,73 @@ mod tests {
             sanitize("family 👨\u{200d}👩\u{200d}👧"),
             "family 👨\u{200d}👩\u{200d}👧"
         );
+    }
+
+    #[test]
+    fn stacks_of_combining_marks_are_capped() {
+        let zalgo = format!("Z{}a", "\u{301}".repeat(5000));
+        let out = sanitize(&zalgo);
+        assert_eq!(
+            out,
+            format!("Z{}a", "\u{301}".repeat(MAX_MARKS_PER_CHARACTER))
+        );
+        // Joiners and selectors count as marks too, and a flood with no letter under it.
+        let joiners = format!("x{}", "\u{200d}\u{fe0f}".repeat(100));
+        assert_eq!(
+            sanitize(&joiners).chars().count(),
+            1 + MAX_MARKS_PER_CHARACTER
+        );
+        let bare = "\u{301}".repeat(100);
+        assert_eq!(sanitize(&bare).chars().count(), 1 + MAX_MARKS_PER_CHARACTER);
+        // Spacing marks (each a cell wide) stacked into one cluster are cut at its cap.
+        let spacing = format!("क{}", "\u{903}".repeat(5000));
+        assert_eq!(sanitize(&spacing).chars().count(), MAX_CLUSTER_CHARS);
+        // Each letter gets its own allowance.
+        let each = "e\u{301}\u{302}\u{303}".repeat(50);
+        assert_eq!(sanitize(&each), each);
+    }
+
+    #[test]
+    fn real_text_keeps_its_marks_and_sequences() {
+        for text in [
+            "Việt Nam",
+            "בְּרֵאשִׁית",
+            "स्त्री न्त्र्य",
+            "👨\u{200d}👩\u{200d}👧\u{200d}👦",
+            "👩🏻\u{200d}❤\u{fe0f}\u{200d}💋\u{200d}👨🏼",
+            "#\u{fe0f}\u{20e3} \u{2764}\u{fe0f} 🇺🇸",
+            "한국어 ᄒᆞᆫ",
+        ] {
+            assert_eq!(sanitize(text), text);
+        }
+    }
+
+    #[test]
+    fn blank_looking_text_is_blank_for_display() {
+        for blank in [
+            "",
+            " ",
+            "\u{2800}",
+            "\u{a0}\u{2007}\u{202f}",
+            "\u{3000}\u{2003}",
+            "\u{3164}\u{ffa0}",
+            "\u{200b}\u{2060}\u{feff}",
+            "\u{301}\u{fe0f}\u{200d}",
+        ] {
+            assert!(is_blank_for_display(blank), "{blank:?}");
+        }
+        for shown in ["a", " . ", "李", "👋", "\u{2800}x", "é"] {
+            assert!(!is_blank_for_display(shown), "{shown:?}");
+        }
+    }
+
+    #[test]
+    fn display_name_falls_back_past_blank_candidates() {
+        assert_eq!(display_name(["Ada", "+1555", "c1"]), "Ada");
+        assert_eq!(display_name(["\u{2800}", "+1555", "c1"]), "+1555");
+        assert_eq!(display_name(["\u{a0}", "", "c1"]), "c1");
+        assert_eq!(display_name(["", "\u{2800}"]), "\\u{2800}");
+        assert_eq!(display_name(["", ""]), "(no name)");
     }
 
     #[test]

@@ -182,3 +182,90 @@ async fn a_contact_with_a_broken_name_costs_nothing_else() {
     })
     .await;
 }
+
+/// A socket that drops right after every sync used to reset the backoff each time: 67
+/// reconnects and full resyncs in 17 s. The backoff now resets only after a connection held.
+#[tokio::test]
+async fn a_socket_that_drops_after_every_sync_backs_off_further_each_time() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(2);
+    let mut events = start(config(&fake.base_url));
+    let window = Duration::from_secs(6);
+    let deadline = tokio::time::Instant::now() + window;
+    let mut lives = 0;
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
+        if matches!(
+            event.event,
+            ProviderEvent::Connection(ConnectionState::Live)
+        ) {
+            lives += 1;
+            fake.kill_ws();
+        }
+    }
+    println!("{lives} sessions in {window:?}");
+    // Base 500 ms doubling with full jitter: the ceilings alone add up past 6 s by the 5th
+    // retry; resetting every time gave one session every ~0.3 s (about 20 here).
+    assert!(lives >= 2, "it did reconnect");
+    assert!(
+        lives <= 9,
+        "{lives} reconnects in {window:?}: the backoff did not grow"
+    );
+}
+
+/// A 429 asking for ten minutes is named in the status ("rate limited (429)", retry in 2 min,
+/// the cap) at once, rather than the account showing "connecting…" while a call waits.
+#[tokio::test]
+async fn a_long_retry_after_is_named_as_rate_limiting_at_once() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    fake.rate_limit_next(1, 600);
+    let mut config = config(&fake.base_url);
+    config.max_retries = 3;
+    let mut events = start(config);
+    let (event, _) = wait_for(&mut events, Duration::from_secs(3), "rate limited", |e| {
+        matches!(
+            e,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
+    })
+    .await;
+    let ProviderEvent::Connection(ConnectionState::BackingOff { until, reason }) = event else {
+        unreachable!()
+    };
+    assert!(reason.contains("429"), "{reason}");
+    let wait = until - time::OffsetDateTime::now_utc();
+    assert!(
+        wait > time::Duration::seconds(100) && wait <= time::Duration::seconds(121),
+        "waits the capped Retry-After: {wait}"
+    );
+}
+
+/// Pushes for hundreds of conversations nobody listed: a few are looked up at once, the rest
+/// are left to the next sync (which lists them a page at a time), and the user is told.
+#[tokio::test]
+async fn a_flood_of_unknown_conversations_is_looked_up_at_a_bounded_rate() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    let mut events = start(config(&fake.base_url));
+    wait_for(&mut events, WAIT, "Live", |e| {
+        matches!(e, ProviderEvent::Connection(ConnectionState::Live))
+    })
+    .await;
+    let before = fake.request_log().len();
+    for i in 0..500 {
+        let id = format!("x{i}");
+        fake.add_conversation(&id, "k1", "whatsapp");
+        fake.push_message(&id, "hello");
+    }
+    let (event, _) = wait_for(&mut events, WAIT, "the notice", |e| {
+        matches!(e, ProviderEvent::Error(text) if text.contains("faster than they can be looked up"))
+    })
+    .await;
+    println!("{event:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let lookups = fake.request_log()[before..]
+        .iter()
+        .filter(|l| l.starts_with("GET /conversations/x") && !l.contains("/messages"))
+        .count();
+    assert!(lookups <= 10, "{lookups} lookups for 500 pushes");
+}

@@ -214,3 +214,35 @@ fn the_open_counts_the_engine_keeps_match_its_lists_as_items_open_and_close() {
     }
     assert_eq!(engine.insights().open, Some(scanned(&engine)));
 }
+
+#[test]
+fn the_engine_keeps_the_facts_of_the_newest_messages_only() {
+    use switchboard::insights::engine::MAX_FACTS;
+    let mut engine = InsightEngine::default();
+    let start = datetime!(2026-11-20 14:00 UTC);
+    let messages: Vec<Message> = (0..10_000)
+        .map(|n| Message {
+            id: format!("m{n:05}"),
+            client_id: None,
+            direction: Direction::Inbound,
+            sender: "Ana".into(),
+            content: Content::Text(format!("Can you check order {n}?")),
+            at: start + Duration::seconds(n),
+            status: DeliveryStatus::Read,
+            failure: None,
+        })
+        .collect();
+    for message in &messages {
+        engine.observe(message);
+    }
+    assert!(engine.len() <= MAX_FACTS && engine.len() >= MAX_FACTS - 1_000);
+    assert_eq!(
+        engine.insights().questions.len(),
+        engine.len(),
+        "one question per kept message, none of the dropped ones"
+    );
+    assert!(
+        !engine.observe(&messages[0]),
+        "older than the window: nothing"
+    );
+}

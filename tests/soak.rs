@@ -2,11 +2,13 @@
 //! sockets, duplicated, reordered and delayed frames, 429/503/garbage/truncated/cut HTTP
 //! answers) into the real session (provider, reducer, store). When the flood ends and the
 //! faults calm down, the inbox must equal the server's truth: nothing lost, nothing twice, every
-//! status final.
+//! status final. The inbox's truth is its store: the threads in memory keep only their newest
+//! messages (the resident window), so the comparison reads the store file, as a restart would.
 
 mod support;
 
 use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -15,23 +17,58 @@ use support::faults::{FaultPlan, FaultProxy, HttpFault};
 use support::{API_KEY, FakeLinktor};
 use switchboard::app::{App, Effect};
 use switchboard::config::{AccountConfig, Config};
-use switchboard::model::{AccountId, ConversationKey, DeliveryStatus, Direction};
+use switchboard::model::{AccountId, ConversationKey};
 use switchboard::providers::ProviderCommand;
 use switchboard::runtime::{Session, StartOptions};
 
 const CONVERSATIONS: usize = 10;
 const MESSAGES: usize = 10_000;
 
-fn total(app: &App) -> usize {
-    app.inbox.iter().map(|(_, entry)| entry.thread.len()).sum()
+/// `(conversation, id) -> (direction, status)` of every stored message.
+type Stored = BTreeMap<(String, String), (String, String)>;
+
+/// Every message of the store file, with how many rows there are (a duplicate would be a
+/// second row).
+fn stored(path: &Path) -> (Stored, usize) {
+    let Ok(db) = rusqlite::Connection::open(path) else {
+        return (BTreeMap::new(), 0);
+    };
+    let Ok(mut query) = db.prepare("SELECT conversation, id, direction, status FROM messages")
+    else {
+        return (BTreeMap::new(), 0);
+    };
+    let rows: Vec<(String, String, String, String)> = query
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .map(|rows| rows.flatten().collect())
+        .unwrap_or_default();
+    let count = rows.len();
+    let map = rows
+        .into_iter()
+        .map(|(c, id, direction, status)| ((c, id), (direction, status)))
+        .collect();
+    (map, count)
 }
 
-fn reads(app: &App) -> usize {
-    app.inbox
-        .iter()
-        .flat_map(|(_, entry)| entry.thread.messages())
-        .filter(|m| m.direction == Direction::Outbound && m.status == DeliveryStatus::Read)
-        .count()
+/// The oldest message the store holds of a conversation: where scrolling up goes on from.
+fn oldest_stored(path: &Path, conversation: &str) -> Option<String> {
+    let db = rusqlite::Connection::open(path).ok()?;
+    db.query_row(
+        "SELECT id FROM messages WHERE conversation = ?1 ORDER BY at_ns, id LIMIT 1",
+        [conversation],
+        |row| row.get(0),
+    )
+    .ok()
+}
+
+fn totals(path: &Path) -> (usize, usize) {
+    let (messages, count) = stored(path);
+    let reads = messages
+        .values()
+        .filter(|(direction, status)| direction == "out" && status == "read")
+        .count();
+    (count, reads)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,7 +97,10 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
         },
     )
     .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = dir.path().join("inbox.sqlite3");
     let mut config = Config::default();
+    config.store.database = Some(database.clone());
     config.accounts.push(
         AccountConfig::linktor_with_key("soak", &proxy.base_url, API_KEY).with_poll_interval(2),
     );
@@ -114,9 +154,14 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
     };
     let expected_total = MESSAGES;
     let expected_reads = MESSAGES.div_ceil(3);
-    // `total` is cheap (thread lengths); `reads` walks every message, so it goes last.
-    let converged = |app: &App| {
-        done.load(Ordering::SeqCst) && total(app) == expected_total && reads(app) == expected_reads
+    // The store is read at most every half second while the flood is over.
+    let last_look = std::cell::Cell::new(tokio::time::Instant::now());
+    let converged = |_: &App| {
+        if !done.load(Ordering::SeqCst) || last_look.get().elapsed() < Duration::from_millis(500) {
+            return false;
+        }
+        last_look.set(tokio::time::Instant::now());
+        totals(&database) == (expected_total, expected_reads)
     };
     // Conversations first loaded during the flood show their newest page; older messages are
     // history, loaded as the user scrolls up. Once the flood is over the test scrolls every
@@ -147,12 +192,12 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
             .inbox
             .iter()
             .filter(|(_, entry)| !entry.history_complete)
-            .filter_map(|(key, entry)| {
+            .filter_map(|(key, _)| {
                 Some(Effect::Provider {
                     account: key.account.clone(),
                     command: ProviderCommand::FetchOlder {
                         conversation: key.id.clone(),
-                        before: Some(entry.thread.first()?.id.clone()),
+                        before: Some(oldest_stored(&database, &key.id)?),
                     },
                 })
             })
@@ -164,42 +209,45 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
     }
     let statuses = generator.await.expect("generator");
 
-    // Compare with the server's truth, message by message.
+    // Compare with the server's truth, message by message. The store keys rows by id, so a
+    // duplicate would show as an extra row under another id, or as a row count above the ids.
     let account = AccountId::new("soak");
-    let (mut lost, mut duplicated, mut wrong_status, mut extra) = (0, 0, 0, 0);
+    let (held, rows) = stored(&database);
+    let (mut lost, mut wrong_status, mut extra) = (0, 0, 0);
+    let duplicated = rows - held.len();
+    let mut truth_ids: HashSet<(String, String)> = HashSet::new();
     for c in 1..=CONVERSATIONS {
         let id = format!("c{c}");
-        let truth = fake.messages_of(&id);
-        let entry = session
-            .app
-            .inbox
-            .get(&ConversationKey::new(&account, &id))
-            .expect("conversation");
-        let held: BTreeMap<&str, DeliveryStatus> = entry
-            .thread
-            .messages()
-            .iter()
-            .map(|m| (m.id.as_str(), m.status))
-            .collect();
-        duplicated += entry.thread.len() - held.len();
-        let truth_ids: HashSet<&str> = truth.iter().map(|m| m.id.as_str()).collect();
-        extra += held.keys().filter(|id| !truth_ids.contains(*id)).count();
-        for message in &truth {
-            match held.get(message.id.as_str()) {
+        for message in fake.messages_of(&id) {
+            truth_ids.insert((id.clone(), message.id.clone()));
+            match held.get(&(id.clone(), message.id.clone())) {
                 None => lost += 1,
-                Some(status) if Some(*status) != DeliveryStatus::from_linktor(&message.status) => {
-                    wrong_status += 1
-                }
+                Some((_, status)) if status != &message.status => wrong_status += 1,
                 Some(_) => {}
             }
         }
     }
+    extra += held.keys().filter(|key| !truth_ids.contains(*key)).count();
+    // And in memory: a window of each thread, newest first, nothing twice.
+    for (_, entry) in session.app.inbox.iter() {
+        let ids: HashSet<&str> = entry
+            .thread
+            .messages()
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(
+            ids.len(),
+            entry.thread.len(),
+            "a resident thread holds no duplicate"
+        );
+    }
     println!(
-        "soak: {MESSAGES} messages and {statuses} status updates pushed; inbox holds {} \
+        "soak: {MESSAGES} messages and {statuses} status updates pushed; the store holds {} \
          ({} read replies); lost {lost}, duplicated {duplicated}, extra {extra}, status not \
          final {wrong_status}; {history_pages} history pages fetched by scrolling up; proxy: {}",
-        total(&session.app),
-        reads(&session.app),
+        totals(&database).0,
+        totals(&database).1,
         proxy.stats().summary()
     );
     if !flood_converged {

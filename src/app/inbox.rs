@@ -151,7 +151,9 @@ impl Inbox {
         if self.insights_for.as_ref() == Some(key)
             && let Some(engine) = entry.insights.as_deref_mut()
         {
-            engine.observe_all(&messages);
+            // A replay these messages make necessary waits for [`Inbox::settle_insights`], so
+            // a batch of out-of-order messages costs one replay, not one each.
+            engine.observe_all_deferred(&messages);
         } else if !messages.is_empty() {
             entry.insights = None;
         }
@@ -179,6 +181,18 @@ impl Inbox {
             }
         }
         Some(outcome)
+    }
+
+    /// Applies what the followed conversation's engine deferred (see `merge_messages`).
+    pub fn settle_insights(&mut self) {
+        if let Some(key) = &self.insights_for
+            && let Some(engine) = self
+                .conversations
+                .get_mut(key)
+                .and_then(|entry| entry.insights.as_deref_mut())
+        {
+            engine.settle();
+        }
     }
 
     /// Makes `key`'s insight engine follow its messages from now on, first building it from

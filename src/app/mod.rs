@@ -21,6 +21,7 @@ pub mod paging;
 mod persist;
 mod provider;
 pub mod remote_insights;
+mod resident;
 pub mod session_reply;
 pub mod status;
 mod status_actions;
@@ -154,6 +155,9 @@ pub struct App {
     pub quitting: bool,
     /// The inbox changed and the derived lists wait to be recomputed (at the end of the event).
     lists_stale: bool,
+    /// Threads that grew past what stays resident, trimmed at the end of the event (after it
+    /// was written to the store, which keeps the rest).
+    oversized: Vec<ConversationKey>,
     /// Insights from remote sources (Symbl), kept beside the local engine's.
     pub remote_insights: RemoteInsights,
     /// Prefix of client ids, unique per run, so replies of two runs never collide.
@@ -177,6 +181,7 @@ impl App {
             revision: 0,
             quitting: false,
             lists_stale: false,
+            oversized: Vec::new(),
             remote_insights: RemoteInsights::default(),
             session: session.into(),
             sent: 0,
@@ -202,13 +207,13 @@ impl App {
             Event::Layout(layout) => input::layout(self, layout, &mut effects),
             Event::Provider(event) => {
                 self.provider_event(event, &mut effects);
-                self.settle_lists();
+                self.settle_batch();
             }
             Event::Providers(events) => {
                 for event in events {
                     self.provider_event(event, &mut effects);
                 }
-                self.settle_lists();
+                self.settle_batch();
                 dedup_read_markers(&mut effects);
             }
             Event::Store(event) => self.store_event(event, &mut effects),
@@ -225,6 +230,9 @@ impl App {
                 }
             }
         }
+        // One insight replay at most per event: a flood landing out of order would otherwise
+        // replay the open thread once per message.
+        self.inbox.settle_insights();
         if self.view.open != opened_before {
             self.inbox.follow_insights(self.view.open.clone());
         }
@@ -235,6 +243,13 @@ impl App {
     }
 
     /// Recomputes the derived lists if the inbox changed since they were last computed.
+    /// After a batch of provider events: resident threads trimmed and the lists recomputed
+    /// once.
+    fn settle_batch(&mut self) {
+        resident::trim(self);
+        self.settle_lists();
+    }
+
     fn settle_lists(&mut self) {
         if std::mem::take(&mut self.lists_stale) {
             self.view.refresh_lists(&self.inbox);
@@ -309,5 +324,7 @@ fn dedup_read_markers(effects: &mut Vec<Effect>) {
 
 #[cfg(test)]
 mod outbox_tests;
+#[cfg(test)]
+mod resident_tests;
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,8 @@ pub(super) struct Touched {
     cursor: Option<(ConversationKey, crate::model::Timestamp, String)>,
     /// A message the platform deleted.
     deleted: Option<(ConversationKey, String)>,
+    /// A delivery update: `(message id, status, failure reason)`.
+    status: Option<(String, crate::model::DeliveryStatus, Option<String>)>,
 }
 
 pub(super) fn touched(event: &AccountEvent) -> Touched {
@@ -28,6 +30,7 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
         confirmed: Vec::new(),
         cursor: None,
         deleted: None,
+        status: None,
     };
     match &event.event {
         ProviderEvent::Conversations(conversations) => {
@@ -52,10 +55,12 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
         ProviderEvent::StatusUpdate {
             conversation,
             message_id,
-            ..
+            status,
+            reason,
         } => {
             touched.key = Some(key(conversation));
             touched.messages.push(message_id.clone());
+            touched.status = Some((message_id.clone(), *status, reason.clone()));
         }
         ProviderEvent::HistoryComplete { conversation }
         | ProviderEvent::ConversationStatus { conversation, .. } => {
@@ -111,6 +116,22 @@ pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>
         .collect();
     if !conversations.is_empty() {
         effects.push(Effect::Store(StoreWrite::Conversations(conversations)));
+    }
+    if let Some(key) = &touched.key
+        && let Some((id, status, failure)) = touched.status
+        && app
+            .inbox
+            .get(key)
+            .is_none_or(|entry| entry.thread.get(&id).is_none())
+    {
+        // Not in memory (past the resident window, or not arrived yet): the stored copy, if
+        // any, takes the update; a message still to come brings it itself.
+        effects.push(Effect::Store(StoreWrite::Status {
+            key: key.clone(),
+            id,
+            status,
+            failure,
+        }));
     }
     if let Some(key) = touched.key
         && let Some(entry) = app.inbox.get(&key)

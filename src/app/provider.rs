@@ -196,6 +196,7 @@ fn merge_messages(
     let Some(outcome) = app.inbox.merge_messages(&key, messages) else {
         return false;
     };
+    super::resident::note_growth(app, &key);
     let is_open = app.view.open.as_ref() == Some(&key);
     if let Some(entry) = app.inbox.get_mut(&key) {
         if !live {

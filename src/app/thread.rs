@@ -18,6 +18,9 @@ pub enum Upsert {
     Unchanged,
 }
 
+/// Statuses kept for messages not held (yet); more are left to the store.
+const MAX_EARLY: usize = 1024;
+
 /// A status heard before its message (providers deliver out of order); applied on insert.
 #[derive(Clone, Debug)]
 struct EarlyStatus {
@@ -198,6 +201,11 @@ impl Thread {
     /// unknown id is kept until the message arrives.
     pub fn set_status(&mut self, id: &str, status: DeliveryStatus, reason: Option<String>) -> bool {
         let Some(index) = self.position(id) else {
+            // Most of these are for messages past the resident window (the store takes them);
+            // a flood of them must not grow memory.
+            if self.early.len() >= MAX_EARLY && !self.early.contains_key(id) {
+                return false;
+            }
             let early = self.early.entry(id.to_string()).or_insert(EarlyStatus {
                 status,
                 reason: reason.clone(),

@@ -5,7 +5,8 @@
 //! case) updates the insights in place, touching only what it can change: open questions and
 //! items, the entity index, the phrases it mentions. A message inserted earlier in the thread,
 //! an edit, or a local echo replaced by the server copy replays the stored facts in thread
-//! order instead; that re-reads no text. Duplicates change nothing.
+//! order instead; that re-reads no text. Duplicates change nothing. The engine keeps the facts
+//! of the newest [`MAX_FACTS`] messages at most, so no replay grows with a conversation's age.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -73,6 +74,13 @@ fn message_text(content: &Content) -> String {
 }
 
 type Key = (Timestamp, MessageId);
+
+/// The most messages whose facts the engine keeps: insights describe the newest of a
+/// conversation. Past it the oldest are dropped down to [`FACTS_KEPT`] (in steps, so the replay
+/// a drop needs comes once per thousand messages, not per message), which bounds a replay: a
+/// flood of messages landing out of order costs at most this many steps per batch.
+pub const MAX_FACTS: usize = 4_000;
+const FACTS_KEPT: usize = 3_000;
 
 /// Where an open action item lives, and what closes it (worked out once, when it opens, so
 /// each new message costs a few word comparisons per open item).
@@ -189,6 +197,35 @@ impl InsightEngine {
         changed
     }
 
+    /// Like [`Self::observe_all`], but a replay the batch needs is left owed until
+    /// [`Self::settle`]: the caller merges several batches and settles once.
+    pub fn observe_all_deferred<'a>(
+        &mut self,
+        messages: impl IntoIterator<Item = &'a Message>,
+    ) -> bool {
+        let mut changed = false;
+        for message in messages {
+            match self.take(message) {
+                Taken::Unchanged => {}
+                Taken::Appended => changed = true,
+                Taken::NeedsReplay => {
+                    changed = true;
+                    self.replay_owed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    /// Replays the stored facts if a deferred batch left that owed; returns whether it did.
+    pub fn settle(&mut self) -> bool {
+        if self.replay_owed {
+            self.replay();
+            return true;
+        }
+        false
+    }
+
     /// Stores a message's facts; applies them at once when they extend the thread. Once a
     /// replay is owed, later messages of the batch are only stored (the replay covers them).
     fn take(&mut self, message: &Message) -> Taken {
@@ -218,6 +255,15 @@ impl InsightEngine {
             replay = true;
         }
         let key = (message.at, message.id.clone());
+        // Older than everything kept, with the window full: it would be dropped at once.
+        if self.facts.len() >= FACTS_KEPT
+            && self
+                .facts
+                .first_key_value()
+                .is_some_and(|(first, _)| key < *first)
+        {
+            return Taken::Unchanged;
+        }
         let facts = Facts::read(message, &self.trackers);
         let appends = self
             .facts
@@ -231,13 +277,31 @@ impl InsightEngine {
         }
         self.step(&key, &facts);
         self.facts.insert(key, facts);
+        if self.facts.len() > MAX_FACTS {
+            self.bound_facts();
+            return Taken::NeedsReplay;
+        }
         self.refresh_waiting();
         self.refresh_open();
         Taken::Appended
     }
 
+    /// Drops the oldest facts past [`MAX_FACTS`]; their insights go at the replay this owes.
+    fn bound_facts(&mut self) {
+        if self.facts.len() <= MAX_FACTS {
+            return;
+        }
+        while self.facts.len() > FACTS_KEPT {
+            if let Some(((_, id), _)) = self.facts.pop_first() {
+                self.at_by_id.remove(&id);
+            }
+        }
+        self.replay_owed = true;
+    }
+
     /// Rebuilds every insight from the stored facts, in thread order.
     fn replay(&mut self) {
+        self.bound_facts();
         self.replay_owed = false;
         self.reset();
         let facts = std::mem::take(&mut self.facts);

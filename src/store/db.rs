@@ -332,6 +332,27 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 params![key.account.0, key.id, id],
             )?;
         }
+        StoreWrite::Status {
+            key,
+            id,
+            status,
+            failure,
+        } => {
+            let rank = status_rank(*status);
+            exec(
+                tx,
+                "UPDATE messages SET status = ?4, status_rank = ?5, failure = COALESCE(?6, failure)
+                 WHERE account = ?1 AND conversation = ?2 AND id = ?3 AND status_rank < ?5",
+                params![
+                    key.account.0,
+                    key.id,
+                    id,
+                    status.linktor_name(),
+                    rank,
+                    failure
+                ],
+            )?;
+        }
         // A query: the actor answers it after the batch commits.
         StoreWrite::LoadPage { .. } => {}
         StoreWrite::Discard { key, client_id } => {

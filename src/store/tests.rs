@@ -162,6 +162,52 @@ fn the_server_copy_replaces_the_echo_and_statuses_only_move_forward() {
 }
 
 #[test]
+fn a_status_for_a_message_not_in_memory_updates_the_stored_copy_forward_only() {
+    let mut db = Db::open(None).expect("open");
+    let at = datetime!(2026-01-02 04:00 UTC);
+    let sent = Message {
+        direction: Direction::Outbound,
+        ..message("m1", at, DeliveryStatus::Sent)
+    };
+    let status = |status, failure: Option<&str>| StoreWrite::Status {
+        key: key("c1"),
+        id: "m1".into(),
+        status,
+        failure: failure.map(str::to_string),
+    };
+    db.apply(&[
+        StoreWrite::Messages {
+            key: key("c1"),
+            messages: vec![sent.clone()],
+        },
+        status(DeliveryStatus::Read, None),
+        status(DeliveryStatus::Delivered, None),
+        // For a message the store has never seen: nothing to update, nothing made up.
+        StoreWrite::Status {
+            key: key("c1"),
+            id: "m-unknown".into(),
+            status: DeliveryStatus::Read,
+            failure: None,
+        },
+    ])
+    .expect("apply");
+    let page = db.page(&key("c1"), None, 10).expect("page");
+    assert_eq!(page.len(), 1);
+    assert_eq!(
+        page[0].status,
+        DeliveryStatus::Read,
+        "read, not back to delivered"
+    );
+    db.apply(&[status(
+        DeliveryStatus::Failed,
+        Some("blocked by the carrier"),
+    )])
+    .expect("apply");
+    let page = db.page(&key("c1"), None, 10).expect("page");
+    assert_eq!(page[0].failure.as_deref(), Some("blocked by the carrier"));
+}
+
+#[test]
 fn failed_replies_keep_their_reason_and_discard_removes_them() {
     let mut db = Db::open(None).expect("open");
     let (outbox, echo) = entry("s-1");

@@ -43,6 +43,14 @@ pub enum StoreWrite {
     /// The platform deleted a message: the cache forgets it too, so a restart does not bring
     /// it back.
     DeleteMessage { key: ConversationKey, id: String },
+    /// A delivery update for a message the app no longer holds in memory (past its thread's
+    /// resident window): applied to the stored copy, never moving its status backwards.
+    Status {
+        key: ConversationKey,
+        id: String,
+        status: crate::model::DeliveryStatus,
+        failure: Option<String>,
+    },
     /// The user gave up on a failed reply: its entry and its echo go.
     Discard {
         key: ConversationKey,

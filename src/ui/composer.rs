@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::{theme, wrap};
 use crate::app::keys::{Action, KeyContext};
 use crate::app::{App, Focus};
-use unicode_width::UnicodeWidthChar;
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Rows the draft needs at a text width (at least one), for the layout to size the box.
 pub fn rows(app: &App, width: u16) -> u16 {
@@ -80,32 +80,34 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// Splits the draft into rows of at most `width` cells (breaking anywhere, newlines start a
-/// row) and finds the cursor's (row, column) for a byte offset.
+/// Splits the draft into rows of at most `width` cells (breaking between grapheme clusters,
+/// newlines start a row) and finds the cursor's (row, column) for a byte offset. A cursor
+/// inside a cluster (between a letter and its accent) is shown at the cluster's start.
 fn visual_rows(text: &str, cursor: usize, width: u16) -> (Vec<String>, (usize, usize)) {
     let width = usize::from(width).max(1);
     let mut rows = vec![String::new()];
     let mut col = 0;
     let mut at_cursor = (0, 0);
-    for (offset, c) in text.char_indices() {
-        if offset == cursor {
+    for (offset, cluster) in text.grapheme_indices(true) {
+        let here = (offset..offset + cluster.len()).contains(&cursor);
+        if here {
             at_cursor = (rows.len() - 1, col);
         }
-        if c == '\n' {
+        if cluster == "\n" || cluster == "\r\n" {
             rows.push(String::new());
             col = 0;
             continue;
         }
-        let w = c.width().unwrap_or(0);
+        let w = wrap::cluster_width(cluster);
         if col + w > width && col > 0 {
             rows.push(String::new());
             col = 0;
-            if offset == cursor {
+            if here {
                 at_cursor = (rows.len() - 1, 0);
             }
         }
         if let Some(row) = rows.last_mut() {
-            row.push(c);
+            row.push_str(cluster);
         }
         col += w;
     }
@@ -136,5 +138,21 @@ mod tests {
         let (rows, cursor) = visual_rows("abcd", 4, 4);
         assert_eq!(rows, ["abcd", ""]);
         assert_eq!(cursor, (1, 0));
+    }
+
+    #[test]
+    fn emoji_and_flags_take_their_cells_and_stay_whole() {
+        let hearts = "\u{2764}\u{fe0f}".repeat(3);
+        let (rows, cursor) = visual_rows(&hearts, hearts.len(), 4);
+        assert_eq!(
+            rows,
+            ["\u{2764}\u{fe0f}\u{2764}\u{fe0f}", "\u{2764}\u{fe0f}"]
+        );
+        assert_eq!(cursor, (1, 2));
+        let (rows, _) = visual_rows("🇺🇸🇷🇺", 0, 3);
+        assert_eq!(rows, ["🇺🇸", "🇷🇺"]);
+        // A cursor between a letter and its accent sits on the letter's cell.
+        let (_, cursor) = visual_rows("ae\u{301}", 2, 10);
+        assert_eq!(cursor, (0, 1));
     }
 }

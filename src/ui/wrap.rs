@@ -1,27 +1,37 @@
-//! Text measured by display width (wide CJK and emoji take two cells): word wrapping that
-//! breaks over-long words, and truncation with "…", so no text can overflow its pane.
+//! Text measured by display width, one grapheme cluster at a time: a flag (two regional
+//! indicators), an emoji with its VS16 or skin tone, a letter with its accents take the cells
+//! ratatui will give them and are never split. Word wrapping that breaks over-long words, and
+//! truncation with "…", so no text can overflow its pane.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use ratatui::buffer::CellWidth;
+use unicode_segmentation::UnicodeSegmentation;
 
-/// Display width of a string in terminal cells.
+/// Display width of a string in terminal cells: the sum of its clusters' widths.
 pub fn width(text: &str) -> usize {
-    UnicodeWidthStr::width(text)
+    text.graphemes(true).map(cluster_width).sum()
 }
 
-fn char_width(c: char) -> usize {
-    UnicodeWidthChar::width(c).unwrap_or(0)
+/// The cells one grapheme cluster takes, measured as ratatui's buffer measures it when it
+/// places the cluster (unicode-width's width of the whole cluster, so `❤️` with its VS16 and a
+/// flag pair are two cells). Clusters holding a control character are not drawn at all.
+pub fn cluster_width(cluster: &str) -> usize {
+    if cluster.contains(char::is_control) {
+        0
+    } else {
+        usize::from(cluster.cell_width())
+    }
 }
 
 /// Wraps `text` to lines of at most `max` cells: greedy at spaces, a word longer than a line
-/// is broken between characters (CJK has no spaces, so that is also how it wraps). Newlines
-/// start new lines; an empty text gives one empty line.
+/// is broken between grapheme clusters (CJK has no spaces, so that is also how it wraps).
+/// Newlines start new lines; an empty text gives one empty line.
 pub fn wrap(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
         let mut line_width = 0;
-        for word in paragraph.split(' ') {
+        for word in words(paragraph) {
             let word_width = width(word);
             if !line.is_empty() && line_width + 1 + word_width <= max {
                 line.push(' ');
@@ -33,19 +43,41 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
                 lines.push(std::mem::take(&mut line));
                 line_width = 0;
             }
-            for c in word.chars() {
-                let w = char_width(c);
+            for cluster in word.graphemes(true) {
+                let w = cluster_width(cluster);
                 if line_width + w > max && !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
                     line_width = 0;
                 }
-                line.push(c);
+                line.push_str(cluster);
                 line_width += w;
             }
         }
         lines.push(line);
     }
     lines
+}
+
+/// The words of a line: the text between clusters that are a plain space (a space carrying a
+/// combining mark is one cluster with it, and stays in its word).
+fn words(paragraph: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut clusters = paragraph.grapheme_indices(true);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        for (offset, cluster) in clusters.by_ref() {
+            if cluster == " " {
+                let word = &paragraph[start..offset];
+                start = offset + 1;
+                return Some(word);
+            }
+        }
+        done = true;
+        Some(&paragraph[start..])
+    })
 }
 
 /// Cuts `text` to at most `max` cells, ending with "…" when something was cut.
@@ -58,12 +90,12 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in text.chars() {
-        let w = char_width(c);
+    for cluster in text.graphemes(true) {
+        let w = cluster_width(cluster);
         if used + w > max - 1 {
             break;
         }
-        out.push(c);
+        out.push_str(cluster);
         used += w;
     }
     out.push('…');
@@ -103,6 +135,51 @@ mod tests {
     #[test]
     fn a_wide_char_in_a_one_cell_line_still_progresses() {
         assert_eq!(wrap("你好", 1), ["你", "好"]);
+    }
+
+    #[test]
+    fn eighty_hearts_with_vs16_wrap_into_full_rows_with_nothing_lost() {
+        let heart = "\u{2764}\u{fe0f}";
+        assert_eq!(width(heart), 2);
+        let text = heart.repeat(80);
+        let lines = wrap(&text, 40);
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines.iter().all(|l| width(l) == 40), "{lines:?}");
+        assert_eq!(lines.concat(), text);
+        assert_eq!(width(&truncate(&text, 7)), 7);
+        assert_eq!(truncate(&text, 7), format!("{}…", heart.repeat(3)));
+    }
+
+    #[test]
+    fn flag_pairs_are_never_split() {
+        // 🇺🇸🇷🇺 split after the third indicator draws as 🇺🇸🇷 / 🇺, and joined
+        // back at the wrong place as 🇸🇷🇺🇺.
+        assert_eq!(width("🇺🇸🇷🇺"), 4);
+        assert_eq!(wrap("🇺🇸🇷🇺", 3), ["🇺🇸", "🇷🇺"]);
+        assert_eq!(wrap("🇺🇸🇷🇺🇺🇸", 5), ["🇺🇸🇷🇺", "🇺🇸"]);
+        assert_eq!(truncate("🇺🇸🇷🇺🇺🇸", 4), "🇺🇸…");
+        assert_eq!(pad("🇺🇸", 3), "🇺🇸 ");
+    }
+
+    #[test]
+    fn clusters_with_marks_stay_whole_and_in_their_word() {
+        assert_eq!(
+            wrap("e\u{301}e\u{301}e\u{301}", 2),
+            ["e\u{301}e\u{301}", "e\u{301}"]
+        );
+        // A space carrying a mark is not a word break.
+        assert_eq!(wrap("a \u{301}b c", 3), ["a \u{301}b", "c"]);
+        assert_eq!(width("👨\u{200d}👩\u{200d}👧"), 2);
+    }
+
+    #[test]
+    fn cjk_and_plain_text_wrap_as_before() {
+        assert_eq!(wrap("你好世界你好", 7), ["你好世", "界你好"]);
+        assert_eq!(
+            wrap("the quick brown fox jumps", 10),
+            ["the quick", "brown fox", "jumps"]
+        );
+        assert_eq!(wrap("a  b", 10), ["a  b"]);
     }
 
     #[test]

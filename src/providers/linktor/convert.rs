@@ -10,7 +10,7 @@ use crate::model::{
     AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation,
     ConversationKey, ConversationStatus, DeliveryStatus, Direction, Message, Timestamp,
 };
-use crate::text::{sanitize, sanitize_line};
+use crate::text::{display_name, sanitize, sanitize_line};
 
 /// The model contact for a conversation: the identity is the identifier for the conversation's
 /// channel, else the phone, else the email.
@@ -24,21 +24,12 @@ pub fn contact(wire: &WireContact, channel_type: &str) -> Contact {
         .or_else(|| wire.email.clone())
         .unwrap_or_default();
     let identity = sanitize_line(&identity);
-    let name = wire
-        .name
-        .as_deref()
-        .map(sanitize_line)
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| {
-            if identity.is_empty() {
-                sanitize_line(&wire.id)
-            } else {
-                identity.clone()
-            }
-        });
+    let id = sanitize_line(&wire.id);
+    // A name that draws blank (U+2800, NBSP only…) gives way to the identity, then the id.
+    let name = sanitize_line(wire.name.as_deref().unwrap_or_default());
     Contact {
-        id: sanitize_line(&wire.id),
-        name,
+        name: display_name([name.as_str(), &identity, &id]),
+        id,
         identity,
     }
 }
@@ -67,8 +58,8 @@ pub fn contact_card(wire: &WireContact) -> ContactCard {
 pub fn unknown_contact(contact_id: &str) -> Contact {
     let id = sanitize_line(contact_id);
     Contact {
-        id: id.clone(),
-        name: id,
+        name: display_name([id.as_str()]),
+        id,
         identity: String::new(),
     }
 }

@@ -32,6 +32,9 @@ impl Provider {
                 message,
             } => {
                 if !self.conversations.contains_key(&conversation_id) {
+                    if !self.may_discover().await {
+                        return Ok(());
+                    }
                     self.discover(&conversation_id).await?;
                 }
                 self.deliver(&conversation_id, vec![message], true).await;
@@ -59,6 +62,9 @@ impl Provider {
                 ..
             } => {
                 if !self.conversations.contains_key(&conversation_id) {
+                    if !self.may_discover().await {
+                        return Ok(());
+                    }
                     return self.discover(&conversation_id).await;
                 }
                 if let Some(status) = status {
@@ -108,6 +114,25 @@ impl Provider {
                 Ok(())
             }
         }
+    }
+
+    /// Whether a conversation first heard of in a push is looked up now; if not, the next sync
+    /// lists it with its messages (nothing is lost, it comes later), and that is said once a
+    /// minute.
+    async fn may_discover(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        if self.discovery.allow(now) {
+            return true;
+        }
+        if self.notices.allow(now) {
+            let deferred = std::mem::take(&mut self.discovery.deferred);
+            tracing::warn!(account = %self.account, deferred, "new conversations pushed faster than they are looked up; left to the next sync");
+            let notice = format!(
+                "{deferred} pushes for new conversations came faster than they can be looked up; the next sync lists them"
+            );
+            self.emit(ProviderEvent::Error(notice)).await;
+        }
+        false
     }
 
     pub(super) async fn malformed(&mut self, reason: &str) {

@@ -8,6 +8,7 @@
 mod auth;
 mod commands;
 pub mod convert;
+mod discovery;
 mod frames;
 pub mod rest;
 mod rest_server;
@@ -180,7 +181,9 @@ async fn run(
         sink: None,
         children: JoinSet::new(),
         backoff: Backoff::new(),
+        live_since: None,
         notices: NoticeLimiter::default(),
+        discovery: discovery::DiscoveryBudget::default(),
         state: None,
     }
     .run()
@@ -194,6 +197,9 @@ enum Failure {
     Auth,
     /// Anything worth retrying after a backoff; the reason is for the status bar.
     Transient(String),
+    /// 429 with a wait longer than a call waits by itself: shown as such, and no retry before
+    /// the wait the server asked for.
+    RateLimited { reason: String, wait: Duration },
 }
 
 enum Ended {
@@ -268,10 +274,17 @@ struct Provider {
     sink: Option<WsSink>,
     children: JoinSet<Outcome>,
     backoff: Backoff,
+    /// When the current session went live (the backoff resets once it has held).
+    live_since: Option<Instant>,
     notices: NoticeLimiter,
+    /// Lookups of conversations first heard of in a push.
+    discovery: discovery::DiscoveryBudget,
     /// The last connection state sent, so repeats are not re-sent.
     state: Option<ConnectionState>,
 }
+
+/// How long a live connection must hold before a drop starts the backoff from the base again.
+const STABLE_AFTER: Duration = Duration::from_secs(60);
 
 impl Provider {
     async fn run(mut self) {
@@ -282,7 +295,22 @@ impl Provider {
             let end = match next {
                 Ended::Stop => return,
                 Ended::Failed(Failure::Auth) => self.auth_failed().await,
-                Ended::Failed(Failure::Transient(reason)) => self.back_off(reason).await,
+                Ended::Failed(Failure::Transient(reason)) => {
+                    // Only a connection that held for a while earns a fresh start: one that
+                    // drops right after each sync would otherwise reconnect (and resync) at
+                    // the base delay forever.
+                    if self
+                        .live_since
+                        .take()
+                        .is_some_and(|since| since.elapsed() >= STABLE_AFTER)
+                    {
+                        self.backoff.reset();
+                    }
+                    self.back_off(reason, None).await
+                }
+                Ended::Failed(Failure::RateLimited { reason, wait }) => {
+                    self.back_off(reason, Some(wait)).await
+                }
             };
             match end {
                 WaitEnd::Stop => return,
@@ -294,7 +322,8 @@ impl Provider {
                     self.backoff.reset();
                     self.set_state(ConnectionState::Connecting).await;
                 }
-                WaitEnd::Elapsed => {}
+                // Not "retry in 0s" while the next attempt takes its time.
+                WaitEnd::Elapsed => self.set_state(ConnectionState::Connecting).await,
             }
             next = self.session().await;
         }
@@ -333,7 +362,7 @@ impl Provider {
         let Some(reader) = reader else {
             return Ended::Failed(Failure::Transient("WebSocket unavailable".to_string()));
         };
-        self.backoff.reset();
+        self.live_since = Some(Instant::now());
         self.set_state(ConnectionState::Live).await;
         self.emit(ProviderEvent::Synced).await;
         self.live(reader).await
@@ -423,8 +452,8 @@ impl Provider {
         }
     }
 
-    async fn back_off(&mut self, reason: String) -> WaitEnd {
-        let delay = self.backoff.next_delay();
+    async fn back_off(&mut self, reason: String, at_least: Option<Duration>) -> WaitEnd {
+        let delay = self.backoff.next_delay().max(at_least.unwrap_or_default());
         let until = OffsetDateTime::now_utc() + delay;
         tracing::info!(account = %self.account, ?delay, "linktor backing off: {reason}");
         self.set_state(ConnectionState::BackingOff { until, reason })
@@ -480,10 +509,16 @@ impl Provider {
     // ----- events --------------------------------------------------------------------------
 
     fn failure(&self, err: &LinktorError) -> Failure {
-        if err.is_auth() {
-            Failure::Auth
-        } else {
-            Failure::Transient(self.describe(err))
+        match err {
+            _ if err.is_auth() => Failure::Auth,
+            LinktorError::RateLimited {
+                retry_after: Some(wait),
+                ..
+            } => Failure::RateLimited {
+                reason: self.describe(err),
+                wait: (*wait).min(rest::MAX_RETRY_AFTER),
+            },
+            _ => Failure::Transient(self.describe(err)),
         }
     }
 

@@ -26,7 +26,9 @@ use crate::text::sanitize_line;
 pub const MAX_BODY_BYTES: usize = 16 << 20;
 
 /// The longest `retry_after` we honour; a server asking for more gets retried at this pace.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+pub(super) const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// The longest `Retry-After` a call waits out itself before retrying.
+const IN_CALL_WAIT: Duration = Duration::from_secs(5);
 
 /// What can go wrong talking to Linktor. `request_id` is the server's `x-request-id`, kept for
 /// the log so a failure can be matched with the server's own records.
@@ -504,7 +506,13 @@ impl RestClient {
                     }
                 }
             }
-            if !err.is_retryable() || attempt >= self.max_retries {
+            // A long wait is not spent inside the call, where the account would look as if it
+            // were still connecting: the caller backs off and says it is rate limited.
+            let long_wait = matches!(
+                &err,
+                LinktorError::RateLimited { retry_after: Some(wait), .. } if *wait > IN_CALL_WAIT
+            );
+            if !err.is_retryable() || attempt >= self.max_retries || long_wait {
                 tracing::warn!(%method, path, request_id = ?err.request_id(), "linktor request failed: {err}");
                 return Err(err);
             }

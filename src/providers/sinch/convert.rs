@@ -15,7 +15,7 @@ use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
 };
-use crate::text::{sanitize, sanitize_line};
+use crate::text::{display_name, sanitize, sanitize_line};
 
 /// `message_metadata` of our replies starts with this, followed by the client id, so a polled
 /// copy of a reply can be matched with the local echo (merge rule 4).
@@ -62,16 +62,11 @@ pub fn contact(wire: &WireContact, channel: &str) -> Contact {
         .map(|id| sanitize_line(&id.identity))
         .unwrap_or_default();
     let display = sanitize_line(&wire.display_name);
-    let name = if !display.trim().is_empty() {
-        display
-    } else if !identity.is_empty() {
-        identity.clone()
-    } else {
-        sanitize_line(&wire.id)
-    };
+    let id = sanitize_line(&wire.id);
+    // A name that draws blank (U+2800, NBSP only…) gives way to the identity, then the id.
     Contact {
-        id: sanitize_line(&wire.id),
-        name,
+        name: display_name([display.as_str(), &identity, &id]),
+        id,
         identity,
     }
 }
@@ -79,8 +74,8 @@ pub fn contact(wire: &WireContact, channel: &str) -> Contact {
 pub fn unknown_contact(contact_id: &str) -> Contact {
     let id = sanitize_line(contact_id);
     Contact {
-        id: id.clone(),
-        name: id,
+        name: display_name([id.as_str()]),
+        id,
         identity: String::new(),
     }
 }

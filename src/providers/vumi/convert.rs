@@ -9,7 +9,7 @@ use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, SESSION_METADATA, Timestamp,
 };
-use crate::text::{sanitize, sanitize_line};
+use crate::text::{display_name, sanitize, sanitize_line};
 
 /// The conversation a message belongs to: its transport type and the contact's address.
 pub fn conversation_id(transport_type: &str, address: &str) -> String {
@@ -115,7 +115,7 @@ pub fn inbound_message(message: &UserMessage, at: Timestamp) -> Message {
         id: sanitize_line(&message.message_id),
         client_id: None,
         direction: Direction::Inbound,
-        sender: address,
+        sender: display_name([address.as_str()]),
         content: content(message, Direction::Inbound),
         at,
         status: DeliveryStatus::Delivered,
@@ -207,7 +207,8 @@ pub fn conversation(account: &AccountId, facts: &ConversationFacts) -> Conversat
         channel: channel(&facts.transport),
         contact: Contact {
             id: facts.address.clone(),
-            name: facts.address.clone(),
+            // Vumi names no one: the address is the name, escaped if it draws blank.
+            name: display_name([facts.address.as_str()]),
             identity: facts.address.clone(),
         },
         status,
@@ -253,6 +254,27 @@ mod tests {
         assert_eq!(channel("sms"), Channel::Sms);
         assert_eq!(channel("voice"), Channel::Voice);
         assert_eq!(channel("xmpp").label(), "XMPP");
+    }
+
+    #[test]
+    fn an_address_that_draws_blank_is_named_escaped() {
+        let message = inbound("sms", "\u{2800}", Some("hi"), None);
+        let at = parse_timestamp(&message.timestamp).expect("time");
+        assert_eq!(inbound_message(&message, at).sender, "\\u{2800}");
+        let facts = ConversationFacts {
+            transport: "sms".into(),
+            address: "\u{a0}".into(),
+            our_address: None,
+            session: None,
+            unread: 0,
+            last_at: None,
+        };
+        let conversation = conversation(&AccountId::new("vumi"), &facts);
+        assert_eq!(conversation.contact.name, "\\u{a0}");
+        assert_eq!(
+            conversation.contact.id, "\u{a0}",
+            "the address itself is kept"
+        );
     }
 
     #[test]
