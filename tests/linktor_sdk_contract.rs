@@ -306,6 +306,30 @@ async fn every_hub_answer_is_valid_for_the_linktor_sdk_models() {
         )
         .await;
     found.extend(problems("contacts.create", CONTACT, &created));
+    // The SDK's own input type lets a contact be created by name and phone alone.
+    let by_phone = client
+        .call(
+            Method::POST,
+            "/contacts",
+            Some(json!({"name":"Dee","phone":"+15550009"})),
+        )
+        .await;
+    found.extend(problems("contacts.create (phone)", CONTACT, &by_phone));
+    assert_eq!(by_phone["identifiers"][0]["identifier"], "+15550009");
+    let filtered = client
+        .call(Method::GET, "/conversations?channelType=webchat", None)
+        .await;
+    found.extend(page_problems(
+        "conversations.list (webchat)",
+        CONVERSATION,
+        &filtered,
+    ));
+    assert!(
+        filtered["data"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|c| c["metadata"]["platform"] == "viber")),
+        "filtering by the SDK type finds the Viber conversation it is labelled as: {filtered}"
+    );
     let started = client
         .call(
             Method::POST,

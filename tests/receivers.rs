@@ -186,7 +186,7 @@ async fn sinch_refusals_never_wait_on_a_busy_provider() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     // A provider that reads nothing: its queue is full after one callback.
-    let (pushes, _held) = tokio::sync::mpsc::channel(1);
+    let (pushes, mut held) = tokio::sync::mpsc::channel(1);
     tokio::spawn(sinch_webhook::serve(
         listener,
         "secret".into(),
@@ -203,7 +203,12 @@ async fn sinch_refusals_never_wait_on_a_busy_provider() {
                 .post(&url)
                 .header(sinch_webhook::SIGNATURE, "forged")
                 .header(sinch_webhook::NONCE, format!("n{i}"))
-                .header(sinch_webhook::TIMESTAMP, "1")
+                // Half stale (refused on the headers), half fresh with a forged signature
+                // (refused once the body is read).
+                .header(
+                    sinch_webhook::TIMESTAMP,
+                    if i % 2 == 0 { "1".to_string() } else { fresh() },
+                )
                 .body("{}")
                 .send()
                 .await
@@ -239,4 +244,51 @@ async fn sinch_refusals_never_wait_on_a_busy_provider() {
         .expect("a valid callback is answered even while the provider is stuck")
         .expect("sent");
     assert_eq!(second.status(), 503, "Sinch is asked to retry, not held");
+
+    // Once the provider has room, Sinch's retry (same nonce) is taken, not called a replay.
+    while held.try_recv().is_ok() {}
+    let retried = tokio::time::timeout(HANG, signed("valid-2"))
+        .await
+        .expect("answered")
+        .expect("sent");
+    assert_eq!(retried.status(), 200);
+    assert!(matches!(
+        held.try_recv(),
+        Ok(switchboard::providers::sinch::webhook::Push::Callback(_))
+    ));
+}
+
+fn fresh() -> String {
+    time::OffsetDateTime::now_utc().unix_timestamp().to_string()
+}
+
+#[tokio::test]
+async fn a_linktor_webhook_answered_503_is_applied_when_retried() {
+    let (addr, _task, mut hooks) = webhook::start(&linktor_config("s3cret"))
+        .await
+        .expect("listens");
+    let addr = addr.to_string();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Fill the provider's queue without reading it.
+    let mut n = 0;
+    let busy = loop {
+        n += 1;
+        let body = event_body(&format!("evt-{n}"), now);
+        let status = post_linktor(&addr, &body, Some(&sign("s3cret", body.as_bytes()))).await;
+        if status != 200 {
+            break (status, body);
+        }
+        assert!(n < 10_000, "the queue never filled");
+    };
+    assert_eq!(busy.0, 503);
+    while hooks.try_recv().is_ok() {}
+    let body = busy.1;
+    assert_eq!(
+        post_linktor(&addr, &body, Some(&sign("s3cret", body.as_bytes()))).await,
+        200
+    );
+    assert!(
+        hooks.try_recv().is_ok(),
+        "the retry was applied, not refused as a replay"
+    );
 }

@@ -155,3 +155,55 @@ async fn messages_written_while_the_inbox_reconnects_are_not_lost() {
     assert!(fake.connections("messages.json") >= 2, "it reconnected");
     inbox.shutdown();
 }
+
+/// A reply left queued by one run and sent by the next still answers the customer's latest
+/// message, though the store's newest message of that conversation is the reply itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_restored_after_a_restart_answers_the_latest_message() {
+    let fake = FakeVumi::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(&fake, &dir.path().join("inbox.sqlite3"));
+    let key = ConversationKey::new(&AccountId::new("vumi"), "ussd:+27761234567");
+    let mut inbox = live_session(&config).await;
+    let latest = fake.inbound("ussd", "+27761234567", Some("1"), Some("new"));
+    assert!(until_thread_has(&mut inbox, &key, 1).await);
+    let stored = latest["message_id"].as_str().expect("id");
+    let database = dir.path().join("inbox.sqlite3");
+    assert!(
+        inbox
+            .pump_until(WAIT, |_| stored_message(&database, stored))
+            .await
+    );
+    inbox.shutdown();
+    drop(inbox);
+
+    // The first run's sends never get an answer: the reply stays queued.
+    fake.lose_answers(100);
+    let first = send_replies(
+        &config,
+        Some("vumi"),
+        "ussd:+27761234567",
+        &["Your balance is R12".to_string()],
+        Duration::from_secs(3),
+        |_| {},
+    )
+    .await
+    .expect("send runs");
+    assert_eq!(first.unsent, 1, "still queued: {first:?}");
+
+    fake.lose_answers(0);
+    let second = send_replies(
+        &config,
+        Some("vumi"),
+        "ussd:+27761234567",
+        &[],
+        Duration::from_secs(30),
+        |_| {},
+    )
+    .await
+    .expect("send runs");
+    assert_eq!((second.unsent, second.failed.len()), (0, 0));
+    let sends = fake.sends();
+    let last = sends.last().expect("sent");
+    assert_eq!(last["in_reply_to"], latest["message_id"], "{sends:?}");
+}

@@ -252,10 +252,27 @@ pub(super) fn jump(app: &mut App) {
             .get(app.view.insights_selected)
             .and_then(|row| row.message.clone())
     });
-    if let Some(id) = target {
-        app.view.highlight = Some(id);
-        app.view.jump_pending = true;
+    let Some(id) = target else {
+        return;
+    };
+    let loaded = app
+        .view
+        .open
+        .as_ref()
+        .and_then(|key| app.inbox.get(key))
+        .is_some_and(|entry| entry.thread.get(&id).is_some());
+    if !loaded {
+        // Older than what the thread holds in memory: a jump would wait for a frame that can
+        // never show it.
+        app.status.notify(
+            super::status::NoticeLevel::Info,
+            "that message is further back than what is loaded: scroll up to reach it".to_string(),
+            app.now,
+        );
+        return;
     }
+    app.view.highlight = Some(id);
+    app.view.jump_pending = true;
 }
 
 /// Applies the scroll the thread view found for a pending jump. Returns whether it moved.

@@ -122,6 +122,7 @@ pub(super) fn restore(app: &mut App, entry: OutboxEntry, effects: &mut Vec<Effec
     };
     let client_id = entry.client_id;
     let send = stage == Stage::Storing;
+    let key = entry.key.clone();
     app.outbox.items.insert(
         client_id.clone(),
         Item {
@@ -134,9 +135,22 @@ pub(super) fn restore(app: &mut App, entry: OutboxEntry, effects: &mut Vec<Effec
             sent_before: true,
         },
     );
-    if send {
-        attempt(app, &client_id, effects);
+    if !send {
+        return;
     }
+    // What the reply answers (Vumi sends it `in_reply_to` that message) is in the store when
+    // only the newest message is loaded and it is not the customer's: read the recent page
+    // first, and send at the next tick, once the store has answered.
+    if newest_inbound(app, &key).is_none() && super::paging::load_older(app, &key, effects) {
+        if let Some(item) = app.outbox.items.get_mut(&client_id) {
+            item.stage = Stage::Waiting {
+                until: app.now,
+                reason: "reading the conversation first".to_string(),
+            };
+        }
+        return;
+    }
+    attempt(app, &client_id, effects);
 }
 
 /// The store has the reply: send it.

@@ -64,11 +64,12 @@ pub(super) fn left(app: &mut App, key: &ConversationKey) {
     if !app.settings.store {
         return;
     }
+    // Not while a page is on its way: it would land before a gap.
     if let Some(entry) = app.inbox.get_mut(key)
+        && !entry.fetching_older
         && entry.thread.retain_newest(PAGE)
     {
         entry.older_cached = true;
-        entry.fetching_older = false;
     }
 }
 

@@ -48,11 +48,13 @@ pub(super) fn trim(app: &mut App) {
             continue;
         }
         let keep = limit(app, &key);
+        // A page on its way fits against the thread's oldest message: trimming now would
+        // leave a gap between that page and what stays. The next growth tries again.
         if let Some(entry) = app.inbox.get_mut(&key)
+            && !entry.fetching_older
             && entry.thread.retain_newest(keep)
         {
             entry.older_cached = true;
-            entry.fetching_older = false;
             if open {
                 // The engine keeps what it heard; its facts cover the trimmed messages too.
                 app.touch();

@@ -173,3 +173,28 @@ fn an_out_of_order_batch_into_the_open_thread_gives_the_same_insights_as_in_orde
     assert!(in_order.is_some_and(|(questions, _, _)| questions > 0));
     assert_eq!(run(true), in_order);
 }
+
+#[test]
+fn statuses_for_messages_never_held_are_bounded_and_a_fresh_one_still_applies() {
+    let mut thread = super::thread::Thread::default();
+    for n in 0..50_000 {
+        thread.set_status(&format!("gone-{n}"), DeliveryStatus::Read, None);
+    }
+    // A status that outran its message, after the flood: kept, and applied on arrival.
+    thread.set_status("m-next", DeliveryStatus::Delivered, None);
+    let message = Message {
+        id: "m-next".into(),
+        client_id: None,
+        direction: Direction::Outbound,
+        sender: "You".into(),
+        content: Content::Text("on its way".into()),
+        at: T0,
+        status: DeliveryStatus::Sent,
+        failure: None,
+    };
+    thread.upsert(message);
+    assert_eq!(
+        thread.get("m-next").map(|m| m.status),
+        Some(DeliveryStatus::Delivered)
+    );
+}

@@ -34,8 +34,9 @@ pub struct Thread {
     messages: Vec<Message>,
     /// Message id → its timestamp, to find it by binary search.
     at_by_id: HashMap<String, Timestamp>,
-    /// Statuses for ids not seen yet.
+    /// Statuses for ids not seen yet, and the order they came in (the oldest go first).
     early: HashMap<String, EarlyStatus>,
+    early_order: std::collections::VecDeque<String>,
 }
 
 impl Thread {
@@ -201,10 +202,23 @@ impl Thread {
     /// unknown id is kept until the message arrives.
     pub fn set_status(&mut self, id: &str, status: DeliveryStatus, reason: Option<String>) -> bool {
         let Some(index) = self.position(id) else {
-            // Most of these are for messages past the resident window (the store takes them);
-            // a flood of them must not grow memory.
-            if self.early.len() >= MAX_EARLY && !self.early.contains_key(id) {
-                return false;
+            // Many of these are for messages past the resident window (the store takes them)
+            // and are never claimed: the oldest are forgotten, so a flood of them cannot grow
+            // memory nor crowd out a status whose message is just about to arrive.
+            if !self.early.contains_key(id) {
+                self.early_order.push_back(id.to_string());
+                while self.early.len() >= MAX_EARLY {
+                    match self.early_order.pop_front() {
+                        Some(oldest) => {
+                            self.early.remove(&oldest);
+                        }
+                        None => break,
+                    }
+                }
+                if self.early_order.len() > 2 * MAX_EARLY {
+                    let early = &self.early;
+                    self.early_order.retain(|id| early.contains_key(id));
+                }
             }
             let early = self.early.entry(id.to_string()).or_insert(EarlyStatus {
                 status,

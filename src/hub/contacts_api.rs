@@ -23,6 +23,12 @@ pub struct NewContact {
     name: String,
     #[serde(default)]
     identifiers: Vec<NewIdentifier>,
+    /// The SDK's `CreateContactInput` may name the contact by phone or email alone
+    /// (`identifiers` is optional there): they become an SMS or an email identifier.
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,13 +40,23 @@ pub struct NewIdentifier {
     identifier: String,
 }
 
-/// `POST /contacts` `{"name","identifiers":[{"channelType","identifier"}]}`. The hub keeps one
-/// identifier per contact: the first; an existing `(channel, identifier)` is renamed, not doubled.
+/// `POST /contacts` `{"name","identifiers":[{"channelType","identifier"}]}`, or with `phone` /
+/// `email` instead of identifiers. The hub keeps one identifier per contact: the first; an
+/// existing `(channel, identifier)` is renamed, not doubled.
 pub async fn create_contact(
     State(state): State<Shared>,
     body: Result<Json<NewContact>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
+    let mut body = json_body(body)?;
+    let fallbacks = [("sms", body.phone.take()), ("email", body.email.take())];
+    for (channel, value) in fallbacks {
+        if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
+            body.identifiers.push(NewIdentifier {
+                channel_type: channel.to_string(),
+                identifier: value,
+            });
+        }
+    }
     let mut problems = serde_json::Map::new();
     if body.name.trim().is_empty() {
         problems.insert("name".into(), json!("must not be empty"));
@@ -52,7 +68,7 @@ pub async fn create_contact(
     let Some(first) = first else {
         problems.insert(
             "identifiers".into(),
-            json!("one channelType + identifier is required"),
+            json!("one channelType + identifier (or a phone or an email) is required"),
         );
         return Err(ApiError::validation(
             "missing fields",

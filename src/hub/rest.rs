@@ -173,16 +173,16 @@ fn non_empty<'a>(params: &'a HashMap<String, String>, key: &str) -> Option<&'a s
 
 fn page<T>(data: Vec<T>, total: u64, limit: u32, offset: u64) -> ListEnvelope<T> {
     let has_more = offset + (data.len() as u64) < total;
-    ListEnvelope {
+    ListEnvelope::new(
         data,
-        pagination: Pagination {
+        Pagination {
             total,
             limit,
             offset,
             has_more,
             next_cursor: None,
         },
-    }
+    )
 }
 
 pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
@@ -291,16 +291,16 @@ async fn list_messages(
         _ => data.first(),
     }
     .map(|m| m.id.clone());
-    let envelope = ListEnvelope {
-        pagination: Pagination {
+    let envelope = ListEnvelope::new(
+        data,
+        Pagination {
             total: result.total,
             limit,
             offset: 0,
             has_more: result.has_more,
             next_cursor,
         },
-        data,
-    };
+    );
     Ok(Json(envelope).into_response())
 }
 

@@ -13,8 +13,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::providers::linktor::wire::{
-    PLATFORM_KEY, WireContact, WireContent, WireConversation, WireIdentifier, WireMessage,
-    format_time, sdk_channel_type,
+    PLATFORM_KEY, SDK_CHANNEL_TYPES, WireContact, WireContent, WireConversation, WireIdentifier,
+    WireMessage, format_time, sdk_channel_type,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -425,7 +425,18 @@ impl Store {
         offset: u64,
     ) -> StoreResult<(Vec<WireConversation>, u64)> {
         let conn = self.conn()?;
-        let filter = "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR channel_type = ?2)";
+        // The filter speaks the SDK's channel types, as the answers do: `webchat` also finds
+        // the platforms the SDK lacks, which go out as `webchat`.
+        let named: Vec<String> = SDK_CHANNEL_TYPES
+            .iter()
+            .filter(|kind| **kind != "webchat")
+            .map(|kind| format!("'{kind}'"))
+            .collect();
+        let filter = format!(
+            "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR channel_type = ?2
+             OR (?2 = 'webchat' AND channel_type NOT IN ({})))",
+            named.join(", ")
+        );
         let total: i64 = conn.query_row_cached(
             &format!("SELECT COUNT(*) FROM conversations WHERE {filter}"),
             params![status, channel_type],

@@ -236,6 +236,7 @@ impl InsightEngine {
             && let Some(at) = self.at_by_id.remove(client_id)
         {
             self.facts.remove(&(at, client_id.clone()));
+            self.replay_owed = true;
             replay = true;
         }
         if let Some(at) = self.at_by_id.get(&message.id).copied() {
@@ -252,6 +253,7 @@ impl InsightEngine {
                 return Taken::NeedsReplay;
             }
             self.facts.remove(&key);
+            self.replay_owed = true;
             replay = true;
         }
         let key = (message.at, message.id.clone());
@@ -262,7 +264,12 @@ impl InsightEngine {
                 .first_key_value()
                 .is_some_and(|(first, _)| key < *first)
         {
-            return Taken::Unchanged;
+            // A fact removed above still owes its replay.
+            return if replay {
+                Taken::NeedsReplay
+            } else {
+                Taken::Unchanged
+            };
         }
         let facts = Facts::read(message, &self.trackers);
         let appends = self

@@ -1,8 +1,8 @@
 //! What every push receiver (Linktor webhook, Sinch callbacks, Vumi Go pushes) puts between
 //! the internet and its handler. README's examples listen on `0.0.0.0`, so anyone can connect:
-//! - at most [`Limits::max_connections`] connections at once; more are closed on accept, so
-//!   idle sockets cannot use up the process's file descriptors (the providers' own requests
-//!   need them too);
+//! - at most [`Limits::max_connections`] connections at once, and [`MAX_CONNECTIONS_ALL`] over
+//!   every receiver of the process; more are closed on accept, so idle sockets cannot use up
+//!   the process's file descriptors (the providers' own requests need them too);
 //! - the request head must arrive within [`Limits::header_timeout`] and the whole request
 //!   within [`Limits::request_timeout`] (408), one request per connection (no keep-alive), so
 //!   a silent or trickling client holds a connection for seconds, not forever;
@@ -23,6 +23,12 @@ use tokio::sync::Semaphore;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+/// Connections all receivers of the process hold at once: the cap is on the process's
+/// descriptors, however many accounts run a receiver.
+pub const MAX_CONNECTIONS_ALL: usize = 256;
+static ALL_RECEIVERS: std::sync::LazyLock<Arc<Semaphore>> =
+    std::sync::LazyLock::new(|| Arc::new(Semaphore::new(MAX_CONNECTIONS_ALL)));
+
 /// How much one receiver lets callers take.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Limits {
@@ -37,7 +43,7 @@ impl Default for Limits {
     /// leave room for bursts and hold memory to about 256 × 256 KiB = 64 MiB at worst.
     fn default() -> Self {
         Self {
-            max_connections: 256,
+            max_connections: MAX_CONNECTIONS_ALL,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(10),
             max_body: 256 * 1024,
@@ -54,6 +60,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, name: 
             limits.request_timeout,
         ));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let all = Arc::clone(&ALL_RECEIVERS);
     let refusals = RefusalLog::new(name);
     // A connection never outlives the time to send its head and its body, plus the answer.
     let lifetime = limits.header_timeout + limits.request_timeout + Duration::from_secs(5);
@@ -67,13 +74,16 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, name: 
                 continue;
             }
         };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
+        let (Ok(shared), Ok(own)) = (
+            all.clone().try_acquire_owned(),
+            permits.clone().try_acquire_owned(),
+        ) else {
             refusals.note("too many connections; closed on accept");
             continue;
         };
         let service = TowerToHyperService::new(router.clone());
         tokio::spawn(async move {
-            let _permit = permit;
+            let _permits = (shared, own);
             let _ = stream.set_nodelay(true);
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -83,6 +93,17 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, name: 
             let _ = tokio::time::timeout(lifetime, connection).await;
         });
     }
+}
+
+/// What a receiver says when a body does not come whole: too large, or not in time.
+pub const BODY_REFUSED: &str = "body too large or not received in time";
+
+/// Reads a request's body, bounded by the layers [`serve`] puts around every receiver: `None`
+/// when it was over the limit or did not arrive in time (answer 413).
+pub async fn read_body(request: axum::extract::Request) -> Option<axum::body::Bytes> {
+    axum::body::to_bytes(request.into_body(), usize::MAX)
+        .await
+        .ok()
 }
 
 /// How often a run of refusals is summed up in the log.

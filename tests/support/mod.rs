@@ -471,16 +471,16 @@ fn page<T: Clone + serde::Serialize>(
     limit: usize,
     has_more: bool,
 ) -> axum::Json<ListEnvelope<T>> {
-    axum::Json(ListEnvelope {
-        data: items.to_vec(),
-        pagination: Pagination {
+    axum::Json(ListEnvelope::new(
+        items.to_vec(),
+        Pagination {
             total: items.len() as u64,
             limit: limit as u32,
             offset: offset as u64,
             has_more,
             next_cursor: None,
         },
-    })
+    ))
 }
 
 fn offset_page<T: Clone + serde::Serialize>(

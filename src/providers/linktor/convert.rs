@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::wire::{WireContact, WireContent, WireConversation, WireMessage, parse_time};
+use super::wire::{
+    PLATFORM_KEY, WireContact, WireContent, WireConversation, WireMessage, parse_time,
+};
 use crate::model::{
     AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation,
     ConversationKey, ConversationStatus, DeliveryStatus, Direction, Message, Timestamp,
@@ -81,7 +83,11 @@ pub fn conversation(
         unread: wire.unread_count,
         last_message_at: wire.last_message_at.as_deref().and_then(parse_time),
         last_message: wire.last_message.as_ref().and_then(last_message_preview),
-        metadata: metadata(&wire.metadata),
+        metadata: metadata(&wire.metadata)
+            .into_iter()
+            // The platform the hub names is the channel, shown as such.
+            .filter(|(key, _)| key != PLATFORM_KEY || wire.platform() == wire.channel_type)
+            .collect(),
     }
 }
 

@@ -120,16 +120,14 @@ impl RestClient {
             }
         }
         // The caller's backfill stops here: this is everything there is to catch up on.
-        Ok(ListEnvelope {
-            pagination: super::wire::Pagination {
-                total: newer.len() as u64,
-                limit,
-                offset: 0,
-                has_more: false,
-                next_cursor: None,
-            },
-            data: newer,
-        })
+        let pagination = super::wire::Pagination {
+            total: newer.len() as u64,
+            limit,
+            offset: 0,
+            has_more: false,
+            next_cursor: None,
+        };
+        Ok(ListEnvelope::new(newer, pagination))
     }
 
     /// `POST …/messages` with `content_type` + `content` (both required) → 201 with the message.

@@ -21,13 +21,13 @@ impl Provider {
         let mut limit = self.config.page_size;
         loop {
             let page = self.rest.list_conversations(offset, limit).await?;
-            let count = page.data.len() as u64;
+            let count = page.served as u64;
             limit = served_limit(limit, &page.pagination);
             listed.extend(page.data);
             if !page.pagination.has_more || count == 0 {
                 break;
             }
-            offset += served(count, limit);
+            offset += count;
         }
         let mut converted = Vec::with_capacity(listed.len());
         for wire in &listed {
@@ -62,7 +62,7 @@ impl Provider {
         let mut limit = self.config.page_size;
         loop {
             let page = self.rest.list_contacts(offset, limit).await?;
-            let count = page.data.len() as u64;
+            let count = page.served as u64;
             limit = served_limit(limit, &page.pagination);
             for contact in page.data {
                 self.contacts.insert(contact.id.clone(), Some(contact));
@@ -70,7 +70,7 @@ impl Provider {
             if !page.pagination.has_more || count == 0 {
                 break;
             }
-            offset += served(count, limit);
+            offset += count;
         }
         self.contacts_loaded = true;
         Ok(())
@@ -399,12 +399,6 @@ impl Provider {
 }
 
 /// The page size the server actually served (it may clamp ours): page numbers are counted in it.
-/// How many items a page that has more after it held: a full page, even where an unreadable
-/// item was left out of `data` (the next page starts after it, not on it).
-fn served(read: u64, limit: u32) -> u64 {
-    read.max(u64::from(limit))
-}
-
 fn served_limit(asked: u32, pagination: &super::wire::Pagination) -> u32 {
     if pagination.limit > 0 && pagination.limit < asked {
         pagination.limit

@@ -35,9 +35,9 @@ const QUEUE: usize = 256;
 pub struct WebhookConfig {
     pub listen: SocketAddr,
     pub secret: String,
-    /// Refuse a webhook without `X-Linktor-Timestamp`. Linktor signs only the body, so the
-    /// header proves nothing by itself; what it adds is a clock check a sender that always
-    /// sends it makes possible (see [`ReplayGuard`]).
+    /// Refuse a webhook without `X-Linktor-Timestamp`. Linktor signs only the body, so this is
+    /// no defence against replay (a replayer adds a fresh header); it only turns away senders
+    /// that do not send one. Replays are refused by [`ReplayGuard`].
     pub require_timestamp: bool,
 }
 
@@ -135,8 +135,8 @@ fn fresh(at: i64, now_unix: i64) -> Result<(), WebhookError> {
 /// - inside the tolerance, each event id is accepted once.
 ///
 /// An envelope whose timestamp does not read as a time leaves only the id memory, which lasts
-/// [`REMEMBER_SECS`]: README says so, and `require_timestamp` closes the gap for senders that
-/// send the header.
+/// [`REMEMBER_SECS`] and lives in memory: a restart forgets it, so an event fresh by its own
+/// timestamp can be replayed once across a restart. README says so.
 #[derive(Debug, Default)]
 pub struct ReplayGuard {
     seen: std::collections::HashMap<String, i64>,
@@ -171,6 +171,12 @@ impl ReplayGuard {
         self.seen.insert(id.to_string(), now_unix);
         self.order.push_back((now_unix, id.to_string()));
         Ok(())
+    }
+
+    /// Forgets an event that was accepted but not delivered (the sender was told to retry):
+    /// its retry must not be taken for a replay.
+    pub fn forget(&mut self, id: &str) {
+        self.seen.remove(id);
     }
 }
 
@@ -372,11 +378,8 @@ async fn receive(State(state): State<Receiver>, request: Request) -> StatusCode 
             .note(&WebhookError::MissingTimestamp.to_string());
         return StatusCode::UNAUTHORIZED;
     }
-    // The body limit layer caps what this reads.
-    let Ok(body) = axum::body::to_bytes(request.into_body(), usize::MAX).await else {
-        state
-            .refusals
-            .note("body too large or not received in time");
+    let Some(body) = receiver::read_body(request).await else {
+        state.refusals.note(receiver::BODY_REFUSED);
         return StatusCode::PAYLOAD_TOO_LARGE;
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -416,14 +419,16 @@ async fn receive(State(state): State<Receiver>, request: Request) -> StatusCode 
     let Some(hook) = event.hook else {
         return StatusCode::OK;
     };
-    match state.hooks.try_send(hook) {
-        Ok(()) => StatusCode::OK,
-        Err(mpsc::error::TrySendError::Full(_)) => {
+    if let Err(err) = state.hooks.try_send(hook) {
+        if matches!(err, mpsc::error::TrySendError::Full(_)) {
             state.refusals.note("queue full; asked the sender to retry");
-            StatusCode::SERVICE_UNAVAILABLE
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        if let Ok(mut guard) = state.guard.lock() {
+            guard.forget(&event.id);
+        }
+        return StatusCode::SERVICE_UNAVAILABLE;
     }
+    StatusCode::OK
 }
 
 #[cfg(test)]

@@ -126,53 +126,86 @@ pub struct WireIdentifier {
 }
 
 impl WireIdentifier {
-    /// The platform: `metadata.platform` where the hub names one the SDK lacks, else the
-    /// `channelType`.
+    /// The platform: for a `webchat` identifier, the `metadata.platform` the hub names (a
+    /// channel the SDK lacks), else the `channelType`.
     pub fn platform(&self) -> &str {
-        platform(&self.metadata).unwrap_or(&self.channel_type)
+        platform(&self.channel_type, &self.metadata)
     }
 }
 
 impl WireConversation {
     /// As [`WireIdentifier::platform`].
     pub fn platform(&self) -> &str {
-        platform(&self.metadata).unwrap_or(&self.channel_type)
+        platform(&self.channel_type, &self.metadata)
     }
 }
 
-fn platform(metadata: &BTreeMap<String, Value>) -> Option<&str> {
-    metadata
+/// Only `webchat` carries the extension: another server's `platform` key on a WhatsApp
+/// conversation (say `"ios"`) is its own business, not a channel.
+fn platform<'a>(channel_type: &'a str, metadata: &'a BTreeMap<String, Value>) -> &'a str {
+    let extension = metadata
         .get(PLATFORM_KEY)
         .and_then(Value::as_str)
-        .filter(|name| !name.trim().is_empty())
+        .filter(|name| !name.trim().is_empty());
+    match extension {
+        Some(name) if channel_type == "webchat" => name,
+        _ => channel_type,
+    }
 }
 
 /// `{"data":[…],"pagination":{…}}`. An item that does not read is left out (and logged), so
 /// one bad conversation or contact never costs the whole page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
+#[serde(
+    bound(deserialize = "T: serde::de::DeserializeOwned"),
+    from = "RawList"
+)]
 pub struct ListEnvelope<T> {
-    #[serde(deserialize_with = "readable_items")]
     pub data: Vec<T>,
     pub pagination: Pagination,
+    /// How many items the server sent, read or not: what a page moves the next offset by.
+    #[serde(skip)]
+    pub served: usize,
 }
 
-fn readable_items<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let items = Vec::<Value>::deserialize(deserializer)?;
-    Ok(items
-        .into_iter()
-        .filter_map(|item| match serde_json::from_value(item) {
-            Ok(read) => Some(read),
-            Err(err) => {
-                tracing::warn!("list item left out: {err}");
-                None
-            }
-        })
-        .collect())
+impl<T> ListEnvelope<T> {
+    /// A page built here rather than read: every item counts as served.
+    pub fn new(data: Vec<T>, pagination: Pagination) -> Self {
+        Self {
+            served: data.len(),
+            data,
+            pagination,
+        }
+    }
+}
+
+/// A list page before its items are read one by one.
+#[derive(Deserialize)]
+struct RawList {
+    data: Vec<Value>,
+    pagination: Pagination,
+}
+
+impl<T: serde::de::DeserializeOwned> From<RawList> for ListEnvelope<T> {
+    fn from(raw: RawList) -> Self {
+        let served = raw.data.len();
+        let data = raw
+            .data
+            .into_iter()
+            .filter_map(|item| match serde_json::from_value(item) {
+                Ok(read) => Some(read),
+                Err(err) => {
+                    tracing::warn!("list item left out: {err}");
+                    None
+                }
+            })
+            .collect();
+        Self {
+            data,
+            pagination: raw.pagination,
+            served,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -363,6 +396,17 @@ mod tests {
  "channelId":"ch1","identifier":"+55"}],"conversationCount":1,"createdAt":"x","updatedAt":"x"}"#;
         let parsed: WireContact = serde_json::from_str(contact).expect("contact");
         assert_eq!(parsed.identifiers[0].identifier, "+55");
+    }
+
+    #[test]
+    fn an_unreadable_list_item_is_left_out_but_counted_as_served() {
+        let page: ListEnvelope<WireContact> = serde_json::from_str(
+            r#"{"data":[{"id":"k1"},{"id":7},{"name":"no id"}],
+                "pagination":{"total":9,"limit":3,"offset":0,"hasMore":true}}"#,
+        )
+        .expect("the page reads");
+        assert_eq!(page.data.len(), 1);
+        assert_eq!(page.served, 3, "the next page starts after all three");
     }
 
     #[test]

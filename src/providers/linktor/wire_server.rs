@@ -228,16 +228,16 @@ pub fn contact(wire: ServerContact) -> WireContact {
 pub fn page<S, T>(envelope: Envelope<Vec<S>>, convert: impl Fn(S) -> T) -> ListEnvelope<T> {
     let meta = envelope.meta.unwrap_or_default();
     let data: Vec<T> = envelope.data.into_iter().map(convert).collect();
-    ListEnvelope {
-        pagination: Pagination {
+    ListEnvelope::new(
+        data,
+        Pagination {
             total: meta.total_items,
             limit: meta.page_size,
             offset: u64::from(meta.page.saturating_sub(1)) * u64::from(meta.page_size),
             has_more: meta.has_next,
             next_cursor: None,
         },
-        data,
-    }
+    )
 }
 
 // ----- frames ------------------------------------------------------------------------------------

@@ -102,6 +102,12 @@ impl ReplayGuard {
         self.seen.insert(nonce.to_string(), timestamp);
         Ok(())
     }
+
+    /// Forgets a callback that was accepted but not delivered (Sinch was told to retry): its
+    /// retry must not be taken for a replay.
+    pub fn forget(&mut self, nonce: &str) {
+        self.seen.remove(nonce);
+    }
 }
 
 #[derive(Clone)]
@@ -136,16 +142,20 @@ pub async fn serve(
 /// and a valid callback the provider has no room for is answered 503 (Sinch retries it).
 async fn receive(State(receiver): State<Receiver>, request: Request) -> StatusCode {
     match check(&receiver, request).await {
-        Ok(callback) => match receiver.pushes.try_send(Push::Callback(Box::new(callback))) {
-            Ok(()) => StatusCode::OK,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+        Ok((callback, nonce)) => {
+            let Err(err) = receiver.pushes.try_send(Push::Callback(Box::new(callback))) else {
+                return StatusCode::OK;
+            };
+            if matches!(err, mpsc::error::TrySendError::Full(_)) {
                 receiver
                     .refusals
                     .note("provider busy; asked Sinch to retry");
-                StatusCode::SERVICE_UNAVAILABLE
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => StatusCode::SERVICE_UNAVAILABLE,
-        },
+            if let Ok(mut guard) = receiver.guard.lock() {
+                guard.forget(&nonce);
+            }
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         Err((status, reason)) => {
             // Shown in the app once (the provider rate-limits notices); dropped when it is busy.
             if receiver.refusals.note(&reason) {
@@ -156,7 +166,11 @@ async fn receive(State(receiver): State<Receiver>, request: Request) -> StatusCo
     }
 }
 
-async fn check(receiver: &Receiver, request: Request) -> Result<Callback, (StatusCode, String)> {
+/// The verified callback and its nonce.
+async fn check(
+    receiver: &Receiver,
+    request: Request,
+) -> Result<(Callback, String), (StatusCode, String)> {
     let headers = request.headers();
     let get = |name: &str| {
         headers
@@ -193,15 +207,12 @@ async fn check(receiver: &Receiver, request: Request) -> Result<Callback, (Statu
         .map_err(|_| guard_error())?
         .fresh(seconds, now)
         .map_err(|reason| (StatusCode::UNAUTHORIZED, reason))?;
-    // The body limit layer caps what this reads.
-    let body = axum::body::to_bytes(request.into_body(), usize::MAX)
-        .await
-        .map_err(|_| {
-            (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "webhook body too large or not received in time".to_string(),
-            )
-        })?;
+    let body = receiver::read_body(request).await.ok_or_else(|| {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            receiver::BODY_REFUSED.to_string(),
+        )
+    })?;
     if !verify(&receiver.secret, &body, &nonce, &timestamp, &signature) {
         return Err((
             StatusCode::UNAUTHORIZED,
@@ -214,7 +225,8 @@ async fn check(receiver: &Receiver, request: Request) -> Result<Callback, (Statu
         .map_err(|_| guard_error())?
         .check(&nonce, seconds, now)
         .map_err(|reason| (StatusCode::UNAUTHORIZED, reason))?;
-    parse(&body).map_err(|reason| (StatusCode::BAD_REQUEST, reason))
+    let callback = parse(&body).map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
+    Ok((callback, nonce))
 }
 
 /// Reads a callback body (already verified): the JSON envelope of §1.6, or why not.

@@ -73,11 +73,8 @@ async fn receive(State(receiver): State<Arc<Receiver>>, request: Request) -> Res
         )
             .into_response();
     }
-    // The body limit layer caps what this reads.
-    let Ok(body) = axum::body::to_bytes(request.into_body(), usize::MAX).await else {
-        receiver
-            .refusals
-            .note("body too large or not received in time");
+    let Some(body) = receiver::read_body(request).await else {
+        receiver.refusals.note(receiver::BODY_REFUSED);
         return (StatusCode::PAYLOAD_TOO_LARGE, "body too large\n").into_response();
     };
     let text = String::from_utf8_lossy(&body);
