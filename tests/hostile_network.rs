@@ -269,3 +269,29 @@ async fn a_flood_of_unknown_conversations_is_looked_up_at_a_bounded_rate() {
         .count();
     assert!(lookups <= 10, "{lookups} lookups for 500 pushes");
 }
+
+/// After a backoff the account says it is connecting again, rather than leaving "retry in 0s"
+/// up for as long as the next attempt takes.
+#[tokio::test]
+async fn after_the_wait_the_status_says_connecting_not_retry_in_0s() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    fake.fail_next(1);
+    let mut events = start(config(&fake.base_url));
+    wait_for(&mut events, WAIT, "a backoff", |e| {
+        matches!(
+            e,
+            ProviderEvent::Connection(ConnectionState::BackingOff { .. })
+        )
+    })
+    .await;
+    let (next, _) = wait_for(&mut events, WAIT, "the next state", |e| {
+        matches!(e, ProviderEvent::Connection(_))
+    })
+    .await;
+    assert_eq!(next, ProviderEvent::Connection(ConnectionState::Connecting));
+    wait_for(&mut events, WAIT, "Live", |e| {
+        matches!(e, ProviderEvent::Connection(ConnectionState::Live))
+    })
+    .await;
+}

@@ -13,6 +13,32 @@ use tokio::net::TcpStream;
 /// callers away, so they take turns.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+type Receiver = (
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<()>,
+    tokio::sync::mpsc::Receiver<webhook::Hook>,
+);
+
+async fn start() -> Receiver {
+    switchboard::providers::tls::install_crypto_provider();
+    let config = WebhookConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        secret: "s3cret".into(),
+        require_timestamp: false,
+    };
+    webhook::start(&config).await.expect("listens")
+}
+
+/// A signed-to-be event, stamped now.
+fn valid_event() -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    serde_json::json!({
+        "id": "evt-ok", "type": "conversation.resolved", "timestamp": now,
+        "data": {"conversationId": "c1"}
+    })
+    .to_string()
+}
+
 fn resident_mb() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").expect("statm (Linux)");
     let pages: f64 = statm
@@ -26,13 +52,7 @@ fn resident_mb() -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_bodies_from_unauthenticated_callers_keep_memory_bounded() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    switchboard::providers::tls::install_crypto_provider();
-    let config = WebhookConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        secret: "s3cret".into(),
-        require_timestamp: false,
-    };
-    let (addr, _task, mut hooks) = webhook::start(&config).await.expect("listens");
+    let (addr, _task, mut hooks) = start().await;
     let before = resident_mb();
 
     // 300 callers (more than the 256 connections the receivers take), each with a signature
@@ -69,12 +89,7 @@ async fn held_bodies_from_unauthenticated_callers_keep_memory_bounded() {
             .await
             .expect("closed by the receiver");
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let body = serde_json::json!({
-        "id": "evt-ok", "type": "conversation.resolved", "timestamp": now,
-        "data": {"conversationId": "c1"}
-    })
-    .to_string();
+    let body = valid_event();
     let answer = reqwest::Client::new()
         .post(format!("http://{addr}/webhook"))
         .header("x-linktor-signature", sign("s3cret", body.as_bytes()))
@@ -89,13 +104,7 @@ async fn held_bodies_from_unauthenticated_callers_keep_memory_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn announced_oversized_bodies_are_refused_unread_while_a_valid_webhook_passes() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    switchboard::providers::tls::install_crypto_provider();
-    let config = WebhookConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        secret: "s3cret".into(),
-        require_timestamp: false,
-    };
-    let (addr, _task, mut hooks) = webhook::start(&config).await.expect("listens");
+    let (addr, _task, mut hooks) = start().await;
     let mut held = Vec::new();
     for _ in 0..100 {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
@@ -104,12 +113,7 @@ async fn announced_oversized_bodies_are_refused_unread_while_a_valid_webhook_pas
         stream.write_all(head.as_bytes()).await.expect("head");
         held.push(stream);
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let body = serde_json::json!({
-        "id": "evt-ok", "type": "conversation.resolved", "timestamp": now,
-        "data": {"conversationId": "c1"}
-    })
-    .to_string();
+    let body = valid_event();
     let answer = tokio::time::timeout(
         Duration::from_secs(10),
         reqwest::Client::new()

@@ -179,21 +179,8 @@ impl InsightEngine {
     /// for each, but a batch that lands out of order replays the stored facts once at the end
     /// rather than once per message.
     pub fn observe_all<'a>(&mut self, messages: impl IntoIterator<Item = &'a Message>) -> bool {
-        let mut changed = false;
-        let mut replay = false;
-        for message in messages {
-            match self.take(message) {
-                Taken::Unchanged => {}
-                Taken::Appended => changed = true,
-                Taken::NeedsReplay => {
-                    changed = true;
-                    replay = true;
-                }
-            }
-        }
-        if replay {
-            self.replay();
-        }
+        let changed = self.observe_all_deferred(messages);
+        self.settle();
         changed
     }
 
