@@ -67,6 +67,25 @@ pub fn plain_text_warning(field: &str, base_url: &str) -> Option<String> {
     })
 }
 
+/// The innermost cause of a transport error ("connection refused"), which says more than
+/// reqwest's outer message: sanitised, lower-cased at the start to read inside a sentence, and
+/// cut to 200 characters.
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    let text: String = crate::text::sanitize_line(&current.to_string())
+        .chars()
+        .take(200)
+        .collect();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => crate::text::sanitize_line(&err.to_string()),
+    }
+}
+
 /// JSON text with unpaired UTF-16 surrogate escapes (`"\ud800"`, which some servers emit for a
 /// broken name) replaced by `\ufffd`: serde_json refuses them, and one bad name would otherwise
 /// fail a whole listing. Borrowed when there is nothing to replace.

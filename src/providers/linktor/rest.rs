@@ -18,7 +18,7 @@ use super::wire::{
 };
 use super::{Dialect, LinktorConfig, Login};
 use crate::providers::backoff::Backoff;
-use crate::providers::http::segment;
+use crate::providers::http::{root_cause, segment};
 use crate::text::sanitize_line;
 
 /// The largest response body read. A page of fifty messages is tens of KB; anything near this
@@ -652,20 +652,6 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .get(name)
         .and_then(|value| value.to_str().ok())
         .map(sanitize_line)
-}
-
-/// The innermost cause ("connection refused"), which says more than reqwest's outer message.
-pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    let text = current.to_string();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => err.to_string(),
-    }
 }
 
 #[cfg(test)]

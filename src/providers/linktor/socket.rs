@@ -145,7 +145,7 @@ async fn connect_url(
         Ok(Err(err)) => {
             return Err(ConnectError::Other(format!(
                 "WebSocket unreachable at {base_url}: {}",
-                super::rest::root_cause(&err)
+                crate::providers::http::root_cause(&err)
             )));
         }
         Ok(Ok(pair)) => pair,

@@ -89,15 +89,6 @@ pub fn bounded(text: &str) -> String {
     sanitize_line(text).chars().take(200).collect()
 }
 
-/// The innermost cause ("connection refused"), which says more than reqwest's outer message.
-pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    bounded(&current.to_string())
-}
-
 /// Maps a reqwest transport failure onto the error for `url` (an origin, never a secret).
 pub fn transport(err: &reqwest::Error, url: &str) -> SinchError {
     if err.is_timeout() {
@@ -107,7 +98,7 @@ pub fn transport(err: &reqwest::Error, url: &str) -> SinchError {
     } else {
         SinchError::Unreachable {
             url: url.to_string(),
-            reason: root_cause(err),
+            reason: crate::providers::http::root_cause(err),
         }
     }
 }

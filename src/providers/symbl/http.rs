@@ -195,7 +195,7 @@ pub(super) fn transport_error(base_url: &str, err: &reqwest::Error) -> SymblErro
     } else {
         SymblError::Unreachable {
             url: base_url.to_string(),
-            reason: crate::providers::linktor::rest::root_cause(err),
+            reason: crate::providers::http::root_cause(err),
         }
     }
 }

@@ -91,7 +91,7 @@ pub async fn connect(
         }
         Ok(Err(err)) => Err(ConnectError::Other(format!(
             "Symbl streaming unreachable at {base_url}: {}",
-            crate::providers::linktor::rest::root_cause(&err)
+            crate::providers::http::root_cause(&err)
         ))),
         Ok(Ok((stream, _response))) => Ok(stream.split()),
     }
