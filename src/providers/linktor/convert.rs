@@ -86,7 +86,7 @@ pub fn conversation(
         metadata: metadata(&wire.metadata)
             .into_iter()
             // The platform the hub names is the channel, shown as such.
-            .filter(|(key, _)| key != PLATFORM_KEY || wire.platform() == wire.channel_type)
+            .filter(|(key, value)| key != PLATFORM_KEY || value != wire.platform())
             .collect(),
     }
 }
@@ -360,5 +360,29 @@ mod tests {
         assert_eq!(converted.unread, 2);
         assert_eq!(converted.last_message.as_deref(), Some("hey"));
         assert_eq!(converted.metadata.get("n").map(String::as_str), Some("3"));
+    }
+
+    #[test]
+    fn the_hubs_platform_name_is_the_channel_and_another_servers_is_metadata() {
+        let read = |channel_type: &str, platform: &str| {
+            let wire: WireConversation = serde_json::from_value(serde_json::json!({
+                "id":"c1","channelType":channel_type,"contactId":"k1","status":"open",
+                "metadata":{"platform":platform}
+            }))
+            .expect("conversation");
+            conversation(&AccountId::new("a"), &wire, unknown_contact("k1"))
+        };
+        let viber = read("webchat", "viber");
+        assert_eq!(viber.channel, Channel::Viber);
+        assert!(
+            !viber.metadata.contains_key(PLATFORM_KEY),
+            "shown as the channel"
+        );
+        let app = read("whatsapp", "ios");
+        assert_eq!(app.channel, Channel::WhatsApp);
+        assert_eq!(
+            app.metadata.get(PLATFORM_KEY).map(String::as_str),
+            Some("ios")
+        );
     }
 }
