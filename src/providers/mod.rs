@@ -18,6 +18,36 @@ use crate::model::{
     Message, Timestamp,
 };
 
+impl ProviderCommand {
+    /// The answer to a command that cannot be carried out (no provider, or one that could not
+    /// start): a reply fails with the reason, so it is never lost silently; the rest (typing,
+    /// read markers, refreshes) has no answer of its own.
+    pub fn refused(self, why: &str) -> Option<ProviderEvent> {
+        match self {
+            ProviderCommand::SendText {
+                conversation,
+                client_id,
+                ..
+            }
+            | ProviderCommand::SendWithOptions {
+                conversation,
+                client_id,
+                ..
+            }
+            | ProviderCommand::Resend {
+                conversation,
+                client_id,
+                ..
+            } => Some(ProviderEvent::SendFailed {
+                conversation,
+                client_id,
+                reason: why.to_string(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// How the account's connection stands, shown per account in the status bar.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConnectionState {

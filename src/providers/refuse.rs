@@ -23,7 +23,7 @@ pub async fn refuse_all(
         return;
     }
     while let Some(command) = commands.recv().await {
-        let Some(event) = refusal(command, &why) else {
+        let Some(event) = command.refused(&why) else {
             continue;
         };
         let event = AccountEvent {
@@ -33,33 +33,6 @@ pub async fn refuse_all(
         if events.send(event).await.is_err() {
             return;
         }
-    }
-}
-
-/// The answer to a command that cannot be carried out: a reply fails with the reason; the
-/// rest (typing, read markers, refreshes) needs no answer beyond the first notice.
-fn refusal(command: ProviderCommand, why: &str) -> Option<ProviderEvent> {
-    match command {
-        ProviderCommand::SendText {
-            conversation,
-            client_id,
-            ..
-        }
-        | ProviderCommand::SendWithOptions {
-            conversation,
-            client_id,
-            ..
-        }
-        | ProviderCommand::Resend {
-            conversation,
-            client_id,
-            ..
-        } => Some(ProviderEvent::SendFailed {
-            conversation,
-            client_id,
-            reason: why.to_string(),
-        }),
-        _ => None,
     }
 }
 

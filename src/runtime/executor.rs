@@ -152,28 +152,9 @@ impl Executor {
 
 /// The feedback for a command that cannot reach its provider.
 fn undeliverable(account: AccountId, command: ProviderCommand, why: &str) -> Outcome {
-    let event = match command {
-        ProviderCommand::SendText {
-            conversation,
-            client_id,
-            ..
-        }
-        | ProviderCommand::SendWithOptions {
-            conversation,
-            client_id,
-            ..
-        }
-        | ProviderCommand::Resend {
-            conversation,
-            client_id,
-            ..
-        } => ProviderEvent::SendFailed {
-            conversation,
-            client_id,
-            reason: why.to_string(),
-        },
-        // Typing and read markers are best effort; one notice is enough.
-        _ => ProviderEvent::Error(format!("{account}: {why}")),
-    };
+    // Typing and read markers are best effort; one notice is enough.
+    let event = command
+        .refused(why)
+        .unwrap_or_else(|| ProviderEvent::Error(format!("{account}: {why}")));
     Outcome::Feedback(AccountEvent { account, event })
 }
