@@ -198,3 +198,26 @@ fn statuses_for_messages_never_held_are_bounded_and_a_fresh_one_still_applies() 
         Some(DeliveryStatus::Delivered)
     );
 }
+
+#[test]
+fn a_thread_waiting_for_a_page_is_not_trimmed_under_it() {
+    let mut app = app(true);
+    if let Some(entry) = app.inbox.get_mut(&key("c2")) {
+        // A page before its oldest message is on its way from the store.
+        entry.fetching_older = true;
+    }
+    flood(&mut app, "c2", 300);
+    assert_eq!(
+        app.inbox.get(&key("c2")).map(|e| e.thread.len()),
+        Some(300),
+        "trimming now would leave a gap before the page"
+    );
+    if let Some(entry) = app.inbox.get_mut(&key("c2")) {
+        entry.fetching_older = false;
+    }
+    flood(&mut app, "c2", 10);
+    assert_eq!(
+        app.inbox.get(&key("c2")).map(|e| e.thread.len()),
+        Some(BACKGROUND_RESIDENT)
+    );
+}
