@@ -635,6 +635,34 @@ async fn bad_webhook_signatures_stale_timestamps_and_replays_are_refused() {
     assert_eq!(typing, 1, "{seen:?}");
 }
 
+/// Asks for a capability lookup and returns the query the fake received.
+async fn ask_capability(
+    handle: &ProviderHandle,
+    events: &mut mpsc::Receiver<AccountEvent>,
+    fake: &FakeSinch,
+    conversation: &str,
+) -> serde_json::Value {
+    handle
+        .commands
+        .send(ProviderCommand::QueryCapability {
+            conversation: conversation.into(),
+        })
+        .await
+        .expect("send");
+    wait_for(
+        events,
+        WAIT,
+        "lookup sent",
+        |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("webhook")),
+    )
+    .await;
+    fake.posts()
+        .into_iter()
+        .find(|(p, _)| p == "/capability:query")
+        .map(|(_, query)| query)
+        .expect("queried")
+}
+
 #[tokio::test]
 async fn delete_and_capability_lookup() {
     let fake = FakeSinch::start().await;
@@ -663,25 +691,7 @@ async fn delete_and_capability_lookup() {
             .any(|(m, p, _)| m == "DELETE" && p.ends_with(&format!("/messages/{victim}")))
     );
 
-    handle
-        .commands
-        .send(ProviderCommand::QueryCapability {
-            conversation: "conv2".into(),
-        })
-        .await
-        .expect("send");
-    wait_for(
-        &mut events,
-        WAIT,
-        "lookup sent",
-        |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("webhook")),
-    )
-    .await;
-    let (_, query) = fake
-        .posts()
-        .into_iter()
-        .find(|(p, _)| p == "/capability:query")
-        .expect("queried");
+    let query = ask_capability(&handle, &mut events, &fake, "conv2").await;
     assert_eq!(query["request_id"], "conv2");
     let identity = &query["recipient"]["identified_by"]["channel_identities"][0];
     assert_eq!(identity["identity"], "+4622222");
@@ -1004,25 +1014,7 @@ async fn a_capability_query_on_an_app_scoped_channel_names_the_app() {
     fake.add_conversation("conv4", "C4", "MESSENGER");
     let (handle, mut events, _url) = start_hooked(config(&fake));
     live(&mut events).await;
-    handle
-        .commands
-        .send(ProviderCommand::QueryCapability {
-            conversation: "conv4".into(),
-        })
-        .await
-        .expect("send");
-    wait_for(
-        &mut events,
-        WAIT,
-        "lookup sent",
-        |e| matches!(e, ProviderEvent::Capability { summary, .. } if summary.contains("webhook")),
-    )
-    .await;
-    let (_, query) = fake
-        .posts()
-        .into_iter()
-        .find(|(p, _)| p == "/capability:query")
-        .expect("queried");
+    let query = ask_capability(&handle, &mut events, &fake, "conv4").await;
     let identity = &query["recipient"]["identified_by"]["channel_identities"][0];
     assert_eq!(identity["channel"], "MESSENGER");
     assert_eq!(identity["identity"], "psid-44");
