@@ -277,7 +277,10 @@ impl App {
                 key,
                 messages,
                 exhausted,
-            } => paging::page(self, key, messages, exhausted, effects),
+            } => {
+                paging::page(self, key.clone(), messages, exhausted, effects);
+                outbox::read(self, &key, effects);
+            }
         }
         self.touch();
     }

@@ -18,12 +18,17 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// The wait before attempt n+1 doubles from this, up to [`MAX_RETRY_DELAY`].
 const FIRST_RETRY_DELAY: Duration = Duration::seconds(2);
 const MAX_RETRY_DELAY: Duration = Duration::seconds(60);
+/// The longest a restored reply waits for its conversation's page (a store that never answers).
+const READING_AT_MOST: Duration = Duration::seconds(5);
 
 /// Where one reply stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stage {
     /// Written to the store; waiting for it to confirm.
     Storing,
+    /// Restored from the store: its conversation's recent page is being read first (what the
+    /// reply answers), then it is sent. Sent anyway after [`READING_AT_MOST`].
+    Reading { since: Timestamp },
     /// Handed to the provider.
     Sending,
     /// The last attempt failed; the next one starts at `until`.
@@ -140,17 +145,28 @@ pub(super) fn restore(app: &mut App, entry: OutboxEntry, effects: &mut Vec<Effec
     }
     // What the reply answers (Vumi sends it `in_reply_to` that message) is in the store when
     // only the newest message is loaded and it is not the customer's: read the recent page
-    // first, and send at the next tick, once the store has answered.
+    // first; the store's answer sends it ([`read`]).
     if newest_inbound(app, &key).is_none() && super::paging::load_older(app, &key, effects) {
         if let Some(item) = app.outbox.items.get_mut(&client_id) {
-            item.stage = Stage::Waiting {
-                until: app.now,
-                reason: "reading the conversation first".to_string(),
-            };
+            item.stage = Stage::Reading { since: app.now };
         }
         return;
     }
     attempt(app, &client_id, effects);
+}
+
+/// The store answered a page of `key`: replies restored in that conversation go out now.
+pub(super) fn read(app: &mut App, key: &ConversationKey, effects: &mut Vec<Effect>) {
+    let reading: Vec<String> = app
+        .outbox
+        .items
+        .iter()
+        .filter(|(_, item)| item.key == *key && matches!(item.stage, Stage::Reading { .. }))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for client_id in &reading {
+        attempt(app, client_id, effects);
+    }
 }
 
 /// The store has the reply: send it.
@@ -280,7 +296,11 @@ pub(super) fn tick(app: &mut App, effects: &mut Vec<Effect>) -> bool {
         .outbox
         .items
         .iter()
-        .filter(|(_, item)| matches!(&item.stage, Stage::Waiting { until, .. } if *until <= now))
+        .filter(|(_, item)| match &item.stage {
+            Stage::Waiting { until, .. } => *until <= now,
+            Stage::Reading { since } => *since + READING_AT_MOST <= now,
+            _ => false,
+        })
         .map(|(id, _)| id.clone())
         .collect();
     for client_id in &due {
