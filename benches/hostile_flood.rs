@@ -19,7 +19,7 @@ use ratatui::backend::TestBackend;
 use switchboard::app::{App, AppSettings, Event, Key, KeyCode};
 use switchboard::model::{Content, DeliveryStatus, Direction, Message};
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
-use switchboard::ui;
+use switchboard::runtime::Surface;
 
 const BATCH: usize = 256;
 
@@ -66,13 +66,8 @@ fn inbox(conversations: usize) -> App {
 }
 
 fn frame(terminal: &mut Terminal<TestBackend>, app: &mut App) {
-    let mut layout = None;
-    terminal
-        .draw(|frame| layout = Some(ui::draw(frame, app)))
-        .expect("draw");
-    if let Some(layout) = layout {
-        app.apply(app.now, Event::Layout(layout));
-    }
+    let layout = Surface::draw(terminal, app).expect("draw");
+    app.apply(app.now, Event::Layout(layout));
 }
 
 fn quantile(sorted: &[Duration], q: f64) -> Duration {

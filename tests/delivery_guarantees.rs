@@ -226,15 +226,7 @@ async fn sinch_a_retry_after_a_lost_answer_does_not_send_a_second_copy_where_lis
     let config = sinch_config(&fake, &dir.path().join("inbox.sqlite3"));
     let mut session = started(&config).await;
     let key = sinch_key();
-    assert!(
-        session
-            .pump_until(WAIT, |app| app
-                .inbox
-                .get(&key)
-                .is_some_and(|e| e.thread.len() == 1))
-            .await,
-        "the thread syncs"
-    );
+    synced(&mut session, &key).await;
 
     fake.swallow_sends(1);
     let client_id = reply(&mut session, &key, "It left the warehouse today");
@@ -268,14 +260,7 @@ async fn sinch_a_resend_of_a_send_that_never_arrived_sends_it() {
     let config = sinch_config(&fake, &dir.path().join("inbox.sqlite3"));
     let mut session = started(&config).await;
     let key = sinch_key();
-    assert!(
-        session
-            .pump_until(WAIT, |app| app
-                .inbox
-                .get(&key)
-                .is_some_and(|e| e.thread.len() == 1))
-            .await
-    );
+    synced(&mut session, &key).await;
 
     // The next request (the send) is refused before the server stores anything.
     fake.fail_next(1);
@@ -303,14 +288,7 @@ async fn sinch_a_reply_restored_after_a_crash_is_not_sent_again_where_listings_e
     // The run that "crashes": its send arrives, the answer is lost, and the process stops
     // before the retry. The store still has the reply queued.
     let mut first = started(&config).await;
-    assert!(
-        first
-            .pump_until(WAIT, |app| app
-                .inbox
-                .get(&key)
-                .is_some_and(|e| e.thread.len() == 1))
-            .await
-    );
+    synced(&mut first, &key).await;
     fake.swallow_sends(1);
     let client_id = reply(&mut first, &key, "It left the warehouse today");
     assert!(
@@ -367,23 +345,9 @@ async fn vumi_a_retry_after_a_lost_answer_is_at_least_once() {
     let fake = FakeVumi::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let toml = format!(
-        r#"
-        [store]
-        database = {:?}
-
-        [[account]]
-        provider = "vumi"
-        name = "vumi"
-        account_key = "{}"
-        conversation_key = "{}"
-        conversation_token = "{}"
-        base_url = "{}"
-        "#,
+        "[store]\ndatabase = {:?}\n{}",
         dir.path().join("inbox.sqlite3"),
-        fake_vumi::ACCOUNT_KEY,
-        fake_vumi::CONVERSATION,
-        fake_vumi::TOKEN,
-        fake.base_url
+        fake.account_toml("vumi")
     );
     let config = Config::parse(&toml, Path::new("test.toml")).expect("config");
     let mut session = started(&config).await;

@@ -14,8 +14,8 @@ use switchboard::model::{
     DeliveryStatus, Direction, Message, Timestamp,
 };
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent, linktor, sinch};
+use switchboard::runtime::Surface;
 use switchboard::text::{is_blank_for_display, sanitize, sanitize_line};
-use switchboard::ui;
 use time::macros::datetime;
 
 const NOW: Timestamp = datetime!(2026-11-20 14:00 UTC);
@@ -83,20 +83,11 @@ fn thread_with(text: &str) -> App {
 fn render(app: &mut App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     for _ in 0..2 {
-        let mut layout = None;
-        terminal
-            .draw(|frame| layout = Some(ui::draw(frame, app)))
-            .expect("draw");
-        if let Some(layout) = layout {
-            app.apply(app.now, Event::Layout(layout));
-        }
+        let layout = Surface::draw(&mut terminal, app).expect("draw");
+        app.apply(app.now, Event::Layout(layout));
     }
-    let frame = terminal
-        .draw(|frame| {
-            ui::draw(frame, app);
-        })
-        .expect("draw");
-    frame.buffer.clone()
+    Surface::draw(&mut terminal, app).expect("draw");
+    terminal.backend().buffer().clone()
 }
 
 /// The rows of the buffer as the cells' symbols, one `Vec` per row.

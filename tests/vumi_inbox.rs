@@ -46,22 +46,7 @@ fn screen(app: &mut App) -> String {
 #[tokio::test]
 async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
     let fake = FakeVumi::start().await;
-    let toml = format!(
-        r#"
-        [[account]]
-        provider = "vumi"
-        name = "ussd"
-        account_key = "{}"
-        conversation_key = "{}"
-        conversation_token = "{}"
-        base_url = "{}"
-        "#,
-        fake_vumi::ACCOUNT_KEY,
-        fake_vumi::CONVERSATION,
-        fake_vumi::TOKEN,
-        fake.base_url
-    );
-    let config = Config::parse(&toml, Path::new("test.toml")).expect("config");
+    let config = Config::parse(&fake.account_toml("ussd"), Path::new("test.toml")).expect("config");
     let mut session = Session::start(&config, &StartOptions::ephemeral())
         .await
         .expect("session");

@@ -19,22 +19,8 @@ const WAIT: Duration = Duration::from_secs(60);
 
 fn config(fake: &FakeVumi, database: &Path) -> Config {
     let toml = format!(
-        r#"
-        [store]
-        database = {database:?}
-
-        [[account]]
-        provider = "vumi"
-        name = "vumi"
-        account_key = "{}"
-        conversation_key = "{}"
-        conversation_token = "{}"
-        base_url = "{}"
-        "#,
-        fake_vumi::ACCOUNT_KEY,
-        fake_vumi::CONVERSATION,
-        fake_vumi::TOKEN,
-        fake.base_url
+        "[store]\ndatabase = {database:?}\n{}",
+        fake.account_toml("vumi")
     );
     Config::parse(&toml, Path::new("test.toml")).expect("config")
 }

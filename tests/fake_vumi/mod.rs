@@ -116,6 +116,22 @@ impl FakeVumi {
         self.lock().reject_metrics = Some(reason.to_string());
     }
     /// The next `count` sends are accepted (recorded) but answered 503.
+    /// The `[[account]]` of a stream account named `name` on this fake.
+    pub fn account_toml(&self, name: &str) -> String {
+        format!(
+            r#"
+            [[account]]
+            provider = "vumi"
+            name = "{name}"
+            account_key = "{ACCOUNT_KEY}"
+            conversation_key = "{CONVERSATION}"
+            conversation_token = "{TOKEN}"
+            base_url = "{}"
+            "#,
+            self.base_url
+        )
+    }
+
     pub fn lose_answers(&self, count: u32) {
         self.lock().lose_answers = count;
     }
