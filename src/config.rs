@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod assist;
 pub mod sinch;
 
 /// The whole config file.
@@ -34,6 +35,8 @@ pub struct Config {
     /// `[symbl]`: Symbl as a remote insight source beside the local engine.
     #[serde(default)]
     pub symbl: SymblSection,
+    /// `[assist]`: an OpenAI-compatible server for summaries, suggested replies and insights.
+    pub assist: Option<assist::AssistSection>,
 }
 
 /// The `confidence_threshold` Symbl accepts: its API refuses values below 0.5.
@@ -477,6 +480,11 @@ impl Config {
         if self.symbl.enabled {
             urls.push(("symbl.base_url".to_string(), &self.symbl.base_url));
         }
+        if let Some(assist) = &self.assist
+            && (assist.api_key.is_some() || assist.api_key_env.is_some())
+        {
+            urls.push(("assist.base_url".to_string(), &assist.base_url));
+        }
         urls.iter()
             .filter_map(|(field, url)| plain_text_warning(field, url))
             .collect()
@@ -546,6 +554,9 @@ impl Config {
             }
         }
         self.symbl.validate()?;
+        if let Some(assist) = &self.assist {
+            assist.validate()?;
+        }
         if !(self.hub.speed > 0.0 && self.hub.speed.is_finite()) {
             return Err(format!("hub.speed: {} must be above 0", self.hub.speed));
         }
@@ -683,6 +694,9 @@ impl Config {
             .flat_map(AccountConfig::secret_fields)
             .collect();
         fields.push((&self.symbl.app_secret, &self.symbl.app_secret_env));
+        if let Some(assist) = &self.assist {
+            fields.push((&assist.api_key, &assist.api_key_env));
+        }
         fields
     }
 

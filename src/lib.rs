@@ -8,10 +8,12 @@
 //! - [`providers`]: one module per platform; the only code that knows a wire format.
 //! - [`hub`]: the embedded local server (Linktor contract, SQLite) and its demo simulator.
 //! - [`insights`]: the insight contract and the local insight engine.
+//! - [`assist`]: the AI assistant over any OpenAI-compatible server (summary, reply, insights).
 //! - [`text`]: neutralising untrusted text before it reaches the terminal.
 //! - [`config`]: the TOML config; [`logging`]: the log file; [`record`]: screenshots.
 
 pub mod app;
+pub mod assist;
 pub mod config;
 pub mod hub;
 pub mod insights;

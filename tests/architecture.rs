@@ -20,6 +20,8 @@ const FORBIDDEN: &[&str] = &[
     "crate::ui",
     "crate::runtime",
     "crate::hub",
+    "assist::client",
+    "assist::runner",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -70,6 +70,12 @@ impl Composer {
             .unwrap_or(self.text.len() - self.cursor);
     }
 
+    /// Appends at the end of the draft and puts the cursor there (text streamed in).
+    pub fn append(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.cursor = self.text.len();
+    }
+
     /// Takes the draft out (for sending), leaving the composer empty.
     pub fn take(&mut self) -> String {
         self.cursor = 0;

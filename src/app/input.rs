@@ -336,7 +336,16 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 notice(app, "No failed reply here to discard");
             }
         }
+        Action::AssistSummary => super::assist::ask(app, crate::assist::Task::Summary, effects),
+        Action::AssistReply => super::assist::ask(app, crate::assist::Task::Reply, effects),
+        Action::AssistInsights => {
+            super::assist::ask(app, crate::assist::Task::Insights, effects);
+        }
         Action::Back => {
+            if super::assist::cancel_open(app, effects) {
+                return;
+            }
+            let view = &mut app.view;
             if view.help {
                 view.help = false;
             } else if view.focus == Focus::Composer {
@@ -489,6 +498,13 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         return;
     };
     if app.view.composer.is_blank() {
+        return;
+    }
+    if super::assist::reply_arriving(app) {
+        notice(
+            app,
+            "The suggestion is still arriving: Esc stops it, then Enter sends what is there",
+        );
         return;
     }
     let draft = app.view.composer.take().trim_end().to_string();

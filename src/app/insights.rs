@@ -224,10 +224,14 @@ fn analytics_rows(insights: &ConversationInsights) -> Vec<InsightRow> {
     rows
 }
 
-/// The insights of the open conversation: Symbl's once it has answered for it (the pane's
-/// title names the source), else the local engine's.
+/// The insights of the open conversation: the assistant's while the user asked to see them,
+/// else Symbl's once it has answered for it (the pane's title names the source), else the
+/// local engine's.
 pub fn open_insights(app: &App) -> Option<&ConversationInsights> {
     let key = app.view.open.as_ref()?;
+    if let Some(found) = super::assist::shown_insights(app, key) {
+        return Some(&found.insights);
+    }
     if let Some(remote) = app.remote_insights.get(key) {
         return Some(remote);
     }

@@ -152,6 +152,13 @@ pub enum Action {
     NextContactChannel,
     /// In the contact picker: the new-contact form.
     NewContact,
+    /// Ask the assistant for a summary of the open conversation.
+    AssistSummary,
+    /// Ask the assistant for a reply, streamed into the composer as a draft.
+    AssistReply,
+    /// Show the assistant's insights (asking for them when they are missing or stale), or the
+    /// local engine's again.
+    AssistInsights,
 }
 
 /// Where keys are interpreted.
@@ -211,9 +218,12 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('T')], action: Action::RetryFailed, help: "retry failed replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('X')], action: Action::DiscardFailed, help: "discard failed replies here" },
-    Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close overlay / clear filter" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('S')], action: Action::AssistSummary, help: "AI: summarise" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('a')], action: Action::AssistReply, help: "AI: suggest a reply" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('E')], action: Action::AssistInsights, help: "AI: insights / back to local" },
+    Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "stop AI / close overlay / clear filter" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
-    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (draft kept)" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "stop AI suggestion / leave composer" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "end USSD/voice session" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice wait-for key" },
     Binding { context: KeyContext::Contacts, keys: &[Key::ch('/')], action: Action::StartFilter, help: "search" },

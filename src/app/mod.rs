@@ -7,8 +7,10 @@
 //!
 //! Files: `inbox`/`thread` (data and merge rules), `typing`, `status` (connection + notices),
 //! `composer`, `keys` (key map), `view` (focus, selection, scroll, filter), `input` (keys and
-//! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs, rows and jumps).
+//! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs, rows and jumps), `assist` (the assistant's
+//! answers).
 
+pub mod assist;
 pub mod composer;
 pub mod contacts;
 mod cursor;
@@ -67,6 +69,8 @@ pub enum Event {
         conversation: crate::model::ConversationKey,
         text: String,
     },
+    /// News from the assistant about a request the app made.
+    Assist(crate::assist::Update),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +107,8 @@ pub enum Effect {
     Quit,
     /// Open a web link (media of a message) with the system opener, without waiting for it.
     OpenUrl(String),
+    /// Start or cancel a request to the assistant.
+    Assist(crate::assist::Command),
 }
 
 /// Settings the reducer needs (from config).
@@ -160,6 +166,8 @@ pub struct App {
     oversized: Vec<ConversationKey>,
     /// Insights from remote sources (Symbl), kept beside the local engine's.
     pub remote_insights: RemoteInsights,
+    /// The assistant's answers (summary, suggested reply, insights) per conversation.
+    pub assist: assist::AssistState,
     /// Prefix of client ids, unique per run, so replies of two runs never collide.
     session: String,
     /// Counter for client ids.
@@ -183,6 +191,7 @@ impl App {
             lists_stale: false,
             oversized: Vec::new(),
             remote_insights: RemoteInsights::default(),
+            assist: assist::AssistState::default(),
             session: session.into(),
             sent: 0,
         }
@@ -221,6 +230,7 @@ impl App {
                 outbox::reply(self, conversation, text, &mut effects);
                 self.touch();
             }
+            Event::Assist(update) => assist::update(self, update, &mut effects),
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);
                 let expired = self.typing.expire(now) | self.status.expire(now) | retried;
@@ -235,6 +245,9 @@ impl App {
         self.inbox.settle_insights();
         if self.view.open != opened_before {
             self.inbox.follow_insights(self.view.open.clone());
+            if let Some(previous) = &opened_before {
+                assist::left(self, previous, &mut effects);
+            }
         }
         if self.settings.store && self.view.open != opened_before {
             self.persist_read_marker(&mut effects);
@@ -325,6 +338,8 @@ fn dedup_read_markers(effects: &mut Vec<Effect>) {
     });
 }
 
+#[cfg(test)]
+mod assist_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]

@@ -10,17 +10,17 @@ use crate::model::{
 };
 use crate::providers::{AccountEvent, ConnectionState, ProviderCommand, ProviderEvent};
 
-const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
+pub(super) const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
 
 fn account() -> AccountId {
     AccountId::new("hub")
 }
 
-fn key(id: &str) -> ConversationKey {
+pub(super) fn key(id: &str) -> ConversationKey {
     ConversationKey::new(&account(), id)
 }
 
-fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversation {
+pub(super) fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversation {
     Conversation {
         key: key(id),
         channel,
@@ -37,7 +37,7 @@ fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversa
     }
 }
 
-fn inbound(id: &str, minutes: i64, text: &str) -> Message {
+pub(super) fn inbound(id: &str, minutes: i64, text: &str) -> Message {
     Message {
         id: id.into(),
         client_id: None,
@@ -50,7 +50,7 @@ fn inbound(id: &str, minutes: i64, text: &str) -> Message {
     }
 }
 
-fn outbound(id: &str, minutes: i64, status: DeliveryStatus) -> Message {
+pub(super) fn outbound(id: &str, minutes: i64, status: DeliveryStatus) -> Message {
     Message {
         direction: Direction::Outbound,
         sender: "You".into(),
@@ -66,7 +66,7 @@ fn provider(event: ProviderEvent) -> Event {
     })
 }
 
-fn messages(conversation: &str, messages: Vec<Message>, live: bool) -> Event {
+pub(super) fn messages(conversation: &str, messages: Vec<Message>, live: bool) -> Event {
     provider(ProviderEvent::Messages {
         conversation: conversation.into(),
         messages,
@@ -75,7 +75,7 @@ fn messages(conversation: &str, messages: Vec<Message>, live: bool) -> Event {
 }
 
 /// An app with one WhatsApp conversation "c1" (Ana) and one SMS conversation "c2" (Bo).
-fn app() -> App {
+pub(super) fn app() -> App {
     let mut app = App::new("test", AppSettings::default(), T0);
     app.add_account(account());
     app.apply(
@@ -109,11 +109,11 @@ fn status_of(app: &App, conversation: &str, id: &str) -> DeliveryStatus {
         .status
 }
 
-fn press(app: &mut App, key: Key) -> Vec<Effect> {
+pub(super) fn press(app: &mut App, key: Key) -> Vec<Effect> {
     app.apply(app.now, Event::Key(key))
 }
 
-fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+pub(super) fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars().flat_map(|c| press(app, Key::ch(c))).collect()
 }
 
@@ -237,7 +237,7 @@ fn late_message_is_inserted_in_order() {
 }
 
 /// Opens conversation `id` from the list with the keyboard (it must be selected first).
-fn open(app: &mut App, id: &str) -> Vec<Effect> {
+pub(super) fn open(app: &mut App, id: &str) -> Vec<Effect> {
     app.view.selected = Some(key(id));
     app.view.focus = Focus::Conversations;
     press(app, Key::plain(KeyCode::Enter))

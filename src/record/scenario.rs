@@ -69,6 +69,16 @@ impl Scenario {
         let (sender, events) = mpsc::channel(QUEUE);
         let mut executor = Executor::default();
         executor.add(loopback::spawn(account, Arc::clone(&hub), sender));
+        // The demo's scripted assistant, so the tour and screenshots can show it offline.
+        let (assist_sender, assist_events) =
+            mpsc::channel(crate::runtime::session::ASSIST_QUEUE);
+        executor.set_assist(crate::assist::spawn(
+            crate::assist::runner::Backend::Demo(crate::assist::demo::DemoAssistant),
+            assist_sender,
+        ));
+        app.assist.enabled = true;
+        app.assist.model = crate::assist::demo::MODEL.to_string();
+        app.assist.max_messages = 40;
         Ok(Scenario {
             session: Session {
                 app,
@@ -78,6 +88,7 @@ impl Scenario {
                 clock,
                 // Demos run without a local store: a closed channel that never answers.
                 store_events: mpsc::channel(1).1,
+                assist_events,
             },
             hub,
             stop,

@@ -130,6 +130,11 @@ pub async fn run(
                     return Ok(());
                 }
             }
+            Some(update) = session.assist_events.recv() => {
+                if !session.apply(Event::Assist(update)) {
+                    return Ok(());
+                }
+            }
             _ = tick.tick() => {
                 if !session.apply(Event::Tick) {
                     return Ok(());

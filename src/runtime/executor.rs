@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use tokio::sync::mpsc::error::TrySendError;
 
 use crate::app::Effect;
+use crate::assist::{AssistHandle, Command, Failure, Update, UpdateKind};
 use crate::model::AccountId;
 use crate::providers::symbl::{SymblHandle, SymblRequest};
 use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent, ProviderHandle};
@@ -18,6 +19,8 @@ pub struct Executor {
     symbl: Option<SymblHandle>,
     /// The local store's actor, when one is attached.
     store: Option<StoreHandle>,
+    /// The assistant's runner, when `[assist]` is configured (or the demo's).
+    assist: Option<AssistHandle>,
 }
 
 /// What the loop should do after an effect.
@@ -30,6 +33,8 @@ pub enum Outcome {
     Feedback(AccountEvent),
     /// An answer in place of the store's (it is not running).
     Store(StoreEvent),
+    /// An answer in place of the assistant's (it is not running).
+    Assist(crate::assist::Update),
 }
 
 impl Executor {
@@ -41,6 +46,10 @@ impl Executor {
         self.symbl = Some(handle);
     }
 
+    pub fn set_assist(&mut self, assist: AssistHandle) {
+        self.assist = Some(assist);
+    }
+
     pub fn set_store(&mut self, store: StoreHandle) {
         self.store = Some(store);
     }
@@ -48,6 +57,7 @@ impl Executor {
     /// Stops the providers, then closes the store after its last write is on disk.
     pub fn shutdown(&mut self) {
         self.providers.clear();
+        self.assist = None;
         if let Some(store) = self.store.take() {
             store.close();
         }
@@ -76,6 +86,32 @@ impl Executor {
                 Outcome::Continue
             }
             Effect::Store(write) => self.store(write),
+            Effect::Assist(command) => self.to_assist(command),
+        }
+    }
+
+    /// Hands a command to the assistant's runner; a request it cannot take fails at once, so
+    /// the app never waits for an answer that cannot come.
+    fn to_assist(&self, command: Command) -> Outcome {
+        let request = match &command {
+            Command::Start(request) => Some((request.id, request.conversation.clone())),
+            Command::Cancel(_) => None,
+        };
+        if self.assist.as_ref().is_some_and(|a| a.send(command)) {
+            return Outcome::Continue;
+        }
+        match request {
+            Some((id, conversation)) => {
+                tracing::error!("the assistant has stopped");
+                Outcome::Assist(Update {
+                    id,
+                    conversation,
+                    kind: UpdateKind::Failed(Failure::Unreachable(
+                        "the assistant is not running".to_string(),
+                    )),
+                })
+            }
+            None => Outcome::Continue,
         }
     }
 

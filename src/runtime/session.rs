@@ -51,6 +51,8 @@ fn store_path(config: &Config, options: &StartOptions) -> Option<std::path::Path
 pub const EMBEDDED_ACCOUNT: &str = "local";
 /// Provider events buffered before providers wait (backpressure instead of unbounded memory).
 const PROVIDER_QUEUE: usize = 1024;
+/// Pieces of the assistant's answers buffered before its requests wait.
+pub const ASSIST_QUEUE: usize = 256;
 
 /// Knobs that come from the command line rather than the file.
 #[derive(Clone, Debug, Default)]
@@ -82,6 +84,8 @@ pub struct Session {
     pub clock: super::Clock,
     /// Answers of the local store (confirmed replies, failed writes).
     pub store_events: mpsc::Receiver<StoreEvent>,
+    /// The assistant's answers, as they stream in.
+    pub assist_events: mpsc::Receiver<crate::assist::Update>,
 }
 
 impl Session {
@@ -190,6 +194,10 @@ impl Session {
         if config.symbl.enabled {
             start_symbl(config, &mut app, &mut executor, &sender);
         }
+        let (assist_sender, assist_events) = mpsc::channel(ASSIST_QUEUE);
+        if let Some(section) = &config.assist {
+            start_assist(section, &mut app, &mut executor, assist_sender);
+        }
 
         let mut session = Session {
             app,
@@ -198,6 +206,7 @@ impl Session {
             hub,
             clock: super::Clock::Wall,
             store_events,
+            assist_events,
         };
         // Applied once the providers run, so replies queued in the outbox reach them.
         for event in pending_store_events {
@@ -216,6 +225,7 @@ impl Session {
                     Outcome::Quit => return false,
                     Outcome::Feedback(event) => pending.push(Event::Provider(event)),
                     Outcome::Store(event) => pending.push(Event::Store(event)),
+                    Outcome::Assist(update) => pending.push(Event::Assist(update)),
                 }
             }
         }
@@ -239,6 +249,7 @@ impl Session {
             let event = tokio::select! {
                 event = self.events.recv() => event.map(Event::Provider),
                 Some(event) = self.store_events.recv() => Some(Event::Store(event)),
+                Some(update) = self.assist_events.recv() => Some(Event::Assist(update)),
                 _ = tick.tick() => Some(Event::Tick),
                 _ = tokio::time::sleep_until(deadline) => None,
             };
@@ -344,6 +355,35 @@ fn start_symbl(
                 ))),
             };
             app.apply(super::now(), Event::Provider(event));
+        }
+    }
+}
+
+/// Starts the assistant. A broken setup (an unset key variable) is said on screen and in the
+/// log; the inbox runs on without it.
+fn start_assist(
+    section: &crate::config::assist::AssistSection,
+    app: &mut App,
+    executor: &mut Executor,
+    updates: mpsc::Sender<crate::assist::Update>,
+) {
+    use crate::assist::{client::HttpAssistant, runner::Backend};
+    let client = section
+        .client_settings()
+        .and_then(HttpAssistant::new);
+    match client {
+        Ok(client) => {
+            app.assist.enabled = true;
+            app.assist.model = section.model.clone();
+            app.assist.max_messages = section.max_messages;
+            let backend = Backend::Http(std::sync::Arc::new(client));
+            executor.set_assist(crate::assist::spawn(backend, updates));
+        }
+        Err(message) => {
+            let message = format!("assistant not started: {message}");
+            tracing::error!("{message}");
+            app.status
+                .notify(crate::app::status::NoticeLevel::Error, message, app.now);
         }
     }
 }

@@ -34,6 +34,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         None => " Reply ".to_string(),
     };
+    let title = if crate::app::assist::reply_arriving(app) {
+        format!("{} · AI suggestion arriving, Esc stops ", title.trim_end())
+    } else {
+        title
+    };
     let title = wrap::truncate(&title, usize::from(area.width.saturating_sub(2)));
     let block = super::pane_block(title, focused);
     let inner = block.inner(area);

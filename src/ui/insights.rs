@@ -11,7 +11,9 @@ use ratatui::widgets::{Paragraph, Tabs};
 
 use super::{theme, wrap};
 use crate::app::insights::{self, InsightRow, InsightTab};
+use crate::app::assist::{self, AnswerState};
 use crate::app::{App, Focus};
+use crate::assist::Task;
 use crate::insights::{ConversationInsights, InsightSource};
 
 /// Below this inner width the pane uses its compact form.
@@ -20,15 +22,33 @@ const COMPACT_WIDTH: u16 = 36;
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.view.focus == Focus::Insights;
     let data = insights::open_insights(app);
+    let stale = app.view.open.as_ref().is_some_and(|key| {
+        assist::shown_insights(app, key).is_some_and(|found| assist::is_stale(app, key, &found.seen))
+    });
     let title = match data.map(|d| &d.source) {
+        Some(InsightSource::Remote(name)) if stale => format!(" Insights · {name} · stale "),
         Some(InsightSource::Remote(name)) => format!(" Insights · {name} "),
         _ => " Insights ".to_string(),
     };
+    let title = wrap::truncate(&title, usize::from(area.width.saturating_sub(2)));
     let block = super::pane_block(title, focused);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
         return;
+    }
+    let summary = assist_lines(app, usize::from(inner.width));
+    if !summary.is_empty() {
+        // The summary takes what it needs, up to half the pane; the tabs keep the rest.
+        let rows = u16::try_from(summary.len())
+            .unwrap_or(u16::MAX)
+            .min(inner.height / 2);
+        super::render_lines(frame, summary, Rect { height: rows, ..inner });
+        inner.y = inner.y.saturating_add(rows);
+        inner.height = inner.height.saturating_sub(rows);
+        if inner.height < 3 {
+            return;
+        }
     }
     let compact = inner.width < COMPACT_WIDTH || inner.height < 8;
 
@@ -90,6 +110,42 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         )
     };
     super::render_lines(frame, lines, body);
+}
+
+/// The assistant's part of the pane: the summary (arriving, done, stale or stopped) and what
+/// it is working on, then a rule. Nothing when the assistant has said nothing here.
+fn assist_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let Some(key) = app.view.open.as_ref() else {
+        return Vec::new();
+    };
+    let Some(entry) = app.assist.entry(key) else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    let model = &app.assist.model;
+    if let Some(summary) = &entry.summary {
+        let state = match &summary.state {
+            AnswerState::Writing => "writing…".to_string(),
+            AnswerState::Done if assist::is_stale(app, key, &summary.seen) => {
+                "stale: S to refresh".to_string()
+            }
+            AnswerState::Done => format!("{} messages", summary.messages),
+            AnswerState::Stopped(why) => why.clone(),
+        };
+        let heading = format!("Summary · AI {model} · {state}");
+        lines.push(Line::styled(wrap::truncate(&heading, width), theme::title(false)));
+        for row in wrap::wrap(&summary.text, width) {
+            lines.push(Line::styled(row, theme::text()));
+        }
+    }
+    if entry.running.as_ref().is_some_and(|r| r.task == Task::Insights) {
+        let text = format!("AI {model}: finding insights… (Esc stops)");
+        lines.push(Line::styled(wrap::truncate(&text, width), theme::muted()));
+    }
+    if !lines.is_empty() {
+        lines.push(Line::styled("─".repeat(width), theme::muted()));
+    }
+    lines
 }
 
 fn hint(frame: &mut Frame, body: Rect, text: &str) {

@@ -1,0 +1,307 @@
+//! What went wrong with a request, in words an agent can act on. Servers word errors
+//! differently: OpenAI and llama.cpp send `{"error": {"message", "type", "code"}}`, Ollama's
+//! OpenAI layer the same with `type: "api_error"`, vLLM `{"object": "error", "message", …}`,
+//! and proxies plain text; [`classify`] reads all of them.
+
+use serde_json::Value;
+
+use crate::text::sanitize_line;
+
+/// The longest server message quoted on screen.
+const MAX_QUOTED: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer at all: refused connection, DNS, TLS, a reset.
+    Unreachable(String),
+    /// Nothing arrived within the configured timeout.
+    TimedOut,
+    /// 401/403: the API key is missing or wrong.
+    Unauthorized(String),
+    /// 404 naming the model: the server does not have it.
+    ModelNotFound(String),
+    /// 404 otherwise: no chat-completions endpoint under `base_url`.
+    NoEndpoint(String),
+    /// 429, with the server's wait when it gave one.
+    RateLimited {
+        retry_after_secs: Option<u64>,
+        message: String,
+    },
+    /// The conversation does not fit the model's context window.
+    ContextTooLong(String),
+    /// The answer broke the protocol (a chunk that is not JSON, a stream cut short).
+    Malformed(String),
+    /// The answer grew past [`super::MAX_ANSWER_BYTES`].
+    TooLong,
+    /// Any other refusal, with the server's words.
+    Rejected { status: u16, message: String },
+}
+
+impl Failure {
+    /// One line for the status bar and the pane.
+    pub fn describe(&self) -> String {
+        match self {
+            Failure::Unreachable(why) => format!("assistant unreachable: {why}"),
+            Failure::TimedOut => "assistant timed out: no answer within the timeout".to_string(),
+            Failure::Unauthorized(message) => {
+                format!("assistant refused the API key (check api_key_env): {message}")
+            }
+            Failure::ModelNotFound(message) => {
+                format!("assistant has no such model (check [assist] model): {message}")
+            }
+            Failure::NoEndpoint(message) => format!(
+                "no chat-completions endpoint at the assistant's base_url (it should serve /v1/chat/completions): {message}"
+            ),
+            Failure::RateLimited {
+                retry_after_secs: Some(secs),
+                ..
+            } => format!("assistant is rate limited: try again in {secs} s"),
+            Failure::RateLimited { message, .. } => {
+                format!("assistant is rate limited: try again later ({message})")
+            }
+            Failure::ContextTooLong(message) => {
+                format!("the conversation is longer than the model's context: {message}")
+            }
+            Failure::Malformed(why) => format!("the assistant's answer was malformed: {why}"),
+            Failure::TooLong => format!(
+                "the assistant's answer was cut at {} KB",
+                super::MAX_ANSWER_BYTES / 1024
+            ),
+            Failure::Rejected { status, message } => {
+                format!("assistant refused the request (HTTP {status}): {message}")
+            }
+        }
+    }
+}
+
+/// The failure an HTTP error answer means.
+pub fn classify(status: u16, retry_after_secs: Option<u64>, body: &str) -> Failure {
+    let error = ErrorBody::read(body);
+    let message = error.message.clone();
+    if error.is_context_length() {
+        return Failure::ContextTooLong(message);
+    }
+    match status {
+        401 | 403 => Failure::Unauthorized(message),
+        404 if error.mentions_model() => Failure::ModelNotFound(message),
+        // llama.cpp's router answers an unknown model with a 400.
+        400 if error.mentions_model() && message.to_lowercase().contains("not found") => {
+            Failure::ModelNotFound(message)
+        }
+        404 => Failure::NoEndpoint(message),
+        429 => Failure::RateLimited {
+            retry_after_secs,
+            message,
+        },
+        _ => Failure::Rejected { status, message },
+    }
+}
+
+/// An error object sent inside a stream (`data: {"error": {…}}`), as llama.cpp and OpenAI do
+/// when generation fails after the answer started.
+pub fn classify_in_stream(error: &Value) -> Failure {
+    let body = serde_json::json!({ "error": error });
+    let read = ErrorBody::from_value(&body);
+    if read.is_context_length() {
+        return Failure::ContextTooLong(read.message);
+    }
+    let status = error
+        .get("code")
+        .and_then(Value::as_u64)
+        .and_then(|code| u16::try_from(code).ok())
+        .unwrap_or(500);
+    Failure::Rejected {
+        status,
+        message: read.message,
+    }
+}
+
+/// Whether a refusal is about `response_format`: the server does not do structured output,
+/// and the request is worth repeating without it.
+pub fn refuses_structured_output(failure: &Failure) -> bool {
+    match failure {
+        Failure::Rejected { status, message } if (400..500).contains(status) => {
+            let message = message.to_lowercase();
+            ["response_format", "json_schema", "grammar", "structured"]
+                .iter()
+                .any(|word| message.contains(word))
+        }
+        _ => false,
+    }
+}
+
+/// The parts of an error body every server dialect has in some form.
+struct ErrorBody {
+    message: String,
+    kind: String,
+    code: String,
+}
+
+impl ErrorBody {
+    fn read(body: &str) -> Self {
+        match serde_json::from_str::<Value>(body) {
+            Ok(value) => Self::from_value(&value),
+            Err(_) => Self {
+                message: quote(body),
+                kind: String::new(),
+                code: String::new(),
+            },
+        }
+    }
+
+    fn from_value(value: &Value) -> Self {
+        // `{"error": {...}}` (OpenAI, llama.cpp, Ollama's /v1), `{"error": "text"}` (Ollama's
+        // native API), or the fields at the top (vLLM's `{"object": "error", ...}`).
+        let inner = match value.get("error") {
+            Some(Value::String(text)) => {
+                return Self {
+                    message: quote(text),
+                    kind: String::new(),
+                    code: String::new(),
+                };
+            }
+            Some(inner @ Value::Object(_)) => inner,
+            _ => value,
+        };
+        let text = |key: &str| match inner.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let mut message = text("message");
+        if message.is_empty() {
+            message = text("detail");
+        }
+        if message.is_empty() {
+            message = value.to_string();
+        }
+        Self {
+            message: quote(&message),
+            kind: text("type"),
+            code: text("code"),
+        }
+    }
+
+    fn is_context_length(&self) -> bool {
+        let message = self.message.to_lowercase();
+        self.code == "context_length_exceeded"
+            || self.kind == "exceed_context_size_error"
+            || [
+                "context length",
+                "context_length",
+                "context window",
+                "context size",
+                "maximum context",
+                "prompt is too long",
+                "too many tokens",
+            ]
+            .iter()
+            .any(|phrase| message.contains(phrase))
+    }
+
+    fn mentions_model(&self) -> bool {
+        self.code == "model_not_found" || self.message.to_lowercase().contains("model")
+    }
+}
+
+/// A server's words, safe and short enough for one status line.
+fn quote(text: &str) -> String {
+    let line = sanitize_line(text.trim());
+    if line.is_empty() {
+        return "no details given".to_string();
+    }
+    match line.char_indices().nth(MAX_QUOTED) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+/// `Retry-After` in seconds (`retry-after-ms` as OpenAI also sends, rounded up); an HTTP date
+/// is read as "later".
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+    };
+    number("retry-after")
+        .map(|secs| secs.ceil() as u64)
+        .or_else(|| number("retry-after-ms").map(|ms| (ms / 1000.0).ceil() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_dialect_of_a_context_error_is_recognised() {
+        let openai = r#"{"error":{"message":"This model's maximum context length is 8192 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#;
+        let llama = r#"{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":9000,"n_ctx":4096}}"#;
+        let vllm = r#"{"object":"error","message":"This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.","type":"BadRequestError","param":null,"code":400}"#;
+        for body in [openai, llama, vllm] {
+            assert!(
+                matches!(classify(400, None, body), Failure::ContextTooLong(_)),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_what_the_user_must_fix() {
+        let ollama = r#"{"error":{"message":"model \"llama9\" not found, try pulling it first","type":"api_error","param":null,"code":null}}"#;
+        assert!(matches!(
+            classify(404, None, ollama),
+            Failure::ModelNotFound(m) if m.contains("llama9")
+        ));
+        assert!(matches!(
+            classify(404, None, "404 page not found"),
+            Failure::NoEndpoint(_)
+        ));
+        assert!(matches!(
+            classify(401, None, r#"{"error":{"message":"Incorrect API key provided"}}"#),
+            Failure::Unauthorized(m) if m == "Incorrect API key provided"
+        ));
+        assert_eq!(
+            classify(429, Some(7), "{}").describe(),
+            "assistant is rate limited: try again in 7 s"
+        );
+        assert!(matches!(
+            classify(500, None, r#"{"error":"boom"}"#),
+            Failure::Rejected { status: 500, message } if message == "boom"
+        ));
+    }
+
+    #[test]
+    fn hostile_error_text_is_neutralised_and_short() {
+        let body = format!("\u{1b}]0;pwned\u{7}{}", "x".repeat(5000));
+        let Failure::Rejected { message, .. } = classify(500, None, &body) else {
+            panic!("expected a rejection");
+        };
+        assert!(!message.contains('\u{1b}'));
+        assert!(message.chars().count() <= MAX_QUOTED + 1);
+    }
+
+    #[test]
+    fn a_refused_response_format_is_told_apart() {
+        let failure = classify(
+            400,
+            None,
+            r#"{"error":{"message":"Unrecognized request argument supplied: response_format"}}"#,
+        );
+        assert!(refuses_structured_output(&failure));
+        assert!(!refuses_structured_output(&classify(400, None, "{}")));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_milliseconds() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after-ms", "1500".parse().expect("header"));
+        assert_eq!(retry_after(&headers), Some(2));
+        headers.insert("retry-after", "30".parse().expect("header"));
+        assert_eq!(retry_after(&headers), Some(30));
+        headers.insert("retry-after", "Wed, 21 Oct 2026 07:28:00 GMT".parse().expect("h"));
+        assert_eq!(retry_after(&headers), Some(2));
+    }
+}
