@@ -18,6 +18,9 @@ use tokio::sync::mpsc;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// What a failure must look like.
+type Expect = fn(&Failure) -> bool;
+
 fn settings(base_url: &str) -> ClientSettings {
     ClientSettings {
         base_url: base_url.to_string(),
@@ -56,7 +59,11 @@ fn request(task: Task) -> Request {
             identity: "+5511999990000".into(),
         },
         messages: vec![
-            message("m-1", Direction::Inbound, "Where is order #A1? It's Ana Lima."),
+            message(
+                "m-1",
+                Direction::Inbound,
+                "Where is order #A1? It's Ana Lima.",
+            ),
             message("m-2", Direction::Outbound, "Checking."),
         ],
     }
@@ -107,7 +114,10 @@ async fn a_streamed_answer_arrives_in_order_with_the_key_and_without_identities(
     assert_eq!(body["stream"], true);
     assert_eq!(body["max_tokens"], 200);
     let sent = body.to_string();
-    assert!(!sent.contains("Ana Lima") && !sent.contains("5511999990000"), "{sent}");
+    assert!(
+        !sent.contains("Ana Lima") && !sent.contains("5511999990000"),
+        "{sent}"
+    );
     assert!(sent.contains("Where is order #A1?"));
 }
 
@@ -121,29 +131,67 @@ async fn a_base_url_with_v1_and_a_server_that_does_not_stream_both_work() {
 #[tokio::test]
 async fn each_error_a_server_sends_becomes_what_the_user_must_fix() {
     let fake = FakeOpenAi::start(Answer::Stream(Vec::new())).await;
-    let cases: Vec<(u16, &str, Option<&str>, fn(&Failure) -> bool)> = vec![
+    let cases: Vec<(u16, &str, Option<&str>, Expect)> = vec![
         // llama.cpp with --api-key
-        (401, r#"{"error":{"code":401,"message":"Invalid API Key","type":"authentication_error"}}"#, None,
-            |f| matches!(f, Failure::Unauthorized(m) if m == "Invalid API Key")),
+        (
+            401,
+            r#"{"error":{"code":401,"message":"Invalid API Key","type":"authentication_error"}}"#,
+            None,
+            |f| matches!(f, Failure::Unauthorized(m) if m == "Invalid API Key"),
+        ),
         // vLLM's auth middleware
-        (401, r#"{"error":"Unauthorized"}"#, None, |f| matches!(f, Failure::Unauthorized(_))),
+        (401, r#"{"error":"Unauthorized"}"#, None, |f| {
+            matches!(f, Failure::Unauthorized(_))
+        }),
         // Ollama's OpenAI layer
-        (404, r#"{"error":{"message":"model 'qwen2.5:7b' not found","type":"not_found_error","param":null,"code":null}}"#, None,
-            |f| matches!(f, Failure::ModelNotFound(m) if m.contains("qwen2.5:7b"))),
+        (
+            404,
+            r#"{"error":{"message":"model 'qwen2.5:7b' not found","type":"not_found_error","param":null,"code":null}}"#,
+            None,
+            |f| matches!(f, Failure::ModelNotFound(m) if m.contains("qwen2.5:7b")),
+        ),
         // OpenAI
-        (404, r#"{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#, None,
-            |f| matches!(f, Failure::ModelNotFound(_))),
-        (429, r#"{"error":{"message":"Rate limit reached for requests","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#, Some("12"),
-            |f| matches!(f, Failure::RateLimited { retry_after_secs: Some(12), .. })),
+        (
+            404,
+            r#"{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#,
+            None,
+            |f| matches!(f, Failure::ModelNotFound(_)),
+        ),
+        (
+            429,
+            r#"{"error":{"message":"Rate limit reached for requests","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#,
+            Some("12"),
+            |f| {
+                matches!(
+                    f,
+                    Failure::RateLimited {
+                        retry_after_secs: Some(12),
+                        ..
+                    }
+                )
+            },
+        ),
         // llama.cpp
-        (400, r#"{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":4096}}"#, None,
-            |f| matches!(f, Failure::ContextTooLong(_))),
+        (
+            400,
+            r#"{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":4096}}"#,
+            None,
+            |f| matches!(f, Failure::ContextTooLong(_)),
+        ),
         // OpenAI
-        (400, r#"{"error":{"message":"This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#, None,
-            |f| matches!(f, Failure::ContextTooLong(_))),
+        (
+            400,
+            r#"{"error":{"message":"This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#,
+            None,
+            |f| matches!(f, Failure::ContextTooLong(_)),
+        ),
         // Ollama busy
-        (503, r#"{"error":{"message":"server busy, please try again.  maximum pending requests exceeded","type":"api_error","param":null,"code":null}}"#, None,
-            |f| matches!(f, Failure::Rejected { status: 503, message } if message.contains("server busy"))),
+        (
+            503,
+            r#"{"error":{"message":"server busy, please try again.  maximum pending requests exceeded","type":"api_error","param":null,"code":null}}"#,
+            None,
+            |f| matches!(f, Failure::Rejected { status: 503, message } if message.contains("server busy")),
+        ),
     ];
     for (status, body, retry_after, expected) in cases {
         fake.answer(Answer::Error {
@@ -154,7 +202,9 @@ async fn each_error_a_server_sends_becomes_what_the_user_must_fix() {
         let (text, end) = ask(&fake.base_url, Task::Summary).await;
         assert!(text.is_empty());
         match end {
-            UpdateKind::Failed(failure) => assert!(expected(&failure), "{status} {body}: {failure:?}"),
+            UpdateKind::Failed(failure) => {
+                assert!(expected(&failure), "{status} {body}: {failure:?}")
+            }
             other => panic!("{status}: expected a failure, got {other:?}"),
         }
     }
@@ -165,13 +215,19 @@ async fn a_wrong_base_url_and_a_dead_server_are_told_apart() {
     // Nothing serves this path: the server's own 404 page.
     let fake = FakeOpenAi::start(Answer::Stream(Vec::new())).await;
     let (_, end) = ask(&format!("{}/not-the-api", fake.base_url), Task::Summary).await;
-    assert!(matches!(end, UpdateKind::Failed(Failure::NoEndpoint(_))), "{end:?}");
+    assert!(
+        matches!(end, UpdateKind::Failed(Failure::NoEndpoint(_))),
+        "{end:?}"
+    );
 
     let unused = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = unused.local_addr().expect("address");
     drop(unused);
     let (_, end) = ask(&format!("http://{address}"), Task::Summary).await;
-    assert!(matches!(end, UpdateKind::Failed(Failure::Unreachable(_))), "{end:?}");
+    assert!(
+        matches!(end, UpdateKind::Failed(Failure::Unreachable(_))),
+        "{end:?}"
+    );
 }
 
 #[tokio::test]
@@ -191,17 +247,32 @@ async fn a_server_that_says_nothing_times_out() {
 #[tokio::test]
 async fn broken_streams_fail_clearly_and_keep_what_arrived() {
     let fake = FakeOpenAi::start(Answer::Stream(Vec::new())).await;
-    let first = r#"data: {"choices":[{"index":0,"delta":{"content":"Part"},"finish_reason":null}]}"#;
-    let cases: Vec<(String, fn(&Failure) -> bool)> = vec![
-        (format!("{first}\n\ndata: {{not json\n\n"), |f| matches!(f, Failure::Malformed(m) if m.contains("not JSON"))),
+    let first =
+        r#"data: {"choices":[{"index":0,"delta":{"content":"Part"},"finish_reason":null}]}"#;
+    let cases: Vec<(String, Expect)> = vec![
+        (
+            format!("{first}\n\ndata: {{not json\n\n"),
+            |f| matches!(f, Failure::Malformed(m) if m.contains("not JSON")),
+        ),
         // llama.cpp: an error chunk, then the connection closes without [DONE].
-        (format!("{first}\n\ndata: {{\"error\":{{\"code\":500,\"message\":\"llama_decode failed\",\"type\":\"server_error\"}}}}\n\n"),
-            |f| matches!(f, Failure::Rejected { status: 500, message } if message == "llama_decode failed")),
+        (
+            format!(
+                "{first}\n\ndata: {{\"error\":{{\"code\":500,\"message\":\"llama_decode failed\",\"type\":\"server_error\"}}}}\n\n"
+            ),
+            |f| matches!(f, Failure::Rejected { status: 500, message } if message == "llama_decode failed"),
+        ),
         // vLLM: the error chunk, then [DONE] anyway.
-        (format!("{first}\n\ndata: {{\"error\":{{\"object\":\"error\",\"message\":\"Internal server error\",\"type\":\"InternalServerError\",\"code\":500}}}}\n\ndata: [DONE]\n\n"),
-            |f| matches!(f, Failure::Rejected { status: 500, .. })),
+        (
+            format!(
+                "{first}\n\ndata: {{\"error\":{{\"object\":\"error\",\"message\":\"Internal server error\",\"type\":\"InternalServerError\",\"code\":500}}}}\n\ndata: [DONE]\n\n"
+            ),
+            |f| matches!(f, Failure::Rejected { status: 500, .. }),
+        ),
         // Cut off: no finish_reason, no [DONE].
-        (format!("{first}\n\n"), |f| matches!(f, Failure::Malformed(m) if m.contains("ended before"))),
+        (
+            format!("{first}\n\n"),
+            |f| matches!(f, Failure::Malformed(m) if m.contains("ended before")),
+        ),
     ];
     for (raw, expected) in cases {
         fake.answer(Answer::Raw(raw.clone()));
@@ -256,12 +327,17 @@ async fn cancelling_hangs_up_and_stops_the_updates() {
     let (sender, mut updates) = mpsc::channel::<Update>(1024);
     let runner = switchboard::assist::spawn(Backend::Http(std::sync::Arc::new(client)), sender);
     assert!(runner.send(Command::Start(request(Task::Summary))));
-    let first = tokio::time::timeout(WAIT, updates.recv()).await.expect("a piece");
+    let first = tokio::time::timeout(WAIT, updates.recv())
+        .await
+        .expect("a piece");
     assert!(matches!(first.map(|u| u.kind), Some(UpdateKind::Delta(_))));
     assert!(runner.send(Command::Cancel(7)));
     let deadline = tokio::time::Instant::now() + WAIT;
     while !fake.hung_up() {
-        assert!(tokio::time::Instant::now() < deadline, "the connection was closed");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the connection was closed"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // Whatever was already queued may still be read; nothing ends the request after it.
@@ -299,7 +375,10 @@ async fn from_a_key_press_to_the_pane_through_a_running_session() {
     assert_eq!(created.status().as_u16(), 201);
     assert!(
         session
-            .pump_until(WAIT, |app| app.inbox.iter().any(|(_, e)| !e.thread.is_empty()))
+            .pump_until(WAIT, |app| app
+                .inbox
+                .iter()
+                .any(|(_, e)| !e.thread.is_empty()))
             .await
     );
     session.apply(Event::Key(Key::plain(KeyCode::Enter)));
@@ -311,17 +390,24 @@ async fn from_a_key_press_to_the_pane_through_a_running_session() {
     };
     assert!(
         session
-            .pump_until(WAIT, |app| summary(app).is_some_and(|s| s.state == AnswerState::Done))
+            .pump_until(WAIT, |app| summary(app)
+                .is_some_and(|s| s.state == AnswerState::Done))
             .await,
         "the summary arrived: {:?}",
         summary(&session.app)
     );
-    assert_eq!(summary(&session.app).map(|s| s.text), Some("Ada asks about order 1042.".into()));
+    assert_eq!(
+        summary(&session.app).map(|s| s.text),
+        Some("Ada asks about order 1042.".into())
+    );
     let seen = fake.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].authorization, None, "a local server gets no key");
     let sent = seen[0].body.to_string();
     assert!(sent.contains("Where is my order 1042?"));
-    assert!(!sent.contains("@ada"), "identities stay home by default: {sent}");
+    assert!(
+        !sent.contains("@ada"),
+        "identities stay home by default: {sent}"
+    );
     session.shutdown();
 }

@@ -627,3 +627,69 @@ fn platform_ids_and_metadata_cannot_drive_the_terminal_from_the_details_pane() {
         "an OSC title sequence was drawn: {text}"
     );
 }
+
+/// Ada's conversation open with an assistant that has answered `task` with `text`.
+fn assisted(task: char, pieces: &[&str], done: bool) -> App {
+    use switchboard::assist::{Command, Update, UpdateKind};
+    let mut app = opened();
+    app.assist.enabled = true;
+    app.assist.model = "llama3.2".into();
+    app.assist.max_messages = 40;
+    press(&mut app, Key::plain(KeyCode::Esc));
+    let effects = app.apply(app.now, Event::Key(Key::ch(task)));
+    let request = effects
+        .into_iter()
+        .find_map(|e| match e {
+            switchboard::app::Effect::Assist(Command::Start(request)) => Some(request),
+            _ => None,
+        })
+        .expect("a request");
+    let mut kinds: Vec<UpdateKind> = pieces
+        .iter()
+        .map(|p| UpdateKind::Delta(p.to_string()))
+        .collect();
+    if done {
+        kinds.push(UpdateKind::Done);
+    }
+    for kind in kinds {
+        let update = Update {
+            id: request.id,
+            conversation: request.conversation.clone(),
+            kind,
+        };
+        app.apply(app.now, Event::Assist(update));
+    }
+    app
+}
+
+const SUMMARY: &[&str] = &[
+    "Ada's parcel for order #1042 has not arrived; ",
+    "she asked where it is and the agent is checking with the courier. ",
+    "Open: a tracking update for Ada.",
+];
+
+#[test]
+fn assistant_summary_in_the_insights_pane_160x48() {
+    let mut app = assisted('S', SUMMARY, true);
+    insta::assert_snapshot!(render(&mut app, 160, 48));
+}
+
+#[test]
+fn assistant_summary_arriving_80x24() {
+    let mut app = assisted('S', &SUMMARY[..1], false);
+    app.view.focus = Focus::Insights;
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn assistant_suggested_reply_in_the_composer() {
+    let mut app = assisted(
+        'a',
+        &[
+            "Hi Ada, so sorry for the wait! ",
+            "I'm checking with the courier now.",
+        ],
+        false,
+    );
+    insta::assert_snapshot!(render(&mut app, 120, 36));
+}

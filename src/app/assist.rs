@@ -39,6 +39,8 @@ pub struct AssistEntry {
     pub insights: Option<Found>,
     /// The pane shows the assistant's insights instead of the local engine's.
     pub showing_insights: bool,
+    /// Why the last request for insights or a reply failed (the summary keeps its own).
+    pub failure: Option<String>,
     pub running: Option<Running>,
 }
 
@@ -153,7 +155,11 @@ pub(super) fn ask(app: &mut App, task: Task, effects: &mut Vec<Effect>) {
         Task::Insights => {
             if entry.showing_insights {
                 set_showing(app, &key, false);
-                return notice(app, NoticeLevel::Info, "Showing the local engine's insights");
+                return notice(
+                    app,
+                    NoticeLevel::Info,
+                    "Showing the local engine's insights",
+                );
             }
             app.view.insights_visible = true;
             if let Some(found) = &entry.insights
@@ -186,13 +192,7 @@ fn set_showing(app: &mut App, key: &ConversationKey, showing: bool) {
 }
 
 /// Sends the last `limit` readable messages of `key` with `task`.
-fn start(
-    app: &mut App,
-    key: ConversationKey,
-    task: Task,
-    limit: usize,
-    effects: &mut Vec<Effect>,
-) {
+fn start(app: &mut App, key: ConversationKey, task: Task, limit: usize, effects: &mut Vec<Effect>) {
     let Some(conversation) = app.inbox.get(&key) else {
         return;
     };
@@ -217,6 +217,7 @@ fn start(
         messages,
     };
     let entry = app.assist.entries.entry(key).or_default();
+    entry.failure = None;
     if task == Task::Summary {
         entry.summary = Some(Answer {
             text: String::new(),
@@ -284,7 +285,11 @@ fn finished(app: &mut App, key: &ConversationKey, running: Running) {
     let source = app.assist.source();
     match running.task {
         Task::Summary => {
-            if let Some(summary) = app.assist.entries.get_mut(key).and_then(|e| e.summary.as_mut())
+            if let Some(summary) = app
+                .assist
+                .entries
+                .get_mut(key)
+                .and_then(|e| e.summary.as_mut())
             {
                 summary.text = summary.text.trim().to_string();
                 summary.state = AnswerState::Done;
@@ -315,6 +320,9 @@ fn finished(app: &mut App, key: &ConversationKey, running: Running) {
                 }
                 Err(why) => {
                     let text = format!("The assistant's insights could not be read: {why}");
+                    if let Some(entry) = app.assist.entries.get_mut(key) {
+                        entry.failure = Some(text.clone());
+                    }
                     notice(app, NoticeLevel::Error, &text);
                 }
             }
@@ -341,6 +349,11 @@ fn failed(
         return start(app, key, running.task, fewer, effects);
     }
     let why = failure.describe();
+    if running.task != Task::Summary
+        && let Some(entry) = app.assist.entries.get_mut(&key)
+    {
+        entry.failure = Some(why.clone());
+    }
     if let Some(summary) = app
         .assist
         .entries

@@ -97,7 +97,10 @@ fn a_summary_streams_into_the_pane_and_goes_stale_on_a_new_message() {
     assert!(started(&press(&mut app, Key::ch('S'))).is_empty());
     assert_eq!(notice(&app), "The summary is up to date");
 
-    app.apply(T0, messages("c1", vec![inbound("m9", 9, "and one more")], true));
+    app.apply(
+        T0,
+        messages("c1", vec![inbound("m9", 9, "and one more")], true),
+    );
     assert!(assist::is_stale(&app, &key("c1"), &summary(&app).seen));
     let again = ask(&mut app, 'S');
     assert_eq!(again.messages.last().map(|m| m.id.as_str()), Some("m9"));
@@ -147,7 +150,10 @@ fn esc_and_leaving_cancel_and_late_updates_are_dropped() {
     let mut app = with_assistant(2);
     let request = ask(&mut app, 'S');
     delta(&mut app, &request, "Half");
-    assert_eq!(cancelled(&press(&mut app, Key::plain(KeyCode::Esc))), vec![request.id]);
+    assert_eq!(
+        cancelled(&press(&mut app, Key::plain(KeyCode::Esc))),
+        vec![request.id]
+    );
     assert!(matches!(summary(&app).state, AnswerState::Stopped(_)));
     delta(&mut app, &request, " and more");
     update(&mut app, &request, UpdateKind::Done);
@@ -168,7 +174,11 @@ fn one_request_at_a_time_per_conversation() {
     let mut app = with_assistant(2);
     ask(&mut app, 'S');
     assert!(started(&press(&mut app, Key::ch('E'))).is_empty());
-    assert!(notice(&app).contains("still writing the summary"), "{}", notice(&app));
+    assert!(
+        notice(&app).contains("still writing the summary"),
+        "{}",
+        notice(&app)
+    );
 }
 
 #[test]
@@ -247,7 +257,11 @@ fn an_unreadable_insights_answer_is_said_not_shown() {
     let request = ask(&mut app, 'E');
     delta(&mut app, &request, "I'd rather not.");
     update(&mut app, &request, UpdateKind::Done);
-    assert!(notice(&app).contains("could not be read"), "{}", notice(&app));
+    assert!(
+        notice(&app).contains("could not be read"),
+        "{}",
+        notice(&app)
+    );
     assert_eq!(
         insights::open_insights(&app).map(|i| i.source.clone()),
         Some(InsightSource::Local)

@@ -113,7 +113,9 @@ fn find_object(answer: &str) -> Option<serde_json::Map<String, Value>> {
     }
     let starts = answer.match_indices('{').map(|(i, _)| i);
     for start in starts.take(20) {
-        let ends = answer[start..].rmatch_indices('}').map(|(i, _)| start + i + 1);
+        let ends = answer[start..]
+            .rmatch_indices('}')
+            .map(|(i, _)| start + i + 1);
         for end in ends.take(20) {
             if let Some(map) = parse(&answer[start..end]) {
                 return Some(map);
@@ -154,7 +156,11 @@ fn text(item: &Value, key: &str) -> Option<String> {
 }
 
 fn party(value: Option<&Value>) -> Party {
-    match value.and_then(Value::as_str).map(str::to_lowercase).as_deref() {
+    match value
+        .and_then(Value::as_str)
+        .map(str::to_lowercase)
+        .as_deref()
+    {
         Some("customer") => Party::side(Side::Customer),
         Some("agent") => Party::side(Side::Agent),
         _ => Party::default(),
@@ -196,7 +202,10 @@ mod tests {
         assert!(found.questions[0].is_open());
         assert_eq!(found.action_items.len(), 1);
         assert_eq!(found.action_items[0].messages, vec!["m-b"]);
-        assert_eq!(found.action_items[0].due.as_ref().map(|d| d.text.as_str()), Some("Friday"));
+        assert_eq!(
+            found.action_items[0].due.as_ref().map(|d| d.text.as_str()),
+            Some("Friday")
+        );
         assert_eq!(found.follow_ups[0].messages, vec!["m-c"]);
         assert!(!found.follow_ups[0].is_open());
         assert_eq!(found.entities.len(), 1);

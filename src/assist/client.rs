@@ -277,7 +277,12 @@ mod tests {
 
     #[test]
     fn the_endpoint_is_under_v1_whether_or_not_base_url_has_it() {
-        for base in ["http://h:8080", "http://h:8080/", "http://h:8080/v1", "http://h:8080/v1/"] {
+        for base in [
+            "http://h:8080",
+            "http://h:8080/",
+            "http://h:8080/v1",
+            "http://h:8080/v1/",
+        ] {
             assert_eq!(endpoint(base), "http://h:8080/v1/chat/completions");
         }
     }

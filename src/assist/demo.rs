@@ -72,12 +72,15 @@ fn clip(text: &str, chars: usize) -> String {
 }
 
 fn summary(request: &Request) -> String {
-    let customer = request.messages.iter().filter(|m| m.direction == Direction::Inbound);
+    let customer = request
+        .messages
+        .iter()
+        .filter(|m| m.direction == Direction::Inbound);
     let agent = request.messages.len() - customer.clone().count();
     let name = &request.contact.name;
     let mut text = match last_from(request, Direction::Inbound) {
         Some(last) => format!(
-            "{name} writes on {}: \"{}\". ",
+            "Latest from {name} on {}: \"{}\" ",
             request.channel.label(),
             clip(&last.content.preview(), 90)
         ),

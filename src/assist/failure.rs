@@ -301,7 +301,10 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(2));
         headers.insert("retry-after", "30".parse().expect("header"));
         assert_eq!(retry_after(&headers), Some(30));
-        headers.insert("retry-after", "Wed, 21 Oct 2026 07:28:00 GMT".parse().expect("h"));
+        headers.insert(
+            "retry-after",
+            "Wed, 21 Oct 2026 07:28:00 GMT".parse().expect("h"),
+        );
         assert_eq!(retry_after(&headers), Some(2));
     }
 }

@@ -48,10 +48,7 @@ pub struct PromptSettings {
 /// The JSON body of the request. `structured`: ask for the insights' JSON schema by
 /// `response_format` (servers without it are asked again without, see `client`).
 pub fn body(settings: &PromptSettings, request: &Request, structured: bool) -> Value {
-    let persona = settings
-        .system_prompt
-        .as_deref()
-        .unwrap_or(DEFAULT_PERSONA);
+    let persona = settings.system_prompt.as_deref().unwrap_or(DEFAULT_PERSONA);
     let instruction = match request.task {
         Task::Summary => SUMMARY,
         Task::Reply => REPLY,
@@ -110,12 +107,7 @@ pub fn transcript(settings: &PromptSettings, request: &Request) -> String {
 const TIME: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
 
-fn line(
-    number: usize,
-    message: &Message,
-    hide: &dyn Fn(&str) -> String,
-    names: bool,
-) -> String {
+fn line(number: usize, message: &Message, hide: &dyn Fn(&str) -> String, names: bool) -> String {
     let side = match message.direction {
         Direction::Inbound => "customer",
         Direction::Outbound => "agent",
@@ -217,7 +209,11 @@ mod tests {
                 identity: "+5511999990000".into(),
             },
             messages: vec![
-                message("uuid-a", Direction::Inbound, "Hi, Ana Lima here, +5511999990000.\nWhere is #A1?"),
+                message(
+                    "uuid-a",
+                    Direction::Inbound,
+                    "Hi, Ana Lima here, +5511999990000.\nWhere is #A1?",
+                ),
                 message("uuid-b", Direction::Outbound, "Checking now."),
             ],
         }
@@ -255,7 +251,9 @@ mod tests {
         let insights = body(&settings(true), &request(Task::Insights), true);
         assert_eq!(insights["response_format"]["type"], "json_schema");
         assert_eq!(insights["stream"], true);
-        assert!(body(&settings(true), &request(Task::Insights), false)["response_format"].is_null());
+        assert!(
+            body(&settings(true), &request(Task::Insights), false)["response_format"].is_null()
+        );
         assert!(body(&settings(true), &request(Task::Summary), true)["response_format"].is_null());
     }
 

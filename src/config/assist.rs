@@ -128,8 +128,14 @@ mod tests {
         for (text, field) in [
             ("base_url = \"ftp://x\"\nmodel = \"m\"", "assist.base_url"),
             ("base_url = \"http://x\"\nmodel = \" \"", "assist.model"),
-            ("base_url = \"http://x\"\nmodel = \"m\"\ntemperature = 9.0", "assist.temperature"),
-            ("base_url = \"http://x\"\nmodel = \"m\"\nmodel_name = \"m\"", "model_name"),
+            (
+                "base_url = \"http://x\"\nmodel = \"m\"\ntemperature = 9.0",
+                "assist.temperature",
+            ),
+            (
+                "base_url = \"http://x\"\nmodel = \"m\"\nmodel_name = \"m\"",
+                "model_name",
+            ),
         ] {
             let error = Config::parse(&format!("[assist]\n{text}\n"), Path::new("c.toml"))
                 .expect_err(text)

@@ -70,8 +70,7 @@ impl Scenario {
         let mut executor = Executor::default();
         executor.add(loopback::spawn(account, Arc::clone(&hub), sender));
         // The demo's scripted assistant, so the tour and screenshots can show it offline.
-        let (assist_sender, assist_events) =
-            mpsc::channel(crate::runtime::session::ASSIST_QUEUE);
+        let (assist_sender, assist_events) = mpsc::channel(crate::runtime::session::ASSIST_QUEUE);
         executor.set_assist(crate::assist::spawn(
             crate::assist::runner::Backend::Demo(crate::assist::demo::DemoAssistant),
             assist_sender,

@@ -24,6 +24,12 @@ pub const STATES: &[(&str, &str)] = &[
     ),
     // The insight pane of the open conversation (filled in by the insights engine).
     ("insights", "pause 2s\nkey Enter Esc I\npause 2s"),
+    // The assistant (the demo's scripted one): a summary in the insights pane and a suggested
+    // reply arriving in the composer.
+    (
+        "assist",
+        "pause 2s\nkey Enter Esc\npause 6s\nkey S\npause 4s\nkey a\npause 1500ms",
+    ),
     // The help overlay, generated from the key map.
     ("help", "pause 1s\nkey ?\npause 500ms"),
 ];

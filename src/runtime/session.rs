@@ -368,9 +368,7 @@ fn start_assist(
     updates: mpsc::Sender<crate::assist::Update>,
 ) {
     use crate::assist::{client::HttpAssistant, runner::Backend};
-    let client = section
-        .client_settings()
-        .and_then(HttpAssistant::new);
+    let client = section.client_settings().and_then(HttpAssistant::new);
     match client {
         Ok(client) => {
             app.assist.enabled = true;

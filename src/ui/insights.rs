@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs};
 
 use super::{theme, wrap};
-use crate::app::insights::{self, InsightRow, InsightTab};
 use crate::app::assist::{self, AnswerState};
+use crate::app::insights::{self, InsightRow, InsightTab};
 use crate::app::{App, Focus};
 use crate::assist::Task;
 use crate::insights::{ConversationInsights, InsightSource};
@@ -23,7 +23,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.view.focus == Focus::Insights;
     let data = insights::open_insights(app);
     let stale = app.view.open.as_ref().is_some_and(|key| {
-        assist::shown_insights(app, key).is_some_and(|found| assist::is_stale(app, key, &found.seen))
+        assist::shown_insights(app, key)
+            .is_some_and(|found| assist::is_stale(app, key, &found.seen))
     });
     let title = match data.map(|d| &d.source) {
         Some(InsightSource::Remote(name)) if stale => format!(" Insights · {name} · stale "),
@@ -43,7 +44,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let rows = u16::try_from(summary.len())
             .unwrap_or(u16::MAX)
             .min(inner.height / 2);
-        super::render_lines(frame, summary, Rect { height: rows, ..inner });
+        super::render_lines(
+            frame,
+            summary,
+            Rect {
+                height: rows,
+                ..inner
+            },
+        );
         inner.y = inner.y.saturating_add(rows);
         inner.height = inner.height.saturating_sub(rows);
         if inner.height < 3 {
@@ -133,14 +141,29 @@ fn assist_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             AnswerState::Stopped(why) => why.clone(),
         };
         let heading = format!("Summary · AI {model} · {state}");
-        lines.push(Line::styled(wrap::truncate(&heading, width), theme::title(false)));
+        lines.push(Line::styled(
+            wrap::truncate(&heading, width),
+            theme::title(false),
+        ));
         for row in wrap::wrap(&summary.text, width) {
             lines.push(Line::styled(row, theme::text()));
         }
     }
-    if entry.running.as_ref().is_some_and(|r| r.task == Task::Insights) {
+    if entry
+        .running
+        .as_ref()
+        .is_some_and(|r| r.task == Task::Insights)
+    {
         let text = format!("AI {model}: finding insights… (Esc stops)");
         lines.push(Line::styled(wrap::truncate(&text, width), theme::muted()));
+    }
+    if let Some(why) = &entry.failure {
+        for row in wrap::wrap(&format!("AI {model}: {why}"), width)
+            .into_iter()
+            .take(3)
+        {
+            lines.push(Line::styled(row, theme::error()));
+        }
     }
     if !lines.is_empty() {
         lines.push(Line::styled("─".repeat(width), theme::muted()));

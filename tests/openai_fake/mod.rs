@@ -219,20 +219,21 @@ fn slow(pieces: Vec<String>, first: Duration, every: Duration, flag: Arc<AtomicB
         finished: false,
     };
     let state = (pieces.into_iter(), guard, true);
-    let stream = futures_util::stream::unfold(state, move |(mut pieces, mut guard, start)| async move {
-        tokio::time::sleep(if start { first } else { every }).await;
-        match pieces.next() {
-            Some(piece) => {
-                let bytes = Bytes::from(chunk(json!({"content": piece}), Value::Null));
-                Some((Ok::<_, std::io::Error>(bytes), (pieces, guard, false)))
+    let stream =
+        futures_util::stream::unfold(state, move |(mut pieces, mut guard, start)| async move {
+            tokio::time::sleep(if start { first } else { every }).await;
+            match pieces.next() {
+                Some(piece) => {
+                    let bytes = Bytes::from(chunk(json!({"content": piece}), Value::Null));
+                    Some((Ok::<_, std::io::Error>(bytes), (pieces, guard, false)))
+                }
+                None => {
+                    guard.finished = true;
+                    drop(guard);
+                    None
+                }
             }
-            None => {
-                guard.finished = true;
-                drop(guard);
-                None
-            }
-        }
-    });
+        });
     (
         [(header::CONTENT_TYPE, "text/event-stream")],
         Body::from_stream(stream),
