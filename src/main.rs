@@ -95,13 +95,17 @@ enum Command {
         seed: u64,
     },
     /// Play a demo script headlessly on the reproducible demo and write an asciicast v2 file
-    /// (the same bytes on every run). See demos/tour.demo for the format.
+    /// and/or an animated SVG (the same bytes on every run). See demos/tour.demo for the format.
+    #[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["out", "svg", "shots"])))]
     Demo {
         /// The script.
         script: PathBuf,
         /// The cast to write.
         #[arg(long, value_name = "FILE.cast")]
-        out: PathBuf,
+        out: Option<PathBuf>,
+        /// The animated SVG to write (plays in a browser or a README, no player needed).
+        #[arg(long, value_name = "FILE.svg")]
+        svg: Option<PathBuf>,
         /// Also write the script's `snap` screens (SVG and text) into this directory.
         #[arg(long, value_name = "DIR")]
         shots: Option<PathBuf>,
@@ -206,14 +210,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             report_written(&written);
             Ok(())
         }
-        Some(Command::Demo { script, out, shots }) => {
+        Some(Command::Demo {
+            script,
+            out,
+            svg,
+            shots,
+        }) => {
             use switchboard::record::{demo, redact::Redactor};
-            let written = demo::record(
-                &script,
-                &out,
-                shots.as_deref(),
-                Redactor::for_config(&config),
-            )?;
+            let outputs = demo::Outputs {
+                cast: out,
+                svg,
+                shots,
+            };
+            let written = demo::record(&script, &outputs, Redactor::for_config(&config))?;
             report_written(&written);
             Ok(())
         }

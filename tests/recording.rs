@@ -175,6 +175,8 @@ fn the_tour_cast_is_the_same_on_every_run() {
         first.cast.len()
     );
     assert!(first.cast == second.cast, "two plays of the tour differ");
+    let (first_svg, second_svg) = (first.animation.finish(), second.animation.finish());
+    assert!(first_svg == second_svg, "two animations of the tour differ");
     let names: Vec<&str> = first.snaps.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["tour-typing", "tour-help"]);
     assert!(to_text(&first.snaps[0].1).contains("is typing…"));
@@ -267,4 +269,72 @@ fn recordings_and_screenshots_never_show_secrets() {
             "{shown}"
         );
     }
+}
+
+/// The text a row's SVG drawing shows (box-drawing is drawn as lines, so it has none).
+fn drawn_text(drawing: &str) -> String {
+    let mut text = String::new();
+    for piece in drawing.split("</text>") {
+        if let Some(start) = piece.rfind('>') {
+            text.push_str(&piece[start + 1..]);
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// What a row shows as text, for comparing a terminal with a picture: no blanks, no lines.
+fn comparable(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !('\u{2500}'..='\u{259f}').contains(c))
+        .collect()
+}
+
+#[test]
+fn the_animated_tour_shows_at_every_moment_what_the_cast_shows() {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/demos/tour.demo"))
+        .expect("the tour script is in the repo");
+    let played = played(&source, None, Redactor::default());
+    let (header, events) = parse_cast(&played.cast);
+    let mut parser = vt100::Parser::new(
+        header["height"].as_u64().expect("height") as u16,
+        header["width"].as_u64().expect("width") as u16,
+        0,
+    );
+    let mut checked = 0;
+    for (index, (time, kind, data)) in events.iter().enumerate() {
+        if kind == "r" {
+            let (cols, rows) = data.split_once('x').expect("COLSxROWS");
+            parser
+                .screen_mut()
+                .set_size(rows.parse().expect("rows"), cols.parse().expect("cols"));
+            continue;
+        }
+        parser.process(data.as_bytes());
+        // Between this output and the next, the screen holds still: the picture must match it.
+        let next = events.get(index + 1).map_or(time + 1.0, |(t, _, _)| *t);
+        if next - time < 0.02 {
+            continue;
+        }
+        let moment = std::time::Duration::from_secs_f64((time + next) / 2.0);
+        let shown = played.animation.shown_at(moment);
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        let terminal: Vec<String> = screen.rows(0, cols).map(|row| comparable(&row)).collect();
+        let picture: Vec<String> = (0..rows)
+            .map(|y| {
+                shown
+                    .iter()
+                    .filter(|(row, _)| *row == y)
+                    .map(|(_, drawing)| comparable(&drawn_text(drawing)))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(picture, terminal, "at {moment:?}");
+        checked += 1;
+    }
+    assert!(checked > 50, "checked {checked} moments");
 }

@@ -61,19 +61,42 @@ struct Run {
 
 /// The buffer as an SVG document.
 pub fn to_svg(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let width = f64::from(area.width) * CELL_W + 2.0 * PADDING;
-    let height = f64::from(area.height) * CELL_H + 2.0 * PADDING;
+    let mut svg = open_document(buffer.area.width, buffer.area.height, "");
+    svg.push_str(&body(buffer));
+    svg.push_str(CLOSE_DOCUMENT);
+    svg
+}
+
+/// The start of the picture of a `columns`×`rows` screen: the window and its padding, then
+/// `style` (a `<style>` element or nothing); the cells follow from (0, 0).
+pub(super) fn open_document(columns: u16, rows: u16, style: &str) -> String {
+    let width = f64::from(columns) * CELL_W + 2.0 * PADDING;
+    let height = f64::from(rows) * CELL_H + 2.0 * PADDING;
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="{FONTS}" font-size="{FONT_SIZE}">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="{FONTS}" font-size="{FONT_SIZE}" xml:space="preserve">"#
     );
+    svg.push_str(style);
     let _ = writeln!(
         svg,
         r#"<rect width="100%" height="100%" rx="8" fill="{BACKGROUND}"/>"#
     );
     let _ = writeln!(svg, r#"<g transform="translate({PADDING} {PADDING})">"#);
+    svg
+}
+
+/// What ends a document begun by [`open_document`].
+pub(super) const CLOSE_DOCUMENT: &str = "</g>\n</svg>\n";
+
+/// The height of one row in SVG units.
+pub(super) const ROW_HEIGHT: f64 = CELL_H;
+
+/// The screen's cells as SVG elements, from (0, 0): backgrounds, then box-drawing shapes,
+/// then the text.
+pub(super) fn body(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut svg = String::new();
     let _ = writeln!(svg, r#"<g shape-rendering="crispEdges">"#);
     for y in area.top()..area.bottom() {
         let top = f64::from(y - area.top()) * CELL_H;
@@ -125,7 +148,7 @@ pub fn to_svg(buffer: &Buffer) -> String {
             // textLength pins the run to its cells, so columns line up whatever the font.
             let _ = writeln!(
                 svg,
-                r#"<text x="{:.1}" y="{:.1}" textLength="{:.1}" lengthAdjust="spacingAndGlyphs" xml:space="preserve"{attributes}>{}</text>"#,
+                r#"<text x="{:.1}" y="{:.1}" textLength="{:.1}" lengthAdjust="spacingAndGlyphs"{attributes}>{}</text>"#,
                 f64::from(run.x - area.left()) * CELL_W,
                 top + CELL_H * 0.78,
                 f64::from(run.cells) * CELL_W,
@@ -133,7 +156,6 @@ pub fn to_svg(buffer: &Buffer) -> String {
             );
         }
     }
-    svg.push_str("</g>\n</svg>\n");
     svg
 }
 

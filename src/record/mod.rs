@@ -9,6 +9,7 @@
 //! - [`redact`]: secrets never reach a recording.
 //! - [`demo`]: the `switchboard demo` command.
 
+pub mod animation;
 pub mod asciicast;
 pub mod demo;
 pub mod export;

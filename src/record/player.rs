@@ -15,6 +15,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
+use super::animation::Animation;
 use super::asciicast::Cast;
 use super::export::to_text;
 use super::recorder::CastSurface;
@@ -40,6 +41,8 @@ pub struct Played {
     pub snaps: Vec<(String, Buffer)>,
     /// The last frame the app drew.
     pub screen: Buffer,
+    /// Every frame, timed like the cast, as an animated SVG in the making.
+    pub animation: Animation,
 }
 
 /// Plays `script` (call inside [`super::scenario::run_paused`]).
@@ -72,6 +75,9 @@ pub async fn play_with(
         shadow: CastSurface::new(cast, script.size, redactor)?,
         screen: Arc::clone(&screen),
         resize: Arc::clone(&resize),
+        // The cast's clock started just now too (virtual time stands still until an await).
+        start: tokio::time::Instant::now(),
+        animation: Animation::default(),
     };
     let (input, inbox) = mpsc::channel(256);
     let driver = Driver {
@@ -88,6 +94,7 @@ pub async fn play_with(
         .await
         .context("running the app")?;
     let snaps = driving.await.context("the script task failed")??;
+    let animation = std::mem::take(&mut surface.animation);
     drop(surface);
     drop(scenario);
     let screen = lock(&screen)?.clone();
@@ -96,6 +103,7 @@ pub async fn play_with(
         cast,
         snaps,
         screen,
+        animation,
     })
 }
 
@@ -112,6 +120,8 @@ struct RecordingSurface {
     screen: Arc<Mutex<Buffer>>,
     /// A size the script asked for, applied before the next frame.
     resize: Arc<Mutex<Option<(u16, u16)>>>,
+    start: tokio::time::Instant,
+    animation: Animation,
 }
 
 impl Surface for RecordingSurface {
@@ -121,6 +131,7 @@ impl Surface for RecordingSurface {
             self.shadow.resize(size)?;
         }
         let (layout, shown) = self.shadow.draw(app)?;
+        self.animation.frame(self.start.elapsed(), &shown);
         *self.screen.lock().map_err(|_| poisoned())? = shown;
         Ok(layout)
     }
