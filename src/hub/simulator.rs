@@ -188,7 +188,8 @@ pub async fn run(state: Arc<HubState>, demo: DemoConfig) {
                     let think = clock.virtual_secs(rng.f64());
                     let typing = clock.virtual_secs(rng.f64() * 3.0 + 2.0);
                     spawn_customer_line(&state, &dialogue, think, typing, sent_tx.clone());
-                    active.insert(dialogue.persona.identifier, Dialogue { next_turn: 1, ..dialogue });
+                    let next_turn = dialogue.next_turn + 1;
+                    active.insert(dialogue.persona.identifier, Dialogue { next_turn, ..dialogue });
                 }
             }
             frame = frames.recv() => match frame {
@@ -257,10 +258,33 @@ fn adopt(
     if active.contains_key(persona.identifier) {
         return None;
     }
+    let story = story_of(state, conversation_id)?;
+    Some(Dialogue {
+        persona: *persona,
+        script: story.script,
+        next_turn: story.told + 1,
+        conversation_id: Some(conversation_id.to_owned()),
+        waiting_since: Some(Instant::now()),
+    })
+}
+
+/// How far a conversation has come in its script.
+struct Story {
+    script: &'static Script,
+    /// The turn of the customer's last line.
+    told: usize,
+    /// Whether the conversation's last word is the customer's (they wait for the agent).
+    waiting: bool,
+}
+
+/// The script a conversation follows, from its last customer line; `None` when that line is
+/// from no script (someone else wrote in).
+fn story_of(state: &HubState, conversation_id: &str) -> Option<Story> {
     let page = state
         .store
         .messages(conversation_id, &MessagePage::Tail, 20)
         .ok()?;
+    let waiting = page.messages.last()?.direction == "inbound";
     let last_line = page
         .messages
         .iter()
@@ -269,20 +293,30 @@ fn adopt(
         .content
         .text
         .clone()?;
-    let (script, turn) = SCRIPTS.iter().find_map(|script| {
-        script
-            .turns
-            .iter()
-            .position(|t| t.customer == last_line)
-            .map(|turn| (script, turn))
-    })?;
-    Some(Dialogue {
-        persona: *persona,
-        script,
-        next_turn: turn + 1,
-        conversation_id: Some(conversation_id.to_owned()),
-        waiting_since: Some(Instant::now()),
+    SCRIPTS.iter().find_map(|script| {
+        let told = script.turns.iter().position(|t| t.customer == last_line)?;
+        Some(Story {
+            script,
+            told,
+            waiting,
+        })
     })
+}
+
+/// What a customer may say next without breaking a story: start one (no open conversation:
+/// a new one opens), or go on with theirs where the agent left it. A customer still waiting
+/// for the agent, or whose story is told, says nothing new.
+fn next_move(state: &HubState, persona: &Persona) -> Option<Option<(String, Story)>> {
+    let open = state
+        .store
+        .find_open_conversation(persona.channel, persona.identifier)
+        .ok()?;
+    let Some(conversation_id) = open else {
+        return Some(None);
+    };
+    let story = story_of(state, &conversation_id)?;
+    (!story.waiting && story.told + 1 < story.script.turns.len())
+        .then_some(Some((conversation_id, story)))
 }
 
 fn new_dialogue(
@@ -290,28 +324,36 @@ fn new_dialogue(
     rng: &mut fastrand::Rng,
     active: &HashMap<&'static str, Dialogue>,
 ) -> Option<Dialogue> {
-    let free: Vec<Persona> = PERSONAS
+    let candidates: Vec<(Persona, Option<(String, Story)>)> = PERSONAS
         .iter()
         .filter(|p| !active.contains_key(p.identifier))
-        .copied()
+        .filter_map(|p| Some((*p, next_move(state, p)?)))
         .collect();
-    let persona = *free.get(rng.usize(..free.len().max(1)))?;
+    if candidates.is_empty() {
+        return None;
+    }
+    let pick = rng.usize(..candidates.len());
+    let (persona, continued) = candidates.into_iter().nth(pick)?;
+    if let Some((conversation_id, story)) = continued {
+        return Some(Dialogue {
+            persona,
+            script: story.script,
+            next_turn: story.told + 1,
+            conversation_id: Some(conversation_id),
+            waiting_since: None,
+        });
+    }
     let busy: Vec<&str> = active.values().map(|d| d.script.topic).collect();
     let scripts: Vec<&'static Script> = scripts_for(persona.channel)
         .into_iter()
         .filter(|s| !busy.contains(&s.topic))
         .collect();
     let script = *scripts.get(rng.usize(..scripts.len().max(1)))?;
-    let conversation_id = state
-        .store
-        .find_open_conversation(persona.channel, persona.identifier)
-        .ok()
-        .flatten();
     Some(Dialogue {
         persona,
         script,
         next_turn: 0,
-        conversation_id,
+        conversation_id: None,
         waiting_since: None,
     })
 }
@@ -361,4 +403,112 @@ fn spawn_customer_line(
             Err(error) => tracing::warn!(%error, "simulated inbound failed"),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use tokio::sync::watch;
+
+    use super::*;
+    use crate::hub::events::Bus;
+    use crate::hub::ops::Timing;
+    use crate::hub::store::Store;
+
+    /// Plays `seed` for half an hour of virtual time with an agent answering every customer
+    /// line a few seconds later, and returns each conversation's customer lines.
+    async fn play(seed: u64) -> Vec<Vec<String>> {
+        let (stop, stopped) = watch::channel(false);
+        let state = Arc::new(HubState {
+            store: Store::open(None).expect("store"),
+            bus: Bus::new(),
+            api_key: String::new(),
+            timing: Timing::for_speed(Some(1.0)),
+            agent_typing: std::sync::Mutex::new(HashMap::new()),
+            stop: stopped,
+        });
+        seed_history(&state, seed).expect("seeded");
+        let mut frames = state.bus.subscribe();
+        tokio::spawn(run(Arc::clone(&state), DemoConfig { seed, speed: 1.0 }));
+        let end = Instant::now() + Duration::from_secs(30 * 60);
+        // The human agent of the demo: answers each customer line (and some seeded ones).
+        let seeded: Vec<String> = state
+            .store
+            .conversations(None, None, 100, 0)
+            .expect("list")
+            .0
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        for id in seeded.iter().step_by(2) {
+            let _ = ops::send_outbound(&state, id, "Picking this up now.", BTreeMap::new());
+        }
+        loop {
+            tokio::select! {
+                frame = frames.recv() => {
+                    if let Ok(ServerFrame::Message { conversation_id, message }) = frame
+                        && message.direction == "inbound"
+                    {
+                        let state = Arc::clone(&state);
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_secs(4)).await;
+                            let _ = ops::send_outbound(&state, &conversation_id, "Let me check.", BTreeMap::new());
+                        });
+                    }
+                }
+                () = tokio::time::sleep_until(end) => break,
+            }
+        }
+        let _ = stop.send(true);
+        let (conversations, _) = state
+            .store
+            .conversations(None, None, 1000, 0)
+            .expect("list");
+        conversations
+            .iter()
+            .map(|c| {
+                let page = state
+                    .store
+                    .messages(&c.id, &MessagePage::Tail, 500)
+                    .expect("messages");
+                page.messages
+                    .iter()
+                    .filter(|m| m.direction == "inbound")
+                    .filter_map(|m| m.content.text.clone())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_conversation_holds_two_stories_whatever_the_seed() {
+        let mut lines_seen = 0;
+        for seed in 0..16 {
+            for lines in play(seed).await {
+                // The scripts each line could come from; one script must hold them all.
+                let mut common: Option<BTreeSet<&str>> = None;
+                for line in &lines {
+                    let scripts: BTreeSet<&str> = SCRIPTS
+                        .iter()
+                        .filter(|s| s.turns.iter().any(|t| t.customer == line))
+                        .map(|s| s.topic)
+                        .collect();
+                    common = Some(match common {
+                        None => scripts,
+                        Some(common) => common.intersection(&scripts).copied().collect(),
+                    });
+                }
+                lines_seen += lines.len();
+                assert!(
+                    common.is_none_or(|c| !c.is_empty()),
+                    "seed {seed}: one conversation mixes stories: {lines:#?}"
+                );
+            }
+        }
+        assert!(
+            lines_seen > 200,
+            "the demo talked: {lines_seen} customer lines"
+        );
+    }
 }

@@ -187,7 +187,9 @@ mod tests {
     }
 
     fn row(buffer: &Buffer, y: u16) -> String {
-        let cells: Vec<Cell> = (0..buffer.area.width).map(|x| buffer[(x, y)].clone()).collect();
+        let cells: Vec<Cell> = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].clone())
+            .collect();
         draw_row(&cells)
     }
 
