@@ -84,7 +84,8 @@ enum Command {
         /// Terminal size of the shot, as COLSxROWS.
         #[arg(long, default_value = "160x48", value_parser = parse_size)]
         size: (u16, u16),
-        /// State to shoot (repeatable): inbox, typing, insights, help. Default: all.
+        /// State to shoot (repeatable): inbox, typing, insights, narrow, outage, assist, help.
+        /// Default: all.
         #[arg(long = "state", value_name = "STATE")]
         states: Vec<String>,
         /// Extra seconds of (virtual) demo time before each shot.

@@ -86,6 +86,26 @@ fn is_zero_width(c: char) -> bool {
     UnicodeWidthChar::width(c).unwrap_or(0) == 0
 }
 
+/// The longest prefix of `text` within `bytes`, cut on a character boundary.
+pub fn prefix_within(text: &str, bytes: usize) -> &str {
+    if text.len() <= bytes {
+        return text;
+    }
+    let mut end = bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// `text` cut to `chars` characters, with `…` when something was cut.
+pub fn clip_chars(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// Sanitises and folds the text onto one line (for names, previews, status lines).
 pub fn sanitize_line(input: &str) -> String {
     sanitize(input).replace('\n', " ")

@@ -241,7 +241,7 @@ async fn a_server_that_says_nothing_times_out() {
     let mut settings = settings(&fake.base_url);
     settings.timeout = Duration::from_millis(300);
     let (_, end) = ask_with(settings, Task::Summary).await;
-    assert_eq!(end, UpdateKind::Failed(Failure::TimedOut));
+    assert_eq!(end, UpdateKind::Failed(Failure::TimedOut(0)));
 }
 
 #[tokio::test]
@@ -283,6 +283,63 @@ async fn broken_streams_fail_clearly_and_keep_what_arrived() {
             other => panic!("{raw}: expected a failure, got {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_null_error_field_and_a_stream_without_its_content_type_are_read() {
+    let fake = FakeOpenAi::start(Answer::Stream(Vec::new())).await;
+    let chunk = |text: &str, finish: &str| {
+        format!(
+            "data: {{\"error\":null,\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}},\"finish_reason\":{finish}}}]}}\n\n"
+        )
+    };
+    fake.answer(Answer::Raw(format!(
+        "{}{}data: [DONE]\n\n",
+        chunk("Hi ", "null"),
+        chunk("there", "\"stop\"")
+    )));
+    assert_eq!(
+        ask(&fake.base_url, Task::Reply).await,
+        ("Hi there".into(), UpdateKind::Done)
+    );
+    fake.answer(Answer::Unlabelled(openai_fake::stream_body(&pieces(&[
+        "plain ", "proxy",
+    ]))));
+    assert_eq!(
+        ask(&fake.base_url, Task::Reply).await,
+        ("plain proxy".into(), UpdateKind::Done)
+    );
+}
+
+#[tokio::test]
+async fn a_key_echoed_by_the_server_is_masked_before_anyone_sees_it() {
+    let fake = FakeOpenAi::start(Answer::Error {
+        status: 401,
+        body: r#"{"error":{"message":"key sk-test-123 is revoked"}}"#.into(),
+        retry_after: None,
+    })
+    .await;
+    let (_, end) = ask(&fake.base_url, Task::Summary).await;
+    assert_eq!(
+        end,
+        UpdateKind::Failed(Failure::Unauthorized("key [redacted] is revoked".into()))
+    );
+}
+
+#[tokio::test]
+async fn marks_streamed_a_few_at_a_time_cannot_stack_up() {
+    let mut stream = vec!["e".to_string()];
+    stream.extend((0..200).map(|_| "\u{301}\u{301}".to_string()));
+    stream.push(" ok".to_string());
+    let fake = FakeOpenAi::start(Answer::Stream(stream)).await;
+    let (text, end) = ask(&fake.base_url, Task::Summary).await;
+    assert_eq!(end, UpdateKind::Done);
+    assert!(
+        text.chars().count() < 10,
+        "{} chars: {text:?}",
+        text.chars().count()
+    );
+    assert!(text.ends_with(" ok"));
 }
 
 #[tokio::test]

@@ -693,3 +693,28 @@ fn assistant_suggested_reply_in_the_composer() {
     );
     insta::assert_snapshot!(render(&mut app, 120, 36));
 }
+
+#[test]
+fn assistant_failure_in_a_small_pane() {
+    use switchboard::assist::{Failure, Update, UpdateKind};
+    let mut app = assisted('S', &SUMMARY[..2], false);
+    let (id, conversation) = match app
+        .assist
+        .entry(app.view.open.as_ref().expect("open"))
+        .and_then(|e| e.running.as_ref())
+    {
+        Some(running) => (running.id, app.view.open.clone().expect("open")),
+        None => panic!("a running request"),
+    };
+    let failure = Failure::TimedOut(120);
+    app.apply(
+        app.now,
+        Event::Assist(Update {
+            id,
+            conversation,
+            kind: UpdateKind::Failed(failure),
+        }),
+    );
+    app.view.focus = Focus::Insights;
+    insta::assert_snapshot!(render(&mut app, 60, 20));
+}

@@ -2,10 +2,11 @@
 //! suggested reply streaming into the composer (never sent by itself), and insights shown in
 //! the pane in place of the local engine's while the user wants them.
 //!
-//! Rules: one request at a time per conversation; leaving the conversation or Esc cancels it;
-//! an answer remembers the last message it saw, so a newer message marks it stale and asking
-//! again is not wasted on a conversation that did not change. When the conversation does not
-//! fit the model's context, the request is repeated with half the messages, and the user told.
+//! Rules: one request at a time per conversation; leaving the conversation or Esc cancels it,
+//! and so does typing into a suggestion (the agent takes over); an answer remembers the last
+//! message it saw, so a newer message marks it stale and asking again is not wasted on a
+//! conversation that did not change. When the conversation does not fit the model's context,
+//! the request is repeated with half the messages, and the user told.
 
 use std::collections::HashMap;
 
@@ -15,15 +16,17 @@ use super::{App, Effect};
 use crate::assist::{Command, Failure, MAX_ANSWER_BYTES, Request, Task, Update, UpdateKind};
 use crate::insights::{ConversationInsights, InsightSource};
 use crate::model::{ConversationKey, DeliveryStatus, Message};
-use crate::text::sanitize;
+use crate::text::{prefix_within, sanitize};
 
 /// The fewest messages worth asking about after the context overflowed.
 const MIN_MESSAGES: usize = 4;
 
 #[derive(Clone, Debug, Default)]
 pub struct AssistState {
-    /// An assistant is configured; without one the keys say how to set it up.
+    /// An assistant is running; without one the keys say why.
     pub enabled: bool,
+    /// Why the configured assistant did not start (an unset key variable…).
+    pub unavailable: Option<String>,
     /// The model's name, shown with its answers.
     pub model: String,
     /// The most recent messages one request carries.
@@ -41,6 +44,9 @@ pub struct AssistEntry {
     pub showing_insights: bool,
     /// Why the last request for insights or a reply failed (the summary keeps its own).
     pub failure: Option<String>,
+    /// A suggested reply that stopped midway, as it was left in the composer: the composer
+    /// says so while its text is still exactly this.
+    pub incomplete_reply: Option<String>,
     pub running: Option<Running>,
 }
 
@@ -75,11 +81,17 @@ pub struct Found {
 pub struct Running {
     pub id: u64,
     pub task: Task,
-    seen: Option<String>,
-    /// The ids of the messages sent, oldest first (the answer's `[n]` refer to them).
+    /// The ids of the messages sent, oldest first (the answer's `[n]` refer to them; the last
+    /// is the newest message the answer will have seen).
     ids: Vec<String>,
-    /// The answer so far (insights are read once it is complete).
+    /// The answer so far.
     buffer: String,
+}
+
+impl Running {
+    fn seen(&self) -> Option<String> {
+        self.ids.last().cloned()
+    }
 }
 
 impl AssistState {
@@ -122,51 +134,55 @@ pub fn is_stale(app: &App, key: &ConversationKey, seen: &Option<String>) -> bool
 /// The user asked for `task` on the open conversation.
 pub(super) fn ask(app: &mut App, task: Task, effects: &mut Vec<Effect>) {
     if !app.assist.enabled {
-        return notice(
-            app,
-            NoticeLevel::Info,
-            "No assistant configured: add an [assist] section to the config (README, \"AI assist\")",
-        );
+        let text = match &app.assist.unavailable {
+            Some(why) => format!("The assistant did not start: {why}"),
+            None => "No assistant configured: add an [assist] section to the config (README, \"AI assist\")".to_string(),
+        };
+        return notice(app, NoticeLevel::Info, &text);
     }
     let Some(key) = app.view.open.clone() else {
         return notice(app, NoticeLevel::Info, "Open a conversation first");
     };
-    if let Some(running) = app.assist.entry(&key).and_then(|e| e.running.as_ref()) {
+    let entry = app.assist.entries.entry(key.clone()).or_default();
+    if let Some(running) = &entry.running {
         let text = format!(
             "The assistant is still writing the {}: Esc stops it",
             running.task.label()
         );
         return notice(app, NoticeLevel::Info, &text);
     }
-    if last_seen(app, &key).is_none() {
+    let summary_seen = entry
+        .summary
+        .as_ref()
+        .filter(|s| s.state == AnswerState::Done)
+        .map(|s| s.seen.clone());
+    let insights_seen = entry.insights.as_ref().map(|found| found.seen.clone());
+    let showing = entry.showing_insights;
+    let Some(newest) = last_seen(app, &key) else {
         return notice(app, NoticeLevel::Info, "Nothing to ask about yet");
-    }
-    let entry = app.assist.entries.entry(key.clone()).or_default().clone();
+    };
+    let fresh = |seen: &Option<Option<String>>| seen.as_ref() == Some(&Some(newest.clone()));
     match task {
         Task::Summary => {
             app.view.insights_visible = true;
-            if let Some(summary) = &entry.summary
-                && summary.state == AnswerState::Done
-                && !is_stale(app, &key, &summary.seen)
-            {
+            if fresh(&summary_seen) {
                 return notice(app, NoticeLevel::Info, "The summary is up to date");
             }
         }
         Task::Insights => {
-            if entry.showing_insights {
-                set_showing(app, &key, false);
-                return notice(
-                    app,
-                    NoticeLevel::Info,
-                    "Showing the local engine's insights",
-                );
-            }
             app.view.insights_visible = true;
-            if let Some(found) = &entry.insights
-                && !is_stale(app, &key, &found.seen)
-            {
-                set_showing(app, &key, true);
-                return;
+            match (showing, fresh(&insights_seen)) {
+                (true, true) => {
+                    set_showing(app, &key, false);
+                    return notice(
+                        app,
+                        NoticeLevel::Info,
+                        "Showing the local engine's insights",
+                    );
+                }
+                (false, true) => return set_showing(app, &key, true),
+                // Missing or stale: asked again.
+                (_, false) => {}
             }
         }
         Task::Reply => {
@@ -206,7 +222,6 @@ fn start(app: &mut App, key: ConversationKey, task: Task, limit: usize, effects:
         .cloned()
         .collect();
     messages.reverse();
-    let seen = messages.last().map(|m| m.id.clone());
     app.assist.next_id += 1;
     let request = Request {
         id: app.assist.next_id,
@@ -216,25 +231,32 @@ fn start(app: &mut App, key: ConversationKey, task: Task, limit: usize, effects:
         contact: conversation.info.contact.clone(),
         messages,
     };
+    let running = Running {
+        id: request.id,
+        task,
+        ids: request.messages.iter().map(|m| m.id.clone()).collect(),
+        buffer: String::new(),
+    };
+    let text = format!(
+        "Asking {} for the {} ({} messages)…",
+        app.assist.model,
+        task.label(),
+        running.ids.len()
+    );
     let entry = app.assist.entries.entry(key).or_default();
     entry.failure = None;
+    entry.incomplete_reply = None;
     if task == Task::Summary {
         entry.summary = Some(Answer {
             text: String::new(),
-            seen: seen.clone(),
-            messages: request.messages.len(),
+            seen: running.seen(),
+            messages: running.ids.len(),
             state: AnswerState::Writing,
         });
     }
-    entry.running = Some(Running {
-        id: request.id,
-        task,
-        seen,
-        ids: request.messages.iter().map(|m| m.id.clone()).collect(),
-        buffer: String::new(),
-    });
+    entry.running = Some(running);
     effects.push(Effect::Assist(Command::Start(request)));
-    app.touch();
+    notice(app, NoticeLevel::Info, &text);
 }
 
 /// News from the assistant. Updates of a request that was cancelled are dropped.
@@ -250,8 +272,12 @@ pub(super) fn update(app: &mut App, update: Update, effects: &mut Vec<Effect>) {
     match update.kind {
         UpdateKind::Delta(text) => {
             let text = sanitize(&text);
-            let room = MAX_ANSWER_BYTES.saturating_sub(running.buffer.len());
-            let text = cut(&text, room);
+            let mut text =
+                prefix_within(&text, MAX_ANSWER_BYTES.saturating_sub(running.buffer.len()));
+            if running.buffer.is_empty() {
+                // Models often open with a blank line; a draft should not.
+                text = text.trim_start();
+            }
             running.buffer.push_str(text);
             match task {
                 Task::Summary => {
@@ -283,46 +309,41 @@ pub(super) fn update(app: &mut App, update: Update, effects: &mut Vec<Effect>) {
 
 fn finished(app: &mut App, key: &ConversationKey, running: Running) {
     let source = app.assist.source();
+    let seen = running.seen();
+    let Some(entry) = app.assist.entries.get_mut(key) else {
+        return;
+    };
     match running.task {
         Task::Summary => {
-            if let Some(summary) = app
-                .assist
-                .entries
-                .get_mut(key)
-                .and_then(|e| e.summary.as_mut())
-            {
+            if let Some(summary) = &mut entry.summary {
                 summary.text = summary.text.trim().to_string();
                 summary.state = AnswerState::Done;
             }
+            notice(app, NoticeLevel::Info, "Summary ready");
         }
         Task::Reply => {
-            let text = app.view.composer.text().trim_end().to_string();
-            if app.view.open.as_ref() == Some(key) && text.is_empty() {
-                notice(app, NoticeLevel::Info, "The assistant suggested nothing");
+            let text = if running.buffer.trim().is_empty() {
+                "The assistant suggested nothing"
             } else {
-                notice(
-                    app,
-                    NoticeLevel::Info,
-                    "Suggested reply in the composer: edit it, Enter sends it",
-                );
-            }
+                "Suggested reply in the composer: edit it, Enter sends it"
+            };
+            notice(app, NoticeLevel::Info, text);
         }
         Task::Insights => {
             match crate::assist::answer::insights(&running.buffer, &running.ids, source) {
                 Ok(insights) => {
-                    let entry = app.assist.entries.entry(key.clone()).or_default();
-                    entry.insights = Some(Found {
-                        insights,
-                        seen: running.seen,
-                    });
+                    entry.insights = Some(Found { insights, seen });
                     entry.showing_insights = true;
                     app.view.insights_selected = 0;
+                    notice(
+                        app,
+                        NoticeLevel::Info,
+                        "The assistant's insights are in the pane (E: back to local)",
+                    );
                 }
                 Err(why) => {
                     let text = format!("The assistant's insights could not be read: {why}");
-                    if let Some(entry) = app.assist.entries.get_mut(key) {
-                        entry.failure = Some(text.clone());
-                    }
+                    entry.failure = Some(text.clone());
                     notice(app, NoticeLevel::Error, &text);
                 }
             }
@@ -340,30 +361,42 @@ fn failed(
     let sent = running.ids.len();
     if let Failure::ContextTooLong(_) = failure
         && sent > MIN_MESSAGES
+        && running.buffer.is_empty()
     {
         let fewer = (sent / 2).max(MIN_MESSAGES);
+        start(app, key, running.task, fewer, effects);
         let text = format!(
             "The conversation is too long for the model's context: asking again with the last {fewer} messages"
         );
-        notice(app, NoticeLevel::Info, &text);
-        return start(app, key, running.task, fewer, effects);
+        return notice(app, NoticeLevel::Info, &text);
     }
     let why = failure.describe();
-    if running.task != Task::Summary
-        && let Some(entry) = app.assist.entries.get_mut(&key)
-    {
-        entry.failure = Some(why.clone());
-    }
-    if let Some(summary) = app
-        .assist
-        .entries
-        .get_mut(&key)
-        .and_then(|e| e.summary.as_mut())
-        .filter(|_| running.task == Task::Summary)
-    {
-        summary.state = AnswerState::Stopped(why.clone());
-    }
+    stopped(app, &key, &running, &why);
     notice(app, NoticeLevel::Error, &why);
+}
+
+/// Records where a request ended early: the summary's state, the failure for the pane, and
+/// a suggestion left midway in the composer.
+fn stopped(app: &mut App, key: &ConversationKey, running: &Running, why: &str) {
+    let open = app.view.open.as_ref() == Some(key);
+    let composer = app.view.composer.text().to_string();
+    let Some(entry) = app.assist.entries.get_mut(key) else {
+        return;
+    };
+    match running.task {
+        Task::Summary => {
+            if let Some(summary) = &mut entry.summary {
+                summary.state = AnswerState::Stopped(why.to_string());
+            }
+        }
+        Task::Insights => entry.failure = Some(why.to_string()),
+        Task::Reply => {
+            entry.failure = Some(why.to_string());
+            if open && !running.buffer.is_empty() {
+                entry.incomplete_reply = Some(composer);
+            }
+        }
+    }
 }
 
 /// Esc: stops the open conversation's request. Returns whether there was one.
@@ -378,23 +411,58 @@ pub(super) fn cancel_open(app: &mut App, effects: &mut Vec<Effect>) -> bool {
     stopped
 }
 
-/// The user left `key`: its request is cancelled (its answer would land out of sight).
+/// The agent edits a suggestion that is still arriving: it is theirs now, and stops.
+pub(super) fn take_over(app: &mut App, effects: &mut Vec<Effect>) {
+    if reply_arriving(app) && cancel_open(app, effects) {
+        notice(
+            app,
+            NoticeLevel::Info,
+            "Suggestion stopped: the draft is yours to edit",
+        );
+    }
+}
+
+/// The user left `key` (its draft already put aside): its request is cancelled, and a
+/// suggestion that was still arriving is dropped rather than kept as a half-written draft.
 pub(super) fn left(app: &mut App, key: &ConversationKey, effects: &mut Vec<Effect>) {
-    cancel(app, key, "stopped when you left the conversation", effects);
+    let partial = app
+        .assist
+        .entry(key)
+        .and_then(|e| e.running.as_ref())
+        .filter(|r| r.task == Task::Reply)
+        .map(|r| r.buffer.trim_end().to_string());
+    if !cancel(app, key, "stopped when you left the conversation", effects) {
+        return;
+    }
+    if let Some(partial) = partial
+        && app
+            .view
+            .drafts
+            .get(key)
+            .is_some_and(|draft| draft.text().trim_end() == partial)
+    {
+        app.view.drafts.remove(key);
+        if let Some(entry) = app.assist.entries.get_mut(key) {
+            entry.incomplete_reply = None;
+        }
+        notice(
+            app,
+            NoticeLevel::Info,
+            "The suggestion stopped when you left; its half-written draft was dropped",
+        );
+    }
 }
 
 fn cancel(app: &mut App, key: &ConversationKey, why: &str, effects: &mut Vec<Effect>) -> bool {
-    let Some(entry) = app.assist.entries.get_mut(key) else {
+    let Some(running) = app
+        .assist
+        .entries
+        .get_mut(key)
+        .and_then(|entry| entry.running.take())
+    else {
         return false;
     };
-    let Some(running) = entry.running.take() else {
-        return false;
-    };
-    if running.task == Task::Summary
-        && let Some(summary) = &mut entry.summary
-    {
-        summary.state = AnswerState::Stopped(why.to_string());
-    }
+    stopped(app, key, &running, why);
     effects.push(Effect::Assist(Command::Cancel(running.id)));
     app.touch();
     true
@@ -402,12 +470,20 @@ fn cancel(app: &mut App, key: &ConversationKey, why: &str, effects: &mut Vec<Eff
 
 /// Whether a suggested reply is still streaming into the open conversation's composer.
 pub fn reply_arriving(app: &App) -> bool {
-    app.view
-        .open
-        .as_ref()
-        .and_then(|key| app.assist.entry(key))
+    open_entry(app)
         .and_then(|entry| entry.running.as_ref())
         .is_some_and(|running| running.task == Task::Reply)
+}
+
+/// Whether the composer holds a suggestion that stopped midway, untouched since.
+pub fn reply_incomplete(app: &App) -> bool {
+    open_entry(app)
+        .and_then(|entry| entry.incomplete_reply.as_deref())
+        .is_some_and(|text| !text.is_empty() && text == app.view.composer.text())
+}
+
+fn open_entry(app: &App) -> Option<&AssistEntry> {
+    app.view.open.as_ref().and_then(|key| app.assist.entry(key))
 }
 
 /// The insights the pane shows for `key` when the user asked for the assistant's.
@@ -418,16 +494,5 @@ pub fn shown_insights<'a>(app: &'a App, key: &ConversationKey) -> Option<&'a Fou
 
 fn notice(app: &mut App, level: NoticeLevel, text: &str) {
     app.status.notify(level, text.to_string(), app.now);
-}
-
-/// The longest prefix of `text` within `bytes`, on a character boundary.
-fn cut(text: &str, bytes: usize) -> &str {
-    if text.len() <= bytes {
-        return text;
-    }
-    let mut end = bytes;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    app.touch();
 }

@@ -288,3 +288,78 @@ fn without_an_assistant_the_keys_say_how_to_set_one_up() {
     assert!(started(&press(&mut app, Key::ch('S'))).is_empty());
     assert!(notice(&app).contains("[assist]"), "{}", notice(&app));
 }
+
+#[test]
+fn typing_into_an_arriving_suggestion_takes_it_over() {
+    let mut app = with_assistant(2);
+    let request = ask(&mut app, 'a');
+    delta(&mut app, &request, "Hi Ana");
+    let effects = press(&mut app, Key::ch('!'));
+    assert_eq!(cancelled(&effects), vec![request.id]);
+    delta(&mut app, &request, ", late words");
+    assert_eq!(app.view.composer.text(), "Hi Ana!");
+    assert!(notice(&app).contains("yours to edit"), "{}", notice(&app));
+    assert!(
+        !assist::reply_incomplete(&app),
+        "edited: no longer the stopped suggestion"
+    );
+}
+
+#[test]
+fn esc_in_the_composer_stops_the_suggestion_and_leaves_and_the_stub_is_marked() {
+    let mut app = with_assistant(2);
+    let request = ask(&mut app, 'a');
+    delta(&mut app, &request, "\n\nHi Ana, we");
+    assert_eq!(
+        app.view.composer.text(),
+        "Hi Ana, we",
+        "no leading blank lines"
+    );
+    let effects = press(&mut app, Key::plain(KeyCode::Esc));
+    assert_eq!(cancelled(&effects), vec![request.id]);
+    assert_eq!(app.view.focus, Focus::Conversations);
+    assert!(assist::reply_incomplete(&app));
+    // The next keys are commands again, not text.
+    assert_eq!(ask(&mut app, 'S').task, Task::Summary);
+    assert_eq!(app.view.composer.text(), "Hi Ana, we");
+}
+
+#[test]
+fn leaving_mid_suggestion_drops_the_half_written_draft() {
+    let mut app = with_assistant(2);
+    let request = ask(&mut app, 'a');
+    delta(&mut app, &request, "Hi Ana, we are");
+    let effects = open(&mut app, "c2");
+    assert_eq!(cancelled(&effects), vec![request.id]);
+    open(&mut app, "c1");
+    assert_eq!(app.view.composer.text(), "");
+    assert!(notice(&app).is_empty() || !notice(&app).contains("Hi Ana"));
+}
+
+#[test]
+fn stale_insights_on_screen_are_asked_for_again() {
+    let mut app = with_assistant(1);
+    let request = ask(&mut app, 'E');
+    delta(
+        &mut app,
+        &request,
+        r#"{"questions":[],"action_items":[],"follow_ups":[],"entities":[]}"#,
+    );
+    update(&mut app, &request, UpdateKind::Done);
+    app.apply(T0, messages("c1", vec![inbound("m7", 7, "more?")], true));
+    let again = ask(&mut app, 'E');
+    assert_eq!(again.messages.last().map(|m| m.id.as_str()), Some("m7"));
+}
+
+#[test]
+fn unconfirmed_echoes_are_not_sent() {
+    let mut app = with_assistant(1);
+    press(&mut app, Key::ch('i'));
+    for c in "on its way".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    press(&mut app, Key::plain(KeyCode::Enter));
+    press(&mut app, Key::plain(KeyCode::Esc));
+    let request = ask(&mut app, 'S');
+    assert_eq!(request.messages.len(), 1, "the pending echo stays out");
+}

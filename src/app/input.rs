@@ -71,6 +71,7 @@ fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
 }
 
 fn composer_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    super::assist::take_over(app, effects);
     let composer = &mut app.view.composer;
     let edited = match key.code {
         KeyCode::Enter if key.mods.alt => {
@@ -124,6 +125,7 @@ pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
         app.view.filter.push_str(&text.replace('\n', " "));
         app.view.refresh_lists(&app.inbox);
     } else if app.view.open.is_some() {
+        super::assist::take_over(app, effects);
         app.view.focus = Focus::Composer;
         app.view.composer.insert(&text);
         composer_edited(app, effects);
@@ -342,7 +344,8 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             super::assist::ask(app, crate::assist::Task::Insights, effects);
         }
         Action::Back => {
-            if super::assist::cancel_open(app, effects) {
+            // Esc stops the assistant; in the composer it also leaves, as Esc always does.
+            if super::assist::cancel_open(app, effects) && app.view.focus != Focus::Composer {
                 return;
             }
             let view = &mut app.view;

@@ -20,7 +20,7 @@ pub(super) fn key(id: &str) -> ConversationKey {
     ConversationKey::new(&account(), id)
 }
 
-pub(super) fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversation {
+fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversation {
     Conversation {
         key: key(id),
         channel,
@@ -50,7 +50,7 @@ pub(super) fn inbound(id: &str, minutes: i64, text: &str) -> Message {
     }
 }
 
-pub(super) fn outbound(id: &str, minutes: i64, status: DeliveryStatus) -> Message {
+fn outbound(id: &str, minutes: i64, status: DeliveryStatus) -> Message {
     Message {
         direction: Direction::Outbound,
         sender: "You".into(),
@@ -113,7 +113,7 @@ pub(super) fn press(app: &mut App, key: Key) -> Vec<Effect> {
     app.apply(app.now, Event::Key(key))
 }
 
-pub(super) fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars().flat_map(|c| press(app, Key::ch(c))).collect()
 }
 

@@ -101,28 +101,25 @@ pub fn insights(
     })
 }
 
-/// The first JSON object in `answer` that parses: the whole answer, a fenced block, or the
-/// span from a `{` to a later `}`.
+/// The lists an insights answer has; an object with none of them is not the answer (a model
+/// may echo an example or a message first).
+const LISTS: [&str; 4] = ["questions", "action_items", "follow_ups", "entities"];
+
+/// The JSON object in `answer`: the whole answer, or the first object with one of [`LISTS`]
+/// that starts at a `{` (inside a fence, after prose…) and parses from there.
 fn find_object(answer: &str) -> Option<serde_json::Map<String, Value>> {
-    let parse = |text: &str| match serde_json::from_str::<Value>(text.trim()) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
-    };
-    if let Some(map) = parse(answer) {
+    let is_answer =
+        |map: &serde_json::Map<String, Value>| LISTS.iter().any(|k| map.contains_key(*k));
+    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(answer.trim()) {
         return Some(map);
     }
-    let starts = answer.match_indices('{').map(|(i, _)| i);
-    for start in starts.take(20) {
-        let ends = answer[start..]
-            .rmatch_indices('}')
-            .map(|(i, _)| start + i + 1);
-        for end in ends.take(20) {
-            if let Some(map) = parse(&answer[start..end]) {
-                return Some(map);
-            }
+    answer.match_indices('{').find_map(|(start, _)| {
+        let mut values = serde_json::Deserializer::from_str(&answer[start..]).into_iter::<Value>();
+        match values.next() {
+            Some(Ok(Value::Object(map))) if is_answer(&map) => Some(map),
+            _ => None,
         }
-    }
-    None
+    })
 }
 
 /// A message reference: `3`, `"3"`, `"[3]"`, `"#3"` (the number shown), or an id sent.
@@ -218,6 +215,13 @@ mod tests {
         let found = insights(answer, &ids(), InsightSource::Local).expect("parsed");
         assert_eq!(found.questions.len(), 1);
         assert_eq!(found.questions[0].answer, Answer::Unknown);
+    }
+
+    #[test]
+    fn an_echoed_example_before_the_answer_is_skipped() {
+        let answer = r#"For {"message": 1} I found: {"questions": [{"text": "Why?", "asked_by": "customer", "message": 1, "answered": false}]} done"#;
+        let found = insights(answer, &ids(), InsightSource::Local).expect("parsed");
+        assert_eq!(found.questions.len(), 1);
     }
 
     #[test]

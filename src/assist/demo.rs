@@ -13,6 +13,8 @@ use crate::model::{Direction, Message};
 
 /// The model name the demo's answers are shown under.
 pub const MODEL: &str = "demo";
+/// Messages per request, as `[assist] max_messages` defaults to.
+pub const MAX_MESSAGES: usize = 40;
 /// Characters per streamed piece, and the pause between pieces.
 const PIECE: usize = 12;
 const PACE: Duration = Duration::from_millis(40);

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::text::sanitize_line;
+use crate::text::{clip_chars, sanitize_line};
 
 /// The longest server message quoted on screen.
 const MAX_QUOTED: usize = 200;
@@ -14,8 +14,8 @@ const MAX_QUOTED: usize = 200;
 pub enum Failure {
     /// No answer at all: refused connection, DNS, TLS, a reset.
     Unreachable(String),
-    /// Nothing arrived within the configured timeout.
-    TimedOut,
+    /// Nothing arrived within the configured timeout (seconds).
+    TimedOut(u64),
     /// 401/403: the API key is missing or wrong.
     Unauthorized(String),
     /// 404 naming the model: the server does not have it.
@@ -33,6 +33,10 @@ pub enum Failure {
     Malformed(String),
     /// The answer grew past [`super::MAX_ANSWER_BYTES`].
     TooLong,
+    /// The model stopped at `max_tokens` (`finish_reason: "length"`): the answer is cut.
+    HitMaxTokens,
+    /// The model or the server's filter declined to answer.
+    Declined(String),
     /// Any other refusal, with the server's words.
     Rejected { status: u16, message: String },
 }
@@ -41,8 +45,12 @@ impl Failure {
     /// One line for the status bar and the pane.
     pub fn describe(&self) -> String {
         match self {
-            Failure::Unreachable(why) => format!("assistant unreachable: {why}"),
-            Failure::TimedOut => "assistant timed out: no answer within the timeout".to_string(),
+            Failure::Unreachable(why) => {
+                format!("assistant unreachable (check [assist] base_url): {why}")
+            }
+            Failure::TimedOut(secs) => {
+                format!("assistant silent for {secs} s: timed out ([assist] timeout_secs)")
+            }
             Failure::Unauthorized(message) => {
                 format!("assistant refused the API key (check api_key_env): {message}")
             }
@@ -67,6 +75,10 @@ impl Failure {
                 "the assistant's answer was cut at {} KB",
                 super::MAX_ANSWER_BYTES / 1024
             ),
+            Failure::HitMaxTokens => {
+                "the answer was cut at max_tokens: raise [assist] max_tokens".to_string()
+            }
+            Failure::Declined(why) => format!("the model declined to answer: {why}"),
             Failure::Rejected { status, message } => {
                 format!("assistant refused the request (HTTP {status}): {message}")
             }
@@ -74,46 +86,83 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The same failure with `secret` masked wherever the server's words repeat it (a proxy
+    /// may echo the key it was given).
+    pub fn scrub(self, secret: &str) -> Failure {
+        if secret.is_empty() {
+            return self;
+        }
+        let mask = |text: String| text.replace(secret, "[redacted]");
+        match self {
+            Failure::Unreachable(m) => Failure::Unreachable(mask(m)),
+            Failure::Unauthorized(m) => Failure::Unauthorized(mask(m)),
+            Failure::ModelNotFound(m) => Failure::ModelNotFound(mask(m)),
+            Failure::NoEndpoint(m) => Failure::NoEndpoint(mask(m)),
+            Failure::RateLimited {
+                retry_after_secs,
+                message,
+            } => Failure::RateLimited {
+                retry_after_secs,
+                message: mask(message),
+            },
+            Failure::ContextTooLong(m) => Failure::ContextTooLong(mask(m)),
+            Failure::Malformed(m) => Failure::Malformed(mask(m)),
+            Failure::Declined(m) => Failure::Declined(mask(m)),
+            Failure::Rejected { status, message } => Failure::Rejected {
+                status,
+                message: mask(message),
+            },
+            other @ (Failure::TimedOut(_) | Failure::TooLong | Failure::HitMaxTokens) => other,
+        }
+    }
+}
+
 /// The failure an HTTP error answer means.
 pub fn classify(status: u16, retry_after_secs: Option<u64>, body: &str) -> Failure {
     let error = ErrorBody::read(body);
+    classify_read(status, retry_after_secs, error)
+}
+
+fn classify_read(status: u16, retry_after_secs: Option<u64>, error: ErrorBody) -> Failure {
     let message = error.message.clone();
+    // Statuses that say what is wrong come first: a 429 about "too many tokens" per minute is
+    // a rate limit, not a context overflow worth asking again with fewer messages.
+    match status {
+        401 | 403 => return Failure::Unauthorized(message),
+        429 => {
+            return Failure::RateLimited {
+                retry_after_secs,
+                message,
+            };
+        }
+        _ => {}
+    }
     if error.is_context_length() {
         return Failure::ContextTooLong(message);
     }
     match status {
-        401 | 403 => Failure::Unauthorized(message),
         404 if error.mentions_model() => Failure::ModelNotFound(message),
         // llama.cpp's router answers an unknown model with a 400.
         400 if error.mentions_model() && message.to_lowercase().contains("not found") => {
             Failure::ModelNotFound(message)
         }
         404 => Failure::NoEndpoint(message),
-        429 => Failure::RateLimited {
-            retry_after_secs,
-            message,
-        },
         _ => Failure::Rejected { status, message },
     }
 }
 
-/// An error object sent inside a stream (`data: {"error": {…}}`), as llama.cpp and OpenAI do
-/// when generation fails after the answer started.
+/// An error object sent inside a stream (`data: {"error": {…}}`), as llama.cpp and vLLM do
+/// when generation fails after the answer started; its `code`, when a number, is the status.
 pub fn classify_in_stream(error: &Value) -> Failure {
     let body = serde_json::json!({ "error": error });
-    let read = ErrorBody::from_value(&body);
-    if read.is_context_length() {
-        return Failure::ContextTooLong(read.message);
-    }
     let status = error
         .get("code")
         .and_then(Value::as_u64)
         .and_then(|code| u16::try_from(code).ok())
+        .filter(|code| (400..600).contains(code))
         .unwrap_or(500);
-    Failure::Rejected {
-        status,
-        message: read.message,
-    }
+    classify_read(status, None, ErrorBody::from_value(&body))
 }
 
 /// Whether a refusal is about `response_format`: the server does not do structured output,
@@ -210,25 +259,7 @@ fn quote(text: &str) -> String {
     if line.is_empty() {
         return "no details given".to_string();
     }
-    match line.char_indices().nth(MAX_QUOTED) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    }
-}
-
-/// `Retry-After` in seconds (`retry-after-ms` as OpenAI also sends, rounded up); an HTTP date
-/// is read as "later".
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
-    let number = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|v| v.is_finite() && *v >= 0.0)
-    };
-    number("retry-after")
-        .map(|secs| secs.ceil() as u64)
-        .or_else(|| number("retry-after-ms").map(|ms| (ms / 1000.0).ceil() as u64))
+    clip_chars(&line, MAX_QUOTED)
 }
 
 #[cfg(test)]
@@ -295,16 +326,43 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_and_milliseconds() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("retry-after-ms", "1500".parse().expect("header"));
-        assert_eq!(retry_after(&headers), Some(2));
-        headers.insert("retry-after", "30".parse().expect("header"));
-        assert_eq!(retry_after(&headers), Some(30));
-        headers.insert(
-            "retry-after",
-            "Wed, 21 Oct 2026 07:28:00 GMT".parse().expect("h"),
+    fn a_token_rate_limit_is_a_rate_limit_not_a_context_overflow() {
+        let body = r#"{"error":{"message":"Rate limit reached: too many tokens per min (TPM)","type":"tokens","code":"rate_limit_exceeded"}}"#;
+        assert!(matches!(
+            classify(429, Some(3), body),
+            Failure::RateLimited {
+                retry_after_secs: Some(3),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn errors_inside_a_stream_use_their_code_as_the_status() {
+        let limited = serde_json::json!({"code": 429, "message": "slow down"});
+        assert!(matches!(
+            classify_in_stream(&limited),
+            Failure::RateLimited { .. }
+        ));
+        let context =
+            serde_json::json!({"code": 400, "message": "x", "type": "exceed_context_size_error"});
+        assert!(matches!(
+            classify_in_stream(&context),
+            Failure::ContextTooLong(_)
+        ));
+        let opaque = serde_json::json!({"message": "boom"});
+        assert!(matches!(
+            classify_in_stream(&opaque),
+            Failure::Rejected { status: 500, .. }
+        ));
+    }
+
+    #[test]
+    fn an_echoed_key_is_masked() {
+        let failure = classify(401, None, r#"{"error":{"message":"bad key sk-abc-123"}}"#);
+        assert_eq!(
+            failure.scrub("sk-abc-123"),
+            Failure::Unauthorized("bad key [redacted]".into())
         );
-        assert_eq!(retry_after(&headers), Some(2));
     }
 }

@@ -10,7 +10,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::{Request, Task};
-use crate::model::{Direction, Message};
+use crate::model::{Content, Direction, Message};
 
 /// The assistant's role, unless `[assist] system_prompt` replaces it.
 pub const DEFAULT_PERSONA: &str = "You help a customer support agent with one conversation \
@@ -33,12 +33,16 @@ owner \"customer\" or \"agent\"; due as said, or null; message; done: true or fa
 one of date, money, reference, email, phone, url, other; text as written; message). Use only \
 message numbers shown. Output only the JSON object.";
 
+/// Insights are JSON with a line per item: they get at least this many tokens, whatever
+/// `max_tokens` says for prose.
+pub const INSIGHTS_MIN_TOKENS: u32 = 2000;
+
 /// What a request may carry and how the model is asked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PromptSettings {
     pub model: String,
     pub max_tokens: u32,
-    pub temperature: f32,
+    pub temperature: f64,
     /// Whether the contact's name and address are sent.
     pub send_identities: bool,
     /// Replaces [`DEFAULT_PERSONA`].
@@ -61,7 +65,10 @@ pub fn body(settings: &PromptSettings, request: &Request, structured: bool) -> V
             { "role": "user", "content": transcript(settings, request) },
         ],
         "stream": true,
-        "max_tokens": settings.max_tokens,
+        "max_tokens": match request.task {
+            Task::Insights => settings.max_tokens.max(INSIGHTS_MIN_TOKENS),
+            Task::Summary | Task::Reply => settings.max_tokens,
+        },
         "temperature": settings.temperature,
     });
     if structured && request.task == Task::Insights {
@@ -76,17 +83,13 @@ pub fn body(settings: &PromptSettings, request: &Request, structured: bool) -> V
 /// The conversation as the model reads it: a header, then one numbered line per message.
 pub fn transcript(settings: &PromptSettings, request: &Request) -> String {
     let contact = &request.contact;
+    let withheld = Withheld::of(contact);
     let hide = |text: &str| -> String {
         if settings.send_identities {
-            return text.to_string();
+            text.to_string()
+        } else {
+            withheld.mask(text)
         }
-        let mut text = text.to_string();
-        for secret in [contact.identity.as_str(), contact.name.as_str()] {
-            if secret.trim().chars().count() >= 3 {
-                text = text.replace(secret, "[customer]");
-            }
-        }
-        text
     };
     let who = if settings.send_identities {
         format!("{} ({})", contact.name, contact.identity)
@@ -101,6 +104,112 @@ pub fn transcript(settings: &PromptSettings, request: &Request) -> String {
         out.push_str(&line(index + 1, message, &hide, settings.send_identities));
         out.push('\n');
     }
+    out
+}
+
+/// What stands for the contact in text sent without identities: their name, each part of it,
+/// and their address however it is written (a phone by its last digits, any case).
+struct Withheld {
+    words: Vec<String>,
+    phone_digits: Option<String>,
+}
+
+/// Digits that identify a phone number written with other spacing or prefixes.
+const PHONE_TAIL: usize = 7;
+
+impl Withheld {
+    fn of(contact: &crate::model::Contact) -> Self {
+        let mut words: Vec<String> = [contact.name.as_str(), contact.identity.as_str()]
+            .into_iter()
+            .chain(contact.name.split_whitespace())
+            .map(|w| w.trim().to_lowercase())
+            .filter(|w| w.chars().count() >= 3)
+            .collect();
+        // Longest first, so "ana lima" goes before "ana".
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        words.dedup();
+        let digits: String = contact
+            .identity
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let phone_digits =
+            (digits.len() >= PHONE_TAIL).then(|| digits[digits.len() - PHONE_TAIL..].to_string());
+        Self {
+            words,
+            phone_digits,
+        }
+    }
+
+    fn mask(&self, text: &str) -> String {
+        let mut text = self.mask_phone(text);
+        for word in &self.words {
+            text = replace_ignoring_case(&text, word, "[customer]");
+        }
+        text
+    }
+
+    /// Runs of digits and phone punctuation whose digits end like the contact's number.
+    fn mask_phone(&self, text: &str) -> String {
+        let Some(tail) = &self.phone_digits else {
+            return text.to_string();
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut run = String::new();
+        let flush = |run: &mut String, out: &mut String| {
+            let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= PHONE_TAIL && digits.ends_with(tail.as_str()) {
+                // What follows the last digit (a space, a full stop) is not the number.
+                let kept = run.len() - run.trim_end_matches(|c: char| !c.is_ascii_digit()).len();
+                out.push_str("[customer]");
+                out.push_str(&run[run.len() - kept..]);
+            } else {
+                out.push_str(run);
+            }
+            run.clear();
+        };
+        for c in text.chars() {
+            if c.is_ascii_digit()
+                || (!run.is_empty() && " -().".contains(c))
+                || (run.is_empty() && c == '+')
+            {
+                run.push(c);
+            } else {
+                flush(&mut run, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut run, &mut out);
+        out
+    }
+}
+
+/// `text` with every case-insensitive occurrence of `lower` (already lower case) that stands
+/// as a word of its own replaced ("Ana" goes, "Banana" stays).
+fn replace_ignoring_case(text: &str, lower: &str, with: &str) -> String {
+    let folded = text.to_lowercase();
+    // Lower-casing may change byte lengths (rare scripts); then only exact matches are safe.
+    if folded.len() != text.len() {
+        return text.replace(lower, with);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    for (start, _) in folded.match_indices(lower) {
+        let end = start + lower.len();
+        if start < last
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+            || word(text[..start].chars().next_back())
+            || word(text[end..].chars().next())
+        {
+            continue;
+        }
+        out.push_str(&text[last..start]);
+        out.push_str(with);
+        last = start + lower.len();
+    }
+    out.push_str(&text[last..]);
     out
 }
 
@@ -123,8 +232,26 @@ fn line(number: usize, message: &Message, hide: &dyn Fn(&str) -> String, names: 
         String::new()
     };
     // Continuation lines are indented so a message cannot pass for the next one.
-    let text = hide(&message.content.preview()).replace('\n', "\n    ");
+    let text = hide(&what_it_says(&message.content, names)).replace('\n', "\n    ");
     format!("[{number}] {at} {side}{sender}: {text}")
+}
+
+/// A message's content as text for the model: media by kind and caption (never its URL,
+/// which may carry an access token), a location by its label (coordinates only with
+/// identities: they say where the customer is).
+fn what_it_says(content: &Content, identities: bool) -> String {
+    match content {
+        Content::Text(text) => text.clone(),
+        Content::Media { kind, caption, .. } => match caption {
+            Some(caption) => format!("[{kind}] {caption}"),
+            None => format!("[{kind}]"),
+        },
+        Content::Location { label, .. } if !identities => match label {
+            Some(label) => format!("[location] {label}"),
+            None => "[location]".to_string(),
+        },
+        other => other.preview(),
+    }
 }
 
 /// The shape of the insights answer (strict mode: every field required, nullable by type).
@@ -236,6 +363,36 @@ mod tests {
         assert!(text.contains("\n    Where is #A1?"));
         assert!(text.contains("[2] 2026-03-02 09:12 UTC agent (You): Checking now."));
         assert!(!text.contains("uuid-a"));
+    }
+
+    #[test]
+    fn identities_withheld_are_found_however_they_are_written() {
+        let mut request = request(Task::Summary);
+        request.messages[0].content = Content::Text(
+            "ANA here (ana lima), call 11 99999-0000 or +55 (11) 99999 0000. Banana split.".into(),
+        );
+        let text = transcript(&settings(false), &request);
+        assert!(!text.to_lowercase().contains("ana lima"), "{text}");
+        assert!(!text.contains("99999"), "{text}");
+        assert!(
+            text.contains(
+                "[customer] here ([customer]), call [customer] or [customer]. Banana split."
+            ),
+            "{text}"
+        );
+        // Media URLs and coordinates stay home.
+        request.messages[0].content = Content::Media {
+            kind: "image".into(),
+            url: "https://cdn.example/p.jpg?token=s3cr3t".into(),
+            caption: None,
+        };
+        request.messages[1].content = Content::Location {
+            latitude: -23.5,
+            longitude: -46.6,
+            label: Some("Home".into()),
+        };
+        let text = transcript(&settings(false), &request);
+        assert!(!text.contains("s3cr3t") && !text.contains("23.5"), "{text}");
     }
 
     #[test]

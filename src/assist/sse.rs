@@ -3,8 +3,8 @@
 //! (keep-alives); an empty line ends the event. Other fields (`event:`, `id:`, `retry:`) are
 //! not used by chat completions and are skipped.
 
-/// The longest line held while waiting for its end; a server that never ends a line is not
-/// streaming an answer.
+/// The longest line, and the longest event, held while waiting for its end; a server that
+/// never ends one is not streaming an answer.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Default)]
@@ -29,7 +29,7 @@ impl Decoder {
                 b'\n' | b'\r' => {
                     self.after_cr = byte == b'\r';
                     let line = std::mem::take(&mut self.line);
-                    if let Some(data) = self.end_line(&line) {
+                    if let Some(data) = self.end_line(&line)? {
                         events.push(data);
                     }
                 }
@@ -48,18 +48,19 @@ impl Decoder {
     pub fn finish(&mut self) -> Option<String> {
         let line = std::mem::take(&mut self.line);
         if !line.is_empty() {
-            self.end_line(&line);
+            // Past the limit the event is dropped: the stream is over anyway.
+            let _ = self.end_line(&line);
         }
         self.data.take()
     }
 
-    fn end_line(&mut self, line: &[u8]) -> Option<String> {
+    fn end_line(&mut self, line: &[u8]) -> Result<Option<String>, LineTooLong> {
         if line.is_empty() {
-            return self.data.take();
+            return Ok(self.data.take());
         }
         let line = String::from_utf8_lossy(line);
         if line.starts_with(':') {
-            return None;
+            return Ok(None);
         }
         let (field, value) = match line.split_once(':') {
             Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
@@ -67,6 +68,9 @@ impl Decoder {
         };
         if field == "data" {
             match &mut self.data {
+                Some(data) if data.len() + value.len() >= MAX_LINE_BYTES => {
+                    return Err(LineTooLong);
+                }
                 Some(data) => {
                     data.push('\n');
                     data.push_str(value);
@@ -74,7 +78,7 @@ impl Decoder {
                 None => self.data = Some(value.to_string()),
             }
         }
-        None
+        Ok(None)
     }
 }
 
@@ -113,6 +117,20 @@ mod tests {
     #[test]
     fn a_last_event_without_its_blank_line_still_counts() {
         assert_eq!(decode_in_pieces(b"data: [DONE]", 4), vec!["[DONE]"]);
+    }
+
+    #[test]
+    fn an_endless_event_is_refused() {
+        let mut decoder = Decoder::default();
+        let line = format!("data: {}\n", "x".repeat(1000));
+        let mut refused = false;
+        for _ in 0..2000 {
+            if decoder.push(line.as_bytes()).is_err() {
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused, "data lines without a blank line are bounded");
     }
 
     #[test]

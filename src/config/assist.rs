@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::assist::client::ClientSettings;
 use crate::assist::prompt::PromptSettings;
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AssistSection {
     /// Up to `/v1`: `http://127.0.0.1:8080` (llama.cpp), `http://127.0.0.1:11434` (Ollama).
@@ -25,7 +25,7 @@ pub struct AssistSection {
     #[serde(default = "default_max_tokens")]
     pub max_tokens: u32,
     #[serde(default = "default_temperature")]
-    pub temperature: f32,
+    pub temperature: f64,
     /// How many of the latest messages a request carries.
     #[serde(default = "default_max_messages")]
     pub max_messages: usize,
@@ -40,13 +40,32 @@ pub struct AssistSection {
     pub structured_output: bool,
 }
 
+impl std::fmt::Debug for AssistSection {
+    // An inline key must not reach a log line through a Debug print of the config.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssistSection")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key_env", &self.api_key_env)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("timeout_secs", &self.timeout_secs)
+            .field("max_tokens", &self.max_tokens)
+            .field("temperature", &self.temperature)
+            .field("max_messages", &self.max_messages)
+            .field("send_identities", &self.send_identities)
+            .field("system_prompt", &self.system_prompt)
+            .field("structured_output", &self.structured_output)
+            .finish()
+    }
+}
+
 fn default_timeout() -> u64 {
     120
 }
 fn default_max_tokens() -> u32 {
     600
 }
-fn default_temperature() -> f32 {
+fn default_temperature() -> f64 {
     0.2
 }
 fn default_max_messages() -> usize {
@@ -152,5 +171,6 @@ mod tests {
         )
         .expect("valid");
         assert!(config.secrets().contains(&"sk-abc123".to_string()));
+        assert!(!format!("{config:?}").contains("sk-abc123"));
     }
 }

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::mpsc;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::{mpsc, watch};
 
 use crate::hub::ops::{self, HubState};
 use crate::hub::store::MessagePage;
@@ -26,6 +26,8 @@ use crate::providers::{
 
 /// Page size of every listing, as the Linktor provider's default.
 const PAGE: u32 = 50;
+/// How often a provider whose network is down tries again.
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
 /// How our own replies are labelled (as `LinktorConfig::agent_name`).
 const AGENT_NAME: &str = "You";
 
@@ -34,6 +36,7 @@ pub fn spawn(
     account: AccountId,
     state: Arc<HubState>,
     events: mpsc::Sender<AccountEvent>,
+    network_down: watch::Receiver<bool>,
 ) -> ProviderHandle {
     let (commands, receiver) = mpsc::channel(64);
     let loopback = Loopback {
@@ -43,7 +46,7 @@ pub fn spawn(
         contacts: HashMap::new(),
         conversations: HashMap::new(),
     };
-    let task = tokio::spawn(loopback.run(receiver));
+    let task = tokio::spawn(loopback.run(receiver, network_down));
     ProviderHandle {
         account,
         commands,
@@ -61,18 +64,28 @@ struct Loopback {
 }
 
 impl Loopback {
-    async fn run(mut self, mut commands: mpsc::Receiver<ProviderCommand>) {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<ProviderCommand>,
+        mut network_down: watch::Receiver<bool>,
+    ) {
         // Listen before listing, like the real provider: nothing falls in between.
         let mut frames = self.state.bus.subscribe();
-        self.emit(ProviderEvent::Connection(ConnectionState::Connecting))
-            .await;
-        self.sync().await;
-        self.emit(ProviderEvent::Connection(ConnectionState::Live))
-            .await;
-        self.emit(ProviderEvent::Synced).await;
+        self.connect().await;
         loop {
             tokio::select! {
                 biased;
+                changed = network_down.changed() => {
+                    if changed.is_err() {
+                        continue;
+                    }
+                    if *network_down.borrow_and_update() {
+                        let Some(reopened) = self.outage(&mut commands, &mut network_down).await else {
+                            return;
+                        };
+                        frames = reopened;
+                    }
+                }
                 command = commands.recv() => match command {
                     Some(command) => self.command(command).await,
                     None => return,
@@ -82,6 +95,54 @@ impl Loopback {
                     Err(RecvError::Lagged(_)) => self.sync().await,
                     Err(RecvError::Closed) => return,
                 },
+            }
+        }
+    }
+
+    async fn connect(&mut self) {
+        self.emit(ProviderEvent::Connection(ConnectionState::Connecting))
+            .await;
+        self.sync().await;
+        self.emit(ProviderEvent::Connection(ConnectionState::Live))
+            .await;
+        self.emit(ProviderEvent::Synced).await;
+    }
+
+    /// The network is down: what the real provider shows (backing off, retrying every few
+    /// seconds), commands held until it is back, then a fresh subscription and a resync, as
+    /// after a reconnect. `None` once the app has gone.
+    async fn outage(
+        &mut self,
+        commands: &mut mpsc::Receiver<ProviderCommand>,
+        network_down: &mut watch::Receiver<bool>,
+    ) -> Option<broadcast::Receiver<ServerFrame>> {
+        let mut held = Vec::new();
+        loop {
+            let until = self.state.store.now_ns() + RETRY_EVERY.as_nanos() as i64;
+            let until = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(until))
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            self.emit(ProviderEvent::Connection(ConnectionState::BackingOff {
+                until,
+                reason: "connection refused (the demo's network is down)".to_string(),
+            }))
+            .await;
+            let retry = tokio::time::sleep(RETRY_EVERY);
+            tokio::pin!(retry);
+            loop {
+                tokio::select! {
+                    () = &mut retry => break,
+                    command = commands.recv() => held.push(command?),
+                    changed = network_down.changed() => {
+                        if changed.is_err() || !*network_down.borrow_and_update() {
+                            let frames = self.state.bus.subscribe();
+                            self.connect().await;
+                            for command in held {
+                                self.command(command).await;
+                            }
+                            return Some(frames);
+                        }
+                    }
+                }
             }
         }
     }

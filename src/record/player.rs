@@ -81,6 +81,7 @@ pub async fn play_with(
     };
     let (input, inbox) = mpsc::channel(256);
     let driver = Driver {
+        network: scenario.network.clone(),
         input,
         screen: Arc::clone(&screen),
         resize,
@@ -139,6 +140,8 @@ impl Surface for RecordingSurface {
 
 /// The script's side: keys into the loop, waits on the screen.
 struct Driver {
+    /// Whether the network to the hub is down (`outage`).
+    network: Arc<tokio::sync::watch::Sender<bool>>,
     input: mpsc::Sender<Input>,
     screen: Arc<Mutex<Buffer>>,
     resize: Arc<Mutex<Option<(u16, u16)>>>,
@@ -199,6 +202,15 @@ impl Driver {
                     return Ok(false);
                 }
                 tokio::time::sleep(SETTLE).await;
+            }
+            Step::Outage(duration) => {
+                self.network.send_replace(true);
+                let network = Arc::clone(&self.network);
+                let duration = *duration;
+                tokio::spawn(async move {
+                    tokio::time::sleep(duration).await;
+                    network.send_replace(false);
+                });
             }
             Step::Snap(name) => {
                 tokio::time::sleep(SETTLE).await;

@@ -35,6 +35,8 @@ const QUEUE: usize = 1024;
 pub struct Scenario {
     pub session: Session,
     pub hub: Arc<HubState>,
+    /// Whether the network between the app and the hub is down (a scripted outage).
+    pub network: Arc<watch::Sender<bool>>,
     stop: watch::Sender<bool>,
 }
 
@@ -68,7 +70,13 @@ impl Scenario {
         app.add_account(account.clone());
         let (sender, events) = mpsc::channel(QUEUE);
         let mut executor = Executor::default();
-        executor.add(loopback::spawn(account, Arc::clone(&hub), sender));
+        let (network, network_down) = watch::channel(false);
+        executor.add(loopback::spawn(
+            account,
+            Arc::clone(&hub),
+            sender,
+            network_down,
+        ));
         // The demo's scripted assistant, so the tour and screenshots can show it offline.
         let (assist_sender, assist_events) = mpsc::channel(crate::runtime::session::ASSIST_QUEUE);
         executor.set_assist(crate::assist::spawn(
@@ -77,7 +85,7 @@ impl Scenario {
         ));
         app.assist.enabled = true;
         app.assist.model = crate::assist::demo::MODEL.to_string();
-        app.assist.max_messages = 40;
+        app.assist.max_messages = crate::assist::demo::MAX_MESSAGES;
         Ok(Scenario {
             session: Session {
                 app,
@@ -90,6 +98,7 @@ impl Scenario {
                 assist_events,
             },
             hub,
+            network: Arc::new(network),
             stop,
         })
     }

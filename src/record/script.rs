@@ -11,6 +11,7 @@
 //! wait typing 60s      # until the screen shows a typing indicator (timeout optional)
 //! wait "Ada" 10s       # until the screen shows this text
 //! resize 100x30        # the terminal is resized
+//! outage 20s           # the network to the hub drops for this long (the script goes on)
 //! snap inbox           # save the screen as inbox.svg / inbox.txt (with --shots DIR)
 //! ```
 //!
@@ -34,9 +35,14 @@ pub enum Step {
     Keys(Vec<Key>),
     Type(String),
     Pause(Duration),
-    Wait { until: Until, timeout: Duration },
+    Wait {
+        until: Until,
+        timeout: Duration,
+    },
     Resize(u16, u16),
     Snap(String),
+    /// The network to the hub is down for this long, from now; the script goes on meanwhile.
+    Outage(Duration),
 }
 
 /// A step and the line it came from (for error messages).
@@ -116,6 +122,7 @@ impl Script {
                     };
                     Step::Wait { until, timeout }
                 }
+                "outage" => Step::Outage(parse_duration(one()?).map_err(fail)?),
                 "resize" => {
                     let (width, height) = parse_size(one()?).map_err(fail)?;
                     Step::Resize(width, height)

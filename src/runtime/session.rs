@@ -219,7 +219,10 @@ impl Session {
     pub fn apply(&mut self, event: Event) -> bool {
         let mut pending = vec![event];
         while let Some(event) = pending.pop() {
-            for effect in self.app.apply(self.clock.now(), event) {
+            let notice = self.app.status.current_notice().cloned();
+            let effects = self.app.apply(self.clock.now(), event);
+            log_new_error(notice.as_ref(), self.app.status.current_notice());
+            for effect in effects {
                 match self.executor.execute(effect) {
                     Outcome::Continue => {}
                     Outcome::Quit => return false,
@@ -266,6 +269,19 @@ impl Session {
     /// Stops the providers and waits until the store has written everything queued.
     pub fn shutdown(&mut self) {
         self.executor.shutdown();
+    }
+}
+
+/// The reducer does no IO: an error it shows the user is written to the log here.
+fn log_new_error(
+    before: Option<&crate::app::status::Notice>,
+    after: Option<&crate::app::status::Notice>,
+) {
+    if let Some(notice) = after
+        && notice.level == crate::app::status::NoticeLevel::Error
+        && before != Some(notice)
+    {
+        tracing::warn!("shown: {}", notice.text);
     }
 }
 
@@ -378,10 +394,13 @@ fn start_assist(
             executor.set_assist(crate::assist::spawn(backend, updates));
         }
         Err(message) => {
-            let message = format!("assistant not started: {message}");
-            tracing::error!("{message}");
-            app.status
-                .notify(crate::app::status::NoticeLevel::Error, message, app.now);
+            tracing::error!("assistant not started: {message}");
+            app.assist.unavailable = Some(message.clone());
+            app.status.notify(
+                crate::app::status::NoticeLevel::Error,
+                format!("assistant not started: {message}"),
+                app.now,
+            );
         }
     }
 }

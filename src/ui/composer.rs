@@ -36,6 +36,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     };
     let title = if crate::app::assist::reply_arriving(app) {
         format!("{} · AI suggestion arriving, Esc stops ", title.trim_end())
+    } else if crate::app::assist::reply_incomplete(app) {
+        format!(
+            "{} · AI suggestion stopped midway: read before sending ",
+            title.trim_end()
+        )
     } else {
         title
     };

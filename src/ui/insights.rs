@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .is_some_and(|found| assist::is_stale(app, key, &found.seen))
     });
     let title = match data.map(|d| &d.source) {
-        Some(InsightSource::Remote(name)) if stale => format!(" Insights · {name} · stale "),
+        Some(InsightSource::Remote(name)) if stale => format!(" Insights · stale · {name} "),
         Some(InsightSource::Remote(name)) => format!(" Insights · {name} "),
         _ => " Insights ".to_string(),
     };
@@ -38,12 +38,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if inner.is_empty() {
         return;
     }
-    let summary = assist_lines(app, usize::from(inner.width));
+    // The assistant's part takes up to half the pane; the tabs keep at least four rows.
+    let room = usize::from(inner.height.saturating_sub(4).min(inner.height / 2));
+    let summary = assist_lines(app, usize::from(inner.width), room);
     if !summary.is_empty() {
-        // The summary takes what it needs, up to half the pane; the tabs keep the rest.
-        let rows = u16::try_from(summary.len())
-            .unwrap_or(u16::MAX)
-            .min(inner.height / 2);
+        let rows = u16::try_from(summary.len()).unwrap_or(u16::MAX);
         super::render_lines(
             frame,
             summary,
@@ -54,9 +53,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         );
         inner.y = inner.y.saturating_add(rows);
         inner.height = inner.height.saturating_sub(rows);
-        if inner.height < 3 {
-            return;
-        }
     }
     let compact = inner.width < COMPACT_WIDTH || inner.height < 8;
 
@@ -120,54 +116,69 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     super::render_lines(frame, lines, body);
 }
 
-/// The assistant's part of the pane: the summary (arriving, done, stale or stopped) and what
-/// it is working on, then a rule. Nothing when the assistant has said nothing here.
-fn assist_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+/// The assistant's part of the pane, in at most `room` rows: the summary (its state on a
+/// line of its own, then its text, cut with `…` to fit), what the assistant is working on, a
+/// failure, then a rule. Nothing when the assistant has said nothing here or there is no room.
+fn assist_lines(app: &App, width: usize, room: usize) -> Vec<Line<'static>> {
+    let Some(entry) = app.view.open.as_ref().and_then(|key| app.assist.entry(key)) else {
+        return Vec::new();
+    };
     let Some(key) = app.view.open.as_ref() else {
         return Vec::new();
     };
-    let Some(entry) = app.assist.entry(key) else {
-        return Vec::new();
-    };
-    let mut lines = Vec::new();
     let model = &app.assist.model;
+    let mut head = Vec::new();
+    let mut text = Vec::new();
+    let mut tail = Vec::new();
     if let Some(summary) = &entry.summary {
-        let state = match &summary.state {
-            AnswerState::Writing => "writing…".to_string(),
+        let (state, style) = match &summary.state {
+            AnswerState::Writing => ("writing…".to_string(), theme::muted()),
             AnswerState::Done if assist::is_stale(app, key, &summary.seen) => {
-                "stale: S to refresh".to_string()
+                ("stale: S refreshes it".to_string(), theme::warning())
             }
-            AnswerState::Done => format!("{} messages", summary.messages),
-            AnswerState::Stopped(why) => why.clone(),
+            AnswerState::Done => (format!("of {} messages", summary.messages), theme::muted()),
+            AnswerState::Stopped(why) => (why.clone(), theme::error()),
         };
-        let heading = format!("Summary · AI {model} · {state}");
-        lines.push(Line::styled(
-            wrap::truncate(&heading, width),
+        head.push(Line::styled(
+            wrap::truncate(&format!("Summary · AI {model}"), width),
             theme::title(false),
         ));
-        for row in wrap::wrap(&summary.text, width) {
-            lines.push(Line::styled(row, theme::text()));
+        for row in wrap::wrap(&state, width).into_iter().take(3) {
+            head.push(Line::styled(row, style));
         }
+        text = wrap::wrap(&summary.text, width);
     }
     if entry
         .running
         .as_ref()
         .is_some_and(|r| r.task == Task::Insights)
     {
-        let text = format!("AI {model}: finding insights… (Esc stops)");
-        lines.push(Line::styled(wrap::truncate(&text, width), theme::muted()));
+        let line = format!("AI {model}: finding insights… Esc stops");
+        tail.push(Line::styled(wrap::truncate(&line, width), theme::muted()));
     }
     if let Some(why) = &entry.failure {
-        for row in wrap::wrap(&format!("AI {model}: {why}"), width)
-            .into_iter()
-            .take(3)
-        {
-            lines.push(Line::styled(row, theme::error()));
+        for row in wrap::wrap(&format!("AI: {why}"), width).into_iter().take(4) {
+            tail.push(Line::styled(row, theme::error()));
         }
     }
-    if !lines.is_empty() {
-        lines.push(Line::styled("─".repeat(width), theme::muted()));
+    if head.is_empty() && tail.is_empty() {
+        return Vec::new();
     }
+    let fixed = head.len() + tail.len() + 1;
+    if room < fixed {
+        return Vec::new();
+    }
+    let fits = room - fixed;
+    if text.len() > fits {
+        text.truncate(fits);
+        if let Some(last) = text.last_mut() {
+            *last = format!("{}…", wrap::truncate(last, width.saturating_sub(1)));
+        }
+    }
+    let mut lines = head;
+    lines.extend(text.into_iter().map(|row| Line::styled(row, theme::text())));
+    lines.extend(tail);
+    lines.push(Line::styled("─".repeat(width), theme::muted()));
     lines
 }
 

@@ -32,6 +32,8 @@ pub enum Answer {
     },
     /// This literal event-stream body.
     Raw(String),
+    /// This event-stream body under `application/json` (a proxy that lost the type).
+    Unlabelled(String),
     /// The pieces, one every `every`, after waiting `first` (a slow model).
     Slow {
         pieces: Vec<String>,
@@ -144,6 +146,7 @@ async fn completions(
             retry_after,
         } => error(status, &body, retry_after.as_deref()),
         Answer::Raw(raw) => event_stream(raw),
+        Answer::Unlabelled(raw) => ([(header::CONTENT_TYPE, "application/json")], raw).into_response(),
         Answer::Slow {
             pieces,
             first,
