@@ -297,12 +297,15 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
         }
         Action::ToggleDetails => view.details_visible = !view.details_visible,
-        Action::NextInsightTab => {
-            view.insights_tab = view.insights_tab.next();
-            view.insights_selected = 0;
-        }
-        Action::PrevInsightTab => {
-            view.insights_tab = view.insights_tab.prev();
+        Action::NextInsightTab | Action::PrevInsightTab => {
+            let shown = insights::current_tab(app);
+            let view = &mut app.view;
+            view.insights_tab = if action == Action::NextInsightTab {
+                shown.next()
+            } else {
+                shown.prev()
+            };
+            view.insights_tab_chosen = true;
             view.insights_selected = 0;
         }
         Action::Refresh => {

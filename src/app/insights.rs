@@ -238,9 +238,24 @@ pub fn open_insights(app: &App) -> Option<&ConversationInsights> {
     app.inbox.get(key).and_then(|entry| entry.insights())
 }
 
+/// The tab the pane shows: the one the user picked, else the first with something in it
+/// (an empty Actions tab is no way to open the pane on a conversation full of questions).
+pub fn current_tab(app: &App) -> InsightTab {
+    if app.view.insights_tab_chosen {
+        return app.view.insights_tab;
+    }
+    let Some(insights) = open_insights(app) else {
+        return app.view.insights_tab;
+    };
+    InsightTab::ALL
+        .into_iter()
+        .find(|tab| *tab != InsightTab::Analytics && count(insights, *tab) > 0)
+        .unwrap_or(app.view.insights_tab)
+}
+
 /// Moves the selection within the current tab.
 pub(super) fn move_selection(app: &mut App, delta: isize) {
-    let count = open_insights(app).map_or(0, |i| rows(i, app.view.insights_tab).len());
+    let count = open_insights(app).map_or(0, |i| rows(i, current_tab(app)).len());
     let last = count.saturating_sub(1);
     app.view.insights_selected = app
         .view
@@ -252,7 +267,7 @@ pub(super) fn move_selection(app: &mut App, delta: isize) {
 /// Highlights the selected row's source message and asks the thread to scroll to it.
 pub(super) fn jump(app: &mut App) {
     let target = open_insights(app).and_then(|insights| {
-        rows(insights, app.view.insights_tab)
+        rows(insights, current_tab(app))
             .get(app.view.insights_selected)
             .and_then(|row| row.message.clone())
     });

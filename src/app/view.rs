@@ -119,6 +119,9 @@ pub struct ViewState {
     pub help: bool,
     pub insights_visible: bool,
     pub insights_tab: InsightTab,
+    /// The user picked `insights_tab` (with `]`/`[`); until then the pane opens on the first
+    /// tab that has something in it.
+    pub insights_tab_chosen: bool,
     /// The selected row of the current insight tab.
     pub insights_selected: usize,
     /// The message an insight jumped to, highlighted in the thread.

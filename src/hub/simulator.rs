@@ -23,8 +23,11 @@ use crate::providers::linktor::wire::ServerFrame;
 const MAX_ACTIVE: usize = 3;
 /// A customer gives up waiting for an answer after this many virtual seconds.
 const PATIENCE_SECS: f64 = 240.0;
-/// Conversations in the seeded history.
-const SEEDED_CONVERSATIONS: usize = 8;
+/// Conversations in the seeded history: enough to fill a tall conversation list, with some
+/// customers left free to start new stories live.
+const SEEDED_CONVERSATIONS: usize = 12;
+/// Lines of each seeded conversation, at least (and at most 10).
+const SEEDED_LINES: usize = 6;
 
 const NS_PER_SEC: i64 = 1_000_000_000;
 
@@ -42,9 +45,15 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
         return Ok(());
     }
     let mut rng = fastrand::Rng::with_seed(seed);
-    // The first seven personas cover seven channels; add one more and shuffle the order.
+    // The first seven personas cover seven channels; add others drawn at random and shuffle.
     let mut personas: Vec<Persona> = PERSONAS.iter().take(7).copied().collect();
-    personas.push(PERSONAS[rng.usize(7..PERSONAS.len())]);
+    let mut others: Vec<Persona> = PERSONAS.iter().skip(7).copied().collect();
+    rng.shuffle(&mut others);
+    personas.extend(
+        others
+            .into_iter()
+            .take(SEEDED_CONVERSATIONS.saturating_sub(7)),
+    );
     rng.shuffle(&mut personas);
     let now = state.store.now_ns();
     let mut used_scripts: Vec<&str> = Vec::new();
@@ -70,7 +79,7 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
             _ => rng.i64(2..=4),
         };
         let lines = (script.turns.len() * 2).min(10);
-        let mut count = rng.usize(3..=lines.max(3));
+        let mut count = rng.usize(SEEDED_LINES.min(lines)..=lines.max(3));
         if index < 2 && count.is_multiple_of(2) {
             // The two newest always end with an unanswered customer line.
             count -= 1;

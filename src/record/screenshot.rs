@@ -16,26 +16,26 @@ use super::script::Script;
 /// The states `--state` accepts, with the steps that reach them. The README shows them all.
 pub const STATES: &[(&str, &str)] = &[
     // The newest conversation open: its thread, the composer, and its insights beside it.
-    ("inbox", "pause 4s\nkey g Enter\npause 3s"),
+    ("inbox", "pause 4s\nkey g j j Enter\npause 3s"),
     // A customer typing, shown in the list and (when open) in the thread.
     (
         "typing",
         "pause 1s\nkey Enter\nwait typing 300s\npause 300ms",
     ),
     // The insight pane of the open conversation (filled in by the insights engine).
-    ("insights", "pause 4s\nkey g Enter Esc I\npause 2s"),
+    ("insights", "pause 4s\nkey g j j Enter Esc I\npause 2s"),
     // An 80×24 terminal (a state's own `size` comes before its steps).
-    ("narrow", "size 80x24\npause 4s\nkey g Enter\npause 3s"),
+    ("narrow", "size 80x24\npause 4s\nkey g j j Enter\npause 3s"),
     // The network drops: the account backs off and retries, a reply waits to go out.
     (
         "outage",
-        "pause 4s\nkey g Enter\npause 1s\noutage 120s\npause 1s\ntype \"Checking with the billing team now.\"\nkey Enter\npause 6s",
+        "pause 4s\nkey g j j Enter\npause 1s\noutage 120s\npause 1s\ntype \"Checking with the billing team now.\"\nkey Enter\npause 6s",
     ),
     // The assistant (the demo's scripted one): a summary in the insights pane and a suggested
     // reply arriving in the composer.
     (
         "assist",
-        "pause 4s\nkey g Enter Esc\npause 6s\nkey S\npause 4s\nkey a\npause 1500ms",
+        "pause 4s\nkey g j j Enter Esc\npause 6s\nkey S\npause 4s\nkey a\npause 1500ms",
     ),
     // The help overlay, generated from the key map.
     ("help", "pause 1s\nkey ?\npause 500ms"),

@@ -13,17 +13,15 @@ use crate::text;
 /// Width of the key column.
 const KEY_WIDTH: usize = 12;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let block = super::pane_block(" Details ", false);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+/// How many lines the pane has to show (for the layout to size it).
+pub fn rows(app: &App) -> u16 {
+    u16::try_from(fields(app).map_or(1, |rows| rows.len())).unwrap_or(u16::MAX)
+}
 
+/// The key/value rows of the open (or selected) conversation, the empty ones left out.
+fn fields(app: &App) -> Option<Vec<(String, String)>> {
     let key = app.view.open.as_ref().or(app.view.selected.as_ref());
-    let Some(entry) = key.and_then(|key| app.inbox.get(key)) else {
-        let line = Line::styled("No conversation selected", theme::muted());
-        frame.render_widget(Paragraph::new(line), inner);
-        return;
-    };
+    let entry = key.and_then(|key| app.inbox.get(key))?;
     let info = &entry.info;
     let mut rows: Vec<(String, String)> = vec![
         ("Name".into(), info.contact.name.clone()),
@@ -36,12 +34,23 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ("Messages".into(), entry.thread.len().to_string()),
     ];
     rows.extend(info.metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+    rows.retain(|(_, value)| !value.is_empty());
+    Some(rows)
+}
 
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let block = super::pane_block(" Details ", false);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(rows) = fields(app) else {
+        let line = Line::styled("No conversation selected", theme::muted());
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    };
     let width = usize::from(inner.width);
     let key_width = KEY_WIDTH.min(width / 2);
     let lines: Vec<Line> = rows
         .into_iter()
-        .filter(|(_, value)| !value.is_empty())
         .map(|(key, value)| {
             // Ids and metadata come from the platform as they are (they are keys, not text the
             // providers sanitise), so they are made safe to draw here.

@@ -54,12 +54,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         inner.y = inner.y.saturating_add(rows);
         inner.height = inner.height.saturating_sub(rows);
     }
+    let tab = insights::current_tab(app);
     let compact = inner.width < COMPACT_WIDTH || inner.height < 8;
 
-    let selected = InsightTab::ALL
-        .iter()
-        .position(|t| *t == app.view.insights_tab)
-        .unwrap_or(0);
+    let selected = InsightTab::ALL.iter().position(|t| *t == tab).unwrap_or(0);
     let labels: Vec<String> = InsightTab::ALL
         .iter()
         .map(|tab| tab_label(*tab, data, compact))
@@ -96,12 +94,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         hint(frame, body, "Open a conversation to see its insights");
         return;
     };
-    let rows = insights::rows(data, app.view.insights_tab);
+    let rows = insights::rows(data, tab);
     if rows.is_empty() {
         hint(frame, body, "Nothing found yet");
         return;
     }
-    let lines = if app.view.insights_tab == InsightTab::Analytics {
+    let lines = if tab == InsightTab::Analytics {
         analytics_lines(&rows, usize::from(body.width))
     } else {
         row_lines(

@@ -1,6 +1,7 @@
 //! Responsive splits of the screen into panes. Pure geometry: which panes exist at a size and
 //! where they go. Three tiers:
-//! - wide (≥160 columns): channels | conversations | thread + composer | insights + details;
+//! - wide (≥160 columns): channels stacked over conversations | thread + composer | insights
+//!   over details (details as tall as their rows, insights the rest);
 //! - medium (100–159): channels stacked over conversations | thread + composer | the side
 //!   column only when insights or details are toggled on;
 //! - narrow (<100): a one-line channel strip on top, conversations | thread + composer (the
@@ -32,6 +33,8 @@ pub struct LayoutInput {
     pub composer_lines: u16,
     /// Rows the channel list wants (entries + borders) when stacked.
     pub channel_rows: u16,
+    /// Rows the details pane wants (its lines + borders).
+    pub details_rows: u16,
     pub insights_toggled: bool,
     pub details_toggled: bool,
     /// On a single-pane screen, show the thread rather than the list.
@@ -40,6 +43,10 @@ pub struct LayoutInput {
 
 pub const WIDE: u16 = 160;
 pub const MEDIUM: u16 = 100;
+/// Widths of the list column and the side column.
+pub const WIDE_LIST: u16 = 42;
+pub const WIDE_SIDE: u16 = 44;
+pub const MEDIUM_LIST: u16 = 38;
 /// Below this width only one of list and thread fits.
 const SINGLE: u16 = 60;
 /// Most rows the composer grows to.
@@ -57,23 +64,18 @@ pub fn split(area: Rect, input: LayoutInput) -> Panes {
     }
 
     if area.width >= WIDE {
-        let (channels, rest) = take_left(body, 20);
-        let (conversations, rest) = take_left(rest, 42);
-        let (main, side) = take_right(rest, 44);
-        panes.channels = Some(channels);
-        panes.conversations = Some(conversations);
+        let (left, rest) = take_left(body, WIDE_LIST);
+        stacked_lists(&mut panes, left, input);
+        let (main, side) = take_right(rest, WIDE_SIDE);
         main_column(&mut panes, main, input);
-        side_column(&mut panes, side, true, true);
+        // Details take the rows they fill; insights, a list that scrolls, the rest.
+        let details = input.details_rows.max(3).min(side.height / 2);
+        let (insights, details) = take_bottom(side, details);
+        panes.insights = Some(insights);
+        panes.details = Some(details);
     } else if area.width >= MEDIUM {
-        let (left, rest) = take_left(body, 38);
-        let max_channels = left.height / 3;
-        let (channels, conversations) = take_top(left, input.channel_rows.min(max_channels));
-        if channels.height >= 3 {
-            panes.channels = Some(channels);
-            panes.conversations = Some(conversations);
-        } else {
-            panes.conversations = Some(left);
-        }
+        let (left, rest) = take_left(body, MEDIUM_LIST);
+        stacked_lists(&mut panes, left, input);
         let side = input.insights_toggled || input.details_toggled;
         if side {
             let (main, side_area) = take_right(rest, 36);
@@ -118,6 +120,19 @@ pub fn split(area: Rect, input: LayoutInput) -> Panes {
         }
     }
     panes
+}
+
+/// The channel list over the conversation list, the channels only as tall as their entries
+/// (at most a third of the column).
+fn stacked_lists(panes: &mut Panes, left: Rect, input: LayoutInput) {
+    let max_channels = left.height / 3;
+    let (channels, conversations) = take_top(left, input.channel_rows.min(max_channels));
+    if channels.height >= 3 {
+        panes.channels = Some(channels);
+        panes.conversations = Some(conversations);
+    } else {
+        panes.conversations = Some(left);
+    }
 }
 
 /// Thread over composer; the composer keeps its height unless the thread would vanish.
@@ -182,6 +197,7 @@ mod tests {
         LayoutInput {
             composer_lines: 1,
             channel_rows: 6,
+            details_rows: 10,
             ..LayoutInput::default()
         }
     }
@@ -190,6 +206,11 @@ mod tests {
     fn tiers_show_the_panes_that_fit() {
         let wide = split(Rect::new(0, 0, 180, 50), input());
         assert!(wide.channels.is_some() && wide.insights.is_some() && wide.details.is_some());
+        // Stacked lists; details as tall as their rows, insights the rest of the side.
+        assert_eq!(wide.channels.map(|r| (r.x, r.height)), Some((0, 6)));
+        assert_eq!(wide.conversations.map(|r| (r.x, r.y)), Some((0, 6)));
+        assert_eq!(wide.details.map(|r| r.height), Some(10));
+        assert_eq!(wide.insights.map(|r| r.height), Some(39));
         let medium = split(Rect::new(0, 0, 120, 40), input());
         assert!(medium.channels.is_some() && medium.insights.is_none());
         let narrow = split(Rect::new(0, 0, 80, 24), input());

@@ -88,13 +88,14 @@ fn layout_input(app: &App, width: u16) -> LayoutInput {
     // The composer's text width depends on the column it lands in; the thread column's width
     // is close enough to size its height (at worst one row off for a moment).
     let text_width = match width {
-        w if w >= layout::WIDE => w.saturating_sub(20 + 42 + 44 + 2),
-        w if w >= layout::MEDIUM => w.saturating_sub(38 + 2),
+        w if w >= layout::WIDE => w.saturating_sub(layout::WIDE_LIST + layout::WIDE_SIDE + 2),
+        w if w >= layout::MEDIUM => w.saturating_sub(layout::MEDIUM_LIST + 2),
         w => w.saturating_sub(w * 2 / 5 + 2),
     };
     LayoutInput {
         composer_lines: composer::rows(app, text_width.max(1)),
         channel_rows: u16::try_from(app.view.channels.len() + 2).unwrap_or(u16::MAX),
+        details_rows: details::rows(app) + 2,
         insights_toggled: app.view.insights_visible,
         details_toggled: app.view.details_visible,
         prefer_thread: app.view.open.is_some()
