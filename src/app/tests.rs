@@ -698,3 +698,22 @@ fn only_the_open_conversation_pays_for_insights_and_another_catches_up_when_open
         .map(|insights| insights.questions.len());
     assert_eq!(questions, Some(2));
 }
+
+#[test]
+fn the_insights_pane_opens_on_a_tab_with_something_in_it_until_one_is_picked() {
+    use super::insights::{InsightTab, current_tab};
+    let mut app = app();
+    app.apply(
+        T0,
+        messages("c1", vec![inbound("m1", 0, "Where is my parcel?")], false),
+    );
+    open(&mut app, "c1");
+    // Nothing to act on yet, one question: the pane shows the questions.
+    assert_eq!(current_tab(&app), InsightTab::Questions);
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch(']'));
+    assert_eq!(current_tab(&app), InsightTab::FollowUps, "] goes on from what is shown");
+    press(&mut app, Key::ch('['));
+    press(&mut app, Key::ch('['));
+    assert_eq!(current_tab(&app), InsightTab::ActionItems, "a picked tab stays, empty or not");
+}
