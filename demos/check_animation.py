@@ -29,12 +29,16 @@ PROBE = """
 <script>
 const at = %d;
 for (const a of document.getAnimations()) { a.pause(); a.currentTime = at; }
-const rows = {};
+const pieces = [];
 for (const g of document.querySelectorAll('g.f')) {
   if (getComputedStyle(g).opacity !== '1') continue;
-  const y = Math.round(parseFloat(/translate\\(0 ([\\d.]+)\\)/.exec(g.getAttribute('transform'))[1]) / %f);
-  rows[y] = (rows[y] || '') + Array.from(g.querySelectorAll('text')).map(t => t.textContent).join('');
+  const [, x, y] = /translate\\(([\\d.]+) ([\\d.]+)\\)/.exec(g.getAttribute('transform'));
+  const text = Array.from(g.querySelectorAll('text')).map(t => t.textContent).join('');
+  pieces.push([Math.round(parseFloat(y) / %f), parseFloat(x), text]);
 }
+pieces.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+const rows = {};
+for (const [y, , text] of pieces) rows[y] = (rows[y] || '') + text;
 document.getElementById('out').textContent = JSON.stringify(rows);
 </script>
 """
@@ -102,20 +106,25 @@ def main():
     if not still:
         sys.exit("the cast has no still moments to compare")
     step = max(1, len(still) // args.moments)
-    moments = still[::step][: args.moments]
+    moments = [(m, m) for m in still[::step][: args.moments]]
+    # The last screen held before the loop, and a moment of the second time round.
+    loop = float(re.search(r"animation:([\d.]+)s", svg).group(1))
+    moments.append((events[-1][0] + 1.5, events[-1][0] + 1.5))
+    moments.append((moments[0][0], loop + moments[0][0]))
     failures = 0
-    for number, moment in enumerate(moments):
+    for number, (moment, shown_at) in enumerate(moments):
         expected = terminal_at(header, events, moment)
         png = None
         if args.png:
             pathlib.Path(args.png).mkdir(parents=True, exist_ok=True)
             png = str(pathlib.Path(args.png) / f"moment-{number:02}-{moment:07.2f}s.png")
-        shown = browser_at(svg, round(moment * 1000), png)
+        shown = browser_at(svg, round(shown_at * 1000), png)
         wrong = [y for y, text in enumerate(expected) if shown.get(y, "") != text]
+        wrong += [y for y in shown if y >= len(expected) and shown[y]]
         status = "ok" if not wrong else f"{len(wrong)} rows differ"
-        print(f"{moment:8.2f} s  {status}")
+        print(f"{shown_at:8.2f} s  {status}")
         for y in wrong[:3]:
-            print(f"    row {y}: cast    {expected[y][:70]!r}")
+            print(f"    row {y}: cast    {expected[y][:70] if y < len(expected) else '':!r}")
             print(f"    row {y}: browser {shown.get(y, '')[:70]!r}")
         failures += bool(wrong)
     print(f"{len(moments) - failures} of {len(moments)} moments match")

@@ -324,6 +324,10 @@ fn the_animated_tour_shows_at_every_moment_what_the_cast_shows() {
         let screen = parser.screen();
         let (rows, cols) = screen.size();
         let terminal: Vec<String> = screen.rows(0, cols).map(|row| comparable(&row)).collect();
+        assert!(
+            shown.iter().all(|(row, _)| *row < rows),
+            "at {moment:?} a row below the {rows}-row screen still shows"
+        );
         let picture: Vec<String> = (0..rows)
             .map(|y| {
                 shown

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 
 use super::status::NoticeLevel;
-use super::view::Focus;
 use super::{App, Effect};
 use crate::assist::{Command, Failure, MAX_ANSWER_BYTES, Request, Task, Update, UpdateKind};
 use crate::insights::{ConversationInsights, InsightSource};
@@ -117,13 +116,7 @@ fn readable(message: &Message) -> bool {
 /// The last readable message of the conversation, which answers remember to tell staleness.
 pub fn last_seen(app: &App, key: &ConversationKey) -> Option<String> {
     let entry = app.inbox.get(key)?;
-    entry
-        .thread
-        .messages()
-        .iter()
-        .rev()
-        .find(|m| readable(m))
-        .map(|m| m.id.clone())
+    entry.thread.newest(readable).map(|m| m.id.clone())
 }
 
 /// Whether a newer message arrived since the answer that saw `seen`.
@@ -185,6 +178,8 @@ pub(super) fn ask(app: &mut App, task: Task, effects: &mut Vec<Effect>) {
                 (_, false) => {}
             }
         }
+        // The focus stays where it is: keys meant for the panes must not land in a draft
+        // that Enter would send. `i` goes into the composer to edit the suggestion.
         Task::Reply => {
             if !app.view.composer.is_blank() {
                 return notice(
@@ -193,7 +188,6 @@ pub(super) fn ask(app: &mut App, task: Task, effects: &mut Vec<Effect>) {
                     "The composer holds a draft: send or clear it (Ctrl+U) to get a suggestion",
                 );
             }
-            app.view.focus = Focus::Composer;
         }
     }
     let limit = app.assist.max_messages.max(1);
@@ -325,7 +319,7 @@ fn finished(app: &mut App, key: &ConversationKey, running: Running) {
             let text = if running.buffer.trim().is_empty() {
                 "The assistant suggested nothing"
             } else {
-                "Suggested reply in the composer: edit it, Enter sends it"
+                "Suggested reply in the composer: i to edit it, then Enter sends it"
             };
             notice(app, NoticeLevel::Info, text);
         }
@@ -389,10 +383,9 @@ fn stopped(app: &mut App, key: &ConversationKey, running: &Running, why: &str) {
                 summary.state = AnswerState::Stopped(why.to_string());
             }
         }
-        Task::Insights => entry.failure = Some(why.to_string()),
-        Task::Reply => {
-            entry.failure = Some(why.to_string());
-            if open && !running.buffer.is_empty() {
+        Task::Insights | Task::Reply => {
+            entry.failure = Some(format!("{} failed: {why}", running.task.label()));
+            if running.task == Task::Reply && open && !running.buffer.is_empty() {
                 entry.incomplete_reply = Some(composer);
             }
         }

@@ -111,8 +111,13 @@ fn a_suggested_reply_streams_into_the_composer_and_is_never_sent_by_itself() {
     let mut app = with_assistant(2);
     let request = ask(&mut app, 'a');
     assert_eq!(request.task, Task::Reply);
-    assert_eq!(app.view.focus, Focus::Composer);
+    // The focus stays on the list: keys meant for it never land in the draft.
+    assert_eq!(app.view.focus, Focus::Conversations);
     delta(&mut app, &request, "Hi Ana, ");
+    press(&mut app, Key::ch('j'));
+    assert_eq!(app.view.composer.text(), "Hi Ana, ");
+    press(&mut app, Key::ch('i'));
+    assert_eq!(app.view.focus, Focus::Composer);
     // Enter while it arrives sends nothing.
     let effects = press(&mut app, Key::plain(KeyCode::Enter));
     assert!(
@@ -294,6 +299,7 @@ fn typing_into_an_arriving_suggestion_takes_it_over() {
     let mut app = with_assistant(2);
     let request = ask(&mut app, 'a');
     delta(&mut app, &request, "Hi Ana");
+    press(&mut app, Key::ch('i'));
     let effects = press(&mut app, Key::ch('!'));
     assert_eq!(cancelled(&effects), vec![request.id]);
     delta(&mut app, &request, ", late words");

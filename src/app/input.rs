@@ -71,7 +71,21 @@ fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
 }
 
 fn composer_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
-    super::assist::take_over(app, effects);
+    let handled = match key.code {
+        KeyCode::Char(_) => !key.mods.alt || key.mods.ctrl,
+        KeyCode::Enter => key.mods.alt,
+        KeyCode::Backspace
+        | KeyCode::Delete
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Home
+        | KeyCode::End => true,
+        _ => false,
+    };
+    if handled {
+        // The agent works on the draft: a suggestion still arriving is theirs now.
+        super::assist::take_over(app, effects);
+    }
     let composer = &mut app.view.composer;
     let edited = match key.code {
         KeyCode::Enter if key.mods.alt => {
@@ -370,16 +384,33 @@ fn notice(app: &mut App, text: &str) {
         .notify(super::status::NoticeLevel::Info, text.to_string(), app.now);
 }
 
-/// Panes Tab visits, in order; the composer and insights only when they can be used.
+/// Panes Tab visits, in order; the composer and insights only when they can be used (the
+/// insights when they are on screen, toggled or not).
 fn focus_order(app: &App) -> Vec<Focus> {
     let mut order = vec![Focus::Channels, Focus::Conversations, Focus::Thread];
     if app.view.open.is_some() {
         order.push(Focus::Composer);
     }
-    if app.view.insights_visible {
+    if app.view.insights_visible || app.view.layout.insights.is_some() {
         order.push(Focus::Insights);
     }
     order
+}
+
+/// A narrow screen gives the list's place to the insights: the keys follow what is shown,
+/// so `j` and Enter never act on a list the user cannot see.
+fn keep_focus_on_screen(app: &mut App) {
+    let layout = app.view.layout;
+    let hidden = |rect: super::view::Rect| rect.width == 0 || rect.height == 0;
+    match app.view.focus {
+        Focus::Conversations if hidden(layout.conversations) && layout.insights.is_some() => {
+            app.view.focus = Focus::Insights;
+        }
+        Focus::Insights if layout.insights.is_none() && !hidden(layout.conversations) => {
+            app.view.focus = Focus::Conversations;
+        }
+        _ => {}
+    }
 }
 
 fn set_focus(app: &mut App, focus: Focus, effects: &mut Vec<Effect>) {
@@ -463,6 +494,8 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     app.view.highlight = None;
     app.view.jump_pending = false;
     app.view.insights_selected = 0;
+    // Each conversation opens its insights on a tab with something in it.
+    app.view.insights_tab_chosen = false;
     if let Some(entry) = app.inbox.get_mut(&key) {
         let unread = entry.unread as usize;
         if unread > 0 {
@@ -612,6 +645,7 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
         app.view.channel_offset,
     );
     app.view.layout = layout;
+    keep_focus_on_screen(app);
     let jumped = insights::finish_jump(app, &layout);
     // At the top of what is loaded (or everything fits): clamp, and load older history.
     if let Some(top) = layout.thread_top_scroll

@@ -253,8 +253,16 @@ pub fn current_tab(app: &App) -> InsightTab {
         .unwrap_or(app.view.insights_tab)
 }
 
+/// The user works in the pane: the tab shown stays put from now on, so a live update that
+/// fills an earlier tab cannot swap the rows under the selection.
+fn pin_tab(app: &mut App) {
+    app.view.insights_tab = current_tab(app);
+    app.view.insights_tab_chosen = true;
+}
+
 /// Moves the selection within the current tab.
 pub(super) fn move_selection(app: &mut App, delta: isize) {
+    pin_tab(app);
     let count = open_insights(app).map_or(0, |i| rows(i, current_tab(app)).len());
     let last = count.saturating_sub(1);
     app.view.insights_selected = app
@@ -266,6 +274,7 @@ pub(super) fn move_selection(app: &mut App, delta: isize) {
 
 /// Highlights the selected row's source message and asks the thread to scroll to it.
 pub(super) fn jump(app: &mut App) {
+    pin_tab(app);
     let target = open_insights(app).and_then(|insights| {
         rows(insights, current_tab(app))
             .get(app.view.insights_selected)

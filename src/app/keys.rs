@@ -224,6 +224,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close / clear filter / stop AI" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "send reply" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (stops an AI suggestion)" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "next pane (the draft is kept)" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::BackTab)], action: Action::FocusPrev, help: "previous pane" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "end USSD/voice session" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice wait-for key" },
     Binding { context: KeyContext::Contacts, keys: &[Key::ch('/')], action: Action::StartFilter, help: "search" },

@@ -234,8 +234,12 @@ impl App {
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);
                 let expired = self.typing.expire(now) | self.status.expire(now) | retried;
-                // Relative times ("3m") change once a minute; typing and notices on expiry.
-                if expired || previous_minute != now.unix_timestamp() / 60 {
+                // Relative times ("3m") change once a minute; typing and notices on expiry;
+                // a backoff's "retry in Ns" every second.
+                if expired
+                    || previous_minute != now.unix_timestamp() / 60
+                    || self.status.backing_off()
+                {
                     self.touch();
                 }
             }

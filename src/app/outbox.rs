@@ -229,10 +229,7 @@ fn newest_inbound(app: &App, key: &ConversationKey) -> Option<String> {
     let entry = app.inbox.get(key)?;
     entry
         .thread
-        .messages()
-        .iter()
-        .rev()
-        .find(|m| m.direction == Direction::Inbound)
+        .newest(|m| m.direction == Direction::Inbound)
         .map(|m| m.id.clone())
 }
 

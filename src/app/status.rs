@@ -55,6 +55,13 @@ impl StatusState {
         self.accounts.entry(account.clone()).or_default()
     }
 
+    /// Whether an account waits to retry (its countdown changes every second).
+    pub fn backing_off(&self) -> bool {
+        self.accounts
+            .values()
+            .any(|a| matches!(a.connection, ConnectionState::BackingOff { .. }))
+    }
+
     pub fn notify(&mut self, level: NoticeLevel, text: String, now: Timestamp) {
         self.notices.retain(|n| n.text != text);
         self.notices.push(Notice {

@@ -712,8 +712,50 @@ fn the_insights_pane_opens_on_a_tab_with_something_in_it_until_one_is_picked() {
     assert_eq!(current_tab(&app), InsightTab::Questions);
     press(&mut app, Key::plain(KeyCode::Esc));
     press(&mut app, Key::ch(']'));
-    assert_eq!(current_tab(&app), InsightTab::FollowUps, "] goes on from what is shown");
+    assert_eq!(
+        current_tab(&app),
+        InsightTab::FollowUps,
+        "] goes on from what is shown"
+    );
     press(&mut app, Key::ch('['));
     press(&mut app, Key::ch('['));
-    assert_eq!(current_tab(&app), InsightTab::ActionItems, "a picked tab stays, empty or not");
+    assert_eq!(
+        current_tab(&app),
+        InsightTab::ActionItems,
+        "a picked tab stays, empty or not"
+    );
+}
+
+#[test]
+fn keys_follow_what_a_narrow_screen_shows_and_tab_reaches_the_insights() {
+    let mut app = app();
+    open(&mut app, "c1");
+    let pane = super::view::Rect {
+        x: 0,
+        y: 0,
+        width: 30,
+        height: 20,
+    };
+    // Insights took the list's place: the list's keys must not act on it unseen.
+    press(&mut app, Key::plain(KeyCode::Esc));
+    assert_eq!(app.view.focus, Focus::Conversations);
+    let narrow = LayoutInfo {
+        insights: Some(pane),
+        thread: pane,
+        ..LayoutInfo::default()
+    };
+    app.apply(T0, Event::Layout(narrow));
+    assert_eq!(app.view.focus, Focus::Insights);
+    // On a wide screen the insights are in the Tab order, and Tab leaves the composer.
+    let wide = LayoutInfo {
+        conversations: pane,
+        insights: Some(pane),
+        thread: pane,
+        ..LayoutInfo::default()
+    };
+    app.apply(T0, Event::Layout(wide));
+    press(&mut app, Key::ch('i'));
+    assert_eq!(app.view.focus, Focus::Composer);
+    press(&mut app, Key::plain(KeyCode::Tab));
+    assert_eq!(app.view.focus, Focus::Insights);
 }

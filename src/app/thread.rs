@@ -60,6 +60,11 @@ impl Thread {
         self.messages.first()
     }
 
+    /// The newest loaded message that `keep` accepts.
+    pub fn newest(&self, keep: impl Fn(&Message) -> bool) -> Option<&Message> {
+        self.messages.iter().rev().find(|m| keep(m))
+    }
+
     pub fn get(&self, id: &str) -> Option<&Message> {
         self.position(id).map(|i| &self.messages[i])
     }

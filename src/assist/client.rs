@@ -158,7 +158,7 @@ impl HttpAssistant {
             return Failure::TimedOut(self.settings.timeout.as_secs());
         }
         let why = crate::providers::http::root_cause(&err);
-        Failure::Unreachable(format!("{}: {why}", self.url))
+        Failure::Unreachable(format!("{why} ({})", self.url))
     }
 }
 

@@ -46,7 +46,7 @@ impl Failure {
     pub fn describe(&self) -> String {
         match self {
             Failure::Unreachable(why) => {
-                format!("assistant unreachable (check [assist] base_url): {why}")
+                format!("assistant unreachable: {why}; check [assist] base_url")
             }
             Failure::TimedOut(secs) => {
                 format!("assistant silent for {secs} s: timed out ([assist] timeout_secs)")

@@ -154,7 +154,7 @@ pub static SCRIPTS: &[Script] = &[
                 "I've escalated it to our billing team with priority.",
             ),
             t(
-                "Please email me the confirmation at ada@example.com",
+                "Please email me the confirmation.",
                 "Done, you'll get a confirmation email within the hour.",
             ),
         ],
@@ -335,7 +335,7 @@ pub static SCRIPTS: &[Script] = &[
                 "TOPUP 20",
                 "Top-up of $20.00 requested. Reply YES to confirm with card ending 4821.",
             ),
-            t("YES", "Done. New balance: $32.40. Valid until 2024-09-30."),
+            t("YES", "Done. New balance: $32.40. Valid until 2026-09-30."),
             t(
                 "BUNDLES",
                 "1) 1GB $5 2) 5GB $15 3) Unlimited day $3. Reply with a number.",

@@ -77,6 +77,8 @@ pub(super) fn open_document(columns: u16, rows: u16, style: &str) -> String {
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="{FONTS}" font-size="{FONT_SIZE}" xml:space="preserve">"#
     );
+    // Cell backgrounds meet without seams; the window's rounded corner stays smooth.
+    let _ = writeln!(svg, "<style>g rect{{shape-rendering:crispEdges}}</style>");
     svg.push_str(style);
     let _ = writeln!(
         svg,
@@ -89,15 +91,15 @@ pub(super) fn open_document(columns: u16, rows: u16, style: &str) -> String {
 /// What ends a document begun by [`open_document`].
 pub(super) const CLOSE_DOCUMENT: &str = "</g>\n</svg>\n";
 
-/// The height of one row in SVG units.
+/// The height of one row and the width of one column in SVG units.
 pub(super) const ROW_HEIGHT: f64 = CELL_H;
+pub(super) const CELL_WIDTH: f64 = CELL_W;
 
 /// The screen's cells as SVG elements, from (0, 0): backgrounds, then box-drawing shapes,
 /// then the text.
 pub(super) fn body(buffer: &Buffer) -> String {
     let area = buffer.area;
     let mut svg = String::new();
-    let _ = writeln!(svg, r#"<g shape-rendering="crispEdges">"#);
     for y in area.top()..area.bottom() {
         let top = f64::from(y - area.top()) * CELL_H;
         // Backgrounds first, merged into runs of equal colour.
@@ -118,7 +120,6 @@ pub(super) fn body(buffer: &Buffer) -> String {
             }
         }
     }
-    svg.push_str("</g>\n");
     svg.push_str(&shapes(buffer));
     for y in area.top()..area.bottom() {
         let top = f64::from(y - area.top()) * CELL_H;
@@ -145,10 +146,11 @@ pub(super) fn body(buffer: &Buffer) -> String {
                 (false, true) => attributes.push_str(r#" text-decoration="line-through""#),
                 (false, false) => {}
             }
-            // textLength pins the run to its cells, so columns line up whatever the font.
+            // textLength pins the run to its cells, so columns line up whatever the font (by
+            // spacing the glyphs, the default: a monospace font needs only a hair).
             let _ = writeln!(
                 svg,
-                r#"<text x="{:.1}" y="{:.1}" textLength="{:.1}" lengthAdjust="spacingAndGlyphs"{attributes}>{}</text>"#,
+                r#"<text x="{:.1}" y="{:.1}" textLength="{:.1}"{attributes}>{}</text>"#,
                 f64::from(run.x - area.left()) * CELL_W,
                 top + CELL_H * 0.78,
                 f64::from(run.cells) * CELL_W,

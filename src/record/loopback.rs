@@ -77,7 +77,7 @@ impl Loopback {
                 biased;
                 changed = network_down.changed() => {
                     if changed.is_err() {
-                        continue;
+                        return; // The scenario is gone.
                     }
                     if *network_down.borrow_and_update() {
                         let Some(reopened) = self.outage(&mut commands, &mut network_down).await else {
@@ -108,6 +108,24 @@ impl Loopback {
         self.emit(ProviderEvent::Synced).await;
     }
 
+    /// Back after an outage: read markers first (the resync must not bring back a badge the
+    /// user already cleared), then the resync under a fresh subscription, then the rest in
+    /// the order it was asked.
+    async fn reconnect(&mut self, held: Vec<ProviderCommand>) -> broadcast::Receiver<ServerFrame> {
+        let (reads, rest): (Vec<_>, Vec<_>) = held
+            .into_iter()
+            .partition(|c| matches!(c, ProviderCommand::MarkRead { .. }));
+        for command in reads {
+            self.command(command).await;
+        }
+        let frames = self.state.bus.subscribe();
+        self.connect().await;
+        for command in rest {
+            self.command(command).await;
+        }
+        frames
+    }
+
     /// The network is down: what the real provider shows (backing off, retrying every few
     /// seconds), commands held until it is back, then a fresh subscription and a resync, as
     /// after a reconnect. `None` once the app has gone.
@@ -130,18 +148,20 @@ impl Loopback {
             tokio::pin!(retry);
             loop {
                 tokio::select! {
-                    () = &mut retry => break,
-                    command = commands.recv() => held.push(command?),
+                    // The network coming back wins a tie with the retry timer, so a run does
+                    // not depend on which of two ready branches tokio picks.
+                    biased;
                     changed = network_down.changed() => {
                         if changed.is_err() || !*network_down.borrow_and_update() {
-                            let frames = self.state.bus.subscribe();
-                            self.connect().await;
-                            for command in held {
-                                self.command(command).await;
-                            }
-                            return Some(frames);
+                            return Some(self.reconnect(held).await);
                         }
                     }
+                    () = &mut retry => break,
+                    command = commands.recv() => match command? {
+                        // Typing that nobody saw in time is not worth sending late.
+                        ProviderCommand::Typing { .. } => {}
+                        command => held.push(command),
+                    },
                 }
             }
         }

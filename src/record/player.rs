@@ -82,6 +82,8 @@ pub async fn play_with(
     let (input, inbox) = mpsc::channel(256);
     let driver = Driver {
         network: scenario.network.clone(),
+        outages: 0,
+        outage_count: Arc::default(),
         input,
         screen: Arc::clone(&screen),
         resize,
@@ -142,6 +144,9 @@ impl Surface for RecordingSurface {
 struct Driver {
     /// Whether the network to the hub is down (`outage`).
     network: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Outages started so far; the latest one's number, for its end to know it is the latest.
+    outages: u64,
+    outage_count: Arc<std::sync::atomic::AtomicU64>,
     input: mpsc::Sender<Input>,
     screen: Arc<Mutex<Buffer>>,
     resize: Arc<Mutex<Option<(u16, u16)>>>,
@@ -204,12 +209,19 @@ impl Driver {
                 tokio::time::sleep(SETTLE).await;
             }
             Step::Outage(duration) => {
+                // A later outage ends when it says, not when an earlier one would have.
+                self.outages += 1;
+                let outage = self.outages;
+                let outages = Arc::clone(&self.outage_count);
+                outages.store(outage, std::sync::atomic::Ordering::SeqCst);
                 self.network.send_replace(true);
                 let network = Arc::clone(&self.network);
                 let duration = *duration;
                 tokio::spawn(async move {
                     tokio::time::sleep(duration).await;
-                    network.send_replace(false);
+                    if outages.load(std::sync::atomic::Ordering::SeqCst) == outage {
+                        network.send_replace(false);
+                    }
                 });
             }
             Step::Snap(name) => {

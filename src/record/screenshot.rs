@@ -22,8 +22,6 @@ pub const STATES: &[(&str, &str)] = &[
         "typing",
         "pause 1s\nkey Enter\nwait typing 300s\npause 300ms",
     ),
-    // The insight pane of the open conversation (filled in by the insights engine).
-    ("insights", "pause 4s\nkey g j j Enter Esc I\npause 2s"),
     // An 80×24 terminal (a state's own `size` comes before its steps).
     ("narrow", "size 80x24\npause 4s\nkey g j j Enter\npause 3s"),
     // The network drops: the account backs off and retries, a reply waits to go out.

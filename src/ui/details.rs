@@ -33,7 +33,13 @@ fn fields(app: &App) -> Option<Vec<(String, String)>> {
         ("Status".into(), info.status.label().to_string()),
         ("Messages".into(), entry.thread.len().to_string()),
     ];
-    rows.extend(info.metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // The platform's own fields, but not one that repeats a row above (a `contactName` that
+    // is the name).
+    for (key, value) in &info.metadata {
+        if !rows.iter().any(|(_, shown)| shown == value) {
+            rows.push((key.clone(), value.clone()));
+        }
+    }
     rows.retain(|(_, value)| !value.is_empty());
     Some(rows)
 }

@@ -96,10 +96,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     };
     let rows = insights::rows(data, tab);
     if rows.is_empty() {
-        hint(frame, body, "Nothing found yet");
+        hint(frame, Rect { height: 1, ..body }, "Nothing found yet");
+        let rest = Rect {
+            y: body.y.saturating_add(1),
+            height: body.height.saturating_sub(1),
+            ..body
+        };
+        let lines = previews(data, tab, usize::from(rest.width), usize::from(rest.height));
+        super::render_lines(frame, lines, rest);
         return;
     }
-    let lines = if tab == InsightTab::Analytics {
+    let mut lines = if tab == InsightTab::Analytics {
         analytics_lines(&rows, usize::from(body.width))
     } else {
         row_lines(
@@ -111,6 +118,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             focused,
         )
     };
+    let room = usize::from(body.height).saturating_sub(lines.len());
+    lines.extend(previews(data, tab, usize::from(body.width), room));
     super::render_lines(frame, lines, body);
 }
 
@@ -155,7 +164,7 @@ fn assist_lines(app: &App, width: usize, room: usize) -> Vec<Line<'static>> {
         tail.push(Line::styled(wrap::truncate(&line, width), theme::muted()));
     }
     if let Some(why) = &entry.failure {
-        for row in wrap::wrap(&format!("AI: {why}"), width).into_iter().take(4) {
+        for row in wrap::wrap(&format!("AI {why}"), width).into_iter().take(4) {
             tail.push(Line::styled(row, theme::error()));
         }
     }
@@ -177,6 +186,58 @@ fn assist_lines(app: &App, width: usize, room: usize) -> Vec<Line<'static>> {
     lines.extend(text.into_iter().map(|row| Line::styled(row, theme::text())));
     lines.extend(tail);
     lines.push(Line::styled("─".repeat(width), theme::muted()));
+    lines
+}
+
+/// The tabs worth a glance below the current one, in the order an agent reads them.
+const PREVIEWED: [InsightTab; 5] = [
+    InsightTab::ActionItems,
+    InsightTab::Questions,
+    InsightTab::FollowUps,
+    InsightTab::Entities,
+    InsightTab::Topics,
+];
+
+/// The other tabs' rows, one line each under their tab's name, in the room the current tab
+/// leaves: a pane with two action items has space to show the questions too. `]`/`[` go
+/// there to select and jump.
+fn previews(
+    data: &ConversationInsights,
+    current: InsightTab,
+    width: usize,
+    room: usize,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for tab in PREVIEWED.into_iter().filter(|t| *t != current) {
+        let rows = insights::rows(data, tab);
+        // A heading, a gap above it, and at least one row, or nothing.
+        if rows.is_empty() || lines.len() + 3 > room {
+            continue;
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            wrap::truncate(&tab_label(tab, Some(data), false), width),
+            theme::muted().patch(theme::bold()),
+        ));
+        for row in rows {
+            if lines.len() >= room {
+                break;
+            }
+            let (mark, style) = if row.attention {
+                ("● ", theme::warning())
+            } else {
+                ("  ", theme::muted())
+            };
+            let text = format!("{} · {}", row.text, row.detail);
+            lines.push(Line::from(vec![
+                Span::styled(mark, style),
+                Span::styled(
+                    wrap::truncate(&text, width.saturating_sub(2)),
+                    theme::text(),
+                ),
+            ]));
+        }
+    }
     lines
 }
 

@@ -95,7 +95,7 @@ fn layout_input(app: &App, width: u16) -> LayoutInput {
     LayoutInput {
         composer_lines: composer::rows(app, text_width.max(1)),
         channel_rows: u16::try_from(app.view.channels.len() + 2).unwrap_or(u16::MAX),
-        details_rows: details::rows(app) + 2,
+        details_rows: details::rows(app).saturating_add(2),
         insights_toggled: app.view.insights_visible,
         details_toggled: app.view.details_visible,
         prefer_thread: app.view.open.is_some()
