@@ -109,7 +109,7 @@ def main():
     moments = [(m, m) for m in still[::step][: args.moments]]
     # The last screen held before the loop, and a moment of the second time round.
     loop = float(re.search(r"animation:([\d.]+)s", svg).group(1))
-    moments.append((events[-1][0] + 1.5, events[-1][0] + 1.5))
+    moments.append((events[-1][0] + 1.0, loop - 1.0))
     moments.append((moments[0][0], loop + moments[0][0]))
     failures = 0
     for number, (moment, shown_at) in enumerate(moments):
@@ -124,7 +124,8 @@ def main():
         status = "ok" if not wrong else f"{len(wrong)} rows differ"
         print(f"{shown_at:8.2f} s  {status}")
         for y in wrong[:3]:
-            print(f"    row {y}: cast    {expected[y][:70] if y < len(expected) else '':!r}")
+            cast = expected[y][:70] if y < len(expected) else ""
+            print(f"    row {y}: cast    {cast!r}")
             print(f"    row {y}: browser {shown.get(y, '')[:70]!r}")
         failures += bool(wrong)
     print(f"{len(moments) - failures} of {len(moments)} moments match")
