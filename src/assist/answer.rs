@@ -9,7 +9,7 @@ use crate::insights::{
     ActionItem, ActionKind, Answer, ConversationInsights, Due, Entity, EntityKind, InsightSource,
     ItemState, Party, Question, Side,
 };
-use crate::text::sanitize_line;
+use crate::text::{clip_chars, sanitize_line};
 
 /// The longest text kept from one item.
 const MAX_ITEM_CHARS: usize = 300;
@@ -146,10 +146,7 @@ fn text(item: &Value, key: &str) -> Option<String> {
     if line.is_empty() {
         return None;
     }
-    Some(match line.char_indices().nth(MAX_ITEM_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    })
+    Some(clip_chars(&line, MAX_ITEM_CHARS))
 }
 
 fn party(value: Option<&Value>) -> Party {

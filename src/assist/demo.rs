@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::{Request, Task, Update, UpdateKind};
 use crate::model::{Direction, Message};
+use crate::text::clip_chars;
 
 /// The model name the demo's answers are shown under.
 pub const MODEL: &str = "demo";
@@ -65,14 +66,6 @@ fn last_from(request: &Request, direction: Direction) -> Option<&Message> {
         .find(|m| m.direction == direction)
 }
 
-fn clip(text: &str, chars: usize) -> String {
-    let text = text.replace('\n', " ");
-    match text.char_indices().nth(chars) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
-
 fn summary(request: &Request) -> String {
     let customer = request
         .messages
@@ -84,7 +77,7 @@ fn summary(request: &Request) -> String {
         Some(last) => format!(
             "Latest from {name} on {}: \"{}\" ",
             request.channel.label(),
-            clip(&last.content.preview(), 90)
+            clip_chars(&last.content.preview().replace('\n', " "), 90)
         ),
         None => format!("Only the team has written to {name} so far. "),
     };

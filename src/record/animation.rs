@@ -36,8 +36,9 @@ struct Element {
 #[derive(Default)]
 pub struct Animation {
     elements: Vec<Element>,
-    /// Position and drawing → element.
-    index: HashMap<(u16, u16, String), usize>,
+    /// Position and a hash of the drawing → the elements with that hash (the drawing itself
+    /// is kept once, in its element).
+    index: HashMap<(u16, u16, u64), Vec<usize>>,
     /// Per piece (row-major, [`PIECE`] columns each): the cells last seen and the element
     /// showing them.
     pieces: Vec<Option<(Vec<Cell>, usize)>>,
@@ -82,16 +83,24 @@ impl Animation {
                 continue;
             };
             let drawing = draw_row(&cells);
-            let next = self.elements.len();
-            let element = *self.index.entry((y, x, drawing.clone())).or_insert(next);
-            if element == next {
-                self.elements.push(Element {
-                    y,
-                    x,
-                    drawing,
-                    shown: Vec::new(),
-                });
-            }
+            let same = self.index.entry((y, x, hash(&drawing))).or_default();
+            let found = same
+                .iter()
+                .copied()
+                .find(|&e| self.elements[e].drawing == drawing);
+            let element = match found {
+                Some(element) => element,
+                None => {
+                    same.push(self.elements.len());
+                    self.elements.push(Element {
+                        y,
+                        x,
+                        drawing,
+                        shown: Vec::new(),
+                    });
+                    self.elements.len() - 1
+                }
+            };
             let shown = &mut self.elements[element].shown;
             match shown.last_mut() {
                 // The same drawing from other cells (a style that draws alike): one span.
@@ -178,6 +187,13 @@ impl Animation {
         shown.sort_unstable();
         shown.into_iter().map(|(y, _, d)| (y, d)).collect()
     }
+}
+
+fn hash(drawing: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    drawing.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn close(element: &mut Element, at: u64) {
