@@ -1,5 +1,6 @@
 //! Logs go to a file (never the terminal the TUI owns): `<XDG state dir>/switchboard/`, rotated
-//! daily, a week kept. `SWITCHBOARD_LOG` (or `RUST_LOG`) sets the filter, e.g. `debug`.
+//! daily, a week kept. `--log-level`, else `SWITCHBOARD_LOG` (or `RUST_LOG`), sets the filter,
+//! e.g. `debug`.
 //!
 //! Every line passes through [`EscapeControls`] on its way to the file or stderr: fields carry
 //! text from the network, and an `ESC ] 0 ; … BEL` in a log read with `tail` or `less -R`
@@ -24,7 +25,7 @@ pub fn default_dir() -> Option<PathBuf> {
 }
 
 /// Installs the file logger; keep the guard alive for the life of the program (it flushes).
-pub fn init_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
+pub fn init_file(dir: &Path, level: Option<&str>) -> anyhow::Result<WorkerGuard> {
     std::fs::create_dir_all(dir)?;
     let appender = Builder::new()
         .rotation(Rotation::DAILY)
@@ -34,7 +35,7 @@ pub fn init_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
         .build(dir)?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     tracing_subscriber::fmt()
-        .with_env_filter(filter())
+        .with_env_filter(filter(level)?)
         .with_writer(EscapeControls(writer))
         .with_ansi(false)
         .try_init()
@@ -44,24 +45,31 @@ pub fn init_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
 
 /// For commands without a TUI (`hub`): log to stderr, without colour (the writer would escape
 /// its codes as it does any other).
-pub fn init_stderr() {
+pub fn init_stderr(level: Option<&str>) -> anyhow::Result<()> {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter())
+        .with_env_filter(filter(level)?)
         .with_writer(EscapeControls(std::io::stderr))
         .with_ansi(false)
         .try_init();
+    Ok(())
 }
 
-fn filter() -> EnvFilter {
-    let filter = EnvFilter::try_from_env("SWITCHBOARD_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+/// The filter: `level` (from `--log-level`; a mistake in it is an error, not a silent
+/// default), else the environment's, else `info`.
+pub fn filter(level: Option<&str>) -> anyhow::Result<EnvFilter> {
+    let filter = match level {
+        Some(level) => EnvFilter::try_new(level)
+            .map_err(|error| anyhow::anyhow!("--log-level \"{level}\": {error}"))?,
+        None => EnvFilter::try_from_env("SWITCHBOARD_LOG")
+            .or_else(|_| EnvFilter::try_from_default_env())
+            .unwrap_or_else(|_| EnvFilter::new("info")),
+    };
     // Secrets never reach the log, whatever level is asked for: tungstenite traces the whole
     // handshake request, whose URL carries the Linktor `api_key` (the SDK's `/ws?api_key=`).
-    SECRET_BEARING_TARGETS
+    Ok(SECRET_BEARING_TARGETS
         .iter()
         .filter_map(|directive| directive.parse().ok())
-        .fold(filter, EnvFilter::add_directive)
+        .fold(filter, EnvFilter::add_directive))
 }
 
 /// Libraries that log request lines or headers at debug/trace, capped at info.

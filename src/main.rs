@@ -16,11 +16,15 @@ use switchboard::runtime::{self, Session, StartOptions};
 )]
 struct Cli {
     /// Config file (default: $XDG_CONFIG_HOME/switchboard/config.toml if it exists).
-    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
+    #[arg(short = 'C', long, global = true, env = "SWITCHBOARD_CONFIG")]
     config: Option<PathBuf>,
     /// Directory for log files (default: $XDG_STATE_HOME/switchboard).
     #[arg(long, global = true)]
     log_dir: Option<PathBuf>,
+    /// What the log keeps: error, warn, info, debug, trace, or per module
+    /// (`info,switchboard::providers=debug`). Default: $SWITCHBOARD_LOG, else info.
+    #[arg(long, global = true, value_name = "FILTER")]
+    log_level: Option<String>,
     #[command(flatten)]
     inbox: InboxArgs,
     #[command(subcommand)]
@@ -165,7 +169,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             apply_inbox_args(&mut config, cli.inbox)?;
             let log_dir = cli.log_dir.or_else(switchboard::logging::default_dir);
             let _guard = match &log_dir {
-                Some(dir) => Some(switchboard::logging::init_file(dir)?),
+                Some(dir) => Some(switchboard::logging::init_file(
+                    dir,
+                    cli.log_level.as_deref(),
+                )?),
                 None => None,
             };
             run_inbox(&config, record.as_deref()).await
@@ -177,7 +184,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             in_memory,
             demo,
         }) => {
-            switchboard::logging::init_stderr();
+            switchboard::logging::init_stderr(cli.log_level.as_deref())?;
             apply_demo_args(&mut config, &demo);
             let db_path = if in_memory {
                 None
@@ -236,7 +243,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             apply_inbox_args(&mut config, cli.inbox)?;
             let log_dir = cli.log_dir.or_else(switchboard::logging::default_dir);
             let _guard = match &log_dir {
-                Some(dir) => Some(switchboard::logging::init_file(dir)?),
+                Some(dir) => Some(switchboard::logging::init_file(
+                    dir,
+                    cli.log_level.as_deref(),
+                )?),
                 None => None,
             };
             let report = runtime::send::send_replies(
@@ -383,4 +393,25 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     std::future::pending::<()>().await
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn config_has_a_short_form_and_the_log_level_a_flag() {
+        let cli = Cli::try_parse_from(["switchboard", "-C", "team.toml", "--log-level", "debug"])
+            .expect("parses");
+        assert_eq!(
+            cli.config.as_deref(),
+            Some(std::path::Path::new("team.toml"))
+        );
+        assert_eq!(cli.log_level.as_deref(), Some("debug"));
+        assert!(switchboard::logging::filter(Some("debug")).is_ok());
+        let error = switchboard::logging::filter(Some("info,=[")).expect_err("a broken filter");
+        assert!(error.to_string().contains("--log-level"), "{error}");
+    }
 }

@@ -276,7 +276,7 @@ fn names_that_render_blank_fall_back_to_the_identity_then_the_id() {
 #[test]
 fn escape_sequences_in_logged_fields_reach_the_log_file_escaped() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let guard = switchboard::logging::init_file(dir.path()).expect("logger");
+    let guard = switchboard::logging::init_file(dir.path(), None).expect("logger");
     let hostile = "\u{1b}]0;owned\u{7}\u{1b}[31mred\u{9b}2J\rover";
     tracing::warn!(status = %hostile, reason = hostile, "hostile {hostile}");
     tracing::warn!("multi\nline\tand tab kept");

@@ -55,6 +55,15 @@ fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
             app.view.filter.pop();
         }
         KeyCode::Char('c') if key.mods.ctrl => return perform(app, Action::Quit, effects),
+        // The line-editing keys of every shell prompt: clear, and delete the last word.
+        KeyCode::Char('u') if key.mods.ctrl => app.view.filter.clear(),
+        KeyCode::Char('w') if key.mods.ctrl => {
+            let kept = app.view.filter.trim_end().len();
+            let word = app.view.filter[..kept]
+                .rfind(char::is_whitespace)
+                .map_or(0, |i| i + 1);
+            app.view.filter.truncate(word);
+        }
         KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => app.view.filter.push(c),
         KeyCode::Down | KeyCode::Up => {
             let action = if key.code == KeyCode::Down {
@@ -134,7 +143,9 @@ fn composer_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
 }
 
 pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
-    let text = sanitize(text);
+    // tmux and many terminals end pasted lines with CR alone, which the sanitiser would drop
+    // (a lone CR overwrites a line): each is a line end.
+    let text = sanitize(&text.replace("\r\n", "\n").replace('\r', "\n"));
     if app.view.filtering {
         app.view.filter.push_str(&text.replace('\n', " "));
         app.view.refresh_lists(&app.inbox);
@@ -286,6 +297,9 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             Focus::Composer => send(app, effects),
             Focus::Insights => insights::jump(app),
         },
+        Action::Compose if view.open.is_none() => {
+            notice(app, "Open a conversation first: Enter on the list");
+        }
         Action::Compose => set_focus(app, Focus::Composer, effects),
         Action::NextConversation | Action::PrevConversation => {
             move_selection(
@@ -329,6 +343,8 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                     command: ProviderCommand::Refresh,
                 });
             }
+            let text = format!("Resyncing {} account(s)…", app.status.accounts.len());
+            notice(app, &text);
         }
         Action::ToggleResolved => super::status_actions::toggle_resolved(app, effects),
         Action::OpenContacts => super::contacts::open(app, effects),

@@ -759,3 +759,49 @@ fn keys_follow_what_a_narrow_screen_shows_and_tab_reaches_the_insights() {
     press(&mut app, Key::plain(KeyCode::Tab));
     assert_eq!(app.view.focus, Focus::Insights);
 }
+
+#[test]
+fn pasted_lines_ending_in_cr_stay_lines() {
+    let mut app = app();
+    open(&mut app, "c1");
+    app.apply(T0, Event::Paste("line one\rline two\r\nline three".into()));
+    assert_eq!(app.view.composer.text(), "line one\nline two\nline three");
+}
+
+#[test]
+fn the_filter_prompt_clears_and_deletes_words_like_a_shell() {
+    let mut app = app();
+    press(&mut app, Key::ch('/'));
+    type_text(&mut app, "ana lima ");
+    press(&mut app, Key::ctrl('w'));
+    assert_eq!(app.view.filter, "ana ");
+    press(&mut app, Key::ctrl('w'));
+    assert_eq!(app.view.filter, "");
+    type_text(&mut app, "bo");
+    press(&mut app, Key::ctrl('u'));
+    assert_eq!(app.view.filter, "");
+}
+
+#[test]
+fn reply_with_nothing_open_and_resync_say_what_happens() {
+    let mut app = app();
+    press(&mut app, Key::ch('i'));
+    let said = |app: &App| {
+        app.status
+            .current_notice()
+            .map(|n| n.text.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        said(&app).contains("Open a conversation first"),
+        "{}",
+        said(&app)
+    );
+    let effects = press(&mut app, Key::ch('R'));
+    assert!(!effects.is_empty());
+    assert!(
+        said(&app).starts_with("Resyncing 1 account"),
+        "{}",
+        said(&app)
+    );
+}

@@ -58,16 +58,34 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let compact = inner.width < COMPACT_WIDTH || inner.height < 8;
 
     let selected = InsightTab::ALL.iter().position(|t| *t == tab).unwrap_or(0);
-    let labels: Vec<String> = InsightTab::ALL
-        .iter()
-        .map(|tab| tab_label(*tab, data, compact))
-        .collect();
+    let strip = |compact: bool| -> Vec<String> {
+        InsightTab::ALL
+            .iter()
+            .map(|tab| tab_label(*tab, data, compact))
+            .collect()
+    };
+    // Short names, packed tight, as soon as the full ones would not all fit: every tab stays
+    // in sight. A tab costs its label, its padding and a divider.
+    let mut labels = strip(compact);
+    let mut packed = compact;
+    let spacing = |packed: bool| if packed { 1 } else { 3 };
+    let fits = |labels: &[String], packed: bool| {
+        labels
+            .iter()
+            .map(|l| wrap::width(l) + spacing(packed))
+            .sum::<usize>()
+            <= usize::from(inner.width) + 1
+    };
+    if !fits(&labels, packed) {
+        labels = strip(true);
+        packed = true;
+    }
     // Tabs scroll so the selected one is always visible in a narrow pane.
     let mut start = 0;
     let width_from = |start: usize| -> usize {
         labels[start..=selected]
             .iter()
-            .map(|l| wrap::width(l) + 3)
+            .map(|l| wrap::width(l) + spacing(packed))
             .sum()
     };
     while start < selected && width_from(start) > usize::from(inner.width) {
@@ -77,12 +95,39 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .iter()
         .map(|l| Line::from(l.clone()))
         .collect();
-    let tabs = Tabs::new(titles)
+    let mut tabs = Tabs::new(titles)
         .select(Some(selected - start))
         .style(theme::muted())
         .highlight_style(theme::title(true))
         .divider("│");
+    if packed {
+        tabs = tabs.padding("", "");
+    }
     frame.render_widget(tabs, Rect { height: 1, ..inner });
+    // Tabs cut off on either side are said, not hidden.
+    let shown: usize = labels[start..]
+        .iter()
+        .map(|l| wrap::width(l) + spacing(packed))
+        .sum();
+    if shown > usize::from(inner.width) + 1 && inner.width > 0 {
+        let edge = Rect {
+            x: inner.right() - 1,
+            width: 1,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(Line::styled("›", theme::warning())), edge);
+    }
+    if start > 0 {
+        frame.render_widget(
+            Paragraph::new(Line::styled("‹", theme::warning())),
+            Rect {
+                width: 1,
+                height: 1,
+                ..inner
+            },
+        );
+    }
 
     let gap = if compact { 1 } else { 2 };
     let body = Rect {
