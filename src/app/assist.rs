@@ -157,13 +157,13 @@ pub(super) fn ask(app: &mut App, task: Task, effects: &mut Vec<Effect>) {
     let fresh = |seen: &Option<Option<String>>| seen.as_ref() == Some(&Some(newest.clone()));
     match task {
         Task::Summary => {
-            app.view.insights_visible = true;
+            app.view.insights_visible = Some(true);
             if fresh(&summary_seen) {
                 return notice(app, NoticeLevel::Info, "The summary is up to date");
             }
         }
         Task::Insights => {
-            app.view.insights_visible = true;
+            app.view.insights_visible = Some(true);
             match (showing, fresh(&insights_seen)) {
                 (true, true) => {
                     set_showing(app, &key, false);

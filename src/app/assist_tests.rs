@@ -84,7 +84,7 @@ fn a_summary_streams_into_the_pane_and_goes_stale_on_a_new_message() {
     let request = ask(&mut app, 'S');
     assert_eq!(request.task, Task::Summary);
     assert_eq!(request.messages.len(), 3);
-    assert!(app.view.insights_visible);
+    assert_eq!(app.view.insights_visible, Some(true));
     delta(&mut app, &request, "Ana asks ");
     assert_eq!(summary(&app).text, "Ana asks ");
     assert_eq!(summary(&app).state, AnswerState::Writing);

@@ -318,13 +318,15 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             view.filtering = true;
             view.focus = Focus::Conversations;
         }
+        // The opposite of what is on screen, whatever the width decided by default.
         Action::ToggleInsights => {
-            view.insights_visible = !view.insights_visible;
-            if !view.insights_visible && view.focus == Focus::Insights {
+            let show = view.layout.insights.is_none();
+            view.insights_visible = Some(show);
+            if !show && view.focus == Focus::Insights {
                 view.focus = Focus::Thread;
             }
         }
-        Action::ToggleDetails => view.details_visible = !view.details_visible,
+        Action::ToggleDetails => view.details_visible = Some(!view.layout.details),
         Action::NextInsightTab | Action::PrevInsightTab => {
             let shown = insights::current_tab(app);
             let view = &mut app.view;
@@ -407,7 +409,7 @@ fn focus_order(app: &App) -> Vec<Focus> {
     if app.view.open.is_some() {
         order.push(Focus::Composer);
     }
-    if app.view.insights_visible || app.view.layout.insights.is_some() {
+    if app.view.insights_visible == Some(true) || app.view.layout.insights.is_some() {
         order.push(Focus::Insights);
     }
     order

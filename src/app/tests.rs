@@ -805,3 +805,34 @@ fn reply_with_nothing_open_and_resync_say_what_happens() {
         said(&app)
     );
 }
+
+#[test]
+fn i_and_d_hide_what_a_wide_screen_shows_by_default() {
+    let mut app = app();
+    let pane = super::view::Rect {
+        x: 0,
+        y: 0,
+        width: 40,
+        height: 20,
+    };
+    let wide = LayoutInfo {
+        conversations: pane,
+        thread: pane,
+        insights: Some(pane),
+        details: true,
+        ..LayoutInfo::default()
+    };
+    app.apply(T0, Event::Layout(wide));
+    press(&mut app, Key::ch('I'));
+    press(&mut app, Key::ch('D'));
+    assert_eq!(app.view.insights_visible, Some(false));
+    assert_eq!(app.view.details_visible, Some(false));
+    let bare = LayoutInfo {
+        conversations: pane,
+        thread: pane,
+        ..LayoutInfo::default()
+    };
+    app.apply(T0, Event::Layout(bare));
+    press(&mut app, Key::ch('I'));
+    assert_eq!(app.view.insights_visible, Some(true), "and show them again");
+}

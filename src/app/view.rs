@@ -52,6 +52,8 @@ pub struct LayoutInfo {
     pub thread: Rect,
     pub composer: Rect,
     pub insights: Option<Rect>,
+    /// Whether the details pane is on screen.
+    pub details: bool,
     /// The scroll position (lines up from the newest) at which the oldest loaded message is at
     /// the top of the thread, when the view reached it; scrolling further is pointless.
     pub thread_top_scroll: Option<usize>,
@@ -117,7 +119,9 @@ pub struct ViewState {
     /// When we last told the open conversation that the agent is typing.
     pub typing_sent_at: Option<Timestamp>,
     pub help: bool,
-    pub insights_visible: bool,
+    /// Whether the insights pane shows; `None`: where there is room for it (160 columns and
+    /// more). `I` sets it to the opposite of what is on screen.
+    pub insights_visible: Option<bool>,
     pub insights_tab: InsightTab,
     /// The user picked `insights_tab` (with `]`/`[`); until then the pane opens on the first
     /// tab that has something in it.
@@ -128,7 +132,8 @@ pub struct ViewState {
     pub highlight: Option<String>,
     /// A jump waits for the thread view to report the scroll that shows `highlight`.
     pub jump_pending: bool,
-    pub details_visible: bool,
+    /// As `insights_visible`, for the details pane (`D`).
+    pub details_visible: Option<bool>,
     /// What the last frame laid out.
     pub layout: LayoutInfo,
     /// The message cursor of the thread pane (a message id of the open conversation).

@@ -1,7 +1,7 @@
 //! Responsive splits of the screen into panes. Pure geometry: which panes exist at a size and
 //! where they go. Three tiers:
 //! - wide (≥160 columns): channels stacked over conversations | thread + composer | insights
-//!   over details (details as tall as their rows, insights the rest);
+//!   over details (details as tall as their rows, insights the rest), each unless hidden;
 //! - medium (100–159): channels stacked over conversations | thread + composer | the side
 //!   column only when insights or details are toggled on;
 //! - narrow (<100): a one-line channel strip on top, conversations | thread + composer (the
@@ -35,8 +35,9 @@ pub struct LayoutInput {
     pub channel_rows: u16,
     /// Rows the details pane wants (its lines + borders).
     pub details_rows: u16,
-    pub insights_toggled: bool,
-    pub details_toggled: bool,
+    /// The insights and details panes asked for (`None`: as the tier has room).
+    pub insights_toggled: Option<bool>,
+    pub details_toggled: Option<bool>,
     /// On a single-pane screen, show the thread rather than the list.
     pub prefer_thread: bool,
 }
@@ -66,26 +67,32 @@ pub fn split(area: Rect, input: LayoutInput) -> Panes {
     if area.width >= WIDE {
         let (left, rest) = take_left(body, WIDE_LIST);
         stacked_lists(&mut panes, left, input);
-        let (main, side) = take_right(rest, WIDE_SIDE);
-        main_column(&mut panes, main, input);
-        // Details take the rows they fill; insights, a list that scrolls, the rest.
-        let details = input.details_rows.max(3).min(side.height / 2);
-        let (insights, details) = take_bottom(side, details);
-        panes.insights = Some(insights);
-        panes.details = Some(details);
+        let insights = input.insights_toggled.unwrap_or(true);
+        let details = input.details_toggled.unwrap_or(true);
+        if insights || details {
+            let (main, side) = take_right(rest, WIDE_SIDE);
+            main_column(&mut panes, main, input);
+            if insights && details {
+                // Details take the rows they fill; insights, a list that scrolls, the rest.
+                let rows = input.details_rows.max(3).min(side.height / 2);
+                let (top, bottom) = take_bottom(side, rows);
+                panes.insights = Some(top);
+                panes.details = Some(bottom);
+            } else {
+                side_column(&mut panes, side, insights, details);
+            }
+        } else {
+            main_column(&mut panes, rest, input);
+        }
     } else if area.width >= MEDIUM {
         let (left, rest) = take_left(body, MEDIUM_LIST);
         stacked_lists(&mut panes, left, input);
-        let side = input.insights_toggled || input.details_toggled;
-        if side {
+        let insights = input.insights_toggled.unwrap_or(false);
+        let details = input.details_toggled.unwrap_or(false);
+        if insights || details {
             let (main, side_area) = take_right(rest, 36);
             main_column(&mut panes, main, input);
-            side_column(
-                &mut panes,
-                side_area,
-                input.insights_toggled,
-                input.details_toggled,
-            );
+            side_column(&mut panes, side_area, insights, details);
         } else {
             main_column(&mut panes, rest, input);
         }
@@ -102,13 +109,10 @@ pub fn split(area: Rect, input: LayoutInput) -> Panes {
             let list_width = (body.width * 2 / 5).clamp(24, 36);
             let (list, main) = take_left(body, list_width);
             // Toggled insights/details take the list's place: the thread stays readable.
-            if input.insights_toggled || input.details_toggled {
-                side_column(
-                    &mut panes,
-                    list,
-                    input.insights_toggled,
-                    input.details_toggled,
-                );
+            let insights = input.insights_toggled.unwrap_or(false);
+            let details = input.details_toggled.unwrap_or(false);
+            if insights || details {
+                side_column(&mut panes, list, insights, details);
             } else {
                 panes.conversations = Some(list);
             }
@@ -211,6 +215,17 @@ mod tests {
         assert_eq!(wide.conversations.map(|r| (r.x, r.y)), Some((0, 6)));
         assert_eq!(wide.details.map(|r| r.height), Some(10));
         assert_eq!(wide.insights.map(|r| r.height), Some(39));
+        // Hidden on a wide screen, the side gives its room to the thread.
+        let hidden = split(
+            Rect::new(0, 0, 180, 50),
+            LayoutInput {
+                insights_toggled: Some(false),
+                details_toggled: Some(false),
+                ..input()
+            },
+        );
+        assert!(hidden.insights.is_none() && hidden.details.is_none());
+        assert_eq!(hidden.thread.map(|r| r.right()), Some(180));
         let medium = split(Rect::new(0, 0, 120, 40), input());
         assert!(medium.channels.is_some() && medium.insights.is_none());
         let narrow = split(Rect::new(0, 0, 80, 24), input());

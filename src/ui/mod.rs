@@ -67,6 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
     }
     if let Some(rect) = panes.details {
         details::draw(frame, app, rect);
+        info.details = true;
     }
     if let Some(rect) = panes.status {
         status::draw(frame, app, rect);
