@@ -718,3 +718,15 @@ fn assistant_failure_in_a_small_pane() {
     app.view.focus = Focus::Insights;
     insta::assert_snapshot!(render(&mut app, 60, 20));
 }
+
+#[test]
+fn help_overlay_scrolled_to_the_end_at_80x24() {
+    let mut app = inbox();
+    press(&mut app, Key::ch('?'));
+    press(&mut app, Key::ch('G'));
+    let text = render(&mut app, 80, 24);
+    // What did not fit at first is reachable: the last keys of the map.
+    assert!(text.contains("AI: suggest a reply"), "{text}");
+    assert!(text.contains("start conversation"), "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -14,10 +14,7 @@ const WHEEL_LINES: usize = 3;
 pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     app.touch();
     if app.view.help {
-        match keys::lookup(KeyContext::Global, key) {
-            Some(Action::Quit) => perform(app, Action::Quit, effects),
-            _ => app.view.help = false,
-        }
+        help_key(app, key, effects);
         return;
     }
     if app.view.contact_picker.is_some() {
@@ -41,6 +38,27 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         Some(action) => perform(app, action, effects),
         None if context == KeyContext::Compose => composer_key(app, key, effects),
         None => {}
+    }
+}
+
+/// The help overlay scrolls (it is longer than a small terminal) and closes on Esc, `?`,
+/// `q` or Enter; other keys do nothing, so a stray one does not close it unread.
+fn help_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    /// More rows than the help has; the view clamps to what it lays out.
+    const MOST: usize = 200;
+    let view = &mut app.view;
+    match key.code {
+        KeyCode::Char('c') if key.mods.ctrl => perform(app, Action::Quit, effects),
+        KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') => view.help = false,
+        KeyCode::Char('j') | KeyCode::Down => view.help_scroll = (view.help_scroll + 1).min(MOST),
+        KeyCode::Char('k') | KeyCode::Up => view.help_scroll = view.help_scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => {
+            view.help_scroll = (view.help_scroll + 10).min(MOST);
+        }
+        KeyCode::PageUp => view.help_scroll = view.help_scroll.saturating_sub(10),
+        KeyCode::Char('g') | KeyCode::Home => view.help_scroll = 0,
+        KeyCode::Char('G') | KeyCode::End => view.help_scroll = MOST,
+        _ => {}
     }
 }
 
@@ -210,7 +228,10 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             app.quitting = true;
             effects.push(Effect::Quit);
         }
-        Action::ToggleHelp => view.help = !view.help,
+        Action::ToggleHelp => {
+            view.help = !view.help;
+            view.help_scroll = 0;
+        }
         Action::FocusNext | Action::FocusPrev => {
             let order = focus_order(app);
             let current = order.iter().position(|f| *f == app.view.focus).unwrap_or(0);

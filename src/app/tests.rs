@@ -618,14 +618,23 @@ fn messages_for_an_unknown_conversation_are_kept() {
 }
 
 #[test]
-fn help_opens_and_any_key_closes_it() {
+fn help_scrolls_and_closes_on_the_keys_that_say_close() {
     let mut app = app();
     press(&mut app, Key::ch('?'));
     assert!(app.view.help);
+    press(&mut app, Key::ch('j'));
+    press(&mut app, Key::plain(KeyCode::PageDown));
+    assert_eq!(app.view.help_scroll, 11);
+    press(&mut app, Key::ch('x'));
+    assert!(app.view.help, "a stray key does not close it unread");
     assert!(
         press(&mut app, Key::ch('q')).is_empty(),
         "q closes help rather than quitting"
     );
+    assert!(!app.view.help);
+    press(&mut app, Key::ch('?'));
+    assert_eq!(app.view.help_scroll, 0, "it opens at the top");
+    press(&mut app, Key::plain(KeyCode::Esc));
     assert!(!app.view.help);
 }
 

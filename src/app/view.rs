@@ -119,6 +119,8 @@ pub struct ViewState {
     /// When we last told the open conversation that the agent is typing.
     pub typing_sent_at: Option<Timestamp>,
     pub help: bool,
+    /// Rows the help overlay is scrolled down by (the view clamps it to what there is).
+    pub help_scroll: usize,
     /// Whether the insights pane shows; `None`: where there is room for it (160 columns and
     /// more). `I` sets it to the opposite of what is on screen.
     pub insights_visible: Option<bool>,

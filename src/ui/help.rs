@@ -9,7 +9,8 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::{theme, wrap};
 use crate::app::keys::{BINDINGS, COMPOSER_HELP, KeyContext};
 
-pub fn draw(frame: &mut Frame, area: Rect) {
+/// Draws the overlay scrolled down by `scroll` rows (clamped to what there is).
+pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) {
     let width = area.width.saturating_sub(2).min(96);
     let two_columns = width >= 60;
     let (mut left, mut right) = if two_columns {
@@ -49,13 +50,27 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     .concat();
     if two_columns && right.len() + picker.len() <= room {
         right.extend(picker);
-    } else if left.len() + picker.len() <= room {
+    } else {
+        // Below what shows at first: the overlay scrolls to it.
         left.extend(picker);
     }
     let rows = left.len().max(right.len());
     let height = u16::try_from(rows + 2)
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2));
+    let visible = usize::from(height.saturating_sub(2));
+    let last = rows.saturating_sub(visible);
+    let scroll = scroll.min(last);
+    let title = if last > 0 {
+        format!(
+            " Keys · rows {}–{} of {rows} · j/k scroll · Esc closes ",
+            scroll + 1,
+            (scroll + visible).min(rows)
+        )
+    } else {
+        " Keys · Esc closes ".to_string()
+    };
+    let offset = (u16::try_from(scroll).unwrap_or(u16::MAX), 0);
     let overlay = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -63,7 +78,10 @@ pub fn draw(frame: &mut Frame, area: Rect) {
         height,
     };
     frame.render_widget(Clear, overlay);
-    let block = super::pane_block(" Keys · any key closes ", true);
+    let block = super::pane_block(
+        wrap::truncate(&title, usize::from(width.saturating_sub(2))),
+        true,
+    );
     let inner = block.inner(overlay);
     frame.render_widget(block, overlay);
 
@@ -83,10 +101,19 @@ pub fn draw(frame: &mut Frame, area: Rect) {
             width: inner.width - half,
             ..inner
         };
-        frame.render_widget(Paragraph::new(lines(left, left_area.width)), left_area);
-        frame.render_widget(Paragraph::new(lines(right, right_area.width)), right_area);
+        frame.render_widget(
+            Paragraph::new(lines(left, left_area.width)).scroll(offset),
+            left_area,
+        );
+        frame.render_widget(
+            Paragraph::new(lines(right, right_area.width)).scroll(offset),
+            right_area,
+        );
     } else {
-        frame.render_widget(Paragraph::new(lines(left, inner.width)), inner);
+        frame.render_widget(
+            Paragraph::new(lines(left, inner.width)).scroll(offset),
+            inner,
+        );
     }
 }
 

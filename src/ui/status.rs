@@ -104,7 +104,7 @@ fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
 fn hints(app: &App) -> Vec<Span<'static>> {
     let browse = |action: Action, what: &'static str| (key_label(KeyContext::Browse, action), what);
     let pairs: Vec<(String, &str)> = if app.view.help {
-        vec![("any key".to_string(), "close")]
+        vec![("j/k".to_string(), "scroll"), ("Esc".to_string(), "close")]
     } else if app.view.filtering {
         vec![("Enter".to_string(), "keep"), ("Esc".to_string(), "clear")]
     } else {
