@@ -346,6 +346,7 @@ fn apply_inbox_args(config: &mut Config, args: InboxArgs) -> anyhow::Result<()> 
 async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow::Result<()> {
     let mut session = Session::start(config, &StartOptions::default()).await?;
     let mut guard = runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
+    session.executor.enable_clipboard();
     let (input_sender, input) = tokio::sync::mpsc::channel(256);
     let input_task = runtime::event_loop::spawn_terminal_input(input_sender);
     let drawn = async {

@@ -730,3 +730,37 @@ fn help_overlay_scrolled_to_the_end_at_80x24() {
     assert!(text.contains("start conversation"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn with_two_accounts_rows_say_whose_and_the_filter_finds_by_account() {
+    let mut app = inbox();
+    let team = AccountId::new("team-eu");
+    let mut theirs = conversation("e1", "Zoë Brandt", "+4915100000", Channel::Sms, 0);
+    theirs.key = ConversationKey::new(&team, "e1");
+    app.add_account(team.clone());
+    app.apply(
+        app.now,
+        Event::Provider(AccountEvent {
+            account: team,
+            event: ProviderEvent::Conversations(vec![theirs]),
+        }),
+    );
+    let text = render(&mut app, 120, 36);
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("Zoë Brandt").contains("team-eu"), "{text}");
+    assert!(row("Ada Lovelace").contains("hub"), "{text}");
+    press(&mut app, Key::ch('/'));
+    for c in "team-eu".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    assert_eq!(
+        app.view.conversations.len(),
+        1,
+        "the filter finds the account"
+    );
+}

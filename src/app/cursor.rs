@@ -120,6 +120,33 @@ pub(super) fn open_media(app: &mut App, effects: &mut Vec<Effect>) {
     effects.push(Effect::OpenUrl(url));
 }
 
+/// `y`: the selected message's text to the clipboard.
+pub(super) fn copy(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(message) = selected(app) else {
+        app.status.notify(
+            NoticeLevel::Info,
+            "Select a message first (j/k in the thread)".to_string(),
+            app.now,
+        );
+        return;
+    };
+    let text = match &message.content {
+        Content::Text(text) => text.clone(),
+        Content::Media { url, caption, .. } => match caption {
+            Some(caption) => format!("{caption}\n{url}"),
+            None => url.clone(),
+        },
+        other => other.preview(),
+    };
+    let chars = text.chars().count();
+    effects.push(Effect::Copy(text));
+    app.status.notify(
+        NoticeLevel::Info,
+        format!("Copied {chars} characters (by the terminal, OSC 52)"),
+        app.now,
+    );
+}
+
 /// `C`: what can the open conversation's contact receive? The answer arrives as an event.
 pub(super) fn capability(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(key) = app.view.open.clone().or_else(|| app.view.selected.clone()) else {
@@ -248,6 +275,24 @@ mod tests {
             press(&mut app, Key::ch('j'));
         }
         assert_eq!(app.view.selected_message, None);
+    }
+
+    #[test]
+    fn y_copies_the_selected_message_and_says_so() {
+        let mut app = app();
+        assert!(press(&mut app, Key::ch('y')).is_empty(), "nothing selected");
+        press(&mut app, Key::ch('k'));
+        let effects = press(&mut app, Key::ch('y'));
+        let [Effect::Copy(text)] = effects.as_slice() else {
+            panic!("one copy: {effects:?}");
+        };
+        let selected = super::selected(&app).map(|m| m.content.preview());
+        assert_eq!(Some(text.clone()), selected);
+        assert!(
+            app.status
+                .current_notice()
+                .is_some_and(|n| n.text.starts_with("Copied")),
+        );
     }
 
     #[test]

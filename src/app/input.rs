@@ -380,6 +380,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         Action::DeleteMessage => super::cursor::ask_delete(app),
         Action::OpenMedia => super::cursor::open_media(app, effects),
         Action::Capability => super::cursor::capability(app, effects),
+        Action::CopyMessage => super::cursor::copy(app, effects),
         Action::ToggleEndSession => view.session_reply.toggle_end_session(),
         Action::CycleWaitFor => view.session_reply.cycle_wait_for(),
         Action::RetryFailed => {

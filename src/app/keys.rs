@@ -132,6 +132,8 @@ pub enum Action {
     OpenMedia,
     /// Ask what the conversation's contact can receive on its channel.
     Capability,
+    /// Copy the selected message's text to the clipboard (through the terminal, OSC 52).
+    CopyMessage,
     /// Send the open conversation's failed replies again.
     RetryFailed,
     /// Drop the open conversation's failed replies.
@@ -216,6 +218,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },
+    Binding { context: KeyContext::Message, keys: &[Key::ch('y')], action: Action::CopyMessage, help: "copy its text" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('T')], action: Action::RetryFailed, help: "retry failed replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('X')], action: Action::DiscardFailed, help: "discard failed replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('S')], action: Action::AssistSummary, help: "AI: summarise" },

@@ -109,6 +109,8 @@ pub enum Effect {
     OpenUrl(String),
     /// Start or cancel a request to the assistant.
     Assist(crate::assist::Command),
+    /// Put text on the clipboard (the terminal's, by OSC 52: works over SSH and in tmux).
+    Copy(String),
 }
 
 /// Settings the reducer needs (from config).

@@ -258,6 +258,7 @@ fn matches_filter(entry: &super::inbox::ConversationEntry, needle: &str) -> bool
     contact.name.to_lowercase().contains(needle)
         || contact.identity.to_lowercase().contains(needle)
         || entry.info.channel.label().to_lowercase().contains(needle)
+        || entry.info.key.account.0.to_lowercase().contains(needle)
         || entry
             .preview()
             .is_some_and(|(_, text)| text.to_lowercase().contains(needle))

@@ -21,6 +21,8 @@ pub struct Executor {
     store: Option<StoreHandle>,
     /// The assistant's runner, when `[assist]` is configured (or the demo's).
     assist: Option<AssistHandle>,
+    /// A real terminal is on stdout: copies go to it (headless runs have none).
+    clipboard: bool,
 }
 
 /// What the loop should do after an effect.
@@ -44,6 +46,11 @@ impl Executor {
 
     pub fn set_symbl(&mut self, handle: SymblHandle) {
         self.symbl = Some(handle);
+    }
+
+    /// Copies are written to the terminal on stdout from now on.
+    pub fn enable_clipboard(&mut self) {
+        self.clipboard = true;
     }
 
     pub fn set_assist(&mut self, assist: AssistHandle) {
@@ -87,6 +94,12 @@ impl Executor {
             }
             Effect::Store(write) => self.store(write),
             Effect::Assist(command) => self.to_assist(command),
+            Effect::Copy(text) => {
+                if self.clipboard {
+                    super::clipboard::copy(&text);
+                }
+                Outcome::Continue
+            }
         }
     }
 

@@ -51,6 +51,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
 
     let width = usize::from(inner.width);
     let selected = app.view.selected_index();
+    // Accounts that hold conversations (Symbl's status entry is an insight source, not one).
+    let accounts = app
+        .status
+        .accounts
+        .keys()
+        .filter(|a| a.0 != crate::providers::symbl::ACCOUNT_NAME)
+        .count();
     let mut lines = Vec::new();
     for (index, key) in app
         .view
@@ -69,6 +76,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
             now: app.now,
             typing,
             open: app.view.open.as_ref() == Some(key),
+            accounts,
         };
         let [first, second] = row.lines(width);
         let style = if Some(index) == selected {
@@ -123,6 +131,8 @@ struct Row<'a> {
     now: Timestamp,
     typing: bool,
     open: bool,
+    /// Accounts in the inbox: with more than one, a row says whose it is.
+    accounts: usize,
 }
 
 impl Row<'_> {
@@ -146,13 +156,20 @@ impl Row<'_> {
             (None, ConversationStatus::Open) => String::new(),
             (None, other) => format!("{} ", other.label()),
         };
-        let right = format!("{status}{} {time:>6}", info.channel.short());
+        // With several accounts, whose conversation it is (cut short: the name matters more).
+        let account = if self.accounts > 1 {
+            format!("{} ", wrap::truncate(&info.key.account.0, 10))
+        } else {
+            String::new()
+        };
+        let right = format!("{account}{status}{} {time:>6}", info.channel.short());
         let name_room = width.saturating_sub(1 + wrap::width(&right) + 1);
         let name_style = if unread { theme::bold() } else { theme::text() };
         let first = Line::from(vec![
             Span::styled(marker, theme::key_hint()),
             Span::styled(wrap::pad(&info.contact.name, name_room), name_style),
             Span::raw(" "),
+            Span::styled(account, theme::muted()),
             Span::styled(status, theme::muted()),
             Span::styled(
                 info.channel.short().to_string(),
