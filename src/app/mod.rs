@@ -127,6 +127,9 @@ pub struct AppSettings {
     /// A local store is attached: state changes are persisted, and replies go through the
     /// outbox (stored before they are sent, retried, kept across restarts).
     pub store: bool,
+    /// Open the newest conversation once the first sync lands (the embedded demo: a first run
+    /// shows a conversation, not empty panes).
+    pub open_first: bool,
 }
 
 impl Default for AppSettings {
@@ -137,6 +140,7 @@ impl Default for AppSettings {
             typing_ttl: Duration::seconds(6),
             insight_trackers: Arc::from(crate::insights::trackers::default_trackers()),
             store: false,
+            open_first: false,
         }
     }
 }
@@ -218,13 +222,13 @@ impl App {
             Event::Layout(layout) => input::layout(self, layout, &mut effects),
             Event::Provider(event) => {
                 self.provider_event(event, &mut effects);
-                self.settle_batch();
+                self.settle_batch(&mut effects);
             }
             Event::Providers(events) => {
                 for event in events {
                     self.provider_event(event, &mut effects);
                 }
-                self.settle_batch();
+                self.settle_batch(&mut effects);
                 dedup_read_markers(&mut effects);
             }
             Event::Store(event) => self.store_event(event, &mut effects),
@@ -264,9 +268,17 @@ impl App {
     /// Recomputes the derived lists if the inbox changed since they were last computed.
     /// After a batch of provider events: resident threads trimmed and the lists recomputed
     /// once.
-    fn settle_batch(&mut self) {
+    fn settle_batch(&mut self, effects: &mut Vec<Effect>) {
         resident::trim(self);
         self.settle_lists();
+        if self.settings.open_first
+            && self.view.open.is_none()
+            && self.status.accounts.values().any(|a| a.last_sync.is_some())
+            && let Some(first) = self.view.conversations.first().cloned()
+        {
+            self.settings.open_first = false;
+            input::open_conversation(self, first, effects);
+        }
     }
 
     fn settle_lists(&mut self) {

@@ -20,7 +20,7 @@ pub(super) fn key(id: &str) -> ConversationKey {
     ConversationKey::new(&account(), id)
 }
 
-fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversation {
+pub(super) fn conversation(id: &str, name: &str, channel: Channel, unread: u32) -> Conversation {
     Conversation {
         key: key(id),
         channel,
@@ -844,4 +844,33 @@ fn i_and_d_hide_what_a_wide_screen_shows_by_default() {
     app.apply(T0, Event::Layout(bare));
     press(&mut app, Key::ch('I'));
     assert_eq!(app.view.insights_visible, Some(true), "and show them again");
+}
+
+#[test]
+fn the_embedded_demo_opens_the_newest_conversation_once_synced() {
+    let mut app = App::new(
+        "test",
+        AppSettings {
+            open_first: true,
+            ..AppSettings::default()
+        },
+        T0,
+    );
+    app.add_account(account());
+    app.apply(
+        T0,
+        provider(ProviderEvent::Conversations(vec![conversation(
+            "c1",
+            "Ana",
+            Channel::WhatsApp,
+            1,
+        )])),
+    );
+    assert_eq!(app.view.open, None, "not before the first sync");
+    app.apply(T0, provider(ProviderEvent::Synced));
+    assert_eq!(app.view.open, Some(key("c1")));
+    // Once: closing it again is the user's choice.
+    app.view.open = None;
+    app.apply(T0, provider(ProviderEvent::Synced));
+    assert_eq!(app.view.open, None);
 }

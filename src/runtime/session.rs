@@ -96,6 +96,7 @@ impl Session {
             typing_ttl: time::Duration::seconds(config.ui.typing_ttl_secs as i64),
             insight_trackers: config.insights.trackers().into(),
             store: true,
+            open_first: config.hub_enabled() && config.hub.demo && config.accounts.is_empty(),
             ..AppSettings::default()
         };
         let session_id = uuid::Uuid::new_v4().simple().to_string();

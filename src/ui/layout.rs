@@ -38,6 +38,8 @@ pub struct LayoutInput {
     /// The insights and details panes asked for (`None`: as the tier has room).
     pub insights_toggled: Option<bool>,
     pub details_toggled: Option<bool>,
+    /// A conversation is open (insights have something to show).
+    pub conversation_open: bool,
     /// On a single-pane screen, show the thread rather than the list.
     pub prefer_thread: bool,
 }
@@ -67,7 +69,8 @@ pub fn split(area: Rect, input: LayoutInput) -> Panes {
     if area.width >= WIDE {
         let (left, rest) = take_left(body, WIDE_LIST);
         stacked_lists(&mut panes, left, input);
-        let insights = input.insights_toggled.unwrap_or(true);
+        // Unasked, the insights show once there is a conversation to have them about.
+        let insights = input.insights_toggled.unwrap_or(input.conversation_open);
         let details = input.details_toggled.unwrap_or(true);
         if insights || details {
             let (main, side) = take_right(rest, WIDE_SIDE);
@@ -202,6 +205,7 @@ mod tests {
             composer_lines: 1,
             channel_rows: 6,
             details_rows: 10,
+            conversation_open: true,
             ..LayoutInput::default()
         }
     }

@@ -98,6 +98,7 @@ fn layout_input(app: &App, width: u16) -> LayoutInput {
         channel_rows: u16::try_from(app.view.channels.len() + 2).unwrap_or(u16::MAX),
         details_rows: details::rows(app).saturating_add(2),
         insights_toggled: app.view.insights_visible,
+        conversation_open: app.view.open.is_some(),
         details_toggled: app.view.details_visible,
         prefer_thread: app.view.open.is_some()
             && matches!(app.view.focus, Focus::Thread | Focus::Composer),
