@@ -22,7 +22,8 @@ struct Cli {
     #[arg(long, global = true)]
     log_dir: Option<PathBuf>,
     /// What the log keeps: error, warn, info, debug, trace, or per module
-    /// (`info,switchboard::providers=debug`). Default: $SWITCHBOARD_LOG, else info.
+    /// (`info,switchboard::providers=debug`). Default: $SWITCHBOARD_LOG, else $RUST_LOG,
+    /// else info.
     #[arg(long, global = true, value_name = "FILTER")]
     log_level: Option<String>,
     #[command(flatten)]
@@ -162,6 +163,10 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if let Some(level) = &cli.log_level {
+        // Checked here, whether or not a log file is set up later.
+        switchboard::logging::filter(Some(level))?;
+    }
     let (mut config, _) = Config::load(cli.config.as_deref())?;
     match cli.command {
         None => {

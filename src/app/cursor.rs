@@ -142,7 +142,7 @@ pub(super) fn copy(app: &mut App, effects: &mut Vec<Effect>) {
     effects.push(Effect::Copy(text));
     app.status.notify(
         NoticeLevel::Info,
-        format!("Copied {chars} characters (by the terminal, OSC 52)"),
+        format!("Sent {chars} characters to the terminal's clipboard (OSC 52)"),
         app.now,
     );
 }
@@ -291,7 +291,7 @@ mod tests {
         assert!(
             app.status
                 .current_notice()
-                .is_some_and(|n| n.text.starts_with("Copied")),
+                .is_some_and(|n| n.text.starts_with("Sent")),
         );
     }
 

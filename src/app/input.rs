@@ -44,20 +44,20 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
 /// The help overlay scrolls (it is longer than a small terminal) and closes on Esc, `?`,
 /// `q` or Enter; other keys do nothing, so a stray one does not close it unread.
 fn help_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
-    /// More rows than the help has; the view clamps to what it lays out.
-    const MOST: usize = 200;
     let view = &mut app.view;
+    // As far as the last frame showed there is to scroll (before any frame: not far).
+    let most = view.layout.help_last_scroll.unwrap_or(0);
     match key.code {
         KeyCode::Char('c') if key.mods.ctrl => perform(app, Action::Quit, effects),
         KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') => view.help = false,
-        KeyCode::Char('j') | KeyCode::Down => view.help_scroll = (view.help_scroll + 1).min(MOST),
+        KeyCode::Char('j') | KeyCode::Down => view.help_scroll = (view.help_scroll + 1).min(most),
         KeyCode::Char('k') | KeyCode::Up => view.help_scroll = view.help_scroll.saturating_sub(1),
         KeyCode::PageDown | KeyCode::Char(' ') => {
-            view.help_scroll = (view.help_scroll + 10).min(MOST);
+            view.help_scroll = (view.help_scroll + 10).min(most);
         }
         KeyCode::PageUp => view.help_scroll = view.help_scroll.saturating_sub(10),
         KeyCode::Char('g') | KeyCode::Home => view.help_scroll = 0,
-        KeyCode::Char('G') | KeyCode::End => view.help_scroll = MOST,
+        KeyCode::Char('G') | KeyCode::End => view.help_scroll = most,
         _ => {}
     }
 }
@@ -78,8 +78,10 @@ fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         KeyCode::Char('w') if key.mods.ctrl => {
             let kept = app.view.filter.trim_end().len();
             let word = app.view.filter[..kept]
-                .rfind(char::is_whitespace)
-                .map_or(0, |i| i + 1);
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(0, |(i, c)| i + c.len_utf8());
             app.view.filter.truncate(word);
         }
         KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => app.view.filter.push(c),
@@ -341,13 +343,17 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         }
         // The opposite of what is on screen, whatever the width decided by default.
         Action::ToggleInsights => {
-            let show = view.layout.insights.is_none();
+            let show = !view
+                .insights_visible
+                .unwrap_or(view.layout.insights.is_some());
             view.insights_visible = Some(show);
             if !show && view.focus == Focus::Insights {
                 view.focus = Focus::Thread;
             }
         }
-        Action::ToggleDetails => view.details_visible = Some(!view.layout.details),
+        Action::ToggleDetails => {
+            view.details_visible = Some(!view.details_visible.unwrap_or(view.layout.details));
+        }
         Action::NextInsightTab | Action::PrevInsightTab => {
             let shown = insights::current_tab(app);
             let view = &mut app.view;
@@ -360,13 +366,17 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             view.insights_selected = 0;
         }
         Action::Refresh => {
-            for account in app.status.accounts.keys() {
+            let accounts: Vec<_> = app.status.conversation_accounts().cloned().collect();
+            for account in &accounts {
                 effects.push(Effect::Provider {
                     account: account.clone(),
                     command: ProviderCommand::Refresh,
                 });
             }
-            let text = format!("Resyncing {} account(s)…", app.status.accounts.len());
+            let text = match accounts.len() {
+                1 => "Resyncing the account…".to_string(),
+                n => format!("Resyncing {n} accounts…"),
+            };
             notice(app, &text);
         }
         Action::ToggleResolved => super::status_actions::toggle_resolved(app, effects),
@@ -686,6 +696,9 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
     );
     app.view.layout = layout;
     keep_focus_on_screen(app);
+    if let Some(last) = layout.help_last_scroll {
+        app.view.help_scroll = app.view.help_scroll.min(last);
+    }
     let jumped = insights::finish_jump(app, &layout);
     // At the top of what is loaded (or everything fits): clamp, and load older history.
     if let Some(top) = layout.thread_top_scroll

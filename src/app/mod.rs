@@ -206,6 +206,7 @@ impl App {
     /// Registers an account so the status bar shows it before its first event.
     pub fn add_account(&mut self, account: AccountId) {
         self.status.account_mut(&account);
+        self.view.several_accounts = self.status.conversation_accounts().count() > 1;
         self.touch();
     }
 

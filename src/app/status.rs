@@ -55,6 +55,13 @@ impl StatusState {
         self.accounts.entry(account.clone()).or_default()
     }
 
+    /// The accounts that hold conversations (Symbl's entry is an insight source, not one).
+    pub fn conversation_accounts(&self) -> impl Iterator<Item = &AccountId> {
+        self.accounts
+            .keys()
+            .filter(|a| a.0 != crate::providers::symbl::ACCOUNT_NAME)
+    }
+
     /// Whether an account waits to retry (its countdown changes every second).
     pub fn backing_off(&self) -> bool {
         self.accounts

@@ -622,9 +622,19 @@ fn help_scrolls_and_closes_on_the_keys_that_say_close() {
     let mut app = app();
     press(&mut app, Key::ch('?'));
     assert!(app.view.help);
+    // The view reports how far the help can scroll; keys stay within it.
+    let drawn = LayoutInfo {
+        help_last_scroll: Some(15),
+        ..LayoutInfo::default()
+    };
+    app.apply(T0, Event::Layout(drawn));
     press(&mut app, Key::ch('j'));
     press(&mut app, Key::plain(KeyCode::PageDown));
     assert_eq!(app.view.help_scroll, 11);
+    press(&mut app, Key::plain(KeyCode::PageDown));
+    assert_eq!(app.view.help_scroll, 15, "not past the end");
+    press(&mut app, Key::ch('k'));
+    assert_eq!(app.view.help_scroll, 14, "one k moves back at once");
     press(&mut app, Key::ch('x'));
     assert!(app.view.help, "a stray key does not close it unread");
     assert!(
@@ -781,9 +791,9 @@ fn pasted_lines_ending_in_cr_stay_lines() {
 fn the_filter_prompt_clears_and_deletes_words_like_a_shell() {
     let mut app = app();
     press(&mut app, Key::ch('/'));
-    type_text(&mut app, "ana lima ");
+    type_text(&mut app, "ana\u{a0}lima ");
     press(&mut app, Key::ctrl('w'));
-    assert_eq!(app.view.filter, "ana ");
+    assert_eq!(app.view.filter, "ana\u{a0}", "a wide space is one space");
     press(&mut app, Key::ctrl('w'));
     assert_eq!(app.view.filter, "");
     type_text(&mut app, "bo");
@@ -808,11 +818,7 @@ fn reply_with_nothing_open_and_resync_say_what_happens() {
     );
     let effects = press(&mut app, Key::ch('R'));
     assert!(!effects.is_empty());
-    assert!(
-        said(&app).starts_with("Resyncing 1 account"),
-        "{}",
-        said(&app)
-    );
+    assert_eq!(said(&app), "Resyncing the account…");
 }
 
 #[test]

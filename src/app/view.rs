@@ -54,6 +54,8 @@ pub struct LayoutInfo {
     pub insights: Option<Rect>,
     /// Whether the details pane is on screen.
     pub details: bool,
+    /// With the help open: how far down it can scroll.
+    pub help_last_scroll: Option<usize>,
     /// The scroll position (lines up from the newest) at which the oldest loaded message is at
     /// the top of the thread, when the view reached it; scrolling further is pointless.
     pub thread_top_scroll: Option<usize>,
@@ -121,6 +123,8 @@ pub struct ViewState {
     pub help: bool,
     /// Rows the help overlay is scrolled down by (the view clamps it to what there is).
     pub help_scroll: usize,
+    /// More than one account holds conversations: the filter also matches account names.
+    pub several_accounts: bool,
     /// Whether the insights pane shows; `None`: where there is room for it (160 columns and
     /// more). `I` sets it to the opposite of what is on screen.
     pub insights_visible: Option<bool>,
@@ -207,7 +211,7 @@ impl ViewState {
         let mut list: Vec<_> = inbox
             .iter()
             .filter(|(_, e)| channel.as_ref().is_none_or(|c| &e.info.channel == c))
-            .filter(|(_, e)| needle.is_empty() || matches_filter(e, &needle))
+            .filter(|(_, e)| needle.is_empty() || matches_filter(e, &needle, self.several_accounts))
             .filter(|(_, e)| self.status_filter.is_none_or(|s| e.info.status == s))
             .map(|(key, e)| (e.last_activity(), key.clone()))
             .collect();
@@ -253,12 +257,12 @@ pub fn next_status_filter(current: Option<ConversationStatus>) -> Option<Convers
     }
 }
 
-fn matches_filter(entry: &super::inbox::ConversationEntry, needle: &str) -> bool {
+fn matches_filter(entry: &super::inbox::ConversationEntry, needle: &str, accounts: bool) -> bool {
     let contact = &entry.info.contact;
     contact.name.to_lowercase().contains(needle)
         || contact.identity.to_lowercase().contains(needle)
         || entry.info.channel.label().to_lowercase().contains(needle)
-        || entry.info.key.account.0.to_lowercase().contains(needle)
+        || (accounts && entry.info.key.account.0.to_lowercase().contains(needle))
         || entry
             .preview()
             .is_some_and(|(_, text)| text.to_lowercase().contains(needle))

@@ -29,7 +29,9 @@ pub fn sequence(text: &str, inside_tmux: bool) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
     let osc = format!("\x1b]52;c;{encoded}\x07");
     if inside_tmux {
-        format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
+        // Both: tmux with `set-clipboard on` (its default) takes the plain one itself; the
+        // wrapped one reaches the outer terminal where `allow-passthrough` is on.
+        format!("{osc}\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
     } else {
         osc
     }
@@ -44,7 +46,7 @@ mod tests {
         assert_eq!(sequence("hi", false), "\x1b]52;c;aGk=\x07");
         assert_eq!(
             sequence("hi", true),
-            "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+            "\x1b]52;c;aGk=\x07\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
         );
         let long = "é".repeat(MAX_BYTES);
         let cut = sequence(&long, false);

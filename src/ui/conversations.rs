@@ -51,13 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
 
     let width = usize::from(inner.width);
     let selected = app.view.selected_index();
-    // Accounts that hold conversations (Symbl's status entry is an insight source, not one).
-    let accounts = app
-        .status
-        .accounts
-        .keys()
-        .filter(|a| a.0 != crate::providers::symbl::ACCOUNT_NAME)
-        .count();
+    let accounts = app.status.conversation_accounts().count();
     let mut lines = Vec::new();
     for (index, key) in app
         .view
@@ -157,7 +151,8 @@ impl Row<'_> {
             (None, other) => format!("{} ", other.label()),
         };
         // With several accounts, whose conversation it is (cut short: the name matters more).
-        let account = if self.accounts > 1 {
+        // Only where the name keeps room of its own.
+        let account = if self.accounts > 1 && width >= 36 {
             format!("{} ", wrap::truncate(&info.key.account.0, 10))
         } else {
             String::new()

@@ -9,8 +9,9 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::{theme, wrap};
 use crate::app::keys::{BINDINGS, COMPOSER_HELP, KeyContext};
 
-/// Draws the overlay scrolled down by `scroll` rows (clamped to what there is).
-pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) {
+/// Draws the overlay scrolled down by `scroll` rows (clamped to what there is); returns how
+/// far down it can scroll.
+pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) -> usize {
     let width = area.width.saturating_sub(2).min(96);
     let two_columns = width >= 60;
     let (mut left, mut right) = if two_columns {
@@ -41,6 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) {
     if right.len() > room {
         let tail = right.split_off(room);
         left.push(Entry::Blank);
+        left.push(Entry::Heading("Browsing (more)"));
         left.extend(tail);
     }
     let picker = [
@@ -115,6 +117,7 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) {
             inner,
         );
     }
+    last
 }
 
 /// The widest key label of a column, so its descriptions line up just after it.

@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         contacts::draw(frame, picker, area);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
-        help::draw(frame, area, app.view.help_scroll);
+        info.help_last_scroll = Some(help::draw(frame, area, app.view.help_scroll));
     }
     info
 }
