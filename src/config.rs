@@ -163,6 +163,19 @@ pub struct UiSection {
     /// Seconds an incoming typing indicator lasts without news.
     #[serde(default = "default_typing_ttl")]
     pub typing_ttl_secs: u64,
+    /// Times as `"24h"` (14:05) or `"12h"` (2:05 pm).
+    #[serde(default)]
+    pub clock: ClockStyle,
+}
+
+/// How times of day are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum ClockStyle {
+    #[default]
+    #[serde(rename = "24h")]
+    TwentyFour,
+    #[serde(rename = "12h")]
+    Twelve,
 }
 
 impl Default for UiSection {
@@ -170,6 +183,7 @@ impl Default for UiSection {
         Self {
             send_typing: true,
             typing_ttl_secs: default_typing_ttl(),
+            clock: ClockStyle::default(),
         }
     }
 }

@@ -132,6 +132,13 @@ enum Command {
     },
 }
 
+/// The local time zone's offset, as read at start (`None`: unknown, UTC is shown).
+static LOCAL_OFFSET: std::sync::OnceLock<Option<time::UtcOffset>> = std::sync::OnceLock::new();
+
+fn local_offset() -> Option<time::UtcOffset> {
+    LOCAL_OFFSET.get().copied().flatten()
+}
+
 fn parse_size(text: &str) -> Result<(u16, u16), String> {
     let (cols, rows) = text
         .split_once('x')
@@ -142,6 +149,10 @@ fn parse_size(text: &str) -> Result<(u16, u16), String> {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Read while this is the only thread: the `time` crate refuses (rightly) to read the
+    // local offset once others could be changing the environment under it.
+    let utc_offset = time::UtcOffset::current_local_offset().ok();
+    LOCAL_OFFSET.get_or_init(|| utc_offset);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -349,7 +360,11 @@ fn apply_inbox_args(config: &mut Config, args: InboxArgs) -> anyhow::Result<()> 
 }
 
 async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let mut session = Session::start(config, &StartOptions::default()).await?;
+    let options = StartOptions {
+        utc_offset: local_offset(),
+        ..StartOptions::default()
+    };
+    let mut session = Session::start(config, &options).await?;
     let mut guard = runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
     session.executor.enable_clipboard();
     let (input_sender, input) = tokio::sync::mpsc::channel(256);

@@ -130,6 +130,10 @@ pub struct AppSettings {
     /// Open the newest conversation once the first sync lands (the embedded demo: a first run
     /// shows a conversation, not empty panes).
     pub open_first: bool,
+    /// The local time zone's offset, read once at start (UTC in tests and recordings).
+    pub utc_offset: time::UtcOffset,
+    /// Times of day on a 12-hour clock (`[ui] clock = "12h"`).
+    pub hour12: bool,
 }
 
 impl Default for AppSettings {
@@ -141,6 +145,8 @@ impl Default for AppSettings {
             insight_trackers: Arc::from(crate::insights::trackers::default_trackers()),
             store: false,
             open_first: false,
+            utc_offset: time::UtcOffset::UTC,
+            hour12: false,
         }
     }
 }

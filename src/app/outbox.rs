@@ -263,11 +263,12 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
             until,
             reason: reason.to_string(),
         };
+        let local = until.to_offset(app.settings.utc_offset);
         let note = format!(
             "not sent yet, retrying at {:02}:{:02}:{:02}: {reason}",
-            until.hour(),
-            until.minute(),
-            until.second()
+            local.hour(),
+            local.minute(),
+            local.second()
         );
         set_echo(
             app,

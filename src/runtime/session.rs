@@ -63,6 +63,9 @@ pub struct StartOptions {
     /// Only send (`switchboard send`): open no Vumi Go stream, which would take a share of the
     /// running inbox's inbound messages (Vumi Go hands each message to one stream client).
     pub send_only: bool,
+    /// The local time zone's offset; `main` reads it before any thread starts (the only
+    /// moment the `time` crate can read it soundly). UTC when unset.
+    pub utc_offset: Option<time::UtcOffset>,
 }
 
 impl StartOptions {
@@ -97,6 +100,8 @@ impl Session {
             insight_trackers: config.insights.trackers().into(),
             store: true,
             open_first: config.hub_enabled() && config.hub.demo && config.accounts.is_empty(),
+            utc_offset: options.utc_offset.unwrap_or(time::UtcOffset::UTC),
+            hour12: config.ui.clock == crate::config::ClockStyle::Twelve,
             ..AppSettings::default()
         };
         let session_id = uuid::Uuid::new_v4().simple().to_string();

@@ -68,6 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
         let row = Row {
             entry,
             now: app.now,
+            zone: super::format::Zone::of(app),
             typing,
             open: app.view.open.as_ref() == Some(key),
             accounts,
@@ -123,6 +124,7 @@ fn empty_text(app: &App) -> String {
 struct Row<'a> {
     entry: &'a ConversationEntry,
     now: Timestamp,
+    zone: super::format::Zone,
     typing: bool,
     open: bool,
     /// Accounts in the inbox: with more than one, a row says whose it is.
@@ -139,7 +141,7 @@ impl Row<'_> {
         let time = self
             .entry
             .last_activity()
-            .map(|at| format::relative(at, self.now))
+            .map(|at| format::relative(at, self.now, self.zone))
             .unwrap_or_default();
         // USSD / voice: the session's state (new / open / closed) says more than the status.
         let status = match (

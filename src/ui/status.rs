@@ -52,10 +52,8 @@ fn account(id: &AccountId, status: &AccountStatus, app: &App) -> Vec<Span<'stati
         ConnectionState::BackingOff { until, .. } => (
             "◌",
             format!(
-                "backing off until {:02}:{:02}:{:02} — retry in {}s",
-                until.hour(),
-                until.minute(),
-                until.second(),
+                "backing off until {} — retry in {}s",
+                format::clock_seconds(*until, format::Zone::of(app)),
                 format::seconds_until(*until, app.now)
             ),
         ),
@@ -74,7 +72,10 @@ fn account(id: &AccountId, status: &AccountStatus, app: &App) -> Vec<Span<'stati
     }
     if let Some(at) = status.last_sync {
         spans.push(Span::styled(
-            format!(" · synced {}", format::ago(at, app.now)),
+            format!(
+                " · synced {}",
+                format::ago(at, app.now, format::Zone::of(app))
+            ),
             theme::muted(),
         ));
     }

@@ -95,6 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     let layout = Layouter {
         entry,
         now: app.now,
+        zone: super::format::Zone::of(app),
         width: usize::from(viewport.width),
         unread_marker: app.view.unread_marker.as_deref(),
         selected: app.view.selected_message.as_deref(),
@@ -195,6 +196,7 @@ struct BottomUp {
 struct Layouter<'a> {
     entry: &'a ConversationEntry,
     now: Timestamp,
+    zone: super::format::Zone,
     width: usize,
     unread_marker: Option<&'a str>,
     /// The message under the cursor, drawn highlighted.
@@ -288,7 +290,10 @@ impl Layouter<'_> {
         let new_day = previous.is_none_or(|p| p.at.date() != message.at.date());
         if new_day {
             lines.push(Line::default());
-            lines.push(self.rule(&format::day(message.at, self.now), theme::muted()));
+            lines.push(self.rule(
+                &format::day(message.at, self.now, self.zone),
+                theme::muted(),
+            ));
         }
         let marker = self.unread_marker == Some(message.id.as_str());
         if marker {
@@ -335,7 +340,7 @@ impl Layouter<'_> {
             other => other.preview(),
         };
         let mut suffix = vec![Span::styled(
-            format!(" {}", format::clock(message.at)),
+            format!(" {}", format::clock(message.at, self.zone)),
             theme::muted(),
         )];
         if message.direction == Direction::Outbound {
