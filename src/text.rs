@@ -106,6 +106,18 @@ pub fn clip_chars(text: &str, chars: usize) -> String {
     }
 }
 
+/// `text` on one line cut to about `chars` characters at a word boundary, with `…` when
+/// something was cut (a word longer than that is cut where it must be).
+pub fn clip_words(text: &str, chars: usize) -> String {
+    let line = text.replace('\n', " ");
+    let Some((cut, _)) = line.char_indices().nth(chars) else {
+        return line;
+    };
+    let head = &line[..cut];
+    let word = head.rfind(' ').filter(|&at| at > 0).unwrap_or(cut);
+    format!("{}…", head[..word].trim_end())
+}
+
 /// Sanitises and folds the text onto one line (for names, previews, status lines).
 pub fn sanitize_line(input: &str) -> String {
     sanitize(input).replace('\n', " ")
@@ -220,6 +232,20 @@ fn skip_string(chars: &mut Chars<'_>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn clip_words_cuts_between_words() {
+        assert_eq!(super::clip_words("short", 24), "short");
+        assert_eq!(
+            super::clip_words("Please cancel my subscription before the renewal", 24),
+            "Please cancel my…"
+        );
+        assert_eq!(
+            super::clip_words("Supercalifragilisticexpialidocious!", 10),
+            "Supercalif…"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -66,10 +66,15 @@ pub(super) fn ask_delete(app: &mut App) {
         return;
     };
     let id = message.id.clone();
-    let preview: String = message.content.preview().chars().take(40).collect();
+    let preview = crate::text::clip_words(&message.content.preview(), 24);
+    let actions = app.status.account_mut(&key.account).actions;
+    if !actions.delete_message {
+        let text = format!("{} cannot delete messages", actions.platform);
+        return app.status.notify(NoticeLevel::Info, text, app.now);
+    }
     app.status.notify(
         NoticeLevel::Info,
-        format!("Delete \"{preview}\"? y deletes, any other key keeps it"),
+        format!("Delete \"{preview}\"? y: delete, other keys: keep"),
         app.now,
     );
     app.view.confirm_delete = Some((key, id));
@@ -152,6 +157,11 @@ pub(super) fn capability(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(key) = app.view.open.clone().or_else(|| app.view.selected.clone()) else {
         return;
     };
+    let actions = app.status.account_mut(&key.account).actions;
+    if !actions.capability_lookup {
+        let text = format!("{} has no capability lookup", actions.platform);
+        return app.status.notify(NoticeLevel::Info, text, app.now);
+    }
     app.status.notify(
         NoticeLevel::Info,
         "Capability lookup sent…".to_string(),
@@ -292,6 +302,29 @@ mod tests {
             app.status
                 .current_notice()
                 .is_some_and(|n| n.text.starts_with("Sent")),
+        );
+    }
+
+    #[test]
+    fn a_platform_without_delete_or_lookup_says_so_at_once() {
+        let mut app = app();
+        app.status.account_mut(&AccountId::new("sinch")).actions =
+            super::super::status::PlatformActions::of("Linktor", false);
+        press(&mut app, Key::ch('k'));
+        assert!(press(&mut app, Key::ch('x')).is_empty());
+        assert!(
+            app.view.confirm_delete.is_none(),
+            "no question that can only fail"
+        );
+        let said = |app: &App| app.status.current_notice().map(|n| n.text.clone());
+        assert_eq!(
+            said(&app).as_deref(),
+            Some("Linktor cannot delete messages")
+        );
+        assert!(press(&mut app, Key::ch('C')).is_empty());
+        assert_eq!(
+            said(&app).as_deref(),
+            Some("Linktor has no capability lookup")
         );
     }
 

@@ -13,6 +13,37 @@ pub struct AccountStatus {
     pub connection: ConnectionState,
     pub last_sync: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// What the account's platform can do beyond messaging; the keys for the rest say so
+    /// at once instead of asking first and failing after.
+    pub actions: PlatformActions,
+}
+
+/// Actions only some platforms have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlatformActions {
+    pub delete_message: bool,
+    pub capability_lookup: bool,
+    /// The platform's name, for saying what it cannot do.
+    pub platform: &'static str,
+}
+
+impl PlatformActions {
+    /// Sinch deletes messages and looks up what a contact can receive; the other platforms
+    /// have neither.
+    pub fn of(platform: &'static str, sinch: bool) -> Self {
+        Self {
+            delete_message: sinch,
+            capability_lookup: sinch,
+            platform,
+        }
+    }
+
+    /// What an account says nothing about is offered (its provider answers if it cannot).
+    pub const UNKNOWN: Self = Self {
+        delete_message: true,
+        capability_lookup: true,
+        platform: "this platform",
+    };
 }
 
 impl Default for AccountStatus {
@@ -21,6 +52,7 @@ impl Default for AccountStatus {
             connection: ConnectionState::Connecting,
             last_sync: None,
             last_error: None,
+            actions: PlatformActions::UNKNOWN,
         }
     }
 }

@@ -68,6 +68,8 @@ impl Scenario {
         let account = AccountId::new(EMBEDDED_ACCOUNT);
         let mut app = App::new("demo", AppSettings::default(), clock.now());
         app.add_account(account.clone());
+        app.status.account_mut(&account).actions =
+            crate::app::status::PlatformActions::of("the demo hub", false);
         let (sender, events) = mpsc::channel(QUEUE);
         let mut executor = Executor::default();
         let (network, network_down) = watch::channel(false);

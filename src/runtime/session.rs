@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::event_loop::Surface;
 use super::executor::{Executor, Outcome};
+use crate::app::status::PlatformActions;
 use crate::app::{App, AppSettings, Event};
 use crate::config::{AccountConfig, Config, resolve_secret};
 use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
@@ -150,6 +151,7 @@ impl Session {
             tracing::info!(url = %hub.base_url(), "embedded hub listening");
             let account = AccountId::new(EMBEDDED_ACCOUNT);
             app.add_account(account.clone());
+            app.status.account_mut(&account).actions = PlatformActions::of("the hub", false);
             let mut provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
             provider_config.resume = resume.remove(&account).unwrap_or_default();
             executor.add(linktor::spawn(account, provider_config, sender.clone()));
@@ -166,6 +168,8 @@ impl Session {
                     let account = AccountId::new(name.clone());
                     provider_config.resume = resume.remove(&account).unwrap_or_default();
                     app.add_account(account.clone());
+                    app.status.account_mut(&account).actions =
+                        PlatformActions::of("Linktor", false);
                     let handle = linktor::spawn(account, provider_config, sender.clone());
                     executor.add(handle);
                 }
@@ -175,6 +179,7 @@ impl Session {
                         .map_err(|message| anyhow::anyhow!("config: {message}"))?;
                     let account = AccountId::new(sinch_account.name.clone());
                     app.add_account(account.clone());
+                    app.status.account_mut(&account).actions = PlatformActions::of("Sinch", true);
                     executor.add(sinch::spawn(account, provider_config, sender.clone()));
                 }
                 AccountConfig::Vumi { .. } => {
@@ -185,6 +190,8 @@ impl Session {
                         provider_config.mode = vumi::Mode::SendOnly;
                     }
                     app.add_account(account.clone());
+                    app.status.account_mut(&account).actions =
+                        PlatformActions::of("Vumi Go", false);
                     executor.add(vumi::spawn(account, provider_config, sender.clone()));
                 }
             }
