@@ -95,6 +95,16 @@ pub fn attention(insights: &ConversationInsights, tab: InsightTab) -> usize {
 
 /// The rows of a tab.
 pub fn rows(insights: &ConversationInsights, tab: InsightTab) -> Vec<InsightRow> {
+    first_rows(insights, tab, usize::MAX)
+}
+
+/// The first `limit` rows of a tab, built no further (a preview of a long thread's tab must
+/// not format its thousands of rows on every frame).
+pub fn first_rows(
+    insights: &ConversationInsights,
+    tab: InsightTab,
+    limit: usize,
+) -> Vec<InsightRow> {
     match tab {
         InsightTab::ActionItems | InsightTab::FollowUps => {
             let items = if tab == InsightTab::ActionItems {
@@ -104,6 +114,7 @@ pub fn rows(insights: &ConversationInsights, tab: InsightTab) -> Vec<InsightRow>
             };
             items
                 .iter()
+                .take(limit)
                 .map(|item| {
                     let mut detail = item.owner.label().to_string();
                     if let Some(mode) = item.contact {
@@ -129,6 +140,7 @@ pub fn rows(insights: &ConversationInsights, tab: InsightTab) -> Vec<InsightRow>
         InsightTab::Questions => insights
             .questions
             .iter()
+            .take(limit)
             .map(|q| InsightRow {
                 text: format!("{}?", q.text.trim_end_matches('?')),
                 detail: format!(
@@ -147,6 +159,7 @@ pub fn rows(insights: &ConversationInsights, tab: InsightTab) -> Vec<InsightRow>
         InsightTab::Topics => insights
             .topics
             .iter()
+            .take(limit)
             .map(|t| InsightRow {
                 text: t.text.clone(),
                 detail: format!("{} mentions", t.messages.len()),
@@ -157,6 +170,7 @@ pub fn rows(insights: &ConversationInsights, tab: InsightTab) -> Vec<InsightRow>
         InsightTab::Entities => insights
             .entities
             .iter()
+            .take(limit)
             .map(|e| InsightRow {
                 text: e.text.clone(),
                 detail: match e.messages.len() {
@@ -171,6 +185,7 @@ pub fn rows(insights: &ConversationInsights, tab: InsightTab) -> Vec<InsightRow>
             .trackers
             .iter()
             .filter(|t| t.count > 0)
+            .take(limit)
             .map(|t| {
                 let mut terms: Vec<&str> = t.hits.iter().map(|h| h.term.as_str()).collect();
                 terms.sort_unstable();
@@ -183,7 +198,7 @@ pub fn rows(insights: &ConversationInsights, tab: InsightTab) -> Vec<InsightRow>
                 }
             })
             .collect(),
-        InsightTab::Analytics => analytics_rows(insights),
+        InsightTab::Analytics => analytics_rows(insights).into_iter().take(limit).collect(),
     }
 }
 

@@ -165,11 +165,6 @@ impl Animation {
         svg
     }
 
-    /// When the last frame came.
-    pub fn last_frame(&self) -> Duration {
-        Duration::from_millis(self.last_ms)
-    }
-
     /// What shows at `at`: per row, the drawings on screen then, left to right (for tests
     /// and checks of the timing, without a browser).
     pub fn shown_at(&self, at: Duration) -> Vec<(u16, &str)> {

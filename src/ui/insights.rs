@@ -254,11 +254,11 @@ fn previews(
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for tab in PREVIEWED.into_iter().filter(|t| *t != current) {
-        let rows = insights::rows(data, tab);
         // A heading, a gap above it, and at least one row, or nothing.
-        if rows.is_empty() || lines.len() + 3 > room {
+        if insights::count(data, tab) == 0 || lines.len() + 3 > room {
             continue;
         }
+        let rows = insights::first_rows(data, tab, room - lines.len() - 2);
         lines.push(Line::raw(""));
         lines.push(Line::styled(
             wrap::truncate(&tab_label(tab, Some(data), false), width),
