@@ -139,7 +139,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         hint(frame, body, "Open a conversation to see its insights");
         return;
     };
-    let rows = insights::rows(data, tab);
+    // Only the rows up to the window around the selection: a long thread's tab holds
+    // thousands, and this runs on every frame.
+    let needed = app.view.insights_selected + usize::from(body.height) + 1;
+    let rows = insights::first_rows(data, tab, needed);
     if rows.is_empty() {
         hint(frame, Rect { height: 1, ..body }, "Nothing found yet");
         let rest = Rect {
