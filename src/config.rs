@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 pub mod assist;
 pub mod sinch;
+pub mod theme;
 
 /// The whole config file.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -37,6 +38,8 @@ pub struct Config {
     pub symbl: SymblSection,
     /// `[assist]`: an OpenAI-compatible server for summaries, suggested replies and insights.
     pub assist: Option<assist::AssistSection>,
+    /// `[theme]`: the look (see `config/theme.rs`). Absent: `dark`, or `mono` under `NO_COLOR`.
+    pub theme: Option<theme::ThemeSection>,
 }
 
 /// The `confidence_threshold` Symbl accepts: its API refuses values below 0.5.

@@ -26,6 +26,10 @@ struct Cli {
     /// else info.
     #[arg(long, global = true, value_name = "FILTER")]
     log_level: Option<String>,
+    /// The look: dark, light, high-contrast, terminal (the terminal's own 16 colours) or mono.
+    /// Default: `[theme]` of the config, else mono when NO_COLOR is set, else dark.
+    #[arg(long, global = true, value_name = "NAME")]
+    theme: Option<String>,
     #[command(flatten)]
     inbox: InboxArgs,
     #[command(subcommand)]
@@ -178,7 +182,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         // Checked here, whether or not a log file is set up later.
         switchboard::logging::filter(Some(level))?;
     }
-    let (mut config, _) = Config::load(cli.config.as_deref())?;
+    let (mut config, config_path) = Config::load(cli.config.as_deref())?;
+    install_theme(&mut config, cli.theme.as_deref(), config_path.as_deref())?;
     match cli.command {
         None => {
             let record = cli.inbox.record.clone();
@@ -287,6 +292,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Chooses the palette before anything is drawn; a `--theme` replaces the config's name and
+/// keeps its overrides.
+fn install_theme(
+    config: &mut Config,
+    name: Option<&str>,
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use switchboard::ui::theme::{self, Palette};
+    if let Some(name) = name {
+        config.theme.get_or_insert_with(Default::default).name = name.to_string();
+    }
+    let palette = Palette::from_config(config.theme.as_ref(), theme::no_color_requested())
+        .map_err(|error| match (name, path) {
+            (Some(_), _) | (None, None) => anyhow::anyhow!("{error}"),
+            (None, Some(path)) => anyhow::anyhow!("{}: {error}", path.display()),
+        })?;
+    theme::install(palette);
+    Ok(())
 }
 
 fn report_written(paths: &[PathBuf]) {

@@ -194,8 +194,8 @@ fn a_screenshot_is_the_same_on_every_run() {
         states: Vec::new(),
         wait_secs: 0.0,
     };
-    let first = shoot("inbox", &request, Redactor::default()).expect("shot");
-    let second = shoot("inbox", &request, Redactor::default()).expect("shot");
+    let (first, _) = shoot("inbox", &request, Redactor::default()).expect("shot");
+    let (second, _) = shoot("inbox", &request, Redactor::default()).expect("shot");
     assert_eq!(to_text(&first), to_text(&second));
     assert!(to_svg(&first) == to_svg(&second), "two SVGs differ");
     let text = to_text(&first);
@@ -204,9 +204,28 @@ fn a_screenshot_is_the_same_on_every_run() {
         "the seeded customers: {text}"
     );
     assert!(text.contains("Reply to"), "a conversation is open: {text}");
-    let help = shoot("help", &request, Redactor::default()).expect("help");
+    let (help, _) = shoot("help", &request, Redactor::default()).expect("help");
     assert!(to_text(&help).contains("open channel or conversation"));
     assert!(shoot("nope", &request, Redactor::default()).is_err());
+}
+
+#[test]
+fn the_light_screenshot_is_drawn_in_the_light_theme_on_a_light_terminal() {
+    let request = Request {
+        out: std::env::temp_dir(),
+        size: (120, 40),
+        seed: 7,
+        states: Vec::new(),
+        wait_secs: 0.0,
+    };
+    let (light, backdrop) = shoot("light", &request, Redactor::default()).expect("light");
+    let (dark, dark_backdrop) = shoot("inbox", &request, Redactor::default()).expect("inbox");
+    assert_eq!(to_text(&light), to_text(&dark), "the same screen");
+    assert_ne!(backdrop, dark_backdrop);
+    let svg = switchboard::record::export::to_svg_on(&light, backdrop);
+    assert!(svg.contains(r##"rx="8" fill="#fafaf8""##), "a light window");
+    // The dark theme's bubble colour is nowhere in the light picture.
+    assert!(svg.contains("#eeeef2") && !svg.contains("#24262c"));
 }
 
 #[test]

@@ -260,8 +260,16 @@ fn opened() -> App {
     app
 }
 
+#[path = "ui_snapshots/themes.rs"]
+mod themes;
+
 /// Draws like the runtime does: a frame, its layout fed back, and the frame again.
 fn render(app: &mut App, width: u16, height: u16) -> String {
+    buffer_text(&render_buffer(app, width, height))
+}
+
+/// As [`render`], the cells themselves.
+fn render_buffer(app: &mut App, width: u16, height: u16) -> ratatui::buffer::Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     for _ in 0..2 {
         let mut layout = None;
@@ -277,7 +285,7 @@ fn render(app: &mut App, width: u16, height: u16) -> String {
             ui::draw(frame, app);
         })
         .expect("draw");
-    buffer_text(frame.buffer)
+    frame.buffer.clone()
 }
 
 /// The buffer as plain text, one line per row (wide characters take their two cells).

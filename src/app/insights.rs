@@ -162,7 +162,10 @@ pub fn first_rows(
             .take(limit)
             .map(|t| InsightRow {
                 text: t.text.clone(),
-                detail: format!("{} mentions", t.messages.len()),
+                detail: match t.messages.len() {
+                    1 => "1 mention".to_string(),
+                    n => format!("{n} mentions"),
+                },
                 message: t.messages.first().cloned(),
                 attention: false,
             })

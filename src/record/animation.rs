@@ -13,7 +13,7 @@ use std::time::Duration;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 
-use super::export::{CELL_WIDTH, CLOSE_DOCUMENT, ROW_HEIGHT, body, open_document};
+use super::export::{BACKGROUND, CELL_WIDTH, CLOSE_DOCUMENT, ROW_HEIGHT, body, open_document};
 
 /// How long the last frame stays before the animation starts again.
 pub const HOLD: Duration = Duration::from_secs(3);
@@ -145,7 +145,7 @@ impl Animation {
             let _ = writeln!(style, "}}.k{number}{{animation-name:k{number}}}");
         }
         style.push_str("</style>\n");
-        let mut svg = open_document(self.columns, self.lines, &style);
+        let mut svg = open_document(self.columns, self.lines, &style, BACKGROUND);
         for (number, element) in self.elements.iter().enumerate() {
             let last = element
                 .shown

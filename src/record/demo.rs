@@ -43,7 +43,7 @@ pub fn record(
     }
     if let Some(dir) = &outputs.shots {
         for (name, screen) in &played.snaps {
-            written.extend(write_shot(dir, name, screen)?);
+            written.extend(write_shot(dir, name, screen, played.backdrop)?);
         }
     }
     Ok(written)

@@ -15,8 +15,10 @@ use ratatui::style::{Color, Modifier};
 const CELL_W: f64 = 8.4;
 const CELL_H: f64 = 17.0;
 const FONT_SIZE: f64 = 14.0;
-const BACKGROUND: &str = "#1e1f29";
+pub(super) const BACKGROUND: &str = "#1e1f29";
 const FOREGROUND: &str = "#d8dae6";
+/// The terminal's own colours (background, text) of the default pictures.
+pub const DARK_BACKDROP: (Color, Color) = (Color::Rgb(30, 31, 41), Color::Rgb(216, 218, 230));
 /// Space around the screen, like a terminal window's padding.
 const PADDING: f64 = 12.0;
 /// Monospace fonts first, then colour emoji fonts for the glyphs they lack.
@@ -59,17 +61,44 @@ struct Run {
     crossed: bool,
 }
 
-/// The buffer as an SVG document.
+/// The buffer as an SVG document, on a dark terminal.
 pub fn to_svg(buffer: &Buffer) -> String {
-    let mut svg = open_document(buffer.area.width, buffer.area.height, "");
-    svg.push_str(&body(buffer));
+    to_svg_on(buffer, DARK_BACKDROP)
+}
+
+/// The buffer as an SVG document on a terminal of the given colours (background, text): what
+/// the cells leave to the terminal (`Color::Reset`) is painted in those.
+pub fn to_svg_on(buffer: &Buffer, backdrop: (Color, Color)) -> String {
+    let screen = on_backdrop(buffer, backdrop);
+    let mut svg = open_document(
+        screen.area.width,
+        screen.area.height,
+        "",
+        &color(backdrop.0, false, Color::Reset),
+    );
+    svg.push_str(&body(&screen));
     svg.push_str(CLOSE_DOCUMENT);
     svg
 }
 
+/// The buffer with the terminal's default colours made explicit.
+pub(super) fn on_backdrop(buffer: &Buffer, (background, text): (Color, Color)) -> Buffer {
+    let mut screen = buffer.clone();
+    for cell in &mut screen.content {
+        if cell.fg == Color::Reset {
+            cell.fg = text;
+        }
+        if cell.bg == Color::Reset && cell.modifier.contains(Modifier::REVERSED) {
+            cell.bg = background;
+        }
+    }
+    screen
+}
+
 /// The start of the picture of a `columns`×`rows` screen: the window and its padding, then
-/// `style` (a `<style>` element or nothing); the cells follow from (0, 0).
-pub(super) fn open_document(columns: u16, rows: u16, style: &str) -> String {
+/// `style` (a `<style>` element or nothing) on a `fill` background; the cells follow from
+/// (0, 0).
+pub(super) fn open_document(columns: u16, rows: u16, style: &str, fill: &str) -> String {
     let width = f64::from(columns) * CELL_W + 2.0 * PADDING;
     let height = f64::from(rows) * CELL_H + 2.0 * PADDING;
     let mut svg = String::new();
@@ -82,7 +111,7 @@ pub(super) fn open_document(columns: u16, rows: u16, style: &str) -> String {
     svg.push_str(style);
     let _ = writeln!(
         svg,
-        r#"<rect width="100%" height="100%" rx="8" fill="{BACKGROUND}"/>"#
+        r#"<rect width="100%" height="100%" rx="8" fill="{fill}"/>"#
     );
     let _ = writeln!(svg, r#"<g transform="translate({PADDING} {PADDING})">"#);
     svg

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Color;
 use tokio::sync::mpsc;
 
 use super::animation::Animation;
@@ -25,6 +26,7 @@ use super::script::{Script, Step, TYPING_MARK, Until};
 use crate::app::{App, Event, Key, KeyCode, LayoutInfo};
 use crate::runtime::Surface;
 use crate::runtime::input::Input;
+use crate::ui::theme::{self, Palette};
 
 /// Pause after each key of a `key` step, so viewers can follow.
 const KEY_GAP: Duration = Duration::from_millis(400);
@@ -43,6 +45,8 @@ pub struct Played {
     pub screen: Buffer,
     /// Every frame, timed like the cast, as an animated SVG in the making.
     pub animation: Animation,
+    /// The colours of the terminal the theme was made for (background, text).
+    pub backdrop: (Color, Color),
 }
 
 /// Plays `script` (call inside [`super::scenario::run_paused`]).
@@ -57,6 +61,14 @@ pub async fn play_with(
     redactor: Redactor,
     setup: impl FnOnce(&Scenario) -> anyhow::Result<()>,
 ) -> anyhow::Result<Played> {
+    // The whole script runs on this thread (a current-thread runtime), so the palette set
+    // here is the one every frame is drawn with.
+    let _palette = script
+        .theme
+        .as_deref()
+        .and_then(Palette::builtin)
+        .map(theme::use_on_this_thread);
+    let backdrop = theme::current().backdrop;
     let mut scenario = Scenario::start(script.seed)?;
     setup(&scenario)?;
     let file = SharedBytes::default();
@@ -107,6 +119,7 @@ pub async fn play_with(
         snaps,
         screen,
         animation,
+        backdrop,
     })
 }
 

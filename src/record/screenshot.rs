@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use ratatui::buffer::Buffer;
+use ratatui::style::Color;
 
-use super::export::{to_svg, to_text};
+use super::export::{to_svg_on, to_text};
 use super::player::play;
 use super::redact::Redactor;
 use super::scenario::run_paused;
@@ -37,6 +38,8 @@ pub const STATES: &[(&str, &str)] = &[
     ),
     // The help overlay, generated from the key map.
     ("help", "pause 1s\nkey ?\npause 500ms"),
+    // The light theme, for light terminals.
+    ("light", "theme light\npause 4s\nkey g j j Enter\npause 3s"),
 ];
 
 /// What to shoot.
@@ -59,18 +62,23 @@ pub fn capture(request: Request, redactor: Redactor) -> anyhow::Result<Vec<PathB
     };
     let mut written = Vec::new();
     for name in names {
-        let screen = shoot(&name, &request, redactor.clone())?;
-        written.extend(write_shot(&request.out, &name, &screen)?);
+        let (screen, backdrop) = shoot(&name, &request, redactor.clone())?;
+        written.extend(write_shot(&request.out, &name, &screen, backdrop)?);
     }
     Ok(written)
 }
 
-/// The screen of one named state.
-pub fn shoot(state: &str, request: &Request, redactor: Redactor) -> anyhow::Result<Buffer> {
+/// The screen of one named state, and the terminal colours its theme is made for.
+pub fn shoot(
+    state: &str,
+    request: &Request,
+    redactor: Redactor,
+) -> anyhow::Result<(Buffer, (Color, Color))> {
     let Some((_, steps)) = STATES.iter().find(|(name, _)| *name == state) else {
         let known: Vec<&str> = STATES.iter().map(|(name, _)| *name).collect();
         bail!("unknown state `{state}` (known: {})", known.join(", "));
     };
+    // A state's own header lines (`size`, `theme`) come before its steps and win.
     let (width, height) = request.size;
     let wait_ms = (request.wait_secs.max(0.0) * 1000.0).round();
     let source = format!(
@@ -79,19 +87,26 @@ pub fn shoot(state: &str, request: &Request, redactor: Redactor) -> anyhow::Resu
     );
     let script = Script::parse(&source).map_err(|e| anyhow::anyhow!("state {state}: {e}"))?;
     let mut played = run_paused(move || async move { play(&script, redactor).await })?;
+    let backdrop = played.backdrop;
     played
         .snaps
         .pop()
-        .map(|(_, screen)| screen)
+        .map(|(_, screen)| (screen, backdrop))
         .context("the state's script took no snapshot")
 }
 
-/// Writes `<name>.svg` and `<name>.txt`.
-pub fn write_shot(dir: &Path, name: &str, screen: &Buffer) -> anyhow::Result<Vec<PathBuf>> {
+/// Writes `<name>.svg` (on a terminal of the `backdrop` colours) and `<name>.txt`.
+pub fn write_shot(
+    dir: &Path,
+    name: &str,
+    screen: &Buffer,
+    backdrop: (Color, Color),
+) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let svg = dir.join(format!("{name}.svg"));
     let text = dir.join(format!("{name}.txt"));
-    std::fs::write(&svg, to_svg(screen)).with_context(|| format!("writing {}", svg.display()))?;
+    std::fs::write(&svg, to_svg_on(screen, backdrop))
+        .with_context(|| format!("writing {}", svg.display()))?;
     std::fs::write(&text, to_text(screen))
         .with_context(|| format!("writing {}", text.display()))?;
     Ok(vec![svg, text])

@@ -4,6 +4,7 @@
 //! size 120x36          # terminal size (first lines only; default 120x36)
 //! seed 7               # the simulated customers (default 7)
 //! pace 70ms            # mean delay between typed characters (default 70ms)
+//! theme light          # a built-in theme (default dark)
 //! pause 1.5s           # let the demo play
 //! key Enter            # keys: a character, or Enter Esc Tab BackTab Backspace Delete Up Down
 //! key j j Alt+j        #   Left Right Home End PgUp PgDn Space, with Ctrl+ / Alt+ / Shift+
@@ -57,6 +58,8 @@ pub struct Script {
     pub size: (u16, u16),
     pub seed: u64,
     pub pace: Duration,
+    /// A built-in theme's name; `None`: the default.
+    pub theme: Option<String>,
     pub steps: Vec<Line>,
 }
 
@@ -71,6 +74,7 @@ impl Script {
             size: (120, 36),
             seed: super::scenario::DEFAULT_SEED,
             pace: Duration::from_millis(70),
+            theme: None,
             steps: Vec::new(),
         };
         for (index, raw) in source.lines().enumerate() {
@@ -85,7 +89,7 @@ impl Script {
                 _ => Err(fail(format!("`{command}` takes one argument"))),
             };
             let step = match command.as_str() {
-                "size" | "seed" | "pace" if !script.steps.is_empty() => {
+                "size" | "seed" | "pace" | "theme" if !script.steps.is_empty() => {
                     return Err(fail(format!("`{command}` must come before the first step")));
                 }
                 "size" => {
@@ -98,6 +102,17 @@ impl Script {
                 }
                 "pace" => {
                     script.pace = parse_duration(one()?).map_err(fail)?;
+                    continue;
+                }
+                "theme" => {
+                    let name = one()?;
+                    if crate::ui::theme::Palette::builtin(name).is_none() {
+                        return Err(fail(format!(
+                            "theme `{name}` is not one of {}",
+                            crate::ui::theme::THEMES.join(", ")
+                        )));
+                    }
+                    script.theme = Some(name.to_string());
                     continue;
                 }
                 "pause" => Step::Pause(parse_duration(one()?).map_err(fail)?),

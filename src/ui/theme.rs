@@ -1,5 +1,17 @@
-//! The one palette. Every colour the views use comes from here, so a theme change (or a
-//! config-driven theme later) touches one file.
+//! The one palette. Every colour the views use comes from a [`Palette`]: built-in `dark`
+//! (the default), `light`, `high-contrast`, `terminal` (the 16 ANSI colours only, so the
+//! user's own terminal palette applies) and `mono` (no colour at all, for `NO_COLOR`), with
+//! any role overridden by `[theme]` in the config.
+//!
+//! A role that paints a background always names its text colour too, so no theme puts the
+//! terminal's own text colour (unknown to us: dark on a light terminal) on a fixed background.
+//!
+//! The views ask for roles by function (`theme::muted()`); the palette those answer from is
+//! the one [`install`]ed at start, or inside [`scoped`] the one given there (the screenshots
+//! of each theme, and tests, draw side by side on their own threads).
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -7,93 +19,240 @@ use crate::app::status::NoticeLevel;
 use crate::model::{Channel, DeliveryStatus, Direction};
 use crate::providers::ConnectionState;
 
-pub const ACCENT: Color = Color::Cyan;
-const MUTED: Color = Color::DarkGray;
-const SELECTED_BG: Color = Color::Rgb(40, 48, 64);
-const SELECTED_BG_UNFOCUSED: Color = Color::Rgb(30, 32, 38);
+mod builtin;
+mod spec;
+
+pub use spec::ThemeError;
+
+use crate::config::theme::ThemeSection;
+
+/// The names of the built-in themes, in the order `--help` and the README list them.
+pub const THEMES: &[&str] = &["dark", "light", "high-contrast", "terminal", "mono"];
+
+/// Every role a theme sets. Styles, not colours, so a colourless theme can still tell the
+/// selection (reversed) from the rest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Palette {
+    pub name: String,
+    /// Focused borders and titles, key hints, the agent's name.
+    pub accent: Style,
+    pub muted: Style,
+    pub text: Style,
+    pub selection: Style,
+    pub selection_unfocused: Style,
+    pub unread_badge: Style,
+    pub unread_marker: Style,
+    pub typing: Style,
+    pub inbound_sender: Style,
+    pub outbound_sender: Style,
+    pub bubble_in: Style,
+    pub bubble_out: Style,
+    pub error: Style,
+    pub warning: Style,
+    pub ok: Style,
+    /// The delivery mark of a message the customer has read.
+    pub read: Style,
+    pub status_bar: Style,
+    /// Each channel's tag, in the order of [`CHANNEL_ROLES`].
+    pub channels: [Color; CHANNEL_ROLES.len()],
+    /// The terminal's own colours this theme is made for (background, text), as the
+    /// screenshots paint them.
+    pub backdrop: (Color, Color),
+}
+
+/// The channel roles of `[theme.channels]`, one colour each.
+pub const CHANNEL_ROLES: [&str; 16] = [
+    "whatsapp",
+    "sms",
+    "rcs",
+    "telegram",
+    "messenger",
+    "instagram",
+    "viber",
+    "line",
+    "kakaotalk",
+    "wechat",
+    "apple",
+    "webchat",
+    "email",
+    "ussd",
+    "voice",
+    "other",
+];
+
+fn channel_role(channel: &Channel) -> usize {
+    match channel {
+        Channel::WhatsApp => 0,
+        Channel::Sms | Channel::Mms => 1,
+        Channel::Rcs => 2,
+        Channel::Telegram => 3,
+        Channel::Messenger => 4,
+        Channel::Instagram => 5,
+        Channel::Viber => 6,
+        Channel::Line => 7,
+        Channel::KakaoTalk | Channel::KakaoTalkChat => 8,
+        Channel::WeChat => 9,
+        Channel::Apple => 10,
+        Channel::Webchat => 11,
+        Channel::Email => 12,
+        Channel::Ussd => 13,
+        Channel::Voice => 14,
+        Channel::Other(_) => 15,
+    }
+}
+
+impl Palette {
+    /// A built-in theme by name.
+    pub fn builtin(name: &str) -> Option<Palette> {
+        match name {
+            "dark" => Some(builtin::dark()),
+            "light" => Some(builtin::light()),
+            "high-contrast" => Some(builtin::high_contrast()),
+            "terminal" => Some(builtin::terminal()),
+            "mono" => Some(builtin::mono()),
+            _ => None,
+        }
+    }
+
+    /// The palette of the config's `[theme]` (`None`: no section). Without one, `NO_COLOR`
+    /// (set and not empty, see no-color.org) means `mono`; an explicit theme wins over it, as
+    /// that convention asks.
+    pub fn from_config(
+        section: Option<&ThemeSection>,
+        no_color: bool,
+    ) -> Result<Palette, ThemeError> {
+        match section {
+            Some(section) => section.palette(),
+            None if no_color => Ok(builtin::mono()),
+            None => Ok(builtin::dark()),
+        }
+    }
+}
+
+/// Whether the environment asks for no colour.
+pub fn no_color_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
+}
+
+static INSTALLED: OnceLock<Palette> = OnceLock::new();
+
+thread_local! {
+    static SCOPED: RefCell<Option<Palette>> = const { RefCell::new(None) };
+}
+
+/// Sets the palette of the whole process, once, before the first frame. Later calls are
+/// ignored (the first one wins).
+pub fn install(palette: Palette) {
+    let _ = INSTALLED.set(palette);
+}
+
+/// Makes `palette` this thread's until the guard is dropped.
+pub fn use_on_this_thread(palette: Palette) -> ThreadPalette {
+    ThreadPalette(SCOPED.with_borrow_mut(|current| current.replace(palette)))
+}
+
+/// Puts back the thread's previous palette when dropped.
+pub struct ThreadPalette(Option<Palette>);
+
+impl Drop for ThreadPalette {
+    fn drop(&mut self) {
+        SCOPED.with_borrow_mut(|current| *current = self.0.take());
+    }
+}
+
+/// Runs `draw` with `palette` as the palette of this thread.
+pub fn scoped<R>(palette: &Palette, draw: impl FnOnce() -> R) -> R {
+    let _guard = use_on_this_thread(palette.clone());
+    draw()
+}
+
+/// The palette in force here.
+pub fn current() -> Palette {
+    with(Palette::clone)
+}
+
+fn with<R>(read: impl FnOnce(&Palette) -> R) -> R {
+    SCOPED.with_borrow(|scoped| match scoped {
+        Some(palette) => read(palette),
+        None => read(INSTALLED.get_or_init(builtin::dark)),
+    })
+}
 
 pub fn border(focused: bool) -> Style {
     if focused {
-        Style::new().fg(ACCENT)
+        with(|p| Style::new().fg(p.accent.fg.unwrap_or(Color::Reset)))
     } else {
-        Style::new().fg(MUTED)
+        muted()
     }
 }
 
 pub fn title(focused: bool) -> Style {
     if focused {
-        Style::new().fg(ACCENT).add_modifier(Modifier::BOLD)
+        with(|p| p.accent).add_modifier(Modifier::BOLD)
     } else {
         Style::new().add_modifier(Modifier::BOLD)
     }
 }
 
 pub fn muted() -> Style {
-    Style::new().fg(MUTED)
+    with(|p| p.muted)
 }
 
 pub fn text() -> Style {
-    Style::new()
+    with(|p| p.text)
 }
 
 pub fn bold() -> Style {
-    Style::new().add_modifier(Modifier::BOLD)
+    text().add_modifier(Modifier::BOLD)
 }
 
 /// The selected row of a list; brighter when its pane has the focus.
 pub fn selected(focused: bool) -> Style {
     if focused {
-        Style::new().bg(SELECTED_BG).add_modifier(Modifier::BOLD)
+        with(|p| p.selection)
     } else {
-        Style::new().bg(SELECTED_BG_UNFOCUSED)
+        with(|p| p.selection_unfocused)
     }
 }
 
 pub fn unread_badge() -> Style {
-    Style::new()
-        .fg(Color::Black)
-        .bg(Color::LightGreen)
-        .add_modifier(Modifier::BOLD)
+    with(|p| p.unread_badge)
 }
 
 pub fn typing() -> Style {
-    Style::new()
-        .fg(Color::LightGreen)
-        .add_modifier(Modifier::ITALIC)
+    with(|p| p.typing)
 }
 
 pub fn unread_marker() -> Style {
-    Style::new().fg(Color::LightRed)
+    with(|p| p.unread_marker)
 }
 
 pub fn outbound_sender() -> Style {
-    Style::new().fg(ACCENT).add_modifier(Modifier::BOLD)
+    with(|p| p.outbound_sender)
 }
 
 pub fn inbound_sender() -> Style {
-    Style::new()
-        .fg(Color::LightYellow)
-        .add_modifier(Modifier::BOLD)
+    with(|p| p.inbound_sender)
 }
 
 /// Message bubbles: a faint background so each message reads as one block.
 pub fn bubble(direction: Direction) -> Style {
     match direction {
-        Direction::Inbound => Style::new().bg(Color::Rgb(36, 38, 44)),
-        Direction::Outbound => Style::new().bg(Color::Rgb(22, 52, 62)),
+        Direction::Inbound => with(|p| p.bubble_in),
+        Direction::Outbound => with(|p| p.bubble_out),
     }
 }
 
 pub fn error() -> Style {
-    Style::new().fg(Color::LightRed)
+    with(|p| p.error)
 }
 
 pub fn warning() -> Style {
-    Style::new().fg(Color::Yellow)
+    with(|p| p.warning)
 }
 
 pub fn ok() -> Style {
-    Style::new().fg(Color::LightGreen)
+    with(|p| p.ok)
 }
 
 pub fn notice(level: NoticeLevel) -> Style {
@@ -116,38 +275,21 @@ pub fn connection(state: &ConnectionState) -> Style {
 pub fn delivery(status: DeliveryStatus) -> Style {
     match status {
         DeliveryStatus::Pending | DeliveryStatus::Sent | DeliveryStatus::Delivered => muted(),
-        DeliveryStatus::Read => Style::new().fg(Color::LightBlue),
+        DeliveryStatus::Read => with(|p| p.read),
         DeliveryStatus::Failed => error(),
     }
 }
 
-/// Each channel's brand-ish colour, used for its tag.
+/// Each channel's colour, used for its tag.
 pub fn channel(channel: &Channel) -> Style {
-    let color = match channel {
-        Channel::WhatsApp => Color::Green,
-        Channel::Sms | Channel::Mms => Color::Yellow,
-        Channel::Rcs => Color::LightYellow,
-        Channel::Telegram => Color::LightBlue,
-        Channel::Messenger => Color::Blue,
-        Channel::Instagram => Color::Magenta,
-        Channel::Viber => Color::LightMagenta,
-        Channel::Line => Color::LightGreen,
-        Channel::KakaoTalk | Channel::KakaoTalkChat => Color::Rgb(250, 225, 0),
-        Channel::WeChat => Color::Rgb(7, 193, 96),
-        Channel::Apple => Color::White,
-        Channel::Webchat => Color::Cyan,
-        Channel::Email => Color::LightCyan,
-        Channel::Ussd => Color::Gray,
-        Channel::Voice => Color::LightRed,
-        Channel::Other(_) => Color::Gray,
-    };
+    let color = with(|p| p.channels[channel_role(channel)]);
     Style::new().fg(color)
 }
 
 pub fn key_hint() -> Style {
-    Style::new().fg(ACCENT)
+    with(|p| p.accent)
 }
 
 pub fn status_bar() -> Style {
-    Style::new().bg(Color::Rgb(24, 24, 32))
+    with(|p| p.status_bar)
 }

@@ -1,0 +1,65 @@
+//! `[theme]`: which built-in theme, and any of its roles overridden.
+//!
+//! ```toml
+//! [theme]
+//! name = "light"            # dark | light | high-contrast | terminal | mono
+//! [theme.roles]
+//! selection = { fg = "black", bg = "#c4d8f4", bold = true }
+//! muted = "gray"            # a colour alone sets the text colour
+//! [theme.channels]
+//! whatsapp = "#128c46"
+//! ```
+//!
+//! Plain data here; the UI turns it into a palette and names what it cannot read.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeSection {
+    /// The built-in theme the overrides start from.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Role name → its style.
+    #[serde(default)]
+    pub roles: BTreeMap<String, RoleSpec>,
+    /// Channel name → its tag's colour.
+    #[serde(default)]
+    pub channels: BTreeMap<String, String>,
+}
+
+impl Default for ThemeSection {
+    fn default() -> Self {
+        Self {
+            name: default_name(),
+            roles: BTreeMap::new(),
+            channels: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_name() -> String {
+    "dark".into()
+}
+
+/// A role's style: a colour name (`"cyan"`, `"light-red"`, `"#1e90ff"`, `"244"`) for the text,
+/// or a table of `fg`, `bg` and the modifiers.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum RoleSpec {
+    Color(String),
+    Style(StyleSpec),
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StyleSpec {
+    pub fg: Option<String>,
+    pub bg: Option<String>,
+    pub bold: Option<bool>,
+    pub italic: Option<bool>,
+    pub underlined: Option<bool>,
+    pub reversed: Option<bool>,
+}
