@@ -5,6 +5,7 @@
 //! error: it means the embedded default. A broken file is, with a message naming the file, the
 //! field and the line.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,20 @@ pub struct Config {
     pub assist: Option<assist::AssistSection>,
     /// `[theme]`: the look (see `config/theme.rs`). Absent: `dark`, or `mono` under `NO_COLOR`.
     pub theme: Option<theme::ThemeSection>,
+    /// `[keys.<context>] <action> = "key" | ["key", …]`, as written (read into `keymap`).
+    #[serde(default, rename = "keys")]
+    pub key_entries: BTreeMap<String, BTreeMap<String, toml::Spanned<KeyList>>>,
+    /// The keys: the defaults with `[keys]` over them (see `app/keymap.rs`).
+    #[serde(skip)]
+    pub keymap: crate::app::keymap::KeyMap,
+}
+
+/// One key or several.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// The `confidence_threshold` Symbl accepts: its API refuses values below 0.5.
@@ -460,6 +475,9 @@ impl Config {
         let mut config: Config =
             toml::from_str(text).map_err(|error| invalid(describe(&error, text)))?;
         config.validate().map_err(invalid)?;
+        config.keymap = config
+            .read_keymap(text)
+            .map_err(|errors| invalid(errors.join("\n  ")))?;
         for warning in config.plain_http_warnings() {
             tracing::warn!("{warning}");
             config.warnings.push(warning);
@@ -505,6 +523,29 @@ impl Config {
         urls.iter()
             .filter_map(|(field, url)| plain_text_warning(field, url))
             .collect()
+    }
+
+    /// `[keys]` over the default map; each mistake names its line.
+    fn read_keymap(&self, text: &str) -> Result<crate::app::keymap::KeyMap, Vec<String>> {
+        use crate::app::keymap::{KeyMap, KeyOverride};
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let mut overrides = Vec::new();
+        for (context, actions) in &self.key_entries {
+            for (action, keys) in actions {
+                let names = match keys.get_ref() {
+                    KeyList::One(name) => vec![name.clone()],
+                    KeyList::Many(names) => names.clone(),
+                };
+                overrides.push(KeyOverride {
+                    context: context.clone(),
+                    action: action.clone(),
+                    keys: names,
+                    line: line_of(keys.span().start),
+                });
+            }
+        }
+        overrides.sort_by_key(|entry| entry.line);
+        KeyMap::with_overrides(&overrides)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -896,6 +937,35 @@ mod tests {
         let error = parse("[[account]]\nprovider = \"carrier-pigeon\"\nname = \"a\"\n")
             .expect_err("unknown provider");
         assert!(error.contains("carrier-pigeon"), "{error}");
+    }
+
+    #[test]
+    fn keys_are_remapped_and_their_mistakes_named_with_file_and_line() {
+        use crate::app::keys::{Action, Key, KeyContext};
+        let text = "[ui]\nclock = \"12h\"\n\n[keys.browse]\nquit = \"ctrl-q\"\nnext_insight_tab = [\"l\", \"right\"]\n";
+        let config = Config::parse(text, Path::new("/tmp/config.toml")).expect("valid keys");
+        assert_eq!(
+            config.keymap.lookup(KeyContext::Browse, Key::ctrl('q')),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            config.keymap.lookup(KeyContext::Browse, Key::ch('l')),
+            Some(Action::NextInsightTab)
+        );
+        assert_eq!(config.keymap.lookup(KeyContext::Browse, Key::ch('q')), None);
+
+        let error = parse("[keys.browse]\nquit = \"q\"\nrefresh = \"j\"\nresync = \"x\"\n")
+            .expect_err("a conflict and an unknown action");
+        assert!(error.contains("/tmp/config.toml"), "{error}");
+        assert!(error.contains("line 4: [keys.browse] `resync`"), "{error}");
+        assert!(
+            error.contains(
+                "line 3: [keys.browse] j is both `down` (by default) and `refresh` (line 3)"
+            ),
+            "{error}"
+        );
+        let error = parse("[keys.browse]\nquit = 7\n").expect_err("not a key name");
+        assert!(error.contains("line 2"), "{error}");
     }
 
     #[test]

@@ -120,6 +120,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         shots: Option<PathBuf>,
     },
+    /// Print the key map as `[keys]` TOML: the defaults with your config's changes, every
+    /// action with its keys and what it does. A start for your own.
+    Keys,
     /// Send replies through the outbox (stored first, retried, sent once), then send whatever
     /// is still queued from earlier runs. With no TEXT it only empties the outbox.
     Send {
@@ -253,6 +256,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             };
             let written = demo::record(&script, &outputs, Redactor::for_config(&config))?;
             report_written(&written);
+            Ok(())
+        }
+        Some(Command::Keys) => {
+            print!("{}", config.keymap.to_toml());
             Ok(())
         }
         Some(Command::Send {

@@ -104,7 +104,11 @@ fn ago(minutes: i64) -> Timestamp {
 
 /// A connected inbox with six conversations on six channels, nothing opened yet.
 fn inbox() -> App {
-    let mut app = App::new("snap", AppSettings::default(), NOW);
+    inbox_with(AppSettings::default())
+}
+
+fn inbox_with(settings: AppSettings) -> App {
+    let mut app = App::new("snap", settings, NOW);
     app.add_account(account());
     provider(&mut app, ProviderEvent::Connection(ConnectionState::Live));
     let mut ada = conversation(
@@ -736,7 +740,7 @@ fn help_overlay_scrolled_to_the_end_at_80x24() {
     press(&mut app, Key::ch('G'));
     let text = render(&mut app, 80, 24);
     // What did not fit at first is reachable: the last keys of the map.
-    assert!(text.contains("AI: suggest a reply"), "{text}");
+    assert!(text.contains("previous field"), "{text}");
     assert!(text.contains("start conversation"), "{text}");
     insta::assert_snapshot!(text);
 }
@@ -773,4 +777,60 @@ fn with_two_accounts_rows_say_whose_and_the_filter_finds_by_account() {
         1,
         "the filter finds the account"
     );
+}
+
+/// `[keys]` changes what keys do, and the help, the hints and the notices say the new keys.
+#[test]
+fn remapped_keys_are_the_ones_the_screen_names() {
+    let config = switchboard::config::Config::parse(
+        "[keys.browse]\ncompose = \"e\"\ntoggle_help = \"f1\"\n[keys.compose]\nactivate = \"ctrl-s\"\nnew_line = \"enter\"\n",
+        std::path::Path::new("keys.toml"),
+    );
+    // f1 is not a key we know: the mistake is named, with its line.
+    let error = config.expect_err("f1 is unknown").to_string();
+    assert!(error.contains("line 3") && error.contains("f1"), "{error}");
+
+    let config = switchboard::config::Config::parse(
+        "[keys.browse]\ncompose = \"e\"\ntoggle_help = \"h\"\n[keys.compose]\nactivate = \"ctrl-s\"\nnew_line = \"enter\"\n",
+        std::path::Path::new("keys.toml"),
+    )
+    .expect("valid keys");
+    let settings = AppSettings {
+        keymap: std::sync::Arc::new(config.keymap),
+        ..AppSettings::default()
+    };
+    let mut app = inbox_with(settings);
+    press(&mut app, Key::plain(KeyCode::Enter));
+    press(&mut app, Key::plain(KeyCode::Esc));
+    let text = render(&mut app, 120, 36);
+    assert!(text.contains("Press e to reply"), "{text}");
+    // The old key does nothing now; the new one opens the composer.
+    press(&mut app, Key::ch('i'));
+    assert_ne!(app.view.focus, Focus::Composer);
+    press(&mut app, Key::ch('e'));
+    assert_eq!(app.view.focus, Focus::Composer);
+    for c in "two".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    press(&mut app, Key::plain(KeyCode::Enter));
+    press(&mut app, Key::ch('x'));
+    assert_eq!(
+        app.view.composer.text(),
+        "two\nx",
+        "Enter is a new line now"
+    );
+    let text = render(&mut app, 120, 36);
+    assert!(
+        text.contains("Ctrl+s send") && text.contains("Enter new line"),
+        "{text}"
+    );
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('h'));
+    assert!(app.view.help);
+    let text = render(&mut app, 120, 48);
+    assert!(
+        text.contains("Ctrl+s") && text.contains("send reply"),
+        "{text}"
+    );
+    assert!(text.contains("h          this help"), "{text}");
 }

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use super::keys::{Action, KeyContext};
 use super::status::NoticeLevel;
 use super::{App, Effect};
 use crate::assist::{Command, Failure, MAX_ANSWER_BYTES, Request, Task, Update, UpdateKind};
@@ -139,8 +140,9 @@ pub(super) fn ask(app: &mut App, task: Task, effects: &mut Vec<Effect>) {
     let entry = app.assist.entries.entry(key.clone()).or_default();
     if let Some(running) = &entry.running {
         let text = format!(
-            "The assistant is still writing the {}: Esc stops it",
-            running.task.label()
+            "The assistant is still writing the {}: {} stops it",
+            running.task.label(),
+            super::input::key_label(app, KeyContext::Browse, Action::Back)
         );
         return notice(app, NoticeLevel::Info, &text);
     }
@@ -317,11 +319,15 @@ fn finished(app: &mut App, key: &ConversationKey, running: Running) {
         }
         Task::Reply => {
             let text = if running.buffer.trim().is_empty() {
-                "The assistant suggested nothing"
+                "The assistant suggested nothing".to_string()
             } else {
-                "Suggested reply in the composer: i to edit it, then Enter sends it"
+                format!(
+                    "Suggested reply in the composer: {} to edit it, then {} sends it",
+                    super::input::key_label(app, KeyContext::Browse, Action::Compose),
+                    super::input::key_label(app, KeyContext::Compose, Action::Activate)
+                )
             };
-            notice(app, NoticeLevel::Info, text);
+            notice(app, NoticeLevel::Info, &text);
         }
         Task::Insights => {
             match crate::assist::answer::insights(&running.buffer, &running.ids, source) {

@@ -37,6 +37,23 @@ impl Composer {
         }
     }
 
+    /// Deletes the word before the cursor and the spaces after it (Ctrl+W of shells).
+    pub fn delete_word(&mut self) -> bool {
+        let before = &self.text[..self.cursor];
+        let kept = before.trim_end().len();
+        let start = before[..kept]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        if start == self.cursor {
+            return false;
+        }
+        self.text.replace_range(start..self.cursor, "");
+        self.cursor = start;
+        true
+    }
+
     pub fn delete(&mut self) -> bool {
         if self.cursor < self.text.len() {
             self.text.remove(self.cursor);
@@ -90,6 +107,17 @@ impl Composer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deletes_the_word_before_the_cursor() {
+        let mut composer = Composer::default();
+        composer.insert("thé kettle  ");
+        assert!(composer.delete_word());
+        assert_eq!(composer.text(), "thé ");
+        assert!(composer.delete_word());
+        assert_eq!(composer.text(), "");
+        assert!(!composer.delete_word());
+    }
 
     #[test]
     fn edits_multibyte_text_on_char_boundaries() {

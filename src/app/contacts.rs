@@ -3,7 +3,7 @@
 //! The picker talks to one account (the selected conversation's, else the first); the provider
 //! answers with `Contacts`, `ContactCreated` and `ConversationStarted` events.
 
-use super::keys::{self, Action, Key, KeyCode, KeyContext};
+use super::keys::{Action, Key, KeyContext};
 use super::{App, Effect};
 use crate::model::{AccountId, ContactCard, ConversationKey};
 use crate::providers::{ProviderCommand, ProviderEvent};
@@ -71,7 +71,8 @@ pub(super) fn open(app: &mut App, effects: &mut Vec<Effect>) {
 
 /// Keys while the picker is open.
 pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
-    if keys::lookup(KeyContext::Global, key) == Some(Action::Quit) {
+    let map = app.settings.keymap.clone();
+    if map.lookup(KeyContext::Global, key) == Some(Action::Quit) {
         super::input::perform(app, Action::Quit, effects);
         return;
     }
@@ -79,16 +80,17 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         return;
     };
     if picker.form.is_some() {
-        form_key(picker, key, effects);
+        form_key(picker, map.lookup(KeyContext::Prompt, key), key, effects);
         return;
     }
     if picker.searching {
-        search_key(picker, key, effects);
+        search_key(picker, map.lookup(KeyContext::Prompt, key), key, effects);
         return;
     }
     // j/k and the arrows move as they do in the lists; the picker's own keys come first.
-    let action = keys::lookup(KeyContext::Contacts, key).or_else(|| {
-        keys::lookup(KeyContext::Browse, key).filter(|a| matches!(a, Action::Up | Action::Down))
+    let action = map.lookup(KeyContext::Contacts, key).or_else(|| {
+        map.lookup(KeyContext::Browse, key)
+            .filter(|a| matches!(a, Action::Up | Action::Down))
     });
     match action {
         Some(Action::Down) => move_selection(picker, 1),
@@ -113,9 +115,14 @@ fn move_selection(picker: &mut ContactPicker, delta: isize) {
     picker.channel = 0;
 }
 
-fn search_key(picker: &mut ContactPicker, key: Key, effects: &mut Vec<Effect>) {
-    match key.code {
-        KeyCode::Enter => {
+fn search_key(
+    picker: &mut ContactPicker,
+    action: Option<Action>,
+    key: Key,
+    effects: &mut Vec<Effect>,
+) {
+    match action {
+        Some(Action::Activate) => {
             picker.searching = false;
             picker.waiting = true;
             effects.push(Effect::Provider {
@@ -125,29 +132,31 @@ fn search_key(picker: &mut ContactPicker, key: Key, effects: &mut Vec<Effect>) {
                 },
             });
         }
-        KeyCode::Esc => picker.searching = false,
-        KeyCode::Backspace => {
-            picker.query.pop();
+        Some(Action::Back) => picker.searching = false,
+        _ => {
+            super::input::edit_line(&mut picker.query, action, key);
         }
-        KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => picker.query.push(c),
-        _ => {}
     }
 }
 
-fn form_key(picker: &mut ContactPicker, key: Key, effects: &mut Vec<Effect>) {
+fn form_key(
+    picker: &mut ContactPicker,
+    action: Option<Action>,
+    key: Key,
+    effects: &mut Vec<Effect>,
+) {
     let Some(form) = picker.form.as_mut() else {
         return;
     };
-    match key.code {
-        KeyCode::Esc => picker.form = None,
-        KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % FORM_FIELDS.len(),
-        KeyCode::BackTab | KeyCode::Up => {
+    match action {
+        Some(Action::Back) => picker.form = None,
+        Some(Action::FocusNext | Action::Down) => {
+            form.field = (form.field + 1) % FORM_FIELDS.len();
+        }
+        Some(Action::FocusPrev | Action::Up) => {
             form.field = (form.field + FORM_FIELDS.len() - 1) % FORM_FIELDS.len();
         }
-        KeyCode::Backspace => {
-            form.fields[form.field].pop();
-        }
-        KeyCode::Enter => {
+        Some(Action::Activate) => {
             let [name, channel, identifier] = form.fields.clone().map(|f| f.trim().to_string());
             if name.is_empty() || channel.is_empty() || identifier.is_empty() {
                 // Go to the first empty field rather than send what the server would refuse.
@@ -168,8 +177,9 @@ fn form_key(picker: &mut ContactPicker, key: Key, effects: &mut Vec<Effect>) {
                 },
             });
         }
-        KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => form.fields[form.field].push(c),
-        _ => {}
+        _ => {
+            super::input::edit_line(&mut form.fields[form.field], action, key);
+        }
     }
 }
 
@@ -245,6 +255,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::app::keys::KeyCode;
     use crate::app::{AppSettings, Event};
     use crate::model::{Channel, ContactIdentifier, Timestamp};
     use crate::providers::AccountEvent;

@@ -5,7 +5,6 @@
 //! move it while the thread has the focus; moving past the newest message clears it (the
 //! thread follows new messages again), and moving above the oldest asks for older history.
 
-use super::keys::{Key, KeyCode};
 use super::status::NoticeLevel;
 use super::{App, Effect};
 use crate::model::Content;
@@ -80,12 +79,12 @@ pub(super) fn ask_delete(app: &mut App) {
     app.view.confirm_delete = Some((key, id));
 }
 
-/// The key after `x`: `y` deletes, anything else cancels.
-pub(super) fn confirm(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+/// The answer to "delete the selected message?": the confirm key deletes, any other keeps.
+pub(super) fn confirm(app: &mut App, yes: bool, effects: &mut Vec<Effect>) {
     let Some((conversation, message_id)) = app.view.confirm_delete.take() else {
         return;
     };
-    if key.code == KeyCode::Char('y') && !key.mods.ctrl && !key.mods.alt {
+    if yes {
         effects.push(Effect::Provider {
             account: conversation.account.clone(),
             command: ProviderCommand::DeleteMessage {

@@ -1,7 +1,7 @@
 //! Keys, mouse, paste and layout feedback → state changes and effects.
 
 use super::insights;
-use super::keys::{self, Action, Key, KeyCode, KeyContext};
+use super::keys::{Action, Key, KeyCode, KeyContext};
 use super::view::{Focus, LayoutInfo};
 use super::{App, Effect, Mouse, MouseKind};
 use crate::model::{Content, ConversationKey, DeliveryStatus, Direction, Message};
@@ -26,7 +26,11 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         return;
     }
     if app.view.confirm_delete.is_some() {
-        super::cursor::confirm(app, key, effects);
+        let yes = lookup(app, KeyContext::Confirm, key);
+        if yes == Some(Action::Quit) {
+            return perform(app, Action::Quit, effects);
+        }
+        super::cursor::confirm(app, yes == Some(Action::Confirm), effects);
         return;
     }
     let context = if app.view.focus == Focus::Composer {
@@ -34,124 +38,134 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     } else {
         KeyContext::Browse
     };
-    match keys::lookup(context, key) {
+    match lookup(app, context, key) {
+        Some(action) if context == KeyContext::Compose && is_editing(action) => {
+            composer_edit(app, action, effects);
+        }
         Some(action) => perform(app, action, effects),
-        None if context == KeyContext::Compose => composer_key(app, key, effects),
+        None if context == KeyContext::Compose => composer_type(app, key, effects),
         None => {}
     }
 }
 
-/// The help overlay scrolls (it is longer than a small terminal) and closes on Esc, `?`,
-/// `q` or Enter; other keys do nothing, so a stray one does not close it unread.
+pub(super) fn lookup(app: &App, context: KeyContext, key: Key) -> Option<Action> {
+    app.settings.keymap.lookup(context, key)
+}
+
+/// How the first key of `action` is written, for notices that name it.
+pub(super) fn key_label(app: &App, context: KeyContext, action: Action) -> String {
+    app.settings.keymap.label(context, action)
+}
+
+/// The help overlay scrolls (it is longer than a small terminal) and closes on its back keys;
+/// other keys do nothing, so a stray one does not close it unread.
 fn help_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    let action = lookup(app, KeyContext::Help, key);
     let view = &mut app.view;
     // As far as the last frame showed there is to scroll (before any frame: not far).
     let most = view.layout.help_last_scroll.unwrap_or(0);
-    match key.code {
-        KeyCode::Char('c') if key.mods.ctrl => perform(app, Action::Quit, effects),
-        KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') => view.help = false,
-        KeyCode::Char('j') | KeyCode::Down => view.help_scroll = (view.help_scroll + 1).min(most),
-        KeyCode::Char('k') | KeyCode::Up => view.help_scroll = view.help_scroll.saturating_sub(1),
-        KeyCode::PageDown | KeyCode::Char(' ') => {
-            view.help_scroll = (view.help_scroll + 10).min(most);
-        }
-        KeyCode::PageUp => view.help_scroll = view.help_scroll.saturating_sub(10),
-        KeyCode::Char('g') | KeyCode::Home => view.help_scroll = 0,
-        KeyCode::Char('G') | KeyCode::End => view.help_scroll = most,
+    match action {
+        Some(Action::Quit) => perform(app, Action::Quit, effects),
+        Some(Action::Back) => view.help = false,
+        Some(Action::Down) => view.help_scroll = (view.help_scroll + 1).min(most),
+        Some(Action::Up) => view.help_scroll = view.help_scroll.saturating_sub(1),
+        Some(Action::PageDown) => view.help_scroll = (view.help_scroll + 10).min(most),
+        Some(Action::PageUp) => view.help_scroll = view.help_scroll.saturating_sub(10),
+        Some(Action::Top) => view.help_scroll = 0,
+        Some(Action::Bottom) => view.help_scroll = most,
         _ => {}
     }
 }
 
-fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
-    match key.code {
-        KeyCode::Enter => app.view.filtering = false,
-        KeyCode::Esc => {
-            app.view.filtering = false;
-            app.view.filter.clear();
+/// What a prompt's key does to its line of text: `None` when the key is not an edit.
+pub(super) fn edit_line(line: &mut String, action: Option<Action>, key: Key) -> Option<()> {
+    match action {
+        Some(Action::DeleteBack) => {
+            line.pop();
         }
-        KeyCode::Backspace => {
-            app.view.filter.pop();
-        }
-        KeyCode::Char('c') if key.mods.ctrl => return perform(app, Action::Quit, effects),
-        // The line-editing keys of every shell prompt: clear, and delete the last word.
-        KeyCode::Char('u') if key.mods.ctrl => app.view.filter.clear(),
-        KeyCode::Char('w') if key.mods.ctrl => {
-            let kept = app.view.filter.trim_end().len();
-            let word = app.view.filter[..kept]
+        Some(Action::ClearLine) => line.clear(),
+        Some(Action::DeleteWord) => {
+            let kept = line.trim_end().len();
+            let word = line[..kept]
                 .char_indices()
                 .rev()
                 .find(|(_, c)| c.is_whitespace())
                 .map_or(0, |(i, c)| i + c.len_utf8());
-            app.view.filter.truncate(word);
+            line.truncate(word);
         }
-        KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => app.view.filter.push(c),
-        KeyCode::Down | KeyCode::Up => {
-            let action = if key.code == KeyCode::Down {
-                Action::Down
-            } else {
-                Action::Up
-            };
-            perform(app, action, effects);
-            return;
+        Some(_) => return None,
+        None => match key.code {
+            KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => line.push(c),
+            _ => return None,
+        },
+    }
+    Some(())
+}
+
+fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    let action = lookup(app, KeyContext::Prompt, key);
+    match action {
+        Some(Action::Activate) => app.view.filtering = false,
+        Some(Action::Back) => {
+            app.view.filtering = false;
+            app.view.filter.clear();
         }
-        _ => return,
+        Some(Action::Quit) => return perform(app, Action::Quit, effects),
+        Some(action @ (Action::Down | Action::Up)) => return perform(app, action, effects),
+        _ => {
+            if edit_line(&mut app.view.filter, action, key).is_none() {
+                return;
+            }
+        }
     }
     app.view.refresh_lists(&app.inbox);
 }
 
-fn composer_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
-    let handled = match key.code {
-        KeyCode::Char(_) => !key.mods.alt || key.mods.ctrl,
-        KeyCode::Enter => key.mods.alt,
-        KeyCode::Backspace
-        | KeyCode::Delete
-        | KeyCode::Left
-        | KeyCode::Right
-        | KeyCode::Home
-        | KeyCode::End => true,
-        _ => false,
-    };
-    if handled {
-        // The agent works on the draft: a suggestion still arriving is theirs now.
-        super::assist::take_over(app, effects);
-    }
+/// The composer's own keys (the cursor and deleting), from the key map.
+fn is_editing(action: Action) -> bool {
+    matches!(
+        action,
+        Action::NewLine
+            | Action::CursorLeft
+            | Action::CursorRight
+            | Action::LineStart
+            | Action::LineEnd
+            | Action::DeleteBack
+            | Action::DeleteForward
+            | Action::ClearLine
+            | Action::DeleteWord
+    )
+}
+
+fn composer_edit(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
+    // The agent works on the draft: a suggestion still arriving is theirs now.
+    super::assist::take_over(app, effects);
     let composer = &mut app.view.composer;
-    let edited = match key.code {
-        KeyCode::Enter if key.mods.alt => {
+    let edited = match action {
+        Action::NewLine => {
             composer.insert("\n");
             true
         }
-        KeyCode::Char('u') if key.mods.ctrl => {
+        Action::ClearLine => {
             composer.clear();
             true
         }
-        KeyCode::Char('a') if key.mods.ctrl => {
-            composer.home();
-            false
-        }
-        KeyCode::Char('e') if key.mods.ctrl => {
-            composer.end();
-            false
-        }
-        KeyCode::Char(c) if !key.mods.ctrl && !key.mods.alt => {
-            composer.insert(c.encode_utf8(&mut [0; 4]));
-            true
-        }
-        KeyCode::Backspace => composer.backspace(),
-        KeyCode::Delete => composer.delete(),
-        KeyCode::Left => {
+        Action::DeleteWord => composer.delete_word(),
+        Action::DeleteBack => composer.backspace(),
+        Action::DeleteForward => composer.delete(),
+        Action::CursorLeft => {
             composer.left();
             false
         }
-        KeyCode::Right => {
+        Action::CursorRight => {
             composer.right();
             false
         }
-        KeyCode::Home => {
+        Action::LineStart => {
             composer.home();
             false
         }
-        KeyCode::End => {
+        Action::LineEnd => {
             composer.end();
             false
         }
@@ -160,6 +174,19 @@ fn composer_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     if edited {
         composer_edited(app, effects);
     }
+}
+
+/// A key the map does not know, in the composer: printable characters are text.
+fn composer_type(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
+    let KeyCode::Char(c) = key.code else {
+        return;
+    };
+    if key.mods.ctrl || key.mods.alt {
+        return;
+    }
+    super::assist::take_over(app, effects);
+    app.view.composer.insert(c.encode_utf8(&mut [0; 4]));
+    composer_edited(app, effects);
 }
 
 pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
@@ -321,7 +348,11 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             Focus::Insights => insights::jump(app),
         },
         Action::Compose if view.open.is_none() => {
-            notice(app, "Open a conversation first: Enter on the list");
+            let text = format!(
+                "Open a conversation first: {} on the list",
+                key_label(app, KeyContext::Browse, Action::Activate)
+            );
+            notice(app, &text);
         }
         Action::Compose => set_focus(app, Focus::Composer, effects),
         Action::NextConversation | Action::PrevConversation => {
@@ -391,6 +422,17 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         Action::OpenMedia => super::cursor::open_media(app, effects),
         Action::Capability => super::cursor::capability(app, effects),
         Action::CopyMessage => super::cursor::copy(app, effects),
+        // Editing keys act in the composer and the prompts, which take them before here.
+        Action::NewLine
+        | Action::CursorLeft
+        | Action::CursorRight
+        | Action::LineStart
+        | Action::LineEnd
+        | Action::DeleteBack
+        | Action::DeleteForward
+        | Action::ClearLine
+        | Action::DeleteWord
+        | Action::Confirm => {}
         Action::ToggleEndSession => view.session_reply.toggle_end_session(),
         Action::CycleWaitFor => view.session_reply.cycle_wait_for(),
         Action::RetryFailed => {
@@ -590,10 +632,12 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         return;
     }
     if super::assist::reply_arriving(app) {
-        notice(
-            app,
-            "The suggestion is still arriving: Esc stops it, then Enter sends what is there",
+        let text = format!(
+            "The suggestion is still arriving: {} stops it, then {} sends what is there",
+            key_label(app, KeyContext::Compose, Action::Back),
+            key_label(app, KeyContext::Compose, Action::Activate)
         );
+        notice(app, &text);
         return;
     }
     let draft = app.view.composer.take().trim_end().to_string();

@@ -1,5 +1,6 @@
-//! Keys and the key map: a pure table from (where the focus is, key) to an [`Action`]. The help
-//! overlay is generated from the same table, so it can never disagree with what keys do.
+//! Keys and the default key map: a pure table from (where the focus is, key) to an [`Action`].
+//! `[keys]` of the config changes it (see [`super::keymap`]); the help overlay, the hints and
+//! the notices are generated from the live map, so they never disagree with what keys do.
 
 /// A key as the app sees it (the runtime converts terminal events into this).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -161,6 +162,18 @@ pub enum Action {
     /// Show the assistant's insights (asking for them when they are missing or stale), or the
     /// local engine's again.
     AssistInsights,
+    /// Editing a line of text (the composer, the filter, the pickers' prompts).
+    NewLine,
+    CursorLeft,
+    CursorRight,
+    LineStart,
+    LineEnd,
+    DeleteBack,
+    DeleteForward,
+    ClearLine,
+    DeleteWord,
+    /// Say yes to the question asked (deleting a message).
+    Confirm,
 }
 
 /// Where keys are interpreted.
@@ -177,6 +190,49 @@ pub enum KeyContext {
     /// Actions on a message (the thread's message cursor) or its contact; looked up while
     /// browsing, listed in the help under their own heading.
     Message,
+    /// A one-line prompt: the conversation filter, the contact search and the new-contact form.
+    Prompt,
+    /// The help overlay is open.
+    Help,
+    /// A yes/no question is asked (deleting a message): its yes key; any other says no.
+    Confirm,
+}
+
+impl KeyContext {
+    /// Every context, in the order `switchboard keys` prints them.
+    pub const ALL: [KeyContext; 8] = [
+        KeyContext::Global,
+        KeyContext::Browse,
+        KeyContext::Message,
+        KeyContext::Compose,
+        KeyContext::Prompt,
+        KeyContext::Contacts,
+        KeyContext::Help,
+        KeyContext::Confirm,
+    ];
+
+    /// Its name in `[keys.<name>]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyContext::Global => "global",
+            KeyContext::Browse => "browse",
+            KeyContext::Compose => "compose",
+            KeyContext::Contacts => "contacts",
+            KeyContext::Message => "message",
+            KeyContext::Prompt => "prompt",
+            KeyContext::Help => "help",
+            KeyContext::Confirm => "confirm",
+        }
+    }
+
+    /// The contexts whose bindings are looked up together (so one key must not do two things
+    /// across them): the message keys work while browsing.
+    pub fn layer(self) -> KeyContext {
+        match self {
+            KeyContext::Message => KeyContext::Browse,
+            other => other,
+        }
+    }
 }
 
 pub struct Binding {
@@ -229,38 +285,43 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "leave composer (stops an AI suggestion)" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "next pane (the draft is kept)" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::BackTab)], action: Action::FocusPrev, help: "previous pane" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Enter)], action: Action::NewLine, help: "new line" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Left)], action: Action::CursorLeft, help: "cursor left" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Right)], action: Action::CursorRight, help: "cursor right" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Home), Key::ctrl('a')], action: Action::LineStart, help: "start of the line" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::End), Key::ctrl('e')], action: Action::LineEnd, help: "end of the line" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Backspace)], action: Action::DeleteBack, help: "delete back" },
+    Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Delete)], action: Action::DeleteForward, help: "delete forward" },
+    Binding { context: KeyContext::Compose, keys: &[Key::ctrl('u')], action: Action::ClearLine, help: "clear the draft" },
+    Binding { context: KeyContext::Compose, keys: &[Key::ctrl('w')], action: Action::DeleteWord, help: "delete the word before" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('e'))], action: Action::ToggleEndSession, help: "end USSD/voice session" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('w'))], action: Action::CycleWaitFor, help: "voice wait-for key" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "done (search, or save the form)" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "cancel" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::plain(K::Backspace)], action: Action::DeleteBack, help: "delete back" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::ctrl('u')], action: Action::ClearLine, help: "clear" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::ctrl('w')], action: Action::DeleteWord, help: "delete the word before" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::plain(K::Down)], action: Action::Down, help: "next (result or field)" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::plain(K::Up)], action: Action::Up, help: "previous (result or field)" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "next field" },
+    Binding { context: KeyContext::Prompt, keys: &[Key::plain(K::BackTab)], action: Action::FocusPrev, help: "previous field" },
     Binding { context: KeyContext::Contacts, keys: &[Key::ch('/')], action: Action::StartFilter, help: "search" },
     Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Tab)], action: Action::NextContactChannel, help: "next channel" },
     Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "start conversation" },
     Binding { context: KeyContext::Contacts, keys: &[Key::ch('n')], action: Action::NewContact, help: "new contact" },
     Binding { context: KeyContext::Contacts, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "close" },
+    Binding { context: KeyContext::Help, keys: &[Key::plain(K::Esc), Key::plain(K::Enter), Key::ch('?'), Key::ch('q')], action: Action::Back, help: "close the help" },
+    Binding { context: KeyContext::Help, keys: &[Key::ch('j'), Key::plain(K::Down)], action: Action::Down, help: "scroll down" },
+    Binding { context: KeyContext::Help, keys: &[Key::ch('k'), Key::plain(K::Up)], action: Action::Up, help: "scroll up" },
+    Binding { context: KeyContext::Help, keys: &[Key::plain(K::PageDown), Key::ch(' ')], action: Action::PageDown, help: "page down" },
+    Binding { context: KeyContext::Help, keys: &[Key::plain(K::PageUp)], action: Action::PageUp, help: "page up" },
+    Binding { context: KeyContext::Help, keys: &[Key::ch('g'), Key::plain(K::Home)], action: Action::Top, help: "top" },
+    Binding { context: KeyContext::Help, keys: &[Key::ch('G'), Key::plain(K::End)], action: Action::Bottom, help: "bottom" },
+    Binding { context: KeyContext::Confirm, keys: &[Key::ch('y')], action: Action::Confirm, help: "yes (any other key: no)" },
 ];
-
-/// Keys the composer handles itself, listed in the help overlay after the table.
-pub const COMPOSER_HELP: &[(&str, &str)] = &[
-    ("Alt+Enter", "new line"),
-    ("←/→ Home/End", "move the cursor"),
-    ("Ctrl+U", "clear the draft"),
-];
-
-/// Looks a key up for the given context: global bindings first, then the context's own.
-pub fn lookup(context: KeyContext, key: Key) -> Option<Action> {
-    let key = normalise(key);
-    BINDINGS
-        .iter()
-        .filter(|b| {
-            b.context == KeyContext::Global
-                || b.context == context
-                || (context == KeyContext::Browse && b.context == KeyContext::Message)
-        })
-        .find(|b| b.keys.contains(&key))
-        .map(|b| b.action)
-}
 
 /// Terminals report Shift with upper-case letters inconsistently; the letter itself says it.
-fn normalise(mut key: Key) -> Key {
+pub fn normalise(mut key: Key) -> Key {
     if let KeyCode::Char(_) = key.code {
         key.mods.shift = false;
     }
@@ -272,18 +333,23 @@ fn normalise(mut key: Key) -> Key {
 
 #[cfg(test)]
 mod tests {
+    use super::super::keymap::KeyMap;
     use super::*;
 
     #[test]
     fn plain_letters_do_nothing_while_composing() {
+        let map = KeyMap::default();
         for c in ['q', 'j', 'k', '?', '/', 'I', 'g', 'G'] {
-            assert_eq!(lookup(KeyContext::Compose, Key::ch(c)), None, "{c}");
+            assert_eq!(map.lookup(KeyContext::Compose, Key::ch(c)), None, "{c}");
         }
         assert_eq!(
-            lookup(KeyContext::Compose, Key::ctrl('c')),
+            map.lookup(KeyContext::Compose, Key::ctrl('c')),
             Some(Action::Quit)
         );
-        assert_eq!(lookup(KeyContext::Browse, Key::ch('q')), Some(Action::Quit));
+        assert_eq!(
+            map.lookup(KeyContext::Browse, Key::ch('q')),
+            Some(Action::Quit)
+        );
     }
 
     #[test]
@@ -295,6 +361,9 @@ mod tests {
                 ..Mods::default()
             },
         };
-        assert_eq!(lookup(KeyContext::Browse, shifted), Some(Action::Bottom));
+        assert_eq!(
+            KeyMap::default().lookup(KeyContext::Browse, shifted),
+            Some(Action::Bottom)
+        );
     }
 }

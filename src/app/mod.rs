@@ -17,6 +17,7 @@ mod cursor;
 pub mod inbox;
 mod input;
 pub mod insights;
+pub mod keymap;
 pub mod keys;
 pub mod outbox;
 pub mod paging;
@@ -134,6 +135,8 @@ pub struct AppSettings {
     pub utc_offset: time::UtcOffset,
     /// Times of day on a 12-hour clock (`[ui] clock = "12h"`).
     pub hour12: bool,
+    /// The keys: the defaults with `[keys]` of the config over them.
+    pub keymap: Arc<keymap::KeyMap>,
 }
 
 impl Default for AppSettings {
@@ -146,6 +149,7 @@ impl Default for AppSettings {
             store: false,
             open_first: false,
             utc_offset: time::UtcOffset::UTC,
+            keymap: Arc::default(),
             hour12: false,
         }
     }

@@ -63,7 +63,13 @@ impl SessionReply {
     }
 
     /// The composer title's note, e.g. `USSD session open · Alt+e ends it`.
-    pub fn describe(&self, channel: &Channel, session: Option<&str>) -> Option<String> {
+    /// `keys` names the live keys of ending the session and of the wait-for key.
+    pub fn describe(
+        &self,
+        channel: &Channel,
+        session: Option<&str>,
+        (end_key, wait_key): (&str, &str),
+    ) -> Option<String> {
         if !applies_to(channel) {
             return None;
         }
@@ -72,14 +78,14 @@ impl SessionReply {
             parts.push(format!("session {session}"));
         }
         parts.push(if self.end_session {
-            "ENDS the session on send (Alt+e: keep open)".to_string()
+            format!("ENDS the session on send ({end_key}: keep open)")
         } else {
-            "Alt+e: end session on send".to_string()
+            format!("{end_key}: end session on send")
         });
         if *channel == Channel::Voice {
             parts.push(match self.wait_for {
-                Some(key) => format!("waits for {key} (Alt+w)"),
-                None => "Alt+w: wait for a key".to_string(),
+                Some(key) => format!("waits for {key} ({wait_key})"),
+                None => format!("{wait_key}: wait for a key"),
             });
         }
         Some(parts.join(" · "))
@@ -141,14 +147,20 @@ mod tests {
         );
     }
 
+    const KEYS: (&str, &str) = ("Alt+e", "Alt+w");
+
     #[test]
     fn the_title_note_says_what_send_will_do() {
         let mut reply = SessionReply::default();
-        assert_eq!(reply.describe(&Channel::Sms, None), None);
-        let note = reply.describe(&Channel::Ussd, Some("open")).expect("note");
+        assert_eq!(reply.describe(&Channel::Sms, None, KEYS), None);
+        let note = reply
+            .describe(&Channel::Ussd, Some("open"), KEYS)
+            .expect("note");
         assert!(note.starts_with("session open"), "{note}");
         reply.toggle_end_session();
-        let note = reply.describe(&Channel::Ussd, Some("open")).expect("note");
+        let note = reply
+            .describe(&Channel::Ussd, Some("open"), KEYS)
+            .expect("note");
         assert!(note.contains("ENDS the session"), "{note}");
     }
 }

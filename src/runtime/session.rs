@@ -103,6 +103,7 @@ impl Session {
             open_first: config.hub_enabled() && config.hub.demo && config.accounts.is_empty(),
             utc_offset: options.utc_offset.unwrap_or(time::UtcOffset::UTC),
             hour12: config.ui.clock == crate::config::ClockStyle::Twelve,
+            keymap: std::sync::Arc::new(config.keymap.clone()),
             ..AppSettings::default()
         };
         let session_id = uuid::Uuid::new_v4().simple().to_string();

@@ -23,11 +23,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = match app.view.open.as_ref().and_then(|key| app.inbox.get(key)) {
         Some(entry) => {
             let session = entry.info.metadata.get(crate::model::SESSION_METADATA);
-            match app
-                .view
-                .session_reply
-                .describe(&entry.info.channel, session.map(String::as_str))
-            {
+            let map = &app.settings.keymap;
+            let keys = (
+                map.label(KeyContext::Compose, Action::ToggleEndSession),
+                map.label(KeyContext::Compose, Action::CycleWaitFor),
+            );
+            match app.view.session_reply.describe(
+                &entry.info.channel,
+                session.map(String::as_str),
+                (&keys.0, &keys.1),
+            ) {
                 Some(note) => format!(" Reply to {} · {note} ", entry.info.contact.name),
                 None => format!(" Reply to {} ", entry.info.contact.name),
             }
@@ -59,7 +64,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         } else if focused {
             "Write a reply…".to_string()
         } else {
-            let key = super::status::key_label(KeyContext::Browse, Action::Compose);
+            let key = app
+                .settings
+                .keymap
+                .label(KeyContext::Browse, Action::Compose);
             format!("Press {key} to reply")
         };
         let hint = wrap::truncate(&hint, usize::from(inner.width));

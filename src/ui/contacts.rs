@@ -9,15 +9,16 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{theme, wrap};
 use crate::app::contacts::{ContactPicker, FORM_FIELDS};
-use crate::app::keys::{BINDINGS, KeyContext};
+use crate::app::keymap::KeyMap;
+use crate::app::keys::{Action, KeyContext};
 
-pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect) {
+pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect, map: &KeyMap) {
     let width = area.width.saturating_sub(4).min(72);
     let max_height = area.height.saturating_sub(2).min(20);
     let room = usize::from(width.saturating_sub(2));
     let lines = match &picker.form {
-        Some(form) => form_lines(form, room),
-        None => list_lines(picker, room, usize::from(max_height.saturating_sub(2))),
+        Some(form) => form_lines(form, room, map),
+        None => list_lines(picker, room, usize::from(max_height.saturating_sub(2)), map),
     };
     // As tall as what it shows, no taller than the screen allows.
     let height = u16::try_from(lines.len() + 2)
@@ -37,7 +38,11 @@ pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn form_lines(form: &crate::app::contacts::NewContactForm, room: usize) -> Vec<Line<'static>> {
+fn form_lines(
+    form: &crate::app::contacts::NewContactForm,
+    room: usize,
+    map: &KeyMap,
+) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::styled(" New contact", theme::title(true)),
         Line::default(),
@@ -52,18 +57,35 @@ fn form_lines(form: &crate::app::contacts::NewContactForm, room: usize) -> Vec<L
         ]));
     }
     lines.push(Line::default());
+    let key = |action| map.label(KeyContext::Prompt, action);
     lines.push(Line::styled(
-        " channel e.g. whatsapp, sms · Tab field · Enter create · Esc cancel",
+        wrap::truncate(
+            &format!(
+                " channel e.g. whatsapp, sms · {} field · {} create · {} cancel",
+                key(Action::FocusNext),
+                key(Action::Activate),
+                key(Action::Back)
+            ),
+            room,
+        ),
         theme::muted(),
     ));
     lines
 }
 
-fn list_lines(picker: &ContactPicker, room: usize, rows: usize) -> Vec<Line<'static>> {
+fn list_lines(
+    picker: &ContactPicker,
+    room: usize,
+    rows: usize,
+    map: &KeyMap,
+) -> Vec<Line<'static>> {
     let cursor = if picker.searching { "▏" } else { "" };
     let state = if picker.waiting { " searching…" } else { "" };
     let mut lines = vec![Line::from(vec![
-        Span::styled(" / ", theme::key_hint()),
+        Span::styled(
+            format!(" {} ", map.label(KeyContext::Contacts, Action::StartFilter)),
+            theme::key_hint(),
+        ),
         Span::styled(
             wrap::truncate(&picker.query, room.saturating_sub(16)),
             theme::bold(),
@@ -73,13 +95,16 @@ fn list_lines(picker: &ContactPicker, room: usize, rows: usize) -> Vec<Line<'sta
     ])];
     if picker.results.is_empty() {
         let text = if picker.waiting {
-            ""
+            String::new()
         } else {
-            " No contacts · n creates one"
+            format!(
+                " No contacts · {} creates one",
+                map.label(KeyContext::Contacts, Action::NewContact)
+            )
         };
         lines.push(Line::styled(text, theme::muted()));
         lines.push(Line::styled(
-            wrap::truncate(&key_hints(), room),
+            wrap::truncate(&key_hints(map), room),
             theme::key_hint(),
         ));
         return lines;
@@ -130,21 +155,27 @@ fn list_lines(picker: &ContactPicker, room: usize, rows: usize) -> Vec<Line<'sta
         }
     }
     lines.push(Line::styled(
-        wrap::truncate(&key_hints(), room),
+        wrap::truncate(&key_hints(map), room),
         theme::key_hint(),
     ));
     lines
 }
 
 /// The picker's keys, from the same table as the help overlay.
-fn key_hints() -> String {
-    let hints: Vec<String> = BINDINGS
+fn key_hints(map: &KeyMap) -> String {
+    let hints: Vec<String> = map
+        .bindings()
         .iter()
-        .filter(|b| b.context == KeyContext::Contacts)
+        .filter(|b| b.context == KeyContext::Contacts && !b.keys.is_empty())
         .map(|b| {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
             format!("{} {}", keys.join("/"), b.help)
         })
         .collect();
-    format!(" j/k move · {}", hints.join(" · "))
+    format!(
+        " {}/{} move · {}",
+        map.label(KeyContext::Browse, Action::Down),
+        map.label(KeyContext::Browse, Action::Up),
+        hints.join(" · ")
+    )
 }

@@ -1,4 +1,4 @@
-//! The help overlay, generated from the key table ([`BINDINGS`]) and [`COMPOSER_HELP`], grouped
+//! The help overlay, generated from the live key map ([`KeyMap`]), grouped
 //! by where the keys work: two columns when the screen is wide enough.
 
 use ratatui::Frame;
@@ -7,19 +7,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{theme, wrap};
-use crate::app::keys::{BINDINGS, COMPOSER_HELP, KeyContext};
+use crate::app::keymap::KeyMap;
+use crate::app::keys::{Action, KeyContext};
 
 /// Draws the overlay scrolled down by `scroll` rows (clamped to what there is); returns how
 /// far down it can scroll.
-pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) -> usize {
+pub fn draw(frame: &mut Frame, area: Rect, scroll: usize, map: &KeyMap) -> usize {
     let width = area.width.saturating_sub(2).min(96);
     let two_columns = width >= 60;
+    let section = |title, context| section(map, title, context);
     let (mut left, mut right) = if two_columns {
         (
             [
                 section("Everywhere", KeyContext::Global),
                 section("Selected message", KeyContext::Message),
-                composing(),
+                section("Composing", KeyContext::Compose),
             ]
             .concat(),
             trimmed(section("Browsing", KeyContext::Browse)),
@@ -30,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) -> usize {
                 section("Everywhere", KeyContext::Global),
                 section("Browsing", KeyContext::Browse),
                 section("Selected message", KeyContext::Message),
-                composing(),
+                section("Composing", KeyContext::Compose),
             ]
             .concat(),
             Vec::new(),
@@ -47,7 +49,8 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) -> usize {
     }
     let picker = [
         vec![Entry::Blank],
-        trimmed(section("Contact picker", KeyContext::Contacts)),
+        section("Contact picker", KeyContext::Contacts),
+        trimmed(section("Filter and search prompts", KeyContext::Prompt)),
     ]
     .concat();
     if two_columns && right.len() + picker.len() <= room {
@@ -63,14 +66,17 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: usize) -> usize {
     let visible = usize::from(height.saturating_sub(2));
     let last = rows.saturating_sub(visible);
     let scroll = scroll.min(last);
+    let close = map.label(KeyContext::Help, Action::Back);
     let title = if last > 0 {
         format!(
-            " Keys · rows {}–{} of {rows} · j/k scroll · Esc closes ",
+            " Keys · rows {}–{} of {rows} · {}/{} scroll · {close} closes ",
             scroll + 1,
-            (scroll + visible).min(rows)
+            (scroll + visible).min(rows),
+            map.label(KeyContext::Help, Action::Down),
+            map.label(KeyContext::Help, Action::Up),
         )
     } else {
-        " Keys · Esc closes ".to_string()
+        format!(" Keys · {close} closes ")
     };
     let offset = (u16::try_from(scroll).unwrap_or(u16::MAX), 0);
     let overlay = Rect {
@@ -181,12 +187,18 @@ impl Entry {
     }
 }
 
-fn section(title: &'static str, context: KeyContext) -> Vec<Entry> {
+/// A context's bindings; an action the user left without keys is not listed.
+fn section(map: &KeyMap, title: &'static str, context: KeyContext) -> Vec<Entry> {
     let mut entries = vec![Entry::Heading(title)];
-    entries.extend(BINDINGS.iter().filter(|b| b.context == context).map(|b| {
-        let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
-        Entry::Key(keys.join("/"), b.help)
-    }));
+    entries.extend(
+        map.bindings()
+            .iter()
+            .filter(|b| b.context == context && !b.keys.is_empty())
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+                Entry::Key(keys.join("/"), b.help)
+            }),
+    );
     entries.push(Entry::Blank);
     entries
 }
@@ -196,16 +208,5 @@ fn trimmed(mut entries: Vec<Entry>) -> Vec<Entry> {
     if matches!(entries.last(), Some(Entry::Blank)) {
         entries.pop();
     }
-    entries
-}
-
-fn composing() -> Vec<Entry> {
-    let mut entries = section("Composing", KeyContext::Compose);
-    entries.pop();
-    entries.extend(
-        COMPOSER_HELP
-            .iter()
-            .map(|(keys, help)| Entry::Key((*keys).to_string(), help)),
-    );
     entries
 }

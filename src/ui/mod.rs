@@ -76,10 +76,15 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         && area.width >= 20
         && area.height >= 6
     {
-        contacts::draw(frame, picker, area);
+        contacts::draw(frame, picker, area, &app.settings.keymap);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
-        info.help_last_scroll = Some(help::draw(frame, area, app.view.help_scroll));
+        info.help_last_scroll = Some(help::draw(
+            frame,
+            area,
+            app.view.help_scroll,
+            &app.settings.keymap,
+        ));
     }
     info
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{format, theme, wrap};
-use crate::app::keys::{Action, BINDINGS, COMPOSER_HELP, KeyContext};
+use crate::app::keys::{Action, KeyContext};
 use crate::app::status::AccountStatus;
 use crate::app::{App, Focus};
 use crate::model::AccountId;
@@ -103,11 +103,26 @@ fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
 
 /// The focused pane's most useful keys: "Enter open  / filter  ? help ".
 fn hints(app: &App) -> Vec<Span<'static>> {
-    let browse = |action: Action, what: &'static str| (key_label(KeyContext::Browse, action), what);
+    let map = &app.settings.keymap;
+    let key = |context: KeyContext, action: Action| map.label(context, action);
+    let browse = |action: Action, what: &'static str| (key(KeyContext::Browse, action), what);
     let pairs: Vec<(String, &str)> = if app.view.help {
-        vec![("j/k".to_string(), "scroll"), ("Esc".to_string(), "close")]
+        vec![
+            (
+                format!(
+                    "{}/{}",
+                    key(KeyContext::Help, Action::Down),
+                    key(KeyContext::Help, Action::Up)
+                ),
+                "scroll",
+            ),
+            (key(KeyContext::Help, Action::Back), "close"),
+        ]
     } else if app.view.filtering {
-        vec![("Enter".to_string(), "keep"), ("Esc".to_string(), "clear")]
+        vec![
+            (key(KeyContext::Prompt, Action::Activate), "keep"),
+            (key(KeyContext::Prompt, Action::Back), "clear"),
+        ]
     } else {
         match app.view.focus {
             Focus::Channels => vec![
@@ -126,16 +141,11 @@ fn hints(app: &App) -> Vec<Span<'static>> {
                 browse(Action::Compose, "reply"),
                 browse(Action::ToggleHelp, "help"),
             ],
-            Focus::Composer => {
-                let newline = COMPOSER_HELP
-                    .first()
-                    .map_or_else(String::new, |(k, _)| (*k).to_string());
-                vec![
-                    (key_label(KeyContext::Compose, Action::Activate), "send"),
-                    (newline, "new line"),
-                    (key_label(KeyContext::Compose, Action::Back), "leave"),
-                ]
-            }
+            Focus::Composer => vec![
+                (key(KeyContext::Compose, Action::Activate), "send"),
+                (key(KeyContext::Compose, Action::NewLine), "new line"),
+                (key(KeyContext::Compose, Action::Back), "leave"),
+            ],
             Focus::Insights => vec![
                 browse(Action::Activate, "go to message"),
                 browse(Action::NextInsightTab, "next tab"),
@@ -150,15 +160,4 @@ fn hints(app: &App) -> Vec<Span<'static>> {
         spans.push(Span::styled(format!(" {what}  "), theme::muted()));
     }
     spans
-}
-
-/// The first key bound to `action` in `context` (or globally).
-pub fn key_label(context: KeyContext, action: Action) -> String {
-    BINDINGS
-        .iter()
-        .filter(|b| b.context == context || b.context == KeyContext::Global)
-        .find(|b| b.action == action)
-        .and_then(|b| b.keys.first())
-        .map(|k| k.label())
-        .unwrap_or_default()
 }

@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use self::anchor::{Start, anchor_of};
 use super::{format, theme, wrap};
 use crate::app::inbox::ConversationEntry;
+use crate::app::keys::{Action, KeyContext};
 use crate::app::{App, Focus};
 use crate::model::{Content, DeliveryStatus, Direction, Message, Timestamp};
 
@@ -46,9 +47,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     }
     // The delete confirmation sits on the pane itself, where it cannot be crowded out.
     if app.view.confirm_delete.is_some() {
+        let yes = app
+            .settings
+            .keymap
+            .label(KeyContext::Confirm, Action::Confirm);
         block = block.title_bottom(
             Line::styled(
-                " Delete the selected message? y deletes, any other key keeps it ",
+                format!(" Delete the selected message? {yes} deletes, any other key keeps it "),
                 theme::error(),
             )
             .left_aligned(),
@@ -60,7 +65,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     let (Some(entry), Some(key)) = (entry, app.view.open.as_ref()) else {
         let hint = vec![
             Line::default(),
-            Line::styled("Select a conversation and press Enter", theme::muted()).centered(),
+            Line::styled(
+                format!(
+                    "Select a conversation and press {}",
+                    app.settings
+                        .keymap
+                        .label(KeyContext::Browse, Action::Activate)
+                ),
+                theme::muted(),
+            )
+            .centered(),
         ];
         frame.render_widget(Paragraph::new(hint), inner);
         return ThreadLayout {

@@ -1,0 +1,126 @@
+use super::*;
+
+fn entry(context: &str, action: &str, keys: &[&str], line: usize) -> KeyOverride {
+    KeyOverride {
+        context: context.into(),
+        action: action.into(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        line,
+    }
+}
+
+#[test]
+fn the_defaults_have_no_conflicts() {
+    assert_eq!(KeyMap::default().conflicts(), Vec::<String>::new());
+}
+
+#[test]
+fn key_names_read_and_write_back() {
+    for (name, key) in [
+        ("g", Key::ch('g')),
+        ("G", Key::ch('G')),
+        ("shift-g", Key::ch('G')),
+        ("?", Key::ch('?')),
+        ("-", Key::ch('-')),
+        ("ctrl-k", Key::ctrl('k')),
+        ("Ctrl-K", Key::ctrl('k')),
+        ("alt-j", Key::alt(KeyCode::Char('j'))),
+        ("alt-down", Key::alt(KeyCode::Down)),
+        ("shift-tab", Key::plain(KeyCode::BackTab)),
+        ("space", Key::ch(' ')),
+        ("pgdn", Key::plain(KeyCode::PageDown)),
+        ("enter", Key::plain(KeyCode::Enter)),
+    ] {
+        assert_eq!(parse_key(name), Ok(key), "{name}");
+        assert_eq!(parse_key(&key_name(key)), Ok(key), "{name} written back");
+    }
+    for bad in ["", "ctrl-", "hyper-k", "f13", "enterr"] {
+        assert!(parse_key(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn an_override_replaces_the_keys_of_its_action_only_there() {
+    let map = KeyMap::with_overrides(&[
+        entry("browse", "quit", &["ctrl-q"], 3),
+        entry("browse", "toggle_resolved", &[], 4),
+    ])
+    .expect("valid");
+    assert_eq!(map.lookup(KeyContext::Browse, Key::ch('q')), None);
+    assert_eq!(
+        map.lookup(KeyContext::Browse, Key::ctrl('q')),
+        Some(Action::Quit)
+    );
+    assert_eq!(map.lookup(KeyContext::Browse, Key::ch('s')), None);
+    // Ctrl+C still quits everywhere: that is the global binding.
+    assert_eq!(
+        map.lookup(KeyContext::Compose, Key::ctrl('c')),
+        Some(Action::Quit)
+    );
+    assert_eq!(map.label(KeyContext::Browse, Action::Quit), "Ctrl+q");
+    assert_eq!(
+        map.label(KeyContext::Browse, Action::ToggleResolved),
+        "(unbound)"
+    );
+}
+
+#[test]
+fn mistakes_name_their_line() {
+    let errors = KeyMap::with_overrides(&[
+        entry("brwse", "quit", &["q"], 7),
+        entry("browse", "quitt", &["q"], 8),
+        entry("browse", "quit", &["ctrl-"], 9),
+    ])
+    .expect_err("three mistakes");
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].starts_with("line 7: [keys.brwse] is not a context"));
+    assert!(errors[1].starts_with("line 8: [keys.browse] `quitt` is not an action"));
+    assert!(errors[2].starts_with("line 9: [keys.browse] quit: `ctrl-` is not a key"));
+}
+
+#[test]
+fn two_actions_on_one_key_are_a_conflict_where_they_meet() {
+    let errors = KeyMap::with_overrides(&[entry("browse", "refresh", &["j"], 12)])
+        .expect_err("j already moves down");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("line 12") && errors[0].contains("`down` (by default)"),
+        "{}",
+        errors[0]
+    );
+    // The message keys are looked up while browsing: they meet there too.
+    assert!(KeyMap::with_overrides(&[entry("message", "copy_message", &["s"], 5)]).is_err());
+    // The composer and the help are other places: the same key may do something else there.
+    assert!(KeyMap::with_overrides(&[entry("help", "back", &["x"], 6)]).is_ok());
+}
+
+#[test]
+fn the_printed_defaults_read_back_as_the_same_map() {
+    let text = KeyMap::default().to_toml();
+    let table: toml::Table = toml::from_str(&text).expect("valid TOML");
+    let mut overrides = Vec::new();
+    for (context, actions) in table["keys"].as_table().expect("[keys]") {
+        for (action, keys) in actions.as_table().expect("a context") {
+            let keys: Vec<&str> = keys
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|k| k.as_str().expect("a name"))
+                .collect();
+            overrides.push(entry(context, action, &keys, 1));
+        }
+    }
+    let read = KeyMap::with_overrides(&overrides).expect("no mistakes");
+    for (a, b) in read.bindings().iter().zip(KeyMap::default().bindings()) {
+        assert_eq!(
+            (a.context, &a.keys, a.action),
+            (b.context, &b.keys, b.action)
+        );
+    }
+}
+
+#[test]
+fn action_names_are_snake_case() {
+    assert_eq!(action_name(Action::NextConversation), "next_conversation");
+    assert_eq!(action_name(Action::Quit), "quit");
+}
