@@ -400,10 +400,11 @@ async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow:
     let mut guard = runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
     session.executor.enable_clipboard();
     let (input_sender, input) = tokio::sync::mpsc::channel(256);
-    let input_task = runtime::event_loop::spawn_terminal_input(input_sender);
+    let reader = runtime::reader::spawn(runtime::reader::Crossterm, input_sender);
+    guard.reader = Some(reader.clone());
     let drawn = async {
         match record {
-            None => runtime::run(&mut guard.terminal, &mut session, input).await,
+            None => runtime::run(&mut guard, &mut session, input).await,
             Some(path) => {
                 use switchboard::record::{recorder::Recording, redact::Redactor};
                 let redactor = Redactor::for_config(config);
@@ -417,7 +418,7 @@ async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow:
         result = drawn => result.context("drawing the inbox"),
         _ = shutdown_signal() => Ok(()),
     };
-    input_task.abort();
+    reader.stop();
     drop(guard);
     if let Some(path) = record {
         eprintln!("recorded {}", path.display());

@@ -56,3 +56,99 @@ async fn pushes_reach_the_screen_and_q_quits() {
     assert!(screen.contains("Grace Hopper"), "{screen}");
     assert!(screen.contains("Is the bug fixed?"), "{screen}");
 }
+
+/// A surface that plays a terminal handing itself over: it records each job and answers an
+/// edit as an editor that added a line would.
+struct HandingOver {
+    terminal: Terminal<TestBackend>,
+    jobs: Vec<switchboard::app::TerminalJob>,
+}
+
+impl switchboard::runtime::Surface for HandingOver {
+    fn draw(
+        &mut self,
+        app: &switchboard::app::App,
+    ) -> std::io::Result<switchboard::app::LayoutInfo> {
+        switchboard::runtime::Surface::draw(&mut self.terminal, app)
+    }
+
+    fn hand_over(&mut self, job: switchboard::app::TerminalJob) -> std::io::Result<Option<Event>> {
+        self.jobs.push(job.clone());
+        Ok(match job {
+            switchboard::app::TerminalJob::Edit(draft) => {
+                Some(Event::Edited(Ok(format!("{draft}\nSee you soon"))))
+            }
+            switchboard::app::TerminalJob::Suspend => None,
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_editor_and_ctrl_z_get_the_terminal_and_the_draft_comes_back_unsent() {
+    use switchboard::app::{Focus, KeyCode, TerminalJob};
+    let mut config = Config::default();
+    config.hub.demo = false;
+    let mut session = Session::start(&config, &StartOptions::ephemeral())
+        .await
+        .expect("session");
+    let hub = session.hub.as_ref().expect("hub");
+    let (url, key) = (hub.base_url(), hub.api_key().to_string());
+    reqwest::Client::new()
+        .post(format!("{url}/simulate/inbound"))
+        .header("X-API-Key", key)
+        .json(&serde_json::json!({"channelType":"sms","from":"+15550010","name":"Ada","text":"Hello?"}))
+        .send()
+        .await
+        .expect("hub reachable");
+    assert!(
+        session
+            .pump_until(Duration::from_secs(10), |app| !app
+                .view
+                .conversations
+                .is_empty())
+            .await
+    );
+    let mut surface = HandingOver {
+        terminal: Terminal::new(TestBackend::new(120, 32)).expect("terminal"),
+        jobs: Vec::new(),
+    };
+    let (input, inputs) = tokio::sync::mpsc::channel(16);
+    let keys = [
+        Key::alt(KeyCode::Char('j')),
+        Key::ch('i'),
+        Key::ch('H'),
+        Key::ch('i'),
+        Key::ctrl('x'),
+        Key::ctrl('z'),
+    ];
+    for key in keys {
+        input
+            .send(Input::App(Event::Key(key)))
+            .await
+            .expect("queued");
+    }
+    drop(input);
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        run(&mut surface, &mut session, inputs),
+    )
+    .await
+    .expect("the loop ended with its input")
+    .expect("no drawing error");
+    assert_eq!(
+        surface.jobs,
+        vec![TerminalJob::Edit("Hi".into()), TerminalJob::Suspend]
+    );
+    // Back in the composer for a last look; nothing was sent.
+    assert_eq!(session.app.view.composer.text(), "Hi\nSee you soon");
+    assert_eq!(session.app.view.focus, Focus::Composer);
+    let open = session.app.view.open.clone().expect("open");
+    let thread = &session.app.inbox.get(&open).expect("entry").thread;
+    assert!(
+        thread
+            .messages()
+            .iter()
+            .all(|m| m.direction == switchboard::model::Direction::Inbound),
+        "nothing sent"
+    );
+}

@@ -783,7 +783,7 @@ fn with_two_accounts_rows_say_whose_and_the_filter_finds_by_account() {
 #[test]
 fn remapped_keys_are_the_ones_the_screen_names() {
     let config = switchboard::config::Config::parse(
-        "[keys.browse]\ncompose = \"e\"\ntoggle_help = \"f1\"\n[keys.compose]\nactivate = \"ctrl-s\"\nnew_line = \"enter\"\n",
+        "[keys.browse]\ncompose = \"w\"\ntoggle_help = \"f1\"\n[keys.compose]\nactivate = \"ctrl-s\"\nnew_line = \"enter\"\n",
         std::path::Path::new("keys.toml"),
     );
     // f1 is not a key we know: the mistake is named, with its line.
@@ -791,7 +791,7 @@ fn remapped_keys_are_the_ones_the_screen_names() {
     assert!(error.contains("line 3") && error.contains("f1"), "{error}");
 
     let config = switchboard::config::Config::parse(
-        "[keys.browse]\ncompose = \"e\"\ntoggle_help = \"h\"\n[keys.compose]\nactivate = \"ctrl-s\"\nnew_line = \"enter\"\n",
+        "[keys.browse]\ncompose = \"w\"\ntoggle_help = \"h\"\n[keys.compose]\nactivate = \"ctrl-s\"\nnew_line = \"enter\"\n",
         std::path::Path::new("keys.toml"),
     )
     .expect("valid keys");
@@ -803,11 +803,11 @@ fn remapped_keys_are_the_ones_the_screen_names() {
     press(&mut app, Key::plain(KeyCode::Enter));
     press(&mut app, Key::plain(KeyCode::Esc));
     let text = render(&mut app, 120, 36);
-    assert!(text.contains("Press e to reply"), "{text}");
+    assert!(text.contains("Press w to reply"), "{text}");
     // The old key does nothing now; the new one opens the composer.
     press(&mut app, Key::ch('i'));
     assert_ne!(app.view.focus, Focus::Composer);
-    press(&mut app, Key::ch('e'));
+    press(&mut app, Key::ch('w'));
     assert_eq!(app.view.focus, Focus::Composer);
     for c in "two".chars() {
         press(&mut app, Key::ch(c));

@@ -433,6 +433,23 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         | Action::ClearLine
         | Action::DeleteWord
         | Action::Confirm => {}
+        Action::EditInEditor => {
+            if app.view.open.is_none() {
+                let text = format!(
+                    "Open a conversation first: {} on the list",
+                    key_label(app, KeyContext::Browse, Action::Activate)
+                );
+                return notice(app, &text);
+            }
+            // The draft is the agent's from here: a suggestion still arriving stops.
+            super::assist::take_over(app, effects);
+            let draft = app.view.composer.text().to_string();
+            effects.push(Effect::Terminal(super::TerminalJob::Edit(draft)));
+        }
+        Action::Suspend => {
+            stop_typing(app, effects);
+            effects.push(Effect::Terminal(super::TerminalJob::Suspend));
+        }
         Action::ToggleEndSession => view.session_reply.toggle_end_session(),
         Action::CycleWaitFor => view.session_reply.cycle_wait_for(),
         Action::RetryFailed => {
@@ -469,6 +486,34 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
         }
     }
+}
+
+/// The draft is back from the editor: it replaces the composer's for a last look (nothing is
+/// sent until the agent presses send).
+pub(super) fn edited(app: &mut App, result: Result<String, String>, effects: &mut Vec<Effect>) {
+    match result {
+        Ok(text) => {
+            let text = sanitize(&text);
+            app.view.composer.clear();
+            app.view.composer.insert(&text);
+            if app.view.open.is_some() {
+                app.view.focus = Focus::Composer;
+            }
+            composer_edited(app, effects);
+            let text = format!(
+                "Back from the editor: {} sends, {} keeps it as a draft",
+                key_label(app, KeyContext::Compose, Action::Activate),
+                key_label(app, KeyContext::Compose, Action::Back)
+            );
+            notice(app, &text);
+        }
+        Err(why) => app.status.notify(
+            super::status::NoticeLevel::Error,
+            format!("The editor: {}", sanitize(&why)),
+            app.now,
+        ),
+    }
+    app.touch();
 }
 
 fn notice(app: &mut App, text: &str) {

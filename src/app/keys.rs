@@ -174,6 +174,10 @@ pub enum Action {
     DeleteWord,
     /// Say yes to the question asked (deleting a message).
     Confirm,
+    /// Write the reply in `$VISUAL` / `$EDITOR`; it comes back into the composer.
+    EditInEditor,
+    /// Stop the process (Ctrl+Z), back with the shell's `fg`.
+    Suspend,
 }
 
 /// Where keys are interpreted.
@@ -252,6 +256,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Global, keys: &[Key::alt(K::Char('k')), Key::alt(K::Up)], action: Action::PrevConversation, help: "previous conversation" },
     Binding { context: KeyContext::Global, keys: &[Key::plain(K::PageUp)], action: Action::PageUp, help: "scroll thread up a page" },
     Binding { context: KeyContext::Global, keys: &[Key::plain(K::PageDown)], action: Action::PageDown, help: "scroll thread down a page" },
+    Binding { context: KeyContext::Global, keys: &[Key::ctrl('z')], action: Action::Suspend, help: "suspend (fg brings it back)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('q')], action: Action::Quit, help: "quit" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('?')], action: Action::ToggleHelp, help: "this help" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "focus next pane" },
@@ -262,6 +267,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('G'), Key::plain(K::End)], action: Action::Bottom, help: "last / newest" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "open channel or conversation" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('i'), Key::ch('r')], action: Action::Compose, help: "reply in the open conversation" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('e')], action: Action::EditInEditor, help: "write the reply in $EDITOR" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('/')], action: Action::StartFilter, help: "filter conversations" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('I')], action: Action::ToggleInsights, help: "show/hide insights" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('D')], action: Action::ToggleDetails, help: "show/hide contact details" },
@@ -286,6 +292,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "next pane (the draft is kept)" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::BackTab)], action: Action::FocusPrev, help: "previous pane" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Enter)], action: Action::NewLine, help: "new line" },
+    Binding { context: KeyContext::Compose, keys: &[Key::ctrl('x')], action: Action::EditInEditor, help: "continue in $EDITOR" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Left)], action: Action::CursorLeft, help: "cursor left" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Right)], action: Action::CursorRight, help: "cursor right" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Home), Key::ctrl('a')], action: Action::LineStart, help: "start of the line" },

@@ -72,6 +72,8 @@ pub enum Event {
     },
     /// News from the assistant about a request the app made.
     Assist(crate::assist::Update),
+    /// The draft came back from the external editor (or why it could not be edited).
+    Edited(Result<String, String>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +114,17 @@ pub enum Effect {
     Assist(crate::assist::Command),
     /// Put text on the clipboard (the terminal's, by OSC 52: works over SSH and in tmux).
     Copy(String),
+    /// Hand the terminal over for a while (the reader paused, the screen restored after).
+    Terminal(TerminalJob),
+}
+
+/// What the terminal is handed over for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TerminalJob {
+    /// Edit this draft in `$VISUAL` / `$EDITOR`; the result comes back as `Event::Edited`.
+    Edit(String),
+    /// Ctrl+Z: stop the process until the shell's `fg`.
+    Suspend,
 }
 
 /// Settings the reducer needs (from config).
@@ -248,6 +261,7 @@ impl App {
                 self.touch();
             }
             Event::Assist(update) => assist::update(self, update, &mut effects),
+            Event::Edited(result) => input::edited(self, result, &mut effects),
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);
                 let expired = self.typing.expire(now) | self.status.expire(now) | retried;

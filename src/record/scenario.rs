@@ -98,6 +98,7 @@ impl Scenario {
                 // Demos run without a local store: a closed channel that never answers.
                 store_events: mpsc::channel(1).1,
                 assist_events,
+                terminal_jobs: Vec::new(),
             },
             hub,
             network: Arc::new(network),

@@ -6,13 +6,12 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::input::{Input, translate};
+use super::input::Input;
 use super::session::Session;
-use crate::app::{App, Event, LayoutInfo};
+use crate::app::{App, Event, LayoutInfo, TerminalJob};
 
 /// About 60 frames per second at most.
 const FRAME: Duration = Duration::from_millis(16);
@@ -25,6 +24,17 @@ const TICK: Duration = Duration::from_secs(1);
 pub trait Surface {
     /// Draws one frame and returns what it laid out.
     fn draw(&mut self, app: &App) -> std::io::Result<LayoutInfo>;
+
+    /// Hands the terminal over for `job` and takes it back; returns what the app should hear
+    /// of it. A surface without a terminal of its own (tests, recordings) cannot.
+    fn hand_over(&mut self, job: TerminalJob) -> std::io::Result<Option<Event>> {
+        Ok(match job {
+            TerminalJob::Edit(_) => Some(Event::Edited(Err(
+                "no terminal to hand over here (a recording or a test)".into(),
+            ))),
+            TerminalJob::Suspend => None,
+        })
+    }
 }
 
 impl<B: ratatui::backend::Backend> Surface for ratatui::Terminal<B>
@@ -37,28 +47,6 @@ where
             .map_err(std::io::Error::other)?;
         Ok(layout)
     }
-}
-
-/// Reads the terminal on its own task and forwards what the app cares about.
-pub fn spawn_terminal_input(sender: mpsc::Sender<Input>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut stream = crossterm::event::EventStream::new();
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(event) => {
-                    if let Some(input) = translate(event)
-                        && sender.send(input).await.is_err()
-                    {
-                        break;
-                    }
-                }
-                Err(error) => {
-                    tracing::error!(%error, "reading the terminal failed");
-                    break;
-                }
-            }
-        }
-    })
 }
 
 /// Runs until the user quits or the input ends.
@@ -76,6 +64,16 @@ pub async fn run(
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
 
     loop {
+        for job in std::mem::take(&mut session.terminal_jobs) {
+            let heard = surface.hand_over(job)?;
+            // The screen was someone else's meanwhile: draw all of it again.
+            force_draw = true;
+            if let Some(event) = heard
+                && !session.apply(event)
+            {
+                return Ok(());
+            }
+        }
         let dirty = force_draw || drawn_revision != Some(session.app.revision);
         tokio::select! {
             biased;

@@ -37,6 +37,8 @@ pub enum Outcome {
     Store(StoreEvent),
     /// An answer in place of the assistant's (it is not running).
     Assist(crate::assist::Update),
+    /// For whoever owns the terminal (the event loop and its surface).
+    Terminal(crate::app::TerminalJob),
 }
 
 impl Executor {
@@ -94,6 +96,7 @@ impl Executor {
             }
             Effect::Store(write) => self.store(write),
             Effect::Assist(command) => self.to_assist(command),
+            Effect::Terminal(job) => Outcome::Terminal(job),
             Effect::Copy(text) => {
                 if self.clipboard {
                     super::clipboard::copy(&text);

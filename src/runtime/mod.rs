@@ -2,10 +2,12 @@
 //! providers, hub, clock). See `event_loop` for the loop itself.
 
 pub mod clipboard;
+pub mod editor;
 pub mod event_loop;
 pub mod executor;
 pub mod input;
 pub mod opener;
+pub mod reader;
 pub mod send;
 pub mod session;
 pub mod terminal;

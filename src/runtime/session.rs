@@ -90,6 +90,8 @@ pub struct Session {
     pub store_events: mpsc::Receiver<StoreEvent>,
     /// The assistant's answers, as they stream in.
     pub assist_events: mpsc::Receiver<crate::assist::Update>,
+    /// Terminal hand-overs the app asked for, for the event loop to carry out.
+    pub terminal_jobs: Vec<crate::app::TerminalJob>,
 }
 
 impl Session {
@@ -221,6 +223,7 @@ impl Session {
             clock: super::Clock::Wall,
             store_events,
             assist_events,
+            terminal_jobs: Vec::new(),
         };
         // Applied once the providers run, so replies queued in the outbox reach them.
         for event in pending_store_events {
@@ -243,6 +246,7 @@ impl Session {
                     Outcome::Feedback(event) => pending.push(Event::Provider(event)),
                     Outcome::Store(event) => pending.push(Event::Store(event)),
                     Outcome::Assist(update) => pending.push(Event::Assist(update)),
+                    Outcome::Terminal(job) => self.terminal_jobs.push(job),
                 }
             }
         }

@@ -15,35 +15,94 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use super::Surface;
+use super::reader::ReaderControl;
+use crate::app::{App, Event, LayoutInfo, TerminalJob};
+
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
-/// Owns TUI mode; dropping it restores the terminal.
+/// Owns TUI mode; dropping it restores the terminal. It is also the surface the inbox draws
+/// on, and hands the terminal over to `$EDITOR` or the shell (Ctrl+Z) and takes it back.
 pub struct TerminalGuard {
     pub terminal: Tui,
+    /// The thread reading the terminal, paused while the terminal is handed over.
+    pub reader: Option<ReaderControl>,
 }
 
 impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
         install_panic_hook();
-        enable_raw_mode()?;
-        let mut stdout = io::stdout();
-        if let Err(error) = execute!(
-            stdout,
-            EnterAlternateScreen,
-            EnableMouseCapture,
-            EnableBracketedPaste
-        ) {
+        if let Err(error) = enter_modes() {
             restore();
             return Err(error);
         }
-        let terminal = match Terminal::new(CrosstermBackend::new(stdout)) {
+        let terminal = match Terminal::new(CrosstermBackend::new(io::stdout())) {
             Ok(terminal) => terminal,
             Err(error) => {
                 restore();
                 return Err(error);
             }
         };
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal,
+            reader: None,
+        })
+    }
+}
+
+fn enter_modes() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
+impl Surface for TerminalGuard {
+    fn draw(&mut self, app: &App) -> io::Result<LayoutInfo> {
+        Surface::draw(&mut self.terminal, app)
+    }
+
+    fn hand_over(&mut self, job: TerminalJob) -> io::Result<Option<Event>> {
+        // The reader lets go first: a key typed in the editor must reach the editor.
+        if let Some(reader) = &self.reader {
+            reader.pause();
+        }
+        restore();
+        let heard = match job {
+            TerminalJob::Edit(draft) => {
+                let editor = super::editor::from_env();
+                tracing::info!(%editor, "editing the draft");
+                let result = super::editor::edit(&draft, &editor).map_err(|e| e.to_string());
+                if let Err(why) = &result {
+                    tracing::warn!("the editor: {why}");
+                }
+                Some(Event::Edited(result))
+            }
+            TerminalJob::Suspend => {
+                suspend();
+                None
+            }
+        };
+        let entered = enter_modes();
+        let cleared = self.terminal.clear();
+        if let Some(reader) = &self.reader {
+            reader.resume();
+        }
+        entered?;
+        cleared?;
+        Ok(heard)
+    }
+}
+
+/// Stops the process as Ctrl+Z does in a cooked terminal; returns when the shell's `fg`
+/// continues it.
+fn suspend() {
+    #[cfg(unix)]
+    if let Err(error) = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP) {
+        tracing::warn!(%error, "cannot suspend");
     }
 }
 
