@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub mod assist;
+pub mod notify;
 pub mod sinch;
 pub mod theme;
 
@@ -41,6 +42,9 @@ pub struct Config {
     pub assist: Option<assist::AssistSection>,
     /// `[theme]`: the look (see `config/theme.rs`). Absent: `dark`, or `mono` under `NO_COLOR`.
     pub theme: Option<theme::ThemeSection>,
+    /// `[notify]`: desktop notifications, the bell, the terminal title.
+    #[serde(default)]
+    pub notify: notify::NotifySection,
     /// `[keys.<context>] <action> = "key" | ["key", …]`, as written (read into `keymap`).
     #[serde(default, rename = "keys")]
     pub key_entries: BTreeMap<String, BTreeMap<String, toml::Spanned<KeyList>>>,
@@ -549,6 +553,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
+        self.notify.validate()?;
         let mut names = std::collections::BTreeSet::new();
         for (index, account) in self.accounts.iter().enumerate() {
             let field = |name: &str| format!("account[{index}].{name}");

@@ -399,6 +399,12 @@ async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow:
     let mut session = Session::start(config, &options).await?;
     let mut guard = runtime::terminal::TerminalGuard::enter().context("preparing the terminal")?;
     session.executor.enable_clipboard();
+    session
+        .executor
+        .enable_alerts(runtime::alerts::Alerts::from_config(
+            &config.notify,
+            |name| std::env::var(name).ok(),
+        ));
     let (input_sender, input) = tokio::sync::mpsc::channel(256);
     let reader = runtime::reader::spawn(runtime::reader::Crossterm, input_sender);
     guard.reader = Some(reader.clone());

@@ -10,6 +10,7 @@
 //! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs, rows and jumps), `assist` (the assistant's
 //! answers).
 
+pub mod alerts;
 pub mod assist;
 pub mod composer;
 pub mod contacts;
@@ -74,6 +75,8 @@ pub enum Event {
     Assist(crate::assist::Update),
     /// The draft came back from the external editor (or why it could not be edited).
     Edited(Result<String, String>),
+    /// The terminal gained (true) or lost the focus (its focus reports).
+    TerminalFocus(bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +119,13 @@ pub enum Effect {
     Copy(String),
     /// Hand the terminal over for a while (the reader paused, the screen restored after).
     Terminal(TerminalJob),
+    /// Tell the agent, who is not looking (the bell, a desktop notification, a command).
+    Notify {
+        title: String,
+        body: String,
+    },
+    /// The terminal window's title.
+    Title(String),
 }
 
 /// What the terminal is handed over for.
@@ -150,6 +160,8 @@ pub struct AppSettings {
     pub hour12: bool,
     /// The keys: the defaults with `[keys]` of the config over them.
     pub keymap: Arc<keymap::KeyMap>,
+    /// Who is never notified about, and whether the title shows the unread count.
+    pub alerts: alerts::AlertSettings,
 }
 
 impl Default for AppSettings {
@@ -163,6 +175,7 @@ impl Default for AppSettings {
             open_first: false,
             utc_offset: time::UtcOffset::UTC,
             keymap: Arc::default(),
+            alerts: alerts::AlertSettings::default(),
             hour12: false,
         }
     }
@@ -262,6 +275,7 @@ impl App {
             }
             Event::Assist(update) => assist::update(self, update, &mut effects),
             Event::Edited(result) => input::edited(self, result, &mut effects),
+            Event::TerminalFocus(focused) => self.view.terminal_focus = Some(focused),
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);
                 let expired = self.typing.expire(now) | self.status.expire(now) | retried;
@@ -287,6 +301,7 @@ impl App {
         if self.settings.store && self.view.open != opened_before {
             self.persist_read_marker(&mut effects);
         }
+        alerts::title(self, &mut effects);
         effects
     }
 
@@ -389,3 +404,6 @@ mod outbox_tests;
 mod resident_tests;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod alerts_tests;

@@ -216,6 +216,9 @@ fn merge_messages(
             }
         }
     }
+    if live {
+        super::alerts::new_messages(app, &key, outcome.new_inbound, effects);
+    }
     // A message from the customer ends their typing (merge rule 5).
     if live && has_inbound {
         app.typing.stopped(&key);

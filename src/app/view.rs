@@ -90,6 +90,10 @@ pub struct ChannelEntry {
 #[derive(Clone, Debug, Default)]
 pub struct ViewState {
     pub focus: Focus,
+    /// Whether the terminal window has the focus (`None`: it never said).
+    pub terminal_focus: Option<bool>,
+    /// The unread count the terminal's title was last set to.
+    pub title_unread: Option<u32>,
     /// "All" followed by each channel present.
     pub channels: Vec<ChannelEntry>,
     pub channel_selected: usize,

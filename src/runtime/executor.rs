@@ -23,6 +23,8 @@ pub struct Executor {
     assist: Option<AssistHandle>,
     /// A real terminal is on stdout: copies go to it (headless runs have none).
     clipboard: bool,
+    /// Notifications and the title, written to that terminal (or run as a command).
+    alerts: Option<super::alerts::Alerts>,
 }
 
 /// What the loop should do after an effect.
@@ -53,6 +55,11 @@ impl Executor {
     /// Copies are written to the terminal on stdout from now on.
     pub fn enable_clipboard(&mut self) {
         self.clipboard = true;
+    }
+
+    /// Notifications and the title go to the terminal on stdout (or the command) from now on.
+    pub fn enable_alerts(&mut self, alerts: super::alerts::Alerts) {
+        self.alerts = Some(alerts);
     }
 
     pub fn set_assist(&mut self, assist: AssistHandle) {
@@ -97,6 +104,18 @@ impl Executor {
             Effect::Store(write) => self.store(write),
             Effect::Assist(command) => self.to_assist(command),
             Effect::Terminal(job) => Outcome::Terminal(job),
+            Effect::Notify { title, body } => {
+                if let Some(alerts) = &self.alerts {
+                    alerts.notify(&title, &body);
+                }
+                Outcome::Continue
+            }
+            Effect::Title(title) => {
+                if self.alerts.is_some() {
+                    super::alerts::set_title(&title);
+                }
+                Outcome::Continue
+            }
             Effect::Copy(text) => {
                 if self.clipboard {
                     super::clipboard::copy(&text);

@@ -15,7 +15,7 @@ pub enum Input {
     Resize,
 }
 
-/// Maps one terminal event; `None` for what the app ignores (key releases, focus changes…).
+/// Maps one terminal event; `None` for what the app ignores (key releases…).
 pub fn translate(event: TermEvent) -> Option<Input> {
     match event {
         TermEvent::Key(key) => translate_key(key).map(|key| Input::App(Event::Key(key))),
@@ -34,7 +34,8 @@ pub fn translate(event: TermEvent) -> Option<Input> {
         }
         TermEvent::Paste(text) => Some(Input::App(Event::Paste(text))),
         TermEvent::Resize(..) => Some(Input::Resize),
-        TermEvent::FocusGained | TermEvent::FocusLost => None,
+        TermEvent::FocusGained => Some(Input::App(Event::TerminalFocus(true))),
+        TermEvent::FocusLost => Some(Input::App(Event::TerminalFocus(false))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The runtime: the only code that glues the pure parts (app, ui) to the world (terminal,
 //! providers, hub, clock). See `event_loop` for the loop itself.
 
+pub mod alerts;
 pub mod clipboard;
 pub mod editor;
 pub mod event_loop;

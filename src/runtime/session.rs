@@ -106,6 +106,12 @@ impl Session {
             utc_offset: options.utc_offset.unwrap_or(time::UtcOffset::UTC),
             hour12: config.ui.clock == crate::config::ClockStyle::Twelve,
             keymap: std::sync::Arc::new(config.keymap.clone()),
+            alerts: crate::app::alerts::AlertSettings {
+                muted_accounts: config.notify.mute_accounts.clone(),
+                muted_channels: config.notify.mute_channels.clone(),
+                title: config.notify.title
+                    && config.notify.method != crate::config::notify::NotifyMethod::Off,
+            },
             ..AppSettings::default()
         };
         let session_id = uuid::Uuid::new_v4().simple().to_string();

@@ -6,7 +6,8 @@ use std::io::{self, Stdout};
 use std::sync::Once;
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -56,9 +57,17 @@ fn enter_modes() -> io::Result<()> {
         io::stdout(),
         EnterAlternateScreen,
         EnableMouseCapture,
-        EnableBracketedPaste
+        EnableBracketedPaste,
+        // Notifications wait until the agent looks away.
+        EnableFocusChange,
+        // The window title is the unread count while we run; the old one is kept on the
+        // terminal's title stack and put back when we leave.
+        crossterm::style::Print(PUSH_TITLE)
     )
 }
+
+const PUSH_TITLE: &str = "\x1b[22;0t";
+const POP_TITLE: &str = "\x1b[23;0t";
 
 impl Surface for TerminalGuard {
     fn draw(&mut self, app: &App) -> io::Result<LayoutInfo> {
@@ -118,10 +127,12 @@ pub fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        DisableFocusChange,
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
-        crossterm::cursor::Show
+        crossterm::cursor::Show,
+        crossterm::style::Print(POP_TITLE)
     );
 }
 

@@ -1,0 +1,84 @@
+//! Telling the agent about what they are not looking at: a notification for a new customer
+//! message, and the unread count in the terminal's title. The reducer decides whether and
+//! what; the runtime decides how (`[notify]`: bell, OSC 777/9, a command).
+
+use super::{App, Effect};
+use crate::model::{ConversationKey, Direction};
+use crate::text::{prefix_within, sanitize};
+
+/// Who is never notified about (`[notify]` of the config).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlertSettings {
+    /// Account names whose messages never notify.
+    pub muted_accounts: Vec<String>,
+    /// Channel names (lower case, as in `[theme.channels]`) whose messages never notify.
+    pub muted_channels: Vec<String>,
+    /// Keep the terminal's title on the unread count.
+    pub title: bool,
+}
+
+/// Longest body of a notification, in bytes: a preview, not the message.
+const BODY_BYTES: usize = 160;
+
+/// `new` customer messages just arrived live in `key`: notify unless the agent is looking at
+/// them. Looking means the terminal has the focus; a terminal that never says (no focus
+/// reporting) counts as looking at the open conversation only.
+pub(super) fn new_messages(app: &App, key: &ConversationKey, new: u32, effects: &mut Vec<Effect>) {
+    let looking = match app.view.terminal_focus {
+        Some(focused) => focused,
+        None => app.view.open.as_ref() == Some(key),
+    };
+    if looking || new == 0 {
+        return;
+    }
+    let Some(entry) = app.inbox.get(key) else {
+        return;
+    };
+    let settings = &app.settings.alerts;
+    let channel = entry.info.channel.label().to_lowercase();
+    if settings.muted_accounts.iter().any(|a| *a == key.account.0)
+        || settings
+            .muted_channels
+            .iter()
+            .any(|c| c.to_lowercase() == channel)
+    {
+        return;
+    }
+    let name = sanitize(&entry.info.contact.name);
+    let preview = entry
+        .thread
+        .newest(|m| m.direction == Direction::Inbound)
+        .map(|m| sanitize(&m.content.preview()))
+        .unwrap_or_default();
+    let notice = Effect::Notify {
+        title: format!("{name} · {}", entry.info.channel.label()),
+        body: prefix_within(&preview.replace('\n', " "), BODY_BYTES).to_string(),
+    };
+    // Several in one batch (a flood, a backlog after reconnecting) make one notification.
+    match effects
+        .iter_mut()
+        .find(|e| matches!(e, Effect::Notify { .. }))
+    {
+        Some(Effect::Notify { title, body }) => {
+            *title = "switchboard".to_string();
+            *body = "New messages in several conversations".to_string();
+        }
+        _ => effects.push(notice),
+    }
+}
+
+/// After each event: the title follows the unread count ("switchboard (3)").
+pub(super) fn title(app: &mut App, effects: &mut Vec<Effect>) {
+    if !app.settings.alerts.title {
+        return;
+    }
+    let unread = app.view.channels.first().map_or(0, |all| all.unread);
+    if app.view.title_unread == Some(unread) {
+        return;
+    }
+    app.view.title_unread = Some(unread);
+    effects.push(Effect::Title(match unread {
+        0 => "switchboard".to_string(),
+        n => format!("switchboard ({n})"),
+    }));
+}
