@@ -36,7 +36,7 @@ pub(super) fn new_messages(app: &App, key: &ConversationKey, new: u32, effects: 
     };
     let settings = &app.settings.alerts;
     let channel = entry.info.channel.label().to_lowercase();
-    if settings.muted_accounts.iter().any(|a| *a == key.account.0)
+    if settings.muted_accounts.contains(&key.account.0)
         || settings
             .muted_channels
             .iter()

@@ -64,9 +64,9 @@ impl Alerts {
 fn terminal_method(env: &impl Fn(&str) -> Option<String>) -> NotifyMethod {
     let term = env("TERM").unwrap_or_default();
     let program = env("TERM_PROGRAM").unwrap_or_default();
-    if program == "iTerm.app" || env("ITERM_SESSION_ID").is_some() {
-        NotifyMethod::Osc9
-    } else if term == "xterm-kitty" || env("KITTY_WINDOW_ID").is_some() {
+    let iterm = program == "iTerm.app" || env("ITERM_SESSION_ID").is_some();
+    let kitty = term == "xterm-kitty" || env("KITTY_WINDOW_ID").is_some();
+    if iterm || kitty {
         NotifyMethod::Osc9
     } else if program == "WezTerm" || env("WEZTERM_PANE").is_some() || term.starts_with("foot") {
         NotifyMethod::Osc777
