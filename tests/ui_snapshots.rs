@@ -834,3 +834,40 @@ fn remapped_keys_are_the_ones_the_screen_names() {
     );
     assert!(text.contains("h          this help"), "{text}");
 }
+
+/// `o` on a message with several links lists them; the pick opens as a web link, once.
+#[test]
+fn a_message_with_links_offers_them_to_open() {
+    use switchboard::app::Effect;
+    let mut app = opened();
+    messages(
+        &mut app,
+        "c1",
+        vec![inbound(
+            "links",
+            "Ada Lovelace",
+            ago(0),
+            "Invoice: https://acme.example/inv/88231. Tracking (https://track.example/ZX9?ref=a) and again https://acme.example/inv/88231",
+        )],
+    );
+    app.view.focus = Focus::Thread;
+    press(&mut app, Key::ch('k'));
+    let effects = app.apply(app.now, Event::Key(Key::ch('o')));
+    assert!(effects.is_empty(), "a list first, nothing opened yet");
+    let picker = app.view.link_picker.as_ref().expect("the links are listed");
+    assert_eq!(
+        picker.links,
+        vec![
+            "https://acme.example/inv/88231".to_string(),
+            "https://track.example/ZX9?ref=a".to_string()
+        ]
+    );
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+    press(&mut app, Key::ch('j'));
+    let effects = app.apply(app.now, Event::Key(Key::plain(KeyCode::Enter)));
+    assert_eq!(
+        effects,
+        vec![Effect::OpenUrl("https://track.example/ZX9?ref=a".into())]
+    );
+    assert!(app.view.link_picker.is_none());
+}

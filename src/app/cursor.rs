@@ -5,6 +5,7 @@
 //! move it while the thread has the focus; moving past the newest message clears it (the
 //! thread follows new messages again), and moving above the oldest asks for older history.
 
+use super::keys::{Action, KeyContext};
 use super::status::NoticeLevel;
 use super::{App, Effect};
 use crate::model::Content;
@@ -57,11 +58,7 @@ fn selected(app: &App) -> Option<&crate::model::Message> {
 /// `x`: ask before deleting the selected message.
 pub(super) fn ask_delete(app: &mut App) {
     let (Some(key), Some(message)) = (app.view.open.clone(), selected(app)) else {
-        app.status.notify(
-            NoticeLevel::Info,
-            "Select a message first (j/k in the thread)".to_string(),
-            app.now,
-        );
+        select_first(app);
         return;
     };
     let id = message.id.clone();
@@ -77,6 +74,16 @@ pub(super) fn ask_delete(app: &mut App) {
         app.now,
     );
     app.view.confirm_delete = Some((key, id));
+}
+
+/// Says how to select a message, with the keys of the live map.
+fn select_first(app: &mut App) {
+    let text = format!(
+        "Select a message first ({}/{} in the thread)",
+        super::input::key_label(app, KeyContext::Browse, Action::Down),
+        super::input::key_label(app, KeyContext::Browse, Action::Up)
+    );
+    app.status.notify(NoticeLevel::Info, text, app.now);
 }
 
 /// The answer to "delete the selected message?": the confirm key deletes, any other keeps.
@@ -100,16 +107,25 @@ pub(super) fn confirm(app: &mut App, yes: bool, effects: &mut Vec<Effect>) {
     }
 }
 
-/// `o`: open the selected message's media (web links only) with the system opener.
+/// `o`: open the selected message's media, or the links in its text (a list to pick from
+/// when there are several), with the system opener; web links only.
 pub(super) fn open_media(app: &mut App, effects: &mut Vec<Effect>) {
     let url = match selected(app).map(|m| &m.content) {
         Some(Content::Media { url, .. }) => url.clone(),
-        _ => {
+        Some(Content::Text(text)) if !super::links::find(text).is_empty() => {
+            let links = super::links::find(text);
+            return super::links::offer(app, links, effects);
+        }
+        Some(_) => {
             app.status.notify(
                 NoticeLevel::Info,
-                "The selected message has no media to open".to_string(),
+                "The selected message has no media or link to open".to_string(),
                 app.now,
             );
+            return;
+        }
+        None => {
+            select_first(app);
             return;
         }
     };
@@ -127,11 +143,7 @@ pub(super) fn open_media(app: &mut App, effects: &mut Vec<Effect>) {
 /// `y`: the selected message's text to the clipboard.
 pub(super) fn copy(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(message) = selected(app) else {
-        app.status.notify(
-            NoticeLevel::Info,
-            "Select a message first (j/k in the thread)".to_string(),
-            app.now,
-        );
+        select_first(app);
         return;
     };
     let text = match &message.content {

@@ -21,6 +21,10 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         super::contacts::key(app, key, effects);
         return;
     }
+    if app.view.link_picker.is_some() {
+        super::links::key(app, key, effects);
+        return;
+    }
     if app.view.filtering {
         filter_key(app, key, effects);
         return;

@@ -278,7 +278,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('F')], action: Action::CycleStatusFilter, help: "filter by status" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('c')], action: Action::OpenContacts, help: "contacts" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
-    Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media" },
+    Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media or links" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('y')], action: Action::CopyMessage, help: "copy its text" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('T')], action: Action::RetryFailed, help: "retry failed replies here" },

@@ -20,6 +20,7 @@ mod input;
 pub mod insights;
 pub mod keymap;
 pub mod keys;
+pub mod links;
 pub mod outbox;
 pub mod paging;
 mod persist;

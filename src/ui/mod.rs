@@ -18,6 +18,7 @@ pub mod format;
 mod help;
 mod insights;
 pub mod layout;
+mod links;
 mod status;
 pub mod theme;
 mod thread;
@@ -77,6 +78,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         && area.height >= 6
     {
         contacts::draw(frame, picker, area, &app.settings.keymap);
+    }
+    if let Some(picker) = &app.view.link_picker
+        && area.width >= 20
+        && area.height >= 6
+    {
+        links::draw(frame, picker, area, &app.settings.keymap);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
         info.help_last_scroll = Some(help::draw(
