@@ -871,3 +871,55 @@ fn a_message_with_links_offers_them_to_open() {
     );
     assert!(app.view.link_picker.is_none());
 }
+
+/// `>` on a message starts a reply that quotes it; the thread shows the quote above the reply.
+#[test]
+fn a_reply_to_a_message_quotes_it_above_the_answer() {
+    let mut app = opened();
+    app.view.focus = Focus::Thread;
+    press(&mut app, Key::ch('k'));
+    let quoted = app
+        .view
+        .selected_message
+        .clone()
+        .expect("a message selected");
+    press(&mut app, Key::ch('>'));
+    assert_eq!(app.view.focus, Focus::Composer);
+    for c in "It ships today.".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    let title = render(&mut app, 120, 36);
+    assert!(title.contains("answering “"), "{title}");
+    let effects = app.apply(app.now, Event::Key(Key::plain(KeyCode::Enter)));
+    let sent = effects
+        .iter()
+        .find_map(|e| match e {
+            switchboard::app::Effect::Provider {
+                command: switchboard::providers::ProviderCommand::SendText { text, .. },
+                ..
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .expect("sent");
+    let entry = app
+        .inbox
+        .get(app.view.open.as_ref().expect("open"))
+        .expect("entry");
+    let answered = entry.thread.get(&quoted).expect("the quoted message");
+    let answered = answered.content.preview();
+    let (quote, answer) = sent
+        .split_once('\n')
+        .expect("a quote line, then the answer");
+    assert!(quote.starts_with("> "), "{sent}");
+    assert!(
+        answered.starts_with(quote[2..].trim_end_matches('…')),
+        "{quote} quotes {answered}"
+    );
+    assert_eq!(answer, "It ships today.");
+    assert!(sent.ends_with("\nIt ships today."), "{sent}");
+    assert!(
+        app.view.replying_to.is_none(),
+        "the next reply quotes nothing"
+    );
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}

@@ -76,6 +76,25 @@ pub(super) fn ask_delete(app: &mut App) {
     app.view.confirm_delete = Some((key, id));
 }
 
+/// `>`: reply to the selected message; the reply will quote its first line.
+pub(super) fn reply_to(app: &mut App, effects: &mut Vec<Effect>) {
+    let (Some(key), Some(message)) = (app.view.open.clone(), selected(app)) else {
+        return select_first(app);
+    };
+    let preview = crate::text::sanitize(&message.content.preview());
+    let first = preview.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let quote = match crate::text::prefix_within(first, QUOTE_BYTES) {
+        cut if cut.len() < first.len() => format!("{}…", cut.trim_end()),
+        whole => whole.to_string(),
+    };
+    app.view.replying_to = Some((key, quote));
+    app.view.selected_message = None;
+    super::input::perform(app, Action::Compose, effects);
+}
+
+/// The longest quote a reply carries, in bytes.
+const QUOTE_BYTES: usize = 80;
+
 /// Says how to select a message, with the keys of the live map.
 fn select_first(app: &mut App) {
     let text = format!(

@@ -152,6 +152,7 @@ fn composer_edit(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
         }
         Action::ClearLine => {
             composer.clear();
+            app.view.replying_to = None;
             true
         }
         Action::DeleteWord => composer.delete_word(),
@@ -450,6 +451,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             let draft = app.view.composer.text().to_string();
             effects.push(Effect::Terminal(super::TerminalJob::Edit(draft)));
         }
+        Action::ReplyToMessage => super::cursor::reply_to(app, effects),
         Action::Suspend => {
             stop_typing(app, effects);
             effects.push(Effect::Terminal(super::TerminalJob::Suspend));
@@ -620,6 +622,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
         return;
     }
     stop_typing(app, effects);
+    app.view.replying_to = None;
     if let Some(previous) = app.view.open.take() {
         super::paging::left(app, &previous);
         let draft = std::mem::take(&mut app.view.composer);
@@ -689,8 +692,15 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         notice(app, &text);
         return;
     }
-    let draft = app.view.composer.take().trim_end().to_string();
+    let mut draft = app.view.composer.take().trim_end().to_string();
     app.view.typing_sent_at = None;
+    // A reply to one message quotes it first; no platform here carries a reference to it
+    // through the outbox, and a quote reads the same on every channel.
+    if let Some((answered, quote)) = app.view.replying_to.take()
+        && answered == key
+    {
+        draft = format!("> {quote}\n{draft}");
+    }
     let channel = app.inbox.get(&key).map(|entry| entry.info.channel.clone());
     let (text, options) = match &channel {
         Some(channel) => app.view.session_reply.prepare(channel, &draft),

@@ -178,6 +178,8 @@ pub enum Action {
     EditInEditor,
     /// Stop the process (Ctrl+Z), back with the shell's `fg`.
     Suspend,
+    /// Reply to the selected message: the reply quotes it.
+    ReplyToMessage,
 }
 
 /// Where keys are interpreted.
@@ -281,6 +283,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media or links" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('y')], action: Action::CopyMessage, help: "copy its text" },
+    Binding { context: KeyContext::Message, keys: &[Key::ch('>')], action: Action::ReplyToMessage, help: "reply to it (quoting it)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('T')], action: Action::RetryFailed, help: "retry failed replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('X')], action: Action::DiscardFailed, help: "discard failed replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('S')], action: Action::AssistSummary, help: "AI: summarise" },

@@ -116,6 +116,8 @@ pub struct ViewState {
     pub filtering: bool,
     /// The contact picker overlay, when open.
     pub contact_picker: Option<super::contacts::ContactPicker>,
+    /// The message the reply being written answers: its conversation and the quoted line.
+    pub replying_to: Option<(ConversationKey, String)>,
     /// The links of the selected message, listed to pick one to open.
     pub link_picker: Option<super::links::LinkPicker>,
     /// Only conversations in this status are listed (`None`: all).

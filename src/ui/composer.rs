@@ -39,6 +39,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         None => " Reply ".to_string(),
     };
+    let title = match &app.view.replying_to {
+        Some((key, quote)) if app.view.open.as_ref() == Some(key) => {
+            format!("{} · answering “{quote}” ", title.trim_end())
+        }
+        _ => title,
+    };
     let title = if crate::app::assist::reply_arriving(app) {
         format!("{} · AI suggestion arriving, Esc stops ", title.trim_end())
     } else if crate::app::assist::reply_incomplete(app) {

@@ -371,7 +371,7 @@ impl Layouter<'_> {
         }
         let suffix_width: usize = suffix.iter().map(|s| wrap::width(&s.content)).sum();
 
-        let wrapped = wrap::wrap(&text, text_width);
+        let (wrapped, quoted) = wrap_quoting(&text, text_width);
         let widest = wrapped.iter().map(|l| wrap::width(l)).max().unwrap_or(0);
         let last_width = wrapped.last().map_or(0, |l| wrap::width(l));
         let fits = last_width + suffix_width <= text_width;
@@ -384,7 +384,15 @@ impl Layouter<'_> {
 
         let mut rows: Vec<Vec<Span<'static>>> = wrapped
             .into_iter()
-            .map(|l| vec![Span::styled(l, theme::text())])
+            .enumerate()
+            .map(|(i, l)| {
+                let style = if i < quoted {
+                    theme::muted().add_modifier(ratatui::style::Modifier::ITALIC)
+                } else {
+                    theme::text()
+                };
+                vec![Span::styled(l, style)]
+            })
             .collect();
         if !fits {
             rows.push(Vec::new());
@@ -480,3 +488,21 @@ impl Layouter<'_> {
 
 #[path = "thread_anchor.rs"]
 mod anchor;
+
+/// A message's wrapped lines, and how many of the first ones quote the message it answers
+/// (leading lines starting with `> `, as a reply to a message begins).
+fn wrap_quoting(text: &str, width: usize) -> (Vec<String>, usize) {
+    let quote_lines = text
+        .lines()
+        .take_while(|line| line.starts_with("> "))
+        .count();
+    if quote_lines == 0 {
+        return (wrap::wrap(text, width), 0);
+    }
+    let mut lines: Vec<&str> = text.lines().collect();
+    let rest = lines.split_off(quote_lines).join("\n");
+    let mut wrapped = wrap::wrap(&lines.join("\n"), width);
+    let quoted = wrapped.len();
+    wrapped.extend(wrap::wrap(&rest, width));
+    (wrapped, quoted)
+}
