@@ -923,3 +923,18 @@ fn a_reply_to_a_message_quotes_it_above_the_answer() {
     );
     insta::assert_snapshot!(render(&mut app, 80, 24));
 }
+
+/// What does not fit says so: the list's title gives the window over the whole list, and the
+/// way to the help stays on the status bar whatever the left side holds.
+#[test]
+fn hidden_content_is_announced_and_help_is_always_reachable() {
+    let mut app = inbox();
+    app.add_account(AccountId::new("team-eu-with-a-long-name"));
+    app.add_account(AccountId::new("support-apac"));
+    for width in [80, 100, 120] {
+        let text = render(&mut app, width, 12);
+        let status = text.lines().last().unwrap_or_default();
+        assert!(status.ends_with("? help"), "{width}: {status}");
+        assert!(text.contains(" of 6 "), "{width}: the list's window:\n{text}");
+    }
+}

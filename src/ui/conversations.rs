@@ -20,14 +20,23 @@ pub const ROWS: u16 = 2;
 /// Draws the pane; returns the list rows area (inside the border, below the filter line).
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
     let focused = app.view.focus == Focus::Conversations;
-    let title = match app.view.status_filter {
-        Some(status) => format!(
-            " Conversations {} · {} ",
-            app.view.conversations.len(),
-            status.label()
-        ),
-        None => format!(" Conversations {} ", app.view.conversations.len()),
+    let total = app.view.conversations.len();
+    // Where the window is when the list does not fit: "Conversations 12–23 of 340".
+    let rows = usize::from(area.height.saturating_sub(2) / ROWS).max(1);
+    let count = if total > rows {
+        let first = app.view.list_offset.min(total.saturating_sub(1));
+        format!("{}–{} of {total}", first + 1, (first + rows).min(total))
+    } else {
+        total.to_string()
     };
+    let mut title = match app.view.status_filter {
+        Some(status) => format!(" Conversations {count} · {} ", status.label()),
+        None => format!(" Conversations {count} "),
+    };
+    // A narrow pane keeps the numbers, which say what is hidden, and drops the word.
+    if wrap::width(&title) + 2 > usize::from(area.width) {
+        title = format!(" {count} ");
+    }
     let block = super::pane_block(title, focused);
     let mut inner = block.inner(area);
     frame.render_widget(block, area);

@@ -26,14 +26,27 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             theme::notice(notice.level),
         ));
     }
-    let left = fit(left, width);
+    // The way to the help is always on screen; the other hints give way to the state on the
+    // left, the least useful (last) first, whole or not at all.
+    let mut pairs = hints(app);
+    let help = pairs.pop_if(|(_, what)| *what == "help");
+    let help_width = help.as_ref().map_or(0, pair_width);
+    // One cell keeps a cut notice apart from the hint after it.
+    let left = fit(
+        left,
+        width.saturating_sub(help_width + usize::from(help_width > 0)),
+    );
     let used: usize = left.iter().map(|s| wrap::width(&s.content)).sum();
-
-    let mut spans = left;
-    let hints = hints(app);
+    while !pairs.is_empty()
+        && used + help_width + pairs.iter().map(pair_width).sum::<usize>() >= width
+    {
+        pairs.pop();
+    }
+    pairs.extend(help);
+    let hints = hint_spans(pairs);
     let hints_width: usize = hints.iter().map(|s| wrap::width(&s.content)).sum();
-    // Hints give way to state: they show only when everything on the left fits beside them.
-    if used + hints_width < width {
+    let mut spans = left;
+    if used + hints_width <= width {
         spans.push(Span::raw(" ".repeat(width - used - hints_width)));
         spans.extend(hints);
     }
@@ -101,12 +114,25 @@ fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
     out
 }
 
-/// The focused pane's most useful keys: "Enter open  / filter  ? help ".
-fn hints(app: &App) -> Vec<Span<'static>> {
+fn pair_width((key, what): &(String, &str)) -> usize {
+    wrap::width(key) + wrap::width(what) + 3
+}
+
+fn hint_spans(pairs: Vec<(String, &str)>) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (key, what) in pairs.into_iter().filter(|(k, _)| !k.is_empty()) {
+        spans.push(Span::styled(key, theme::key_hint()));
+        spans.push(Span::styled(format!(" {what}  "), theme::muted()));
+    }
+    spans
+}
+
+/// The focused pane's most useful keys, most useful first: "Enter open  / filter  ? help ".
+fn hints(app: &App) -> Vec<(String, &'static str)> {
     let map = &app.settings.keymap;
     let key = |context: KeyContext, action: Action| map.label(context, action);
     let browse = |action: Action, what: &'static str| (key(KeyContext::Browse, action), what);
-    let pairs: Vec<(String, &str)> = if app.view.help {
+    if app.view.help {
         vec![
             (
                 format!(
@@ -153,11 +179,5 @@ fn hints(app: &App) -> Vec<Span<'static>> {
                 browse(Action::ToggleHelp, "help"),
             ],
         }
-    };
-    let mut spans = Vec::new();
-    for (key, what) in pairs.into_iter().filter(|(k, _)| !k.is_empty()) {
-        spans.push(Span::styled(key, theme::key_hint()));
-        spans.push(Span::styled(format!(" {what}  "), theme::muted()));
     }
-    spans
 }
