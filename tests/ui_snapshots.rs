@@ -935,6 +935,27 @@ fn hidden_content_is_announced_and_help_is_always_reachable() {
         let text = render(&mut app, width, 12);
         let status = text.lines().last().unwrap_or_default();
         assert!(status.ends_with("? help"), "{width}: {status}");
-        assert!(text.contains(" of 6 "), "{width}: the list's window:\n{text}");
+        assert!(
+            text.contains(" of 6 "),
+            "{width}: the list's window:\n{text}"
+        );
     }
+}
+
+/// The help lists a message's delete and capability keys only where an open account's
+/// platform has them.
+#[test]
+fn the_help_offers_only_what_the_platforms_can_do() {
+    use switchboard::app::status::PlatformActions;
+    let mut app = inbox();
+    press(&mut app, Key::ch('?'));
+    app.status.account_mut(&account()).actions = PlatformActions::of("the hub", false);
+    let text = render(&mut app, 120, 48);
+    assert!(text.contains("copy its text"), "{text}");
+    assert!(!text.contains("delete (asks first)"), "{text}");
+    assert!(!text.contains("capability lookup"), "{text}");
+    app.status.account_mut(&account()).actions = PlatformActions::of("Sinch", true);
+    let text = render(&mut app, 120, 48);
+    assert!(text.contains("delete (asks first)"), "{text}");
+    assert!(text.contains("capability lookup"), "{text}");
 }

@@ -7,15 +7,27 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{theme, wrap};
+use crate::app::App;
 use crate::app::keymap::KeyMap;
 use crate::app::keys::{Action, KeyContext};
 
 /// Draws the overlay scrolled down by `scroll` rows (clamped to what there is); returns how
 /// far down it can scroll.
-pub fn draw(frame: &mut Frame, area: Rect, scroll: usize, map: &KeyMap) -> usize {
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> usize {
+    let map = &app.settings.keymap;
+    let scroll = app.view.help_scroll;
     let width = area.width.saturating_sub(2).min(96);
     let two_columns = width >= 60;
-    let section = |title, context| section(map, title, context);
+    // Keys of actions no open account's platform has are left out.
+    let offered = |action: Action| {
+        let accounts = || app.status.accounts.values().map(|a| a.actions);
+        match action {
+            Action::DeleteMessage => accounts().any(|a| a.delete_message),
+            Action::Capability => accounts().any(|a| a.capability_lookup),
+            _ => true,
+        }
+    };
+    let section = |title, context| section(map, title, context, &offered);
     let (mut left, mut right) = if two_columns {
         (
             [
@@ -187,13 +199,19 @@ impl Entry {
     }
 }
 
-/// A context's bindings; an action the user left without keys is not listed.
-fn section(map: &KeyMap, title: &'static str, context: KeyContext) -> Vec<Entry> {
+/// A context's bindings; an action the user left without keys, or that is not `offered`, is
+/// not listed.
+fn section(
+    map: &KeyMap,
+    title: &'static str,
+    context: KeyContext,
+    offered: &dyn Fn(Action) -> bool,
+) -> Vec<Entry> {
     let mut entries = vec![Entry::Heading(title)];
     entries.extend(
         map.bindings()
             .iter()
-            .filter(|b| b.context == context && !b.keys.is_empty())
+            .filter(|b| b.context == context && !b.keys.is_empty() && offered(b.action))
             .map(|b| {
                 let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
                 Entry::Key(keys.join("/"), b.help)

@@ -86,12 +86,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         links::draw(frame, picker, area, &app.settings.keymap);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
-        info.help_last_scroll = Some(help::draw(
-            frame,
-            area,
-            app.view.help_scroll,
-            &app.settings.keymap,
-        ));
+        info.help_last_scroll = Some(help::draw(frame, app, area));
     }
     info
 }
