@@ -93,7 +93,7 @@ enum Command {
         /// Terminal size of the shot, as COLSxROWS.
         #[arg(long, default_value = "160x48", value_parser = parse_size)]
         size: (u16, u16),
-        /// State to shoot (repeatable): inbox, typing, narrow, outage, assist, help.
+        /// State to shoot (repeatable): inbox, typing, narrow, outage, assist, help, light.
         /// Default: all.
         #[arg(long = "state", value_name = "STATE")]
         states: Vec<String>,

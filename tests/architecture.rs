@@ -84,3 +84,31 @@ fn views_do_not_mutate_or_do_io() {
         offences.join("\n")
     );
 }
+
+/// README's key table is the default key map: every action of the main contexts is there
+/// with its first key, so the table cannot fall behind the map.
+#[test]
+fn the_readme_lists_every_default_key() {
+    use switchboard::app::keymap::KeyMap;
+    use switchboard::app::keys::KeyContext;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let start = readme.find("## Keys").expect("a Keys section");
+    let end = start + readme[start..].find("### Your own keys").expect("its end");
+    let table = readme[start..end].to_lowercase();
+    let mut missing = Vec::new();
+    for binding in KeyMap::default().bindings() {
+        let main = matches!(
+            binding.context,
+            KeyContext::Global | KeyContext::Browse | KeyContext::Message | KeyContext::Compose
+        );
+        let Some(key) = binding.keys.first() else {
+            continue;
+        };
+        let label = format!("`{}`", key.label()).to_lowercase();
+        if main && !table.contains(&label) {
+            missing.push(format!("{label} ({})", binding.help));
+        }
+    }
+    assert!(missing.is_empty(), "README's key table lacks: {missing:?}");
+}

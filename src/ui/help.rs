@@ -68,7 +68,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> usize {
     if two_columns && right.len() + picker.len() <= room {
         right.extend(picker);
     } else {
-        // Below what shows at first: the overlay scrolls to it.
+        // Below what shows at first: the overlay scrolls to it (one blank row between).
+        if matches!(left.last(), Some(Entry::Blank)) {
+            left.pop();
+        }
         left.extend(picker);
     }
     let rows = left.len().max(right.len());
