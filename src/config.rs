@@ -55,7 +55,10 @@ pub struct Config {
 
 /// One key or several.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a key name like \"ctrl-k\", or a list of them like [\"j\", \"down\"]"
+)]
 pub enum KeyList {
     One(String),
     Many(Vec<String>),

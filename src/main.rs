@@ -310,7 +310,18 @@ fn install_theme(
 ) -> anyhow::Result<()> {
     use switchboard::ui::theme::{self, Palette};
     if let Some(name) = name {
-        config.theme.get_or_insert_with(Default::default).name = name.to_string();
+        anyhow::ensure!(
+            Palette::builtin(name).is_some(),
+            "--theme {name} is not a theme (known: {})",
+            theme::THEMES.join(", ")
+        );
+        config.theme.get_or_insert_with(Default::default).name = Some(name.to_string());
+    }
+    let named = config.theme.as_ref().is_some_and(|t| t.name.is_some());
+    if named && theme::no_color_requested() {
+        // The terminal library drops colours by itself under NO_COLOR; a theme named on
+        // purpose wins over it, as no-color.org asks.
+        crossterm::style::force_color_output(true);
     }
     let palette = Palette::from_config(config.theme.as_ref(), theme::no_color_requested())
         .map_err(|error| match (name, path) {
@@ -405,6 +416,8 @@ async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow:
             &config.notify,
             |name| std::env::var(name).ok(),
         ));
+    // Start-up applied the stored inbox before alerts were on: set the title afresh.
+    session.apply(switchboard::app::Event::TerminalReset);
     let (input_sender, input) = tokio::sync::mpsc::channel(256);
     let reader = runtime::reader::spawn(runtime::reader::Crossterm, input_sender);
     guard.reader = Some(reader.clone());
@@ -424,6 +437,9 @@ async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow:
         result = drawn => result.context("drawing the inbox"),
         _ = shutdown_signal() => Ok(()),
     };
+    // The reader lets go of the terminal before it is restored, so it takes no key meant
+    // for the shell.
+    reader.pause();
     reader.stop();
     drop(guard);
     if let Some(path) = record {

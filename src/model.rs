@@ -89,6 +89,49 @@ impl Channel {
         }
     }
 
+    /// Its name in the config (`[theme.channels]`, `[notify] mute_channels`): one per family,
+    /// so `sms` covers MMS too.
+    pub fn config_name(&self) -> &'static str {
+        match self {
+            Channel::WhatsApp => "whatsapp",
+            Channel::Sms | Channel::Mms => "sms",
+            Channel::Rcs => "rcs",
+            Channel::Telegram => "telegram",
+            Channel::Messenger => "messenger",
+            Channel::Instagram => "instagram",
+            Channel::Viber => "viber",
+            Channel::Line => "line",
+            Channel::KakaoTalk | Channel::KakaoTalkChat => "kakaotalk",
+            Channel::WeChat => "wechat",
+            Channel::Apple => "apple",
+            Channel::Webchat => "webchat",
+            Channel::Email => "email",
+            Channel::Ussd => "ussd",
+            Channel::Voice => "voice",
+            Channel::Other(_) => "other",
+        }
+    }
+
+    /// Every name [`Self::config_name`] gives.
+    pub const CONFIG_NAMES: [&'static str; 16] = [
+        "whatsapp",
+        "sms",
+        "rcs",
+        "telegram",
+        "messenger",
+        "instagram",
+        "viber",
+        "line",
+        "kakaotalk",
+        "wechat",
+        "apple",
+        "webchat",
+        "email",
+        "ussd",
+        "voice",
+        "other",
+    ];
+
     /// A two-letter tag for narrow columns.
     pub fn short(&self) -> &str {
         match self {

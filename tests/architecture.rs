@@ -95,7 +95,7 @@ fn the_readme_lists_every_default_key() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
     let start = readme.find("## Keys").expect("a Keys section");
     let end = start + readme[start..].find("### Your own keys").expect("its end");
-    let table = readme[start..end].to_lowercase();
+    let table = &readme[start..end];
     let mut missing = Vec::new();
     for binding in KeyMap::default().bindings() {
         let main = matches!(
@@ -105,7 +105,7 @@ fn the_readme_lists_every_default_key() {
         let Some(key) = binding.keys.first() else {
             continue;
         };
-        let label = format!("`{}`", key.label()).to_lowercase();
+        let label = format!("`{}`", key.label());
         if main && !table.contains(&label) {
             missing.push(format!("{label} ({})", binding.help));
         }

@@ -75,9 +75,13 @@ impl switchboard::runtime::Surface for HandingOver {
     fn hand_over(&mut self, job: switchboard::app::TerminalJob) -> std::io::Result<Option<Event>> {
         self.jobs.push(job.clone());
         Ok(match job {
-            switchboard::app::TerminalJob::Edit(draft) => {
-                Some(Event::Edited(Ok(format!("{draft}\nSee you soon"))))
-            }
+            switchboard::app::TerminalJob::Edit {
+                conversation,
+                draft,
+            } => Some(Event::Edited {
+                conversation,
+                result: Ok(format!("{draft}\nSee you soon")),
+            }),
             switchboard::app::TerminalJob::Suspend => None,
         })
     }
@@ -135,14 +139,20 @@ async fn the_editor_and_ctrl_z_get_the_terminal_and_the_draft_comes_back_unsent(
     .await
     .expect("the loop ended with its input")
     .expect("no drawing error");
+    let open = session.app.view.open.clone().expect("open");
     assert_eq!(
         surface.jobs,
-        vec![TerminalJob::Edit("Hi".into()), TerminalJob::Suspend]
+        vec![
+            TerminalJob::Edit {
+                conversation: open.clone(),
+                draft: "Hi".into()
+            },
+            TerminalJob::Suspend
+        ]
     );
     // Back in the composer for a last look; nothing was sent.
     assert_eq!(session.app.view.composer.text(), "Hi\nSee you soon");
     assert_eq!(session.app.view.focus, Focus::Composer);
-    let open = session.app.view.open.clone().expect("open");
     let thread = &session.app.inbox.get(&open).expect("entry").thread;
     assert!(
         thread

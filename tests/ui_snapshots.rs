@@ -821,7 +821,7 @@ fn remapped_keys_are_the_ones_the_screen_names() {
     );
     let text = render(&mut app, 120, 36);
     assert!(
-        text.contains("Ctrl+s send") && text.contains("Enter new line"),
+        text.contains("Ctrl+S send") && text.contains("Enter new line"),
         "{text}"
     );
     press(&mut app, Key::plain(KeyCode::Esc));
@@ -829,7 +829,7 @@ fn remapped_keys_are_the_ones_the_screen_names() {
     assert!(app.view.help);
     let text = render(&mut app, 120, 48);
     assert!(
-        text.contains("Ctrl+s") && text.contains("send reply"),
+        text.contains("Ctrl+S") && text.contains("send reply"),
         "{text}"
     );
     assert!(text.contains("h          this help"), "{text}");

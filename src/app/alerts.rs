@@ -11,19 +11,28 @@ use crate::text::{prefix_within, sanitize};
 pub struct AlertSettings {
     /// Account names whose messages never notify.
     pub muted_accounts: Vec<String>,
-    /// Channel names (lower case, as in `[theme.channels]`) whose messages never notify.
+    /// Channel config names (`whatsapp`, `sms`, as in `[theme.channels]`) whose messages never
+    /// notify.
     pub muted_channels: Vec<String>,
     /// Keep the terminal's title on the unread count.
     pub title: bool,
 }
 
+/// After a notification, how long new messages stay quiet (their badges still count).
+const NOTIFY_QUIET: time::Duration = time::Duration::seconds(10);
+
 /// Longest body of a notification, in bytes: a preview, not the message.
 const BODY_BYTES: usize = 160;
 
 /// `new` customer messages just arrived live in `key`: notify unless the agent is looking at
-/// them. Looking means the terminal has the focus; a terminal that never says (no focus
+/// them. A burst (a flood, a backlog after reconnecting) rings once. Looking means the terminal has the focus; a terminal that never says (no focus
 /// reporting) counts as looking at the open conversation only.
-pub(super) fn new_messages(app: &App, key: &ConversationKey, new: u32, effects: &mut Vec<Effect>) {
+pub(super) fn new_messages(
+    app: &mut App,
+    key: &ConversationKey,
+    new: u32,
+    effects: &mut Vec<Effect>,
+) {
     let looking = match app.view.terminal_focus {
         Some(focused) => focused,
         None => app.view.open.as_ref() == Some(key),
@@ -35,12 +44,20 @@ pub(super) fn new_messages(app: &App, key: &ConversationKey, new: u32, effects: 
         return;
     };
     let settings = &app.settings.alerts;
-    let channel = entry.info.channel.label().to_lowercase();
+    let channel = entry.info.channel.config_name();
     if settings.muted_accounts.contains(&key.account.0)
         || settings
             .muted_channels
             .iter()
-            .any(|c| c.to_lowercase() == channel)
+            .any(|c| c.eq_ignore_ascii_case(channel))
+    {
+        return;
+    }
+    // One notification per burst: a flood spread over several batches rings once.
+    if app
+        .view
+        .notified_at
+        .is_some_and(|at| app.now - at < NOTIFY_QUIET)
     {
         return;
     }
@@ -54,17 +71,8 @@ pub(super) fn new_messages(app: &App, key: &ConversationKey, new: u32, effects: 
         title: format!("{name} · {}", entry.info.channel.label()),
         body: prefix_within(&preview.replace('\n', " "), BODY_BYTES).to_string(),
     };
-    // Several in one batch (a flood, a backlog after reconnecting) make one notification.
-    match effects
-        .iter_mut()
-        .find(|e| matches!(e, Effect::Notify { .. }))
-    {
-        Some(Effect::Notify { title, body }) => {
-            *title = "switchboard".to_string();
-            *body = "New messages in several conversations".to_string();
-        }
-        _ => effects.push(notice),
-    }
+    effects.push(notice);
+    app.view.notified_at = Some(app.now);
 }
 
 /// After each event: the title follows the unread count ("switchboard (3)").

@@ -104,8 +104,9 @@ fn a_batch_makes_one_notification_and_hostile_text_is_neutralised() {
     let effects = app.apply(T0, batch);
     assert_eq!(notifications(&effects).len(), 1);
 
+    // After the quiet time that follows a notification.
     let effects = app.apply(
-        T0,
+        T0 + time::Duration::seconds(11),
         messages(
             "c1",
             vec![inbound("c", 2, "pay\x1b]52;c;ZXZpbA==\x07 now\nplease")],
@@ -129,4 +130,22 @@ fn the_title_follows_the_unread_count_and_is_set_once_per_change() {
     app.settings.alerts.title = false;
     let effects = app.apply(T0, messages("c2", vec![inbound("m3", 2, "yo")], true));
     assert!(titles(&effects).is_empty(), "[notify] title = false");
+}
+
+#[test]
+fn a_burst_over_several_batches_rings_once() {
+    let mut app = app();
+    app.apply(T0, Event::TerminalFocus(false));
+    let first = app.apply(T0, messages("c1", vec![inbound("a", 1, "one")], true));
+    let second = app.apply(
+        T0 + time::Duration::seconds(3),
+        messages("c2", vec![inbound("b", 1, "two")], true),
+    );
+    assert_eq!(notifications(&first).len(), 1);
+    assert!(notifications(&second).is_empty(), "still the same burst");
+    let later = app.apply(
+        T0 + time::Duration::seconds(30),
+        messages("c2", vec![inbound("c", 2, "three")], true),
+    );
+    assert_eq!(notifications(&later).len(), 1);
 }

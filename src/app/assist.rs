@@ -187,7 +187,10 @@ pub(super) fn ask(app: &mut App, task: Task, effects: &mut Vec<Effect>) {
                 return notice(
                     app,
                     NoticeLevel::Info,
-                    "The composer holds a draft: send or clear it (Ctrl+U) to get a suggestion",
+                    &format!(
+                        "The composer holds a draft: send or clear it ({}) to get a suggestion",
+                        super::input::key_label(app, KeyContext::Compose, Action::ClearLine)
+                    ),
                 );
             }
         }
@@ -335,11 +338,11 @@ fn finished(app: &mut App, key: &ConversationKey, running: Running) {
                     entry.insights = Some(Found { insights, seen });
                     entry.showing_insights = true;
                     app.view.insights_selected = 0;
-                    notice(
-                        app,
-                        NoticeLevel::Info,
-                        "The assistant's insights are in the pane (E: back to local)",
+                    let text = format!(
+                        "The assistant's insights are in the pane ({}: back to local)",
+                        super::input::key_label(app, KeyContext::Browse, Action::AssistInsights)
                     );
+                    notice(app, NoticeLevel::Info, &text);
                 }
                 Err(why) => {
                     let text = format!("The assistant's insights could not be read: {why}");

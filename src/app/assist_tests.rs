@@ -116,6 +116,8 @@ fn a_suggested_reply_streams_into_the_composer_and_is_never_sent_by_itself() {
     delta(&mut app, &request, "Hi Ana, ");
     press(&mut app, Key::ch('j'));
     assert_eq!(app.view.composer.text(), "Hi Ana, ");
+    // Back on Ana's row: `i` on the list replies to the row the cursor is on.
+    press(&mut app, Key::ch('k'));
     press(&mut app, Key::ch('i'));
     assert_eq!(app.view.focus, Focus::Composer);
     // Enter while it arrives sends nothing.

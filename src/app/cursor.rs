@@ -70,7 +70,10 @@ pub(super) fn ask_delete(app: &mut App) {
     }
     app.status.notify(
         NoticeLevel::Info,
-        format!("Delete \"{preview}\"? y: delete, other keys: keep"),
+        format!(
+            "Delete \"{preview}\"? {}: delete, other keys: keep",
+            super::input::key_label(app, KeyContext::Confirm, Action::Confirm)
+        ),
         app.now,
     );
     app.view.confirm_delete = Some((key, id));
@@ -82,7 +85,21 @@ pub(super) fn reply_to(app: &mut App, effects: &mut Vec<Effect>) {
         return select_first(app);
     };
     let preview = crate::text::sanitize(&message.content.preview());
-    let first = preview.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let channel = app.inbox.get(&key).map(|entry| entry.info.channel.clone());
+    if channel.is_some_and(|c| super::session_reply::applies_to(&c)) {
+        // A quote would be read out on a call and eat a USSD screen's few characters.
+        app.status.notify(
+            NoticeLevel::Info,
+            "USSD and voice replies answer the session; they cannot quote a message".into(),
+            app.now,
+        );
+        return;
+    }
+    // The message's own words: a reply to a reply does not quote the quote.
+    let first = preview
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with("> "))
+        .unwrap_or("");
     let quote = match crate::text::prefix_within(first, QUOTE_BYTES) {
         cut if cut.len() < first.len() => format!("{}…", cut.trim_end()),
         whole => whole.to_string(),

@@ -13,6 +13,10 @@ const WHEEL_LINES: usize = 3;
 
 pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     app.touch();
+    // Quitting and suspending work everywhere, over every overlay and prompt.
+    if let Some(action @ (Action::Quit | Action::Suspend)) = lookup(app, KeyContext::Global, key) {
+        return perform(app, action, effects);
+    }
     if app.view.help {
         help_key(app, key, effects);
         return;
@@ -352,13 +356,18 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             Focus::Composer => send(app, effects),
             Focus::Insights => insights::jump(app),
         },
-        Action::Compose if view.open.is_none() => {
-            let text = format!(
-                "Open a conversation first: {} on the list",
-                key_label(app, KeyContext::Browse, Action::Activate)
-            );
-            notice(app, &text);
+        // On the list, the reply goes to the row the agent is on, not to whatever was open.
+        Action::Compose
+            if view.focus == Focus::Conversations
+                && view.selected.is_some()
+                && view.selected != view.open =>
+        {
+            if let Some(key) = view.selected.clone() {
+                open_conversation(app, key, effects);
+            }
+            set_focus(app, Focus::Composer, effects);
         }
+        Action::Compose if view.open.is_none() => open_first_notice(app),
         Action::Compose => set_focus(app, Focus::Composer, effects),
         Action::NextConversation | Action::PrevConversation => {
             move_selection(
@@ -440,16 +449,19 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         | Action::Confirm => {}
         Action::EditInEditor => {
             if app.view.open.is_none() {
-                let text = format!(
-                    "Open a conversation first: {} on the list",
-                    key_label(app, KeyContext::Browse, Action::Activate)
-                );
-                return notice(app, &text);
+                return open_first_notice(app);
             }
             // The draft is the agent's from here: a suggestion still arriving stops.
             super::assist::take_over(app, effects);
-            let draft = app.view.composer.text().to_string();
-            effects.push(Effect::Terminal(super::TerminalJob::Edit(draft)));
+            let (Some(conversation), draft) =
+                (app.view.open.clone(), app.view.composer.text().to_string())
+            else {
+                return;
+            };
+            effects.push(Effect::Terminal(super::TerminalJob::Edit {
+                conversation,
+                draft,
+            }));
         }
         Action::ReplyToMessage => super::cursor::reply_to(app, effects),
         Action::Suspend => {
@@ -484,6 +496,10 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             if view.help {
                 view.help = false;
             } else if view.focus == Focus::Composer {
+                // Esc on an empty draft also drops the message it was going to answer.
+                if view.composer.is_blank() {
+                    view.replying_to = None;
+                }
                 stop_typing(app, effects);
                 app.view.focus = Focus::Conversations;
             } else if !view.filter.is_empty() {
@@ -496,15 +512,28 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
 
 /// The draft is back from the editor: it replaces the composer's for a last look (nothing is
 /// sent until the agent presses send).
-pub(super) fn edited(app: &mut App, result: Result<String, String>, effects: &mut Vec<Effect>) {
+pub(super) fn edited(
+    app: &mut App,
+    conversation: ConversationKey,
+    result: Result<String, String>,
+    effects: &mut Vec<Effect>,
+) {
     match result {
+        // Another conversation is open by now: the draft goes back to its own.
+        Ok(text) if app.view.open.as_ref() != Some(&conversation) => {
+            let mut draft = super::composer::Composer::default();
+            draft.insert(&sanitize(&text));
+            app.view.drafts.insert(conversation, draft);
+            notice(
+                app,
+                "Back from the editor: the draft is kept with its conversation",
+            );
+        }
         Ok(text) => {
             let text = sanitize(&text);
             app.view.composer.clear();
             app.view.composer.insert(&text);
-            if app.view.open.is_some() {
-                app.view.focus = Focus::Composer;
-            }
+            app.view.focus = Focus::Composer;
             composer_edited(app, effects);
             let text = format!(
                 "Back from the editor: {} sends, {} keeps it as a draft",
@@ -520,6 +549,14 @@ pub(super) fn edited(app: &mut App, result: Result<String, String>, effects: &mu
         ),
     }
     app.touch();
+}
+
+fn open_first_notice(app: &mut App) {
+    let text = format!(
+        "Open a conversation first: {} on the list",
+        key_label(app, KeyContext::Browse, Action::Activate)
+    );
+    notice(app, &text);
 }
 
 fn notice(app: &mut App, text: &str) {

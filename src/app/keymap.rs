@@ -108,6 +108,7 @@ impl KeyMap {
             slot.keys = keys;
             slot.line = Some(entry.line);
         }
+        errors.extend(map.typed_keys());
         errors.extend(map.conflicts());
         if errors.is_empty() {
             Ok(map)
@@ -116,12 +117,42 @@ impl KeyMap {
         }
     }
 
+    /// Plain characters bound where they are text (the composer, the prompts) or everywhere:
+    /// the letter could no longer be typed.
+    fn typed_keys(&self) -> Vec<String> {
+        let typing = |c: KeyContext| {
+            matches!(
+                c,
+                KeyContext::Global | KeyContext::Compose | KeyContext::Prompt
+            )
+        };
+        let mut found = Vec::new();
+        for b in self.bindings.iter().filter(|b| typing(b.context)) {
+            for key in &b.keys {
+                if matches!(key.code, KeyCode::Char(_)) && !key.mods.ctrl && !key.mods.alt {
+                    found.push(format!(
+                        "line {}: [keys.{}] {}: `{}` is typed as text there; use ctrl- or alt- with it",
+                        b.line.unwrap_or(0),
+                        b.context.name(),
+                        action_name(b.action),
+                        key_name(*key)
+                    ));
+                }
+            }
+        }
+        found
+    }
+
     /// Two actions on one key where they are looked up together.
     fn conflicts(&self) -> Vec<String> {
         let mut found = Vec::new();
         for (i, a) in self.bindings.iter().enumerate() {
             for b in &self.bindings[i + 1..] {
-                if a.context.layer() != b.context.layer() || a.action == b.action {
+                // The same layer, or a context's key hiding a global one there.
+                let meet = a.context.layer() == b.context.layer()
+                    || a.context == KeyContext::Global
+                    || b.context == KeyContext::Global;
+                if !meet || a.action == b.action {
                     continue;
                 }
                 for key in a.keys.iter().filter(|k| b.keys.contains(k)) {
@@ -129,10 +160,15 @@ impl KeyMap {
                         Some(line) => format!("line {line}"),
                         None => "by default".to_string(),
                     };
-                    let line = b.line.or(a.line).unwrap_or(0);
+                    // Reported where the config set it: the section and the line of that entry.
+                    let (line, section) = match (b.line, a.line) {
+                        (Some(line), _) => (line, b.context),
+                        (None, Some(line)) => (line, a.context),
+                        (None, None) => (0, b.context),
+                    };
                     found.push(format!(
                         "line {line}: [keys.{}] {} is both `{}` ({}) and `{}` ({})",
-                        b.context.name(),
+                        section.name(),
                         key_name(*key),
                         action_name(a.action),
                         origin(a),
@@ -158,6 +194,26 @@ impl KeyMap {
         };
         find(&|c| c != KeyContext::Global && c.layer() == context.layer())
             .or_else(|| find(&|c| c == KeyContext::Global))
+            .or_else(|| {
+                // Where text is edited, Shift+← (a selection elsewhere) or Ctrl+Backspace still
+                // moves or deletes as the plain key does, as it did before keys were data.
+                let editing = matches!(context, KeyContext::Compose | KeyContext::Prompt);
+                let cursor_key = matches!(
+                    key.code,
+                    KeyCode::Left
+                        | KeyCode::Right
+                        | KeyCode::Home
+                        | KeyCode::End
+                        | KeyCode::Backspace
+                        | KeyCode::Delete
+                        | KeyCode::Up
+                        | KeyCode::Down
+                );
+                let plain = Key::plain(key.code);
+                (editing && cursor_key && key != plain)
+                    .then(|| self.lookup(context, plain))
+                    .flatten()
+            })
     }
 
     /// Every binding, in the order the help lists them.

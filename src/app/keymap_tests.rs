@@ -57,7 +57,7 @@ fn an_override_replaces_the_keys_of_its_action_only_there() {
         map.lookup(KeyContext::Compose, Key::ctrl('c')),
         Some(Action::Quit)
     );
-    assert_eq!(map.label(KeyContext::Browse, Action::Quit), "Ctrl+q");
+    assert_eq!(map.label(KeyContext::Browse, Action::Quit), "Ctrl+Q");
     assert_eq!(
         map.label(KeyContext::Browse, Action::ToggleResolved),
         "(unbound)"
@@ -92,6 +92,32 @@ fn two_actions_on_one_key_are_a_conflict_where_they_meet() {
     assert!(KeyMap::with_overrides(&[entry("message", "copy_message", &["s"], 5)]).is_err());
     // The composer and the help are other places: the same key may do something else there.
     assert!(KeyMap::with_overrides(&[entry("help", "back", &["x"], 6)]).is_ok());
+    // Named in the section that set it.
+    let errors = KeyMap::with_overrides(&[entry("browse", "refresh", &["y"], 3)])
+        .expect_err("y copies a message");
+    assert!(
+        errors[0].starts_with("line 3: [keys.browse]"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_plain_character_cannot_be_bound_where_it_is_typed() {
+    for (context, action) in [
+        ("global", "quit"),
+        ("compose", "activate"),
+        ("prompt", "back"),
+    ] {
+        let errors = KeyMap::with_overrides(&[entry(context, action, &["q"], 2)])
+            .expect_err("q is text there");
+        assert!(
+            errors[0].contains("is typed as text there"),
+            "{}",
+            errors[0]
+        );
+    }
+    assert!(KeyMap::with_overrides(&[entry("compose", "activate", &["ctrl-s"], 2)]).is_ok());
 }
 
 #[test]
@@ -123,4 +149,46 @@ fn the_printed_defaults_read_back_as_the_same_map() {
 fn action_names_are_snake_case() {
     assert_eq!(action_name(Action::NextConversation), "next_conversation");
     assert_eq!(action_name(Action::Quit), "quit");
+}
+
+#[test]
+fn editing_keys_with_a_modifier_still_edit_where_text_is_edited() {
+    let map = KeyMap::default();
+    let shifted_left = Key {
+        code: KeyCode::Left,
+        mods: Mods {
+            shift: true,
+            ..Mods::default()
+        },
+    };
+    assert_eq!(
+        map.lookup(KeyContext::Compose, shifted_left),
+        Some(Action::CursorLeft)
+    );
+    let ctrl_backspace = Key {
+        code: KeyCode::Backspace,
+        mods: Mods {
+            ctrl: true,
+            ..Mods::default()
+        },
+    };
+    assert_eq!(
+        map.lookup(KeyContext::Prompt, ctrl_backspace),
+        Some(Action::DeleteBack)
+    );
+    assert_eq!(
+        map.lookup(KeyContext::Compose, Key::alt(KeyCode::Backspace)),
+        Some(Action::DeleteWord)
+    );
+    // Enter with a modifier is not Enter: it must never send by accident.
+    let shift_enter = Key {
+        code: KeyCode::Enter,
+        mods: Mods {
+            shift: true,
+            ..Mods::default()
+        },
+    };
+    assert_eq!(map.lookup(KeyContext::Compose, shift_enter), None);
+    // Browsing keeps exact matches.
+    assert_eq!(map.lookup(KeyContext::Browse, shifted_left), None);
 }

@@ -11,31 +11,49 @@ pub struct LinkPicker {
     pub selected: usize,
 }
 
-/// The http(s) links in `text`, in order, each once.
+/// The http(s) links in `text`, in order, each once, as they are shown: found in the
+/// sanitised text (no invisible or reordering characters), scheme in lower case.
 pub fn find(text: &str) -> Vec<String> {
+    let text = crate::text::sanitize(text);
     let mut finder = linkify::LinkFinder::new();
     finder.kinds(&[linkify::LinkKind::Url]);
     let mut links: Vec<String> = Vec::new();
-    for link in finder.links(text) {
-        let url = link.as_str();
-        let web = url
-            .get(..8)
-            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-            || url
-                .get(..7)
-                .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
-        if web && !links.iter().any(|l| l == url) {
-            links.push(url.to_string());
+    for link in finder.links(&text) {
+        let url = match link.as_str().split_once("://") {
+            Some((scheme, rest))
+                if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+            {
+                format!("{}://{rest}", scheme.to_ascii_lowercase())
+            }
+            _ => continue,
+        };
+        if !links.contains(&url) {
+            links.push(url);
         }
     }
     links
+}
+
+/// Opens a link, saying which (the agent sees what leaves for the browser).
+fn open(app: &mut App, url: String, effects: &mut Vec<Effect>) {
+    let shown = crate::text::prefix_within(&url, 120).to_string();
+    app.status.notify(
+        super::status::NoticeLevel::Info,
+        format!("Opening {shown}"),
+        app.now,
+    );
+    effects.push(Effect::OpenUrl(url));
 }
 
 /// Opens the only link, or lists several to pick from.
 pub(super) fn offer(app: &mut App, links: Vec<String>, effects: &mut Vec<Effect>) {
     match links.len() {
         0 => {}
-        1 => effects.extend(links.into_iter().map(Effect::OpenUrl)),
+        1 => {
+            if let Some(url) = links.into_iter().next() {
+                open(app, url, effects);
+            }
+        }
         _ => {
             app.view.link_picker = Some(LinkPicker { links, selected: 0 });
             app.touch();
@@ -50,18 +68,19 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         return;
     };
     match action {
+        // As in the help: the lists' quit key closes the list (Ctrl+C still quits).
+        Some(Action::Quit | Action::Back) => app.view.link_picker = None,
         Some(Action::Down) => {
             picker.selected = (picker.selected + 1).min(picker.links.len().saturating_sub(1));
         }
         Some(Action::Up) => picker.selected = picker.selected.saturating_sub(1),
         Some(Action::Activate | Action::OpenMedia) => {
-            if let Some(url) = picker.links.get(picker.selected) {
-                effects.push(Effect::OpenUrl(url.clone()));
-            }
+            let url = picker.links.get(picker.selected).cloned();
             app.view.link_picker = None;
+            if let Some(url) = url {
+                open(app, url, effects);
+            }
         }
-        Some(Action::Quit) => super::input::perform(app, Action::Quit, effects),
-        Some(Action::Back) => app.view.link_picker = None,
         _ => {}
     }
 }
@@ -69,6 +88,15 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_found_in_what_is_shown() {
+        // A right-to-left override would make the shown link differ from the opened one.
+        assert_eq!(
+            find("HTTPS://Acme.example/\u{202e}gpj.exe"),
+            vec!["https://Acme.example/gpj.exe"]
+        );
+    }
 
     #[test]
     fn finds_web_links_once_without_trailing_punctuation() {

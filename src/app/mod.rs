@@ -74,8 +74,15 @@ pub enum Event {
     },
     /// News from the assistant about a request the app made.
     Assist(crate::assist::Update),
-    /// The draft came back from the external editor (or why it could not be edited).
-    Edited(Result<String, String>),
+    /// The draft of this conversation came back from the external editor (or why it could
+    /// not be edited).
+    Edited {
+        conversation: ConversationKey,
+        result: Result<String, String>,
+    },
+    /// The terminal was handed over and taken back: what it was told (its title) and what it
+    /// said (its focus) is no longer known.
+    TerminalReset,
     /// The terminal gained (true) or lost the focus (its focus reports).
     TerminalFocus(bool),
 }
@@ -132,8 +139,12 @@ pub enum Effect {
 /// What the terminal is handed over for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TerminalJob {
-    /// Edit this draft in `$VISUAL` / `$EDITOR`; the result comes back as `Event::Edited`.
-    Edit(String),
+    /// Edit this conversation's draft in `$VISUAL` / `$EDITOR`; the result comes back as
+    /// `Event::Edited`.
+    Edit {
+        conversation: ConversationKey,
+        draft: String,
+    },
     /// Ctrl+Z: stop the process until the shell's `fg`.
     Suspend,
 }
@@ -275,7 +286,14 @@ impl App {
                 self.touch();
             }
             Event::Assist(update) => assist::update(self, update, &mut effects),
-            Event::Edited(result) => input::edited(self, result, &mut effects),
+            Event::Edited {
+                conversation,
+                result,
+            } => input::edited(self, conversation, result, &mut effects),
+            Event::TerminalReset => {
+                self.view.title_unread = None;
+                self.view.terminal_focus = None;
+            }
             Event::TerminalFocus(focused) => self.view.terminal_focus = Some(focused),
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);

@@ -243,7 +243,8 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
     if item.attempts >= MAX_ATTEMPTS {
         item.stage = Stage::Failed(reason.to_string());
         let attempts = item.attempts;
-        let shown = format!("{reason} (after {attempts} attempts; T retries, X discards)");
+        // The keys that retry or drop it are added where it is shown (they can be remapped).
+        let shown = format!("{reason} (after {attempts} attempts)");
         set_echo(
             app,
             &key,

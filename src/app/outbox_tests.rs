@@ -189,7 +189,7 @@ fn failures_are_retried_with_backoff_then_marked_failed_with_the_reason() {
         shown
             .failure
             .as_deref()
-            .is_some_and(|r| r.contains("503") && r.contains("T retries"))
+            .is_some_and(|r| r.contains("503") && r.contains("attempts"))
     );
     assert!(effects.iter().any(|e| matches!(
         e,

@@ -804,6 +804,7 @@ fn the_filter_prompt_clears_and_deletes_words_like_a_shell() {
 #[test]
 fn reply_with_nothing_open_and_resync_say_what_happens() {
     let mut app = app();
+    app.view.focus = Focus::Channels;
     press(&mut app, Key::ch('i'));
     let said = |app: &App| {
         app.status

@@ -92,6 +92,8 @@ pub struct ViewState {
     pub focus: Focus,
     /// Whether the terminal window has the focus (`None`: it never said).
     pub terminal_focus: Option<bool>,
+    /// When the last notification went out (they are spaced out).
+    pub notified_at: Option<crate::model::Timestamp>,
     /// The unread count the terminal's title was last set to.
     pub title_unread: Option<u32>,
     /// "All" followed by each channel present.

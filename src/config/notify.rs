@@ -63,6 +63,16 @@ pub enum NotifyMethod {
 impl NotifySection {
     /// Checked at load: a command method needs a command.
     pub fn validate(&self) -> Result<(), String> {
+        if let Some(unknown) = self
+            .mute_channels
+            .iter()
+            .find(|c| !crate::model::Channel::CONFIG_NAMES.contains(&c.to_lowercase().as_str()))
+        {
+            return Err(format!(
+                "notify.mute_channels: \"{unknown}\" is not a channel (known: {})",
+                crate::model::Channel::CONFIG_NAMES.join(", ")
+            ));
+        }
         if self.method == NotifyMethod::Command && self.command.is_empty() {
             return Err("notify.command: method = \"command\" needs a command, e.g. [\"notify-send\", \"{title}\", \"{body}\"]".into());
         }

@@ -16,12 +16,12 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ThemeSection {
-    /// The built-in theme the overrides start from.
-    #[serde(default = "default_name")]
-    pub name: String,
+    /// The built-in theme the overrides start from; without one, `dark` (or `mono` when
+    /// `NO_COLOR` is set).
+    pub name: Option<String>,
     /// Role name → its style.
     #[serde(default)]
     pub roles: BTreeMap<String, RoleSpec>,
@@ -30,24 +30,13 @@ pub struct ThemeSection {
     pub channels: BTreeMap<String, String>,
 }
 
-impl Default for ThemeSection {
-    fn default() -> Self {
-        Self {
-            name: default_name(),
-            roles: BTreeMap::new(),
-            channels: BTreeMap::new(),
-        }
-    }
-}
-
-fn default_name() -> String {
-    "dark".into()
-}
-
 /// A role's style: a colour name (`"cyan"`, `"light-red"`, `"#1e90ff"`, `"244"`) for the text,
 /// or a table of `fg`, `bg` and the modifiers.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a colour like \"cyan\" or \"#1e90ff\", or a table like { fg = \"black\", bg = \"white\", bold = true } (fg, bg, bold, italic, underlined, reversed)"
+)]
 pub enum RoleSpec {
     Color(String),
     Style(StyleSpec),

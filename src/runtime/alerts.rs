@@ -44,8 +44,14 @@ impl Alerts {
             return;
         };
         // Each argument as it is, no shell: a customer's text cannot become a command.
-        let fill = |arg: &String| arg.replace("{title}", title).replace("{body}", body);
-        let spawned = std::process::Command::new(fill(program))
+        // The placeholders are filled in one pass, so a name holding "{body}" stays as it is.
+        let fill = |arg: &String| {
+            arg.split("{title}")
+                .map(|part| part.replace("{body}", body))
+                .collect::<Vec<_>>()
+                .join(title)
+        };
+        let spawned = std::process::Command::new(program)
             .args(args.iter().map(fill))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -85,7 +91,9 @@ pub fn sequence(method: NotifyMethod, title: &str, body: &str, inside_tmux: bool
             clean(title).replace(';', ","),
             clean(body).replace(';', ",")
         ),
-        NotifyMethod::Osc9 => format!("\x1b]9;{}: {}\x07", clean(title), clean(body)),
+        // Fixed text first: OSC 9 then digits and `;` is a progress report to some terminals,
+        // and the title holds a customer's name.
+        NotifyMethod::Osc9 => format!("\x1b]9;switchboard · {}: {}\x07", clean(title), clean(body)),
         NotifyMethod::Bell => return "\x07".to_string(),
         NotifyMethod::Auto | NotifyMethod::Command | NotifyMethod::Off => return String::new(),
     };
@@ -129,12 +137,12 @@ mod tests {
         );
         assert_eq!(
             sequence(NotifyMethod::Osc9, "Ada", "Hi", false),
-            "\x1b]9;Ada: Hi\x07"
+            "\x1b]9;switchboard · Ada: Hi\x07"
         );
         assert_eq!(sequence(NotifyMethod::Bell, "Ada", "Hi", true), "\x07");
         assert_eq!(
             sequence(NotifyMethod::Osc9, "Ada", "Hi", true),
-            "\x1bPtmux;\x1b\x1b]9;Ada: Hi\x07\x1b\\"
+            "\x1bPtmux;\x1b\x1b]9;switchboard · Ada: Hi\x07\x1b\\"
         );
         assert_eq!(
             title_sequence("switchboard (3)\x1b[2J"),

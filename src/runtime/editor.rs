@@ -52,6 +52,11 @@ impl TempDraft {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path)?;
         file.write_all(text.as_bytes())?;
+        // Editors expect a file to end its last line (vi says [noeol] otherwise, and a
+        // script appending a line would join it to the draft's).
+        if !text.is_empty() && !text.ends_with('\n') {
+            file.write_all(b"\n")?;
+        }
         Ok(Self { path })
     }
 }

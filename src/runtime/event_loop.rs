@@ -29,9 +29,10 @@ pub trait Surface {
     /// of it. A surface without a terminal of its own (tests, recordings) cannot.
     fn hand_over(&mut self, job: TerminalJob) -> std::io::Result<Option<Event>> {
         Ok(match job {
-            TerminalJob::Edit(_) => Some(Event::Edited(Err(
-                "no terminal to hand over here (a recording or a test)".into(),
-            ))),
+            TerminalJob::Edit { conversation, .. } => Some(Event::Edited {
+                conversation,
+                result: Err("no terminal to hand over here (a recording or a test)".into()),
+            }),
             TerminalJob::Suspend => None,
         })
     }
@@ -68,10 +69,10 @@ pub async fn run(
             let heard = surface.hand_over(job)?;
             // The screen was someone else's meanwhile: draw all of it again.
             force_draw = true;
-            if let Some(event) = heard
-                && !session.apply(event)
-            {
-                return Ok(());
+            for event in heard.into_iter().chain([Event::TerminalReset]) {
+                if !session.apply(event) {
+                    return Ok(());
+                }
             }
         }
         let dirty = force_draw || drawn_revision != Some(session.app.revision);
@@ -97,7 +98,9 @@ pub async fn run(
                         }
                     }
                     budget -= 1;
-                    if budget > 0 {
+                    // A key that hands the terminal over (the editor, Ctrl+Z) is carried out
+                    // before the keys typed after it, which belong to what comes back.
+                    if budget > 0 && session.terminal_jobs.is_empty() {
                         next = input.try_recv().ok();
                     }
                 }

@@ -10,7 +10,8 @@ const OPENER: &str = if cfg!(target_os = "macos") {
 };
 
 pub fn open(url: String) {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
         tracing::warn!("refusing to open a non-web link");
         return;
     }

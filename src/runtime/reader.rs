@@ -96,6 +96,23 @@ impl ReaderControl {
         !state.stopped
     }
 
+    /// Sends `input`, waiting while the loop's queue is full, but never so long that a pause
+    /// asked meanwhile goes unanswered (the loop would wait for us as we wait for it). False
+    /// once the loop is gone or the reader should end.
+    fn hand_on(&self, sender: &mpsc::Sender<Input>, mut input: Input) -> bool {
+        loop {
+            match sender.try_send(input) {
+                Ok(()) => return true,
+                Err(mpsc::error::TrySendError::Closed(_)) => return false,
+                Err(mpsc::error::TrySendError::Full(again)) => input = again,
+            }
+            if !self.wait_while_paused() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     fn finished(&self) {
         let (lock, changed) = &*self.shared;
         if let Ok(mut state) = lock.lock() {
@@ -125,7 +142,7 @@ pub fn spawn(mut source: impl EventSource, sender: mpsc::Sender<Input>) -> Reade
                 match source.read() {
                     Ok(event) => {
                         if let Some(input) = translate(event)
-                            && sender.blocking_send(input).is_err()
+                            && !reader.hand_on(&sender, input)
                         {
                             break;
                         }

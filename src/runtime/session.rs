@@ -109,8 +109,7 @@ impl Session {
             alerts: crate::app::alerts::AlertSettings {
                 muted_accounts: config.notify.mute_accounts.clone(),
                 muted_channels: config.notify.mute_channels.clone(),
-                title: config.notify.title
-                    && config.notify.method != crate::config::notify::NotifyMethod::Off,
+                title: config.notify.title,
             },
             ..AppSettings::default()
         };

@@ -4,6 +4,7 @@
 
 use std::io::{self, Stdout};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{
     DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
@@ -63,7 +64,9 @@ fn enter_modes() -> io::Result<()> {
         // The window title is the unread count while we run; the old one is kept on the
         // terminal's title stack and put back when we leave.
         crossterm::style::Print(PUSH_TITLE)
-    )
+    )?;
+    TITLE_PUSHED.store(true, Ordering::SeqCst);
+    Ok(())
 }
 
 const PUSH_TITLE: &str = "\x1b[22;0t";
@@ -81,14 +84,20 @@ impl Surface for TerminalGuard {
         }
         restore();
         let heard = match job {
-            TerminalJob::Edit(draft) => {
+            TerminalJob::Edit {
+                conversation,
+                draft,
+            } => {
                 let editor = super::editor::from_env();
                 tracing::info!(%editor, "editing the draft");
                 let result = super::editor::edit(&draft, &editor).map_err(|e| e.to_string());
                 if let Err(why) = &result {
                     tracing::warn!("the editor: {why}");
                 }
-                Some(Event::Edited(result))
+                Some(Event::Edited {
+                    conversation,
+                    result,
+                })
             }
             TerminalJob::Suspend => {
                 suspend();
@@ -131,10 +140,16 @@ pub fn restore() {
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
-        crossterm::cursor::Show,
-        crossterm::style::Print(POP_TITLE)
+        crossterm::cursor::Show
     );
+    // Popped once per push, so a second restore (the panic hook, then the guard) does not
+    // take a title that is not ours.
+    if TITLE_PUSHED.swap(false, Ordering::SeqCst) {
+        let _ = execute!(io::stdout(), crossterm::style::Print(POP_TITLE));
+    }
 }
+
+static TITLE_PUSHED: AtomicBool = AtomicBool::new(false);
 
 /// Chains a hook that restores the terminal before the previous hook prints the panic.
 fn install_panic_hook() {

@@ -46,7 +46,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         _ => title,
     };
     let title = if crate::app::assist::reply_arriving(app) {
-        format!("{} · AI suggestion arriving, Esc stops ", title.trim_end())
+        format!(
+            "{} · AI suggestion arriving, {} stops ",
+            title.trim_end(),
+            app.settings.keymap.label(KeyContext::Compose, Action::Back)
+        )
     } else if crate::app::assist::reply_incomplete(app) {
         format!(
             "{} · AI suggestion stopped midway: read before sending ",

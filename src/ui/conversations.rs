@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{format, theme, wrap};
 use crate::app::inbox::ConversationEntry;
+use crate::app::keys::{Action, KeyContext};
 use crate::app::{App, Focus};
 use crate::model::{ConversationStatus, Direction, Timestamp};
 use crate::providers::ConnectionState;
@@ -21,8 +22,10 @@ pub const ROWS: u16 = 2;
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
     let focused = app.view.focus == Focus::Conversations;
     let total = app.view.conversations.len();
-    // Where the window is when the list does not fit: "Conversations 12–23 of 340".
-    let rows = usize::from(area.height.saturating_sub(2) / ROWS).max(1);
+    // Where the window is when the list does not fit: "Conversations 12–23 of 340". A row
+    // whose name shows counts as shown, even when its preview line is cut.
+    let filter_row = u16::from(app.view.filtering || !app.view.filter.is_empty());
+    let rows = usize::from(area.height.saturating_sub(2 + filter_row).div_ceil(ROWS)).max(1);
     let count = if total > rows {
         let first = app.view.list_offset.min(total.saturating_sub(1));
         format!("{}–{} of {total}", first + 1, (first + rows).min(total))
@@ -98,11 +101,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
 fn filter_line(app: &App, width: u16) -> Line<'static> {
     let cursor = if app.view.filtering { "▏" } else { "" };
     let count = format!(" {} of {}", app.view.conversations.len(), app.inbox.len());
-    let room = usize::from(width).saturating_sub(2 + wrap::width(&count) + 1);
+    let prompt = format!(
+        "{} ",
+        app.settings
+            .keymap
+            .label(KeyContext::Browse, Action::StartFilter)
+    );
+    let room = usize::from(width).saturating_sub(wrap::width(&prompt) + wrap::width(&count) + 1);
     let query = wrap::truncate(&app.view.filter, room);
     let pad = room.saturating_sub(wrap::width(&query));
     Line::from(vec![
-        Span::styled("/ ", theme::key_hint()),
+        Span::styled(prompt, theme::key_hint()),
         Span::styled(query, theme::bold()),
         Span::styled(cursor, theme::key_hint()),
         Span::raw(" ".repeat(pad)),

@@ -167,12 +167,26 @@ fn needed(entries: &[Entry]) -> usize {
         .unwrap_or(0)
 }
 
+/// Each section lines its descriptions up after its own widest key, so one long key
+/// (`Ctrl+W/Alt+Backspace`) does not push every other section's text off the edge.
 fn lines(entries: Vec<Entry>, width: u16) -> Vec<Line<'static>> {
-    let keys = key_width(&entries);
-    entries
-        .into_iter()
-        .map(|e| e.line(usize::from(width), keys))
-        .collect()
+    let mut out = Vec::with_capacity(entries.len());
+    let mut start = 0;
+    while start < entries.len() {
+        let end = entries[start + 1..]
+            .iter()
+            .position(|e| matches!(e, Entry::Heading(_)))
+            .map_or(entries.len(), |at| start + 1 + at);
+        let keys = key_width(&entries[start..end]);
+        out.extend(
+            entries[start..end]
+                .iter()
+                .cloned()
+                .map(|e| e.line(usize::from(width), keys)),
+        );
+        start = end;
+    }
+    out
 }
 
 #[derive(Clone)]

@@ -12,6 +12,7 @@ use ratatui::widgets::{Paragraph, Tabs};
 use super::{theme, wrap};
 use crate::app::assist::{self, AnswerState};
 use crate::app::insights::{self, InsightRow, InsightTab};
+use crate::app::keys::{Action, KeyContext};
 use crate::app::{App, Focus};
 use crate::assist::Task;
 use crate::insights::{ConversationInsights, InsightSource};
@@ -208,7 +209,8 @@ fn assist_lines(app: &App, width: usize, room: usize) -> Vec<Line<'static>> {
         .as_ref()
         .is_some_and(|r| r.task == Task::Insights)
     {
-        let line = format!("AI {model}: finding insights… Esc stops");
+        let stop = app.settings.keymap.label(KeyContext::Browse, Action::Back);
+        let line = format!("AI {model}: finding insights… {stop} stops");
         tail.push(Line::styled(wrap::truncate(&line, width), theme::muted()));
     }
     if let Some(why) = &entry.failure {

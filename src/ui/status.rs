@@ -120,7 +120,8 @@ fn pair_width((key, what): &(String, &str)) -> usize {
 
 fn hint_spans(pairs: Vec<(String, &str)>) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
-    for (key, what) in pairs.into_iter().filter(|(k, _)| !k.is_empty()) {
+    // An action the user left without keys has no hint.
+    for (key, what) in pairs.into_iter().filter(|(k, _)| k != "(unbound)") {
         spans.push(Span::styled(key, theme::key_hint()));
         spans.push(Span::styled(format!(" {what}  "), theme::muted()));
     }
@@ -160,6 +161,12 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
                 browse(Action::Activate, "open"),
                 browse(Action::StartFilter, "filter"),
                 browse(Action::Compose, "reply"),
+                browse(Action::ToggleHelp, "help"),
+            ],
+            Focus::Thread if app.view.selected_message.is_some() => vec![
+                browse(Action::OpenMedia, "open"),
+                browse(Action::CopyMessage, "copy"),
+                browse(Action::ReplyToMessage, "reply to it"),
                 browse(Action::ToggleHelp, "help"),
             ],
             Focus::Thread => vec![

@@ -60,45 +60,15 @@ pub struct Palette {
     pub backdrop: (Color, Color),
 }
 
-/// The channel roles of `[theme.channels]`, one colour each.
-pub const CHANNEL_ROLES: [&str; 16] = [
-    "whatsapp",
-    "sms",
-    "rcs",
-    "telegram",
-    "messenger",
-    "instagram",
-    "viber",
-    "line",
-    "kakaotalk",
-    "wechat",
-    "apple",
-    "webchat",
-    "email",
-    "ussd",
-    "voice",
-    "other",
-];
+/// The channel roles of `[theme.channels]`, one colour each: the channels' config names.
+pub const CHANNEL_ROLES: [&str; 16] = Channel::CONFIG_NAMES;
 
 fn channel_role(channel: &Channel) -> usize {
-    match channel {
-        Channel::WhatsApp => 0,
-        Channel::Sms | Channel::Mms => 1,
-        Channel::Rcs => 2,
-        Channel::Telegram => 3,
-        Channel::Messenger => 4,
-        Channel::Instagram => 5,
-        Channel::Viber => 6,
-        Channel::Line => 7,
-        Channel::KakaoTalk | Channel::KakaoTalkChat => 8,
-        Channel::WeChat => 9,
-        Channel::Apple => 10,
-        Channel::Webchat => 11,
-        Channel::Email => 12,
-        Channel::Ussd => 13,
-        Channel::Voice => 14,
-        Channel::Other(_) => 15,
-    }
+    let name = channel.config_name();
+    CHANNEL_ROLES
+        .iter()
+        .position(|role| *role == name)
+        .unwrap_or(CHANNEL_ROLES.len() - 1)
 }
 
 impl Palette {
@@ -121,10 +91,10 @@ impl Palette {
         section: Option<&ThemeSection>,
         no_color: bool,
     ) -> Result<Palette, ThemeError> {
+        let unnamed = if no_color { "mono" } else { "dark" };
         match section {
-            Some(section) => section.palette(),
-            None if no_color => Ok(builtin::mono()),
-            None => Ok(builtin::dark()),
+            Some(section) => section.palette_over(unnamed),
+            None => Ok(Palette::builtin(unnamed).unwrap_or_else(builtin::dark)),
         }
     }
 }

@@ -114,6 +114,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         unread_marker: app.view.unread_marker.as_deref(),
         selected: app.view.selected_message.as_deref(),
         highlight: app.view.highlight.as_deref(),
+        failed_hint: format!(
+            " · {} retries, {} discards",
+            app.settings
+                .keymap
+                .label(KeyContext::Browse, Action::RetryFailed),
+            app.settings
+                .keymap
+                .label(KeyContext::Browse, Action::DiscardFailed)
+        ),
     };
     let height = usize::from(viewport.height);
     let jump_scroll = match (app.view.jump_pending, app.view.highlight.as_deref()) {
@@ -217,6 +226,8 @@ struct Layouter<'a> {
     selected: Option<&'a str>,
     /// The message an insight jumped to.
     highlight: Option<&'a str>,
+    /// What a failed reply's reason ends with: the keys that retry and drop it.
+    failed_hint: String,
 }
 
 impl Layouter<'_> {
@@ -432,7 +443,8 @@ impl Layouter<'_> {
             .collect();
         if message.status == DeliveryStatus::Failed {
             let reason = message.failure.as_deref().unwrap_or("not delivered");
-            for line in wrap::wrap(&format!("✗ {reason}"), text_width) {
+            let failed = format!("✗ {reason}{}", self.failed_hint);
+            for line in wrap::wrap(&failed, text_width) {
                 // Padded like the bubble's text so the reason lines up under it.
                 let line = format!(" {line} ");
                 out.push(self.align(message.direction, vec![Span::styled(line, theme::error())]));

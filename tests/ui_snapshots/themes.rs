@@ -242,7 +242,7 @@ fn no_color_means_mono_unless_a_theme_is_named() {
         "dark"
     );
     let named = ThemeSection {
-        name: "light".into(),
+        name: Some("light".into()),
         ..ThemeSection::default()
     };
     assert_eq!(
@@ -256,7 +256,7 @@ fn no_color_means_mono_unless_a_theme_is_named() {
 #[test]
 fn overrides_replace_one_role_and_keep_the_rest() {
     let mut section = ThemeSection {
-        name: "light".into(),
+        name: Some("light".into()),
         ..ThemeSection::default()
     };
     section
@@ -327,13 +327,28 @@ fn a_theme_section_is_read_from_toml_and_its_mistakes_named() {
     }
 }
 
+/// A colour as xterm shows it by default (named ones too, so their pairs are checked).
 fn rgb(color: Color) -> Option<(u8, u8, u8)> {
-    match color {
-        Color::Rgb(r, g, b) => Some((r, g, b)),
-        Color::Black => Some((0, 0, 0)),
-        Color::White => Some((255, 255, 255)),
-        _ => None,
-    }
+    Some(match color {
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Black => (0, 0, 0),
+        Color::Red => (205, 0, 0),
+        Color::Green => (0, 205, 0),
+        Color::Yellow => (205, 205, 0),
+        Color::Blue => (0, 0, 238),
+        Color::Magenta => (205, 0, 205),
+        Color::Cyan => (0, 205, 205),
+        Color::Gray => (229, 229, 229),
+        Color::DarkGray => (127, 127, 127),
+        Color::LightRed => (255, 0, 0),
+        Color::LightGreen => (0, 255, 0),
+        Color::LightYellow => (255, 255, 0),
+        Color::LightBlue => (92, 92, 255),
+        Color::LightMagenta => (255, 0, 255),
+        Color::LightCyan => (0, 255, 255),
+        Color::White => (255, 255, 255),
+        Color::Reset | Color::Indexed(_) => return None,
+    })
 }
 
 fn luminance((r, g, b): (u8, u8, u8)) -> f64 {

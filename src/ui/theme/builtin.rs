@@ -14,7 +14,7 @@ const fn on(fg: Color, bg: Color) -> Style {
 
 const BOLD: Modifier = Modifier::BOLD;
 
-/// Today's look, for dark terminals.
+/// For dark terminals: the default.
 pub fn dark() -> Palette {
     let text = Color::Rgb(216, 218, 230);
     Palette {
@@ -34,7 +34,7 @@ pub fn dark() -> Palette {
         error: fg(Color::LightRed),
         warning: fg(Color::Yellow),
         ok: fg(Color::LightGreen),
-        read: fg(Color::LightBlue),
+        read: fg(Color::Rgb(125, 190, 255)),
         status_bar: on(text, Color::Rgb(24, 24, 32)),
         channels: [
             Color::Green,              // whatsapp
@@ -111,8 +111,10 @@ pub fn high_contrast() -> Palette {
         accent: fg(Color::LightCyan).add_modifier(BOLD),
         muted: fg(Color::Gray),
         text: Style::new(),
-        selection: on(Color::Black, Color::LightYellow).add_modifier(BOLD),
-        selection_unfocused: on(Color::Black, Color::Gray),
+        // Reversed: every span on the row, whatever its colour, turns into dark text on it.
+        selection: Style::new().add_modifier(Modifier::REVERSED | BOLD),
+        // No background: the muted text on the row stays grey on black.
+        selection_unfocused: Style::new().add_modifier(BOLD | Modifier::UNDERLINED),
         unread_badge: on(Color::Black, Color::LightGreen).add_modifier(BOLD),
         unread_marker: fg(Color::LightRed).add_modifier(BOLD),
         typing: fg(Color::LightGreen).add_modifier(BOLD | Modifier::ITALIC),
@@ -124,7 +126,8 @@ pub fn high_contrast() -> Palette {
         warning: fg(Color::LightYellow).add_modifier(BOLD),
         ok: fg(Color::LightGreen).add_modifier(BOLD),
         read: fg(Color::LightBlue).add_modifier(BOLD),
-        status_bar: on(Color::Black, Color::White),
+        // Black like the screen, so every role's colour on it keeps its contrast.
+        status_bar: on(Color::White, Color::Black),
         channels: ansi_channels(),
         backdrop: (Color::Black, Color::White),
     }
@@ -151,7 +154,8 @@ pub fn terminal() -> Palette {
         warning: fg(Color::Yellow),
         ok: fg(Color::Green),
         read: fg(Color::Blue),
-        status_bar: Style::new().add_modifier(Modifier::REVERSED),
+        // Plain: reversed, the coloured spans on it would turn into blocks of colour.
+        status_bar: Style::new(),
         channels: ansi_channels(),
         backdrop: (Color::Rgb(30, 31, 41), Color::Rgb(216, 218, 230)),
     }

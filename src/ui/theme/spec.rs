@@ -34,11 +34,17 @@ pub const ROLES: &[&str] = &[
 ];
 
 impl ThemeSection {
+    /// The palette, from the named theme or else `dark`.
     pub fn palette(&self) -> Result<Palette, ThemeError> {
-        let mut palette = Palette::builtin(&self.name).ok_or_else(|| {
+        self.palette_over("dark")
+    }
+
+    /// The palette, from the named theme or else `unnamed`.
+    pub fn palette_over(&self, unnamed: &str) -> Result<Palette, ThemeError> {
+        let name = self.name.as_deref().unwrap_or(unnamed);
+        let mut palette = Palette::builtin(name).ok_or_else(|| {
             ThemeError(format!(
-                "name = \"{}\" is not a theme (known: {})",
-                self.name,
+                "name = \"{name}\" is not a theme (known: {})",
                 THEMES.join(", ")
             ))
         })?;
