@@ -133,6 +133,8 @@ fn search_key(
             });
         }
         Some(Action::Back) => picker.searching = false,
+        Some(Action::Down) => move_selection(picker, 1),
+        Some(Action::Up) => move_selection(picker, -1),
         _ => {
             super::input::edit_line(&mut picker.query, action, key);
         }

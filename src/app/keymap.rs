@@ -363,6 +363,9 @@ pub fn key_name(key: Key) -> String {
     if key.mods.alt {
         name.push_str("alt-");
     }
+    if key.mods.shift && !matches!(key.code, KeyCode::Char(_) | KeyCode::BackTab) {
+        name.push_str("shift-");
+    }
     match key.code {
         KeyCode::Char(' ') => name.push_str("space"),
         KeyCode::Char(c) => name.push(c),

@@ -30,6 +30,16 @@ fn key_names_read_and_write_back() {
         ("space", Key::ch(' ')),
         ("pgdn", Key::plain(KeyCode::PageDown)),
         ("enter", Key::plain(KeyCode::Enter)),
+        (
+            "shift-up",
+            Key {
+                code: KeyCode::Up,
+                mods: Mods {
+                    shift: true,
+                    ..Mods::default()
+                },
+            },
+        ),
     ] {
         assert_eq!(parse_key(name), Ok(key), "{name}");
         assert_eq!(parse_key(&key_name(key)), Ok(key), "{name} written back");

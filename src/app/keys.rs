@@ -99,6 +99,10 @@ impl Key {
         if self.mods.alt {
             label.push_str("Alt+");
         }
+        // Shift shows with the keys it does not change into others (letters, Shift+Tab).
+        if self.mods.shift && !matches!(self.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            label.push_str("Shift+");
+        }
         label.push_str(&base);
         label
     }

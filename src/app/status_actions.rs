@@ -13,10 +13,19 @@ pub(super) fn toggle_resolved(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(entry) = app.inbox.get(&key) else {
         return;
     };
-    let status = match entry.info.status {
-        ConversationStatus::Resolved | ConversationStatus::Closed => ConversationStatus::Open,
-        _ => ConversationStatus::Resolved,
+    let (status, doing) = match entry.info.status {
+        ConversationStatus::Resolved | ConversationStatus::Closed => {
+            (ConversationStatus::Open, "Reopening")
+        }
+        _ => (ConversationStatus::Resolved, "Resolving"),
     };
+    // Said at once; the row changes when the server answers.
+    let text = format!(
+        "{doing} {}…",
+        crate::text::sanitize_line(&entry.info.contact.name)
+    );
+    app.status
+        .notify(super::status::NoticeLevel::Info, text, app.now);
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::SetStatus {

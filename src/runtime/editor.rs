@@ -28,6 +28,12 @@ pub fn edit(draft: &str, editor: &str) -> std::io::Result<String> {
         .arg(&file.path)
         .status()
         .map_err(|e| std::io::Error::other(format!("cannot run `{editor}`: {e}")))?;
+    // The shell's own "not found" went to a screen that is gone by now: say it here.
+    if status.code() == Some(127) {
+        return Err(std::io::Error::other(format!(
+            "`{editor}` was not found (set $VISUAL or $EDITOR); the draft is unchanged"
+        )));
+    }
     if !status.success() {
         return Err(std::io::Error::other(format!(
             "`{editor}` ended with {status}; the draft is unchanged"
@@ -95,7 +101,8 @@ mod tests {
                 seen.display()
             ),
         );
-        let text = edit("Dear Ada,\n", &editor).expect("edited");
+        let text = edit("Dear Ada,", &editor).expect("edited");
+        // The file ended its line, so the editor's line is a line of its own.
         assert_eq!(text, "Dear Ada,\nThanks!");
         // Private while it exists, gone after.
         let listing = std::fs::read_to_string(&seen).expect("listing");
@@ -119,6 +126,11 @@ mod tests {
         let error = edit("keep me", &editor).expect_err("failed");
         assert!(error.to_string().contains("unchanged"), "{error}");
         let error = edit("keep me", "/nonexistent/editor").expect_err("missing");
-        assert!(error.to_string().contains("/nonexistent/editor"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("/nonexistent/editor` was not found"),
+            "{error}"
+        );
     }
 }

@@ -16,7 +16,8 @@ use crate::app::keys::{Action, KeyContext};
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> usize {
     let map = &app.settings.keymap;
     let scroll = app.view.help_scroll;
-    let width = area.width.saturating_sub(2).min(96);
+    // Narrow screens get the whole width, so the frame does not sit just inside the panes'.
+    let width = if area.width <= 98 { area.width } else { 96 };
     let two_columns = width >= 60;
     // Keys of actions no open account's platform has are left out.
     let offered = |action: Action| {
