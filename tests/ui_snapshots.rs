@@ -959,3 +959,18 @@ fn the_help_offers_only_what_the_platforms_can_do() {
     assert!(text.contains("delete (asks first)"), "{text}");
     assert!(text.contains("capability lookup"), "{text}");
 }
+
+/// The palette over the inbox: the query, the matches with their matched characters, the key
+/// or channel beside each.
+#[test]
+fn the_palette_at_80x24_and_160x48() {
+    let mut app = opened();
+    press(&mut app, Key::ctrl('k'));
+    for c in "gr".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    let palette = app.view.palette.as_ref().expect("open");
+    assert!(!palette.hits.is_empty());
+    insta::assert_snapshot!("palette_80x24", render(&mut app, 80, 24));
+    insta::assert_snapshot!("palette_160x48", render(&mut app, 160, 48));
+}

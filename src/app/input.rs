@@ -17,6 +17,10 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     if let Some(action @ (Action::Quit | Action::Suspend)) = lookup(app, KeyContext::Global, key) {
         return perform(app, action, effects);
     }
+    if app.view.palette.is_some() {
+        super::palette::key(app, key, effects);
+        return;
+    }
     if app.view.help {
         help_key(app, key, effects);
         return;
@@ -464,6 +468,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }));
         }
         Action::ReplyToMessage => super::cursor::reply_to(app, effects),
+        Action::OpenPalette => super::palette::open(app),
         Action::Suspend => {
             stop_typing(app, effects);
             effects.push(Effect::Terminal(super::TerminalJob::Suspend));

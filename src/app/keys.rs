@@ -186,6 +186,8 @@ pub enum Action {
     Suspend,
     /// Reply to the selected message: the reply quotes it.
     ReplyToMessage,
+    /// The command palette: every action and conversation, fuzzy matched.
+    OpenPalette,
 }
 
 /// Where keys are interpreted.
@@ -265,6 +267,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Global, keys: &[Key::plain(K::PageUp)], action: Action::PageUp, help: "scroll thread up a page" },
     Binding { context: KeyContext::Global, keys: &[Key::plain(K::PageDown)], action: Action::PageDown, help: "scroll thread down a page" },
     Binding { context: KeyContext::Global, keys: &[Key::ctrl('z')], action: Action::Suspend, help: "suspend (fg brings it back)" },
+    Binding { context: KeyContext::Global, keys: &[Key::ctrl('k')], action: Action::OpenPalette, help: "palette: every action and conversation" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('q')], action: Action::Quit, help: "quit" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('?')], action: Action::ToggleHelp, help: "this help" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "focus next pane" },
@@ -277,6 +280,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('i'), Key::ch('r')], action: Action::Compose, help: "reply (on the list: to the row you are on)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('e')], action: Action::EditInEditor, help: "write the reply in $EDITOR" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('/')], action: Action::StartFilter, help: "filter conversations" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch(':')], action: Action::OpenPalette, help: "palette" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('I')], action: Action::ToggleInsights, help: "show/hide insights" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('D')], action: Action::ToggleDetails, help: "show/hide contact details" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch(']')], action: Action::NextInsightTab, help: "next insight tab" },

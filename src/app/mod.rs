@@ -23,6 +23,7 @@ pub mod keys;
 pub mod links;
 pub mod outbox;
 pub mod paging;
+pub mod palette;
 mod persist;
 mod provider;
 pub mod remote_insights;

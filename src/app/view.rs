@@ -120,6 +120,10 @@ pub struct ViewState {
     pub contact_picker: Option<super::contacts::ContactPicker>,
     /// The message the reply being written answers: its conversation and the quoted line.
     pub replying_to: Option<(ConversationKey, String)>,
+    /// The command palette, while it is open.
+    pub palette: Option<super::palette::PaletteState>,
+    /// What the palette ran lately, most recent first (listed first on an empty query).
+    pub palette_recent: Vec<super::palette::Target>,
     /// The links of the selected message, listed to pick one to open.
     pub link_picker: Option<super::links::LinkPicker>,
     /// Only conversations in this status are listed (`None`: all).

@@ -19,6 +19,7 @@ mod help;
 mod insights;
 pub mod layout;
 mod links;
+mod palette;
 mod status;
 pub mod theme;
 mod thread;
@@ -78,6 +79,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         && area.height >= 6
     {
         contacts::draw(frame, picker, area, &app.settings.keymap);
+    }
+    if let Some(palette) = &app.view.palette
+        && area.width >= 20
+        && area.height >= 6
+    {
+        palette::draw(frame, palette, area);
     }
     if let Some(picker) = &app.view.link_picker
         && area.width >= 20

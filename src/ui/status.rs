@@ -145,6 +145,11 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             ),
             (key(KeyContext::Help, Action::Back), "close"),
         ]
+    } else if app.view.palette.is_some() {
+        vec![
+            (key(KeyContext::Prompt, Action::Activate), "run"),
+            (key(KeyContext::Prompt, Action::Back), "close"),
+        ]
     } else if app.view.filtering {
         vec![
             (key(KeyContext::Prompt, Action::Activate), "keep"),
