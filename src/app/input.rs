@@ -51,7 +51,7 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         KeyContext::Browse
     };
     match lookup(app, context, key) {
-        Some(action) if context == KeyContext::Compose && is_editing(action) => {
+        Some(action) if context == KeyContext::Compose && action.is_editing() => {
             composer_edit(app, action, effects);
         }
         Some(action) => perform(app, action, effects),
@@ -131,22 +131,6 @@ fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         }
     }
     app.view.refresh_lists(&app.inbox);
-}
-
-/// The composer's own keys (the cursor and deleting), from the key map.
-fn is_editing(action: Action) -> bool {
-    matches!(
-        action,
-        Action::NewLine
-            | Action::CursorLeft
-            | Action::CursorRight
-            | Action::LineStart
-            | Action::LineEnd
-            | Action::DeleteBack
-            | Action::DeleteForward
-            | Action::ClearLine
-            | Action::DeleteWord
-    )
 }
 
 fn composer_edit(app: &mut App, action: Action, effects: &mut Vec<Effect>) {

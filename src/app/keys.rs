@@ -190,6 +190,24 @@ pub enum Action {
     OpenPalette,
 }
 
+impl Action {
+    /// The keys that edit a line of text (the composer's and the prompts' own).
+    pub fn is_editing(self) -> bool {
+        matches!(
+            self,
+            Action::NewLine
+                | Action::CursorLeft
+                | Action::CursorRight
+                | Action::LineStart
+                | Action::LineEnd
+                | Action::DeleteBack
+                | Action::DeleteForward
+                | Action::ClearLine
+                | Action::DeleteWord
+        )
+    }
+}
+
 /// Where keys are interpreted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyContext {

@@ -46,32 +46,25 @@ pub struct PaletteState {
 /// How many recently used targets come first on an empty query.
 const RECENTS: usize = 8;
 
-/// Actions that make no sense from a list of commands (editing keys, answers to a question).
+/// Actions that make no sense from a list of commands (editing keys, moves, answers to a
+/// question).
 fn listed(action: Action) -> bool {
-    !matches!(
-        action,
-        Action::Up
-            | Action::Down
-            | Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Activate
-            | Action::Back
-            | Action::NewLine
-            | Action::CursorLeft
-            | Action::CursorRight
-            | Action::LineStart
-            | Action::LineEnd
-            | Action::DeleteBack
-            | Action::DeleteForward
-            | Action::ClearLine
-            | Action::DeleteWord
-            | Action::Confirm
-            | Action::NextContactChannel
-            | Action::NewContact
-            | Action::OpenPalette
-    )
+    !action.is_editing()
+        && !matches!(
+            action,
+            Action::Up
+                | Action::Down
+                | Action::Top
+                | Action::Bottom
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Activate
+                | Action::Back
+                | Action::Confirm
+                | Action::NextContactChannel
+                | Action::NewContact
+                | Action::OpenPalette
+        )
 }
 
 pub(super) fn open(app: &mut App) {
