@@ -403,6 +403,9 @@ fn apply_inbox_args(config: &mut Config, args: InboxArgs) -> anyhow::Result<()> 
 }
 
 async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let Some(dir) = runtime::long_texts::default_dir() {
+        runtime::long_texts::install(dir);
+    }
     let options = StartOptions {
         utc_offset: local_offset(),
         ..StartOptions::default()

@@ -30,13 +30,51 @@ pub const MAX_CLUSTER_CHARS: usize = 32;
 /// characters removed, stacks of marks capped ([`MAX_MARKS_PER_CHARACTER`],
 /// [`MAX_CLUSTER_CHARS`]), and the whole cut to [`MAX_TEXT_BYTES`].
 pub fn sanitize(input: &str) -> String {
-    let mut out = String::with_capacity(input.len().min(MAX_TEXT_BYTES));
+    let (out, left) = sanitize_within(input, MAX_TEXT_BYTES);
+    match left {
+        0 => out,
+        left => {
+            // The whole text, made safe, is kept aside (on disk, by the runtime) so it can
+            // still be read; what stays in memory and on screen is the first part.
+            let token = KEEP_LONG.get().and_then(|keep| keep(input));
+            let note = match token {
+                Some(token) => format!(" … [{left} more bytes not shown · o reads all #{token}]"),
+                None => format!(" … [{left} more bytes not shown]"),
+            };
+            out + &note
+        }
+    }
+}
+
+/// The most of one text kept aside in full (a longer one is cut there too).
+pub const MAX_KEPT_BYTES: usize = 16 << 20;
+
+/// Keeps a long text whole and answers the token it can be read back by.
+pub type KeepLong = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+static KEEP_LONG: std::sync::OnceLock<KeepLong> = std::sync::OnceLock::new();
+
+/// Installs, once, where texts longer than [`MAX_TEXT_BYTES`] are kept whole.
+pub fn keep_long_texts(keep: KeepLong) {
+    let _ = KEEP_LONG.set(keep);
+}
+
+/// The token of a text kept whole, from the note at the end of what is shown (a token is
+/// hex, so it can name a file and nothing else).
+pub fn kept_token(shown: &str) -> Option<&str> {
+    let token = shown.strip_suffix(']')?.rsplit_once(" · o reads all #")?.1;
+    (!token.is_empty() && token.len() <= 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then_some(token)
+}
+
+/// [`sanitize`] cut at `limit` bytes, without a note; also how many bytes were left out.
+pub fn sanitize_within(input: &str, limit: usize) -> (String, usize) {
+    let mut out = String::with_capacity(input.len().min(limit));
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
-        if out.len() >= MAX_TEXT_BYTES {
+        if out.len() >= limit {
             let left = chars.map(char::len_utf8).sum::<usize>() + c.len_utf8();
-            out.push_str(&format!(" … [{left} more bytes not shown]"));
-            break;
+            return (cap_marks(out), left);
         }
         match c {
             '\n' | '\u{2028}' | '\u{2029}' => out.push('\n'),
@@ -56,7 +94,7 @@ pub fn sanitize(input: &str) -> String {
             c => out.push(c),
         }
     }
-    cap_marks(out)
+    (cap_marks(out), 0)
 }
 
 /// `text` with each run of zero-width characters after a visible one cut to
@@ -354,6 +392,19 @@ mod tests {
     fn a_broken_csi_does_not_swallow_the_text_after_it() {
         assert_eq!(sanitize("\u{1b}[12;你好 world"), "你好 world");
         assert_eq!(sanitize("\u{1b}[?25lvisible"), "visible");
+    }
+
+    #[test]
+    fn a_kept_token_is_read_back_only_when_it_is_hex() {
+        assert_eq!(
+            kept_token("xx … [9 more bytes not shown · o reads all #a1b2]"),
+            Some("a1b2")
+        );
+        assert_eq!(
+            kept_token("xx … [9 more bytes not shown · o reads all #../etc]"),
+            None
+        );
+        assert_eq!(kept_token("xx … [9 more bytes not shown]"), None);
     }
 
     #[test]

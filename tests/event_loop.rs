@@ -83,6 +83,7 @@ impl switchboard::runtime::Surface for HandingOver {
                 result: Ok(format!("{draft}\nSee you soon")),
             }),
             switchboard::app::TerminalJob::Suspend => None,
+            switchboard::app::TerminalJob::Page(_) => Some(Event::Paged(Ok(()))),
         })
     }
 }

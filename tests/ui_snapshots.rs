@@ -974,3 +974,33 @@ fn the_palette_at_80x24_and_160x48() {
     insta::assert_snapshot!("palette_80x24", render(&mut app, 80, 24));
     insta::assert_snapshot!("palette_160x48", render(&mut app, 160, 48));
 }
+
+/// `o` on a message too long for the screen pages through the whole of it, kept aside under
+/// the token its note carries.
+#[test]
+fn o_on_a_message_cut_for_the_screen_pages_through_all_of_it() {
+    use switchboard::app::{Effect, TerminalJob};
+    let mut app = opened();
+    let shown = format!(
+        "{} … [70000 more bytes not shown · o reads all #0123abcd]",
+        "x".repeat(200)
+    );
+    messages(
+        &mut app,
+        "c1",
+        vec![inbound("long", "Ada Lovelace", ago(0), &shown)],
+    );
+    app.view.focus = Focus::Thread;
+    press(&mut app, Key::ch('k'));
+    let effects = app.apply(app.now, Event::Key(Key::ch('o')));
+    assert_eq!(
+        effects,
+        vec![Effect::Terminal(TerminalJob::Page("0123abcd".into()))]
+    );
+    app.apply(
+        app.now,
+        Event::Paged(Err("that long message is no longer kept".into())),
+    );
+    let text = render(&mut app, 120, 36);
+    assert!(text.contains("no longer kept"), "{text}");
+}

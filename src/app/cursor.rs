@@ -148,6 +148,14 @@ pub(super) fn confirm(app: &mut App, yes: bool, effects: &mut Vec<Effect>) {
 pub(super) fn open_media(app: &mut App, effects: &mut Vec<Effect>) {
     let url = match selected(app).map(|m| &m.content) {
         Some(Content::Media { url, .. }) => url.clone(),
+        // A message too long for the screen: the whole of it, in the pager.
+        Some(Content::Text(text)) if crate::text::kept_token(text).is_some() => {
+            let token = crate::text::kept_token(text)
+                .unwrap_or_default()
+                .to_string();
+            effects.push(Effect::Terminal(super::TerminalJob::Page(token)));
+            return;
+        }
         Some(Content::Text(text)) if !super::links::find(text).is_empty() => {
             let links = super::links::find(text);
             return super::links::offer(app, links, effects);

@@ -84,6 +84,8 @@ pub enum Event {
     /// The terminal was handed over and taken back: what it was told (its title) and what it
     /// said (its focus) is no longer known.
     TerminalReset,
+    /// Paging through a long message ended (or why it could not start).
+    Paged(Result<(), String>),
     /// The terminal gained (true) or lost the focus (its focus reports).
     TerminalFocus(bool),
 }
@@ -148,6 +150,8 @@ pub enum TerminalJob {
     },
     /// Ctrl+Z: stop the process until the shell's `fg`.
     Suspend,
+    /// Page through the whole of a long message kept aside under this token (`$PAGER`).
+    Page(String),
 }
 
 /// Settings the reducer needs (from config).
@@ -291,6 +295,12 @@ impl App {
                 conversation,
                 result,
             } => input::edited(self, conversation, result, &mut effects),
+            Event::Paged(Err(why)) => self.status.notify(
+                status::NoticeLevel::Error,
+                crate::text::sanitize_line(&why),
+                now,
+            ),
+            Event::Paged(Ok(())) => {}
             Event::TerminalReset => {
                 self.view.title_unread = None;
                 self.view.terminal_focus = None;

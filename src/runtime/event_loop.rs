@@ -34,6 +34,9 @@ pub trait Surface {
                 result: Err("no terminal to hand over here (a recording or a test)".into()),
             }),
             TerminalJob::Suspend => None,
+            TerminalJob::Page(_) => Some(Event::Paged(Err(
+                "no terminal to hand over here (a recording or a test)".into(),
+            ))),
         })
     }
 }

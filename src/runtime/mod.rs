@@ -7,6 +7,7 @@ pub mod editor;
 pub mod event_loop;
 pub mod executor;
 pub mod input;
+pub mod long_texts;
 pub mod opener;
 pub mod reader;
 pub mod send;

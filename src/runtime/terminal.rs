@@ -103,6 +103,13 @@ impl Surface for TerminalGuard {
                 suspend();
                 None
             }
+            TerminalJob::Page(token) => {
+                let result = match super::long_texts::default_dir() {
+                    Some(dir) => super::long_texts::page(&dir, &token),
+                    None => Err("no cache directory to keep long messages in".into()),
+                };
+                Some(Event::Paged(result))
+            }
         };
         let entered = enter_modes();
         let cleared = self.terminal.clear();
