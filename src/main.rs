@@ -430,7 +430,7 @@ async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow:
             Some(path) => {
                 use switchboard::record::{recorder::Recording, redact::Redactor};
                 let redactor = Redactor::for_config(config);
-                let mut recording = Recording::to_file(&mut guard.terminal, path, redactor)
+                let mut recording = Recording::to_file(&mut guard, path, redactor)
                     .map_err(std::io::Error::other)?;
                 runtime::run(&mut recording, &mut session, input).await
             }

@@ -85,19 +85,37 @@ pub struct Recording<'a, S> {
     shadow: CastSurface,
 }
 
-impl<'a, B: ratatui::backend::Backend> Recording<'a, Terminal<B>> {
+/// A surface with a size: what a recording records.
+pub trait Screen: Surface {
+    /// Its size as `(columns, rows)`, as of the last frame drawn.
+    fn size(&mut self) -> io::Result<(u16, u16)>;
+}
+
+impl<B: ratatui::backend::Backend> Screen for Terminal<B>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    fn size(&mut self) -> io::Result<(u16, u16)> {
+        let area = self.get_frame().area();
+        Ok((area.width, area.height))
+    }
+}
+
+impl Screen for crate::runtime::terminal::TerminalGuard {
+    fn size(&mut self) -> io::Result<(u16, u16)> {
+        Screen::size(&mut self.terminal)
+    }
+}
+
+impl<'a, S: Screen> Recording<'a, S> {
     /// Records `real` into a new cast file at `path`, sized as the terminal is now.
     pub fn to_file(
-        real: &'a mut Terminal<B>,
+        real: &'a mut S,
         path: &std::path::Path,
         redactor: Redactor,
-    ) -> anyhow::Result<Self>
-    where
-        B::Error: std::error::Error + Send + Sync + 'static,
-    {
+    ) -> anyhow::Result<Self> {
         use anyhow::Context;
         let size = real.size().context("reading the terminal size")?;
-        let size = (size.width, size.height);
         let file = std::fs::File::create(path)
             .with_context(|| format!("creating the recording {}", path.display()))?;
         let cast = Cast::new(
@@ -113,16 +131,22 @@ impl<'a, B: ratatui::backend::Backend> Recording<'a, Terminal<B>> {
     }
 }
 
-impl<B: ratatui::backend::Backend> Surface for Recording<'_, Terminal<B>>
-where
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
+impl<S: Screen> Surface for Recording<'_, S> {
     fn draw(&mut self, app: &App) -> io::Result<LayoutInfo> {
         let layout = Surface::draw(&mut *self.real, app)?;
-        let area = self.real.get_frame().area();
-        self.shadow.resize((area.width, area.height))?;
+        let size = self.real.size()?;
+        self.shadow.resize(size)?;
         self.shadow.draw(app)?;
         Ok(layout)
+    }
+
+    /// The real terminal is handed over (the editor, Ctrl+Z, the pager); the cast keeps the
+    /// inbox's frames only.
+    fn hand_over(
+        &mut self,
+        job: crate::app::TerminalJob,
+    ) -> io::Result<Option<crate::app::Event>> {
+        self.real.hand_over(job)
     }
 }
 
