@@ -41,10 +41,16 @@ pub struct PaletteState {
     /// The items that match, best first.
     pub hits: Vec<Hit>,
     pub selected: usize,
+    /// The query the hits were matched for: a query that only grows looks among them alone.
+    matched: String,
 }
 
 /// How many recently used targets come first on an empty query.
 const RECENTS: usize = 8;
+
+/// The best hits whose matched characters are worked out for highlighting (more than a
+/// screen shows; the rest are found and ranked all the same).
+const HIGHLIGHTED: usize = 64;
 
 /// Actions that make no sense from a list of commands (editing keys, moves, answers to a
 /// question).
@@ -120,6 +126,14 @@ pub(super) fn refilter(app: &mut App) {
         return;
     };
     palette.selected = 0;
+    // Plain words only: nucleo's operators (`!`, `^`, `$`, `'`) can widen a longer query.
+    let plain = palette
+        .query
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '.' | '@' | '+' | '_'));
+    let narrowing =
+        plain && !palette.matched.is_empty() && palette.query.starts_with(&palette.matched);
+    palette.matched = palette.query.clone();
     if palette.query.trim().is_empty() {
         let rank = |item: &Item| {
             recent
@@ -141,12 +155,16 @@ pub(super) fn refilter(app: &mut App) {
     let pattern = Pattern::parse(&palette.query, CaseMatching::Smart, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buffer = Vec::new();
-    let mut scored: Vec<(u32, usize)> = palette
-        .items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| {
-            let haystack = Utf32Str::new(&item.label, &mut buffer);
+    // A longer query matches a subset of what the shorter one did: look only there.
+    let candidates: Vec<usize> = if narrowing {
+        palette.hits.iter().map(|hit| hit.item).collect()
+    } else {
+        (0..palette.items.len()).collect()
+    };
+    let mut scored: Vec<(u32, usize)> = candidates
+        .into_iter()
+        .filter_map(|i| {
+            let haystack = Utf32Str::new(&palette.items[i].label, &mut buffer);
             pattern
                 .score(haystack, &mut matcher)
                 .map(|score| (score, i))
@@ -162,12 +180,15 @@ pub(super) fn refilter(app: &mut App) {
     });
     palette.hits = scored
         .into_iter()
-        .map(|(_, item)| {
+        .enumerate()
+        .map(|(rank, (_, item))| {
             let mut positions = Vec::new();
-            let haystack = Utf32Str::new(&palette.items[item].label, &mut buffer);
-            pattern.indices(haystack, &mut matcher, &mut positions);
-            positions.sort_unstable();
-            positions.dedup();
+            if rank < HIGHLIGHTED {
+                let haystack = Utf32Str::new(&palette.items[item].label, &mut buffer);
+                pattern.indices(haystack, &mut matcher, &mut positions);
+                positions.sort_unstable();
+                positions.dedup();
+            }
             Hit { item, positions }
         })
         .collect();

@@ -142,10 +142,7 @@ impl<S: Screen> Surface for Recording<'_, S> {
 
     /// The real terminal is handed over (the editor, Ctrl+Z, the pager); the cast keeps the
     /// inbox's frames only.
-    fn hand_over(
-        &mut self,
-        job: crate::app::TerminalJob,
-    ) -> io::Result<Option<crate::app::Event>> {
+    fn hand_over(&mut self, job: crate::app::TerminalJob) -> io::Result<Option<crate::app::Event>> {
         self.real.hand_over(job)
     }
 }
