@@ -112,7 +112,7 @@ impl Channel {
         }
     }
 
-    /// Every name [`Self::config_name`] gives.
+    /// Every name [`Self::config_name`] gives (a test holds the two together).
     pub const CONFIG_NAMES: [&'static str; 16] = [
         "whatsapp",
         "sms",

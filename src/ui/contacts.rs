@@ -24,12 +24,7 @@ pub fn draw(frame: &mut Frame, picker: &ContactPicker, area: Rect, map: &KeyMap)
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(max_height)
         .min(max_height);
-    let overlay = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let overlay = super::centered(area, width, height);
     frame.render_widget(Clear, overlay);
     let title = format!(" Contacts · {} ", picker.account);
     let block = super::pane_block(title, true);

@@ -95,12 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> usize {
         format!(" Keys · {close} closes ")
     };
     let offset = (u16::try_from(scroll).unwrap_or(u16::MAX), 0);
-    let overlay = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let overlay = super::centered(area, width, height);
     frame.render_widget(Clear, overlay);
     let block = super::pane_block(
         wrap::truncate(&title, usize::from(width.saturating_sub(2))),

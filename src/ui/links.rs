@@ -44,12 +44,7 @@ pub fn draw(frame: &mut Frame, picker: &LinkPicker, area: Rect, map: &KeyMap) {
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(area.height)
         .min(area.height);
-    let overlay = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let overlay = super::centered(area, width, height);
     frame.render_widget(Clear, overlay);
     let title = format!(" Links in this message · {} ", picker.links.len());
     let block = super::pane_block(title, true);

@@ -33,6 +33,17 @@ use ratatui::widgets::{Block, BorderType, Widget};
 use self::layout::LayoutInput;
 use crate::app::{App, Focus, LayoutInfo, Rect as AppRect};
 
+/// A `width`×`height` box in the middle of `area` (where the overlays go).
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
 /// Draws the whole screen and reports what was laid out.
 pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
     let area = frame.area();

@@ -367,3 +367,34 @@ fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
     let (la, lb) = (luminance(a), luminance(b));
     (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
+
+/// Every channel's config name is one `[theme.channels]` and `mute_channels` accept.
+#[test]
+fn every_channel_has_a_config_name_the_config_knows() {
+    use switchboard::model::Channel;
+    for channel in [
+        Channel::WhatsApp,
+        Channel::Sms,
+        Channel::Mms,
+        Channel::Rcs,
+        Channel::Telegram,
+        Channel::Messenger,
+        Channel::Instagram,
+        Channel::Viber,
+        Channel::Line,
+        Channel::KakaoTalk,
+        Channel::KakaoTalkChat,
+        Channel::WeChat,
+        Channel::Apple,
+        Channel::Webchat,
+        Channel::Email,
+        Channel::Ussd,
+        Channel::Voice,
+        Channel::Other("x".into()),
+    ] {
+        assert!(
+            Channel::CONFIG_NAMES.contains(&channel.config_name()),
+            "{channel:?}"
+        );
+    }
+}
