@@ -494,7 +494,7 @@ impl Config {
 
     /// Every base URL that would send an account's credentials unencrypted.
     fn plain_http_warnings(&self) -> Vec<String> {
-        use crate::providers::http::plain_text_warning;
+        use crate::providers::kit::http::plain_text_warning;
         let mut urls: Vec<(String, &str)> = Vec::new();
         for (index, account) in self.accounts.iter().enumerate() {
             let field = |name: &str| format!("account[{index}].{name}");

@@ -70,7 +70,7 @@ impl HttpAssistant {
     pub fn new(settings: ClientSettings) -> Result<Self, String> {
         crate::providers::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
-            .redirect(crate::providers::http::same_origin_redirects())
+            .redirect(crate::providers::kit::http::same_origin_redirects())
             .connect_timeout(settings.timeout)
             .read_timeout(settings.timeout)
             .build()
@@ -157,7 +157,7 @@ impl HttpAssistant {
         if err.is_timeout() {
             return Failure::TimedOut(self.settings.timeout.as_secs());
         }
-        let why = crate::providers::http::root_cause(&err);
+        let why = crate::providers::kit::http::root_cause(&err);
         Failure::Unreachable(format!("{why} ({})", self.url))
     }
 }

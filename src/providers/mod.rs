@@ -2,8 +2,7 @@
 //! converts what it hears into [`ProviderEvent`]s (model types only, never wire types) and takes
 //! [`ProviderCommand`]s. Nothing outside this module tree knows a wire format.
 
-pub mod backoff;
-pub mod http;
+pub mod kit;
 pub mod linktor;
 pub mod receiver;
 pub mod refuse;

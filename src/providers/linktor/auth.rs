@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::Dialect;
 use super::rest::{LinktorError, RestClient};
+use crate::providers::kit::Credentials;
 
 /// What one request authenticates with.
 #[derive(Clone, PartialEq, Eq)]
@@ -60,6 +61,22 @@ impl Tokens {
     }
 }
 
+impl Credentials for RestClient {
+    type Credential = Credential;
+    type Error = LinktorError;
+
+    async fn current(&self) -> Result<Credential, LinktorError> {
+        self.credential().await
+    }
+
+    async fn renew(&self, stale: &Credential) -> Result<bool, LinktorError> {
+        if !self.can_renew() {
+            return Ok(false);
+        }
+        self.renew_tokens(stale).await.map(|()| true)
+    }
+}
+
 impl RestClient {
     /// The credential for the next request; logs in first when only a login is configured.
     pub async fn credential(&self) -> Result<Credential, LinktorError> {
@@ -86,7 +103,7 @@ impl RestClient {
 
     /// After a 401 with `stale`: refresh, else log in again. A concurrent renewal that already
     /// replaced the token counts as done.
-    pub async fn renew(&self, stale: &Credential) -> Result<(), LinktorError> {
+    pub async fn renew_tokens(&self, stale: &Credential) -> Result<(), LinktorError> {
         let mut tokens = self.tokens.lock().await;
         let refresh = match tokens.as_ref() {
             Some(current) if Credential::Bearer(current.access.clone()) != *stale => return Ok(()),

@@ -7,6 +7,7 @@ use super::rest::{LinktorError, MessageQuery};
 use super::wire::{ClientFrame, ListEnvelope, WireContact, WireConversation, WireMessage};
 use super::{Failure, Provider, convert, socket};
 use crate::model::{ConversationStatus, Message};
+use crate::providers::kit::Classify;
 use crate::providers::{ProviderCommand, ProviderEvent};
 
 /// What the main loop must do after a command.

@@ -34,7 +34,8 @@ use self::socket::{ConnectError, Incoming, NoticeLimiter, WsReader, WsSink};
 use self::webhook::{Hook, WebhookConfig};
 use self::wire::{ClientFrame, WireContact};
 use crate::model::{AccountId, Timestamp};
-use crate::providers::backoff::Backoff;
+use crate::providers::kit::Classify;
+use crate::providers::kit::backoff::Backoff;
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -516,7 +517,7 @@ impl Provider {
                 ..
             } => Failure::RateLimited {
                 reason: self.describe(err),
-                wait: (*wait).min(rest::MAX_RETRY_AFTER),
+                wait: (*wait).min(crate::providers::kit::retry::MAX_RETRY_AFTER),
             },
             _ => Failure::Transient(self.describe(err)),
         }

@@ -17,17 +17,16 @@ use super::wire::{
     ErrorBody, ListEnvelope, SendMessageBody, WireContact, WireConversation, WireMessage,
 };
 use super::{Dialect, LinktorConfig, Login};
-use crate::providers::backoff::Backoff;
-use crate::providers::http::{root_cause, segment};
+use crate::providers::kit::http::{root_cause, segment};
+use crate::providers::kit::{Classify, ErrorClass, RetryPolicy};
 use crate::text::sanitize_line;
 
 /// The largest response body read. A page of fifty messages is tens of KB; anything near this
 /// is a broken or hostile server, and reading on would only exhaust memory.
 pub const MAX_BODY_BYTES: usize = 16 << 20;
 
-/// The longest `retry_after` we honour; a server asking for more gets retried at this pace.
-pub(super) const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-/// The longest `Retry-After` a call waits out itself before retrying.
+/// The longest `Retry-After` a call waits out itself before retrying; a longer one ends the
+/// call, so the account backs off where the status bar says it is rate limited.
 const IN_CALL_WAIT: Duration = Duration::from_secs(5);
 
 /// What can go wrong talking to Linktor. `request_id` is the server's `x-request-id`, kept for
@@ -82,7 +81,7 @@ pub enum LinktorError {
     Unreachable { url: String, reason: String },
     /// A server-given id that no URL can address (`.`, `..`); nothing was requested.
     #[error(transparent)]
-    Unaddressable(#[from] crate::providers::http::UnaddressableId),
+    Unaddressable(#[from] crate::providers::kit::http::UnaddressableId),
     #[error("could not read the response: {reason}")]
     Decode {
         reason: String,
@@ -90,23 +89,28 @@ pub enum LinktorError {
     },
 }
 
-impl LinktorError {
-    /// Whether the SDK retry policy applies (429, 5xx, timeouts, network errors).
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            LinktorError::RateLimited { .. }
-                | LinktorError::Server { .. }
-                | LinktorError::Timeout { .. }
-                | LinktorError::Unreachable { .. }
-        )
+impl Classify for LinktorError {
+    /// The SDK's retry policy: 429, 5xx, timeouts and network errors are retried.
+    fn class(&self) -> ErrorClass {
+        match self {
+            LinktorError::Authentication { .. } => ErrorClass::Auth { renewable: true },
+            LinktorError::RateLimited { retry_after, .. } => ErrorClass::RateLimited {
+                retry_after: *retry_after,
+            },
+            LinktorError::Server { .. }
+            | LinktorError::Timeout { .. }
+            | LinktorError::Unreachable { .. } => ErrorClass::Transient,
+            LinktorError::Decode { .. } => ErrorClass::Decode,
+            LinktorError::Validation { .. }
+            | LinktorError::Authorization { .. }
+            | LinktorError::NotFound { .. }
+            | LinktorError::Conflict { .. }
+            | LinktorError::Other { .. }
+            | LinktorError::Unaddressable(_) => ErrorClass::Rejected,
+        }
     }
 
-    pub fn is_auth(&self) -> bool {
-        matches!(self, LinktorError::Authentication { .. })
-    }
-
-    pub fn request_id(&self) -> Option<&str> {
+    fn request_id(&self) -> Option<&str> {
         match self {
             LinktorError::Validation { request_id, .. }
             | LinktorError::Authentication { request_id, .. }
@@ -121,7 +125,9 @@ impl LinktorError {
             LinktorError::Unreachable { .. } | LinktorError::Unaddressable(_) => None,
         }
     }
+}
 
+impl LinktorError {
     /// Whether the failure concerns one conversation or contact (a 404, a refused or
     /// unreadable item, an id no URL can address) rather than the account: a sync skips that
     /// item and goes on with the rest.
@@ -238,7 +244,7 @@ pub struct RestClient {
     pub(super) tokens: Arc<tokio::sync::Mutex<Option<Tokens>>>,
     /// Go server only: how many pages of each thread are loaded (it pages by number, newest first).
     pub(super) loaded_pages: Arc<std::sync::Mutex<HashMap<String, u32>>>,
-    max_retries: u32,
+    policy: RetryPolicy,
 }
 
 impl std::fmt::Debug for RestClient {
@@ -254,7 +260,7 @@ impl RestClient {
     pub fn new(config: &LinktorConfig) -> Result<Self, LinktorError> {
         crate::providers::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
-            .redirect(crate::providers::http::same_origin_redirects())
+            .redirect(crate::providers::kit::http::same_origin_redirects())
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout)
             .build()
@@ -277,7 +283,10 @@ impl RestClient {
             login: config.login.clone(),
             tokens: Arc::default(),
             loaded_pages: Arc::default(),
-            max_retries: config.max_retries,
+            policy: RetryPolicy {
+                longest_wait_in_call: Some(IN_CALL_WAIT),
+                ..RetryPolicy::with_retries(config.max_retries)
+            },
         })
     }
 
@@ -475,8 +484,9 @@ impl RestClient {
         decode(&text)
     }
 
-    /// One logical call returning the body text: a 401 is answered once by renewing the token
-    /// (login configured), and the retryable failures are retried up to `max_retries` times.
+    /// One logical call returning the body text, through the kit's policy: a 401 is answered
+    /// once by renewing the token (login configured), and the retryable failures are retried
+    /// up to `max_retries` times.
     pub(super) async fn call_text(
         &self,
         method: Method,
@@ -484,49 +494,12 @@ impl RestClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<String, LinktorError> {
-        let mut backoff = Backoff::new();
-        let mut attempt = 0;
-        let mut renewed = false;
-        loop {
-            let credential = self.credential().await?;
-            let result = self
-                .attempt(method.clone(), path, query, body, Some(&credential))
-                .await;
-            let err = match result {
-                Ok(text) => return Ok(text),
-                Err(err) => err,
-            };
-            if err.is_auth() && !renewed && self.can_renew() {
-                renewed = true;
-                match self.renew(&credential).await {
-                    Ok(()) => continue,
-                    Err(renew_err) => {
-                        tracing::warn!(%method, path, "linktor token renewal failed: {renew_err}");
-                        return Err(renew_err);
-                    }
-                }
-            }
-            // A long wait is not spent inside the call, where the account would look as if it
-            // were still connecting: the caller backs off and says it is rate limited.
-            let long_wait = matches!(
-                &err,
-                LinktorError::RateLimited { retry_after: Some(wait), .. } if *wait > IN_CALL_WAIT
-            );
-            if !err.is_retryable() || attempt >= self.max_retries || long_wait {
-                tracing::warn!(%method, path, request_id = ?err.request_id(), "linktor request failed: {err}");
-                return Err(err);
-            }
-            attempt += 1;
-            let delay = match &err {
-                LinktorError::RateLimited {
-                    retry_after: Some(wait),
-                    ..
-                } => (*wait).min(MAX_RETRY_AFTER),
-                _ => backoff.next_delay(),
-            };
-            tracing::debug!(%method, path, attempt, ?delay, request_id = ?err.request_id(), "retrying linktor request: {err}");
-            tokio::time::sleep(delay).await;
-        }
+        let what = format!("linktor {method} {path}");
+        self.policy
+            .run(&what, self, |credential| {
+                self.attempt(method.clone(), path, query, body, Some(credential))
+            })
+            .await
     }
 
     /// A POST that needs no credential (login, refresh): one attempt, no retry.
@@ -546,7 +519,7 @@ impl RestClient {
         path: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
-        credential: Option<&Credential>,
+        credential: Option<Credential>,
     ) -> Result<String, LinktorError> {
         let url = format!("{}{}", self.api_root, path);
         let mut request = self
@@ -639,7 +612,7 @@ impl RestClient {
 pub(super) fn decode<T: DeserializeOwned>(text: &str) -> Result<T, LinktorError> {
     // A 204 has no body; callers that accept it ask for `Value`, which takes `null`.
     let text = if text.trim().is_empty() { "null" } else { text };
-    let text = crate::providers::http::repair_lone_surrogates(text);
+    let text = crate::providers::kit::http::repair_lone_surrogates(text);
     serde_json::from_str(&text).map_err(|err| LinktorError::Decode {
         reason: err.to_string(),
         request_id: None,

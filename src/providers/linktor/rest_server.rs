@@ -12,7 +12,7 @@ use serde_json::json;
 use super::rest::{LinktorError, MessageQuery, RestClient, decode};
 use super::wire::{ListEnvelope, WireContact, WireConversation, WireMessage};
 use super::wire_server::{self, Envelope, ServerContact, ServerConversation, ServerMessage};
-use crate::providers::http::segment;
+use crate::providers::kit::http::segment;
 
 /// How many pages a backfill reads before giving up on finding its cursor (a gap that long is
 /// better served by the listing the next sync does anyway).

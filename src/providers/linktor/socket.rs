@@ -17,6 +17,8 @@ use super::auth::Credential;
 use super::rest::RestClient;
 use super::wire::{ClientFrame, ServerFrame};
 use super::wire_server;
+use crate::providers::kit::Classify;
+use crate::providers::kit::http::encode_component;
 use crate::text::sanitize_line;
 
 pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -47,21 +49,9 @@ fn ws_url_with(api_root: &str, credential: &Credential) -> String {
         base.to_string()
     };
     match credential {
-        Credential::ApiKey(key) => format!("{base}/ws?api_key={}", encode_query(key)),
-        Credential::Bearer(token) => format!("{base}/ws?token={}", encode_query(token)),
+        Credential::ApiKey(key) => format!("{base}/ws?api_key={}", encode_component(key)),
+        Credential::Bearer(token) => format!("{base}/ws?token={}", encode_component(token)),
     }
-}
-
-fn encode_query(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// Connects with the client's credential (logging in first if that is how we authenticate).
@@ -88,7 +78,7 @@ pub async fn connect_with(
     .await;
     match first {
         Err(ConnectError::Unauthorized) if rest.can_renew() => {
-            rest.renew(&credential).await.map_err(|err| {
+            rest.renew_tokens(&credential).await.map_err(|err| {
                 if err.is_auth() {
                     ConnectError::Unauthorized
                 } else {
@@ -145,7 +135,7 @@ async fn connect_url(
         Ok(Err(err)) => {
             return Err(ConnectError::Other(format!(
                 "WebSocket unreachable at {base_url}: {}",
-                crate::providers::http::root_cause(&err)
+                crate::providers::kit::http::root_cause(&err)
             )));
         }
         Ok(Ok(pair)) => pair,

@@ -8,6 +8,7 @@ use super::rest::{LinktorError, MessageQuery};
 use super::wire::{WireConversation, WireMessage};
 use crate::model::{Contact, Conversation, Message, Timestamp};
 use crate::providers::ProviderEvent;
+use crate::providers::kit::Classify;
 
 impl Provider {
     /// Lists every conversation, then brings each one up to date: the tail page for one we have

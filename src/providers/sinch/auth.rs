@@ -1,29 +1,20 @@
 //! OAuth2 client credentials (§1.1): `POST {auth_origin}/oauth2/token` with HTTP Basic
-//! `key_id:key_secret` and a form body. The token is cached and renewed a little before it
-//! expires; a 401 saying "expired" invalidates it so the next call fetches a fresh one.
+//! `key_id:key_secret` and a form body, cached by the provider kit's [`TokenCache`]; a 401
+//! saying "expired" invalidates it so the next call fetches a fresh one.
 
 use std::time::Duration;
 
-use tokio::sync::Mutex;
-use tokio::time::Instant;
-
 use super::error::{SinchError, bounded, transport};
 use super::wire::{OAuthError, TokenResponse};
-
-/// Renew this long before the token's end (or a tenth of its life, when that is shorter).
-const RENEW_MARGIN: Duration = Duration::from_secs(60);
-
-struct Cached {
-    token: String,
-    renew_at: Instant,
-}
+use crate::providers::kit::Credentials;
+use crate::providers::kit::token::{FreshToken, TokenCache};
 
 pub struct TokenSource {
     http: reqwest::Client,
     url: String,
     key_id: String,
     key_secret: String,
-    cache: Mutex<Option<Cached>>,
+    cache: TokenCache,
 }
 
 impl std::fmt::Debug for TokenSource {
@@ -36,6 +27,30 @@ impl std::fmt::Debug for TokenSource {
     }
 }
 
+impl Credentials for TokenSource {
+    type Credential = String;
+    type Error = SinchError;
+
+    /// A valid access token: the cached one, or a new one when it is missing or about to expire.
+    async fn current(&self) -> Result<String, SinchError> {
+        self.cache
+            .get_or_fetch(|| async {
+                let fresh = self.fetch().await?;
+                Ok(FreshToken {
+                    token: fresh.access_token,
+                    expires_in: Duration::from_secs(fresh.expires_in),
+                })
+            })
+            .await
+    }
+
+    /// Forgets `stale` after the API said it expired, so the next call fetches a new one.
+    async fn renew(&self, stale: &String) -> Result<bool, SinchError> {
+        self.cache.invalidate(stale).await;
+        Ok(true)
+    }
+}
+
 impl TokenSource {
     pub fn new(http: reqwest::Client, auth_origin: &str, key_id: &str, key_secret: &str) -> Self {
         Self {
@@ -43,35 +58,7 @@ impl TokenSource {
             url: format!("{}/oauth2/token", auth_origin.trim_end_matches('/')),
             key_id: key_id.to_string(),
             key_secret: key_secret.to_string(),
-            cache: Mutex::new(None),
-        }
-    }
-
-    /// A valid access token: the cached one, or a new one when it is missing or about to expire.
-    /// Concurrent callers wait for one fetch rather than each fetching.
-    pub async fn token(&self) -> Result<String, SinchError> {
-        let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.as_ref()
-            && Instant::now() < cached.renew_at
-        {
-            return Ok(cached.token.clone());
-        }
-        let fresh = self.fetch().await?;
-        let life = Duration::from_secs(fresh.expires_in);
-        let margin = RENEW_MARGIN.min(life / 10);
-        let token = fresh.access_token;
-        *cache = Some(Cached {
-            token: token.clone(),
-            renew_at: Instant::now() + life.saturating_sub(margin),
-        });
-        Ok(token)
-    }
-
-    /// Forgets `stale` (if it is still the cached token) after the API said it expired.
-    pub async fn invalidate(&self, stale: &str) {
-        let mut cache = self.cache.lock().await;
-        if cache.as_ref().is_some_and(|cached| cached.token == stale) {
-            *cache = None;
+            cache: TokenCache::default(),
         }
     }
 

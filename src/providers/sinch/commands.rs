@@ -13,6 +13,7 @@ use super::wire::{
 };
 use super::{Provider, convert};
 use crate::model::{Content, DeliveryStatus, Direction, Message};
+use crate::providers::kit::Classify;
 use crate::providers::{ProviderCommand, ProviderEvent};
 use crate::text::sanitize;
 
@@ -317,7 +318,7 @@ impl Provider {
                     reason: err.to_string(),
                 })
                 .await;
-                err.is_credentials().then(|| err.to_string())
+                err.is_auth().then(|| err.to_string())
             }
             Outcome::Older {
                 conversation,
@@ -342,7 +343,7 @@ impl Provider {
                     "could not load older messages of {conversation}: {err}"
                 )))
                 .await;
-                err.is_credentials().then(|| err.to_string())
+                err.is_auth().then(|| err.to_string())
             }
             Outcome::Deleted {
                 conversation,
@@ -365,7 +366,7 @@ impl Provider {
                     "could not delete message {message_id}: {err}"
                 )))
                 .await;
-                err.is_credentials().then(|| err.to_string())
+                err.is_auth().then(|| err.to_string())
             }
             Outcome::CapabilityAsked {
                 conversation,
@@ -387,7 +388,7 @@ impl Provider {
                 .await;
                 result
                     .err()
-                    .filter(SinchError::is_credentials)
+                    .filter(SinchError::is_auth)
                     .map(|e| e.to_string())
             }
             Outcome::Checked {
@@ -398,7 +399,7 @@ impl Provider {
             } => self.checked(conversation, client_id, text, result).await,
             Outcome::Quiet(Err(err)) => {
                 tracing::debug!(account = %self.account, "Sinch typing event not sent: {err}");
-                err.is_credentials().then(|| err.to_string())
+                err.is_auth().then(|| err.to_string())
             }
             Outcome::Quiet(Ok(())) => None,
         }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::wire::ErrorEnvelope;
+use crate::providers::kit::{Classify, ErrorClass};
 use crate::text::sanitize_line;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -11,6 +12,11 @@ pub enum SinchError {
     /// The key id/secret were refused (token endpoint) or the API said 401 without "expired".
     #[error("Sinch refused the access key: {0}")]
     Credentials(String),
+    /// A 401 whose `WWW-Authenticate` says the token expired: a new token may pass.
+    #[error(
+        "Sinch refused the access key: the access token expired, and a new one was refused too"
+    )]
+    TokenExpired,
     /// The error envelope of §1.8 on a 4xx that retrying will not fix.
     #[error("Sinch answered {code} {status}: {message}")]
     Api {
@@ -30,25 +36,27 @@ pub enum SinchError {
     Decode(String),
     /// A server-given id that no URL can address (`.`, `..`); nothing was requested.
     #[error(transparent)]
-    Unaddressable(#[from] crate::providers::http::UnaddressableId),
+    Unaddressable(#[from] crate::providers::kit::http::UnaddressableId),
+}
+
+impl Classify for SinchError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            SinchError::Credentials(_) => ErrorClass::Auth { renewable: false },
+            SinchError::TokenExpired => ErrorClass::Auth { renewable: true },
+            SinchError::RateLimited { retry_after } => ErrorClass::RateLimited {
+                retry_after: *retry_after,
+            },
+            SinchError::Server { .. }
+            | SinchError::Unreachable { .. }
+            | SinchError::Timeout { .. } => ErrorClass::Transient,
+            SinchError::Api { .. } | SinchError::Unaddressable(_) => ErrorClass::Rejected,
+            SinchError::Decode(_) => ErrorClass::Decode,
+        }
+    }
 }
 
 impl SinchError {
-    /// 429, 5xx, timeouts and network errors are worth another try after a wait.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            SinchError::RateLimited { .. }
-                | SinchError::Server { .. }
-                | SinchError::Unreachable { .. }
-                | SinchError::Timeout { .. }
-        )
-    }
-
-    pub fn is_credentials(&self) -> bool {
-        matches!(self, SinchError::Credentials(_))
-    }
-
     pub fn is_not_found(&self) -> bool {
         matches!(self, SinchError::Api { code: 404, .. })
     }
@@ -98,7 +106,7 @@ pub fn transport(err: &reqwest::Error, url: &str) -> SinchError {
     } else {
         SinchError::Unreachable {
             url: url.to_string(),
-            reason: crate::providers::http::root_cause(err),
+            reason: crate::providers::kit::http::root_cause(err),
         }
     }
 }
@@ -121,7 +129,7 @@ mod tests {
             }
         );
         assert!(SinchError::from_response(503, "oops", None).is_retryable());
-        assert!(SinchError::from_response(401, "", None).is_credentials());
+        assert!(SinchError::from_response(401, "", None).is_auth());
         let hostile = SinchError::from_response(400, "\u{1b}[2Jbad\nthing", None);
         assert!(!hostile.to_string().contains('\u{1b}'), "{hostile}");
     }

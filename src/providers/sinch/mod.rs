@@ -36,7 +36,8 @@ use self::rest::SinchRest;
 use self::webhook::Push;
 use self::wire::{WireContact, WireConversation};
 use crate::model::{AccountId, Timestamp};
-use crate::providers::backoff::Backoff;
+use crate::providers::kit::Classify;
+use crate::providers::kit::backoff::Backoff;
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -284,7 +285,7 @@ impl Provider {
                     self.emit(ProviderEvent::Synced).await;
                     Some(Instant::now() + self.config.poll_interval.max(Duration::from_millis(50)))
                 }
-                Err(err) if err.is_credentials() => {
+                Err(err) if err.is_auth() => {
                     self.auth_failed(err.to_string()).await;
                     None
                 }
@@ -347,7 +348,7 @@ impl Provider {
                 }
                 Some(push) = next_push(&mut self.pushes) => {
                     if let Err(err) = self.push(push).await {
-                        if err.is_credentials() {
+                        if err.is_auth() {
                             return WaitEnd::Auth(err.to_string());
                         }
                         tracing::warn!(account = %self.account, "handling a Sinch push failed: {err}");

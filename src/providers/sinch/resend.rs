@@ -18,6 +18,7 @@ use super::rest::{MessageQuery, SinchRest};
 use super::wire::{AppMessage, TextMessage, WireMessage};
 use super::{Provider, convert};
 use crate::providers::ProviderEvent;
+use crate::providers::kit::Classify;
 
 /// Pages of the conversation's newest messages searched for an earlier copy (newest first, so
 /// a recent reply is on the first page unless the thread got very busy meanwhile).
@@ -82,7 +83,7 @@ impl Provider {
                     reason: format!("could not check whether an earlier attempt arrived: {err}"),
                 })
                 .await;
-                err.is_credentials().then(|| err.to_string())
+                err.is_auth().then(|| err.to_string())
             }
         }
     }

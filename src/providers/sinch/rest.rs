@@ -1,12 +1,12 @@
 //! Typed client for the Conversation API paths of §1.3, all under `/v1/projects/{project_id}`.
 //!
-//! Each call gets a bearer token from [`TokenSource`]; a 401 whose `WWW-Authenticate` says
-//! "expired" drops the token and retries once. 429 waits for `Retry-After`; 5xx, timeouts and
-//! network errors retry with jittered backoff, up to `max_retries` times (except a send, which
-//! retries only a 429: see [`SinchRest::send_message`]).
+//! Each call goes through the provider kit's [`RetryPolicy`] with a bearer token from
+//! [`TokenSource`]: a 401 whose `WWW-Authenticate` says "expired" drops the token and retries
+//! once; 429 waits for `Retry-After`; 5xx, timeouts and network errors retry with jittered
+//! backoff, up to `max_retries` times (except a send, which retries only a 429: see
+//! [`SinchRest::send_message`]).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::Method;
 use serde::Serialize;
@@ -19,11 +19,8 @@ use super::wire::{
     CapabilityQuery, ContactList, ConversationList, MessageList, SendEventRequest,
     SendEventResponse, SendMessageRequest, SendMessageResponse, WireContact, WireConversation,
 };
-use crate::providers::backoff::Backoff;
-use crate::providers::http::segment;
-
-/// The longest `Retry-After` we honour in one wait.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+use crate::providers::kit::RetryPolicy;
+use crate::providers::kit::http::segment;
 
 /// Which messages a listing asks for.
 #[derive(Clone, Debug, Default)]
@@ -61,7 +58,7 @@ pub struct SinchRest {
     origin: String,
     app_id: String,
     page_size: u32,
-    max_retries: u32,
+    policy: RetryPolicy,
     auth: Arc<TokenSource>,
 }
 
@@ -70,7 +67,7 @@ impl SinchRest {
         crate::providers::tls::install_crypto_provider();
         let origin = config.api_origin.trim_end_matches('/').to_string();
         let http = reqwest::Client::builder()
-            .redirect(crate::providers::http::same_origin_redirects())
+            .redirect(crate::providers::kit::http::same_origin_redirects())
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout)
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -91,7 +88,7 @@ impl SinchRest {
             http,
             app_id: config.app_id.clone(),
             page_size: config.page_size,
-            max_retries: config.max_retries,
+            policy: RetryPolicy::with_retries(config.max_retries),
             auth: Arc::new(auth),
         })
     }
@@ -154,7 +151,7 @@ impl SinchRest {
             "/messages:send",
             &[],
             Some(request),
-            Retry::RefusedOnly,
+            &self.policy.for_sends(),
         )
         .await
     }
@@ -203,7 +200,7 @@ impl SinchRest {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, SinchError> {
-        self.call_with(method, path, query, body, Retry::Retryable)
+        self.call_with(method, path, query, body, &self.policy)
             .await
     }
 
@@ -213,43 +210,15 @@ impl SinchRest {
         path: &str,
         query: &[(&str, String)],
         body: Option<&B>,
-        retry: Retry,
+        policy: &RetryPolicy,
     ) -> Result<T, SinchError> {
-        let mut backoff = Backoff::new();
-        let mut attempt = 0;
-        let mut refreshed = false;
-        loop {
-            let err = match self.attempt(method.clone(), path, query, body).await {
-                Ok(text) => return decode(&text),
-                Err(Attempt::Expired(stale)) if !refreshed => {
-                    tracing::info!(path, "Sinch token expired; fetching a new one");
-                    self.auth.invalidate(&stale).await;
-                    refreshed = true;
-                    continue;
-                }
-                Err(Attempt::Expired(_)) => {
-                    SinchError::Credentials("the new access token was refused too".to_string())
-                }
-                Err(Attempt::Failed(err)) => err,
-            };
-            let again = match retry {
-                Retry::Retryable => err.is_retryable(),
-                Retry::RefusedOnly => matches!(err, SinchError::RateLimited { .. }),
-            };
-            if !again || attempt >= self.max_retries {
-                tracing::warn!(%method, path, "Sinch request failed: {err}");
-                return Err(err);
-            }
-            attempt += 1;
-            let delay = match &err {
-                SinchError::RateLimited {
-                    retry_after: Some(wait),
-                } => (*wait).min(MAX_RETRY_AFTER),
-                _ => backoff.next_delay(),
-            };
-            tracing::debug!(%method, path, attempt, ?delay, "retrying Sinch request: {err}");
-            tokio::time::sleep(delay).await;
-        }
+        let what = format!("Sinch {method} {path}");
+        let text = policy
+            .run(&what, self.auth.as_ref(), |token| {
+                self.attempt(method.clone(), path, query, body, token)
+            })
+            .await?;
+        decode(&text)
     }
 
     async fn attempt<B: Serialize + ?Sized>(
@@ -258,8 +227,8 @@ impl SinchRest {
         path: &str,
         query: &[(&str, String)],
         body: Option<&B>,
-    ) -> Result<String, Attempt> {
-        let token = self.auth.token().await.map_err(Attempt::Failed)?;
+        token: String,
+    ) -> Result<String, SinchError> {
         let url = format!("{}{}", self.base, path);
         let mut request = self
             .http
@@ -272,7 +241,7 @@ impl SinchRest {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let failed = |err: reqwest::Error| Attempt::Failed(transport(&err, &self.origin));
+        let failed = |err: reqwest::Error| transport(&err, &self.origin);
         let response = request.send().await.map_err(failed)?;
         let status = response.status().as_u16();
         let www_authenticate = header(&response, "www-authenticate");
@@ -286,29 +255,14 @@ impl SinchRest {
                 .as_deref()
                 .is_some_and(|value| value.to_ascii_lowercase().contains("expired"))
         {
-            return Err(Attempt::Expired(token));
+            return Err(SinchError::TokenExpired);
         }
-        Err(Attempt::Failed(SinchError::from_response(
+        Err(SinchError::from_response(
             status,
             &text,
             retry_after.as_deref(),
-        )))
+        ))
     }
-}
-
-/// Which failures a call retries.
-#[derive(Clone, Copy)]
-enum Retry {
-    /// 429, 5xx, timeouts, network errors: safe for reads and idempotent writes.
-    Retryable,
-    /// Only a 429: for a send, where any other failure may hide a message that arrived.
-    RefusedOnly,
-}
-
-/// One exchange's failure: an expired token (to refresh and retry) or an error.
-enum Attempt {
-    Expired(String),
-    Failed(SinchError),
 }
 
 fn decode<T: DeserializeOwned>(text: &str) -> Result<T, SinchError> {

@@ -13,6 +13,7 @@ use super::wire::{WireConversation, WireMessage};
 use super::{Known, Provider};
 use crate::model::{Contact, Conversation, Message};
 use crate::providers::ProviderEvent;
+use crate::providers::kit::Classify;
 
 /// Each poll asks from this long before the newest message seen, so a message that became
 /// visible late (or a clock difference) is not skipped; the overlap is deduplicated by id.
@@ -92,7 +93,7 @@ impl Provider {
         if !wire.contact_id.is_empty() && !self.contacts.contains_key(&wire.contact_id) {
             let found = match self.rest.get_contact(&wire.contact_id).await {
                 Ok(contact) => Some(contact),
-                Err(err) if err.is_credentials() => return Err(err),
+                Err(err) if err.is_auth() => return Err(err),
                 Err(err) => {
                     tracing::warn!(contact = %wire.contact_id, "Sinch contact lookup failed: {err}");
                     None

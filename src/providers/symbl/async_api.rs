@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::error::SymblError;
 use super::http::SymblHttp;
 use super::wire::{AsyncResponse, AsyncTextRequest, JobResponse, JobStatus};
-use crate::providers::http::segment;
+use crate::providers::kit::http::segment;
 
 /// How a job is waited for.
 #[derive(Clone, Debug, PartialEq)]

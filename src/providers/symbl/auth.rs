@@ -4,16 +4,10 @@
 
 use std::time::Duration;
 
-use tokio::sync::Mutex;
-use tokio::time::Instant;
-
 use super::error::SymblError;
 use super::http::{read_response, transport_error};
 use super::wire::{TokenRequest, TokenResponse};
-
-/// Renew when less than this share of the lifetime is left (and at least a minute before).
-const RENEW_FRACTION: u32 = 10;
-const RENEW_MARGIN_MAX: Duration = Duration::from_secs(60);
+use crate::providers::kit::token::{FreshToken, TokenCache};
 
 /// The app credentials. `Debug` hides the secret so it never reaches a log line.
 #[derive(Clone, PartialEq)]
@@ -31,18 +25,27 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-#[derive(Clone)]
-struct Cached {
-    token: String,
-    renew_at: Instant,
-}
-
 /// Hands out a valid token, generating one when none is cached or the cached one is due.
 pub struct TokenManager {
     http: reqwest::Client,
     base_url: String,
     credentials: Credentials,
-    cached: Mutex<Option<Cached>>,
+    cache: TokenCache,
+}
+
+impl crate::providers::kit::Credentials for TokenManager {
+    type Credential = String;
+    type Error = SymblError;
+
+    async fn current(&self) -> Result<String, SymblError> {
+        self.token().await
+    }
+
+    async fn renew(&self, stale: &String) -> Result<bool, SymblError> {
+        tracing::info!("Symbl refused the cached token; generating a new one");
+        self.cache.invalidate(stale).await;
+        Ok(true)
+    }
 }
 
 impl TokenManager {
@@ -51,34 +54,26 @@ impl TokenManager {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
             credentials,
-            cached: Mutex::new(None),
+            cache: TokenCache::default(),
         }
     }
 
-    /// A token good for a while yet. Concurrent callers share one generation (the lock is held
-    /// across it), so a burst of requests makes one token call, not many.
+    /// A token good for a while yet; a burst of callers makes one token call, not many.
     pub async fn token(&self) -> Result<String, SymblError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(current) = cached.as_ref()
-            && Instant::now() < current.renew_at
-        {
-            return Ok(current.token.clone());
-        }
-        let fresh = self.generate().await?;
-        let token = fresh.access_token.clone();
-        *cached = Some(Cached {
-            token: fresh.access_token,
-            renew_at: Instant::now() + usable_for(fresh.expires_in),
-        });
-        Ok(token)
+        self.cache
+            .get_or_fetch(|| async {
+                let fresh = self.generate().await?;
+                Ok(FreshToken {
+                    token: fresh.access_token,
+                    expires_in: Duration::from_secs(fresh.expires_in),
+                })
+            })
+            .await
     }
 
     /// Forgets `token` (the server refused it before its time), so the next call generates one.
     pub async fn invalidate(&self, token: &str) {
-        let mut cached = self.cached.lock().await;
-        if cached.as_ref().is_some_and(|c| c.token == token) {
-            *cached = None;
-        }
+        self.cache.invalidate(token).await;
     }
 
     async fn generate(&self) -> Result<TokenResponse, SymblError> {
@@ -98,23 +93,9 @@ impl TokenManager {
     }
 }
 
-/// How long a token with `expires_in` seconds left is used before renewing it.
-fn usable_for(expires_in: u64) -> Duration {
-    let lifetime = Duration::from_secs(expires_in);
-    let margin = (lifetime / RENEW_FRACTION).min(RENEW_MARGIN_MAX);
-    lifetime.saturating_sub(margin)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_renewed_before_they_expire() {
-        assert_eq!(usable_for(86_400), Duration::from_secs(86_340));
-        assert_eq!(usable_for(10), Duration::from_secs(9));
-        assert_eq!(usable_for(0), Duration::ZERO);
-    }
 
     #[test]
     fn the_secret_stays_out_of_debug_output() {

@@ -11,7 +11,7 @@ use super::wire::{
     EntitiesResponse, Entity, FollowUpsResponse, InsightItem, Member, MembersResponse,
     MessagesResponse, QuestionsResponse, Topic, TopicsResponse, TrackerResult, TrackersResponse,
 };
-use crate::providers::http::segment;
+use crate::providers::kit::http::segment;
 
 /// Everything fetched for one conversation after a job completed.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::wire::ErrorBody;
+use crate::providers::kit::{Classify, ErrorClass};
 use crate::text::sanitize_line;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,25 +38,31 @@ pub enum SymblError {
     Decode(String),
     /// An id that no URL can address (`.`, `..`); nothing was requested.
     #[error(transparent)]
-    Unaddressable(#[from] crate::providers::http::UnaddressableId),
+    Unaddressable(#[from] crate::providers::kit::http::UnaddressableId),
+}
+
+impl Classify for SymblError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            SymblError::Auth(_) => ErrorClass::Auth { renewable: true },
+            SymblError::RateLimited { retry_after, .. } => ErrorClass::RateLimited {
+                retry_after: *retry_after,
+            },
+            SymblError::Server { .. } | SymblError::Timeout | SymblError::Unreachable { .. } => {
+                ErrorClass::Transient
+            }
+            SymblError::Decode(_) => ErrorClass::Decode,
+            SymblError::JobFailed { .. }
+            | SymblError::UnknownJobStatus { .. }
+            | SymblError::JobTimedOut { .. }
+            | SymblError::NotFound { .. }
+            | SymblError::Rejected { .. }
+            | SymblError::Unaddressable(_) => ErrorClass::Rejected,
+        }
+    }
 }
 
 impl SymblError {
-    /// Worth another try after a wait: busy, server trouble, timeouts, network.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            SymblError::RateLimited { .. }
-                | SymblError::Server { .. }
-                | SymblError::Timeout
-                | SymblError::Unreachable { .. }
-        )
-    }
-
-    pub fn is_auth(&self) -> bool {
-        matches!(self, SymblError::Auth(_))
-    }
-
     /// Maps a non-2xx answer; `body` is the raw text (either error model, or anything else).
     pub fn from_response(
         status: u16,

@@ -39,7 +39,8 @@ use self::jobs::{JobContext, JobOutcome};
 use self::stream_task::{StreamCommand, StreamContext};
 use self::wire::TrackerDefinition;
 use crate::model::{AccountId, ConversationKey, Message};
-use crate::providers::backoff::Backoff;
+use crate::providers::kit::Classify;
+use crate::providers::kit::backoff::Backoff;
 use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
 
 /// The status-bar name of the Symbl task.
@@ -85,7 +86,7 @@ impl SymblConfig {
             base_url: base_url.into(),
             credentials,
             mode: SymblMode::Async,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::with_retries(5),
             polling: JobPolling::default(),
             request_timeout: Duration::from_secs(20),
             job_attempts: 3,
@@ -188,7 +189,7 @@ async fn run(
 ) {
     crate::providers::tls::install_crypto_provider();
     let client = match reqwest::Client::builder()
-        .redirect(crate::providers::http::same_origin_redirects())
+        .redirect(crate::providers::kit::http::same_origin_redirects())
         .timeout(config.request_timeout)
         .connect_timeout(config.request_timeout)
         .build()

@@ -20,6 +20,7 @@ use crate::insights::{
     ActionItem, ActionKind, Analytics, Answer, ConversationInsights, Due, ItemState, Party,
     Question, Side, Topic,
 };
+use crate::providers::kit::http::encode_component;
 use crate::text::sanitize_line;
 
 pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -38,21 +39,9 @@ pub fn streaming_url(base_url: &str, connection_id: &str, token: &str) -> String
     };
     format!(
         "{base}/v1/realtime/insights/{}?access_token={}",
-        encode(connection_id),
-        encode(token)
+        encode_component(connection_id),
+        encode_component(token)
     )
-}
-
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,7 +80,7 @@ pub async fn connect(
         }
         Ok(Err(err)) => Err(ConnectError::Other(format!(
             "Symbl streaming unreachable at {base_url}: {}",
-            crate::providers::http::root_cause(&err)
+            crate::providers::kit::http::root_cause(&err)
         ))),
         Ok(Ok((stream, _response))) => Ok(stream.split()),
     }

@@ -14,6 +14,7 @@ use super::Provider;
 use super::convert::{self, SessionState};
 use super::rest::VumiError;
 use super::wire::{Metric, SendBody, UserMessage};
+use crate::providers::kit::Classify;
 use crate::providers::{ProviderEvent, SendOptions};
 
 /// A finished child task.

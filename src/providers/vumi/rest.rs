@@ -8,7 +8,8 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
 use super::wire::{Metric, ResultBody, SendBody, UserMessage};
-use crate::providers::backoff::Backoff;
+use crate::providers::kit::backoff::Backoff;
+use crate::providers::kit::{Classify, ErrorClass};
 use crate::text::sanitize_line;
 
 /// Longest server reason we keep; longer ones are cut (they end up in one status line).
@@ -35,11 +36,20 @@ pub enum VumiError {
     Decode(String),
 }
 
-impl VumiError {
-    pub fn is_auth(&self) -> bool {
-        matches!(self, VumiError::Unauthorized)
+impl Classify for VumiError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            VumiError::Unauthorized => ErrorClass::Auth { renewable: false },
+            VumiError::TooManyConnections => ErrorClass::RateLimited { retry_after: None },
+            VumiError::Status { status, .. } if *status >= 500 => ErrorClass::Transient,
+            VumiError::Unreachable { .. } | VumiError::Timeout => ErrorClass::Transient,
+            VumiError::Rejected { .. } | VumiError::Status { .. } => ErrorClass::Rejected,
+            VumiError::Decode(_) => ErrorClass::Decode,
+        }
     }
+}
 
+impl VumiError {
     /// Maps a non-2xx answer. 400 bodies are `{"success":false,"reason":"…"}`; a 401 body is
     /// not JSON and says nothing we need.
     pub fn from_response(status: StatusCode, body: &str) -> Self {
@@ -94,7 +104,7 @@ impl RestClient {
         crate::providers::tls::install_crypto_provider();
         // No overall timeout on the client: streams stay open for hours. PUTs set their own.
         let http = reqwest::Client::builder()
-            .redirect(crate::providers::http::same_origin_redirects())
+            .redirect(crate::providers::kit::http::same_origin_redirects())
             .connect_timeout(request_timeout)
             .build()
             .map_err(|err| VumiError::Unreachable {

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use super::lines::{Line, LineAssembler};
 use super::rest::{RestClient, VumiError};
 use super::wire::{Incoming, parse_incoming};
-use crate::providers::backoff::Backoff;
+use crate::providers::kit::backoff::Backoff;
 
 /// Which of the two streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

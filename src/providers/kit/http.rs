@@ -30,18 +30,24 @@ pub struct UnaddressableId(pub String);
 
 /// Percent-encodes an id for use as exactly one path segment.
 pub fn segment(id: &str) -> Result<String, UnaddressableId> {
-    let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
+    if id.is_empty() || id == "." || id == ".." {
+        return Err(UnaddressableId(crate::text::sanitize_line(id)));
+    }
+    Ok(encode_component(id))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, so the value stays one
+/// query value or path segment whatever it holds (`&`, `=`, `/`, `#`, spaces, non-ASCII).
+pub fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
         }
     }
-    if id.is_empty() || id == "." || id == ".." {
-        return Err(UnaddressableId(crate::text::sanitize_line(id)));
-    }
-    Ok(out)
+    out
 }
 
 /// Whether a base URL would carry credentials in the clear: `http://` to anything but a

@@ -1,0 +1,11 @@
+//! What every provider's network code shares, so a new platform writes only its wire format:
+//! the HTTP rules ([`http`]), the request policy with retries and credential renewal
+//! ([`retry`]), one classification of failures ([`ErrorClass`]), a cached access token
+//! ([`token`]) and reconnect delays ([`backoff`]).
+
+pub mod backoff;
+pub mod http;
+pub mod retry;
+pub mod token;
+
+pub use retry::{Classify, Credentials, ErrorClass, Retry, RetryPolicy, StaticCredential};
