@@ -2,7 +2,7 @@
 //! each error a real server sends, broken streams, hostile output, a refused `response_format`,
 //! cancellation, and the whole path from a key press to the pane through a running session.
 
-mod openai_fake;
+use crate::openai_fake;
 
 use std::time::Duration;
 

@@ -12,8 +12,8 @@
 //! - Vumi: at least once. Vumi Go has no dedup key and no listing, so the resend reaches the
 //!   server again; the inbox still shows the reply once (both copies carry the client id).
 
-mod fake_vumi;
-mod sinch_fake;
+use crate::fake_vumi;
+use crate::sinch_fake;
 
 use std::cell::Cell;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! WebSocket frame, invalid UTF-8 in a text frame, deeply nested JSON, an endless HTTP body and
 //! a 1 MB message. Each case uses a local server speaking just enough of the protocol.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

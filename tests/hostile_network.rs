@@ -2,7 +2,7 @@
 //! origin, ids that are path steps never steer a request elsewhere, and one bad item never
 //! costs the rest of a listing.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

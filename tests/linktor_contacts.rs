@@ -1,7 +1,7 @@
 //! Contacts end to end on the embedded hub (the default setup): the real Linktor provider
 //! searches, creates a contact, and starts a conversation with it on a chosen channel.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

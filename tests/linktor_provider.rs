@@ -1,6 +1,6 @@
 //! The Linktor provider against a fake Linktor server on 127.0.0.1 (see `support`).
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! that server: `/api/v1`, Bearer JWT from login with refresh, snake_case, `{success, data,
 //! meta}` paging, `{type, payload}` frames without subscribe, and every typed error status.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! pushes over the WebSocket while signed webhooks arrive over HTTP; what reaches the app is one
 //! message per id, statuses with their reasons, and nothing from a forged or stale request.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 //! every reply the server saw, is in the server exactly once (exactly-once: Linktor gives us
 //! the client id to know).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

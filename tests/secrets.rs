@@ -3,7 +3,7 @@
 //! either key to the log file, stdout or stderr; a session rendered to a screenshot (text and
 //! SVG) with the keys in use shows neither, and neither do its notices and connection errors.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -9,8 +9,8 @@
 //! (`providers/sinch/resend.rs`). The server must hold each reply once and have seen one send
 //! per reply.
 
-mod sinch_fake;
-mod support;
+use crate::sinch_fake;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

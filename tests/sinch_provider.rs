@@ -1,8 +1,8 @@
 //! The Sinch provider end to end against a fake Sinch Conversation API on 127.0.0.1
 //! (`sinch_fake`): tokens, paging, incremental polling, errors, sending, typing, webhooks.
 
-mod sinch_fake;
-mod support;
+use crate::sinch_fake;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! tokens, the async Text API with jobs, the Conversation API, the streaming socket, and the
 //! failures (401, 429, failed jobs, unknown job states, dead sockets, unreadable frames).
 
-mod symbl_fake;
+use crate::symbl_fake;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! session shows its state in the list, the thread header and the composer title, and `Alt+e`
 //! ends it with the reply.
 
-mod fake_vumi;
+use crate::fake_vumi;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The Vumi Go provider against a fake Vumi Go HTTP API on 127.0.0.1 (see `fake_vumi`).
 
-mod fake_vumi;
-mod support;
+use crate::fake_vumi;
+use crate::support;
 
 use std::time::Duration;
 

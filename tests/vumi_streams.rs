@@ -4,7 +4,7 @@
 //! should hear) and still answer the customer's latest message, and nothing written while the
 //! inbox reconnects may be lost.
 
-mod fake_vumi;
+use crate::fake_vumi;
 
 use std::path::Path;
 use std::time::Duration;
