@@ -1,12 +1,14 @@
 //! The real event loop on a `TestBackend`: provider pushes reach the screen, keys drive the
 //! app, and `q` ends the loop.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use switchboard::app::{Event, Key};
 use switchboard::config::Config;
+use switchboard::providers::ConnectionState;
 use switchboard::record::export::to_text;
 use switchboard::runtime::input::Input;
 use switchboard::runtime::{Session, StartOptions, run};
@@ -20,12 +22,25 @@ async fn pushes_reach_the_screen_and_q_quits() {
         .expect("session");
     let hub = session.hub.as_ref().expect("hub");
     let (url, key) = (hub.base_url(), hub.api_key().to_string());
-    let mut terminal = Terminal::new(TestBackend::new(120, 32)).expect("terminal");
+    // Live: the socket is up and history synced, so what follows arrives as a push.
+    assert!(
+        session
+            .pump_until(Duration::from_secs(10), |app| {
+                app.status
+                    .accounts
+                    .values()
+                    .any(|account| account.connection == ConnectionState::Live)
+            })
+            .await
+    );
+    let mut terminal = Watched {
+        terminal: Terminal::new(TestBackend::new(120, 32)).expect("terminal"),
+        screen: Arc::default(),
+    };
+    let screen = terminal.screen.clone();
     let (input, inputs) = tokio::sync::mpsc::channel(16);
 
     let script = tokio::spawn(async move {
-        // Give the provider time to sync and subscribe, then a customer writes.
-        tokio::time::sleep(Duration::from_millis(800)).await;
         let status = reqwest::Client::new()
             .post(format!("{url}/simulate/inbound"))
             .header("X-API-Key", key)
@@ -35,7 +50,11 @@ async fn pushes_reach_the_screen_and_q_quits() {
             .expect("hub reachable")
             .status();
         assert_eq!(status.as_u16(), 201);
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !screen.lock().expect("screen").contains("Is the bug fixed?") {
+            assert!(tokio::time::Instant::now() < deadline, "the push never reached the screen");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         input.send(Input::Resize).await.expect("loop alive");
         input
             .send(Input::App(Event::Key(Key::ch('q'))))
@@ -52,9 +71,26 @@ async fn pushes_reach_the_screen_and_q_quits() {
     .expect("no drawing error");
     script.await.expect("script ran");
     assert!(session.app.quitting);
-    let screen = to_text(terminal.backend().buffer());
+    let screen = to_text(terminal.terminal.backend().buffer());
     assert!(screen.contains("Grace Hopper"), "{screen}");
     assert!(screen.contains("Is the bug fixed?"), "{screen}");
+}
+
+/// A test terminal whose last frame, as text, can be watched from another task.
+struct Watched {
+    terminal: Terminal<TestBackend>,
+    screen: Arc<Mutex<String>>,
+}
+
+impl switchboard::runtime::Surface for Watched {
+    fn draw(
+        &mut self,
+        app: &switchboard::app::App,
+    ) -> std::io::Result<switchboard::app::LayoutInfo> {
+        let layout = switchboard::runtime::Surface::draw(&mut self.terminal, app)?;
+        *self.screen.lock().expect("screen") = to_text(self.terminal.backend().buffer());
+        Ok(layout)
+    }
 }
 
 /// A surface that plays a terminal handing itself over: it records each job and answers an

@@ -4,7 +4,7 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use support::{API_KEY, FakeLinktor, drain, wait_for};
+use support::{API_KEY, FakeLinktor, drain, until, wait_for};
 use switchboard::model::{AccountId, ConversationStatus, DeliveryStatus, Direction};
 use switchboard::providers::linktor::wire::ServerFrame;
 use switchboard::providers::linktor::{LinktorConfig, spawn};
@@ -107,7 +107,10 @@ async fn initial_sync_pages_conversations_contacts_and_message_tails() {
     })
     .await;
     // Every conversation is subscribed on the socket.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until("five subscriptions", || {
+        (1..=5).all(|i| fake.subscriptions(&format!("c{i}")) > 0)
+    })
+    .await;
     for i in 1..=5 {
         assert_eq!(fake.subscriptions(&format!("c{i}")), 1);
     }
@@ -215,7 +218,7 @@ async fn update_for_an_unknown_conversation_fetches_and_subscribes_it() {
         is_messages_with(e, &first.id, false)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until("c9 subscribed", || fake.subscriptions("c9") > 0).await;
     assert_eq!(fake.subscriptions("c9"), 1);
 }
 
@@ -263,7 +266,10 @@ async fn send_text_posts_client_id_and_echoes_it() {
         .await
         .expect("command");
     mark_read(&handle).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until("the typing frame and the read marker", || {
+        !fake.patches().is_empty() && fake.client_frames().iter().any(|f| f["type"] == "typing")
+    })
+    .await;
     assert!(
         fake.client_frames()
             .contains(&serde_json::json!({"type":"typing","conversationId":"c1","isTyping":true}))
@@ -294,18 +300,20 @@ async fn read_markers_asked_for_while_one_is_on_its_way_fold_into_one_more() {
     for _ in 0..10 {
         mark_read(&handle).await;
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // The fake records a marker on arrival and answers it 300 ms later.
+    until("the first marker", || !fake.patches().is_empty()).await;
     assert_eq!(fake.patches().len(), 1, "one marker on its way at a time");
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    until("the second marker", || fake.patches().len() >= 2).await;
+    fake.set_patch_delay(Duration::ZERO);
+    // Markers of one conversation go in order: had the nine gone as more than one, they
+    // would all arrive before this one.
+    mark_read(&handle).await;
+    until("the third marker", || fake.patches().len() >= 3).await;
     assert_eq!(
         fake.patches().len(),
-        2,
+        3,
         "the nine asked for meanwhile went as one, after the first was answered"
     );
-    // Once nothing is on its way, the next one goes at once.
-    mark_read(&handle).await;
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(fake.patches().len(), 3);
 }
 
 #[tokio::test]
@@ -395,7 +403,7 @@ async fn killed_socket_backs_off_reconnects_and_backfills_the_gap() {
     fake.add_message("c1", "before the gap");
     let (_handle, mut events) = start(config(&fake.base_url));
     live(&mut events).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until("c1 subscribed", || fake.subscriptions("c1") > 0).await;
     assert_eq!(fake.subscriptions("c1"), 1);
 
     // Keep the socket down until a message has been said during the gap.
@@ -418,7 +426,7 @@ async fn killed_socket_backs_off_reconnects_and_backfills_the_gap() {
         "{seen:#?}"
     );
     assert!(seen.iter().any(|e| is_messages_with(e, &gap_new.id, false)));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until("c1 subscribed again", || fake.subscriptions("c1") >= 2).await;
     assert_eq!(fake.subscriptions("c1"), 2, "resubscribed after reconnect");
     // The backfill asked for what came after the cursor, not the whole tail again.
     assert!(
@@ -619,7 +627,7 @@ async fn a_slow_send_does_not_hold_up_frames_and_times_out() {
         })
         .await
         .expect("command");
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until("the send on its way", || !fake.posts().is_empty()).await;
     let pushed = fake.push_message("c1", "meanwhile");
     let (_, seen) = wait_for(&mut events, WAIT, "frame during the send", |e| {
         is_messages_with(e, &pushed.id, true)
@@ -653,6 +661,7 @@ async fn dropping_the_handle_stops_the_provider() {
     drop(handle);
     let closed = tokio::time::timeout(WAIT, async { while events.recv().await.is_some() {} }).await;
     assert!(closed.is_ok(), "the task (and its sender) is gone");
+    // Nothing to wait on when checking that nothing happens: a quiet window it is.
     let requests = fake.requests();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(fake.requests(), requests);

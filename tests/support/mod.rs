@@ -705,6 +705,19 @@ pub async fn wait_for(
     }
 }
 
+/// Waits (up to five seconds) until `done` holds, checking every few milliseconds: a test
+/// waits on what it expects rather than sleeping for a guessed time.
+pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// Everything that arrives within `window`.
 pub async fn drain(
     events: &mut mpsc::Receiver<AccountEvent>,
