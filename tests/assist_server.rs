@@ -2,11 +2,11 @@
 //! each error a real server sends, broken streams, hostile output, a refused `response_format`,
 //! cancellation, and the whole path from a key press to the pane through a running session.
 
-use crate::openai_fake;
+use crate::fakes;
 
 use std::time::Duration;
 
-use openai_fake::{Answer, FakeOpenAi};
+use fakes::openai::{Answer, FakeOpenAi};
 use switchboard::assist::client::{ClientSettings, HttpAssistant};
 use switchboard::assist::prompt::PromptSettings;
 use switchboard::assist::runner::Backend;
@@ -302,7 +302,7 @@ async fn a_null_error_field_and_a_stream_without_its_content_type_are_read() {
         ask(&fake.base_url, Task::Reply).await,
         ("Hi there".into(), UpdateKind::Done)
     );
-    fake.answer(Answer::Unlabelled(openai_fake::stream_body(&pieces(&[
+    fake.answer(Answer::Unlabelled(fakes::openai::stream_body(&pieces(&[
         "plain ", "proxy",
     ]))));
     assert_eq!(

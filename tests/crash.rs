@@ -2,7 +2,7 @@
 //! crash harness.
 //! One test binary for the group, so the suite links a few binaries rather than dozens.
 
-mod sinch_fake;
+mod fakes;
 mod support;
 
 mod outbox_crash;

@@ -12,15 +12,14 @@
 //! - Vumi: at least once. Vumi Go has no dedup key and no listing, so the resend reaches the
 //!   server again; the inbox still shows the reply once (both copies carry the client id).
 
-use crate::fake_vumi;
-use crate::sinch_fake;
+use crate::fakes;
 
 use std::cell::Cell;
 use std::path::Path;
 use std::time::Duration;
 
-use fake_vumi::FakeVumi;
-use sinch_fake::{APP, FakeSinch, KEY_ID, KEY_SECRET, PROJECT};
+use fakes::sinch::{APP, FakeSinch, KEY_ID, KEY_SECRET, PROJECT};
+use fakes::vumi::FakeVumi;
 use switchboard::app::outbox::Stage;
 use switchboard::app::{App, Event};
 use switchboard::config::Config;

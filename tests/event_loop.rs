@@ -52,7 +52,10 @@ async fn pushes_reach_the_screen_and_q_quits() {
         assert_eq!(status.as_u16(), 201);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while !screen.lock().expect("screen").contains("Is the bug fixed?") {
-            assert!(tokio::time::Instant::now() < deadline, "the push never reached the screen");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the push never reached the screen"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         input.send(Input::Resize).await.expect("loop alive");

@@ -2,15 +2,16 @@
 //! loop still answers keys: while a fake server pushes messages without pause, `?` opens the
 //! help and `q` ends the loop, and the flood is still going when it does.
 
+mod fakes;
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use fakes::linktor::{API_KEY, FakeLinktor};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::{API_KEY, FakeLinktor};
 use switchboard::app::{App, Event, Key, LayoutInfo};
 use switchboard::config::{AccountConfig, Config};
 use switchboard::record::export::to_text;

@@ -2,6 +2,7 @@
 //! WebSocket frame, invalid UTF-8 in a text frame, deeply nested JSON, an endless HTTP body and
 //! a 1 MB message. Each case uses a local server speaking just enough of the protocol.
 
+use crate::fakes;
 use crate::support;
 
 use std::time::Duration;
@@ -9,8 +10,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::routing::get;
+use fakes::linktor::{API_KEY, FakeLinktor};
 use futures_util::StreamExt;
-use support::{API_KEY, FakeLinktor, wait_for};
+use support::wait_for;
 use switchboard::model::{AccountId, Content};
 use switchboard::providers::ProviderEvent;
 use switchboard::providers::linktor::rest::{LinktorError, MAX_BODY_BYTES, RestClient};

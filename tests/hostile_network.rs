@@ -2,6 +2,7 @@
 //! origin, ids that are path steps never steer a request elsewhere, and one bad item never
 //! costs the rest of a listing.
 
+use crate::fakes;
 use crate::support;
 
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
-use support::{API_KEY, FakeLinktor, wait_for};
+use fakes::linktor::{API_KEY, FakeLinktor};
+use support::wait_for;
 use switchboard::model::AccountId;
 use switchboard::providers::linktor::{Dialect, LinktorConfig, Login, spawn};
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};

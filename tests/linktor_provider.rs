@@ -1,10 +1,12 @@
 //! The Linktor provider against a fake Linktor server on 127.0.0.1 (see `support`).
 
+use crate::fakes;
 use crate::support;
 
 use std::time::{Duration, Instant};
 
-use support::{API_KEY, FakeLinktor, drain, until, wait_for};
+use fakes::linktor::{API_KEY, FakeLinktor};
+use support::{drain, until, wait_for};
 use switchboard::model::{AccountId, ConversationStatus, DeliveryStatus, Direction};
 use switchboard::providers::linktor::wire::ServerFrame;
 use switchboard::providers::linktor::{LinktorConfig, spawn};

@@ -2,12 +2,14 @@
 //! pushes over the WebSocket while signed webhooks arrive over HTTP; what reaches the app is one
 //! message per id, statuses with their reasons, and nothing from a forged or stale request.
 
+use crate::fakes;
 use crate::support;
 
 use std::time::Duration;
 
+use fakes::linktor::FakeLinktor;
 use serde_json::{Value, json};
-use support::{FakeLinktor, drain, wait_for};
+use support::{drain, wait_for};
 use switchboard::app::{App, AppSettings, Event};
 use switchboard::model::{
     AccountId, ConversationKey, ConversationStatus, DeliveryStatus, Timestamp,
@@ -44,7 +46,7 @@ async fn setup() -> Setup {
             secret: SECRET.into(),
             require_timestamp: false,
         }),
-        ..LinktorConfig::new(fake.base_url.clone(), support::API_KEY)
+        ..LinktorConfig::new(fake.base_url.clone(), fakes::linktor::API_KEY)
     };
     let (tx, mut events) = mpsc::channel(1024);
     let handle = spawn(AccountId::new("lk"), config, tx);

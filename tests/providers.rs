@@ -2,11 +2,8 @@
 //! reconnects, webhooks), and the receivers and clients facing a hostile network.
 //! One test binary for the group, so the suite links a few binaries rather than dozens.
 
-mod fake_vumi;
-mod openai_fake;
-mod sinch_fake;
+mod fakes;
 mod support;
-mod symbl_fake;
 
 mod assist_server;
 mod delivery_guarantees;

@@ -9,13 +9,13 @@
 //! (`providers/sinch/resend.rs`). The server must hold each reply once and have seen one send
 //! per reply.
 
-use crate::sinch_fake;
+use crate::fakes;
 use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sinch_fake::{APP, FakeSinch, KEY_ID, KEY_SECRET, PROJECT};
+use fakes::sinch::{APP, FakeSinch, KEY_ID, KEY_SECRET, PROJECT};
 use support::crash::{Run, finish, killer, spawn_child};
 use support::faults::{FaultPlan, FaultProxy, PostStage};
 

@@ -1,14 +1,14 @@
 //! The Sinch provider end to end against a fake Sinch Conversation API on 127.0.0.1
 //! (`sinch_fake`): tokens, paging, incremental polling, errors, sending, typing, webhooks.
 
-use crate::sinch_fake;
+use crate::fakes;
 use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use fakes::sinch::{APP, FakeSinch, KEY_ID, KEY_SECRET, PROJECT, callback, post_callback};
 use serde_json::{Value, json};
-use sinch_fake::{APP, FakeSinch, KEY_ID, KEY_SECRET, PROJECT, callback, post_callback};
 use support::{drain, wait_for};
 use switchboard::app::{App, AppSettings, Event};
 use switchboard::model::{
@@ -441,7 +441,7 @@ async fn webhook_pushes_become_events() {
     seed(&fake);
     let (_handle, mut events, url) = start_hooked(config(&fake));
     live(&mut events).await;
-    let now = sinch_fake::rfc3339(OffsetDateTime::now_utc());
+    let now = fakes::sinch::rfc3339(OffsetDateTime::now_utc());
     let inbound = |id: &str, body: Value| {
         let mut message = json!({"id": id, "direction": "TO_APP", "conversation_id": "conv1", "contact_id": "C1",
             "channel_identity": {"channel": "SMS", "identity": "+4611111", "app_id": ""},
@@ -594,7 +594,7 @@ async fn bad_webhook_signatures_stale_timestamps_and_replays_are_refused() {
     let text = body.to_string();
     let now = OffsetDateTime::now_utc().unix_timestamp().to_string();
 
-    let forged = sinch_fake::post_signed(&url, "wrong-secret", &text, "n1", &now).await;
+    let forged = fakes::sinch::post_signed(&url, "wrong-secret", &text, "n1", &now).await;
     assert_eq!(forged, 401);
     let (event, _) = wait_for(&mut events, WAIT, "signature notice", |e| {
         matches!(e, ProviderEvent::Error(_))
@@ -608,19 +608,22 @@ async fn bad_webhook_signatures_stale_timestamps_and_replays_are_refused() {
 
     let stale = (OffsetDateTime::now_utc().unix_timestamp() - 3600).to_string();
     assert_eq!(
-        sinch_fake::post_signed(&url, SECRET, &text, "n2", &stale).await,
+        fakes::sinch::post_signed(&url, SECRET, &text, "n2", &stale).await,
         401
     );
     assert_eq!(
-        sinch_fake::post_signed(&url, SECRET, &text, "n3", &now).await,
+        fakes::sinch::post_signed(&url, SECRET, &text, "n3", &now).await,
         200
     );
     assert_eq!(
-        sinch_fake::post_signed(&url, SECRET, &text, "n3", &now).await,
+        fakes::sinch::post_signed(&url, SECRET, &text, "n3", &now).await,
         401,
         "replay"
     );
-    assert_eq!(sinch_fake::post_raw(&url, &text, "", "n4", &now).await, 401);
+    assert_eq!(
+        fakes::sinch::post_raw(&url, &text, "", "n4", &now).await,
+        401
+    );
 
     // Exactly the one genuine push got through, and the provider is still polling.
     let id = fake.add_inbound("conv3", "still here", Duration::ZERO);

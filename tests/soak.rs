@@ -5,6 +5,7 @@
 //! status final. The inbox's truth is its store: the threads in memory keep only their newest
 //! messages (the resident window), so the comparison reads the store file, as a restart would.
 
+mod fakes;
 mod support;
 
 use std::collections::{BTreeMap, HashSet};
@@ -13,8 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use fakes::linktor::{API_KEY, FakeLinktor};
 use support::faults::{FaultPlan, FaultProxy, HttpFault};
-use support::{API_KEY, FakeLinktor};
 use switchboard::app::{App, Effect};
 use switchboard::config::{AccountConfig, Config};
 use switchboard::model::{AccountId, ConversationKey};

@@ -2,7 +2,7 @@
 //! user would run it, the local store, and secrets kept out of every output.
 //! One test binary for the group, so the suite links a few binaries rather than dozens.
 
-mod fake_vumi;
+mod fakes;
 mod support;
 
 mod bad_input;

@@ -2,10 +2,11 @@
 //! tokens, the async Text API with jobs, the Conversation API, the streaming socket, and the
 //! failures (401, 429, failed jobs, unknown job states, dead sockets, unreadable frames).
 
-use crate::symbl_fake;
+use crate::fakes;
 
 use std::time::Duration;
 
+use fakes::symbl::{APP_ID, APP_SECRET, BUSY_MESSAGE, FakeSymbl};
 use serde_json::{Value, json};
 use switchboard::insights::{
     ActionKind, ContactMode, ConversationInsights, EntityKind, InsightSource, Side,
@@ -16,7 +17,6 @@ use switchboard::providers::symbl::{
     Credentials, SymblConfig, SymblHandle, SymblMode, SymblRequest, spawn,
 };
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
-use symbl_fake::{APP_ID, APP_SECRET, BUSY_MESSAGE, FakeSymbl};
 use time::macros::datetime;
 use tokio::sync::mpsc;
 
@@ -974,7 +974,7 @@ async fn the_sdks_non_json_stop_frame_is_tolerated_by_client_and_fake() {
         .expect("send");
     until("fake saw the stop", || fake.stops() == 1).await;
     assert_eq!(
-        symbl_fake::frame_type("{'type': 'stop_request'}").as_deref(),
+        fakes::symbl::frame_type("{'type': 'stop_request'}").as_deref(),
         Some("stop_request")
     );
 }

@@ -3,12 +3,12 @@
 //! session shows its state in the list, the thread header and the composer title, and `Alt+e`
 //! ends it with the reply.
 
-use crate::fake_vumi;
+use crate::fakes;
 
 use std::path::Path;
 use std::time::Duration;
 
-use fake_vumi::FakeVumi;
+use fakes::vumi::FakeVumi;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;

@@ -1,11 +1,11 @@
 //! The Vumi Go provider against a fake Vumi Go HTTP API on 127.0.0.1 (see `fake_vumi`).
 
-use crate::fake_vumi;
+use crate::fakes;
 use crate::support;
 
 use std::time::Duration;
 
-use fake_vumi::{ACCOUNT_KEY, CONVERSATION, FakeVumi, TOKEN};
+use fakes::vumi::{ACCOUNT_KEY, CONVERSATION, FakeVumi, TOKEN};
 use serde_json::{Value, json};
 use support::{drain, wait_for};
 use switchboard::model::{
@@ -169,7 +169,7 @@ async fn an_sms_exchange_gets_ack_and_delivery_report_even_when_they_outrun_the_
     let (handle, mut events) = start(config(&fake));
     live(&mut events).await;
 
-    let inbound = fake_vumi::user_message(json!({
+    let inbound = fakes::vumi::user_message(json!({
         "to_addr": "1234", "from_addr": "+27760000001", "content": "Is my order shipped?",
         "transport_name": "smpp_transport", "transport_type": "sms",
         "timestamp": "2014-10-28 16:19:37.485612"
@@ -248,13 +248,13 @@ async fn a_stream_that_drops_mid_line_reconnects_and_loses_no_good_line() {
     let (_handle, mut events) = start(config(&fake));
     live(&mut events).await;
 
-    let first = fake_vumi::user_message(
+    let first = fakes::vumi::user_message(
         json!({"from_addr": "+1", "content": "first", "transport_type": "sms"}),
     );
-    let second = fake_vumi::user_message(
+    let second = fakes::vumi::user_message(
         json!({"from_addr": "+2", "content": "second", "transport_type": "sms"}),
     );
-    let third = fake_vumi::user_message(
+    let third = fakes::vumi::user_message(
         json!({"from_addr": "+3", "content": "third", "transport_type": "sms"}),
     );
     let mut bytes = format!("{first}\n{{not json at all\n\n{second}\n").into_bytes();
@@ -492,7 +492,7 @@ async fn the_push_receiver_checks_basic_credentials_and_takes_messages_and_event
 
     let client = reqwest::Client::new();
     let url = format!("http://{address}/vumi/messages");
-    let message = fake_vumi::user_message(json!({
+    let message = fakes::vumi::user_message(json!({
         "from_addr": "+27761112222", "to_addr": "*120*1#", "content": "pushed",
         "transport_type": "ussd", "session_event": "new"
     }));

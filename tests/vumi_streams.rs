@@ -4,12 +4,12 @@
 //! should hear) and still answer the customer's latest message, and nothing written while the
 //! inbox reconnects may be lost.
 
-use crate::fake_vumi;
+use crate::fakes;
 
 use std::path::Path;
 use std::time::Duration;
 
-use fake_vumi::FakeVumi;
+use fakes::vumi::FakeVumi;
 use switchboard::config::Config;
 use switchboard::model::{AccountId, ConversationKey};
 use switchboard::providers::ConnectionState;

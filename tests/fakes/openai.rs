@@ -2,7 +2,6 @@
 //! OpenAI, llama.cpp, Ollama and vLLM answer (chunk shapes, keep-alive comments, the usage
 //! chunk with no choices, each dialect's error bodies). Each test sets what the next requests
 //! get; the server records what it was sent and notices a client that hangs up mid-answer.
-#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,6 +14,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
+
+use super::server::FakeServer;
 
 /// What the server answers.
 #[derive(Clone, Debug)]
@@ -60,16 +61,15 @@ struct Shared {
 pub struct FakeOpenAi {
     pub base_url: String,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeOpenAi {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    server: FakeServer,
 }
 
 impl FakeOpenAi {
+    /// Every request so far, as "METHOD /path?query".
+    pub fn requests(&self) -> Vec<String> {
+        self.server.requests()
+    }
+
     pub async fn start(answer: Answer) -> Self {
         let shared = Arc::new(Shared {
             answer: Mutex::new(answer),
@@ -79,17 +79,11 @@ impl FakeOpenAi {
         let app = Router::new()
             .route("/v1/chat/completions", post(completions))
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = FakeServer::serve(app).await;
         Self {
-            base_url: format!("http://{address}"),
+            base_url: server.url(),
             shared,
-            task,
+            server,
         }
     }
 

@@ -2,7 +2,6 @@
 //! `PUT metrics.json` with Basic auth and the 2016 server's validation and error reasons, and the
 //! streaming `GET messages.json` / `GET events.json` that write NDJSON in irregular chunks and
 //! can be dropped mid-line. Timestamps are vumi's `%Y-%m-%d %H:%M:%S.%f` without a zone.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -17,6 +16,8 @@ use axum::routing::any;
 use base64::Engine;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+
+use super::server::FakeServer;
 
 pub const ACCOUNT_KEY: &str = "acc-key";
 pub const TOKEN: &str = "conv-token";
@@ -63,9 +64,15 @@ pub const BACKLOG: usize = 100;
 pub struct FakeVumi {
     pub base_url: String,
     inner: Arc<Mutex<Inner>>,
+    server: Arc<FakeServer>,
 }
 
 impl FakeVumi {
+    /// Every request so far, as "METHOD /path?query".
+    pub fn requests(&self) -> Vec<String> {
+        self.server.requests()
+    }
+
     pub async fn start() -> Self {
         Self::start_on("127.0.0.1:0").await
     }
@@ -81,14 +88,11 @@ impl FakeVumi {
         let app = Router::new()
             .route("/api/v1/go/http_api/{conversation}/{resource}", any(handle))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serve");
-        });
+        let server = FakeServer::serve_on(address, app).await;
         Self {
-            base_url: format!("http://{address}/api/v1/go/http_api"),
+            base_url: format!("{}/api/v1/go/http_api", server.url()),
             inner,
+            server: Arc::new(server),
         }
     }
 
@@ -152,32 +156,7 @@ impl FakeVumi {
     /// as vumi-go hands each message to one connected client; with none connected the write
     /// waits in the backlog for the next one (the oldest dropped beyond `BACKLOG`).
     pub fn write_raw(&self, resource: &str, bytes: &[u8]) {
-        let mut inner = self.lock();
-        let mut chunks = Vec::new();
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            let size = inner.chunk_sizes[inner.next_chunk % inner.chunk_sizes.len()];
-            inner.next_chunk += 1;
-            let (chunk, tail) = rest.split_at(size.min(rest.len()));
-            chunks.push(Bytes::copy_from_slice(chunk));
-            rest = tail;
-        }
-        let streams = inner.streams.entry(resource.to_string()).or_default();
-        while !streams.is_empty() {
-            let chosen = fastrand::usize(..streams.len());
-            if chunks
-                .iter()
-                .all(|c| streams[chosen].send(Ok(c.clone())).is_ok())
-            {
-                return;
-            }
-            streams.swap_remove(chosen);
-        }
-        let backlog = inner.backlog.entry(resource.to_string()).or_default();
-        backlog.push_back(chunks);
-        while backlog.len() > BACKLOG {
-            backlog.pop_front();
-        }
+        write_raw(&self.inner, resource, bytes);
     }
 
     /// Writes objects as NDJSON (one per line) to the streams of `resource`.
@@ -245,6 +224,37 @@ pub fn vumi_now() -> String {
         "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]"
     );
     now.format(format).expect("format")
+}
+
+/// Hands `bytes` to one open stream of `resource` (cut into irregular chunks), or keeps them
+/// for the next client when none is open.
+fn write_raw(inner: &Mutex<Inner>, resource: &str, bytes: &[u8]) {
+    let mut inner = inner.lock().expect("fake lock");
+    let mut chunks = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let size = inner.chunk_sizes[inner.next_chunk % inner.chunk_sizes.len()];
+        inner.next_chunk += 1;
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        chunks.push(Bytes::copy_from_slice(chunk));
+        rest = tail;
+    }
+    let streams = inner.streams.entry(resource.to_string()).or_default();
+    while !streams.is_empty() {
+        let chosen = fastrand::usize(..streams.len());
+        if chunks
+            .iter()
+            .all(|c| streams[chosen].send(Ok(c.clone())).is_ok())
+        {
+            return;
+        }
+        streams.swap_remove(chosen);
+    }
+    let backlog = inner.backlog.entry(resource.to_string()).or_default();
+    backlog.push_back(chunks);
+    while backlog.len() > BACKLOG {
+        backlog.pop_front();
+    }
 }
 
 fn new_id() -> String {
@@ -444,16 +454,16 @@ async fn send(inner: &Arc<Mutex<Inner>>, body: &Bytes) -> Response {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let fake = FakeVumi {
-            base_url: String::new(),
-            inner: inner.clone(),
-        };
-        fake.event(&id, "ack", json!({"sent_message_id": "smsc-1"}));
-        fake.event(
-            &id,
-            "delivery_report",
-            json!({"delivery_status": "delivered"}),
-        );
+        let events = [
+            event(&id, "ack", json!({"sent_message_id": "smsc-1"})),
+            event(
+                &id,
+                "delivery_report",
+                json!({"delivery_status": "delivered"}),
+            ),
+        ];
+        let lines: String = events.iter().map(|e| format!("{e}\n")).collect();
+        write_raw(inner, "events.json", lines.as_bytes());
         // Give the events a head start over the answer.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -10,7 +10,6 @@
 //! webhook set with `report_deliveries_to`), but listed messages carry an empty `metadata`
 //! unless `echo_listed_metadata(true)` (undocumented: a server that happens to echo it);
 //! timestamps have six fractional digits, as the real API writes them.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -25,6 +24,8 @@ use base64::Engine;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+use super::server::FakeServer;
 
 pub const PROJECT: &str = "proj-1";
 pub const APP: &str = "APP1";
@@ -67,6 +68,7 @@ pub struct FakeState {
 pub struct FakeSinch {
     pub origin: String,
     pub state: Arc<Mutex<FakeState>>,
+    server: Arc<FakeServer>,
 }
 
 /// RFC 3339 as Sinch writes it: UTC with six fractional digits (`2024-01-01T00:00:00.123456Z`).
@@ -80,20 +82,23 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
 }
 
 impl FakeSinch {
+    /// Every request so far, as "METHOD /path?query".
+    pub fn requests(&self) -> Vec<String> {
+        self.server.requests()
+    }
+
     pub async fn start() -> Self {
         let state = Arc::new(Mutex::new(FakeState {
             token_lifetime: 3599,
             ..FakeState::default()
         }));
         let app = Router::new().fallback(handle).with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let origin = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { origin, state }
+        let server = FakeServer::serve(app).await;
+        Self {
+            origin: server.url(),
+            state,
+            server: Arc::new(server),
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {

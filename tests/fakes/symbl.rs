@@ -11,7 +11,6 @@
 //! wire structs, so a misspelt field in `src/providers/symbl/wire.rs` fails a test instead of
 //! being cancelled out by the same mistake on this side. What the client sends is read as plain
 //! `serde_json::Value` by the documented names.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +25,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::broadcast;
+
+use super::server::FakeServer;
 
 pub const APP_ID: &str = "fake-app";
 pub const APP_SECRET: &str = "fake-secret-do-not-log";
@@ -114,18 +115,17 @@ struct Shared {
 pub struct FakeSymbl {
     pub base_url: String,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeSymbl {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    server: FakeServer,
 }
 
 type SharedState = State<Arc<Shared>>;
 
 impl FakeSymbl {
+    /// Every request so far, as "METHOD /path?query".
+    pub fn requests(&self) -> Vec<String> {
+        self.server.requests()
+    }
+
     pub async fn start() -> Self {
         let (ws, _) = broadcast::channel(64);
         let shared = Arc::new(Shared {
@@ -147,17 +147,11 @@ impl FakeSymbl {
             .route("/v1/realtime/insights/{id}", get(ws_upgrade))
             .route("/v1/streaming/{id}", get(ws_upgrade))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serve");
-        });
+        let server = FakeServer::serve(app).await;
         Self {
-            base_url: format!("http://{addr}"),
+            base_url: server.url(),
             shared,
-            task,
+            server,
         }
     }
 
