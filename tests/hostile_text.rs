@@ -3,10 +3,9 @@
 //! fields. Each is driven through the public API: provider events into an app drawn on a
 //! `TestBackend`, the providers' converters, the sanitiser and the real log file.
 
+use crate::support::screen;
 use std::collections::BTreeMap;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use switchboard::app::{App, AppSettings, Event, Key, KeyCode};
 use switchboard::model::{
@@ -14,7 +13,6 @@ use switchboard::model::{
     DeliveryStatus, Direction, Message, Timestamp,
 };
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent, linktor, sinch};
-use switchboard::runtime::Surface;
 use switchboard::text::{is_blank_for_display, sanitize, sanitize_line};
 use time::macros::datetime;
 
@@ -79,17 +77,6 @@ fn thread_with(text: &str) -> App {
     app
 }
 
-/// Draws like the runtime does (layout fed back) and returns the last frame's buffer.
-fn render(app: &mut App, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    for _ in 0..2 {
-        let layout = Surface::draw(&mut terminal, app).expect("draw");
-        app.apply(app.now, Event::Layout(layout));
-    }
-    Surface::draw(&mut terminal, app).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
 /// The rows of the buffer as the cells' symbols, one `Vec` per row.
 fn rows(buffer: &Buffer) -> Vec<Vec<String>> {
     (0..buffer.area.height)
@@ -131,7 +118,7 @@ fn a_line_of_80_hearts_wraps_into_full_rows_with_nothing_lost() {
     let text = HEART.repeat(80);
     let mut app = thread_with(&text);
     for width in [80, 100, 120, 160] {
-        let buffer = render(&mut app, width, 40);
+        let buffer = screen::draw(&mut app, width, 40);
         // The thread's rows: the ones drawing nothing but hearts (the list's preview row holds
         // the sender's name and the time as well).
         let hearts: Vec<usize> = rows(&buffer)
@@ -163,7 +150,7 @@ fn flag_pairs_are_never_split_or_re_paired() {
     let flags = "🇺🇸🇷🇺".repeat(30);
     let mut app = thread_with(&flags);
     for width in 40..=101 {
-        let buffer = render(&mut app, width, 30);
+        let buffer = screen::draw(&mut app, width, 30);
         let mut drawn = 0;
         for row in rows(&buffer) {
             for symbol in row.iter().filter(|s| s.chars().any(is_regional_indicator)) {
@@ -182,7 +169,7 @@ fn flag_pairs_are_never_split_or_re_paired() {
 fn cjk_and_plain_text_still_fill_their_rows() {
     let text = "我想把收货地址改成上海市浦东新区世纪大道一百号 and then some plain words to wrap";
     let mut app = thread_with(text);
-    let buffer = render(&mut app, 80, 24);
+    let buffer = screen::draw(&mut app, 80, 24);
     let screen = screen(&buffer);
     assert!(screen.contains("我想把收货地址改成"), "{screen}");
     assert!(screen.contains("plain words"), "{screen}");
@@ -203,7 +190,7 @@ fn five_thousand_combining_marks_do_not_pile_into_one_cell() {
     );
     // Drawn, no cell holds more than the letter and its capped marks.
     let mut app = thread_with(&clean);
-    let buffer = render(&mut app, 80, 24);
+    let buffer = screen::draw(&mut app, 80, 24);
     let widest = rows(&buffer)
         .iter()
         .flatten()

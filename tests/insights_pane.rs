@@ -3,10 +3,9 @@
 //! Enter on a row scrolls the thread to its source message and highlights it. Snapshots at
 //! 80×24 (compact form) and 160×48.
 
+use crate::support::screen;
 use std::collections::BTreeMap;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use switchboard::app::insights::InsightTab;
 use switchboard::app::{App, AppSettings, Event, Focus, Key, KeyCode};
 use switchboard::insights::{Answer, ItemState, Waiting};
@@ -15,10 +14,8 @@ use switchboard::model::{
     DeliveryStatus, Direction, Message, Timestamp,
 };
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
-use switchboard::ui;
 use time::Duration;
 use time::macros::datetime;
-use unicode_width::UnicodeWidthStr;
 
 /// Friday 20 November 2026, 14:00 UTC.
 const NOW: Timestamp = datetime!(2026-11-20 14:00 UTC);
@@ -167,43 +164,6 @@ fn open_insights(app: &App) -> &switchboard::insights::ConversationInsights {
     switchboard::app::insights::open_insights(app).expect("open conversation")
 }
 
-/// Draws like the runtime does: frames with their layout fed back until nothing changes.
-fn render(app: &mut App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    for _ in 0..3 {
-        let mut layout = None;
-        terminal
-            .draw(|frame| layout = Some(ui::draw(frame, app)))
-            .expect("draw");
-        if let Some(layout) = layout {
-            app.apply(app.now, Event::Layout(layout));
-        }
-    }
-    let frame = terminal
-        .draw(|frame| {
-            ui::draw(frame, app);
-        })
-        .expect("draw");
-    let buffer = frame.buffer;
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..buffer.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let symbol = buffer[(x, y)].symbol();
-            line.push_str(symbol);
-            skip = symbol.width().saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 #[test]
 fn the_reducer_keeps_each_conversations_insights_current() {
     let app = opened();
@@ -315,7 +275,7 @@ fn enter_on_a_question_scrolls_to_its_message_and_highlights_it() {
     // The first question is the oldest message: far above the bottom of the thread.
     press(&mut app, Key::plain(KeyCode::Enter));
     assert_eq!(app.view.highlight.as_deref(), Some("m01"));
-    let screen = render(&mut app, 160, 30);
+    let screen = screen::render(&mut app, 160, 30);
     assert!(
         app.view.thread_scroll > 0,
         "the thread scrolled up to the message"
@@ -340,13 +300,13 @@ fn enter_on_a_question_scrolls_to_its_message_and_highlights_it() {
 fn insights_80x24_compact() {
     let mut app = opened();
     press(&mut app, Key::ch(']')); // Questions
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
 }
 
 #[test]
 fn insights_160x48() {
     let mut app = opened();
-    insta::assert_snapshot!(render(&mut app, 160, 48));
+    insta::assert_snapshot!(screen::render(&mut app, 160, 48));
 }
 
 #[test]
@@ -354,9 +314,9 @@ fn insights_160x48_follow_ups_and_entities() {
     let mut app = opened();
     press(&mut app, Key::ch(']'));
     press(&mut app, Key::ch(']'));
-    let follow_ups = render(&mut app, 160, 48);
+    let follow_ups = screen::render(&mut app, 160, 48);
     press(&mut app, Key::ch(']'));
     press(&mut app, Key::ch(']'));
-    let entities = render(&mut app, 160, 48);
+    let entities = screen::render(&mut app, 160, 48);
     insta::assert_snapshot!(format!("{follow_ups}\n{entities}"));
 }

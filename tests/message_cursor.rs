@@ -1,8 +1,7 @@
 //! The thread's message cursor on screen: the selected message is drawn highlighted and the
 //! thread scrolls so that it stays visible, however far up it is.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crate::support::screen;
 use ratatui::style::Modifier;
 use switchboard::app::{App, AppSettings, Event, Focus, Key, KeyCode};
 use switchboard::model::{
@@ -10,7 +9,6 @@ use switchboard::model::{
     DeliveryStatus, Direction, Message,
 };
 use switchboard::providers::{AccountEvent, ProviderEvent};
-use switchboard::ui;
 use time::macros::datetime;
 
 fn provider(app: &mut App, event: ProviderEvent) {
@@ -21,21 +19,6 @@ fn provider(app: &mut App, event: ProviderEvent) {
             event,
         }),
     );
-}
-
-/// Draws twice (the layout feedback settles) and returns the buffer.
-fn draw(app: &mut App) -> ratatui::buffer::Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(100, 20)).expect("terminal");
-    for _ in 0..2 {
-        let mut layout = None;
-        terminal
-            .draw(|frame| layout = Some(ui::draw(frame, app)))
-            .expect("draw");
-        if let Some(layout) = layout {
-            app.apply(app.now, Event::Layout(layout));
-        }
-    }
-    terminal.backend().buffer().clone()
 }
 
 /// `word` in the thread pane, with whether it is drawn reversed.
@@ -98,7 +81,7 @@ fn the_selected_message_is_highlighted_and_scrolled_into_view() {
     assert_eq!(app.view.open, Some(key));
     app.view.focus = Focus::Thread;
 
-    let screen = draw(&mut app);
+    let screen = screen::draw(&mut app, 100, 20);
     assert_eq!(
         find(&app, &screen, "word29"),
         Some(false),
@@ -109,7 +92,7 @@ fn the_selected_message_is_highlighted_and_scrolled_into_view() {
     app.apply(app.now, Event::Key(Key::ch('k')));
     assert_eq!(
         {
-            let screen = draw(&mut app);
+            let screen = screen::draw(&mut app, 100, 20);
             find(&app, &screen, "word29")
         },
         Some(true),
@@ -120,7 +103,7 @@ fn the_selected_message_is_highlighted_and_scrolled_into_view() {
         app.apply(app.now, Event::Key(Key::ch('k')));
     }
     assert_eq!(app.view.selected_message.as_deref(), Some("m00"));
-    let screen = draw(&mut app);
+    let screen = screen::draw(&mut app, 100, 20);
     assert_eq!(
         find(&app, &screen, "word00"),
         Some(true),

@@ -5,16 +5,19 @@ use std::collections::BTreeMap;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use switchboard::ui;
+use unicode_width::UnicodeWidthStr;
+
+use crate::support::screen;
+
 use switchboard::app::{App, AppSettings, Event, Focus, Key, KeyCode, Mouse, MouseKind};
 use switchboard::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
 };
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
-use switchboard::ui;
 use time::Duration;
 use time::macros::datetime;
-use unicode_width::UnicodeWidthStr;
 
 /// Friday 20 November 2026, 14:00 UTC.
 const NOW: Timestamp = datetime!(2026-11-20 14:00 UTC);
@@ -267,69 +270,22 @@ fn opened() -> App {
 #[path = "ui_snapshots/themes.rs"]
 mod themes;
 
-/// Draws like the runtime does: a frame, its layout fed back, and the frame again.
-fn render(app: &mut App, width: u16, height: u16) -> String {
-    buffer_text(&render_buffer(app, width, height))
-}
-
-/// As [`render`], the cells themselves.
-fn render_buffer(app: &mut App, width: u16, height: u16) -> ratatui::buffer::Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    for _ in 0..2 {
-        let mut layout = None;
-        terminal
-            .draw(|frame| layout = Some(ui::draw(frame, app)))
-            .expect("draw");
-        if let Some(layout) = layout {
-            app.apply(app.now, Event::Layout(layout));
-        }
-    }
-    let frame = terminal
-        .draw(|frame| {
-            ui::draw(frame, app);
-        })
-        .expect("draw");
-    frame.buffer.clone()
-}
-
-/// The buffer as plain text, one line per row (wide characters take their two cells).
-fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let symbol = buffer[(x, y)].symbol();
-            line.push_str(symbol);
-            skip = symbol.width().saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 #[test]
 fn inbox_80x24() {
     let mut app = opened();
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
 }
 
 #[test]
 fn inbox_120x40() {
     let mut app = opened();
-    insta::assert_snapshot!(render(&mut app, 120, 40));
+    insta::assert_snapshot!(screen::render(&mut app, 120, 40));
 }
 
 #[test]
 fn inbox_160x48() {
     let mut app = opened();
-    insta::assert_snapshot!(render(&mut app, 160, 48));
+    insta::assert_snapshot!(screen::render(&mut app, 160, 48));
 }
 
 #[test]
@@ -337,7 +293,7 @@ fn help_overlay() {
     let mut app = inbox();
     press(&mut app, Key::ch('?'));
     assert!(app.view.help);
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
 }
 
 #[test]
@@ -355,7 +311,7 @@ fn composer_with_multi_line_draft() {
     for c in "— Sam".chars() {
         press(&mut app, Key::ch(c));
     }
-    let text = render(&mut app, 100, 30);
+    let text = screen::render(&mut app, 100, 30);
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
     terminal
         .draw(|frame| {
@@ -384,7 +340,7 @@ fn failed_message_with_reason() {
             reason: "outside the 24h window".into(),
         },
     );
-    let text = render(&mut app, 80, 24);
+    let text = screen::render(&mut app, 80, 24);
     assert!(text.contains("✗ outside the 24h window"), "{text}");
     insta::assert_snapshot!(text);
 }
@@ -400,7 +356,7 @@ fn typing_indicator() {
             typing: true,
         },
     );
-    let text = render(&mut app, 80, 24);
+    let text = screen::render(&mut app, 80, 24);
     assert!(text.contains("Ada is typing…"), "{text}");
     assert!(
         text.contains("✎ typing…"),
@@ -413,7 +369,7 @@ fn typing_indicator() {
 fn empty_inbox_first_run() {
     let mut app = App::new("snap", AppSettings::default(), NOW);
     app.add_account(account());
-    let text = render(&mut app, 80, 24);
+    let text = screen::render(&mut app, 80, 24);
     assert!(text.contains("connecting…"), "{text}");
     insta::assert_snapshot!(text);
 }
@@ -432,7 +388,7 @@ fn backing_off_status_bar() {
         &mut app,
         ProviderEvent::Error("push channel dropped".into()),
     );
-    let text = render(&mut app, 120, 10);
+    let text = screen::render(&mut app, 120, 10);
     assert!(text.contains("retry in 12s"), "{text}");
     assert!(text.contains("backing off until 14:00:12"), "{text}");
     insta::assert_snapshot!(text);
@@ -462,7 +418,7 @@ fn wide_text_wraps_by_display_width() {
     // The CJK conversation is now the newest: open it.
     press(&mut app, Key::plain(KeyCode::Home));
     press(&mut app, Key::plain(KeyCode::Enter));
-    let text = render(&mut app, 80, 24);
+    let text = screen::render(&mut app, 80, 24);
     for line in text.lines() {
         assert!(line.width() <= 80, "overflow: {line:?}");
     }
@@ -477,23 +433,23 @@ fn filter_line() {
     for c in "gr".chars() {
         press(&mut app, Key::ch(c));
     }
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
 }
 
 #[test]
 fn tiny_sizes_do_not_panic() {
     let mut app = opened();
     for (w, h) in [(20, 5), (1, 1), (0, 0), (2, 30), (200, 1)] {
-        render(&mut app, w, h);
+        screen::render(&mut app, w, h);
     }
     for w in (1..=170).step_by(7) {
         for h in 1..=26 {
-            render(&mut app, w, h);
+            screen::render(&mut app, w, h);
         }
     }
     press(&mut app, Key::ch('?'));
     for (w, h) in [(20, 5), (1, 1), (30, 8)] {
-        render(&mut app, w, h);
+        screen::render(&mut app, w, h);
     }
 }
 
@@ -510,7 +466,7 @@ fn scrolled_to_the_top_shows_where_history_begins() {
     press(&mut app, Key::plain(KeyCode::Tab));
     assert_eq!(app.view.focus, Focus::Thread);
     press(&mut app, Key::ch('g'));
-    let text = render(&mut app, 80, 16);
+    let text = screen::render(&mut app, 80, 16);
     assert!(text.contains("beginning of conversation"), "{text}");
     assert!(text.contains("↓ newer below"), "{text}");
 }
@@ -522,13 +478,13 @@ fn medium_screen_with_insights_and_details_toggled() {
     press(&mut app, Key::ch('I'));
     press(&mut app, Key::ch('D'));
     press(&mut app, Key::ch(']'));
-    insta::assert_snapshot!(render(&mut app, 130, 32));
+    insta::assert_snapshot!(screen::render(&mut app, 130, 32));
 }
 
 #[test]
 fn layout_report_drives_mouse_hit_testing() {
     let mut app = inbox();
-    render(&mut app, 80, 24);
+    screen::render(&mut app, 80, 24);
     let layout = app.view.layout;
     assert_eq!(layout.conversation_rows, 2);
     assert!(layout.thread.width > 0 && layout.composer.height >= 3);
@@ -560,7 +516,7 @@ fn long_threads_are_windowed() {
         .collect();
     messages(&mut app, "c1", many);
     let started = std::time::Instant::now();
-    render(&mut app, 80, 24);
+    screen::render(&mut app, 80, 24);
     // Only the bottom of the thread was laid out: the top is not known yet.
     assert_eq!(app.view.layout.thread_top_scroll, None);
     // Not a benchmark, just a guard against laying out the whole thread per frame.
@@ -570,10 +526,10 @@ fn long_threads_are_windowed() {
 #[test]
 fn narrow_screens_show_one_pane() {
     let mut app = opened();
-    let thread = render(&mut app, 50, 16);
+    let thread = screen::render(&mut app, 50, 16);
     press(&mut app, Key::plain(KeyCode::Esc));
-    let list = render(&mut app, 50, 16);
-    let tiny = render(&mut app, 20, 5);
+    let list = screen::render(&mut app, 50, 16);
+    let tiny = screen::render(&mut app, 20, 5);
     insta::assert_snapshot!(format!("{thread}\n{list}\n{tiny}"));
 }
 
@@ -582,20 +538,20 @@ fn narrow_screen_with_details_toggled() {
     let mut app = opened();
     press(&mut app, Key::plain(KeyCode::Esc));
     press(&mut app, Key::ch('D'));
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
 }
 
 #[test]
 fn auth_failure_and_last_sync_in_the_status_bar() {
     let mut app = inbox();
     app.apply(NOW + Duration::minutes(5), Event::Tick);
-    let text = render(&mut app, 120, 10);
+    let text = screen::render(&mut app, 120, 10);
     assert!(text.contains("● hub live · synced 5m ago"), "{text}");
     provider(
         &mut app,
         ProviderEvent::Connection(ConnectionState::AuthFailed("401 bad token".into())),
     );
-    let text = render(&mut app, 120, 10);
+    let text = screen::render(&mut app, 120, 10);
     let status = text.lines().last().unwrap_or_default();
     assert!(
         status.contains("✗ hub auth failed (401 bad token)"),
@@ -620,7 +576,7 @@ fn platform_ids_and_metadata_cannot_drive_the_terminal_from_the_details_pane() {
         .insert("note\u{1b}[31m".into(), "line\nbreak\u{9b}5m".into());
     provider(&mut app, ProviderEvent::Conversations(vec![hostile]));
     press(&mut app, Key::ch('D'));
-    let text = render(&mut app, 160, 30);
+    let text = screen::render(&mut app, 160, 30);
     assert!(text.contains("Details"), "{text}");
     assert!(
         text.contains("cv1"),
@@ -683,14 +639,14 @@ const SUMMARY: &[&str] = &[
 #[test]
 fn assistant_summary_in_the_insights_pane_160x48() {
     let mut app = assisted('S', SUMMARY, true);
-    insta::assert_snapshot!(render(&mut app, 160, 48));
+    insta::assert_snapshot!(screen::render(&mut app, 160, 48));
 }
 
 #[test]
 fn assistant_summary_arriving_80x24() {
     let mut app = assisted('S', &SUMMARY[..1], false);
     app.view.focus = Focus::Insights;
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
 }
 
 #[test]
@@ -703,7 +659,7 @@ fn assistant_suggested_reply_in_the_composer() {
         ],
         false,
     );
-    insta::assert_snapshot!(render(&mut app, 120, 36));
+    insta::assert_snapshot!(screen::render(&mut app, 120, 36));
 }
 
 #[test]
@@ -728,7 +684,7 @@ fn assistant_failure_in_a_small_pane() {
         }),
     );
     app.view.focus = Focus::Insights;
-    insta::assert_snapshot!(render(&mut app, 60, 20));
+    insta::assert_snapshot!(screen::render(&mut app, 60, 20));
 }
 
 #[test]
@@ -736,9 +692,9 @@ fn help_overlay_scrolled_to_the_end_at_80x24() {
     let mut app = inbox();
     press(&mut app, Key::ch('?'));
     // The first frame tells the app how far the help scrolls; G goes there.
-    render(&mut app, 80, 24);
+    screen::render(&mut app, 80, 24);
     press(&mut app, Key::ch('G'));
-    let text = render(&mut app, 80, 24);
+    let text = screen::render(&mut app, 80, 24);
     // What did not fit at first is reachable: the last keys of the map.
     assert!(text.contains("previous field"), "{text}");
     assert!(text.contains("start conversation"), "{text}");
@@ -759,7 +715,7 @@ fn with_two_accounts_rows_say_whose_and_the_filter_finds_by_account() {
             event: ProviderEvent::Conversations(vec![theirs]),
         }),
     );
-    let text = render(&mut app, 120, 36);
+    let text = screen::render(&mut app, 120, 36);
     let row = |name: &str| {
         text.lines()
             .find(|l| l.contains(name))
@@ -802,7 +758,7 @@ fn remapped_keys_are_the_ones_the_screen_names() {
     let mut app = inbox_with(settings);
     press(&mut app, Key::plain(KeyCode::Enter));
     press(&mut app, Key::plain(KeyCode::Esc));
-    let text = render(&mut app, 120, 36);
+    let text = screen::render(&mut app, 120, 36);
     assert!(text.contains("Press w to reply"), "{text}");
     // The old key does nothing now; the new one opens the composer.
     press(&mut app, Key::ch('i'));
@@ -819,7 +775,7 @@ fn remapped_keys_are_the_ones_the_screen_names() {
         "two\nx",
         "Enter is a new line now"
     );
-    let text = render(&mut app, 120, 36);
+    let text = screen::render(&mut app, 120, 36);
     assert!(
         text.contains("Ctrl+S send") && text.contains("Enter new line"),
         "{text}"
@@ -827,7 +783,7 @@ fn remapped_keys_are_the_ones_the_screen_names() {
     press(&mut app, Key::plain(KeyCode::Esc));
     press(&mut app, Key::ch('h'));
     assert!(app.view.help);
-    let text = render(&mut app, 120, 48);
+    let text = screen::render(&mut app, 120, 48);
     assert!(
         text.contains("Ctrl+S") && text.contains("send reply"),
         "{text}"
@@ -862,7 +818,7 @@ fn a_message_with_links_offers_them_to_open() {
             "https://track.example/ZX9?ref=a".to_string()
         ]
     );
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
     press(&mut app, Key::ch('j'));
     let effects = app.apply(app.now, Event::Key(Key::plain(KeyCode::Enter)));
     assert_eq!(
@@ -888,7 +844,7 @@ fn a_reply_to_a_message_quotes_it_above_the_answer() {
     for c in "It ships today.".chars() {
         press(&mut app, Key::ch(c));
     }
-    let title = render(&mut app, 120, 36);
+    let title = screen::render(&mut app, 120, 36);
     assert!(title.contains("answering “"), "{title}");
     let effects = app.apply(app.now, Event::Key(Key::plain(KeyCode::Enter)));
     let sent = effects
@@ -921,7 +877,7 @@ fn a_reply_to_a_message_quotes_it_above_the_answer() {
         app.view.replying_to.is_none(),
         "the next reply quotes nothing"
     );
-    insta::assert_snapshot!(render(&mut app, 80, 24));
+    insta::assert_snapshot!(screen::render(&mut app, 80, 24));
 }
 
 /// What does not fit says so: the list's title gives the window over the whole list, and the
@@ -932,7 +888,7 @@ fn hidden_content_is_announced_and_help_is_always_reachable() {
     app.add_account(AccountId::new("team-eu-with-a-long-name"));
     app.add_account(AccountId::new("support-apac"));
     for width in [80, 100, 120] {
-        let text = render(&mut app, width, 12);
+        let text = screen::render(&mut app, width, 12);
         let status = text.lines().last().unwrap_or_default();
         assert!(status.ends_with("? help"), "{width}: {status}");
         assert!(
@@ -950,12 +906,12 @@ fn the_help_offers_only_what_the_platforms_can_do() {
     let mut app = inbox();
     press(&mut app, Key::ch('?'));
     app.status.account_mut(&account()).actions = PlatformActions::of("the hub", false);
-    let text = render(&mut app, 120, 48);
+    let text = screen::render(&mut app, 120, 48);
     assert!(text.contains("copy its text"), "{text}");
     assert!(!text.contains("delete (asks first)"), "{text}");
     assert!(!text.contains("capability lookup"), "{text}");
     app.status.account_mut(&account()).actions = PlatformActions::of("Sinch", true);
-    let text = render(&mut app, 120, 48);
+    let text = screen::render(&mut app, 120, 48);
     assert!(text.contains("delete (asks first)"), "{text}");
     assert!(text.contains("capability lookup"), "{text}");
 }
@@ -971,8 +927,8 @@ fn the_palette_at_80x24_and_160x48() {
     }
     let palette = app.view.palette.as_ref().expect("open");
     assert!(!palette.hits.is_empty());
-    insta::assert_snapshot!("palette_80x24", render(&mut app, 80, 24));
-    insta::assert_snapshot!("palette_160x48", render(&mut app, 160, 48));
+    insta::assert_snapshot!("palette_80x24", screen::render(&mut app, 80, 24));
+    insta::assert_snapshot!("palette_160x48", screen::render(&mut app, 160, 48));
 }
 
 /// `o` on a message too long for the screen pages through the whole of it, kept aside under
@@ -1001,6 +957,6 @@ fn o_on_a_message_cut_for_the_screen_pages_through_all_of_it() {
         app.now,
         Event::Paged(Err("that long message is no longer kept".into())),
     );
-    let text = render(&mut app, 120, 36);
+    let text = screen::render(&mut app, 120, 36);
     assert!(text.contains("no longer kept"), "{text}");
 }

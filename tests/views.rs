@@ -3,6 +3,8 @@
 //! architecture rules.
 //! One test binary for the group, so the suite links a few binaries rather than dozens.
 
+mod support;
+
 mod architecture;
 mod hostile_text;
 mod insights_engine;

@@ -4,44 +4,20 @@
 //! ends it with the reply.
 
 use crate::fakes;
+use crate::support::screen;
 
 use std::path::Path;
 use std::time::Duration;
 
 use fakes::vumi::FakeVumi;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
-use switchboard::app::{App, Event, Key, KeyCode};
+use switchboard::app::{Event, Key, KeyCode};
 use switchboard::config::Config;
 use switchboard::model::{AccountId, ConversationKey, ConversationStatus};
 use switchboard::providers::ConnectionState;
 use switchboard::runtime::{Session, StartOptions};
-use switchboard::ui;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn screen(app: &mut App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(140, 30)).expect("terminal");
-    for _ in 0..2 {
-        let mut layout = None;
-        terminal
-            .draw(|frame| layout = Some(ui::draw(frame, app)))
-            .expect("draw");
-        if let Some(layout) = layout {
-            app.apply(app.now, Event::Layout(layout));
-        }
-    }
-    let buffer = terminal.backend().buffer().clone();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
-}
 
 #[tokio::test]
 async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
@@ -67,7 +43,7 @@ async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
     );
     // Open it (the only conversation is selected) and look.
     session.apply(Event::Key(Key::plain(KeyCode::Enter)));
-    let text = screen(&mut session.app);
+    let text = screen::render(&mut session.app, 140, 30);
     assert!(
         text.contains("USSD · session new"),
         "thread header:\n{text}"
@@ -82,7 +58,7 @@ async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
         session.apply(Event::Key(Key::ch(c)));
     }
     session.apply(Event::Key(Key::alt(KeyCode::Char('e'))));
-    let text = screen(&mut session.app);
+    let text = screen::render(&mut session.app, 140, 30);
     assert!(
         text.contains("ENDS the session on send"),
         "composer title:\n{text}"
@@ -101,7 +77,7 @@ async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["session_event"], json!("close"));
     assert_eq!(sent[0]["content"], json!("Goodbye"));
-    let text = screen(&mut session.app);
+    let text = screen::render(&mut session.app, 140, 30);
     assert!(
         text.contains("USSD · session closed"),
         "thread header:\n{text}"

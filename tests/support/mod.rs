@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 pub mod crash;
 pub mod faults;
+pub mod screen;
 
 // ----- event helpers ------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ use switchboard::app::{Event, Focus, Key};
 use switchboard::config::theme::{RoleSpec, StyleSpec, ThemeSection};
 use switchboard::ui::theme::{self, CHANNEL_ROLES, Palette, THEMES};
 
-use super::{opened, press, render_buffer};
+use super::{opened, press};
+use crate::support::screen;
 
 /// The inbox with a conversation open, the composer focused with a draft and the list
 /// showing a selection: most roles on one screen.
@@ -22,7 +23,7 @@ fn screen(palette: &Palette, width: u16, height: u16) -> Buffer {
     }
     assert_eq!(app.view.focus, Focus::Composer);
     app.apply(app.now, Event::Tick);
-    theme::scoped(palette, || render_buffer(&mut app, width, height))
+    theme::scoped(palette, || screen::draw(&mut app, width, height))
 }
 
 /// Text and a letter per cell naming its style, with the legend of letters.
