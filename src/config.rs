@@ -13,8 +13,16 @@ use serde::Deserialize;
 
 pub mod assist;
 pub mod notify;
-pub mod sinch;
+#[cfg(test)]
+mod sinch_tests;
 pub mod theme;
+
+pub use crate::providers::account::AccountConfig;
+use crate::providers::kit::secret::secret_values;
+pub use crate::providers::kit::secret::{SecretField, resolve_secret};
+pub use crate::providers::symbl::config::{
+    SYMBL_CONFIDENCE_RANGE, SymblModeConfig, SymblSection, SymblTracker,
+};
 
 /// The whole config file.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -62,76 +70,6 @@ pub struct Config {
 pub enum KeyList {
     One(String),
     Many(Vec<String>),
-}
-
-/// The `confidence_threshold` Symbl accepts: its API refuses values below 0.5.
-pub const SYMBL_CONFIDENCE_RANGE: std::ops::RangeInclusive<f64> = 0.5..=1.0;
-
-/// `[symbl]`: analyse conversations with Symbl. Off unless `enabled = true`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SymblSection {
-    #[serde(default)]
-    pub enabled: bool,
-    /// The app id itself, or `app_id_env` naming the environment variable holding it.
-    pub app_id: Option<String>,
-    pub app_id_env: Option<String>,
-    /// The app secret itself, or (better) `app_secret_env`.
-    pub app_secret: Option<String>,
-    pub app_secret_env: Option<String>,
-    /// Symbl's API host; the streaming socket uses the same host (https→wss).
-    #[serde(default = "default_symbl_url")]
-    pub base_url: String,
-    #[serde(default)]
-    pub mode: SymblModeConfig,
-    /// Seconds between two reads of a job's status (async mode).
-    #[serde(default = "default_symbl_poll")]
-    pub poll_interval_secs: u64,
-    /// Minimum confidence of the insights Symbl returns (0.5–1.0, the range Symbl accepts);
-    /// Symbl's default when unset.
-    pub confidence_threshold: Option<f64>,
-    /// The agent's name as the streaming speaker.
-    #[serde(default = "default_agent_name")]
-    pub agent_name: String,
-    /// Vocabulary groups Symbl tracks.
-    #[serde(default, rename = "tracker")]
-    pub trackers: Vec<SymblTracker>,
-}
-
-impl Default for SymblSection {
-    fn default() -> Self {
-        Self {
-            enabled: false,
-            app_id: None,
-            app_id_env: None,
-            app_secret: None,
-            app_secret_env: None,
-            base_url: default_symbl_url(),
-            mode: SymblModeConfig::default(),
-            poll_interval_secs: default_symbl_poll(),
-            confidence_threshold: None,
-            agent_name: default_agent_name(),
-            trackers: Vec::new(),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SymblModeConfig {
-    /// Async Text API: submit, append, poll, read the Conversation API.
-    #[default]
-    Async,
-    /// Streaming WebSocket with live insight frames.
-    Streaming,
-}
-
-/// One `[[symbl.tracker]]`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SymblTracker {
-    pub name: String,
-    pub vocabulary: Vec<String>,
 }
 
 /// `[hub]`: the embedded hub.
@@ -232,161 +170,6 @@ impl InsightsSection {
     }
 }
 
-/// One `[[account]]`.
-// Read once at start-up, a handful at most: the size spread between providers costs nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(tag = "provider", rename_all = "lowercase", deny_unknown_fields)]
-pub enum AccountConfig {
-    /// A Linktor server (SDK contract), e.g. a shared `switchboard hub` or api.linktor.io.
-    Linktor {
-        /// Shown in the status bar; must be unique.
-        name: String,
-        base_url: String,
-        /// The key itself, or use `api_key_env` to read it from the environment.
-        api_key: Option<String>,
-        api_key_env: Option<String>,
-        /// Seconds between safety-net polls while the WebSocket is up.
-        #[serde(default = "default_poll")]
-        poll_interval_secs: u64,
-        /// Which wire contract the server speaks: the SDKs' (`sdk`) or the Go server's (`server`).
-        #[serde(default)]
-        dialect: LinktorDialect,
-        /// A Bearer access token instead of an API key, inline or from the environment.
-        #[serde(default)]
-        access_token: Option<String>,
-        #[serde(default)]
-        access_token_env: Option<String>,
-        /// Login for Bearer JWTs (server dialect): the token is fetched and refreshed as needed.
-        #[serde(default)]
-        email: Option<String>,
-        #[serde(default)]
-        password: Option<String>,
-        #[serde(default)]
-        password_env: Option<String>,
-        /// Seconds before one HTTP request is given up.
-        #[serde(default = "default_timeout")]
-        timeout_secs: u64,
-        /// Retries of a request failing with 429, 5xx, a timeout or a network error.
-        #[serde(default = "default_retries")]
-        max_retries: u32,
-        /// Optional signed-webhook receiver for this account.
-        #[serde(default)]
-        webhook: Option<WebhookSection>,
-    },
-    /// A Sinch Conversation API app (see `config/sinch.rs`).
-    Sinch(Box<sinch::SinchAccount>),
-    /// A Vumi Go conversation of type HTTP API (SMS, USSD, voice…).
-    Vumi {
-        name: String,
-        /// Account > Details in Vumi Go.
-        account_key: String,
-        /// The UUID at the end of the conversation's URL.
-        conversation_key: String,
-        /// One of the conversation's `api_tokens`, or use `conversation_token_env`.
-        conversation_token: Option<String>,
-        conversation_token_env: Option<String>,
-        /// Defaults to the public API (`…/http_api` for streams, `…/http_api_nostream` for push).
-        base_url: Option<String>,
-        #[serde(default)]
-        mode: VumiMode,
-        /// Push mode: where our receiver listens for Vumi Go's POSTs.
-        push_listen: Option<SocketAddr>,
-        /// Push mode: the Basic credentials put in the push URLs' userinfo.
-        push_username: Option<String>,
-        push_password: Option<String>,
-        push_password_env: Option<String>,
-        /// Fire metrics after replies (off by default).
-        #[serde(default)]
-        metrics: bool,
-        #[serde(default = "default_metrics_prefix")]
-        metrics_prefix: String,
-        #[serde(default = "default_replies_aggregator")]
-        metrics_replies_aggregator: crate::providers::vumi::Aggregator,
-        #[serde(default = "default_response_aggregator")]
-        metrics_response_aggregator: crate::providers::vumi::Aggregator,
-    },
-}
-
-/// How a Vumi account hears inbound messages and events.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum VumiMode {
-    /// Long-lived GETs of `messages.json` and `events.json`.
-    #[default]
-    Stream,
-    /// Vumi Go POSTs to our receiver at `push_listen`.
-    Push,
-}
-
-/// The two Linktor wire contracts (`protocols.md` §2.1 and §2.2).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum LinktorDialect {
-    /// `X-API-Key`, camelCase, `data` + `pagination`, `/ws` with subscribe frames.
-    #[default]
-    Sdk,
-    /// `/api/v1`, Bearer JWT, snake_case, `{success, data, meta}`, `{type, payload}` frames.
-    Server,
-}
-
-/// `[account.webhook]`: where Linktor posts signed events.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookSection {
-    /// Address the receiver listens on, e.g. `0.0.0.0:8787`.
-    pub listen: SocketAddr,
-    /// The webhook secret, inline or from the environment.
-    pub secret: Option<String>,
-    pub secret_env: Option<String>,
-    /// Refuse webhooks without `X-Linktor-Timestamp` (for senders that always send it).
-    #[serde(default)]
-    pub require_timestamp: bool,
-}
-
-impl AccountConfig {
-    /// A Linktor account with an API key and every other field at its default.
-    pub fn linktor_with_key(name: &str, base_url: &str, api_key: &str) -> Self {
-        AccountConfig::Linktor {
-            name: name.to_string(),
-            base_url: base_url.to_string(),
-            api_key: Some(api_key.to_string()),
-            api_key_env: None,
-            poll_interval_secs: default_poll(),
-            dialect: LinktorDialect::Sdk,
-            access_token: None,
-            access_token_env: None,
-            email: None,
-            password: None,
-            password_env: None,
-            timeout_secs: default_timeout(),
-            max_retries: default_retries(),
-            webhook: None,
-        }
-    }
-
-    /// The same Linktor account, polling every `secs` seconds (other kinds are returned as is).
-    pub fn with_poll_interval(mut self, secs: u64) -> Self {
-        if let AccountConfig::Linktor {
-            poll_interval_secs, ..
-        } = &mut self
-        {
-            *poll_interval_secs = secs;
-        }
-        self
-    }
-}
-
-impl AccountConfig {
-    pub fn name(&self) -> &str {
-        match self {
-            AccountConfig::Linktor { name, .. } => name,
-            AccountConfig::Sinch(account) => &account.name,
-            AccountConfig::Vumi { name, .. } => name,
-        }
-    }
-}
-
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
@@ -395,33 +178,6 @@ fn default_seed() -> u64 {
 }
 fn default_typing_ttl() -> u64 {
     6
-}
-fn default_poll() -> u64 {
-    30
-}
-fn default_metrics_prefix() -> String {
-    "switchboard".to_string()
-}
-fn default_replies_aggregator() -> crate::providers::vumi::Aggregator {
-    crate::providers::vumi::Aggregator::Sum
-}
-fn default_response_aggregator() -> crate::providers::vumi::Aggregator {
-    crate::providers::vumi::Aggregator::Avg
-}
-fn default_timeout() -> u64 {
-    30
-}
-fn default_retries() -> u32 {
-    3
-}
-fn default_symbl_url() -> String {
-    "https://api.symbl.ai".to_string()
-}
-fn default_symbl_poll() -> u64 {
-    5
-}
-fn default_agent_name() -> String {
-    "Agent".to_string()
 }
 fn yes() -> bool {
     true
@@ -498,25 +254,8 @@ impl Config {
         let mut urls: Vec<(String, &str)> = Vec::new();
         for (index, account) in self.accounts.iter().enumerate() {
             let field = |name: &str| format!("account[{index}].{name}");
-            match account {
-                AccountConfig::Linktor { base_url, .. } => {
-                    urls.push((field("base_url"), base_url));
-                }
-                AccountConfig::Sinch(sinch) => {
-                    for (name, url) in [
-                        ("api_origin", &sinch.api_origin),
-                        ("auth_origin", &sinch.auth_origin),
-                    ] {
-                        if let Some(url) = url {
-                            urls.push((field(name), url));
-                        }
-                    }
-                }
-                AccountConfig::Vumi { base_url, .. } => {
-                    if let Some(url) = base_url {
-                        urls.push((field("base_url"), url));
-                    }
-                }
+            for (name, url) in account.http_urls() {
+                urls.push((field(name), url));
             }
         }
         if self.symbl.enabled {
@@ -570,54 +309,7 @@ impl Config {
                     account.name()
                 ));
             }
-            match account {
-                AccountConfig::Linktor {
-                    base_url,
-                    api_key,
-                    api_key_env,
-                    access_token,
-                    access_token_env,
-                    email,
-                    password,
-                    password_env,
-                    webhook,
-                    ..
-                } => {
-                    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-                        return Err(format!(
-                            "{}: \"{base_url}\" must start with http:// or https://",
-                            field("base_url")
-                        ));
-                    }
-                    let has_key = api_key.is_some() || api_key_env.is_some();
-                    let has_token = access_token.is_some() || access_token_env.is_some();
-                    let has_password = password.is_some() || password_env.is_some();
-                    if email.is_some() != has_password {
-                        return Err(format!(
-                            "{}: a login needs both email and password (or password_env)",
-                            field("email")
-                        ));
-                    }
-                    if !(has_key || has_token || email.is_some()) {
-                        return Err(format!(
-                            "{}: set api_key or api_key_env, access_token or access_token_env, or email and password",
-                            field("api_key")
-                        ));
-                    }
-                    if let Some(hook) = webhook
-                        && hook.secret.is_none()
-                        && hook.secret_env.is_none()
-                    {
-                        return Err(format!(
-                            "{}: set secret or secret_env",
-                            field("webhook.secret")
-                        ));
-                    }
-                }
-                AccountConfig::Sinch(account) => account.validate(&field)?,
-                AccountConfig::Vumi { .. } => validate_vumi(account)
-                    .map_err(|(name, why)| format!("{}: {why}", field(name)))?,
-            }
+            account.validate(&field)?;
         }
         self.symbl.validate()?;
         if let Some(assist) = &self.assist {
@@ -634,122 +326,6 @@ impl Config {
         self.hub.enabled.unwrap_or(self.accounts.is_empty())
     }
 }
-
-/// The checks of a Vumi account: which field is wrong and why.
-fn validate_vumi(account: &AccountConfig) -> Result<(), (&'static str, String)> {
-    let AccountConfig::Vumi {
-        account_key,
-        conversation_key,
-        conversation_token,
-        conversation_token_env,
-        base_url,
-        mode,
-        push_listen,
-        push_username,
-        push_password,
-        push_password_env,
-        metrics_prefix,
-        ..
-    } = account
-    else {
-        return Ok(());
-    };
-    if account_key.trim().is_empty() {
-        return Err(("account_key", "must not be empty".into()));
-    }
-    if conversation_key.trim().is_empty() {
-        return Err(("conversation_key", "must not be empty".into()));
-    }
-    if conversation_token.is_none() && conversation_token_env.is_none() {
-        return Err((
-            "conversation_token",
-            "set conversation_token or conversation_token_env".into(),
-        ));
-    }
-    if let Some(url) = base_url
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        return Err((
-            "base_url",
-            format!("\"{url}\" must start with http:// or https://"),
-        ));
-    }
-    if *mode == VumiMode::Push {
-        if push_listen.is_none() {
-            return Err((
-                "push_listen",
-                "push mode needs an address to listen on".into(),
-            ));
-        }
-        if push_username.as_deref().is_none_or(|u| u.is_empty()) {
-            return Err(("push_username", "push mode needs Basic credentials".into()));
-        }
-        if push_password.is_none() && push_password_env.is_none() {
-            return Err((
-                "push_password",
-                "set push_password or push_password_env".into(),
-            ));
-        }
-    }
-    if metrics_prefix.trim().is_empty() {
-        return Err(("metrics_prefix", "must not be empty".into()));
-    }
-    Ok(())
-}
-
-impl SymblSection {
-    fn validate(&self) -> Result<(), String> {
-        if !self.enabled {
-            return Ok(());
-        }
-        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(format!(
-                "symbl.base_url: \"{}\" must start with http:// or https://",
-                self.base_url
-            ));
-        }
-        if self.app_id.is_none() && self.app_id_env.is_none() {
-            return Err("symbl.app_id: set app_id or app_id_env".to_string());
-        }
-        if self.app_secret.is_none() && self.app_secret_env.is_none() {
-            return Err("symbl.app_secret: set app_secret or app_secret_env".to_string());
-        }
-        if let Some(threshold) = self.confidence_threshold
-            && !SYMBL_CONFIDENCE_RANGE.contains(&threshold)
-        {
-            return Err(format!(
-                "symbl.confidence_threshold: {threshold} is outside what Symbl accepts (0.5 to 1.0)"
-            ));
-        }
-        for (index, tracker) in self.trackers.iter().enumerate() {
-            if tracker.name.trim().is_empty() || tracker.vocabulary.is_empty() {
-                return Err(format!(
-                    "symbl.tracker[{index}]: needs a name and at least one vocabulary entry"
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Resolves a secret given inline or by environment variable name.
-pub fn resolve_secret(
-    inline: &Option<String>,
-    env: &Option<String>,
-    field: &str,
-) -> Result<String, String> {
-    if let Some(var) = env {
-        return std::env::var(var)
-            .map_err(|_| format!("{field}: environment variable {var} is not set"));
-    }
-    inline
-        .clone()
-        .ok_or_else(|| format!("{field}: no value given"))
-}
-
-/// A secret of the config as it is given: the value inline, or the environment variable that
-/// holds it.
-pub type SecretField<'a> = (&'a Option<String>, &'a Option<String>);
 
 impl Config {
     /// Every secret field of the config: the accounts' and Symbl's.
@@ -770,63 +346,6 @@ impl Config {
     pub fn secrets(&self) -> Vec<String> {
         secret_values(self.secret_fields())
     }
-}
-
-impl AccountConfig {
-    /// Every secret field of this account, so that recordings and screenshots can mask them and
-    /// a world-readable file holding one gets a warning. Exhaustive on purpose: a new kind of
-    /// account must say which of its fields are secrets before it compiles.
-    pub fn secret_fields(&self) -> Vec<SecretField<'_>> {
-        match self {
-            AccountConfig::Linktor {
-                api_key,
-                api_key_env,
-                access_token,
-                access_token_env,
-                password,
-                password_env,
-                webhook,
-                ..
-            } => {
-                let mut fields = vec![
-                    (api_key, api_key_env),
-                    (access_token, access_token_env),
-                    (password, password_env),
-                ];
-                if let Some(hook) = webhook {
-                    fields.push((&hook.secret, &hook.secret_env));
-                }
-                fields
-            }
-            AccountConfig::Sinch(sinch) => sinch.secret_fields(),
-            AccountConfig::Vumi {
-                conversation_token,
-                conversation_token_env,
-                push_password,
-                push_password_env,
-                ..
-            } => vec![
-                (conversation_token, conversation_token_env),
-                (push_password, push_password_env),
-            ],
-        }
-    }
-
-    /// The values of [`Self::secret_fields`]: inline, or read from the environment now.
-    pub fn secrets(&self) -> Vec<String> {
-        secret_values(self.secret_fields())
-    }
-}
-
-/// The values of secret fields: inline, or read from their environment variable now.
-fn secret_values(fields: Vec<SecretField<'_>>) -> Vec<String> {
-    fields
-        .into_iter()
-        .flat_map(|(inline, env)| {
-            let from_env = env.as_ref().and_then(|var| std::env::var(var).ok());
-            inline.clone().into_iter().chain(from_env)
-        })
-        .collect()
 }
 
 /// A warning when the config at `path` holds a secret and other users may read it.
@@ -989,19 +508,13 @@ mod tests {
             "#,
         )
         .expect("valid vumi config");
-        let AccountConfig::Vumi {
-            mode,
-            metrics,
-            metrics_replies_aggregator,
-            ..
-        } = &config.accounts[0]
-        else {
+        let AccountConfig::Vumi(vumi) = &config.accounts[0] else {
             panic!("a vumi account");
         };
-        assert_eq!(*mode, VumiMode::Stream);
-        assert!(!metrics, "metrics are off by default");
+        assert_eq!(vumi.mode, crate::providers::vumi::config::VumiMode::Stream);
+        assert!(!vumi.metrics, "metrics are off by default");
         assert_eq!(
-            *metrics_replies_aggregator,
+            vumi.metrics_replies_aggregator,
             crate::providers::vumi::Aggregator::Sum
         );
 
@@ -1037,22 +550,19 @@ mod tests {
             "#,
         )
         .expect("valid config");
-        #[allow(irrefutable_let_patterns)]
-        let AccountConfig::Linktor {
-            dialect,
-            email,
-            timeout_secs,
-            max_retries,
-            webhook,
-            ..
-        } = &config.accounts[0]
-        else {
+        let AccountConfig::Linktor(linktor) = &config.accounts[0] else {
             panic!("a Linktor account");
         };
-        assert_eq!(*dialect, LinktorDialect::Server);
-        assert_eq!(email.as_deref(), Some("agent@example.com"));
-        assert_eq!((*timeout_secs, *max_retries), (10, 5));
-        assert_eq!(webhook.as_ref().map(|w| w.listen.port()), Some(8787));
+        assert_eq!(
+            linktor.dialect,
+            crate::providers::linktor::config::LinktorDialect::Server
+        );
+        assert_eq!(linktor.email.as_deref(), Some("agent@example.com"));
+        assert_eq!((linktor.timeout_secs, linktor.max_retries), (10, 5));
+        assert_eq!(
+            linktor.webhook.as_ref().map(|w| w.listen.port()),
+            Some(8787)
+        );
         let inline = parse(
             "[[account]]\nprovider = \"linktor\"\nname = \"a\"\nbase_url = \"http://x\"\ndialect = \"server\"\nemail = \"e\"\npassword = \"pw-1\"\naccess_token = \"tok-1\"\n[account.webhook]\nlisten = \"127.0.0.1:0\"\nsecret = \"whsec-1\"\n",
         )

@@ -15,6 +15,7 @@
 pub mod app;
 pub mod assist;
 pub mod config;
+pub mod contract;
 pub mod hub;
 pub mod insights;
 pub mod logging;

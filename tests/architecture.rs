@@ -1,6 +1,9 @@
-//! The app module is the pure core (DESIGN.md: "one reducer"): it must not reach for the
-//! network, the terminal, the async runtime, the file system or the clock. This test reads its
-//! sources so a stray import fails CI rather than review.
+//! The module graph, held by reading the sources so a stray import fails CI rather than
+//! review. The app module is the pure core (DESIGN.md: "one reducer"): it may import only the
+//! model, the insight engine, the contracts and the text sanitiser, and never reaches for the
+//! network, the terminal, the async runtime, the file system or the clock. The contracts, the
+//! model and the insight engine import nothing of the IO modules; the providers never import
+//! the config (each owns its schema), the app, the views or the runtime.
 
 use std::path::Path;
 
@@ -33,6 +36,68 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// The `crate::` modules the files under `dir` import, each with where it is imported.
+fn crate_imports(dir: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
+    assert!(!files.is_empty(), "found the sources of {dir}");
+    let mut imports = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable source");
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for (at, _) in code.match_indices("crate::") {
+                let module: String = code[at + "crate::".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                imports.push((module, format!("{}:{}", file.display(), number + 1)));
+            }
+        }
+    }
+    imports
+}
+
+/// Every import of `dir` outside `allowed`.
+fn imports_outside(dir: &str, allowed: &[&str]) -> Vec<String> {
+    crate_imports(dir)
+        .into_iter()
+        .filter(|(module, _)| !allowed.contains(&module.as_str()))
+        .map(|(module, at)| format!("{at}: crate::{module}"))
+        .collect()
+}
+
+#[test]
+fn the_reducer_imports_only_the_pure_modules() {
+    let offences = imports_outside("src/app", &["app", "model", "insights", "contract", "text"]);
+    assert!(
+        offences.is_empty(),
+        "src/app may import only the model, the insight engine, the contracts and the text sanitiser:\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn the_contracts_and_the_model_stay_free_of_io_modules() {
+    let pure = ["model", "insights", "contract", "text"];
+    let mut offences = imports_outside("src/contract", &pure);
+    offences.extend(imports_outside("src/insights", &pure));
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+#[test]
+fn providers_own_their_config_and_know_nothing_of_the_app() {
+    let offences = imports_outside(
+        "src/providers",
+        &["providers", "model", "insights", "contract", "text"],
+    );
+    assert!(
+        offences.is_empty(),
+        "src/providers may import only itself, the model, the insight engine, the contracts and the text sanitiser:\n{}",
+        offences.join("\n")
+    );
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn a_batch_makes_one_notification_and_hostile_text_is_neutralised() {
     let batch = Event::Providers(vec![
         AccountEvent {
             account: AccountId::new("hub"),
-            event: crate::providers::ProviderEvent::Messages {
+            event: crate::contract::provider::ProviderEvent::Messages {
                 conversation: "c1".into(),
                 messages: vec![inbound("a", 1, "one")],
                 live: true,
@@ -94,7 +94,7 @@ fn a_batch_makes_one_notification_and_hostile_text_is_neutralised() {
         },
         AccountEvent {
             account: AccountId::new("hub"),
-            event: crate::providers::ProviderEvent::Messages {
+            event: crate::contract::provider::ProviderEvent::Messages {
                 conversation: "c2".into(),
                 messages: vec![inbound("b", 1, "two")],
                 live: true,

@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use super::keys::{Action, KeyContext};
 use super::status::NoticeLevel;
 use super::{App, Effect};
-use crate::assist::{Command, Failure, MAX_ANSWER_BYTES, Request, Task, Update, UpdateKind};
+use crate::contract::assist::{
+    Command, Failure, MAX_ANSWER_BYTES, Request, Task, Update, UpdateKind,
+};
 use crate::insights::{ConversationInsights, InsightSource};
 use crate::model::{ConversationKey, DeliveryStatus, Message};
 use crate::text::{prefix_within, sanitize};
@@ -333,7 +335,7 @@ fn finished(app: &mut App, key: &ConversationKey, running: Running) {
             notice(app, NoticeLevel::Info, &text);
         }
         Task::Insights => {
-            match crate::assist::answer::insights(&running.buffer, &running.ids, source) {
+            match crate::insights::answer::insights(&running.buffer, &running.ids, source) {
                 Ok(insights) => {
                     entry.insights = Some(Found { insights, seen });
                     entry.showing_insights = true;

@@ -4,7 +4,7 @@
 use super::assist::AnswerState;
 use super::tests::{T0, app, inbound, key, messages, open, press};
 use super::*;
-use crate::assist::{Command, Failure, Request, Task, Update, UpdateKind};
+use crate::contract::assist::{Command, Failure, Request, Task, Update, UpdateKind};
 use crate::insights::InsightSource;
 use crate::model::Content;
 

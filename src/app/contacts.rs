@@ -5,8 +5,8 @@
 
 use super::keys::{Action, Key, KeyContext};
 use super::{App, Effect};
+use crate::contract::provider::{ProviderCommand, ProviderEvent};
 use crate::model::{AccountId, ContactCard, ConversationKey};
-use crate::providers::{ProviderCommand, ProviderEvent};
 
 /// The fields of the new-contact form, in Tab order.
 pub const FORM_FIELDS: [&str; 3] = ["name", "channel", "identifier"];
@@ -259,8 +259,8 @@ mod tests {
     use super::*;
     use crate::app::keys::KeyCode;
     use crate::app::{AppSettings, Event};
+    use crate::contract::provider::AccountEvent;
     use crate::model::{Channel, ContactIdentifier, Timestamp};
-    use crate::providers::AccountEvent;
 
     const T0: Timestamp = datetime!(2026-01-01 12:00 UTC);
 

@@ -8,8 +8,8 @@
 use super::keys::{Action, KeyContext};
 use super::status::NoticeLevel;
 use super::{App, Effect};
+use crate::contract::provider::ProviderCommand;
 use crate::model::Content;
-use crate::providers::ProviderCommand;
 
 /// Moves the cursor one message older (`down == false`) or newer.
 pub(super) fn step(app: &mut App, down: bool, effects: &mut Vec<Effect>) {
@@ -235,11 +235,11 @@ mod tests {
     use time::macros::datetime;
 
     use super::super::{App, AppSettings, Effect, Event, Focus, Key, KeyCode};
+    use crate::contract::provider::{AccountEvent, ProviderCommand, ProviderEvent};
     use crate::model::{
         AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
         DeliveryStatus, Direction, Message, Timestamp,
     };
-    use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent};
 
     const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
 

@@ -4,8 +4,8 @@ use super::insights;
 use super::keys::{Action, Key, KeyCode, KeyContext};
 use super::view::{Focus, LayoutInfo};
 use super::{App, Effect, Mouse, MouseKind};
+use crate::contract::provider::ProviderCommand;
 use crate::model::{Content, ConversationKey, DeliveryStatus, Direction, Message};
-use crate::providers::ProviderCommand;
 use crate::text::sanitize;
 
 /// Lines one wheel notch scrolls the thread.
@@ -471,10 +471,14 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 notice(app, "No failed reply here to discard");
             }
         }
-        Action::AssistSummary => super::assist::ask(app, crate::assist::Task::Summary, effects),
-        Action::AssistReply => super::assist::ask(app, crate::assist::Task::Reply, effects),
+        Action::AssistSummary => {
+            super::assist::ask(app, crate::contract::assist::Task::Summary, effects)
+        }
+        Action::AssistReply => {
+            super::assist::ask(app, crate::contract::assist::Task::Reply, effects)
+        }
         Action::AssistInsights => {
-            super::assist::ask(app, crate::assist::Task::Insights, effects);
+            super::assist::ask(app, crate::contract::assist::Task::Insights, effects);
         }
         Action::Back => {
             // Esc stops the assistant; in the composer it also leaves, as Esc always does.

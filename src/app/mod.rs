@@ -43,10 +43,10 @@ pub use self::keys::{Action, Key, KeyCode, Mods};
 use self::remote_insights::RemoteInsights;
 pub use self::view::{Focus, LayoutInfo, Rect, ThreadAnchor, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
+use crate::contract::provider::{AccountEvent, ProviderCommand};
+use crate::contract::store::{StoreEvent, StoreWrite};
 use crate::insights::TrackerSpec;
 use crate::model::{AccountId, ConversationKey, Message, Timestamp};
-use crate::providers::{AccountEvent, ProviderCommand};
-use crate::store::{StoreEvent, StoreWrite};
 
 /// Everything that can happen to the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,7 +74,7 @@ pub enum Event {
         text: String,
     },
     /// News from the assistant about a request the app made.
-    Assist(crate::assist::Update),
+    Assist(crate::contract::assist::Update),
     /// The draft of this conversation came back from the external editor (or why it could
     /// not be edited).
     Edited {
@@ -125,7 +125,7 @@ pub enum Effect {
     /// Open a web link (media of a message) with the system opener, without waiting for it.
     OpenUrl(String),
     /// Start or cancel a request to the assistant.
-    Assist(crate::assist::Command),
+    Assist(crate::contract::assist::Command),
     /// Put text on the clipboard (the terminal's, by OSC 52: works over SSH and in tmux).
     Copy(String),
     /// Hand the terminal over for a while (the reader paused, the screen restored after).

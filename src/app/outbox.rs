@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use time::Duration;
 
 use super::{App, Effect};
+use crate::contract::provider::ProviderCommand;
+use crate::contract::store::{OutboxEntry, OutboxState, StoreWrite};
 use crate::model::{ConversationKey, DeliveryStatus, Direction, Message, Timestamp};
-use crate::providers::ProviderCommand;
-use crate::store::{OutboxEntry, OutboxState, StoreWrite};
 
 /// Attempts before a reply is marked failed (each is a provider call with its own HTTP retries).
 pub const MAX_ATTEMPTS: u32 = 5;

@@ -6,12 +6,12 @@ use time::macros::datetime;
 
 use super::outbox::{MAX_ATTEMPTS, Stage, retry_delay};
 use super::*;
+use crate::contract::provider::{AccountEvent, ProviderCommand, ProviderEvent};
+use crate::contract::store::{OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreWrite};
 use crate::model::{
     Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
     Direction, Message, Timestamp,
 };
-use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent};
-use crate::store::{OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreWrite};
 
 const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
 

@@ -6,8 +6,8 @@
 //! So memory follows what is visible or recent, not the size of the cache.
 
 use super::{App, Effect};
+use crate::contract::store::StoreWrite;
 use crate::model::{ConversationKey, Message};
-use crate::store::StoreWrite;
 
 /// Messages read from the store per page, and kept of a thread the user left.
 pub const PAGE: usize = 200;

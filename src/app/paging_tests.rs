@@ -7,12 +7,12 @@ use time::macros::datetime;
 
 use super::PAGE;
 use crate::app::*;
+use crate::contract::provider::ProviderCommand;
+use crate::contract::store::{CachedConversation, Snapshot, StoreEvent, StoreWrite};
 use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
 };
-use crate::providers::ProviderCommand;
-use crate::store::{CachedConversation, Snapshot, StoreEvent, StoreWrite};
 
 const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
 
@@ -263,9 +263,11 @@ fn without_a_store_older_history_comes_from_the_provider() {
     let mut app = App::new("run", AppSettings::default(), T0);
     app.apply(
         T0,
-        Event::Provider(crate::providers::AccountEvent {
+        Event::Provider(crate::contract::provider::AccountEvent {
             account: AccountId::new("hub"),
-            event: crate::providers::ProviderEvent::Conversations(vec![cached("c1", 0).info]),
+            event: crate::contract::provider::ProviderEvent::Conversations(vec![
+                cached("c1", 0).info,
+            ]),
         }),
     );
     let effects = open(&mut app, "c1");

@@ -3,9 +3,9 @@
 //! replies takes it out of the outbox.
 
 use super::{App, Effect, outbox};
+use crate::contract::provider::{AccountEvent, ProviderEvent};
+use crate::contract::store::{CachedConversation, StoreWrite};
 use crate::model::ConversationKey;
-use crate::providers::{AccountEvent, ProviderEvent};
-use crate::store::{CachedConversation, StoreWrite};
 
 /// What an event touched, noted before it is consumed.
 pub(super) struct Touched {
@@ -159,7 +159,11 @@ pub(super) fn cached(app: &App, key: &ConversationKey) -> Option<CachedConversat
 
 /// The cached inbox from the store, applied before any network answers. Queued replies are
 /// sent again; the provider's own data merges over this later by the usual rules.
-pub(super) fn loaded(app: &mut App, snapshot: crate::store::Snapshot, effects: &mut Vec<Effect>) {
+pub(super) fn loaded(
+    app: &mut App,
+    snapshot: crate::contract::store::Snapshot,
+    effects: &mut Vec<Effect>,
+) {
     app.inbox.reserve(snapshot.conversations.len());
     for cached in snapshot.conversations {
         let key = cached.info.key.clone();

@@ -3,10 +3,10 @@
 use super::status::NoticeLevel;
 use super::view::Focus;
 use super::{App, Effect};
+use crate::contract::provider::{AccountEvent, ConnectionState, ProviderCommand, ProviderEvent};
 use crate::model::{
     Channel, Contact, Conversation, ConversationKey, ConversationStatus, Direction, Message,
 };
-use crate::providers::{AccountEvent, ConnectionState, ProviderCommand, ProviderEvent};
 
 pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect>) {
     let AccountEvent { account, event } = event;

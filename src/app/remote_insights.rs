@@ -50,12 +50,12 @@ mod tests {
     use time::macros::datetime;
 
     use super::super::{App, AppSettings, Effect, Event, Focus, Key, KeyCode};
+    use crate::contract::provider::{AccountEvent, ProviderEvent};
     use crate::insights::{ConversationInsights, InsightSource, Question};
     use crate::model::{
         AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
         DeliveryStatus, Direction, Message, Timestamp,
     };
-    use crate::providers::{AccountEvent, ProviderEvent};
 
     const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
 

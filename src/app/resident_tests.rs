@@ -7,12 +7,12 @@ use time::macros::datetime;
 
 use super::resident::{BACKGROUND_RESIDENT, OPEN_RESIDENT};
 use crate::app::*;
+use crate::contract::provider::{AccountEvent, ProviderEvent};
+use crate::contract::store::StoreWrite;
 use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
 };
-use crate::providers::{AccountEvent, ProviderEvent};
-use crate::store::StoreWrite;
 
 const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
 

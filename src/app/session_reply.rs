@@ -2,8 +2,8 @@
 //! and on voice which key the call waits for before answering, plus a recording to play when
 //! the draft starts with its URL. Pure state; the composer title shows it.
 
+use crate::contract::provider::SendOptions;
 use crate::model::Channel;
-use crate::providers::SendOptions;
 
 /// Keys a voice call may wait for, in the order `Alt+w` cycles through them (then none).
 const WAIT_KEYS: [char; 2] = ['#', '*'];

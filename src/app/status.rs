@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use time::Duration;
 
+use crate::contract::provider::ConnectionState;
+pub use crate::contract::provider::PlatformActions;
 use crate::model::{AccountId, Timestamp};
-use crate::providers::ConnectionState;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccountStatus {
@@ -16,34 +17,6 @@ pub struct AccountStatus {
     /// What the account's platform can do beyond messaging; the keys for the rest say so
     /// at once instead of asking first and failing after.
     pub actions: PlatformActions,
-}
-
-/// Actions only some platforms have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PlatformActions {
-    pub delete_message: bool,
-    pub capability_lookup: bool,
-    /// The platform's name, for saying what it cannot do.
-    pub platform: &'static str,
-}
-
-impl PlatformActions {
-    /// Sinch deletes messages and looks up what a contact can receive; the other platforms
-    /// have neither.
-    pub fn of(platform: &'static str, sinch: bool) -> Self {
-        Self {
-            delete_message: sinch,
-            capability_lookup: sinch,
-            platform,
-        }
-    }
-
-    /// What an account says nothing about is offered (its provider answers if it cannot).
-    pub const UNKNOWN: Self = Self {
-        delete_message: true,
-        capability_lookup: true,
-        platform: "this platform",
-    };
 }
 
 impl Default for AccountStatus {
@@ -91,7 +64,7 @@ impl StatusState {
     pub fn conversation_accounts(&self) -> impl Iterator<Item = &AccountId> {
         self.accounts
             .keys()
-            .filter(|a| a.0 != crate::providers::symbl::ACCOUNT_NAME)
+            .filter(|a| a.0 != crate::contract::provider::SYMBL_ACCOUNT)
     }
 
     /// Whether an account waits to retry (its countdown changes every second).

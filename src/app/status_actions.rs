@@ -3,8 +3,8 @@
 //! so the list changes when the server agrees, not before.
 
 use super::{App, Effect};
+use crate::contract::provider::ProviderCommand;
 use crate::model::ConversationStatus;
-use crate::providers::ProviderCommand;
 
 pub(super) fn toggle_resolved(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(key) = app.view.selected.clone().or_else(|| app.view.open.clone()) else {
@@ -41,8 +41,8 @@ mod tests {
 
     use super::*;
     use crate::app::{AppSettings, Event, Key};
+    use crate::contract::provider::{AccountEvent, ProviderEvent};
     use crate::model::{AccountId, Channel, Contact, Conversation, ConversationKey, Timestamp};
-    use crate::providers::{AccountEvent, ProviderEvent};
 
     const T0: Timestamp = datetime!(2026-01-01 12:00 UTC);
 

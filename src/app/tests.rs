@@ -4,11 +4,11 @@ use time::Duration;
 use time::macros::datetime;
 
 use super::*;
+use crate::contract::provider::{AccountEvent, ConnectionState, ProviderCommand, ProviderEvent};
 use crate::model::{
     Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
     Direction, Message, Timestamp,
 };
-use crate::providers::{AccountEvent, ConnectionState, ProviderCommand, ProviderEvent};
 
 pub(super) const T0: Timestamp = datetime!(2026-11-20 14:00 UTC);
 

@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod analytics;
+pub mod answer;
 pub mod due;
 pub mod engine;
 pub mod entities;

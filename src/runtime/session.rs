@@ -12,12 +12,13 @@ use super::event_loop::Surface;
 use super::executor::{Executor, Outcome};
 use crate::app::status::PlatformActions;
 use crate::app::{App, AppSettings, Event};
-use crate::config::{AccountConfig, Config, resolve_secret};
+use crate::config::Config;
 use crate::hub::{self, DemoConfig, HubConfig, HubHandle};
 use crate::model::AccountId;
+use crate::providers::account::StartContext;
 use crate::providers::linktor::{self, LinktorConfig};
+use crate::providers::{self, symbl};
 use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
-use crate::providers::{sinch, symbl, vumi};
 use crate::store::{self as local_store, StoreEvent};
 
 /// The cached backfill cursors per account, for the providers to resume from.
@@ -168,41 +169,17 @@ impl Session {
             None
         };
 
+        let mut context = StartContext {
+            resume,
+            send_only: options.send_only,
+        };
         for (index, account_config) in config.accounts.iter().enumerate() {
-            match account_config {
-                AccountConfig::Linktor { name, .. } => {
-                    let mut provider_config = linktor::account_config(account_config, index)
-                        .map_err(|message| anyhow::anyhow!("config: {message}"))?;
-                    let account = AccountId::new(name.clone());
-                    provider_config.resume = resume.remove(&account).unwrap_or_default();
-                    app.add_account(account.clone());
-                    app.status.account_mut(&account).actions =
-                        PlatformActions::of("Linktor", false);
-                    let handle = linktor::spawn(account, provider_config, sender.clone());
-                    executor.add(handle);
-                }
-                AccountConfig::Sinch(sinch_account) => {
-                    let provider_config = sinch_account
-                        .provider_config(index)
-                        .map_err(|message| anyhow::anyhow!("config: {message}"))?;
-                    let account = AccountId::new(sinch_account.name.clone());
-                    app.add_account(account.clone());
-                    app.status.account_mut(&account).actions = PlatformActions::of("Sinch", true);
-                    executor.add(sinch::spawn(account, provider_config, sender.clone()));
-                }
-                AccountConfig::Vumi { .. } => {
-                    let (account, mut provider_config) = vumi_account(index, account_config)?;
-                    // Streams share each message out among their clients; a push receiver
-                    // only stores what it is sent (and cannot bind beside a running inbox).
-                    if options.send_only && provider_config.mode == vumi::Mode::Stream {
-                        provider_config.mode = vumi::Mode::SendOnly;
-                    }
-                    app.add_account(account.clone());
-                    app.status.account_mut(&account).actions =
-                        PlatformActions::of("Vumi Go", false);
-                    executor.add(vumi::spawn(account, provider_config, sender.clone()));
-                }
-            }
+            let started =
+                providers::account::start(account_config, index, &mut context, sender.clone())
+                    .map_err(|message| anyhow::anyhow!("config: {message}"))?;
+            app.add_account(started.account.clone());
+            app.status.account_mut(&started.account).actions = started.actions;
+            executor.add(started.handle);
         }
         for warning in &config.warnings {
             app.status.notify(
@@ -308,68 +285,6 @@ fn log_new_error(
     }
 }
 
-/// A Vumi account's provider config, with its secrets resolved.
-fn vumi_account(
-    index: usize,
-    account: &AccountConfig,
-) -> anyhow::Result<(AccountId, vumi::VumiConfig)> {
-    let AccountConfig::Vumi {
-        name,
-        account_key,
-        conversation_key,
-        conversation_token,
-        conversation_token_env,
-        base_url,
-        mode,
-        push_listen,
-        push_username,
-        push_password,
-        push_password_env,
-        metrics,
-        metrics_prefix,
-        metrics_replies_aggregator,
-        metrics_response_aggregator,
-    } = account
-    else {
-        anyhow::bail!("config: account[{index}] is not a Vumi account");
-    };
-    let field = |name: &str| format!("account[{index}].{name}");
-    let secret = |inline: &Option<String>, env: &Option<String>, name: &str| {
-        resolve_secret(inline, env, &field(name))
-            .map_err(|message| anyhow::anyhow!("config: {message}"))
-    };
-    let token = secret(
-        conversation_token,
-        conversation_token_env,
-        "conversation_token",
-    )?;
-    let mut config = vumi::VumiConfig::new(account_key, conversation_key, token);
-    let default_url = match mode {
-        crate::config::VumiMode::Stream => vumi::DEFAULT_STREAM_URL,
-        crate::config::VumiMode::Push => {
-            let listen = push_listen
-                .ok_or_else(|| anyhow::anyhow!("config: {} is not set", field("push_listen")))?;
-            config.mode = vumi::Mode::Push {
-                listen,
-                credentials: vumi::PushCredentials {
-                    username: push_username.clone().unwrap_or_default(),
-                    password: secret(push_password, push_password_env, "push_password")?,
-                },
-            };
-            vumi::DEFAULT_PUSH_URL
-        }
-    };
-    config.api_url = base_url.clone().unwrap_or_else(|| default_url.to_string());
-    if *metrics {
-        config.metrics = Some(vumi::MetricsConfig {
-            prefix: metrics_prefix.clone(),
-            replies_aggregator: *metrics_replies_aggregator,
-            response_aggregator: *metrics_response_aggregator,
-        });
-    }
-    Ok((AccountId::new(name.clone()), config))
-}
-
 /// Starts Symbl beside the accounts. A broken Symbl setup (say, an unset secret variable) is
 /// shown on Symbl's status-bar entry; it never stops the inbox or the local engine.
 fn start_symbl(
@@ -380,7 +295,7 @@ fn start_symbl(
 ) {
     let account = AccountId::new(symbl::ACCOUNT_NAME);
     app.add_account(account.clone());
-    match symbl::setup::config_from(&config.symbl, &config.insights.trackers()) {
+    match symbl::config::config_from(&config.symbl, &config.insights.trackers()) {
         Ok(symbl_config) => {
             app.remote_insights.enabled = true;
             executor.set_symbl(symbl::spawn(symbl_config, sender.clone()));

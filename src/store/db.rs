@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::*;
 use super::schema::{self, NEWEST_COLUMNS};
-use super::types::{CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreWrite};
+use crate::contract::store::{CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreWrite};
 use crate::model::{AccountId, Contact, Conversation, ConversationKey, Message, Timestamp};
 
 /// The columns [`message_from`] reads, in its order.

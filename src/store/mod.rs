@@ -11,14 +11,13 @@
 mod codec;
 pub mod db;
 mod schema;
-mod types;
 
 use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc;
 
 pub use self::db::Db;
-pub use self::types::{
+pub use crate::contract::store::{
     CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreWrite,
 };
 

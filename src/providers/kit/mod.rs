@@ -6,6 +6,7 @@
 pub mod backoff;
 pub mod http;
 pub mod retry;
+pub mod secret;
 pub mod token;
 
 pub use retry::{Classify, Credentials, ErrorClass, Retry, RetryPolicy, StaticCredential};

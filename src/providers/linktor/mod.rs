@@ -7,12 +7,12 @@
 
 mod auth;
 mod commands;
+pub mod config;
 pub mod convert;
 mod discovery;
 mod frames;
 pub mod rest;
 mod rest_server;
-mod setup;
 pub mod socket;
 mod sync;
 pub mod webhook;
@@ -68,8 +68,6 @@ pub struct LinktorConfig {
     /// Cursors from the local store, by conversation id: backfills resume after them.
     pub resume: HashMap<String, (Timestamp, String)>,
 }
-
-pub use self::setup::account_config;
 
 /// The two Linktor contracts found in the wild (`protocols.md` §2.1 and §2.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 
 mod auth;
 mod commands;
+pub mod config;
 pub mod convert;
 pub mod error;
 mod pushes;

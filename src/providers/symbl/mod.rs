@@ -10,12 +10,12 @@
 
 pub mod async_api;
 pub mod auth;
+pub mod config;
 pub mod conversation_api;
 pub mod convert;
 pub mod error;
 pub mod http;
 mod jobs;
-pub mod setup;
 mod stream_task;
 pub mod streaming;
 pub mod wire;
@@ -43,8 +43,7 @@ use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
 use crate::providers::{AccountEvent, ConnectionState, ProviderEvent};
 
-/// The status-bar name of the Symbl task.
-pub const ACCOUNT_NAME: &str = "symbl";
+pub use crate::contract::provider::SYMBL_ACCOUNT as ACCOUNT_NAME;
 /// Symbl's documented host.
 pub const DEFAULT_BASE_URL: &str = "https://api.symbl.ai";
 

@@ -6,6 +6,7 @@
 //! `JoinSet`, so a slow send never holds up what the streams deliver. Vumi has no
 //! conversations: `convert.rs` makes one per transport type and contact address.
 
+pub mod config;
 pub mod convert;
 mod inbound;
 pub mod lines;
