@@ -20,6 +20,7 @@ pub mod hub;
 pub mod insights;
 pub mod logging;
 pub mod model;
+pub mod protocol;
 pub mod providers;
 pub mod record;
 pub mod runtime;

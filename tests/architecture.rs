@@ -3,7 +3,8 @@
 //! model, the insight engine, the contracts and the text sanitiser, and never reaches for the
 //! network, the terminal, the async runtime, the file system or the clock. The contracts, the
 //! model and the insight engine import nothing of the IO modules; the providers never import
-//! the config (each owns its schema), the app, the views or the runtime.
+//! the config (each owns its schema), the app, the views or the runtime; the hub serves the
+//! Linktor wire types from `crate::protocol`, not from inside the provider.
 
 use std::path::Path;
 
@@ -91,11 +92,28 @@ fn the_contracts_and_the_model_stay_free_of_io_modules() {
 fn providers_own_their_config_and_know_nothing_of_the_app() {
     let offences = imports_outside(
         "src/providers",
-        &["providers", "model", "insights", "contract", "text"],
+        &[
+            "providers",
+            "model",
+            "insights",
+            "contract",
+            "protocol",
+            "text",
+        ],
     );
     assert!(
         offences.is_empty(),
         "src/providers may import only itself, the model, the insight engine, the contracts and the text sanitiser:\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn the_hub_speaks_the_shared_protocol_not_the_provider() {
+    let offences = imports_outside("src/hub", &["hub", "model", "protocol", "text"]);
+    assert!(
+        offences.is_empty(),
+        "the embedded hub serves the Linktor wire types from crate::protocol:\n{}",
         offences.join("\n")
     );
 }

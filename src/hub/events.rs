@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use tokio::sync::broadcast;
 
-use crate::providers::linktor::wire::ServerFrame;
+use crate::protocol::linktor::ServerFrame;
 
 /// Frames buffered per receiver before a slow socket starts losing them (it logs and goes on).
 const CAPACITY: usize = 1024;

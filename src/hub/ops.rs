@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::events::Bus;
 use super::store::{NewMessage, Store, StoreResult};
-use crate::providers::linktor::wire::{ServerFrame, WireConversation, WireMessage};
+use crate::protocol::linktor::{ServerFrame, WireConversation, WireMessage};
 
 /// How long an outbound message waits before it is delivered, then read.
 #[derive(Clone, Copy, Debug)]

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::ops::{self, HubState};
 use super::store::{MessagePage, StoreError};
-use crate::providers::linktor::wire::{ErrorBody, ListEnvelope, Pagination, SendMessageBody};
+use crate::protocol::linktor::{ErrorBody, ListEnvelope, Pagination, SendMessageBody};
 
 type Shared = Arc<HubState>;
 

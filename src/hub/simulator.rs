@@ -17,7 +17,7 @@ use super::DemoConfig;
 use super::ops::{self, HubState, sleep_or_stop};
 use super::scripts::{PERSONAS, Persona, SCRIPTS, Script};
 use super::store::{MessagePage, NewMessage, StoreResult};
-use crate::providers::linktor::wire::ServerFrame;
+use crate::protocol::linktor::ServerFrame;
 
 /// At most this many customers are mid-dialogue at once, so the demo never floods.
 const MAX_ACTIVE: usize = 3;

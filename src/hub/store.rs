@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::providers::linktor::wire::{
+use crate::protocol::linktor::{
     PLATFORM_KEY, SDK_CHANNEL_TYPES, WireContact, WireContent, WireConversation, WireIdentifier,
     WireMessage, format_time, sdk_channel_type,
 };

@@ -13,7 +13,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::events::Subscriptions;
 use super::ops::HubState;
 use super::rest::ApiError;
-use crate::providers::linktor::wire::{ClientFrame, ServerFrame};
+use crate::protocol::linktor::{ClientFrame, ServerFrame};
 
 pub async fn upgrade(
     State(state): State<Arc<HubState>>,

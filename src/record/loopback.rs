@@ -18,8 +18,8 @@ use tokio::sync::{mpsc, watch};
 use crate::hub::ops::{self, HubState};
 use crate::hub::store::MessagePage;
 use crate::model::{AccountId, Contact, ConversationStatus, DeliveryStatus};
+use crate::protocol::linktor::{ServerFrame, WireContact, WireConversation, WireMessage};
 use crate::providers::linktor::convert;
-use crate::providers::linktor::wire::{ServerFrame, WireContact, WireConversation, WireMessage};
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };

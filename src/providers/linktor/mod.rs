@@ -16,7 +16,8 @@ mod rest_server;
 pub mod socket;
 mod sync;
 pub mod webhook;
-pub mod wire;
+/// The SDK contract's wire types, shared with the hub that serves them.
+pub use crate::protocol::linktor as wire;
 pub mod wire_server;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
