@@ -140,7 +140,7 @@ fn ingest_frames(c: &mut Criterion) {
             |mut app| {
                 for frame in &frames {
                     if let Some(event) = parse(frame) {
-                        app.apply(common::NOW, Event::Provider(event));
+                        app.apply(common::NOW, Event::provider(event));
                     }
                 }
                 app

@@ -70,10 +70,13 @@ fn main() {
 fn build(path: &Path) {
     let mut db = Db::open(Some(path)).expect("store");
     let conversations = (0..CONVERSATIONS)
-        .map(|i| CachedConversation {
-            info: common::conversation(i),
-            unread: (i % 4) as u32,
-            history_complete: i != 0,
+        .map(|i| {
+            let mut info = common::conversation(i);
+            info.unread = (i % 4) as u32;
+            CachedConversation {
+                info,
+                history_complete: i != 0,
+            }
         })
         .collect();
     db.apply(&[StoreWrite::Conversations(conversations)])

@@ -26,7 +26,7 @@ fn account() -> AccountId {
 fn provider(app: &mut App, event: ProviderEvent) {
     app.apply(
         app.now,
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: account(),
             event,
         }),

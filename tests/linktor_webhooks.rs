@@ -131,7 +131,7 @@ async fn a_webhook_racing_a_push_of_the_same_message_gives_one_message() {
     for event in seen {
         app.apply(
             T0,
-            Event::Provider(AccountEvent {
+            Event::provider(AccountEvent {
                 account: AccountId::new("lk"),
                 event,
             }),
@@ -153,7 +153,7 @@ async fn a_webhook_racing_a_push_of_the_same_message_gives_one_message() {
         "{thread:?}"
     );
     assert_eq!(
-        app.inbox.get(&key).expect("c1").unread,
+        app.inbox.get(&key).expect("c1").info.unread,
         1,
         "counted once as unread"
     );

@@ -14,7 +14,7 @@ use time::macros::datetime;
 fn provider(app: &mut App, event: ProviderEvent) {
     app.apply(
         app.now,
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: AccountId::new("sinch"),
             event,
         }),

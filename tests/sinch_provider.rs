@@ -548,7 +548,7 @@ async fn a_webhook_push_racing_a_poll_of_the_same_message_shows_once() {
     let apply = |app: &mut App, event: ProviderEvent| {
         app.apply(
             OffsetDateTime::now_utc(),
-            Event::Provider(AccountEvent {
+            Event::provider(AccountEvent {
                 account: AccountId::new("sinch"),
                 event,
             }),

@@ -17,7 +17,7 @@ const T0: Timestamp = datetime!(2026-01-01 12:00 UTC);
 fn provider(app: &mut App, event: ProviderEvent) {
     app.apply(
         T0,
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: AccountId::new("hub"),
             event,
         }),

@@ -29,7 +29,7 @@ fn account() -> AccountId {
 fn provider(app: &mut App, event: ProviderEvent) {
     app.apply(
         app.now,
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: account(),
             event,
         }),
@@ -710,7 +710,7 @@ fn with_two_accounts_rows_say_whose_and_the_filter_finds_by_account() {
     app.add_account(team.clone());
     app.apply(
         app.now,
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: team,
             event: ProviderEvent::Conversations(vec![theirs]),
         }),

@@ -37,7 +37,7 @@ pub fn account() -> AccountId {
 pub fn provider(app: &mut App, event: ProviderEvent) {
     app.apply(
         app.now,
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: account(),
             event,
         }),

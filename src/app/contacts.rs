@@ -283,7 +283,7 @@ mod tests {
     fn provider(app: &mut App, event: ProviderEvent) -> Vec<Effect> {
         app.apply(
             T0,
-            Event::Provider(AccountEvent {
+            Event::provider(AccountEvent {
                 account: AccountId::new("hub"),
                 event,
             }),

@@ -248,7 +248,7 @@ mod tests {
     }
 
     fn provider(event: ProviderEvent) -> Event {
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: AccountId::new("sinch"),
             event,
         })

@@ -11,11 +11,10 @@ use crate::model::{Channel, Conversation, ConversationKey, Direction, Message, T
 /// One conversation as the app holds it.
 #[derive(Clone, Debug)]
 pub struct ConversationEntry {
-    /// What the platform says about the conversation.
+    /// What the platform says about the conversation. Its `unread` is the one unread count:
+    /// the platform's, plus what arrived live since, and zero while the conversation is open.
     pub info: Conversation,
     pub thread: Thread,
-    /// Unread inbound messages (the platform's count, plus what arrived live since).
-    pub unread: u32,
     /// No older history left to fetch.
     pub history_complete: bool,
     /// A request for older history is under way.
@@ -113,21 +112,20 @@ impl Inbox {
     }
 
     /// Upserts a conversation. `is_open` keeps an open conversation's unread count at zero.
-    pub fn upsert_conversation(&mut self, info: Conversation, is_open: bool) -> bool {
+    pub fn upsert_conversation(&mut self, mut info: Conversation, is_open: bool) -> bool {
+        if is_open {
+            info.unread = 0;
+        }
         match self.conversations.get_mut(&info.key) {
             Some(entry) => {
-                let unread = if is_open { 0 } else { info.unread };
-                let changed = entry.info != info || entry.unread != unread;
-                entry.unread = unread;
+                let changed = entry.info != info;
                 entry.info = info;
                 changed
             }
             None => {
-                let unread = if is_open { 0 } else { info.unread };
                 let entry = ConversationEntry {
                     info,
                     thread: Thread::default(),
-                    unread,
                     history_complete: false,
                     fetching_older: false,
                     older_cached: false,

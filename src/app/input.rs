@@ -130,7 +130,7 @@ fn filter_key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
             }
         }
     }
-    app.view.refresh_lists(&app.inbox);
+    app.lists_stale = true;
 }
 
 fn composer_edit(app: &mut App, action: Action, effects: &mut Vec<Effect>) {
@@ -192,7 +192,7 @@ pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
     let text = sanitize(&text.replace("\r\n", "\n").replace('\r', "\n"));
     if app.view.filtering {
         app.view.filter.push_str(&text.replace('\n', " "));
-        app.view.refresh_lists(&app.inbox);
+        app.lists_stale = true;
     } else if app.view.open.is_some() {
         super::assist::take_over(app, effects);
         app.view.focus = Focus::Composer;
@@ -279,7 +279,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                     } else {
                         view.channel_selected.saturating_sub(1)
                     };
-                    view.refresh_lists(&app.inbox);
+                    app.lists_stale = true;
                 }
                 Focus::Conversations => move_selection(app, if down { 1 } else { -1 }),
                 Focus::Thread => super::cursor::step(app, down, effects),
@@ -296,7 +296,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                     } else {
                         view.channels.len().saturating_sub(1)
                     };
-                    view.refresh_lists(&app.inbox);
+                    app.lists_stale = true;
                 }
                 Focus::Conversations => {
                     let key = if top {
@@ -331,7 +331,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         }
         Action::Activate => match view.focus {
             Focus::Channels => {
-                view.refresh_lists(&app.inbox);
+                app.lists_stale = true;
                 view.focus = Focus::Conversations;
             }
             Focus::Conversations => {
@@ -418,7 +418,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         Action::NextContactChannel | Action::NewContact => {}
         Action::CycleStatusFilter => {
             view.status_filter = super::view::next_status_filter(view.status_filter);
-            view.refresh_lists(&app.inbox);
+            app.lists_stale = true;
         }
         Action::DeleteMessage => super::cursor::ask_delete(app),
         Action::OpenMedia => super::cursor::open_media(app, effects),
@@ -497,7 +497,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 app.view.focus = Focus::Conversations;
             } else if !view.filter.is_empty() {
                 view.filter.clear();
-                view.refresh_lists(&app.inbox);
+                app.lists_stale = true;
             }
         }
     }
@@ -671,7 +671,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     // Each conversation opens its insights on a tab with something in it.
     app.view.insights_tab_chosen = false;
     if let Some(entry) = app.inbox.get_mut(&key) {
-        let unread = entry.unread as usize;
+        let unread = entry.info.unread as usize;
         if unread > 0 {
             app.view.unread_marker = entry
                 .thread
@@ -682,7 +682,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
                 .take(unread)
                 .last()
                 .map(|m| m.id.clone());
-            entry.unread = 0;
+            entry.info.unread = 0;
             effects.push(Effect::Provider {
                 account: key.account.clone(),
                 command: ProviderCommand::MarkRead {
@@ -701,7 +701,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     super::paging::opened(app, &key, effects);
     app.view.selected = Some(key.clone());
     app.view.open = Some(key);
-    app.view.refresh_lists(&app.inbox);
+    app.lists_stale = true;
 }
 
 /// Sends the draft: a local echo appears at once as pending (merge rule 4 replaces it with the
@@ -750,7 +750,7 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
     };
     app.inbox.merge_messages(&key, vec![echo.clone()]);
     app.view.thread_scroll = 0;
-    app.view.refresh_lists(&app.inbox);
+    app.lists_stale = true;
     let command = match options {
         // A session reply (USSD, voice) answers a live session that will not wait for a retry,
         // so it goes straight to the provider instead of through the outbox.
@@ -787,7 +787,7 @@ pub(super) fn mouse(app: &mut App, mouse: Mouse, effects: &mut Vec<Effect>) {
                 if index < app.view.channels.len() {
                     app.view.channel_selected = index;
                     app.view.focus = Focus::Channels;
-                    app.view.refresh_lists(&app.inbox);
+                    app.lists_stale = true;
                 }
             } else if layout.conversations.contains(column, row) {
                 let rows = layout.conversation_rows.max(1);

@@ -58,10 +58,9 @@ pub enum Event {
     /// What the last frame laid out (pane rectangles, visible rows), fed back by the runtime so
     /// paging and mouse hit-testing are decided here rather than inside the view.
     Layout(LayoutInfo),
-    Provider(AccountEvent),
-    /// Provider events that were queued together, applied as one: the derived lists (channels,
-    /// the sorted conversation list) are recomputed once for the batch instead of once per
-    /// event, which is what keeps ingest fast with thousands of conversations.
+    /// What the providers said, in arrival order, applied as one batch: derived state (the
+    /// channel and conversation lists, resident threads) settles once for the batch instead
+    /// of once per event, which is what keeps ingest fast with thousands of conversations.
     Providers(Vec<AccountEvent>),
     /// A second passed: expire typing indicators and notices, refresh relative times.
     Tick,
@@ -233,6 +232,13 @@ pub struct App {
     sent: u64,
 }
 
+impl Event {
+    /// One provider event, as a batch of one.
+    pub fn provider(event: AccountEvent) -> Self {
+        Event::Providers(vec![event])
+    }
+}
+
 impl App {
     pub fn new(session: impl Into<String>, settings: AppSettings, now: Timestamp) -> Self {
         let mut typing = TypingState::default();
@@ -274,10 +280,6 @@ impl App {
             Event::Mouse(mouse) => input::mouse(self, mouse, &mut effects),
             Event::Paste(text) => input::paste(self, &text, &mut effects),
             Event::Layout(layout) => input::layout(self, layout, &mut effects),
-            Event::Provider(event) => {
-                self.provider_event(event, &mut effects);
-                self.settle_batch(&mut effects);
-            }
             Event::Providers(events) => {
                 for event in events {
                     self.provider_event(event, &mut effects);
@@ -319,8 +321,10 @@ impl App {
                 }
             }
         }
-        // One insight replay at most per event: a flood landing out of order would otherwise
-        // replay the open thread once per message.
+        // Derived state settles once per event, whatever changed it: the lists, then one
+        // insight replay at most (a flood landing out of order would otherwise replay the open
+        // thread once per message).
+        self.settle_lists();
         self.inbox.settle_insights();
         if self.view.open != opened_before {
             self.inbox.follow_insights(self.view.open.clone());
@@ -335,9 +339,8 @@ impl App {
         effects
     }
 
-    /// Recomputes the derived lists if the inbox changed since they were last computed.
     /// After a batch of provider events: resident threads trimmed and the lists recomputed
-    /// once.
+    /// once (the first conversation opens from them when asked to).
     fn settle_batch(&mut self, effects: &mut Vec<Effect>) {
         resident::trim(self);
         self.settle_lists();
@@ -351,6 +354,8 @@ impl App {
         }
     }
 
+    /// Recomputes the derived lists if anything marked them stale since they were last
+    /// computed; handlers only mark them.
     fn settle_lists(&mut self) {
         if std::mem::take(&mut self.lists_stale) {
             self.view.refresh_lists(&self.inbox);

@@ -350,7 +350,7 @@ pub(super) fn discard_failed(app: &mut App, effects: &mut Vec<Effect>) -> usize 
         }));
     }
     if !failed.is_empty() {
-        app.view.refresh_lists(&app.inbox);
+        app.lists_stale = true;
     }
     failed.len()
 }
@@ -395,7 +395,7 @@ pub(super) fn reply(app: &mut App, key: ConversationKey, text: String, effects: 
     };
     if app.inbox.get(&key).is_some() {
         app.inbox.merge_messages(&key, vec![echo.clone()]);
-        app.view.refresh_lists(&app.inbox);
+        app.lists_stale = true;
     }
     if app.settings.store {
         enqueue(app, key, echo, text, effects);

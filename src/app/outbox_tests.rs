@@ -48,7 +48,7 @@ fn stored_app() -> App {
 }
 
 fn provider(event: ProviderEvent) -> Event {
-    Event::Provider(AccountEvent {
+    Event::provider(AccountEvent {
         account: AccountId::new("hub"),
         event,
     })

@@ -49,7 +49,6 @@ fn cached(id: &str, minutes_ago: i64) -> CachedConversation {
             last_message: None,
             metadata: Default::default(),
         },
-        unread: 0,
         history_complete: true,
     }
 }
@@ -263,7 +262,7 @@ fn without_a_store_older_history_comes_from_the_provider() {
     let mut app = App::new("run", AppSettings::default(), T0);
     app.apply(
         T0,
-        Event::Provider(crate::contract::provider::AccountEvent {
+        Event::provider(crate::contract::provider::AccountEvent {
             account: AccountId::new("hub"),
             event: crate::contract::provider::ProviderEvent::Conversations(vec![
                 cached("c1", 0).info,

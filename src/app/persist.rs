@@ -152,7 +152,6 @@ pub(super) fn cached(app: &App, key: &ConversationKey) -> Option<CachedConversat
     let entry = app.inbox.get(key)?;
     Some(CachedConversation {
         info: entry.info.clone(),
-        unread: entry.unread,
         history_complete: entry.history_complete,
     })
 }
@@ -169,7 +168,6 @@ pub(super) fn loaded(
         let key = cached.info.key.clone();
         app.inbox.upsert_conversation(cached.info, false);
         if let Some(entry) = app.inbox.get_mut(&key) {
-            entry.unread = cached.unread;
             entry.history_complete = cached.history_complete;
             // Only its newest message is loaded; the rest is read a page at a time.
             entry.older_cached = true;
@@ -189,5 +187,5 @@ pub(super) fn loaded(
     for entry in snapshot.outbox {
         outbox::restore(app, entry, effects);
     }
-    app.view.refresh_lists(&app.inbox);
+    app.lists_stale = true;
 }

@@ -212,7 +212,7 @@ fn merge_messages(
                     },
                 });
             } else {
-                entry.unread += outcome.new_inbound;
+                entry.info.unread += outcome.new_inbound;
             }
         }
     }

@@ -64,7 +64,7 @@ mod tests {
     }
 
     fn from(account: &str, event: ProviderEvent) -> Event {
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: AccountId::new(account),
             event,
         })

@@ -67,7 +67,7 @@ fn app(store: bool) -> App {
     app.add_account(AccountId::new("hub"));
     app.apply(
         T0,
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: AccountId::new("hub"),
             event: ProviderEvent::Conversations(vec![conversation("c1"), conversation("c2")]),
         }),

@@ -47,7 +47,7 @@ mod tests {
     const T0: Timestamp = datetime!(2026-01-01 12:00 UTC);
 
     fn provider(event: ProviderEvent) -> Event {
-        Event::Provider(AccountEvent {
+        Event::provider(AccountEvent {
             account: AccountId::new("hub"),
             event,
         })

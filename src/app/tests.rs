@@ -60,7 +60,7 @@ fn outbound(id: &str, minutes: i64, status: DeliveryStatus) -> Message {
 }
 
 fn provider(event: ProviderEvent) -> Event {
-    Event::Provider(AccountEvent {
+    Event::provider(AccountEvent {
         account: account(),
         event,
     })
@@ -127,7 +127,7 @@ fn duplicate_push_and_poll_changes_nothing() {
     app.apply(T0, messages("c1", vec![inbound("m1", 1, "hello")], true));
     assert_eq!(ids(&app, "c1"), ["m1"]);
     assert_eq!(
-        app.inbox.get(&key("c1")).map(|e| e.unread),
+        app.inbox.get(&key("c1")).map(|e| e.info.unread),
         Some(1),
         "counted once"
     );
@@ -381,7 +381,7 @@ fn unread_counts_live_messages_and_opening_marks_read() {
     );
     assert_eq!(app.view.channels[0].unread, 2, "All");
     let effects = open(&mut app, "c1");
-    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.unread), Some(0));
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(0));
     assert_eq!(app.view.unread_marker.as_deref(), Some("m1"));
     assert!(effects.contains(&Effect::Provider {
         account: account(),
@@ -391,7 +391,7 @@ fn unread_counts_live_messages_and_opening_marks_read() {
     }));
     // While reading, new messages do not count as unread but are marked read.
     let effects = app.apply(T0, messages("c1", vec![inbound("m3", 3, "c")], true));
-    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.unread), Some(0));
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(0));
     assert!(matches!(
         effects.as_slice(),
         [Effect::Provider {

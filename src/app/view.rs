@@ -200,13 +200,13 @@ impl ViewState {
             })
             .collect();
         for (_, conversation) in inbox.iter() {
-            all.unread += conversation.unread;
+            all.unread += conversation.info.unread;
             all.conversations += 1;
             if let Some(entry) = entries
                 .iter_mut()
                 .find(|e| e.channel.as_ref() == Some(&conversation.info.channel))
             {
-                entry.unread += conversation.unread;
+                entry.unread += conversation.info.unread;
                 entry.conversations += 1;
             }
         }

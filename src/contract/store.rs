@@ -84,11 +84,11 @@ pub enum StoreEvent {
     },
 }
 
-/// A conversation as cached, with the app's own unread count and history state.
+/// A conversation as cached (its `info.unread` is the app's one unread count), with its
+/// history state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CachedConversation {
     pub info: Conversation,
-    pub unread: u32,
     pub history_complete: bool,
 }
 

@@ -168,7 +168,7 @@ mod tests {
         recording.draw(&app).expect("first frame");
         app.apply(
             crate::runtime::now(),
-            crate::app::Event::Provider(AccountEvent {
+            crate::app::Event::provider(AccountEvent {
                 account,
                 event: ProviderEvent::Error("server said tok_1234567890 is wrong".into()),
             }),

@@ -121,11 +121,7 @@ pub async fn run(
                         Err(_) => break,
                     }
                 }
-                let event = match batch.len() {
-                    1 => Event::Provider(batch.remove(0)),
-                    _ => Event::Providers(batch),
-                };
-                if !session.apply(event) {
+                if !session.apply(Event::Providers(batch)) {
                     return Ok(());
                 }
             }

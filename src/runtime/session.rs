@@ -225,7 +225,7 @@ impl Session {
                 match self.executor.execute(effect) {
                     Outcome::Continue => {}
                     Outcome::Quit => return false,
-                    Outcome::Feedback(event) => pending.push(Event::Provider(event)),
+                    Outcome::Feedback(event) => pending.push(Event::provider(event)),
                     Outcome::Store(event) => pending.push(Event::Store(event)),
                     Outcome::Assist(update) => pending.push(Event::Assist(update)),
                     Outcome::Terminal(job) => self.terminal_jobs.push(job),
@@ -250,7 +250,7 @@ impl Session {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         while !done(&self.app) {
             let event = tokio::select! {
-                event = self.events.recv() => event.map(Event::Provider),
+                event = self.events.recv() => event.map(Event::provider),
                 Some(event) = self.store_events.recv() => Some(Event::Store(event)),
                 Some(update) = self.assist_events.recv() => Some(Event::Assist(update)),
                 _ = tick.tick() => Some(Event::Tick),
@@ -308,7 +308,7 @@ fn start_symbl(
                     "config: {message}"
                 ))),
             };
-            app.apply(super::now(), Event::Provider(event));
+            app.apply(super::now(), Event::provider(event));
         }
     }
 }

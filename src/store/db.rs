@@ -105,12 +105,13 @@ impl Db {
                         identity: row.get(5)?,
                     },
                     status: conversation_status_from(&row.get::<_, String>(6)?),
-                    unread: row.get(7)?,
+                    // The app's count (`platform_unread`, column 7, is the same since there
+                    // is one count; the column stays for existing databases).
+                    unread: row.get(8)?,
                     last_message_at: last_at.map(ns_to_time),
                     last_message: row.get(10)?,
                     metadata: metadata_from_json(&metadata),
                 },
-                unread: row.get(8)?,
                 history_complete: row.get(12)?,
             });
         }
@@ -397,7 +398,7 @@ fn upsert_conversation(
             info.contact.identity,
             info.status.label(),
             info.unread,
-            cached.unread,
+            info.unread,
             info.last_message_at.map(time_to_ns),
             info.last_message,
             metadata_to_json(&info.metadata),

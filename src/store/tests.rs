@@ -26,7 +26,6 @@ fn conversation(id: &str) -> CachedConversation {
             last_message: Some("hi".into()),
             metadata: [("plan".to_string(), "gold".to_string())].into(),
         },
-        unread: 3,
         history_complete: true,
     }
 }
@@ -303,7 +302,7 @@ fn read_markers_clear_the_unread_count() {
         },
     ])
     .expect("apply");
-    assert_eq!(db.load().expect("load").conversations[0].unread, 0);
+    assert_eq!(db.load().expect("load").conversations[0].info.unread, 0);
     assert_eq!(db.count("read_markers").expect("count"), 1);
 }
 

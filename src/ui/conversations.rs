@@ -152,7 +152,7 @@ struct Row<'a> {
 impl Row<'_> {
     fn lines(&self, width: usize) -> [Line<'static>; 2] {
         let info = &self.entry.info;
-        let unread = self.entry.unread > 0;
+        let unread = self.entry.info.unread > 0;
         let marker = if self.open { "▶" } else { " " };
 
         // First line: name on the left; status, channel tag and time on the right.
@@ -195,7 +195,7 @@ impl Row<'_> {
 
         // Second line: preview (or typing), unread badge on the right.
         let badge = if unread {
-            format!(" {} ", self.entry.unread.min(999))
+            format!(" {} ", self.entry.info.unread.min(999))
         } else {
             String::new()
         };
