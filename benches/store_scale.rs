@@ -24,7 +24,7 @@ use ratatui::backend::TestBackend;
 use switchboard::app::{App, AppSettings, Effect, Event, Key, KeyCode};
 use switchboard::model::Message;
 use switchboard::runtime::Surface;
-use switchboard::store::{self, CachedConversation, Db, StoreEvent, StoreHandle, StoreWrite};
+use switchboard::store::{self, CachedConversation, Db, StoreEvent, StoreHandle, StoreRequest};
 use time::Duration as Span;
 use tokio::sync::mpsc::Receiver;
 
@@ -79,7 +79,7 @@ fn build(path: &Path) {
             }
         })
         .collect();
-    db.apply(&[StoreWrite::Conversations(conversations)])
+    db.apply(&[StoreRequest::Conversations(conversations)])
         .expect("conversations");
     let per_other = (MESSAGES - LONG_THREAD) / (CONVERSATIONS - 1);
     let mut next_id = 0;
@@ -100,7 +100,7 @@ fn build(path: &Path) {
             })
             .collect();
         in_batch += messages.len();
-        batch.push(StoreWrite::Messages {
+        batch.push(StoreRequest::Messages {
             key: common::conversation(index).key,
             messages,
         });
@@ -256,7 +256,7 @@ fn ask(store: &StoreHandle, effects: Vec<Effect>) -> usize {
     let mut asked = 0;
     for effect in effects {
         if let Effect::Store(write) = effect {
-            asked += usize::from(matches!(write, StoreWrite::LoadPage { .. }));
+            asked += usize::from(matches!(write, StoreRequest::LoadPage { .. }));
             store.write(write);
         }
     }
@@ -321,7 +321,7 @@ fn run(
         let mut waiting = 0;
         for effect in effects.drain(..) {
             if let Effect::Store(write) = effect {
-                waiting += usize::from(matches!(write, StoreWrite::LoadPage { .. }));
+                waiting += usize::from(matches!(write, StoreRequest::LoadPage { .. }));
                 store.write(write);
             }
         }

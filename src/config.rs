@@ -120,7 +120,8 @@ pub struct StoreSection {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UiSection {
-    /// Tell customers when the agent is typing (off for privacy).
+    /// Tell customers when the agent is typing: on by default, as chat customers expect;
+    /// `false` keeps it private.
     #[serde(default = "yes")]
     pub send_typing: bool,
     /// Seconds an incoming typing indicator lasts without news.

@@ -108,6 +108,44 @@ fn providers_own_their_config_and_know_nothing_of_the_app() {
     );
 }
 
+/// Every module a file declares is named in its header's map, so the maps do not go stale.
+#[test]
+fn module_maps_name_every_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for file in [
+        "src/lib.rs",
+        "src/app/mod.rs",
+        "src/ui/mod.rs",
+        "src/providers/mod.rs",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).expect("readable source");
+        let header: String = text
+            .lines()
+            .filter(|line| line.starts_with("//!"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for line in text.lines() {
+            let declared = line
+                .trim_start_matches("pub ")
+                .strip_prefix("mod ")
+                .and_then(|rest| rest.strip_suffix(';'));
+            if let Some(module) = declared
+                && !module.ends_with("tests")
+                && !header.contains(&format!("`{module}`"))
+                && !header.contains(&format!("[`{module}`]"))
+            {
+                missing.push(format!("{file}: {module}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "modules missing from their file's map:\n{}",
+        missing.join("\n")
+    );
+}
+
 #[test]
 fn the_hub_speaks_the_shared_protocol_not_the_provider() {
     let offences = imports_outside("src/hub", &["hub", "model", "protocol", "text"]);

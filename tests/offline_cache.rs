@@ -125,7 +125,7 @@ async fn the_cached_inbox_is_on_the_first_frame_and_replies_queue_while_offline(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_cursor_resumes_the_backfill_and_an_unknown_one_falls_back_to_the_tail() {
     use switchboard::model::{AccountId, ConversationKey};
-    use switchboard::store::{Db, StoreWrite};
+    use switchboard::store::{Db, StoreRequest};
 
     switchboard::providers::tls::install_crypto_provider();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -160,7 +160,7 @@ async fn a_cached_cursor_resumes_the_backfill_and_an_unknown_one_falls_back_to_t
     // A cache whose cursor the server never issued (its data was reset since).
     Db::open(Some(&database))
         .expect("open")
-        .apply(&[StoreWrite::Cursor {
+        .apply(&[StoreRequest::Cursor {
             key: ConversationKey::new(&AccountId::new("team"), &conversation),
             at: time::OffsetDateTime::UNIX_EPOCH,
             id: "no-such-message".into(),

@@ -84,5 +84,5 @@ async fn a_ussd_session_is_shown_and_ended_from_the_composer() {
     );
     assert!(text.contains("closed US"), "list row:\n{text}");
     // One-shot: the next reply keeps the session open unless asked again.
-    assert!(!session.app.view.session_reply.end_session);
+    assert!(!session.app.view.reply_options.end_session);
 }

@@ -86,7 +86,7 @@ pub(super) fn reply_to(app: &mut App, effects: &mut Vec<Effect>) {
     };
     let preview = crate::text::sanitize(&message.content.preview());
     let channel = app.inbox.get(&key).map(|entry| entry.info.channel.clone());
-    if channel.is_some_and(|c| super::session_reply::applies_to(&c)) {
+    if channel.is_some_and(|c| super::reply_options::applies_to(&c)) {
         // A quote would be read out on a call and eat a USSD screen's few characters.
         app.status.notify(
             NoticeLevel::Info,

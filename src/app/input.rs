@@ -457,8 +457,8 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             stop_typing(app, effects);
             effects.push(Effect::Terminal(super::TerminalJob::Suspend));
         }
-        Action::ToggleEndSession => view.session_reply.toggle_end_session(),
-        Action::CycleWaitFor => view.session_reply.cycle_wait_for(),
+        Action::ToggleEndSession => view.reply_options.toggle_end_session(),
+        Action::CycleWaitFor => view.reply_options.cycle_wait_for(),
         Action::RetryFailed => {
             let count = super::outbox::retry_failed(app, effects);
             if count == 0 {
@@ -661,7 +661,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
         }
     }
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
-    app.view.session_reply.end_session = false;
+    app.view.reply_options.end_session = false;
     app.view.thread_scroll = 0;
     app.view.unread_marker = None;
     app.view.selected_message = None;
@@ -733,10 +733,10 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
     }
     let channel = app.inbox.get(&key).map(|entry| entry.info.channel.clone());
     let (text, options) = match &channel {
-        Some(channel) => app.view.session_reply.prepare(channel, &draft),
+        Some(channel) => app.view.reply_options.prepare(channel, &draft),
         None => (draft, None),
     };
-    app.view.session_reply.end_session = false;
+    app.view.reply_options.end_session = false;
     let client_id = app.next_client_id();
     let echo = Message {
         id: client_id.clone(),

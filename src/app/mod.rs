@@ -5,10 +5,18 @@
 //! back as [`Effect`]s for the runtime to execute. This module imports nothing from tokio,
 //! ratatui, crossterm, reqwest or std::fs (a test in `tests/architecture.rs` checks it).
 //!
-//! Files: `inbox`/`thread` (data and merge rules), `typing`, `status` (connection + notices),
-//! `composer`, `keys` (key map), `view` (focus, selection, scroll, filter), `input` (keys and
-//! mouse → state), `provider` (provider events → state), `insights` (the insight pane's tabs, rows and jumps), `assist` (the assistant's
-//! answers).
+//! Files, by what they hold:
+//! - data and merge rules: `inbox`, `thread`, `typing`, `status`, `outbox`, `paging` (long
+//!   threads a page at a time from the store), `resident` (how much of each thread stays in
+//!   memory), `remote_insights` (Symbl's, beside the local engine's);
+//! - what arrives: `provider` (provider events → state), `persist` (→ store requests),
+//!   `assist` (the assistant's answers), `alerts` (notifications and the window title);
+//! - the agent's hands: `keys` (actions and default bindings), `keymap` (the live map with the
+//!   config's `[keys]`), `input` (keys, mouse, paste and layout → state), `palette`,
+//!   `composer`, `reply_options` (USSD and voice reply options), `cursor` (the message cursor
+//!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen);
+//! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
+//!   pane's tabs and rows).
 
 pub mod alerts;
 pub mod assist;
@@ -27,8 +35,8 @@ pub mod palette;
 mod persist;
 mod provider;
 pub mod remote_insights;
+pub mod reply_options;
 mod resident;
-pub mod session_reply;
 pub mod status;
 mod status_actions;
 pub mod thread;
@@ -44,7 +52,7 @@ use self::remote_insights::RemoteInsights;
 pub use self::view::{Focus, LayoutInfo, Rect, ThreadAnchor, ViewState};
 use self::{inbox::Inbox, status::StatusState, typing::TypingState};
 use crate::contract::provider::{AccountEvent, ProviderCommand};
-use crate::contract::store::{StoreEvent, StoreWrite};
+use crate::contract::store::{StoreEvent, StoreRequest};
 use crate::insights::TrackerSpec;
 use crate::model::{AccountId, ConversationKey, Message, Timestamp};
 
@@ -119,7 +127,7 @@ pub enum Effect {
         messages: Vec<Message>,
     },
     /// A write for the local store (only when one is attached: `AppSettings::store`).
-    Store(StoreWrite),
+    Store(StoreRequest),
     Quit,
     /// Open a web link (media of a message) with the system opener, without waiting for it.
     OpenUrl(String),
@@ -156,7 +164,7 @@ pub enum TerminalJob {
 /// Settings the reducer needs (from config).
 #[derive(Clone, Debug)]
 pub struct AppSettings {
-    /// Send typing indicators while the agent writes (off for privacy).
+    /// Send typing indicators while the agent writes (`[ui] send_typing`, on by default).
     pub send_typing: bool,
     /// Minimum time between two `typing started` sends.
     pub typing_throttle: Duration,
@@ -401,7 +409,7 @@ impl App {
             .get(&key)
             .and_then(|entry| entry.thread.last())
             .map(|m| m.id.clone());
-        effects.push(Effect::Store(StoreWrite::ReadMarker {
+        effects.push(Effect::Store(StoreRequest::ReadMarker {
             key,
             message,
             at: self.now,

@@ -10,7 +10,7 @@ use time::Duration;
 
 use super::{App, Effect};
 use crate::contract::provider::ProviderCommand;
-use crate::contract::store::{OutboxEntry, OutboxState, StoreWrite};
+use crate::contract::store::{OutboxEntry, OutboxState, StoreRequest};
 use crate::model::{ConversationKey, DeliveryStatus, Direction, Message, Timestamp};
 
 /// Attempts before a reply is marked failed (each is a provider call with its own HTTP retries).
@@ -114,7 +114,7 @@ pub(super) fn enqueue(
             sent_before: false,
         },
     );
-    effects.push(Effect::Store(StoreWrite::Enqueue { entry, echo }));
+    effects.push(Effect::Store(StoreRequest::Enqueue { entry, echo }));
 }
 
 /// A reply loaded from the store on start: queued ones are sent again as a resend (same client
@@ -190,7 +190,7 @@ fn attempt(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
     let resend = std::mem::replace(&mut item.sent_before, true);
     let (key, text, attempts) = (item.key.clone(), item.text.clone(), item.attempts);
     set_echo(app, &key, client_id, DeliveryStatus::Pending, None, effects);
-    effects.push(Effect::Store(StoreWrite::OutboxUpdate {
+    effects.push(Effect::Store(StoreRequest::OutboxUpdate {
         client_id: client_id.to_string(),
         attempts,
         state: OutboxState::Queued,
@@ -253,7 +253,7 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
             Some(shown),
             effects,
         );
-        effects.push(Effect::Store(StoreWrite::OutboxUpdate {
+        effects.push(Effect::Store(StoreRequest::OutboxUpdate {
             client_id: client_id.to_string(),
             attempts,
             state: OutboxState::Failed(reason.to_string()),
@@ -311,7 +311,7 @@ pub(super) fn tick(app: &mut App, effects: &mut Vec<Effect>) -> bool {
 /// The server copy arrived (response, push or poll): the reply is delivered.
 pub(super) fn delivered(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
     if app.outbox.items.remove(client_id).is_some() {
-        effects.push(Effect::Store(StoreWrite::OutboxDone {
+        effects.push(Effect::Store(StoreRequest::OutboxDone {
             client_id: client_id.to_string(),
         }));
     }
@@ -344,7 +344,7 @@ pub(super) fn discard_failed(app: &mut App, effects: &mut Vec<Effect>) -> usize 
         if let Some(entry) = app.inbox.get_mut(&open) {
             entry.thread.discard_echo(client_id);
         }
-        effects.push(Effect::Store(StoreWrite::Discard {
+        effects.push(Effect::Store(StoreRequest::Discard {
             key: open.clone(),
             client_id: client_id.clone(),
         }));
@@ -368,7 +368,7 @@ fn set_echo(
         return;
     };
     if let Some(echo) = entry.thread.set_echo(client_id, status, note) {
-        effects.push(Effect::Store(StoreWrite::Messages {
+        effects.push(Effect::Store(StoreRequest::Messages {
             key: key.clone(),
             messages: vec![echo],
         }));

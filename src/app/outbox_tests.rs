@@ -7,7 +7,7 @@ use time::macros::datetime;
 use super::outbox::{MAX_ATTEMPTS, Stage, retry_delay};
 use super::*;
 use crate::contract::provider::{AccountEvent, ProviderCommand, ProviderEvent};
-use crate::contract::store::{OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreWrite};
+use crate::contract::store::{OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreRequest};
 use crate::model::{
     Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
     Direction, Message, Timestamp,
@@ -94,7 +94,7 @@ fn reply(app: &mut App, text: &str) -> (String, Vec<Effect>) {
     let client_id = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Store(StoreWrite::Enqueue { entry, .. }) => Some(entry.client_id.clone()),
+            Effect::Store(StoreRequest::Enqueue { entry, .. }) => Some(entry.client_id.clone()),
             _ => None,
         })
         .expect("the reply is written to the store");
@@ -193,7 +193,7 @@ fn failures_are_retried_with_backoff_then_marked_failed_with_the_reason() {
     );
     assert!(effects.iter().any(|e| matches!(
         e,
-        Effect::Store(StoreWrite::OutboxUpdate {
+        Effect::Store(StoreRequest::OutboxUpdate {
             state: OutboxState::Failed(_),
             ..
         })
@@ -241,7 +241,7 @@ fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
     }
     fail(&mut app, now, &client_id);
     let effects = app.apply(now, Event::Key(Key::ch('X')));
-    assert!(effects.contains(&Effect::Store(StoreWrite::Discard {
+    assert!(effects.contains(&Effect::Store(StoreRequest::Discard {
         key: key(),
         client_id: client_id.clone()
     })));
@@ -279,10 +279,10 @@ fn the_server_copy_takes_the_reply_out_of_the_outbox() {
             live: true,
         }),
     );
-    assert!(effects.contains(&Effect::Store(StoreWrite::OutboxDone {
+    assert!(effects.contains(&Effect::Store(StoreRequest::OutboxDone {
         client_id: client_id.clone()
     })));
-    assert!(effects.contains(&Effect::Store(StoreWrite::Messages {
+    assert!(effects.contains(&Effect::Store(StoreRequest::Messages {
         key: key(),
         messages: vec![server]
     })));

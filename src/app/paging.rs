@@ -6,7 +6,7 @@
 //! So memory follows what is visible or recent, not the size of the cache.
 
 use super::{App, Effect};
-use crate::contract::store::StoreWrite;
+use crate::contract::store::StoreRequest;
 use crate::model::{ConversationKey, Message};
 
 /// Messages read from the store per page, and kept of a thread the user left.
@@ -28,7 +28,7 @@ pub(super) fn load_older(app: &mut App, key: &ConversationKey, effects: &mut Vec
     }
     if !entry.fetching_older {
         entry.fetching_older = true;
-        effects.push(Effect::Store(StoreWrite::LoadPage {
+        effects.push(Effect::Store(StoreRequest::LoadPage {
             key: key.clone(),
             before: entry.thread.first().map(|m| (m.at, m.id.clone())),
             limit: PAGE,

@@ -8,7 +8,7 @@ use time::macros::datetime;
 use super::PAGE;
 use crate::app::*;
 use crate::contract::provider::ProviderCommand;
-use crate::contract::store::{CachedConversation, Snapshot, StoreEvent, StoreWrite};
+use crate::contract::store::{CachedConversation, Snapshot, StoreEvent, StoreRequest};
 use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
@@ -76,7 +76,7 @@ fn page_requests(effects: &[Effect]) -> Vec<(ConversationKey, Option<String>)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Store(StoreWrite::LoadPage { key, before, limit }) => {
+            Effect::Store(StoreRequest::LoadPage { key, before, limit }) => {
                 assert_eq!(*limit, PAGE);
                 Some((key.clone(), before.as_ref().map(|(_, id)| id.clone())))
             }

@@ -4,7 +4,7 @@
 
 use super::{App, Effect, outbox};
 use crate::contract::provider::{AccountEvent, ProviderEvent};
-use crate::contract::store::{CachedConversation, StoreWrite};
+use crate::contract::store::{CachedConversation, StoreRequest};
 use crate::model::ConversationKey;
 
 /// What an event touched, noted before it is consumed.
@@ -104,10 +104,10 @@ pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>
         outbox::delivered(app, client_id, effects);
     }
     if let Some((key, id)) = touched.deleted {
-        effects.push(Effect::Store(StoreWrite::DeleteMessage { key, id }));
+        effects.push(Effect::Store(StoreRequest::DeleteMessage { key, id }));
     }
     if let Some((key, at, id)) = touched.cursor {
-        effects.push(Effect::Store(StoreWrite::Cursor { key, at, id }));
+        effects.push(Effect::Store(StoreRequest::Cursor { key, at, id }));
     }
     let conversations: Vec<CachedConversation> = touched
         .conversations
@@ -115,7 +115,7 @@ pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>
         .filter_map(|key| cached(app, key))
         .collect();
     if !conversations.is_empty() {
-        effects.push(Effect::Store(StoreWrite::Conversations(conversations)));
+        effects.push(Effect::Store(StoreRequest::Conversations(conversations)));
     }
     if let Some(key) = &touched.key
         && let Some((id, status, failure)) = touched.status
@@ -126,7 +126,7 @@ pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>
     {
         // Not in memory (past the resident window, or not arrived yet): the stored copy, if
         // any, takes the update; a message still to come brings it itself.
-        effects.push(Effect::Store(StoreWrite::Status {
+        effects.push(Effect::Store(StoreRequest::Status {
             key: key.clone(),
             id,
             status,
@@ -142,7 +142,7 @@ pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>
             .filter_map(|id| entry.thread.get(id).cloned())
             .collect();
         if !messages.is_empty() {
-            effects.push(Effect::Store(StoreWrite::Messages { key, messages }));
+            effects.push(Effect::Store(StoreRequest::Messages { key, messages }));
         }
     }
 }

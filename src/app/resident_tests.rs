@@ -8,7 +8,7 @@ use time::macros::datetime;
 use super::resident::{BACKGROUND_RESIDENT, OPEN_RESIDENT};
 use crate::app::*;
 use crate::contract::provider::{AccountEvent, ProviderEvent};
-use crate::contract::store::StoreWrite;
+use crate::contract::store::StoreRequest;
 use crate::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
@@ -79,7 +79,7 @@ fn stored_messages(effects: &[Effect]) -> usize {
     effects
         .iter()
         .map(|e| match e {
-            Effect::Store(StoreWrite::Messages { messages, .. }) => messages.len(),
+            Effect::Store(StoreRequest::Messages { messages, .. }) => messages.len(),
             _ => 0,
         })
         .sum()

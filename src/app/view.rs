@@ -161,7 +161,7 @@ pub struct ViewState {
     /// A delete waiting for the user's `y`: conversation and message id.
     pub confirm_delete: Option<(ConversationKey, String)>,
     /// USSD / voice options of the next reply (end the session, wait-for key).
-    pub session_reply: super::session_reply::SessionReply,
+    pub reply_options: super::reply_options::ReplyOptions,
 }
 
 impl ViewState {

@@ -1,14 +1,15 @@
 //! What the app and the store say to each other: plain data, no IO. The reducer emits
-//! [`StoreWrite`]s as effects and hears [`StoreEvent`]s back; the store actor owns the rest.
+//! [`StoreRequest`]s as effects and hears [`StoreEvent`]s back; the store actor owns the rest.
 
 use crate::model::{Conversation, ConversationKey, Message, Timestamp};
 
-/// One change to persist. The actor applies them in the order they were sent.
-// Writes live for a moment between the reducer and the actor; boxing them would cost more
+/// One thing asked of the store: a change to persist, or a page of cached messages to read.
+/// The actor handles them in the order they were sent, so a read sees every write before it.
+// Requests live for a moment between the reducer and the actor; boxing them would cost more
 // allocations than the size spread between variants costs memory.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
-pub enum StoreWrite {
+pub enum StoreRequest {
     /// Upsert conversations as the app now holds them.
     Conversations(Vec<CachedConversation>),
     /// Upsert messages as the app now holds them (after the merge rules). A message carrying a
@@ -56,7 +57,7 @@ pub enum StoreWrite {
         key: ConversationKey,
         client_id: String,
     },
-    /// A query rather than a write: the page of up to `limit` cached messages just before
+    /// A read: the page of up to `limit` cached messages just before
     /// `before` (`(at, id)` of the oldest message the app holds; `None`: the newest page).
     /// Answered with [`StoreEvent::Page`] once the writes queued before it are applied.
     LoadPage {
@@ -75,7 +76,7 @@ pub enum StoreEvent {
     Queued { client_id: String },
     /// A write failed (disk full, locked database…): the user should know.
     Failed(String),
-    /// The answer to [`StoreWrite::LoadPage`]: cached messages in thread order. `exhausted`
+    /// The answer to [`StoreRequest::LoadPage`]: cached messages in thread order. `exhausted`
     /// says the store holds nothing older (older history is the provider's to fetch).
     Page {
         key: ConversationKey,
@@ -94,7 +95,7 @@ pub struct CachedConversation {
 
 /// What the store loads on start: every conversation with its newest message (the list's
 /// preview and order) and the echoes of unsent replies; older messages are read a page at a
-/// time when a thread is opened or scrolled ([`StoreWrite::LoadPage`]), so the start costs the
+/// time when a thread is opened or scrolled ([`StoreRequest::LoadPage`]), so the start costs the
 /// same with a thousand cached messages or a million.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {

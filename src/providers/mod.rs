@@ -1,9 +1,14 @@
 //! The providers: each owns the network for one account, runs as tokio tasks, converts what it
 //! hears into [`ProviderEvent`]s (model types only, never wire types) and takes
-//! [`ProviderCommand`]s (the contract, in `crate::contract::provider`). What they share is in
-//! [`kit`]; an account's config schema is in each provider's `config.rs`, named by
-//! [`account::AccountConfig`]. Outside this tree only the hub and the recorder, which play a
-//! Linktor server, know a wire format: Linktor's, from `linktor::wire`.
+//! [`ProviderCommand`]s (the contract, in `crate::contract::provider`).
+//!
+//! One module per platform (`linktor`, `sinch`, `vumi`, `symbl`), each with its wire types,
+//! conversions and its `config.rs` (the `[[account]]` schema); `account` names those schemas
+//! and starts any of them; `kit` is what they share (the request policy, errors, tokens,
+//! secrets, backoff); `receiver` is the hardened HTTP server behind every webhook; `refuse`
+//! answers for a provider that could not start; `tls` installs the crypto provider. Outside
+//! this tree only the hub and the recorder, which play a Linktor server, know a wire format:
+//! Linktor's, from `crate::protocol`.
 
 pub mod account;
 pub mod kit;

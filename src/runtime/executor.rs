@@ -10,7 +10,7 @@ use crate::assist::{AssistHandle, Command, Failure, Update, UpdateKind};
 use crate::model::AccountId;
 use crate::providers::symbl::{SymblHandle, SymblRequest};
 use crate::providers::{AccountEvent, ProviderCommand, ProviderEvent, ProviderHandle};
-use crate::store::{StoreEvent, StoreHandle, StoreWrite};
+use crate::store::{StoreEvent, StoreHandle, StoreRequest};
 
 #[derive(Default)]
 pub struct Executor {
@@ -169,13 +169,13 @@ impl Executor {
 
     /// Queues a store write (never blocks). Without a store, or with a stopped one, a new
     /// reply is still confirmed so it goes out: the cache is a convenience, the send is not.
-    fn store(&self, write: StoreWrite) -> Outcome {
+    fn store(&self, write: StoreRequest) -> Outcome {
         let enqueued = match &write {
-            StoreWrite::Enqueue { entry, .. } => Some(entry.client_id.clone()),
+            StoreRequest::Enqueue { entry, .. } => Some(entry.client_id.clone()),
             _ => None,
         };
         let page = match &write {
-            StoreWrite::LoadPage { key, .. } => Some(key.clone()),
+            StoreRequest::LoadPage { key, .. } => Some(key.clone()),
             _ => None,
         };
         let written = self.store.as_ref().is_some_and(|store| store.write(write));

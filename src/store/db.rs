@@ -8,7 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::*;
 use super::schema::{self, NEWEST_COLUMNS};
-use crate::contract::store::{CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreWrite};
+use crate::contract::store::{
+    CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreRequest,
+};
 use crate::model::{AccountId, Contact, Conversation, ConversationKey, Message, Timestamp};
 
 /// The columns [`message_from`] reads, in its order.
@@ -202,7 +204,7 @@ impl Db {
     }
 
     /// Applies a batch of writes in one transaction, in order.
-    pub fn apply(&mut self, writes: &[StoreWrite]) -> rusqlite::Result<()> {
+    pub fn apply(&mut self, writes: &[StoreRequest]) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
         for write in writes {
             apply_one(&tx, write)?;
@@ -247,19 +249,19 @@ fn with_echoes(
     grouped
 }
 
-fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Result<()> {
+fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::Result<()> {
     match write {
-        StoreWrite::Conversations(conversations) => {
+        StoreRequest::Conversations(conversations) => {
             for cached in conversations {
                 upsert_conversation(tx, cached)?;
             }
         }
-        StoreWrite::Messages { key, messages } => {
+        StoreRequest::Messages { key, messages } => {
             for message in messages {
                 upsert_message(tx, key, message)?;
             }
         }
-        StoreWrite::Cursor { key, at, id } => {
+        StoreRequest::Cursor { key, at, id } => {
             exec(
                 tx,
                 "INSERT INTO cursors (account, conversation, at_ns, id) VALUES (?1, ?2, ?3, ?4)
@@ -268,7 +270,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 params![key.account.0, key.id, time_to_ns(*at), id],
             )?;
         }
-        StoreWrite::ReadMarker { key, message, at } => {
+        StoreRequest::ReadMarker { key, message, at } => {
             exec(
                 tx,
                 "INSERT INTO read_markers (account, conversation, message_id, read_at_ns)
@@ -283,7 +285,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 params![key.account.0, key.id],
             )?;
         }
-        StoreWrite::Enqueue { entry, echo } => {
+        StoreRequest::Enqueue { entry, echo } => {
             upsert_message(tx, &entry.key, echo)?;
             let failed = match &entry.state {
                 OutboxState::Queued => None,
@@ -304,7 +306,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 ],
             )?;
         }
-        StoreWrite::OutboxUpdate {
+        StoreRequest::OutboxUpdate {
             client_id,
             attempts,
             state,
@@ -319,21 +321,21 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
                 params![client_id, attempts, failed],
             )?;
         }
-        StoreWrite::OutboxDone { client_id } => {
+        StoreRequest::OutboxDone { client_id } => {
             exec(
                 tx,
                 "DELETE FROM outbox WHERE client_id = ?1",
                 params![client_id],
             )?;
         }
-        StoreWrite::DeleteMessage { key, id } => {
+        StoreRequest::DeleteMessage { key, id } => {
             exec(
                 tx,
                 "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
                 params![key.account.0, key.id, id],
             )?;
         }
-        StoreWrite::Status {
+        StoreRequest::Status {
             key,
             id,
             status,
@@ -355,8 +357,8 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreWrite) -> rusqlite::Re
             )?;
         }
         // A query: the actor answers it after the batch commits.
-        StoreWrite::LoadPage { .. } => {}
-        StoreWrite::Discard { key, client_id } => {
+        StoreRequest::LoadPage { .. } => {}
+        StoreRequest::Discard { key, client_id } => {
             exec(
                 tx,
                 "DELETE FROM outbox WHERE client_id = ?1",

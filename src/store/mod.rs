@@ -2,7 +2,7 @@
 //! conversations, messages, read markers, backfill cursors and the outbox of unsent replies.
 //!
 //! One actor owns the connection: a plain thread (SQLite calls block) that takes
-//! [`StoreWrite`]s in order and applies whatever has queued up in one transaction. On start it
+//! [`StoreRequest`]s in order and applies whatever has queued up in one transaction. On start it
 //! sends the cached inbox ([`StoreEvent::Loaded`]) so the first frame shows data before any
 //! network answers. The write channel is unbounded so the event loop never blocks on disk; the
 //! writes themselves are bounded by the (bounded) event channel that produces them, and a
@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 pub use self::db::Db;
 pub use crate::contract::store::{
-    CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreWrite,
+    CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreEvent, StoreRequest,
 };
 
 /// Writes applied per transaction at most.
@@ -36,13 +36,13 @@ pub fn default_path() -> Option<PathBuf> {
 /// The loop's side of the actor. Dropping it closes the channel; the actor finishes what is
 /// queued and exits.
 pub struct StoreHandle {
-    writes: mpsc::UnboundedSender<StoreWrite>,
+    writes: mpsc::UnboundedSender<StoreRequest>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl StoreHandle {
     /// Queues a write; never blocks. Returns false once the actor has stopped.
-    pub fn write(&self, write: StoreWrite) -> bool {
+    pub fn write(&self, write: StoreRequest) -> bool {
         self.writes.send(write).is_ok()
     }
 
@@ -77,7 +77,7 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
     }
     let mut db = Db::open(path)
         .map_err(|err| anyhow::anyhow!("opening the local store {}: {err}", describe(path)))?;
-    let (writes, mut receiver) = mpsc::unbounded_channel::<StoreWrite>();
+    let (writes, mut receiver) = mpsc::unbounded_channel::<StoreRequest>();
     let (events, event_receiver) = mpsc::channel(EVENT_QUEUE);
     let thread = std::thread::Builder::new()
         .name("switchboard-store".to_string())
@@ -116,13 +116,13 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
     ))
 }
 
-fn apply(db: &mut Db, batch: &[StoreWrite], events: &mpsc::Sender<StoreEvent>) {
+fn apply(db: &mut Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
     let result = db.apply(batch);
     answer_pages(db, batch, events);
     match result {
         Ok(()) => {
             for write in batch {
-                if let StoreWrite::Enqueue { entry, .. } = write {
+                if let StoreRequest::Enqueue { entry, .. } = write {
                     let _ = events.blocking_send(StoreEvent::Queued {
                         client_id: entry.client_id.clone(),
                     });
@@ -133,7 +133,7 @@ fn apply(db: &mut Db, batch: &[StoreWrite], events: &mpsc::Sender<StoreEvent>) {
             tracing::error!(writes = batch.len(), "local store write failed: {err}");
             // Replies must still go out even when the cache cannot keep them.
             for write in batch {
-                if let StoreWrite::Enqueue { entry, .. } = write {
+                if let StoreRequest::Enqueue { entry, .. } = write {
                     let _ = events.blocking_send(StoreEvent::Queued {
                         client_id: entry.client_id.clone(),
                     });
@@ -148,9 +148,9 @@ fn apply(db: &mut Db, batch: &[StoreWrite], events: &mpsc::Sender<StoreEvent>) {
 
 /// Answers the page queries of a batch, after its writes (so a page holds what was queued
 /// before it). A failed read answers an exhausted empty page: the thread then asks its provider.
-fn answer_pages(db: &Db, batch: &[StoreWrite], events: &mpsc::Sender<StoreEvent>) {
+fn answer_pages(db: &Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
     for write in batch {
-        let StoreWrite::LoadPage { key, before, limit } = write else {
+        let StoreRequest::LoadPage { key, before, limit } = write else {
             continue;
         };
         let (messages, exhausted) = match db.page(key, before.as_ref(), *limit) {

@@ -75,24 +75,24 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
     {
         let mut db = Db::open(Some(&path)).expect("open");
         db.apply(&[
-            StoreWrite::Conversations(vec![conversation("c1")]),
-            StoreWrite::Messages {
+            StoreRequest::Conversations(vec![conversation("c1")]),
+            StoreRequest::Messages {
                 key: key("c1"),
                 messages: vec![
                     message("m2", at, DeliveryStatus::Read),
                     message("m1", at, DeliveryStatus::Sent),
                 ],
             },
-            StoreWrite::Enqueue {
+            StoreRequest::Enqueue {
                 entry: outbox.clone(),
                 echo: echo.clone(),
             },
-            StoreWrite::Cursor {
+            StoreRequest::Cursor {
                 key: key("c1"),
                 at,
                 id: "m1".into(),
             },
-            StoreWrite::Cursor {
+            StoreRequest::Cursor {
                 key: key("c1"),
                 at,
                 id: "m2".into(),
@@ -127,7 +127,7 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
 fn the_server_copy_replaces_the_echo_and_statuses_only_move_forward() {
     let mut db = Db::open(None).expect("open");
     let (outbox, echo) = entry("s-1");
-    db.apply(&[StoreWrite::Enqueue {
+    db.apply(&[StoreRequest::Enqueue {
         entry: outbox,
         echo: echo.clone(),
     }])
@@ -142,14 +142,14 @@ fn the_server_copy_replaces_the_echo_and_statuses_only_move_forward() {
         ..server.clone()
     };
     db.apply(&[
-        StoreWrite::Messages {
+        StoreRequest::Messages {
             key: key("c1"),
             messages: vec![server.clone()],
         },
-        StoreWrite::OutboxDone {
+        StoreRequest::OutboxDone {
             client_id: "s-1".into(),
         },
-        StoreWrite::Messages {
+        StoreRequest::Messages {
             key: key("c1"),
             messages: vec![stale],
         },
@@ -168,21 +168,21 @@ fn a_status_for_a_message_not_in_memory_updates_the_stored_copy_forward_only() {
         direction: Direction::Outbound,
         ..message("m1", at, DeliveryStatus::Sent)
     };
-    let status = |status, failure: Option<&str>| StoreWrite::Status {
+    let status = |status, failure: Option<&str>| StoreRequest::Status {
         key: key("c1"),
         id: "m1".into(),
         status,
         failure: failure.map(str::to_string),
     };
     db.apply(&[
-        StoreWrite::Messages {
+        StoreRequest::Messages {
             key: key("c1"),
             messages: vec![sent.clone()],
         },
         status(DeliveryStatus::Read, None),
         status(DeliveryStatus::Delivered, None),
         // For a message the store has never seen: nothing to update, nothing made up.
-        StoreWrite::Status {
+        StoreRequest::Status {
             key: key("c1"),
             id: "m-unknown".into(),
             status: DeliveryStatus::Read,
@@ -211,11 +211,11 @@ fn failed_replies_keep_their_reason_and_discard_removes_them() {
     let mut db = Db::open(None).expect("open");
     let (outbox, echo) = entry("s-1");
     db.apply(&[
-        StoreWrite::Enqueue {
+        StoreRequest::Enqueue {
             entry: outbox,
             echo,
         },
-        StoreWrite::OutboxUpdate {
+        StoreRequest::OutboxUpdate {
             client_id: "s-1".into(),
             attempts: 4,
             state: OutboxState::Failed("server error (503)".into()),
@@ -228,7 +228,7 @@ fn failed_replies_keep_their_reason_and_discard_removes_them() {
         snapshot.outbox[0].state,
         OutboxState::Failed("server error (503)".into())
     );
-    db.apply(&[StoreWrite::Discard {
+    db.apply(&[StoreRequest::Discard {
         key: key("c1"),
         client_id: "s-1".into(),
     }])
@@ -252,8 +252,8 @@ fn a_long_thread_is_kept_whole_and_read_back_a_page_at_a_time() {
         })
         .collect();
     db.apply(&[
-        StoreWrite::Conversations(vec![conversation("c1")]),
-        StoreWrite::Messages {
+        StoreRequest::Conversations(vec![conversation("c1")]),
+        StoreRequest::Messages {
             key: key("c1"),
             messages,
         },
@@ -294,8 +294,8 @@ fn a_long_thread_is_kept_whole_and_read_back_a_page_at_a_time() {
 fn read_markers_clear_the_unread_count() {
     let mut db = Db::open(None).expect("open");
     db.apply(&[
-        StoreWrite::Conversations(vec![conversation("c1")]),
-        StoreWrite::ReadMarker {
+        StoreRequest::Conversations(vec![conversation("c1")]),
+        StoreRequest::ReadMarker {
             key: key("c1"),
             message: Some("m1".into()),
             at: datetime!(2026-01-03 00:00 UTC),
@@ -316,7 +316,7 @@ async fn the_actor_loads_first_and_confirms_a_reply_once_it_is_durable() {
         Some(StoreEvent::Loaded(Snapshot::default()))
     );
     let (outbox, echo) = entry("s-7");
-    assert!(handle.write(StoreWrite::Enqueue {
+    assert!(handle.write(StoreRequest::Enqueue {
         entry: outbox.clone(),
         echo
     }));
@@ -345,16 +345,16 @@ async fn the_actor_answers_a_page_with_what_was_written_before_it() {
         message("m2", at + time::Duration::seconds(1), DeliveryStatus::Read),
         message("m3", at + time::Duration::seconds(2), DeliveryStatus::Read),
     ];
-    assert!(handle.write(StoreWrite::Messages {
+    assert!(handle.write(StoreRequest::Messages {
         key: key("c1"),
         messages: written.clone(),
     }));
-    assert!(handle.write(StoreWrite::LoadPage {
+    assert!(handle.write(StoreRequest::LoadPage {
         key: key("c1"),
         before: Some((written[2].at, "m3".into())),
         limit: 1,
     }));
-    assert!(handle.write(StoreWrite::LoadPage {
+    assert!(handle.write(StoreRequest::LoadPage {
         key: key("c1"),
         before: Some((written[0].at, "m1".into())),
         limit: 5,
@@ -399,20 +399,20 @@ fn the_start_reads_each_conversations_newest_message_as_writes_change_it() {
     let second = |s: i64| at + time::Duration::seconds(s);
     // Messages written before their conversation: the conversation row finds its newest.
     db.apply(&[
-        StoreWrite::Messages {
+        StoreRequest::Messages {
             key: key("c1"),
             messages: vec![
                 message("m2", second(2), DeliveryStatus::Sent),
                 message("m1", second(1), DeliveryStatus::Sent),
             ],
         },
-        StoreWrite::Conversations(vec![conversation("c1")]),
+        StoreRequest::Conversations(vec![conversation("c1")]),
     ])
     .expect("apply");
     assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
 
     // An older page does not displace it; a status change of it is seen.
-    db.apply(&[StoreWrite::Messages {
+    db.apply(&[StoreRequest::Messages {
         key: key("c1"),
         messages: vec![
             message("m0", second(0), DeliveryStatus::Read),
@@ -425,7 +425,7 @@ fn the_start_reads_each_conversations_newest_message_as_writes_change_it() {
 
     // A reply's echo is the newest, and comes once though it is also in the outbox.
     let (outbox, echo) = entry("s-1");
-    db.apply(&[StoreWrite::Enqueue {
+    db.apply(&[StoreRequest::Enqueue {
         entry: outbox,
         echo: echo.clone(),
     }])
@@ -441,11 +441,11 @@ fn the_start_reads_each_conversations_newest_message_as_writes_change_it() {
         ..echo
     };
     db.apply(&[
-        StoreWrite::Messages {
+        StoreRequest::Messages {
             key: key("c1"),
             messages: vec![server],
         },
-        StoreWrite::OutboxDone {
+        StoreRequest::OutboxDone {
             client_id: "s-1".into(),
         },
     ])
@@ -453,15 +453,15 @@ fn the_start_reads_each_conversations_newest_message_as_writes_change_it() {
     assert_eq!(newest(&db), [("c1".to_string(), vec!["srv-9".to_string()])]);
 
     // The platform deletes it: the one before is the newest again; deleting all leaves none.
-    db.apply(&[StoreWrite::DeleteMessage {
+    db.apply(&[StoreRequest::DeleteMessage {
         key: key("c1"),
         id: "srv-9".into(),
     }])
     .expect("delete");
     assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
-    let all: Vec<StoreWrite> = ["m0", "m1", "m2"]
+    let all: Vec<StoreRequest> = ["m0", "m1", "m2"]
         .into_iter()
-        .map(|id| StoreWrite::DeleteMessage {
+        .map(|id| StoreRequest::DeleteMessage {
             key: key("c1"),
             id: id.into(),
         })
@@ -478,8 +478,8 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
     {
         let mut db = Db::open(Some(&path)).expect("open");
         db.apply(&[
-            StoreWrite::Conversations(vec![conversation("c1"), conversation("c2")]),
-            StoreWrite::Messages {
+            StoreRequest::Conversations(vec![conversation("c1"), conversation("c2")]),
+            StoreRequest::Messages {
                 key: key("c1"),
                 messages: vec![
                     message("m1", at, DeliveryStatus::Sent),
@@ -510,7 +510,7 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
     let mut db = Db::open(Some(&path)).expect("reopen");
     assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
     // And the triggers are back.
-    db.apply(&[StoreWrite::Messages {
+    db.apply(&[StoreRequest::Messages {
         key: key("c2"),
         messages: vec![message("n1", at, DeliveryStatus::Sent)],
     }])

@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 map.label(KeyContext::Compose, Action::ToggleEndSession),
                 map.label(KeyContext::Compose, Action::CycleWaitFor),
             );
-            match app.view.session_reply.describe(
+            match app.view.reply_options.describe(
                 &entry.info.channel,
                 session.map(String::as_str),
                 (&keys.0, &keys.1),

@@ -6,8 +6,9 @@
 //! hit-testing and paging are decided in the reducer.
 //!
 //! One file per pane (`channels`, `conversations`, `thread`, `composer`, `insights`, `details`,
-//! `status`, `help`), plus `layout` (responsive splits), `theme` (the palette), `wrap` (text by
-//! display width) and `format` (times).
+//! `status`, `help`) and per overlay (`palette`, `contacts`, `links`), plus `layout`
+//! (responsive splits), `thread_anchor` (where the bottom-up thread starts), `theme` (the
+//! palette of styles), `wrap` (text by display width) and `format` (times).
 
 mod channels;
 mod composer;

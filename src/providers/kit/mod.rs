@@ -4,6 +4,7 @@
 //! ([`token`]) and reconnect delays ([`backoff`]).
 
 pub mod backoff;
+pub mod emit;
 pub mod http;
 pub mod retry;
 pub mod secret;

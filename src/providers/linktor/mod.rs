@@ -37,6 +37,7 @@ use self::wire::{ClientFrame, WireContact};
 use crate::model::{AccountId, Timestamp};
 use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
+use crate::providers::kit::emit::Emitter;
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -166,11 +167,11 @@ async fn run(
         }
     }
     Provider {
-        account,
+        account: account.clone(),
         config,
         hooks,
         _webhook_task: webhook_task,
-        events,
+        out: Emitter::new(account, events),
         commands,
         rest,
         contacts: HashMap::new(),
@@ -184,7 +185,6 @@ async fn run(
         live_since: None,
         notices: NoticeLimiter::default(),
         discovery: discovery::DiscoveryBudget::default(),
-        state: None,
     }
     .run()
     .await;
@@ -260,7 +260,7 @@ struct Provider {
     /// Verified webhooks, handled like pushes while live.
     hooks: Option<mpsc::Receiver<Hook>>,
     _webhook_task: Option<AbortOnDrop>,
-    events: mpsc::Sender<AccountEvent>,
+    out: Emitter,
     commands: mpsc::Receiver<ProviderCommand>,
     rest: RestClient,
     /// `None` marks a contact we looked up and could not find, so we do not ask on every poll.
@@ -279,8 +279,6 @@ struct Provider {
     notices: NoticeLimiter,
     /// Lookups of conversations first heard of in a push.
     discovery: discovery::DiscoveryBudget,
-    /// The last connection state sent, so repeats are not re-sent.
-    state: Option<ConnectionState>,
 }
 
 /// How long a live connection must hold before a drop starts the backoff from the base again.
@@ -375,7 +373,7 @@ impl Provider {
         let mut poll = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            if self.events.is_closed() {
+            if self.out.is_closed() {
                 return Ended::Stop;
             }
             tokio::select! {
@@ -534,20 +532,10 @@ impl Provider {
     }
 
     async fn set_state(&mut self, state: ConnectionState) {
-        if self.state.as_ref() == Some(&state) {
-            return;
-        }
-        self.state = Some(state.clone());
-        self.emit(ProviderEvent::Connection(state)).await;
+        self.out.connection(state).await;
     }
 
     async fn emit(&self, event: ProviderEvent) {
-        let event = AccountEvent {
-            account: self.account.clone(),
-            event,
-        };
-        if self.events.send(event).await.is_err() {
-            tracing::debug!(account = %self.account, "app gone; event dropped");
-        }
+        self.out.emit(event).await;
     }
 }

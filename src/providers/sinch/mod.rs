@@ -39,6 +39,7 @@ use self::wire::{WireContact, WireConversation};
 use crate::model::{AccountId, Timestamp};
 use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
+use crate::providers::kit::emit::Emitter;
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -165,9 +166,9 @@ async fn run(
         }
     };
     let mut provider = Provider {
-        account,
+        account: account.clone(),
         config,
-        events,
+        out: Emitter::new(account, events),
         commands,
         rest,
         pushes: None,
@@ -180,7 +181,6 @@ async fn run(
         seen: HashSet::new(),
         children: JoinSet::new(),
         backoff: Backoff::new(),
-        state: None,
         last_notice: None,
         reported: reported::ReportedSends::default(),
     };
@@ -215,7 +215,7 @@ enum WaitEnd {
 struct Provider {
     account: AccountId,
     config: SinchConfig,
-    events: mpsc::Sender<AccountEvent>,
+    out: Emitter,
     commands: mpsc::Receiver<ProviderCommand>,
     rest: SinchRest,
     pushes: Option<mpsc::Receiver<Push>>,
@@ -233,7 +233,6 @@ struct Provider {
     seen: HashSet<String>,
     children: JoinSet<Outcome>,
     backoff: Backoff,
-    state: Option<ConnectionState>,
     /// The last notice sent and when, so a repeating failure is said once a minute, not on
     /// every attempt.
     last_notice: Option<(String, Instant)>,
@@ -365,11 +364,7 @@ impl Provider {
     }
 
     async fn set_state(&mut self, state: ConnectionState) {
-        if self.state.as_ref() == Some(&state) {
-            return;
-        }
-        self.state = Some(state.clone());
-        self.emit(ProviderEvent::Connection(state)).await;
+        self.out.connection(state).await;
     }
 
     /// A notice for the user; the same text is repeated at most once a minute.
@@ -386,13 +381,7 @@ impl Provider {
     }
 
     async fn emit(&self, event: ProviderEvent) {
-        let event = AccountEvent {
-            account: self.account.clone(),
-            event,
-        };
-        if self.events.send(event).await.is_err() {
-            tracing::debug!(account = %self.account, "app gone; event dropped");
-        }
+        self.out.emit(event).await;
     }
 }
 

@@ -32,6 +32,7 @@ use self::rest::RestClient;
 use self::stream::{Report, StreamKind, StreamSettings};
 pub use self::wire::Aggregator;
 use crate::model::{AccountId, Timestamp};
+use crate::providers::kit::emit::Emitter;
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -195,9 +196,9 @@ async fn run(
     };
     let (report_sender, reports) = mpsc::channel(256);
     let mut provider = Provider {
-        account,
+        account: account.clone(),
         config,
-        events,
+        out: Emitter::new(account, events),
         rest,
         report_sender,
         inbound: JoinSet::new(),
@@ -209,7 +210,6 @@ async fn run(
         early_events: VecDeque::new(),
         connected: HashSet::new(),
         auth_failed: false,
-        state: None,
         last_garbage_notice: None,
     };
     provider.set_state(ConnectionState::Connecting).await;
@@ -275,7 +275,7 @@ impl<V> Bounded<V> {
 struct Provider {
     account: AccountId,
     config: VumiConfig,
-    events: mpsc::Sender<AccountEvent>,
+    out: Emitter,
     rest: RestClient,
     /// Kept so streams can be restarted after a refresh.
     report_sender: mpsc::Sender<Report>,
@@ -296,7 +296,6 @@ struct Provider {
     /// Streams currently open.
     connected: HashSet<StreamKind>,
     auth_failed: bool,
-    state: Option<ConnectionState>,
     last_garbage_notice: Option<tokio::time::Instant>,
 }
 
@@ -307,7 +306,7 @@ impl Provider {
         mut reports: mpsc::Receiver<Report>,
     ) {
         loop {
-            if self.events.is_closed() {
+            if self.out.is_closed() {
                 return;
             }
             tokio::select! {
@@ -488,7 +487,7 @@ impl Provider {
             "Vumi Go rejected the account key or conversation token (401) at {}",
             self.config.api_url
         );
-        if self.state.as_ref() != Some(&ConnectionState::AuthFailed(reason.clone())) {
+        if self.out.current_connection() != Some(&ConnectionState::AuthFailed(reason.clone())) {
             tracing::warn!(account = %self.account, "{reason}");
         }
         self.set_state(ConnectionState::AuthFailed(reason)).await;
@@ -511,21 +510,11 @@ impl Provider {
     }
 
     async fn set_state(&mut self, state: ConnectionState) {
-        if self.state.as_ref() == Some(&state) {
-            return;
-        }
-        self.state = Some(state.clone());
-        self.emit(ProviderEvent::Connection(state)).await;
+        self.out.connection(state).await;
     }
 
     async fn emit(&self, event: ProviderEvent) {
-        let event = AccountEvent {
-            account: self.account.clone(),
-            event,
-        };
-        if self.events.send(event).await.is_err() {
-            tracing::debug!(account = %self.account, "app gone; event dropped");
-        }
+        self.out.emit(event).await;
     }
 }
 

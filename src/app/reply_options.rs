@@ -9,7 +9,7 @@ use crate::model::Channel;
 const WAIT_KEYS: [char; 2] = ['#', '*'];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SessionReply {
+pub struct ReplyOptions {
     /// The next reply closes the USSD session or ends the call (one-shot: reset after sending).
     pub end_session: bool,
     /// Voice: answer once this key is pressed rather than at every key.
@@ -21,7 +21,7 @@ pub fn applies_to(channel: &Channel) -> bool {
     matches!(channel, Channel::Ussd | Channel::Voice)
 }
 
-impl SessionReply {
+impl ReplyOptions {
     pub fn toggle_end_session(&mut self) {
         self.end_session = !self.end_session;
     }
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn plain_channels_and_plain_replies_need_no_options() {
-        let mut reply = SessionReply::default();
+        let mut reply = ReplyOptions::default();
         assert_eq!(reply.prepare(&Channel::Sms, "hi"), ("hi".into(), None));
         assert_eq!(reply.prepare(&Channel::Ussd, "hi"), ("hi".into(), None));
         reply.toggle_end_session();
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn voice_takes_a_leading_speech_url_and_a_wait_key() {
-        let mut reply = SessionReply::default();
+        let mut reply = ReplyOptions::default();
         reply.cycle_wait_for();
         assert_eq!(reply.wait_for, Some('#'));
         let (text, options) = reply.prepare(&Channel::Voice, "https://x.org/menu.ogg Press 1");
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn the_title_note_says_what_send_will_do() {
-        let mut reply = SessionReply::default();
+        let mut reply = ReplyOptions::default();
         assert_eq!(reply.describe(&Channel::Sms, None, KEYS), None);
         let note = reply
             .describe(&Channel::Ussd, Some("open"), KEYS)
