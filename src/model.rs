@@ -209,6 +209,9 @@ pub enum Direction {
     Inbound,
     /// From us (an agent, a bot or the system).
     Outbound,
+    /// A private note by an agent: kept with the thread for colleagues, never sent to the
+    /// customer (no provider ever sees it).
+    Note,
 }
 
 /// Delivery state of a message. The order of the variants is the order of progress

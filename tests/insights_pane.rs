@@ -45,7 +45,7 @@ fn message(id: &str, direction: Direction, minutes_ago: i64, text: &str) -> Mess
         direction,
         sender: match direction {
             Direction::Inbound => "Dana Reyes".into(),
-            Direction::Outbound => "You".into(),
+            Direction::Outbound | Direction::Note => "You".into(),
         },
         content: Content::Text(text.into()),
         at: NOW - Duration::minutes(minutes_ago),

@@ -59,7 +59,7 @@ fn message(id: &str, direction: Direction, text: &str, minute: i64) -> Message {
         direction,
         sender: match direction {
             Direction::Inbound => "Ana".into(),
-            Direction::Outbound => "Sam".into(),
+            Direction::Outbound | Direction::Note => "Sam".into(),
         },
         content: Content::Text(text.into()),
         at: datetime!(2026-03-01 09:00 UTC) + time::Duration::minutes(minute),

@@ -73,7 +73,7 @@ fn message(id: &str, direction: Direction, sender: &str, at: Timestamp, text: &s
         at,
         status: match direction {
             Direction::Inbound => DeliveryStatus::Delivered,
-            Direction::Outbound => DeliveryStatus::Read,
+            Direction::Outbound | Direction::Note => DeliveryStatus::Read,
         },
         failure: None,
     }
@@ -959,4 +959,29 @@ fn o_on_a_message_cut_for_the_screen_pages_through_all_of_it() {
     );
     let text = screen::render(&mut app, 120, 36);
     assert!(text.contains("no longer kept"), "{text}");
+}
+
+/// A private note in the thread, and the note composer with the next one: both look unlike
+/// a reply (their own colour, "Private note", the composer's title), and the list is in its
+/// unread view.
+#[test]
+fn private_note_and_note_composer_at_80x24_and_160x48() {
+    let mut app = opened();
+    press(&mut app, Key::alt(KeyCode::Char('n')));
+    for c in "Refund approved by Sam, ticket #4411".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    press(&mut app, Key::plain(KeyCode::Enter));
+    for c in "Call her back after 3pm".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    app.view.focus = Focus::Conversations;
+    press(&mut app, Key::ch('U'));
+    app.view.focus = Focus::Composer;
+    for (width, height) in [(80, 24), (160, 48)] {
+        let text = screen::render(&mut app, width, height);
+        assert!(text.contains("Private note"), "{text}");
+        assert!(text.contains("PRIVATE NOTE"), "{text}");
+        insta::assert_snapshot!(format!("private_note_{width}x{height}"), text);
+    }
 }

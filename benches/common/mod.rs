@@ -75,7 +75,7 @@ pub fn message(index: usize, at: Timestamp) -> Message {
         direction,
         sender: match direction {
             Direction::Inbound => "Customer 0".into(),
-            Direction::Outbound => "Agent".into(),
+            Direction::Outbound | Direction::Note => "Agent".into(),
         },
         content: Content::Text(format!(
             "Message {index}: a line of ordinary support chat, long enough to wrap once or twice \

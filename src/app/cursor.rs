@@ -63,8 +63,10 @@ pub(super) fn ask_delete(app: &mut App) {
     };
     let id = message.id.clone();
     let preview = crate::text::clip_words(&message.content.preview(), 24);
+    let note = message.direction == crate::model::Direction::Note;
     let actions = app.status.account_mut(&key.account).actions;
-    if !actions.delete_message {
+    // A note is ours alone: any platform can lose it.
+    if !actions.delete_message && !note {
         let text = format!("{} cannot delete messages", actions.platform);
         return app.status.notify(NoticeLevel::Info, text, app.now);
     }
@@ -84,6 +86,14 @@ pub(super) fn reply_to(app: &mut App, effects: &mut Vec<Effect>) {
     let (Some(key), Some(message)) = (app.view.open.clone(), selected(app)) else {
         return select_first(app);
     };
+    if message.direction == crate::model::Direction::Note {
+        app.status.notify(
+            NoticeLevel::Info,
+            "A private note is not quoted to the customer".into(),
+            app.now,
+        );
+        return;
+    }
     let preview = crate::text::sanitize(&message.content.preview());
     let channel = app.inbox.get(&key).map(|entry| entry.info.channel.clone());
     if channel.is_some_and(|c| super::reply_options::applies_to(&c)) {
@@ -127,7 +137,30 @@ pub(super) fn confirm(app: &mut App, yes: bool, effects: &mut Vec<Effect>) {
     let Some((conversation, message_id)) = app.view.confirm_delete.take() else {
         return;
     };
-    if yes {
+    let note = app.inbox.get(&conversation).is_some_and(|entry| {
+        entry
+            .thread
+            .messages()
+            .iter()
+            .any(|m| m.id == message_id && m.direction == crate::model::Direction::Note)
+    });
+    if yes && note {
+        // Never a command to the platform: the note only ever lived here.
+        if let Some(entry) = app.inbox.get_mut(&conversation) {
+            entry.thread.delete(&message_id);
+        }
+        app.lists_stale = true;
+        if app.settings.store {
+            effects.push(Effect::Store(
+                crate::contract::store::StoreRequest::DeleteMessage {
+                    key: conversation,
+                    id: message_id,
+                },
+            ));
+        }
+        app.status
+            .notify(NoticeLevel::Info, "Note deleted".to_string(), app.now);
+    } else if yes {
         effects.push(Effect::Provider {
             account: conversation.account.clone(),
             command: ProviderCommand::DeleteMessage {

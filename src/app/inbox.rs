@@ -15,6 +15,9 @@ pub struct ConversationEntry {
     /// the platform's, plus what arrived live since, and zero while the conversation is open.
     pub info: Conversation,
     pub thread: Thread,
+    /// The agent marked it unread: it stays so (whatever a platform's count says) until it
+    /// is opened.
+    pub marked_unread: bool,
     /// No older history left to fetch.
     pub history_complete: bool,
     /// A request for older history is under way.
@@ -118,6 +121,9 @@ impl Inbox {
         }
         match self.conversations.get_mut(&info.key) {
             Some(entry) => {
+                if entry.marked_unread && !is_open {
+                    info.unread = info.unread.max(1);
+                }
                 let changed = entry.info != info;
                 entry.info = info;
                 changed
@@ -126,6 +132,7 @@ impl Inbox {
                 let entry = ConversationEntry {
                     info,
                     thread: Thread::default(),
+                    marked_unread: false,
                     history_complete: false,
                     fetching_older: false,
                     older_cached: false,

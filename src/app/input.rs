@@ -205,7 +205,8 @@ pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
 /// Tells the open conversation that the agent is typing, at most once per throttle period,
 /// and that they stopped when the draft is emptied.
 fn composer_edited(app: &mut App, effects: &mut Vec<Effect>) {
-    if !app.settings.send_typing {
+    // A note is not for the customer: nor is "typing…" while it is written.
+    if !app.settings.send_typing || app.view.noting {
         return;
     }
     let Some(open) = app.view.open.clone() else {
@@ -231,7 +232,7 @@ fn composer_edited(app: &mut App, effects: &mut Vec<Effect>) {
     }
 }
 
-fn stop_typing(app: &mut App, effects: &mut Vec<Effect>) {
+pub(super) fn stop_typing(app: &mut App, effects: &mut Vec<Effect>) {
     if app.view.typing_sent_at.take().is_none() {
         return;
     }
@@ -453,6 +454,11 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         }
         Action::ReplyToMessage => super::cursor::reply_to(app, effects),
         Action::OpenPalette => super::palette::open(app),
+        Action::ComposeNote => super::queue::compose_note(app, effects),
+        Action::ToggleNote => super::queue::toggle_note(app, effects),
+        Action::MarkUnread => super::queue::mark_unread(app, effects),
+        Action::NextUnread => super::queue::next_unread(app, effects),
+        Action::ToggleUnreadView => super::queue::toggle_unread_view(app),
         Action::Suspend => {
             stop_typing(app, effects);
             effects.push(Effect::Terminal(super::TerminalJob::Suspend));
@@ -544,7 +550,7 @@ pub(super) fn edited(
     app.touch();
 }
 
-fn open_first_notice(app: &mut App) {
+pub(super) fn open_first_notice(app: &mut App) {
     let text = format!(
         "Open a conversation first: {} on the list",
         key_label(app, KeyContext::Browse, Action::Activate)
@@ -586,7 +592,7 @@ fn keep_focus_on_screen(app: &mut App) {
     }
 }
 
-fn set_focus(app: &mut App, focus: Focus, effects: &mut Vec<Effect>) {
+pub(super) fn set_focus(app: &mut App, focus: Focus, effects: &mut Vec<Effect>) {
     if focus == Focus::Composer && app.view.open.is_none() {
         return;
     }
@@ -646,13 +652,12 @@ pub(super) fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
     });
 }
 
-/// Shows a conversation in the thread pane, marks it read and keeps drafts per conversation.
-pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &mut Vec<Effect>) {
-    if app.view.open.as_ref() == Some(&key) {
-        return;
-    }
+/// Leaves the open conversation: its draft is kept with it, and the composer goes back to
+/// replying.
+pub(super) fn close_conversation(app: &mut App, effects: &mut Vec<Effect>) {
     stop_typing(app, effects);
     app.view.replying_to = None;
+    app.view.noting = false;
     if let Some(previous) = app.view.open.take() {
         super::paging::left(app, &previous);
         let draft = std::mem::take(&mut app.view.composer);
@@ -660,6 +665,14 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
             app.view.drafts.insert(previous, draft);
         }
     }
+}
+
+/// Shows a conversation in the thread pane, marks it read and keeps drafts per conversation.
+pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &mut Vec<Effect>) {
+    if app.view.open.as_ref() == Some(&key) {
+        return;
+    }
+    close_conversation(app, effects);
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
     app.view.reply_options.end_session = false;
     app.view.thread_scroll = 0;
@@ -683,6 +696,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
                 .last()
                 .map(|m| m.id.clone());
             entry.info.unread = 0;
+            entry.marked_unread = false;
             effects.push(Effect::Provider {
                 account: key.account.clone(),
                 command: ProviderCommand::MarkRead {
@@ -723,6 +737,9 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         return;
     }
     let mut draft = app.view.composer.take().trim_end().to_string();
+    if app.view.noting {
+        return super::queue::add_note(app, key, draft, effects);
+    }
     app.view.typing_sent_at = None;
     // A reply to one message quotes it first; no platform here carries a reference to it
     // through the outbox, and a quote reads the same on every channel.

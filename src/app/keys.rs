@@ -188,6 +188,16 @@ pub enum Action {
     ReplyToMessage,
     /// The command palette: every action and conversation, fuzzy matched.
     OpenPalette,
+    /// Write a private note in the open conversation (the team sees it, the customer never).
+    ComposeNote,
+    /// In the composer: switch between a reply and a private note.
+    ToggleNote,
+    /// Mark the conversation unread (the open one closes so the mark holds).
+    MarkUnread,
+    /// Open the next conversation with unread messages, in any channel.
+    NextUnread,
+    /// Show only the conversations with unread messages, or all again.
+    ToggleUnreadView,
 }
 
 impl Action {
@@ -286,6 +296,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Global, keys: &[Key::plain(K::PageDown)], action: Action::PageDown, help: "scroll thread down a page" },
     Binding { context: KeyContext::Global, keys: &[Key::ctrl('z')], action: Action::Suspend, help: "suspend (fg brings it back)" },
     Binding { context: KeyContext::Global, keys: &[Key::ctrl('k')], action: Action::OpenPalette, help: "palette: every action and conversation" },
+    Binding { context: KeyContext::Global, keys: &[Key::alt(K::Char('u'))], action: Action::NextUnread, help: "next unread conversation" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('q')], action: Action::Quit, help: "quit" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('?')], action: Action::ToggleHelp, help: "this help" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "focus next pane" },
@@ -297,6 +308,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Enter)], action: Action::Activate, help: "open channel or conversation" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('i'), Key::ch('r')], action: Action::Compose, help: "reply (on the list: to the row you are on)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('e')], action: Action::EditInEditor, help: "write the reply in $EDITOR" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('n')], action: Action::ComposeNote, help: "private note (never sent to the customer)" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('u')], action: Action::MarkUnread, help: "mark unread" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('U')], action: Action::ToggleUnreadView, help: "only unread conversations / all" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('/')], action: Action::StartFilter, help: "filter conversations" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch(':')], action: Action::OpenPalette, help: "palette" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('I')], action: Action::ToggleInsights, help: "show/hide insights" },
@@ -324,6 +338,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::BackTab)], action: Action::FocusPrev, help: "previous pane" },
     Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Enter)], action: Action::NewLine, help: "new line" },
     Binding { context: KeyContext::Compose, keys: &[Key::ctrl('x')], action: Action::EditInEditor, help: "continue in $EDITOR" },
+    Binding { context: KeyContext::Compose, keys: &[Key::alt(K::Char('n'))], action: Action::ToggleNote, help: "reply / private note" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Left)], action: Action::CursorLeft, help: "cursor left" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Right)], action: Action::CursorRight, help: "cursor right" },
     Binding { context: KeyContext::Compose, keys: &[Key::plain(K::Home), Key::ctrl('a')], action: Action::LineStart, help: "start of the line" },

@@ -14,7 +14,8 @@
 //! - the agent's hands: `keys` (actions and default bindings), `keymap` (the live map with the
 //!   config's `[keys]`), `input` (keys, mouse, paste and layout → state), `palette`,
 //!   `composer`, `reply_options` (USSD and voice reply options), `cursor` (the message cursor
-//!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen);
+//!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen), `queue` (private
+//!   notes, unread by hand, the next unread);
 //! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
 //!   pane's tabs and rows).
 
@@ -34,6 +35,7 @@ pub mod paging;
 pub mod palette;
 mod persist;
 mod provider;
+mod queue;
 pub mod remote_insights;
 pub mod reply_options;
 mod resident;

@@ -39,9 +39,20 @@ pub(super) fn analyse(app: &super::App, conversation: &ConversationKey) -> Optio
     if entry.thread.is_empty() {
         return None;
     }
+    // Private notes stay in the team: a remote source sees only the conversation itself.
+    let messages: Vec<_> = entry
+        .thread
+        .messages()
+        .iter()
+        .filter(|message| message.direction != crate::model::Direction::Note)
+        .cloned()
+        .collect();
+    if messages.is_empty() {
+        return None;
+    }
     Some(super::Effect::AnalyseInsights {
         conversation: conversation.clone(),
-        messages: entry.thread.messages().to_vec(),
+        messages,
     })
 }
 

@@ -59,7 +59,7 @@ fn outbound(id: &str, minutes: i64, status: DeliveryStatus) -> Message {
     }
 }
 
-fn provider(event: ProviderEvent) -> Event {
+pub(super) fn provider(event: ProviderEvent) -> Event {
     Event::provider(AccountEvent {
         account: account(),
         event,
@@ -113,7 +113,7 @@ pub(super) fn press(app: &mut App, key: Key) -> Vec<Effect> {
     app.apply(app.now, Event::Key(key))
 }
 
-fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+pub(super) fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars().flat_map(|c| press(app, Key::ch(c))).collect()
 }
 

@@ -132,6 +132,10 @@ pub struct ViewState {
     pub composer: Composer,
     /// Drafts of the other conversations, restored when they are opened again.
     pub drafts: HashMap<ConversationKey, Composer>,
+    /// The composer writes a private note, not a reply.
+    pub noting: bool,
+    /// The list shows only conversations with unread messages (and the open one).
+    pub unread_only: bool,
     /// When we last told the open conversation that the agent is typing.
     pub typing_sent_at: Option<Timestamp>,
     pub help: bool,
@@ -227,6 +231,9 @@ impl ViewState {
             .filter(|(_, e)| channel.as_ref().is_none_or(|c| &e.info.channel == c))
             .filter(|(_, e)| needle.is_empty() || matches_filter(e, &needle, self.several_accounts))
             .filter(|(_, e)| self.status_filter.is_none_or(|s| e.info.status == s))
+            .filter(|(key, e)| {
+                !self.unread_only || e.info.unread > 0 || self.open.as_ref() == Some(*key)
+            })
             .map(|(key, e)| (e.last_activity(), key.clone()))
             .collect();
         // Newest activity first; ties broken by key so the order is stable.

@@ -220,6 +220,7 @@ fn line(number: usize, message: &Message, hide: &dyn Fn(&str) -> String, names: 
     let side = match message.direction {
         Direction::Inbound => "customer",
         Direction::Outbound => "agent",
+        Direction::Note => "agent's private note (the customer never saw it)",
     };
     let at = message
         .at

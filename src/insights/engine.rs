@@ -216,6 +216,10 @@ impl InsightEngine {
     /// Stores a message's facts; applies them at once when they extend the thread. Once a
     /// replay is owed, later messages of the batch are only stored (the replay covers them).
     fn take(&mut self, message: &Message) -> Taken {
+        // A private note is the agents' aside, not part of the conversation with the customer.
+        if message.direction == crate::model::Direction::Note {
+            return Taken::Unchanged;
+        }
         let mut replay = self.replay_owed;
         // A local echo replaced by the server copy (merge rule 4): forget the echo.
         if let Some(client_id) = &message.client_id

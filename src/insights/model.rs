@@ -49,7 +49,8 @@ impl From<Direction> for Side {
     fn from(direction: Direction) -> Self {
         match direction {
             Direction::Inbound => Side::Customer,
-            Direction::Outbound => Side::Agent,
+            // Notes never reach the engine (see `Engine::take`); a note is the agents' side.
+            Direction::Outbound | Direction::Note => Side::Agent,
         }
     }
 }

@@ -86,14 +86,15 @@ pub fn direction_name(direction: Direction) -> &'static str {
     match direction {
         Direction::Inbound => "in",
         Direction::Outbound => "out",
+        Direction::Note => "note",
     }
 }
 
 pub fn direction_from(name: &str) -> Direction {
-    if name == "in" {
-        Direction::Inbound
-    } else {
-        Direction::Outbound
+    match name {
+        "in" => Direction::Inbound,
+        "note" => Direction::Note,
+        _ => Direction::Outbound,
     }
 }
 

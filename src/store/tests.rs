@@ -517,3 +517,32 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
     .expect("apply");
     assert_eq!(newest(&db).len(), 2);
 }
+
+#[test]
+fn a_private_note_comes_back_as_a_note() {
+    let mut db = Db::open(None).expect("open");
+    let at = datetime!(2026-01-02 05:00 UTC);
+    let note = Message {
+        direction: Direction::Note,
+        sender: "You".into(),
+        ..message("note-1", at, DeliveryStatus::Delivered)
+    };
+    db.apply(&[
+        StoreRequest::Conversations(vec![conversation("c1")]),
+        StoreRequest::Messages {
+            key: key("c1"),
+            messages: vec![
+                message(
+                    "m1",
+                    at - time::Duration::minutes(1),
+                    DeliveryStatus::Delivered,
+                ),
+                note.clone(),
+            ],
+        },
+    ])
+    .expect("apply");
+    let page = db.page(&key("c1"), None, 10).expect("page");
+    assert_eq!(page.last(), Some(&note));
+    assert_eq!(page[0].direction, Direction::Inbound);
+}

@@ -59,8 +59,29 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         title
     };
+    let noting = app.view.noting && app.view.open.is_some();
+    let title = if noting {
+        let name = app
+            .view
+            .open
+            .as_ref()
+            .and_then(|key| app.inbox.get(key))
+            .map_or("", |entry| entry.info.contact.name.as_str());
+        format!(
+            " PRIVATE NOTE on {name} · only your team sees it · {} writes a reply ",
+            app.settings
+                .keymap
+                .label(KeyContext::Compose, Action::ToggleNote)
+        )
+    } else {
+        title
+    };
     let title = wrap::truncate(&title, usize::from(area.width.saturating_sub(2)));
-    let block = super::pane_block(title, focused);
+    let mut block = super::pane_block(title, focused);
+    if noting {
+        // Unmistakable: the note's colour on the border and the title, whatever the focus.
+        block = block.border_style(theme::note()).title_style(theme::note());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -71,6 +92,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if composer.text().is_empty() {
         let hint = if app.view.open.is_none() {
             "Open a conversation to reply".to_string()
+        } else if focused && app.view.noting {
+            "Write a private note…".to_string()
         } else if focused {
             "Write a reply…".to_string()
         } else {

@@ -32,10 +32,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
     } else {
         total.to_string()
     };
-    let mut title = match app.view.status_filter {
-        Some(status) => format!(" Conversations {count} · {} ", status.label()),
-        None => format!(" Conversations {count} "),
-    };
+    let mut title = format!(" Conversations {count} ");
+    if let Some(status) = app.view.status_filter {
+        title = format!("{}· {} ", title, status.label());
+    }
+    if app.view.unread_only {
+        title = format!("{}· unread ", title);
+    }
     // A narrow pane keeps the numbers, which say what is hidden, and drops the word.
     if wrap::width(&title) + 2 > usize::from(area.width) {
         title = format!(" {count} ");
@@ -206,6 +209,7 @@ impl Row<'_> {
             let text = match self.entry.preview() {
                 Some((Direction::Outbound, text)) => format!("You: {text}"),
                 Some((Direction::Inbound, text)) => text,
+                Some((Direction::Note, text)) => format!("Note: {text}"),
                 None => String::new(),
             };
             let style = if unread {

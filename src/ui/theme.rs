@@ -47,6 +47,10 @@ pub struct Palette {
     pub outbound_sender: Style,
     pub bubble_in: Style,
     pub bubble_out: Style,
+    /// A private note's bubble, unlike either side's.
+    pub bubble_note: Style,
+    /// A private note's label, and the composer's border while it writes one.
+    pub note: Style,
     pub error: Style,
     pub warning: Style,
     pub ok: Style,
@@ -210,7 +214,13 @@ pub fn bubble(direction: Direction) -> Style {
     match direction {
         Direction::Inbound => with(|p| p.bubble_in),
         Direction::Outbound => with(|p| p.bubble_out),
+        Direction::Note => with(|p| p.bubble_note),
     }
+}
+
+/// Private notes: their label in the thread and the composer while it writes one.
+pub fn note() -> Style {
+    with(|p| p.note)
 }
 
 pub fn error() -> Style {

@@ -336,12 +336,14 @@ impl Layouter<'_> {
             let style = match message.direction {
                 Direction::Inbound => theme::inbound_sender(),
                 Direction::Outbound => theme::outbound_sender(),
+                Direction::Note => theme::note(),
             };
             // Indented by the bubble's padding so names line up with the text.
             let name = wrap::truncate(&message.sender, self.width.saturating_sub(2));
             let name = match message.direction {
                 Direction::Inbound => format!(" {name}"),
                 Direction::Outbound => format!("{name} "),
+                Direction::Note => format!("Private note · {name} "),
             };
             lines.push(self.align(message.direction, vec![Span::styled(name, style)]));
         }
@@ -477,7 +479,7 @@ impl Layouter<'_> {
     ) -> Line<'static> {
         match direction {
             Direction::Inbound => Line::from(spans),
-            Direction::Outbound => {
+            Direction::Outbound | Direction::Note => {
                 let indent = self.width.saturating_sub(block_width);
                 let mut all = vec![Span::raw(" ".repeat(indent))];
                 all.extend(spans);

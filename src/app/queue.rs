@@ -1,0 +1,146 @@
+//! Working the queue: private notes beside the conversation, marking a conversation unread,
+//! the next unread one, and the view of only the unread.
+
+use super::status::NoticeLevel;
+use super::view::Focus;
+use super::{App, Effect};
+use crate::contract::store::StoreRequest;
+use crate::model::{ConversationKey, DeliveryStatus, Direction, Message};
+
+/// `n`: write a private note in the open conversation.
+pub(super) fn compose_note(app: &mut App, effects: &mut Vec<Effect>) {
+    if app.view.open.is_none() {
+        return super::input::open_first_notice(app);
+    }
+    app.view.noting = true;
+    super::input::set_focus(app, Focus::Composer, effects);
+}
+
+/// In the composer: switch between a reply to the customer and a private note.
+pub(super) fn toggle_note(app: &mut App, effects: &mut Vec<Effect>) {
+    app.view.noting = !app.view.noting;
+    if app.view.noting {
+        // The customer must not see "typing…" for words they will never get.
+        super::input::stop_typing(app, effects);
+    }
+    let text = if app.view.noting {
+        "Writing a private note: only your team sees it"
+    } else {
+        "Writing a reply to the customer"
+    };
+    app.status
+        .notify(NoticeLevel::Info, text.to_string(), app.now);
+}
+
+/// Keeps `text` as a private note of `key`: in the thread and in the local store, never in
+/// a command to a provider.
+pub(super) fn add_note(
+    app: &mut App,
+    key: ConversationKey,
+    text: String,
+    effects: &mut Vec<Effect>,
+) {
+    let note = Message {
+        id: format!("note-{}", app.next_client_id()),
+        client_id: None,
+        direction: Direction::Note,
+        sender: "You".to_string(),
+        content: crate::model::Content::Text(text),
+        at: app.now,
+        status: DeliveryStatus::Delivered,
+        failure: None,
+    };
+    app.inbox.merge_messages(&key, vec![note.clone()]);
+    app.view.thread_scroll = 0;
+    app.lists_stale = true;
+    if app.settings.store {
+        effects.push(Effect::Store(StoreRequest::Messages {
+            key,
+            messages: vec![note],
+        }));
+    }
+}
+
+/// The conversation an action on "this conversation" means: the row under the cursor while
+/// the list has the focus, else the open one.
+fn target(app: &App) -> Option<ConversationKey> {
+    match app.view.focus {
+        Focus::Conversations | Focus::Channels => app.view.selected.clone(),
+        _ => app.view.open.clone().or_else(|| app.view.selected.clone()),
+    }
+}
+
+/// `u`: marks the conversation unread. The open one closes, so the mark holds until it is
+/// opened again; a platform's own count (a resync) does not clear it.
+pub(super) fn mark_unread(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(key) = target(app) else {
+        return;
+    };
+    if app.view.open.as_ref() == Some(&key) {
+        super::input::close_conversation(app, effects);
+        app.view.focus = Focus::Conversations;
+    }
+    let Some(entry) = app.inbox.get_mut(&key) else {
+        return;
+    };
+    entry.marked_unread = true;
+    entry.info.unread = entry.info.unread.max(1);
+    app.lists_stale = true;
+    if app.settings.store
+        && let Some(cached) = super::persist::cached(app, &key)
+    {
+        effects.push(Effect::Store(StoreRequest::Conversations(vec![cached])));
+    }
+    app.status
+        .notify(NoticeLevel::Info, "Marked unread".to_string(), app.now);
+}
+
+/// `Alt+u`: opens the next conversation with unread messages: after the selected row in the
+/// list as shown, then in any channel (the list then shows all of them).
+pub(super) fn next_unread(app: &mut App, effects: &mut Vec<Effect>) {
+    let unread = |app: &App, key: &ConversationKey| {
+        app.inbox
+            .get(key)
+            .is_some_and(|entry| entry.info.unread > 0)
+            && app.view.open.as_ref() != Some(key)
+    };
+    let listed = &app.view.conversations;
+    let start = app.view.selected_index().map_or(0, |index| index + 1);
+    let in_list = (0..listed.len())
+        .map(|step| &listed[(start + step) % listed.len()])
+        .find(|key| unread(app, key))
+        .cloned();
+    let next = in_list.or_else(|| {
+        let mut others: Vec<_> = app
+            .inbox
+            .iter()
+            .filter(|(key, _)| unread(app, key))
+            .map(|(key, entry)| (entry.last_activity(), key.clone()))
+            .collect();
+        others.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let (_, key) = others.into_iter().next()?;
+        // It is in another channel, or hidden by the filters: show them all.
+        app.view.channel_selected = 0;
+        app.view.status_filter = None;
+        app.view.filter.clear();
+        Some(key)
+    });
+    let Some(key) = next else {
+        app.status
+            .notify(NoticeLevel::Info, "Nothing unread".to_string(), app.now);
+        return;
+    };
+    app.lists_stale = true;
+    super::input::open_conversation(app, key, effects);
+}
+
+/// `U`: only the conversations with unread messages (and the open one, so it does not vanish
+/// while it is read), or all again.
+pub(super) fn toggle_unread_view(app: &mut App) {
+    app.view.unread_only = !app.view.unread_only;
+    app.lists_stale = true;
+}
+
+#[cfg(test)]
+#[path = "queue_tests.rs"]
+mod tests;

@@ -1,0 +1,218 @@
+use super::super::tests::{
+    app, conversation, inbound, key, messages, open, press, provider, type_text,
+};
+use super::super::{AppSettings, Effect, Event, Focus, Key, KeyCode};
+use crate::contract::provider::{ProviderCommand, ProviderEvent};
+use crate::contract::store::StoreRequest;
+use crate::model::{Channel, Content, Direction};
+
+/// Every text a provider would be asked to put in front of a customer.
+fn customer_facing(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Provider { command, .. } => Some(format!("{command:?}")),
+            Effect::Store(StoreRequest::Enqueue { entry, .. }) => Some(entry.text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_note_is_kept_in_the_thread_and_never_reaches_a_provider() {
+    for store in [false, true] {
+        let mut app = app();
+        app.settings.store = store;
+        app.settings.send_typing = true;
+        open(&mut app, "c1");
+        let mut effects = press(&mut app, Key::plain(KeyCode::Esc));
+        app.view.focus = Focus::Thread;
+        effects.extend(press(&mut app, Key::ch('n')));
+        assert_eq!(app.view.focus, Focus::Composer);
+        assert!(app.view.noting);
+        effects.extend(type_text(&mut app, "VIP: refund approved by Sam"));
+        effects.extend(press(&mut app, Key::plain(KeyCode::Enter)));
+        let leaks: Vec<_> = customer_facing(&effects)
+            .into_iter()
+            .filter(|text| text.contains("VIP") || text.contains("Typing"))
+            .collect();
+        assert!(leaks.is_empty(), "store {store}: {leaks:?}");
+        let entry = app.inbox.get(&key("c1")).expect("c1");
+        let note = entry.thread.last().expect("the note");
+        assert_eq!(note.direction, Direction::Note);
+        assert_eq!(
+            note.content,
+            Content::Text("VIP: refund approved by Sam".into())
+        );
+        let stored = effects.iter().any(|e| {
+            matches!(e, Effect::Store(StoreRequest::Messages { messages, .. })
+                if messages.iter().any(|m| m.direction == Direction::Note))
+        });
+        assert_eq!(stored, store, "kept in the local store when there is one");
+    }
+}
+
+#[test]
+fn the_composer_switches_between_reply_and_note_and_a_reply_still_goes_out() {
+    let mut app = app();
+    app.settings = AppSettings {
+        send_typing: false,
+        ..app.settings.clone()
+    };
+    open(&mut app, "c1");
+    press(&mut app, Key::alt(KeyCode::Char('n')));
+    assert!(app.view.noting);
+    type_text(&mut app, "internal");
+    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    assert!(customer_facing(&effects).is_empty(), "{effects:?}");
+    press(&mut app, Key::alt(KeyCode::Char('n')));
+    assert!(!app.view.noting);
+    type_text(&mut app, "Hello Ana");
+    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    assert!(
+        effects.iter().any(|e| matches!(e,
+            Effect::Provider { command: ProviderCommand::SendText { text, .. }, .. } if text == "Hello Ana")),
+        "{effects:?}"
+    );
+    // Another conversation opens in reply mode: a note never carries over by surprise.
+    press(&mut app, Key::alt(KeyCode::Char('n')));
+    press(&mut app, Key::alt(KeyCode::Char('j')));
+    assert!(!app.view.noting);
+}
+
+#[test]
+fn a_note_cannot_be_quoted_and_is_deleted_locally_only() {
+    let mut app = app();
+    open(&mut app, "c1");
+    press(&mut app, Key::alt(KeyCode::Char('n')));
+    type_text(&mut app, "internal");
+    press(&mut app, Key::plain(KeyCode::Enter));
+    press(&mut app, Key::plain(KeyCode::Esc));
+    app.view.focus = Focus::Thread;
+    let note_id = app
+        .inbox
+        .get(&key("c1"))
+        .and_then(|e| e.thread.last())
+        .map(|m| m.id.clone());
+    app.view.selected_message = note_id.clone();
+    press(&mut app, Key::ch('>'));
+    assert!(
+        app.view.replying_to.is_none(),
+        "a note is not quoted to the customer"
+    );
+    // The embedded hub's platform cannot delete messages; a note can go all the same.
+    press(&mut app, Key::ch('x'));
+    let effects = press(&mut app, Key::ch('y'));
+    assert!(customer_facing(&effects).is_empty(), "{effects:?}");
+    let thread = &app.inbox.get(&key("c1")).expect("c1").thread;
+    assert!(note_id.is_some_and(|id| thread.get(&id).is_none()));
+}
+
+#[test]
+fn marked_unread_holds_through_a_resync_until_opened() {
+    let mut app = app();
+    open(&mut app, "c1");
+    app.view.focus = Focus::Conversations;
+    app.view.selected = Some(key("c1"));
+    press(&mut app, Key::ch('u'));
+    assert_eq!(
+        app.view.open, None,
+        "the open conversation closes so the mark holds"
+    );
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(1));
+    assert_eq!(app.view.channels[0].unread, 1, "the All badge counts it");
+    // The platform says zero on its next listing: the agent's mark wins.
+    app.apply(
+        app.now,
+        provider(ProviderEvent::Conversations(vec![conversation(
+            "c1",
+            "Ana",
+            Channel::WhatsApp,
+            0,
+        )])),
+    );
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(1));
+    open(&mut app, "c1");
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(0));
+    app.apply(
+        app.now,
+        provider(ProviderEvent::Conversations(vec![conversation(
+            "c1",
+            "Ana",
+            Channel::WhatsApp,
+            0,
+        )])),
+    );
+    app.view.focus = Focus::Thread;
+    press(&mut app, Key::alt(KeyCode::Char('j')));
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(0));
+}
+
+#[test]
+fn next_unread_walks_the_list_then_other_channels() {
+    let mut app = app();
+    app.apply(
+        app.now,
+        provider(ProviderEvent::Conversations(vec![conversation(
+            "c3",
+            "Cy",
+            Channel::Email,
+            0,
+        )])),
+    );
+    app.apply(
+        app.now,
+        messages("c2", vec![inbound("b1", 1, "hello?")], true),
+    );
+    app.apply(
+        app.now,
+        messages("c3", vec![inbound("e1", 2, "ping")], true),
+    );
+    // Only WhatsApp shown: nothing unread there, so the next one is in another channel.
+    let whatsapp = app
+        .view
+        .channels
+        .iter()
+        .position(|e| e.channel == Some(Channel::WhatsApp))
+        .expect("whatsapp");
+    app.view.channel_selected = whatsapp;
+    app.lists_stale = true;
+    app.apply(app.now, Event::Tick);
+    assert_eq!(app.view.conversations, vec![key("c1")]);
+    press(&mut app, Key::alt(KeyCode::Char('u')));
+    assert_eq!(app.view.open, Some(key("c3")), "the newest unread first");
+    assert_eq!(
+        app.view.channel_selected, 0,
+        "the list shows every channel again"
+    );
+    press(&mut app, Key::alt(KeyCode::Char('u')));
+    assert_eq!(app.view.open, Some(key("c2")));
+    press(&mut app, Key::alt(KeyCode::Char('u')));
+    assert_eq!(app.view.open, Some(key("c2")), "nothing left unread");
+    assert!(
+        app.status
+            .current_notice()
+            .is_some_and(|n| n.text.contains("Nothing unread"))
+    );
+}
+
+#[test]
+fn the_unread_view_keeps_the_open_conversation_while_it_is_read() {
+    let mut app = app();
+    app.apply(
+        app.now,
+        messages("c2", vec![inbound("b1", 1, "hello?")], true),
+    );
+    app.view.focus = Focus::Conversations;
+    press(&mut app, Key::ch('U'));
+    assert_eq!(app.view.conversations, vec![key("c2")]);
+    open(&mut app, "c2");
+    assert_eq!(
+        app.view.conversations,
+        vec![key("c2")],
+        "read now, but open"
+    );
+    app.view.focus = Focus::Conversations;
+    press(&mut app, Key::ch('U'));
+    assert_eq!(app.view.conversations.len(), 2);
+}
