@@ -99,6 +99,13 @@ async fn the_cached_inbox_is_on_the_first_frame_and_replies_queue_while_offline(
     let waiting = screen(&offline);
     assert!(waiting.contains("It left the warehouse today"), "{waiting}");
     assert!(waiting.contains("retrying at"), "{waiting}");
+    // A private note, then a draft left half-written: both are kept in the store.
+    offline.apply(Event::Key(Key::alt(KeyCode::Char('n'))));
+    offline.apply(Event::Paste("VIP: refund approved".into()));
+    offline.apply(Event::Key(Key::plain(KeyCode::Enter)));
+    offline.apply(Event::Key(Key::alt(KeyCode::Char('n'))));
+    offline.apply(Event::Paste("Half-written answer".into()));
+    offline.apply(Event::Tick);
     offline.shutdown();
     drop(offline);
 
@@ -120,6 +127,29 @@ async fn the_cached_inbox_is_on_the_first_frame_and_replies_queue_while_offline(
         .expect("the echo is cached");
     assert_eq!(echo.status, DeliveryStatus::Pending);
     assert!(screen(&restarted).contains("It left the warehouse today"));
+    let note = restarted
+        .app
+        .inbox
+        .iter()
+        .flat_map(|(_, e)| e.thread.messages())
+        .find(|m| m.direction == switchboard::model::Direction::Note)
+        .expect("the note is cached");
+    assert_eq!(
+        note.content,
+        switchboard::model::Content::Text("VIP: refund approved".into())
+    );
+    let drafts: Vec<_> = restarted
+        .app
+        .view
+        .drafts
+        .values()
+        .map(|draft| draft.text().to_string())
+        .collect();
+    assert_eq!(
+        drafts,
+        ["Half-written answer"],
+        "the draft survived the restart"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,8 +43,16 @@ impl ConversationEntry {
     }
 
     /// Preview of the newest message for the conversation list.
+    /// A private note shows only when there is nothing else: the list says what was last
+    /// said with the customer.
     pub fn preview(&self) -> Option<(Direction, String)> {
-        match self.thread.last() {
+        let thread = self.thread.messages();
+        let newest = thread
+            .iter()
+            .rev()
+            .find(|m| m.direction != Direction::Note)
+            .or(thread.last());
+        match newest {
             Some(m) => Some((m.direction, m.content.preview())),
             None => self
                 .info

@@ -17,6 +17,17 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     if let Some(action @ (Action::Quit | Action::Suspend)) = lookup(app, KeyContext::Global, key) {
         return perform(app, action, effects);
     }
+    if app.view.confirm_quit {
+        let yes = lookup(app, KeyContext::Confirm, key) == Some(Action::Confirm)
+            || lookup(app, KeyContext::Browse, key) == Some(Action::Quit);
+        app.view.confirm_quit = yes;
+        if yes {
+            perform(app, Action::Quit, effects);
+        } else {
+            app.status.dismiss();
+        }
+        return;
+    }
     if app.view.palette.is_some() {
         super::palette::key(app, key, effects);
         return;
@@ -251,6 +262,9 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
     let view = &mut app.view;
     match action {
         Action::Quit => {
+            if !super::drafts::quit(app, effects) {
+                return;
+            }
             stop_typing(app, effects);
             app.quitting = true;
             effects.push(Effect::Quit);
@@ -661,6 +675,10 @@ pub(super) fn close_conversation(app: &mut App, effects: &mut Vec<Effect>) {
     if let Some(previous) = app.view.open.take() {
         super::paging::left(app, &previous);
         let draft = std::mem::take(&mut app.view.composer);
+        if draft.text() != app.view.draft_saved {
+            super::drafts::save(app, previous.clone(), draft.text(), effects);
+        }
+        app.view.draft_saved.clear();
         if !draft.is_blank() {
             app.view.drafts.insert(previous, draft);
         }
@@ -674,6 +692,7 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     }
     close_conversation(app, effects);
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
+    app.view.draft_saved = app.view.composer.text().to_string();
     app.view.reply_options.end_session = false;
     app.view.thread_scroll = 0;
     app.view.unread_marker = None;
@@ -737,6 +756,10 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         return;
     }
     let mut draft = app.view.composer.take().trim_end().to_string();
+    if !app.view.draft_saved.is_empty() {
+        app.view.draft_saved.clear();
+        super::drafts::save(app, key.clone(), "", effects);
+    }
     if app.view.noting {
         return super::queue::add_note(app, key, draft, effects);
     }

@@ -15,7 +15,8 @@
 //!   config's `[keys]`), `input` (keys, mouse, paste and layout → state), `palette`,
 //!   `composer`, `reply_options` (USSD and voice reply options), `cursor` (the message cursor
 //!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen), `queue` (private
-//!   notes, unread by hand, the next unread);
+//!   notes, unread by hand, the next unread), `drafts` (kept across restarts; quitting
+//!   with work unsent asks);
 //! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
 //!   pane's tabs and rows).
 
@@ -24,6 +25,7 @@ pub mod assist;
 pub mod composer;
 pub mod contacts;
 mod cursor;
+mod drafts;
 pub mod inbox;
 mod input;
 pub mod insights;
@@ -320,6 +322,7 @@ impl App {
             Event::TerminalFocus(focused) => self.view.terminal_focus = Some(focused),
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);
+                drafts::save_open_if_changed(self, &mut effects);
                 let expired = self.typing.expire(now) | self.status.expire(now) | retried;
                 // Relative times ("3m") change once a minute; typing and notices on expiry;
                 // a backoff's "retry in Ns" every second.

@@ -184,6 +184,7 @@ pub(super) fn loaded(
             entry.insights = None;
         }
     }
+    super::drafts::restore(app, snapshot.drafts);
     for entry in snapshot.outbox {
         outbox::restore(app, entry, effects);
     }

@@ -91,6 +91,11 @@ impl StatusState {
         self.notices.last()
     }
 
+    /// Takes the notice on screen away (a question that was answered).
+    pub fn dismiss(&mut self) {
+        self.notices.pop();
+    }
+
     pub fn expire(&mut self, now: Timestamp) -> bool {
         let before = self.notices.len();
         self.notices.retain(|n| n.expires_at > now);

@@ -418,7 +418,9 @@ fn shortcuts_never_fire_while_composing() {
     );
     press(&mut app, Key::plain(KeyCode::Esc));
     assert_eq!(app.view.focus, Focus::Conversations);
-    assert_eq!(press(&mut app, Key::ch('q')), vec![Effect::Quit]);
+    // The draft left in the composer makes quitting ask first.
+    assert!(press(&mut app, Key::ch('q')).is_empty());
+    assert_eq!(press(&mut app, Key::ch('y')), vec![Effect::Quit]);
 }
 
 #[test]

@@ -132,6 +132,10 @@ pub struct ViewState {
     pub composer: Composer,
     /// Drafts of the other conversations, restored when they are opened again.
     pub drafts: HashMap<ConversationKey, Composer>,
+    /// The open conversation's draft as last written to the store.
+    pub draft_saved: String,
+    /// Quitting was asked for with work unsent: the next key answers.
+    pub confirm_quit: bool,
     /// The composer writes a private note, not a reply.
     pub noting: bool,
     /// The list shows only conversations with unread messages (and the open one).

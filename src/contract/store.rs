@@ -57,6 +57,8 @@ pub enum StoreRequest {
         key: ConversationKey,
         client_id: String,
     },
+    /// The unsent draft of a conversation as it now is; empty: there is none.
+    Draft { key: ConversationKey, text: String },
     /// A read: the page of up to `limit` cached messages just before
     /// `before` (`(at, id)` of the oldest message the app holds; `None`: the newest page).
     /// Answered with [`StoreEvent::Page`] once the writes queued before it are applied.
@@ -106,6 +108,8 @@ pub struct Snapshot {
     pub outbox: Vec<OutboxEntry>,
     /// Per conversation, the provider's cursor `(at, id)`: where its backfill resumes.
     pub cursors: Vec<(ConversationKey, Timestamp, String)>,
+    /// Unsent drafts, per conversation.
+    pub drafts: Vec<(ConversationKey, String)>,
 }
 
 /// A reply on its way out.

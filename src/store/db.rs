@@ -76,6 +76,7 @@ impl Db {
             messages: with_echoes(newest, self.load_echoes()?),
             outbox: self.load_outbox()?,
             cursors: self.load_cursors()?,
+            drafts: self.load_drafts()?,
         })
     }
 
@@ -186,6 +187,14 @@ impl Db {
                 state: failed.map_or(OutboxState::Queued, OutboxState::Failed),
             })
         })?;
+        rows.collect()
+    }
+
+    fn load_drafts(&self) -> rusqlite::Result<Vec<(ConversationKey, String)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT account, conversation, text FROM drafts ORDER BY account, conversation",
+        )?;
+        let rows = statement.query_map([], |row| Ok((key_from(row, 0)?, row.get(2)?)))?;
         rows.collect()
     }
 
@@ -358,6 +367,17 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
         }
         // A query: the actor answers it after the batch commits.
         StoreRequest::LoadPage { .. } => {}
+        StoreRequest::Draft { key, text } if text.trim().is_empty() => {
+            tx.prepare_cached("DELETE FROM drafts WHERE account = ?1 AND conversation = ?2")?
+                .execute(params![key.account.0, key.id])?;
+        }
+        StoreRequest::Draft { key, text } => {
+            tx.prepare_cached(
+                "INSERT INTO drafts (account, conversation, text) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (account, conversation) DO UPDATE SET text = excluded.text",
+            )?
+            .execute(params![key.account.0, key.id, text])?;
+        }
         StoreRequest::Discard { key, client_id } => {
             exec(
                 tx,

@@ -68,9 +68,17 @@ pub(super) const NEWEST_COLUMNS: &str = "newest_id, newest_client_id, newest_dir
      newest_content, newest_at_ns, newest_status, newest_failure";
 
 /// Migration `n` brings a file from version `n` to `n + 1`.
-fn migrations() -> [String; 1] {
-    [newest_message()]
+fn migrations() -> [String; 2] {
+    [newest_message(), DRAFTS.to_string()]
 }
+
+/// Version 2: the unsent draft of each conversation, so a restart (or a crash) loses none.
+const DRAFTS: &str = "CREATE TABLE drafts (
+    account TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (account, conversation)
+);";
 
 /// Version 1: each conversation row carries a copy of its newest message, kept by triggers, so
 /// the start reads one row per conversation instead of seeking the newest message of each in

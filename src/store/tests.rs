@@ -504,11 +504,17 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
         for column in schema::NEWEST_COLUMNS.split(", ") {
             sql.push_str(&format!("ALTER TABLE conversations DROP COLUMN {column};"));
         }
-        sql.push_str("PRAGMA user_version = 0;");
+        sql.push_str("DROP TABLE drafts; PRAGMA user_version = 0;");
         conn.execute_batch(&sql).expect("downgrade");
     }
     let mut db = Db::open(Some(&path)).expect("reopen");
     assert_eq!(newest(&db), [("c1".to_string(), vec!["m2".to_string()])]);
+    // The drafts table is back.
+    db.apply(&[StoreRequest::Draft {
+        key: key("c1"),
+        text: "kept".into(),
+    }])
+    .expect("a draft");
     // And the triggers are back.
     db.apply(&[StoreRequest::Messages {
         key: key("c2"),
@@ -545,4 +551,40 @@ fn a_private_note_comes_back_as_a_note() {
     let page = db.page(&key("c1"), None, 10).expect("page");
     assert_eq!(page.last(), Some(&note));
     assert_eq!(page[0].direction, Direction::Inbound);
+}
+
+#[test]
+fn drafts_are_kept_and_an_empty_one_removes_the_draft() {
+    let mut db = Db::open(None).expect("open");
+    db.apply(&[
+        StoreRequest::Draft {
+            key: key("c1"),
+            text: "first".into(),
+        },
+        StoreRequest::Draft {
+            key: key("c2"),
+            text: "other".into(),
+        },
+        StoreRequest::Draft {
+            key: key("c1"),
+            text: "Where was I".into(),
+        },
+    ])
+    .expect("apply");
+    assert_eq!(
+        db.load().expect("load").drafts,
+        vec![
+            (key("c1"), "Where was I".into()),
+            (key("c2"), "other".into())
+        ]
+    );
+    db.apply(&[StoreRequest::Draft {
+        key: key("c2"),
+        text: String::new(),
+    }])
+    .expect("apply");
+    assert_eq!(
+        db.load().expect("load").drafts,
+        vec![(key("c1"), "Where was I".into())]
+    );
 }
