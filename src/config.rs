@@ -56,6 +56,9 @@ pub struct Config {
     /// `[keys.<context>] <action> = "key" | ["key", …]`, as written (read into `keymap`).
     #[serde(default, rename = "keys")]
     pub key_entries: BTreeMap<String, BTreeMap<String, toml::Spanned<KeyList>>>,
+    /// `[[canned]] shortcode, title, text`: saved replies (`/shortcode` then Tab).
+    #[serde(default, rename = "canned")]
+    pub canned: Vec<crate::app::canned::CannedReply>,
     /// The keys: the defaults with `[keys]` over them (see `app/keymap.rs`).
     #[serde(skip)]
     pub keymap: crate::app::keymap::KeyMap,
@@ -130,6 +133,9 @@ pub struct UiSection {
     /// Times as `"24h"` (14:05) or `"12h"` (2:05 pm).
     #[serde(default)]
     pub clock: ClockStyle,
+    /// How saved replies sign (`{{agent.name}}`); absent: the login name.
+    #[serde(default)]
+    pub agent_name: Option<String>,
 }
 
 /// How times of day are written.
@@ -148,6 +154,7 @@ impl Default for UiSection {
             send_typing: true,
             typing_ttl_secs: default_typing_ttl(),
             clock: ClockStyle::default(),
+            agent_name: None,
         }
     }
 }
@@ -312,6 +319,18 @@ impl Config {
             }
             account.validate(&field)?;
         }
+        let mut shortcodes = std::collections::BTreeSet::new();
+        for (index, reply) in self.canned.iter().enumerate() {
+            if let Some(problem) = reply.problem() {
+                return Err(format!("canned[{index}]: {problem}"));
+            }
+            if !shortcodes.insert(reply.shortcode.to_lowercase()) {
+                return Err(format!(
+                    "canned[{index}]: /{} is used by two saved replies",
+                    reply.shortcode
+                ));
+            }
+        }
         self.symbl.validate()?;
         if let Some(assist) = &self.assist {
             assist.validate()?;
@@ -387,6 +406,23 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(text, Path::new("/tmp/config.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn saved_replies_are_read_and_checked() {
+        let config = parse(
+            "[[canned]]\nshortcode = \"ship\"\ntitle = \"Shipping\"\ntext = \"Hi {{contact.name}}\"\n",
+        )
+        .expect("one saved reply");
+        assert_eq!(config.canned[0].shortcode, "ship");
+        let twice = parse(
+            "[[canned]]\nshortcode = \"ship\"\ntitle = \"a\"\ntext = \"x\"\n[[canned]]\nshortcode = \"SHIP\"\ntitle = \"b\"\ntext = \"y\"\n",
+        )
+        .expect_err("a shortcode used twice");
+        assert!(twice.contains("canned[1]"), "{twice}");
+        let spaced = parse("[[canned]]\nshortcode = \"two words\"\ntitle = \"a\"\ntext = \"x\"\n")
+            .expect_err("a shortcode with a space");
+        assert!(spaced.contains("canned[0]: shortcode"), "{spaced}");
     }
 
     #[test]

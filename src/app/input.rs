@@ -65,6 +65,12 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         Some(action) if context == KeyContext::Compose && action.is_editing() => {
             composer_edit(app, action, effects);
         }
+        // Tab after a `/shortcode` puts the saved reply in; otherwise it moves on.
+        Some(Action::FocusNext)
+            if context == KeyContext::Compose && super::canned::expand_at_cursor(app) =>
+        {
+            composer_edited(app, effects);
+        }
         Some(action) => perform(app, action, effects),
         None if context == KeyContext::Compose => composer_type(app, key, effects),
         None => {}

@@ -16,12 +16,13 @@
 //!   `composer`, `reply_options` (USSD and voice reply options), `cursor` (the message cursor
 //!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen), `queue` (private
 //!   notes, unread by hand, the next unread), `drafts` (kept across restarts; quitting
-//!   with work unsent asks);
+//!   with work unsent asks), `canned` (saved replies);
 //! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
 //!   pane's tabs and rows).
 
 pub mod alerts;
 pub mod assist;
+pub mod canned;
 pub mod composer;
 pub mod contacts;
 mod cursor;
@@ -190,6 +191,10 @@ pub struct AppSettings {
     pub keymap: Arc<keymap::KeyMap>,
     /// Who is never notified about, and whether the title shows the unread count.
     pub alerts: alerts::AlertSettings,
+    /// Saved replies (`[[canned]]`).
+    pub canned: Arc<[canned::CannedReply]>,
+    /// How `{{agent.name}}` fills in (`[ui] agent_name`, else the login name).
+    pub agent_name: String,
 }
 
 impl Default for AppSettings {
@@ -205,6 +210,8 @@ impl Default for AppSettings {
             keymap: Arc::default(),
             alerts: alerts::AlertSettings::default(),
             hour12: false,
+            canned: Arc::from(Vec::new()),
+            agent_name: String::new(),
         }
     }
 }

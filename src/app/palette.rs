@@ -17,6 +17,8 @@ use crate::model::ConversationKey;
 pub enum Target {
     Action(Action),
     Conversation(ConversationKey),
+    /// A saved reply, by its place in the library.
+    Canned(usize),
 }
 
 /// One row: what it says, what is shown beside it (the key, or channel and account).
@@ -95,6 +97,16 @@ pub(super) fn open(app: &mut App) {
             detail: binding.keys.first().map(Key::label).unwrap_or_default(),
             target: Target::Action(binding.action),
         });
+    }
+    // Saved replies are for the open conversation's composer.
+    if app.view.open.is_some() {
+        for (index, reply) in app.settings.canned.iter().enumerate() {
+            items.push(Item {
+                label: format!("Saved reply: {}", reply.title),
+                detail: format!("/{}", reply.shortcode),
+                target: Target::Canned(index),
+            });
+        }
     }
     let several = app.view.several_accounts;
     for (key, entry) in app.inbox.iter() {
@@ -239,6 +251,10 @@ fn run(app: &mut App, effects: &mut Vec<Effect>) {
             app.view.keep_selection_visible();
             super::input::open_conversation(app, key, effects);
             app.view.focus = Focus::Composer;
+        }
+        Target::Canned(index) => {
+            super::canned::insert(app, index);
+            super::input::set_focus(app, Focus::Composer, effects);
         }
     }
 }

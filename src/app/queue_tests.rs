@@ -216,3 +216,58 @@ fn the_unread_view_keeps_the_open_conversation_while_it_is_read() {
     press(&mut app, Key::ch('U'));
     assert_eq!(app.view.conversations.len(), 2);
 }
+
+fn with_saved_replies(mut app: super::super::App) -> super::super::App {
+    app.settings.canned = vec![super::super::canned::CannedReply {
+        shortcode: "ship".into(),
+        title: "Shipping times".into(),
+        text: "Hi {{contact.first_name}}, orders ship within 2 days. — {{agent.name}}".into(),
+    }]
+    .into();
+    app.settings.agent_name = "Sam".into();
+    app.settings.send_typing = false;
+    app
+}
+
+#[test]
+fn a_shortcode_and_tab_put_the_saved_reply_in_the_composer_to_edit() {
+    let mut app = with_saved_replies(app());
+    open(&mut app, "c1");
+    type_text(&mut app, "Thanks! /ship");
+    press(&mut app, Key::plain(KeyCode::Tab));
+    assert_eq!(
+        app.view.focus,
+        Focus::Composer,
+        "Tab expanded instead of moving on"
+    );
+    assert_eq!(
+        app.view.composer.text(),
+        "Thanks! Hi Ana, orders ship within 2 days. — Sam"
+    );
+    // Still a draft: nothing was sent, and it can be edited.
+    type_text(&mut app, "!");
+    assert!(app.view.composer.text().ends_with("Sam!"));
+    // An unknown shortcode is left alone and Tab moves on.
+    app.view.composer.clear();
+    type_text(&mut app, "/nope");
+    press(&mut app, Key::plain(KeyCode::Tab));
+    assert_eq!(app.view.composer.text(), "/nope");
+    assert_ne!(app.view.focus, Focus::Composer);
+}
+
+#[test]
+fn the_palette_lists_saved_replies_for_the_open_conversation() {
+    let mut app = with_saved_replies(app());
+    open(&mut app, "c1");
+    press(&mut app, Key::ctrl('k'));
+    type_text(&mut app, "shipping");
+    let palette = app.view.palette.as_ref().expect("palette");
+    let first = &palette.items[palette.hits[0].item];
+    assert_eq!(first.label, "Saved reply: Shipping times");
+    press(&mut app, Key::plain(KeyCode::Enter));
+    assert_eq!(app.view.focus, Focus::Composer);
+    assert_eq!(
+        app.view.composer.text(),
+        "Hi Ana, orders ship within 2 days. — Sam"
+    );
+}

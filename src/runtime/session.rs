@@ -107,6 +107,13 @@ impl Session {
             utc_offset: options.utc_offset.unwrap_or(time::UtcOffset::UTC),
             hour12: config.ui.clock == crate::config::ClockStyle::Twelve,
             keymap: std::sync::Arc::new(config.keymap.clone()),
+            canned: config.canned.clone().into(),
+            agent_name: config
+                .ui
+                .agent_name
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_default(),
             alerts: crate::app::alerts::AlertSettings {
                 muted_accounts: config.notify.mute_accounts.clone(),
                 muted_channels: config.notify.mute_channels.clone(),

@@ -59,6 +59,7 @@ fn row(item: &Item, hit: &Hit, room: usize, selected: bool) -> Line<'static> {
     let kind = match item.target {
         Target::Action(_) => "",
         Target::Conversation(_) => "→ ",
+        Target::Canned(_) => "✎ ",
     };
     let label = sanitize_line(&item.label);
     let detail = sanitize_line(&item.detail);
