@@ -75,6 +75,7 @@ fn build(path: &Path) {
             info.unread = (i % 4) as u32;
             CachedConversation {
                 info,
+                snooze: None,
                 history_complete: i != 0,
             }
         })

@@ -330,6 +330,14 @@ impl Message {
     }
 }
 
+/// A conversation put aside: it leaves the list and comes back at its time, or as soon as
+/// the customer writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Snooze {
+    Until(Timestamp),
+    UntilReply,
+}
+
 /// Lifecycle of a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ConversationStatus {

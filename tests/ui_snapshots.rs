@@ -985,3 +985,26 @@ fn private_note_and_note_composer_at_80x24_and_160x48() {
         insta::assert_snapshot!(format!("private_note_{width}x{height}"), text);
     }
 }
+
+/// The status picker over the inbox, then the snoozed conversation as the snoozed view lists
+/// it (saying until when).
+#[test]
+fn status_picker_and_a_snoozed_row() {
+    let mut app = opened();
+    app.view.focus = Focus::Conversations;
+    press(&mut app, Key::ch('z'));
+    for c in "tomorrow 9am".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    let picker = screen::render(&mut app, 80, 24);
+    assert!(picker.contains("Snooze until: tomorrow 9am"), "{picker}");
+    insta::assert_snapshot!("status_picker_80x24", picker);
+    press(&mut app, Key::plain(KeyCode::Enter));
+    // F cycles open, pending, resolved, snoozed.
+    for _ in 0..4 {
+        press(&mut app, Key::ch('F'));
+    }
+    let snoozed = screen::render(&mut app, 160, 48);
+    assert!(snoozed.contains("snoozed until Sat 09:00"), "{snoozed}");
+    insta::assert_snapshot!("snoozed_row_160x48", snoozed);
+}

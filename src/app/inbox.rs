@@ -18,6 +18,8 @@ pub struct ConversationEntry {
     /// The agent marked it unread: it stays so (whatever a platform's count says) until it
     /// is opened.
     pub marked_unread: bool,
+    /// Put aside (see `snooze`): off the list until its time or the customer's next message.
+    pub snooze: Option<crate::model::Snooze>,
     /// No older history left to fetch.
     pub history_complete: bool,
     /// A request for older history is under way.
@@ -40,6 +42,11 @@ impl ConversationEntry {
     pub fn last_activity(&self) -> Option<Timestamp> {
         let from_thread = self.thread.last().map(|m| m.at);
         from_thread.max(self.info.last_message_at)
+    }
+
+    /// Put aside: by the agent here, or by the platform (another agent).
+    pub fn is_snoozed(&self) -> bool {
+        self.snooze.is_some() || self.info.status == crate::model::ConversationStatus::Snoozed
     }
 
     /// Preview of the newest message for the conversation list.
@@ -141,6 +148,7 @@ impl Inbox {
                     info,
                     thread: Thread::default(),
                     marked_unread: false,
+                    snooze: None,
                     history_complete: false,
                     fetching_older: false,
                     older_cached: false,

@@ -32,6 +32,10 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         super::palette::key(app, key, effects);
         return;
     }
+    if app.view.status_picker.is_some() {
+        super::snooze::key(app, key, effects);
+        return;
+    }
     if app.view.help {
         help_key(app, key, effects);
         return;
@@ -479,6 +483,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         Action::MarkUnread => super::queue::mark_unread(app, effects),
         Action::NextUnread => super::queue::next_unread(app, effects),
         Action::ToggleUnreadView => super::queue::toggle_unread_view(app),
+        Action::ChangeStatus => super::snooze::open(app),
         Action::Suspend => {
             stop_typing(app, effects);
             effects.push(Effect::Terminal(super::TerminalJob::Suspend));

@@ -198,6 +198,8 @@ pub enum Action {
     NextUnread,
     /// Show only the conversations with unread messages, or all again.
     ToggleUnreadView,
+    /// Set the conversation's status: open, pending, resolved, or snoozed until a time.
+    ChangeStatus,
 }
 
 impl Action {
@@ -320,6 +322,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('R')], action: Action::Refresh, help: "resync every account" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('s')], action: Action::ToggleResolved, help: "resolve / reopen" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('F')], action: Action::CycleStatusFilter, help: "filter by status" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('z')], action: Action::ChangeStatus, help: "status: open, pending, resolved, snooze until…" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('c')], action: Action::OpenContacts, help: "contacts" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media or links" },

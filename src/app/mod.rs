@@ -14,7 +14,8 @@
 //! - the agent's hands: `keys` (actions and default bindings), `keymap` (the live map with the
 //!   config's `[keys]`), `input` (keys, mouse, paste and layout → state), `palette`,
 //!   `composer`, `reply_options` (USSD and voice reply options), `cursor` (the message cursor
-//!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen), `queue` (private
+//!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen), `snooze` (the status
+//!   picker: open, pending, resolved, snoozed until a time), `queue` (private
 //!   notes, unread by hand, the next unread), `drafts` (kept across restarts; quitting
 //!   with work unsent asks), `canned` (saved replies);
 //! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
@@ -42,6 +43,7 @@ mod queue;
 pub mod remote_insights;
 pub mod reply_options;
 mod resident;
+pub mod snooze;
 pub mod status;
 mod status_actions;
 pub mod thread;
@@ -330,6 +332,7 @@ impl App {
             Event::Tick => {
                 let retried = outbox::tick(self, &mut effects);
                 drafts::save_open_if_changed(self, &mut effects);
+                snooze::wake_due(self, &mut effects);
                 let expired = self.typing.expire(now) | self.status.expire(now) | retried;
                 // Relative times ("3m") change once a minute; typing and notices on expiry;
                 // a backoff's "retry in Ns" every second.

@@ -49,6 +49,7 @@ fn cached(id: &str, minutes_ago: i64) -> CachedConversation {
             last_message: None,
             metadata: Default::default(),
         },
+        snooze: None,
         history_complete: true,
     }
 }

@@ -147,11 +147,21 @@ pub(super) fn persist(app: &mut App, touched: Touched, effects: &mut Vec<Effect>
     }
 }
 
+/// Writes the conversation as the app now holds it (with a store attached).
+pub(super) fn conversation(app: &App, key: &ConversationKey, effects: &mut Vec<Effect>) {
+    if app.settings.store
+        && let Some(cached) = cached(app, key)
+    {
+        effects.push(Effect::Store(StoreRequest::Conversations(vec![cached])));
+    }
+}
+
 /// A conversation as the store keeps it.
 pub(super) fn cached(app: &App, key: &ConversationKey) -> Option<CachedConversation> {
     let entry = app.inbox.get(key)?;
     Some(CachedConversation {
         info: entry.info.clone(),
+        snooze: entry.snooze,
         history_complete: entry.history_complete,
     })
 }
@@ -169,6 +179,7 @@ pub(super) fn loaded(
         app.inbox.upsert_conversation(cached.info, false);
         if let Some(entry) = app.inbox.get_mut(&key) {
             entry.history_complete = cached.history_complete;
+            entry.snooze = cached.snooze;
             // Only its newest message is loaded; the rest is read a page at a time.
             entry.older_cached = true;
         }

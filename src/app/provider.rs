@@ -219,9 +219,10 @@ fn merge_messages(
     if live {
         super::alerts::new_messages(app, &key, outcome.new_inbound, effects);
     }
-    // A message from the customer ends their typing (merge rule 5).
+    // A message from the customer ends their typing (merge rule 5), and a snooze.
     if live && has_inbound {
         app.typing.stopped(&key);
+        super::snooze::wake_on_reply(app, &key, effects);
     }
     if outcome.changed {
         app.lists_stale = true;

@@ -86,11 +86,7 @@ pub(super) fn mark_unread(app: &mut App, effects: &mut Vec<Effect>) {
     entry.marked_unread = true;
     entry.info.unread = entry.info.unread.max(1);
     app.lists_stale = true;
-    if app.settings.store
-        && let Some(cached) = super::persist::cached(app, &key)
-    {
-        effects.push(Effect::Store(StoreRequest::Conversations(vec![cached])));
-    }
+    super::persist::conversation(app, &key, effects);
     app.status
         .notify(NoticeLevel::Info, "Marked unread".to_string(), app.now);
 }

@@ -134,6 +134,8 @@ pub struct ViewState {
     pub drafts: HashMap<ConversationKey, Composer>,
     /// The open conversation's draft as last written to the store.
     pub draft_saved: String,
+    /// The status picker (`z`), while it is open.
+    pub status_picker: Option<super::snooze::StatusPicker>,
     /// Quitting was asked for with work unsent: the next key answers.
     pub confirm_quit: bool,
     /// The composer writes a private note, not a reply.
@@ -234,7 +236,12 @@ impl ViewState {
             .iter()
             .filter(|(_, e)| channel.as_ref().is_none_or(|c| &e.info.channel == c))
             .filter(|(_, e)| needle.is_empty() || matches_filter(e, &needle, self.several_accounts))
-            .filter(|(_, e)| self.status_filter.is_none_or(|s| e.info.status == s))
+            .filter(|(key, e)| match self.status_filter {
+                // Snoozed conversations are off the list until they are back.
+                None => !e.is_snoozed() || self.open.as_ref() == Some(*key),
+                Some(ConversationStatus::Snoozed) => e.is_snoozed(),
+                Some(status) => !e.is_snoozed() && e.info.status == status,
+            })
             .filter(|(key, e)| {
                 !self.unread_only || e.info.unread > 0 || self.open.as_ref() == Some(*key)
             })

@@ -45,6 +45,9 @@ pub const SYMBL_ACCOUNT: &str = "symbl";
 pub struct PlatformActions {
     pub delete_message: bool,
     pub capability_lookup: bool,
+    /// The platform keeps each conversation's status (open, pending, resolved, snoozed), so a
+    /// change is sent to it; otherwise snoozing is kept on this machine alone.
+    pub set_status: bool,
     /// The platform's name, for saying what it cannot do.
     pub platform: &'static str,
 }
@@ -56,7 +59,16 @@ impl PlatformActions {
         Self {
             delete_message: sinch,
             capability_lookup: sinch,
+            set_status: !sinch,
             platform,
+        }
+    }
+
+    /// The same, for a platform that keeps no conversation status.
+    pub fn without_status(self) -> Self {
+        Self {
+            set_status: false,
+            ..self
         }
     }
 
@@ -64,6 +76,7 @@ impl PlatformActions {
     pub const UNKNOWN: Self = Self {
         delete_message: true,
         capability_lookup: true,
+        set_status: true,
         platform: "this platform",
     };
 }

@@ -92,6 +92,8 @@ pub enum StoreEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CachedConversation {
     pub info: Conversation,
+    /// Put aside until a time or the customer's next message.
+    pub snooze: Option<crate::model::Snooze>,
     pub history_complete: bool,
 }
 

@@ -144,7 +144,10 @@ pub fn start(
                 provider_config.mode = vumi::Mode::SendOnly;
             }
             let handle = vumi::spawn(account.clone(), provider_config, events);
-            (PlatformActions::of("Vumi Go", false), handle)
+            (
+                PlatformActions::of("Vumi Go", false).without_status(),
+                handle,
+            )
         }
     };
     Ok(Started {

@@ -86,7 +86,7 @@ impl Db {
         let mut statement = self.conn.prepare(&format!(
             "SELECT account, id, channel, contact_id, contact_name, contact_identity, status,
                     platform_unread, unread, last_message_at, last_message, metadata,
-                    history_complete, {NEWEST_COLUMNS}
+                    history_complete, {NEWEST_COLUMNS}, snooze
              FROM conversations"
         ))?;
         let mut rows = statement.query([])?;
@@ -116,6 +116,7 @@ impl Db {
                     metadata: metadata_from_json(&metadata),
                 },
                 history_complete: row.get(12)?,
+                snooze: snooze_from(row.get::<_, Option<String>>(21)?.as_deref()),
             });
         }
         Ok((conversations, newest))
@@ -394,6 +395,24 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
     Ok(())
 }
 
+/// A snooze as the `snooze` column keeps it: `reply`, or its end in nanoseconds.
+fn snooze_name(snooze: Option<crate::model::Snooze>) -> Option<String> {
+    snooze.map(|snooze| match snooze {
+        crate::model::Snooze::UntilReply => "reply".to_string(),
+        crate::model::Snooze::Until(at) => time_to_ns(at).to_string(),
+    })
+}
+
+fn snooze_from(name: Option<&str>) -> Option<crate::model::Snooze> {
+    match name? {
+        "reply" => Some(crate::model::Snooze::UntilReply),
+        ns => ns
+            .parse()
+            .ok()
+            .map(|ns| crate::model::Snooze::Until(ns_to_time(ns))),
+    }
+}
+
 fn upsert_conversation(
     tx: &rusqlite::Transaction<'_>,
     cached: &CachedConversation,
@@ -402,15 +421,16 @@ fn upsert_conversation(
     exec(
             tx,
         "INSERT INTO conversations (account, id, channel, contact_id, contact_name, contact_identity,
-            status, platform_unread, unread, last_message_at, last_message, metadata, history_complete)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            status, platform_unread, unread, last_message_at, last_message, metadata, history_complete,
+            snooze)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (account, id) DO UPDATE SET
             channel = excluded.channel, contact_id = excluded.contact_id,
             contact_name = excluded.contact_name, contact_identity = excluded.contact_identity,
             status = excluded.status, platform_unread = excluded.platform_unread,
             unread = excluded.unread, last_message_at = excluded.last_message_at,
             last_message = excluded.last_message, metadata = excluded.metadata,
-            history_complete = excluded.history_complete",
+            history_complete = excluded.history_complete, snooze = excluded.snooze",
         params![
             info.key.account.0,
             info.key.id,
@@ -425,6 +445,7 @@ fn upsert_conversation(
             info.last_message,
             metadata_to_json(&info.metadata),
             cached.history_complete,
+            snooze_name(cached.snooze),
         ],
     )?;
     Ok(())

@@ -68,9 +68,13 @@ pub(super) const NEWEST_COLUMNS: &str = "newest_id, newest_client_id, newest_dir
      newest_content, newest_at_ns, newest_status, newest_failure";
 
 /// Migration `n` brings a file from version `n` to `n + 1`.
-fn migrations() -> [String; 2] {
-    [newest_message(), DRAFTS.to_string()]
+fn migrations() -> [String; 3] {
+    [newest_message(), DRAFTS.to_string(), SNOOZE.to_string()]
 }
+
+/// Version 3: a snoozed conversation's end: `reply` (the customer's next message) or the time
+/// in nanoseconds.
+const SNOOZE: &str = "ALTER TABLE conversations ADD COLUMN snooze TEXT;";
 
 /// Version 2: the unsent draft of each conversation, so a restart (or a crash) loses none.
 const DRAFTS: &str = "CREATE TABLE drafts (

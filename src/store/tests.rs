@@ -26,6 +26,7 @@ fn conversation(id: &str) -> CachedConversation {
             last_message: Some("hi".into()),
             metadata: [("plan".to_string(), "gold".to_string())].into(),
         },
+        snooze: None,
         history_complete: true,
     }
 }
@@ -586,5 +587,43 @@ fn drafts_are_kept_and_an_empty_one_removes_the_draft() {
     assert_eq!(
         db.load().expect("load").drafts,
         vec![(key("c1"), "Where was I".into())]
+    );
+}
+
+#[test]
+fn a_snooze_is_kept_with_its_conversation() {
+    let mut db = Db::open(None).expect("open");
+    let until = datetime!(2026-01-03 09:00 UTC);
+    let c1 = CachedConversation {
+        snooze: Some(crate::model::Snooze::Until(until)),
+        ..conversation("c1")
+    };
+    let c2 = CachedConversation {
+        snooze: Some(crate::model::Snooze::UntilReply),
+        ..conversation("c2")
+    };
+    db.apply(&[StoreRequest::Conversations(vec![c1.clone(), c2.clone()])])
+        .expect("apply");
+    let loaded = db.load().expect("load").conversations;
+    let snooze_of = |id: &str| {
+        loaded
+            .iter()
+            .find(|c| c.info.key.id == id)
+            .and_then(|c| c.snooze)
+    };
+    assert_eq!(snooze_of("c1"), c1.snooze);
+    assert_eq!(snooze_of("c2"), c2.snooze);
+    db.apply(&[StoreRequest::Conversations(vec![CachedConversation {
+        snooze: None,
+        ..c1
+    }])])
+    .expect("woken");
+    let loaded = db.load().expect("load").conversations;
+    assert_eq!(
+        loaded
+            .iter()
+            .find(|c| c.info.key.id == "c1")
+            .and_then(|c| c.snooze),
+        None
     );
 }

@@ -205,6 +205,9 @@ impl Row<'_> {
         let room = width.saturating_sub(1 + wrap::width(&badge));
         let (text, style) = if self.typing {
             ("✎ typing…".to_string(), theme::typing())
+        } else if let Some(snooze) = self.entry.snooze {
+            let until = crate::app::snooze::until_label(snooze, self.now, self.zone.offset);
+            (format!("⏾ snoozed {until}"), theme::muted())
         } else {
             let text = match self.entry.preview() {
                 Some((Direction::Outbound, text)) => format!("You: {text}"),

@@ -6,7 +6,7 @@
 //! hit-testing and paging are decided in the reducer.
 //!
 //! One file per pane (`channels`, `conversations`, `thread`, `composer`, `insights`, `details`,
-//! `status`, `help`) and per overlay (`palette`, `contacts`, `links`), plus `layout`
+//! `status`, `help`) and per overlay (`palette`, `contacts`, `links`, `snooze`), plus `layout`
 //! (responsive splits), `thread_anchor` (where the bottom-up thread starts), `theme` (the
 //! palette of styles), `wrap` (text by display width) and `format` (times).
 
@@ -21,6 +21,7 @@ mod insights;
 pub mod layout;
 mod links;
 mod palette;
+mod snooze;
 mod status;
 pub mod theme;
 mod thread;
@@ -103,6 +104,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         && area.height >= 6
     {
         links::draw(frame, picker, area, &app.settings.keymap);
+    }
+    if let Some(picker) = &app.view.status_picker
+        && area.width >= 20
+        && area.height >= 6
+    {
+        snooze::draw(frame, app, picker, area);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
         info.help_last_scroll = Some(help::draw(frame, app, area));

@@ -1,0 +1,235 @@
+use time::macros::{datetime, offset};
+use time::{Duration, UtcOffset};
+
+use super::super::tests::{T0, app, inbound, key, messages, open, press, type_text};
+use super::super::{Effect, Event, Focus, Key, KeyCode};
+use super::*;
+use crate::contract::provider::ProviderCommand;
+use crate::model::{ConversationStatus, Snooze};
+
+/// Friday 20 November 2026, 14:00 UTC is 15:00 in Paris (UTC+1).
+const PARIS: UtcOffset = offset!(+1);
+
+fn at(text: &str) -> Result<Timestamp, String> {
+    parse_when(text, T0, PARIS)
+}
+
+#[test]
+fn typed_times_are_read_in_local_time() {
+    assert_eq!(at("2h"), Ok(T0 + Duration::hours(2)));
+    assert_eq!(at("45m"), Ok(T0 + Duration::minutes(45)));
+    assert_eq!(
+        at("16:30"),
+        Ok(datetime!(2026-11-20 15:30 UTC)),
+        "later today"
+    );
+    assert_eq!(
+        at("9am"),
+        Ok(datetime!(2026-11-21 08:00 UTC)),
+        "passed today: tomorrow"
+    );
+    assert_eq!(
+        at("tomorrow 18h"),
+        Ok(datetime!(2026-11-21 17:00 UTC)),
+        "after a day, 18h is a time"
+    );
+    assert_eq!(
+        at("tomorrow"),
+        Ok(datetime!(2026-11-21 08:00 UTC)),
+        "a day means 09:00"
+    );
+    assert_eq!(at("tomorrow 2:30pm"), Ok(datetime!(2026-11-21 13:30 UTC)));
+    assert_eq!(at("mon"), Ok(datetime!(2026-11-23 08:00 UTC)));
+    assert_eq!(
+        at("Friday 17:00"),
+        Ok(datetime!(2026-11-20 16:00 UTC)),
+        "later this Friday"
+    );
+    assert_eq!(
+        at("fri 14:00"),
+        Ok(datetime!(2026-11-27 13:00 UTC)),
+        "passed: next Friday"
+    );
+    assert_eq!(at("2026-12-24 09:00"), Ok(datetime!(2026-12-24 08:00 UTC)));
+    assert_eq!(at("2026-12-24"), Ok(datetime!(2026-12-24 08:00 UTC)));
+    for wrong in [
+        "",
+        "soon",
+        "25:00",
+        "2026-02-30",
+        "2020-01-01",
+        "fri 14:00 extra",
+        "0m",
+    ] {
+        assert!(at(wrong).is_err(), "{wrong:?}");
+    }
+}
+
+#[test]
+fn presets_say_their_local_times_and_skip_the_past() {
+    let labels: Vec<String> = presets(T0, PARIS).into_iter().map(|(l, _)| l).collect();
+    assert_eq!(
+        labels,
+        [
+            "in 1 hour",
+            "this evening (18:00)",
+            "tomorrow morning (Sat 09:00)",
+            "next Monday (09:00)"
+        ]
+    );
+    let late = datetime!(2026-11-20 17:45 UTC);
+    assert!(
+        !presets(late, PARIS)
+            .iter()
+            .any(|(l, _)| l.starts_with("this evening")),
+        "18:45 in Paris: the evening has begun"
+    );
+}
+
+fn snooze_with(app: &mut super::super::App, keys: &[Key]) -> Vec<Effect> {
+    app.view.focus = Focus::Conversations;
+    app.view.selected = Some(key("c1"));
+    let mut effects = press(app, Key::ch('z'));
+    for key in keys {
+        effects.extend(press(app, *key));
+    }
+    effects
+}
+
+#[test]
+fn a_snoozed_conversation_leaves_the_list_and_comes_back_at_its_time() {
+    let mut app = app();
+    let effects = snooze_with(
+        &mut app,
+        &[Key::ch('3'), Key::ch('h'), Key::plain(KeyCode::Enter)],
+    );
+    assert_eq!(
+        app.inbox.get(&key("c1")).and_then(|e| e.snooze),
+        Some(Snooze::Until(T0 + Duration::hours(3)))
+    );
+    assert!(
+        !app.view.conversations.contains(&key("c1")),
+        "off the list: open {:?} list {:?}",
+        app.view.open,
+        app.view.conversations
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Provider {
+            command: ProviderCommand::SetStatus {
+                status: ConversationStatus::Snoozed,
+                ..
+            },
+            ..
+        }
+    )));
+    // The status filter shows the snoozed ones.
+    app.view.status_filter = Some(ConversationStatus::Snoozed);
+    app.lists_stale = true;
+    app.apply(app.now, Event::Tick);
+    assert_eq!(app.view.conversations, vec![key("c1")]);
+    app.view.status_filter = None;
+    app.lists_stale = true;
+    // Not yet…
+    app.apply(T0 + Duration::hours(2), Event::Tick);
+    assert!(!app.view.conversations.contains(&key("c1")));
+    // …and back at its time, the platform told.
+    let effects = app.apply(T0 + Duration::hours(3), Event::Tick);
+    assert!(app.view.conversations.contains(&key("c1")));
+    assert_eq!(app.inbox.get(&key("c1")).and_then(|e| e.snooze), None);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Provider {
+            command: ProviderCommand::SetStatus {
+                status: ConversationStatus::Open,
+                ..
+            },
+            ..
+        }
+    )));
+}
+
+#[test]
+fn the_customer_writing_ends_any_snooze_at_once() {
+    let mut app = app();
+    // The last preset: until the customer replies.
+    let choices = {
+        snooze_with(&mut app, &[]);
+        app.view
+            .status_picker
+            .as_ref()
+            .map(|p| p.choices.len())
+            .unwrap_or(0)
+    };
+    for _ in 1..choices {
+        press(&mut app, Key::plain(KeyCode::Down));
+    }
+    press(&mut app, Key::plain(KeyCode::Enter));
+    assert_eq!(
+        app.inbox.get(&key("c1")).and_then(|e| e.snooze),
+        Some(Snooze::UntilReply)
+    );
+    app.apply(T0 + Duration::days(3), Event::Tick);
+    assert!(
+        !app.view.conversations.contains(&key("c1")),
+        "no time ends it"
+    );
+    app.apply(
+        app.now,
+        messages("c1", vec![inbound("m9", 4000, "any news?")], true),
+    );
+    assert_eq!(app.inbox.get(&key("c1")).and_then(|e| e.snooze), None);
+    assert!(app.view.conversations.contains(&key("c1")));
+}
+
+#[test]
+fn a_time_that_cannot_be_read_is_said_in_the_picker() {
+    let mut app = app();
+    snooze_with(&mut app, &[]);
+    type_text(&mut app, "someday");
+    press(&mut app, Key::plain(KeyCode::Enter));
+    let picker = app.view.status_picker.as_ref().expect("still open");
+    assert!(
+        picker
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("not a time"))
+    );
+    press(&mut app, Key::plain(KeyCode::Esc));
+    assert!(app.view.status_picker.is_none());
+    assert_eq!(app.inbox.get(&key("c1")).and_then(|e| e.snooze), None);
+}
+
+#[test]
+fn statuses_are_picked_too_and_only_sent_where_the_platform_keeps_them() {
+    let mut app = app();
+    // Pending is the second line.
+    let effects = snooze_with(
+        &mut app,
+        &[Key::plain(KeyCode::Down), Key::plain(KeyCode::Enter)],
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Provider {
+            command: ProviderCommand::SetStatus {
+                status: ConversationStatus::Pending,
+                ..
+            },
+            ..
+        }
+    )));
+    // A platform that keeps no status: the snooze is kept here alone.
+    let account = key("c1").account;
+    app.status.account_mut(&account).actions =
+        crate::contract::provider::PlatformActions::of("Vumi Go", false).without_status();
+    let effects = snooze_with(
+        &mut app,
+        &[Key::ch('1'), Key::ch('d'), Key::plain(KeyCode::Enter)],
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Provider { .. })),
+        "{effects:?}"
+    );
+    assert!(app.inbox.get(&key("c1")).and_then(|e| e.snooze).is_some());
+    let _ = open;
+}
