@@ -129,7 +129,8 @@ mod tests {
     #[test]
     fn status_filter_cycles_and_follows_pushed_changes() {
         let mut app = app();
-        assert_eq!(listed(&app), ["c1", "c2", "c3"]);
+        // A snoozed conversation is off the list until it is back (the filter shows it).
+        assert_eq!(listed(&app), ["c1", "c2"]);
         app.apply(T0, Event::Key(Key::ch('F')));
         assert_eq!(app.view.status_filter, Some(ConversationStatus::Open));
         assert_eq!(listed(&app), ["c1"]);
@@ -151,6 +152,6 @@ mod tests {
         assert_eq!(listed(&app), ["c3"]);
         app.apply(T0, Event::Key(Key::ch('F')));
         assert_eq!(app.view.status_filter, None);
-        assert_eq!(listed(&app), ["c1", "c2", "c3"]);
+        assert_eq!(listed(&app), ["c1", "c2"]);
     }
 }

@@ -505,7 +505,9 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
         for column in schema::NEWEST_COLUMNS.split(", ") {
             sql.push_str(&format!("ALTER TABLE conversations DROP COLUMN {column};"));
         }
-        sql.push_str("DROP TABLE drafts; PRAGMA user_version = 0;");
+        sql.push_str(
+            "ALTER TABLE conversations DROP COLUMN snooze; DROP TABLE drafts; PRAGMA user_version = 0;",
+        );
         conn.execute_batch(&sql).expect("downgrade");
     }
     let mut db = Db::open(Some(&path)).expect("reopen");
