@@ -268,6 +268,19 @@ fn skip_string(chars: &mut Chars<'_>) {
     }
 }
 
+/// A weekday as three letters ("Mon"), the way times are written on screen.
+pub fn weekday_abbrev(day: time::Weekday) -> &'static str {
+    match day {
+        time::Weekday::Monday => "Mon",
+        time::Weekday::Tuesday => "Tue",
+        time::Weekday::Wednesday => "Wed",
+        time::Weekday::Thursday => "Thu",
+        time::Weekday::Friday => "Fri",
+        time::Weekday::Saturday => "Sat",
+        time::Weekday::Sunday => "Sun",
+    }
+}
+
 #[cfg(test)]
 mod tests {
 

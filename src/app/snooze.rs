@@ -222,7 +222,7 @@ fn presets(now: Timestamp, offset: UtcOffset) -> Vec<(String, Timestamp)> {
     out.push((
         format!(
             "tomorrow morning ({} 09:00)",
-            short_weekday(tomorrow.weekday())
+            crate::text::weekday_abbrev(tomorrow.weekday())
         ),
         tomorrow,
     ));
@@ -231,18 +231,6 @@ fn presets(now: Timestamp, offset: UtcOffset) -> Vec<(String, Timestamp)> {
     out.into_iter()
         .map(|(label, at)| (label, at.to_offset(UtcOffset::UTC)))
         .collect()
-}
-
-fn short_weekday(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Monday => "Mon",
-        Weekday::Tuesday => "Tue",
-        Weekday::Wednesday => "Wed",
-        Weekday::Thursday => "Thu",
-        Weekday::Friday => "Fri",
-        Weekday::Saturday => "Sat",
-        Weekday::Sunday => "Sun",
-    }
 }
 
 /// A time typed by the agent, in local time: "2h", "45m", "3d", "14:00", "9am", "18h",
@@ -382,7 +370,10 @@ pub fn until_label(snooze: Snooze, now: Timestamp, offset: UtcOffset) -> String 
             if local.date() == now.to_offset(offset).date() {
                 format!("until {clock}")
             } else {
-                format!("until {} {clock}", short_weekday(local.weekday()))
+                format!(
+                    "until {} {clock}",
+                    crate::text::weekday_abbrev(local.weekday())
+                )
             }
         }
     }

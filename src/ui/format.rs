@@ -2,7 +2,7 @@
 //! in the local time zone read at start (`TZ` honoured): "Today" turns into "Yesterday" at
 //! local midnight.
 
-use time::{Duration, Month, UtcOffset, Weekday};
+use time::{Duration, Month, UtcOffset};
 
 use crate::app::App;
 use crate::model::Timestamp;
@@ -38,7 +38,7 @@ pub fn relative(at: Timestamp, now: Timestamp, zone: Zone) -> String {
     } else if age < Duration::hours(24) {
         format!("{}h", age.whole_hours())
     } else if age < Duration::days(7) {
-        weekday(at.weekday()).to_string()
+        crate::text::weekday_abbrev(at.weekday()).to_string()
     } else if at.year() == now.year() {
         format!("{} {}", at.day(), month(at.month()))
     } else {
@@ -90,14 +90,14 @@ pub fn day(at: Timestamp, now: Timestamp, zone: Zone) -> String {
     } else if day.year() == today.year() {
         format!(
             "{} {} {}",
-            weekday(day.weekday()),
+            crate::text::weekday_abbrev(day.weekday()),
             day.day(),
             month(day.month())
         )
     } else {
         format!(
             "{} {} {} {}",
-            weekday(day.weekday()),
+            crate::text::weekday_abbrev(day.weekday()),
             day.day(),
             month(day.month()),
             day.year()
@@ -115,18 +115,6 @@ pub fn seconds_until(until: Timestamp, now: Timestamp) -> i64 {
         whole
     };
     rounded.max(0)
-}
-
-fn weekday(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Monday => "Mon",
-        Weekday::Tuesday => "Tue",
-        Weekday::Wednesday => "Wed",
-        Weekday::Thursday => "Thu",
-        Weekday::Friday => "Fri",
-        Weekday::Saturday => "Sat",
-        Weekday::Sunday => "Sun",
-    }
 }
 
 fn month(month: Month) -> &'static str {

@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
 
 use super::{theme, wrap};
 use crate::app::keymap::KeyMap;
@@ -41,14 +40,6 @@ pub fn draw(frame: &mut Frame, picker: &LinkPicker, area: Rect, map: &KeyMap) {
         key(Action::Back)
     );
     lines.push(Line::styled(wrap::truncate(&hint, room), theme::key_hint()));
-    let height = u16::try_from(lines.len() + 2)
-        .unwrap_or(area.height)
-        .min(area.height);
-    let overlay = super::centered(area, width, height);
-    frame.render_widget(Clear, overlay);
     let title = format!(" Links in this message · {} ", picker.links.len());
-    let block = super::pane_block(title, true);
-    let inner = block.inner(overlay);
-    frame.render_widget(block, overlay);
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::overlay(frame, area, width, title, lines);
 }

@@ -46,6 +46,19 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// A picker overlay `width` wide, centred, as tall as its lines (a hint line last).
+fn overlay(frame: &mut Frame, area: Rect, width: u16, title: String, lines: Vec<Line>) {
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(area.height)
+        .min(area.height);
+    let rect = centered(area, width, height);
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    let block = pane_block(title, true);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    frame.render_widget(ratatui::widgets::Paragraph::new(lines), inner);
+}
+
 /// Draws the whole screen and reports what was laid out.
 pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
     let area = frame.area();

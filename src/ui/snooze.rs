@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 
 use super::{theme, wrap};
 use crate::app::App;
@@ -56,19 +55,11 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &StatusPicker, area: Rect) {
         key(Action::Back)
     );
     lines.push(Line::styled(wrap::truncate(&hint, room), theme::key_hint()));
-    let height = u16::try_from(lines.len() + 2)
-        .unwrap_or(area.height)
-        .min(area.height);
-    let overlay = super::centered(area, width, height);
-    frame.render_widget(Clear, overlay);
     let name = app
         .inbox
         .get(&picker.conversation)
         .map(|entry| sanitize_line(&entry.info.contact.name))
         .unwrap_or_default();
     let title = wrap::truncate(&format!(" Status of {name} "), room);
-    let block = super::pane_block(title, true);
-    let inner = block.inner(overlay);
-    frame.render_widget(block, overlay);
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::overlay(frame, area, width, title, lines);
 }
