@@ -109,11 +109,15 @@ impl AssistState {
 
 /// The messages an assistant may read: what reached the platform (a local echo is about to
 /// change its id; a failed send never reached the customer).
+/// What the assistant may read: what was said with the customer and got through. Private
+/// notes stay in the team: the assistant's server is another party, and a suggested reply
+/// must not be written from them.
 fn readable(message: &Message) -> bool {
-    !matches!(
-        message.status,
-        DeliveryStatus::Pending | DeliveryStatus::Failed
-    )
+    message.direction != crate::model::Direction::Note
+        && !matches!(
+            message.status,
+            DeliveryStatus::Pending | DeliveryStatus::Failed
+        )
 }
 
 /// The last readable message of the conversation, which answers remember to tell staleness.

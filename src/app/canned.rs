@@ -92,6 +92,9 @@ pub(super) fn expand_at_cursor(app: &mut App) -> bool {
     let Some(code) = before[word_start..].strip_prefix('/') else {
         return false;
     };
+    if code.is_empty() {
+        return false;
+    }
     let Some(reply) = app
         .settings
         .canned
@@ -99,7 +102,25 @@ pub(super) fn expand_at_cursor(app: &mut App) -> bool {
         .find(|reply| reply.shortcode.eq_ignore_ascii_case(code))
         .cloned()
     else {
-        return false;
+        // Said, and Tab stays: the agent meant a saved reply, not the next pane.
+        let known: Vec<String> = app
+            .settings
+            .canned
+            .iter()
+            .map(|reply| format!("/{}", reply.shortcode))
+            .collect();
+        let text = if known.is_empty() {
+            "No saved replies: add [[canned]] to the config".to_string()
+        } else {
+            format!(
+                "No saved reply /{}; there are {}",
+                crate::text::sanitize_line(code),
+                known.join(" ")
+            )
+        };
+        app.status
+            .notify(super::status::NoticeLevel::Info, text, app.now);
+        return true;
     };
     let entry = app.view.open.as_ref().and_then(|key| app.inbox.get(key));
     let text = expand(&reply, entry, &app.settings.agent_name);

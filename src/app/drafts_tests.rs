@@ -6,7 +6,7 @@ fn drafts_written(effects: &[Effect]) -> Vec<(String, String)> {
     effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Store(StoreRequest::Draft { key, text }) => {
+            Effect::Store(StoreRequest::Draft { key, text, .. }) => {
                 Some((key.id.clone(), text.clone()))
             }
             _ => None,
@@ -61,7 +61,11 @@ fn drafts_come_back_after_a_restart() {
         T0,
     );
     let snapshot = Snapshot {
-        drafts: vec![(key("c1"), "Where was I".into())],
+        drafts: vec![crate::contract::store::Draft {
+            key: key("c1"),
+            text: "Where was I".into(),
+            note: false,
+        }],
         ..Snapshot::default()
     };
     app.apply(T0, Event::Store(StoreEvent::Loaded(snapshot)));
@@ -117,4 +121,65 @@ fn quitting_with_a_draft_or_a_reply_on_its_way_asks_first() {
     type_text(&mut app, "x");
     assert!(!press(&mut app, Key::ctrl('c')).contains(&Effect::Quit));
     assert!(press(&mut app, Key::ctrl('c')).contains(&Effect::Quit));
+}
+
+#[test]
+fn a_note_left_half_written_comes_back_as_a_note_never_as_a_reply() {
+    let mut app = stored_app();
+    open(&mut app, "c1");
+    press(&mut app, Key::alt(KeyCode::Char('n')));
+    type_text(&mut app, "VIP, refund approved");
+    let effects = press(&mut app, Key::alt(KeyCode::Char('j')));
+    assert!(
+        effects.iter().any(|e| matches!(e,
+            Effect::Store(StoreRequest::Draft { note: true, text, .. }) if text == "VIP, refund approved")),
+        "{effects:?}"
+    );
+    // Back in the conversation: still a note, and Enter keeps it in the team.
+    press(&mut app, Key::alt(KeyCode::Char('k')));
+    assert!(app.view.noting);
+    assert_eq!(app.view.composer.text(), "VIP, refund approved");
+    // i (reply) does not turn a half-written note into a reply.
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('i'));
+    assert!(app.view.noting);
+    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Provider { .. })),
+        "{effects:?}"
+    );
+    // After a restart too.
+    let mut restarted = stored_app();
+    restarted.apply(
+        T0,
+        Event::Store(StoreEvent::Loaded(Snapshot {
+            drafts: vec![crate::contract::store::Draft {
+                key: key("c2"),
+                text: "internal only".into(),
+                note: true,
+            }],
+            ..Snapshot::default()
+        })),
+    );
+    open(&mut restarted, "c2");
+    assert!(restarted.view.noting, "a stored note draft opens as a note");
+}
+
+#[test]
+fn an_unanswered_quit_question_lapses() {
+    let mut app = stored_app();
+    open(&mut app, "c1");
+    type_text(&mut app, "unfinished");
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('q'));
+    // Much later, y is an ordinary key again, not a yes.
+    app.now += time::Duration::minutes(5);
+    let effects = press(&mut app, Key::ch('y'));
+    assert!(!effects.contains(&Effect::Quit) && !app.quitting);
+    assert!(
+        !app.status
+            .current_notice()
+            .is_some_and(|n| n.text.starts_with("Quit?")),
+        "the question is gone"
+    );
 }

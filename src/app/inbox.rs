@@ -20,6 +20,9 @@ pub struct ConversationEntry {
     pub marked_unread: bool,
     /// Put aside (see `snooze`): off the list until its time or the customer's next message.
     pub snooze: Option<crate::model::Snooze>,
+    /// When the agent snoozed it here (this session): a customer message written after it
+    /// ends the snooze, whether it comes live or with a resync.
+    pub snoozed_at: Option<Timestamp>,
     /// No older history left to fetch.
     pub history_complete: bool,
     /// A request for older history is under way.
@@ -39,8 +42,15 @@ pub struct ConversationEntry {
 
 impl ConversationEntry {
     /// When anything last happened: the newest message, else what the platform reported.
+    /// When something last happened with the customer (a note does not move the queue).
     pub fn last_activity(&self) -> Option<Timestamp> {
-        let from_thread = self.thread.last().map(|m| m.at);
+        let from_thread = self
+            .thread
+            .messages()
+            .iter()
+            .rev()
+            .find(|m| m.direction != Direction::Note)
+            .map(|m| m.at);
         from_thread.max(self.info.last_message_at)
     }
 
@@ -54,12 +64,13 @@ impl ConversationEntry {
     /// said with the customer.
     pub fn preview(&self) -> Option<(Direction, String)> {
         let thread = self.thread.messages();
-        let newest = thread
-            .iter()
-            .rev()
-            .find(|m| m.direction != Direction::Note)
-            .or(thread.last());
-        match newest {
+        let newest = thread.iter().rev().find(|m| m.direction != Direction::Note);
+        if newest.is_none()
+            && let Some(text) = &self.info.last_message
+        {
+            return Some((Direction::Inbound, text.clone()));
+        }
+        match newest.or(thread.last()) {
             Some(m) => Some((m.direction, m.content.preview())),
             None => self
                 .info
@@ -139,6 +150,12 @@ impl Inbox {
                 if entry.marked_unread && !is_open {
                     info.unread = info.unread.max(1);
                 }
+                // The platform moved the status on: a snooze kept here is over.
+                if info.status != entry.info.status
+                    && info.status != crate::model::ConversationStatus::Snoozed
+                {
+                    entry.snooze = None;
+                }
                 let changed = entry.info != info;
                 entry.info = info;
                 changed
@@ -149,6 +166,7 @@ impl Inbox {
                     thread: Thread::default(),
                     marked_unread: false,
                     snooze: None,
+                    snoozed_at: None,
                     history_complete: false,
                     fetching_older: false,
                     older_cached: false,

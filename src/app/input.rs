@@ -17,16 +17,17 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     if let Some(action @ (Action::Quit | Action::Suspend)) = lookup(app, KeyContext::Global, key) {
         return perform(app, action, effects);
     }
-    if app.view.confirm_quit {
-        let yes = lookup(app, KeyContext::Confirm, key) == Some(Action::Confirm)
-            || lookup(app, KeyContext::Browse, key) == Some(Action::Quit);
-        app.view.confirm_quit = yes;
-        if yes {
-            perform(app, Action::Quit, effects);
-        } else {
-            app.status.dismiss();
+    if let Some(asked) = app.view.confirm_quit {
+        if app.now - asked <= super::drafts::ANSWER_WITHIN {
+            let yes = lookup(app, KeyContext::Confirm, key) == Some(Action::Confirm)
+                || lookup(app, KeyContext::Browse, key) == Some(Action::Quit);
+            if super::drafts::answer_quit(app, yes) {
+                perform(app, Action::Quit, effects);
+            }
+            return;
         }
-        return;
+        // Unanswered for long: the question lapsed, and this key is an ordinary one.
+        super::drafts::answer_quit(app, false);
     }
     if app.view.palette.is_some() {
         super::palette::key(app, key, effects);
@@ -381,7 +382,13 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             set_focus(app, Focus::Composer, effects);
         }
         Action::Compose if view.open.is_none() => open_first_notice(app),
-        Action::Compose => set_focus(app, Focus::Composer, effects),
+        Action::Compose => {
+            // A reply, unless a note is half-written: that stays a note (Alt+n turns it).
+            if app.view.noting && app.view.composer.is_blank() {
+                app.view.noting = false;
+            }
+            set_focus(app, Focus::Composer, effects);
+        }
         Action::NextConversation | Action::PrevConversation => {
             move_selection(
                 app,
@@ -667,7 +674,13 @@ pub(super) fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
         return;
     }
     entry.fetching_older = true;
-    let before = entry.thread.first().map(|m| m.id.clone());
+    // The platform pages by its own ids: a note (ours alone) cannot be a cursor.
+    let before = entry
+        .thread
+        .messages()
+        .iter()
+        .find(|m| m.direction != Direction::Note)
+        .map(|m| m.id.clone());
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::FetchOlder {
@@ -682,14 +695,23 @@ pub(super) fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
 pub(super) fn close_conversation(app: &mut App, effects: &mut Vec<Effect>) {
     stop_typing(app, effects);
     app.view.replying_to = None;
-    app.view.noting = false;
+    let noting = std::mem::take(&mut app.view.noting);
+    if noting {
+        super::queue::forget_mode(app);
+    }
     if let Some(previous) = app.view.open.take() {
         super::paging::left(app, &previous);
         let draft = std::mem::take(&mut app.view.composer);
-        if draft.text() != app.view.draft_saved {
-            super::drafts::save(app, previous.clone(), draft.text(), effects);
+        // A note's draft stays a note: it must never come back as a reply.
+        if draft.text() != app.view.draft_saved || noting != app.view.draft_saved_note {
+            super::drafts::save(app, previous.clone(), draft.text(), noting, effects);
         }
         app.view.draft_saved.clear();
+        if noting && !draft.is_blank() {
+            app.view.note_drafts.insert(previous.clone());
+        } else {
+            app.view.note_drafts.remove(&previous);
+        }
         if !draft.is_blank() {
             app.view.drafts.insert(previous, draft);
         }
@@ -703,7 +725,9 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     }
     close_conversation(app, effects);
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
+    app.view.noting = app.view.note_drafts.remove(&key);
     app.view.draft_saved = app.view.composer.text().to_string();
+    app.view.draft_saved_note = app.view.noting;
     app.view.reply_options.end_session = false;
     app.view.thread_scroll = 0;
     app.view.unread_marker = None;
@@ -769,7 +793,7 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
     let mut draft = app.view.composer.take().trim_end().to_string();
     if !app.view.draft_saved.is_empty() {
         app.view.draft_saved.clear();
-        super::drafts::save(app, key.clone(), "", effects);
+        super::drafts::save(app, key.clone(), "", false, effects);
     }
     if app.view.noting {
         return super::queue::add_note(app, key, draft, effects);

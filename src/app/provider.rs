@@ -68,6 +68,11 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         } => match app.inbox.get_mut(&key(&conversation)) {
             Some(entry) if entry.info.status != status => {
                 entry.info.status = status;
+                // One status: the platform moved it on (resolved, reopened), so a snooze
+                // kept here is over.
+                if status != ConversationStatus::Snoozed {
+                    entry.snooze = None;
+                }
                 // A status filter may now hide or show it.
                 app.lists_stale = true;
                 true
@@ -193,6 +198,11 @@ fn merge_messages(
             .upsert_conversation(placeholder(&key, &messages), false);
     }
     let has_inbound = messages.iter().any(|m| m.direction == Direction::Inbound);
+    let newest_inbound = messages
+        .iter()
+        .filter(|m| m.direction == Direction::Inbound)
+        .map(|m| m.at)
+        .max();
     let Some(outcome) = app.inbox.merge_messages(&key, messages) else {
         return false;
     };
@@ -222,7 +232,11 @@ fn merge_messages(
     // A message from the customer ends their typing (merge rule 5), and a snooze.
     if live && has_inbound {
         app.typing.stopped(&key);
-        super::snooze::wake_on_reply(app, &key, effects);
+    }
+    if outcome.new_inbound > 0
+        && let Some(at) = newest_inbound
+    {
+        super::snooze::wake_on_reply(app, &key, at, live, effects);
     }
     if outcome.changed {
         app.lists_stale = true;

@@ -13,8 +13,30 @@ pub(super) fn compose_note(app: &mut App, effects: &mut Vec<Effect>) {
         return super::input::open_first_notice(app);
     }
     app.view.noting = true;
+    say_mode(app);
     super::input::set_focus(app, Focus::Composer, effects);
 }
+
+/// The mode notice goes with the conversation it was about.
+pub(super) fn forget_mode(app: &mut App) {
+    app.status.forget(NOTE_MODE);
+    app.status.forget(REPLY_MODE);
+}
+
+/// Says which the composer writes now (the last such notice replaced, never contradicted).
+fn say_mode(app: &mut App) {
+    forget_mode(app);
+    let text = if app.view.noting {
+        NOTE_MODE
+    } else {
+        REPLY_MODE
+    };
+    app.status
+        .notify(NoticeLevel::Info, text.to_string(), app.now);
+}
+
+const NOTE_MODE: &str = "Writing a private note: never sent to the customer, kept on this machine";
+const REPLY_MODE: &str = "Writing a reply to the customer";
 
 /// In the composer: switch between a reply to the customer and a private note.
 pub(super) fn toggle_note(app: &mut App, effects: &mut Vec<Effect>) {
@@ -23,13 +45,7 @@ pub(super) fn toggle_note(app: &mut App, effects: &mut Vec<Effect>) {
         // The customer must not see "typing…" for words they will never get.
         super::input::stop_typing(app, effects);
     }
-    let text = if app.view.noting {
-        "Writing a private note: only your team sees it"
-    } else {
-        "Writing a reply to the customer"
-    };
-    app.status
-        .notify(NoticeLevel::Info, text.to_string(), app.now);
+    say_mode(app);
 }
 
 /// Keeps `text` as a private note of `key`: in the thread and in the local store, never in
@@ -97,7 +113,7 @@ pub(super) fn next_unread(app: &mut App, effects: &mut Vec<Effect>) {
     let unread = |app: &App, key: &ConversationKey| {
         app.inbox
             .get(key)
-            .is_some_and(|entry| entry.info.unread > 0)
+            .is_some_and(|entry| entry.info.unread > 0 && !entry.is_snoozed())
             && app.view.open.as_ref() != Some(key)
     };
     let listed = &app.view.conversations;

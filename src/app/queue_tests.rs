@@ -252,7 +252,16 @@ fn a_shortcode_and_tab_put_the_saved_reply_in_the_composer_to_edit() {
     type_text(&mut app, "/nope");
     press(&mut app, Key::plain(KeyCode::Tab));
     assert_eq!(app.view.composer.text(), "/nope");
-    assert_ne!(app.view.focus, Focus::Composer);
+    assert_eq!(
+        app.view.focus,
+        Focus::Composer,
+        "the agent meant a saved reply"
+    );
+    assert!(
+        app.status
+            .current_notice()
+            .is_some_and(|n| n.text == "No saved reply /nope; there are /ship")
+    );
 }
 
 #[test]

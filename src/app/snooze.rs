@@ -139,12 +139,29 @@ fn apply(app: &mut App, key: ConversationKey, choice: Choice, effects: &mut Vec<
         }
         Choice::Snooze { snooze, .. } => {
             entry.snooze = Some(*snooze);
+            entry.snoozed_at = Some(app.now);
             ConversationStatus::Snoozed
         }
     };
+    let keeps_status = app.status.account_mut(&key.account).actions.set_status;
+    if let (Choice::Status(_), false) = (&choice, keeps_status) {
+        // Only the snooze lives here; the platform has no status to set.
+        app.lists_stale = true;
+        super::persist::conversation(app, &key, effects);
+        let platform = app.status.account_mut(&key.account).actions.platform;
+        let text = format!("{platform} keeps no conversation status; {name} is in the list");
+        app.status.notify(NoticeLevel::Info, text, app.now);
+        return;
+    }
     app.lists_stale = true;
     super::persist::conversation(app, &key, effects);
-    let text = format!("{name}: {}", choice.label().to_lowercase());
+    let text = match &choice {
+        Choice::Snooze { snooze, .. } => format!(
+            "{name}: snoozed {}",
+            until_label(*snooze, app.now, app.settings.utc_offset)
+        ),
+        Choice::Status(status) => format!("{name}: {}", status.label()),
+    };
     app.status.notify(NoticeLevel::Info, text, app.now);
     tell_platform(app, &key, status, effects);
 }
@@ -181,13 +198,24 @@ pub(super) fn wake_due(app: &mut App, effects: &mut Vec<Effect>) {
     }
 }
 
-/// The customer wrote: a snoozed conversation is back at once.
-pub(super) fn wake_on_reply(app: &mut App, key: &ConversationKey, effects: &mut Vec<Effect>) {
-    if app
-        .inbox
-        .get(key)
-        .is_some_and(|entry| entry.snooze.is_some())
-    {
+/// New customer messages arrived, the newest written `at`: a snoozed conversation is back at
+/// once if it was written after the snooze (an old message a resync brings does not count).
+/// Snoozed in an earlier session (the moment unknown), only a live message counts.
+pub(super) fn wake_on_reply(
+    app: &mut App,
+    key: &ConversationKey,
+    at: Timestamp,
+    live: bool,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(entry) = app.inbox.get(key) else {
+        return;
+    };
+    let after = match entry.snoozed_at {
+        Some(snoozed_at) => at > snoozed_at,
+        None => live,
+    };
+    if entry.snooze.is_some() && after {
         wake(app, key, "the customer wrote", effects);
     }
 }
@@ -197,6 +225,7 @@ fn wake(app: &mut App, key: &ConversationKey, why: &str, effects: &mut Vec<Effec
         return;
     };
     entry.snooze = None;
+    entry.snoozed_at = None;
     let name = crate::text::sanitize_line(&entry.info.contact.name);
     app.lists_stale = true;
     super::persist::conversation(app, key, effects);
@@ -233,11 +262,18 @@ fn presets(now: Timestamp, offset: UtcOffset) -> Vec<(String, Timestamp)> {
         .collect()
 }
 
-/// A time typed by the agent, in local time: "2h", "45m", "3d", "14:00", "9am", "18h",
-/// "tomorrow", "tomorrow 9am", "fri", "fri 14:00", "2026-12-24", "2026-12-24 09:00". A day
+/// A time typed by the agent, in local time: "2h", "in 45 minutes", "3d", "14:00", "9am",
+/// "tomorrow", "tomorrow 9am", "9am tomorrow", "fri", "next fri 14:00", "2026-12-24",
+/// "2026-12-24 09:00" ("18h" is eighteen hours; after a day, "tomorrow 18h" is 18:00). A day
 /// without a time means 09:00; a time without a day means the next time it comes.
 pub fn parse_when(text: &str, now: Timestamp, offset: UtcOffset) -> Result<Timestamp, String> {
     let text = text.trim().to_lowercase();
+    let text = text.strip_prefix("in ").unwrap_or(&text).trim().to_string();
+    let text = text
+        .strip_prefix("next ")
+        .unwrap_or(&text)
+        .trim()
+        .to_string();
     let unknown = || {
         format!(
             "\"{}\" is not a time: try 2h, 14:00, tomorrow 9am, fri 14:00 or 2026-12-24 09:00",
@@ -248,7 +284,15 @@ pub fn parse_when(text: &str, now: Timestamp, offset: UtcOffset) -> Result<Times
         return Ok(now + duration);
     }
     let local = now.to_offset(offset);
-    let mut words = text.split_whitespace();
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    // "9am tomorrow", "14:00 fri": the day first.
+    if let [time, day] = words[..]
+        && clock(time).is_some()
+        && clock(day).is_none()
+    {
+        words = vec![day, time];
+    }
+    let mut words = words.into_iter();
     let first = words.next().ok_or_else(unknown)?;
     let rest: Vec<&str> = words.collect();
     let (day, time_words) = if let Some(date) = date(first) {
@@ -362,20 +406,18 @@ fn clock(word: &str) -> Option<Time> {
 
 /// When a snooze ends, as the list says it ("Tue 09:00"), in local time.
 pub fn until_label(snooze: Snooze, now: Timestamp, offset: UtcOffset) -> String {
-    match snooze {
-        Snooze::UntilReply => "until they reply".to_string(),
-        Snooze::Until(at) => {
-            let local: OffsetDateTime = at.to_offset(offset);
-            let clock = format!("{:02}:{:02}", local.hour(), local.minute());
-            if local.date() == now.to_offset(offset).date() {
-                format!("until {clock}")
-            } else {
-                format!(
-                    "until {} {clock}",
-                    crate::text::weekday_abbrev(local.weekday())
-                )
-            }
-        }
+    let Snooze::Until(at) = snooze else {
+        return "until they reply".to_string();
+    };
+    let local: OffsetDateTime = at.to_offset(offset);
+    let clock = format!("{:02}:{:02}", local.hour(), local.minute());
+    match (local.date() - now.to_offset(offset).date()).whole_days() {
+        0 => format!("until {clock}"),
+        1..=6 => format!(
+            "until {} {clock}",
+            crate::text::weekday_abbrev(local.weekday())
+        ),
+        _ => format!("until {} {:?} {clock}", local.day(), local.month()),
     }
 }
 

@@ -18,6 +18,9 @@ fn at(text: &str) -> Result<Timestamp, String> {
 fn typed_times_are_read_in_local_time() {
     assert_eq!(at("2h"), Ok(T0 + Duration::hours(2)));
     assert_eq!(at("45m"), Ok(T0 + Duration::minutes(45)));
+    assert_eq!(at("in 2 hours"), Ok(T0 + Duration::hours(2)));
+    assert_eq!(at("9am tomorrow"), Ok(datetime!(2026-11-21 08:00 UTC)));
+    assert_eq!(at("next mon 10:00"), Ok(datetime!(2026-11-23 09:00 UTC)));
     assert_eq!(
         at("16:30"),
         Ok(datetime!(2026-11-20 15:30 UTC)),
@@ -232,4 +235,61 @@ fn statuses_are_picked_too_and_only_sent_where_the_platform_keeps_them() {
     );
     assert!(app.inbox.get(&key("c1")).and_then(|e| e.snooze).is_some());
     let _ = open;
+}
+
+#[test]
+fn an_old_message_a_resync_brings_does_not_end_a_snooze_and_a_platform_status_does() {
+    let mut app = app();
+    snooze_with(
+        &mut app,
+        &[Key::ch('2'), Key::ch('h'), Key::plain(KeyCode::Enter)],
+    );
+    // A resync lists a message written before the snooze: still snoozed.
+    app.apply(
+        app.now,
+        messages("c1", vec![inbound("old", -30, "earlier")], false),
+    );
+    assert!(
+        app.inbox
+            .get(&key("c1"))
+            .is_some_and(|e| e.snooze.is_some())
+    );
+    // A message written after it, even from a resync, ends it.
+    app.apply(
+        app.now,
+        messages("c1", vec![inbound("new", 5, "hello again")], false),
+    );
+    assert!(
+        app.inbox
+            .get(&key("c1"))
+            .is_some_and(|e| e.snooze.is_none())
+    );
+    // The platform resolving it ends a snooze too: one status at a time.
+    snooze_with(
+        &mut app,
+        &[Key::ch('2'), Key::ch('h'), Key::plain(KeyCode::Enter)],
+    );
+    app.apply(
+        app.now,
+        super::super::tests::provider(
+            crate::contract::provider::ProviderEvent::ConversationStatus {
+                conversation: "c1".into(),
+                status: ConversationStatus::Resolved,
+            },
+        ),
+    );
+    assert!(
+        app.inbox
+            .get(&key("c1"))
+            .is_some_and(|e| e.snooze.is_none())
+    );
+    assert!(!app.view.conversations.is_empty());
+}
+
+#[test]
+fn a_far_snooze_says_its_date() {
+    let far = Snooze::Until(datetime!(2026-12-24 08:00 UTC));
+    assert_eq!(until_label(far, T0, PARIS), "until 24 December 09:00");
+    let soon = Snooze::Until(datetime!(2026-11-21 08:00 UTC));
+    assert_eq!(until_label(soon, T0, PARIS), "until Sat 09:00");
 }

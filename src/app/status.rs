@@ -91,9 +91,10 @@ impl StatusState {
         self.notices.last()
     }
 
-    /// Takes the notice on screen away (a question that was answered).
-    pub fn dismiss(&mut self) {
-        self.notices.pop();
+    /// Takes away the notices that start with `prefix` (a question that was answered).
+    pub fn forget(&mut self, prefix: &str) {
+        self.notices
+            .retain(|notice| !notice.text.starts_with(prefix));
     }
 
     pub fn expire(&mut self, now: Timestamp) -> bool {

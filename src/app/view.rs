@@ -134,10 +134,14 @@ pub struct ViewState {
     pub drafts: HashMap<ConversationKey, Composer>,
     /// The open conversation's draft as last written to the store.
     pub draft_saved: String,
+    /// Whether that draft was written as a note.
+    pub draft_saved_note: bool,
+    /// The conversations whose kept draft is a private note, not a reply.
+    pub note_drafts: std::collections::HashSet<ConversationKey>,
     /// The status picker (`z`), while it is open.
     pub status_picker: Option<super::snooze::StatusPicker>,
     /// Quitting was asked for with work unsent: the next key answers.
-    pub confirm_quit: bool,
+    pub confirm_quit: Option<crate::model::Timestamp>,
     /// The composer writes a private note, not a reply.
     pub noting: bool,
     /// The list shows only conversations with unread messages (and the open one).
@@ -210,13 +214,19 @@ impl ViewState {
             })
             .collect();
         for (_, conversation) in inbox.iter() {
-            all.unread += conversation.info.unread;
+            // A snoozed conversation asks for nothing until it is back.
+            let unread = if conversation.is_snoozed() {
+                0
+            } else {
+                conversation.info.unread
+            };
+            all.unread += unread;
             all.conversations += 1;
             if let Some(entry) = entries
                 .iter_mut()
                 .find(|e| e.channel.as_ref() == Some(&conversation.info.channel))
             {
-                entry.unread += conversation.info.unread;
+                entry.unread += unread;
                 entry.conversations += 1;
             }
         }

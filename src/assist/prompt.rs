@@ -220,7 +220,8 @@ fn line(number: usize, message: &Message, hide: &dyn Fn(&str) -> String, names: 
     let side = match message.direction {
         Direction::Inbound => "customer",
         Direction::Outbound => "agent",
-        Direction::Note => "agent's private note (the customer never saw it)",
+        // The reducer never hands notes to the assistant; labelled all the same.
+        Direction::Note => "agent's private note",
     };
     let at = message
         .at

@@ -58,7 +58,12 @@ pub enum StoreRequest {
         client_id: String,
     },
     /// The unsent draft of a conversation as it now is; empty: there is none.
-    Draft { key: ConversationKey, text: String },
+    Draft {
+        key: ConversationKey,
+        text: String,
+        /// A private note's draft (it comes back as a note, never as a reply).
+        note: bool,
+    },
     /// A read: the page of up to `limit` cached messages just before
     /// `before` (`(at, id)` of the oldest message the app holds; `None`: the newest page).
     /// Answered with [`StoreEvent::Page`] once the writes queued before it are applied.
@@ -111,7 +116,16 @@ pub struct Snapshot {
     /// Per conversation, the provider's cursor `(at, id)`: where its backfill resumes.
     pub cursors: Vec<(ConversationKey, Timestamp, String)>,
     /// Unsent drafts, per conversation.
-    pub drafts: Vec<(ConversationKey, String)>,
+    pub drafts: Vec<Draft>,
+}
+
+/// A conversation's unsent draft as the store keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draft {
+    pub key: ConversationKey,
+    pub text: String,
+    /// A private note's draft, not a reply's.
+    pub note: bool,
 }
 
 /// A reply on its way out.

@@ -113,7 +113,9 @@ impl Session {
                 .agent_name
                 .clone()
                 .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_default(),
+                .or_else(|| std::env::var("LOGNAME").ok())
+                .filter(|name| !name.trim().is_empty())
+                .unwrap_or_else(|| "Support".to_string()),
             alerts: crate::app::alerts::AlertSettings {
                 muted_accounts: config.notify.mute_accounts.clone(),
                 muted_channels: config.notify.mute_channels.clone(),

@@ -191,11 +191,17 @@ impl Db {
         rows.collect()
     }
 
-    fn load_drafts(&self) -> rusqlite::Result<Vec<(ConversationKey, String)>> {
+    fn load_drafts(&self) -> rusqlite::Result<Vec<crate::contract::store::Draft>> {
         let mut statement = self.conn.prepare(
-            "SELECT account, conversation, text FROM drafts ORDER BY account, conversation",
+            "SELECT account, conversation, text, note FROM drafts ORDER BY account, conversation",
         )?;
-        let rows = statement.query_map([], |row| Ok((key_from(row, 0)?, row.get(2)?)))?;
+        let rows = statement.query_map([], |row| {
+            Ok(crate::contract::store::Draft {
+                key: key_from(row, 0)?,
+                text: row.get(2)?,
+                note: row.get(3)?,
+            })
+        })?;
         rows.collect()
     }
 
@@ -368,16 +374,17 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
         }
         // A query: the actor answers it after the batch commits.
         StoreRequest::LoadPage { .. } => {}
-        StoreRequest::Draft { key, text } if text.trim().is_empty() => {
+        StoreRequest::Draft { key, text, .. } if text.trim().is_empty() => {
             tx.prepare_cached("DELETE FROM drafts WHERE account = ?1 AND conversation = ?2")?
                 .execute(params![key.account.0, key.id])?;
         }
-        StoreRequest::Draft { key, text } => {
+        StoreRequest::Draft { key, text, note } => {
             tx.prepare_cached(
-                "INSERT INTO drafts (account, conversation, text) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (account, conversation) DO UPDATE SET text = excluded.text",
+                "INSERT INTO drafts (account, conversation, text, note) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (account, conversation) DO UPDATE SET text = excluded.text,
+                    note = excluded.note",
             )?
-            .execute(params![key.account.0, key.id, text])?;
+            .execute(params![key.account.0, key.id, text, note])?;
         }
         StoreRequest::Discard { key, client_id } => {
             exec(

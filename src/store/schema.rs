@@ -81,6 +81,7 @@ const DRAFTS: &str = "CREATE TABLE drafts (
     account TEXT NOT NULL,
     conversation TEXT NOT NULL,
     text TEXT NOT NULL,
+    note INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account, conversation)
 );";
 

@@ -516,6 +516,7 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
     db.apply(&[StoreRequest::Draft {
         key: key("c1"),
         text: "kept".into(),
+        note: false,
     }])
     .expect("a draft");
     // And the triggers are back.
@@ -563,32 +564,38 @@ fn drafts_are_kept_and_an_empty_one_removes_the_draft() {
         StoreRequest::Draft {
             key: key("c1"),
             text: "first".into(),
+            note: false,
         },
         StoreRequest::Draft {
             key: key("c2"),
             text: "other".into(),
+            note: false,
         },
         StoreRequest::Draft {
             key: key("c1"),
             text: "Where was I".into(),
+            note: false,
         },
     ])
     .expect("apply");
+    let draft = |id: &str, text: &str| crate::contract::store::Draft {
+        key: key(id),
+        text: text.into(),
+        note: false,
+    };
     assert_eq!(
         db.load().expect("load").drafts,
-        vec![
-            (key("c1"), "Where was I".into()),
-            (key("c2"), "other".into())
-        ]
+        vec![draft("c1", "Where was I"), draft("c2", "other")]
     );
     db.apply(&[StoreRequest::Draft {
         key: key("c2"),
         text: String::new(),
+        note: false,
     }])
     .expect("apply");
     assert_eq!(
         db.load().expect("load").drafts,
-        vec![(key("c1"), "Where was I".into())]
+        vec![draft("c1", "Where was I")]
     );
 }
 

@@ -68,7 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .and_then(|key| app.inbox.get(key))
             .map_or("", |entry| entry.info.contact.name.as_str());
         format!(
-            " PRIVATE NOTE on {name} · only your team sees it · {} writes a reply ",
+            " PRIVATE NOTE · {} reply · never sent to {name}, kept on this machine ",
             app.settings
                 .keymap
                 .label(KeyContext::Compose, Action::ToggleNote)

@@ -104,8 +104,11 @@ pub struct RetryPolicy {
     pub backoff_cap: Duration,
     /// The longest `Retry-After` waited out inside a call. A longer one ends the call, so the
     /// caller backs off where the user sees "rate limited" instead of a call that hangs.
-    /// `None`: every wait is spent in the call (capped at [`MAX_RETRY_AFTER`]).
+    /// `None`: every wait is spent in the call (capped at `max_retry_after`).
     pub longest_wait_in_call: Option<Duration>,
+    /// The longest `Retry-After` honoured in one wait ([`MAX_RETRY_AFTER`] unless a platform's
+    /// calls must give up sooner).
+    pub max_retry_after: Duration,
     pub retry: Retry,
 }
 
@@ -116,6 +119,7 @@ impl Default for RetryPolicy {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             longest_wait_in_call: None,
+            max_retry_after: MAX_RETRY_AFTER,
             retry: Retry::Failures,
         }
     }
@@ -204,7 +208,7 @@ impl RetryPolicy {
         match (class, self.retry) {
             (ErrorClass::RateLimited { retry_after }, _) => match retry_after {
                 Some(wait) if self.longest_wait_in_call.is_some_and(|most| wait > most) => None,
-                Some(wait) => Some(wait.min(MAX_RETRY_AFTER)),
+                Some(wait) => Some(wait.min(self.max_retry_after)),
                 None => Some(backoff.next_delay()),
             },
             (ErrorClass::Transient, Retry::Failures) => Some(backoff.next_delay()),

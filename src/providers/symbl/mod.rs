@@ -85,7 +85,11 @@ impl SymblConfig {
             base_url: base_url.into(),
             credentials,
             mode: SymblMode::Async,
-            retry: RetryPolicy::with_retries(5),
+            // A Symbl job is polled again anyway: a call waits a minute at most.
+            retry: RetryPolicy {
+                max_retry_after: std::time::Duration::from_secs(60),
+                ..RetryPolicy::with_retries(5)
+            },
             polling: JobPolling::default(),
             request_timeout: Duration::from_secs(20),
             job_attempts: 3,
