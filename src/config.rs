@@ -133,6 +133,10 @@ pub struct UiSection {
     /// Times as `"24h"` (14:05) or `"12h"` (2:05 pm).
     #[serde(default)]
     pub clock: ClockStyle,
+    /// Walking the list with Alt+j/Alt+k marks each conversation read (default: only
+    /// staying with one does).
+    #[serde(default)]
+    pub read_on_pass: bool,
     /// How saved replies sign (`{{agent.name}}`); absent: the login name.
     #[serde(default)]
     pub agent_name: Option<String>,
@@ -155,6 +159,7 @@ impl Default for UiSection {
             typing_ttl_secs: default_typing_ttl(),
             clock: ClockStyle::default(),
             agent_name: None,
+            read_on_pass: false,
         }
     }
 }

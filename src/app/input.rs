@@ -227,6 +227,7 @@ pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
 /// Tells the open conversation that the agent is typing, at most once per throttle period,
 /// and that they stopped when the draft is emptied.
 fn composer_edited(app: &mut App, effects: &mut Vec<Effect>) {
+    mark_open_read(app, effects);
     // A note is not for the customer: nor is "typing…" while it is written.
     if !app.settings.send_typing || app.view.noting {
         return;
@@ -399,7 +400,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 },
             );
             if let Some(key) = app.view.selected.clone() {
-                open_conversation(app, key, effects);
+                pass_to(app, key, effects);
             }
         }
         Action::StartFilter => {
@@ -632,6 +633,9 @@ pub(super) fn set_focus(app: &mut App, focus: Focus, effects: &mut Vec<Effect>) 
         stop_typing(app, effects);
     }
     app.view.focus = focus;
+    if matches!(focus, Focus::Thread | Focus::Composer) {
+        mark_open_read(app, effects);
+    }
 }
 
 fn move_selection(app: &mut App, delta: isize) {
@@ -720,6 +724,43 @@ pub(super) fn close_conversation(app: &mut App, effects: &mut Vec<Effect>) {
 
 /// Shows a conversation in the thread pane, marks it read and keeps drafts per conversation.
 pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &mut Vec<Effect>) {
+    open_with(app, key, true, effects);
+}
+
+/// Shows a conversation while walking the list (Alt+j/Alt+k): read only when the agent stays
+/// with it (the thread or the composer takes the focus, a draft is written, a reply goes),
+/// unless `[ui] read_on_pass` says passing reads.
+fn pass_to(app: &mut App, key: ConversationKey, effects: &mut Vec<Effect>) {
+    open_with(app, key, app.settings.read_on_pass, effects);
+}
+
+/// The agent is with the open conversation: what is unread there is read now (the platform
+/// and the store are told once).
+pub(super) fn mark_open_read(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(key) = app.view.open.clone() else {
+        return;
+    };
+    let Some(entry) = app.inbox.get_mut(&key) else {
+        return;
+    };
+    if entry.info.unread == 0 && !entry.marked_unread {
+        return;
+    }
+    entry.info.unread = 0;
+    entry.marked_unread = false;
+    app.lists_stale = true;
+    effects.push(Effect::Provider {
+        account: key.account.clone(),
+        command: ProviderCommand::MarkRead {
+            conversation: key.id.clone(),
+        },
+    });
+    if app.settings.store {
+        app.persist_read_marker(effects);
+    }
+}
+
+fn open_with(app: &mut App, key: ConversationKey, read: bool, effects: &mut Vec<Effect>) {
     if app.view.open.as_ref() == Some(&key) {
         return;
     }
@@ -737,27 +778,25 @@ pub(super) fn open_conversation(app: &mut App, key: ConversationKey, effects: &m
     app.view.insights_selected = 0;
     // Each conversation opens its insights on a tab with something in it.
     app.view.insights_tab_chosen = false;
-    if let Some(entry) = app.inbox.get_mut(&key) {
+    if let Some(entry) = app.inbox.get(&key) {
         let unread = entry.info.unread as usize;
-        if unread > 0 {
-            app.view.unread_marker = entry
-                .thread
-                .messages()
-                .iter()
-                .rev()
-                .filter(|m| m.direction == Direction::Inbound)
-                .take(unread)
-                .last()
-                .map(|m| m.id.clone());
-            entry.info.unread = 0;
-            entry.marked_unread = false;
-            effects.push(Effect::Provider {
-                account: key.account.clone(),
-                command: ProviderCommand::MarkRead {
-                    conversation: key.id.clone(),
-                },
-            });
-        }
+        app.view.unread_marker = (unread > 0)
+            .then(|| {
+                entry
+                    .thread
+                    .messages()
+                    .iter()
+                    .rev()
+                    .filter(|m| m.direction == Direction::Inbound)
+                    .take(unread)
+                    .last()
+                    .map(|m| m.id.clone())
+            })
+            .flatten();
+    }
+    app.view.open = Some(key.clone());
+    if read {
+        mark_open_read(app, effects);
     }
     effects.push(Effect::Provider {
         account: key.account.clone(),
@@ -790,6 +829,7 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         notice(app, &text);
         return;
     }
+    mark_open_read(app, effects);
     let mut draft = app.view.composer.take().trim_end().to_string();
     if !app.view.draft_saved.is_empty() {
         app.view.draft_saved.clear();

@@ -193,6 +193,9 @@ pub struct AppSettings {
     pub keymap: Arc<keymap::KeyMap>,
     /// Who is never notified about, and whether the title shows the unread count.
     pub alerts: alerts::AlertSettings,
+    /// Walking the list with Alt+j/Alt+k marks each conversation read (`[ui] read_on_pass`);
+    /// by default only staying with one does (its thread or composer, or a reply).
+    pub read_on_pass: bool,
     /// Saved replies (`[[canned]]`).
     pub canned: Arc<[canned::CannedReply]>,
     /// How `{{agent.name}}` fills in (`[ui] agent_name`, else the login name).
@@ -213,6 +216,7 @@ impl Default for AppSettings {
             alerts: alerts::AlertSettings::default(),
             hour12: false,
             canned: Arc::from(Vec::new()),
+            read_on_pass: false,
             agent_name: String::new(),
         }
     }
@@ -355,7 +359,16 @@ impl App {
                 assist::left(self, previous, &mut effects);
             }
         }
-        if self.settings.store && self.view.open != opened_before {
+        // Opened and read: the store keeps it read (passing over with Alt+j does not).
+        if self.settings.store
+            && self.view.open != opened_before
+            && self
+                .view
+                .open
+                .as_ref()
+                .and_then(|key| self.inbox.get(key))
+                .is_some_and(|entry| entry.info.unread == 0)
+        {
             self.persist_read_marker(&mut effects);
         }
         alerts::title(self, &mut effects);
@@ -415,7 +428,7 @@ impl App {
     }
 
     /// Opening a conversation reads it: remember up to where, and its cleared unread count.
-    fn persist_read_marker(&mut self, effects: &mut Vec<Effect>) {
+    pub(crate) fn persist_read_marker(&mut self, effects: &mut Vec<Effect>) {
         let Some(key) = self.view.open.clone() else {
             return;
         };

@@ -280,3 +280,55 @@ fn the_palette_lists_saved_replies_for_the_open_conversation() {
         "Hi Ana, orders ship within 2 days. — Sam"
     );
 }
+
+#[test]
+fn walking_past_a_conversation_leaves_it_unread_until_the_agent_stays() {
+    let mut app = app();
+    app.settings.send_typing = false;
+    app.apply(app.now, messages("c1", vec![inbound("a1", 1, "hi")], true));
+    app.apply(
+        app.now,
+        messages("c2", vec![inbound("b1", 2, "hello?")], true),
+    );
+    app.view.focus = Focus::Conversations;
+    app.view.selected = None;
+    // Alt+j passes over c2 (the newest), then c1: both stay unread.
+    let effects = press(&mut app, Key::alt(KeyCode::Char('j')));
+    let effects: Vec<_> = effects
+        .into_iter()
+        .chain(press(&mut app, Key::alt(KeyCode::Char('j'))))
+        .collect();
+    assert!(
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::Provider {
+                command: ProviderCommand::MarkRead { .. },
+                ..
+            }
+        )),
+        "{effects:?}"
+    );
+    assert_eq!(app.view.open, Some(key("c1")));
+    assert_eq!(app.view.channels[0].unread, 2);
+    // Staying: the thread takes the focus, and c1 is read.
+    app.view.focus = Focus::Conversations;
+    press(&mut app, Key::plain(KeyCode::Tab));
+    assert_eq!(app.view.focus, Focus::Thread);
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(0));
+    // A message arriving while the focus is on the list leaves a badge that staying clears.
+    app.view.focus = Focus::Conversations;
+    app.apply(
+        app.now,
+        messages("c1", vec![inbound("a2", 3, "still there?")], true),
+    );
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(1));
+    press(&mut app, Key::plain(KeyCode::Tab));
+    assert_eq!(app.inbox.get(&key("c1")).map(|e| e.info.unread), Some(0));
+    // With [ui] read_on_pass, passing reads.
+    app.settings.read_on_pass = true;
+    app.view.focus = Focus::Conversations;
+    // c1 is the newest now: c2 is next.
+    press(&mut app, Key::alt(KeyCode::Char('j')));
+    assert_eq!(app.view.open, Some(key("c2")));
+    assert_eq!(app.inbox.get(&key("c2")).map(|e| e.info.unread), Some(0));
+}
