@@ -387,6 +387,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             // A reply, unless a note is half-written: that stays a note (Alt+n turns it).
             if app.view.noting && app.view.composer.is_blank() {
                 app.view.noting = false;
+                super::queue::forget_mode(app);
             }
             set_focus(app, Focus::Composer, effects);
         }
