@@ -209,7 +209,7 @@ pub enum Direction {
     Inbound,
     /// From us (an agent, a bot or the system).
     Outbound,
-    /// A private note by an agent: kept with the thread for colleagues, never sent to the
+    /// A private note by an agent: kept with the thread (on this machine), never sent to the
     /// customer (no provider ever sees it).
     Note,
 }
