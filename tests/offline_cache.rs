@@ -126,7 +126,12 @@ async fn the_cached_inbox_is_on_the_first_frame_and_replies_queue_while_offline(
         .find(|m| m.client_id.is_some())
         .expect("the echo is cached");
     assert_eq!(echo.status, DeliveryStatus::Pending);
-    assert!(screen(&restarted).contains("It left the warehouse today"));
+    // The row says a draft waits there, before the reply it shows.
+    let first = screen(&restarted);
+    assert!(
+        first.contains("✎ draft · You: It left the warehou"),
+        "{first}"
+    );
     let note = restarted
         .app
         .inbox

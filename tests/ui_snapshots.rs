@@ -1008,3 +1008,16 @@ fn status_picker_and_a_snoozed_row() {
     assert!(snoozed.contains("snoozed until Sat 09:00"), "{snoozed}");
     insta::assert_snapshot!("snoozed_row_160x48", snoozed);
 }
+
+/// A draft left in a conversation says so on its row.
+#[test]
+fn a_row_with_a_draft_says_so() {
+    let mut app = opened();
+    for c in "Let me check".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    press(&mut app, Key::alt(KeyCode::Char('j')));
+    let text = screen::render(&mut app, 80, 24);
+    assert!(text.contains("✎ draft · "), "{text}");
+    insta::assert_snapshot!("draft_row_80x24", text);
+}

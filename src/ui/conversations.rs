@@ -86,6 +86,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
             zone: super::format::Zone::of(app),
             typing,
             open: app.view.open.as_ref() == Some(key),
+            draft: app.view.drafts.get(key).is_some_and(|d| !d.is_blank()),
             accounts,
         };
         let [first, second] = row.lines(width);
@@ -129,6 +130,9 @@ fn empty_text(app: &App) -> String {
     if !app.view.filter.is_empty() {
         return "No matches".to_string();
     }
+    if app.view.unread_only {
+        return "Nothing unread".to_string();
+    }
     let connecting = app
         .status
         .accounts
@@ -148,6 +152,8 @@ struct Row<'a> {
     zone: super::format::Zone,
     typing: bool,
     open: bool,
+    /// A draft waits in it (kept while another conversation is open).
+    draft: bool,
     /// Accounts in the inbox: with more than one, a row says whose it is.
     accounts: usize,
 }
@@ -219,6 +225,12 @@ impl Row<'_> {
                 theme::text()
             } else {
                 theme::muted()
+            };
+            // A draft waiting here says so first: it is work not yet sent.
+            let text = if self.draft {
+                format!("✎ draft · {text}")
+            } else {
+                text
             };
             (text.replace('\n', " "), style)
         };
