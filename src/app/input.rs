@@ -807,8 +807,7 @@ fn open_with(app: &mut App, key: ConversationKey, read: bool, effects: &mut Vec<
     });
     effects.extend(super::remote_insights::analyse(app, &key));
     super::paging::opened(app, &key, effects);
-    app.view.selected = Some(key.clone());
-    app.view.open = Some(key);
+    app.view.selected = Some(key);
     app.lists_stale = true;
 }
 

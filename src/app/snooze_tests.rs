@@ -1,7 +1,7 @@
 use time::macros::{datetime, offset};
 use time::{Duration, UtcOffset};
 
-use super::super::tests::{T0, app, inbound, key, messages, open, press, type_text};
+use super::super::tests::{T0, app, inbound, key, messages, press, type_text};
 use super::super::{Effect, Event, Focus, Key, KeyCode};
 use super::*;
 use crate::contract::provider::ProviderCommand;
@@ -234,7 +234,6 @@ fn statuses_are_picked_too_and_only_sent_where_the_platform_keeps_them() {
         "{effects:?}"
     );
     assert!(app.inbox.get(&key("c1")).and_then(|e| e.snooze).is_some());
-    let _ = open;
 }
 
 #[test]
