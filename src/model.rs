@@ -398,6 +398,85 @@ pub struct Conversation {
     pub last_message: Option<String>,
     /// Platform metadata an integrator wants to see (shown in the details pane).
     pub metadata: BTreeMap<String, String>,
+    /// Who has it, its labels and priority, where the platform keeps them; `None` where it
+    /// keeps none (then the app keeps its own, on this machine).
+    pub work: Option<Workflow>,
+}
+
+/// How a team works a conversation: who has it, how it is labelled, how urgent it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Workflow {
+    /// The agent's id on the platform (see [`Agent`]).
+    pub assignee: Option<String>,
+    /// Sorted and without repeats.
+    pub labels: Vec<String>,
+    pub priority: Priority,
+}
+
+impl Workflow {
+    /// Labels as the platform should keep them: trimmed, without empty ones or repeats
+    /// (case-insensitively), in a stable order.
+    pub fn tidy_labels(labels: impl IntoIterator<Item = String>) -> Vec<String> {
+        let mut tidy: Vec<String> = labels
+            .into_iter()
+            .map(|label| label.trim().to_string())
+            .filter(|label| !label.is_empty())
+            .collect();
+        tidy.sort_by_key(|label| label.to_lowercase());
+        tidy.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        tidy
+    }
+}
+
+/// How urgent a conversation is; the order is the order of urgency.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    #[default]
+    None,
+    Low,
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 5] = [
+        Priority::None,
+        Priority::Low,
+        Priority::Medium,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::None => "none",
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    /// The names platforms use: ours, Chatwoot's (`null` is none) and the Linktor Go server's
+    /// (`normal` is its default, none).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "" | "none" | "normal" => Priority::None,
+            "low" => Priority::Low,
+            "medium" => Priority::Medium,
+            "high" => Priority::High,
+            "urgent" => Priority::Urgent,
+            _ => return None,
+        })
+    }
+}
+
+/// Someone a conversation can be assigned to: an agent, or a team of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
 }
 
 /// A contact as the contact picker shows it: who it is and how to reach them on each channel.

@@ -53,6 +53,7 @@ fn thread_with(text: &str) -> App {
             last_message_at: None,
             last_message: None,
             metadata: BTreeMap::new(),
+            work: None,
         }]),
     );
     provider(

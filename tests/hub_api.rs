@@ -686,3 +686,159 @@ async fn a_seeded_customer_answers_the_agent() {
     }
     hub.shutdown().await;
 }
+
+async fn request(
+    hub: &HubHandle,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let response = client()
+        .request(method, format!("{}{path}", hub.base_url()))
+        .header("X-API-Key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn agents_are_named_and_listed() {
+    let hub = start().await;
+    let put = reqwest::Method::PUT;
+    let (status, body) = request(
+        &hub,
+        put.clone(),
+        "/agents/u-maya",
+        json!({"name": " Maya "}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"id": "u-maya", "name": "Maya"}));
+    request(
+        &hub,
+        put.clone(),
+        "/agents/u-sam",
+        json!({"name": "Sam", "email": "sam@example.com"}),
+    )
+    .await;
+    // Renaming keeps one agent.
+    request(
+        &hub,
+        put.clone(),
+        "/agents/u-maya",
+        json!({"name": "Maya R."}),
+    )
+    .await;
+    let list: ListEnvelope<Value> = get_json(&hub, "/agents").await;
+    assert_eq!(
+        list.data,
+        [
+            json!({"id": "u-maya", "name": "Maya R."}),
+            json!({"id": "u-sam", "name": "Sam", "email": "sam@example.com"}),
+        ]
+    );
+    assert_eq!(list.pagination.total, 2);
+    let (status, body) = request(&hub, put.clone(), "/agents/u-x", json!({"name": "  "})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
+    let (status, _) = request(&hub, put, "/agents/u-x", json!({"name": "x".repeat(201)})).await;
+    assert_eq!(status, 400);
+    hub.shutdown().await;
+}
+
+#[tokio::test]
+async fn assign_tags_and_priority_change_and_reach_every_socket() {
+    let hub = start().await;
+    let (id, _) = inbound(&hub, "+15550101", "hello").await;
+    // Not subscribed to the conversation: conversation updates go to every inbox.
+    let mut socket = connect(&hub).await;
+    sync(&mut socket).await;
+
+    let (status, body) = request(
+        &hub,
+        reqwest::Method::POST,
+        &format!("/conversations/{id}/assign"),
+        json!({"agentId": "u-maya"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let conversation: WireConversation = serde_json::from_value(body).expect("SDK conversation");
+    assert_eq!(conversation.assigned_to.as_deref(), Some("u-maya"));
+    let frame = next_frame(&mut socket).await;
+    assert_eq!(frame["type"], "conversation_update");
+    assert_eq!(frame["conversationId"], id.as_str());
+    assert_eq!(frame["assignedTo"], "u-maya");
+    assert_eq!(frame["tags"], json!([]));
+    assert_eq!(frame["priority"], "none");
+
+    let patch = reqwest::Method::PATCH;
+    let path = format!("/conversations/{id}");
+    let (status, body) = request(
+        &hub,
+        patch.clone(),
+        &path,
+        json!({"tags": ["vip", " VIP ", "billing", ""], "priority": "urgent"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["tags"], json!(["vip", "billing"]));
+    assert_eq!(body["priority"], "urgent");
+    assert_eq!(body["assignedTo"], "u-maya", "fields not named stay");
+    let frame = next_frame(&mut socket).await;
+    assert_eq!(
+        (&frame["tags"], &frame["priority"], &frame["assignedTo"]),
+        (
+            &json!(["vip", "billing"]),
+            &json!("urgent"),
+            &json!("u-maya")
+        )
+    );
+
+    // null unassigns and clears; an unknown priority is refused with what is allowed.
+    let (_, body) = request(
+        &hub,
+        patch.clone(),
+        &path,
+        json!({"assignedTo": null, "priority": null}),
+    )
+    .await;
+    assert_eq!(body["assignedTo"], Value::Null);
+    assert!(body.get("priority").is_none_or(Value::is_null), "{body}");
+    let frame = next_frame(&mut socket).await;
+    assert_eq!(frame["assignedTo"], Value::Null);
+    assert_eq!(frame["priority"], "none");
+    let (status, body) = request(&hub, patch.clone(), &path, json!({"priority": "asap"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["details"]["allowed"],
+        json!(["low", "medium", "high", "urgent"])
+    );
+    let (status, _) = request(&hub, patch.clone(), &path, json!({"tags": "vip"})).await;
+    assert_eq!(status, 400, "tags must be a list");
+    let too_many: Vec<String> = (0..51).map(|n| format!("t{n}")).collect();
+    let (status, _) = request(&hub, patch, &path, json!({"tags": too_many})).await;
+    assert_eq!(status, 400);
+
+    let (status, _) = request(
+        &hub,
+        reqwest::Method::POST,
+        &format!("/conversations/{id}/assign"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 400, "agentId is required");
+    let (status, body) = request(
+        &hub,
+        reqwest::Method::POST,
+        "/conversations/nope/assign",
+        json!({"agentId": "u-maya"}),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("NOT_FOUND")));
+    hub.shutdown().await;
+}

@@ -132,6 +132,7 @@ fn opened() -> App {
             last_message_at: None,
             last_message: None,
             metadata: BTreeMap::new(),
+            work: None,
         }]),
     );
     provider(

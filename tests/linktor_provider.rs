@@ -176,6 +176,8 @@ async fn live_frames_become_events() {
         conversation_id: "c1".into(),
         status: Some("resolved".into()),
         assigned_to: None,
+        tags: None,
+        priority: None,
         metadata: Default::default(),
     });
     let (update, _) = wait_for(&mut events, WAIT, "conversation status", |e| {
@@ -189,6 +191,51 @@ async fn live_frames_become_events() {
             status: ConversationStatus::Resolved
         }
     );
+
+    // Who has it and its tags (the SDK's frame), and the hub's priority; hostile text is
+    // neutralised on the way in.
+    fake.push_frame(&ServerFrame::ConversationUpdate {
+        conversation_id: "c1".into(),
+        status: None,
+        assigned_to: Some(Some("u7".into())),
+        tags: Some(vec!["vip".into(), "\u{1b}[31mred".into()]),
+        priority: Some("high".into()),
+        metadata: Default::default(),
+    });
+    let (update, _) = wait_for(&mut events, WAIT, "workflow", |e| {
+        matches!(e, ProviderEvent::Workflow { .. })
+    })
+    .await;
+    let ProviderEvent::Workflow { work, .. } = update else {
+        unreachable!()
+    };
+    assert_eq!(work.assignee.as_deref(), Some("u7"));
+    assert_eq!(work.priority, switchboard::model::Priority::High);
+    assert_eq!(work.labels.len(), 2);
+    assert!(
+        work.labels.iter().all(|l| !l.contains('\u{1b}')),
+        "{:?}",
+        work.labels
+    );
+    // A frame that names only the assignee (as a webhook may) keeps the rest.
+    fake.push_frame(&ServerFrame::ConversationUpdate {
+        conversation_id: "c1".into(),
+        status: None,
+        assigned_to: Some(None),
+        tags: None,
+        priority: None,
+        metadata: Default::default(),
+    });
+    let (update, _) = wait_for(&mut events, WAIT, "unassigned", |e| {
+        matches!(e, ProviderEvent::Workflow { .. })
+    })
+    .await;
+    let ProviderEvent::Workflow { work: after, .. } = update else {
+        unreachable!()
+    };
+    assert_eq!(after.assignee, None);
+    assert_eq!(after.labels, work.labels);
+    assert_eq!(after.priority, work.priority);
 }
 
 #[tokio::test]
@@ -205,6 +252,8 @@ async fn update_for_an_unknown_conversation_fetches_and_subscribes_it() {
         conversation_id: "c9".into(),
         status: Some("open".into()),
         assigned_to: None,
+        tags: None,
+        priority: None,
         metadata: Default::default(),
     });
     let (listed, _) = wait_for(&mut events, WAIT, "new conversation", |e| {

@@ -44,6 +44,8 @@ struct Fake {
     posts: Vec<Value>,
     client_frames: Vec<Value>,
     ws_connections: u32,
+    /// Bodies of `PUT /conversations/{id}` and `POST …/assign`, in order.
+    updates: Vec<Value>,
 }
 
 #[derive(Clone)]
@@ -86,7 +88,12 @@ impl GoServer {
                 "/conversations",
                 get(list_conversations).post(create_conversation),
             )
-            .route("/conversations/{id}", get(get_conversation))
+            .route(
+                "/conversations/{id}",
+                get(get_conversation).put(put_conversation),
+            )
+            .route("/conversations/{id}/assign", post(assign))
+            .route("/users", get(list_users))
             .route("/conversations/{id}/resolve", post(resolve))
             .route("/conversations/{id}/reopen", post(reopen))
             .route(
@@ -341,6 +348,61 @@ async fn set_status(shared: &Shared, id: &str, status: &str) -> Response {
         }
         None => failure(404, "NOT_FOUND", "Conversation not found"),
     }
+}
+
+/// The server's update: the snake_case fields it keeps, then `conversation_updated` to every
+/// agent socket.
+async fn put_conversation(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    shared.fake.lock().expect("lock").updates.push(body.clone());
+    update_conversation(&shared, &id, body)
+}
+
+async fn assign(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    if !body["user_id"].is_string() {
+        return failure(400, "VALIDATION_ERROR", "user_id is required");
+    }
+    if body["user_id"] == "u9" {
+        return failure(403, "FORBIDDEN", "agents cannot reassign");
+    }
+    let change = json!({"assigned_user_id": body["user_id"]});
+    shared.fake.lock().expect("lock").updates.push(body);
+    update_conversation(&shared, &id, change)
+}
+
+fn update_conversation(shared: &Shared, id: &str, body: Value) -> Response {
+    let mut fake = shared.fake.lock().expect("lock");
+    let Some(conversation) = fake.conversations.iter_mut().find(|c| c["id"] == id) else {
+        return failure(404, "NOT_FOUND", "Conversation not found");
+    };
+    for field in ["assigned_user_id", "tags", "priority", "status"] {
+        if let Some(value) = body.get(field) {
+            conversation[field] = value.clone();
+        }
+    }
+    if let Some(priority) = body.get("priority").and_then(Value::as_str)
+        && !["low", "normal", "high", "urgent"].contains(&priority)
+    {
+        return failure(400, "VALIDATION_ERROR", "invalid priority");
+    }
+    let updated = conversation.clone();
+    let frame = json!({"type": "conversation_updated", "payload": updated}).to_string();
+    let _ = shared.ws.send(Some(frame));
+    envelope(updated)
+}
+
+async fn list_users() -> Response {
+    envelope(json!([
+        {"id": "u1", "tenant_id": "t1", "email": "agent@example.com", "name": "Agent One", "role": "agent"},
+        {"id": "u2", "tenant_id": "t1", "email": "lead@example.com", "name": "Lead Two", "role": "admin"}
+    ]))
 }
 
 async fn resolve(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
@@ -916,4 +978,131 @@ async fn contacts_are_searched_created_and_talked_to_in_snake_case() {
         posts[1],
         json!({"contact_id": card.id, "channel_type": "whatsapp"})
     );
+}
+
+#[tokio::test]
+async fn assignment_tags_and_priority_use_the_server_shapes() {
+    use switchboard::model::{Agent, Priority, Workflow};
+    let server = GoServer::start().await;
+    server.seed(1);
+    let mut config = config(&server);
+    config.me = Some(Agent {
+        id: "u1".into(),
+        name: "Agent One".into(),
+    });
+    let (handle, mut events) = start(config);
+    let seen = live(&mut events).await;
+    let team = seen
+        .iter()
+        .find_map(|e| match e {
+            ProviderEvent::Team { me, agents, .. } => Some((me.clone(), agents.clone())),
+            _ => None,
+        })
+        .expect("the team is read from /users");
+    assert_eq!(team.0.as_deref(), Some("u1"));
+    assert_eq!(
+        team.1.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        ["Agent One", "Lead Two"]
+    );
+
+    let send = |command: ProviderCommand| {
+        let commands = handle.commands.clone();
+        async move { commands.send(command).await.expect("command") }
+    };
+    send(ProviderCommand::Assign {
+        conversation: "c1".into(),
+        agent: Some("u2".into()),
+    })
+    .await;
+    assert_eq!(
+        next_workflow(&mut events).await.assignee.as_deref(),
+        Some("u2")
+    );
+    send(ProviderCommand::SetLabels {
+        conversation: "c1".into(),
+        labels: vec!["refund".into(), "vip".into()],
+    })
+    .await;
+    assert_eq!(next_workflow(&mut events).await.labels, ["refund", "vip"]);
+    send(ProviderCommand::SetPriority {
+        conversation: "c1".into(),
+        priority: Priority::Urgent,
+    })
+    .await;
+    assert_eq!(next_workflow(&mut events).await.priority, Priority::Urgent);
+    // Four levels there: medium is its `normal`, which reads back as no priority.
+    send(ProviderCommand::SetPriority {
+        conversation: "c1".into(),
+        priority: Priority::Medium,
+    })
+    .await;
+    assert_eq!(next_workflow(&mut events).await.priority, Priority::None);
+    send(ProviderCommand::Assign {
+        conversation: "c1".into(),
+        agent: None,
+    })
+    .await;
+    assert_eq!(
+        next_workflow(&mut events).await,
+        Workflow {
+            assignee: None,
+            labels: vec!["refund".into(), "vip".into()],
+            priority: Priority::None,
+        }
+    );
+    // A refusal is named, and nothing changes.
+    send(ProviderCommand::Assign {
+        conversation: "c1".into(),
+        agent: Some("u9".into()),
+    })
+    .await;
+    let (error, _) = wait_for(&mut events, WAIT, "error", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    let ProviderEvent::Error(text) = error else {
+        unreachable!()
+    };
+    assert!(
+        text.starts_with("could not assign the conversation:")
+            && text.contains("agents cannot reassign"),
+        "{text}"
+    );
+    let updates = server.fake().updates.clone();
+    assert_eq!(
+        updates,
+        [
+            json!({"user_id": "u2"}),
+            json!({"tags": ["refund", "vip"]}),
+            json!({"priority": "urgent"}),
+            json!({"priority": "normal"}),
+            json!({"assigned_user_id": null}),
+        ]
+    );
+    let log = server.fake().log.clone();
+    assert!(
+        log.iter().any(|l| l == "POST /conversations/c1/assign"),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|l| l == "PUT /conversations/c1"), "{log:?}");
+
+    // Another agent's change arrives as the server's frame.
+    let mut pushed = server.fake().conversations[0].clone();
+    pushed["assigned_user_id"] = json!("u1");
+    pushed["tags"] = json!(["callback"]);
+    server.push("conversation_updated", pushed);
+    let work = next_workflow(&mut events).await;
+    assert_eq!(work.assignee.as_deref(), Some("u1"));
+    assert_eq!(work.labels, ["callback"]);
+}
+
+async fn next_workflow(events: &mut mpsc::Receiver<AccountEvent>) -> switchboard::model::Workflow {
+    let (event, _) = wait_for(events, WAIT, "workflow", |e| {
+        matches!(e, ProviderEvent::Workflow { .. })
+    })
+    .await;
+    match event {
+        ProviderEvent::Workflow { work, .. } => work,
+        _ => unreachable!(),
+    }
 }

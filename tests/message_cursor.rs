@@ -53,6 +53,7 @@ fn the_selected_message_is_highlighted_and_scrolled_into_view() {
             last_message_at: None,
             last_message: None,
             metadata: Default::default(),
+            work: None,
         }]),
     );
     let messages = (0..30)

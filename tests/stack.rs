@@ -14,4 +14,5 @@ mod linktor_sdk_contract;
 mod offline_cache;
 mod secrets;
 mod secrets_all_providers;
+mod team_on_one_hub;
 mod vumi_inbox;

@@ -74,6 +74,7 @@ fn app() -> App {
         last_message_at: None,
         last_message: None,
         metadata: Default::default(),
+        work: None,
     };
     provider(
         &mut app,

@@ -60,6 +60,7 @@ fn conversation(
         last_message_at: None,
         last_message: None,
         metadata: BTreeMap::new(),
+        work: None,
     }
 }
 
@@ -1020,4 +1021,102 @@ fn a_row_with_a_draft_says_so() {
     let text = screen::render(&mut app, 80, 24);
     assert!(text.contains("✎ draft · "), "{text}");
     insta::assert_snapshot!("draft_row_80x24", text);
+}
+
+/// Who has each conversation, its labels and priority on the rows and in the thread header;
+/// the assign, label and priority pickers.
+#[test]
+fn assignee_labels_and_priority_on_rows_header_and_pickers() {
+    use switchboard::contract::provider::PlatformActions;
+    use switchboard::model::{Agent, Priority, Workflow};
+    let mut app = opened();
+    app.status.account_mut(&account()).actions = PlatformActions::of("the hub", false);
+    let say = |app: &mut App, event: ProviderEvent| {
+        app.apply(
+            app.now,
+            Event::provider(AccountEvent {
+                account: account(),
+                event,
+            }),
+        );
+    };
+    say(
+        &mut app,
+        ProviderEvent::Team {
+            me: Some("u-you".into()),
+            agents: vec![
+                Agent {
+                    id: "u-maya".into(),
+                    name: "Maya Chen".into(),
+                },
+                Agent {
+                    id: "u-tom".into(),
+                    name: "Tom Okafor".into(),
+                },
+            ],
+            labels: vec!["billing".into(), "refund".into(), "vip".into()],
+        },
+    );
+    let ids: Vec<String> = app
+        .view
+        .conversations
+        .iter()
+        .map(|k| k.id.clone())
+        .collect();
+    let works = [
+        Workflow {
+            assignee: Some("u-you".into()),
+            labels: vec!["refund".into(), "vip".into()],
+            priority: Priority::Urgent,
+        },
+        Workflow {
+            assignee: Some("u-maya".into()),
+            labels: vec!["billing".into()],
+            priority: Priority::High,
+        },
+        Workflow {
+            assignee: None,
+            labels: vec!["feedback".into()],
+            priority: Priority::Low,
+        },
+    ];
+    for (id, work) in ids.iter().zip(works) {
+        say(
+            &mut app,
+            ProviderEvent::Workflow {
+                conversation: id.clone(),
+                work,
+            },
+        );
+    }
+    for (width, height) in [(80, 24), (160, 48)] {
+        let text = screen::render(&mut app, width, height);
+        assert!(text.contains("@me"), "{text}");
+        insta::assert_snapshot!(format!("workflow_rows_{width}x{height}"), text);
+    }
+    let wide = screen::render(&mut app, 160, 48);
+    assert!(wide.contains("@Maya Chen"), "{wide}");
+    assert!(
+        wide.contains("Ada Lovelace · WhatsApp · high · with Maya Chen · #billing"),
+        "{wide}"
+    );
+
+    app.view.focus = Focus::Conversations;
+    press(&mut app, Key::ch('A'));
+    let assign = screen::render(&mut app, 80, 24);
+    assert!(assign.contains("nobody (unassigned)"), "{assign}");
+    insta::assert_snapshot!("assign_picker_80x24", assign);
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('L'));
+    for c in "late".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    let labels = screen::render(&mut app, 160, 48);
+    assert!(labels.contains("+ new label \"late\""), "{labels}");
+    insta::assert_snapshot!("label_picker_160x48", labels);
+    press(&mut app, Key::plain(KeyCode::Esc));
+    press(&mut app, Key::ch('P'));
+    let priority = screen::render(&mut app, 80, 24);
+    assert!(priority.contains("✓ high"), "{priority}");
+    insta::assert_snapshot!("priority_picker_80x24", priority);
 }

@@ -60,6 +60,7 @@ pub fn conversation(index: usize) -> Conversation {
             "Hello, this is customer {index} asking about an order"
         )),
         metadata: BTreeMap::new(),
+        work: None,
     }
 }
 

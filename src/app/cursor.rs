@@ -315,6 +315,7 @@ mod tests {
                 last_message_at: None,
                 last_message: None,
                 metadata: Default::default(),
+                work: None,
             }])),
         );
         let media = Content::Media {

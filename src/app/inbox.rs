@@ -150,6 +150,10 @@ impl Inbox {
                 if entry.marked_unread && !is_open {
                     info.unread = info.unread.max(1);
                 }
+                // A platform that keeps no workflow says nothing of it: this machine's stays.
+                if info.work.is_none() {
+                    info.work = entry.info.work.take();
+                }
                 // The platform moved the status on: a snooze kept here is over.
                 if info.status != entry.info.status
                     && info.status != crate::model::ConversationStatus::Snoozed

@@ -37,6 +37,10 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         super::snooze::key(app, key, effects);
         return;
     }
+    if app.view.work_picker.is_some() {
+        super::workflow::key(app, key, effects);
+        return;
+    }
     if app.view.help {
         help_key(app, key, effects);
         return;
@@ -493,6 +497,15 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         Action::NextUnread => super::queue::next_unread(app, effects),
         Action::ToggleUnreadView => super::queue::toggle_unread_view(app),
         Action::ChangeStatus => super::snooze::open(app),
+        Action::AssignToMe => super::workflow::assign_to_me(app, effects),
+        Action::Assign => super::workflow::open(app, super::workflow::PickerKind::Assign),
+        Action::EditLabels => super::workflow::open(app, super::workflow::PickerKind::Labels),
+        Action::SetPriority => super::workflow::open(app, super::workflow::PickerKind::Priority),
+        Action::CycleAssigneeView => super::workflow::cycle_assignee_view(app),
+        Action::FilterByLabel => {
+            super::workflow::open(app, super::workflow::PickerKind::LabelFilter)
+        }
+        Action::TogglePrioritySort => super::workflow::toggle_priority_sort(app),
         Action::Suspend => {
             stop_typing(app, effects);
             effects.push(Effect::Terminal(super::TerminalJob::Suspend));

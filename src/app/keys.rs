@@ -200,6 +200,20 @@ pub enum Action {
     ToggleUnreadView,
     /// Set the conversation's status: open, pending, resolved, or snoozed until a time.
     ChangeStatus,
+    /// Take the conversation (or give it back when it is already mine).
+    AssignToMe,
+    /// Give the conversation to an agent picked from the platform's list, or to nobody.
+    Assign,
+    /// Add and remove the conversation's labels (typing a new one creates it).
+    EditLabels,
+    /// Set the conversation's priority: none, low, medium, high, urgent.
+    SetPriority,
+    /// List all conversations, mine, or the unassigned ones.
+    CycleAssigneeView,
+    /// List only the conversations with one label.
+    FilterByLabel,
+    /// List the most urgent first, or the newest first.
+    TogglePrioritySort,
 }
 
 impl Action {
@@ -324,6 +338,13 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('F')], action: Action::CycleStatusFilter, help: "filter by status" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('z')], action: Action::ChangeStatus, help: "status: open, pending, resolved, snooze until…" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('c')], action: Action::OpenContacts, help: "contacts" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('m')], action: Action::AssignToMe, help: "assign to me / unassign" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('A')], action: Action::Assign, help: "assign to…" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('L')], action: Action::EditLabels, help: "labels" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('P')], action: Action::SetPriority, help: "priority" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('V')], action: Action::CycleAssigneeView, help: "view: all, mine, unassigned" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('#')], action: Action::FilterByLabel, help: "filter by label" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('O')], action: Action::TogglePrioritySort, help: "most urgent first / newest first" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media or links" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },

@@ -17,7 +17,9 @@
 //!   and its actions), `links`, `contacts`, `status_actions` (resolve and reopen), `snooze` (the status
 //!   picker: open, pending, resolved, snoozed until a time), `queue` (private
 //!   notes, unread by hand, the next unread), `drafts` (kept across restarts; quitting
-//!   with work unsent asks), `canned` (saved replies);
+//!   with work unsent asks), `canned` (saved replies), `team` (who this inbox works as, the
+//!   agents and labels of each account), `workflow` (assignment, labels, priority, and the
+//!   list's views over them);
 //! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
 //!   pane's tabs and rows).
 
@@ -46,9 +48,11 @@ mod resident;
 pub mod snooze;
 pub mod status;
 mod status_actions;
+pub mod team;
 pub mod thread;
 pub mod typing;
 pub mod view;
+pub mod workflow;
 
 use std::sync::Arc;
 
@@ -249,6 +253,8 @@ pub struct App {
     oversized: Vec<ConversationKey>,
     /// Insights from remote sources (Symbl), kept beside the local engine's.
     pub remote_insights: RemoteInsights,
+    /// Who this inbox works as, and the agents and labels of each account.
+    pub team: team::Team,
     /// The assistant's answers (summary, suggested reply, insights) per conversation.
     pub assist: assist::AssistState,
     /// Prefix of client ids, unique per run, so replies of two runs never collide.
@@ -281,6 +287,7 @@ impl App {
             lists_stale: false,
             oversized: Vec::new(),
             remote_insights: RemoteInsights::default(),
+            team: team::Team::default(),
             assist: assist::AssistState::default(),
             session: session.into(),
             sent: 0,
@@ -394,7 +401,7 @@ impl App {
     /// computed; handlers only mark them.
     fn settle_lists(&mut self) {
         if std::mem::take(&mut self.lists_stale) {
-            self.view.refresh_lists(&self.inbox);
+            self.view.refresh_lists(&self.inbox, &self.team);
         }
     }
 

@@ -39,6 +39,7 @@ fn stored_app() -> App {
         last_message_at: None,
         last_message: None,
         metadata: Default::default(),
+        work: None,
     };
     app.apply(
         T0,
@@ -343,7 +344,7 @@ fn without_a_store_replies_go_straight_to_the_provider() {
     app.add_account(AccountId::new("hub"));
     let mut stored = stored_app();
     app.inbox = std::mem::take(&mut stored.inbox);
-    app.view.refresh_lists(&app.inbox);
+    app.view.refresh_lists(&app.inbox, &app.team);
     app.view.selected = Some(key());
     app.view.focus = Focus::Conversations;
     app.apply(T0, Event::Key(Key::plain(KeyCode::Enter)));

@@ -48,6 +48,7 @@ fn cached(id: &str, minutes_ago: i64) -> CachedConversation {
             last_message_at: Some(T0 - Duration::minutes(minutes_ago)),
             last_message: None,
             metadata: Default::default(),
+            work: None,
         },
         snooze: None,
         history_complete: true,

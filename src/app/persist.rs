@@ -63,7 +63,8 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
             touched.status = Some((message_id.clone(), *status, reason.clone()));
         }
         ProviderEvent::HistoryComplete { conversation }
-        | ProviderEvent::ConversationStatus { conversation, .. } => {
+        | ProviderEvent::ConversationStatus { conversation, .. }
+        | ProviderEvent::Workflow { conversation, .. } => {
             touched.conversations.push(key(conversation));
         }
         ProviderEvent::SendFailed {
@@ -87,6 +88,7 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
             touched.conversations.push(key(conversation));
         }
         ProviderEvent::Connection(_)
+        | ProviderEvent::Team { .. }
         | ProviderEvent::Typing { .. }
         | ProviderEvent::Contacts { .. }
         | ProviderEvent::ContactCreated(_)

@@ -79,6 +79,18 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             }
             _ => false,
         },
+        ProviderEvent::Workflow { conversation, work } => {
+            match app.inbox.get_mut(&key(&conversation)) {
+                Some(entry) if entry.info.work.as_ref() != Some(&work) => {
+                    entry.info.work = Some(work);
+                    // Views by assignee and label, and the priority order, may change.
+                    app.lists_stale = true;
+                    true
+                }
+                _ => false,
+            }
+        }
+        ProviderEvent::Team { me, agents, labels } => app.team.learn(&account, me, agents, labels),
         ProviderEvent::Typing {
             conversation,
             who,
@@ -265,5 +277,6 @@ fn placeholder(key: &ConversationKey, messages: &[Message]) -> Conversation {
         last_message_at: None,
         last_message: None,
         metadata: Default::default(),
+        work: None,
     }
 }

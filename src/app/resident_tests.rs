@@ -34,6 +34,7 @@ fn conversation(id: &str) -> Conversation {
         last_message_at: Some(T0),
         last_message: None,
         metadata: Default::default(),
+        work: None,
     }
 }
 

@@ -224,7 +224,8 @@ fn statuses_are_picked_too_and_only_sent_where_the_platform_keeps_them() {
     // A platform that keeps no status: the snooze is kept here alone.
     let account = key("c1").account;
     app.status.account_mut(&account).actions =
-        crate::contract::provider::PlatformActions::of("Vumi Go", false).without_status();
+        crate::contract::provider::PlatformActions::of("Vumi Go", false)
+            .without_conversation_state();
     let effects = snooze_with(
         &mut app,
         &[Key::ch('1'), Key::ch('d'), Key::plain(KeyCode::Enter)],

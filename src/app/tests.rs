@@ -34,6 +34,7 @@ pub(super) fn conversation(id: &str, name: &str, channel: Channel, unread: u32) 
         last_message_at: None,
         last_message: None,
         metadata: Default::default(),
+        work: None,
     }
 }
 

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use super::composer::Composer;
 use super::inbox::Inbox;
 use super::insights::InsightTab;
-use crate::model::{Channel, ConversationKey, ConversationStatus, Timestamp};
+use super::workflow::AssigneeView;
+use crate::model::{Channel, ConversationKey, ConversationStatus, Priority, Timestamp};
 
 /// The pane that has the keyboard.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -138,6 +139,14 @@ pub struct ViewState {
     pub draft_saved_note: bool,
     /// The conversations whose kept draft is a private note, not a reply.
     pub note_drafts: std::collections::HashSet<ConversationKey>,
+    /// The assignee, label or priority picker, while it is open.
+    pub work_picker: Option<super::workflow::WorkPicker>,
+    /// Conversations listed by who has them (`V`).
+    pub assignee_view: super::workflow::AssigneeView,
+    /// Only conversations with this label are listed (`#`).
+    pub label_filter: Option<String>,
+    /// The most urgent first (`O`), newest activity within a priority.
+    pub by_priority: bool,
     /// The status picker (`z`), while it is open.
     pub status_picker: Option<super::snooze::StatusPicker>,
     /// Quitting was asked for with work unsent: the next key answers.
@@ -197,7 +206,7 @@ impl ViewState {
     }
 
     /// Recomputes the channel list and the conversation list from the inbox.
-    pub fn refresh_lists(&mut self, inbox: &Inbox) {
+    pub fn refresh_lists(&mut self, inbox: &Inbox, team: &super::team::Team) {
         let selected_channel = self.selected_channel().cloned();
         let mut all = ChannelEntry {
             channel: None,
@@ -255,11 +264,37 @@ impl ViewState {
             .filter(|(key, e)| {
                 !self.unread_only || e.info.unread > 0 || self.open.as_ref() == Some(*key)
             })
-            .map(|(key, e)| (e.last_activity(), key.clone()))
+            .filter(|(key, e)| {
+                let assignee = e.info.work.as_ref().and_then(|w| w.assignee.as_deref());
+                match self.assignee_view {
+                    AssigneeView::All => true,
+                    AssigneeView::Mine => assignee == Some(team.me(&key.account)),
+                    AssigneeView::Unassigned => assignee.is_none(),
+                }
+            })
+            .filter(|(_, e)| {
+                self.label_filter.as_ref().is_none_or(|label| {
+                    e.info.work.as_ref().is_some_and(|work| {
+                        work.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
+                    })
+                })
+            })
+            .map(|(key, e)| {
+                let priority = match self.by_priority {
+                    true => e.info.work.as_ref().map(|w| w.priority).unwrap_or_default(),
+                    false => Priority::None,
+                };
+                (priority, e.last_activity(), key.clone())
+            })
             .collect();
-        // Newest activity first; ties broken by key so the order is stable.
-        list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        self.conversations = list.into_iter().map(|(_, key)| key).collect();
+        // Most urgent first when asked, then newest activity; ties broken by key so the
+        // order is stable.
+        list.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| b.1.cmp(&a.1))
+                .then_with(|| a.2.cmp(&b.2))
+        });
+        self.conversations = list.into_iter().map(|(_, _, key)| key).collect();
 
         if self.selected_index().is_none() {
             self.selected = self.conversations.first().cloned();

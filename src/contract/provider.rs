@@ -3,8 +3,8 @@
 
 use crate::insights::ConversationInsights;
 use crate::model::{
-    AccountId, ContactCard, Conversation, ConversationKey, ConversationStatus, DeliveryStatus,
-    Message, Timestamp,
+    AccountId, Agent, ContactCard, Conversation, ConversationKey, ConversationStatus,
+    DeliveryStatus, Message, Priority, Timestamp, Workflow,
 };
 
 impl ProviderCommand {
@@ -48,6 +48,9 @@ pub struct PlatformActions {
     /// The platform keeps each conversation's status (open, pending, resolved, snoozed), so a
     /// change is sent to it; otherwise snoozing is kept on this machine alone.
     pub set_status: bool,
+    /// The platform keeps who has a conversation, its labels and priority, so a change is
+    /// sent to it (and the team sees it); otherwise they are kept on this machine alone.
+    pub workflow: bool,
     /// The platform's name, for saying what it cannot do.
     pub platform: &'static str,
 }
@@ -60,14 +63,17 @@ impl PlatformActions {
             delete_message: sinch,
             capability_lookup: sinch,
             set_status: !sinch,
+            workflow: !sinch,
             platform,
         }
     }
 
-    /// The same, for a platform that keeps no conversation status.
-    pub fn without_status(self) -> Self {
+    /// The same, for a platform that keeps no conversation state (status, assignee, labels,
+    /// priority).
+    pub fn without_conversation_state(self) -> Self {
         Self {
             set_status: false,
+            workflow: false,
             ..self
         }
     }
@@ -77,6 +83,7 @@ impl PlatformActions {
         delete_message: true,
         capability_lookup: true,
         set_status: true,
+        workflow: true,
         platform: "this platform",
     };
 }
@@ -145,6 +152,18 @@ pub enum ProviderEvent {
         at: Timestamp,
         id: String,
     },
+    /// Who has a conversation, its labels and priority, as the platform now holds them.
+    Workflow {
+        conversation: String,
+        work: Workflow,
+    },
+    /// The people and labels of the account: who can be assigned, and which labels exist.
+    /// `me` is the agent this inbox works as.
+    Team {
+        me: Option<String>,
+        agents: Vec<Agent>,
+        labels: Vec<String>,
+    },
     /// Something the user should know that is not tied to one message.
     Error(String),
     /// Contacts matching a search of the contact picker.
@@ -206,6 +225,20 @@ pub enum ProviderCommand {
     SetStatus {
         conversation: String,
         status: ConversationStatus,
+    },
+    /// Give a conversation to an agent (`None`: to nobody).
+    Assign {
+        conversation: String,
+        agent: Option<String>,
+    },
+    /// Replace a conversation's labels.
+    SetLabels {
+        conversation: String,
+        labels: Vec<String>,
+    },
+    SetPriority {
+        conversation: String,
+        priority: Priority,
     },
     /// Find contacts by name or identifier (empty: the first page of all).
     SearchContacts {

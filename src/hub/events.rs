@@ -87,6 +87,8 @@ mod tests {
             conversation_id: "c2".into(),
             status: Some("open".into()),
             assigned_to: None,
+            tags: None,
+            priority: None,
             metadata: Default::default(),
         };
         assert!(!subs.wants(&typing));

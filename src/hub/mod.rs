@@ -6,6 +6,7 @@
 //! - [`ops`]: operations shared by REST, WebSocket and simulator.
 //! - [`rest`] / [`ws`]: the routes.
 //! - [`events`]: the broadcast bus and per-socket subscription filtering.
+//! - [`team`] / `team_api`: agents, and who has each conversation, its tags and priority.
 //! - [`simulator`] / [`scripts`]: the demo customers and their dialogues.
 
 mod contacts_api;
@@ -15,6 +16,8 @@ pub mod rest;
 pub mod scripts;
 pub mod simulator;
 pub mod store;
+pub mod team;
+mod team_api;
 pub mod ws;
 
 use std::collections::HashMap;

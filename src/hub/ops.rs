@@ -76,7 +76,15 @@ fn conversation_update(conversation: &WireConversation) -> ServerFrame {
     ServerFrame::ConversationUpdate {
         conversation_id: conversation.id.clone(),
         status: Some(conversation.status.clone()),
-        assigned_to: conversation.assigned_to.clone(),
+        assigned_to: Some(conversation.assigned_to.clone()),
+        tags: Some(conversation.tags.clone()),
+        // Always said, so a cleared priority reaches every inbox too.
+        priority: Some(
+            conversation
+                .priority
+                .clone()
+                .unwrap_or_else(|| "none".to_string()),
+        ),
         metadata: conversation.metadata.clone(),
     }
 }
@@ -232,14 +240,18 @@ pub fn contact_typing(state: &HubState, conversation_id: &str, is_typing: bool) 
     Ok(())
 }
 
-/// `PATCH /conversations/{id}`: status and/or mark read.
+/// `PATCH /conversations/{id}` and `…/assign`: status, mark read, who has it, tags, priority.
 pub fn update_conversation(
     state: &HubState,
     id: &str,
     status: Option<&str>,
     mark_read: bool,
+    work: &super::team::WorkChange,
 ) -> StoreResult<WireConversation> {
     state.store.conversation(id)?;
+    if !work.is_empty() {
+        state.store.set_work(id, work, state.store.now_ns())?;
+    }
     if let Some(status) = status {
         state
             .store

@@ -101,6 +101,12 @@ pub fn router(state: Shared) -> Router {
             "/contacts",
             get(list_contacts).post(super::contacts_api::create_contact),
         )
+        .route("/conversations/{id}/assign", post(super::team_api::assign))
+        .route("/agents", get(super::team_api::list_agents))
+        .route(
+            "/agents/{id}",
+            axum::routing::put(super::team_api::put_agent),
+        )
         .route("/contacts/{id}", get(get_contact))
         .route("/simulate/inbound", post(simulate_inbound))
         .route("/simulate/typing", post(simulate_typing))
@@ -230,6 +236,12 @@ struct PatchConversation {
     status: Option<String>,
     #[serde(default)]
     unread_count: Option<u32>,
+    #[serde(default, deserialize_with = "crate::protocol::linktor::present")]
+    assigned_to: Option<Option<String>>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::protocol::linktor::present")]
+    priority: Option<Option<String>>,
 }
 
 const STATUSES: [&str; 4] = ["open", "pending", "resolved", "snoozed"];
@@ -254,11 +266,13 @@ async fn patch_conversation(
             json!({ "unreadCount": body.unread_count }),
         ));
     }
+    let work = super::team_api::work_change(body.assigned_to, body.tags, body.priority)?;
     let conversation = ops::update_conversation(
         &state,
         &id,
         body.status.as_deref(),
         body.unread_count == Some(0),
+        &work,
     )
     .map_err(|e| ApiError::from_store(e, "conversation"))?;
     Ok(Json(conversation).into_response())

@@ -17,7 +17,9 @@ use super::DemoConfig;
 use super::ops::{self, HubState, sleep_or_stop};
 use super::scripts::{PERSONAS, Persona, SCRIPTS, Script};
 use super::store::{MessagePage, NewMessage, StoreResult};
+use super::team::WorkChange;
 use crate::protocol::linktor::ServerFrame;
+use crate::protocol::linktor::WireAgent;
 
 /// At most this many customers are mid-dialogue at once, so the demo never floods.
 const MAX_ACTIVE: usize = 3;
@@ -134,6 +136,45 @@ pub fn seed_history(state: &HubState, seed: u64) -> StoreResult<()> {
             }
         }
     }
+    seed_team(state)
+}
+
+/// The colleagues of the demo, and how the team has worked the queue so far: some
+/// conversations are someone's, labelled, urgent; one is snoozed. By place in the list (newest
+/// first), so every run seeds the same.
+fn seed_team(state: &HubState) -> StoreResult<()> {
+    for (id, name) in [("u-maya", "Maya Chen"), ("u-tom", "Tom Okafor")] {
+        state.store.upsert_agent(&WireAgent {
+            id: id.to_string(),
+            name: name.to_string(),
+            email: None,
+        })?;
+    }
+    let (listed, _) = state.store.conversations(None, None, 100, 0)?;
+    let work = [
+        (0, None, &["refund"][..], Some("urgent")),
+        (2, Some("u-maya"), &["vip"][..], None),
+        (3, Some("u-tom"), &["billing"][..], Some("high")),
+        (5, None, &["feedback"][..], Some("low")),
+        (7, Some("u-maya"), &[][..], None),
+    ];
+    let now = state.store.now_ns();
+    for (index, assignee, tags, priority) in work {
+        let Some(conversation) = listed.get(index) else {
+            continue;
+        };
+        let change = WorkChange {
+            assignee: Some(assignee.map(str::to_string)),
+            tags: Some(tags.iter().map(|tag| tag.to_string()).collect()),
+            priority: Some(priority.map(str::to_string)),
+        };
+        state.store.set_work(&conversation.id, &change, now)?;
+    }
+    if let Some(conversation) = listed.get(8) {
+        state
+            .store
+            .set_conversation_status(&conversation.id, "snoozed", now)?;
+    }
     Ok(())
 }
 
@@ -223,7 +264,7 @@ pub async fn run(state: Arc<HubState>, demo: DemoConfig) {
                         // conversation closes, so they can come back later with a new one.
                         let identifier = dialogue.persona.identifier;
                         active.remove(identifier);
-                        let _ = ops::update_conversation(&state, &conversation_id, Some("resolved"), false);
+                        let _ = ops::update_conversation(&state, &conversation_id, Some("resolved"), false, &Default::default());
                         continue;
                     }
                     // Read the reply, think, then type the next line.

@@ -46,11 +46,18 @@ CREATE TABLE IF NOT EXISTS conversations (
     contact_id TEXT NOT NULL REFERENCES contacts(id),
     status TEXT NOT NULL,
     assigned_to TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    priority TEXT,
     last_message_ns INTEGER,
     created_ns INTEGER NOT NULL,
     updated_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversations_by_last ON conversations(last_message_ns DESC);
+CREATE TABLE IF NOT EXISTS agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT
+);
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY,
     conversation_id TEXT NOT NULL REFERENCES conversations(id),
@@ -186,6 +193,7 @@ impl Store {
         };
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        super::team::add_missing_columns(&conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self {
             conn: Mutex::new(conn),
@@ -215,7 +223,7 @@ impl Store {
         }
     }
 
-    fn conn(&self) -> StoreResult<MutexGuard<'_, Connection>> {
+    pub(super) fn conn(&self) -> StoreResult<MutexGuard<'_, Connection>> {
         self.conn.lock().map_err(|_| StoreError::Poisoned)
     }
 
@@ -646,7 +654,7 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
     let row = conn
         .query_row_cached(
             "SELECT id, channel_type, contact_id, status, assigned_to, last_message_ns,
-             created_ns, updated_ns FROM conversations WHERE id = ?1",
+             created_ns, updated_ns, tags, priority FROM conversations WHERE id = ?1",
             params![id],
             |r| {
                 let platform: String = r.get(1)?;
@@ -666,7 +674,8 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
                     last_message: None,
                     last_message_at: opt_time(r.get(5)?),
                     unread_count: 0,
-                    tags: Vec::new(),
+                    tags: super::team::tags_from(&r.get::<_, String>(8)?),
+                    priority: r.get(9)?,
                     metadata,
                     created_at: Some(ns_to_string(r.get(6)?)),
                     updated_at: Some(ns_to_string(r.get(7)?)),

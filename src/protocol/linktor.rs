@@ -84,12 +84,26 @@ pub struct WireConversation {
     pub unread_count: u32,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Not in the SDK's model (its clients ignore it): the hub's, and the Go server's
+    /// `low|normal|high|urgent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     #[serde(default)]
     pub metadata: BTreeMap<String, Value>,
     #[serde(default)]
     pub created_at: Option<String>,
     #[serde(default)]
     pub updated_at: Option<String>,
+}
+
+/// An agent of the hub (`GET /agents`: the hub's addition; the SDKs list none).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireAgent {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -317,8 +331,19 @@ pub enum ServerFrame {
         conversation_id: String,
         #[serde(default)]
         status: Option<String>,
-        #[serde(default)]
-        assigned_to: Option<String>,
+        /// `Some(None)`: unassigned (`null`); `None`: not said (a webhook that names only the
+        /// conversation), so unchanged.
+        #[serde(
+            default,
+            deserialize_with = "present",
+            skip_serializing_if = "Option::is_none"
+        )]
+        assigned_to: Option<Option<String>>,
+        /// The hub's additions (the SDK's frame has neither): absent means unchanged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tags: Option<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<String>,
         #[serde(default)]
         metadata: BTreeMap<String, Value>,
     },
@@ -329,6 +354,15 @@ pub enum ServerFrame {
         is_typing: bool,
     },
     Pong,
+}
+
+/// A field that may be absent (`None`: unchanged) or `null` (`Some(None)`: cleared).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// The channel types the Linktor SDKs accept (`sdks/python/linktor/types/common.py`,

@@ -35,6 +35,9 @@ pub struct StartContext {
     pub resume: HashMap<AccountId, HashMap<String, (Timestamp, String)>>,
     /// Only sending: a provider that would take a share of the inbound stream does not.
     pub send_only: bool,
+    /// How the agent at this keyboard is named (`[ui] agent_name`) to a platform that keeps
+    /// a team.
+    pub agent_name: String,
 }
 
 /// A provider that started: its account, what its platform offers, and its handle.
@@ -128,6 +131,9 @@ pub fn start(
         AccountConfig::Linktor(linktor_account) => {
             let mut provider_config = linktor_account.provider_config(&field)?;
             provider_config.resume = context.resume.remove(&account).unwrap_or_default();
+            if let Some(me) = provider_config.me.as_mut() {
+                me.name = context.agent_name.clone();
+            }
             let handle = linktor::spawn(account.clone(), provider_config, events);
             (PlatformActions::of("Linktor", false), handle)
         }
@@ -145,7 +151,7 @@ pub fn start(
             }
             let handle = vumi::spawn(account.clone(), provider_config, events);
             (
-                PlatformActions::of("Vumi Go", false).without_status(),
+                PlatformActions::of("Vumi Go", false).without_conversation_state(),
                 handle,
             )
         }

@@ -17,7 +17,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::hub::ops::{self, HubState};
 use crate::hub::store::MessagePage;
-use crate::model::{AccountId, Contact, ConversationStatus, DeliveryStatus};
+use crate::hub::team::WorkChange;
+use crate::model::{AccountId, Contact, ConversationStatus, DeliveryStatus, Priority};
 use crate::protocol::linktor::{ServerFrame, WireContact, WireConversation, WireMessage};
 use crate::providers::linktor::convert;
 use crate::providers::{
@@ -30,6 +31,8 @@ const PAGE: u32 = 50;
 const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
 /// How our own replies are labelled (as `LinktorConfig::agent_name`).
 const AGENT_NAME: &str = "You";
+/// The agent the recording works as, on the hub's team.
+const AGENT_ID: &str = "you";
 
 /// Starts the loopback provider for `account` on the hub `state`.
 pub fn spawn(
@@ -196,6 +199,23 @@ impl Loopback {
             Err(error) => return self.error("listing conversations", error).await,
         };
         let converted = listed.iter().map(|wire| self.remember(wire)).collect();
+        let agents = match self.state.store.agents() {
+            Ok(agents) => agents,
+            Err(error) => return self.error("listing agents", error).await,
+        };
+        let agents = agents
+            .into_iter()
+            .map(|agent| crate::model::Agent {
+                id: agent.id,
+                name: agent.name,
+            })
+            .collect();
+        self.emit(ProviderEvent::Team {
+            me: Some(AGENT_ID.to_string()),
+            agents,
+            labels: Vec::new(),
+        })
+        .await;
         self.emit(ProviderEvent::Conversations(converted)).await;
         for wire in &listed {
             self.load(&wire.id, &MessagePage::Tail).await;
@@ -337,6 +357,18 @@ impl Loopback {
         }
     }
 
+    /// Who has a conversation, its labels or priority, changed as the hub's routes do.
+    async fn change_work(&mut self, conversation: String, change: WorkChange) {
+        match ops::update_conversation(&self.state, &conversation, None, false, &change) {
+            Ok(wire) => {
+                let work = convert::workflow(&wire);
+                self.emit(ProviderEvent::Workflow { conversation, work })
+                    .await;
+            }
+            Err(error) => self.error("changing a conversation", error).await,
+        }
+    }
+
     /// The app's commands, carried out with the operations behind the hub's routes.
     async fn command(&mut self, command: ProviderCommand) {
         match command {
@@ -387,7 +419,7 @@ impl Loopback {
                 typing,
             } => self.state.set_agent_typing(&conversation, typing),
             ProviderCommand::MarkRead { conversation } => {
-                if let Err(error) = ops::update_conversation(&self.state, &conversation, None, true)
+                if let Err(error) = ops::update_conversation(&self.state, &conversation, None, true, &Default::default())
                 {
                     tracing::warn!(%error, conversation, "demo hub: mark read failed");
                 }
@@ -408,6 +440,37 @@ impl Loopback {
             ProviderCommand::Refresh => {
                 self.sync().await;
                 self.emit(ProviderEvent::Synced).await;
+            }
+            ProviderCommand::Assign {
+                conversation,
+                agent,
+            } => {
+                let change = WorkChange {
+                    assignee: Some(agent),
+                    ..WorkChange::default()
+                };
+                self.change_work(conversation, change).await;
+            }
+            ProviderCommand::SetLabels {
+                conversation,
+                labels,
+            } => {
+                let change = WorkChange {
+                    tags: Some(labels),
+                    ..WorkChange::default()
+                };
+                self.change_work(conversation, change).await;
+            }
+            ProviderCommand::SetPriority {
+                conversation,
+                priority,
+            } => {
+                let name = (priority != Priority::None).then(|| priority.label().to_string());
+                let change = WorkChange {
+                    priority: Some(name),
+                    ..WorkChange::default()
+                };
+                self.change_work(conversation, change).await;
             }
             ProviderCommand::DeleteMessage { .. }
             | ProviderCommand::QueryCapability { .. }

@@ -173,6 +173,11 @@ impl Session {
             app.status.account_mut(&account).actions = PlatformActions::of("the hub", false);
             let mut provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
             provider_config.resume = resume.remove(&account).unwrap_or_default();
+            // On its own hub the agent is who the config or the login names.
+            provider_config.me = Some(crate::model::Agent {
+                id: agent_id_for(&app.settings.agent_name),
+                name: app.settings.agent_name.clone(),
+            });
             executor.add(linktor::spawn(account, provider_config, sender.clone()));
             Some(hub)
         } else {
@@ -182,6 +187,7 @@ impl Session {
         let mut context = StartContext {
             resume,
             send_only: options.send_only,
+            agent_name: app.settings.agent_name.clone(),
         };
         for (index, account_config) in config.accounts.iter().enumerate() {
             let started =
@@ -283,6 +289,27 @@ impl Session {
 }
 
 /// The reducer does no IO: an error it shows the user is written to the log here.
+/// The embedded hub's id for the agent at this keyboard: the name, lowercased, with anything
+/// but letters and digits as `-` ("Ana Lima" → "ana-lima").
+fn agent_id_for(name: &str) -> String {
+    let id: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if id.is_empty() {
+        "agent".to_string()
+    } else {
+        id
+    }
+}
+
 fn log_new_error(
     before: Option<&crate::app::status::Notice>,
     after: Option<&crate::app::status::Notice>,

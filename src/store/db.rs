@@ -86,7 +86,7 @@ impl Db {
         let mut statement = self.conn.prepare(&format!(
             "SELECT account, id, channel, contact_id, contact_name, contact_identity, status,
                     platform_unread, unread, last_message_at, last_message, metadata,
-                    history_complete, {NEWEST_COLUMNS}, snooze
+                    history_complete, {NEWEST_COLUMNS}, snooze, work
              FROM conversations"
         ))?;
         let mut rows = statement.query([])?;
@@ -114,6 +114,7 @@ impl Db {
                     last_message_at: last_at.map(ns_to_time),
                     last_message: row.get(10)?,
                     metadata: metadata_from_json(&metadata),
+                    work: work_from(row.get::<_, Option<String>>(22)?.as_deref()),
                 },
                 history_complete: row.get(12)?,
                 snooze: snooze_from(row.get::<_, Option<String>>(21)?.as_deref()),
@@ -420,6 +421,37 @@ fn snooze_from(name: Option<&str>) -> Option<crate::model::Snooze> {
     }
 }
 
+/// Who has a conversation, its labels and priority, as the `work` column keeps them.
+fn work_to_json(work: &crate::model::Workflow) -> String {
+    serde_json::json!({
+        "assignee": work.assignee,
+        "labels": work.labels,
+        "priority": work.priority.label(),
+    })
+    .to_string()
+}
+
+fn work_from(json: Option<&str>) -> Option<crate::model::Workflow> {
+    let value: serde_json::Value = serde_json::from_str(json?).ok()?;
+    let labels = value["labels"]
+        .as_array()
+        .map(|labels| {
+            labels
+                .iter()
+                .filter_map(|label| label.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(crate::model::Workflow {
+        assignee: value["assignee"].as_str().map(str::to_string),
+        labels,
+        priority: value["priority"]
+            .as_str()
+            .and_then(crate::model::Priority::from_name)
+            .unwrap_or_default(),
+    })
+}
+
 fn upsert_conversation(
     tx: &rusqlite::Transaction<'_>,
     cached: &CachedConversation,
@@ -429,15 +461,16 @@ fn upsert_conversation(
             tx,
         "INSERT INTO conversations (account, id, channel, contact_id, contact_name, contact_identity,
             status, platform_unread, unread, last_message_at, last_message, metadata, history_complete,
-            snooze)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+            snooze, work)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (account, id) DO UPDATE SET
             channel = excluded.channel, contact_id = excluded.contact_id,
             contact_name = excluded.contact_name, contact_identity = excluded.contact_identity,
             status = excluded.status, platform_unread = excluded.platform_unread,
             unread = excluded.unread, last_message_at = excluded.last_message_at,
             last_message = excluded.last_message, metadata = excluded.metadata,
-            history_complete = excluded.history_complete, snooze = excluded.snooze",
+            history_complete = excluded.history_complete, snooze = excluded.snooze,
+            work = excluded.work",
         params![
             info.key.account.0,
             info.key.id,
@@ -453,6 +486,7 @@ fn upsert_conversation(
             metadata_to_json(&info.metadata),
             cached.history_complete,
             snooze_name(cached.snooze),
+            info.work.as_ref().map(work_to_json),
         ],
     )?;
     Ok(())

@@ -68,9 +68,18 @@ pub(super) const NEWEST_COLUMNS: &str = "newest_id, newest_client_id, newest_dir
      newest_content, newest_at_ns, newest_status, newest_failure";
 
 /// Migration `n` brings a file from version `n` to `n + 1`.
-fn migrations() -> [String; 3] {
-    [newest_message(), DRAFTS.to_string(), SNOOZE.to_string()]
+fn migrations() -> [String; 4] {
+    [
+        newest_message(),
+        DRAFTS.to_string(),
+        SNOOZE.to_string(),
+        WORK.to_string(),
+    ]
 }
+
+/// Version 4: who has the conversation, its labels and priority (JSON, see `codec`): the
+/// platform's copy, or this machine's own where the platform keeps none.
+const WORK: &str = "ALTER TABLE conversations ADD COLUMN work TEXT;";
 
 /// Version 3: a snoozed conversation's end: `reply` (the customer's next message) or the time
 /// in nanoseconds.

@@ -25,6 +25,7 @@ fn conversation(id: &str) -> CachedConversation {
             last_message_at: Some(datetime!(2026-01-02 03:04:05 UTC)),
             last_message: Some("hi".into()),
             metadata: [("plan".to_string(), "gold".to_string())].into(),
+            work: None,
         },
         snooze: None,
         history_complete: true,
@@ -506,7 +507,8 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
             sql.push_str(&format!("ALTER TABLE conversations DROP COLUMN {column};"));
         }
         sql.push_str(
-            "ALTER TABLE conversations DROP COLUMN snooze; DROP TABLE drafts; PRAGMA user_version = 0;",
+            "ALTER TABLE conversations DROP COLUMN snooze; ALTER TABLE conversations DROP COLUMN work;
+             DROP TABLE drafts; PRAGMA user_version = 0;",
         );
         conn.execute_batch(&sql).expect("downgrade");
     }
@@ -635,4 +637,35 @@ fn a_snooze_is_kept_with_its_conversation() {
             .and_then(|c| c.snooze),
         None
     );
+}
+
+#[test]
+fn who_has_a_conversation_its_labels_and_priority_are_kept() {
+    let mut db = Db::open(None).expect("open");
+    let work = crate::model::Workflow {
+        assignee: Some("u1".into()),
+        labels: vec!["billing".into(), "vip".into()],
+        priority: crate::model::Priority::Urgent,
+    };
+    let mut c1 = conversation("c1");
+    c1.info.work = Some(work.clone());
+    // A platform that keeps none: nothing stored, nothing invented on the way back.
+    let c2 = conversation("c2");
+    db.apply(&[StoreRequest::Conversations(vec![c1.clone(), c2])])
+        .expect("apply");
+    let loaded = db.load().expect("load").conversations;
+    let work_of = |id: &str| {
+        loaded
+            .iter()
+            .find(|c| c.info.key.id == id)
+            .and_then(|c| c.info.work.clone())
+    };
+    assert_eq!(work_of("c1"), Some(work));
+    assert_eq!(work_of("c2"), None);
+    c1.info.work = Some(crate::model::Workflow::default());
+    db.apply(&[StoreRequest::Conversations(vec![c1])])
+        .expect("cleared");
+    let loaded = db.load().expect("load").conversations;
+    let cleared = loaded.iter().find(|c| c.info.key.id == "c1").expect("c1");
+    assert_eq!(cleared.info.work, Some(crate::model::Workflow::default()));
 }

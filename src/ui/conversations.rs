@@ -11,9 +11,11 @@ use ratatui::widgets::Paragraph;
 use super::{format, theme, wrap};
 use crate::app::inbox::ConversationEntry;
 use crate::app::keys::{Action, KeyContext};
+use crate::app::workflow::AssigneeView;
 use crate::app::{App, Focus};
-use crate::model::{ConversationStatus, Direction, Timestamp};
+use crate::model::{ConversationStatus, Direction, Priority, Timestamp};
 use crate::providers::ConnectionState;
+use crate::text::sanitize_line;
 
 /// Terminal rows one conversation takes.
 pub const ROWS: u16 = 2;
@@ -38,6 +40,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
     }
     if app.view.unread_only {
         title = format!("{}· unread ", title);
+    }
+    if app.view.assignee_view != AssigneeView::All {
+        title = format!("{}· {} ", title, app.view.assignee_view.label());
+    }
+    if let Some(label) = &app.view.label_filter {
+        title = format!("{}· #{} ", title, sanitize_line(label));
+    }
+    if app.view.by_priority {
+        title = format!("{}· urgent first ", title);
     }
     // A narrow pane keeps the numbers, which say what is hidden, and drops the word.
     if wrap::width(&title) + 2 > usize::from(area.width) {
@@ -88,6 +99,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
             open: app.view.open.as_ref() == Some(key),
             draft: app.view.drafts.get(key).is_some_and(|d| !d.is_blank()),
             accounts,
+            assignee: entry
+                .info
+                .work
+                .as_ref()
+                .and_then(|work| work.assignee.as_deref())
+                .map(|id| app.team.name_of(&key.account, id, "me")),
         };
         let [first, second] = row.lines(width);
         let style = if Some(index) == selected {
@@ -127,6 +144,14 @@ fn empty_text(app: &App) -> String {
     if let Some(status) = app.view.status_filter {
         return format!("No {} conversations", status.label());
     }
+    if let Some(label) = &app.view.label_filter {
+        return format!("Nothing labelled {}", sanitize_line(label));
+    }
+    match app.view.assignee_view {
+        AssigneeView::Mine => return "Nothing assigned to you".to_string(),
+        AssigneeView::Unassigned => return "Nothing unassigned".to_string(),
+        AssigneeView::All => {}
+    }
     if !app.view.filter.is_empty() {
         return "No matches".to_string();
     }
@@ -156,6 +181,8 @@ struct Row<'a> {
     draft: bool,
     /// Accounts in the inbox: with more than one, a row says whose it is.
     accounts: usize,
+    /// Who has it, by name ("me" for the agent at this keyboard).
+    assignee: Option<&'a str>,
 }
 
 impl Row<'_> {
@@ -186,7 +213,15 @@ impl Row<'_> {
         } else {
             String::new()
         };
-        let right = format!("{account}{status}{} {time:>6}", info.channel.short());
+        let priority = info.work.as_ref().map(|w| w.priority).unwrap_or_default();
+        let urgency = match priority {
+            Priority::None => String::new(),
+            other => format!("{} ", other.label()),
+        };
+        let right = format!(
+            "{account}{urgency}{status}{} {time:>6}",
+            info.channel.short()
+        );
         let name_room = width.saturating_sub(1 + wrap::width(&right) + 1);
         let name_style = if unread { theme::bold() } else { theme::text() };
         let first = Line::from(vec![
@@ -194,6 +229,7 @@ impl Row<'_> {
             Span::styled(wrap::pad(&info.contact.name, name_room), name_style),
             Span::raw(" "),
             Span::styled(account, theme::muted()),
+            Span::styled(urgency, theme::priority(priority)),
             Span::styled(status, theme::muted()),
             Span::styled(
                 info.channel.short().to_string(),
@@ -208,7 +244,11 @@ impl Row<'_> {
         } else {
             String::new()
         };
-        let room = width.saturating_sub(1 + wrap::width(&badge));
+        // Who has it and its labels, right-aligned: at most half the line, the preview keeps
+        // the rest.
+        let chips = self.chips(width / 2);
+        let chips_width: usize = chips.iter().map(|span| wrap::width(&span.content)).sum();
+        let room = width.saturating_sub(1 + wrap::width(&badge) + chips_width);
         let (text, style) = if self.typing {
             ("✎ typing…".to_string(), theme::typing())
         } else if let Some(snooze) = self.entry.snooze {
@@ -234,11 +274,48 @@ impl Row<'_> {
             };
             (text.replace('\n', " "), style)
         };
-        let second = Line::from(vec![
-            Span::raw(" "),
-            Span::styled(wrap::pad(&text, room), style),
-            Span::styled(badge, theme::unread_badge()),
-        ]);
-        [first, second]
+        let mut second = vec![Span::raw(" "), Span::styled(wrap::pad(&text, room), style)];
+        second.extend(chips);
+        second.push(Span::styled(badge, theme::unread_badge()));
+        [first, Line::from(second)]
+    }
+
+    /// ` @Maya #vip #billing`, cut to `room` columns (labels that do not fit become `+2`).
+    fn chips(&self, room: usize) -> Vec<Span<'static>> {
+        let mut spans = Vec::new();
+        let mut used = 0;
+        if let Some(name) = self.assignee {
+            let chip = format!(" @{}", wrap::truncate(&sanitize_line(name), 12));
+            if wrap::width(&chip) <= room {
+                used += wrap::width(&chip);
+                spans.push(Span::styled(chip, theme::key_hint()));
+            }
+        }
+        let labels = self
+            .entry
+            .info
+            .work
+            .as_ref()
+            .map(|work| work.labels.as_slice())
+            .unwrap_or_default();
+        for (index, label) in labels.iter().enumerate() {
+            let chip = format!(" #{}", wrap::truncate(&sanitize_line(label), 14));
+            let left = labels.len() - index - 1;
+            let more = if left > 0 {
+                format!(" +{left}")
+            } else {
+                String::new()
+            };
+            if used + wrap::width(&chip) + wrap::width(&more) > room {
+                let rest = format!(" +{}", labels.len() - index);
+                if used + wrap::width(&rest) <= room {
+                    spans.push(Span::styled(rest, theme::muted()));
+                }
+                break;
+            }
+            used += wrap::width(&chip);
+            spans.push(Span::styled(chip, theme::label(label)));
+        }
+        spans
     }
 }

@@ -31,8 +31,19 @@ fn fields(app: &App) -> Option<Vec<(String, String)>> {
         ("Conversation".into(), info.key.id.clone()),
         ("Account".into(), info.key.account.to_string()),
         ("Status".into(), info.status.label().to_string()),
-        ("Messages".into(), entry.thread.len().to_string()),
     ];
+    if let (Some(work), Some(key)) = (&info.work, key) {
+        let assignee = work
+            .assignee
+            .as_deref()
+            .map(|id| app.team.name_of(&key.account, id, &app.settings.agent_name));
+        rows.push(("Assignee".into(), assignee.unwrap_or("nobody").to_string()));
+        rows.push(("Labels".into(), work.labels.join(", ")));
+        if work.priority != crate::model::Priority::None {
+            rows.push(("Priority".into(), work.priority.label().to_string()));
+        }
+    }
+    rows.push(("Messages".into(), entry.thread.len().to_string()));
     // The platform's own fields, but not one that repeats a row above (a `contactName` that
     // is the name).
     for (key, value) in &info.metadata {

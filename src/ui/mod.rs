@@ -6,7 +6,7 @@
 //! hit-testing and paging are decided in the reducer.
 //!
 //! One file per pane (`channels`, `conversations`, `thread`, `composer`, `insights`, `details`,
-//! `status`, `help`) and per overlay (`palette`, `contacts`, `links`, `snooze`), plus `layout`
+//! `status`, `help`) and per overlay (`palette`, `contacts`, `links`, `snooze`, `workflow`), plus `layout`
 //! (responsive splits), `thread_anchor` (where the bottom-up thread starts), `theme` (the
 //! palette of styles), `wrap` (text by display width) and `format` (times).
 
@@ -25,6 +25,7 @@ mod snooze;
 mod status;
 pub mod theme;
 mod thread;
+mod workflow;
 pub mod wrap;
 
 use ratatui::Frame;
@@ -123,6 +124,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         && area.height >= 6
     {
         snooze::draw(frame, app, picker, area);
+    }
+    if let Some(picker) = &app.view.work_picker
+        && area.width >= 20
+        && area.height >= 6
+    {
+        workflow::draw(frame, app, picker, area);
     }
     if app.view.help && area.width >= 20 && area.height >= 5 {
         info.help_last_scroll = Some(help::draw(frame, app, area));

@@ -266,6 +266,26 @@ pub fn channel(channel: &Channel) -> Style {
     Style::new().fg(color)
 }
 
+/// A label's chip: one of the channel colours, the same for the same label everywhere.
+pub fn label(name: &str) -> Style {
+    let hash = name.to_lowercase().bytes().fold(0u32, |hash, byte| {
+        hash.wrapping_mul(31).wrapping_add(u32::from(byte))
+    });
+    let color = with(|p| p.channels[hash as usize % p.channels.len()]);
+    Style::new().fg(color)
+}
+
+/// How urgent a conversation is: urgent as an error, high as a warning, the rest quieter.
+pub fn priority(priority: crate::model::Priority) -> Style {
+    use crate::model::Priority;
+    match priority {
+        Priority::Urgent => error().add_modifier(Modifier::BOLD),
+        Priority::High => warning(),
+        Priority::Medium => text(),
+        Priority::Low | Priority::None => muted(),
+    }
+}
+
 pub fn key_hint() -> Style {
     with(|p| p.accent)
 }

@@ -36,9 +36,17 @@ pub struct ThreadLayout {
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     let focused = app.view.focus == Focus::Thread;
     let entry = app.view.open.as_ref().and_then(|key| app.inbox.get(key));
-    let title = match entry {
-        Some(entry) => header(entry, area.width),
-        None => Line::from(" Thread "),
+    let title = match (entry, app.view.open.as_ref()) {
+        (Some(entry), Some(key)) => {
+            let assignee = entry
+                .info
+                .work
+                .as_ref()
+                .and_then(|work| work.assignee.as_deref())
+                .map(|id| app.team.name_of(&key.account, id, "me"));
+            header(entry, assignee, area.width)
+        }
+        _ => Line::from(" Thread "),
     };
     let mut block = super::pane_block(title, focused);
     if app.view.thread_scroll > 0 && entry.is_some() {
@@ -172,8 +180,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     }
 }
 
-/// " Ada Lovelace · WhatsApp · +44 20 7946 0000 " fitted to the border.
-fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
+/// " Ada Lovelace · WhatsApp · urgent · with Maya · #vip · +44 20 7946 0000 " fitted to the
+/// border: who has it, how urgent, and its labels come before the address.
+fn header(entry: &ConversationEntry, assignee: Option<&str>, width: u16) -> Line<'static> {
     let info = &entry.info;
     let room = usize::from(width).saturating_sub(4);
     let name = wrap::truncate(&info.contact.name, room.saturating_sub(12).max(4));
@@ -191,6 +200,34 @@ fn header(entry: &ConversationEntry, width: u16) -> Line<'static> {
             format!(" · session {session}"),
             theme::muted(),
         ));
+    }
+    let work = info.work.clone().unwrap_or_default();
+    let mut extra: Vec<Span<'static>> = Vec::new();
+    if work.priority != crate::model::Priority::None {
+        extra.push(Span::styled(
+            work.priority.label().to_string(),
+            theme::priority(work.priority),
+        ));
+    }
+    if let Some(name) = assignee {
+        extra.push(Span::styled(
+            format!("with {}", crate::text::sanitize_line(name)),
+            theme::key_hint(),
+        ));
+    }
+    for label in &work.labels {
+        extra.push(Span::styled(
+            format!("#{}", crate::text::sanitize_line(label)),
+            theme::label(label),
+        ));
+    }
+    for span in extra {
+        let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
+        if used + 3 + wrap::width(&span.content) > room {
+            break;
+        }
+        spans.push(Span::styled(" · ", theme::muted()));
+        spans.push(span);
     }
     let used: usize = spans.iter().map(|s| wrap::width(&s.content)).sum();
     if !info.contact.identity.is_empty() && used + 4 + wrap::width(&info.contact.identity) <= room {

@@ -145,6 +145,7 @@ impl FakeLinktor {
             last_message_at: None,
             unread_count: 0,
             tags: vec![],
+            priority: None,
             metadata: BTreeMap::new(),
             created_at: None,
             updated_at: None,

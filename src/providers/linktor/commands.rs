@@ -4,6 +4,7 @@
 use tokio::task::JoinError;
 
 use super::rest::{LinktorError, MessageQuery};
+use super::rest_team::WorkEdit;
 use super::wire::{ClientFrame, ListEnvelope, WireContact, WireConversation, WireMessage};
 use super::{Failure, Provider, convert, socket};
 use crate::model::{ConversationStatus, Message};
@@ -38,6 +39,12 @@ pub(super) enum Outcome {
         conversation: String,
         status: ConversationStatus,
         result: Result<(), LinktorError>,
+    },
+    /// A workflow change made, and the conversation as the server holds it after.
+    WorkEdited {
+        conversation: String,
+        edit: WorkEdit,
+        result: Result<WireConversation, LinktorError>,
     },
     ContactsFound {
         query: String,
@@ -196,6 +203,18 @@ impl Provider {
                     }
                 });
             }
+            ProviderCommand::Assign {
+                conversation,
+                agent,
+            } => self.edit_work(conversation, WorkEdit::Assign(agent)),
+            ProviderCommand::SetLabels {
+                conversation,
+                labels,
+            } => self.edit_work(conversation, WorkEdit::Labels(labels)),
+            ProviderCommand::SetPriority {
+                conversation,
+                priority,
+            } => self.edit_work(conversation, WorkEdit::Priority(priority)),
             ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
                 self.emit(ProviderEvent::Error(
                     "Linktor does not support this action".to_string(),
@@ -204,6 +223,23 @@ impl Provider {
             }
         }
         CommandEnd::Continue
+    }
+
+    /// Makes a workflow change, then reads the conversation back: the row shows what the
+    /// server holds, whatever it made of the change.
+    fn edit_work(&mut self, conversation: String, edit: WorkEdit) {
+        let rest = self.rest.clone();
+        self.children.spawn(async move {
+            let result = match rest.edit_work(&conversation, &edit).await {
+                Ok(()) => rest.get_conversation(&conversation).await,
+                Err(err) => Err(err),
+            };
+            Outcome::WorkEdited {
+                conversation,
+                edit,
+                result,
+            }
+        });
     }
 
     /// Reports a failed contact call; a 401 is a failure of the session.
@@ -370,6 +406,23 @@ impl Provider {
                 })
                 .await;
                 None
+            }
+            Outcome::WorkEdited {
+                conversation,
+                result: Ok(wire),
+                ..
+            } => {
+                self.work_heard(conversation, convert::workflow(&wire))
+                    .await;
+                None
+            }
+            Outcome::WorkEdited {
+                conversation,
+                edit,
+                result: Err(err),
+            } => {
+                tracing::warn!(conversation, request_id = ?err.request_id(), "linktor: could not {}: {err}", edit.doing());
+                self.failed_contact_call(edit.doing(), err).await
             }
             Outcome::StatusSet {
                 conversation,

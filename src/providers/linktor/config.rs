@@ -47,6 +47,10 @@ pub struct LinktorAccount {
     /// Optional signed-webhook receiver for this account.
     #[serde(default)]
     pub webhook: Option<WebhookSection>,
+    /// The agent this inbox works as on the server (its user id): what "assign to me" and
+    /// the Mine view mean. Without it, conversations can still be assigned to others.
+    #[serde(default)]
+    pub agent_id: Option<String>,
 }
 
 /// The two Linktor wire contracts (`protocols.md` §2.1 and §2.2).
@@ -102,6 +106,7 @@ impl LinktorAccount {
             timeout_secs: default_timeout(),
             max_retries: default_retries(),
             webhook: None,
+            agent_id: None,
         }
     }
 
@@ -195,6 +200,15 @@ impl LinktorAccount {
         config.access_token = token;
         config.login = login;
         config.webhook = webhook;
+        config.me = self
+            .agent_id
+            .as_ref()
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty())
+            .map(|id| crate::model::Agent {
+                name: id.clone(),
+                id,
+            });
         Ok(config)
     }
 }

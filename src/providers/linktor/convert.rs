@@ -10,7 +10,8 @@ use super::wire::{
 };
 use crate::model::{
     AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation,
-    ConversationKey, ConversationStatus, DeliveryStatus, Direction, Message, Timestamp,
+    ConversationKey, ConversationStatus, DeliveryStatus, Direction, Message, Priority, Timestamp,
+    Workflow,
 };
 use crate::text::{display_name, sanitize, sanitize_line};
 
@@ -88,7 +89,29 @@ pub fn conversation(
             // The platform the hub names is the channel, shown as such.
             .filter(|(key, value)| key != PLATFORM_KEY || value != wire.platform())
             .collect(),
+        work: Some(workflow(wire)),
     }
+}
+
+/// Who has a conversation, its labels and priority (an unknown priority is none).
+pub fn workflow(wire: &WireConversation) -> Workflow {
+    Workflow {
+        assignee: wire
+            .assigned_to
+            .as_deref()
+            .map(sanitize_line)
+            .filter(|agent| !agent.is_empty()),
+        labels: labels(&wire.tags),
+        priority: priority(wire.priority.as_deref()),
+    }
+}
+
+pub fn labels(tags: &[String]) -> Vec<String> {
+    Workflow::tidy_labels(tags.iter().map(|tag| sanitize_line(tag)))
+}
+
+pub fn priority(name: Option<&str>) -> Priority {
+    name.and_then(Priority::from_name).unwrap_or_default()
 }
 
 /// The SDK leaves `lastMessage` untyped: a message object (what the hub sends) or a string.

@@ -1,12 +1,14 @@
 //! Reacting to what the WebSocket says, and the subscriptions we keep on it.
 
 use super::Provider;
+use super::convert;
 use super::rest::LinktorError;
 use super::socket;
 use super::webhook::Hook;
 use super::wire::{ClientFrame, ServerFrame};
-use crate::model::{ConversationStatus, DeliveryStatus};
+use crate::model::{ConversationStatus, DeliveryStatus, Workflow};
 use crate::providers::ProviderEvent;
+use crate::text::sanitize_line;
 
 impl Provider {
     pub(super) async fn subscribe(&mut self, conversation: &str) {
@@ -22,6 +24,28 @@ impl Provider {
         if let Err(err) = socket::send_in(sink, self.config.dialect, &frame).await {
             // The read side will see the broken socket and reconnect, which resubscribes.
             tracing::warn!(conversation, "linktor subscribe failed: {err}");
+        }
+    }
+
+    /// Who has a conversation, its labels or priority changed (a push, or the answer to our
+    /// change): said when it differs from what was last heard.
+    pub(super) async fn work_heard(&mut self, conversation: String, work: Workflow) {
+        let Some(known) = self.conversations.get_mut(&conversation) else {
+            return;
+        };
+        if known.work == work {
+            return;
+        }
+        known.work = work.clone();
+        let newcomer = work
+            .assignee
+            .as_ref()
+            .is_some_and(|agent| !self.agents.contains(agent));
+        self.emit(ProviderEvent::Workflow { conversation, work })
+            .await;
+        // Someone the team list did not name yet: read it again, so the row shows a name.
+        if newcomer && let Err(err) = self.load_team().await {
+            tracing::warn!(account = %self.account, "linktor: could not read the team again: {err}");
         }
     }
 
@@ -59,6 +83,9 @@ impl Provider {
             ServerFrame::ConversationUpdate {
                 conversation_id,
                 status,
+                assigned_to,
+                tags,
+                priority,
                 ..
             } => {
                 if !self.conversations.contains_key(&conversation_id) {
@@ -71,7 +98,7 @@ impl Provider {
                     match ConversationStatus::from_linktor(&status) {
                         Some(status) => {
                             self.emit(ProviderEvent::ConversationStatus {
-                                conversation: conversation_id,
+                                conversation: conversation_id.clone(),
                                 status,
                             })
                             .await;
@@ -79,6 +106,25 @@ impl Provider {
                         None => tracing::warn!(%status, "unknown Linktor conversation status"),
                     }
                 }
+                // What the frame does not name stays as it was.
+                let before = self
+                    .conversations
+                    .get(&conversation_id)
+                    .map(|known| known.work.clone())
+                    .unwrap_or_default();
+                let work = Workflow {
+                    assignee: match assigned_to {
+                        Some(agent) => agent
+                            .as_deref()
+                            .map(sanitize_line)
+                            .filter(|agent| !agent.is_empty()),
+                        None => before.assignee,
+                    },
+                    labels: tags.map_or(before.labels, |tags| convert::labels(&tags)),
+                    priority: priority
+                        .map_or(before.priority, |name| convert::priority(Some(&name))),
+                };
+                self.work_heard(conversation_id, work).await;
             }
             ServerFrame::Typing {
                 conversation_id,

@@ -13,6 +13,7 @@ mod discovery;
 mod frames;
 pub mod rest;
 mod rest_server;
+pub mod rest_team;
 pub mod socket;
 mod sync;
 pub mod webhook;
@@ -69,6 +70,8 @@ pub struct LinktorConfig {
     pub webhook: Option<WebhookConfig>,
     /// Cursors from the local store, by conversation id: backfills resume after them.
     pub resume: HashMap<String, (Timestamp, String)>,
+    /// The agent this inbox works as (`agent_id`; named by `[ui] agent_name`).
+    pub me: Option<crate::model::Agent>,
 }
 
 /// The two Linktor contracts found in the wild (`protocols.md` §2.1 and §2.2).
@@ -112,6 +115,7 @@ impl LinktorConfig {
             login: None,
             webhook: None,
             resume: HashMap::new(),
+            me: None,
         }
     }
 }
@@ -185,6 +189,7 @@ async fn run(
         live_since: None,
         notices: NoticeLimiter::default(),
         discovery: discovery::DiscoveryBudget::default(),
+        agents: HashSet::new(),
     }
     .run()
     .await;
@@ -235,6 +240,9 @@ struct Known {
     /// late (queued while the tail was listed) and is history: it is left to the history
     /// pages, or it would sit in the thread with a gap after it.
     listed_from: Option<(Timestamp, String)>,
+    /// Who has it, its labels and priority, as last heard: a push that names only some of
+    /// them changes those.
+    work: crate::model::Workflow,
 }
 
 /// Aborts the task when dropped, so the webhook receiver goes with the provider.
@@ -279,6 +287,9 @@ struct Provider {
     notices: NoticeLimiter,
     /// Lookups of conversations first heard of in a push.
     discovery: discovery::DiscoveryBudget,
+    /// The agents the last team listing named: an assignee outside it (an agent who joined
+    /// since) makes the list be read again.
+    agents: HashSet<String>,
 }
 
 /// How long a live connection must hold before a drop starts the backoff from the base again.

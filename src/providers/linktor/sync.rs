@@ -16,6 +16,7 @@ impl Provider {
     pub(super) async fn full_sync(&mut self, reload_contacts: bool) -> Result<(), LinktorError> {
         if reload_contacts || !self.contacts_loaded {
             self.load_contacts().await?;
+            self.load_team().await?;
         }
         let mut listed = Vec::new();
         let mut offset = 0u64;
@@ -56,6 +57,43 @@ impl Provider {
             let notice = format!("conversation {conversation} skipped: {err}");
             self.emit(ProviderEvent::Error(notice)).await;
         }
+    }
+
+    /// Names the agent this inbox works as, and lists who else can be assigned. Only a
+    /// refused login fails the sync: a server without an agent list simply has none.
+    pub(super) async fn load_team(&mut self) -> Result<(), LinktorError> {
+        let me = self.config.me.clone();
+        if let Some(me) = &me
+            && let Err(err) = self.rest.name_agent(&me.id, &me.name).await
+        {
+            if err.is_auth() {
+                return Err(err);
+            }
+            tracing::warn!(account = %self.account, "linktor: could not name the agent: {err}");
+        }
+        let agents = match self.rest.agents().await {
+            Ok(agents) => agents,
+            Err(err) if err.is_auth() => return Err(err),
+            Err(err) => {
+                tracing::warn!(account = %self.account, "linktor: no agent list: {err}");
+                Vec::new()
+            }
+        };
+        let agents: Vec<crate::model::Agent> = agents
+            .into_iter()
+            .map(|agent| crate::model::Agent {
+                id: crate::text::sanitize_line(&agent.id),
+                name: crate::text::sanitize_line(&agent.name),
+            })
+            .collect();
+        self.agents = agents.iter().map(|agent| agent.id.clone()).collect();
+        self.emit(ProviderEvent::Team {
+            me: me.map(|me| me.id),
+            agents,
+            labels: Vec::new(),
+        })
+        .await;
+        Ok(())
     }
 
     pub(super) async fn load_contacts(&mut self) -> Result<(), LinktorError> {
@@ -104,7 +142,9 @@ impl Provider {
                 seen_empty: false,
                 pushed_floor: None,
                 listed_from: None,
+                work: Default::default(),
             });
+        known.work = convert::workflow(wire);
         known.contact_id = wire.contact_id.clone();
         known.channel_type = wire.platform().to_string();
         if known.channel_type.is_empty() {

@@ -294,7 +294,14 @@ pub fn read_event(body: &[u8]) -> Result<Event, WebhookError> {
             Hook::Frame(Box::new(ServerFrame::ConversationUpdate {
                 conversation_id,
                 status,
-                assigned_to: text("assignedTo"),
+                // Said only when the data carries the field (`null`: nobody has it).
+                assigned_to: data
+                    .get("assignedTo")
+                    .map(|agent| agent.as_str().map(str::to_string)),
+                tags: data
+                    .get("tags")
+                    .and_then(|tags| serde_json::from_value::<Vec<String>>(tags.clone()).ok()),
+                priority: text("priority"),
                 metadata: Default::default(),
             }))
         }

@@ -195,6 +195,7 @@ pub fn conversation(wire: ServerConversation) -> WireConversation {
         last_message_at: wire.last_message_at,
         unread_count: wire.unread_count,
         tags: wire.tags,
+        priority: wire.priority,
         metadata: wire.metadata,
         created_at: wire.created_at,
         updated_at: wire.updated_at,
@@ -282,7 +283,9 @@ pub fn parse_frame(frame: Frame) -> Result<Parsed, String> {
             ServerFrame::ConversationUpdate {
                 conversation_id: updated.id,
                 status: Some(updated.status),
-                assigned_to: updated.assigned_user_id,
+                assigned_to: Some(updated.assigned_user_id),
+                tags: Some(updated.tags),
+                priority: updated.priority,
                 metadata: updated.metadata,
             }
         }

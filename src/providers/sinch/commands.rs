@@ -105,6 +105,9 @@ impl Provider {
             // Every known conversation is already polled; Refresh is handled by the wait loop.
             ProviderCommand::Open { .. } | ProviderCommand::Refresh => {}
             ProviderCommand::SetStatus { .. }
+            | ProviderCommand::Assign { .. }
+            | ProviderCommand::SetLabels { .. }
+            | ProviderCommand::SetPriority { .. }
             | ProviderCommand::SearchContacts { .. }
             | ProviderCommand::CreateContact { .. }
             | ProviderCommand::StartConversation { .. } => {

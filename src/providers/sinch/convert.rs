@@ -126,6 +126,7 @@ pub fn conversation(
         last_message_at: wire.last_received.as_deref().and_then(parse_time),
         last_message: None,
         metadata,
+        work: None,
     }
 }
 

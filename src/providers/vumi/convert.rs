@@ -216,6 +216,7 @@ pub fn conversation(account: &AccountId, facts: &ConversationFacts) -> Conversat
         last_message_at: facts.last_at,
         last_message: None,
         metadata,
+        work: None,
     }
 }
 

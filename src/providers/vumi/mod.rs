@@ -433,6 +433,9 @@ impl Provider {
             ProviderCommand::DeleteMessage { .. }
             | ProviderCommand::QueryCapability { .. }
             | ProviderCommand::SetStatus { .. }
+            | ProviderCommand::Assign { .. }
+            | ProviderCommand::SetLabels { .. }
+            | ProviderCommand::SetPriority { .. }
             | ProviderCommand::SearchContacts { .. }
             | ProviderCommand::CreateContact { .. }
             | ProviderCommand::StartConversation { .. } => {
