@@ -80,11 +80,14 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             _ => false,
         },
         ProviderEvent::Workflow { conversation, work } => {
-            match app.inbox.get_mut(&key(&conversation)) {
+            let key = key(&conversation);
+            match app.inbox.get_mut(&key) {
                 Some(entry) if entry.info.work.as_ref() != Some(&work) => {
-                    entry.info.work = Some(work);
+                    let before = entry.info.work.replace(work.clone()).unwrap_or_default();
+                    let name = crate::text::sanitize_line(&entry.info.contact.name);
                     // Views by assignee and label, and the priority order, may change.
                     app.lists_stale = true;
+                    say_reassigned(app, &key, &name, before.assignee, work.assignee);
                     true
                 }
                 _ => false,
@@ -279,4 +282,29 @@ fn placeholder(key: &ConversationKey, messages: &[Message]) -> Conversation {
         metadata: Default::default(),
         work: None,
     }
+}
+
+/// A conversation changing hands says so when this agent is one of the hands: it is now
+/// theirs, or someone else has taken theirs (perhaps while they were writing in it).
+fn say_reassigned(
+    app: &mut App,
+    key: &ConversationKey,
+    name: &str,
+    before: Option<String>,
+    after: Option<String>,
+) {
+    if before == after {
+        return;
+    }
+    let me = app.team.me(&key.account).to_string();
+    let text = match (before.as_deref() == Some(&me), after.as_deref()) {
+        (_, Some(agent)) if agent == me => format!("{name}: assigned to you"),
+        (true, Some(agent)) => {
+            let agent = app.team.name_of(&key.account, agent, "me").to_string();
+            format!("{name} is now with {}", crate::text::sanitize_line(&agent))
+        }
+        (true, None) => format!("{name}: no longer assigned to you"),
+        (false, _) => return,
+    };
+    app.status.notify(NoticeLevel::Info, text, app.now);
 }

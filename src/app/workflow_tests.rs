@@ -99,6 +99,8 @@ fn m_asks_the_platform_and_the_row_follows_its_answer() {
         work(&app, "c1").expect("work").assignee.as_deref(),
         Some("u2")
     );
+    let notice = app.status.current_notice().map(|n| n.text.clone());
+    assert_eq!(notice.as_deref(), Some("Ana: assigned to you"));
     // Mine now, so `m` again gives it back.
     let effects = press(&mut app, Key::ch('m'));
     assert_eq!(
@@ -300,4 +302,35 @@ fn views_filter_by_assignee_and_label_and_sort_by_priority() {
         },
     );
     assert!(listed(&app).is_empty());
+}
+
+#[test]
+fn a_conversation_taken_from_me_says_by_whom() {
+    let mut app = team_app();
+    let mine = Workflow {
+        assignee: Some("u2".into()),
+        ..Workflow::default()
+    };
+    heard(&mut app, "c1", mine);
+    heard(
+        &mut app,
+        "c1",
+        Workflow {
+            assignee: Some("u1".into()),
+            ..Workflow::default()
+        },
+    );
+    let text = app.status.current_notice().map(|n| n.text.clone());
+    assert_eq!(text.as_deref(), Some("Ana is now with Maya"));
+    // Between two others: not this agent's news.
+    heard(
+        &mut app,
+        "c1",
+        Workflow {
+            assignee: Some("u3".into()),
+            ..Workflow::default()
+        },
+    );
+    let text = app.status.current_notice().map(|n| n.text.clone());
+    assert_eq!(text.as_deref(), Some("Ana is now with Maya"));
 }

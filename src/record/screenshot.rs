@@ -36,6 +36,12 @@ pub const STATES: &[(&str, &str)] = &[
         "assist",
         "pause 4s\nkey g j j Enter Esc\npause 6s\nkey S\npause 4s\nkey a\npause 1500ms",
     ),
+    // Working the queue: most urgent first, who has each conversation and its labels on the
+    // rows, one taken (`m`) and the label picker open with a new label being typed.
+    (
+        "queue",
+        "pause 4s\nkey O g j Enter Esc\npause 2s\nkey m\npause 1s\nkey L\ntype \"callback\"\npause 500ms",
+    ),
     // The help overlay, generated from the key map.
     ("help", "pause 1s\nkey ?\npause 500ms"),
     // The light theme, for light terminals.

@@ -36,7 +36,7 @@ fn fields(app: &App) -> Option<Vec<(String, String)>> {
         let assignee = work
             .assignee
             .as_deref()
-            .map(|id| app.team.name_of(&key.account, id, &app.settings.agent_name));
+            .map(|id| app.team.name_of(&key.account, id, me_name(app)));
         rows.push(("Assignee".into(), assignee.unwrap_or("nobody").to_string()));
         rows.push(("Labels".into(), work.labels.join(", ")));
         if work.priority != crate::model::Priority::None {
@@ -53,6 +53,14 @@ fn fields(app: &App) -> Option<Vec<(String, String)>> {
     }
     rows.retain(|(_, value)| !value.is_empty());
     Some(rows)
+}
+
+/// The agent at this keyboard, as the details pane names them.
+fn me_name(app: &App) -> &str {
+    match app.settings.agent_name.trim() {
+        "" => "me",
+        name => name,
+    }
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
