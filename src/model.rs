@@ -472,7 +472,7 @@ impl Priority {
     }
 }
 
-/// Someone a conversation can be assigned to: an agent, or a team of them.
+/// Someone a conversation can be assigned to: an agent of the platform's team.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Agent {
     pub id: String,

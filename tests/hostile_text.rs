@@ -281,3 +281,54 @@ fn escape_sequences_in_logged_fields_reach_the_log_file_escaped() {
     assert!(log.contains(r"\u{1b}]0;owned"), "{log}");
     assert!(log.contains("multi\nline\tand tab kept"), "{log:?}");
 }
+
+/// Labels and agent names come from the network: control and bidi characters in them never
+/// reach the terminal, on the row, in the thread's title, in the details pane or the pickers.
+#[test]
+fn hostile_labels_and_agent_names_are_drawn_inert() {
+    let mut app = thread_with("hello");
+    let hostile_agent = "Mal\u{1b}]0;pwned\u{7}lory\u{202e}";
+    provider(
+        &mut app,
+        ProviderEvent::Team {
+            me: Some("u-me".into()),
+            agents: vec![switchboard::model::Agent {
+                id: "u-x".into(),
+                name: hostile_agent.into(),
+            }],
+            labels: vec![],
+        },
+    );
+    provider(
+        &mut app,
+        ProviderEvent::Workflow {
+            conversation: "c1".into(),
+            work: switchboard::model::Workflow {
+                assignee: Some("u-x".into()),
+                labels: vec!["\u{1b}[31mred\u{1b}[0m".into(), "\u{202e}evil".into()],
+                priority: switchboard::model::Priority::Urgent,
+            },
+        },
+    );
+    let mut shown = Vec::new();
+    for key in [None, Some('A'), Some('L')] {
+        app.apply(app.now, Event::Key(Key::plain(KeyCode::Esc)));
+        app.view.focus = switchboard::app::Focus::Conversations;
+        if let Some(c) = key {
+            app.apply(app.now, Event::Key(Key::ch(c)));
+        }
+        let buffer = crate::support::screen::draw(&mut app, 160, 48);
+        let text = screen(&buffer);
+        for symbol in rows(&buffer).into_iter().flatten() {
+            assert!(
+                !symbol
+                    .chars()
+                    .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                "{symbol:?} drawn in:\n{text}"
+            );
+        }
+        shown.push(text);
+    }
+    assert!(shown[0].contains("#red"), "{}", shown[0]);
+    assert!(shown[1].contains("Mal"), "{}", shown[1]);
+}

@@ -774,7 +774,7 @@ async fn assign_tags_and_priority_change_and_reach_every_socket() {
     assert_eq!(frame["conversationId"], id.as_str());
     assert_eq!(frame["assignedTo"], "u-maya");
     assert_eq!(frame["tags"], json!([]));
-    assert_eq!(frame["priority"], "none");
+    assert_eq!(frame["priority"], Value::Null);
 
     let patch = reqwest::Method::PATCH;
     let path = format!("/conversations/{id}");
@@ -811,7 +811,7 @@ async fn assign_tags_and_priority_change_and_reach_every_socket() {
     assert!(body.get("priority").is_none_or(Value::is_null), "{body}");
     let frame = next_frame(&mut socket).await;
     assert_eq!(frame["assignedTo"], Value::Null);
-    assert_eq!(frame["priority"], "none");
+    assert_eq!(frame["priority"], Value::Null);
     let (status, body) = request(&hub, patch.clone(), &path, json!({"priority": "asap"})).await;
     assert_eq!(status, 400);
     assert_eq!(
@@ -840,5 +840,102 @@ async fn assign_tags_and_priority_change_and_reach_every_socket() {
     )
     .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("NOT_FOUND")));
+    hub.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_note_is_kept_for_the_team_and_never_delivered() {
+    let hub = start().await;
+    let (id, first) = inbound(&hub, "+15550102", "where is my parcel?").await;
+    request(
+        &hub,
+        reqwest::Method::PUT,
+        "/agents/u-maya",
+        json!({"name": "Maya"}),
+    )
+    .await;
+    let mut socket = connect(&hub).await;
+    subscribe(&mut socket, &id).await;
+    let path = format!("/conversations/{id}/notes");
+    let body = json!({"text": "VIP: refund approved", "agentId": "u-maya", "metadata": {"clientId": "note-1"}});
+    let (status, note) = request(&hub, reqwest::Method::POST, &path, body.clone()).await;
+    assert_eq!(status, 201, "{note}");
+    let note: WireMessage = serde_json::from_value(note).expect("an SDK message");
+    assert!(note.is_note());
+    assert_eq!(note.metadata["senderName"], "Maya");
+    assert_eq!(note.status, "sent");
+    let frame = next_frame(&mut socket).await;
+    assert_eq!(frame["type"], "message");
+    assert_eq!(frame["message"]["id"], note.id.as_str());
+    // The same client id again: the first note, not a second one.
+    let (status, again) = request(&hub, reqwest::Method::POST, &path, body).await;
+    assert_eq!(
+        (status, again["id"].as_str()),
+        (200, Some(note.id.as_str()))
+    );
+    // Never delivered: no status moves (a reply's would within 1.2 s), and the conversation's
+    // last message is still the customer's.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    send_frame(&mut socket, json!({"type": "ping"})).await;
+    loop {
+        let frame = next_frame(&mut socket).await;
+        assert_ne!(frame["type"], "message_status", "{frame}");
+        if frame["type"] == "pong" {
+            break;
+        }
+    }
+    let conversation: WireConversation = get_json(&hub, &format!("/conversations/{id}")).await;
+    let last = conversation.last_message.expect("a last message");
+    assert_eq!(last["id"], first.id.as_str());
+
+    let (status, _) = request(&hub, reqwest::Method::POST, &path, json!({"text": "  "})).await;
+    assert_eq!(status, 400);
+    let (status, _) = request(
+        &hub,
+        reqwest::Method::POST,
+        "/conversations/nope/notes",
+        json!({"text": "x"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    hub.shutdown().await;
+}
+
+#[tokio::test]
+async fn conversations_list_by_assignee_and_tag() {
+    let hub = start().await;
+    let (first, _) = inbound(&hub, "+15550201", "one").await;
+    let (second, _) = inbound(&hub, "+15550202", "two").await;
+    inbound(&hub, "+15550203", "three").await;
+    let patch = reqwest::Method::PATCH;
+    request(
+        &hub,
+        patch.clone(),
+        &format!("/conversations/{first}"),
+        json!({"assignedTo": "u-maya", "tags": ["vip"]}),
+    )
+    .await;
+    request(
+        &hub,
+        patch,
+        &format!("/conversations/{second}"),
+        json!({"tags": ["vip", "billing"]}),
+    )
+    .await;
+    let ids = |list: ListEnvelope<WireConversation>| {
+        let mut ids: Vec<String> = list.data.into_iter().map(|c| c.id).collect();
+        ids.sort();
+        (ids, list.pagination.total)
+    };
+    let mine = ids(get_json(&hub, "/conversations?assignedTo=u-maya").await);
+    assert_eq!(mine, (vec![first.clone()], 1));
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    let vip = ids(get_json(&hub, "/conversations?tags=vip").await);
+    assert_eq!(vip, (both, 2));
+    let billing = ids(get_json(&hub, "/conversations?tags=billing&limit=1").await);
+    assert_eq!(billing, (vec![second], 1));
+    let all = ids(get_json(&hub, "/conversations").await);
+    assert_eq!(all.1, 3);
     hub.shutdown().await;
 }

@@ -199,7 +199,7 @@ async fn live_frames_become_events() {
         status: None,
         assigned_to: Some(Some("u7".into())),
         tags: Some(vec!["vip".into(), "\u{1b}[31mred".into()]),
-        priority: Some("high".into()),
+        priority: Some(Some("high".into())),
         metadata: Default::default(),
     });
     let (update, _) = wait_for(&mut events, WAIT, "workflow", |e| {
@@ -236,6 +236,24 @@ async fn live_frames_become_events() {
     assert_eq!(after.assignee, None);
     assert_eq!(after.labels, work.labels);
     assert_eq!(after.priority, work.priority);
+    // `null` clears a priority (absent would have kept it).
+    fake.push_frame(&ServerFrame::ConversationUpdate {
+        conversation_id: "c1".into(),
+        status: None,
+        assigned_to: None,
+        tags: None,
+        priority: Some(None),
+        metadata: Default::default(),
+    });
+    let (update, _) = wait_for(&mut events, WAIT, "no priority", |e| {
+        matches!(e, ProviderEvent::Workflow { .. })
+    })
+    .await;
+    let ProviderEvent::Workflow { work: cleared, .. } = update else {
+        unreachable!()
+    };
+    assert_eq!(cleared.priority, switchboard::model::Priority::None);
+    assert_eq!(cleared.labels, work.labels);
 }
 
 #[tokio::test]
@@ -770,4 +788,56 @@ async fn frames_of_unknown_types_are_ignored_quietly() {
         "unknown types are neither errors nor disconnects: {seen:#?}"
     );
     assert_eq!(fake.ws_connections(), 1);
+}
+
+/// A Linktor server with no notes (the SDK has none): the note goes nowhere near the
+/// conversation's messages, and the user is told it stays on this machine.
+#[tokio::test]
+async fn a_note_is_never_sent_as_a_message_to_a_server_without_notes() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    let (handle, mut events) = start(config(&fake.base_url));
+    live(&mut events).await;
+    handle
+        .commands
+        .send(ProviderCommand::AddNote {
+            conversation: "c1".into(),
+            client_id: "note-1".into(),
+            text: "internal: customer is a VIP".into(),
+        })
+        .await
+        .expect("command");
+    let (error, _) = wait_for(&mut events, WAIT, "error", |e| {
+        matches!(e, ProviderEvent::Error(_))
+    })
+    .await;
+    assert_eq!(
+        error,
+        ProviderEvent::Error(
+            "this Linktor server keeps no notes: the note stays on this machine".into()
+        )
+    );
+    assert!(
+        fake.posts()
+            .iter()
+            .all(|(_, body)| !body.to_string().contains("VIP")),
+        "{:?}",
+        fake.posts()
+    );
+    assert!(fake.messages_of("c1").iter().all(|m| {
+        !serde_json::to_string(&m.content)
+            .unwrap_or_default()
+            .contains("VIP")
+    }));
+    let log = fake.request_log();
+    assert!(
+        log.iter()
+            .any(|line| line.contains("/conversations/c1/notes")),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter()
+            .any(|line| line.contains("POST /conversations/c1/messages")),
+        "{log:?}"
+    );
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use switchboard::app::{App, AppSettings, Effect, Event, Focus, Key, KeyCode};
 use switchboard::contract::provider::PlatformActions;
 use switchboard::hub::{self, HubConfig, HubHandle};
-use switchboard::model::{AccountId, ConversationKey, ConversationStatus, Priority};
+use switchboard::model::{AccountId, ConversationKey, ConversationStatus, Direction, Priority};
 use switchboard::providers::linktor::{LinktorConfig, spawn};
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderHandle};
 use tokio::sync::mpsc;
@@ -176,8 +176,44 @@ async fn what_one_agent_does_the_other_sees_at_once() {
     maya.type_text("late delivery").await;
     maya.press(Key::plain(KeyCode::Enter)).await;
     maya.press(Key::plain(KeyCode::Esc)).await;
-    sam.until("labelled", |app| work(app).labels == ["late delivery"])
+    sam.until("labelled", |app| work(app).labels == ["late-delivery"])
         .await;
+
+    // A private note: Sam sees it in the thread, by Maya, as a note; nobody delivers it.
+    maya.press(Key::plain(KeyCode::Enter)).await;
+    maya.press(Key::plain(KeyCode::Esc)).await;
+    maya.press(Key::ch('n')).await;
+    maya.type_text("Refund approved, waiting on the courier")
+        .await;
+    maya.press(Key::plain(KeyCode::Enter)).await;
+    let note_of = |app: &App| {
+        app.inbox.get(&key(&id)).and_then(|entry| {
+            entry
+                .thread
+                .messages()
+                .iter()
+                .find(|m| m.content.preview() == "Refund approved, waiting on the courier")
+                .cloned()
+        })
+    };
+    sam.until("the note", |app| note_of(app).is_some()).await;
+    let note = note_of(&sam.app).expect("note");
+    assert_eq!(note.direction, Direction::Note);
+    assert_eq!(note.sender, "Maya");
+    // Maya's own copy is the hub's now (its echo replaced, not doubled).
+    maya.until("the hub's copy", |app| {
+        note_of(app).is_some_and(|m| m.id == note.id)
+    })
+    .await;
+    let copies = maya.app.inbox.get(&key(&id)).map(|e| {
+        e.thread
+            .messages()
+            .iter()
+            .filter(|m| m.direction == Direction::Note)
+            .count()
+    });
+    assert_eq!(copies, Some(1));
+    maya.app.view.focus = Focus::Conversations;
 
     // Urgent: the top of the priority picker.
     maya.press(Key::ch('P')).await;
@@ -189,16 +225,15 @@ async fn what_one_agent_does_the_other_sees_at_once() {
     sam.until("urgent", |app| work(app).priority == Priority::Urgent)
         .await;
 
-    // The row says who has it and how urgent; the open thread's header says all of it.
+    // Sam's row says who has it and how urgent; Maya's open thread's title says all of it.
     let screen = sam.screen();
     assert!(screen.contains("@Maya"), "{screen}");
     assert!(screen.contains("urgent WA"), "{screen}");
-    sam.app.view.focus = Focus::Conversations;
-    sam.app.view.selected = Some(key(&id));
-    sam.press(Key::plain(KeyCode::Enter)).await;
-    let screen = sam.screen();
+    maya.until("urgent", |app| work(app).priority == Priority::Urgent)
+        .await;
+    let screen = maya.screen();
     assert!(
-        screen.contains("Ana · WhatsApp · urgent · with Maya · #late delivery"),
+        screen.contains("Ana · WhatsApp · urgent · with me · #late-delivery"),
         "{screen}"
     );
     // In Sam's Mine view it is not; in Maya's it is.

@@ -216,8 +216,22 @@ pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
     // tmux and many terminals end pasted lines with CR alone, which the sanitiser would drop
     // (a lone CR overwrites a line): each is a line end.
     let text = sanitize(&text.replace("\r\n", "\n").replace('\r', "\n"));
-    if app.view.filtering {
-        app.view.filter.push_str(&text.replace('\n', " "));
+    let line = text.replace('\n', " ");
+    // An overlay with a line of its own takes the paste; one without ignores it (it never
+    // goes to the draft hidden behind it, nor sends "typing…").
+    if let Some(picker) = app.view.work_picker.as_mut() {
+        picker.typed.push_str(&line);
+        picker.selected = 0;
+    } else if let Some(picker) = app.view.status_picker.as_mut() {
+        picker.typed.push_str(&line);
+        picker.problem = None;
+    } else if app.view.palette.is_some()
+        || app.view.contact_picker.is_some()
+        || app.view.link_picker.is_some()
+        || app.view.help
+    {
+    } else if app.view.filtering {
+        app.view.filter.push_str(&line);
         app.lists_stale = true;
     } else if app.view.open.is_some() {
         super::assist::take_over(app, effects);

@@ -87,13 +87,24 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
                     let name = crate::text::sanitize_line(&entry.info.contact.name);
                     // Views by assignee and label, and the priority order, may change.
                     app.lists_stale = true;
-                    say_reassigned(app, &key, &name, before.assignee, work.assignee);
+                    match app.view.work_asked.remove(&key) {
+                        Some(said) => {
+                            let text = format!("{name}: {said}");
+                            app.status.notify(NoticeLevel::Info, text, app.now);
+                        }
+                        None => say_reassigned(app, &key, &name, before.assignee, work.assignee),
+                    }
                     true
                 }
                 _ => false,
             }
         }
-        ProviderEvent::Team { me, agents, labels } => app.team.learn(&account, me, agents, labels),
+        ProviderEvent::Team { me, agents, labels } => {
+            let changed = app.team.learn(&account, me, agents, labels);
+            // The Mine view follows who this inbox works as.
+            app.lists_stale |= changed;
+            changed
+        }
         ProviderEvent::Typing {
             conversation,
             who,

@@ -4,6 +4,7 @@
 use super::status::NoticeLevel;
 use super::view::Focus;
 use super::{App, Effect};
+use crate::contract::provider::ProviderCommand;
 use crate::contract::store::StoreRequest;
 use crate::model::{ConversationKey, DeliveryStatus, Direction, Message};
 
@@ -48,17 +49,30 @@ pub(super) fn toggle_note(app: &mut App, effects: &mut Vec<Effect>) {
     say_mode(app);
 }
 
-/// Keeps `text` as a private note of `key`: in the thread and in the local store, never in
-/// a command to a provider.
+/// Keeps `text` as a private note of `key`: in the thread and in the local store, and where
+/// the platform keeps a team's notes (the hub) with the team too. Never as a message: the only
+/// command that carries it is `AddNote`, which no provider sends to the customer.
 pub(super) fn add_note(
     app: &mut App,
     key: ConversationKey,
     text: String,
     effects: &mut Vec<Effect>,
 ) {
+    let client_id = format!("note-{}", app.next_client_id());
+    if app.status.account_mut(&key.account).actions.workflow {
+        effects.push(Effect::Provider {
+            account: key.account.clone(),
+            command: ProviderCommand::AddNote {
+                conversation: key.id.clone(),
+                client_id: client_id.clone(),
+                text: text.clone(),
+            },
+        });
+    }
     let note = Message {
-        id: format!("note-{}", app.next_client_id()),
-        client_id: None,
+        // The platform's copy, when it keeps notes, replaces this one by its client id.
+        id: client_id.clone(),
+        client_id: Some(client_id),
         direction: Direction::Note,
         sender: "You".to_string(),
         content: crate::model::Content::Text(text),

@@ -6,11 +6,16 @@ use crate::contract::provider::{ProviderCommand, ProviderEvent};
 use crate::contract::store::StoreRequest;
 use crate::model::{Channel, Content, Direction};
 
-/// Every text a provider would be asked to put in front of a customer.
+/// Every text a provider would be asked to put in front of a customer: any command but
+/// `AddNote`, which goes to the team's notes only (each provider's tests show where it goes).
 fn customer_facing(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
         .filter_map(|effect| match effect {
+            Effect::Provider {
+                command: ProviderCommand::AddNote { .. },
+                ..
+            } => None,
             Effect::Provider { command, .. } => Some(format!("{command:?}")),
             Effect::Store(StoreRequest::Enqueue { entry, .. }) => Some(entry.text.clone()),
             _ => None,
@@ -18,11 +23,31 @@ fn customer_facing(effects: &[Effect]) -> Vec<String> {
         .collect()
 }
 
+/// The notes shared with the team: the text of each `AddNote`.
+fn shared_notes(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Provider {
+                command: ProviderCommand::AddNote { text, .. },
+                ..
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn a_note_is_kept_in_the_thread_and_never_reaches_a_provider() {
-    for store in [false, true] {
+    for (store, team) in [(false, true), (true, true), (true, false)] {
         let mut app = app();
         app.settings.store = store;
+        if !team {
+            app.status
+                .account_mut(&crate::model::AccountId::new("hub"))
+                .actions = crate::contract::provider::PlatformActions::of("Vumi Go", false)
+                .without_conversation_state();
+        }
         app.settings.send_typing = true;
         open(&mut app, "c1");
         let mut effects = press(&mut app, Key::plain(KeyCode::Esc));
@@ -37,6 +62,12 @@ fn a_note_is_kept_in_the_thread_and_never_reaches_a_provider() {
             .filter(|text| text.contains("VIP") || text.contains("Typing"))
             .collect();
         assert!(leaks.is_empty(), "store {store}: {leaks:?}");
+        // Shared with the team where the platform keeps notes, and only there.
+        let shared = shared_notes(&effects);
+        match team {
+            true => assert_eq!(shared, ["VIP: refund approved by Sam"]),
+            false => assert!(shared.is_empty(), "{shared:?}"),
+        }
         let entry = app.inbox.get(&key("c1")).expect("c1");
         let note = entry.thread.last().expect("the note");
         assert_eq!(note.direction, Direction::Note);

@@ -60,6 +60,13 @@ impl StatusState {
         self.accounts.entry(account.clone()).or_default()
     }
 
+    /// What an account's platform can do (the defaults for one not heard of).
+    pub fn actions(&self, account: &AccountId) -> PlatformActions {
+        self.accounts
+            .get(account)
+            .map_or_else(|| AccountStatus::default().actions, |status| status.actions)
+    }
+
     /// The accounts that hold conversations (Symbl's entry is an insight source, not one).
     pub fn conversation_accounts(&self) -> impl Iterator<Item = &AccountId> {
         self.accounts

@@ -147,6 +147,11 @@ pub struct ViewState {
     pub label_filter: Option<String>,
     /// The most urgent first (`O`), newest activity within a priority.
     pub by_priority: bool,
+    /// The row a workflow change was made on: it stays in a view the change takes it out of
+    /// until the cursor leaves it.
+    pub keep_listed: Option<ConversationKey>,
+    /// Workflow changes sent and not yet answered, by conversation: what the notice said.
+    pub work_asked: HashMap<ConversationKey, String>,
     /// The status picker (`z`), while it is open.
     pub status_picker: Option<super::snooze::StatusPicker>,
     /// Quitting was asked for with work unsent: the next key answers.
@@ -251,10 +256,17 @@ impl ViewState {
 
         let channel = self.selected_channel().cloned();
         let needle = self.filter.to_lowercase();
+        // Kept only while the cursor is still on it.
+        let kept = self
+            .keep_listed
+            .as_ref()
+            .filter(|key| self.selected.as_ref() == Some(*key));
         let mut list: Vec<_> = inbox
             .iter()
             .filter(|(_, e)| channel.as_ref().is_none_or(|c| &e.info.channel == c))
-            .filter(|(_, e)| needle.is_empty() || matches_filter(e, &needle, self.several_accounts))
+            .filter(|(key, e)| {
+                needle.is_empty() || matches_filter(e, &needle, self.several_accounts, team, key)
+            })
             .filter(|(key, e)| match self.status_filter {
                 // Snoozed conversations are off the list until they are back.
                 None => !e.is_snoozed() || self.open.as_ref() == Some(*key),
@@ -264,16 +276,20 @@ impl ViewState {
             .filter(|(key, e)| {
                 !self.unread_only || e.info.unread > 0 || self.open.as_ref() == Some(*key)
             })
+            // The row the agent is on stays while they are on it, though a change they just
+            // made takes it out of the view (assigned away, a label taken off).
             .filter(|(key, e)| {
                 let assignee = e.info.work.as_ref().and_then(|w| w.assignee.as_deref());
-                match self.assignee_view {
+                let here = kept == Some(*key) || self.open.as_ref() == Some(*key);
+                here || match self.assignee_view {
                     AssigneeView::All => true,
                     AssigneeView::Mine => assignee == Some(team.me(&key.account)),
                     AssigneeView::Unassigned => assignee.is_none(),
                 }
             })
-            .filter(|(_, e)| {
-                self.label_filter.as_ref().is_none_or(|label| {
+            .filter(|(key, e)| {
+                let here = kept == Some(*key) || self.open.as_ref() == Some(*key);
+                here || self.label_filter.as_ref().is_none_or(|label| {
                     e.info.work.as_ref().is_some_and(|work| {
                         work.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
                     })
@@ -334,8 +350,26 @@ pub fn next_status_filter(current: Option<ConversationStatus>) -> Option<Convers
     }
 }
 
-fn matches_filter(entry: &super::inbox::ConversationEntry, needle: &str, accounts: bool) -> bool {
+fn matches_filter(
+    entry: &super::inbox::ConversationEntry,
+    needle: &str,
+    accounts: bool,
+    team: &super::team::Team,
+    key: &ConversationKey,
+) -> bool {
     let contact = &entry.info.contact;
+    // Who has it (by name) and its labels are found too.
+    let work = entry.info.work.as_ref();
+    let by_work = work.is_some_and(|work| {
+        work.labels
+            .iter()
+            .any(|label| label.to_lowercase().contains(needle))
+            || work.assignee.as_deref().is_some_and(|id| {
+                team.name_of(&key.account, id, "me")
+                    .to_lowercase()
+                    .contains(needle)
+            })
+    });
     contact.name.to_lowercase().contains(needle)
         || contact.identity.to_lowercase().contains(needle)
         || entry.info.channel.label().to_lowercase().contains(needle)
@@ -343,4 +377,5 @@ fn matches_filter(entry: &super::inbox::ConversationEntry, needle: &str, account
         || entry
             .preview()
             .is_some_and(|(_, text)| text.to_lowercase().contains(needle))
+        || by_work
 }

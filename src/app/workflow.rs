@@ -128,13 +128,19 @@ impl WorkPicker {
     }
 }
 
-/// The conversation the keys act on: the row under the cursor on the list, else the open one.
+/// The conversation the keys act on: the row under the cursor on the list, else the open one
+/// (also on a list a view has emptied).
 fn target(app: &App) -> Option<ConversationKey> {
-    let key = match app.view.focus {
-        super::Focus::Conversations | super::Focus::Channels => app.view.selected.clone(),
-        _ => app.view.open.clone().or_else(|| app.view.selected.clone()),
+    let (first, then) = match app.view.focus {
+        super::Focus::Conversations | super::Focus::Channels => {
+            (&app.view.selected, &app.view.open)
+        }
+        _ => (&app.view.open, &app.view.selected),
     };
-    key.filter(|key| app.inbox.get(key).is_some())
+    first
+        .clone()
+        .or_else(|| then.clone())
+        .filter(|key| app.inbox.get(key).is_some())
 }
 
 fn work_of(app: &App, key: &ConversationKey) -> Workflow {
@@ -314,13 +320,21 @@ fn pick_one(app: &mut App, pick: Pick, effects: &mut Vec<Effect>) {
     let conversation = picker.conversation.clone();
     match (picker.kind, pick) {
         (PickerKind::Labels, Pick::Label(label)) => {
-            // Toggled in place: the picker stays for the next one.
+            // Toggled in place: the picker stays for the next one, its cursor on this label.
+            let label = if picker.is_new(&Pick::Label(label.clone())) {
+                new_label(&label)
+            } else {
+                label
+            };
+            if label.is_empty() {
+                return;
+            }
             let had = picker.labels.iter().any(|l| l.eq_ignore_ascii_case(&label));
             let mut labels = picker.labels.clone();
             if had {
                 labels.retain(|l| !l.eq_ignore_ascii_case(&label));
             } else {
-                labels.push(label);
+                labels.push(label.clone());
             }
             picker.labels = Workflow::tidy_labels(labels);
             picker.typed.clear();
@@ -330,6 +344,11 @@ fn pick_one(app: &mut App, pick: Pick, effects: &mut Vec<Effect>) {
                     picker.choices.push(Pick::Label(label.clone()));
                 }
             }
+            picker.selected = picker
+                .shown()
+                .iter()
+                .position(|pick| matches!(pick, Pick::Label(l) if l.eq_ignore_ascii_case(&label)))
+                .unwrap_or(0);
             let labels = picker.labels.clone();
             if let Some(key) = conversation {
                 set_labels(app, key, labels, effects);
@@ -353,7 +372,13 @@ fn pick_one(app: &mut App, pick: Pick, effects: &mut Vec<Effect>) {
                 Pick::Label(label) => Some(label),
                 _ => None,
             };
+            app.view.keep_listed = None;
             app.lists_stale = true;
+            let text = match &app.view.label_filter {
+                Some(label) => format!("Only #{}", crate::text::sanitize_line(label)),
+                None => "Every label".to_string(),
+            };
+            app.status.notify(NoticeLevel::Info, text, app.now);
         }
         _ => app.view.work_picker = None,
     }
@@ -362,7 +387,26 @@ fn pick_one(app: &mut App, pick: Pick, effects: &mut Vec<Effect>) {
 /// `V`: all conversations, mine, the unassigned ones.
 pub(super) fn cycle_assignee_view(app: &mut App) {
     app.view.assignee_view = app.view.assignee_view.next();
+    app.view.keep_listed = None;
     app.lists_stale = true;
+    let text = match app.view.assignee_view {
+        AssigneeView::All => "All conversations",
+        AssigneeView::Mine => "Mine: assigned to you",
+        AssigneeView::Unassigned => "Unassigned: nobody has them",
+    };
+    app.status
+        .notify(NoticeLevel::Info, text.to_string(), app.now);
+}
+
+/// A label typed into the picker, as a label is written: no `#` (the chips add one), and
+/// words joined by `-`, so a chip reads as one label.
+fn new_label(typed: &str) -> String {
+    typed
+        .trim()
+        .trim_start_matches('#')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// `O`: most urgent first, or newest first again.
@@ -380,8 +424,8 @@ pub(super) fn toggle_priority_sort(app: &mut App) {
 
 fn assign(app: &mut App, key: ConversationKey, agent: Option<String>, effects: &mut Vec<Effect>) {
     let who = match &agent {
-        Some(id) => app.team.name_of(&key.account, id, "me").to_string(),
-        None => "nobody".to_string(),
+        Some(id) => app.team.name_of(&key.account, id, "you").to_string(),
+        None => String::new(),
     };
     let platform_me = app.team.knows_me(&key.account);
     if agent.as_deref() == Some(LOCAL_ME) && !platform_me && keeps_workflow(app, &key) {
@@ -395,7 +439,10 @@ fn assign(app: &mut App, key: ConversationKey, agent: Option<String>, effects: &
         app,
         key.clone(),
         move |work| work.assignee = kept,
-        format!("assigned to {who}"),
+        match who.as_str() {
+            "" => "unassigned".to_string(),
+            who => format!("assigned to {who}"),
+        },
         ProviderCommand::Assign {
             conversation: key.id,
             agent,
@@ -443,8 +490,8 @@ fn set_priority(
     );
 }
 
-fn keeps_workflow(app: &mut App, key: &ConversationKey) -> bool {
-    app.status.account_mut(&key.account).actions.workflow
+fn keeps_workflow(app: &App, key: &ConversationKey) -> bool {
+    app.status.actions(&key.account).workflow
 }
 
 /// Sends the change where the platform keeps it (the row follows its answer), or makes it
@@ -461,9 +508,12 @@ fn change(
         return;
     };
     let name = crate::text::sanitize_line(&entry.info.contact.name);
+    app.view.keep_listed = Some(key.clone());
     if keeps_workflow(app, &key) {
+        // Said again, without the dots, when the platform's answer is in.
         let text = format!("{name}: {said}…");
         app.status.notify(NoticeLevel::Info, text, app.now);
+        app.view.work_asked.insert(key.clone(), said);
         effects.push(Effect::Provider {
             account: key.account.clone(),
             command,
@@ -478,8 +528,10 @@ fn change(
     entry.info.work = Some(work);
     app.lists_stale = true;
     super::persist::conversation(app, &key, effects);
-    let platform = app.status.account_mut(&key.account).actions.platform;
-    let text = format!("{name}: {said} (on this machine: {platform} keeps no assignment)");
+    let platform = app.status.actions(&key.account).platform;
+    let text = format!(
+        "{name}: {said} (on this machine: {platform} keeps no assignment, labels or priority)"
+    );
     app.status.notify(NoticeLevel::Info, text, app.now);
 }
 

@@ -135,37 +135,34 @@ fn the_assign_picker_offers_me_nobody_and_the_team_by_name() {
 fn labels_toggle_in_place_and_a_typed_one_is_created() {
     let mut app = team_app();
     press(&mut app, Key::ch('L'));
-    type_text(&mut app, "VIP customer");
+    // Typed as a chip reads: no `#`, words joined.
+    type_text(&mut app, "#VIP customer");
     let effects = press(&mut app, Key::plain(KeyCode::Enter));
-    assert_eq!(
-        commands(&effects),
-        [ProviderCommand::SetLabels {
+    let set = |labels: &[&str]| {
+        vec![ProviderCommand::SetLabels {
             conversation: "c1".into(),
-            labels: vec!["VIP customer".into()],
+            labels: labels.iter().map(|l| l.to_string()).collect(),
         }]
-    );
-    // The picker stays, and the next toggle builds on the first (not yet answered).
+    };
+    assert_eq!(commands(&effects), set(&["VIP-customer"]));
+    // The picker stays with its cursor on that label, and the next toggle builds on the
+    // first (not yet answered).
     let picker = app.view.work_picker.as_ref().expect("still open");
     assert!(picker.typed.is_empty());
     let shown: Vec<String> = picker.shown().iter().map(Pick::label).collect();
-    assert_eq!(shown, ["billing", "VIP customer"]);
+    assert_eq!(shown, ["billing", "VIP-customer"]);
+    assert_eq!(picker.selected, 1);
+    press(&mut app, Key::plain(KeyCode::Up));
     let effects = press(&mut app, Key::plain(KeyCode::Enter));
-    assert_eq!(
-        commands(&effects),
-        [ProviderCommand::SetLabels {
-            conversation: "c1".into(),
-            labels: vec!["billing".into(), "VIP customer".into()],
-        }]
-    );
-    // Enter on a label it has takes it off.
+    assert_eq!(commands(&effects), set(&["billing", "VIP-customer"]));
+    // Enter again on the same label takes it off.
     let effects = press(&mut app, Key::plain(KeyCode::Enter));
-    assert_eq!(
-        commands(&effects),
-        [ProviderCommand::SetLabels {
-            conversation: "c1".into(),
-            labels: vec!["VIP customer".into()],
-        }]
-    );
+    assert_eq!(commands(&effects), set(&["VIP-customer"]));
+    // A pasted label lands in the picker, not in the draft behind it.
+    app.apply(T0, super::super::Event::Paste("callback\nlater".into()));
+    let picker = app.view.work_picker.as_ref().expect("still open");
+    assert_eq!(picker.typed, "callback later");
+    assert!(app.view.composer.is_blank());
     press(&mut app, Key::plain(KeyCode::Esc));
     assert!(app.view.work_picker.is_none());
 }
@@ -281,8 +278,14 @@ fn views_filter_by_assignee_and_label_and_sort_by_priority() {
     assert_eq!(app.view.label_filter.as_deref(), Some("billing"));
     assert_eq!(listed(&app), ["c1"]);
     press(&mut app, Key::ch('#'));
-    press(&mut app, Key::ch('g'));
-    // `g` is typed into the picker: it narrows to nothing but "every label" stays reachable.
+    press(&mut app, Key::ch('x'));
+    // `x` is typed into the picker and matches nothing; Backspace brings "every label" back.
+    assert!(
+        app.view
+            .work_picker
+            .as_ref()
+            .is_some_and(|p| p.shown().is_empty())
+    );
     press(&mut app, Key::plain(KeyCode::Backspace));
     press(&mut app, Key::plain(KeyCode::Enter));
     assert_eq!(app.view.label_filter, None, "every label again");
@@ -333,4 +336,46 @@ fn a_conversation_taken_from_me_says_by_whom() {
     );
     let text = app.status.current_notice().map(|n| n.text.clone());
     assert_eq!(text.as_deref(), Some("Ana is now with Maya"));
+}
+
+#[test]
+fn the_row_worked_on_stays_in_a_view_it_leaves_until_the_cursor_moves() {
+    let mut app = team_app();
+    press(&mut app, Key::ch('V'));
+    press(&mut app, Key::ch('V'));
+    assert_eq!(app.view.assignee_view, AssigneeView::Unassigned);
+    app.view.selected = Some(key("c2"));
+    press(&mut app, Key::ch('m'));
+    heard(
+        &mut app,
+        "c2",
+        Workflow {
+            assignee: Some("u2".into()),
+            ..Workflow::default()
+        },
+    );
+    assert!(
+        listed(&app).contains(&"c2".to_string()),
+        "still under the cursor"
+    );
+    // `m` again undoes it, on the same conversation.
+    let effects = press(&mut app, Key::ch('m'));
+    assert_eq!(
+        commands(&effects),
+        [ProviderCommand::Assign {
+            conversation: "c2".into(),
+            agent: None,
+        }]
+    );
+    // Once the cursor is elsewhere and the list settles, it leaves the view.
+    app.view.selected = Some(key("c1"));
+    heard(
+        &mut app,
+        "c2",
+        Workflow {
+            assignee: Some("u1".into()),
+            ..Workflow::default()
+        },
+    );
+    assert!(!listed(&app).contains(&"c2".to_string()));
 }

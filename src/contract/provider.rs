@@ -226,6 +226,15 @@ pub enum ProviderCommand {
         conversation: String,
         status: ConversationStatus,
     },
+    /// A private note for the team, where the platform keeps notes. Never sent as a message:
+    /// a provider puts it only where the platform keeps notes, and says so when it has none
+    /// (the note stays on this machine). The platform's copy names `client_id`, as a reply's
+    /// does.
+    AddNote {
+        conversation: String,
+        client_id: String,
+        text: String,
+    },
     /// Give a conversation to an agent (`None`: to nobody).
     Assign {
         conversation: String,

@@ -10,7 +10,9 @@ use tokio::sync::watch;
 
 use super::events::Bus;
 use super::store::{NewMessage, Store, StoreResult};
-use crate::protocol::linktor::{ServerFrame, WireConversation, WireMessage};
+use crate::protocol::linktor::{
+    PRIVATE_KEY, SENDER_NAME_KEY, ServerFrame, WireConversation, WireMessage,
+};
 
 /// How long an outbound message waits before it is delivered, then read.
 #[derive(Clone, Copy, Debug)]
@@ -78,13 +80,8 @@ fn conversation_update(conversation: &WireConversation) -> ServerFrame {
         status: Some(conversation.status.clone()),
         assigned_to: Some(conversation.assigned_to.clone()),
         tags: Some(conversation.tags.clone()),
-        // Always said, so a cleared priority reaches every inbox too.
-        priority: Some(
-            conversation
-                .priority
-                .clone()
-                .unwrap_or_else(|| "none".to_string()),
-        ),
+        // Always said (`null` when cleared), so a cleared priority reaches every inbox too.
+        priority: Some(conversation.priority.clone()),
         metadata: conversation.metadata.clone(),
     }
 }
@@ -188,6 +185,69 @@ pub fn send_outbound(
         message.id.clone(),
         conversation_id.to_owned(),
     );
+    Ok(Sent {
+        message,
+        created: true,
+    })
+}
+
+/// A private note of the team (`POST /conversations/{id}/notes`): kept with the thread and
+/// pushed to every inbox subscribed to it, never delivered (no customer sees it, so it has no
+/// delivery to progress through). Idempotent on `clientId`, as replies are.
+pub fn add_note(
+    state: &HubState,
+    conversation_id: &str,
+    text: &str,
+    agent_id: Option<&str>,
+    client_id: Option<&str>,
+    at_ns: Option<i64>,
+) -> StoreResult<Sent> {
+    state.store.conversation(conversation_id)?;
+    if let Some(client_id) = client_id
+        && let Some(existing) = state
+            .store
+            .message_by_client_id(conversation_id, client_id)?
+    {
+        return Ok(Sent {
+            message: existing,
+            created: false,
+        });
+    }
+    let author = match agent_id {
+        Some(id) => state
+            .store
+            .agents()?
+            .into_iter()
+            .find(|agent| agent.id == id)
+            .map(|agent| agent.name),
+        None => None,
+    };
+    let mut metadata = BTreeMap::from([(PRIVATE_KEY.to_string(), Value::Bool(true))]);
+    if let Some(client_id) = client_id {
+        metadata.insert("clientId".to_string(), Value::from(client_id));
+    }
+    if let Some(author) = author {
+        metadata.insert(SENDER_NAME_KEY.to_string(), Value::from(author));
+    }
+    let message = state.store.insert_message(NewMessage {
+        conversation_id: conversation_id.to_owned(),
+        direction: "outbound",
+        sender_type: "agent",
+        sender_id: agent_id.map(str::to_string),
+        text: text.to_owned(),
+        status: "sent",
+        metadata,
+        created_ns: at_ns,
+        agent_read: true,
+        delivered_ns: None,
+        read_ns: None,
+    })?;
+    if at_ns.is_none() {
+        state.bus.publish(ServerFrame::Message {
+            conversation_id: conversation_id.to_owned(),
+            message: message.clone(),
+        });
+    }
     Ok(Sent {
         message,
         created: true,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ops::{self, HubState};
-use super::store::{MessagePage, StoreError};
+use super::store::{ConversationFilter, MessagePage, StoreError};
 use crate::protocol::linktor::{ErrorBody, ListEnvelope, Pagination, SendMessageBody};
 
 type Shared = Arc<HubState>;
@@ -102,6 +102,7 @@ pub fn router(state: Shared) -> Router {
             get(list_contacts).post(super::contacts_api::create_contact),
         )
         .route("/conversations/{id}/assign", post(super::team_api::assign))
+        .route("/conversations/{id}/notes", post(super::team_api::add_note))
         .route("/agents", get(super::team_api::list_agents))
         .route(
             "/agents/{id}",
@@ -206,14 +207,15 @@ async fn list_conversations(
 ) -> ApiResult<Response> {
     let limit = limit(&params, 20, 100)?;
     let offset = number::<u64>(&params, "offset")?.unwrap_or(0);
+    let filter = ConversationFilter {
+        status: non_empty(&params, "status"),
+        channel_type: non_empty(&params, "channelType"),
+        assigned_to: non_empty(&params, "assignedTo"),
+        tag: non_empty(&params, "tags"),
+    };
     let (data, total) = state
         .store
-        .conversations(
-            non_empty(&params, "status"),
-            non_empty(&params, "channelType"),
-            limit,
-            offset,
-        )
+        .conversations_where(&filter, limit, offset)
         .map_err(|e| ApiError::from_store(e, "conversation"))?;
     Ok(Json(page(data, total, limit, offset)).into_response())
 }

@@ -19,7 +19,7 @@ use super::scripts::{PERSONAS, Persona, SCRIPTS, Script};
 use super::store::{MessagePage, NewMessage, StoreResult};
 use super::team::WorkChange;
 use crate::protocol::linktor::ServerFrame;
-use crate::protocol::linktor::WireAgent;
+use crate::protocol::linktor::{WireAgent, parse_time};
 
 /// At most this many customers are mid-dialogue at once, so the demo never floods.
 const MAX_ACTIVE: usize = 3;
@@ -170,6 +170,20 @@ fn seed_team(state: &HubState) -> StoreResult<()> {
         };
         state.store.set_work(&conversation.id, &change, now)?;
     }
+    // A colleague's note, for whoever picks the conversation up next.
+    if let Some(conversation) = listed.get(2) {
+        let at = conversation.last_message_at.as_deref().and_then(parse_time);
+        let at_ns =
+            at.map(|at| i64::try_from(at.unix_timestamp_nanos()).unwrap_or(now) + 60 * NS_PER_SEC);
+        ops::add_note(
+            state,
+            &conversation.id,
+            "VIP since 2019: offer free express shipping if the order is late again.",
+            Some("u-maya"),
+            None,
+            at_ns.or(Some(now)),
+        )?;
+    }
     if let Some(conversation) = listed.get(8) {
         state
             .store
@@ -243,7 +257,8 @@ pub async fn run(state: Arc<HubState>, demo: DemoConfig) {
                 }
             }
             frame = frames.recv() => match frame {
-                Ok(ServerFrame::Message { conversation_id, message }) if message.direction == "outbound" => {
+                // An agent's reply (a private note is for the team: the customer never sees it).
+                Ok(ServerFrame::Message { conversation_id, message }) if message.direction == "outbound" && !message.is_note() => {
                     let driven = active
                         .values()
                         .any(|d| d.conversation_id.as_deref() == Some(conversation_id.as_str()));
@@ -337,7 +352,7 @@ fn story_of(state: &HubState, conversation_id: &str) -> Option<Story> {
         .store
         .messages(conversation_id, &MessagePage::Tail, 20)
         .ok()?;
-    let waiting = page.messages.last()?.direction == "inbound";
+    let waiting = page.messages.iter().rfind(|m| !m.is_note())?.direction == "inbound";
     let last_line = page
         .messages
         .iter()

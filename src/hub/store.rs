@@ -13,8 +13,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::protocol::linktor::{
-    PLATFORM_KEY, SDK_CHANNEL_TYPES, WireContact, WireContent, WireConversation, WireIdentifier,
-    WireMessage, format_time, sdk_channel_type,
+    PLATFORM_KEY, PRIVATE_KEY, SDK_CHANNEL_TYPES, WireContact, WireContent, WireConversation,
+    WireIdentifier, WireMessage, format_time, sdk_channel_type,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,15 @@ CREATE INDEX IF NOT EXISTS messages_by_client ON messages(conversation_id, clien
 -- Unread counts and read markers touch only the unread rows, not the whole thread.
 CREATE INDEX IF NOT EXISTS messages_unread ON messages(conversation_id, direction, agent_read);
 ";
+
+/// Which conversations a listing wants (`None`: any).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConversationFilter<'a> {
+    pub status: Option<&'a str>,
+    pub channel_type: Option<&'a str>,
+    pub assigned_to: Option<&'a str>,
+    pub tag: Option<&'a str>,
+}
 
 /// A message to insert; the store assigns the id.
 #[derive(Clone, Debug)]
@@ -341,11 +350,16 @@ impl Store {
             .and_then(Value::as_str)
             .map(str::to_owned);
         let metadata = serde_json::to_string(&new.metadata).unwrap_or_else(|_| "{}".into());
+        // A private note is not something said with the customer: the conversation's last
+        // message (and its place in the list) stays what it was.
+        let note = new.metadata.get(PRIVATE_KEY) == Some(&Value::Bool(true));
         let conn = self.conn()?;
         let updated = conn.execute_cached(
-            "UPDATE conversations SET last_message_ns = MAX(COALESCE(last_message_ns, 0), ?1),
-             updated_ns = MAX(updated_ns, ?1) WHERE id = ?2",
-            params![created, new.conversation_id],
+            "UPDATE conversations SET
+                last_message_ns = CASE WHEN ?3 THEN last_message_ns
+                    ELSE MAX(COALESCE(last_message_ns, 0), ?1) END,
+                updated_ns = MAX(updated_ns, ?1) WHERE id = ?2",
+            params![created, new.conversation_id, note],
         )?;
         if updated == 0 {
             return Err(StoreError::NotFound);
@@ -432,6 +446,31 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> StoreResult<(Vec<WireConversation>, u64)> {
+        self.conversations_where(
+            &ConversationFilter {
+                status,
+                channel_type,
+                ..ConversationFilter::default()
+            },
+            limit,
+            offset,
+        )
+    }
+
+    /// As [`Store::conversations`], also by who has them and by tag (the TS SDK's
+    /// `assignedTo` and `tags`).
+    pub fn conversations_where(
+        &self,
+        filter: &ConversationFilter<'_>,
+        limit: u32,
+        offset: u64,
+    ) -> StoreResult<(Vec<WireConversation>, u64)> {
+        let ConversationFilter {
+            status,
+            channel_type,
+            assigned_to,
+            tag,
+        } = *filter;
         let conn = self.conn()?;
         // The filter speaks the SDK's channel types, as the answers do: `webchat` also finds
         // the platforms the SDK lacks, which go out as `webchat`.
@@ -442,12 +481,23 @@ impl Store {
             .collect();
         let filter = format!(
             "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR channel_type = ?2
-             OR (?2 = 'webchat' AND channel_type NOT IN ({})))",
+             OR (?2 = 'webchat' AND channel_type NOT IN ({})))
+             AND (?5 IS NULL OR assigned_to = ?5)
+             AND (?6 IS NULL OR EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?6))",
             named.join(", ")
         );
+        // Numbered as in the page query below (?3 and ?4, its limit and offset, unused here),
+        // so one filter serves both.
         let total: i64 = conn.query_row_cached(
             &format!("SELECT COUNT(*) FROM conversations WHERE {filter}"),
-            params![status, channel_type],
+            params![
+                status,
+                channel_type,
+                None::<i64>,
+                None::<i64>,
+                assigned_to,
+                tag
+            ],
             |r| r.get(0),
         )?;
         let mut stmt = conn.prepare_cached(&format!(
@@ -460,7 +510,9 @@ impl Store {
                     status,
                     channel_type,
                     limit,
-                    i64::try_from(offset).unwrap_or(0)
+                    i64::try_from(offset).unwrap_or(0),
+                    assigned_to,
+                    tag
                 ],
                 |r| r.get::<_, String>(0),
             )?
@@ -695,6 +747,7 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
         .query_row_cached(
             &format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1
+                 AND json_extract(metadata, '$.private') IS NOT 1
                  ORDER BY created_ns DESC, id DESC LIMIT 1"
             ),
             params![id],

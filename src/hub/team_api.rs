@@ -1,6 +1,7 @@
 //! The hub's team routes: `POST /conversations/{id}/assign` (the SDK's `{"agentId"}`), and the
 //! agent list the SDKs lack: `GET /agents`, `PUT /agents/{id}` (an inbox names the agent it
-//! works as). Who has a conversation, its tags and its priority also change by `PATCH
+//! works as), and private notes, `POST /conversations/{id}/notes` (the SDK has none: a note
+//! sent as a message would reach the customer). Who has a conversation, its tags and its priority also change by `PATCH
 //! /conversations/{id}` (see `rest`); every change is pushed to every socket.
 
 use axum::Json;
@@ -66,6 +67,43 @@ pub async fn list_agents(State(state): State<Shared>) -> Result<Response, ApiErr
         next_cursor: None,
     };
     Ok(Json(ListEnvelope::new(agents, pagination)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoteBody {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(default)]
+    metadata: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// `POST /conversations/{id}/notes {"text", "agentId", "metadata": {"clientId"}}`: a private
+/// note for the team, 201 with the stored message (200 with the first one for a repeated
+/// `clientId`).
+pub async fn add_note(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NoteBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let body = json_body(body)?;
+    if body.text.trim().is_empty() {
+        return Err(ApiError::validation(
+            "text is required",
+            json!({ "text": "must not be empty" }),
+        ));
+    }
+    let client_id = body.metadata.get("clientId").and_then(|v| v.as_str());
+    let agent = body.agent_id.as_deref().filter(|a| !a.trim().is_empty());
+    let sent = ops::add_note(&state, &id, &body.text, agent, client_id, None)
+        .map_err(|e| ApiError::from_store(e, "conversation"))?;
+    let status = match sent.created {
+        true => axum::http::StatusCode::CREATED,
+        false => axum::http::StatusCode::OK,
+    };
+    Ok((status, Json(sent.message)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

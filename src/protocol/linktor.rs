@@ -342,8 +342,13 @@ pub enum ServerFrame {
         /// The hub's additions (the SDK's frame has neither): absent means unchanged.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tags: Option<Vec<String>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        priority: Option<String>,
+        /// `Some(None)`: no priority (`null`).
+        #[serde(
+            default,
+            deserialize_with = "present",
+            skip_serializing_if = "Option::is_none"
+        )]
+        priority: Option<Option<String>>,
         #[serde(default)]
         metadata: BTreeMap<String, Value>,
     },
@@ -354,6 +359,19 @@ pub enum ServerFrame {
         is_typing: bool,
     },
     Pong,
+}
+
+/// The metadata key that marks a message as a private note of the team: the hub's addition
+/// (`POST /conversations/{id}/notes`); the SDK has no notes.
+pub const PRIVATE_KEY: &str = "private";
+/// The metadata key naming who wrote a note.
+pub const SENDER_NAME_KEY: &str = "senderName";
+
+impl WireMessage {
+    /// A private note of the team, never shown to the customer.
+    pub fn is_note(&self) -> bool {
+        self.metadata.get(PRIVATE_KEY) == Some(&Value::Bool(true))
+    }
 }
 
 /// A field that may be absent (`None`: unchanged) or `null` (`Some(None)`: cleared).

@@ -441,6 +441,27 @@ impl Loopback {
                 self.sync().await;
                 self.emit(ProviderEvent::Synced).await;
             }
+            ProviderCommand::AddNote {
+                conversation,
+                client_id,
+                text,
+            } => {
+                let added =
+                    ops::add_note(&self.state, &conversation, &text, Some(AGENT_ID), Some(&client_id), None);
+                match added {
+                    Ok(added) => {
+                        let contact = self.contact_of(&conversation).name;
+                        let note = convert::message(&added.message, &contact, AGENT_NAME);
+                        self.emit(ProviderEvent::Messages {
+                            conversation,
+                            messages: vec![note],
+                            live: true,
+                        })
+                        .await;
+                    }
+                    Err(error) => self.error("keeping a note", error).await,
+                }
+            }
             ProviderCommand::Assign {
                 conversation,
                 agent,

@@ -173,11 +173,15 @@ impl Session {
             app.status.account_mut(&account).actions = PlatformActions::of("the hub", false);
             let mut provider_config = LinktorConfig::new(hub.base_url(), hub.api_key());
             provider_config.resume = resume.remove(&account).unwrap_or_default();
-            // On its own hub the agent is who the config or the login names.
-            provider_config.me = Some(crate::model::Agent {
+            // On its own hub the agent is who `[ui] agent_name` (else the login) names; the
+            // inbox knows it before the hub answers, so `m` works from the first frame.
+            let me = crate::model::Agent {
                 id: agent_id_for(&app.settings.agent_name),
                 name: app.settings.agent_name.clone(),
-            });
+            };
+            app.team
+                .learn(&account, Some(me.id.clone()), Vec::new(), Vec::new());
+            provider_config.me = Some(me);
             executor.add(linktor::spawn(account, provider_config, sender.clone()));
             Some(hub)
         } else {
@@ -288,20 +292,14 @@ impl Session {
     }
 }
 
-/// The reducer does no IO: an error it shows the user is written to the log here.
 /// The embedded hub's id for the agent at this keyboard: the name, lowercased, with anything
 /// but letters and digits as `-` ("Ana Lima" → "ana-lima").
 fn agent_id_for(name: &str) -> String {
     let id: String = name
         .trim()
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
         .collect();
     if id.is_empty() {
         "agent".to_string()
@@ -310,6 +308,7 @@ fn agent_id_for(name: &str) -> String {
     }
 }
 
+/// The reducer does no IO: an error it shows the user is written to the log here.
 fn log_new_error(
     before: Option<&crate::app::status::Notice>,
     after: Option<&crate::app::status::Notice>,

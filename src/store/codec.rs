@@ -138,6 +138,37 @@ pub fn metadata_from_json(text: &str) -> BTreeMap<String, String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
+/// Who has a conversation, its labels and priority, as the `work` column keeps them.
+pub fn work_to_json(work: &crate::model::Workflow) -> String {
+    serde_json::json!({
+        "assignee": work.assignee,
+        "labels": work.labels,
+        "priority": work.priority.label(),
+    })
+    .to_string()
+}
+
+pub fn work_from(json: Option<&str>) -> Option<crate::model::Workflow> {
+    let value: serde_json::Value = serde_json::from_str(json?).ok()?;
+    let labels = value["labels"]
+        .as_array()
+        .map(|labels| {
+            labels
+                .iter()
+                .filter_map(|label| label.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(crate::model::Workflow {
+        assignee: value["assignee"].as_str().map(str::to_string),
+        labels,
+        priority: value["priority"]
+            .as_str()
+            .and_then(crate::model::Priority::from_name)
+            .unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -421,37 +421,6 @@ fn snooze_from(name: Option<&str>) -> Option<crate::model::Snooze> {
     }
 }
 
-/// Who has a conversation, its labels and priority, as the `work` column keeps them.
-fn work_to_json(work: &crate::model::Workflow) -> String {
-    serde_json::json!({
-        "assignee": work.assignee,
-        "labels": work.labels,
-        "priority": work.priority.label(),
-    })
-    .to_string()
-}
-
-fn work_from(json: Option<&str>) -> Option<crate::model::Workflow> {
-    let value: serde_json::Value = serde_json::from_str(json?).ok()?;
-    let labels = value["labels"]
-        .as_array()
-        .map(|labels| {
-            labels
-                .iter()
-                .filter_map(|label| label.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    Some(crate::model::Workflow {
-        assignee: value["assignee"].as_str().map(str::to_string),
-        labels,
-        priority: value["priority"]
-            .as_str()
-            .and_then(crate::model::Priority::from_name)
-            .unwrap_or_default(),
-    })
-}
-
 fn upsert_conversation(
     tx: &rusqlite::Transaction<'_>,
     cached: &CachedConversation,

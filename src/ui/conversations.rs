@@ -34,24 +34,42 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
     } else {
         total.to_string()
     };
-    let mut title = format!(" Conversations {count} ");
+    // What narrows or orders the list, long and short: a narrow pane keeps the numbers and
+    // the filters (which say what is hidden) and drops words first.
+    let mut views: Vec<(String, String)> = Vec::new();
     if let Some(status) = app.view.status_filter {
-        title = format!("{}· {} ", title, status.label());
+        let label = status.label();
+        views.push((label.to_string(), label.chars().take(4).collect()));
     }
     if app.view.unread_only {
-        title = format!("{}· unread ", title);
+        views.push(("unread".into(), "unrd".into()));
     }
-    if app.view.assignee_view != AssigneeView::All {
-        title = format!("{}· {} ", title, app.view.assignee_view.label());
+    match app.view.assignee_view {
+        AssigneeView::All => {}
+        AssigneeView::Mine => views.push(("mine".into(), "mine".into())),
+        AssigneeView::Unassigned => views.push(("unassigned".into(), "unasg".into())),
     }
     if let Some(label) = &app.view.label_filter {
-        title = format!("{}· #{} ", title, sanitize_line(label));
+        let label = sanitize_line(label);
+        views.push((
+            format!("#{label}"),
+            format!("#{}", wrap::truncate(&label, 8)),
+        ));
     }
     if app.view.by_priority {
-        title = format!("{}· urgent first ", title);
+        views.push(("urgent first".into(), "!".into()));
     }
-    // A narrow pane keeps the numbers, which say what is hidden, and drops the word.
-    if wrap::width(&title) + 2 > usize::from(area.width) {
+    let long: String = views.iter().map(|(long, _)| format!("· {long} ")).collect();
+    let short: String = views.iter().map(|(_, short)| format!("·{short}")).collect();
+    let room = usize::from(area.width).saturating_sub(2);
+    let mut title = format!(" Conversations {count} {long}");
+    if wrap::width(&title) > room {
+        title = format!(" {count} {long}");
+    }
+    if wrap::width(&title) > room {
+        title = format!(" {count}{short} ");
+    }
+    if wrap::width(&title) > room {
         title = format!(" {count} ");
     }
     let block = super::pane_block(title, focused);
@@ -141,6 +159,17 @@ fn filter_line(app: &App, width: u16) -> Line<'static> {
 }
 
 fn empty_text(app: &App) -> String {
+    let narrowed = [
+        app.view.status_filter.is_some(),
+        !app.view.filter.is_empty(),
+        app.view.unread_only,
+        app.view.assignee_view != AssigneeView::All,
+        app.view.label_filter.is_some(),
+        app.view.selected_channel().is_some(),
+    ];
+    if narrowed.iter().filter(|on| **on).count() > 1 {
+        return "Nothing matches all of these".to_string();
+    }
     if let Some(status) = app.view.status_filter {
         return format!("No {} conversations", status.label());
     }
@@ -299,22 +328,29 @@ impl Row<'_> {
             .map(|work| work.labels.as_slice())
             .unwrap_or_default();
         for (index, label) in labels.iter().enumerate() {
-            let chip = format!(" #{}", wrap::truncate(&sanitize_line(label), 14));
             let left = labels.len() - index - 1;
             let more = if left > 0 {
                 format!(" +{left}")
             } else {
                 String::new()
             };
-            if used + wrap::width(&chip) + wrap::width(&more) > room {
+            // A label cut short still says which it is; only when not even that fits does
+            // the count stand for it.
+            let free = room.saturating_sub(used + wrap::width(&more) + 2);
+            if free < 4 {
                 let rest = format!(" +{}", labels.len() - index);
                 if used + wrap::width(&rest) <= room {
                     spans.push(Span::styled(rest, theme::muted()));
                 }
                 break;
             }
+            let chip = format!(" #{}", wrap::truncate(&sanitize_line(label), free.min(14)));
             used += wrap::width(&chip);
             spans.push(Span::styled(chip, theme::label(label)));
+        }
+        // Apart from the unread badge after them.
+        if !spans.is_empty() && self.entry.info.unread > 0 {
+            spans.push(Span::raw(" "));
         }
         spans
     }

@@ -44,11 +44,12 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &WorkPicker, area: Rect) {
         })
         .collect();
     if shown.is_empty() {
-        let nothing = match picker.kind {
-            PickerKind::LabelFilter => " No conversation has a label yet",
-            _ => " Nothing matches",
-        };
-        lines.push(Line::styled(nothing, theme::muted()));
+        lines.push(Line::styled(" Nothing matches", theme::muted()));
+    } else if picker.kind == PickerKind::LabelFilter && picker.choices.len() == 1 {
+        lines.push(Line::styled(
+            " No conversation has a label yet",
+            theme::muted(),
+        ));
     }
     lines.push(Line::default());
     let prompt = match picker.kind {

@@ -40,6 +40,12 @@ pub(super) enum Outcome {
         status: ConversationStatus,
         result: Result<(), LinktorError>,
     },
+    /// A private note kept by the platform (or why not).
+    NoteAdded {
+        conversation: String,
+        client_id: String,
+        result: Result<WireMessage, LinktorError>,
+    },
     /// A workflow change made, and the conversation as the server holds it after.
     WorkEdited {
         conversation: String,
@@ -203,6 +209,24 @@ impl Provider {
                     }
                 });
             }
+            ProviderCommand::AddNote {
+                conversation,
+                client_id,
+                text,
+            } => {
+                let rest = self.rest.clone();
+                let agent = self.config.me.as_ref().map(|me| me.id.clone());
+                self.children.spawn(async move {
+                    let result = rest
+                        .add_note(&conversation, &client_id, &text, agent.as_deref())
+                        .await;
+                    Outcome::NoteAdded {
+                        conversation,
+                        client_id,
+                        result,
+                    }
+                });
+            }
             ProviderCommand::Assign {
                 conversation,
                 agent,
@@ -226,8 +250,42 @@ impl Provider {
     }
 
     /// Makes a workflow change, then reads the conversation back: the row shows what the
-    /// server holds, whatever it made of the change.
+    /// server holds, whatever it made of the change. One conversation's changes go one after
+    /// another: two label sets sent together could land in either order, and the older win.
+    /// A change waiting behind another is replaced by a newer one of its kind (each carries the
+    /// whole value).
     fn edit_work(&mut self, conversation: String, edit: WorkEdit) {
+        if let Some(waiting) = self.editing.get_mut(&conversation) {
+            let kind = std::mem::discriminant(&edit);
+            match waiting
+                .iter_mut()
+                .find(|queued| std::mem::discriminant(*queued) == kind)
+            {
+                Some(queued) => *queued = edit,
+                None => waiting.push_back(edit),
+            }
+            return;
+        }
+        self.editing
+            .insert(conversation.clone(), Default::default());
+        self.spawn_edit(conversation, edit);
+    }
+
+    /// The next change waiting for this conversation, if any.
+    fn next_edit(&mut self, conversation: &str) {
+        let next = self
+            .editing
+            .get_mut(conversation)
+            .and_then(std::collections::VecDeque::pop_front);
+        match next {
+            Some(edit) => self.spawn_edit(conversation.to_string(), edit),
+            None => {
+                self.editing.remove(conversation);
+            }
+        }
+    }
+
+    fn spawn_edit(&mut self, conversation: String, edit: WorkEdit) {
         let rest = self.rest.clone();
         self.children.spawn(async move {
             let result = match rest.edit_work(&conversation, &edit).await {
@@ -242,8 +300,8 @@ impl Provider {
         });
     }
 
-    /// Reports a failed contact call; a 401 is a failure of the session.
-    async fn failed_contact_call(&mut self, what: &str, err: LinktorError) -> Option<Failure> {
+    /// Reports a failed call made for the user; a 401 is a failure of the session.
+    async fn failed_call(&mut self, what: &str, err: LinktorError) -> Option<Failure> {
         let reason = self.describe(&err);
         tracing::warn!(account = %self.account, request_id = ?err.request_id(), "linktor: could not {what}: {err}");
         self.emit(ProviderEvent::Error(format!("could not {what}: {reason}")))
@@ -379,21 +437,17 @@ impl Provider {
                             .await;
                         None
                     }
-                    Err(err) => {
-                        self.failed_contact_call("start the conversation", err)
-                            .await
-                    }
+                    Err(err) => self.failed_call("start the conversation", err).await,
                 }
             }
             Outcome::ContactsFound {
                 result: Err(err), ..
-            } => self.failed_contact_call("search contacts", err).await,
+            } => self.failed_call("search contacts", err).await,
             Outcome::ContactCreated { result: Err(err) } => {
-                self.failed_contact_call("create the contact", err).await
+                self.failed_call("create the contact", err).await
             }
             Outcome::Started { result: Err(err) } => {
-                self.failed_contact_call("start the conversation", err)
-                    .await
+                self.failed_call("start the conversation", err).await
             }
             Outcome::StatusSet {
                 conversation,
@@ -407,13 +461,58 @@ impl Provider {
                 .await;
                 None
             }
-            Outcome::WorkEdited {
+            Outcome::NoteAdded {
                 conversation,
+                client_id,
                 result: Ok(wire),
+            } => {
+                let contact = self.contact_of(&conversation).name;
+                let mut note = convert::message(&wire, &contact, &self.config.agent_name);
+                note.client_id.get_or_insert(client_id);
+                self.emit(ProviderEvent::Messages {
+                    conversation,
+                    messages: vec![note],
+                    live: true,
+                })
+                .await;
+                None
+            }
+            Outcome::NoteAdded {
+                result: Err(LinktorError::NotFound { .. }),
                 ..
             } => {
-                self.work_heard(conversation, convert::workflow(&wire))
-                    .await;
+                self.emit(ProviderEvent::Error(
+                    "this Linktor server keeps no notes: the note stays on this machine".into(),
+                ))
+                .await;
+                None
+            }
+            Outcome::NoteAdded {
+                conversation,
+                result: Err(err),
+                ..
+            } => {
+                tracing::warn!(conversation, request_id = ?err.request_id(), "linktor: could not share a note: {err}");
+                let reason = self.describe(&err);
+                self.emit(ProviderEvent::Error(format!(
+                    "could not share the note with the team: {reason}; it stays on this machine"
+                )))
+                .await;
+                err.is_auth().then_some(Failure::Auth)
+            }
+            Outcome::WorkEdited {
+                conversation,
+                edit,
+                result: Ok(wire),
+            } => {
+                self.next_edit(&conversation);
+                let work = convert::workflow(&wire);
+                // The server answered yes but holds something else (a level it lacks, a
+                // field it ignores): said, so the row is not taken for the change.
+                if let Some(kept) = edit.not_kept_in(&work) {
+                    self.emit(ProviderEvent::Error(kept)).await;
+                }
+                self.work_heard(conversation, work).await;
                 None
             }
             Outcome::WorkEdited {
@@ -421,8 +520,9 @@ impl Provider {
                 edit,
                 result: Err(err),
             } => {
+                self.next_edit(&conversation);
                 tracing::warn!(conversation, request_id = ?err.request_id(), "linktor: could not {}: {err}", edit.doing());
-                self.failed_contact_call(edit.doing(), err).await
+                self.failed_call(edit.doing(), err).await
             }
             Outcome::StatusSet {
                 conversation,

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::wire::{
-    PLATFORM_KEY, WireContact, WireContent, WireConversation, WireMessage, parse_time,
+    PLATFORM_KEY, SENDER_NAME_KEY, WireContact, WireContent, WireConversation, WireMessage,
+    parse_time,
 };
 use crate::model::{
     AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation,
@@ -154,7 +155,20 @@ pub fn message(wire: &WireMessage, contact_name: &str, agent_name: &str) -> Mess
             guess
         }
     };
+    // A private note of the team: by whoever wrote it, for the team alone.
+    let (direction, note_by) = match (direction, wire.is_note()) {
+        (Direction::Outbound, true) => (
+            Direction::Note,
+            wire.metadata
+                .get(SENDER_NAME_KEY)
+                .and_then(Value::as_str)
+                .map(sanitize_line)
+                .filter(|name| !name.trim().is_empty()),
+        ),
+        (direction, _) => (direction, None),
+    };
     let sender = match (direction, wire.sender_type.as_str()) {
+        (Direction::Note, _) => note_by.unwrap_or_else(|| agent_name.to_string()),
         (Direction::Inbound, _) | (_, "contact") => contact_name.to_string(),
         (_, "bot") => "Bot".to_string(),
         (_, "system") => "System".to_string(),

@@ -37,10 +37,12 @@ impl Provider {
             return;
         }
         known.work = work.clone();
-        let newcomer = work
-            .assignee
-            .as_ref()
-            .is_some_and(|agent| !self.agents.contains(agent));
+        // Asked about once: a server without an agent list would be asked on every change.
+        let newcomer = work.assignee.as_ref().is_some_and(|agent| {
+            !self.agents.contains(agent)
+                && self.config.me.as_ref().is_none_or(|me| me.id != *agent)
+                && self.asked_about.insert(agent.clone())
+        });
         self.emit(ProviderEvent::Workflow { conversation, work })
             .await;
         // Someone the team list did not name yet: read it again, so the row shows a name.
@@ -122,7 +124,7 @@ impl Provider {
                     },
                     labels: tags.map_or(before.labels, |tags| convert::labels(&tags)),
                     priority: priority
-                        .map_or(before.priority, |name| convert::priority(Some(&name))),
+                        .map_or(before.priority, |name| convert::priority(name.as_deref())),
                 };
                 self.work_heard(conversation_id, work).await;
             }

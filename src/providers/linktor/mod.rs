@@ -190,6 +190,8 @@ async fn run(
         notices: NoticeLimiter::default(),
         discovery: discovery::DiscoveryBudget::default(),
         agents: HashSet::new(),
+        asked_about: HashSet::new(),
+        editing: HashMap::new(),
     }
     .run()
     .await;
@@ -290,6 +292,10 @@ struct Provider {
     /// The agents the last team listing named: an assignee outside it (an agent who joined
     /// since) makes the list be read again.
     agents: HashSet<String>,
+    /// Assignees the team list did not name, already asked about.
+    asked_about: HashSet<String>,
+    /// Conversations with a workflow change on its way, and the changes waiting behind it.
+    editing: HashMap<String, std::collections::VecDeque<rest_team::WorkEdit>>,
 }
 
 /// How long a live connection must hold before a drop starts the backoff from the base again.

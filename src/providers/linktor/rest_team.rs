@@ -3,15 +3,17 @@
 //! `tags` or `priority`, and the hub's `GET /agents` / `PUT /agents/{id}` (servers without
 //! them answer 404: no agent list). The Go server: `POST …/assign {"user_id"}`, `PUT` with
 //! `assigned_user_id`, `tags` or `priority` (`low|normal|high|urgent`), agents from `/users`.
+//! Of the Go server's shapes only the routes and the entity's fields are in `protocols.md`
+//! §2.2; the bodies of assign and of the agent list are our reading (**UNCONFIRMED**).
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::Dialect;
 use super::rest::{LinktorError, RestClient, decode};
-use super::wire::{ListEnvelope, WireAgent};
+use super::wire::{ListEnvelope, WireAgent, WireMessage};
 use super::wire_server::Envelope;
-use crate::model::Priority;
+use crate::model::{Priority, Workflow};
 use crate::providers::kit::http::segment;
 
 /// One change to a conversation's workflow.
@@ -23,6 +25,21 @@ pub enum WorkEdit {
 }
 
 impl WorkEdit {
+    /// What to tell the user when the server said yes but holds something else.
+    pub fn not_kept_in(&self, work: &Workflow) -> Option<String> {
+        let (kept, what) = match self {
+            WorkEdit::Assign(agent) => (
+                work.assignee.as_deref() == agent.as_deref().map(str::trim),
+                "the assignment",
+            ),
+            WorkEdit::Labels(labels) => {
+                (work.labels == super::convert::labels(labels), "the labels")
+            }
+            WorkEdit::Priority(priority) => (work.priority == *priority, "the priority"),
+        };
+        (!kept).then(|| format!("Linktor did not keep {what} as set: the row shows what it holds"))
+    }
+
     /// What the notice says could not be done.
     pub fn doing(&self) -> &'static str {
         match self {
@@ -77,8 +94,28 @@ impl RestClient {
         }
     }
 
-    /// The agents to assign to; a server without an agent list has none.
-    pub async fn agents(&self) -> Result<Vec<WireAgent>, LinktorError> {
+    /// Keeps a private note where the hub keeps them (`POST /conversations/{id}/notes`). The
+    /// SDK and the Go server have no notes: they answer 404, and nothing is sent as a message.
+    pub async fn add_note(
+        &self,
+        conversation: &str,
+        client_id: &str,
+        text: &str,
+        agent: Option<&str>,
+    ) -> Result<WireMessage, LinktorError> {
+        if self.dialect() == Dialect::Server {
+            return Err(LinktorError::NotFound { request_id: None });
+        }
+        let path = format!("/conversations/{}/notes", segment(conversation)?);
+        let body = json!({ "text": text, "agentId": agent, "metadata": { "clientId": client_id } });
+        let text = self
+            .call_text(Method::POST, &path, &[], Some(&body))
+            .await?;
+        decode(&text)
+    }
+
+    /// The agents to assign to; `None` from a server without an agent list (404).
+    pub async fn agents(&self) -> Result<Option<Vec<WireAgent>>, LinktorError> {
         let result = match self.dialect() {
             Dialect::Sdk => self
                 .call_text(
@@ -102,13 +139,13 @@ impl RestClient {
                 .map(|envelope| envelope.data),
         };
         match result {
-            Err(LinktorError::NotFound { .. }) => Ok(Vec::new()),
-            other => other,
+            Err(LinktorError::NotFound { .. }) => Ok(None),
+            other => other.map(Some),
         }
     }
 
-    /// Tells the hub the name of the agent this inbox works as (a server without an agent list
-    /// answers 404, which is no failure).
+    /// Tells the hub the name of the agent this inbox works as. Only asked of a server that
+    /// listed its agents (`GET /agents`: the hub), so no other platform is written to.
     pub async fn name_agent(&self, id: &str, name: &str) -> Result<(), LinktorError> {
         if self.dialect() == Dialect::Server {
             return Ok(());

@@ -63,23 +63,32 @@ impl Provider {
     /// refused login fails the sync: a server without an agent list simply has none.
     pub(super) async fn load_team(&mut self) -> Result<(), LinktorError> {
         let me = self.config.me.clone();
-        if let Some(me) = &me
-            && let Err(err) = self.rest.name_agent(&me.id, &me.name).await
-        {
-            if err.is_auth() {
-                return Err(err);
-            }
-            tracing::warn!(account = %self.account, "linktor: could not name the agent: {err}");
-        }
-        let agents = match self.rest.agents().await {
+        let mut agents = match self.rest.agents().await {
             Ok(agents) => agents,
             Err(err) if err.is_auth() => return Err(err),
             Err(err) => {
                 tracing::warn!(account = %self.account, "linktor: no agent list: {err}");
-                Vec::new()
+                None
             }
         };
+        // A server with an agent list that lacks this inbox's agent learns its name.
+        if let (Some(me), Some(listed)) = (&me, agents.as_mut())
+            && !listed.iter().any(|agent| agent.id == me.id)
+        {
+            match self.rest.name_agent(&me.id, &me.name).await {
+                Ok(()) => listed.push(super::wire::WireAgent {
+                    id: me.id.clone(),
+                    name: me.name.clone(),
+                    email: None,
+                }),
+                Err(err) if err.is_auth() => return Err(err),
+                Err(err) => {
+                    tracing::warn!(account = %self.account, "linktor: could not name the agent: {err}");
+                }
+            }
+        }
         let agents: Vec<crate::model::Agent> = agents
+            .unwrap_or_default()
             .into_iter()
             .map(|agent| crate::model::Agent {
                 id: crate::text::sanitize_line(&agent.id),

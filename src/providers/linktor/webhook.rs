@@ -295,13 +295,11 @@ pub fn read_event(body: &[u8]) -> Result<Event, WebhookError> {
                 conversation_id,
                 status,
                 // Said only when the data carries the field (`null`: nobody has it).
-                assigned_to: data
-                    .get("assignedTo")
-                    .map(|agent| agent.as_str().map(str::to_string)),
+                assigned_to: data.get("assignedTo").and_then(said_or_cleared),
                 tags: data
                     .get("tags")
                     .and_then(|tags| serde_json::from_value::<Vec<String>>(tags.clone()).ok()),
-                priority: text("priority"),
+                priority: data.get("priority").and_then(said_or_cleared),
                 metadata: Default::default(),
             }))
         }
@@ -438,6 +436,16 @@ async fn receive(State(state): State<Receiver>, request: Request) -> StatusCode 
     StatusCode::OK
 }
 
+/// A field a webhook names: a text, or `null` for cleared; anything else is not understood
+/// and changes nothing.
+fn said_or_cleared(value: &Value) -> Option<Option<String>> {
+    match value {
+        Value::Null => Some(None),
+        Value::String(text) => Some(Some(text.clone())),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +547,26 @@ mod tests {
                 "{kind}"
             );
         }
+        // `null` clears; absent and not-a-text leave a field as it is.
+        let assigned = event(
+            "conversation.assigned",
+            serde_json::json!({"conversationId":"c1","assignedTo":null,"priority":7,"tags":["vip"]}),
+        );
+        let Ok(Some(Hook::Frame(frame))) = assigned else {
+            panic!("a frame: {assigned:?}");
+        };
+        let ServerFrame::ConversationUpdate {
+            assigned_to,
+            priority,
+            tags,
+            ..
+        } = *frame
+        else {
+            panic!("a conversation update");
+        };
+        assert_eq!(assigned_to, Some(None));
+        assert_eq!(priority, None);
+        assert_eq!(tags, Some(vec!["vip".to_string()]));
         let received = event(
             "message.received",
             serde_json::json!({"conversationId":"c1","contactId":"k1","channelType":"sms","message":{

@@ -285,7 +285,7 @@ pub fn parse_frame(frame: Frame) -> Result<Parsed, String> {
                 status: Some(updated.status),
                 assigned_to: Some(updated.assigned_user_id),
                 tags: Some(updated.tags),
-                priority: updated.priority,
+                priority: Some(updated.priority),
                 metadata: updated.metadata,
             }
         }

@@ -105,6 +105,7 @@ impl Provider {
             // Every known conversation is already polled; Refresh is handled by the wait loop.
             ProviderCommand::Open { .. } | ProviderCommand::Refresh => {}
             ProviderCommand::SetStatus { .. }
+            | ProviderCommand::AddNote { .. }
             | ProviderCommand::Assign { .. }
             | ProviderCommand::SetLabels { .. }
             | ProviderCommand::SetPriority { .. }

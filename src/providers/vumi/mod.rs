@@ -433,6 +433,7 @@ impl Provider {
             ProviderCommand::DeleteMessage { .. }
             | ProviderCommand::QueryCapability { .. }
             | ProviderCommand::SetStatus { .. }
+            | ProviderCommand::AddNote { .. }
             | ProviderCommand::Assign { .. }
             | ProviderCommand::SetLabels { .. }
             | ProviderCommand::SetPriority { .. }
