@@ -841,3 +841,44 @@ async fn a_note_is_never_sent_as_a_message_to_a_server_without_notes() {
         "{log:?}"
     );
 }
+
+/// Workflow changes to one conversation go one after another (two label sets sent together
+/// could land in either order), and a change still waiting is replaced by a newer one of its
+/// kind: three quick label toggles are two requests, in order.
+#[tokio::test]
+async fn label_changes_to_one_conversation_go_in_order_and_fold() {
+    let fake = FakeLinktor::start().await;
+    fake.seed(1);
+    let (handle, mut events) = start(config(&fake.base_url));
+    live(&mut events).await;
+    fake.set_patch_delay(Duration::from_millis(300));
+    for labels in [vec!["a"], vec!["a", "b"], vec!["a", "b", "c"]] {
+        handle
+            .commands
+            .send(ProviderCommand::SetLabels {
+                conversation: "c1".into(),
+                labels: labels.into_iter().map(str::to_string).collect(),
+            })
+            .await
+            .expect("command");
+    }
+    // This fake keeps no tags, so each answer is "not kept as set": one per request made.
+    for _ in 0..2 {
+        wait_for(
+            &mut events,
+            WAIT,
+            "an answer",
+            |e| matches!(e, ProviderEvent::Error(text) if text.contains("did not keep the labels")),
+        )
+        .await;
+    }
+    let tags: Vec<serde_json::Value> = fake
+        .patches()
+        .into_iter()
+        .map(|(_, body)| body["tags"].clone())
+        .collect();
+    assert_eq!(
+        tags,
+        [serde_json::json!(["a"]), serde_json::json!(["a", "b", "c"])]
+    );
+}
