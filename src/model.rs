@@ -479,6 +479,25 @@ pub struct Agent {
     pub name: String,
 }
 
+impl Agent {
+    /// An id for a platform that leaves naming agents to us (the embedded hub, Sinch's
+    /// metadata): the name lowercased, anything but letters and digits as `-` ("Ana Lima" →
+    /// "ana-lima").
+    pub fn id_for_name(name: &str) -> String {
+        let id: String = name
+            .trim()
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .collect();
+        if id.is_empty() {
+            "agent".to_string()
+        } else {
+            id
+        }
+    }
+}
+
 /// A contact as the contact picker shows it: who it is and how to reach them on each channel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContactCard {

@@ -1055,3 +1055,130 @@ async fn list_pages_ask_for_no_more_than_sinch_documents() {
         assert!(*size <= max, "{endpoint} asked for {size} (max {max})");
     }
 }
+
+/// Who has a conversation, its labels and priority live in the conversation's `metadata_json`
+/// under one key, merged (what else is kept there stays), so another inbox on the same app
+/// reads them at its next poll, with the assignee's name.
+#[tokio::test]
+async fn workflow_is_shared_through_the_conversation_metadata() {
+    use switchboard::model::{Agent, Priority};
+    let fake = FakeSinch::start().await;
+    seed(&fake);
+    let agent = |id: &str, name: &str| {
+        Some(Agent {
+            id: id.into(),
+            name: name.into(),
+        })
+    };
+    let mut first = config(&fake);
+    first.me = agent("ana", "Ana");
+    let mut second = config(&fake);
+    second.me = agent("bo", "Bo");
+    let (ana, mut ana_events) = start(first);
+    let (_bo, mut bo_events) = start(second);
+    live(&mut ana_events).await;
+    live(&mut bo_events).await;
+
+    for command in [
+        ProviderCommand::Assign {
+            conversation: "conv1".into(),
+            agent: Some("ana".into()),
+        },
+        ProviderCommand::SetLabels {
+            conversation: "conv1".into(),
+            labels: vec!["refund".into()],
+        },
+        ProviderCommand::SetPriority {
+            conversation: "conv1".into(),
+            priority: Priority::High,
+        },
+    ] {
+        ana.commands.send(command).await.expect("command");
+    }
+    let mut last = None;
+    while last
+        .as_ref()
+        .is_none_or(|work: &switchboard::model::Workflow| work.priority != Priority::High)
+    {
+        let (event, _) = wait_for(&mut ana_events, WAIT, "workflow", |e| {
+            matches!(e, ProviderEvent::Workflow { .. })
+        })
+        .await;
+        if let ProviderEvent::Workflow { work, .. } = event {
+            last = Some(work);
+        }
+    }
+    let work = last.expect("answered");
+    assert_eq!(work.assignee.as_deref(), Some("ana"));
+    assert_eq!(work.labels, ["refund"]);
+
+    // On the wire: a merge of our key alone, by update mask.
+    let patches = fake.with_state(|s| s.conversation_patches.clone());
+    assert_eq!(patches.len(), 3);
+    assert_eq!(
+        patches[2].1,
+        json!({"metadata_json": {"switchboard": {
+            "assignee": "ana", "assigneeName": "Ana", "labels": ["refund"], "priority": "high"
+        }}})
+    );
+    let log = fake.with_state(|s| s.log.clone());
+    assert!(log.iter().any(|(method, path, _)| method == "PATCH"
+        && path.contains("/conversations/conv1?")
+        && path.contains("update_mask.paths=metadata_json")
+        && path.contains("metadata_update_strategy=MERGE_PATCH")));
+    let stored = fake.with_state(|s| s.conversations[0]["metadata_json"].clone());
+    assert_eq!(stored["tier"], "gold", "what others keep there stays");
+
+    // Bo's inbox reads it at its next poll, with Ana's name.
+    let (listed, seen) = wait_for(&mut bo_events, WAIT, "the change", |e| {
+        matches!(e, ProviderEvent::Conversations(list)
+            if list.iter().any(|c| c.key.id == "conv1"
+                && c.work.as_ref().is_some_and(|w| w.assignee.as_deref() == Some("ana"))))
+    })
+    .await;
+    let ProviderEvent::Conversations(list) = listed else {
+        unreachable!()
+    };
+    let conv1 = list.iter().find(|c| c.key.id == "conv1").expect("conv1");
+    let shared = conv1.work.clone().expect("work");
+    assert_eq!(
+        (shared.labels, shared.priority),
+        (vec!["refund".to_string()], Priority::High)
+    );
+    assert!(
+        !conv1.metadata.keys().any(|key| key.contains("switchboard")),
+        "shown as what it is, not as metadata"
+    );
+    let (team, _) = wait_for(&mut bo_events, WAIT, "the team", |e| {
+        matches!(e, ProviderEvent::Team { agents, .. } if agents.iter().any(|a| a.name == "Ana"))
+    })
+    .await;
+    let ProviderEvent::Team { me, .. } = team else {
+        unreachable!()
+    };
+    assert_eq!(me.as_deref(), Some("bo"));
+    drop(seen);
+
+    // Refused: said, and the row keeps what Sinch holds.
+    fake.with_state(|s| s.fail_patches = 1);
+    ana.commands
+        .send(ProviderCommand::Assign {
+            conversation: "conv1".into(),
+            agent: None,
+        })
+        .await
+        .expect("command");
+    let (error, seen) = wait_for(&mut ana_events, WAIT, "the refusal", |e| {
+        matches!(e, ProviderEvent::Error(text) if text.starts_with("Sinch did not keep the change"))
+    })
+    .await;
+    let kept = seen.iter().rev().find_map(|e| match e {
+        ProviderEvent::Workflow { work, .. } => Some(work.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        kept.and_then(|w| w.assignee),
+        Some("ana".into()),
+        "{error:?}"
+    );
+}

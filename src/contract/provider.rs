@@ -57,13 +57,14 @@ pub struct PlatformActions {
 
 impl PlatformActions {
     /// Sinch deletes messages and looks up what a contact can receive; the other platforms
-    /// have neither.
+    /// have neither. Sinch keeps no status; every platform keeps a workflow (Sinch in the
+    /// conversation's metadata) unless it says otherwise.
     pub fn of(platform: &'static str, sinch: bool) -> Self {
         Self {
             delete_message: sinch,
             capability_lookup: sinch,
             set_status: !sinch,
-            workflow: !sinch,
+            workflow: true,
             platform,
         }
     }

@@ -138,7 +138,20 @@ pub fn start(
             (PlatformActions::of("Linktor", false), handle)
         }
         AccountConfig::Sinch(sinch_account) => {
-            let provider_config = sinch_account.provider_config(&field)?;
+            let mut provider_config = sinch_account.provider_config(&field)?;
+            let id = sinch_account
+                .agent_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map_or_else(
+                    || crate::model::Agent::id_for_name(&context.agent_name),
+                    str::to_string,
+                );
+            provider_config.me = Some(crate::model::Agent {
+                id,
+                name: context.agent_name.clone(),
+            });
             let handle = sinch::spawn(account.clone(), provider_config, events);
             (PlatformActions::of("Sinch", true), handle)
         }

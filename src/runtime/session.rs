@@ -176,7 +176,7 @@ impl Session {
             // On its own hub the agent is who `[ui] agent_name` (else the login) names; the
             // inbox knows it before the hub answers, so `m` works from the first frame.
             let me = crate::model::Agent {
-                id: agent_id_for(&app.settings.agent_name),
+                id: crate::model::Agent::id_for_name(&app.settings.agent_name),
                 name: app.settings.agent_name.clone(),
             };
             app.team
@@ -289,22 +289,6 @@ impl Session {
     /// Stops the providers and waits until the store has written everything queued.
     pub fn shutdown(&mut self) {
         self.executor.shutdown();
-    }
-}
-
-/// The embedded hub's id for the agent at this keyboard: the name, lowercased, with anything
-/// but letters and digits as `-` ("Ana Lima" → "ana-lima").
-fn agent_id_for(name: &str) -> String {
-    let id: String = name
-        .trim()
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c.is_alphanumeric() { c } else { '-' })
-        .collect();
-    if id.is_empty() {
-        "agent".to_string()
-    } else {
-        id
     }
 }
 

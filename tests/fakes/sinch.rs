@@ -62,6 +62,29 @@ pub struct FakeState {
     pub echo_listed_metadata: bool,
     /// Where a MESSAGE_DELIVERY report of each send goes: `(url, secret)`.
     pub report_to: Option<(String, String)>,
+    /// `(conversation, body)` of every conversation update.
+    pub conversation_patches: Vec<(String, Value)>,
+    /// Conversation updates to refuse (503) before taking one.
+    pub fail_patches: u32,
+}
+
+/// JSON merge patch (RFC 7386): objects merge, `null` removes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(fields) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    let Value::Object(into) = target else { return };
+    for (key, value) in fields {
+        if value.is_null() {
+            into.remove(key);
+        } else {
+            merge_patch(into.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -103,6 +126,11 @@ impl FakeSinch {
 
     fn with<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {
         f(&mut self.state.lock().expect("fake state"))
+    }
+
+    /// Reads (or changes) the fake's state from a test.
+    pub fn with_state<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {
+        self.with(f)
     }
 
     pub fn add_contact(&self, id: &str, name: &str, channel: &str, identity: &str) {
@@ -443,6 +471,29 @@ async fn handle(
                     Some(v) => axum::Json(v).into_response(),
                     None => envelope(StatusCode::NOT_FOUND, "NOT_FOUND", "Conversation not found"),
                 },
+                // Sinch's update: only the `metadata_json` the mask names, merged (RFC 7386)
+                // or replaced as `metadata_update_strategy` says.
+                ("PATCH", "conversations") => {
+                    if query.get("update_mask.paths").map(String::as_str) != Some("metadata_json") {
+                        return envelope(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "update_mask.paths is required");
+                    }
+                    if s.fail_patches > 0 {
+                        s.fail_patches -= 1;
+                        return envelope(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later");
+                    }
+                    let merge = query.get("metadata_update_strategy").map(String::as_str) == Some("MERGE_PATCH");
+                    s.conversation_patches.push((id.to_string(), body.clone()));
+                    let Some(conversation) = s.conversations.iter_mut().find(|c| c["id"] == id) else {
+                        return envelope(StatusCode::NOT_FOUND, "NOT_FOUND", "Conversation not found");
+                    };
+                    let patch = body["metadata_json"].clone();
+                    if merge {
+                        merge_patch(&mut conversation["metadata_json"], &patch);
+                    } else {
+                        conversation["metadata_json"] = patch;
+                    }
+                    axum::Json(conversation.clone()).into_response()
+                }
                 ("GET", "contacts") => match found(&s.contacts) {
                     Some(v) => axum::Json(v).into_response(),
                     None => envelope(StatusCode::NOT_FOUND, "NOT_FOUND", "Contact not found"),

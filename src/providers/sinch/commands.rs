@@ -48,6 +48,13 @@ pub(super) enum Outcome {
     },
     /// Best effort (typing): only a refused key matters.
     Quiet(Result<(), SinchError>),
+    /// A workflow change written to the conversation's metadata (`workflow.rs`), and the
+    /// conversation before it, to put back if Sinch refused.
+    WorkSet {
+        conversation: String,
+        before: Box<super::wire::WireConversation>,
+        result: Result<Box<super::wire::WireConversation>, SinchError>,
+    },
 }
 
 impl Provider {
@@ -102,13 +109,31 @@ impl Provider {
                     known.unread = 0;
                 }
             }
+            ProviderCommand::Assign {
+                conversation,
+                agent,
+            } => {
+                self.change_work(conversation, |work| work.assignee = agent)
+                    .await
+            }
+            ProviderCommand::SetLabels {
+                conversation,
+                labels,
+            } => {
+                self.change_work(conversation, |work| work.labels = labels)
+                    .await
+            }
+            ProviderCommand::SetPriority {
+                conversation,
+                priority,
+            } => {
+                self.change_work(conversation, |work| work.priority = priority)
+                    .await
+            }
             // Every known conversation is already polled; Refresh is handled by the wait loop.
             ProviderCommand::Open { .. } | ProviderCommand::Refresh => {}
             ProviderCommand::SetStatus { .. }
             | ProviderCommand::AddNote { .. }
-            | ProviderCommand::Assign { .. }
-            | ProviderCommand::SetLabels { .. }
-            | ProviderCommand::SetPriority { .. }
             | ProviderCommand::SearchContacts { .. }
             | ProviderCommand::CreateContact { .. }
             | ProviderCommand::StartConversation { .. } => {
@@ -406,6 +431,14 @@ impl Provider {
                 err.is_auth().then(|| err.to_string())
             }
             Outcome::Quiet(Ok(())) => None,
+            Outcome::WorkSet {
+                conversation,
+                before,
+                result,
+            } => {
+                self.work_set(conversation, *before, result.map(|wire| *wire))
+                    .await
+            }
         }
     }
 }

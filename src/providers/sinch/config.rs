@@ -38,6 +38,10 @@ pub struct SinchAccount {
     pub poll_interval_secs: u64,
     /// Receive pushes: where to listen and the webhook's secret.
     pub webhook: Option<SinchWebhook>,
+    /// The id this inbox's agent has in the assignments every switchboard on the app shares
+    /// (default: from `[ui] agent_name`, e.g. "Ana Lima" → `ana-lima`).
+    #[serde(default)]
+    pub agent_id: Option<String>,
 }
 
 #[derive(Clone, Deserialize, PartialEq)]

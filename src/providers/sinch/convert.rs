@@ -12,8 +12,8 @@ use super::wire::{
     MediaMessage, WireContact, WireConversation, WireMessage,
 };
 use crate::model::{
-    AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
-    DeliveryStatus, Direction, Message, Timestamp,
+    AccountId, Agent, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
+    DeliveryStatus, Direction, Message, Priority, Timestamp, Workflow,
 };
 use crate::text::{display_name, sanitize, sanitize_line};
 
@@ -81,6 +81,62 @@ pub fn unknown_contact(contact_id: &str) -> Contact {
 }
 
 /// A conversation; the details pane gets the identifiers an integrator needs.
+/// The key of `metadata_json` under which every switchboard on a Sinch app keeps who has a
+/// conversation, its labels and priority: `{"assignee", "assigneeName", "labels", "priority"}`.
+pub const WORKFLOW_KEY: &str = "switchboard";
+
+/// Who has a conversation, its labels and priority, as kept under [`WORKFLOW_KEY`]; with the
+/// assignee's name when it was written with one.
+pub fn workflow(wire: &WireConversation) -> (Workflow, Option<Agent>) {
+    let kept = wire
+        .metadata_json
+        .as_ref()
+        .and_then(|json| json.get(WORKFLOW_KEY));
+    let Some(kept) = kept else {
+        return (Workflow::default(), None);
+    };
+    let text = |key: &str| {
+        kept.get(key)
+            .and_then(Value::as_str)
+            .map(sanitize_line)
+            .filter(|text| !text.trim().is_empty())
+    };
+    let labels = kept
+        .get("labels")
+        .and_then(Value::as_array)
+        .map(|labels| {
+            labels
+                .iter()
+                .filter_map(Value::as_str)
+                .map(sanitize_line)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let work = Workflow {
+        assignee: text("assignee"),
+        labels: Workflow::tidy_labels(labels),
+        priority: text("priority")
+            .and_then(|name| Priority::from_name(&name))
+            .unwrap_or_default(),
+    };
+    let agent = work
+        .assignee
+        .clone()
+        .zip(text("assigneeName"))
+        .map(|(id, name)| Agent { id, name });
+    (work, agent)
+}
+
+/// What [`workflow`] reads back, to write under [`WORKFLOW_KEY`].
+pub fn workflow_json(work: &Workflow, assignee_name: Option<&str>) -> Value {
+    serde_json::json!({
+        "assignee": work.assignee,
+        "assigneeName": assignee_name,
+        "labels": work.labels,
+        "priority": (work.priority != Priority::None).then(|| work.priority.label()),
+    })
+}
+
 pub fn conversation(
     account: &AccountId,
     wire: &WireConversation,
@@ -96,7 +152,8 @@ pub fn conversation(
         metadata.insert("Metadata".to_string(), sanitize_line(&wire.metadata));
     }
     if let Some(Value::Object(fields)) = &wire.metadata_json {
-        for (key, value) in fields {
+        // Ours is shown as what it is (the assignee, labels, priority), not as JSON.
+        for (key, value) in fields.iter().filter(|(key, _)| *key != WORKFLOW_KEY) {
             let value = match value {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
@@ -126,7 +183,7 @@ pub fn conversation(
         last_message_at: wire.last_received.as_deref().and_then(parse_time),
         last_message: None,
         metadata,
-        work: None,
+        work: Some(workflow(wire).0),
     }
 }
 

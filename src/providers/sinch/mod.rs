@@ -21,6 +21,7 @@ pub mod rest;
 mod sync;
 pub mod webhook;
 pub mod wire;
+mod workflow;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -74,6 +75,8 @@ pub struct SinchConfig {
     /// How our own replies are labelled.
     pub agent_name: String,
     pub webhook: Option<WebhookConfig>,
+    /// The agent this inbox works as, named in the assignments it writes.
+    pub me: Option<crate::model::Agent>,
 }
 
 #[derive(Clone)]
@@ -107,6 +110,7 @@ impl SinchConfig {
             max_retries: 3,
             agent_name: "You".to_string(),
             webhook: None,
+            me: None,
         }
     }
 }
@@ -183,6 +187,8 @@ async fn run(
         backoff: Backoff::new(),
         last_notice: None,
         reported: reported::ReportedSends::default(),
+        agent_names: BTreeMap::new(),
+        team_said: false,
     };
     provider.start_webhook(listener).await;
     provider.run().await;
@@ -238,6 +244,10 @@ struct Provider {
     last_notice: Option<(String, Instant)>,
     /// Our sends that delivery reports named, by client id (for resends).
     reported: reported::ReportedSends,
+    /// Agents by id, as assignments in the metadata name them (Sinch lists none).
+    agent_names: BTreeMap<String, String>,
+    /// The team was said once (who this inbox works as, before any assignment names one).
+    team_said: bool,
 }
 
 impl Provider {

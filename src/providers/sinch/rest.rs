@@ -115,6 +115,22 @@ impl SinchRest {
         self.call(Method::GET, &path, &[], None::<&()>).await
     }
 
+    /// Writes `metadata_json` fields of a conversation, merged into what it holds (RFC 7386:
+    /// the other keys, other integrations' included, stay); answers the conversation after.
+    pub async fn merge_conversation_metadata(
+        &self,
+        id: &str,
+        metadata_json: serde_json::Value,
+    ) -> Result<WireConversation, SinchError> {
+        let path = format!("/conversations/{}", segment(id)?);
+        let query = [
+            ("update_mask.paths", "metadata_json".to_string()),
+            ("metadata_update_strategy", "MERGE_PATCH".to_string()),
+        ];
+        let body = serde_json::json!({ "metadata_json": metadata_json });
+        self.call(Method::PATCH, &path, &query, Some(&body)).await
+    }
+
     pub async fn list_messages(&self, query: &MessageQuery) -> Result<MessageList, SinchError> {
         let mut params = vec![("app_id", self.app_id.clone())];
         if let Some(conversation) = &query.conversation_id {

@@ -39,6 +39,7 @@ impl Provider {
             converted.push(self.remember(wire).await?);
         }
         self.emit(ProviderEvent::Conversations(converted)).await;
+        self.announce_team().await;
         for id in &fresh {
             self.load_tail(id).await?;
         }
