@@ -411,6 +411,8 @@ pub struct Workflow {
     /// Sorted and without repeats.
     pub labels: Vec<String>,
     pub priority: Priority,
+    /// Snoozed until then, where the platform keeps it with the status.
+    pub snoozed_until: Option<Timestamp>,
 }
 
 impl Workflow {

@@ -307,6 +307,7 @@ fn hostile_labels_and_agent_names_are_drawn_inert() {
                 assignee: Some("u-x".into()),
                 labels: vec!["\u{1b}[31mred\u{1b}[0m".into(), "\u{202e}evil".into()],
                 priority: switchboard::model::Priority::Urgent,
+                snoozed_until: None,
             },
         },
     );

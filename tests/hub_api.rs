@@ -939,3 +939,38 @@ async fn conversations_list_by_assignee_and_tag() {
     assert_eq!(all.1, 3);
     hub.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_snooze_keeps_its_end_until_the_status_moves_on() {
+    let hub = start().await;
+    let (id, _) = inbound(&hub, "+15550301", "later please").await;
+    let mut socket = connect(&hub).await;
+    sync(&mut socket).await;
+    let path = format!("/conversations/{id}");
+    let patch = reqwest::Method::PATCH;
+    let (status, body) = request(
+        &hub,
+        patch.clone(),
+        &path,
+        json!({"status": "snoozed", "snoozedUntil": "2026-12-24T09:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["snoozedUntil"], "2026-12-24T09:00:00Z");
+    let frame = next_frame(&mut socket).await;
+    assert_eq!(frame["snoozedUntil"], "2026-12-24T09:00:00Z");
+    // Reopened: the end goes with the snooze.
+    let (_, body) = request(&hub, patch.clone(), &path, json!({"status": "open"})).await;
+    assert!(body.get("snoozedUntil").is_none(), "{body}");
+    let frame = next_frame(&mut socket).await;
+    assert_eq!(frame["snoozedUntil"], Value::Null);
+    let (status, _) = request(
+        &hub,
+        patch,
+        &path,
+        json!({"status": "snoozed", "snoozedUntil": "soon"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    hub.shutdown().await;
+}

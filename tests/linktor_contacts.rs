@@ -142,6 +142,7 @@ async fn search_create_and_start_a_conversation_on_the_embedded_hub() {
         send(ProviderCommand::SetStatus {
             conversation: conversation.clone(),
             status,
+            snoozed_until: None,
         })
         .await;
         // Our own answer and the hub's conversation_update push both say it; either will do.

@@ -179,6 +179,7 @@ async fn live_frames_become_events() {
         tags: None,
         priority: None,
         metadata: Default::default(),
+        snoozed_until: None,
     });
     let (update, _) = wait_for(&mut events, WAIT, "conversation status", |e| {
         matches!(e, ProviderEvent::ConversationStatus { .. })
@@ -201,6 +202,7 @@ async fn live_frames_become_events() {
         tags: Some(vec!["vip".into(), "\u{1b}[31mred".into()]),
         priority: Some(Some("high".into())),
         metadata: Default::default(),
+        snoozed_until: None,
     });
     let (update, _) = wait_for(&mut events, WAIT, "workflow", |e| {
         matches!(e, ProviderEvent::Workflow { .. })
@@ -225,6 +227,7 @@ async fn live_frames_become_events() {
         tags: None,
         priority: None,
         metadata: Default::default(),
+        snoozed_until: None,
     });
     let (update, _) = wait_for(&mut events, WAIT, "unassigned", |e| {
         matches!(e, ProviderEvent::Workflow { .. })
@@ -244,6 +247,7 @@ async fn live_frames_become_events() {
         tags: None,
         priority: Some(None),
         metadata: Default::default(),
+        snoozed_until: None,
     });
     let (update, _) = wait_for(&mut events, WAIT, "no priority", |e| {
         matches!(e, ProviderEvent::Workflow { .. })
@@ -273,6 +277,7 @@ async fn update_for_an_unknown_conversation_fetches_and_subscribes_it() {
         tags: None,
         priority: None,
         metadata: Default::default(),
+        snoozed_until: None,
     });
     let (listed, _) = wait_for(&mut events, WAIT, "new conversation", |e| {
         matches!(e, ProviderEvent::Conversations(list) if list.iter().any(|c| c.key.id == "c9"))

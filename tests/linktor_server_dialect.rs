@@ -802,6 +802,7 @@ async fn every_error_status_reaches_the_user_typed() {
         .send(ProviderCommand::SetStatus {
             conversation: "c1".into(),
             status: ConversationStatus::Resolved,
+            snoozed_until: None,
         })
         .await
         .expect("command");
@@ -833,6 +834,7 @@ async fn resolve_and_reopen_use_the_server_routes() {
             .send(ProviderCommand::SetStatus {
                 conversation: "c1".into(),
                 status,
+                snoozed_until: None,
             })
             .await
             .expect("command");
@@ -1048,6 +1050,7 @@ async fn assignment_tags_and_priority_use_the_server_shapes() {
             assignee: None,
             labels: vec!["refund".into(), "vip".into()],
             priority: Priority::None,
+            snoozed_until: None,
         }
     );
     // A refusal is named, and nothing changes.

@@ -10,7 +10,9 @@ use serde_json::json;
 use switchboard::app::{App, AppSettings, Effect, Event, Focus, Key, KeyCode};
 use switchboard::contract::provider::PlatformActions;
 use switchboard::hub::{self, HubConfig, HubHandle};
-use switchboard::model::{AccountId, ConversationKey, ConversationStatus, Direction, Priority};
+use switchboard::model::{
+    AccountId, ConversationKey, ConversationStatus, Direction, Priority, Snooze,
+};
 use switchboard::providers::linktor::{LinktorConfig, spawn};
 use switchboard::providers::{AccountEvent, ConnectionState, ProviderHandle};
 use tokio::sync::mpsc;
@@ -255,7 +257,13 @@ async fn what_one_agent_does_the_other_sees_at_once() {
             .is_some_and(|e| e.info.status == ConversationStatus::Snoozed)
     })
     .await;
-    assert!(sam.app.inbox.get(&key(&id)).is_some_and(|e| e.is_snoozed()));
+    // Until when, too: Sam's inbox shows it and would bring it back at that time.
+    sam.until("until when", |app| {
+        app.inbox
+            .get(&key(&id))
+            .is_some_and(|e| matches!(e.snooze, Some(Snooze::Until(at)) if at > now() + time::Duration::minutes(110)))
+    })
+    .await;
 
     // Given back (from the snoozed list): unassigned for both.
     maya.app.view.selected = Some(key(&id));

@@ -1068,16 +1068,19 @@ fn assignee_labels_and_priority_on_rows_header_and_pickers() {
             assignee: Some("u-you".into()),
             labels: vec!["refund".into(), "vip".into()],
             priority: Priority::Urgent,
+            snoozed_until: None,
         },
         Workflow {
             assignee: Some("u-maya".into()),
             labels: vec!["billing".into()],
             priority: Priority::High,
+            snoozed_until: None,
         },
         Workflow {
             assignee: None,
             labels: vec!["feedback".into()],
             priority: Priority::Low,
+            snoozed_until: None,
         },
     ];
     for (id, work) in ids.iter().zip(works) {

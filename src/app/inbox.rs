@@ -54,6 +54,17 @@ impl ConversationEntry {
         from_thread.max(self.info.last_message_at)
     }
 
+    /// A snooze another agent set where the platform keeps its end (the hub): shown and ended
+    /// here as one set here would be.
+    pub fn adopt_platform_snooze(&mut self) {
+        if self.info.status == crate::model::ConversationStatus::Snoozed
+            && self.snooze.is_none()
+            && let Some(until) = self.info.work.as_ref().and_then(|w| w.snoozed_until)
+        {
+            self.snooze = Some(crate::model::Snooze::Until(until));
+        }
+    }
+
     /// Put aside: by the agent here, or by the platform (another agent).
     pub fn is_snoozed(&self) -> bool {
         self.snooze.is_some() || self.info.status == crate::model::ConversationStatus::Snoozed
@@ -162,10 +173,11 @@ impl Inbox {
                 }
                 let changed = entry.info != info;
                 entry.info = info;
+                entry.adopt_platform_snooze();
                 changed
             }
             None => {
-                let entry = ConversationEntry {
+                let mut entry = ConversationEntry {
                     info,
                     thread: Thread::default(),
                     marked_unread: false,
@@ -176,6 +188,7 @@ impl Inbox {
                     older_cached: false,
                     insights: None,
                 };
+                entry.adopt_platform_snooze();
                 self.conversations.insert(entry.info.key.clone(), entry);
                 true
             }

@@ -73,6 +73,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
                 if status != ConversationStatus::Snoozed {
                     entry.snooze = None;
                 }
+                entry.adopt_platform_snooze();
                 // A status filter may now hide or show it.
                 app.lists_stale = true;
                 true
@@ -84,6 +85,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             match app.inbox.get_mut(&key) {
                 Some(entry) if entry.info.work.as_ref() != Some(&work) => {
                     let before = entry.info.work.replace(work.clone()).unwrap_or_default();
+                    entry.adopt_platform_snooze();
                     let name = crate::text::sanitize_line(&entry.info.contact.name);
                     // Views by assignee and label, and the priority order, may change.
                     app.lists_stale = true;

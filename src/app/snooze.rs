@@ -163,7 +163,14 @@ fn apply(app: &mut App, key: ConversationKey, choice: Choice, effects: &mut Vec<
         Choice::Status(status) => format!("{name}: {}", status.label()),
     };
     app.status.notify(NoticeLevel::Info, text, app.now);
-    tell_platform(app, &key, status, effects);
+    let until = match choice {
+        Choice::Snooze {
+            snooze: Snooze::Until(at),
+            ..
+        } => Some(at),
+        _ => None,
+    };
+    tell_platform(app, &key, status, until, effects);
 }
 
 /// The platform's own status follows where it keeps one.
@@ -171,6 +178,7 @@ fn tell_platform(
     app: &mut App,
     key: &ConversationKey,
     status: ConversationStatus,
+    snoozed_until: Option<Timestamp>,
     effects: &mut Vec<Effect>,
 ) {
     if app.status.account_mut(&key.account).actions.set_status {
@@ -179,6 +187,7 @@ fn tell_platform(
             command: ProviderCommand::SetStatus {
                 conversation: key.id.clone(),
                 status,
+                snoozed_until,
             },
         });
     }
@@ -231,7 +240,7 @@ fn wake(app: &mut App, key: &ConversationKey, why: &str, effects: &mut Vec<Effec
     super::persist::conversation(app, key, effects);
     app.status
         .notify(NoticeLevel::Info, format!("{name} is back: {why}"), app.now);
-    tell_platform(app, key, ConversationStatus::Open, effects);
+    tell_platform(app, key, ConversationStatus::Open, None, effects);
 }
 
 /// The presets that are still ahead, with their labels in local time.

@@ -31,6 +31,7 @@ pub(super) fn toggle_resolved(app: &mut App, effects: &mut Vec<Effect>) {
         command: ProviderCommand::SetStatus {
             conversation: key.id.clone(),
             status,
+            snoozed_until: None,
         },
     });
 }
@@ -103,6 +104,7 @@ mod tests {
                     ProviderCommand::SetStatus {
                         conversation,
                         status,
+                        ..
                     },
                 ..
             } => Some((conversation.clone(), *status)),

@@ -251,6 +251,7 @@ fn views_filter_by_assignee_and_label_and_sort_by_priority() {
             assignee: Some("u1".into()),
             labels: vec!["billing".into()],
             priority: Priority::Low,
+            snoozed_until: None,
         },
     );
     heard(
@@ -260,6 +261,7 @@ fn views_filter_by_assignee_and_label_and_sort_by_priority() {
             assignee: Some("u2".into()),
             labels: vec![],
             priority: Priority::Urgent,
+            snoozed_until: None,
         },
     );
     let mut all = listed(&app);
@@ -302,6 +304,7 @@ fn views_filter_by_assignee_and_label_and_sort_by_priority() {
             assignee: Some("u1".into()),
             labels: vec![],
             priority: Priority::Urgent,
+            snoozed_until: None,
         },
     );
     assert!(listed(&app).is_empty());

@@ -226,6 +226,9 @@ pub enum ProviderCommand {
     SetStatus {
         conversation: String,
         status: ConversationStatus,
+        /// With `Snoozed`: until when, for a platform that keeps it (the hub), so every inbox
+        /// shows it and brings it back at its time.
+        snoozed_until: Option<Timestamp>,
     },
     /// A private note for the team, where the platform keeps notes. Never sent as a message:
     /// a provider puts it only where the platform keeps notes, and says so when it has none

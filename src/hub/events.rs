@@ -90,6 +90,7 @@ mod tests {
             tags: None,
             priority: None,
             metadata: Default::default(),
+            snoozed_until: None,
         };
         assert!(!subs.wants(&typing));
         assert!(subs.wants(&update));

@@ -82,6 +82,7 @@ fn conversation_update(conversation: &WireConversation) -> ServerFrame {
         tags: Some(conversation.tags.clone()),
         // Always said (`null` when cleared), so a cleared priority reaches every inbox too.
         priority: Some(conversation.priority.clone()),
+        snoozed_until: Some(conversation.snoozed_until.clone()),
         metadata: conversation.metadata.clone(),
     }
 }
@@ -313,9 +314,10 @@ pub fn update_conversation(
         state.store.set_work(id, work, state.store.now_ns())?;
     }
     if let Some(status) = status {
+        let now = state.store.now_ns();
         state
             .store
-            .set_conversation_status(id, status, state.store.now_ns())?;
+            .set_status_until(id, status, work.snoozed_until_ns, now)?;
     }
     if mark_read {
         state.store.mark_read(id)?;

@@ -244,6 +244,9 @@ struct PatchConversation {
     tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::protocol::linktor::present")]
     priority: Option<Option<String>>,
+    /// With `"status": "snoozed"`: until when (RFC 3339).
+    #[serde(default)]
+    snoozed_until: Option<String>,
 }
 
 const STATUSES: [&str; 4] = ["open", "pending", "resolved", "snoozed"];
@@ -268,7 +271,16 @@ async fn patch_conversation(
             json!({ "unreadCount": body.unread_count }),
         ));
     }
-    let work = super::team_api::work_change(body.assigned_to, body.tags, body.priority)?;
+    let mut work = super::team_api::work_change(body.assigned_to, body.tags, body.priority)?;
+    if let Some(until) = &body.snoozed_until {
+        let Some(at) = crate::protocol::linktor::parse_time(until) else {
+            return Err(ApiError::validation(
+                "snoozedUntil must be an RFC 3339 time",
+                json!({ "snoozedUntil": until }),
+            ));
+        };
+        work.snoozed_until_ns = i64::try_from(at.unix_timestamp_nanos()).ok();
+    }
     let conversation = ops::update_conversation(
         &state,
         &id,

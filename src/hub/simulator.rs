@@ -167,6 +167,7 @@ fn seed_team(state: &HubState) -> StoreResult<()> {
             assignee: Some(assignee.map(str::to_string)),
             tags: Some(tags.iter().map(|tag| tag.to_string()).collect()),
             priority: Some(priority.map(str::to_string)),
+            snoozed_until_ns: None,
         };
         state.store.set_work(&conversation.id, &change, now)?;
     }

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     assigned_to TEXT,
     tags TEXT NOT NULL DEFAULT '[]',
     priority TEXT,
+    snoozed_until_ns INTEGER,
     last_message_ns INTEGER,
     created_ns INTEGER NOT NULL,
     updated_ns INTEGER NOT NULL
@@ -527,10 +528,23 @@ impl Store {
     }
 
     pub fn set_conversation_status(&self, id: &str, status: &str, at_ns: i64) -> StoreResult<()> {
+        self.set_status_until(id, status, None, at_ns)
+    }
+
+    /// The status, and for `snoozed` until when (any other status ends a snooze).
+    pub fn set_status_until(
+        &self,
+        id: &str,
+        status: &str,
+        snoozed_until_ns: Option<i64>,
+        at_ns: i64,
+    ) -> StoreResult<()> {
         let conn = self.conn()?;
+        let until = snoozed_until_ns.filter(|_| status == "snoozed");
         let changed = conn.execute_cached(
-            "UPDATE conversations SET status = ?1, updated_ns = ?2 WHERE id = ?3",
-            params![status, at_ns, id],
+            "UPDATE conversations SET status = ?1, updated_ns = ?2, snoozed_until_ns = ?4
+             WHERE id = ?3",
+            params![status, at_ns, id, until],
         )?;
         if changed == 0 {
             return Err(StoreError::NotFound);
@@ -706,7 +720,8 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
     let row = conn
         .query_row_cached(
             "SELECT id, channel_type, contact_id, status, assigned_to, last_message_ns,
-             created_ns, updated_ns, tags, priority FROM conversations WHERE id = ?1",
+             created_ns, updated_ns, tags, priority, snoozed_until_ns
+             FROM conversations WHERE id = ?1",
             params![id],
             |r| {
                 let platform: String = r.get(1)?;
@@ -728,6 +743,7 @@ fn conversation_by_id(conn: &Connection, id: &str) -> StoreResult<Option<WireCon
                     unread_count: 0,
                     tags: super::team::tags_from(&r.get::<_, String>(8)?),
                     priority: r.get(9)?,
+                    snoozed_until: opt_time(r.get(10)?),
                     metadata,
                     created_at: Some(ns_to_string(r.get(6)?)),
                     updated_at: Some(ns_to_string(r.get(7)?)),

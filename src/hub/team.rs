@@ -18,11 +18,14 @@ pub struct WorkChange {
     pub tags: Option<Vec<String>>,
     /// `Some(None)` clears it.
     pub priority: Option<Option<String>>,
+    /// With a `snoozed` status: until when (nanoseconds).
+    pub snoozed_until_ns: Option<i64>,
 }
 
 impl WorkChange {
+    /// Nothing for [`Store::set_work`] (who has it, tags, priority) to change.
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        self.assignee.is_none() && self.tags.is_none() && self.priority.is_none()
     }
 }
 
@@ -37,6 +40,9 @@ pub(super) fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
     }
     if !columns.iter().any(|c| c == "priority") {
         conn.execute_batch("ALTER TABLE conversations ADD COLUMN priority TEXT")?;
+    }
+    if !columns.iter().any(|c| c == "snoozed_until_ns") {
+        conn.execute_batch("ALTER TABLE conversations ADD COLUMN snoozed_until_ns INTEGER")?;
     }
     Ok(())
 }

@@ -185,6 +185,7 @@ pub fn work_change(
         assignee: assigned_to.map(|agent| agent.filter(|a| !a.trim().is_empty())),
         tags,
         priority,
+        snoozed_until_ns: None,
     })
 }
 

@@ -88,6 +88,9 @@ pub struct WireConversation {
     /// `low|normal|high|urgent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
+    /// The hub's: until when a `snoozed` conversation sleeps (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<String>,
     #[serde(default)]
     pub metadata: BTreeMap<String, Value>,
     #[serde(default)]
@@ -349,6 +352,12 @@ pub enum ServerFrame {
             skip_serializing_if = "Option::is_none"
         )]
         priority: Option<Option<String>>,
+        #[serde(
+            default,
+            deserialize_with = "present",
+            skip_serializing_if = "Option::is_none"
+        )]
+        snoozed_until: Option<Option<String>>,
         #[serde(default)]
         metadata: BTreeMap<String, Value>,
     },

@@ -144,6 +144,7 @@ pub fn work_to_json(work: &crate::model::Workflow) -> String {
         "assignee": work.assignee,
         "labels": work.labels,
         "priority": work.priority.label(),
+        "snoozedUntil": work.snoozed_until.map(time_to_ns),
     })
     .to_string()
 }
@@ -166,6 +167,7 @@ pub fn work_from(json: Option<&str>) -> Option<crate::model::Workflow> {
             .as_str()
             .and_then(crate::model::Priority::from_name)
             .unwrap_or_default(),
+        snoozed_until: value["snoozedUntil"].as_i64().map(ns_to_time),
     })
 }
 

@@ -646,6 +646,7 @@ fn who_has_a_conversation_its_labels_and_priority_are_kept() {
         assignee: Some("u1".into()),
         labels: vec!["billing".into(), "vip".into()],
         priority: crate::model::Priority::Urgent,
+        snoozed_until: None,
     };
     let mut c1 = conversation("c1");
     c1.info.work = Some(work.clone());

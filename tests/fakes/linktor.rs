@@ -149,6 +149,7 @@ impl FakeLinktor {
             metadata: BTreeMap::new(),
             created_at: None,
             updated_at: None,
+            snoozed_until: None,
         });
     }
 

@@ -198,10 +198,14 @@ impl Provider {
             ProviderCommand::SetStatus {
                 conversation,
                 status,
+                snoozed_until,
             } => {
                 let rest = self.rest.clone();
                 self.children.spawn(async move {
-                    let result = rest.set_status(&conversation, status.label()).await;
+                    let until = snoozed_until.map(super::wire::format_time);
+                    let result = rest
+                        .set_status(&conversation, status.label(), until.as_deref())
+                        .await;
                     Outcome::StatusSet {
                         conversation,
                         status,

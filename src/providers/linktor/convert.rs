@@ -104,6 +104,7 @@ pub fn workflow(wire: &WireConversation) -> Workflow {
             .filter(|agent| !agent.is_empty()),
         labels: labels(&wire.tags),
         priority: priority(wire.priority.as_deref()),
+        snoozed_until: wire.snoozed_until.as_deref().and_then(parse_time),
     }
 }
 

@@ -88,6 +88,7 @@ impl Provider {
                 assigned_to,
                 tags,
                 priority,
+                snoozed_until,
                 ..
             } => {
                 if !self.conversations.contains_key(&conversation_id) {
@@ -125,6 +126,9 @@ impl Provider {
                     labels: tags.map_or(before.labels, |tags| convert::labels(&tags)),
                     priority: priority
                         .map_or(before.priority, |name| convert::priority(name.as_deref())),
+                    snoozed_until: snoozed_until.map_or(before.snoozed_until, |at| {
+                        at.as_deref().and_then(super::wire::parse_time)
+                    }),
                 };
                 self.work_heard(conversation_id, work).await;
             }

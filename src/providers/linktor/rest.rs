@@ -458,9 +458,18 @@ impl RestClient {
 
     /// Sets a conversation's status: the SDK's `PATCH {"status"}`; the Go server's
     /// `POST …/resolve` / `…/reopen`, or `PUT {"status"}` for the others.
-    pub async fn set_status(&self, conversation: &str, status: &str) -> Result<(), LinktorError> {
+    /// A snooze's end goes with it as the hub's `snoozedUntil` (others ignore the field).
+    pub async fn set_status(
+        &self,
+        conversation: &str,
+        status: &str,
+        snoozed_until: Option<&str>,
+    ) -> Result<(), LinktorError> {
         let path = format!("/conversations/{}", segment(conversation)?);
-        let body = serde_json::json!({ "status": status });
+        let mut body = serde_json::json!({ "status": status });
+        if let Some(until) = snoozed_until {
+            body["snoozedUntil"] = serde_json::Value::from(until);
+        }
         let (method, path, body) = match (self.dialect, status) {
             (Dialect::Sdk, _) => (Method::PATCH, path, Some(body)),
             (Dialect::Server, "resolved") => (Method::POST, format!("{path}/resolve"), None),

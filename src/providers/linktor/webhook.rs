@@ -301,6 +301,7 @@ pub fn read_event(body: &[u8]) -> Result<Event, WebhookError> {
                     .and_then(|tags| serde_json::from_value::<Vec<String>>(tags.clone()).ok()),
                 priority: data.get("priority").and_then(said_or_cleared),
                 metadata: Default::default(),
+                snoozed_until: data.get("snoozedUntil").and_then(said_or_cleared),
             }))
         }
         other => {

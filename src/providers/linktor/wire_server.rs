@@ -199,6 +199,7 @@ pub fn conversation(wire: ServerConversation) -> WireConversation {
         metadata: wire.metadata,
         created_at: wire.created_at,
         updated_at: wire.updated_at,
+        snoozed_until: None,
     }
 }
 
@@ -286,6 +287,7 @@ pub fn parse_frame(frame: Frame) -> Result<Parsed, String> {
                 assigned_to: Some(updated.assigned_user_id),
                 tags: Some(updated.tags),
                 priority: Some(updated.priority),
+                snoozed_until: None,
                 metadata: updated.metadata,
             }
         }

@@ -118,6 +118,7 @@ pub fn workflow(wire: &WireConversation) -> (Workflow, Option<Agent>) {
         priority: text("priority")
             .and_then(|name| Priority::from_name(&name))
             .unwrap_or_default(),
+        snoozed_until: None,
     };
     let agent = work
         .assignee
