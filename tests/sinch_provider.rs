@@ -1118,7 +1118,9 @@ async fn workflow_is_shared_through_the_conversation_metadata() {
     assert_eq!(
         patches[2].1,
         json!({"metadata_json": {"switchboard": {
-            "assignee": "ana", "assigneeName": "Ana", "labels": ["refund"], "priority": "high"
+            "assignee": "ana", "assigneeName": "Ana", "labels": ["refund"], "priority": "high",
+            // null removes a key in a merge patch: no snooze.
+            "snoozedUntil": null
         }}})
     );
     let log = fake.with_state(|s| s.log.clone());
@@ -1158,6 +1160,26 @@ async fn workflow_is_shared_through_the_conversation_metadata() {
     };
     assert_eq!(me.as_deref(), Some("bo"));
     drop(seen);
+
+    // A snooze's end rides along (Sinch keeps no status).
+    let until = OffsetDateTime::from_unix_timestamp(1_798_000_000).expect("time");
+    ana.commands
+        .send(ProviderCommand::SetSnoozedUntil {
+            conversation: "conv1".into(),
+            until: Some(until),
+        })
+        .await
+        .expect("command");
+    wait_for(
+        &mut ana_events,
+        WAIT,
+        "snoozed",
+        |e| matches!(e, ProviderEvent::Workflow { work, .. } if work.snoozed_until == Some(until)),
+    )
+    .await;
+    let stored = fake.with_state(|s| s.conversations[0]["metadata_json"]["switchboard"].clone());
+    assert_eq!(stored["snoozedUntil"], "2026-12-23T04:26:40Z");
+    assert_eq!(stored["assignee"], "ana", "the rest of it stays");
 
     // Refused: said, and the row keeps what Sinch holds.
     fake.with_state(|s| s.fail_patches = 1);

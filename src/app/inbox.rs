@@ -54,15 +54,29 @@ impl ConversationEntry {
         from_thread.max(self.info.last_message_at)
     }
 
-    /// A snooze another agent set where the platform keeps its end (the hub): shown and ended
-    /// here as one set here would be.
-    pub fn adopt_platform_snooze(&mut self) {
-        if self.info.status == crate::model::ConversationStatus::Snoozed
-            && self.snooze.is_none()
-            && let Some(until) = self.info.work.as_ref().and_then(|w| w.snoozed_until)
-        {
-            self.snooze = Some(crate::model::Snooze::Until(until));
+    /// A snooze whose end the platform keeps (the hub, Sinch's metadata), set by another agent:
+    /// shown and ended here as one set here would be; and over here when another agent ended
+    /// it (`before` is the end the platform said last). An end already past is not taken up:
+    /// whoever was there at that time brought the conversation back. True when it changed.
+    pub fn follow_platform_snooze(&mut self, before: Option<Timestamp>, now: Timestamp) -> bool {
+        use crate::model::Snooze;
+        let until = self.info.work.as_ref().and_then(|w| w.snoozed_until);
+        match (until, before) {
+            (Some(at), _) if at > now && self.snooze.is_none() => {
+                self.snooze = Some(Snooze::Until(at));
+                true
+            }
+            (None, Some(was)) if self.snooze == Some(Snooze::Until(was)) => {
+                self.snooze = None;
+                true
+            }
+            _ => false,
         }
+    }
+
+    /// The end of a snooze as the platform keeps it.
+    pub fn platform_snoozed_until(&self) -> Option<Timestamp> {
+        self.info.work.as_ref().and_then(|w| w.snoozed_until)
     }
 
     /// Put aside: by the agent here, or by the platform (another agent).
@@ -173,11 +187,10 @@ impl Inbox {
                 }
                 let changed = entry.info != info;
                 entry.info = info;
-                entry.adopt_platform_snooze();
                 changed
             }
             None => {
-                let mut entry = ConversationEntry {
+                let entry = ConversationEntry {
                     info,
                     thread: Thread::default(),
                     marked_unread: false,
@@ -188,7 +201,6 @@ impl Inbox {
                     older_cached: false,
                     insights: None,
                 };
-                entry.adopt_platform_snooze();
                 self.conversations.insert(entry.info.key.clone(), entry);
                 true
             }

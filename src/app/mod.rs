@@ -400,6 +400,11 @@ impl App {
     /// Recomputes the derived lists if anything marked them stale since they were last
     /// computed; handlers only mark them.
     fn settle_lists(&mut self) {
+        // A row kept in a view it had left goes once the cursor is elsewhere.
+        if self.view.keep_listed.is_some() && self.view.keep_listed != self.view.selected {
+            self.view.keep_listed = None;
+            self.lists_stale = true;
+        }
         if std::mem::take(&mut self.lists_stale) {
             self.view.refresh_lists(&self.inbox, &self.team);
         }

@@ -28,8 +28,16 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         ProviderEvent::Conversations(conversations) => {
             let mut changed = false;
             for conversation in conversations {
-                let is_open = app.view.open.as_ref() == Some(&conversation.key);
+                let key = conversation.key.clone();
+                let is_open = app.view.open.as_ref() == Some(&key);
+                let before = app
+                    .inbox
+                    .get(&key)
+                    .and_then(|entry| entry.platform_snoozed_until());
                 changed |= app.inbox.upsert_conversation(conversation, is_open);
+                if let Some(entry) = app.inbox.get_mut(&key) {
+                    changed |= entry.follow_platform_snooze(before, app.now);
+                }
             }
             if changed {
                 app.lists_stale = true;
@@ -73,7 +81,8 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
                 if status != ConversationStatus::Snoozed {
                     entry.snooze = None;
                 }
-                entry.adopt_platform_snooze();
+                let until = entry.platform_snoozed_until();
+                entry.follow_platform_snooze(until, app.now);
                 // A status filter may now hide or show it.
                 app.lists_stale = true;
                 true
@@ -85,7 +94,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             match app.inbox.get_mut(&key) {
                 Some(entry) if entry.info.work.as_ref() != Some(&work) => {
                     let before = entry.info.work.replace(work.clone()).unwrap_or_default();
-                    entry.adopt_platform_snooze();
+                    entry.follow_platform_snooze(before.snoozed_until, app.now);
                     let name = crate::text::sanitize_line(&entry.info.contact.name);
                     // Views by assignee and label, and the priority order, may change.
                     app.lists_stale = true;

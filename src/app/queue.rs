@@ -21,22 +21,30 @@ pub(super) fn compose_note(app: &mut App, effects: &mut Vec<Effect>) {
 /// The mode notice goes with the conversation it was about.
 pub(super) fn forget_mode(app: &mut App) {
     app.status.forget(NOTE_MODE);
+    app.status.forget(NOTE_MODE_SHARED);
     app.status.forget(REPLY_MODE);
 }
 
 /// Says which the composer writes now (the last such notice replaced, never contradicted).
 fn say_mode(app: &mut App) {
     forget_mode(app);
-    let text = if app.view.noting {
-        NOTE_MODE
-    } else {
-        REPLY_MODE
+    let shared = app
+        .view
+        .open
+        .as_ref()
+        .is_some_and(|key| app.status.actions(&key.account).workflow);
+    let text = match (app.view.noting, shared) {
+        (true, true) => NOTE_MODE_SHARED,
+        (true, false) => NOTE_MODE,
+        (false, _) => REPLY_MODE,
     };
     app.status
         .notify(NoticeLevel::Info, text.to_string(), app.now);
 }
 
 const NOTE_MODE: &str = "Writing a private note: never sent to the customer, kept on this machine";
+const NOTE_MODE_SHARED: &str =
+    "Writing a private note: never sent to the customer, shared with the team";
 const REPLY_MODE: &str = "Writing a reply to the customer";
 
 /// In the composer: switch between a reply to the customer and a private note.

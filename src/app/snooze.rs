@@ -143,7 +143,17 @@ fn apply(app: &mut App, key: ConversationKey, choice: Choice, effects: &mut Vec<
             ConversationStatus::Snoozed
         }
     };
+    app.view.keep_listed = Some(key.clone());
     let keeps_status = app.status.account_mut(&key.account).actions.set_status;
+    // Without a status, a snooze's end is shared where the platform keeps a workflow.
+    let shared_until = match &choice {
+        Choice::Snooze {
+            snooze: Snooze::Until(at),
+            ..
+        } => Some(*at),
+        _ => None,
+    };
+    share_snooze(app, &key, shared_until, effects);
     if let (Choice::Status(_), false) = (&choice, keeps_status) {
         // Only the snooze lives here; the platform has no status to set.
         app.lists_stale = true;
@@ -240,7 +250,36 @@ fn wake(app: &mut App, key: &ConversationKey, why: &str, effects: &mut Vec<Effec
     super::persist::conversation(app, key, effects);
     app.status
         .notify(NoticeLevel::Info, format!("{name} is back: {why}"), app.now);
+    share_snooze(app, key, None, effects);
     tell_platform(app, key, ConversationStatus::Open, None, effects);
+}
+
+/// A platform that keeps no status but keeps a team's workflow (Sinch) keeps a snooze's end
+/// for every inbox on it: told of a new end, or that one it holds is over.
+fn share_snooze(
+    app: &mut App,
+    key: &ConversationKey,
+    until: Option<Timestamp>,
+    effects: &mut Vec<Effect>,
+) {
+    let actions = app.status.actions(&key.account);
+    if actions.set_status || !actions.workflow {
+        return;
+    }
+    let held = app
+        .inbox
+        .get(key)
+        .and_then(|entry| entry.platform_snoozed_until());
+    if until.is_none() && held.is_none() {
+        return;
+    }
+    effects.push(Effect::Provider {
+        account: key.account.clone(),
+        command: ProviderCommand::SetSnoozedUntil {
+            conversation: key.id.clone(),
+            until,
+        },
+    });
 }
 
 /// The presets that are still ahead, with their labels in local time.

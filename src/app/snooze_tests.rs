@@ -110,6 +110,10 @@ fn a_snoozed_conversation_leaves_the_list_and_comes_back_at_its_time() {
         app.inbox.get(&key("c1")).and_then(|e| e.snooze),
         Some(Snooze::Until(T0 + Duration::hours(3)))
     );
+    // It stays under the cursor (another key acts on it still), and leaves once the cursor
+    // moves on.
+    assert!(app.view.conversations.contains(&key("c1")));
+    press(&mut app, Key::ch('j'));
     assert!(
         !app.view.conversations.contains(&key("c1")),
         "off the list: open {:?} list {:?}",
@@ -172,6 +176,7 @@ fn the_customer_writing_ends_any_snooze_at_once() {
         app.inbox.get(&key("c1")).and_then(|e| e.snooze),
         Some(Snooze::UntilReply)
     );
+    press(&mut app, Key::ch('j'));
     app.apply(T0 + Duration::days(3), Event::Tick);
     assert!(
         !app.view.conversations.contains(&key("c1")),
@@ -292,4 +297,88 @@ fn a_far_snooze_says_its_date() {
     assert_eq!(until_label(far, T0, PARIS), "until 24 December 09:00");
     let soon = Snooze::Until(datetime!(2026-11-21 08:00 UTC));
     assert_eq!(until_label(soon, T0, PARIS), "until Sat 09:00");
+}
+
+/// Sinch keeps no status but keeps the team's workflow: a snooze's end is shared there, and
+/// cleared when the conversation comes back.
+#[test]
+fn without_a_status_a_snooze_end_is_shared_where_the_workflow_is_kept() {
+    let mut app = app();
+    let account = key("c1").account;
+    app.status.account_mut(&account).actions =
+        crate::contract::provider::PlatformActions::of("Sinch", true);
+    let effects = snooze_with(
+        &mut app,
+        &[Key::ch('2'), Key::ch('h'), Key::plain(KeyCode::Enter)],
+    );
+    let shared: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Provider {
+                command: ProviderCommand::SetSnoozedUntil { until, .. },
+                ..
+            } => Some(*until),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shared, [Some(T0 + Duration::hours(2))]);
+    assert!(
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::Provider {
+                command: ProviderCommand::SetStatus { .. },
+                ..
+            }
+        )),
+        "no status to set"
+    );
+    // The platform holds it now; when its time comes, it is cleared there too.
+    app.apply(
+        T0,
+        super::super::tests::provider(crate::contract::provider::ProviderEvent::Workflow {
+            conversation: "c1".into(),
+            work: crate::model::Workflow {
+                snoozed_until: Some(T0 + Duration::hours(2)),
+                ..Default::default()
+            },
+        }),
+    );
+    let effects = app.apply(T0 + Duration::hours(3), Event::Tick);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Provider {
+            command: ProviderCommand::SetSnoozedUntil { until: None, .. },
+            ..
+        }
+    )));
+}
+
+/// Another agent's snooze, as the platform keeps its end: taken up here (off the list, back at
+/// its time), let go when they end it, and not taken up once its time has passed.
+#[test]
+fn a_snooze_set_elsewhere_is_followed() {
+    let mut app = app();
+    let until = T0 + Duration::hours(1);
+    let say = |app: &mut super::super::App, at: Timestamp, until: Option<Timestamp>| {
+        app.apply(
+            at,
+            super::super::tests::provider(crate::contract::provider::ProviderEvent::Workflow {
+                conversation: "c2".into(),
+                work: crate::model::Workflow {
+                    snoozed_until: until,
+                    ..Default::default()
+                },
+            }),
+        );
+    };
+    say(&mut app, T0, Some(until));
+    let snooze = |app: &super::super::App| app.inbox.get(&key("c2")).and_then(|e| e.snooze);
+    assert_eq!(snooze(&app), Some(Snooze::Until(until)));
+    assert!(!app.view.conversations.contains(&key("c2")), "off the list");
+    say(&mut app, T0, None);
+    assert_eq!(snooze(&app), None, "ended elsewhere");
+    assert!(app.view.conversations.contains(&key("c2")));
+    // An end already past: whoever was there brought it back; nothing to take up.
+    say(&mut app, T0 + Duration::hours(2), Some(until));
+    assert_eq!(snooze(&app), None);
 }

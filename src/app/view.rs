@@ -150,6 +150,8 @@ pub struct ViewState {
     /// The row a workflow change was made on: it stays in a view the change takes it out of
     /// until the cursor leaves it.
     pub keep_listed: Option<ConversationKey>,
+    /// Whom `m` took a conversation from, so `m` again gives it back.
+    pub taken_from: HashMap<ConversationKey, String>,
     /// Workflow changes sent and not yet answered, by conversation: what the notice said.
     pub work_asked: HashMap<ConversationKey, String>,
     /// The status picker (`z`), while it is open.
@@ -268,8 +270,9 @@ impl ViewState {
                 needle.is_empty() || matches_filter(e, &needle, self.several_accounts, team, key)
             })
             .filter(|(key, e)| match self.status_filter {
-                // Snoozed conversations are off the list until they are back.
-                None => !e.is_snoozed() || self.open.as_ref() == Some(*key),
+                // Snoozed conversations are off the list until they are back (the one just
+                // snoozed stays while the cursor is on it).
+                None => !e.is_snoozed() || self.open.as_ref() == Some(*key) || kept == Some(*key),
                 Some(ConversationStatus::Snoozed) => e.is_snoozed(),
                 Some(status) => !e.is_snoozed() && e.info.status == status,
             })

@@ -95,7 +95,12 @@ impl WorkPicker {
     /// The choices the typed text matches, and for labels a new one to create when no label
     /// is called that.
     pub fn shown(&self) -> Vec<Pick> {
-        let needle = self.typed.trim().to_lowercase();
+        // A label is found (and made) as it is written: without `#`, words joined by `-`.
+        let typed = match self.kind {
+            PickerKind::Labels | PickerKind::LabelFilter => new_label(&self.typed),
+            _ => self.typed.trim().to_string(),
+        };
+        let needle = typed.to_lowercase();
         let mut shown: Vec<Pick> = self
             .choices
             .iter()
@@ -107,7 +112,7 @@ impl WorkPicker {
             .iter()
             .any(|pick| pick.label().to_lowercase() == needle);
         if self.kind == PickerKind::Labels && !needle.is_empty() && !exists {
-            shown.insert(0, Pick::Label(self.typed.trim().to_string()));
+            shown.insert(0, Pick::Label(typed));
         }
         shown
     }
@@ -150,13 +155,18 @@ fn work_of(app: &App, key: &ConversationKey) -> Workflow {
         .unwrap_or_default()
 }
 
-/// `m`: the conversation is mine (or, when it already is, nobody's).
+/// `m`: the conversation is mine; again, it goes back to whoever had it before (or nobody).
 pub(super) fn assign_to_me(app: &mut App, effects: &mut Vec<Effect>) {
     let Some(key) = target(app) else { return };
     let me = app.team.me(&key.account).to_string();
-    let agent = if work_of(app, &key).assignee.as_deref() == Some(me.as_str()) {
-        None
+    let had = work_of(app, &key).assignee;
+    let agent = if had.as_deref() == Some(me.as_str()) {
+        app.view.taken_from.remove(&key)
     } else {
+        match had {
+            Some(other) => app.view.taken_from.insert(key.clone(), other),
+            None => app.view.taken_from.remove(&key),
+        };
         Some(me)
     };
     assign(app, key, agent, effects);
@@ -509,6 +519,14 @@ fn change(
     };
     let name = crate::text::sanitize_line(&entry.info.contact.name);
     app.view.keep_listed = Some(key.clone());
+    let current = entry.info.work.clone().unwrap_or_default();
+    let mut wanted = current.clone();
+    edit(&mut wanted);
+    if wanted == current {
+        let text = format!("{name}: already {said}");
+        app.status.notify(NoticeLevel::Info, text, app.now);
+        return;
+    }
     if keeps_workflow(app, &key) {
         // Said again, without the dots, when the platform's answer is in.
         let text = format!("{name}: {said}…");
@@ -523,9 +541,7 @@ fn change(
     let Some(entry) = app.inbox.get_mut(&key) else {
         return;
     };
-    let mut work = entry.info.work.clone().unwrap_or_default();
-    edit(&mut work);
-    entry.info.work = Some(work);
+    entry.info.work = Some(wanted);
     app.lists_stale = true;
     super::persist::conversation(app, &key, effects);
     let platform = app.status.actions(&key.account).platform;

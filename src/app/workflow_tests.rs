@@ -382,3 +382,72 @@ fn the_row_worked_on_stays_in_a_view_it_leaves_until_the_cursor_moves() {
     );
     assert!(!listed(&app).contains(&"c2".to_string()));
 }
+
+#[test]
+fn m_takes_a_colleagues_conversation_and_m_again_gives_it_back() {
+    let mut app = team_app();
+    heard(
+        &mut app,
+        "c1",
+        Workflow {
+            assignee: Some("u1".into()),
+            ..Workflow::default()
+        },
+    );
+    let effects = press(&mut app, Key::ch('m'));
+    assert_eq!(
+        commands(&effects),
+        [ProviderCommand::Assign {
+            conversation: "c1".into(),
+            agent: Some("u2".into()),
+        }]
+    );
+    heard(
+        &mut app,
+        "c1",
+        Workflow {
+            assignee: Some("u2".into()),
+            ..Workflow::default()
+        },
+    );
+    let effects = press(&mut app, Key::ch('m'));
+    assert_eq!(
+        commands(&effects),
+        [ProviderCommand::Assign {
+            conversation: "c1".into(),
+            agent: Some("u1".into()),
+        }],
+        "back to Maya, not to nobody"
+    );
+}
+
+#[test]
+fn picking_what_it_already_has_sends_nothing_and_a_typed_hash_finds_the_label() {
+    let mut app = team_app();
+    heard(
+        &mut app,
+        "c1",
+        Workflow {
+            priority: Priority::Urgent,
+            labels: vec!["vip".into()],
+            ..Workflow::default()
+        },
+    );
+    press(&mut app, Key::ch('P'));
+    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    assert!(commands(&effects).is_empty(), "{effects:?}");
+    let notice = app.status.current_notice().map(|n| n.text.clone());
+    assert_eq!(notice.as_deref(), Some("Ana: already priority urgent"));
+    // `#VIP` is the label `vip` (the chips show a `#`), not a new one.
+    press(&mut app, Key::ch('L'));
+    type_text(&mut app, "#VIP");
+    let picker = app.view.work_picker.as_ref().expect("picker");
+    assert_eq!(picker.shown(), [Pick::Label("vip".into())]);
+    type_text(&mut app, " fan");
+    let picker = app.view.work_picker.as_ref().expect("picker");
+    assert_eq!(
+        picker.shown(),
+        [Pick::Label("VIP-fan".into())],
+        "offered as it will be made"
+    );
+}

@@ -239,6 +239,12 @@ pub enum ProviderCommand {
         client_id: String,
         text: String,
     },
+    /// Where the platform keeps no status but keeps a team's workflow (Sinch's metadata): the
+    /// end of a snooze set here (`None`: it is over), so every inbox on it shows it.
+    SetSnoozedUntil {
+        conversation: String,
+        until: Option<Timestamp>,
+    },
     /// Give a conversation to an agent (`None`: to nobody).
     Assign {
         conversation: String,

@@ -496,6 +496,7 @@ impl Loopback {
             ProviderCommand::DeleteMessage { .. }
             | ProviderCommand::QueryCapability { .. }
             | ProviderCommand::SetStatus { .. }
+            | ProviderCommand::SetSnoozedUntil { .. }
             | ProviderCommand::SearchContacts { .. }
             | ProviderCommand::CreateContact { .. }
             | ProviderCommand::StartConversation { .. } => {

@@ -67,8 +67,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .as_ref()
             .and_then(|key| app.inbox.get(key))
             .map_or("", |entry| entry.info.contact.name.as_str());
+        // Where the platform keeps a team's notes the team sees it; elsewhere this machine.
+        let shared = app
+            .view
+            .open
+            .as_ref()
+            .is_some_and(|key| app.status.actions(&key.account).workflow);
+        let kept = if shared {
+            "for the team"
+        } else {
+            "kept on this machine"
+        };
         format!(
-            " PRIVATE NOTE · {} reply · never sent to {name}, kept on this machine ",
+            " PRIVATE NOTE · {} reply · never sent to {name}, {kept} ",
             app.settings
                 .keymap
                 .label(KeyContext::Compose, Action::ToggleNote)

@@ -243,7 +243,10 @@ impl Provider {
                 conversation,
                 priority,
             } => self.edit_work(conversation, WorkEdit::Priority(priority)),
-            ProviderCommand::DeleteMessage { .. } | ProviderCommand::QueryCapability { .. } => {
+            // Linktor keeps the status, and the hub the snooze's end with it (`SetStatus`).
+            ProviderCommand::DeleteMessage { .. }
+            | ProviderCommand::QueryCapability { .. }
+            | ProviderCommand::SetSnoozedUntil { .. } => {
                 self.emit(ProviderEvent::Error(
                     "Linktor does not support this action".to_string(),
                 ))

@@ -130,6 +130,13 @@ impl Provider {
                 self.change_work(conversation, |work| work.priority = priority)
                     .await
             }
+            ProviderCommand::SetSnoozedUntil {
+                conversation,
+                until,
+            } => {
+                self.change_work(conversation, |work| work.snoozed_until = until)
+                    .await
+            }
             // Every known conversation is already polled; Refresh is handled by the wait loop.
             ProviderCommand::Open { .. } | ProviderCommand::Refresh => {}
             ProviderCommand::SetStatus { .. }

@@ -82,7 +82,8 @@ pub fn unknown_contact(contact_id: &str) -> Contact {
 
 /// A conversation; the details pane gets the identifiers an integrator needs.
 /// The key of `metadata_json` under which every switchboard on a Sinch app keeps who has a
-/// conversation, its labels and priority: `{"assignee", "assigneeName", "labels", "priority"}`.
+/// conversation, its labels, priority and snooze: `{"assignee", "assigneeName", "labels",
+/// "priority", "snoozedUntil"}`.
 pub const WORKFLOW_KEY: &str = "switchboard";
 
 /// Who has a conversation, its labels and priority, as kept under [`WORKFLOW_KEY`]; with the
@@ -118,7 +119,10 @@ pub fn workflow(wire: &WireConversation) -> (Workflow, Option<Agent>) {
         priority: text("priority")
             .and_then(|name| Priority::from_name(&name))
             .unwrap_or_default(),
-        snoozed_until: None,
+        snoozed_until: kept
+            .get("snoozedUntil")
+            .and_then(Value::as_str)
+            .and_then(parse_time),
     };
     let agent = work
         .assignee
@@ -135,6 +139,7 @@ pub fn workflow_json(work: &Workflow, assignee_name: Option<&str>) -> Value {
         "assigneeName": assignee_name,
         "labels": work.labels,
         "priority": (work.priority != Priority::None).then(|| work.priority.label()),
+        "snoozedUntil": work.snoozed_until.map(format_time),
     })
 }
 

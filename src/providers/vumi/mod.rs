@@ -433,6 +433,7 @@ impl Provider {
             ProviderCommand::DeleteMessage { .. }
             | ProviderCommand::QueryCapability { .. }
             | ProviderCommand::SetStatus { .. }
+            | ProviderCommand::SetSnoozedUntil { .. }
             | ProviderCommand::AddNote { .. }
             | ProviderCommand::Assign { .. }
             | ProviderCommand::SetLabels { .. }
