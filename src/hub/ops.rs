@@ -150,17 +150,9 @@ pub fn send_outbound(
     text: &str,
     metadata: BTreeMap<String, Value>,
 ) -> StoreResult<Sent> {
-    // Existence first, so an unknown conversation is a 404 even with a clientId.
-    state.store.conversation(conversation_id)?;
-    if let Some(client_id) = metadata.get("clientId").and_then(Value::as_str)
-        && let Some(existing) = state
-            .store
-            .message_by_client_id(conversation_id, client_id)?
-    {
-        return Ok(Sent {
-            message: existing,
-            created: false,
-        });
+    let client_id = metadata.get("clientId").and_then(Value::as_str);
+    if let Some(sent) = sent_before(state, conversation_id, client_id)? {
+        return Ok(sent);
     }
     let message = state.store.insert_message(NewMessage {
         conversation_id: conversation_id.to_owned(),
@@ -192,6 +184,27 @@ pub fn send_outbound(
     })
 }
 
+/// What an earlier request with this `clientId` stored, if any: a repeat (a retry whose
+/// answer was lost) gets the first copy, not a second one. The conversation must exist, so an
+/// unknown one is a 404 even with a client id.
+fn sent_before(
+    state: &HubState,
+    conversation_id: &str,
+    client_id: Option<&str>,
+) -> StoreResult<Option<Sent>> {
+    state.store.conversation(conversation_id)?;
+    let Some(client_id) = client_id else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .message_by_client_id(conversation_id, client_id)?
+        .map(|message| Sent {
+            message,
+            created: false,
+        }))
+}
+
 /// A private note of the team (`POST /conversations/{id}/notes`): kept with the thread and
 /// pushed to every inbox subscribed to it, never delivered (no customer sees it, so it has no
 /// delivery to progress through). Idempotent on `clientId`, as replies are.
@@ -203,16 +216,8 @@ pub fn add_note(
     client_id: Option<&str>,
     at_ns: Option<i64>,
 ) -> StoreResult<Sent> {
-    state.store.conversation(conversation_id)?;
-    if let Some(client_id) = client_id
-        && let Some(existing) = state
-            .store
-            .message_by_client_id(conversation_id, client_id)?
-    {
-        return Ok(Sent {
-            message: existing,
-            created: false,
-        });
+    if let Some(sent) = sent_before(state, conversation_id, client_id)? {
+        return Ok(sent);
     }
     let author = match agent_id {
         Some(id) => state

@@ -275,7 +275,13 @@ impl Row<'_> {
         };
         // Who has it and its labels, right-aligned: at most half the line, the preview keeps
         // the rest.
-        let chips = self.chips(width / 2);
+        // A snoozed row says until when first: its chips get less room.
+        let chips_room = if self.entry.snooze.is_some() {
+            width / 3
+        } else {
+            width / 2
+        };
+        let chips = self.chips(chips_room);
         let chips_width: usize = chips.iter().map(|span| wrap::width(&span.content)).sum();
         let room = width.saturating_sub(1 + wrap::width(&badge) + chips_width);
         let (text, style) = if self.typing {
