@@ -33,6 +33,10 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         super::palette::key(app, key, effects);
         return;
     }
+    if app.view.search.is_some() {
+        super::search::key(app, key, effects);
+        return;
+    }
     if app.view.status_picker.is_some() {
         super::snooze::key(app, key, effects);
         return;
@@ -57,12 +61,19 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         filter_key(app, key, effects);
         return;
     }
+    if app.view.thread_search.as_ref().is_some_and(|s| s.typing) {
+        super::search::thread_prompt_key(app, key, effects);
+        return;
+    }
     if app.view.confirm_delete.is_some() {
         let yes = lookup(app, KeyContext::Confirm, key);
         if yes == Some(Action::Quit) {
             return perform(app, Action::Quit, effects);
         }
         super::cursor::confirm(app, yes == Some(Action::Confirm), effects);
+        return;
+    }
+    if super::search::found_key(app, key, effects) {
         return;
     }
     let context = if app.view.focus == Focus::Composer {
@@ -225,6 +236,9 @@ pub(super) fn paste(app: &mut App, text: &str, effects: &mut Vec<Effect>) {
     } else if let Some(picker) = app.view.status_picker.as_mut() {
         picker.typed.push_str(&line);
         picker.problem = None;
+    } else if app.view.search.is_some() || app.view.thread_search.as_ref().is_some_and(|s| s.typing)
+    {
+        super::search::paste(app, &line, effects);
     } else if app.view.palette.is_some()
         || app.view.contact_picker.is_some()
         || app.view.link_picker.is_some()
@@ -422,6 +436,9 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 pass_to(app, key, effects);
             }
         }
+        Action::StartFilter if view.focus == Focus::Thread && view.open.is_some() => {
+            super::search::start_in_thread(app);
+        }
         Action::StartFilter => {
             view.filtering = true;
             view.focus = Focus::Conversations;
@@ -505,6 +522,8 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
         }
         Action::ReplyToMessage => super::cursor::reply_to(app, effects),
         Action::OpenPalette => super::palette::open(app),
+        Action::SearchAll => super::search::open(app),
+        Action::NextHit | Action::PrevHit => {}
         Action::ComposeNote => super::queue::compose_note(app, effects),
         Action::ToggleNote => super::queue::toggle_note(app, effects),
         Action::MarkUnread => super::queue::mark_unread(app, effects),
@@ -803,6 +822,8 @@ fn open_with(app: &mut App, key: ConversationKey, read: bool, effects: &mut Vec<
     app.view.selected_message = None;
     app.view.highlight = None;
     app.view.jump_pending = false;
+    app.view.thread_search = None;
+    app.view.awaiting_hit = None;
     app.view.insights_selected = 0;
     // Each conversation opens its insights on a tab with something in it.
     app.view.insights_tab_chosen = false;

@@ -188,6 +188,12 @@ pub enum Action {
     ReplyToMessage,
     /// The command palette: every action and conversation, fuzzy matched.
     OpenPalette,
+    /// Search every stored message.
+    SearchAll,
+    /// The next (older) hit of the thread's search.
+    NextHit,
+    /// The previous (newer) hit of the thread's search.
+    PrevHit,
     /// Write a private note in the open conversation (the team sees it, the customer never).
     ComposeNote,
     /// In the composer: switch between a reply and a private note.
@@ -254,14 +260,17 @@ pub enum KeyContext {
     Help,
     /// A yes/no question is asked (deleting a message): its yes key; any other says no.
     Confirm,
+    /// A search of the open thread has hits and the thread has the focus: looked up first.
+    Found,
 }
 
 impl KeyContext {
     /// Every context, in the order `switchboard keys` prints them.
-    pub const ALL: [KeyContext; 8] = [
+    pub const ALL: [KeyContext; 9] = [
         KeyContext::Global,
         KeyContext::Browse,
         KeyContext::Message,
+        KeyContext::Found,
         KeyContext::Compose,
         KeyContext::Prompt,
         KeyContext::Contacts,
@@ -280,6 +289,7 @@ impl KeyContext {
             KeyContext::Prompt => "prompt",
             KeyContext::Help => "help",
             KeyContext::Confirm => "confirm",
+            KeyContext::Found => "found",
         }
     }
 
@@ -313,6 +323,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Global, keys: &[Key::ctrl('z')], action: Action::Suspend, help: "suspend (fg brings it back)" },
     Binding { context: KeyContext::Global, keys: &[Key::ctrl('k')], action: Action::OpenPalette, help: "palette: every action and conversation" },
     Binding { context: KeyContext::Global, keys: &[Key::alt(K::Char('u'))], action: Action::NextUnread, help: "next unread conversation" },
+    Binding { context: KeyContext::Global, keys: &[Key::ctrl('f')], action: Action::SearchAll, help: "search every message" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('q')], action: Action::Quit, help: "quit" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('?')], action: Action::ToggleHelp, help: "this help" },
     Binding { context: KeyContext::Browse, keys: &[Key::plain(K::Tab)], action: Action::FocusNext, help: "focus next pane" },
@@ -327,7 +338,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('n')], action: Action::ComposeNote, help: "private note (never sent to the customer)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('u')], action: Action::MarkUnread, help: "mark unread" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('U')], action: Action::ToggleUnreadView, help: "only unread conversations / all" },
-    Binding { context: KeyContext::Browse, keys: &[Key::ch('/')], action: Action::StartFilter, help: "filter conversations" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('/')], action: Action::StartFilter, help: "filter conversations (in the thread: search it)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch(':')], action: Action::OpenPalette, help: "palette" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('I')], action: Action::ToggleInsights, help: "show/hide insights" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('D')], action: Action::ToggleDetails, help: "show/hide contact details" },
@@ -345,6 +356,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Browse, keys: &[Key::ch('V')], action: Action::CycleAssigneeView, help: "view: all, mine, unassigned" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('#')], action: Action::FilterByLabel, help: "filter by label (tag)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('O')], action: Action::TogglePrioritySort, help: "sort: most urgent first / newest first" },
+    Binding { context: KeyContext::Found, keys: &[Key::ch('n')], action: Action::NextHit, help: "next hit (older)" },
+    Binding { context: KeyContext::Found, keys: &[Key::ch('N')], action: Action::PrevHit, help: "previous hit (newer)" },
+    Binding { context: KeyContext::Found, keys: &[Key::plain(K::Esc)], action: Action::Back, help: "end the search" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('x')], action: Action::DeleteMessage, help: "delete (asks first)" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('o')], action: Action::OpenMedia, help: "open its media or links" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('C')], action: Action::Capability, help: "capability lookup" },

@@ -45,6 +45,7 @@ mod queue;
 pub mod remote_insights;
 pub mod reply_options;
 mod resident;
+pub mod search;
 pub mod snooze;
 pub mod status;
 mod status_actions;
@@ -433,8 +434,11 @@ impl App {
                 exhausted,
             } => {
                 paging::page(self, key.clone(), messages, exhausted, effects);
+                search::page_arrived(self, &key);
                 outbox::read(self, &key, effects);
             }
+            StoreEvent::Found { id, hits } => search::found(self, id, hits, effects),
+            StoreEvent::Indexing { done, total } => search::indexing(self, done, total),
         }
         self.touch();
     }

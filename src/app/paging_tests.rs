@@ -78,7 +78,9 @@ fn page_requests(effects: &[Effect]) -> Vec<(ConversationKey, Option<String>)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Store(StoreRequest::LoadPage { key, before, limit }) => {
+            Effect::Store(StoreRequest::LoadPage {
+                key, before, limit, ..
+            }) => {
                 assert_eq!(*limit, PAGE);
                 Some((key.clone(), before.as_ref().map(|(_, id)| id.clone())))
             }

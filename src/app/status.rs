@@ -48,6 +48,8 @@ pub struct Notice {
 pub struct StatusState {
     pub accounts: BTreeMap<AccountId, AccountStatus>,
     pub notices: Vec<Notice>,
+    /// The search index being built over older messages: `(done, total)`.
+    pub indexing: Option<(u64, u64)>,
 }
 
 /// How long a notice stays on screen.

@@ -188,6 +188,14 @@ pub struct ViewState {
     pub layout: LayoutInfo,
     /// The message cursor of the thread pane (a message id of the open conversation).
     pub selected_message: Option<String>,
+    /// The overlay of a search over every message (Ctrl+F).
+    pub search: Option<super::search::SearchState>,
+    /// A search inside the open thread (`/` with the thread focused).
+    pub thread_search: Option<super::search::ThreadSearch>,
+    /// Searches asked so far (each answer carries its request's number).
+    pub searches_asked: u64,
+    /// A search hit being read from the store before the thread can show it.
+    pub awaiting_hit: Option<(ConversationKey, String)>,
     /// A delete waiting for the user's `y`: conversation and message id.
     pub confirm_delete: Option<(ConversationKey, String)>,
     /// USSD / voice options of the next reply (end the session, wait-for key).

@@ -5,4 +5,5 @@
 
 pub mod assist;
 pub mod provider;
+pub mod search;
 pub mod store;

@@ -1,6 +1,7 @@
 //! What the app and the store say to each other: plain data, no IO. The reducer emits
 //! [`StoreRequest`]s as effects and hears [`StoreEvent`]s back; the store actor owns the rest.
 
+use crate::contract::search::{SearchHit, SearchQuery};
 use crate::model::{Conversation, ConversationKey, Message, Timestamp};
 
 /// One thing asked of the store: a change to persist, or a page of cached messages to read.
@@ -71,6 +72,16 @@ pub enum StoreRequest {
         key: ConversationKey,
         before: Option<(Timestamp, String)>,
         limit: usize,
+        /// Reach back at least to this message (a search hit being opened): the page then
+        /// holds every message from it on, and `limit` more before it.
+        through: Option<(Timestamp, String)>,
+    },
+    /// A read: the newest `limit` hits of a search over every stored message, answered with
+    /// [`StoreEvent::Found`] under the same `id` (the app keeps only the latest answer).
+    Search {
+        id: u64,
+        query: SearchQuery,
+        limit: usize,
     },
 }
 
@@ -90,6 +101,14 @@ pub enum StoreEvent {
         messages: Vec<Message>,
         exhausted: bool,
     },
+    /// The answer to [`StoreRequest::Search`]: its hits, or why there are none.
+    Found {
+        id: u64,
+        hits: Result<Vec<SearchHit>, String>,
+    },
+    /// The search index is being built over messages stored before it existed: how far
+    /// (sent as it goes, and once when done).
+    Indexing { done: u64, total: u64 },
 }
 
 /// A conversation as cached (its `info.unread` is the app's one unread count), with its

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::*;
 use super::schema::{self, NEWEST_COLUMNS};
+use super::search::{self, Backfill};
 use crate::contract::store::{
     CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreRequest,
 };
@@ -64,6 +65,7 @@ impl Db {
         // FULL: a committed outbox entry survives power loss, not only a killed process.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        search::register(&conn)?;
         schema::migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self { conn })
@@ -171,6 +173,66 @@ impl Db {
         };
         page.reverse();
         Ok(page)
+    }
+
+    /// How many messages of a conversation lie from `through` (included) up to `before`
+    /// (excluded; `None`: to the newest): what a page must hold to reach back to a message.
+    pub fn count_through(
+        &self,
+        key: &ConversationKey,
+        through: &(Timestamp, String),
+        before: Option<&(Timestamp, String)>,
+    ) -> rusqlite::Result<usize> {
+        let (upper_at, upper_id) = match before {
+            Some((at, id)) => (time_to_ns(*at), id.as_str()),
+            None => (i64::MAX, ""),
+        };
+        let mut statement = self.conn.prepare_cached(
+            "SELECT COUNT(*) FROM messages
+             WHERE account = ?1 AND conversation = ?2
+                AND (at_ns, id) >= (?3, ?4) AND (at_ns, id) < (?5, ?6)",
+        )?;
+        let count: i64 = statement.query_row(
+            params![
+                key.account.0,
+                key.id,
+                time_to_ns(through.0),
+                through.1,
+                upper_at,
+                upper_id
+            ],
+            |row| row.get(0),
+        )?;
+        Ok(count.max(0) as usize)
+    }
+
+    /// The newest hits of a search (see [`search::search`]).
+    pub fn search(
+        &self,
+        query: &crate::contract::search::SearchQuery,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<crate::contract::search::SearchHit>> {
+        search::search(&self.conn, query, limit)
+    }
+
+    /// How far the search index has come over messages stored before it existed.
+    pub fn search_backfill(&self) -> rusqlite::Result<Backfill> {
+        search::backfill_state(&self.conn)
+    }
+
+    /// Checks the search index against the messages it indexes (an error names the damage).
+    pub fn check_search_index(&self) -> rusqlite::Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .map(|_| ())
+    }
+
+    /// Indexes the next `rows` of those messages.
+    pub fn search_backfill_step(&mut self, rows: u32) -> rusqlite::Result<Backfill> {
+        search::backfill_step(&mut self.conn, rows)
     }
 
     fn load_outbox(&self) -> rusqlite::Result<Vec<OutboxEntry>> {
@@ -374,7 +436,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
             )?;
         }
         // A query: the actor answers it after the batch commits.
-        StoreRequest::LoadPage { .. } => {}
+        StoreRequest::LoadPage { .. } | StoreRequest::Search { .. } => {}
         StoreRequest::Draft { key, text, .. } if text.trim().is_empty() => {
             tx.prepare_cached("DELETE FROM drafts WHERE account = ?1 AND conversation = ?2")?
                 .execute(params![key.account.0, key.id])?;

@@ -11,6 +11,7 @@
 mod codec;
 pub mod db;
 mod schema;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,8 @@ const BATCH: usize = 1024;
 /// Store events buffered for the loop (there are few: the snapshot, confirmations, pages asked
 /// for, failures).
 const EVENT_QUEUE: usize = 256;
+/// Older messages indexed per slice of the search backfill (a few tens of milliseconds).
+const BACKFILL_ROWS: u32 = 20_000;
 
 /// `<XDG data dir>/switchboard/inbox.sqlite3`.
 pub fn default_path() -> Option<PathBuf> {
@@ -95,14 +98,12 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
                 }
             }
             let mut batch = Vec::new();
+            if !backfill_search(&mut db, &mut receiver, &mut batch, &events) {
+                return;
+            }
             while let Some(first) = receiver.blocking_recv() {
                 batch.push(first);
-                while batch.len() < BATCH {
-                    match receiver.try_recv() {
-                        Ok(write) => batch.push(write),
-                        Err(_) => break,
-                    }
-                }
+                take_queued(&mut receiver, &mut batch);
                 apply(&mut db, &batch, &events);
                 batch.clear();
             }
@@ -116,9 +117,77 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
     ))
 }
 
+/// Adds what is queued to `batch`, up to [`BATCH`] requests.
+fn take_queued(
+    receiver: &mut mpsc::UnboundedReceiver<StoreRequest>,
+    batch: &mut Vec<StoreRequest>,
+) {
+    while batch.len() < BATCH {
+        match receiver.try_recv() {
+            Ok(write) => batch.push(write),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Builds the search index over messages stored before it existed, a slice at a time, after
+/// the start snapshot went out (the first frame never waits for it) and with whatever the app
+/// asks for served between slices. Returns false once the app has gone.
+fn backfill_search(
+    db: &mut Db,
+    receiver: &mut mpsc::UnboundedReceiver<StoreRequest>,
+    batch: &mut Vec<StoreRequest>,
+    events: &mpsc::Sender<StoreEvent>,
+) -> bool {
+    let mut state = match db.search_backfill() {
+        Ok(state) => state,
+        Err(err) => {
+            tracing::error!("reading the search index state failed: {err}");
+            return true;
+        }
+    };
+    if state.complete() {
+        return true;
+    }
+    tracing::info!(messages = state.total, "building the search index");
+    while !state.complete() {
+        loop {
+            match receiver.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    if !batch.is_empty() {
+                        apply(db, batch, events);
+                    }
+                    return false;
+                }
+            }
+            take_queued(receiver, batch);
+            apply(db, batch, events);
+            batch.clear();
+        }
+        state = match db.search_backfill_step(BACKFILL_ROWS) {
+            Ok(state) => state,
+            Err(err) => {
+                tracing::error!("building the search index failed: {err}");
+                let _ = events.blocking_send(StoreEvent::Failed(format!(
+                    "the search index could not be built: {err}"
+                )));
+                return true;
+            }
+        };
+        let _ = events.blocking_send(StoreEvent::Indexing {
+            done: state.done,
+            total: state.total,
+        });
+    }
+    tracing::info!(messages = state.total, "search index built");
+    true
+}
+
 fn apply(db: &mut Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
     let result = db.apply(batch);
-    answer_pages(db, batch, events);
+    answer_reads(db, batch, events);
     match result {
         Ok(()) => {
             for write in batch {
@@ -146,29 +215,60 @@ fn apply(db: &mut Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>)
     }
 }
 
-/// Answers the page queries of a batch, after its writes (so a page holds what was queued
-/// before it). A failed read answers an exhausted empty page: the thread then asks its provider.
-fn answer_pages(db: &Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
-    for write in batch {
-        let StoreRequest::LoadPage { key, before, limit } = write else {
-            continue;
-        };
-        let (messages, exhausted) = match db.page(key, before.as_ref(), *limit) {
-            Ok(messages) => {
-                let exhausted = messages.len() < *limit;
-                (messages, exhausted)
+/// Answers the reads of a batch, after its writes (so a read sees what was queued before
+/// it). A failed page read answers an exhausted empty page: the thread then asks its provider.
+fn answer_reads(db: &Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
+    for request in batch {
+        let event = match request {
+            StoreRequest::LoadPage {
+                key,
+                before,
+                limit,
+                through,
+            } => {
+                let (messages, exhausted) =
+                    match read_page(db, key, before.as_ref(), *limit, through.as_ref()) {
+                        Ok((messages, asked)) => {
+                            let exhausted = messages.len() < asked;
+                            (messages, exhausted)
+                        }
+                        Err(err) => {
+                            tracing::error!("reading a page of the local store failed: {err}");
+                            (Vec::new(), true)
+                        }
+                    };
+                StoreEvent::Page {
+                    key: key.clone(),
+                    messages,
+                    exhausted,
+                }
             }
-            Err(err) => {
-                tracing::error!("reading a page of the local store failed: {err}");
-                (Vec::new(), true)
-            }
+            StoreRequest::Search { id, query, limit } => StoreEvent::Found {
+                id: *id,
+                hits: db.search(query, *limit).map_err(|err| {
+                    tracing::error!("searching the local store failed: {err}");
+                    "the search could not be run on the local store (see the log)".to_string()
+                }),
+            },
+            _ => continue,
         };
-        let _ = events.blocking_send(StoreEvent::Page {
-            key: key.clone(),
-            messages,
-            exhausted,
-        });
+        let _ = events.blocking_send(event);
     }
+}
+
+/// A page, reaching back through a message when asked; also answers how many were asked for.
+fn read_page(
+    db: &Db,
+    key: &crate::model::ConversationKey,
+    before: Option<&(crate::model::Timestamp, String)>,
+    limit: usize,
+    through: Option<&(crate::model::Timestamp, String)>,
+) -> rusqlite::Result<(Vec<crate::model::Message>, usize)> {
+    let asked = match through {
+        Some(through) => db.count_through(key, through, before)? + limit,
+        None => limit,
+    };
+    Ok((db.page(key, before, asked)?, asked))
 }
 
 fn describe(path: Option<&Path>) -> String {

@@ -68,12 +68,13 @@ pub(super) const NEWEST_COLUMNS: &str = "newest_id, newest_client_id, newest_dir
      newest_content, newest_at_ns, newest_status, newest_failure";
 
 /// Migration `n` brings a file from version `n` to `n + 1`.
-fn migrations() -> [String; 4] {
+fn migrations() -> [String; 5] {
     [
         newest_message(),
         DRAFTS.to_string(),
         SNOOZE.to_string(),
         WORK.to_string(),
+        super::search::SCHEMA.to_string(),
     ]
 }
 

@@ -355,11 +355,13 @@ async fn the_actor_answers_a_page_with_what_was_written_before_it() {
         key: key("c1"),
         before: Some((written[2].at, "m3".into())),
         limit: 1,
+        through: None,
     }));
     assert!(handle.write(StoreRequest::LoadPage {
         key: key("c1"),
         before: Some((written[0].at, "m1".into())),
         limit: 5,
+        through: None,
     }));
     assert_eq!(
         events.recv().await,
@@ -506,6 +508,7 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
         for column in schema::NEWEST_COLUMNS.split(", ") {
             sql.push_str(&format!("ALTER TABLE conversations DROP COLUMN {column};"));
         }
+        sql.push_str(super::search::tests::DOWNGRADE);
         sql.push_str(
             "ALTER TABLE conversations DROP COLUMN snooze; ALTER TABLE conversations DROP COLUMN work;
              DROP TABLE drafts; PRAGMA user_version = 0;",

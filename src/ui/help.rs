@@ -34,6 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> usize {
             [
                 section("Everywhere", KeyContext::Global),
                 section("Selected message", KeyContext::Message),
+                section("Searching a thread", KeyContext::Found),
                 section("Composing", KeyContext::Compose),
             ]
             .concat(),
@@ -45,6 +46,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> usize {
                 section("Everywhere", KeyContext::Global),
                 section("Browsing", KeyContext::Browse),
                 section("Selected message", KeyContext::Message),
+                section("Searching a thread", KeyContext::Found),
                 section("Composing", KeyContext::Compose),
             ]
             .concat(),

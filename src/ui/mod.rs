@@ -21,6 +21,7 @@ mod insights;
 pub mod layout;
 mod links;
 mod palette;
+mod search;
 mod snooze;
 mod status;
 pub mod theme;
@@ -112,6 +113,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
         && area.height >= 6
     {
         palette::draw(frame, palette, area);
+    }
+    if let Some(search) = &app.view.search
+        && area.width >= 20
+        && area.height >= 6
+    {
+        search::draw(frame, app, search, area);
     }
     if let Some(picker) = &app.view.link_picker
         && area.width >= 20

@@ -20,6 +20,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     for (id, status) in &app.status.accounts {
         left.extend(account(id, status, app));
     }
+    if let Some((done, total)) = app.status.indexing {
+        left.push(Span::styled(
+            format!(" indexing for search {}% ", done * 100 / total.max(1)),
+            theme::muted(),
+        ));
+    }
     if let Some(notice) = app.status.current_notice() {
         left.push(Span::styled(
             format!(" {} ", notice.text.replace('\n', " ")),

@@ -95,6 +95,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     };
 
     let mut viewport = inner;
+    if let Some(search) = app.view.thread_search.as_ref().filter(|s| &s.key == key)
+        && inner.height > 2
+    {
+        viewport.height -= 1;
+        let line_area = Rect {
+            y: viewport.y + viewport.height,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(super::search::thread_prompt(
+                app,
+                search,
+                usize::from(inner.width),
+            )),
+            line_area,
+        );
+    }
     if let Some(typist) = app.typing.get(key)
         && inner.height > 1
     {

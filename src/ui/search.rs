@@ -1,0 +1,210 @@
+//! The search over every message (Ctrl+F): the query, a line on how it was read, then each hit
+//! as its conversation, channel and time over the text around the match, the matched words in
+//! the accent.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::format::{self, Zone};
+use super::{theme, wrap};
+use crate::app::App;
+use crate::app::keys::{Action, KeyContext};
+use crate::app::search::{SearchState, ThreadSearch};
+use crate::contract::search::{SearchHit, snippet_runs};
+use crate::model::Direction;
+use crate::text::sanitize_line;
+
+pub fn draw(frame: &mut Frame, app: &App, state: &SearchState, area: Rect) {
+    let width = area.width.saturating_sub(4).min(100);
+    let room = usize::from(width.saturating_sub(2));
+    // Two lines a hit; the query and the line under it take two more.
+    let shown = usize::from(area.height.saturating_sub(6) / 2).clamp(1, 10);
+    let first = state.selected.saturating_sub(shown.saturating_sub(1));
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("› ", theme::key_hint()),
+            Span::styled(
+                wrap::truncate(&sanitize_line(&state.input), room.saturating_sub(3)),
+                theme::bold(),
+            ),
+            Span::styled("▏", theme::key_hint()),
+        ]),
+        Line::styled(
+            wrap::truncate(&summary(app, state), room),
+            if state.error.is_some() {
+                theme::error()
+            } else {
+                theme::muted()
+            },
+        ),
+    ];
+    let zone = Zone::of(app);
+    for (index, hit) in state.hits.iter().enumerate().skip(first).take(shown) {
+        let selected = index == state.selected;
+        lines.extend(hit_lines(app, hit, zone, room, selected));
+    }
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(area.height)
+        .min(area.height);
+    let overlay = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height.saturating_sub(height) / 3,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, overlay);
+    let block = super::pane_block(" Search every message ".to_string(), true);
+    let inner = block.inner(overlay);
+    frame.render_widget(block, overlay);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// How the query was read and what came of it.
+fn summary(app: &App, state: &SearchState) -> String {
+    if let Some(error) = &state.error {
+        return format!(" {}", sanitize_line(error));
+    }
+    let mut parts = Vec::new();
+    if state.input.trim().is_empty() {
+        parts.push(
+            "words, refu*, \"a phrase\", -left-out, from:customer|agent, channel:, account:, \
+             status:, is:unread|mine, label:, priority:, after:/before:YYYY-MM-DD"
+                .to_string(),
+        );
+    } else if state.waiting && state.hits.is_empty() {
+        parts.push("searching…".to_string());
+    } else if state.hits.is_empty() {
+        parts.push("no message matches".to_string());
+    } else {
+        let more = if state.hits.len() >= crate::app::search::RESULTS {
+            "+"
+        } else {
+            ""
+        };
+        parts.push(format!(
+            "{}{more} hits, newest first · Enter opens",
+            state.hits.len()
+        ));
+    }
+    if let Some((done, total)) = app.status.indexing {
+        parts.push(format!(
+            "older messages still being indexed ({}%)",
+            done * 100 / total.max(1)
+        ));
+    }
+    parts.extend(state.notes.iter().map(|note| sanitize_line(note)));
+    format!(" {}", parts.join(" · "))
+}
+
+/// " Name · channel · when · who" over "   …text around the match…".
+fn hit_lines(
+    app: &App,
+    hit: &SearchHit,
+    zone: Zone,
+    room: usize,
+    selected: bool,
+) -> [Line<'static>; 2] {
+    let base = if selected {
+        theme::selected(true)
+    } else {
+        theme::text()
+    };
+    let (name, channel) = match app.inbox.get(&hit.key) {
+        Some(entry) => (
+            sanitize_line(&entry.info.contact.name),
+            entry.info.channel.label().to_string(),
+        ),
+        None => (sanitize_line(&hit.key.id), String::new()),
+    };
+    let who = match hit.direction {
+        Direction::Inbound => "customer".to_string(),
+        Direction::Outbound => sanitize_line(&hit.sender),
+        Direction::Note => format!("note · {}", sanitize_line(&hit.sender)),
+    };
+    let when = format::relative(hit.at, app.now, zone);
+    let mut detail = format!("{channel} · {when} · {who}");
+    if app.view.several_accounts {
+        detail = format!("{detail} · {}", hit.key.account);
+    }
+    let detail_width = wrap::width(&detail).min(room / 2);
+    let name = wrap::truncate(&name, room.saturating_sub(detail_width + 3));
+    let gap = room.saturating_sub(1 + wrap::width(&name) + detail_width);
+    let head = Line::from(vec![
+        Span::styled(format!(" {name}"), base.add_modifier(Modifier::BOLD)),
+        Span::styled(" ".repeat(gap), base),
+        Span::styled(
+            wrap::truncate(&detail, detail_width),
+            base.patch(theme::muted()),
+        ),
+    ]);
+    [head, snippet_line(&hit.snippet, room, base)]
+}
+
+/// The snippet on one line, its matched runs in the accent, cut to `room`.
+fn snippet_line(snippet: &str, room: usize, base: Style) -> Line<'static> {
+    let mut spans = vec![Span::styled("   ", base)];
+    let mut left = room.saturating_sub(3);
+    for (text, matched) in snippet_runs(snippet) {
+        if left == 0 {
+            break;
+        }
+        let text = wrap::truncate(&text.replace('\n', " "), left);
+        left = left.saturating_sub(wrap::width(&text));
+        let style = if matched {
+            base.patch(theme::key_hint()).add_modifier(Modifier::BOLD)
+        } else {
+            base.patch(theme::muted())
+        };
+        spans.push(Span::styled(text, style));
+    }
+    let used = room - left;
+    spans.push(Span::styled(" ".repeat(room.saturating_sub(used)), base));
+    Line::from(spans)
+}
+
+/// The line under a thread being searched: the prompt while typing, then where in the hits
+/// the thread is and the keys that walk them.
+pub fn thread_prompt(app: &App, search: &ThreadSearch, width: usize) -> Line<'static> {
+    let query = sanitize_line(&search.input);
+    if search.typing {
+        return Line::from(vec![
+            Span::styled(" / ", theme::key_hint()),
+            Span::styled(
+                wrap::truncate(&query, width.saturating_sub(5)),
+                theme::bold(),
+            ),
+            Span::styled("▏", theme::key_hint()),
+        ]);
+    }
+    let keys = &app.settings.keymap;
+    let position = match (search.current, search.waiting) {
+        (_, true) => "searching…".to_string(),
+        (Some(current), false) => format!(
+            "{} of {}{}",
+            search.hits.len() - current,
+            search.hits.len(),
+            if search.hits.len() >= crate::app::search::THREAD_HITS {
+                "+"
+            } else {
+                ""
+            }
+        ),
+        (None, false) => String::new(),
+    };
+    let hint = format!(
+        " · {} older · {} newer · {} ends",
+        keys.label(KeyContext::Found, Action::NextHit),
+        keys.label(KeyContext::Found, Action::PrevHit),
+        keys.label(KeyContext::Found, Action::Back),
+    );
+    let head = format!(" “{query}” {position}");
+    let head = wrap::truncate(&head, width);
+    let hint = wrap::truncate(&hint, width.saturating_sub(wrap::width(&head)));
+    Line::from(vec![
+        Span::styled(head, theme::key_hint()),
+        Span::styled(hint, theme::muted()),
+    ])
+}
