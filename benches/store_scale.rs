@@ -248,7 +248,90 @@ fn child(path: &Path, spawned_ns: u128) {
     run_key(&mut app, &store, &mut events, KeyCode::Enter);
     let kept = app.inbox.get(&long).map_or(0, |e| e.thread.len());
     println!("  after leaving  {kept} messages of it resident");
+    jump_to_deep_hit(&mut app, &mut terminal, &store, &mut events);
     store.close();
+}
+
+/// Issue 19's jump: a search hit near the oldest end of the long thread (which holds only its
+/// recent page again), from Enter on the hit to the frame that shows the message, the store
+/// reading every message from it to the newest on the way.
+fn jump_to_deep_hit(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    store: &StoreHandle,
+    events: &mut Receiver<StoreEvent>,
+) {
+    let deep = 1_234;
+    let wanted = format!("m{deep:07}");
+    app.apply(app.now, Event::Key(Key::ctrl('f')));
+    let typed = Instant::now();
+    for c in deep.to_string().chars() {
+        ask(store, app.apply(app.now, Event::Key(Key::ch(c))));
+    }
+    let mut answers = 0;
+    while answers < 4 {
+        let event = events.blocking_recv().expect("store answers");
+        answers += usize::from(matches!(event, StoreEvent::Found { .. }));
+        ask(store, app.apply(app.now, Event::Store(event)));
+    }
+    let searched = typed.elapsed();
+    let hits = app.view.search.as_ref().map_or(0, |s| s.hits.len());
+    let found = app
+        .view
+        .search
+        .as_ref()
+        .and_then(|s| s.hits.iter().position(|h| h.message_id == wanted))
+        .expect("the deep message is found");
+    for _ in 0..found {
+        app.apply(app.now, Event::Key(Key::plain(KeyCode::Down)));
+    }
+    let resident = app
+        .inbox
+        .get(&common::conversation(0).key)
+        .map_or(0, |e| e.thread.len());
+    let started = Instant::now();
+    let mut asked = ask(
+        store,
+        app.apply(app.now, Event::Key(Key::plain(KeyCode::Enter))),
+    );
+    asked += frame(app, terminal, store);
+    while asked > 0 {
+        let event = events.blocking_recv().expect("store answers");
+        let is_read = matches!(event, StoreEvent::Page { .. } | StoreEvent::Found { .. });
+        asked = asked - usize::from(is_read) + ask(store, app.apply(app.now, Event::Store(event)));
+        asked += frame(app, terminal, store);
+    }
+    while app.view.jump_pending {
+        frame(app, terminal, store);
+    }
+    let elapsed = started.elapsed();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .collect();
+    assert!(
+        screen.contains(&format!("Message {deep}:")),
+        "the hit is on screen"
+    );
+    let loaded = app
+        .inbox
+        .get(&common::conversation(0).key)
+        .map_or(0, |e| e.thread.len());
+    println!(
+        "search, a hit {} messages deep in the {LONG_THREAD}-message thread:",
+        LONG_THREAD - deep
+    );
+    println!(
+        "  typed \"{deep}\"    {hits} hit(s), the 4 searches answered in {:.1} ms",
+        ms(searched)
+    );
+    println!(
+        "  Enter → frame  {:.1} ms with the message on screen ({resident} → {loaded} messages loaded)",
+        ms(elapsed)
+    );
 }
 
 /// Sends the effects' store writes and reads to the actor without waiting; returns how many
@@ -257,7 +340,10 @@ fn ask(store: &StoreHandle, effects: Vec<Effect>) -> usize {
     let mut asked = 0;
     for effect in effects {
         if let Effect::Store(write) = effect {
-            asked += usize::from(matches!(write, StoreRequest::LoadPage { .. }));
+            asked += usize::from(matches!(
+                write,
+                StoreRequest::LoadPage { .. } | StoreRequest::Search { .. }
+            ));
             store.write(write);
         }
     }

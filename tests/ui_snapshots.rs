@@ -932,6 +932,106 @@ fn the_palette_at_80x24_and_160x48() {
     insta::assert_snapshot!("palette_160x48", screen::render(&mut app, 160, 48));
 }
 
+/// A search hit as the store answers it: the snippet's matched words (written «so») between
+/// the markers.
+fn hit(
+    conversation: &str,
+    message: &str,
+    at: Timestamp,
+    snippet: &str,
+) -> switchboard::contract::search::SearchHit {
+    use switchboard::contract::search::{HIT_END, HIT_START};
+    switchboard::contract::search::SearchHit {
+        key: ConversationKey::new(&account(), conversation),
+        message_id: message.into(),
+        at,
+        direction: Direction::Inbound,
+        sender: "someone".into(),
+        snippet: snippet
+            .replace('«', &HIT_START.to_string())
+            .replace('»', &HIT_END.to_string()),
+    }
+}
+
+fn found(app: &mut App, hits: Vec<switchboard::contract::search::SearchHit>) {
+    let id = app.view.searches_asked;
+    app.apply(
+        app.now,
+        Event::Store(switchboard::contract::store::StoreEvent::Found { id, hits: Ok(hits) }),
+    );
+}
+
+/// Ctrl+F over the inbox: the query, how it was read, each hit's conversation, channel, time
+/// and who wrote it over the text around the match (matched words in the accent, hostile
+/// text neutralised); the older messages still being indexed are said.
+#[test]
+fn search_results_at_80x24_and_160x48() {
+    let mut app = opened();
+    app.settings.store = true;
+    app.status.indexing = Some((420_000, 1_000_000));
+    press(&mut app, Key::ctrl('f'));
+    for c in "invoice from:customer priority:someday".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    found(
+        &mut app,
+        vec![
+            hit(
+                "c2",
+                "g1",
+                ago(190),
+                "Is there a bug in the «invoice»? The total looks off by one.",
+            ),
+            hit(
+                "c1",
+                "a9",
+                ago(60 * 24 * 9),
+                "…could you resend the «invoice» for order #88231 to my \u{1b}[31mwork\u{1b}]0;pwned\u{7} address…",
+            ),
+            hit("c3", "l7", ago(60 * 24 * 40), "请把«发票»寄给我"),
+        ],
+    );
+    insta::assert_snapshot!("search_80x24", screen::render(&mut app, 80, 24));
+    insta::assert_snapshot!("search_160x48", screen::render(&mut app, 160, 48));
+}
+
+/// `/` with the thread focused: the prompt, then the hit marked in the thread and where the
+/// walk stands under it.
+#[test]
+fn a_thread_search_at_80x24_and_160x48() {
+    let mut app = opened();
+    app.settings.store = true;
+    press(&mut app, Key::plain(KeyCode::Tab));
+    while app.view.focus != Focus::Thread {
+        press(&mut app, Key::plain(KeyCode::Tab));
+    }
+    press(&mut app, Key::ch('/'));
+    for c in "arrive".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    insta::assert_snapshot!(
+        "thread_search_typing_80x24",
+        screen::render(&mut app, 80, 24)
+    );
+    press(&mut app, Key::plain(KeyCode::Enter));
+    let yesterday = NOW - Duration::days(1) - Duration::hours(2);
+    found(
+        &mut app,
+        vec![
+            hit("c1", "a4", ago(12), "It hasn't «arrived» yet"),
+            hit(
+                "c1",
+                "a3",
+                yesterday + Duration::minutes(4),
+                "should «arrive» on Monday.",
+            ),
+        ],
+    );
+    press(&mut app, Key::ch('n'));
+    insta::assert_snapshot!("thread_search_80x24", screen::render(&mut app, 80, 24));
+    insta::assert_snapshot!("thread_search_160x48", screen::render(&mut app, 160, 48));
+}
+
 /// `o` on a message too long for the screen pages through the whole of it, kept aside under
 /// the token its note carries.
 #[test]

@@ -19,7 +19,8 @@
 //!   notes, unread by hand, the next unread), `drafts` (kept across restarts; quitting
 //!   with work unsent asks), `canned` (saved replies), `team` (who this inbox works as, the
 //!   agents and labels of each account), `workflow` (assignment, labels, priority, and the
-//!   list's views over them);
+//!   list's views over them), `search` (every stored message, and the open thread, through
+//!   the store's index);
 //! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
 //!   pane's tabs and rows).
 

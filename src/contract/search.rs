@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn local_dates_start_at_local_midnight() {
-        let offset = UtcOffset::from_hms(2, 0, 0).unwrap();
+        let offset = UtcOffset::from_hms(2, 0, 0).expect("a valid offset");
         let query = parse("after:2026-03-01", offset);
         assert_eq!(
             query.after.map(|t| t.unix_timestamp()),

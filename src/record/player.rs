@@ -69,7 +69,7 @@ pub async fn play_with(
         .and_then(Palette::builtin)
         .map(theme::use_on_this_thread);
     let backdrop = theme::current().backdrop;
-    let mut scenario = Scenario::start(script.seed)?;
+    let mut scenario = Scenario::start(script.seed, script.store)?;
     setup(&scenario)?;
     let file = SharedBytes::default();
     let cast = Cast::new(

@@ -41,8 +41,10 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Seeds the hub and starts the simulator and the app. Call inside [`run_paused`].
-    pub fn start(seed: u64) -> anyhow::Result<Scenario> {
+    /// Seeds the hub and starts the simulator and the app, with a local store (in memory,
+    /// carried out in place so it keeps to the virtual clock) when `local_store`. Call inside
+    /// [`run_paused`].
+    pub fn start(seed: u64, local_store: bool) -> anyhow::Result<Scenario> {
         let clock = Clock::Virtual {
             epoch: EPOCH,
             start: tokio::time::Instant::now(),
@@ -66,12 +68,21 @@ impl Scenario {
         ));
 
         let account = AccountId::new(EMBEDDED_ACCOUNT);
-        let mut app = App::new("demo", AppSettings::default(), clock.now());
+        let settings = AppSettings {
+            store: local_store,
+            ..AppSettings::default()
+        };
+        let mut app = App::new("demo", settings, clock.now());
         app.add_account(account.clone());
         app.status.account_mut(&account).actions =
             crate::app::status::PlatformActions::of("the demo hub", false);
         let (sender, events) = mpsc::channel(QUEUE);
         let mut executor = Executor::default();
+        if local_store {
+            executor.set_inline_store(
+                crate::store::Db::open(None).context("opening the demo's local store")?,
+            );
+        }
         let (network, network_down) = watch::channel(false);
         executor.add(loopback::spawn(
             account,
@@ -95,7 +106,7 @@ impl Scenario {
                 events,
                 hub: None,
                 clock,
-                // Demos run without a local store: a closed channel that never answers.
+                // No store actor: a closed channel that never answers.
                 store_events: mpsc::channel(1).1,
                 assist_events,
                 terminal_jobs: Vec::new(),

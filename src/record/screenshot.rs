@@ -42,6 +42,12 @@ pub const STATES: &[(&str, &str)] = &[
         "queue",
         "pause 4s\nkey O g j Enter Esc\npause 2s\nkey m\npause 1s\nkey L\ntype \"callback\"\npause 500ms",
     ),
+    // Search over every stored message (the demo keeps a store for it): the hits of a word
+    // across conversations, newest first, the matched words marked.
+    (
+        "search",
+        "store\npause 6s\nkey Ctrl+f\ntype \"order\"\npause 500ms",
+    ),
     // The help overlay, generated from the key map.
     ("help", "pause 1s\nkey ?\npause 500ms"),
     // The light theme, for light terminals.

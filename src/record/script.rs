@@ -60,6 +60,8 @@ pub struct Script {
     pub pace: Duration,
     /// A built-in theme's name; `None`: the default.
     pub theme: Option<String>,
+    /// The app keeps a local store (in memory), as a configured inbox does: search works.
+    pub store: bool,
     pub steps: Vec<Line>,
 }
 
@@ -75,6 +77,7 @@ impl Script {
             seed: super::scenario::DEFAULT_SEED,
             pace: Duration::from_millis(70),
             theme: None,
+            store: false,
             steps: Vec::new(),
         };
         for (index, raw) in source.lines().enumerate() {
@@ -89,7 +92,7 @@ impl Script {
                 _ => Err(fail(format!("`{command}` takes one argument"))),
             };
             let step = match command.as_str() {
-                "size" | "seed" | "pace" | "theme" if !script.steps.is_empty() => {
+                "size" | "seed" | "pace" | "theme" | "store" if !script.steps.is_empty() => {
                     return Err(fail(format!("`{command}` must come before the first step")));
                 }
                 "size" => {
@@ -115,6 +118,11 @@ impl Script {
                     script.theme = Some(name.to_string());
                     continue;
                 }
+                "store" if args.is_empty() => {
+                    script.store = true;
+                    continue;
+                }
+                "store" => return Err(fail("`store` takes no argument".into())),
                 "pause" => Step::Pause(parse_duration(one()?).map_err(fail)?),
                 "key" if args.is_empty() => return Err(fail("`key` needs a key".into())),
                 "key" => Step::Keys(

@@ -19,6 +19,9 @@ pub struct Executor {
     symbl: Option<SymblHandle>,
     /// The local store's actor, when one is attached.
     store: Option<StoreHandle>,
+    /// A store used in place, answering at once: reproducible demos run on a virtual clock
+    /// that an actor's thread would race.
+    inline_store: Option<std::sync::Mutex<crate::store::Db>>,
     /// The assistant's runner, when `[assist]` is configured (or the demo's).
     assist: Option<AssistHandle>,
     /// A real terminal is on stdout: copies go to it (headless runs have none).
@@ -68,6 +71,11 @@ impl Executor {
 
     pub fn set_store(&mut self, store: StoreHandle) {
         self.store = Some(store);
+    }
+
+    /// Keeps the demo's store in place: every request is carried out as it is executed.
+    pub fn set_inline_store(&mut self, db: crate::store::Db) {
+        self.inline_store = Some(std::sync::Mutex::new(db));
     }
 
     /// Stops the providers, then closes the store after its last write is on disk.
@@ -170,6 +178,13 @@ impl Executor {
     /// Queues a store write (never blocks). Without a store, or with a stopped one, a new
     /// reply is still confirmed so it goes out: the cache is a convenience, the send is not.
     fn store(&self, write: StoreRequest) -> Outcome {
+        if let Some(db) = &self.inline_store {
+            return inline(db, write);
+        }
+        let search = match &write {
+            StoreRequest::Search { id, .. } => Some(*id),
+            _ => None,
+        };
         let enqueued = match &write {
             StoreRequest::Enqueue { entry, .. } => Some(entry.client_id.clone()),
             _ => None,
@@ -179,6 +194,14 @@ impl Executor {
             _ => None,
         };
         let written = self.store.as_ref().is_some_and(|store| store.write(write));
+        if let Some(id) = search
+            && !written
+        {
+            return Outcome::Store(StoreEvent::Found {
+                id,
+                hits: Err("the local store is not running: search is unavailable".to_string()),
+            });
+        }
         if let Some(key) = page
             && !written
         {
@@ -228,4 +251,20 @@ fn undeliverable(account: AccountId, command: ProviderCommand, why: &str) -> Out
         .refused(why)
         .unwrap_or_else(|| ProviderEvent::Error(format!("{account}: {why}")));
     Outcome::Feedback(AccountEvent { account, event })
+}
+
+/// A request carried out on a store kept in place; reads and new replies answered at once.
+fn inline(db: &std::sync::Mutex<crate::store::Db>, request: StoreRequest) -> Outcome {
+    let Ok(mut db) = db.lock() else {
+        return Outcome::Continue;
+    };
+    if let Err(err) = db.apply(std::slice::from_ref(&request)) {
+        tracing::error!("the demo's store failed: {err}");
+    }
+    if let StoreRequest::Enqueue { entry, .. } = &request {
+        return Outcome::Store(StoreEvent::Queued {
+            client_id: entry.client_id.clone(),
+        });
+    }
+    crate::store::answer(&mut db, &request).map_or(Outcome::Continue, Outcome::Store)
 }

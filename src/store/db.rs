@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::*;
 use super::schema::{self, NEWEST_COLUMNS};
-use super::search::{self, Backfill};
+use super::search::{self, Backlog};
 use crate::contract::store::{
     CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreRequest,
 };
@@ -49,8 +49,13 @@ type KeyedMessage = (ConversationKey, Message);
 /// preparing them again for each message was most of a write's cost.
 const STATEMENT_CACHE: usize = 64;
 
+/// Messages indexed per step when a search needs the index caught up.
+pub const CATCH_UP_ROWS: u32 = 20_000;
+
 pub struct Db {
     conn: Connection,
+    /// Which messages the search index covers (those below its mark).
+    coverage: search::Coverage,
 }
 
 impl Db {
@@ -68,7 +73,8 @@ impl Db {
         search::register(&conn)?;
         schema::migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(Self { conn })
+        let coverage = search::coverage(&conn)?;
+        Ok(Self { conn, coverage })
     }
 
     pub fn load(&self) -> rusqlite::Result<Snapshot> {
@@ -206,18 +212,30 @@ impl Db {
         Ok(count.max(0) as usize)
     }
 
-    /// The newest hits of a search (see [`search::search`]).
+    /// The newest hits of a search (see [`search::search`]). The index first catches up with
+    /// the messages written since it last did; a store still being indexed as a whole (an
+    /// older file, just opened) is searched as far as it is, which the app says.
     pub fn search(
-        &self,
+        &mut self,
         query: &crate::contract::search::SearchQuery,
         limit: usize,
     ) -> rusqlite::Result<Vec<crate::contract::search::SearchHit>> {
+        if self.search_backlog()?.left() <= u64::from(2 * CATCH_UP_ROWS) {
+            while !self.index_step(CATCH_UP_ROWS)?.complete() {}
+        }
         search::search(&self.conn, query, limit)
     }
 
-    /// How far the search index has come over messages stored before it existed.
-    pub fn search_backfill(&self) -> rusqlite::Result<Backfill> {
-        search::backfill_state(&self.conn)
+    /// Where the search index stands against the messages.
+    pub fn search_backlog(&self) -> rusqlite::Result<Backlog> {
+        search::backlog(&self.conn)
+    }
+
+    /// Indexes the next `rows` messages the search index does not cover yet.
+    pub fn index_step(&mut self, rows: u32) -> rusqlite::Result<Backlog> {
+        let state = search::catch_up_step(&mut self.conn, rows)?;
+        self.coverage = search::coverage(&self.conn)?;
+        Ok(state)
     }
 
     /// Checks the search index against the messages it indexes (an error names the damage).
@@ -228,11 +246,6 @@ impl Db {
                 [],
             )
             .map(|_| ())
-    }
-
-    /// Indexes the next `rows` of those messages.
-    pub fn search_backfill_step(&mut self, rows: u32) -> rusqlite::Result<Backfill> {
-        search::backfill_step(&mut self.conn, rows)
     }
 
     fn load_outbox(&self) -> rusqlite::Result<Vec<OutboxEntry>> {
@@ -285,9 +298,14 @@ impl Db {
     /// Applies a batch of writes in one transaction, in order.
     pub fn apply(&mut self, writes: &[StoreRequest]) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
+        let mut index = Index {
+            coverage: self.coverage,
+            changes: Vec::new(),
+        };
         for write in writes {
-            apply_one(&tx, write)?;
+            apply_one(&tx, &mut index, write)?;
         }
+        search::apply(&tx, &index.changes)?;
         tx.commit()
     }
 
@@ -328,7 +346,17 @@ fn with_echoes(
     grouped
 }
 
-fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::Result<()> {
+/// The search index's side of a batch: which messages it covers and the changes to make.
+struct Index {
+    coverage: search::Coverage,
+    changes: Vec<search::Change>,
+}
+
+fn apply_one(
+    tx: &rusqlite::Transaction<'_>,
+    index: &mut Index,
+    write: &StoreRequest,
+) -> rusqlite::Result<()> {
     match write {
         StoreRequest::Conversations(conversations) => {
             for cached in conversations {
@@ -337,7 +365,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
         }
         StoreRequest::Messages { key, messages } => {
             for message in messages {
-                upsert_message(tx, key, message)?;
+                upsert_message(tx, index, key, message)?;
             }
         }
         StoreRequest::Cursor { key, at, id } => {
@@ -365,7 +393,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
             )?;
         }
         StoreRequest::Enqueue { entry, echo } => {
-            upsert_message(tx, &entry.key, echo)?;
+            upsert_message(tx, index, &entry.key, echo)?;
             let failed = match &entry.state {
                 OutboxState::Queued => None,
                 OutboxState::Failed(reason) => Some(reason.as_str()),
@@ -407,13 +435,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
                 params![client_id],
             )?;
         }
-        StoreRequest::DeleteMessage { key, id } => {
-            exec(
-                tx,
-                "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
-                params![key.account.0, key.id, id],
-            )?;
-        }
+        StoreRequest::DeleteMessage { key, id } => delete_message(tx, index, key, id)?,
         StoreRequest::Status {
             key,
             id,
@@ -455,11 +477,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &StoreRequest) -> rusqlite::
                 "DELETE FROM outbox WHERE client_id = ?1",
                 params![client_id],
             )?;
-            exec(
-                tx,
-                "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
-                params![key.account.0, key.id, client_id],
-            )?;
+            delete_message(tx, index, key, client_id)?;
         }
     }
     Ok(())
@@ -527,29 +545,43 @@ fn upsert_conversation(
 /// the server copy of a reply removes the local echo stored under its client id (rule 4).
 fn upsert_message(
     tx: &rusqlite::Transaction<'_>,
+    index: &mut Index,
     key: &ConversationKey,
     message: &Message,
 ) -> rusqlite::Result<()> {
     if let Some(client_id) = &message.client_id
         && *client_id != message.id
     {
-        exec(
-            tx,
-            "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
-            params![key.account.0, key.id, client_id],
-        )?;
+        delete_message(tx, index, key, client_id)?;
     }
-    let existing: Option<i64> = tx
+    let existing: Option<(i64, i64, String)> = tx
         .prepare_cached(
-            "SELECT status_rank FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3",
+            "SELECT status_rank, rowid, content FROM messages
+             WHERE account = ?1 AND conversation = ?2 AND id = ?3",
         )?
-        .query_row(params![key.account.0, key.id, message.id], |row| row.get(0))
+        .query_row(params![key.account.0, key.id, message.id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()?;
     let rank = status_rank(message.status);
     // An echo being retried goes from failed back to pending: that is ours to decide.
     let is_echo = message.client_id.as_deref() == Some(message.id.as_str());
-    if existing.is_some_and(|old| old > rank && !is_echo) {
+    if existing
+        .as_ref()
+        .is_some_and(|(old, ..)| *old > rank && !is_echo)
+    {
         return Ok(());
+    }
+    let content = content_to_json(&message.content);
+    // The search index follows the text: the old words out when it changed, the new ones in.
+    match &existing {
+        Some((_, rowid, old)) if *old != content => {
+            index.coverage.remove(&mut index.changes, *rowid, old);
+            index
+                .coverage
+                .add(&mut index.changes, *rowid, &message.content);
+        }
+        _ => {}
     }
     exec(
         tx,
@@ -568,13 +600,41 @@ fn upsert_message(
             message.client_id,
             direction_name(message.direction),
             message.sender,
-            content_to_json(&message.content),
+            content,
             time_to_ns(message.at),
             message.status.linktor_name(),
             rank,
             message.failure,
         ],
     )?;
+    if existing.is_none() {
+        let rowid = tx.last_insert_rowid();
+        index
+            .coverage
+            .add(&mut index.changes, rowid, &message.content);
+    }
+    Ok(())
+}
+
+/// Deletes one message, its words leaving the search index with it.
+fn delete_message(
+    tx: &rusqlite::Transaction<'_>,
+    index: &mut Index,
+    key: &ConversationKey,
+    id: &str,
+) -> rusqlite::Result<()> {
+    let deleted: Option<(i64, String)> = tx
+        .prepare_cached(
+            "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3
+             RETURNING rowid, content",
+        )?
+        .query_row(params![key.account.0, key.id, id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    if let Some((rowid, content)) = deleted {
+        index.coverage.remove(&mut index.changes, rowid, &content);
+    }
     Ok(())
 }
 

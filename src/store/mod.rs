@@ -27,8 +27,6 @@ const BATCH: usize = 1024;
 /// Store events buffered for the loop (there are few: the snapshot, confirmations, pages asked
 /// for, failures).
 const EVENT_QUEUE: usize = 256;
-/// Older messages indexed per slice of the search backfill (a few tens of milliseconds).
-const BACKFILL_ROWS: u32 = 20_000;
 
 /// `<XDG data dir>/switchboard/inbox.sqlite3`.
 pub fn default_path() -> Option<PathBuf> {
@@ -98,14 +96,25 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
                 }
             }
             let mut batch = Vec::new();
-            if !backfill_search(&mut db, &mut receiver, &mut batch, &events) {
-                return;
-            }
-            while let Some(first) = receiver.blocking_recv() {
+            let mut index = Indexing::default();
+            loop {
+                // What the app asks comes first; the search index catches up in between.
+                let first = match receiver.try_recv() {
+                    Ok(first) => first,
+                    Err(mpsc::error::TryRecvError::Disconnected) => return,
+                    Err(mpsc::error::TryRecvError::Empty) if index.step(&mut db, &events) => {
+                        continue;
+                    }
+                    Err(mpsc::error::TryRecvError::Empty) => match receiver.blocking_recv() {
+                        Some(first) => first,
+                        None => return,
+                    },
+                };
                 batch.push(first);
                 take_queued(&mut receiver, &mut batch);
                 apply(&mut db, &batch, &events);
                 batch.clear();
+                index.stale = true;
             }
         })?;
     Ok((
@@ -130,59 +139,65 @@ fn take_queued(
     }
 }
 
-/// Builds the search index over messages stored before it existed, a slice at a time, after
-/// the start snapshot went out (the first frame never waits for it) and with whatever the app
-/// asks for served between slices. Returns false once the app has gone.
-fn backfill_search(
-    db: &mut Db,
-    receiver: &mut mpsc::UnboundedReceiver<StoreRequest>,
-    batch: &mut Vec<StoreRequest>,
-    events: &mpsc::Sender<StoreEvent>,
-) -> bool {
-    let mut state = match db.search_backfill() {
-        Ok(state) => state,
-        Err(err) => {
-            tracing::error!("reading the search index state failed: {err}");
-            return true;
+/// The search index catching up with the messages while the actor is idle.
+#[derive(Default)]
+struct Indexing {
+    /// Messages may have been written since the index last caught up.
+    stale: bool,
+    /// A large backlog is being worked through, and the app is told how far it is.
+    reporting: bool,
+    checked: bool,
+}
+
+impl Indexing {
+    /// Indexes one slice if any messages wait; returns whether it did (then there may be more).
+    fn step(&mut self, db: &mut Db, events: &mpsc::Sender<StoreEvent>) -> bool {
+        if self.checked && !self.stale {
+            return false;
         }
-    };
-    if state.complete() {
-        return true;
-    }
-    tracing::info!(messages = state.total, "building the search index");
-    while !state.complete() {
-        loop {
-            match receiver.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => {
-                    if !batch.is_empty() {
-                        apply(db, batch, events);
-                    }
-                    return false;
-                }
+        self.checked = true;
+        let backlog = match db.search_backlog() {
+            Ok(backlog) => backlog,
+            Err(err) => {
+                tracing::error!("reading the search index state failed: {err}");
+                self.stale = false;
+                return false;
             }
-            take_queued(receiver, batch);
-            apply(db, batch, events);
-            batch.clear();
+        };
+        if backlog.complete() {
+            self.stale = false;
+            if std::mem::take(&mut self.reporting) {
+                tracing::info!(messages = backlog.total, "search index built");
+                let _ = events.blocking_send(StoreEvent::Indexing {
+                    done: backlog.total,
+                    total: backlog.total,
+                });
+            }
+            return false;
         }
-        state = match db.search_backfill_step(BACKFILL_ROWS) {
-            Ok(state) => state,
+        if !self.reporting && backlog.left() > u64::from(db::CATCH_UP_ROWS) {
+            tracing::info!(messages = backlog.left(), "building the search index");
+            self.reporting = true;
+        }
+        match db.index_step(db::CATCH_UP_ROWS) {
+            Ok(after) if self.reporting => {
+                let _ = events.blocking_send(StoreEvent::Indexing {
+                    done: after.done,
+                    total: after.total,
+                });
+            }
+            Ok(_) => {}
             Err(err) => {
                 tracing::error!("building the search index failed: {err}");
                 let _ = events.blocking_send(StoreEvent::Failed(format!(
                     "the search index could not be built: {err}"
                 )));
-                return true;
+                self.stale = false;
+                return false;
             }
-        };
-        let _ = events.blocking_send(StoreEvent::Indexing {
-            done: state.done,
-            total: state.total,
-        });
+        }
+        true
     }
-    tracing::info!(messages = state.total, "search index built");
-    true
 }
 
 fn apply(db: &mut Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
@@ -217,43 +232,47 @@ fn apply(db: &mut Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>)
 
 /// Answers the reads of a batch, after its writes (so a read sees what was queued before
 /// it). A failed page read answers an exhausted empty page: the thread then asks its provider.
-fn answer_reads(db: &Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
-    for request in batch {
-        let event = match request {
-            StoreRequest::LoadPage {
-                key,
-                before,
-                limit,
-                through,
-            } => {
-                let (messages, exhausted) =
-                    match read_page(db, key, before.as_ref(), *limit, through.as_ref()) {
-                        Ok((messages, asked)) => {
-                            let exhausted = messages.len() < asked;
-                            (messages, exhausted)
-                        }
-                        Err(err) => {
-                            tracing::error!("reading a page of the local store failed: {err}");
-                            (Vec::new(), true)
-                        }
-                    };
-                StoreEvent::Page {
-                    key: key.clone(),
-                    messages,
-                    exhausted,
-                }
-            }
-            StoreRequest::Search { id, query, limit } => StoreEvent::Found {
-                id: *id,
-                hits: db.search(query, *limit).map_err(|err| {
-                    tracing::error!("searching the local store failed: {err}");
-                    "the search could not be run on the local store (see the log)".to_string()
-                }),
-            },
-            _ => continue,
-        };
+fn answer_reads(db: &mut Db, batch: &[StoreRequest], events: &mpsc::Sender<StoreEvent>) {
+    for event in batch.iter().filter_map(|request| answer(db, request)) {
         let _ = events.blocking_send(event);
     }
+}
+
+/// The answer to a read (`None` for a write), from the store as it now is.
+pub fn answer(db: &mut Db, request: &StoreRequest) -> Option<StoreEvent> {
+    Some(match request {
+        StoreRequest::LoadPage {
+            key,
+            before,
+            limit,
+            through,
+        } => {
+            let (messages, exhausted) =
+                match read_page(db, key, before.as_ref(), *limit, through.as_ref()) {
+                    Ok((messages, asked)) => {
+                        let exhausted = messages.len() < asked;
+                        (messages, exhausted)
+                    }
+                    Err(err) => {
+                        tracing::error!("reading a page of the local store failed: {err}");
+                        (Vec::new(), true)
+                    }
+                };
+            StoreEvent::Page {
+                key: key.clone(),
+                messages,
+                exhausted,
+            }
+        }
+        StoreRequest::Search { id, query, limit } => StoreEvent::Found {
+            id: *id,
+            hits: db.search(query, *limit).map_err(|err| {
+                tracing::error!("searching the local store failed: {err}");
+                "the search could not be run on the local store (see the log)".to_string()
+            }),
+        },
+        _ => return None,
+    })
 }
 
 /// A page, reaching back through a message when asked; also answers how many were asked for.

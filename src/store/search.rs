@@ -1,7 +1,12 @@
 //! Full-text search over every stored message: an SQLite FTS5 index whose text is read through
-//! a view of the messages table (the text is not stored twice), kept by triggers through every
-//! write, edit, echo replacement and deletion, and filled for messages stored before the index
-//! existed a slice at a time in the background ([`backfill_step`]).
+//! a view of the messages table (the text is not stored twice).
+//!
+//! The index trails the messages table: it covers the messages below a rowid mark, and the
+//! store actor indexes the rest a slice at a time whenever it has nothing else to do
+//! ([`catch_up_step`]), and all of it before it runs a search. So writing messages costs
+//! what it did without an index, a store written before the index existed is indexed the same
+//! way, and a search still sees every message. Messages under the mark that change or go are
+//! changed in the index with them ([`Change`]).
 //!
 //! Words are folded by FTS5's `unicode61` tokenizer (case and accents). Scripts written without
 //! spaces (Chinese, Japanese, Korean) would be one token per sentence, so [`searchable_text`]
@@ -16,37 +21,84 @@ use super::codec::{direction_from, ns_to_time, time_to_ns};
 use crate::contract::search::{HIT_END, HIT_START, SearchHit, SearchQuery, Term};
 use crate::model::{AccountId, Content, ConversationKey, ConversationStatus, Priority};
 
-/// Version 5 of the schema: the index, the view it reads, the triggers that keep it, and how
-/// far the backfill of older messages has come (a message is indexed when its rowid is below
-/// `next` or above `last`).
+/// Version 5 of the schema: the index, the view it reads, and the mark below which it covers
+/// the messages (the first rowid not indexed yet).
 pub(super) const SCHEMA: &str = "
 CREATE VIEW message_text (rid, body) AS SELECT rowid, searchable_text(content) FROM messages;
 CREATE VIRTUAL TABLE message_search USING fts5(
     body, content = 'message_text', content_rowid = 'rid',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2', columnsize = 0
 );
-CREATE TABLE search_backfill (next INTEGER NOT NULL, last INTEGER NOT NULL);
-INSERT INTO search_backfill SELECT 1, coalesce(max(rowid), 0) FROM messages;
-CREATE TRIGGER search_after_insert AFTER INSERT ON messages
-WHEN NEW.rowid > (SELECT last FROM search_backfill) OR NEW.rowid < (SELECT next FROM search_backfill)
-BEGIN
-    INSERT INTO message_search (rowid, body) VALUES (NEW.rowid, searchable_text(NEW.content));
-END;
-CREATE TRIGGER search_after_update AFTER UPDATE OF content ON messages
-WHEN OLD.content IS NOT NEW.content
-    AND (OLD.rowid > (SELECT last FROM search_backfill) OR OLD.rowid < (SELECT next FROM search_backfill))
-BEGIN
-    INSERT INTO message_search (message_search, rowid, body)
-        VALUES ('delete', OLD.rowid, searchable_text(OLD.content));
-    INSERT INTO message_search (rowid, body) VALUES (NEW.rowid, searchable_text(NEW.content));
-END;
-CREATE TRIGGER search_after_delete AFTER DELETE ON messages
-WHEN OLD.rowid > (SELECT last FROM search_backfill) OR OLD.rowid < (SELECT next FROM search_backfill)
-BEGIN
-    INSERT INTO message_search (message_search, rowid, body)
-        VALUES ('delete', OLD.rowid, searchable_text(OLD.content));
-END;
+CREATE TABLE search_mark (next INTEGER NOT NULL);
+INSERT INTO search_mark VALUES (1);
 ";
+
+/// Which messages the index covers: those below the mark.
+#[derive(Clone, Copy, Debug)]
+pub struct Coverage {
+    next: i64,
+}
+
+impl Coverage {
+    fn covers(self, rowid: i64) -> bool {
+        rowid < self.next
+    }
+}
+
+pub fn coverage(conn: &Connection) -> rusqlite::Result<Coverage> {
+    conn.query_row("SELECT next FROM search_mark", [], |row| {
+        Ok(Coverage { next: row.get(0)? })
+    })
+}
+
+/// A change to the index, collected while a batch is written and applied at its end.
+///
+/// Why not at once: a message upsert runs the `newest_*` triggers, so SQLite opens a statement
+/// savepoint for it, and FTS5 writes its pending words to disk at every savepoint: indexing
+/// each message as it was written made one tiny index segment per message (28 k messages a
+/// second instead of 80 k). After the batch's last upsert, the words of the whole batch go
+/// to disk once.
+#[derive(Debug)]
+pub(super) enum Change {
+    /// A message's words, under its rowid.
+    Add(i64, String),
+    /// A message's words as stored (JSON), out from under its rowid.
+    Remove(i64, String),
+}
+
+impl Coverage {
+    /// Notes that the message at `rowid` now says `content`.
+    pub(super) fn add(self, changes: &mut Vec<Change>, rowid: i64, content: &Content) {
+        if self.covers(rowid) {
+            changes.push(Change::Add(rowid, searchable_text(content)));
+        }
+    }
+
+    /// Notes that the message at `rowid`, stored as `stored`, is gone or changed.
+    pub(super) fn remove(self, changes: &mut Vec<Change>, rowid: i64, stored: &str) {
+        if self.covers(rowid) {
+            changes.push(Change::Remove(rowid, stored.to_string()));
+        }
+    }
+}
+
+/// Applies the changes a batch collected, in order.
+pub(super) fn apply(conn: &Connection, changes: &[Change]) -> rusqlite::Result<()> {
+    for change in changes {
+        match change {
+            Change::Add(rowid, text) => conn
+                .prepare_cached("INSERT INTO message_search (rowid, body) VALUES (?1, ?2)")?
+                .execute(rusqlite::params![rowid, text])?,
+            Change::Remove(rowid, stored) => conn
+                .prepare_cached(
+                    "INSERT INTO message_search (message_search, rowid, body)
+                     VALUES ('delete', ?1, searchable_text(?2))",
+                )?
+                .execute(rusqlite::params![rowid, stored])?,
+        };
+    }
+    Ok(())
+}
 
 /// Registers `searchable_text(content)` on a connection: the view, the triggers and the
 /// snippets call it, so every connection that writes messages needs it.
@@ -129,57 +181,61 @@ fn unspaced(snippet: &str) -> String {
         .collect()
 }
 
-/// How far the index has come over messages stored before it existed.
+/// How far the index has come: messages (by rowid) indexed, of all there are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Backfill {
+pub struct Backlog {
     pub done: u64,
     pub total: u64,
 }
 
-impl Backfill {
+impl Backlog {
     pub fn complete(&self) -> bool {
         self.done >= self.total
     }
+
+    /// Messages not indexed yet.
+    pub fn left(&self) -> u64 {
+        self.total.saturating_sub(self.done)
+    }
 }
 
-/// Where the backfill stands.
-pub fn backfill_state(conn: &Connection) -> rusqlite::Result<Backfill> {
-    conn.query_row("SELECT next, last FROM search_backfill", [], |row| {
-        let (next, last): (i64, i64) = (row.get(0)?, row.get(1)?);
-        Ok(Backfill {
-            done: (next - 1).clamp(0, last.max(0)) as u64,
-            total: last.max(0) as u64,
-        })
+/// Where the index stands against the messages.
+pub fn backlog(conn: &Connection) -> rusqlite::Result<Backlog> {
+    let next: i64 = conn.query_row("SELECT next FROM search_mark", [], |row| row.get(0))?;
+    let last: i64 = conn.query_row("SELECT coalesce(max(rowid), 0) FROM messages", [], |row| {
+        row.get(0)
+    })?;
+    Ok(Backlog {
+        done: (next - 1).clamp(0, last.max(0)) as u64,
+        total: last.max(0) as u64,
     })
 }
 
-/// Indexes the next `rows` older messages, in one transaction; answers where it then stands.
-pub fn backfill_step(conn: &mut Connection, rows: u32) -> rusqlite::Result<Backfill> {
+/// Indexes the next `rows` messages past the mark, in one transaction (one statement, so FTS5
+/// writes them as one segment); answers where the index then stands.
+pub fn catch_up_step(conn: &mut Connection, rows: u32) -> rusqlite::Result<Backlog> {
     let tx = conn.transaction()?;
-    let (next, last): (i64, i64) =
-        tx.query_row("SELECT next, last FROM search_backfill", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-    if next <= last {
-        let end: i64 = tx
-            .query_row(
-                "SELECT rowid FROM messages WHERE rowid >= ?1 AND rowid <= ?2
-                 ORDER BY rowid LIMIT 1 OFFSET ?3",
-                rusqlite::params![next, last, rows.saturating_sub(1)],
-                |row| row.get(0),
-            )
-            .optional()?
-            .unwrap_or(last);
+    let next: i64 = tx.query_row("SELECT next FROM search_mark", [], |row| row.get(0))?;
+    let end: Option<i64> = tx
+        .query_row(
+            "SELECT max(rowid) FROM (SELECT rowid FROM messages WHERE rowid >= ?1
+             ORDER BY rowid LIMIT ?2)",
+            rusqlite::params![next, rows.max(1)],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten();
+    if let Some(end) = end {
         tx.execute(
             "INSERT INTO message_search (rowid, body)
              SELECT rowid, searchable_text(content) FROM messages
              WHERE rowid >= ?1 AND rowid <= ?2",
             [next, end],
         )?;
-        tx.execute("UPDATE search_backfill SET next = ?1", [end + 1])?;
+        tx.execute("UPDATE search_mark SET next = ?1", [end + 1])?;
     }
     tx.commit()?;
-    backfill_state(conn)
+    backlog(conn)
 }
 
 /// The FTS5 expression of the query's words: every term a quoted string (so nothing typed is
@@ -207,16 +263,43 @@ pub fn search(
     query: &SearchQuery,
     limit: usize,
 ) -> rusqlite::Result<Vec<SearchHit>> {
-    let mut params: Vec<Value> = Vec::new();
-    let Some(expression) = match_expression(&query.terms) else {
-        return by_filters(conn, query, limit);
+    let Some(statement) = statement(query, limit) else {
+        return Ok(Vec::new());
     };
-    params.push(Value::Text(expression));
+    let mut prepared = conn.prepare_cached(&statement.sql)?;
+    let rows = prepared.query_map(params_from_iter(statement.params), |row| {
+        hit(row, |text| {
+            if statement.words {
+                unspaced(&text)
+            } else {
+                crate::text::clip_words(&unspaced(&text), 120)
+            }
+        })
+    })?;
+    rows.collect()
+}
+
+/// The SQL a query runs: account, conversation, message id, direction, sender, time and the
+/// text shown (a snippet with markers, or the message's text), newest first.
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<Value>,
+    /// Words are matched (the text is a snippet); else filters alone.
+    pub words: bool,
+}
+
+/// The statement of `query`; `None`: nothing to search for.
+pub fn statement(query: &SearchQuery, limit: usize) -> Option<Statement> {
+    let Some(expression) = match_expression(&query.terms) else {
+        return by_filters(query, limit);
+    };
+    // The expression twice: the page's MATCH (?1, for its snippets) and the candidates'.
+    let mut params = vec![Value::Text(expression.clone()), Value::Text(expression)];
     let columns = Columns {
         direction: "m.direction",
         at: "m.at_ns",
     };
-    let mut conditions = vec!["message_search MATCH ?".to_string()];
+    let mut conditions = vec!["message_search MATCH ?2".to_string()];
     filters(query, &columns, &mut conditions, &mut params);
     if let Some(key) = &query.conversation {
         conditions.push("m.account = ? AND m.conversation = ?".to_string());
@@ -228,31 +311,39 @@ pub fn search(
     } else {
         ""
     };
+    // The newest stored matches are the candidates (a walk of the index backwards, however
+    // common the words); the page is the newest of them by time. Stored order follows time
+    // but for history read late, which this puts back in place for all but the rarest
+    // cases (more than CANDIDATES matches, some of them history read after).
+    params.push(Value::Integer((limit * CANDIDATES_PER_HIT) as i64));
     params.push(Value::Integer(limit as i64));
     let sql = format!(
         "SELECT m.account, m.conversation, m.id, m.direction, m.sender, m.at_ns,
                 snippet(message_search, 0, char(2), char(3), '…', 16)
          FROM message_search JOIN messages m ON m.rowid = message_search.rowid
-         {join_conversations}
-         WHERE {}
-         ORDER BY message_search.rowid DESC LIMIT ?",
+         WHERE message_search MATCH ?1 AND message_search.rowid IN (
+             SELECT message_search.rowid
+             FROM message_search JOIN messages m ON m.rowid = message_search.rowid
+             {join_conversations}
+             WHERE {}
+             ORDER BY message_search.rowid DESC LIMIT ?)
+         ORDER BY m.at_ns DESC, m.id DESC LIMIT ?",
         conditions.join(" AND ")
     );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params_from_iter(params), |row| {
-        hit(row, |snippet| unspaced(&snippet))
-    })?;
-    rows.collect()
+    Some(Statement {
+        sql,
+        params,
+        words: true,
+    })
 }
 
+/// Candidates read from the index for each hit of the page, newest stored first.
+const CANDIDATES_PER_HIT: usize = 10;
+
 /// Filters alone: each selected conversation by its newest message, newest first.
-fn by_filters(
-    conn: &Connection,
-    query: &SearchQuery,
-    limit: usize,
-) -> rusqlite::Result<Vec<SearchHit>> {
+fn by_filters(query: &SearchQuery, limit: usize) -> Option<Statement> {
     if !query.has_filters() {
-        return Ok(Vec::new());
+        return None;
     }
     let mut params = Vec::new();
     let columns = Columns {
@@ -261,6 +352,11 @@ fn by_filters(
     };
     let mut conditions = vec!["c.newest_id IS NOT NULL".to_string()];
     filters(query, &columns, &mut conditions, &mut params);
+    if let Some(key) = &query.conversation {
+        conditions.push("c.account = ? AND c.id = ?".to_string());
+        params.push(Value::Text(key.account.0.clone()));
+        params.push(Value::Text(key.id.clone()));
+    }
     params.push(Value::Integer(limit as i64));
     let sql = format!(
         "SELECT c.account, c.id, c.newest_id, c.newest_direction, c.newest_sender, c.newest_at_ns,
@@ -268,11 +364,11 @@ fn by_filters(
          FROM conversations c WHERE {} ORDER BY c.newest_at_ns DESC LIMIT ?",
         conditions.join(" AND ")
     );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params_from_iter(params), |row| {
-        hit(row, |text| crate::text::clip_words(&unspaced(&text), 120))
-    })?;
-    rows.collect()
+    Some(Statement {
+        sql,
+        params,
+        words: false,
+    })
 }
 
 fn hit(row: &rusqlite::Row<'_>, snippet: impl Fn(String) -> String) -> rusqlite::Result<SearchHit> {

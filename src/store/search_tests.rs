@@ -9,10 +9,9 @@ use crate::model::{
     DeliveryStatus, Direction, Message, Priority, Timestamp, Workflow,
 };
 
-/// Takes a file from version 5 back to 4: the index, its view, triggers and state gone.
-pub(in crate::store) const DOWNGRADE: &str = "DROP TRIGGER search_after_insert;
-    DROP TRIGGER search_after_update; DROP TRIGGER search_after_delete;
-    DROP TABLE message_search; DROP VIEW message_text; DROP TABLE search_backfill;";
+/// Takes a file from version 5 back to 4: the index, its view and state gone.
+pub(in crate::store) const DOWNGRADE: &str =
+    "DROP TABLE message_search; DROP VIEW message_text; DROP TABLE search_mark;";
 
 fn key(account: &str, id: &str) -> ConversationKey {
     ConversationKey::new(&AccountId::new(account), id)
@@ -69,7 +68,7 @@ fn write(db: &mut Db, key: &ConversationKey, messages: Vec<Message>) {
     .expect("write");
 }
 
-fn find(db: &Db, query: &str) -> Vec<SearchHit> {
+fn find(db: &mut Db, query: &str) -> Vec<SearchHit> {
     db.search(&parse(query, UtcOffset::UTC), 50)
         .expect("search")
 }
@@ -141,27 +140,28 @@ fn sample() -> Db {
 
 #[test]
 fn words_prefixes_phrases_case_and_accents() {
-    let db = sample();
-    // Newest stored first.
-    assert_eq!(ids(&find(&db, "vacuum")), ["m6", "m2", "m1"]);
-    assert_eq!(ids(&find(&db, "VACUUM cleaner")), ["m1"]);
-    assert_eq!(ids(&find(&db, "refu*")), ["m6", "m5", "m2"]);
-    assert_eq!(ids(&find(&db, "refund")), ["m5", "m2"]);
-    assert_eq!(ids(&find(&db, "\"refund for the vacuum\"")), ["m2"]);
-    assert_eq!(ids(&find(&db, "\"vacuum refund\"")), Vec::<&str>::new());
-    assert_eq!(ids(&find(&db, "cafe CREME")), ["m3"]);
-    assert_eq!(ids(&find(&db, "vacuum -refund")), ["m6", "m1"]);
+    let mut db = sample();
+    // Newest first by time, whatever order they were stored in (m5 was written before m6,
+    // but said three days later).
+    assert_eq!(ids(&find(&mut db, "vacuum")), ["m6", "m2", "m1"]);
+    assert_eq!(ids(&find(&mut db, "VACUUM cleaner")), ["m1"]);
+    assert_eq!(ids(&find(&mut db, "refu*")), ["m5", "m6", "m2"]);
+    assert_eq!(ids(&find(&mut db, "refund")), ["m5", "m2"]);
+    assert_eq!(ids(&find(&mut db, "\"refund for the vacuum\"")), ["m2"]);
+    assert_eq!(ids(&find(&mut db, "\"vacuum refund\"")), Vec::<&str>::new());
+    assert_eq!(ids(&find(&mut db, "cafe CREME")), ["m3"]);
+    assert_eq!(ids(&find(&mut db, "vacuum -refund")), ["m6", "m1"]);
 }
 
 #[test]
 fn text_without_spaces_is_found_by_any_run_of_its_characters() {
-    let db = sample();
-    assert_eq!(ids(&find(&db, "東京")), ["m4"]);
-    assert_eq!(ids(&find(&db, "荷物")), ["m4"]);
-    assert_eq!(ids(&find(&db, "届きません")), ["m4"]);
-    assert_eq!(ids(&find(&db, "京東")), Vec::<&str>::new());
+    let mut db = sample();
+    assert_eq!(ids(&find(&mut db, "東京")), ["m4"]);
+    assert_eq!(ids(&find(&mut db, "荷物")), ["m4"]);
+    assert_eq!(ids(&find(&mut db, "届きません")), ["m4"]);
+    assert_eq!(ids(&find(&mut db, "京東")), Vec::<&str>::new());
     // The snippet reads as written: no spaces between the characters, the hit marked.
-    let hits = find(&db, "荷物");
+    let hits = find(&mut db, "荷物");
     assert_eq!(
         hits[0].snippet,
         format!("東京の{HIT_START}荷物{HIT_END}が届きません")
@@ -170,19 +170,22 @@ fn text_without_spaces_is_found_by_any_run_of_its_characters() {
 
 #[test]
 fn filters_narrow_the_hits() {
-    let db = sample();
-    assert_eq!(ids(&find(&db, "vacuum from:agent")), ["m2"]);
-    assert_eq!(ids(&find(&db, "vacuum from:customer")), ["m6", "m1"]);
-    assert_eq!(ids(&find(&db, "refu* channel:sms")), ["m5"]);
-    assert_eq!(ids(&find(&db, "refu* channel:whats")), ["m2"]);
-    assert_eq!(ids(&find(&db, "vacuum account:lab")), ["m6"]);
-    assert_eq!(ids(&find(&db, "refund status:resolved")), ["m5"]);
-    assert_eq!(ids(&find(&db, "refund is:unread")), ["m2"]);
-    assert_eq!(ids(&find(&db, "vacuum label:VIP")), ["m2", "m1"]);
-    assert_eq!(ids(&find(&db, "vacuum priority:urgent")), ["m2", "m1"]);
-    assert_eq!(ids(&find(&db, "vacuum priority:high")), Vec::<&str>::new());
-    assert_eq!(ids(&find(&db, "refu* after:2026-03-11")), ["m5"]);
-    assert_eq!(ids(&find(&db, "refu* before:2026-03-11")), ["m6", "m2"]);
+    let mut db = sample();
+    assert_eq!(ids(&find(&mut db, "vacuum from:agent")), ["m2"]);
+    assert_eq!(ids(&find(&mut db, "vacuum from:customer")), ["m6", "m1"]);
+    assert_eq!(ids(&find(&mut db, "refu* channel:sms")), ["m5"]);
+    assert_eq!(ids(&find(&mut db, "refu* channel:whats")), ["m2"]);
+    assert_eq!(ids(&find(&mut db, "vacuum account:lab")), ["m6"]);
+    assert_eq!(ids(&find(&mut db, "refund status:resolved")), ["m5"]);
+    assert_eq!(ids(&find(&mut db, "refund is:unread")), ["m2"]);
+    assert_eq!(ids(&find(&mut db, "vacuum label:VIP")), ["m2", "m1"]);
+    assert_eq!(ids(&find(&mut db, "vacuum priority:urgent")), ["m2", "m1"]);
+    assert_eq!(
+        ids(&find(&mut db, "vacuum priority:high")),
+        Vec::<&str>::new()
+    );
+    assert_eq!(ids(&find(&mut db, "refu* after:2026-03-11")), ["m5"]);
+    assert_eq!(ids(&find(&mut db, "refu* before:2026-03-11")), ["m6", "m2"]);
     // is:mine is whoever the app says "me" is on each account.
     let mut mine = parse("vacuum is:mine", UtcOffset::UTC);
     assert!(db.search(&mine, 50).expect("search").is_empty());
@@ -196,16 +199,19 @@ fn filters_narrow_the_hits() {
 
 #[test]
 fn filters_alone_list_conversations_by_their_newest_message() {
-    let db = sample();
-    assert_eq!(ids(&find(&db, "is:unread")), ["m3"]);
-    assert_eq!(ids(&find(&db, "from:customer")), ["m5", "m6", "m3"]);
-    assert_eq!(find(&db, "channel:sms")[0].snippet, "Where is my refund?");
-    assert!(find(&db, "").is_empty());
+    let mut db = sample();
+    assert_eq!(ids(&find(&mut db, "is:unread")), ["m3"]);
+    assert_eq!(ids(&find(&mut db, "from:customer")), ["m5", "m6", "m3"]);
+    assert_eq!(
+        find(&mut db, "channel:sms")[0].snippet,
+        "Where is my refund?"
+    );
+    assert!(find(&mut db, "").is_empty());
 }
 
 #[test]
 fn queries_the_index_would_reject_are_searched_as_words() {
-    let db = sample();
+    let mut db = sample();
     for query in [
         "\"",
         "\"vacuum",
@@ -236,10 +242,10 @@ fn queries_the_index_would_reject_are_searched_as_words() {
         let result = db.search(&parse(query, UtcOffset::UTC), 50);
         assert!(result.is_ok(), "{query:?}: {result:?}");
     }
-    assert_eq!(ids(&find(&db, "\"vacuum")), ["m6", "m2", "m1"]);
+    assert_eq!(ids(&find(&mut db, "\"vacuum")), ["m6", "m2", "m1"]);
     // Taken literally: the words "near" and "vacuum" next to each other.
-    assert_eq!(ids(&find(&db, "NEAR(vacuum")), Vec::<&str>::new());
-    assert_eq!(ids(&find(&db, "vacuum AND")), Vec::<&str>::new());
+    assert_eq!(ids(&find(&mut db, "NEAR(vacuum")), Vec::<&str>::new());
+    assert_eq!(ids(&find(&mut db, "vacuum AND")), Vec::<&str>::new());
 }
 
 #[test]
@@ -255,7 +261,7 @@ fn hostile_text_comes_back_neutralised_in_snippets() {
             "pay \u{1b}]52;c;ZXZpbA==\u{7}now \u{2}fake\u{3} \u{202e}refund\u{1b}[2J",
         )],
     );
-    let hits = find(&db, "refund from:customer channel:whatsapp");
+    let hits = find(&mut db, "refund from:customer channel:whatsapp");
     assert_eq!(ids(&hits), ["evil"]);
     let snippet = &hits[0].snippet;
     assert!(
@@ -280,13 +286,13 @@ fn the_index_follows_edits_echo_replacements_and_deletions() {
         &c1,
         vec![said("m1", 0, Direction::Inbound, "My kettle broke")],
     );
-    assert_eq!(ids(&find(&db, "kettle")), ["m1"]);
-    assert_eq!(ids(&find(&db, "cleaner")), Vec::<&str>::new());
+    assert_eq!(ids(&find(&mut db, "kettle")), ["m1"]);
+    assert_eq!(ids(&find(&mut db, "cleaner")), Vec::<&str>::new());
     // A status change alone leaves the index as it was.
     let mut read = said("m1", 0, Direction::Inbound, "My kettle broke");
     read.status = DeliveryStatus::Read;
     write(&mut db, &c1, vec![read]);
-    assert_eq!(ids(&find(&db, "kettle")), ["m1"]);
+    assert_eq!(ids(&find(&mut db, "kettle")), ["m1"]);
     // A local echo, then the server copy that replaces it.
     let mut echo = said(
         "local-1",
@@ -296,7 +302,7 @@ fn the_index_follows_edits_echo_replacements_and_deletions() {
     );
     echo.client_id = Some("local-1".into());
     write(&mut db, &c1, vec![echo]);
-    assert_eq!(ids(&find(&db, "depot")), ["local-1"]);
+    assert_eq!(ids(&find(&mut db, "depot")), ["local-1"]);
     let mut copy = said(
         "srv-9",
         10,
@@ -305,20 +311,20 @@ fn the_index_follows_edits_echo_replacements_and_deletions() {
     );
     copy.client_id = Some("local-1".into());
     write(&mut db, &c1, vec![copy]);
-    assert_eq!(ids(&find(&db, "depot")), ["srv-9"]);
+    assert_eq!(ids(&find(&mut db, "depot")), ["srv-9"]);
     // Deleted by the platform.
     db.apply(&[StoreRequest::DeleteMessage {
         key: c1.clone(),
         id: "m2".into(),
     }])
     .expect("delete");
-    assert_eq!(ids(&find(&db, "vacuum")), ["m6"]);
+    assert_eq!(ids(&find(&mut db, "vacuum")), ["m6"]);
     db.check_search_index()
         .expect("the index matches the messages");
 }
 
 #[test]
-fn an_existing_store_is_indexed_in_slices_and_stays_consistent_meanwhile() {
+fn the_index_catches_up_in_slices_and_stays_consistent_meanwhile() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("inbox.sqlite3");
     let c1 = key("shop", "c1");
@@ -343,21 +349,33 @@ fn an_existing_store_is_indexed_in_slices_and_stays_consistent_meanwhile() {
         write(&mut db, &c1, messages);
     }
     // As written by the release before the index.
-    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    let conn = rusqlite::Connection::open(&path).expect("raw");
     conn.execute_batch(&format!("{DOWNGRADE} PRAGMA user_version = 4;"))
         .expect("downgrade");
     drop(conn);
     let mut db = Db::open(Some(&path)).expect("reopen");
-    let state = db.search_backfill().expect("state");
-    assert_eq!((state.done, state.total), (0, 10));
-    assert!(find(&db, "parcel").is_empty(), "nothing indexed yet");
-    // Writes while the backfill has not reached them: a new message is found at once, an
-    // edit and a deletion of messages not yet indexed leave the index intact.
+    let backlog = db.search_backlog().expect("state");
+    assert_eq!((backlog.done, backlog.total), (0, 10));
+    // Writes the index has not reached cost it nothing; part of it is then indexed.
     write(
         &mut db,
         &c1,
         vec![said("new", 20, Direction::Inbound, "parcel arrived")],
     );
+    let first = db.index_step(4).expect("step");
+    assert_eq!((first.done, first.total), (4, 11));
+    // Under the mark, an edit and a deletion change the index; above it, nothing is indexed
+    // yet to change.
+    write(
+        &mut db,
+        &c1,
+        vec![said("m0", 0, Direction::Inbound, "box zero")],
+    );
+    db.apply(&[StoreRequest::DeleteMessage {
+        key: c1.clone(),
+        id: "m1".into(),
+    }])
+    .expect("delete");
     write(
         &mut db,
         &c1,
@@ -368,27 +386,71 @@ fn an_existing_store_is_indexed_in_slices_and_stays_consistent_meanwhile() {
         id: "m8".into(),
     }])
     .expect("delete");
-    assert_eq!(ids(&find(&db, "parcel")), ["new"]);
-    let first = db.search_backfill_step(4).expect("step");
-    assert!(!first.complete() && first.done > 0, "{first:?}");
-    // Changes to messages already indexed follow too.
-    write(
-        &mut db,
-        &c1,
-        vec![said("m0", 0, Direction::Inbound, "box zero")],
-    );
-    while !db.search_backfill_step(4).expect("step").complete() {}
-    db.check_search_index()
-        .expect("the index matches the messages");
-    let mut found = ids(&find(&db, "parcel"))
+    // A search catches up first: every message is found.
+    let mut found = ids(&find(&mut db, "parcel"))
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
     found.sort();
-    assert_eq!(
-        found,
-        ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m9", "new"]
+    assert_eq!(found, ["m2", "m3", "m4", "m5", "m6", "m7", "m9", "new"]);
+    assert!(db.search_backlog().expect("state").complete());
+    // The edit and the deletion under the mark were applied to the index: it matches.
+    db.check_search_index()
+        .expect("the index matches the messages");
+    assert_eq!(ids(&find(&mut db, "edited")), ["m7"]);
+    assert_eq!(ids(&find(&mut db, "box")), ["m0"]);
+    // A rowid used again below the mark (the newest messages deleted, then one written) is
+    // indexed as it is written.
+    for id in ["new", "m9"] {
+        db.apply(&[StoreRequest::DeleteMessage {
+            key: c1.clone(),
+            id: id.into(),
+        }])
+        .expect("delete");
+    }
+    write(
+        &mut db,
+        &c1,
+        vec![said("again", 30, Direction::Inbound, "reused slot")],
     );
-    assert_eq!(ids(&find(&db, "edited")), ["m7"]);
-    assert_eq!(ids(&find(&db, "box")), ["m0"]);
+    db.check_search_index()
+        .expect("the reused rowid is indexed");
+    assert_eq!(ids(&find(&mut db, "reused")), ["again"]);
+}
+
+#[tokio::test]
+async fn the_actor_answers_a_search_with_what_was_written_before_it() {
+    let (store, mut events) = crate::store::spawn(None).expect("store");
+    assert!(matches!(
+        events.recv().await,
+        Some(crate::contract::store::StoreEvent::Loaded(_))
+    ));
+    let c1 = key("shop", "c1");
+    store.write(StoreRequest::Conversations(vec![conversation(
+        "shop",
+        "c1",
+        Channel::Sms,
+    )]));
+    store.write(StoreRequest::Messages {
+        key: c1.clone(),
+        messages: vec![said(
+            "m1",
+            0,
+            Direction::Inbound,
+            "the courier lost my parcel",
+        )],
+    });
+    store.write(StoreRequest::Search {
+        id: 7,
+        query: parse("courier", UtcOffset::UTC),
+        limit: 10,
+    });
+    match events.recv().await {
+        Some(crate::contract::store::StoreEvent::Found { id, hits }) => {
+            assert_eq!(id, 7);
+            assert_eq!(ids(&hits.expect("hits")), ["m1"]);
+        }
+        other => panic!("expected the search's answer, got {other:?}"),
+    }
+    store.close();
 }

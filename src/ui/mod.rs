@@ -6,7 +6,8 @@
 //! hit-testing and paging are decided in the reducer.
 //!
 //! One file per pane (`channels`, `conversations`, `thread`, `composer`, `insights`, `details`,
-//! `status`, `help`) and per overlay (`palette`, `contacts`, `links`, `snooze`, `workflow`), plus `layout`
+//! `status`, `help`) and per overlay (`palette`, `search`, `contacts`, `links`, `snooze`,
+//! `workflow`), plus `layout`
 //! (responsive splits), `thread_anchor` (where the bottom-up thread starts), `theme` (the
 //! palette of styles), `wrap` (text by display width) and `format` (times).
 

@@ -41,6 +41,13 @@ pub fn draw(frame: &mut Frame, app: &App, state: &SearchState, area: Rect) {
             },
         ),
     ];
+    if !state.notes.is_empty() {
+        let notes: Vec<String> = state.notes.iter().map(|n| sanitize_line(n)).collect();
+        lines.push(Line::styled(
+            wrap::truncate(&format!(" {}", notes.join(" · ")), room),
+            theme::warning(),
+        ));
+    }
     let zone = Zone::of(app);
     for (index, hit) in state.hits.iter().enumerate().skip(first).take(shown) {
         let selected = index == state.selected;
@@ -95,7 +102,6 @@ fn summary(app: &App, state: &SearchState) -> String {
             done * 100 / total.max(1)
         ));
     }
-    parts.extend(state.notes.iter().map(|note| sanitize_line(note)));
     format!(" {}", parts.join(" · "))
 }
 
@@ -151,7 +157,8 @@ fn snippet_line(snippet: &str, room: usize, base: Style) -> Line<'static> {
         if left == 0 {
             break;
         }
-        let text = wrap::truncate(&text.replace('\n', " "), left);
+        // The store made it safe already; a view never takes that on trust.
+        let text = wrap::truncate(&sanitize_line(text), left);
         left = left.saturating_sub(wrap::width(&text));
         let style = if matched {
             base.patch(theme::key_hint()).add_modifier(Modifier::BOLD)

@@ -156,6 +156,24 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (key(KeyContext::Prompt, Action::Activate), "run"),
             (key(KeyContext::Prompt, Action::Back), "close"),
         ]
+    } else if app.view.search.is_some() {
+        vec![
+            (
+                format!(
+                    "{}/{}",
+                    key(KeyContext::Prompt, Action::Down),
+                    key(KeyContext::Prompt, Action::Up)
+                ),
+                "pick",
+            ),
+            (key(KeyContext::Prompt, Action::Activate), "open"),
+            (key(KeyContext::Prompt, Action::Back), "close"),
+        ]
+    } else if app.view.thread_search.as_ref().is_some_and(|s| s.typing) {
+        vec![
+            (key(KeyContext::Prompt, Action::Activate), "search"),
+            (key(KeyContext::Prompt, Action::Back), "cancel"),
+        ]
     } else if app.view.filtering {
         vec![
             (key(KeyContext::Prompt, Action::Activate), "keep"),
