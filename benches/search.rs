@@ -367,8 +367,42 @@ fn queries(path: &Path) {
             let mut rows = prepared
                 .query(params_from_iter(statement.params.iter()))
                 .expect("query");
+            let mut candidates = Vec::new();
             while let Some(row) = rows.next().expect("row") {
-                std::hint::black_box(row.get_ref(6).expect("text"));
+                if statement.page.is_none() {
+                    // Filters alone: the page itself.
+                    std::hint::black_box(row.get_ref(6).expect("text"));
+                    continue;
+                }
+                let at: i64 = row.get(1).expect("time");
+                candidates.push((at, row.get::<_, i64>(0).expect("rowid")));
+            }
+            if let Some(page) = &statement.page {
+                // The page's hits with their snippets, as `Db::search` reads them.
+                candidates.sort_unstable_by(|a, b| b.cmp(a));
+                let wanted: std::collections::HashSet<i64> =
+                    candidates.iter().take(50).map(|c| c.1).collect();
+                let mut params = statement.params.clone();
+                if let Some(last) = params.last_mut() {
+                    *last = rusqlite::types::Value::Integer(50);
+                }
+                let mut newest = raw.prepare_cached(&page.newest).expect("page sql");
+                let mut rows = newest.query(params_from_iter(params.iter())).expect("page");
+                let mut left = wanted.clone();
+                while let Some(row) = rows.next().expect("row") {
+                    if left.remove(&row.get::<_, i64>(7).expect("rowid")) {
+                        std::hint::black_box(row.get_ref(6).expect("snippet"));
+                    }
+                }
+                let mut one = raw.prepare_cached(&page.one).expect("one sql");
+                for rowid in left {
+                    let mut rows = one
+                        .query(rusqlite::params![statement.expression, rowid])
+                        .expect("one");
+                    while let Some(row) = rows.next().expect("row") {
+                        std::hint::black_box(row.get_ref(6).expect("snippet"));
+                    }
+                }
             }
             floor.push(started.elapsed());
         }

@@ -436,7 +436,9 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 pass_to(app, key, effects);
             }
         }
-        Action::StartFilter if view.focus == Focus::Thread && view.open.is_some() => {
+        Action::StartFilter
+            if view.focus == Focus::Thread && view.open.is_some() && app.settings.store =>
+        {
             super::search::start_in_thread(app);
         }
         Action::StartFilter => {

@@ -435,7 +435,7 @@ impl App {
                 exhausted,
             } => {
                 paging::page(self, key.clone(), messages, exhausted, effects);
-                search::page_arrived(self, &key);
+                search::page_arrived(self, &key, exhausted, effects);
                 outbox::read(self, &key, effects);
             }
             StoreEvent::Found { id, hits } => search::found(self, id, hits, effects),

@@ -94,6 +94,13 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         Some(Action::Up) => state.selected = state.selected.saturating_sub(1),
         Some(Action::Activate) => {
             if let Some(hit) = state.hits.get(state.selected).cloned() {
+                if app.inbox.get(&hit.key).is_none() {
+                    return app.status.notify(
+                        NoticeLevel::Info,
+                        "that conversation is no longer in the inbox".to_string(),
+                        app.now,
+                    );
+                }
                 app.view.search = None;
                 open_hit(app, &hit, effects);
             }
@@ -198,11 +205,12 @@ fn ask(app: &mut App, effects: &mut Vec<Effect>) {
     state.asked = id;
     state.notes = query.notes.clone();
     state.error = None;
-    if query.is_empty() {
+    let only_exclusions = !query.has_words() && query.terms.iter().any(|t| t.excluded);
+    if query.is_empty() || only_exclusions {
         state.hits.clear();
         state.selected = 0;
         state.waiting = false;
-        if query.terms.iter().any(|t| t.excluded) {
+        if only_exclusions {
             state.error = Some("a search needs a word to find besides the ones left out".into());
         }
         return;
@@ -287,6 +295,10 @@ pub(super) fn found(
     let Some(search) = app.view.thread_search.as_mut().filter(|s| s.asked == id) else {
         return; // An answer overtaken by a newer query.
     };
+    if app.view.open.as_ref() != Some(&search.key) {
+        app.view.thread_search = None;
+        return; // The conversation was left meanwhile.
+    }
     search.waiting = false;
     let mut hits = match hits {
         Ok(hits) => hits,
@@ -342,7 +354,15 @@ fn show_hit(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>) {
         return;
     }
     app.view.jump_pending = false;
-    app.view.awaiting_hit = Some((hit.key.clone(), hit.message_id.clone()));
+    app.view.awaiting_hit = Some(hit.clone());
+    read_through(app, hit, effects);
+}
+
+/// Asks the store for every message from the hit to the oldest the thread holds.
+fn read_through(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>) {
+    let Some(entry) = app.inbox.get_mut(&hit.key) else {
+        return;
+    };
     entry.fetching_older = true;
     effects.push(Effect::Store(StoreRequest::LoadPage {
         key: hit.key.clone(),
@@ -352,28 +372,49 @@ fn show_hit(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>) {
     }));
 }
 
-/// After a page from the store: the hit it was read for is shown once it is in.
-pub(super) fn page_arrived(app: &mut App, key: &ConversationKey) {
-    let Some((awaited, id)) = app.view.awaiting_hit.clone() else {
+/// After a page from the store: the hit it was read for is shown once it is in. Another page
+/// (one asked before, or a read-ahead) may come first: while the thread does not reach back
+/// to the hit and the store holds older messages, the hit is asked for again.
+pub(super) fn page_arrived(
+    app: &mut App,
+    key: &ConversationKey,
+    exhausted: bool,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(hit) = app.view.awaiting_hit.clone() else {
         return;
     };
-    if &awaited != key {
+    if &hit.key != key {
+        return;
+    }
+    if app.view.open.as_ref() != Some(key) {
+        app.view.awaiting_hit = None;
+        return;
+    }
+    let Some(entry) = app.inbox.get(key) else {
+        return;
+    };
+    if entry.thread.get(&hit.message_id).is_some() {
+        app.view.awaiting_hit = None;
+        app.view.jump_pending = true;
+        return;
+    }
+    let reached = entry
+        .thread
+        .first()
+        .is_some_and(|first| first.order_key() <= (hit.at, hit.message_id.as_str()));
+    if !exhausted && !reached {
+        if !entry.fetching_older {
+            read_through(app, &hit, effects);
+        }
         return;
     }
     app.view.awaiting_hit = None;
-    let loaded = app
-        .inbox
-        .get(key)
-        .is_some_and(|entry| entry.thread.get(&id).is_some());
-    if loaded && app.view.open.as_ref() == Some(key) {
-        app.view.jump_pending = true;
-    } else if !loaded {
-        app.status.notify(
-            NoticeLevel::Info,
-            "that message is no longer in the local store".to_string(),
-            app.now,
-        );
-    }
+    app.status.notify(
+        NoticeLevel::Info,
+        "that message is no longer in the local store".to_string(),
+        app.now,
+    );
 }
 
 /// The store's progress building the index over older messages.

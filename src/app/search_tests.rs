@@ -227,3 +227,74 @@ fn without_a_store_search_says_why_it_cannot_run() {
             .any(|n| n.text.contains("local store"))
     );
 }
+
+#[test]
+fn a_page_that_does_not_reach_the_hit_asks_again_instead_of_giving_up() {
+    let mut app = stored_app();
+    press(&mut app, Key::ctrl('f'));
+    let effects = type_text(&mut app, "two");
+    let (id, _, _) = searches(&effects).pop().expect("asked");
+    answer(&mut app, id, vec![hit("m2", "c1", 2)]);
+    press(&mut app, Key::plain(KeyCode::Enter));
+    // A page asked before (the conversation's recent page) arrives first, without the hit.
+    let effects = app.apply(
+        app.now,
+        Event::Store(StoreEvent::Page {
+            key: conversation("c1"),
+            messages: vec![inbound("m6", 6, "six"), inbound("m5", 5, "five")]
+                .into_iter()
+                .rev()
+                .collect(),
+            exhausted: false,
+        }),
+    );
+    assert!(app.view.awaiting_hit.is_some(), "still on its way");
+    assert!(
+        !app.status
+            .notices
+            .iter()
+            .any(|n| n.text.contains("no longer")),
+        "no false alarm"
+    );
+    let asked_again = effects.iter().any(|e| {
+        matches!(e, Effect::Store(StoreRequest::LoadPage { through: Some((_, id)), .. }) if id == "m2")
+    });
+    assert!(asked_again, "{effects:?}");
+    app.apply(
+        app.now,
+        Event::Store(StoreEvent::Page {
+            key: conversation("c1"),
+            messages: (2..5)
+                .map(|n| inbound(&format!("m{n}"), n, "older"))
+                .collect(),
+            exhausted: false,
+        }),
+    );
+    assert!(app.view.jump_pending);
+    assert_eq!(app.view.selected_message.as_deref(), Some("m2"));
+}
+
+#[test]
+fn a_hit_the_store_no_longer_has_is_said_once_the_thread_reaches_past_it() {
+    let mut app = stored_app();
+    press(&mut app, Key::ctrl('f'));
+    let effects = type_text(&mut app, "gone");
+    let (id, _, _) = searches(&effects).pop().expect("asked");
+    answer(&mut app, id, vec![hit("m2", "c1", 2)]);
+    press(&mut app, Key::plain(KeyCode::Enter));
+    app.apply(
+        app.now,
+        Event::Store(StoreEvent::Page {
+            key: conversation("c1"),
+            messages: vec![inbound("m1", 1, "one"), inbound("m3", 3, "three")],
+            exhausted: false,
+        }),
+    );
+    assert!(app.view.awaiting_hit.is_none());
+    assert!(
+        app.status
+            .notices
+            .iter()
+            .any(|n| n.text.contains("no longer"))
+    );
+}

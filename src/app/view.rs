@@ -195,7 +195,7 @@ pub struct ViewState {
     /// Searches asked so far (each answer carries its request's number).
     pub searches_asked: u64,
     /// A search hit being read from the store before the thread can show it.
-    pub awaiting_hit: Option<(ConversationKey, String)>,
+    pub awaiting_hit: Option<crate::contract::search::SearchHit>,
     /// A delete waiting for the user's `y`: conversation and message id.
     pub confirm_delete: Option<(ConversationKey, String)>,
     /// USSD / voice options of the next reply (end the session, wait-for key).

@@ -167,7 +167,13 @@ fn tokens(input: &str) -> Vec<Token> {
         }
         let mut text = String::new();
         while let Some(&c) = chars.peek() {
-            if c.is_whitespace() || (c == '"' && !text.contains(':')) {
+            if c == '"' && text.ends_with(':') {
+                // A quoted filter value (`label:"big deal"`): spaces and all, quotes dropped.
+                chars.next();
+                text.extend(chars.by_ref().take_while(|&c| c != '"'));
+                continue;
+            }
+            if c.is_whitespace() || c == '"' {
                 break;
             }
             text.push(c);
@@ -248,7 +254,12 @@ fn unknown(query: &mut SearchQuery, key: &str, value: &str, expected: &str) -> b
 /// The start of a day given as `YYYY-MM-DD` (or `YYYY-MM`: its first day), in local time.
 fn day_start(text: &str, offset: UtcOffset) -> Option<Timestamp> {
     let mut parts = text.splitn(3, '-');
-    let year: i32 = parts.next()?.parse().ok()?;
+    // Years a message can have (the store keeps nanoseconds since 1970 in 64 bits).
+    let year: i32 = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|y| (1970..=2200).contains(y))?;
     let month: u8 = parts.next()?.parse().ok()?;
     let day: u8 = match parts.next() {
         Some(day) => day.parse().ok()?,
@@ -359,6 +370,17 @@ mod tests {
         );
         // Times as words are not filters: 10:30 is searched as typed.
         assert_eq!(words(&q("10:30")), vec![("10:30", false, false)]);
+    }
+
+    #[test]
+    fn a_quoted_filter_value_keeps_its_spaces() {
+        let query = q(r#"label:"big deal" refund"#);
+        assert_eq!(query.labels, vec!["big deal"]);
+        assert_eq!(words(&query), vec![("refund", false, false)]);
+        assert!(
+            q("after:1600-01-01").after.is_none(),
+            "out of the store's range"
+        );
     }
 
     #[test]

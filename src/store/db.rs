@@ -50,12 +50,10 @@ type KeyedMessage = (ConversationKey, Message);
 const STATEMENT_CACHE: usize = 64;
 
 /// Messages indexed per step when a search needs the index caught up.
-pub const CATCH_UP_ROWS: u32 = 20_000;
+pub const CATCH_UP_ROWS: u32 = 5_000;
 
 pub struct Db {
     conn: Connection,
-    /// Which messages the search index covers (those below its mark).
-    coverage: search::Coverage,
 }
 
 impl Db {
@@ -73,8 +71,7 @@ impl Db {
         search::register(&conn)?;
         schema::migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let coverage = search::coverage(&conn)?;
-        Ok(Self { conn, coverage })
+        Ok(Self { conn })
     }
 
     pub fn load(&self) -> rusqlite::Result<Snapshot> {
@@ -220,7 +217,8 @@ impl Db {
         query: &crate::contract::search::SearchQuery,
         limit: usize,
     ) -> rusqlite::Result<Vec<crate::contract::search::SearchHit>> {
-        if self.search_backlog()?.left() <= u64::from(2 * CATCH_UP_ROWS) {
+        let backlog = self.search_backlog()?;
+        if !backlog.complete() && backlog.left() <= u64::from(2 * CATCH_UP_ROWS) {
             while !self.index_step(CATCH_UP_ROWS)?.complete() {}
         }
         search::search(&self.conn, query, limit)
@@ -233,9 +231,7 @@ impl Db {
 
     /// Indexes the next `rows` messages the search index does not cover yet.
     pub fn index_step(&mut self, rows: u32) -> rusqlite::Result<Backlog> {
-        let state = search::catch_up_step(&mut self.conn, rows)?;
-        self.coverage = search::coverage(&self.conn)?;
-        Ok(state)
+        search::catch_up_step(&mut self.conn, rows)
     }
 
     /// Checks the search index against the messages it indexes (an error names the damage).
@@ -298,8 +294,9 @@ impl Db {
     /// Applies a batch of writes in one transaction, in order.
     pub fn apply(&mut self, writes: &[StoreRequest]) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
+        // Read in the transaction: another process on the same file may have moved the mark.
         let mut index = Index {
-            coverage: self.coverage,
+            coverage: search::coverage(&tx)?,
             changes: Vec::new(),
         };
         for write in writes {
@@ -554,13 +551,13 @@ fn upsert_message(
     {
         delete_message(tx, index, key, client_id)?;
     }
-    let existing: Option<(i64, i64, String)> = tx
+    let existing: Option<(i64, i64, String, i64)> = tx
         .prepare_cached(
-            "SELECT status_rank, rowid, content FROM messages
+            "SELECT status_rank, rowid, content, at_ns FROM messages
              WHERE account = ?1 AND conversation = ?2 AND id = ?3",
         )?
         .query_row(params![key.account.0, key.id, message.id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
         .optional()?;
     let rank = status_rank(message.status);
@@ -573,13 +570,17 @@ fn upsert_message(
         return Ok(());
     }
     let content = content_to_json(&message.content);
-    // The search index follows the text: the old words out when it changed, the new ones in.
+    let at_ns = time_to_ns(message.at);
+    // The search index follows the text and the time: the old entry out when either changed,
+    // the new one in.
     match &existing {
-        Some((_, rowid, old)) if *old != content => {
-            index.coverage.remove(&mut index.changes, *rowid, old);
+        Some((_, rowid, old, old_at)) if *old != content || *old_at != at_ns => {
             index
                 .coverage
-                .add(&mut index.changes, *rowid, &message.content);
+                .remove(&mut index.changes, *rowid, old, *old_at);
+            index
+                .coverage
+                .add(&mut index.changes, *rowid, &message.content, at_ns);
         }
         _ => {}
     }
@@ -601,7 +602,7 @@ fn upsert_message(
             direction_name(message.direction),
             message.sender,
             content,
-            time_to_ns(message.at),
+            at_ns,
             message.status.linktor_name(),
             rank,
             message.failure,
@@ -611,7 +612,7 @@ fn upsert_message(
         let rowid = tx.last_insert_rowid();
         index
             .coverage
-            .add(&mut index.changes, rowid, &message.content);
+            .add(&mut index.changes, rowid, &message.content, at_ns);
     }
     Ok(())
 }
@@ -623,17 +624,19 @@ fn delete_message(
     key: &ConversationKey,
     id: &str,
 ) -> rusqlite::Result<()> {
-    let deleted: Option<(i64, String)> = tx
+    let deleted: Option<(i64, String, i64)> = tx
         .prepare_cached(
             "DELETE FROM messages WHERE account = ?1 AND conversation = ?2 AND id = ?3
-             RETURNING rowid, content",
+             RETURNING rowid, content, at_ns",
         )?
         .query_row(params![key.account.0, key.id, id], |row| {
-            Ok((row.get(0)?, row.get(1)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?;
-    if let Some((rowid, content)) = deleted {
-        index.coverage.remove(&mut index.changes, rowid, &content);
+    if let Some((rowid, content, at_ns)) = deleted {
+        index
+            .coverage
+            .remove(&mut index.changes, rowid, &content, at_ns);
     }
     Ok(())
 }

@@ -139,6 +139,9 @@ fn take_queued(
     }
 }
 
+/// Messages left unindexed until a search (or more writes) rather than indexed when idle.
+const SMALL_BACKLOG: u64 = 1_000;
+
 /// The search index catching up with the messages while the actor is idle.
 #[derive(Default)]
 struct Indexing {
@@ -164,7 +167,9 @@ impl Indexing {
                 return false;
             }
         };
-        if backlog.complete() {
+        // A few messages wait for the next search (which catches up first) rather than cost
+        // a commit of their own after every batch.
+        if backlog.complete() || (!self.reporting && backlog.left() < SMALL_BACKLOG) {
             self.stale = false;
             if std::mem::take(&mut self.reporting) {
                 tracing::info!(messages = backlog.total, "search index built");
@@ -192,6 +197,10 @@ impl Indexing {
                 let _ = events.blocking_send(StoreEvent::Failed(format!(
                     "the search index could not be built: {err}"
                 )));
+                if std::mem::take(&mut self.reporting) {
+                    // No progress is shown for work that has stopped.
+                    let _ = events.blocking_send(StoreEvent::Indexing { done: 0, total: 0 });
+                }
                 self.stale = false;
                 return false;
             }

@@ -22,11 +22,14 @@ use crate::contract::search::{HIT_END, HIT_START, SearchHit, SearchQuery, Term};
 use crate::model::{AccountId, Content, ConversationKey, ConversationStatus, Priority};
 
 /// Version 5 of the schema: the index, the view it reads, and the mark below which it covers
-/// the messages (the first rowid not indexed yet).
+/// the messages (the first rowid not indexed yet). Besides the words, each message is indexed
+/// under its month (`period`, see [`period`]), so a search between two dates reads the
+/// months' lists instead of every match of its words.
 pub(super) const SCHEMA: &str = "
-CREATE VIEW message_text (rid, body) AS SELECT rowid, searchable_text(content) FROM messages;
+CREATE VIEW message_text (rid, body, period) AS
+    SELECT rowid, searchable_text(content), search_period(at_ns) FROM messages;
 CREATE VIRTUAL TABLE message_search USING fts5(
-    body, content = 'message_text', content_rowid = 'rid',
+    body, period, content = 'message_text', content_rowid = 'rid',
     tokenize = 'unicode61 remove_diacritics 2', columnsize = 0
 );
 CREATE TABLE search_mark (next INTEGER NOT NULL);
@@ -60,24 +63,24 @@ pub fn coverage(conn: &Connection) -> rusqlite::Result<Coverage> {
 /// to disk once.
 #[derive(Debug)]
 pub(super) enum Change {
-    /// A message's words, under its rowid.
-    Add(i64, String),
-    /// A message's words as stored (JSON), out from under its rowid.
-    Remove(i64, String),
+    /// A message's words and month, under its rowid.
+    Add(i64, String, String),
+    /// A message's words as stored (JSON) and its time, out from under its rowid.
+    Remove(i64, String, i64),
 }
 
 impl Coverage {
-    /// Notes that the message at `rowid` now says `content`.
-    pub(super) fn add(self, changes: &mut Vec<Change>, rowid: i64, content: &Content) {
+    /// Notes that the message at `rowid` now says `content`, at `at_ns`.
+    pub(super) fn add(self, changes: &mut Vec<Change>, rowid: i64, content: &Content, at_ns: i64) {
         if self.covers(rowid) {
-            changes.push(Change::Add(rowid, searchable_text(content)));
+            changes.push(Change::Add(rowid, searchable_text(content), period(at_ns)));
         }
     }
 
-    /// Notes that the message at `rowid`, stored as `stored`, is gone or changed.
-    pub(super) fn remove(self, changes: &mut Vec<Change>, rowid: i64, stored: &str) {
+    /// Notes that the message at `rowid`, stored as `stored` at `at_ns`, is gone or changed.
+    pub(super) fn remove(self, changes: &mut Vec<Change>, rowid: i64, stored: &str, at_ns: i64) {
         if self.covers(rowid) {
-            changes.push(Change::Remove(rowid, stored.to_string()));
+            changes.push(Change::Remove(rowid, stored.to_string(), at_ns));
         }
     }
 }
@@ -86,15 +89,17 @@ impl Coverage {
 pub(super) fn apply(conn: &Connection, changes: &[Change]) -> rusqlite::Result<()> {
     for change in changes {
         match change {
-            Change::Add(rowid, text) => conn
-                .prepare_cached("INSERT INTO message_search (rowid, body) VALUES (?1, ?2)")?
-                .execute(rusqlite::params![rowid, text])?,
-            Change::Remove(rowid, stored) => conn
+            Change::Add(rowid, text, period) => conn
                 .prepare_cached(
-                    "INSERT INTO message_search (message_search, rowid, body)
-                     VALUES ('delete', ?1, searchable_text(?2))",
+                    "INSERT INTO message_search (rowid, body, period) VALUES (?1, ?2, ?3)",
                 )?
-                .execute(rusqlite::params![rowid, stored])?,
+                .execute(rusqlite::params![rowid, text, period])?,
+            Change::Remove(rowid, stored, at_ns) => conn
+                .prepare_cached(
+                    "INSERT INTO message_search (message_search, rowid, body, period)
+                     VALUES ('delete', ?1, searchable_text(?2), search_period(?3))",
+                )?
+                .execute(rusqlite::params![rowid, stored, at_ns])?,
         };
     }
     Ok(())
@@ -104,6 +109,12 @@ pub(super) fn apply(conn: &Connection, changes: &[Change]) -> rusqlite::Result<(
 /// snippets call it, so every connection that writes messages needs it.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function(
+        "search_period",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<i64>>(0)?.map(period)),
+    )?;
+    conn.create_scalar_function(
         "searchable_text",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
@@ -112,6 +123,33 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             Ok(content.map(|json| searchable_text(&super::codec::content_from_json(&json))))
         },
     )
+}
+
+/// The month of a time in nanoseconds, as the index keeps it: `m202603` (UTC).
+pub fn period(at_ns: i64) -> String {
+    let at = ns_to_time(at_ns);
+    format!("m{:04}{:02}", at.year(), u8::from(at.month()))
+}
+
+/// The months from `after` to `before` (exclusive) as an FTS5 condition on `period`, when
+/// they are few enough to be worth reading instead of the words' matches.
+fn period_condition(after: Option<i64>, before: Option<i64>) -> Option<String> {
+    const MOST_MONTHS: usize = 36;
+    let (first, last) = (ns_to_time(after?), ns_to_time(before? - 1));
+    let mut months = Vec::new();
+    let (mut year, mut month) = (first.year(), u8::from(first.month()));
+    while (year, month) <= (last.year(), u8::from(last.month())) {
+        if months.len() == MOST_MONTHS {
+            return None;
+        }
+        months.push(format!("period : \"m{year:04}{month:02}\""));
+        (year, month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+    }
+    (!months.is_empty()).then(|| format!("({})", months.join(" OR ")))
 }
 
 /// The words of a message as the index sees them: its text, caption, place name or summary,
@@ -227,8 +265,8 @@ pub fn catch_up_step(conn: &mut Connection, rows: u32) -> rusqlite::Result<Backl
         .flatten();
     if let Some(end) = end {
         tx.execute(
-            "INSERT INTO message_search (rowid, body)
-             SELECT rowid, searchable_text(content) FROM messages
+            "INSERT INTO message_search (rowid, body, period)
+             SELECT rowid, searchable_text(content), search_period(at_ns) FROM messages
              WHERE rowid >= ?1 AND rowid <= ?2",
             [next, end],
         )?;
@@ -243,20 +281,22 @@ pub fn catch_up_step(conn: &mut Connection, rows: u32) -> rusqlite::Result<Backl
 pub fn match_expression(terms: &[Term]) -> Option<String> {
     let quoted = |term: &Term| {
         let text = spaced(&term.text).replace('"', "\"\"");
-        format!("\"{text}\"{}", if term.prefix { "*" } else { "" })
+        format!("body : \"{text}\"{}", if term.prefix { "*" } else { "" })
     };
     let found: Vec<String> = terms.iter().filter(|t| !t.excluded).map(quoted).collect();
     if found.is_empty() {
         return None;
     }
-    let mut expression = found.join(" ");
+    // `a NOT b NOT c` reads left to right: flat, however many words are left out.
+    let mut expression = format!("({})", found.join(" "));
     for term in terms.iter().filter(|t| t.excluded) {
-        expression = format!("({expression}) NOT {}", quoted(term));
+        expression.push_str(" NOT ");
+        expression.push_str(&quoted(term));
     }
     Some(expression)
 }
 
-/// The newest hits of `query`, at most `limit` (newest stored first); with no words, the
+/// The newest hits of `query`, at most `limit`, newest first by time; with no words, the
 /// conversations the filters select, each by its newest message.
 pub fn search(
     conn: &Connection,
@@ -266,40 +306,95 @@ pub fn search(
     let Some(statement) = statement(query, limit) else {
         return Ok(Vec::new());
     };
-    let mut prepared = conn.prepare_cached(&statement.sql)?;
-    let rows = prepared.query_map(params_from_iter(statement.params), |row| {
-        hit(row, |text| {
-            if statement.words {
-                unspaced(&text)
-            } else {
-                crate::text::clip_words(&unspaced(&text), 120)
-            }
-        })
-    })?;
-    rows.collect()
+    let Some(page) = &statement.page else {
+        let mut prepared = conn.prepare_cached(&statement.sql)?;
+        let rows = prepared.query_map(params_from_iter(statement.params), |row| {
+            hit(row, |text| crate::text::clip_words(&unspaced(&text), 120))
+        })?;
+        return rows.collect();
+    };
+    let mut candidates = conn
+        .prepare_cached(&statement.sql)?
+        .query_map(params_from_iter(&statement.params), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    candidates.sort_by(|a, b| (b.1, &b.2).cmp(&(a.1, &a.2)));
+    candidates.truncate(limit);
+    let mut wanted: std::collections::HashSet<i64> = candidates.iter().map(|c| c.0).collect();
+    // Most often the newest by time are the newest stored: one pass reads them with their
+    // snippets; any other is read on its own.
+    let mut hits = Vec::with_capacity(wanted.len());
+    let mut newest = conn.prepare_cached(&page.newest)?;
+    let mut rows = newest.query(params_from_iter(
+        statement.params[..statement.params.len() - 1]
+            .iter()
+            .chain(std::iter::once(&Value::Integer(limit as i64))),
+    ))?;
+    while let Some(row) = rows.next()? {
+        if wanted.remove(&row.get::<_, i64>(7)?) {
+            hits.push(hit(row, |text| unspaced(&text))?);
+        }
+    }
+    let mut one = conn.prepare_cached(&page.one)?;
+    for rowid in wanted {
+        let found = one
+            .query_row(rusqlite::params![statement.expression, rowid], |row| {
+                hit(row, |text| unspaced(&text))
+            })
+            .optional()?;
+        hits.extend(found);
+    }
+    hits.sort_by(|a, b| (b.at, &b.message_id).cmp(&(a.at, &a.message_id)));
+    Ok(hits)
 }
 
-/// The SQL a query runs: account, conversation, message id, direction, sender, time and the
-/// text shown (a snippet with markers, or the message's text), newest first.
+/// The SQL a query runs.
+///
+/// With words: `sql` lists the candidates (rowid, time, id), the newest stored first (a walk
+/// of the index backwards, however common the words). The page is the newest candidates by
+/// time: stored order follows time but for history read late, which this puts back in place
+/// unless a query has more than [`CANDIDATES_PER_HIT`] times a page of matches. Snippets, the
+/// costly part, are made for the page only: `page.newest` reads the newest stored hits with
+/// theirs (with the candidates' parameters, its limit last), `page.one` one hit by
+/// `(expression, rowid)`.
+///
+/// With filters alone, `sql` reads the page: account, conversation, message id, direction,
+/// sender, time and text.
 pub struct Statement {
     pub sql: String,
     pub params: Vec<Value>,
-    /// Words are matched (the text is a snippet); else filters alone.
-    pub words: bool,
+    pub page: Option<PageSql>,
+    /// The FTS5 expression of the words.
+    pub expression: String,
+}
+
+/// How the hits of a page are read with their snippets (see [`Statement`]).
+pub struct PageSql {
+    pub newest: String,
+    pub one: String,
 }
 
 /// The statement of `query`; `None`: nothing to search for.
 pub fn statement(query: &SearchQuery, limit: usize) -> Option<Statement> {
-    let Some(expression) = match_expression(&query.terms) else {
+    let Some(mut expression) = match_expression(&query.terms) else {
         return by_filters(query, limit);
     };
-    // The expression twice: the page's MATCH (?1, for its snippets) and the candidates'.
-    let mut params = vec![Value::Text(expression.clone()), Value::Text(expression)];
+    if let Some(months) =
+        period_condition(query.after.map(time_to_ns), query.before.map(time_to_ns))
+    {
+        expression = format!("({expression}) AND {months}");
+    }
+    let mut params = vec![Value::Text(expression.clone())];
     let columns = Columns {
         direction: "m.direction",
         at: "m.at_ns",
     };
-    let mut conditions = vec!["message_search MATCH ?2".to_string()];
+    let mut conditions = vec!["message_search MATCH ?".to_string()];
     filters(query, &columns, &mut conditions, &mut params);
     if let Some(key) = &query.conversation {
         conditions.push("m.account = ? AND m.conversation = ?".to_string());
@@ -311,34 +406,33 @@ pub fn statement(query: &SearchQuery, limit: usize) -> Option<Statement> {
     } else {
         ""
     };
-    // The newest stored matches are the candidates (a walk of the index backwards, however
-    // common the words); the page is the newest of them by time. Stored order follows time
-    // but for history read late, which this puts back in place for all but the rarest
-    // cases (more than CANDIDATES matches, some of them history read after).
     params.push(Value::Integer((limit * CANDIDATES_PER_HIT) as i64));
-    params.push(Value::Integer(limit as i64));
-    let sql = format!(
-        "SELECT m.account, m.conversation, m.id, m.direction, m.sender, m.at_ns,
-                snippet(message_search, 0, char(2), char(3), '…', 16)
-         FROM message_search JOIN messages m ON m.rowid = message_search.rowid
-         WHERE message_search MATCH ?1 AND message_search.rowid IN (
-             SELECT message_search.rowid
-             FROM message_search JOIN messages m ON m.rowid = message_search.rowid
-             {join_conversations}
-             WHERE {}
-             ORDER BY message_search.rowid DESC LIMIT ?)
-         ORDER BY m.at_ns DESC, m.id DESC LIMIT ?",
+    let from = format!(
+        "FROM message_search JOIN messages m ON m.rowid = message_search.rowid
+         {join_conversations}
+         WHERE {}
+         ORDER BY message_search.rowid DESC LIMIT ?",
         conditions.join(" AND ")
     );
+    const HIT_COLUMNS: &str = "m.account, m.conversation, m.id, m.direction, m.sender, m.at_ns,
+        snippet(message_search, 0, char(2), char(3), '…', 16), message_search.rowid";
     Some(Statement {
-        sql,
+        sql: format!("SELECT message_search.rowid, m.at_ns, m.id {from}"),
         params,
-        words: true,
+        page: Some(PageSql {
+            newest: format!("SELECT {HIT_COLUMNS} {from}"),
+            one: format!(
+                "SELECT {HIT_COLUMNS}
+                 FROM message_search JOIN messages m ON m.rowid = message_search.rowid
+                 WHERE message_search MATCH ?1 AND message_search.rowid = ?2"
+            ),
+        }),
+        expression,
     })
 }
 
-/// Candidates read from the index for each hit of the page, newest stored first.
-const CANDIDATES_PER_HIT: usize = 10;
+/// Candidates read from the index for each hit of the page.
+pub const CANDIDATES_PER_HIT: usize = 10;
 
 /// Filters alone: each selected conversation by its newest message, newest first.
 fn by_filters(query: &SearchQuery, limit: usize) -> Option<Statement> {
@@ -367,7 +461,8 @@ fn by_filters(query: &SearchQuery, limit: usize) -> Option<Statement> {
     Some(Statement {
         sql,
         params,
-        words: false,
+        page: None,
+        expression: String::new(),
     })
 }
 

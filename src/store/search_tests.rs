@@ -198,6 +198,62 @@ fn filters_narrow_the_hits() {
 }
 
 #[test]
+fn a_date_window_reads_the_months_it_spans_and_follows_a_message_moved_in_time() {
+    let mut db = sample();
+    let c3 = key("lab", "c3");
+    write(
+        &mut db,
+        &c3,
+        vec![said(
+            "apr",
+            60 * 24 * 40,
+            Direction::Inbound,
+            "refund in april",
+        )],
+    );
+    assert_eq!(
+        ids(&find(&mut db, "refu* after:2026-03-11 before:2026-05-01")),
+        ["apr", "m5"]
+    );
+    assert_eq!(
+        ids(&find(&mut db, "refu* after:2026-04-01 before:2026-04-30")),
+        ["apr"]
+    );
+    assert_eq!(
+        ids(&find(&mut db, "refu* after:2026-03-01 before:2026-03-11")),
+        ["m6", "m2"]
+    );
+    // The message's time changes (a platform corrected it): it is found in its new month only.
+    write(
+        &mut db,
+        &c3,
+        vec![said(
+            "apr",
+            60 * 24 * 70,
+            Direction::Inbound,
+            "refund in april",
+        )],
+    );
+    assert_eq!(
+        ids(&find(&mut db, "refu* after:2026-04-01 before:2026-04-30")),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        ids(&find(&mut db, "refu* after:2026-05-01 before:2026-06-01")),
+        ["apr"]
+    );
+    // The month is not a word: its name in a message's text is found as text only.
+    write(
+        &mut db,
+        &c3,
+        vec![said("txt", 6, Direction::Inbound, "code m202603 please")],
+    );
+    assert_eq!(ids(&find(&mut db, "m202603")), ["txt"]);
+    db.check_search_index()
+        .expect("the index matches the messages");
+}
+
+#[test]
 fn filters_alone_list_conversations_by_their_newest_message() {
     let mut db = sample();
     assert_eq!(ids(&find(&mut db, "is:unread")), ["m3"]);

@@ -98,7 +98,7 @@ fn summary(app: &App, state: &SearchState) -> String {
     }
     if let Some((done, total)) = app.status.indexing {
         parts.push(format!(
-            "older messages still being indexed ({}%)",
+            "indexing ({}%): some messages are not found yet",
             done * 100 / total.max(1)
         ));
     }
