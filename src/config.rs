@@ -59,6 +59,9 @@ pub struct Config {
     /// `[[canned]] shortcode, title, text`: saved replies (`/shortcode` then Tab).
     #[serde(default, rename = "canned")]
     pub canned: Vec<crate::app::canned::CannedReply>,
+    /// `[[view]] name, query`: saved views of the conversation list (1–9, the palette).
+    #[serde(default, rename = "view")]
+    pub views: Vec<crate::app::saved_views::SavedView>,
     /// The keys: the defaults with `[keys]` over them (see `app/keymap.rs`).
     #[serde(skip)]
     pub keymap: crate::app::keymap::KeyMap,
@@ -336,6 +339,11 @@ impl Config {
                 ));
             }
         }
+        for (index, view) in self.views.iter().enumerate() {
+            if let Some(problem) = view.problem() {
+                return Err(format!("view[{index}]: {problem}"));
+            }
+        }
         self.symbl.validate()?;
         if let Some(assist) = &self.assist {
             assist.validate()?;
@@ -411,6 +419,23 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(text, Path::new("/tmp/config.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn saved_views_are_read_and_checked() {
+        let config = parse(
+            "[[view]]\nname = \"Urgent WhatsApp\"\nquery = \"channel:whatsapp priority:urgent is:open\"\n",
+        )
+        .expect("one view");
+        assert_eq!(config.views[0].name, "Urgent WhatsApp");
+        let wrong = parse("[[view]]\nname = \"Soon\"\nquery = \"priority:someday\"\n")
+            .expect_err("a filter it does not know");
+        assert!(
+            wrong.contains("view[0]") && wrong.contains("priority:someday"),
+            "{wrong}"
+        );
+        let typo = parse("[[view]]\nname = \"x\"\nqeury = \"is:unread\"\n").expect_err("a typo");
+        assert!(typo.contains("qeury") || typo.contains("query"), "{typo}");
     }
 
     #[test]

@@ -1223,3 +1223,23 @@ fn assignee_labels_and_priority_on_rows_header_and_pickers() {
     assert!(priority.contains("✓ high"), "{priority}");
     insta::assert_snapshot!("priority_picker_80x24", priority);
 }
+
+/// A saved view (`[[view]]`, the digit keys) names itself in the list's title and narrows it.
+#[test]
+fn a_saved_view_names_itself_in_the_list_title() {
+    use switchboard::app::saved_views::SavedView;
+    let mut app = inbox_with(AppSettings {
+        views: std::sync::Arc::from(vec![SavedView {
+            name: "Texts".into(),
+            query: "channel:sms".into(),
+        }]),
+        ..AppSettings::default()
+    });
+    press(&mut app, Key::ch('1'));
+    let text = screen::render(&mut app, 120, 40);
+    assert!(text.contains("Conversations 1 · Texts"), "{text}");
+    assert!(
+        text.contains("Grace Hopper") && !text.contains("Alan Turing"),
+        "{text}"
+    );
+}

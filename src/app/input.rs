@@ -76,6 +76,16 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     if super::search::found_key(app, key, effects) {
         return;
     }
+    // The digits choose a saved view wherever they do nothing else.
+    if app.view.focus != Focus::Composer
+        && let KeyCode::Char(digit @ '0'..='9') = key.code
+        && !key.mods.ctrl
+        && !key.mods.alt
+        && lookup(app, KeyContext::Browse, key).is_none()
+    {
+        let index = digit.to_digit(10).and_then(|n| (n as usize).checked_sub(1));
+        return super::saved_views::choose(app, index);
+    }
     let context = if app.view.focus == Focus::Composer {
         KeyContext::Compose
     } else {

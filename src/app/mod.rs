@@ -20,7 +20,7 @@
 //!   with work unsent asks), `canned` (saved replies), `team` (who this inbox works as, the
 //!   agents and labels of each account), `workflow` (assignment, labels, priority, and the
 //!   list's views over them), `search` (every stored message, and the open thread, through
-//!   the store's index);
+//!   the store's index), `saved_views` (`[[view]]`: named filters in the search's words);
 //! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
 //!   pane's tabs and rows).
 
@@ -46,6 +46,7 @@ mod queue;
 pub mod remote_insights;
 pub mod reply_options;
 mod resident;
+pub mod saved_views;
 pub mod search;
 pub mod snooze;
 pub mod status;
@@ -206,6 +207,8 @@ pub struct AppSettings {
     pub canned: Arc<[canned::CannedReply]>,
     /// How `{{agent.name}}` fills in (`[ui] agent_name`, else the login name).
     pub agent_name: String,
+    /// Saved views (`[[view]]`), chosen with 1–9 and the palette.
+    pub views: Arc<[saved_views::SavedView]>,
 }
 
 impl Default for AppSettings {
@@ -224,6 +227,7 @@ impl Default for AppSettings {
             canned: Arc::from(Vec::new()),
             read_on_pass: false,
             agent_name: String::new(),
+            views: Arc::from(Vec::new()),
         }
     }
 }

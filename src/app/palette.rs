@@ -19,6 +19,8 @@ pub enum Target {
     Conversation(ConversationKey),
     /// A saved reply, by its place in the library.
     Canned(usize),
+    /// A saved view, by its place in the config.
+    View(usize),
 }
 
 /// One row: what it says, what is shown beside it (the key, or channel and account).
@@ -107,6 +109,17 @@ pub(super) fn open(app: &mut App) {
                 target: Target::Canned(index),
             });
         }
+    }
+    for (index, view) in app.settings.views.iter().enumerate() {
+        items.push(Item {
+            label: format!("View: {}", view.name),
+            detail: if index < 9 {
+                (index + 1).to_string()
+            } else {
+                String::new()
+            },
+            target: Target::View(index),
+        });
     }
     let several = app.view.several_accounts;
     for (key, entry) in app.inbox.iter() {
@@ -256,6 +269,7 @@ fn run(app: &mut App, effects: &mut Vec<Effect>) {
             super::canned::insert(app, index);
             super::input::set_focus(app, Focus::Composer, effects);
         }
+        Target::View(index) => super::saved_views::choose(app, Some(index)),
     }
 }
 

@@ -194,6 +194,8 @@ pub struct ViewState {
     pub thread_search: Option<super::search::ThreadSearch>,
     /// Searches asked so far (each answer carries its request's number).
     pub searches_asked: u64,
+    /// The saved view in force (`[[view]]`, chosen with 1–9 or the palette).
+    pub saved_view: Option<super::saved_views::ActiveView>,
     /// A search hit being read from the store before the thread can show it.
     pub awaiting_hit: Option<crate::contract::search::SearchHit>,
     /// A delete waiting for the user's `y`: conversation and message id.
@@ -305,6 +307,13 @@ impl ViewState {
                         work.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
                     })
                 })
+            })
+            .filter(|(key, e)| {
+                let here = kept == Some(*key) || self.open.as_ref() == Some(*key);
+                here || self
+                    .saved_view
+                    .as_ref()
+                    .is_none_or(|view| super::saved_views::selects(&view.query, e, key, team))
             })
             .map(|(key, e)| {
                 let priority = match self.by_priority {

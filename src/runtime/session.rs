@@ -108,6 +108,7 @@ impl Session {
             hour12: config.ui.clock == crate::config::ClockStyle::Twelve,
             keymap: std::sync::Arc::new(config.keymap.clone()),
             canned: config.canned.clone().into(),
+            views: config.views.clone().into(),
             read_on_pass: config.ui.read_on_pass,
             agent_name: config
                 .ui

@@ -37,6 +37,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
     // What narrows or orders the list, long and short: a narrow pane keeps the numbers and
     // the filters (which say what is hidden) and drops words first.
     let mut views: Vec<(String, String)> = Vec::new();
+    if let Some(view) = &app.view.saved_view {
+        let name = sanitize_line(&view.name);
+        views.push((name.clone(), wrap::truncate(&name, 10)));
+    }
     if let Some(status) = app.view.status_filter {
         let label = status.label();
         views.push((label.to_string(), label.chars().take(4).collect()));
@@ -166,6 +170,7 @@ fn empty_text(app: &App) -> String {
         app.view.assignee_view != AssigneeView::All,
         app.view.label_filter.is_some(),
         app.view.selected_channel().is_some(),
+        app.view.saved_view.is_some(),
     ];
     if narrowed.iter().filter(|on| **on).count() > 1 {
         return "Nothing matches all of these".to_string();
@@ -175,6 +180,9 @@ fn empty_text(app: &App) -> String {
     }
     if let Some(label) = &app.view.label_filter {
         return format!("Nothing labelled {}", sanitize_line(label));
+    }
+    if let Some(view) = &app.view.saved_view {
+        return format!("Nothing in the view {}", sanitize_line(&view.name));
     }
     match app.view.assignee_view {
         AssigneeView::Mine => return "Nothing assigned to you".to_string(),

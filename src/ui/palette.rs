@@ -60,6 +60,7 @@ fn row(item: &Item, hit: &Hit, room: usize, selected: bool) -> Line<'static> {
         Target::Action(_) => "",
         Target::Conversation(_) => "→ ",
         Target::Canned(_) => "✎ ",
+        Target::View(_) => "▤ ",
     };
     let label = sanitize_line(&item.label);
     let detail = sanitize_line(&item.detail);

@@ -174,6 +174,15 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (key(KeyContext::Prompt, Action::Activate), "search"),
             (key(KeyContext::Prompt, Action::Back), "cancel"),
         ]
+    } else if app.view.focus == Focus::Thread
+        && app.view.thread_search.as_ref().is_some_and(|s| !s.typing)
+    {
+        vec![
+            (key(KeyContext::Found, Action::NextHit), "older hit"),
+            (key(KeyContext::Found, Action::PrevHit), "newer hit"),
+            (key(KeyContext::Found, Action::Back), "end search"),
+            browse(Action::ToggleHelp, "help"),
+        ]
     } else if app.view.filtering {
         vec![
             (key(KeyContext::Prompt, Action::Activate), "keep"),
