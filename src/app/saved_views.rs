@@ -35,6 +35,12 @@ impl SavedView {
                 self.name
             ));
         }
+        if query.from == Some(Direction::Note) {
+            return Some(format!(
+                "view \"{}\": from:note selects nothing in a view (a row shows the last message with the customer)",
+                self.name
+            ));
+        }
         query
             .notes
             .first()
@@ -53,6 +59,17 @@ pub struct ActiveView {
 
 /// Chooses the view at `index` (from 0); the one in force again, or none: every conversation.
 pub(super) fn choose(app: &mut App, index: Option<usize>) {
+    if let Some(missing) = index.filter(|&i| i >= app.settings.views.len()) {
+        // The view in force stays: a digit with no view is a slip, not a wish to clear it.
+        return app.status.notify(
+            NoticeLevel::Info,
+            format!(
+                "no view {} ([[view]] in the config names them)",
+                missing + 1
+            ),
+            app.now,
+        );
+    }
     let same = app.view.saved_view.as_ref().map(|v| v.index) == index;
     let chosen = index
         .filter(|_| !same)
@@ -62,12 +79,9 @@ pub(super) fn choose(app: &mut App, index: Option<usize>) {
         name: view.name.clone(),
         query: search::parse(&view.query, app.settings.utc_offset),
     });
-    let said = match (&app.view.saved_view, index) {
-        (Some(view), _) => format!("view: {}", crate::text::sanitize_line(&view.name)),
-        (None, Some(i)) if i >= app.settings.views.len() && !same => {
-            format!("no view {} ([[view]] in the config names them)", i + 1)
-        }
-        (None, _) => "every conversation".to_string(),
+    let said = match &app.view.saved_view {
+        Some(view) => format!("view: {}", crate::text::sanitize_line(&view.name)),
+        None => "every conversation".to_string(),
     };
     app.status.notify(NoticeLevel::Info, said, app.now);
     app.lists_stale = true;
@@ -183,8 +197,6 @@ mod tests {
             "the same key again: every conversation"
         );
         press(&mut app, Key::ch('1'));
-        press(&mut app, Key::ch('0'));
-        assert!(app.view.saved_view.is_none());
         press(&mut app, Key::ch('7'));
         assert!(
             app.status
@@ -192,6 +204,26 @@ mod tests {
                 .iter()
                 .any(|n| n.text.contains("no view 7"))
         );
+        assert!(
+            app.view.saved_view.is_some(),
+            "a digit with no view leaves the view alone"
+        );
+        press(&mut app, Key::ch('0'));
+        assert!(app.view.saved_view.is_none());
+    }
+
+    #[test]
+    fn a_view_of_snoozed_conversations_lists_them() {
+        let mut app = with_views();
+        app.settings.views = std::sync::Arc::from(vec![SavedView {
+            name: "Later".into(),
+            query: "status:snoozed".into(),
+        }]);
+        if let Some(entry) = app.inbox.get_mut(&key("c2")) {
+            entry.snooze = Some(crate::model::Snooze::UntilReply);
+        }
+        press(&mut app, Key::ch('1'));
+        assert_eq!(listed(&app), ["c2"]);
     }
 
     #[test]

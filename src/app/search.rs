@@ -355,6 +355,8 @@ fn show_hit(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>) {
     }
     app.view.jump_pending = false;
     app.view.awaiting_hit = Some(hit.clone());
+    // A page already on its way (the conversation's recent page) arrives first.
+    app.view.awaiting_pages = 1 + usize::from(entry.fetching_older);
     read_through(app, hit, effects);
 }
 
@@ -399,14 +401,18 @@ pub(super) fn page_arrived(
         app.view.jump_pending = true;
         return;
     }
+    if app.view.awaiting_pages > 1 && !exhausted {
+        app.view.awaiting_pages -= 1;
+        return; // A page asked before the hit's; the hit's is still on its way.
+    }
     let reached = entry
         .thread
         .first()
         .is_some_and(|first| first.order_key() <= (hit.at, hit.message_id.as_str()));
     if !exhausted && !reached {
-        if !entry.fetching_older {
-            read_through(app, &hit, effects);
-        }
+        // Still short of it (a read-ahead came between): ask once more.
+        app.view.awaiting_pages = 1;
+        read_through(app, &hit, effects);
         return;
     }
     app.view.awaiting_hit = None;

@@ -229,6 +229,57 @@ fn without_a_store_search_says_why_it_cannot_run() {
 }
 
 #[test]
+fn a_page_asked_before_the_hits_is_not_taken_for_it_nor_read_twice() {
+    let mut app = stored_app();
+    // The store holds older messages: opening the conversation asks for its recent page.
+    if let Some(entry) = app.inbox.get_mut(&conversation("c1")) {
+        entry.older_cached = true;
+    }
+    press(&mut app, Key::ctrl('f'));
+    let effects = type_text(&mut app, "two");
+    let (id, _, _) = searches(&effects).pop().expect("asked");
+    answer(&mut app, id, vec![hit("m2", "c1", 2)]);
+    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    let pages = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Store(StoreRequest::LoadPage { .. })))
+        .count();
+    assert_eq!(pages, 2, "the recent page, then the hit's: {effects:?}");
+    let recent = vec![inbound("m5", 5, "five"), inbound("m6", 6, "six")];
+    let effects = app.apply(
+        app.now,
+        Event::Store(StoreEvent::Page {
+            key: conversation("c1"),
+            messages: recent,
+            exhausted: false,
+        }),
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::Store(StoreRequest::LoadPage {
+                through: Some(_),
+                ..
+            })
+        )),
+        "the hit's page is on its way: not asked twice"
+    );
+    assert!(app.view.awaiting_hit.is_some());
+    app.apply(
+        app.now,
+        Event::Store(StoreEvent::Page {
+            key: conversation("c1"),
+            messages: (2..5)
+                .map(|n| inbound(&format!("m{n}"), n, "older"))
+                .collect(),
+            exhausted: false,
+        }),
+    );
+    assert!(app.view.jump_pending);
+    assert_eq!(app.view.selected_message.as_deref(), Some("m2"));
+}
+
+#[test]
 fn a_page_that_does_not_reach_the_hit_asks_again_instead_of_giving_up() {
     let mut app = stored_app();
     press(&mut app, Key::ctrl('f'));

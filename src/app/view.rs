@@ -198,6 +198,8 @@ pub struct ViewState {
     pub saved_view: Option<super::saved_views::ActiveView>,
     /// A search hit being read from the store before the thread can show it.
     pub awaiting_hit: Option<crate::contract::search::SearchHit>,
+    /// Pages of its conversation still to arrive, the one read for the hit last.
+    pub awaiting_pages: usize,
     /// A delete waiting for the user's `y`: conversation and message id.
     pub confirm_delete: Option<(ConversationKey, String)>,
     /// USSD / voice options of the next reply (end the session, wait-for key).
@@ -282,7 +284,16 @@ impl ViewState {
             .filter(|(key, e)| match self.status_filter {
                 // Snoozed conversations are off the list until they are back (the one just
                 // snoozed stays while the cursor is on it).
-                None => !e.is_snoozed() || self.open.as_ref() == Some(*key) || kept == Some(*key),
+                None => {
+                    !e.is_snoozed()
+                        || self.open.as_ref() == Some(*key)
+                        || kept == Some(*key)
+                        // A view that names statuses decides about snoozed ones itself.
+                        || self
+                            .saved_view
+                            .as_ref()
+                            .is_some_and(|view| !view.query.statuses.is_empty())
+                }
                 Some(ConversationStatus::Snoozed) => e.is_snoozed(),
                 Some(status) => !e.is_snoozed() && e.info.status == status,
             })

@@ -116,9 +116,15 @@ pub fn parse(input: &str, offset: UtcOffset) -> SearchQuery {
         if !token.quoted
             && let Some((key, value)) = token.text.split_once(':')
             && !value.is_empty()
-            && filter(&mut query, &key.to_lowercase(), value, offset)
         {
-            continue;
+            if token.excluded && is_filter(&key.to_lowercase()) {
+                query.notes.push(format!(
+                    "-{}: a filter cannot be left out; its words are",
+                    token.text
+                ));
+            } else if filter(&mut query, &key.to_lowercase(), value, offset) {
+                continue;
+            }
         }
         add_term(&mut query, token);
     }
@@ -201,6 +207,24 @@ fn add_term(query: &mut SearchQuery, token: Token) {
         prefix: token.prefix,
         excluded: token.excluded,
     });
+}
+
+/// Whether `key` names a filter.
+fn is_filter(key: &str) -> bool {
+    matches!(
+        key,
+        "from"
+            | "is"
+            | "status"
+            | "channel"
+            | "in"
+            | "account"
+            | "label"
+            | "tag"
+            | "priority"
+            | "before"
+            | "after"
+    )
 }
 
 /// Applies `key:value` if it is a filter this search knows; false: take it as words.
@@ -370,6 +394,21 @@ mod tests {
         );
         // Times as words are not filters: 10:30 is searched as typed.
         assert_eq!(words(&q("10:30")), vec![("10:30", false, false)]);
+    }
+
+    #[test]
+    fn a_left_out_filter_is_said_and_its_words_left_out() {
+        let query = q("refund -label:spam");
+        assert!(query.labels.is_empty());
+        assert_eq!(
+            words(&query),
+            vec![("refund", false, false), ("label:spam", false, true)]
+        );
+        assert!(
+            query.notes[0].contains("cannot be left out"),
+            "{:?}",
+            query.notes
+        );
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! way, and a search still sees every message. Messages under the mark that change or go are
 //! changed in the index with them ([`Change`]).
 //!
-//! Words are folded by FTS5's `unicode61` tokenizer (case and accents) and reduced to their
-//! stem by its Porter stemmer (English: `refund` finds `refunds` and `refunded`). Scripts written without
+//! Words are folded by FTS5's `unicode61` tokenizer (case and accents). No stemmer: FTS5's
+//! Porter stemmer stems a prefix query's word too, so `generat*` would miss "generated"
+//! (stored as `gener`); `refund*` finds the word's forms instead. Scripts written without
 //! spaces (Chinese, Japanese, Korean) would be one token per sentence, so [`searchable_text`]
 //! puts a space between their characters, and a query in them becomes a phrase of characters:
 //! any run of them is found, like a substring.
@@ -31,7 +32,7 @@ CREATE VIEW message_text (rid, body, period) AS
     SELECT rowid, searchable_text(content), search_period(at_ns) FROM messages;
 CREATE VIRTUAL TABLE message_search USING fts5(
     body, period, content = 'message_text', content_rowid = 'rid',
-    tokenize = 'porter unicode61 remove_diacritics 2', columnsize = 0
+    tokenize = 'unicode61 remove_diacritics 2', columnsize = 0
 );
 CREATE TABLE search_mark (next INTEGER NOT NULL);
 INSERT INTO search_mark VALUES (1);

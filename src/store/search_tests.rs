@@ -146,12 +146,13 @@ fn words_prefixes_phrases_case_and_accents() {
     assert_eq!(ids(&find(&mut db, "vacuum")), ["m6", "m2", "m1"]);
     assert_eq!(ids(&find(&mut db, "VACUUM cleaner")), ["m1"]);
     assert_eq!(ids(&find(&mut db, "refu*")), ["m5", "m6", "m2"]);
-    // Word forms: "refunds" is found by "refund".
-    assert_eq!(ids(&find(&mut db, "refund")), ["m5", "m6", "m2"]);
+    assert_eq!(ids(&find(&mut db, "refund")), ["m5", "m2"]);
+    // A word's forms, by its prefix (a stemmer would have stemmed the prefix too).
+    assert_eq!(ids(&find(&mut db, "refund*")), ["m5", "m6", "m2"]);
     assert_eq!(ids(&find(&mut db, "\"refund for the vacuum\"")), ["m2"]);
     assert_eq!(ids(&find(&mut db, "\"vacuum refund\"")), Vec::<&str>::new());
     assert_eq!(ids(&find(&mut db, "cafe CREME")), ["m3"]);
-    assert_eq!(ids(&find(&mut db, "vacuum -refund")), ["m1"]);
+    assert_eq!(ids(&find(&mut db, "vacuum -refund")), ["m6", "m1"]);
 }
 
 #[test]
