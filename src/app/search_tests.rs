@@ -66,6 +66,16 @@ fn at(minute: i64) -> Timestamp {
     inbound("x", minute, "").at
 }
 
+/// Ctrl+F, `query`, the store answering with the hit "m2" of "c1" (not loaded), then Enter on
+/// it; returns what Enter asked for.
+fn open_hit_on(app: &mut App, query: &str) -> Vec<Effect> {
+    press(app, Key::ctrl('f'));
+    let effects = type_text(app, query);
+    let (id, _, _) = searches(&effects).pop().expect("asked");
+    answer(app, id, vec![hit("m2", "c1", 2)]);
+    press(app, Key::plain(KeyCode::Enter))
+}
+
 fn answer(app: &mut App, id: u64, hits: Vec<SearchHit>) -> Vec<Effect> {
     app.apply(
         app.now,
@@ -123,11 +133,7 @@ fn a_loaded_hit_opens_its_conversation_marked_and_scrolled_to() {
 #[test]
 fn a_hit_not_loaded_is_read_from_the_store_through_the_message_then_shown() {
     let mut app = stored_app();
-    press(&mut app, Key::ctrl('f'));
-    let effects = type_text(&mut app, "two");
-    let (id, _, _) = searches(&effects).pop().expect("asked");
-    answer(&mut app, id, vec![hit("m2", "c1", 2)]);
-    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    let effects = open_hit_on(&mut app, "two");
     let through = effects.iter().find_map(|e| match e {
         Effect::Store(StoreRequest::LoadPage {
             before, through, ..
@@ -235,11 +241,7 @@ fn a_page_asked_before_the_hits_is_not_taken_for_it_nor_read_twice() {
     if let Some(entry) = app.inbox.get_mut(&conversation("c1")) {
         entry.older_cached = true;
     }
-    press(&mut app, Key::ctrl('f'));
-    let effects = type_text(&mut app, "two");
-    let (id, _, _) = searches(&effects).pop().expect("asked");
-    answer(&mut app, id, vec![hit("m2", "c1", 2)]);
-    let effects = press(&mut app, Key::plain(KeyCode::Enter));
+    let effects = open_hit_on(&mut app, "two");
     let pages = effects
         .iter()
         .filter(|e| matches!(e, Effect::Store(StoreRequest::LoadPage { .. })))
@@ -282,11 +284,7 @@ fn a_page_asked_before_the_hits_is_not_taken_for_it_nor_read_twice() {
 #[test]
 fn a_page_that_does_not_reach_the_hit_asks_again_instead_of_giving_up() {
     let mut app = stored_app();
-    press(&mut app, Key::ctrl('f'));
-    let effects = type_text(&mut app, "two");
-    let (id, _, _) = searches(&effects).pop().expect("asked");
-    answer(&mut app, id, vec![hit("m2", "c1", 2)]);
-    press(&mut app, Key::plain(KeyCode::Enter));
+    open_hit_on(&mut app, "two");
     // A page asked before (the conversation's recent page) arrives first, without the hit.
     let effects = app.apply(
         app.now,
@@ -328,11 +326,7 @@ fn a_page_that_does_not_reach_the_hit_asks_again_instead_of_giving_up() {
 #[test]
 fn a_hit_the_store_no_longer_has_is_said_once_the_thread_reaches_past_it() {
     let mut app = stored_app();
-    press(&mut app, Key::ctrl('f'));
-    let effects = type_text(&mut app, "gone");
-    let (id, _, _) = searches(&effects).pop().expect("asked");
-    answer(&mut app, id, vec![hit("m2", "c1", 2)]);
-    press(&mut app, Key::plain(KeyCode::Enter));
+    open_hit_on(&mut app, "gone");
     app.apply(
         app.now,
         Event::Store(StoreEvent::Page {
