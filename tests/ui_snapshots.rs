@@ -1243,3 +1243,27 @@ fn a_saved_view_names_itself_in_the_list_title() {
         "{text}"
     );
 }
+
+/// A match far into its snippet stays on screen in a narrow pane: the lead-in keeps its last
+/// words.
+#[test]
+fn a_match_late_in_its_snippet_stays_in_view_at_80x24() {
+    let mut app = opened();
+    app.settings.store = true;
+    press(&mut app, Key::ctrl('f'));
+    for c in "refund".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    found(
+        &mut app,
+        vec![hit(
+            "c2",
+            "g1",
+            ago(190),
+            "Hello, I returned the headphones from order #B20931 two weeks ago and still no «refund» since then",
+        )],
+    );
+    let text = screen::render(&mut app, 80, 24);
+    assert!(text.contains("still no refund"), "{text}");
+    assert!(text.contains("1 hit, newest first"), "{text}");
+}

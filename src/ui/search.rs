@@ -91,10 +91,9 @@ fn summary(app: &App, state: &SearchState) -> String {
         } else {
             ""
         };
-        parts.push(format!(
-            "{}{more} hits, newest first · Enter opens",
-            state.hits.len()
-        ));
+        let count = state.hits.len();
+        let hits = if count == 1 { "hit" } else { "hits" };
+        parts.push(format!("{count}{more} {hits}, newest first · Enter opens"));
     }
     if let Some((done, total)) = app.status.indexing {
         parts.push(format!(
@@ -153,12 +152,23 @@ fn hit_lines(
 fn snippet_line(snippet: &str, room: usize, base: Style) -> Line<'static> {
     let mut spans = vec![Span::styled("   ", base)];
     let mut left = room.saturating_sub(3);
-    for (text, matched) in snippet_runs(snippet) {
+    // The store made it safe already; a view never takes that on trust.
+    let mut runs: Vec<(String, bool)> = snippet_runs(snippet)
+        .into_iter()
+        .map(|(text, matched)| (sanitize_line(text), matched))
+        .collect();
+    // A long lead-in would push the match out of a narrow pane: it keeps its last words.
+    if let [(lead, false), (_, true), ..] = runs.as_mut_slice() {
+        let keep = left / 3;
+        if wrap::width(lead) > keep {
+            *lead = format!("…{}", tail_within(lead, keep.saturating_sub(1)));
+        }
+    }
+    for (text, matched) in runs {
         if left == 0 {
             break;
         }
-        // The store made it safe already; a view never takes that on trust.
-        let text = wrap::truncate(&sanitize_line(text), left);
+        let text = wrap::truncate(&text, left);
         left = left.saturating_sub(wrap::width(&text));
         let style = if matched {
             base.patch(theme::key_hint()).add_modifier(Modifier::BOLD)
@@ -214,4 +224,20 @@ pub fn thread_prompt(app: &App, search: &ThreadSearch, width: usize) -> Line<'st
         Span::styled(head, theme::key_hint()),
         Span::styled(hint, theme::muted()),
     ])
+}
+
+/// The end of `text` that fits in `room` columns, from a word start where there is one.
+fn tail_within(text: &str, room: usize) -> String {
+    let mut start = text.len();
+    for (at, _) in text.char_indices().rev() {
+        if wrap::width(&text[at..]) > room {
+            break;
+        }
+        start = at;
+    }
+    let tail = &text[start..];
+    match tail.find(' ') {
+        Some(space) if space + 1 < tail.len() && start > 0 => tail[space + 1..].to_string(),
+        _ => tail.to_string(),
+    }
 }
