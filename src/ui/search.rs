@@ -158,9 +158,10 @@ fn snippet_line(snippet: &str, room: usize, base: Style) -> Line<'static> {
         .map(|(text, matched)| (sanitize_line(text), matched))
         .collect();
     // A long lead-in would push the match out of a narrow pane: it keeps its last words.
+    let whole: usize = runs.iter().map(|(text, _)| wrap::width(text)).sum();
     if let [(lead, false), (_, true), ..] = runs.as_mut_slice() {
         let keep = left / 3;
-        if wrap::width(lead) > keep {
+        if whole > left && wrap::width(lead) > keep {
             *lead = format!("…{}", tail_within(lead, keep.saturating_sub(1)));
         }
     }
