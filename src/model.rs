@@ -500,6 +500,14 @@ impl Agent {
     }
 }
 
+/// A saved reply the platform keeps for the team (Chatwoot's canned responses), offered in
+/// the composer beside the config's own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedReply {
+    pub shortcode: String,
+    pub text: String,
+}
+
 /// A contact as the contact picker shows it: who it is and how to reach them on each channel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContactCard {

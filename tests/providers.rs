@@ -6,6 +6,7 @@ mod fakes;
 mod support;
 
 mod assist_server;
+mod chatwoot_provider;
 mod delivery_guarantees;
 mod hostile_input;
 mod hostile_network;

@@ -1,7 +1,8 @@
 //! Every kind of secret stays out of the log and the output: one run of the real binary, at
 //! trace logging, with a Linktor key account, a Linktor server-dialect account (password and
 //! webhook secret), a Sinch account (key secret and webhook secret), a Vumi stream account
-//! (conversation token), a Vumi push account (push password) and Symbl (app secret). Half of the
+//! (conversation token), a Vumi push account (push password), a Chatwoot account (access token and webhook secret)
+//! and Symbl (app secret). Half of the
 //! secrets are inline in the config, half come from the environment. Every backend is a fake
 //! that refuses with 401, and forged webhooks are posted to each receiver while it runs, so the
 //! error paths (where a secret is most likely to be echoed) all run.
@@ -25,6 +26,8 @@ const SECRETS: &[(&str, &str)] = &[
     ("VUMI_TOKEN", "vumi-env-6a13f0c8b92d"),
     ("VUMI_PUSH", "vumi-push-inline-e7d410"),
     ("SYMBL_SECRET", "symbl-env-2c8b5f93e01a"),
+    ("CHATWOOT_TOKEN", "cw-env-81d3a6f0b27c"),
+    ("CHATWOOT_HOOK", "cw-hook-inline-5f0e93"),
 ];
 
 fn secret(name: &str) -> &'static str {
@@ -133,12 +136,25 @@ base_url = "{backend}"
 push_listen = "127.0.0.1:{vumi_push_port}"
 push_username = "vumi"
 push_password = "{vumi_push}"
+
+[[account]]
+provider = "chatwoot"
+name = "team"
+base_url = "{backend}"
+account_id = 1
+api_access_token_env = "SB_TEST_CHATWOOT_TOKEN"
+max_retries = 0
+[account.webhook]
+listen = "127.0.0.1:{chatwoot_hook_port}"
+secret = "{chatwoot_hook}"
 "#,
         store = dir.join("inbox.sqlite3"),
         linktor_key = secret("LINKTOR_KEY"),
         linktor_hook = secret("LINKTOR_HOOK"),
         sinch_hook = secret("SINCH_HOOK"),
         vumi_push = secret("VUMI_PUSH"),
+        chatwoot_hook = secret("CHATWOOT_HOOK"),
+        chatwoot_hook_port = ports["chatwoot"],
         linktor_hook_port = ports["linktor"],
         sinch_hook_port = ports["sinch"],
         vumi_push_port = ports["vumi"],
@@ -175,6 +191,13 @@ async fn forge_webhooks(ports: &HashMap<&str, u16>) -> usize {
             format!("http://127.0.0.1:{}/", ports["vumi"]),
             vec![("authorization", "Basic dnVtaTp3cm9uZw==")],
         ),
+        (
+            format!("http://127.0.0.1:{}/", ports["chatwoot"]),
+            vec![
+                ("x-chatwoot-signature", "sha256=00"),
+                ("x-chatwoot-timestamp", "1"),
+            ],
+        ),
     ];
     // The receivers start with the binary: try for a while.
     for _ in 0..40 {
@@ -209,6 +232,7 @@ async fn no_secret_of_any_provider_reaches_the_log_or_the_output() {
         ("linktor", free_port()),
         ("sinch", free_port()),
         ("vumi", free_port()),
+        ("chatwoot", free_port()),
     ]
     .into_iter()
     .collect();
@@ -237,6 +261,7 @@ async fn no_secret_of_any_provider_reaches_the_log_or_the_output() {
         .env("SB_TEST_SINCH_SECRET", secret("SINCH_SECRET"))
         .env("SB_TEST_VUMI_TOKEN", secret("VUMI_TOKEN"))
         .env("SB_TEST_SYMBL_SECRET", secret("SYMBL_SECRET"))
+        .env("SB_TEST_CHATWOOT_TOKEN", secret("CHATWOOT_TOKEN"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -246,7 +271,7 @@ async fn no_secret_of_any_provider_reaches_the_log_or_the_output() {
         .await
         .expect("join")
         .expect("output");
-    assert_eq!(answered, 3, "every receiver answered the forged pushes");
+    assert_eq!(answered, 4, "every receiver answered the forged pushes");
     assert!(
         !output.status.success(),
         "a reply to a refusing backend cannot succeed"

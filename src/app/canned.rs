@@ -40,6 +40,29 @@ impl CannedReply {
     }
 }
 
+/// The saved replies offered in the open conversation's composer: the config's own, then
+/// those its account's platform keeps (Chatwoot's canned responses) under a shortcode the
+/// config does not already use.
+pub fn library(app: &App) -> Vec<CannedReply> {
+    let mut replies = app.settings.canned.to_vec();
+    let Some(open) = app.view.open.as_ref() else {
+        return replies;
+    };
+    for reply in app.team.replies(&open.account) {
+        let taken = replies
+            .iter()
+            .any(|own| own.shortcode.eq_ignore_ascii_case(&reply.shortcode));
+        if !taken && !reply.text.trim().is_empty() {
+            replies.push(CannedReply {
+                shortcode: reply.shortcode.clone(),
+                title: format!("{} ({})", reply.shortcode, open.account),
+                text: reply.text.clone(),
+            });
+        }
+    }
+    replies
+}
+
 /// The reply's text with its placeholders filled for `entry`.
 pub fn expand(reply: &CannedReply, entry: Option<&ConversationEntry>, agent: &str) -> String {
     let mut out = String::with_capacity(reply.text.len());
@@ -95,17 +118,14 @@ pub(super) fn expand_at_cursor(app: &mut App) -> bool {
     if code.is_empty() {
         return false;
     }
-    let Some(reply) = app
-        .settings
-        .canned
+    let library = library(app);
+    let Some(reply) = library
         .iter()
         .find(|reply| reply.shortcode.eq_ignore_ascii_case(code))
         .cloned()
     else {
         // Said, and Tab stays: the agent meant a saved reply, not the next pane.
-        let known: Vec<String> = app
-            .settings
-            .canned
+        let known: Vec<String> = library
             .iter()
             .map(|reply| format!("/{}", reply.shortcode))
             .collect();
@@ -135,7 +155,7 @@ pub(super) fn expand_at_cursor(app: &mut App) -> bool {
 /// A saved reply picked from the palette: into the composer of the open conversation, at
 /// the cursor.
 pub(super) fn insert(app: &mut App, index: usize) {
-    let Some(reply) = app.settings.canned.get(index).cloned() else {
+    let Some(reply) = library(app).get(index).cloned() else {
         return;
     };
     let entry = app.view.open.as_ref().and_then(|key| app.inbox.get(key));

@@ -102,7 +102,7 @@ pub(super) fn open(app: &mut App) {
     }
     // Saved replies are for the open conversation's composer.
     if app.view.open.is_some() {
-        for (index, reply) in app.settings.canned.iter().enumerate() {
+        for (index, reply) in super::canned::library(app).iter().enumerate() {
             items.push(Item {
                 label: format!("Saved reply: {}", reply.title),
                 detail: format!("/{}", reply.shortcode),

@@ -89,6 +89,7 @@ pub(super) fn touched(event: &AccountEvent) -> Touched {
         }
         ProviderEvent::Connection(_)
         | ProviderEvent::Team { .. }
+        | ProviderEvent::SavedReplies(_)
         | ProviderEvent::Typing { .. }
         | ProviderEvent::Contacts { .. }
         | ProviderEvent::ContactCreated(_)

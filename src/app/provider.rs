@@ -171,6 +171,10 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
         | ProviderEvent::ConversationStarted { .. }) => {
             super::contacts::provider_event(app, &account, event, effects)
         }
+        ProviderEvent::SavedReplies(replies) => {
+            app.team.learn_replies(&account, replies);
+            false
+        }
         ProviderEvent::Error(message) => {
             app.status.account_mut(&account).last_error = Some(message.clone());
             app.status.notify(NoticeLevel::Error, message, app.now);

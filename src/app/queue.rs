@@ -124,6 +124,13 @@ pub(super) fn mark_unread(app: &mut App, effects: &mut Vec<Effect>) {
     entry.marked_unread = true;
     entry.info.unread = entry.info.unread.max(1);
     app.lists_stale = true;
+    // A platform that keeps read state per agent (Chatwoot) keeps the mark too.
+    effects.push(Effect::Provider {
+        account: key.account.clone(),
+        command: ProviderCommand::MarkUnread {
+            conversation: key.id.clone(),
+        },
+    });
     super::persist::conversation(app, &key, effects);
     app.status
         .notify(NoticeLevel::Info, "Marked unread".to_string(), app.now);

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{AccountId, Agent, Workflow};
+use crate::model::{AccountId, Agent, SavedReply, Workflow};
 
 /// Who "me" is where the platform knows no agents: assignment kept on this machine.
 pub const LOCAL_ME: &str = "me";
@@ -19,6 +19,8 @@ struct AccountTeam {
     me: Option<String>,
     agents: Vec<Agent>,
     labels: Vec<String>,
+    /// The platform's saved replies for the team.
+    replies: Vec<SavedReply>,
 }
 
 impl Team {
@@ -30,12 +32,13 @@ impl Team {
         agents: Vec<Agent>,
         labels: Vec<String>,
     ) -> bool {
+        let slot = self.accounts.entry(account.clone()).or_default();
         let team = AccountTeam {
             me,
             agents,
             labels: Workflow::tidy_labels(labels),
+            replies: slot.replies.clone(),
         };
-        let slot = self.accounts.entry(account.clone()).or_default();
         let changed = *slot != team;
         *slot = team;
         changed
@@ -61,6 +64,17 @@ impl Team {
         self.accounts
             .get(account)
             .map_or(&[], |team| team.agents.as_slice())
+    }
+
+    /// The platform's saved replies for the account (the whole set, replacing the last).
+    pub fn learn_replies(&mut self, account: &AccountId, replies: Vec<SavedReply>) {
+        self.accounts.entry(account.clone()).or_default().replies = replies;
+    }
+
+    pub fn replies(&self, account: &AccountId) -> &[SavedReply] {
+        self.accounts
+            .get(account)
+            .map_or(&[], |team| team.replies.as_slice())
     }
 
     /// The labels the platform offers.

@@ -4,7 +4,7 @@
 use crate::insights::ConversationInsights;
 use crate::model::{
     AccountId, Agent, ContactCard, Conversation, ConversationKey, ConversationStatus,
-    DeliveryStatus, Message, Priority, Timestamp, Workflow,
+    DeliveryStatus, Message, Priority, SavedReply, Timestamp, Workflow,
 };
 
 impl ProviderCommand {
@@ -165,6 +165,8 @@ pub enum ProviderEvent {
         agents: Vec<Agent>,
         labels: Vec<String>,
     },
+    /// The saved replies the platform keeps for the account's team (the whole set).
+    SavedReplies(Vec<SavedReply>),
     /// Something the user should know that is not tied to one message.
     Error(String),
     /// Contacts matching a search of the contact picker.
@@ -210,6 +212,11 @@ pub enum ProviderCommand {
         typing: bool,
     },
     MarkRead {
+        conversation: String,
+    },
+    /// The agent marked the conversation unread, for a platform that keeps read state per
+    /// agent (Chatwoot); the others keep the mark on this machine alone.
+    MarkUnread {
         conversation: String,
     },
     /// Load the page of history before the oldest message the app holds.

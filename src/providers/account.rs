@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
+use super::chatwoot::config::ChatwootAccount;
 use super::kit::secret::{SecretField, secret_values};
 use super::linktor::config::LinktorAccount;
 use super::sinch::config::SinchAccount;
 use super::vumi::config::VumiAccount;
-use super::{AccountEvent, PlatformActions, ProviderHandle, linktor, sinch, vumi};
+use super::{AccountEvent, PlatformActions, ProviderHandle, chatwoot, linktor, sinch, vumi};
 use crate::model::{AccountId, Timestamp};
 
 // Read once at start-up, a handful at most: the size spread between providers costs nothing.
@@ -25,6 +26,8 @@ pub enum AccountConfig {
     Sinch(Box<SinchAccount>),
     /// A Vumi Go conversation of type HTTP API (SMS, USSD, voice…).
     Vumi(VumiAccount),
+    /// A Chatwoot account, as one of its agents.
+    Chatwoot(ChatwootAccount),
 }
 
 /// What the runtime hands every provider when it starts one.
@@ -66,6 +69,7 @@ impl AccountConfig {
             AccountConfig::Linktor(account) => &account.name,
             AccountConfig::Sinch(account) => &account.name,
             AccountConfig::Vumi(account) => &account.name,
+            AccountConfig::Chatwoot(account) => &account.name,
         }
     }
 
@@ -89,6 +93,7 @@ impl AccountConfig {
             AccountConfig::Vumi(account) => {
                 named("base_url", &account.base_url).into_iter().collect()
             }
+            AccountConfig::Chatwoot(account) => vec![("base_url", account.base_url.as_str())],
         }
     }
 
@@ -98,6 +103,7 @@ impl AccountConfig {
             AccountConfig::Linktor(account) => account.validate(field),
             AccountConfig::Sinch(account) => account.validate(field),
             AccountConfig::Vumi(account) => account.validate(field),
+            AccountConfig::Chatwoot(account) => account.validate(field),
         }
     }
 
@@ -109,6 +115,7 @@ impl AccountConfig {
             AccountConfig::Linktor(account) => account.secret_fields(),
             AccountConfig::Sinch(account) => account.secret_fields(),
             AccountConfig::Vumi(account) => account.secret_fields(),
+            AccountConfig::Chatwoot(account) => account.secret_fields(),
         }
     }
 
@@ -167,6 +174,11 @@ pub fn start(
                 PlatformActions::of("Vumi Go", false).without_conversation_state(),
                 handle,
             )
+        }
+        AccountConfig::Chatwoot(chatwoot_account) => {
+            let provider_config = chatwoot_account.provider_config(&field)?;
+            let handle = chatwoot::spawn(account.clone(), provider_config, events);
+            (chatwoot::ACTIONS, handle)
         }
     };
     Ok(Started {

@@ -2,7 +2,7 @@
 //! hears into [`ProviderEvent`]s (model types only, never wire types) and takes
 //! [`ProviderCommand`]s (the contract, in `crate::contract::provider`).
 //!
-//! One module per platform (`linktor`, `sinch`, `vumi`, `symbl`), each with its wire types,
+//! One module per platform (`chatwoot`, `linktor`, `sinch`, `vumi`, `symbl`), each with its wire types,
 //! conversions and its `config.rs` (the `[[account]]` schema); `account` names those schemas
 //! and starts any of them; `kit` is what they share (the request policy, errors, tokens,
 //! secrets, backoff); `receiver` is the hardened HTTP server behind every webhook; `refuse`
@@ -11,6 +11,7 @@
 //! Linktor's, from `crate::protocol`.
 
 pub mod account;
+pub mod chatwoot;
 pub mod kit;
 pub mod linktor;
 pub mod receiver;

@@ -418,6 +418,8 @@ impl Loopback {
                 conversation,
                 typing,
             } => self.state.set_agent_typing(&conversation, typing),
+            // The hub keeps one read state for the team: a mark stays on this machine.
+            ProviderCommand::MarkUnread { .. } => {}
             ProviderCommand::MarkRead { conversation } => {
                 if let Err(error) = ops::update_conversation(&self.state, &conversation, None, true, &Default::default())
                 {

@@ -2,6 +2,7 @@
 //! for the failures a provider must survive, all served by one skeleton ([`server`]).
 #![allow(dead_code)]
 
+pub mod chatwoot;
 pub mod linktor;
 pub mod openai;
 pub mod server;

@@ -117,6 +117,8 @@ impl Provider {
                 });
             }
             ProviderCommand::MarkRead { conversation } => self.mark_read(conversation),
+            // Linktor keeps one read state for the team: a mark stays on this machine.
+            ProviderCommand::MarkUnread { .. } => {}
             ProviderCommand::FetchOlder {
                 conversation,
                 before,

@@ -104,6 +104,8 @@ impl Provider {
                 self.query_capability(conversation).await
             }
             // Sinch has no read marker for the app side: only our own unread count resets.
+            // Sinch keeps no read state: a mark stays on this machine.
+            ProviderCommand::MarkUnread { .. } => {}
             ProviderCommand::MarkRead { conversation } => {
                 if let Some(known) = self.conversations.get_mut(&conversation) {
                     known.unread = 0;

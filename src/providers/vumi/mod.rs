@@ -418,6 +418,8 @@ impl Provider {
                 conversation,
                 message_id,
             } => self.answering(conversation, message_id),
+            // Vumi keeps no read state: a mark stays on this machine.
+            ProviderCommand::MarkUnread { .. } => {}
             ProviderCommand::MarkRead { conversation } => {
                 if let Some(known) = self.conversations.get_mut(&conversation) {
                     known.facts.unread = 0;

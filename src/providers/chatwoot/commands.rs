@@ -1,0 +1,650 @@
+//! The app's commands, as Chatwoot's REST calls (§3, §4). Each runs as a child task and comes
+//! back as an [`Outcome`], so the cable keeps being read while it is in flight. Workflow
+//! changes (status, assignee, team, labels, priority) read the conversation back after the
+//! call: Chatwoot's own side effects (an agent reopening takes the assignment, §3.7) show at
+//! once, and a refused change puts back what the server holds.
+
+use tokio::task::JoinError;
+
+use super::convert::{self, TEAM_PREFIX};
+use super::rest::{AFTER_PAGE, ChatwootError, MESSAGE_PAGE};
+use super::{Failure, Provider, Thread, wire};
+use crate::model::{ConversationStatus, Priority, Timestamp};
+use crate::providers::kit::Classify;
+use crate::providers::{ProviderCommand, ProviderEvent};
+
+/// What the main loop must do after a command.
+pub(super) enum CommandEnd {
+    Continue,
+    Refresh,
+}
+
+/// Which part of a thread a read asks for (§4.1).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum ThreadRead {
+    /// The latest page.
+    Tail,
+    /// The page before this message id.
+    Older(u64),
+    /// What came after this message id (up to 100 per read).
+    After(u64),
+}
+
+type Directory = (
+    Vec<wire::Inbox>,
+    Vec<wire::User>,
+    Vec<wire::Team>,
+    Vec<wire::Label>,
+);
+
+/// Results of the REST work that commands and pushes start as child tasks.
+// Only a handful are in flight at once, so the size spread between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Outcome {
+    Sent {
+        conversation: u64,
+        client_id: String,
+        note: bool,
+        result: Result<wire::Message, ChatwootError>,
+    },
+    Thread {
+        conversation: u64,
+        read: ThreadRead,
+        result: Result<(Vec<wire::Message>, usize), ChatwootError>,
+    },
+    /// A workflow change, and the conversation as the server holds it after.
+    Changed {
+        conversation: u64,
+        doing: &'static str,
+        result: Result<(), ChatwootError>,
+    },
+    StatusSet {
+        conversation: u64,
+        result: Result<wire::StatusAnswer, ChatwootError>,
+    },
+    Reread {
+        result: Result<wire::Conversation, ChatwootError>,
+    },
+    Discovered {
+        id: u64,
+        result: Result<wire::Conversation, ChatwootError>,
+    },
+    MarkedRead {
+        conversation: u64,
+        result: Result<(), ChatwootError>,
+    },
+    /// A call with nothing to show when it works (typing, mark unread).
+    Done {
+        doing: &'static str,
+        result: Result<(), ChatwootError>,
+    },
+    Deleted {
+        conversation: u64,
+        message: u64,
+        result: Result<wire::Message, ChatwootError>,
+    },
+    Contacts {
+        query: String,
+        result: Result<Vec<wire::Contact>, ChatwootError>,
+    },
+    Directory(Box<Result<Directory, ChatwootError>>),
+}
+
+impl Provider {
+    pub(super) async fn command(&mut self, command: ProviderCommand) -> CommandEnd {
+        let id = |conversation: &str| conversation.parse::<u64>().ok();
+        match command {
+            // Chatwoot keeps no echo id (it is not stored, §4.2), so a resend after a lost
+            // answer cannot be looked up: it is sent again (at least once).
+            ProviderCommand::SendText {
+                conversation,
+                client_id,
+                text,
+            }
+            | ProviderCommand::SendWithOptions {
+                conversation,
+                client_id,
+                text,
+                ..
+            }
+            | ProviderCommand::Resend {
+                conversation,
+                client_id,
+                text,
+            } => self.send(&conversation, client_id, text, false).await,
+            ProviderCommand::AddNote {
+                conversation,
+                client_id,
+                text,
+            } => self.send(&conversation, client_id, text, true).await,
+            ProviderCommand::Typing {
+                conversation,
+                typing,
+            } => {
+                if let Some(conversation) = id(&conversation) {
+                    let rest = self.rest.clone();
+                    self.children.spawn(async move {
+                        let result = rest.typing(conversation, typing, false).await;
+                        Outcome::Done {
+                            doing: "say you are typing",
+                            result,
+                        }
+                    });
+                }
+            }
+            ProviderCommand::MarkRead { conversation } => {
+                if let Some(conversation) = id(&conversation) {
+                    self.mark_read(conversation);
+                }
+            }
+            ProviderCommand::MarkUnread { conversation } => {
+                if let Some(conversation) = id(&conversation) {
+                    let rest = self.rest.clone();
+                    self.children.spawn(async move {
+                        let result = rest.mark_unread(conversation).await;
+                        Outcome::Done {
+                            doing: "mark the conversation unread",
+                            result,
+                        }
+                    });
+                }
+            }
+            ProviderCommand::Open { conversation } => {
+                if let Some(conversation) = id(&conversation) {
+                    self.open(conversation);
+                }
+            }
+            ProviderCommand::FetchOlder {
+                conversation,
+                before,
+            } => {
+                if let Some(conversation) = id(&conversation) {
+                    let held = self
+                        .known
+                        .get(&conversation)
+                        .and_then(|known| known.thread)
+                        .map(|thread| thread.oldest)
+                        .filter(|oldest| *oldest != u64::MAX);
+                    let before = before.and_then(|before| before.parse::<u64>().ok());
+                    match before.into_iter().chain(held).min() {
+                        Some(before) => {
+                            self.read_thread(conversation, ThreadRead::Older(before));
+                        }
+                        None => self.open(conversation),
+                    }
+                }
+            }
+            ProviderCommand::Refresh => return CommandEnd::Refresh,
+            ProviderCommand::SetStatus {
+                conversation,
+                status,
+                snoozed_until,
+            } => {
+                if let Some(conversation) = id(&conversation) {
+                    self.set_status(conversation, status, snoozed_until);
+                }
+            }
+            ProviderCommand::SetSnoozedUntil {
+                conversation,
+                until,
+            } => {
+                if let Some(conversation) = id(&conversation) {
+                    let status = match until {
+                        Some(_) => ConversationStatus::Snoozed,
+                        None => ConversationStatus::Open,
+                    };
+                    self.set_status(conversation, status, until);
+                }
+            }
+            ProviderCommand::Assign {
+                conversation,
+                agent,
+            } => {
+                if let Some(conversation) = id(&conversation) {
+                    self.assign(conversation, agent);
+                }
+            }
+            ProviderCommand::SetLabels {
+                conversation,
+                labels,
+            } => {
+                if let Some(conversation) = id(&conversation) {
+                    let rest = self.rest.clone();
+                    self.children.spawn(async move {
+                        let result = rest.set_labels(conversation, &labels).await.map(|_| ());
+                        Outcome::Changed {
+                            conversation,
+                            doing: "change the labels",
+                            result,
+                        }
+                    });
+                }
+            }
+            ProviderCommand::SetPriority {
+                conversation,
+                priority,
+            } => {
+                if let Some(conversation) = id(&conversation) {
+                    let rest = self.rest.clone();
+                    let name = (priority != Priority::None).then(|| priority.label());
+                    self.children.spawn(async move {
+                        let result = rest.set_priority(conversation, name).await;
+                        Outcome::Changed {
+                            conversation,
+                            doing: "change the priority",
+                            result,
+                        }
+                    });
+                }
+            }
+            ProviderCommand::SearchContacts { query } => {
+                let rest = self.rest.clone();
+                self.children.spawn(async move {
+                    let result = rest.search_contacts(&query).await;
+                    Outcome::Contacts { query, result }
+                });
+            }
+            ProviderCommand::CreateContact { .. } | ProviderCommand::StartConversation { .. } => {
+                self.out
+                    .emit(ProviderEvent::Error(
+                        "Chatwoot: starting a conversation from the terminal is not built yet; start it in Chatwoot and it appears here".to_string(),
+                    ))
+                    .await;
+            }
+            ProviderCommand::DeleteMessage {
+                conversation,
+                message_id,
+            } => {
+                if let (Some(conversation), Ok(message)) =
+                    (id(&conversation), message_id.parse::<u64>())
+                {
+                    let rest = self.rest.clone();
+                    self.children.spawn(async move {
+                        let result = rest.delete_message(conversation, message).await;
+                        Outcome::Deleted {
+                            conversation,
+                            message,
+                            result,
+                        }
+                    });
+                }
+            }
+            // Chatwoot has no capability lookup, and replies need no inbound message to answer.
+            ProviderCommand::QueryCapability { .. } | ProviderCommand::Answering { .. } => {}
+        }
+        CommandEnd::Continue
+    }
+
+    async fn send(&mut self, conversation: &str, client_id: String, text: String, note: bool) {
+        let Ok(conversation_id) = conversation.parse::<u64>() else {
+            let reason = format!("Chatwoot has no conversation {conversation:?}");
+            let event = match note {
+                true => ProviderEvent::Error(reason),
+                false => ProviderEvent::SendFailed {
+                    conversation: conversation.to_string(),
+                    client_id,
+                    reason,
+                },
+            };
+            self.out.emit(event).await;
+            return;
+        };
+        let rest = self.rest.clone();
+        self.children.spawn(async move {
+            let result = rest.send(conversation_id, &text, note, &client_id).await;
+            Outcome::Sent {
+                conversation: conversation_id,
+                client_id,
+                note,
+                result,
+            }
+        });
+    }
+
+    /// The thread's latest page, once per run (later messages come live or by catch-up).
+    fn open(&mut self, conversation: u64) {
+        let Some(known) = self.known.get_mut(&conversation) else {
+            return;
+        };
+        if known.thread.is_some() {
+            return;
+        }
+        known.thread = Some(Thread {
+            oldest: u64::MAX,
+            newest: 0,
+        });
+        self.read_thread(conversation, ThreadRead::Tail);
+    }
+
+    /// One read marker at a time per conversation; asks while one is on its way fold into
+    /// one more after it.
+    fn mark_read(&mut self, conversation: u64) {
+        if let Some(again) = self.marking_read.get_mut(&conversation) {
+            *again = true;
+            return;
+        }
+        self.marking_read.insert(conversation, false);
+        let rest = self.rest.clone();
+        self.children.spawn(async move {
+            let result = rest.mark_read(conversation).await;
+            Outcome::MarkedRead {
+                conversation,
+                result,
+            }
+        });
+    }
+
+    fn set_status(
+        &mut self,
+        conversation: u64,
+        status: ConversationStatus,
+        until: Option<Timestamp>,
+    ) {
+        let rest = self.rest.clone();
+        let name = convert::status_name(status);
+        let until = until
+            .filter(|_| status == ConversationStatus::Snoozed)
+            .map(|at| at.unix_timestamp());
+        self.children.spawn(async move {
+            let result = rest.set_status(conversation, name, until).await;
+            Outcome::StatusSet {
+                conversation,
+                result,
+            }
+        });
+    }
+
+    /// An agent by id, a team as `team:<id>`, or nobody (the team too, when a team is all
+    /// the conversation has).
+    fn assign(&mut self, conversation: u64, agent: Option<String>) {
+        let rest = self.rest.clone();
+        let held_by_team = self
+            .known
+            .get(&conversation)
+            .and_then(|known| known.conversation.work.as_ref())
+            .and_then(|work| work.assignee.as_deref())
+            .is_some_and(|assignee| assignee.starts_with(TEAM_PREFIX));
+        self.children.spawn(async move {
+            let result = match agent.as_deref() {
+                Some(team) if team.starts_with(TEAM_PREFIX) => {
+                    match team[TEAM_PREFIX.len()..].parse::<u64>() {
+                        Ok(team) => rest.assign_team(conversation, Some(team)).await,
+                        Err(_) => Err(ChatwootError::Refused {
+                            status: 0,
+                            message: format!("no team {team:?}"),
+                        }),
+                    }
+                }
+                Some(agent) => match agent.parse::<u64>() {
+                    Ok(agent) => rest.assign_agent(conversation, Some(agent)).await,
+                    Err(_) => Err(ChatwootError::Refused {
+                        status: 0,
+                        message: format!("no agent {agent:?} on this account"),
+                    }),
+                },
+                None if held_by_team => rest.assign_team(conversation, None).await,
+                None => rest.assign_agent(conversation, None).await,
+            };
+            Outcome::Changed {
+                conversation,
+                doing: "change who has the conversation",
+                result,
+            }
+        });
+    }
+
+    fn reread(&mut self, conversation: u64) {
+        let rest = self.rest.clone();
+        self.children.spawn(async move {
+            let result = rest.conversation(conversation).await;
+            Outcome::Reread { result }
+        });
+    }
+
+    /// A failed call said on screen; a refused token ends the session.
+    async fn failed(&mut self, doing: &str, err: ChatwootError) -> Option<Failure> {
+        tracing::warn!(account = %self.account, "chatwoot: could not {doing}: {err}");
+        if err.is_auth() {
+            return Some(self.failure(&err));
+        }
+        let reason = self.describe(&err);
+        self.out
+            .emit(ProviderEvent::Error(format!("could not {doing}: {reason}")))
+            .await;
+        None
+    }
+
+    pub(super) async fn outcome(&mut self, joined: Result<Outcome, JoinError>) -> Option<Failure> {
+        let outcome = match joined {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                tracing::error!(account = %self.account, "chatwoot task failed: {err}");
+                return None;
+            }
+        };
+        match outcome {
+            Outcome::Sent {
+                client_id,
+                result: Ok(mut message),
+                ..
+            } => {
+                // The answer names our copy even if a server leaves `echo_id` out.
+                message.echo_id.get_or_insert(client_id);
+                self.message_heard(message, true).await;
+                None
+            }
+            Outcome::Sent {
+                conversation,
+                client_id,
+                note,
+                result: Err(err),
+            } => {
+                if self.echoed.contains(&client_id) {
+                    tracing::info!(account = %self.account, conversation, "chatwoot: the answer to a send was lost ({err}), but its broadcast arrived: it was sent");
+                    return None;
+                }
+                tracing::warn!(account = %self.account, conversation, "chatwoot send failed: {err}");
+                let reason = self.describe(&err);
+                let event = if note {
+                    ProviderEvent::Error(format!(
+                        "could not share the note with the team: {reason}; it stays on this machine"
+                    ))
+                } else {
+                    ProviderEvent::SendFailed {
+                        conversation: conversation.to_string(),
+                        client_id,
+                        reason,
+                    }
+                };
+                self.out.emit(event).await;
+                err.is_auth().then(|| self.failure(&err))
+            }
+            Outcome::Thread {
+                conversation,
+                read,
+                result: Ok((messages, held)),
+            } => {
+                self.thread_read(conversation, read, messages, held).await;
+                None
+            }
+            Outcome::Thread {
+                conversation,
+                read,
+                result: Err(err),
+            } => {
+                // Let a later open try again.
+                if let (ThreadRead::Tail, Some(known)) = (read, self.known.get_mut(&conversation))
+                    && known.thread.is_some_and(|thread| thread.newest == 0)
+                {
+                    known.thread = None;
+                }
+                self.failed("read the conversation's messages", err).await
+            }
+            Outcome::StatusSet {
+                conversation,
+                result: Ok(answer),
+            } => {
+                if let Some(status) = answer.payload.current_status.as_deref() {
+                    self.out
+                        .emit(ProviderEvent::ConversationStatus {
+                            conversation: conversation.to_string(),
+                            status: convert::status(Some(status)),
+                        })
+                        .await;
+                }
+                self.reread(conversation);
+                None
+            }
+            Outcome::StatusSet {
+                conversation,
+                result: Err(err),
+            } => {
+                self.reread(conversation);
+                self.failed("change the status", err).await
+            }
+            Outcome::Changed {
+                conversation,
+                doing,
+                result,
+            } => {
+                self.reread(conversation);
+                match result {
+                    Ok(()) => None,
+                    Err(err) => self.failed(doing, err).await,
+                }
+            }
+            Outcome::Reread { result: Ok(wire) } => {
+                self.heard_all(vec![wire]).await;
+                None
+            }
+            Outcome::Reread { result: Err(err) } => {
+                self.failed("read the conversation back", err).await
+            }
+            Outcome::Discovered { id, result } => {
+                self.discovering.remove(&id);
+                match result {
+                    Ok(wire) => {
+                        self.discovered(id, wire).await;
+                        None
+                    }
+                    // Not ours to see (another team's inbox): nothing to show.
+                    Err(err) if err.is_per_item() => {
+                        tracing::info!(account = %self.account, id, "chatwoot: a pushed conversation could not be read: {err}");
+                        None
+                    }
+                    Err(err) => self.failed("read a new conversation", err).await,
+                }
+            }
+            Outcome::MarkedRead {
+                conversation,
+                result,
+            } => {
+                if self.marking_read.remove(&conversation) == Some(true) {
+                    self.mark_read(conversation);
+                }
+                match result {
+                    Ok(()) => None,
+                    Err(err) => self.failed("mark the conversation read", err).await,
+                }
+            }
+            Outcome::Done { doing, result } => match result {
+                Ok(()) => None,
+                // Typing is worth nothing late; a failure goes to the log only.
+                Err(err) if doing == "say you are typing" && !err.is_auth() => {
+                    tracing::debug!(account = %self.account, "chatwoot typing failed: {err}");
+                    None
+                }
+                Err(err) => self.failed(doing, err).await,
+            },
+            Outcome::Deleted {
+                conversation,
+                message,
+                result,
+            } => match result {
+                Ok(_) => {
+                    self.out
+                        .emit(ProviderEvent::MessageDeleted {
+                            conversation: conversation.to_string(),
+                            message_id: message.to_string(),
+                        })
+                        .await;
+                    None
+                }
+                Err(err) => self.failed("delete the message", err).await,
+            },
+            Outcome::Contacts { query, result } => match result {
+                Ok(found) => {
+                    let contacts = found.iter().filter_map(convert::contact_card).collect();
+                    self.out
+                        .emit(ProviderEvent::Contacts { query, contacts })
+                        .await;
+                    None
+                }
+                Err(err) => self.failed("search contacts", err).await,
+            },
+            Outcome::Directory(result) => match *result {
+                Ok((inboxes, agents, teams, labels)) => {
+                    self.directory.inboxes =
+                        inboxes.into_iter().map(|inbox| (inbox.id, inbox)).collect();
+                    self.team_heard(agents, teams, labels).await;
+                    None
+                }
+                Err(err) => {
+                    self.failed("read the account's teams and labels", err)
+                        .await
+                }
+            },
+        }
+    }
+
+    /// Messages read from a thread, applied; the thread's range widened; the end of history
+    /// said when a page comes back short.
+    async fn thread_read(
+        &mut self,
+        conversation: u64,
+        read: ThreadRead,
+        messages: Vec<wire::Message>,
+        held: usize,
+    ) {
+        let Some(known) = self.known.get_mut(&conversation) else {
+            return;
+        };
+        let thread = known.thread.get_or_insert(Thread {
+            oldest: u64::MAX,
+            newest: 0,
+        });
+        for message in &messages {
+            thread.oldest = thread.oldest.min(message.id);
+            thread.newest = thread.newest.max(message.id);
+        }
+        let channel = known.conversation.channel.clone();
+        let contact = known.conversation.contact.name.clone();
+        let converted: Vec<_> = messages
+            .iter()
+            .map(|message| convert::message(message, &channel, &contact))
+            .collect();
+        let newest = thread.newest;
+        if !converted.is_empty() {
+            self.out
+                .emit(ProviderEvent::Messages {
+                    conversation: conversation.to_string(),
+                    messages: converted,
+                    live: false,
+                })
+                .await;
+        }
+        match read {
+            ThreadRead::Tail | ThreadRead::Older(_) if held < MESSAGE_PAGE => {
+                self.out
+                    .emit(ProviderEvent::HistoryComplete {
+                        conversation: conversation.to_string(),
+                    })
+                    .await;
+            }
+            ThreadRead::After(_) if held >= AFTER_PAGE => {
+                self.read_thread(conversation, ThreadRead::After(newest));
+            }
+            _ => {}
+        }
+    }
+}

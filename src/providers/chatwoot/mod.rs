@@ -1,0 +1,646 @@
+//! Chatwoot: the open-source multi-agent support platform, as one agent of one account
+//! (`../shared/chatwoot.md`). REST for the account's state and every action, ActionCable for
+//! what the team does live, and optionally the account webhook.
+//!
+//! One task owns the account. A session reads the profile (who we are, the pubsub token),
+//! opens the cable and waits for the subscription to be confirmed (a refused token is answered
+//! by silence, §6.9), then lists the account and stays live: pushes are applied as they come,
+//! presence is said every 15 s (the team sees us online), and a short listing of recent
+//! changes runs as a safety net. Commands run as child tasks, so a slow send never stops the
+//! cable from being read. A dropped cable reconnects with backoff and catches up with what
+//! changed while it was down (`updated_within`, §6.8).
+
+mod cable;
+mod commands;
+pub mod config;
+mod convert;
+mod events;
+pub mod rest;
+mod sync;
+pub mod webhook;
+pub mod wire;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use self::cable::{CableIn, WsReader, WsSink};
+use self::commands::{CommandEnd, Outcome};
+use self::config::Listing;
+use self::convert::Directory;
+use self::rest::{ChatwootError, RestClient};
+use self::webhook::{Hook, WebhookConfig};
+use crate::model::{AccountId, Conversation};
+use crate::providers::kit::Classify;
+use crate::providers::kit::backoff::Backoff;
+use crate::providers::kit::emit::Emitter;
+use crate::providers::{
+    AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
+};
+
+/// Chatwoot keeps status, snooze, assignee, team, labels and priority, and deletes messages
+/// (softly, §4.3); it has no capability lookup.
+pub const ACTIONS: crate::providers::PlatformActions = crate::providers::PlatformActions {
+    delete_message: true,
+    capability_lookup: false,
+    set_status: true,
+    workflow: true,
+    platform: "Chatwoot",
+};
+
+#[derive(Clone, PartialEq)]
+pub struct ChatwootConfig {
+    /// The installation's origin, e.g. `https://app.chatwoot.com`.
+    pub base_url: String,
+    pub account_id: u64,
+    /// The agent's `api_access_token`.
+    pub token: String,
+    /// Only these inboxes; empty: all the agent's.
+    pub inboxes: Vec<u64>,
+    pub listing: Listing,
+    pub poll_interval: Duration,
+    pub request_timeout: Duration,
+    pub max_retries: u32,
+    pub webhook: Option<WebhookConfig>,
+    /// How long a subscription may go unconfirmed before the token is taken as refused.
+    pub subscribe_timeout: Duration,
+    /// How long the cable may be silent (Rails pings every 3 s) before it is taken as dead.
+    pub stale_after: Duration,
+    /// How often presence is said; Chatwoot shows an agent offline after 20 s without.
+    pub presence_every: Duration,
+}
+
+impl std::fmt::Debug for ChatwootConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatwootConfig")
+            .field("base_url", &self.base_url)
+            .field("account_id", &self.account_id)
+            .field("token", &"<redacted>")
+            .field("inboxes", &self.inboxes)
+            .field("listing", &self.listing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatwootConfig {
+    pub fn new(base_url: &str, account_id: u64, token: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            account_id,
+            token: token.to_string(),
+            inboxes: Vec::new(),
+            listing: Listing::All,
+            poll_interval: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            max_retries: 3,
+            webhook: None,
+            subscribe_timeout: Duration::from_secs(5),
+            stale_after: Duration::from_secs(10),
+            presence_every: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Starts the provider for one account. Events go to `events`; dropping the handle stops it.
+pub fn spawn(
+    account: AccountId,
+    config: ChatwootConfig,
+    events: mpsc::Sender<AccountEvent>,
+) -> ProviderHandle {
+    let (commands, receiver) = mpsc::channel(64);
+    let task = tokio::spawn(run(account.clone(), config, events, receiver));
+    ProviderHandle {
+        account,
+        commands,
+        task,
+    }
+}
+
+async fn run(
+    account: AccountId,
+    config: ChatwootConfig,
+    events: mpsc::Sender<AccountEvent>,
+    commands: mpsc::Receiver<ProviderCommand>,
+) {
+    let rest = match RestClient::new(
+        &config.base_url,
+        config.account_id,
+        &config.token,
+        config.request_timeout,
+        config.max_retries,
+    ) {
+        Ok(rest) => rest,
+        Err(err) => {
+            let why = format!("Chatwoot provider cannot start: {err}");
+            return super::refuse::refuse_all(account, events, commands, why).await;
+        }
+    };
+    let out = Emitter::new(account.clone(), events);
+    let mut hooks = None;
+    let mut webhook_task = None;
+    if let Some(webhook) = &config.webhook {
+        match webhook::start(webhook).await {
+            Ok((_addr, task, received)) => {
+                hooks = Some(received);
+                webhook_task = Some(AbortOnDrop(task));
+                if webhook.secret.is_none() {
+                    let warning = format!(
+                        "Chatwoot webhook on {} accepts unsigned deliveries (allow_unsigned): anyone who can reach it can inject events",
+                        webhook.listen
+                    );
+                    tracing::warn!(%account, "{warning}");
+                    out.emit(ProviderEvent::Error(warning)).await;
+                }
+            }
+            Err(err) => {
+                tracing::error!(%account, listen = %webhook.listen, "chatwoot webhook receiver cannot listen: {err}");
+                out.emit(ProviderEvent::Error(format!(
+                    "Chatwoot webhook receiver cannot listen on {}: {err}",
+                    webhook.listen
+                )))
+                .await;
+            }
+        }
+    }
+    Provider {
+        account,
+        config,
+        out,
+        commands,
+        rest,
+        me: None,
+        directory: Directory::default(),
+        known: HashMap::new(),
+        sink: None,
+        identifier: String::new(),
+        children: JoinSet::new(),
+        backoff: Backoff::new(),
+        live_since: None,
+        synced_at: None,
+        notices: None,
+        discovering: HashSet::new(),
+        marking_read: HashMap::new(),
+        echoed: Echoed::default(),
+        hooks,
+        _webhook_task: webhook_task,
+    }
+    .run()
+    .await;
+}
+
+/// Who this inbox works as on the account.
+#[derive(Clone, Debug)]
+struct Me {
+    id: u64,
+}
+
+/// What the provider remembers of a conversation between pushes.
+struct Known {
+    /// As last emitted: a push naming only some fields (a message's unread count) re-emits it.
+    conversation: Conversation,
+    /// The server's `updated_at` (a float): an older conversation push is stale (§6.7).
+    updated_at: f64,
+    /// The contact's id, for `contact.updated`.
+    contact_id: Option<u64>,
+    /// The thread's message ids held, once it was loaded: a reconnect catches up after the
+    /// newest, and older history pages before the oldest.
+    thread: Option<Thread>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Thread {
+    oldest: u64,
+    newest: u64,
+}
+
+/// The most recent echo ids heard, oldest forgotten first.
+#[derive(Default)]
+struct Echoed {
+    ids: HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl Echoed {
+    const KEPT: usize = 1024;
+
+    fn heard(&mut self, id: &str) {
+        if self.ids.insert(id.to_string()) {
+            self.order.push_back(id.to_string());
+            if self.order.len() > Self::KEPT
+                && let Some(old) = self.order.pop_front()
+            {
+                self.ids.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+}
+
+/// Why a session ended.
+#[derive(Debug)]
+enum Failure {
+    Auth(String),
+    Transient(String),
+}
+
+enum Ended {
+    Stop,
+    Failed(Failure),
+}
+
+enum WaitEnd {
+    Elapsed,
+    Refresh,
+    Stop,
+    Auth(String),
+}
+
+/// Aborts the task when dropped, so the webhook receiver goes with the provider.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn next_hook(hooks: &mut Option<mpsc::Receiver<Hook>>) -> Option<Hook> {
+    match hooks {
+        Some(received) => received.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// How long a live connection must hold before a drop starts the backoff from the base again.
+const STABLE_AFTER: Duration = Duration::from_secs(60);
+/// How often an unreadable-frame notice may reach the screen (the log gets every one).
+const NOTICE_EVERY: Duration = Duration::from_secs(60);
+
+struct Provider {
+    account: AccountId,
+    config: ChatwootConfig,
+    out: Emitter,
+    commands: mpsc::Receiver<ProviderCommand>,
+    rest: RestClient,
+    me: Option<Me>,
+    directory: Directory,
+    /// By display id.
+    known: HashMap<u64, Known>,
+    sink: Option<WsSink>,
+    /// The subscription identifier of the current socket.
+    identifier: String,
+    children: JoinSet<Outcome>,
+    backoff: Backoff,
+    live_since: Option<Instant>,
+    /// When the last listing started: a reconnect within three hours asks only for what
+    /// changed since (§6.8).
+    synced_at: Option<OffsetDateTime>,
+    /// When an unreadable frame was last said on screen.
+    notices: Option<Instant>,
+    /// Conversations first heard of in a push, being read.
+    discovering: HashSet<u64>,
+    /// Read markers on their way, and whether another was asked for since.
+    marking_read: HashMap<u64, bool>,
+    /// Echo ids heard in a push: a reply whose HTTP answer is lost (a timeout) but whose
+    /// broadcast arrived is known to be on the server, so it is not reported failed.
+    echoed: Echoed,
+    hooks: Option<mpsc::Receiver<Hook>>,
+    _webhook_task: Option<AbortOnDrop>,
+}
+
+impl Provider {
+    async fn run(mut self) {
+        self.out.connection(ConnectionState::Connecting).await;
+        let mut next = self.session().await;
+        loop {
+            self.sink = None;
+            let end = match next {
+                Ended::Stop => return,
+                Ended::Failed(Failure::Auth(reason)) => self.auth_failed(reason).await,
+                Ended::Failed(Failure::Transient(reason)) => {
+                    if self
+                        .live_since
+                        .take()
+                        .is_some_and(|since| since.elapsed() >= STABLE_AFTER)
+                    {
+                        self.backoff.reset();
+                    }
+                    self.back_off(reason).await
+                }
+            };
+            match end {
+                WaitEnd::Stop => return,
+                WaitEnd::Auth(reason) => {
+                    next = Ended::Failed(Failure::Auth(reason));
+                    continue;
+                }
+                WaitEnd::Refresh => self.backoff.reset(),
+                WaitEnd::Elapsed => {}
+            }
+            self.out.connection(ConnectionState::Connecting).await;
+            next = self.session().await;
+        }
+    }
+
+    /// Profile, cable, listing, then live until something breaks. The cable is subscribed
+    /// before the listing, so whatever happens while we list arrives either way.
+    async fn session(&mut self) -> Ended {
+        let profile = match self.rest.profile().await {
+            Ok(profile) => profile,
+            Err(err) => return Ended::Failed(self.failure(&err)),
+        };
+        let account_id = self.config.account_id;
+        if !profile.accounts.is_empty() && !profile.accounts.iter().any(|a| a.id == account_id) {
+            let theirs: Vec<String> = profile.accounts.iter().map(|a| a.id.to_string()).collect();
+            return Ended::Failed(Failure::Auth(format!(
+                "the access token's user is not in Chatwoot account {account_id} (their accounts: {})",
+                theirs.join(", ")
+            )));
+        }
+        self.me = Some(Me { id: profile.id });
+        let mut socket_failure = None;
+        let mut reader = None;
+        match profile.pubsub_token.as_deref() {
+            None => {
+                socket_failure =
+                    Some("the profile has no pubsub token: no live updates".to_string())
+            }
+            Some(token) => {
+                self.identifier = cable::identifier(token, account_id, profile.id);
+                match self.open_cable().await {
+                    Ok(stream) => reader = Some(stream),
+                    Err(reason) => socket_failure = Some(reason),
+                }
+            }
+        }
+        // List even without the cable, so the inbox shows what REST can give.
+        if let Err(err) = self.sync().await {
+            self.sink = None;
+            return Ended::Failed(self.failure(&err));
+        }
+        if let Some(reason) = socket_failure {
+            return Ended::Failed(Failure::Transient(reason));
+        }
+        let Some(reader) = reader else {
+            return Ended::Failed(Failure::Transient("no live connection".to_string()));
+        };
+        self.live_since = Some(Instant::now());
+        self.out.connection(ConnectionState::Live).await;
+        self.out.emit(ProviderEvent::Synced).await;
+        self.live(reader).await
+    }
+
+    /// Opens the cable, waits for `welcome`, subscribes and waits for the confirmation.
+    async fn open_cable(&mut self) -> Result<WsReader, String> {
+        let origin = self.config.base_url.clone();
+        let (mut sink, mut reader) = cable::connect(&origin, self.config.request_timeout).await?;
+        let deadline = Instant::now() + self.config.request_timeout;
+        self.wait_for(&mut reader, deadline, |frame| {
+            matches!(frame, CableIn::Welcome)
+        })
+        .await
+        .map_err(|why| match why.is_empty() {
+            true => format!("{origin}/cable sent no welcome"),
+            false => why,
+        })?;
+        cable::subscribe(&mut sink, &self.identifier).await?;
+        let deadline = Instant::now() + self.config.subscribe_timeout;
+        let confirmed = self
+            .wait_for(&mut reader, deadline, |frame| {
+                matches!(frame, CableIn::Confirmed)
+            })
+            .await;
+        match confirmed {
+            Ok(()) => {}
+            Err(why) if why.is_empty() => {
+                return Err(format!(
+                    "Chatwoot did not confirm the live subscription within {} s: the pubsub token was refused (it changes with the password) or the user is not in account {}",
+                    self.config.subscribe_timeout.as_secs(),
+                    self.config.account_id
+                ));
+            }
+            Err(why) => return Err(why),
+        }
+        cable::update_presence(&mut sink, &self.identifier).await?;
+        self.sink = Some(sink);
+        Ok(reader)
+    }
+
+    /// Reads frames until `wanted` (other frames before it are applied). `Err("")` is the
+    /// deadline passing; other errors say why the socket ended.
+    async fn wait_for(
+        &mut self,
+        reader: &mut WsReader,
+        deadline: Instant,
+        wanted: impl Fn(&CableIn) -> bool,
+    ) -> Result<(), String> {
+        loop {
+            let next = tokio::time::timeout_at(deadline, reader.next()).await;
+            let Ok(next) = next else {
+                return Err(String::new());
+            };
+            let frame = cable::classify(next, &self.identifier);
+            if wanted(&frame) {
+                return Ok(());
+            }
+            match frame {
+                CableIn::Closed(reason) | CableIn::Disconnect(reason) => return Err(reason),
+                CableIn::Rejected => {
+                    return Err("Chatwoot rejected the live subscription".to_string());
+                }
+                CableIn::Event(broadcast) => self.broadcast(broadcast).await,
+                _ => {}
+            }
+        }
+    }
+
+    async fn live(&mut self, mut reader: WsReader) -> Ended {
+        let every = |period: Duration| {
+            let mut timer = tokio::time::interval_at(Instant::now() + period, period);
+            timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            timer
+        };
+        let mut presence = every(self.config.presence_every);
+        let mut poll = every(self.config.poll_interval);
+        let mut watchdog = every(Duration::from_secs(1).min(self.config.stale_after));
+        let mut heard = Instant::now();
+        loop {
+            if self.out.is_closed() {
+                return Ended::Stop;
+            }
+            tokio::select! {
+                command = self.commands.recv() => {
+                    let Some(command) = command else { return Ended::Stop };
+                    match self.command(command).await {
+                        CommandEnd::Continue => {}
+                        CommandEnd::Refresh => {
+                            if let Some(failure) = self.resync().await {
+                                return Ended::Failed(failure);
+                            }
+                        }
+                    }
+                }
+                next = reader.next() => {
+                    heard = Instant::now();
+                    match cable::classify(next, &self.identifier) {
+                        CableIn::Closed(reason) => return Ended::Failed(Failure::Transient(reason)),
+                        CableIn::Disconnect(reason) => {
+                            return Ended::Failed(Failure::Transient(format!(
+                                "Chatwoot asked to reconnect ({reason})"
+                            )));
+                        }
+                        CableIn::Rejected => {
+                            return Ended::Failed(Failure::Transient(
+                                "Chatwoot rejected the live subscription".to_string(),
+                            ));
+                        }
+                        CableIn::Event(broadcast) => self.broadcast(broadcast).await,
+                        CableIn::Malformed(reason) => self.malformed(&reason).await,
+                        CableIn::Welcome | CableIn::Ping | CableIn::Confirmed | CableIn::Nothing => {}
+                    }
+                }
+                _ = watchdog.tick() => {
+                    if heard.elapsed() > self.config.stale_after {
+                        return Ended::Failed(Failure::Transient(format!(
+                            "Chatwoot's live connection went silent (no ping for {} s)",
+                            self.config.stale_after.as_secs()
+                        )));
+                    }
+                }
+                _ = presence.tick() => {
+                    if let Some(sink) = self.sink.as_mut()
+                        && let Err(reason) = cable::update_presence(sink, &self.identifier).await
+                    {
+                        return Ended::Failed(Failure::Transient(reason));
+                    }
+                }
+                _ = poll.tick() => {
+                    if let Some(failure) = self.catch_up(self.config.poll_interval).await {
+                        return Ended::Failed(failure);
+                    }
+                }
+                Some(joined) = self.children.join_next() => {
+                    if let Some(failure) = self.outcome(joined).await {
+                        return Ended::Failed(failure);
+                    }
+                }
+                Some(hook) = next_hook(&mut self.hooks) => self.hook(hook).await,
+            }
+        }
+    }
+
+    /// A full listing while live: a refused token ends the session; other failures are
+    /// logged and the cable kept.
+    async fn resync(&mut self) -> Option<Failure> {
+        self.synced_at = None;
+        match self.sync().await {
+            Ok(()) => {
+                self.out.emit(ProviderEvent::Synced).await;
+                None
+            }
+            Err(err) => self.live_failure(err).await,
+        }
+    }
+
+    /// The safety net: what changed in the last `window` (plus a margin).
+    async fn catch_up(&mut self, window: Duration) -> Option<Failure> {
+        match self.changed_within(window).await {
+            Ok(()) => None,
+            Err(err) => self.live_failure(err).await,
+        }
+    }
+
+    async fn live_failure(&mut self, err: ChatwootError) -> Option<Failure> {
+        if err.is_auth() {
+            return Some(self.failure(&err));
+        }
+        tracing::warn!(account = %self.account, "chatwoot listing failed: {err}");
+        None
+    }
+
+    async fn back_off(&mut self, reason: String) -> WaitEnd {
+        let delay = self.backoff.next_delay();
+        let until = OffsetDateTime::now_utc() + delay;
+        tracing::info!(account = %self.account, ?delay, "chatwoot backing off: {reason}");
+        self.out
+            .connection(ConnectionState::BackingOff { until, reason })
+            .await;
+        self.idle(Some(Instant::now() + delay)).await
+    }
+
+    async fn auth_failed(&mut self, reason: String) -> WaitEnd {
+        tracing::warn!(account = %self.account, "{reason}");
+        self.out
+            .connection(ConnectionState::AuthFailed(reason))
+            .await;
+        loop {
+            match self.idle(None).await {
+                WaitEnd::Auth(_) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Waits for the deadline (or forever), still serving commands and child results.
+    async fn idle(&mut self, deadline: Option<Instant>) -> WaitEnd {
+        loop {
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => return WaitEnd::Elapsed,
+                command = self.commands.recv() => {
+                    let Some(command) = command else { return WaitEnd::Stop };
+                    if let CommandEnd::Refresh = self.command(command).await {
+                        return WaitEnd::Refresh;
+                    }
+                }
+                Some(joined) = self.children.join_next() => {
+                    if let Some(Failure::Auth(reason)) = self.outcome(joined).await {
+                        return WaitEnd::Auth(reason);
+                    }
+                }
+            }
+        }
+    }
+
+    fn failure(&self, err: &ChatwootError) -> Failure {
+        if err.is_auth() {
+            Failure::Auth(format!(
+                "Chatwoot at {} refused the access token: {err}",
+                self.config.base_url
+            ))
+        } else {
+            Failure::Transient(self.describe(err))
+        }
+    }
+
+    /// A one-line reason that names where we were talking to.
+    fn describe(&self, err: &ChatwootError) -> String {
+        format!("Chatwoot at {}: {err}", self.config.base_url)
+    }
+
+    async fn malformed(&mut self, reason: &str) {
+        tracing::warn!(account = %self.account, "unreadable Chatwoot frame skipped: {reason}");
+        let due = self.notices.is_none_or(|at| at.elapsed() >= NOTICE_EVERY);
+        if due {
+            self.notices = Some(Instant::now());
+            self.out
+                .emit(ProviderEvent::Error(format!(
+                    "Chatwoot sent a frame that could not be read ({reason}); skipped"
+                )))
+                .await;
+        }
+    }
+}
