@@ -708,16 +708,36 @@ async fn a_conversation_first_heard_in_a_push_is_read() {
     let desk = desk().await;
     let (_handle, mut events) = start("cw", config(&desk.fake, &desk.agent));
     live(&mut events).await;
+    // Only the message: no conversation event before it.
+    desk.fake.set_waiting_events(false);
     let contact = desk.fake.add_contact("Late", "+15550009");
-    let late = desk.fake.add_conversation(desk.inbox, contact);
+    let late = desk.fake.add_conversation_unannounced(desk.inbox, contact);
     desk.fake.customer_writes(late, "first words");
-    wait_for(
+    let (event, _) = wait_for(
         &mut events,
         WAIT,
         "the new conversation's message",
         |event| is_text(event, "first words"),
     )
     .await;
+    assert!(
+        matches!(event, ProviderEvent::Messages { live: true, ref messages, .. }
+            if messages[0].direction == Direction::Inbound),
+        "shown at once, as news: {event:?}"
+    );
+    wait_for(&mut events, WAIT, "the conversation, read", |event| {
+        conversations(std::slice::from_ref(event))
+            .iter()
+            .any(|c| c.key.id == late.to_string() && c.contact.name == "Late")
+    })
+    .await;
+    assert!(
+        desk.fake
+            .requests()
+            .iter()
+            .any(|r| r == &format!("GET /api/v1/accounts/{ACCOUNT}/conversations/{late}")),
+        "read by its display id"
+    );
 }
 
 #[tokio::test]
@@ -981,4 +1001,289 @@ api_access_token_env = "SB_TEST_CHATWOOT_TOKEN"
         "as the agent: {:?}",
         sent[0]
     );
+}
+
+#[tokio::test]
+async fn teams_read_markers_typing_and_contact_changes_reach_chatwoot() {
+    let desk = desk().await;
+    let fake = &desk.fake;
+    let billing = fake.add_team("billing");
+    let (handle, mut events) = start("cw", config(fake, &desk.agent));
+    live(&mut events).await;
+    let id = desk.conversation.to_string();
+    let path = |rest: &str| format!("/api/v1/accounts/{ACCOUNT}/conversations/{id}{rest}");
+    for command in [
+        ProviderCommand::Assign {
+            conversation: id.clone(),
+            agent: Some(format!("team:{billing}")),
+        },
+        ProviderCommand::MarkRead {
+            conversation: id.clone(),
+        },
+        ProviderCommand::Typing {
+            conversation: id.clone(),
+            typing: true,
+        },
+    ] {
+        handle.commands.send(command).await.expect("command");
+    }
+    wait_for(&mut events, WAIT, "the team", |event| {
+        conversations(std::slice::from_ref(event)).iter().any(|c| {
+            c.work.as_ref().and_then(|w| w.assignee.clone()) == Some(format!("team:{billing}"))
+                && c.metadata.get("team").map(String::as_str) == Some("billing")
+        })
+    })
+    .await;
+    assert_eq!(
+        fake.conversation(desk.conversation)["meta"]["team"]["id"],
+        billing
+    );
+    support::until("the read marker and typing", || {
+        let requests = fake.requests();
+        [path("/update_last_seen"), path("/toggle_typing_status")]
+            .iter()
+            .all(|want| requests.iter().any(|r| r == &format!("POST {want}")))
+    })
+    .await;
+
+    // The customer's name changes in Chatwoot: the row follows.
+    let contact = fake.conversation(desk.conversation)["meta"]["sender"]["id"].clone();
+    fake.push_event(
+        desk.agent.id,
+        "contact.updated",
+        json!({"id": contact, "name": "Jane Doe", "phone_number": "+15551234567",
+               "type": "contact", "account_id": ACCOUNT}),
+    );
+    wait_for(&mut events, WAIT, "the new name", |event| {
+        conversations(std::slice::from_ref(event))
+            .iter()
+            .any(|c| c.contact.name == "Jane Doe")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_resend_after_a_restart_is_sent_again() {
+    let desk = desk().await;
+    let (handle, mut events) = start("cw", config(&desk.fake, &desk.agent));
+    live(&mut events).await;
+    handle
+        .commands
+        .send(ProviderCommand::Resend {
+            conversation: desk.conversation.to_string(),
+            client_id: "kept-1".into(),
+            text: "From before the crash".into(),
+        })
+        .await
+        .expect("resend");
+    let (event, _) = wait_for(&mut events, WAIT, "the copy", |event| {
+        is_text(event, "From before the crash")
+    })
+    .await;
+    assert!(matches!(event, ProviderEvent::Messages { messages, .. }
+        if messages[0].client_id.as_deref() == Some("kept-1")));
+}
+
+#[tokio::test]
+async fn unsigned_webhooks_are_a_warned_about_choice() {
+    let desk = desk().await;
+    let mut config = config(&desk.fake, &desk.agent);
+    config.webhook = Some(switchboard::providers::chatwoot::webhook::WebhookConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        secret: None,
+    });
+    let (_handle, mut events) = start("cw", config);
+    let seen = live(&mut events).await;
+    assert!(
+        seen.iter()
+            .any(|event| matches!(event, ProviderEvent::Error(e) if e.contains("unsigned"))),
+        "{seen:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_send_left_in_doubt_is_looked_up_before_it_is_called_failed() {
+    let desk = desk().await;
+    let (handle, mut events) = start("cw", config(&desk.fake, &desk.agent));
+    live(&mut events).await;
+    // Chatwoot's job queue is slow: the broadcast comes late, and the answer never does.
+    desk.fake.hold_broadcasts();
+    desk.fake.set_post_message_delay(Duration::from_secs(3));
+    handle
+        .commands
+        .send(ProviderCommand::SendText {
+            conversation: desk.conversation.to_string(),
+            client_id: "doubt-1".into(),
+            text: "Are you still there?".into(),
+        })
+        .await
+        .expect("send");
+    let (event, seen) = wait_for(
+        &mut events,
+        Duration::from_secs(8),
+        "the copy found",
+        |event| is_text(event, "Are you still there?"),
+    )
+    .await;
+    assert!(matches!(event, ProviderEvent::Messages { ref messages, .. }
+        if messages[0].client_id.as_deref() == Some("doubt-1")));
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::SendFailed { .. }))
+    );
+    desk.fake.release_broadcasts();
+    let later = drain(&mut events, Duration::from_millis(500)).await;
+    assert!(
+        !later
+            .iter()
+            .any(|e| matches!(e, ProviderEvent::SendFailed { .. })),
+        "{later:?}"
+    );
+    let copies = desk
+        .fake
+        .messages(desk.conversation)
+        .into_iter()
+        .filter(|m| m["content"] == "Are you still there?")
+        .count();
+    assert_eq!(copies, 1, "not sent twice");
+}
+
+#[tokio::test]
+async fn deletions_pushed_by_chatwoot_remove_the_message() {
+    let desk = desk().await;
+    let (handle, mut events) = start("cw", config(&desk.fake, &desk.agent));
+    live(&mut events).await;
+    let id = desk
+        .fake
+        .customer_writes(desk.conversation, "oops, my card number");
+    wait_for(&mut events, WAIT, "the message", |event| {
+        is_text(event, "oops, my card number")
+    })
+    .await;
+    handle
+        .commands
+        .send(ProviderCommand::DeleteMessage {
+            conversation: desk.conversation.to_string(),
+            message_id: id.to_string(),
+        })
+        .await
+        .expect("delete");
+    let mut deletions = 0;
+    for event in drain(&mut events, Duration::from_millis(800)).await {
+        assert!(
+            !is_text(&event, "This message was deleted"),
+            "never shown back: {event:?}"
+        );
+        if matches!(event, ProviderEvent::MessageDeleted { ref message_id, .. } if *message_id == id.to_string())
+        {
+            deletions += 1;
+        }
+    }
+    assert!(deletions >= 1);
+}
+
+#[tokio::test]
+async fn unread_counts_go_past_chatwoots_cap_of_ten() {
+    let desk = desk().await;
+    let (_handle, mut events) = start("cw", config(&desk.fake, &desk.agent));
+    live(&mut events).await;
+    let mut counts = Vec::new();
+    for i in 1..=12 {
+        desk.fake
+            .customer_writes(desk.conversation, &format!("message {i}"));
+        let (_, seen) = wait_for(&mut events, WAIT, "the message", |event| {
+            is_text(event, &format!("message {i}"))
+        })
+        .await;
+        counts.extend(conversations(&seen).iter().map(|c| c.unread));
+    }
+    counts.extend(
+        conversations(&drain(&mut events, Duration::from_millis(300)).await)
+            .iter()
+            .map(|c| c.unread),
+    );
+    assert_eq!(counts.last(), Some(&12), "{counts:?}");
+    assert_eq!(
+        desk.fake.conversation(desk.conversation)["unread_count"],
+        10,
+        "the server caps"
+    );
+}
+
+#[tokio::test]
+async fn a_thread_resumes_after_the_stores_cursor() {
+    let desk = desk().await;
+    let ids = desk.fake.add_history(desk.conversation, 30);
+    let mut config = config(&desk.fake, &desk.agent);
+    let cursor_at = time::OffsetDateTime::now_utc() - Duration::from_secs(3600);
+    config.resume.insert(
+        desk.conversation.to_string(),
+        (cursor_at, ids[4].to_string()),
+    );
+    let (_handle, mut events) = start("cw", config);
+    let (event, _) = wait_for(
+        &mut events,
+        WAIT,
+        "the messages after the cursor",
+        |event| matches!(event, ProviderEvent::Messages { .. }),
+    )
+    .await;
+    let ProviderEvent::Messages { messages, live, .. } = event else {
+        unreachable!()
+    };
+    assert!(!live);
+    let texts: Vec<String> = messages.iter().map(|m| m.content.preview()).collect();
+    assert_eq!(
+        texts.first().map(String::as_str),
+        Some("history 6"),
+        "{texts:?}"
+    );
+    assert_eq!(texts.len(), 25);
+    let (event, _) = wait_for(&mut events, WAIT, "a cursor", |event| {
+        matches!(event, ProviderEvent::Cursor { .. })
+    })
+    .await;
+    assert!(matches!(event, ProviderEvent::Cursor { id, .. } if id == ids[29].to_string()));
+}
+
+#[tokio::test]
+async fn a_customer_typing_by_webhook_is_the_customer() {
+    let desk = desk().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut config = config(&desk.fake, &desk.agent);
+    config.webhook = Some(switchboard::providers::chatwoot::webhook::WebhookConfig {
+        listen: format!("127.0.0.1:{port}").parse().expect("addr"),
+        secret: Some("s".into()),
+    });
+    let (_handle, mut events) = start("cw", config);
+    live(&mut events).await;
+    // §8.3: a contact in a webhook has no "type" (and its id may equal a user's).
+    let body = json!({
+        "event": "conversation_typing_on", "is_private": false,
+        "user": {"id": desk.agent.id, "name": "Jane", "email": null},
+        "conversation": {"id": desk.conversation, "inbox_id": desk.inbox},
+    })
+    .to_string();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let answer = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/webhook"))
+        .header("x-chatwoot-timestamp", now.to_string())
+        .header(
+            "x-chatwoot-signature",
+            switchboard::providers::chatwoot::webhook::sign("s", now, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), 200);
+    let (event, _) = wait_for(&mut events, WAIT, "typing", |event| {
+        matches!(event, ProviderEvent::Typing { .. })
+    })
+    .await;
+    assert!(matches!(event, ProviderEvent::Typing { who, typing: true, .. } if who == "Jane"));
 }

@@ -176,7 +176,8 @@ pub fn start(
             )
         }
         AccountConfig::Chatwoot(chatwoot_account) => {
-            let provider_config = chatwoot_account.provider_config(&field)?;
+            let mut provider_config = chatwoot_account.provider_config(&field)?;
+            provider_config.resume = context.resume.remove(&account).unwrap_or_default();
             let handle = chatwoot::spawn(account.clone(), provider_config, events);
             (chatwoot::ACTIONS, handle)
         }

@@ -251,6 +251,9 @@ struct Knobs {
     /// `conversation.updated` when `waiting_since`/`first_reply_created_at` change, and
     /// `first.reply.created` (message.rb#dispatch_create_events, §6.6).
     waiting_events: bool,
+    /// Broadcasts are kept back (as a busy Sidekiq queue would) until released.
+    hold_broadcasts: bool,
+    held: Vec<(Outbox, String)>,
 }
 
 impl Default for Knobs {
@@ -262,6 +265,8 @@ impl Default for Knobs {
             silent_pings: false,
             ping_interval: Duration::from_secs(3),
             waiting_events: true,
+            hold_broadcasts: false,
+            held: Vec::new(),
         }
     }
 }
@@ -468,6 +473,14 @@ impl FakeChatwoot {
     /// A new open conversation (next display_id, starting at 1), created_at now; broadcasts
     /// `conversation.created`.
     pub fn add_conversation(&self, inbox: u64, contact: u64) -> u64 {
+        let id = self.add_conversation_unannounced(inbox, contact);
+        self.db().conversation_event(id, "conversation.created");
+        id
+    }
+
+    /// A conversation whose `conversation.created` never reached us: its first message is the
+    /// first the provider hears of it (§10 item 8).
+    pub fn add_conversation_unannounced(&self, inbox: u64, contact: u64) -> u64 {
         let mut db = self.db();
         let now = db.now();
         let contact_inbox = db.contact_inbox(contact, inbox, now);
@@ -496,7 +509,6 @@ impl FakeChatwoot {
                 waiting_since: None,
             },
         );
-        db.conversation_event(id, "conversation.created");
         id
     }
 
@@ -611,6 +623,19 @@ impl FakeChatwoot {
 
     pub fn set_page_size(&self, conversations_per_page: usize) {
         self.db().knobs.page_size = conversations_per_page.max(1);
+    }
+
+    /// Broadcasts wait (a busy job queue, §6.5) until [`Self::release_broadcasts`].
+    pub fn hold_broadcasts(&self) {
+        self.db().knobs.hold_broadcasts = true;
+    }
+
+    pub fn release_broadcasts(&self) {
+        let mut db = self.db();
+        db.knobs.hold_broadcasts = false;
+        for (outbox, text) in std::mem::take(&mut db.knobs.held) {
+            let _ = outbox.send((text, None));
+        }
     }
 
     /// A successful `POST …/messages` answers this long after its broadcast went out.
@@ -2170,6 +2195,10 @@ impl Db {
     }
 
     fn queue(&mut self, outbox: &Outbox, text: String) {
+        if self.knobs.hold_broadcasts {
+            self.knobs.held.push((outbox.clone(), text));
+            return;
+        }
         let receipt = self.receipts.as_mut().map(|receipts| {
             let (sent, received) = oneshot::channel();
             receipts.push(received);

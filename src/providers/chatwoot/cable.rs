@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::wire::{Broadcast, CableFrame};
@@ -46,28 +47,47 @@ pub fn identifier(pubsub_token: &str, account: u64, user: u64) -> String {
     )
 }
 
-/// Opens the socket; the error is a readable reason for the status bar.
+/// Opens the socket; the error is a readable reason for the status bar. Rails answers with
+/// the subprotocol offered; a server (or proxy) that answers with none is tried once more
+/// without offering one, as the WebSocket client then refuses the answer.
 pub async fn connect(origin: &str, timeout: Duration) -> Result<(WsSink, WsReader), String> {
     use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Error;
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
     crate::providers::tls::install_crypto_provider();
-    let mut request = cable_url(origin)
-        .into_client_request()
-        .map_err(|err| format!("cannot open {}: {err}", cable_url(origin)))?;
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        SUBPROTOCOLS.parse().expect("a valid header value"),
-    );
-    let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .max_message_size(Some(MAX_FRAME_BYTES))
-        .max_frame_size(Some(MAX_FRAME_BYTES));
-    let attempt = tokio_tungstenite::connect_async_with_config(request, Some(limits), true);
-    match tokio::time::timeout(timeout, attempt).await {
-        Err(_) => Err(format!("the live connection to {origin}/cable timed out")),
-        Ok(Err(err)) => Err(format!(
-            "live connection to {origin}/cable failed: {}",
-            crate::providers::kit::http::root_cause(&err)
-        )),
-        Ok(Ok((stream, _))) => Ok(stream.split()),
+    let url = cable_url(origin);
+    let mut offered = true;
+    loop {
+        let mut request = url
+            .as_str()
+            .into_client_request()
+            .map_err(|err| format!("cannot open {url}: {err}"))?;
+        if offered {
+            request.headers_mut().insert(
+                "Sec-WebSocket-Protocol",
+                http::HeaderValue::from_static(SUBPROTOCOLS),
+            );
+        }
+        let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(MAX_FRAME_BYTES))
+            .max_frame_size(Some(MAX_FRAME_BYTES));
+        let attempt = tokio_tungstenite::connect_async_with_config(request, Some(limits), true);
+        match tokio::time::timeout(timeout, attempt).await {
+            Err(_) => return Err(format!("the live connection to {url} timed out")),
+            Ok(Err(Error::Protocol(ProtocolError::SecWebSocketSubProtocolError(_)))) if offered => {
+                tracing::info!(
+                    "{url} answered without a subprotocol; connecting without offering one"
+                );
+                offered = false;
+            }
+            Ok(Err(err)) => {
+                return Err(format!(
+                    "live connection to {url} failed: {}",
+                    crate::providers::kit::http::root_cause(&err)
+                ));
+            }
+            Ok(Ok((stream, _))) => return Ok(stream.split()),
+        }
     }
 }
 
@@ -184,6 +204,35 @@ mod tests {
             cable_url("http://127.0.0.1:3000"),
             "ws://127.0.0.1:3000/cable"
         );
+    }
+
+    /// A server that picks no subprotocol is connected to without offering one.
+    #[tokio::test]
+    async fn a_server_without_the_subprotocol_is_still_reached() {
+        use axum::extract::ws::WebSocketUpgrade;
+        let app = axum::Router::new().route(
+            "/cable",
+            axum::routing::get(|ws: WebSocketUpgrade| async move {
+                ws.on_upgrade(|mut socket| async move {
+                    let welcome = axum::extract::ws::Message::Text(r#"{"type":"welcome"}"#.into());
+                    let _ = socket.send(welcome).await;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                })
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let origin = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (_sink, mut reader) = connect(&origin, Duration::from_secs(5))
+            .await
+            .expect("connected");
+        use futures_util::StreamExt;
+        assert!(matches!(
+            classify(reader.next().await, "x"),
+            CableIn::Welcome
+        ));
     }
 
     #[test]

@@ -37,15 +37,39 @@ type Directory = (
     Vec<wire::Label>,
 );
 
+/// A reply or note on its way.
+#[derive(Clone, Debug)]
+pub(super) struct Send {
+    conversation: u64,
+    client_id: String,
+    text: String,
+    note: bool,
+    /// When it left (epoch seconds), to recognise its copy on the server.
+    at: i64,
+}
+
+/// How long after a send left in doubt the server is asked for its copy: the broadcast
+/// usually comes first.
+const VERIFY_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Results of the REST work that commands and pushes start as child tasks.
 // Only a handful are in flight at once, so the size spread between variants costs nothing.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Outcome {
     Sent {
-        conversation: u64,
-        client_id: String,
-        note: bool,
+        send: Send,
         result: Result<wire::Message, ChatwootError>,
+    },
+    /// After an answer that leaves a send in doubt: the copy found on the server, if any.
+    Verified {
+        send: Send,
+        failure: ChatwootError,
+        result: Result<Option<wire::Message>, ChatwootError>,
+    },
+    /// A listing made while live, and when it started.
+    Listed {
+        started: time::OffsetDateTime,
+        result: Result<Vec<wire::Conversation>, ChatwootError>,
     },
     Thread {
         conversation: u64,
@@ -290,29 +314,82 @@ impl Provider {
             return;
         };
         let rest = self.rest.clone();
+        let send = Send {
+            conversation: conversation_id,
+            client_id,
+            text,
+            note,
+            at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
         self.children.spawn(async move {
-            let result = rest.send(conversation_id, &text, note, &client_id).await;
-            Outcome::Sent {
-                conversation: conversation_id,
-                client_id,
-                note,
+            let result = rest
+                .send(send.conversation, &send.text, send.note, &send.client_id)
+                .await;
+            Outcome::Sent { send, result }
+        });
+    }
+
+    /// A send whose answer leaves it in doubt (a timeout, a 5xx, an unreadable answer): it
+    /// may have been created. Chatwoot keeps no echo id (§4.2), so its copy is looked for
+    /// among the latest messages: ours, of the same kind and text, written since it left.
+    fn verify(&mut self, send: Send, failure: ChatwootError) {
+        let rest = self.rest.clone();
+        let me = self.me.as_ref().map(|me| me.id);
+        self.children.spawn(async move {
+            tokio::time::sleep(VERIFY_AFTER).await;
+            let result = rest
+                .messages(send.conversation, None, None)
+                .await
+                .map(|(messages, _)| {
+                    messages.into_iter().rev().find(|m| {
+                        m.private == send.note
+                            && m.message_type == wire::MessageType::Outgoing
+                            && m.content.as_deref() == Some(send.text.as_str())
+                            && me.is_some()
+                            && m.sender.as_ref().and_then(|s| s.id) == me
+                            && m.created_at
+                                .seconds()
+                                .is_some_and(|at| at >= (send.at - 5) as f64)
+                    })
+                });
+            Outcome::Verified {
+                send,
+                failure,
                 result,
             }
         });
     }
 
+    /// A send that failed: said on the reply (or, for a note, on screen).
+    async fn send_failed(&mut self, send: Send, err: &ChatwootError) -> Option<Failure> {
+        tracing::warn!(account = %self.account, conversation = send.conversation, "chatwoot send failed: {err}");
+        let reason = self.describe(err);
+        let event = if send.note {
+            ProviderEvent::Error(format!(
+                "could not share the note with the team: {reason}; it stays on this machine"
+            ))
+        } else {
+            ProviderEvent::SendFailed {
+                conversation: send.conversation.to_string(),
+                client_id: send.client_id,
+                reason,
+            }
+        };
+        self.out.emit(event).await;
+        err.is_auth().then(|| self.failure(err))
+    }
+
     /// The thread's latest page, once per run (later messages come live or by catch-up).
     fn open(&mut self, conversation: u64) {
         let Some(known) = self.known.get_mut(&conversation) else {
+            // Not listed (resolved long ago, another view): read it, then its thread.
+            self.discover(conversation);
             return;
         };
         if known.thread.is_some() {
             return;
         }
-        known.thread = Some(Thread {
-            oldest: u64::MAX,
-            newest: 0,
-        });
+        known.thread = Some(Thread::loading());
         self.read_thread(conversation, ThreadRead::Tail);
     }
 
@@ -424,40 +501,67 @@ impl Provider {
         };
         match outcome {
             Outcome::Sent {
-                client_id,
+                send,
                 result: Ok(mut message),
-                ..
             } => {
                 // The answer names our copy even if a server leaves `echo_id` out.
-                message.echo_id.get_or_insert(client_id);
+                message.echo_id.get_or_insert(send.client_id);
                 self.message_heard(message, true).await;
                 None
             }
             Outcome::Sent {
-                conversation,
-                client_id,
-                note,
+                send,
                 result: Err(err),
             } => {
-                if self.echoed.contains(&client_id) {
-                    tracing::info!(account = %self.account, conversation, "chatwoot: the answer to a send was lost ({err}), but its broadcast arrived: it was sent");
+                if self.echoed.contains(&send.client_id) {
+                    tracing::info!(account = %self.account, "chatwoot: a send's answer was lost ({err}), but its broadcast arrived");
                     return None;
                 }
-                tracing::warn!(account = %self.account, conversation, "chatwoot send failed: {err}");
-                let reason = self.describe(&err);
-                let event = if note {
-                    ProviderEvent::Error(format!(
-                        "could not share the note with the team: {reason}; it stays on this machine"
-                    ))
-                } else {
-                    ProviderEvent::SendFailed {
-                        conversation: conversation.to_string(),
-                        client_id,
-                        reason,
+                let in_doubt = matches!(
+                    err,
+                    ChatwootError::Timeout
+                        | ChatwootError::Server { .. }
+                        | ChatwootError::Unreachable { .. }
+                        | ChatwootError::Decode { .. }
+                );
+                if in_doubt {
+                    self.verify(send, err);
+                    return None;
+                }
+                self.send_failed(send, &err).await
+            }
+            Outcome::Verified {
+                send,
+                failure,
+                result,
+            } => {
+                if self.echoed.contains(&send.client_id) {
+                    return None;
+                }
+                match result {
+                    Ok(Some(mut message)) => {
+                        tracing::info!(account = %self.account, "chatwoot: a send's answer was lost ({failure}), but its copy is on the server");
+                        message.echo_id = Some(send.client_id);
+                        self.message_heard(message, true).await;
+                        None
                     }
-                };
-                self.out.emit(event).await;
-                err.is_auth().then(|| self.failure(&err))
+                    Ok(None) | Err(_) => self.send_failed(send, &failure).await,
+                }
+            }
+            Outcome::Listed { started, result } => {
+                self.listing = false;
+                match result {
+                    Ok(conversations) => {
+                        self.listed(conversations, started).await;
+                        self.out.emit(ProviderEvent::Synced).await;
+                        None
+                    }
+                    Err(err) if err.is_auth() => Some(self.failure(&err)),
+                    Err(err) => {
+                        tracing::warn!(account = %self.account, "chatwoot listing failed: {err}");
+                        None
+                    }
+                }
             }
             Outcome::Thread {
                 conversation,
@@ -472,11 +576,21 @@ impl Provider {
                 read,
                 result: Err(err),
             } => {
-                // Let a later open try again.
-                if let (ThreadRead::Tail, Some(known)) = (read, self.known.get_mut(&conversation))
-                    && known.thread.is_some_and(|thread| thread.newest == 0)
-                {
-                    known.thread = None;
+                if let Some(known) = self.known.get_mut(&conversation) {
+                    match read {
+                        // Let a later open try again.
+                        ThreadRead::Tail if known.thread.is_some_and(|t| t.newest == 0) => {
+                            known.thread = None;
+                        }
+                        // The next listing tries the gap again.
+                        ThreadRead::After(from) => {
+                            if let Some(thread) = known.thread.as_mut() {
+                                thread.gap_from =
+                                    Some(thread.gap_from.map_or(from, |g| g.min(from)));
+                            }
+                        }
+                        _ => {}
+                    }
                 }
                 self.failed("read the conversation's messages", err).await
             }
@@ -485,6 +599,11 @@ impl Provider {
                 result: Ok(answer),
             } => {
                 if let Some(status) = answer.payload.current_status.as_deref() {
+                    // Kept as what the app now shows, so the read-back below is news if a
+                    // newer change came in between.
+                    if let Some(known) = self.known.get_mut(&conversation) {
+                        known.conversation.status = convert::status(Some(status));
+                    }
                     self.out
                         .emit(ProviderEvent::ConversationStatus {
                             conversation: conversation.to_string(),
@@ -598,7 +717,8 @@ impl Provider {
     }
 
     /// Messages read from a thread, applied; the thread's range widened; the end of history
-    /// said when a page comes back short.
+    /// said when a page comes back short; a catch-up continued while pages come back full;
+    /// and, where the thread is whole from its start or its cursor, a cursor for the store.
     async fn thread_read(
         &mut self,
         conversation: u64,
@@ -606,24 +726,37 @@ impl Provider {
         messages: Vec<wire::Message>,
         held: usize,
     ) {
-        let Some(known) = self.known.get_mut(&conversation) else {
-            return;
+        let page_newest = messages.iter().map(|m| m.id).max();
+        let (channel, contact, whole) = match self.known.get_mut(&conversation) {
+            Some(known) => {
+                let thread = known.thread.get_or_insert_with(Thread::loading);
+                for message in &messages {
+                    thread.oldest = thread.oldest.min(message.id);
+                    thread.newest = thread.newest.max(message.id);
+                }
+                (
+                    known.conversation.channel.clone(),
+                    known.conversation.contact.name.clone(),
+                    thread.gap_from.is_none(),
+                )
+            }
+            // Asked for before it was listed (an older page of a cached thread): shown all
+            // the same, and the conversation read.
+            None => {
+                self.discover(conversation);
+                let inbox = messages.first().and_then(|m| m.inbox_id);
+                (
+                    self.directory.channel_of_inbox(inbox),
+                    "the customer".to_string(),
+                    false,
+                )
+            }
         };
-        let thread = known.thread.get_or_insert(Thread {
-            oldest: u64::MAX,
-            newest: 0,
-        });
-        for message in &messages {
-            thread.oldest = thread.oldest.min(message.id);
-            thread.newest = thread.newest.max(message.id);
-        }
-        let channel = known.conversation.channel.clone();
-        let contact = known.conversation.contact.name.clone();
         let converted: Vec<_> = messages
             .iter()
             .map(|message| convert::message(message, &channel, &contact))
             .collect();
-        let newest = thread.newest;
+        let newest = converted.iter().max_by_key(|m| m.order_key()).cloned();
         if !converted.is_empty() {
             self.out
                 .emit(ProviderEvent::Messages {
@@ -633,18 +766,34 @@ impl Provider {
                 })
                 .await;
         }
+        let id = conversation.to_string();
         match read {
             ThreadRead::Tail | ThreadRead::Older(_) if held < MESSAGE_PAGE => {
                 self.out
                     .emit(ProviderEvent::HistoryComplete {
-                        conversation: conversation.to_string(),
+                        conversation: id.clone(),
                     })
                     .await;
             }
-            ThreadRead::After(_) if held >= AFTER_PAGE => {
-                self.read_thread(conversation, ThreadRead::After(newest));
+            ThreadRead::After(after) if held >= AFTER_PAGE => {
+                // From the page's own newest: a live push may have moved the thread's.
+                if let Some(next) = page_newest.filter(|next| *next > after) {
+                    self.read_thread(conversation, ThreadRead::After(next));
+                }
             }
             _ => {}
+        }
+        if whole
+            && matches!(read, ThreadRead::Tail | ThreadRead::After(_))
+            && let Some(newest) = newest
+        {
+            self.out
+                .emit(ProviderEvent::Cursor {
+                    conversation: id,
+                    at: newest.at,
+                    id: newest.id,
+                })
+                .await;
         }
     }
 }

@@ -89,8 +89,24 @@ impl Directory {
     }
 }
 
+/// The assignee id of an agent bot: its ids are not users' (§1.4, `assignee_type`).
+pub const BOT_PREFIX: &str = "bot:";
+
+impl Directory {
+    /// The channel of an inbox by id (a message names its inbox, not its channel).
+    pub fn channel_of_inbox(&self, inbox: Option<u64>) -> Channel {
+        let inbox = inbox.and_then(|id| self.inboxes.get(&id));
+        channel(
+            inbox.and_then(|inbox| inbox.channel_type.as_deref()),
+            inbox.and_then(|inbox| inbox.medium.as_deref()),
+        )
+    }
+}
+
 pub fn workflow(conversation: &wire::Conversation) -> Workflow {
+    let bot = conversation.meta.assignee_type.as_deref() == Some("AgentBot");
     let assignee = match (&conversation.meta.assignee, &conversation.meta.team) {
+        (Some(bot_user), _) if bot => Some(format!("{BOT_PREFIX}{}", bot_user.id)),
         (Some(user), _) => Some(user.id.to_string()),
         (None, Some(team)) => Some(format!("{TEAM_PREFIX}{}", team.id)),
         (None, None) => None,
@@ -140,10 +156,17 @@ pub fn conversation(
         .contact_inbox
         .as_ref()
         .and_then(|inbox| inbox.source_id.as_deref());
+    // REST's latest message may be a private note: never the preview, as in a push (§3.16).
     let latest = wire
         .last_non_activity_message
         .as_ref()
-        .or_else(|| wire.messages.iter().rev().find(|m| !m.private));
+        .filter(|m| !m.private)
+        .or_else(|| {
+            wire.messages
+                .iter()
+                .rev()
+                .find(|m| !m.private && m.message_type != wire::MessageType::Activity)
+        });
     let mut metadata = BTreeMap::new();
     if let Some(inbox) = wire.inbox_id.and_then(|id| directory.inboxes.get(&id))
         && let Some(name) = &inbox.name

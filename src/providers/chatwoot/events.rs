@@ -9,7 +9,7 @@ use super::commands::{Outcome, ThreadRead};
 use super::convert;
 use super::webhook::Hook;
 use super::wire::{self, Broadcast};
-use super::{Provider, Thread};
+use super::{Provider, Thread, UNREAD_CAP};
 use crate::providers::ProviderEvent;
 use crate::text::sanitize_line;
 
@@ -64,7 +64,11 @@ impl Provider {
         match event {
             "message.created" | "message.updated" => {
                 match serde_json::from_value::<wire::Message>(data) {
-                    Ok(message) => self.message_heard(message, true).await,
+                    // An update is not news: a status, a translation, a deletion.
+                    Ok(message) => {
+                        self.message_heard(message, event == "message.created")
+                            .await
+                    }
                     Err(err) => self.malformed(&format!("{event}: {err}")).await,
                 }
             }
@@ -98,23 +102,51 @@ impl Provider {
         }
     }
 
-    /// A message from a listing or a push. One for a conversation not yet known makes the
-    /// provider read the conversation first (its thread, read after, holds this message).
-    pub(super) async fn message_heard(&mut self, wire: wire::Message, live: bool) {
+    /// A message from a push or an answer; `new` when it was just created (it may alert and
+    /// count as unread). One for a conversation not yet known is shown at once, and the
+    /// conversation is read so its row follows.
+    pub(super) async fn message_heard(&mut self, wire: wire::Message, new: bool) {
+        if let Some(echo) = &wire.echo_id {
+            self.echoed.heard(echo);
+        }
         let Some(id) = convert::conversation_of(&wire) else {
             self.malformed("a message without its conversation").await;
             return;
         };
-        if let Some(echo) = &wire.echo_id {
-            self.echoed.heard(echo);
+        if let Some(inbox) = wire.inbox_id
+            && !self.config.inboxes.is_empty()
+            && !self.config.inboxes.contains(&inbox)
+        {
+            return;
+        }
+        // A soft delete (§4.3) arrives as an update saying so.
+        if wire.attributes().get("deleted") == Some(&Value::Bool(true)) {
+            self.out
+                .emit(ProviderEvent::MessageDeleted {
+                    conversation: id.to_string(),
+                    message_id: wire.id.to_string(),
+                })
+                .await;
+            return;
         }
         let Some(known) = self.known.get_mut(&id) else {
+            let channel = self.directory.channel_of_inbox(wire.inbox_id);
+            let message = convert::message(&wire, &channel, "the customer");
+            self.out
+                .emit(ProviderEvent::Messages {
+                    conversation: id.to_string(),
+                    messages: vec![message],
+                    live: new,
+                })
+                .await;
             self.discover(id);
             return;
         };
         let conversation = &mut known.conversation;
         let message = convert::message(&wire, &conversation.channel, &conversation.contact.name);
-        // The slim conversation of a push carries the unread count and the activity time.
+        let incoming = message.direction == crate::model::Direction::Inbound;
+        // The slim conversation of a push carries the unread count (capped at 10, §3.10):
+        // past the cap, the messages heard are counted here, as the app counts them.
         let slim = wire.conversation.as_ref();
         let mut changed = false;
         if let Some(unread) = slim
@@ -122,8 +154,13 @@ impl Provider {
             .and_then(Value::as_u64)
         {
             let unread = u32::try_from(unread).unwrap_or(u32::MAX);
-            changed |= conversation.unread != unread;
-            conversation.unread = unread;
+            let counted = match unread >= UNREAD_CAP && conversation.unread >= UNREAD_CAP {
+                true if new && incoming => conversation.unread.saturating_add(1),
+                true => conversation.unread,
+                false => unread,
+            };
+            changed |= conversation.unread != counted;
+            conversation.unread = counted;
         }
         let chat = !wire.private && wire.message_type != wire::MessageType::Activity;
         if conversation
@@ -138,27 +175,30 @@ impl Provider {
                 conversation.last_message = preview;
             }
         }
-        if let Some(thread) = known.thread.as_mut() {
+        if let Some(thread) = known.thread.as_mut()
+            && thread.newest != 0
+        {
             thread.newest = thread.newest.max(wire.id);
             thread.oldest = thread.oldest.min(wire.id);
         }
         let updated = changed.then(|| known.conversation.clone());
+        // The message first: the app counts a new one as unread, then takes the count.
+        self.out
+            .emit(ProviderEvent::Messages {
+                conversation: id.to_string(),
+                messages: vec![message],
+                live: new,
+            })
+            .await;
         if let Some(updated) = updated {
             self.out
                 .emit(ProviderEvent::Conversations(vec![updated]))
                 .await;
         }
-        self.out
-            .emit(ProviderEvent::Messages {
-                conversation: id.to_string(),
-                messages: vec![message],
-                live,
-            })
-            .await;
     }
 
     /// Reads a conversation first heard of in a push, once at a time.
-    fn discover(&mut self, id: u64) {
+    pub(super) fn discover(&mut self, id: u64) {
         if !self.discovering.insert(id) {
             return;
         }
@@ -175,10 +215,7 @@ impl Provider {
         if let Some(known) = self.known.get_mut(&id)
             && known.thread.is_none()
         {
-            known.thread = Some(Thread {
-                oldest: u64::MAX,
-                newest: 0,
-            });
+            known.thread = Some(Thread::loading());
             self.read_thread(id, ThreadRead::Tail);
         }
     }
@@ -195,15 +232,20 @@ impl Provider {
                 .or(user.name.as_deref())
                 .unwrap_or_default(),
         );
-        let is_contact = user.kind.as_deref() == Some("contact");
-        if !is_contact && self.me.as_ref().is_some_and(|me| user.id == Some(me.id)) {
+        // Webhooks name a contact without a `type` (§8.3): only a user is an agent.
+        let kind = user.kind.as_deref().unwrap_or("contact");
+        if kind == "user" && self.me.as_ref().is_some_and(|me| user.id == Some(me.id)) {
             return;
         }
-        let who = match (is_contact, typing.is_private) {
+        let who = match (kind, typing.is_private) {
             (_, true) => format!("{} (private note)", non_empty(name, "an agent")),
-            (true, false) => non_empty(name, "the customer"),
-            (false, false) => format!("{} (agent)", non_empty(name, "an agent")),
+            ("user", false) => format!("{} (agent)", non_empty(name, "an agent")),
+            ("agent_bot" | "captain_assistant", false) => {
+                format!("{} (bot)", non_empty(name, "a bot"))
+            }
+            _ => non_empty(name, "the customer"),
         };
+        self.typists.heard(id, &who, on);
         self.out
             .emit(ProviderEvent::Typing {
                 conversation: id.to_string(),
@@ -211,6 +253,20 @@ impl Provider {
                 typing: on,
             })
             .await;
+    }
+
+    /// Chatwoot says "typing" once per burst and drops it after 30 s without news (§3.9):
+    /// the app, which forgets a typist sooner, is reminded while the 30 s last.
+    pub(super) async fn remind_typing(&mut self) {
+        for (conversation, who, typing) in self.typists.due(std::time::Instant::now()) {
+            self.out
+                .emit(ProviderEvent::Typing {
+                    conversation: conversation.to_string(),
+                    who,
+                    typing,
+                })
+                .await;
+        }
     }
 
     async fn contact_heard(&mut self, contact: &wire::Contact) {
@@ -238,7 +294,7 @@ impl Provider {
     }
 
     /// Labels, inboxes or teams changed on the server (§6.6): read them again.
-    fn reread_directory(&mut self) {
+    pub(super) fn reread_directory(&mut self) {
         let rest = self.rest.clone();
         self.children.spawn(async move {
             let result = async {

@@ -5,10 +5,10 @@
 //! One task owns the account. A session reads the profile (who we are, the pubsub token),
 //! opens the cable and waits for the subscription to be confirmed (a refused token is answered
 //! by silence, §6.9), then lists the account and stays live: pushes are applied as they come,
-//! presence is said every 15 s (the team sees us online), and a short listing of recent
-//! changes runs as a safety net. Commands run as child tasks, so a slow send never stops the
-//! cable from being read. A dropped cable reconnects with backoff and catches up with what
-//! changed while it was down (`updated_within`, §6.8).
+//! presence is said every 15 s (the team sees us online), and a listing of recent changes runs
+//! as a safety net. While live, every REST call (commands, listings, thread reads) runs as a
+//! child task, so the cable keeps being read. A dropped cable reconnects with backoff and
+//! catches up with what changed while it was down (§6.8).
 
 mod cable;
 mod commands;
@@ -39,6 +39,7 @@ use crate::model::{AccountId, Conversation};
 use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
 use crate::providers::kit::emit::Emitter;
+use crate::providers::kit::tasks::{AbortOnDrop, next_or_never};
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -73,6 +74,8 @@ pub struct ChatwootConfig {
     pub stale_after: Duration,
     /// How often presence is said; Chatwoot shows an agent offline after 20 s without.
     pub presence_every: Duration,
+    /// Cursors from the local store, by conversation id: a thread resumes after them.
+    pub resume: HashMap<String, (crate::model::Timestamp, String)>,
 }
 
 impl std::fmt::Debug for ChatwootConfig {
@@ -102,6 +105,7 @@ impl ChatwootConfig {
             subscribe_timeout: Duration::from_secs(5),
             stale_after: Duration::from_secs(10),
             presence_every: Duration::from_secs(15),
+            resume: HashMap::new(),
         }
     }
 }
@@ -123,7 +127,7 @@ pub fn spawn(
 
 async fn run(
     account: AccountId,
-    config: ChatwootConfig,
+    mut config: ChatwootConfig,
     events: mpsc::Sender<AccountEvent>,
     commands: mpsc::Receiver<ProviderCommand>,
 ) {
@@ -167,9 +171,13 @@ async fn run(
             }
         }
     }
+    let resume = std::mem::take(&mut config.resume);
     Provider {
         account,
         config,
+        resume,
+        typists: Typists::default(),
+        listing: false,
         out,
         commands,
         rest,
@@ -216,6 +224,84 @@ struct Known {
 struct Thread {
     oldest: u64,
     newest: u64,
+    /// A catch-up after this message failed: the next listing tries again (and no cursor is
+    /// given to the store meanwhile).
+    gap_from: Option<u64>,
+}
+
+impl Thread {
+    /// Its first page on the way (`newest` 0: nothing to catch up after yet).
+    fn loading() -> Self {
+        Self {
+            oldest: u64::MAX,
+            newest: 0,
+            gap_from: None,
+        }
+    }
+
+    /// Held up to message `id` (a cursor from the local store).
+    fn at(id: u64) -> Self {
+        Self {
+            oldest: id,
+            newest: id,
+            gap_from: None,
+        }
+    }
+}
+
+/// Chatwoot counts at most this many unread messages (§3.10).
+const UNREAD_CAP: u32 = 10;
+
+/// Who is typing where, so the app is reminded while Chatwoot's 30 s last (§3.9).
+#[derive(Default)]
+struct Typists {
+    by_conversation: HashMap<u64, Typist>,
+}
+
+struct Typist {
+    who: String,
+    since: std::time::Instant,
+    said: std::time::Instant,
+}
+
+impl Typists {
+    /// How long a typist lasts without news (the web client's timer).
+    const LASTS: Duration = Duration::from_secs(30);
+    /// How often the app is reminded (it forgets a typist after 6 s).
+    const REMIND_EVERY: Duration = Duration::from_secs(4);
+
+    fn heard(&mut self, conversation: u64, who: &str, on: bool) {
+        if on {
+            let now = std::time::Instant::now();
+            self.by_conversation.insert(
+                conversation,
+                Typist {
+                    who: who.to_string(),
+                    since: now,
+                    said: now,
+                },
+            );
+        } else {
+            self.by_conversation.remove(&conversation);
+        }
+    }
+
+    /// What to say again now: `(conversation, who, still typing)`.
+    fn due(&mut self, now: std::time::Instant) -> Vec<(u64, String, bool)> {
+        let mut due = Vec::new();
+        self.by_conversation.retain(|conversation, typist| {
+            if now.duration_since(typist.since) >= Self::LASTS {
+                due.push((*conversation, typist.who.clone(), false));
+                return false;
+            }
+            if now.duration_since(typist.said) >= Self::REMIND_EVERY {
+                typist.said = now;
+                due.push((*conversation, typist.who.clone(), true));
+            }
+            true
+        });
+        due
+    }
 }
 
 /// The most recent echo ids heard, oldest forgotten first.
@@ -263,22 +349,6 @@ enum WaitEnd {
     Auth(String),
 }
 
-/// Aborts the task when dropped, so the webhook receiver goes with the provider.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-async fn next_hook(hooks: &mut Option<mpsc::Receiver<Hook>>) -> Option<Hook> {
-    match hooks {
-        Some(received) => received.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
 /// How long a live connection must hold before a drop starts the backoff from the base again.
 const STABLE_AFTER: Duration = Duration::from_secs(60);
 /// How often an unreadable-frame notice may reach the screen (the log gets every one).
@@ -287,6 +357,11 @@ const NOTICE_EVERY: Duration = Duration::from_secs(60);
 struct Provider {
     account: AccountId,
     config: ChatwootConfig,
+    /// Cursors from the local store not yet used (a conversation's first listing uses its).
+    resume: HashMap<String, (crate::model::Timestamp, String)>,
+    typists: Typists,
+    /// A listing in a child task is on its way.
+    listing: bool,
     out: Emitter,
     commands: mpsc::Receiver<ProviderCommand>,
     rest: RestClient,
@@ -482,9 +557,8 @@ impl Provider {
                     match self.command(command).await {
                         CommandEnd::Continue => {}
                         CommandEnd::Refresh => {
-                            if let Some(failure) = self.resync().await {
-                                return Ended::Failed(failure);
-                            }
+                            self.reread_directory();
+                            self.list_in_background(sync::Plan::Everything);
                         }
                     }
                 }
@@ -508,6 +582,7 @@ impl Provider {
                     }
                 }
                 _ = watchdog.tick() => {
+                    self.remind_typing().await;
                     if heard.elapsed() > self.config.stale_after {
                         return Ended::Failed(Failure::Transient(format!(
                             "Chatwoot's live connection went silent (no ping for {} s)",
@@ -523,47 +598,17 @@ impl Provider {
                     }
                 }
                 _ = poll.tick() => {
-                    if let Some(failure) = self.catch_up(self.config.poll_interval).await {
-                        return Ended::Failed(failure);
-                    }
+                    let plan = self.plan();
+                    self.list_in_background(plan);
                 }
                 Some(joined) = self.children.join_next() => {
                     if let Some(failure) = self.outcome(joined).await {
                         return Ended::Failed(failure);
                     }
                 }
-                Some(hook) = next_hook(&mut self.hooks) => self.hook(hook).await,
+                Some(hook) = next_or_never(&mut self.hooks) => self.hook(hook).await,
             }
         }
-    }
-
-    /// A full listing while live: a refused token ends the session; other failures are
-    /// logged and the cable kept.
-    async fn resync(&mut self) -> Option<Failure> {
-        self.synced_at = None;
-        match self.sync().await {
-            Ok(()) => {
-                self.out.emit(ProviderEvent::Synced).await;
-                None
-            }
-            Err(err) => self.live_failure(err).await,
-        }
-    }
-
-    /// The safety net: what changed in the last `window` (plus a margin).
-    async fn catch_up(&mut self, window: Duration) -> Option<Failure> {
-        match self.changed_within(window).await {
-            Ok(()) => None,
-            Err(err) => self.live_failure(err).await,
-        }
-    }
-
-    async fn live_failure(&mut self, err: ChatwootError) -> Option<Failure> {
-        if err.is_auth() {
-            return Some(self.failure(&err));
-        }
-        tracing::warn!(account = %self.account, "chatwoot listing failed: {err}");
-        None
     }
 
     async fn back_off(&mut self, reason: String) -> WaitEnd {

@@ -13,7 +13,7 @@ use super::wire::{
     Canned, Contact, Conversation, ConversationList, ErrorBody, Inbox, Label, Message, Payload,
     Profile, StatusAnswer, Team, User,
 };
-use crate::providers::kit::http::{UnaddressableId, root_cause};
+use crate::providers::kit::http::{BodyError, UnaddressableId, read_limited, root_cause};
 use crate::providers::kit::{Classify, ErrorClass, RetryPolicy, StaticCredential};
 use crate::text::sanitize_line;
 
@@ -94,6 +94,13 @@ impl ChatwootError {
             401 if message.contains("not authorized to do this action") => {
                 ChatwootError::Denied { message }
             }
+            // Devise's answer to a request with no token at all (§7.1): ours was sent, so
+            // something between us and Chatwoot removed it.
+            401 if body.contains("\"errors\"") => ChatwootError::Credentials {
+                message: format!(
+                    "{message} (the access token did not reach Chatwoot: a proxy in between may drop it)"
+                ),
+            },
             401 => ChatwootError::Credentials { message },
             404 => ChatwootError::NotFound { message },
             408 => ChatwootError::Timeout,
@@ -504,7 +511,10 @@ impl RestClient {
             .http
             .request(method, format!("{}{path}", self.origin))
             .header("Accept", "application/json")
-            .header("api_access_token", &self.token);
+            // The hyphenated spelling: Rack reads it as the same `HTTP_API_ACCESS_TOKEN` that
+            // Chatwoot checks (§2.1), and proxies pass it, where nginx drops `api_access_token`
+            // (underscores) unless told otherwise.
+            .header("Api-Access-Token", &self.token);
         if !query.is_empty() {
             request = request.query(query);
         }
@@ -553,24 +563,15 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ChatwootError> {
     })
 }
 
-async fn read_body(mut response: reqwest::Response) -> Result<String, ChatwootError> {
-    let too_large = || ChatwootError::Decode {
-        reason: format!("answer larger than {} MiB", MAX_BODY_BYTES >> 20),
-    };
-    if response
-        .content_length()
-        .is_some_and(|length| length > MAX_BODY_BYTES as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|err| transport(&err))? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
+async fn read_body(response: reqwest::Response) -> Result<String, ChatwootError> {
+    read_limited(response, MAX_BODY_BYTES)
+        .await
+        .map_err(|err| match err {
+            BodyError::TooLarge { limit_mib } => ChatwootError::Decode {
+                reason: format!("answer larger than {limit_mib} MiB"),
+            },
+            BodyError::Transport(err) => transport(&err),
+        })
 }
 
 fn transport(err: &reqwest::Error) -> ChatwootError {

@@ -223,11 +223,13 @@ fn required_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Err
 }
 
 /// `message_type`: an integer in REST and push, a string in a webhook's top-level message.
+/// A missing or unknown one reads as activity: shown, but neither a customer's message (no
+/// unread, no alert) nor ours.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MessageType {
-    #[default]
     Incoming,
     Outgoing,
+    #[default]
     Activity,
     Template,
 }
@@ -249,9 +251,8 @@ impl<'de> Deserialize<'de> for MessageType {
         Ok(match kind {
             "incoming" => MessageType::Incoming,
             "outgoing" => MessageType::Outgoing,
-            "activity" => MessageType::Activity,
             "template" => MessageType::Template,
-            _ => return Err(serde::de::Error::custom("unknown message_type")),
+            _ => MessageType::Activity,
         })
     }
 }
@@ -296,6 +297,8 @@ pub struct Message {
     pub conversation_id: Option<u64>,
     #[serde(default, deserialize_with = "lenient_id")]
     pub account_id: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_id")]
+    pub inbox_id: Option<u64>,
     #[serde(default)]
     pub message_type: MessageType,
     #[serde(default)]
@@ -461,7 +464,9 @@ mod tests {
             (message.id, message.message_type),
             (2, MessageType::Outgoing)
         );
-        assert!(serde_json::from_str::<Message>(r#"{"id":1,"message_type":9}"#).is_err());
+        let unknown: Message =
+            serde_json::from_str(r#"{"id":1,"message_type":9}"#).expect("read as activity");
+        assert_eq!(unknown.message_type, MessageType::Activity);
     }
 
     #[test]

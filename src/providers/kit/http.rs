@@ -73,6 +73,42 @@ pub fn plain_text_warning(field: &str, base_url: &str) -> Option<String> {
     })
 }
 
+/// Why a body could not be read whole.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Over the limit, by its announced length or while reading.
+    TooLarge {
+        limit_mib: usize,
+    },
+    Transport(reqwest::Error),
+}
+
+/// The body as text, at most `limit` bytes (checked against the announced length first, then
+/// while reading, so a hostile server cannot exhaust memory); invalid UTF-8 is replaced rather
+/// than fatal.
+pub async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<String, BodyError> {
+    let too_large = || BodyError::TooLarge {
+        limit_mib: limit >> 20,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 /// The innermost cause of a transport error ("connection refused"), which says more than
 /// reqwest's outer message: sanitised, lower-cased at the start to read inside a sentence, and
 /// cut to 200 characters.

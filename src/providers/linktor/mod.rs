@@ -39,6 +39,7 @@ use crate::model::{AccountId, Timestamp};
 use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
 use crate::providers::kit::emit::Emitter;
+use crate::providers::kit::tasks::{AbortOnDrop, next_or_never};
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -247,23 +248,6 @@ struct Known {
     work: crate::model::Workflow,
 }
 
-/// Aborts the task when dropped, so the webhook receiver goes with the provider.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// The next webhook, or never when there is no receiver.
-async fn next_hook(hooks: &mut Option<mpsc::Receiver<Hook>>) -> Option<Hook> {
-    match hooks {
-        Some(receiver) => receiver.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
 struct Provider {
     account: AccountId,
     config: LinktorConfig,
@@ -439,7 +423,7 @@ impl Provider {
                         return Ended::Failed(failure);
                     }
                 }
-                Some(hook) = next_hook(&mut self.hooks) => {
+                Some(hook) = next_or_never(&mut self.hooks) => {
                     if let Err(err) = self.hook(hook).await {
                         if err.is_auth() {
                             return Ended::Failed(Failure::Auth);

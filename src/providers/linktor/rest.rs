@@ -17,7 +17,7 @@ use super::wire::{
     ErrorBody, ListEnvelope, SendMessageBody, WireContact, WireConversation, WireMessage,
 };
 use super::{Dialect, LinktorConfig, Login};
-use crate::providers::kit::http::{root_cause, segment};
+use crate::providers::kit::http::{BodyError, read_limited, root_cause, segment};
 use crate::providers::kit::{Classify, ErrorClass, RetryPolicy};
 use crate::text::sanitize_line;
 
@@ -570,35 +570,21 @@ impl RestClient {
         ))
     }
 
-    /// The body as text, at most [`MAX_BODY_BYTES`] (checked against the announced length
-    /// first, then while reading); invalid UTF-8 is replaced rather than fatal.
+    /// The body as text, at most [`MAX_BODY_BYTES`].
     async fn read_body(
         &self,
-        mut response: reqwest::Response,
+        response: reqwest::Response,
         request_id: Option<String>,
     ) -> Result<String, LinktorError> {
-        let too_large = || LinktorError::Decode {
-            reason: format!("response larger than {} MiB", MAX_BODY_BYTES >> 20),
-            request_id: request_id.clone(),
-        };
-        if response
-            .content_length()
-            .is_some_and(|length| length > MAX_BODY_BYTES as u64)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        read_limited(response, MAX_BODY_BYTES)
             .await
-            .map_err(|err| self.transport_error(&err))?
-        {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(String::from_utf8_lossy(&body).into_owned())
+            .map_err(|err| match err {
+                BodyError::TooLarge { limit_mib } => LinktorError::Decode {
+                    reason: format!("response larger than {limit_mib} MiB"),
+                    request_id,
+                },
+                BodyError::Transport(err) => self.transport_error(&err),
+            })
     }
 
     fn transport_error(&self, err: &reqwest::Error) -> LinktorError {

@@ -103,9 +103,9 @@ impl Provider {
             ProviderCommand::QueryCapability { conversation } => {
                 self.query_capability(conversation).await
             }
-            // Sinch has no read marker for the app side: only our own unread count resets.
             // Sinch keeps no read state: a mark stays on this machine.
             ProviderCommand::MarkUnread { .. } => {}
+            // Sinch has no read marker for the app side: only our own unread count resets.
             ProviderCommand::MarkRead { conversation } => {
                 if let Some(known) = self.conversations.get_mut(&conversation) {
                     known.unread = 0;
