@@ -599,6 +599,57 @@ mod tests {
     }
 
     #[test]
+    fn chatwoot_accounts_sit_beside_other_providers() {
+        let config = parse(
+            r#"
+            [[account]]
+            provider = "chatwoot"
+            name = "acme"
+            base_url = "https://app.chatwoot.com"
+            account_id = 1
+            api_access_token_env = "CW_ACME"
+
+            [[account]]
+            provider = "chatwoot"
+            name = "acme-eu"
+            base_url = "https://chat.example.eu"
+            account_id = 7
+            api_access_token = "cw-inline-token"
+            inboxes = [3]
+            conversations = "mine"
+            [account.webhook]
+            listen = "127.0.0.1:8790"
+            secret = "cw-hook-secret"
+
+            [[account]]
+            provider = "linktor"
+            name = "cloud"
+            base_url = "https://api.linktor.io"
+            api_key = "k"
+            "#,
+        )
+        .expect("valid config");
+        assert_eq!(config.accounts.len(), 3);
+        let AccountConfig::Chatwoot(eu) = &config.accounts[1] else {
+            panic!("a Chatwoot account");
+        };
+        assert_eq!((eu.account_id, eu.inboxes.as_slice()), (7, &[3][..]));
+        let secrets = config.accounts[1].secrets();
+        for secret in ["cw-inline-token", "cw-hook-secret"] {
+            assert!(secrets.contains(&secret.to_string()), "{secret} masked");
+        }
+        let missing = parse(
+            "[[account]]\nprovider = \"chatwoot\"\nname = \"a\"\nbase_url = \"https://h\"\naccount_id = 1\n",
+        );
+        assert!(
+            missing
+                .expect_err("a token is needed")
+                .to_string()
+                .contains("api_access_token"),
+        );
+    }
+
+    #[test]
     fn server_dialect_account_with_login_parses() {
         let config = parse(
             r#"

@@ -1287,3 +1287,29 @@ async fn a_customer_typing_by_webhook_is_the_customer() {
     .await;
     assert!(matches!(event, ProviderEvent::Typing { who, typing: true, .. } if who == "Jane"));
 }
+
+#[tokio::test]
+async fn contacts_are_searched_on_chatwoot() {
+    let desk = desk().await;
+    desk.fake.add_contact("Zoe Park", "+15557770000");
+    let (handle, mut events) = start("cw", config(&desk.fake, &desk.agent));
+    live(&mut events).await;
+    handle
+        .commands
+        .send(ProviderCommand::SearchContacts {
+            query: "zoe".into(),
+        })
+        .await
+        .expect("search");
+    let (event, _) = wait_for(&mut events, WAIT, "contacts", |event| {
+        matches!(event, ProviderEvent::Contacts { .. })
+    })
+    .await;
+    let ProviderEvent::Contacts { query, contacts } = event else {
+        unreachable!()
+    };
+    assert_eq!(query, "zoe");
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    assert_eq!(contacts[0].name, "Zoe Park");
+    assert_eq!(contacts[0].phone.as_deref(), Some("+15557770000"));
+}
