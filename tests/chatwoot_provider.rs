@@ -1313,3 +1313,47 @@ async fn contacts_are_searched_on_chatwoot() {
     assert_eq!(contacts[0].name, "Zoe Park");
     assert_eq!(contacts[0].phone.as_deref(), Some("+15557770000"));
 }
+
+#[tokio::test]
+async fn listing_only_mine_keeps_the_others_conversations_out() {
+    let desk = desk().await;
+    let fake = &desk.fake;
+    let bo = fake.add_user("Bo Chen", "agent");
+    fake.add_member(desk.inbox, bo.id);
+    let contact = fake.add_contact("Mine Only", "+15550101");
+    let mine = fake.add_conversation(desk.inbox, contact);
+    let mut config = config(fake, &desk.agent);
+    config.listing = switchboard::providers::chatwoot::config::Listing::Mine;
+    // Ana takes one conversation (as she would in the web app) before starting.
+    reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/accounts/{ACCOUNT}/conversations/{mine}/assignments",
+            fake.base_url
+        ))
+        .header("api_access_token", &desk.agent.token)
+        .json(&json!({"assignee_id": desk.agent.id}))
+        .send()
+        .await
+        .expect("assign");
+    let (_handle, mut events) = start("cw", config);
+    let seen = live(&mut events).await;
+    let ids: Vec<String> = conversations(&seen)
+        .iter()
+        .map(|c| c.key.id.clone())
+        .collect();
+    assert_eq!(ids, vec![mine.to_string()], "only hers");
+    fake.customer_writes(desk.conversation, "not for Ana");
+    fake.customer_writes(mine, "for Ana");
+    let (_, seen) = wait_for(&mut events, WAIT, "her message", |event| {
+        is_text(event, "for Ana")
+    })
+    .await;
+    let later = drain(&mut events, Duration::from_millis(500)).await;
+    assert!(
+        !seen
+            .iter()
+            .chain(&later)
+            .any(|event| is_text(event, "not for Ana")),
+        "another's conversation stays out"
+    );
+}

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::commands::{Outcome, ThreadRead};
+use super::config::Listing;
 use super::convert;
 use super::webhook::Hook;
 use super::wire::{self, Broadcast};
@@ -129,16 +130,23 @@ impl Provider {
                 .await;
             return;
         }
+        if self.not_listed.contains(&id) {
+            return;
+        }
         let Some(known) = self.known.get_mut(&id) else {
-            let channel = self.directory.channel_of_inbox(wire.inbox_id);
-            let message = convert::message(&wire, &channel, "the customer");
-            self.out
-                .emit(ProviderEvent::Messages {
-                    conversation: id.to_string(),
-                    messages: vec![message],
-                    live: new,
-                })
-                .await;
+            // Listing every conversation, it is ours whatever it turns out to be: shown now.
+            // Listing only some, it waits for the read (its tail brings the message).
+            if self.config.listing == Listing::All {
+                let channel = self.directory.channel_of_inbox(wire.inbox_id);
+                let message = convert::message(&wire, &channel, "the customer");
+                self.out
+                    .emit(ProviderEvent::Messages {
+                        conversation: id.to_string(),
+                        messages: vec![message],
+                        live: new,
+                    })
+                    .await;
+            }
             self.discover(id);
             return;
         };

@@ -192,6 +192,7 @@ async fn run(
         synced_at: None,
         notices: None,
         discovering: HashSet::new(),
+        not_listed: HashSet::new(),
         marking_read: HashMap::new(),
         echoed: Echoed::default(),
         hooks,
@@ -382,6 +383,9 @@ struct Provider {
     notices: Option<Instant>,
     /// Conversations first heard of in a push, being read.
     discovering: HashSet<u64>,
+    /// Conversations read and left out (`conversations = "mine"` or `"unassigned"`): their
+    /// messages are not ours to show until a change makes them so.
+    not_listed: HashSet<u64>,
     /// Read markers on their way, and whether another was asked for since.
     marking_read: HashMap<u64, bool>,
     /// Echo ids heard in a push: a reply whose HTTP answer is lost (a timeout) but whose

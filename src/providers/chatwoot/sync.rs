@@ -321,8 +321,13 @@ impl Provider {
                     return None;
                 }
             }
-            None if !self.listed_here(&conversation) => return None,
-            None => {}
+            None if !self.listed_here(&conversation) => {
+                self.not_listed.insert(wire.id);
+                return None;
+            }
+            None => {
+                self.not_listed.remove(&wire.id);
+            }
         }
         let work_changed =
             previous.is_some_and(|known| known.conversation.work != conversation.work);
