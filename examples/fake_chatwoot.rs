@@ -103,6 +103,19 @@ async fn main() -> std::io::Result<()> {
     let mut turn = 0usize;
     loop {
         tokio::time::sleep(Duration::from_secs(6)).await;
+        // The channels take the agents' replies: an id, then delivered (as WhatsApp would).
+        for &conversation in &conversations {
+            for message in fake.messages(conversation) {
+                let (Some(id), true) = (message["id"].as_u64(), message["source_id"].is_null())
+                else {
+                    continue;
+                };
+                if message["message_type"] == 1 && message["private"] == false {
+                    fake.set_message_source_id(conversation, id, &format!("wamid.{id}"));
+                    fake.set_message_status(conversation, id, "delivered");
+                }
+            }
+        }
         let conversation = conversations[turn % conversations.len()];
         fake.customer_typing(conversation, true);
         tokio::time::sleep(Duration::from_secs(2)).await;

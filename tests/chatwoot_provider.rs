@@ -446,6 +446,28 @@ async fn two_agents_share_one_queue_live() {
     })
     .await;
     assert!(matches!(event, ProviderEvent::Typing { who, .. } if who == "Jane"));
+
+    // Ana types a reply and sends it: Bo sees her start, then stop (Chatwoot does not end
+    // typing on a send; the provider says so).
+    send(ProviderCommand::Typing {
+        conversation: id.clone(),
+        typing: true,
+    })
+    .await;
+    wait_for(&mut bo_events, WAIT, "Ana typing", |event| {
+        matches!(event, ProviderEvent::Typing { who, typing: true, .. } if who == "Ana Lima (agent)")
+    })
+    .await;
+    send(ProviderCommand::SendText {
+        conversation: id.clone(),
+        client_id: "r-1".into(),
+        text: "On it".into(),
+    })
+    .await;
+    wait_for(&mut bo_events, WAIT, "Ana stopped", |event| {
+        matches!(event, ProviderEvent::Typing { typing: false, .. })
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -1030,7 +1052,6 @@ async fn teams_read_markers_typing_and_contact_changes_reach_chatwoot() {
     wait_for(&mut events, WAIT, "the team", |event| {
         conversations(std::slice::from_ref(event)).iter().any(|c| {
             c.work.as_ref().and_then(|w| w.assignee.clone()) == Some(format!("team:{billing}"))
-                && c.metadata.get("team").map(String::as_str) == Some("billing")
         })
     })
     .await;
@@ -1312,6 +1333,50 @@ async fn contacts_are_searched_on_chatwoot() {
     assert_eq!(contacts.len(), 1, "{contacts:?}");
     assert_eq!(contacts[0].name, "Zoe Park");
     assert_eq!(contacts[0].phone.as_deref(), Some("+15557770000"));
+
+    // Jane is in the WhatsApp inbox: a conversation is started there.
+    handle
+        .commands
+        .send(ProviderCommand::SearchContacts {
+            query: "Jane".into(),
+        })
+        .await
+        .expect("search");
+    let (event, _) = wait_for(
+        &mut events,
+        WAIT,
+        "Jane",
+        |event| matches!(event, ProviderEvent::Contacts { query, .. } if query == "Jane"),
+    )
+    .await;
+    let ProviderEvent::Contacts { contacts, .. } = event else {
+        unreachable!()
+    };
+    let reach = &contacts[0].identifiers[0];
+    assert_eq!(reach.channel, Channel::WhatsApp);
+    assert_eq!(reach.channel_type, desk.inbox.to_string());
+    handle
+        .commands
+        .send(ProviderCommand::StartConversation {
+            contact_id: contacts[0].id.clone(),
+            channel_type: reach.channel_type.clone(),
+        })
+        .await
+        .expect("start");
+    let (event, seen) = wait_for(&mut events, WAIT, "started", |event| {
+        matches!(event, ProviderEvent::ConversationStarted { .. })
+    })
+    .await;
+    let ProviderEvent::ConversationStarted { conversation } = event else {
+        unreachable!()
+    };
+    assert_ne!(conversation, desk.conversation.to_string(), "a new one");
+    assert!(
+        conversations(&seen)
+            .iter()
+            .any(|c| c.key.id == conversation),
+        "listed before it is said started"
+    );
 }
 
 #[tokio::test]

@@ -107,6 +107,23 @@ impl WorkPicker {
             .filter(|pick| needle.is_empty() || pick.label().to_lowercase().contains(&needle))
             .cloned()
             .collect();
+        // What starts with the typed text first ("bo": Bo Chen before nobody), then what has
+        // a word starting with it, then the rest, each in the list's order.
+        if !needle.is_empty() {
+            shown.sort_by_key(|pick| {
+                let label = pick.label().to_lowercase();
+                if label.starts_with(&needle) {
+                    0
+                } else if label
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word.starts_with(&needle))
+                {
+                    1
+                } else {
+                    2
+                }
+            });
+        }
         let exists = self
             .choices
             .iter()

@@ -132,6 +132,21 @@ fn the_assign_picker_offers_me_nobody_and_the_team_by_name() {
 }
 
 #[test]
+fn what_starts_with_the_typed_text_comes_first() {
+    let mut app = team_app();
+    press(&mut app, Key::ch('A'));
+    type_text(&mut app, "m");
+    let picker = app.view.work_picker.as_ref().expect("picker open");
+    let names: Vec<String> = picker.shown().iter().map(Pick::label).collect();
+    // "me" and "Maya" start with it; "Tom" holds it inside a word; "nobody" not at all.
+    assert_eq!(names, ["me (Sam)", "Maya", "Tom"]);
+    type_text(&mut app, "o");
+    let picker = app.view.work_picker.as_ref().expect("picker open");
+    let names: Vec<String> = picker.shown().iter().map(Pick::label).collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[test]
 fn labels_toggle_in_place_and_a_typed_one_is_created() {
     let mut app = team_app();
     press(&mut app, Key::ch('L'));

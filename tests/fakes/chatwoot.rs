@@ -481,35 +481,7 @@ impl FakeChatwoot {
     /// A conversation whose `conversation.created` never reached us: its first message is the
     /// first the provider hears of it (§10 item 8).
     pub fn add_conversation_unannounced(&self, inbox: u64, contact: u64) -> u64 {
-        let mut db = self.db();
-        let now = db.now();
-        let contact_inbox = db.contact_inbox(contact, inbox, now);
-        let id = db.next_id("conversation");
-        db.conversations.insert(
-            id,
-            Conversation {
-                id,
-                uuid: uuid::Uuid::new_v4().to_string(),
-                inbox,
-                contact,
-                contact_inbox,
-                status: "open".into(),
-                priority: None,
-                assignee: None,
-                team: None,
-                labels: Vec::new(),
-                snoozed_until: None,
-                created_at: now,
-                updated_at: now,
-                last_activity_at: now,
-                agent_last_seen_at: None,
-                assignee_last_seen_at: None,
-                contact_last_seen_at: None,
-                first_reply_created_at: None,
-                waiting_since: None,
-            },
-        );
-        id
+        self.db().new_conversation(inbox, contact)
     }
 
     /// Stores `count` incoming messages "history i" (i from 1) without broadcasting, one second
@@ -829,6 +801,39 @@ impl Db {
             .iter()
             .find(|m| m.id == id)
             .expect("a known message")
+    }
+
+    /// A new open conversation of `contact` in `inbox`, not yet announced.
+    fn new_conversation(&mut self, inbox: u64, contact: u64) -> u64 {
+        let db = self;
+        let now = db.now();
+        let contact_inbox = db.contact_inbox(contact, inbox, now);
+        let id = db.next_id("conversation");
+        db.conversations.insert(
+            id,
+            Conversation {
+                id,
+                uuid: uuid::Uuid::new_v4().to_string(),
+                inbox,
+                contact,
+                contact_inbox,
+                status: "open".into(),
+                priority: None,
+                assignee: None,
+                team: None,
+                labels: Vec::new(),
+                snoozed_until: None,
+                created_at: now,
+                updated_at: now,
+                last_activity_at: now,
+                agent_last_seen_at: None,
+                assignee_last_seen_at: None,
+                contact_last_seen_at: None,
+                first_reply_created_at: None,
+                waiting_since: None,
+            },
+        );
+        id
     }
 
     /// ConversationPolicy#show?: administrators, inbox members and team members.
@@ -2448,7 +2453,10 @@ fn router(fake: Fake) -> Router {
         .route(&account("/canned_responses"), get(canned_responses))
         .route(&account("/contacts"), get(contacts))
         .route(&account("/contacts/search"), get(contact_search))
-        .route(&account("/conversations"), get(conversations))
+        .route(
+            &account("/conversations"),
+            get(conversations).post(create_conversation),
+        )
         .route(&conversation(""), get(show_conversation))
         .route(
             &conversation("/messages"),
@@ -2585,6 +2593,37 @@ async fn contact_search(
     Query(query): QueryPairs,
 ) -> Response {
     with_caller(&fake, &headers, &account, |db, _| db.contact_search(&query))
+}
+
+/// `POST /conversations` (§3.6) with an inbox and a contact: a new open conversation
+/// (announced), answered in the REST shape.
+async fn create_conversation(
+    State(fake): Shared,
+    headers: HeaderMap,
+    Path(account): AccountPath,
+    body: Bytes,
+) -> Response {
+    let body = parse_body(&body);
+    with_caller(&fake, &headers, &account, |db, user| {
+        let (Some(inbox), Some(contact)) =
+            (id_param(&body["inbox_id"]), id_param(&body["contact_id"]))
+        else {
+            return unprocessable("Validation failed: Contact inbox must exist");
+        };
+        if !db.inboxes.iter().any(|i| i.id == inbox) || !db.contacts.iter().any(|c| c.id == contact)
+        {
+            return not_found();
+        }
+        if !db.is_admin(user) && !db.is_member(inbox, user) {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "You are not authorized to do this action",
+            );
+        }
+        let id = db.new_conversation(inbox, contact);
+        db.conversation_event(id, "conversation.created");
+        ok(db.rest_conversation(id, Some(user)))
+    })
 }
 
 async fn conversations(

@@ -112,6 +112,9 @@ pub(super) enum Outcome {
         result: Result<Vec<wire::Contact>, ChatwootError>,
     },
     Directory(Box<Result<Directory, ChatwootError>>),
+    Started {
+        result: Result<wire::Conversation, ChatwootError>,
+    },
 }
 
 impl Provider {
@@ -146,6 +149,11 @@ impl Provider {
                 typing,
             } => {
                 if let Some(conversation) = id(&conversation) {
+                    if typing {
+                        self.typing_said.insert(conversation);
+                    } else {
+                        self.typing_said.remove(&conversation);
+                    }
                     let rest = self.rest.clone();
                     self.children.spawn(async move {
                         let result = rest.typing(conversation, typing, false).await;
@@ -268,10 +276,29 @@ impl Provider {
                     Outcome::Contacts { query, result }
                 });
             }
-            ProviderCommand::CreateContact { .. } | ProviderCommand::StartConversation { .. } => {
+            ProviderCommand::StartConversation {
+                contact_id,
+                channel_type,
+            } => match (contact_id.parse::<u64>(), channel_type.parse::<u64>()) {
+                (Ok(contact), Ok(inbox)) => {
+                    let rest = self.rest.clone();
+                    self.children.spawn(async move {
+                        let result = rest.start_conversation(inbox, contact).await;
+                        Outcome::Started { result }
+                    });
+                }
+                _ => {
+                    self.out
+                        .emit(ProviderEvent::Error(format!(
+                            "Chatwoot has no contact {contact_id:?} in an inbox {channel_type:?}"
+                        )))
+                        .await;
+                }
+            },
+            ProviderCommand::CreateContact { .. } => {
                 self.out
                     .emit(ProviderEvent::Error(
-                        "Chatwoot: starting a conversation from the terminal is not built yet; start it in Chatwoot and it appears here".to_string(),
+                        "Chatwoot: new contacts are made in Chatwoot (or come by writing in); pick an existing one to start a conversation".to_string(),
                     ))
                     .await;
             }
@@ -314,6 +341,7 @@ impl Provider {
             return;
         };
         let rest = self.rest.clone();
+        let stop_typing = self.typing_said.remove(&conversation_id);
         let send = Send {
             conversation: conversation_id,
             client_id,
@@ -325,6 +353,9 @@ impl Provider {
             let result = rest
                 .send(send.conversation, &send.text, send.note, &send.client_id)
                 .await;
+            if stop_typing && let Err(err) = rest.typing(send.conversation, false, false).await {
+                tracing::debug!("chatwoot: typing off after a send failed: {err}");
+            }
             Outcome::Sent { send, result }
         });
     }
@@ -700,6 +731,19 @@ impl Provider {
                     None
                 }
                 Err(err) => self.failed("search contacts", err).await,
+            },
+            Outcome::Started { result } => match result {
+                Ok(wire) => {
+                    let id = wire.id;
+                    self.heard_all(vec![wire]).await;
+                    self.out
+                        .emit(ProviderEvent::ConversationStarted {
+                            conversation: id.to_string(),
+                        })
+                        .await;
+                    None
+                }
+                Err(err) => self.failed("start the conversation", err).await,
             },
             Outcome::Directory(result) => match *result {
                 Ok((inboxes, agents, teams, labels)) => {

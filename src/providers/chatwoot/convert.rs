@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::wire;
 use crate::model::{
-    AccountId, Channel, Contact, ContactCard, Content, Conversation, ConversationKey,
-    ConversationStatus, DeliveryStatus, Direction, Message, Priority, SavedReply, Timestamp,
-    Workflow,
+    AccountId, Channel, Contact, ContactCard, ContactIdentifier, Content, Conversation,
+    ConversationKey, ConversationStatus, DeliveryStatus, Direction, Message, Priority, SavedReply,
+    Timestamp, Workflow,
 };
 use crate::text::{display_name, sanitize, sanitize_line};
 
@@ -171,16 +171,18 @@ pub fn conversation(
     if let Some(inbox) = wire.inbox_id.and_then(|id| directory.inboxes.get(&id))
         && let Some(name) = &inbox.name
     {
-        metadata.insert("inbox".to_string(), sanitize_line(name));
+        metadata.insert("Inbox".to_string(), sanitize_line(name));
     }
-    if let Some(team) = &wire.meta.team
+    // Without an agent the team is the assignee (shown as such); beside one, it is news.
+    if wire.meta.assignee.is_some()
+        && let Some(team) = &wire.meta.team
         && let Some(name) = &team.name
     {
-        metadata.insert("team".to_string(), sanitize_line(name));
+        metadata.insert("Team".to_string(), sanitize_line(name));
     }
     if wire.can_reply == Some(false) {
         metadata.insert(
-            "replies".to_string(),
+            "Replies".to_string(),
             "closed: the channel's messaging window has passed".to_string(),
         );
     }
@@ -357,7 +359,26 @@ pub fn contact_card(wire: &wire::Contact) -> Option<ContactCard> {
         id,
         email: wire.email.as_deref().map(sanitize_line),
         phone: wire.phone_number.as_deref().map(sanitize_line),
-        identifiers: Vec::new(),
+        // Each inbox the contact is in: a conversation is started in the inbox, so its id is
+        // the "channel" handed back.
+        identifiers: wire
+            .contact_inboxes
+            .iter()
+            .map(|reach| ContactIdentifier {
+                channel: channel(
+                    reach.inbox.channel_type.as_deref(),
+                    reach.inbox.medium.as_deref(),
+                ),
+                channel_type: reach.inbox.id.to_string(),
+                identifier: sanitize_line(
+                    reach
+                        .source_id
+                        .as_deref()
+                        .or(reach.inbox.name.as_deref())
+                        .unwrap_or_default(),
+                ),
+            })
+            .collect(),
     })
 }
 

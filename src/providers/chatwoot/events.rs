@@ -190,6 +190,10 @@ impl Provider {
             thread.oldest = thread.oldest.min(wire.id);
         }
         let updated = changed.then(|| known.conversation.clone());
+        // Whoever wrote it stopped typing (the app takes it so too; here the reminder ends).
+        if new && chat {
+            self.typists.wrote(id, incoming);
+        }
         // The message first: the app counts a new one as unread, then takes the count.
         self.out
             .emit(ProviderEvent::Messages {
@@ -253,7 +257,7 @@ impl Provider {
             }
             _ => non_empty(name, "the customer"),
         };
-        self.typists.heard(id, &who, on);
+        self.typists.heard(id, &who, kind == "contact", on);
         self.out
             .emit(ProviderEvent::Typing {
                 conversation: id.to_string(),

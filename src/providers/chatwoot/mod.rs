@@ -194,6 +194,7 @@ async fn run(
         discovering: HashSet::new(),
         not_listed: HashSet::new(),
         marking_read: HashMap::new(),
+        typing_said: HashSet::new(),
         echoed: Echoed::default(),
         hooks,
         _webhook_task: webhook_task,
@@ -261,6 +262,8 @@ struct Typists {
 
 struct Typist {
     who: String,
+    /// The customer (else an agent or a bot): their message ends their typing.
+    customer: bool,
     since: std::time::Instant,
     said: std::time::Instant,
 }
@@ -271,18 +274,31 @@ impl Typists {
     /// How often the app is reminded (it forgets a typist after 6 s).
     const REMIND_EVERY: Duration = Duration::from_secs(4);
 
-    fn heard(&mut self, conversation: u64, who: &str, on: bool) {
+    fn heard(&mut self, conversation: u64, who: &str, customer: bool, on: bool) {
         if on {
             let now = std::time::Instant::now();
             self.by_conversation.insert(
                 conversation,
                 Typist {
                     who: who.to_string(),
+                    customer,
                     since: now,
                     said: now,
                 },
             );
         } else {
+            self.by_conversation.remove(&conversation);
+        }
+    }
+
+    /// A message from the customer (`customer`) or from the team ends that side's typing, as
+    /// the app takes it to.
+    fn wrote(&mut self, conversation: u64, customer: bool) {
+        if self
+            .by_conversation
+            .get(&conversation)
+            .is_some_and(|typist| typist.customer == customer)
+        {
             self.by_conversation.remove(&conversation);
         }
     }
@@ -388,6 +404,9 @@ struct Provider {
     not_listed: HashSet<u64>,
     /// Read markers on their way, and whether another was asked for since.
     marking_read: HashMap<u64, bool>,
+    /// Conversations where we said we are typing: a reply sent there says we stopped, which
+    /// Chatwoot does not infer (others would see us typing for 30 s).
+    typing_said: HashSet<u64>,
     /// Echo ids heard in a push: a reply whose HTTP answer is lost (a timeout) but whose
     /// broadcast arrived is known to be on the server, so it is not reported failed.
     echoed: Echoed,
@@ -691,5 +710,34 @@ impl Provider {
                 )))
                 .await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typists_are_reminded_until_they_write_or_their_time_is_up() {
+        let mut typists = Typists::default();
+        let start = std::time::Instant::now();
+        typists.heard(1, "Jane", true, true);
+        typists.heard(2, "Ana (agent)", false, true);
+        assert!(typists.due(start + Duration::from_secs(1)).is_empty());
+        let due = typists.due(start + Duration::from_secs(5));
+        assert_eq!(due.len(), 2, "{due:?}");
+        assert!(due.iter().all(|(_, _, typing)| *typing));
+        // Jane's message ends Jane's typing; it does not end Ana's.
+        typists.wrote(1, true);
+        typists.wrote(2, true);
+        let due = typists.due(start + Duration::from_secs(10));
+        assert_eq!(due, vec![(2, "Ana (agent)".to_string(), true)]);
+        let due = typists.due(start + Duration::from_secs(31));
+        assert_eq!(
+            due,
+            vec![(2, "Ana (agent)".to_string(), false)],
+            "30 s at most"
+        );
+        assert!(typists.due(start + Duration::from_secs(40)).is_empty());
     }
 }

@@ -431,6 +431,27 @@ impl RestClient {
         Ok(answer.payload)
     }
 
+    /// A new conversation with a contact in an inbox (§3.6). An inbox locked to one
+    /// conversation per contact answers with the existing one.
+    pub async fn start_conversation(
+        &self,
+        inbox: u64,
+        contact: u64,
+    ) -> Result<Conversation, ChatwootError> {
+        let body = json!({ "inbox_id": inbox, "contact_id": contact });
+        // Not retried after a timeout: a second one would be a second conversation.
+        let text = self
+            .call(
+                &self.policy.for_sends(),
+                Method::POST,
+                &self.path("/conversations"),
+                &[],
+                Some(&body),
+            )
+            .await?;
+        decode(&text)
+    }
+
     /// Soft delete (§4.3): the answer is the message as it now reads.
     pub async fn delete_message(
         &self,

@@ -150,6 +150,17 @@ pub struct Contact {
     pub phone_number: Option<String>,
     #[serde(default)]
     pub identifier: Option<String>,
+    /// Where the contact can be written to (REST contacts with `include_contact_inboxes`).
+    #[serde(default, deserialize_with = "null_default")]
+    pub contact_inboxes: Vec<ContactInboxOf>,
+}
+
+/// One inbox a contact is reachable in, with its address there.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ContactInboxOf {
+    #[serde(default)]
+    pub source_id: Option<String>,
+    pub inbox: Inbox,
 }
 
 /// `meta` of a conversation: `assignee`/`team` are absent (REST) or `null` (push) when unset.
