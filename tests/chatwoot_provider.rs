@@ -10,7 +10,9 @@ use std::time::Duration;
 use fakes::chatwoot::{ACCOUNT, FakeChatwoot, FakeUser};
 use serde_json::json;
 use support::{drain, wait_for};
-use switchboard::model::{AccountId, Channel, ConversationStatus, Direction, Priority};
+use switchboard::model::{
+    AccountId, Channel, ConversationStatus, DeliveryStatus, Direction, Priority,
+};
 use switchboard::providers::chatwoot::{ChatwootConfig, spawn};
 use switchboard::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
@@ -877,10 +879,15 @@ async fn attachments_delivery_deletion_and_unread_follow_the_platform() {
     );
     fake.set_message_source_id(desk.conversation, reply, "wamid.1");
     fake.set_message_status(desk.conversation, reply, "delivered");
-    wait_for(&mut events, WAIT, "delivered", |event| {
-        matches!(event, ProviderEvent::Messages { messages, .. }
-            if messages.iter().any(|m| m.id == reply.to_string()
-                && m.status == switchboard::model::DeliveryStatus::Delivered))
+    wait_for(&mut events, WAIT, "delivered", |event| match event {
+        // The thread was not opened: the update is the status alone.
+        ProviderEvent::StatusUpdate {
+            message_id, status, ..
+        } => *message_id == reply.to_string() && *status == DeliveryStatus::Delivered,
+        ProviderEvent::Messages { messages, .. } => messages
+            .iter()
+            .any(|m| m.id == reply.to_string() && m.status == DeliveryStatus::Delivered),
+        _ => false,
     })
     .await;
 
@@ -1420,5 +1427,110 @@ async fn listing_only_mine_keeps_the_others_conversations_out() {
             .chain(&later)
             .any(|event| is_text(event, "not for Ana")),
         "another's conversation stays out"
+    );
+}
+
+#[tokio::test]
+async fn a_lookup_never_takes_an_earlier_reply_for_a_lost_one() {
+    let desk = desk().await;
+    let (handle, mut events) = start("cw", config(&desk.fake, &desk.agent));
+    live(&mut events).await;
+    let send = |client_id: &str| ProviderCommand::SendText {
+        conversation: desk.conversation.to_string(),
+        client_id: client_id.into(),
+        text: "ok".into(),
+    };
+    handle.commands.send(send("first")).await.expect("send");
+    wait_for(&mut events, WAIT, "the first ok", |event| {
+        is_text(event, "ok")
+    })
+    .await;
+    // The second "ok" meets a proxy's 502 and never reaches Chatwoot.
+    desk.fake.fail_next(
+        "/messages",
+        502,
+        r#"{"status":502,"error":"Bad Gateway"}"#,
+        1,
+    );
+    handle.commands.send(send("second")).await.expect("send");
+    let (event, seen) = wait_for(
+        &mut events,
+        Duration::from_secs(8),
+        "the failure",
+        |event| matches!(event, ProviderEvent::SendFailed { .. }),
+    )
+    .await;
+    assert!(matches!(event, ProviderEvent::SendFailed { client_id, .. } if client_id == "second"));
+    assert!(
+        !seen.iter().any(
+            |event| matches!(event, ProviderEvent::Messages { messages, .. }
+            if messages.iter().any(|m| m.client_id.as_deref() == Some("second")))
+        ),
+        "the first copy is not taken for the second"
+    );
+    assert!(
+        desk.fake
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("GET") && r.ends_with("/messages")),
+        "looked up"
+    );
+}
+
+#[tokio::test]
+async fn a_deletion_by_a_colleague_removes_the_message() {
+    let desk = desk().await;
+    let fake = &desk.fake;
+    let bo = fake.add_user("Bo Chen", "administrator");
+    let (_handle, mut events) = start("cw", config(fake, &desk.agent));
+    live(&mut events).await;
+    let id = fake.customer_writes(desk.conversation, "my password is hunter2");
+    wait_for(&mut events, WAIT, "the message", |event| {
+        is_text(event, "my password is hunter2")
+    })
+    .await;
+    let answer = reqwest::Client::new()
+        .delete(format!(
+            "{}/api/v1/accounts/{ACCOUNT}/conversations/{}/messages/{id}",
+            fake.base_url, desk.conversation
+        ))
+        .header("api_access_token", &bo.token)
+        .send()
+        .await
+        .expect("delete");
+    assert!(answer.status().is_success());
+    wait_for(&mut events, WAIT, "the deletion", |event| {
+        matches!(event, ProviderEvent::MessageDeleted { message_id, .. } if *message_id == id.to_string())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unassigned_means_no_agent_so_a_team_queue_is_listed() {
+    let desk = desk().await;
+    let fake = &desk.fake;
+    let billing = fake.add_team("billing");
+    reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/accounts/{ACCOUNT}/conversations/{}/assignments",
+            fake.base_url, desk.conversation
+        ))
+        .header("api_access_token", &desk.agent.token)
+        .json(&json!({"team_id": billing}))
+        .send()
+        .await
+        .expect("team");
+    let mut config = config(fake, &desk.agent);
+    config.listing = switchboard::providers::chatwoot::config::Listing::Unassigned;
+    let (_handle, mut events) = start("cw", config);
+    let seen = live(&mut events).await;
+    let listed = conversations(&seen);
+    assert!(
+        listed
+            .iter()
+            .any(|c| c.key.id == desk.conversation.to_string()
+                && c.work.as_ref().and_then(|w| w.assignee.clone())
+                    == Some(format!("team:{billing}"))),
+        "{listed:?}"
     );
 }

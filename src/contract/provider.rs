@@ -214,8 +214,9 @@ pub enum ProviderCommand {
     MarkRead {
         conversation: String,
     },
-    /// The agent marked the conversation unread, for a platform that keeps read state per
-    /// agent (Chatwoot); the others keep the mark on this machine alone.
+    /// The agent marked the conversation unread, for a platform that keeps the read state
+    /// (Chatwoot: one per conversation, for the team); the others keep the mark on this
+    /// machine alone.
     MarkUnread {
         conversation: String,
     },

@@ -35,6 +35,7 @@ type Directory = (
     Vec<wire::User>,
     Vec<wire::Team>,
     Vec<wire::Label>,
+    Vec<wire::Canned>,
 );
 
 /// A reply or note on its way.
@@ -44,13 +45,20 @@ pub(super) struct Send {
     client_id: String,
     text: String,
     note: bool,
-    /// When it left (epoch seconds), to recognise its copy on the server.
+    /// When it left (epoch seconds): its copy is no older, give or take the clocks.
     at: i64,
+    /// The conversation's newest message id heard when it left: its copy is newer.
+    after: Option<u64>,
+    /// Lookups made for it so far.
+    lookups: u8,
 }
 
 /// How long after a send left in doubt the server is asked for its copy: the broadcast
-/// usually comes first.
+/// usually comes first. A lookup that fails is made again, up to [`LOOKUPS`] in all.
 const VERIFY_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
+const LOOKUPS: u8 = 3;
+/// Without a message id to go by, how far the servers' clock may be from ours.
+const CLOCK_SLACK_SECS: i64 = 120;
 
 /// Results of the REST work that commands and pushes start as child tasks.
 // Only a handful are in flight at once, so the size spread between variants costs nothing.
@@ -60,11 +68,11 @@ pub(super) enum Outcome {
         send: Send,
         result: Result<wire::Message, ChatwootError>,
     },
-    /// After an answer that leaves a send in doubt: the copy found on the server, if any.
+    /// After an answer that leaves a send in doubt: the copies the server may hold of it.
     Verified {
         send: Send,
         failure: ChatwootError,
-        result: Result<Option<wire::Message>, ChatwootError>,
+        result: Result<Vec<wire::Message>, ChatwootError>,
     },
     /// A listing made while live, and when it started.
     Listed {
@@ -197,8 +205,9 @@ impl Provider {
                         .and_then(|known| known.thread)
                         .map(|thread| thread.oldest)
                         .filter(|oldest| *oldest != u64::MAX);
+                    // The held range is contiguous; the app's oldest may sit past a gap.
                     let before = before.and_then(|before| before.parse::<u64>().ok());
-                    match before.into_iter().chain(held).min() {
+                    match held.or(before) {
                         Some(before) => {
                             self.read_thread(conversation, ThreadRead::Older(before));
                         }
@@ -342,12 +351,16 @@ impl Provider {
         };
         let rest = self.rest.clone();
         let stop_typing = self.typing_said.remove(&conversation_id);
+        self.sent.heard(client_id.clone());
+        self.admitted.insert(conversation_id);
         let send = Send {
             conversation: conversation_id,
             client_id,
             text,
             note,
             at: time::OffsetDateTime::now_utc().unix_timestamp(),
+            after: self.newest_heard.get(&conversation_id).copied(),
+            lookups: 0,
         };
         self.children.spawn(async move {
             let result = rest
@@ -362,27 +375,36 @@ impl Provider {
 
     /// A send whose answer leaves it in doubt (a timeout, a 5xx, an unreadable answer): it
     /// may have been created. Chatwoot keeps no echo id (§4.2), so its copy is looked for
-    /// among the latest messages: ours, of the same kind and text, written since it left.
-    fn verify(&mut self, send: Send, failure: ChatwootError) {
+    /// among the latest messages: ours, of the same kind and text, newer than every message
+    /// heard when it left, and not already another reply's copy.
+    fn verify(&mut self, mut send: Send, failure: ChatwootError) {
         let rest = self.rest.clone();
         let me = self.me.as_ref().map(|me| me.id);
+        send.lookups += 1;
         self.children.spawn(async move {
-            tokio::time::sleep(VERIFY_AFTER).await;
-            let result = rest
-                .messages(send.conversation, None, None)
-                .await
-                .map(|(messages, _)| {
-                    messages.into_iter().rev().find(|m| {
-                        m.private == send.note
-                            && m.message_type == wire::MessageType::Outgoing
-                            && m.content.as_deref() == Some(send.text.as_str())
-                            && me.is_some()
-                            && m.sender.as_ref().and_then(|s| s.id) == me
-                            && m.created_at
-                                .seconds()
-                                .is_some_and(|at| at >= (send.at - 5) as f64)
-                    })
-                });
+            tokio::time::sleep(VERIFY_AFTER * u32::from(send.lookups)).await;
+            let result =
+                rest.messages(send.conversation, None, None)
+                    .await
+                    .map(|(messages, _)| {
+                        messages
+                            .into_iter()
+                            .filter(|m| {
+                                let newer = match send.after {
+                                    Some(after) => m.id > after,
+                                    None => m.created_at.seconds().is_some_and(|at| {
+                                        at >= (send.at - CLOCK_SLACK_SECS) as f64
+                                    }),
+                                };
+                                newer
+                                    && m.private == send.note
+                                    && m.message_type == wire::MessageType::Outgoing
+                                    && m.content.as_deref() == Some(send.text.as_str())
+                                    && me.is_some()
+                                    && m.sender.as_ref().and_then(|s| s.id) == me
+                            })
+                            .collect()
+                    });
             Outcome::Verified {
                 send,
                 failure,
@@ -412,6 +434,8 @@ impl Provider {
 
     /// The thread's latest page, once per run (later messages come live or by catch-up).
     fn open(&mut self, conversation: u64) {
+        self.admitted.insert(conversation);
+        self.not_listed.remove(&conversation);
         let Some(known) = self.known.get_mut(&conversation) else {
             // Not listed (resolved long ago, another view): read it, then its thread.
             self.discover(conversation);
@@ -527,6 +551,8 @@ impl Provider {
             Ok(outcome) => outcome,
             Err(err) => {
                 tracing::error!(account = %self.account, "chatwoot task failed: {err}");
+                // It may have been the listing: never let its flag stop every later one.
+                self.listing = false;
                 return None;
             }
         };
@@ -570,17 +596,35 @@ impl Provider {
                     return None;
                 }
                 match result {
-                    Ok(Some(mut message)) => {
-                        tracing::info!(account = %self.account, "chatwoot: a send's answer was lost ({failure}), but its copy is on the server");
-                        message.echo_id = Some(send.client_id);
-                        self.message_heard(message, true).await;
+                    Ok(candidates) => {
+                        let copy = candidates
+                            .into_iter()
+                            .rev()
+                            .find(|m| !self.claimed.contains(&m.id));
+                        match copy {
+                            Some(mut message) => {
+                                tracing::info!(account = %self.account, "chatwoot: a send's answer was lost ({failure}), but its copy is on the server");
+                                message.echo_id = Some(send.client_id);
+                                self.message_heard(message, true).await;
+                                None
+                            }
+                            None => self.send_failed(send, &failure).await,
+                        }
+                    }
+                    // Still in doubt: look again, and only then call it failed.
+                    Err(err) if send.lookups < LOOKUPS => {
+                        tracing::info!(account = %self.account, "chatwoot: looking up a send in doubt failed ({err}); trying again");
+                        self.verify(send, failure);
                         None
                     }
-                    Ok(None) | Err(_) => self.send_failed(send, &failure).await,
+                    Err(_) => self.send_failed(send, &failure).await,
                 }
             }
             Outcome::Listed { started, result } => {
                 self.listing = false;
+                if std::mem::take(&mut self.refresh_wanted) {
+                    self.list_in_background(super::sync::Plan::Everything);
+                }
                 match result {
                     Ok(conversations) => {
                         self.listed(conversations, started).await;
@@ -613,6 +657,8 @@ impl Provider {
                         ThreadRead::Tail if known.thread.is_some_and(|t| t.newest == 0) => {
                             known.thread = None;
                         }
+                        // Not ours to read any more (an inbox left): the thread is dropped.
+                        ThreadRead::After(_) if err.is_per_item() => known.thread = None,
                         // The next listing tries the gap again.
                         ThreadRead::After(from) => {
                             if let Some(thread) = known.thread.as_mut() {
@@ -735,6 +781,7 @@ impl Provider {
             Outcome::Started { result } => match result {
                 Ok(wire) => {
                     let id = wire.id;
+                    self.admitted.insert(id);
                     self.heard_all(vec![wire]).await;
                     self.out
                         .emit(ProviderEvent::ConversationStarted {
@@ -746,10 +793,12 @@ impl Provider {
                 Err(err) => self.failed("start the conversation", err).await,
             },
             Outcome::Directory(result) => match *result {
-                Ok((inboxes, agents, teams, labels)) => {
+                Ok((inboxes, agents, teams, labels, canned)) => {
                     self.directory.inboxes =
                         inboxes.into_iter().map(|inbox| (inbox.id, inbox)).collect();
                     self.team_heard(agents, teams, labels).await;
+                    let replies = canned.iter().filter_map(convert::saved_reply).collect();
+                    self.out.emit(ProviderEvent::SavedReplies(replies)).await;
                     None
                 }
                 Err(err) => {

@@ -14,6 +14,9 @@ use super::{Provider, Thread, UNREAD_CAP};
 use crate::providers::ProviderEvent;
 use crate::text::sanitize_line;
 
+/// New messages kept per conversation while it is read (a flood is read from its thread).
+const WITHHELD_AT_MOST: usize = 50;
+
 /// Cable events the inbox has no use for (presence, notifications, unread-count refresh hints,
 /// mentions, first replies, contact creation and deletion, voice calls).
 const UNUSED: &[&str] = &[
@@ -104,22 +107,38 @@ impl Provider {
     }
 
     /// A message from a push or an answer; `new` when it was just created (it may alert and
-    /// count as unread). One for a conversation not yet known is shown at once, and the
-    /// conversation is read so its row follows.
+    /// count as unread). Our own replies are shown whatever the listing; another message of a
+    /// conversation not yet known is shown at once when every conversation is listed (else
+    /// once the conversation turns out to be), and the conversation is read so its row
+    /// follows.
     pub(super) async fn message_heard(&mut self, wire: wire::Message, new: bool) {
         if let Some(echo) = &wire.echo_id {
-            self.echoed.heard(echo);
+            self.echoed.heard(echo.clone());
+            self.claimed.heard(wire.id);
         }
         let Some(id) = convert::conversation_of(&wire) else {
             self.malformed("a message without its conversation").await;
             return;
         };
-        if let Some(inbox) = wire.inbox_id
+        let ours = wire
+            .echo_id
+            .as_ref()
+            .is_some_and(|echo| self.sent.contains(echo));
+        if ours {
+            self.admitted.insert(id);
+            self.not_listed.remove(&id);
+        }
+        if let Some(inbox) = wire.inbox()
+            && !ours
             && !self.config.inboxes.is_empty()
             && !self.config.inboxes.contains(&inbox)
         {
             return;
         }
+        // Heard before (the cable and the webhook both carry it): not news a second time.
+        let heard_before = self.newest_heard.get(&id).copied().unwrap_or(0);
+        let news = new && wire.id > heard_before;
+        self.newest_heard.insert(id, heard_before.max(wire.id));
         // A soft delete (§4.3) arrives as an update saying so.
         if wire.attributes().get("deleted") == Some(&Value::Bool(true)) {
             self.out
@@ -134,24 +153,45 @@ impl Provider {
             return;
         }
         let Some(known) = self.known.get_mut(&id) else {
-            // Listing every conversation, it is ours whatever it turns out to be: shown now.
-            // Listing only some, it waits for the read (its tail brings the message).
-            if self.config.listing == Listing::All {
-                let channel = self.directory.channel_of_inbox(wire.inbox_id);
+            if self.config.listing == Listing::All || ours {
+                let channel = self.directory.channel_of_inbox(wire.inbox());
                 let message = convert::message(&wire, &channel, "the customer");
                 self.out
                     .emit(ProviderEvent::Messages {
                         conversation: id.to_string(),
                         messages: vec![message],
-                        live: new,
+                        live: news,
                     })
                     .await;
+            } else if news {
+                let waiting = self.withheld.entry(id).or_default();
+                if waiting.len() < WITHHELD_AT_MOST {
+                    waiting.push(wire);
+                }
             }
             self.discover(id);
             return;
         };
         let conversation = &mut known.conversation;
         let message = convert::message(&wire, &conversation.channel, &conversation.contact.name);
+        // An update to a message outside the thread as held (an old one's receipt or
+        // translation) changes its status at most: shown whole, it would sit alone with a gap.
+        let held = known
+            .thread
+            .is_some_and(|thread| thread.newest != 0 && wire.id >= thread.oldest);
+        if !new && !held {
+            if wire.status.is_some() && message.direction != crate::model::Direction::Inbound {
+                self.out
+                    .emit(ProviderEvent::StatusUpdate {
+                        conversation: id.to_string(),
+                        message_id: message.id,
+                        status: message.status,
+                        reason: message.failure,
+                    })
+                    .await;
+            }
+            return;
+        }
         let incoming = message.direction == crate::model::Direction::Inbound;
         // The slim conversation of a push carries the unread count (capped at 10, §3.10):
         // past the cap, the messages heard are counted here, as the app counts them.
@@ -163,7 +203,7 @@ impl Provider {
         {
             let unread = u32::try_from(unread).unwrap_or(u32::MAX);
             let counted = match unread >= UNREAD_CAP && conversation.unread >= UNREAD_CAP {
-                true if new && incoming => conversation.unread.saturating_add(1),
+                true if news && incoming => conversation.unread.saturating_add(1),
                 true => conversation.unread,
                 false => unread,
             };
@@ -185,13 +225,14 @@ impl Provider {
         }
         if let Some(thread) = known.thread.as_mut()
             && thread.newest != 0
+            && new
         {
             thread.newest = thread.newest.max(wire.id);
-            thread.oldest = thread.oldest.min(wire.id);
         }
         let updated = changed.then(|| known.conversation.clone());
-        // Whoever wrote it stopped typing (the app takes it so too; here the reminder ends).
-        if new && chat {
+        // A customer's message ends their typing (the app takes it so too); an agent's ends
+        // this provider's reminders of theirs.
+        if news && chat {
             self.typists.wrote(id, incoming);
         }
         // The message first: the app counts a new one as unread, then takes the count.
@@ -199,7 +240,7 @@ impl Provider {
             .emit(ProviderEvent::Messages {
                 conversation: id.to_string(),
                 messages: vec![message],
-                live: new,
+                live: news,
             })
             .await;
         if let Some(updated) = updated {
@@ -224,6 +265,22 @@ impl Provider {
     /// A discovered conversation: listed, then its tail read.
     pub(super) async fn discovered(&mut self, id: u64, wire: wire::Conversation) {
         self.heard_all(vec![wire]).await;
+        // What it said while being read is news (an alert), if it is ours to list; the
+        // count read with the conversation already holds it, so it is said again after.
+        let waiting = self.withheld.remove(&id).unwrap_or_default();
+        if !waiting.is_empty() && self.known.contains_key(&id) {
+            for message in waiting {
+                // Heard once already, when it was kept.
+                self.newest_heard.insert(id, message.id.saturating_sub(1));
+                self.message_heard(message, true).await;
+            }
+            if let Some(known) = self.known.get(&id) {
+                let conversation = known.conversation.clone();
+                self.out
+                    .emit(ProviderEvent::Conversations(vec![conversation]))
+                    .await;
+            }
+        }
         if let Some(known) = self.known.get_mut(&id)
             && known.thread.is_none()
         {
@@ -305,7 +362,8 @@ impl Provider {
         }
     }
 
-    /// Labels, inboxes or teams changed on the server (§6.6): read them again.
+    /// Labels, inboxes or teams changed on the server (§6.6), or the user asked for a resync:
+    /// the directory and the canned responses are read again.
     pub(super) fn reread_directory(&mut self) {
         let rest = self.rest.clone();
         self.children.spawn(async move {
@@ -315,6 +373,7 @@ impl Provider {
                     rest.agents().await?,
                     rest.teams().await?,
                     rest.labels().await?,
+                    rest.canned_responses().await?,
                 ))
             }
             .await;

@@ -195,7 +195,13 @@ async fn run(
         not_listed: HashSet::new(),
         marking_read: HashMap::new(),
         typing_said: HashSet::new(),
-        echoed: Echoed::default(),
+        echoed: Recent::default(),
+        sent: Recent::default(),
+        claimed: Recent::default(),
+        newest_heard: HashMap::new(),
+        admitted: HashSet::new(),
+        withheld: HashMap::new(),
+        refresh_wanted: false,
         hooks,
         _webhook_task: webhook_task,
     }
@@ -321,29 +327,37 @@ impl Typists {
     }
 }
 
-/// The most recent echo ids heard, oldest forgotten first.
-#[derive(Default)]
-struct Echoed {
-    ids: HashSet<String>,
-    order: std::collections::VecDeque<String>,
+/// The most recent values seen (echo ids, message ids), oldest forgotten first.
+struct Recent<T> {
+    seen: HashSet<T>,
+    order: std::collections::VecDeque<T>,
 }
 
-impl Echoed {
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Self {
+            seen: HashSet::new(),
+            order: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Recent<T> {
     const KEPT: usize = 1024;
 
-    fn heard(&mut self, id: &str) {
-        if self.ids.insert(id.to_string()) {
-            self.order.push_back(id.to_string());
+    fn heard(&mut self, value: T) {
+        if self.seen.insert(value.clone()) {
+            self.order.push_back(value);
             if self.order.len() > Self::KEPT
                 && let Some(old) = self.order.pop_front()
             {
-                self.ids.remove(&old);
+                self.seen.remove(&old);
             }
         }
     }
 
-    fn contains(&self, id: &str) -> bool {
-        self.ids.contains(id)
+    fn contains(&self, value: &T) -> bool {
+        self.seen.contains(value)
     }
 }
 
@@ -409,7 +423,22 @@ struct Provider {
     typing_said: HashSet<u64>,
     /// Echo ids heard in a push: a reply whose HTTP answer is lost (a timeout) but whose
     /// broadcast arrived is known to be on the server, so it is not reported failed.
-    echoed: Echoed,
+    echoed: Recent<String>,
+    /// Our own replies' echo ids: their copies are shown whatever the listing.
+    sent: Recent<String>,
+    /// Message ids already known as some reply's copy: a lookup never takes one for another.
+    claimed: Recent<u64>,
+    /// Per conversation, the newest message id heard from any source: a reply's copy is newer
+    /// than what was heard when it left, and a message heard twice (cable and webhook) is
+    /// counted once.
+    newest_heard: HashMap<u64, u64>,
+    /// Conversations the agent acted on (a reply, a start): listed whatever the listing.
+    admitted: HashSet<u64>,
+    /// New messages of conversations being read, outside an "all" listing: said once the
+    /// conversation turns out to be listed.
+    withheld: HashMap<u64, Vec<wire::Message>>,
+    /// A resync asked for while a listing runs: one follows it.
+    refresh_wanted: bool,
     hooks: Option<mpsc::Receiver<Hook>>,
     _webhook_task: Option<AbortOnDrop>,
 }
@@ -581,7 +610,11 @@ impl Provider {
                         CommandEnd::Continue => {}
                         CommandEnd::Refresh => {
                             self.reread_directory();
-                            self.list_in_background(sync::Plan::Everything);
+                            if self.listing {
+                                self.refresh_wanted = true;
+                            } else {
+                                self.list_in_background(sync::Plan::Everything);
+                            }
                         }
                     }
                 }

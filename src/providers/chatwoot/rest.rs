@@ -184,14 +184,6 @@ impl RestClient {
         })
     }
 
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-
-    pub fn account(&self) -> u64 {
-        self.account
-    }
-
     // ----- reads ---------------------------------------------------------------------------
 
     pub async fn profile(&self) -> Result<Profile, ChatwootError> {

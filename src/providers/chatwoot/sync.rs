@@ -68,9 +68,10 @@ impl Scope {
                 }
                 Plan::Since(gap) => {
                     let window = gap + CATCH_UP_MARGIN;
+                    // Every assignee: one reassigned away from this listing is news too.
                     found.extend(
                         self.rest
-                            .conversations_updated_within(window.as_secs(), assignee, inbox)
+                            .conversations_updated_within(window.as_secs(), "all", inbox)
                             .await?,
                     );
                     // A new message moves `last_activity_at` and need not touch `updated_at`,
@@ -298,16 +299,26 @@ impl Provider {
         if let Some(inbox) = wire.inbox_id
             && !self.config.inboxes.is_empty()
             && !self.config.inboxes.contains(&inbox)
+            && !self.admitted.contains(&wire.id)
         {
+            self.not_listed.insert(wire.id);
             return None;
         }
         let updated_at = wire.updated_at.seconds().unwrap_or(0.0);
         let mut conversation = convert::conversation(&self.account, wire, &self.directory);
-        let previous = self.known.get(&wire.id);
-        match previous {
+        let listed = self.known.contains_key(&wire.id) || self.listed_here(wire);
+        match self.known.get_mut(&wire.id) {
             Some(known) => {
                 if updated_at < known.updated_at {
                     return None;
+                }
+                known.updated_at = updated_at;
+                // A new message moves the activity without `updated_at` (§3.10's columns): a
+                // listing read before one was heard must not take it back.
+                if conversation.last_message_at < known.conversation.last_message_at {
+                    conversation.last_message_at = known.conversation.last_message_at;
+                    conversation.last_message = known.conversation.last_message.clone();
+                    conversation.unread = known.conversation.unread;
                 }
                 // A push carries no preview when its latest message is a note or activity.
                 if conversation.last_message.is_none() {
@@ -321,7 +332,7 @@ impl Provider {
                     return None;
                 }
             }
-            None if !self.listed_here(&conversation) => {
+            None if !listed => {
                 self.not_listed.insert(wire.id);
                 return None;
             }
@@ -329,6 +340,7 @@ impl Provider {
                 self.not_listed.remove(&wire.id);
             }
         }
+        let previous = self.known.get(&wire.id);
         let work_changed =
             previous.is_some_and(|known| known.conversation.work != conversation.work);
         // Times are whole seconds: a message in the same second shows as a new preview.
@@ -359,20 +371,21 @@ impl Provider {
     }
 
     /// Whether a conversation first heard of belongs in this account's list (`conversations =
-    /// "mine"` or `"unassigned"`).
-    fn listed_here(&self, conversation: &Conversation) -> bool {
-        let assignee = conversation
-            .work
+    /// "mine"` or `"unassigned"`, as Chatwoot's `assignee_type` means them: an agent, not a
+    /// team or a bot), or the agent acted on it.
+    fn listed_here(&self, wire: &wire::Conversation) -> bool {
+        let agent = wire
+            .meta
+            .assignee
             .as_ref()
-            .and_then(|w| w.assignee.as_deref());
-        match self.config.listing {
-            Listing::All => true,
-            Listing::Unassigned => assignee.is_none(),
-            Listing::Mine => {
-                let me = self.me.as_ref().map(|me| me.id.to_string());
-                assignee.is_some() && assignee == me.as_deref()
+            .filter(|_| wire.meta.assignee_type.as_deref() != Some("AgentBot"))
+            .map(|user| user.id);
+        self.admitted.contains(&wire.id)
+            || match self.config.listing {
+                Listing::All => true,
+                Listing::Unassigned => agent.is_none(),
+                Listing::Mine => agent.is_some() && agent == self.me.as_ref().map(|me| me.id),
             }
-        }
     }
 
     /// The thread of a conversation the local store has read up to a message (a cursor from an

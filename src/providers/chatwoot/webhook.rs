@@ -98,10 +98,14 @@ struct Seen {
 }
 
 impl Seen {
+    /// The most delivery ids remembered: a flood of unsigned deliveries (with
+    /// `allow_unsigned`) cannot grow the memory past it.
+    const KEPT: usize = 10_000;
+
     /// Whether `id` is new; remembers it.
     fn first(&mut self, id: &str, now: i64) -> bool {
         while let Some((at, _)) = self.order.front()
-            && now - at > 2 * TOLERANCE_SECS
+            && (now - at > 2 * TOLERANCE_SECS || self.order.len() >= Self::KEPT)
         {
             if let Some((_, old)) = self.order.pop_front() {
                 self.ids.remove(&old);

@@ -337,9 +337,25 @@ pub struct Message {
     /// Push: `{assignee_id, unread_count, last_activity_at, …}`; webhook: the conversation.
     #[serde(default)]
     pub conversation: Option<Value>,
+    /// Webhook: `{id, name}` instead of `inbox_id` (§8.3).
+    #[serde(default)]
+    pub inbox: Option<Value>,
 }
 
 impl Message {
+    /// Its inbox, wherever this shape names it.
+    pub fn inbox(&self) -> Option<u64> {
+        let id = |value: Option<&Value>| value.and_then(|v| v.get("id")).and_then(Value::as_u64);
+        self.inbox_id
+            .or_else(|| id(self.inbox.as_ref()))
+            .or_else(|| {
+                self.conversation
+                    .as_ref()
+                    .and_then(|c| c.get("inbox_id"))
+                    .and_then(Value::as_u64)
+            })
+    }
+
     /// `content_attributes` as an object, whichever way it was sent.
     pub fn attributes(&self) -> Value {
         match &self.content_attributes {
