@@ -76,6 +76,38 @@ fn conversations(seen: &[ProviderEvent]) -> Vec<switchboard::model::Conversation
         .collect()
 }
 
+/// The desk's config with a webhook receiver signed with `secret`, and the receiver's URL.
+fn with_webhook(desk: &Desk, secret: &str) -> (ChatwootConfig, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut config = config(&desk.fake, &desk.agent);
+    config.webhook = Some(switchboard::providers::chatwoot::webhook::WebhookConfig {
+        listen: format!("127.0.0.1:{port}").parse().expect("addr"),
+        secret: Some(secret.into()),
+    });
+    (config, format!("http://127.0.0.1:{port}/"))
+}
+
+/// Posts `body` to a webhook as Chatwoot does: stamped `at`, signed with `signature` if any.
+async fn post_hook(
+    url: &str,
+    body: &str,
+    at: i64,
+    signature: Option<String>,
+) -> reqwest::StatusCode {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-chatwoot-timestamp", at.to_string())
+        .body(body.to_string());
+    if let Some(signature) = signature {
+        request = request.header("x-chatwoot-signature", signature);
+    }
+    request.send().await.expect("post").status()
+}
+
 fn is_text(event: &ProviderEvent, text: &str) -> bool {
     matches!(event, ProviderEvent::Messages { messages, .. }
         if messages.iter().any(|m| m.content.preview() == text))
@@ -767,15 +799,7 @@ async fn a_conversation_first_heard_in_a_push_is_read() {
 #[tokio::test]
 async fn signed_webhooks_are_applied_and_forged_ones_refused() {
     let desk = desk().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut config = config(&desk.fake, &desk.agent);
-    config.webhook = Some(switchboard::providers::chatwoot::webhook::WebhookConfig {
-        listen: format!("127.0.0.1:{port}").parse().expect("addr"),
-        secret: Some("hook-secret".into()),
-    });
+    let (config, url) = with_webhook(&desk, "hook-secret");
     let (_handle, mut events) = start("cw", config);
     live(&mut events).await;
     let body = json!({
@@ -786,45 +810,22 @@ async fn signed_webhooks_are_applied_and_forged_ones_refused() {
         "sender": {"id": 1, "name": "Jane"}
     })
     .to_string();
-    let url = format!("http://127.0.0.1:{port}/");
-    let client = reqwest::Client::new();
-    let post = |timestamp: i64, signature: Option<String>| {
-        let mut request = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("x-chatwoot-timestamp", timestamp.to_string())
-            .body(body.clone());
-        if let Some(signature) = signature {
-            request = request.header("x-chatwoot-signature", signature);
-        }
-        request.send()
-    };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let sign = |at: i64| {
         switchboard::providers::chatwoot::webhook::sign("hook-secret", at, body.as_bytes())
     };
+    assert_eq!(post_hook(&url, &body, now, None).await, 401, "unsigned");
     assert_eq!(
-        post(now, None).await.expect("post").status(),
-        401,
-        "unsigned"
-    );
-    assert_eq!(
-        post(now, Some(sign(now - 1))).await.expect("post").status(),
+        post_hook(&url, &body, now, Some(sign(now - 1))).await,
         401,
         "bad signature"
     );
     assert_eq!(
-        post(now - 600, Some(sign(now - 600)))
-            .await
-            .expect("post")
-            .status(),
+        post_hook(&url, &body, now - 600, Some(sign(now - 600))).await,
         401,
         "stale"
     );
-    assert_eq!(
-        post(now, Some(sign(now))).await.expect("post").status(),
-        200
-    );
+    assert_eq!(post_hook(&url, &body, now, Some(sign(now))).await, 200);
     wait_for(&mut events, WAIT, "the webhook's message", |event| {
         is_text(event, "via webhook")
     })
@@ -1278,15 +1279,7 @@ async fn a_thread_resumes_after_the_stores_cursor() {
 #[tokio::test]
 async fn a_customer_typing_by_webhook_is_the_customer() {
     let desk = desk().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut config = config(&desk.fake, &desk.agent);
-    config.webhook = Some(switchboard::providers::chatwoot::webhook::WebhookConfig {
-        listen: format!("127.0.0.1:{port}").parse().expect("addr"),
-        secret: Some("s".into()),
-    });
+    let (config, url) = with_webhook(&desk, "s");
     let (_handle, mut events) = start("cw", config);
     live(&mut events).await;
     // §8.3: a contact in a webhook has no "type" (and its id may equal a user's).
@@ -1297,18 +1290,8 @@ async fn a_customer_typing_by_webhook_is_the_customer() {
     })
     .to_string();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let answer = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/webhook"))
-        .header("x-chatwoot-timestamp", now.to_string())
-        .header(
-            "x-chatwoot-signature",
-            switchboard::providers::chatwoot::webhook::sign("s", now, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(answer.status(), 200);
+    let signature = switchboard::providers::chatwoot::webhook::sign("s", now, body.as_bytes());
+    assert_eq!(post_hook(&url, &body, now, Some(signature)).await, 200);
     let (event, _) = wait_for(&mut events, WAIT, "typing", |event| {
         matches!(event, ProviderEvent::Typing { .. })
     })

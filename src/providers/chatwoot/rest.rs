@@ -148,8 +148,6 @@ impl std::fmt::Debug for RestClient {
     }
 }
 
-/// Conversations per page (`CONVERSATION_RESULTS_PER_PAGE`, §3.1): a shorter page is the last.
-pub const CONVERSATION_PAGE: usize = 25;
 /// Messages per `before` page (§4.1).
 pub const MESSAGE_PAGE: usize = 20;
 /// Messages per `after` page (§4.1).

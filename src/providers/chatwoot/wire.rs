@@ -393,8 +393,6 @@ pub struct StatusAnswer {
 pub struct StatusPayload {
     #[serde(default)]
     pub current_status: Option<String>,
-    #[serde(default)]
-    pub snoozed_until: Epoch,
 }
 
 /// A frame from ActionCable (§6.2).
