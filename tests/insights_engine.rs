@@ -185,8 +185,8 @@ fn due_dates_resolve_against_the_message_time() {
         .expect("ship item");
     let due = ship.due.as_ref().expect("due");
     assert_eq!(due.text, "Friday");
-    // Message 8 was sent on Thursday 1 January 2026; the Friday after is 2 January.
-    assert_eq!(due.at, Some(datetime!(2026-01-02 0:00 UTC)));
+    // Message 8 was sent on Thursday 1 January 2026; "by Friday" is the end of 2 January.
+    assert_eq!(due.at, Some(datetime!(2026-01-02 23:59 UTC)));
 }
 
 #[test]

@@ -21,6 +21,8 @@ pub struct FoundAction {
     /// The main verb and what follows, a few words.
     pub task: String,
     pub contact: Option<ContactMode>,
+    /// Done in the saying: "I'm forwarding this to billing", "I'm resetting your access".
+    pub now: bool,
 }
 
 const SUBJECTS: &[&str] = &["i", "we", "he", "she", "they"];
@@ -136,6 +138,35 @@ const IMPERATIVES: &[&str] = &[
     "hold",
     "ping",
     "escalate",
+    "exchange",
+    "swap",
+    "ensure",
+    "reverse",
+    "credit",
+    "activate",
+    "deactivate",
+    "unblock",
+    "unlock",
+    "waive",
+    "process",
+    "arrange",
+    "reschedule",
+    "rebook",
+    "deliver",
+    "collect",
+    "investigate",
+    "stop",
+    "resume",
+    "restore",
+    "reinstate",
+    "reissue",
+    "issue",
+    "correct",
+    "amend",
+    "verify",
+    "release",
+    "void",
+    "reactivate",
 ];
 
 /// Verbs worth a clause of their own after "and" ("…and send you the label").
@@ -204,6 +235,82 @@ const ACTION_VERBS: &[&str] = &[
     "follow",
     "notify",
     "inform",
+    "sms",
+    "whatsapp",
+    "revert",
+    "look",
+    "exchange",
+    "swap",
+    "waive",
+    "reverse",
+    "sign",
+];
+
+/// Verbs of a commitment in the present ("I'm restarting it now") beyond [`ACTION_VERBS`].
+const PROGRESSIVE_VERBS: &[&str] = &[
+    "restart",
+    "transfer",
+    "pause",
+    "turn",
+    "raise",
+    "activate",
+    "reactivate",
+    "waive",
+    "hand",
+    "connect",
+    "switch",
+    "unblock",
+    "release",
+    "reverse",
+    "dispatch",
+    "renew",
+    "upgrade",
+    "downgrade",
+    "apply",
+    "open",
+    "close",
+    "pass",
+    "move",
+    "cancel",
+    "refund",
+    "escalate",
+];
+
+/// Present-tense commitments done as they are said (the labelled sets agree: forwarding,
+/// transferring and resetting happen at once; sending, reporting and refunding take time).
+const DONE_AS_SAID: &[&str] = &[
+    "forward",
+    "transfer",
+    "hand",
+    "pass",
+    "connect",
+    "escalate",
+    "reset",
+    "restart",
+    "pause",
+    "turn",
+    "activate",
+    "reactivate",
+    "unblock",
+    "unlock",
+    "add",
+    "apply",
+    "waive",
+    "raise",
+    "switch",
+    "extend",
+    "credit",
+    "cancel",
+    "open",
+    "close",
+    "move",
+    "update",
+    "change",
+];
+
+/// Imperatives of interface text ("Enter PIN", "Reply STATUS for updates", "Press 1").
+const INTERFACE_VERBS: &[&str] = &[
+    "reply", "enter", "type", "press", "dial", "select", "choose", "text", "sms", "tap", "send",
 ];
 
 /// Offers the other side may ignore.
@@ -220,6 +327,11 @@ const OPTIONAL: &[&str] = &[
     "opt out",
     "unsubscribe",
     "feel free",
+    "if you have questions",
+    "if you have any questions",
+    "for more info",
+    "for more information",
+    "for more details",
 ];
 
 /// Words after "please" that are not an action ("please note", "please find attached").
@@ -230,7 +342,17 @@ const PLEASE_NOT: &[&str] = &[
 /// Every action item of a message.
 pub fn actions_in(message: &str) -> Vec<FoundAction> {
     let mut out = Vec::new();
-    for sentence in text::sentences(message) {
+    let own = without_menu_options(message);
+    for sentence in text::sentences(&own) {
+        // "I was told 'we will pay within 10 days'": a report of what someone said.
+        if is_reported_speech(sentence) {
+            continue;
+        }
+        // "If you have questions, call 0800 100 200": an offer, whatever the clause.
+        let lower = sentence.to_lowercase();
+        if lower.starts_with("if you have") || lower.starts_with("for more info") {
+            continue;
+        }
         let words = text::tokens(sentence);
         let mut previous = None;
         for clause in clauses(&words) {
@@ -240,6 +362,54 @@ pub fn actions_in(message: &str) -> Vec<FoundAction> {
         }
     }
     out
+}
+
+/// The message without the options of a menu ("1. Check balance", "2) Report a problem").
+fn without_menu_options(message: &str) -> String {
+    if !message.contains('\n')
+        && !message
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit())
+    {
+        return message.to_string();
+    }
+    let options = message.lines().filter(|line| is_menu_option(line)).count();
+    if options < 2 {
+        return message.to_string();
+    }
+    message
+        .lines()
+        .filter(|line| !is_menu_option(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn is_menu_option(line: &str) -> bool {
+    let line = line.trim_start();
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    (1..=2).contains(&digits)
+        && line.split_whitespace().count() <= 5
+        && line[digits..].starts_with(['.', ')', ':', '-', ' '])
+        && line[digits..]
+            .trim_start_matches(['.', ')', ':', '-', ' '])
+            .starts_with(char::is_alphabetic)
+}
+
+/// A sentence that quotes or reports what someone said or promised.
+fn is_reported_speech(sentence: &str) -> bool {
+    let quoted = sentence.matches(['"', '“', '”']).count() >= 2;
+    let lower = sentence.to_lowercase();
+    let reporting = [
+        "was told",
+        "were told",
+        "you said",
+        "they said",
+        "he said",
+        "she said",
+    ]
+    .iter()
+    .any(|r| lower.contains(r));
+    quoted && reporting
 }
 
 /// Cuts a sentence where "and" (or a comma) starts a new action.
@@ -263,10 +433,36 @@ fn clauses(words: &[Word]) -> Vec<&[Word]> {
                 FUTURE_CONTRACTIONS.contains(&n) || PROGRESSIVE_SUBJECTS.contains(&n)
             }) || (next.is_some_and(|n| SUBJECTS.contains(&n))
                 && matches!(after, Some("will" | "shall" | "am" | "are")));
-            let starts_verb =
-                w == "and" && next.is_some_and(|n| ACTION_VERBS.contains(&n) && n != "let");
+            // "correct the bill and let me know the new amount": a follow-up of its own.
+            let lets_know = next == Some("let")
+                && matches!(after, Some("me" | "us"))
+                && words.get(j + 2).is_some_and(|w| w.norm == "know");
+            let rest: Vec<String> = words[j..].iter().take(4).map(|w| w.norm.clone()).collect();
+            let starts_verb = w == "and"
+                && (next.is_some_and(|n| ACTION_VERBS.contains(&n) && n != "let" || lets_know)
+                    || follow_ups::contact_mode(&rest).is_some());
             let starts_please = next == Some("please");
-            if starts_commitment || starts_verb || starts_please {
+            // ", and it would be great if you could refund…", "and our reception will text you".
+            let starts_indirect = matches!(next, Some("it" | "i'd" | "would"))
+                && words[j..].iter().take(6).any(|w| w.norm == "if");
+            let starts_our = words[j..]
+                .iter()
+                .take(6)
+                .position(|w| w.norm == "will")
+                .is_some_and(|will| will > 0 && speaks_for_us(words, j, j + will));
+            // "cancel the order, refund the deposit and send me…": one item per verb.
+            let listed_verb = w == ","
+                && next.is_some_and(|n| {
+                    (ACTION_VERBS.contains(&n) || IMPERATIVES.contains(&n))
+                        && !matches!(n, "let" | "do" | "make" | "go" | "keep" | "try")
+                });
+            if starts_commitment
+                || starts_verb
+                || starts_please
+                || starts_indirect
+                || starts_our
+                || listed_verb
+            {
                 out.push(&words[start..i]);
                 start = j;
                 i = j;
@@ -304,8 +500,20 @@ fn action_in(words: &[Word], previous: Option<ActionKind>) -> Option<FoundAction
         return None;
     }
     let start = skip_fillers(words);
+    // "If we cancel for weather you get a refund", "unless you return it…": a condition.
+    let polite_if = norm(words, start) == "if" && words.iter().any(|w| w.norm == "please");
+    if (matches!(norm(words, start), "if" | "unless" | "otherwise") && !polite_if)
+        || (norm(words, start) == "what" && norm(words, start + 1) == "if")
+    {
+        return None;
+    }
+    let rest: Vec<String> = words[start..]
+        .iter()
+        .take(4)
+        .map(|w| w.norm.clone())
+        .collect();
     if let Some(kind) = previous
-        && ACTION_VERBS.contains(&norm(words, start))
+        && (ACTION_VERBS.contains(&norm(words, start)) || follow_ups::contact_mode(&rest).is_some())
     {
         return Some(build(words, start, kind, start));
     }
@@ -326,7 +534,50 @@ fn skip_fillers(words: &[Word]) -> usize {
 fn commitment(words: &[Word], start: usize) -> Option<usize> {
     for i in start..words.len() {
         let w = norm(words, i);
-        let verb = if FUTURE_CONTRACTIONS.contains(&w) {
+        let verb = if matches!(w, "i" | "we")
+            && matches!(
+                norm(words, i + 1),
+                "forward"
+                    | "transfer"
+                    | "pass"
+                    | "escalate"
+                    | "refund"
+                    | "cancel"
+                    | "book"
+                    | "resend"
+                    | "reset"
+            )
+            && !matches!(norm(words, i + 2), "to" | "it's")
+        {
+            // "I forward it to the technical team": done as it is said.
+            Some(i + 1)
+        } else if matches!(w, "is" | "are")
+            && i > start
+            && speaks_for_us(words, start, i)
+            && progressive_base(norm(words, i + 1)).is_some()
+        {
+            // "Our team is looking into it".
+            Some(i + 1)
+        } else if w == "will"
+            && i == start
+            && !matches!(
+                norm(words, i + 1),
+                "you" | "u" | "it" | "they" | "that" | "this" | "there" | "he" | "she" | "we"
+            )
+        {
+            // Chat drops the subject: "will send it now", "ok will call u tmrw" (but "will i
+            // get…", "will the fee be…" ask).
+            future_verb(words, i + 1).filter(|&v| {
+                let verb = norm(words, v);
+                ACTION_VERBS.contains(&verb) || IMPERATIVES.contains(&verb)
+            })
+        } else if w == "will" && i > start && speaks_for_us(words, start, i) {
+            // "Our driver will call you", "a colleague from billing will email you".
+            future_verb(words, i + 1)
+        } else if let Some(v) = you_will_get_word(words, i) {
+            // "You'll get an SMS when it is complete": the speaker's side will send it.
+            Some(v)
+        } else if FUTURE_CONTRACTIONS.contains(&w) {
             future_verb(words, i + 1)
         } else if SUBJECTS.contains(&w) && matches!(norm(words, i + 1), "will" | "shall") {
             future_verb(words, i + 2)
@@ -347,10 +598,17 @@ fn commitment(words: &[Word], start: usize) -> Option<usize> {
                 future_verb(words, to)
             } else {
                 let v = verb_at(words, at);
-                base_of_ing(norm(words, v))
-                    .filter(|b| ACTION_VERBS.contains(&b.as_str()))
+                // "I'm calling about my order" explains; "I'm calling the courier" commits.
+                let explains = matches!(
+                    norm(words, v + 1),
+                    "about" | "regarding" | "because" | "re" | "for" | "since"
+                );
+                progressive_base(norm(words, v))
+                    .filter(|_| !explains)
                     .map(|_| v)
             }
+        } else if w == "allow" && norm(words, i + 1) == "me" && norm(words, i + 2) == "to" {
+            Some(verb_at(words, i + 3))
         } else if matches!(w, "let's") || (w == "let" && matches!(norm(words, i + 1), "me" | "us"))
         {
             let v = verb_at(words, if w == "let's" { i + 1 } else { i + 2 });
@@ -361,7 +619,14 @@ fn commitment(words: &[Word], start: usize) -> Option<usize> {
                 ))
             .then_some(v)
         } else if i == start
-            && base_of_ing(w).is_some_and(|b| ACTION_VERBS.contains(&b.as_str()))
+            && progressive_base(w).is_some()
+            // "booking RZ84KQ" names a booking; "sending it today" does something.
+            && matches!(
+                norm(words, i + 1),
+                "it" | "them" | "you" | "your" | "the" | "a" | "an" | "this" | "that" | "now"
+                    | "over" | "back" | "out" | "today" | "tomorrow" | "my" | "our" | "his"
+                    | "her" | "their" | "up" | "u" | "ur"
+            )
             && !words
                 .iter()
                 .any(|w| matches!(w.norm.as_str(), "is" | "was" | "costs" | "takes" | "are"))
@@ -378,12 +643,198 @@ fn commitment(words: &[Word], start: usize) -> Option<usize> {
     None
 }
 
+/// "need to bring", "have to sign", "must pay", "will need to upload": the verb owed.
+fn obligation_verb(words: &[Word], at: usize) -> Option<usize> {
+    let mut at = at;
+    if matches!(norm(words, at), "will" | "would") {
+        at += 1;
+    }
+    let to = match (norm(words, at), norm(words, at + 1)) {
+        ("need" | "have", "to") => at + 2,
+        ("must" | "should", _) => at + 1,
+        _ => return None,
+    };
+    let v = verb_at(words, to);
+    let verb = norm(words, v);
+    (ACTION_VERBS.contains(&verb) || IMPERATIVES.contains(&verb)).then_some(v)
+}
+
+/// "I'd like to cancel my plan", "I would like a refund", "I want a replacement": what the
+/// customer wants done. Returns the verb (or the wanting word for a thing wanted).
+fn wish(words: &[Word], start: usize, i: usize) -> Option<usize> {
+    let w = norm(words, i);
+    let after_i = i > start && norm(words, i - 1) == "i";
+    let wanting = match w {
+        "i'd" if norm(words, i + 1) == "like" => i + 2,
+        "like" if i > start && norm(words, i - 1) == "would" => i + 1,
+        "want" | "need" if after_i => i + 1,
+        _ => return None,
+    };
+    // "I need to transfer money": the customer's own task, not a request.
+    if norm(words, wanting) == "to" && w != "need" {
+        let v = verb_at(words, wanting + 1);
+        let verb = norm(words, v);
+        return (ACTION_VERBS.contains(&verb) || IMPERATIVES.contains(&verb)).then_some(v);
+    }
+    let thing = matches!(norm(words, wanting), "a" | "an" | "my")
+        && matches!(
+            norm(words, wanting + 1),
+            "refund"
+                | "replacement"
+                | "exchange"
+                | "callback"
+                | "credit"
+                | "receipt"
+                | "invoice"
+                | "discount"
+                | "voucher"
+                | "technician"
+                | "new"
+                | "money"
+        );
+    thing.then_some(i)
+}
+
+/// Whether the words before an "if" ask politely: "it would be great", "I'd appreciate".
+fn indirect_cue(words: &[Word], start: usize, at: usize) -> bool {
+    let before: Vec<&str> = words[start..at].iter().map(|w| w.norm.as_str()).collect();
+    let joined = before.join(" ");
+    joined.contains("appreciate")
+        || joined.contains("grateful")
+        || (joined.contains("would be") || joined.contains("'d be") || joined.contains("be great"))
+            && before.iter().any(|w| {
+                matches!(
+                    *w,
+                    "great"
+                        | "good"
+                        | "nice"
+                        | "nicer"
+                        | "better"
+                        | "best"
+                        | "helpful"
+                        | "ideal"
+                        | "perfect"
+                        | "lovely"
+                        | "fantastic"
+                        | "awesome"
+                )
+            })
+}
+
+/// Whether the subject before "will" is the speaker's own side: "our team", "my colleague",
+/// "a colleague from the appointments team" (not "the courier", "he").
+fn speaks_for_us(words: &[Word], start: usize, will: usize) -> bool {
+    let from = words[start..will]
+        .iter()
+        .rposition(|w| matches!(w.norm.as_str(), "," | "and" | "so" | "but" | "then"))
+        .map_or(start, |at| start + at + 1);
+    let subject = &words[from..will];
+    subject.len() <= 6
+        && subject.iter().all(|w| w.norm != ",")
+        && (matches!(subject.first().map(|w| w.norm.as_str()), Some("our"))
+            || subject.iter().any(|w| {
+                matches!(
+                    w.norm.as_str(),
+                    "colleague"
+                        | "colleagues"
+                        | "team"
+                        | "department"
+                        | "specialist"
+                        | "supervisor"
+                        | "manager"
+                )
+            })
+            || subject.iter().map(|w| w.norm.as_str()).eq(["someone"])
+            || subject.iter().map(|w| w.norm.as_str()).eq(["an", "agent"]))
+}
+
+/// "you'll get an SMS…", "you will receive an email…": the index of the word of the message.
+fn you_will_get_word(words: &[Word], i: usize) -> Option<usize> {
+    let get = match norm(words, i) {
+        "you'll" => i + 1,
+        "you" if norm(words, i + 1) == "will" => i + 2,
+        _ => return None,
+    };
+    if !matches!(norm(words, get), "get" | "receive") {
+        return None;
+    }
+    (get + 1..words.len().min(get + 6)).find(|&w| {
+        matches!(
+            norm(words, w),
+            "sms" | "text" | "email" | "e-mail" | "call" | "message" | "whatsapp" | "notification"
+        )
+    })
+}
+
 /// The verb after a future marker, unless it says nothing will be done.
 fn future_verb(words: &[Word], at: usize) -> Option<usize> {
     let v = verb_at(words, at);
     let verb = norm(words, v);
     if verb.is_empty() {
         return None;
+    }
+    // "I'll try to call them", "we'll be able to refund it": the verb after.
+    if (verb == "try" && norm(words, v + 1) == "to")
+        || (verb == "be" && norm(words, v + 1) == "able" && norm(words, v + 2) == "to")
+    {
+        let to = if verb == "try" { v + 2 } else { v + 3 };
+        return future_verb(words, to);
+    }
+    // "I will come tomorrow to pick it", "we'll come and fix it".
+    if verb == "come"
+        && let Some(to) = words[v + 1..]
+            .iter()
+            .take(4)
+            .position(|w| matches!(w.norm.as_str(), "to" | "and"))
+    {
+        let next = verb_at(words, v + 2 + to);
+        if ACTION_VERBS.contains(&norm(words, next)) || IMPERATIVES.contains(&norm(words, next)) {
+            return Some(next);
+        }
+    }
+    // "We'll be sending a replacement".
+    if verb == "be" && progressive_base(norm(words, v + 1)).is_some() {
+        return Some(v + 1);
+    }
+    // "I'll get someone to call you".
+    if verb == "get"
+        && matches!(norm(words, v + 1), "someone" | "somebody" | "a")
+        && let Some(to) = words[v..].iter().take(5).position(|w| w.norm == "to")
+    {
+        return future_verb(words, v + to + 1);
+    }
+    // "We'll get that sorted", "I'll have the invoice corrected by Friday".
+    if matches!(verb, "get" | "have")
+        && words[v + 1..].iter().take(4).any(|w| {
+            matches!(
+                w.norm.as_str(),
+                "sorted"
+                    | "fixed"
+                    | "done"
+                    | "resolved"
+                    | "corrected"
+                    | "replaced"
+                    | "refunded"
+                    | "sent"
+                    | "delivered"
+                    | "changed"
+                    | "updated"
+                    | "cancelled"
+                    | "canceled"
+                    | "repaired"
+                    | "reissued"
+                    | "processed"
+                    | "arranged"
+                    | "booked"
+            )
+        })
+    {
+        return Some(v);
+    }
+    // "I'll have a look", "we'll take a look": a check.
+    if matches!(verb, "have" | "take") && norm(words, v + 1) == "a" && norm(words, v + 2) == "look"
+    {
+        return Some(v + 2);
     }
     // Phrases that are follow-ups although their verb is on the not-an-action list.
     let rest: Vec<String> = words[v..].iter().map(|w| w.norm.clone()).collect();
@@ -406,7 +857,10 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
                 "when" | "where" | "how" | "what" | "why" | "which" | "who"
             );
         if matches!(w, "can" | "could" | "would" | "will")
-            && norm(words, i + 1) == "you"
+            && matches!(
+                norm(words, i + 1),
+                "you" | "someone" | "somebody" | "anyone"
+            )
             && !after_wh
         {
             let v = verb_at(words, i + 2);
@@ -429,15 +883,139 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
             }
         }
         if w == "please" {
-            let v = verb_at(words, i + 1);
+            let mut v = i + 1;
+            while norm(words, v) == "," {
+                v += 1;
+            }
+            let v = verb_at(words, v);
             let verb = norm(words, v);
-            if v > i && v < words.len() && !PLEASE_NOT.contains(&verb) && verb != "," {
+            // "pls also" says what to do no more than "please".
+            let no_verb = ADVERBS.contains(&verb);
+            if v > i && v < words.len() && !PLEASE_NOT.contains(&verb) && verb != "," && !no_verb {
                 return Some(v);
             }
         }
         if matches!(w, "need" | "want") && norm(words, i + 1) == "you" && norm(words, i + 2) == "to"
         {
             return Some(i + 3);
+        }
+        // "You need to bring your passport", "you'll have to sign it".
+        if matches!(w, "you" | "you'll")
+            && i == start
+            && let Some(to) = obligation_verb(words, i + 1)
+        {
+            return Some(to);
+        }
+        // "May I ask you to confirm your email?", "I request you to cancel the booking", "I'm
+        // asking you to fix this".
+        if matches!(w, "ask" | "asking" | "request" | "requesting" | "beg")
+            && matches!(norm(words, i + 1), "you" | "u")
+            && norm(words, i + 2) == "to"
+        {
+            return Some(verb_at(words, i + 3));
+        }
+        // "I am requesting for a refund", "I request a replacement".
+        if matches!(w, "request" | "requesting")
+            && i > start
+            && matches!(
+                norm(words, i - 1),
+                "i" | "am" | "i'm" | "we" | "are" | "we're"
+            )
+            && matches!(norm(words, i + 1), "for" | "a" | "an" | "my" | "the")
+        {
+            return Some(i);
+        }
+        // "Be so kind to send me the invoice".
+        if w == "kind"
+            && i > start
+            && norm(words, i - 1) == "so"
+            && let Some(to) = words[i + 1..].iter().take(2).position(|w| w.norm == "to")
+        {
+            return Some(verb_at(words, i + 2 + to));
+        }
+        // "I'd appreciate a call back".
+        if w == "appreciate"
+            && matches!(norm(words, i + 1), "a" | "an" | "your")
+            && matches!(
+                norm(words, i + 2),
+                "call" | "callback" | "reply" | "response" | "update" | "refund" | "email"
+            )
+        {
+            return Some(i + 2);
+        }
+        // "I'd like to cancel my plan", "I want a refund".
+        if let Some(v) = wish(words, start, i) {
+            return Some(v);
+        }
+        // "please help me change my flight".
+        if w == "help"
+            && matches!(norm(words, i + 1), "me" | "us")
+            && i > start
+            && matches!(
+                norm(words, i - 1),
+                "please" | "pls" | "kindly" | "can" | "could" | "you"
+            )
+        {
+            let mut v = i + 2;
+            if norm(words, v) == "to" {
+                v += 1;
+            }
+            if ACTION_VERBS.contains(&norm(words, v)) || IMPERATIVES.contains(&norm(words, v)) {
+                return Some(v);
+            }
+        }
+        // "would you be able to resend it".
+        if matches!(w, "could" | "would" | "will")
+            && norm(words, i + 1) == "you"
+            && norm(words, i + 2) == "be"
+            && norm(words, i + 3) == "able"
+            && norm(words, i + 4) == "to"
+            && !after_wh
+        {
+            return Some(verb_at(words, i + 5));
+        }
+        // "it would be great if you could refund it", "I'd appreciate if someone could call
+        // me", "would be better if u leave it next door".
+        if w == "if" && i > start && indirect_cue(words, start, i) {
+            let mut v = i + 1;
+            if matches!(
+                norm(words, v),
+                "you" | "someone" | "somebody" | "that" | "it" | "this" | "we" | "anyone" | "they"
+            ) {
+                v += 1;
+            }
+            if matches!(norm(words, v), "could" | "can" | "would" | "will") {
+                v += 1;
+            }
+            let v = verb_at(words, v);
+            if v < words.len() && !matches!(norm(words, v), "be" | "is" | "are" | "have") {
+                return Some(v);
+            }
+        }
+        // "would be nicer as a refund to my card".
+        if w == "would"
+            && norm(words, i + 1) == "be"
+            && matches!(
+                norm(words, i + 2),
+                "nicer" | "better" | "best" | "preferable" | "easier"
+            )
+            && norm(words, i + 3) == "as"
+        {
+            return Some(i);
+        }
+        // "i want this removed", "I want my money back".
+        if w == "want"
+            && i > start
+            && norm(words, i - 1) == "i"
+            && matches!(
+                norm(words, i + 1),
+                "this" | "it" | "that" | "my" | "them" | "the"
+            )
+            && words[i + 1..]
+                .iter()
+                .any(|w| w.norm.ends_with("ed") || w.norm == "back")
+        {
+            return Some(i);
         }
         if w == "like" && norm(words, i + 1) == "you" && norm(words, i + 2) == "to" {
             return Some(i + 3);
@@ -453,8 +1031,23 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
     if first == "make" && norm(words, start + 1) == "sure" {
         return Some(start);
     }
+    if first == "remember" && norm(words, start + 1) == "to" {
+        return Some(start);
+    }
+    // "Simply upload a photo": the adverb before the imperative.
+    let verb = verb_at(words, start);
+    if verb > start && IMPERATIVES.contains(&norm(words, verb)) && !is_interface_text(words, verb) {
+        return Some(verb);
+    }
     if first == "don't" && norm(words, start + 1) == "forget" {
         return Some(start);
+    }
+    // "Do let me know once it's fixed", "do send it".
+    if first == "do"
+        && (norm(words, start + 1) == "let" || IMPERATIVES.contains(&norm(words, start + 1)))
+        && norm(words, start + 1) != "do"
+    {
+        return request(words, start + 1).or(Some(start + 1));
     }
     let next = norm(words, start + 1);
     let noun_use = matches!(
@@ -474,8 +1067,56 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
             | "will"
             | "would"
     );
-    (IMPERATIVES.contains(&first) && !matches!(first, "let" | "don't" | "make" | "do") && !noun_use)
-        .then_some(start)
+    // "Update: exports are delayed" is a heading, not an order; "Reverse Ksh 2,500 …?" asks
+    // to confirm.
+    let heading = words.get(start).is_some_and(|w| w.raw.ends_with(':'))
+        || words.last().is_some_and(|w| w.raw.ends_with('?'));
+    (IMPERATIVES.contains(&first)
+        && !matches!(first, "let" | "don't" | "make" | "do")
+        && !noun_use
+        && !heading
+        && !is_interface_text(words, start))
+    .then_some(start)
+}
+
+/// "Enter PIN", "Reply STATUS for updates", "Reply 1 to accept", "Reply with the number of
+/// your slot", "Press 2": what a menu or an automated message says to type.
+fn is_interface_text(words: &[Word], start: usize) -> bool {
+    let first = norm(words, start);
+    if !INTERFACE_VERBS.contains(&first) {
+        return false;
+    }
+    if matches!(
+        first,
+        "enter" | "press" | "dial" | "select" | "choose" | "type" | "tap"
+    ) {
+        return true;
+    }
+    let keyword = |w: &Word| {
+        let core = w.raw.trim_matches(|c: char| !c.is_alphanumeric());
+        (core.len() >= 2 && core.chars().all(|c| c.is_ascii_uppercase()))
+            || (core.len() == 1 && core.chars().all(|c| c.is_ascii_alphanumeric()))
+    };
+    let next = words.get(start + 1);
+    next.is_some_and(keyword)
+        || (norm(words, start + 1) == "with"
+            && words[start + 1..]
+                .iter()
+                .any(|w| matches!(w.norm.as_str(), "number" | "option" | "letter")))
+}
+
+/// The base of a present participle of a commitment ("restarting" → "restart").
+fn progressive_base(word: &str) -> Option<String> {
+    base_of_ing(word).or_else(|| {
+        let stem = word.strip_suffix("ing")?;
+        [
+            stem.to_string(),
+            format!("{stem}e"),
+            stem[..stem.len().saturating_sub(1)].to_string(),
+        ]
+        .into_iter()
+        .find(|c| PROGRESSIVE_VERBS.contains(&c.as_str()))
+    })
 }
 
 /// "sending" → "send", "refunding" → "refund", "filing" → "file", "shipping" → "ship".
@@ -504,7 +1145,16 @@ fn build(words: &[Word], start: usize, kind: ActionKind, verb: usize) -> FoundAc
         .trim_end_matches([',', '.', '!', '?', ';', ' '])
         .to_string();
     let verb_norm = norm(words, verb).to_string();
-    let verb_base = base_of_ing(&verb_norm).unwrap_or(verb_norm);
+    let verb_base = progressive_base(&verb_norm).unwrap_or(verb_norm);
+    // "let me take a look" is a check, done by the next answer.
+    let verb_base = if matches!(verb_base.as_str(), "take" | "have")
+        && norm(words, verb + 1) == "a"
+        && norm(words, verb + 2) == "look"
+    {
+        "look".to_string()
+    } else {
+        verb_base
+    };
     let mut rest: Vec<String> = words[verb..].iter().map(|w| w.norm.clone()).collect();
     if let Some(first) = rest.first_mut() {
         first.clone_from(&verb_base);
@@ -517,7 +1167,16 @@ fn build(words: &[Word], start: usize, kind: ActionKind, verb: usize) -> FoundAc
         .map(|w| w.raw.trim_end_matches([',', '.', '!', '?', ';']))
         .collect::<Vec<_>>()
         .join(" ");
+    let progressive = norm(words, verb).ends_with("ing")
+        && verb > start
+        && matches!(
+            norm(words, verb - 1),
+            "i'm" | "we're" | "am" | "are" | "now" | "also" | "just"
+        );
     FoundAction {
+        now: kind == ActionKind::Commitment
+            && progressive
+            && DONE_AS_SAID.contains(&verb_base.as_str()),
         text,
         kind,
         verb: verb_base,
@@ -532,6 +1191,45 @@ pub fn done_by_any_reply(verb: &str) -> bool {
     matches!(
         verb,
         "check" | "look" | "find" | "investigate" | "verify" | "ask" | "confirm"
+    )
+}
+
+/// Verbs of a request a reply carries out: "send a photo", "confirm the time", "check the
+/// light and tell me". Not "bring it on Monday" or "keep the tags on".
+pub fn supplied_by_reply(verb: &str) -> bool {
+    matches!(
+        verb,
+        "send"
+            | "share"
+            | "confirm"
+            | "tell"
+            | "provide"
+            | "upload"
+            | "reply"
+            | "respond"
+            | "check"
+            | "let"
+            | "give"
+            | "attach"
+            | "forward"
+            | "email"
+            | "text"
+            | "message"
+            | "sms"
+            | "dm"
+            | "resend"
+            | "verify"
+            | "try"
+            | "restart"
+            | "reboot"
+            | "look"
+            | "fill"
+            | "enter"
+            | "choose"
+            | "select"
+            | "advise"
+            | "specify"
+            | "describe"
     )
 }
 
@@ -635,5 +1333,52 @@ mod tests {
         assert!(past_forms("cancel").contains(&"cancelled".to_string()));
         assert!(past_forms("ship").contains(&"shipped".to_string()));
         assert_eq!(past_forms("book")[0], "booked");
+    }
+
+    #[test]
+    fn menu_text_reported_speech_and_headings_are_not_actions() {
+        assert!(found("Enter M-PESA PIN").is_empty());
+        assert!(found("We received your request. Reply STATUS for updates.").is_empty());
+        assert!(found("Reply 1 to accept or 2 to talk to an agent").is_empty());
+        assert!(found("Choose:\n1. Check balance\n2. Report a problem").is_empty());
+        assert!(found("Booking ref QX7P4L, booking RZ84KQ").is_empty());
+        assert!(found("Update: exports are delayed for some workspaces.").is_empty());
+        assert!(
+            found("When I called I was told \"we will pay within 10 days\", and nothing came.")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn indirect_requests_and_commitments_in_other_words() {
+        let texts =
+            |text: &str| -> Vec<String> { actions_in(text).into_iter().map(|a| a.text).collect() };
+        assert_eq!(
+            texts("it would be great if you could refund the 36,00 EUR"),
+            vec!["it would be great if you could refund the 36,00 EUR"]
+        );
+        assert_eq!(
+            found("would be nicer as a refund to my card")[0].0,
+            ActionKind::Request
+        );
+        assert_eq!(found("i want this removed")[0].0, ActionKind::Request);
+        assert_eq!(
+            texts("pls correct the bill and let me know the new amount"),
+            vec!["pls correct the bill", "let me know the new amount"]
+        );
+        let transfer = actions_in("I'm transferring you to Bo from billing.");
+        assert_eq!(transfer[0].contact, Some(ContactMode::Update));
+        assert!(transfer[0].now, "a transfer is done as it is said");
+        assert!(!actions_in("I'm sending a new bag by express")[0].now);
+        let team = actions_in("Our card team will also call you tomorrow at 11.");
+        assert_eq!(
+            (team[0].kind, team[0].contact),
+            (ActionKind::Commitment, Some(ContactMode::Call))
+        );
+        assert!(actions_in("The courier will call you tomorrow.").is_empty());
+        assert_eq!(
+            actions_in("You'll get an SMS when it is complete.")[0].contact,
+            Some(ContactMode::Message)
+        );
     }
 }

@@ -15,6 +15,7 @@ use super::actions::{self, FoundAction};
 use super::analytics::AnalyticsState;
 use super::entities::{self, Found};
 use super::model::*;
+use super::states::{self, Asks};
 use super::topics::{self, TopicCounter};
 use super::trackers::{self, TrackerSpec};
 use super::{due, questions, text};
@@ -36,29 +37,78 @@ struct Facts {
     tracker_hits: Vec<(usize, String)>,
     /// Normalised words, for spotting that an item was done.
     words: Vec<String>,
+    /// Content words, stemmed: what the message is about.
+    stems: Vec<String>,
+    /// It asks the other side for something.
+    requests: bool,
+    /// A photo, a document, a location…
+    media: bool,
+    /// It reports something done, in any words.
+    reports_done: bool,
+    /// "Done!", "all set": done without naming what.
+    says_done: bool,
+    /// Per question: what it asks for and its content words (read once, used at each replay).
+    asked: Vec<(Asks, Vec<String>)>,
+    /// Per action: the content words of its task.
+    task_stems: Vec<Vec<String>>,
 }
 
 impl Facts {
     fn read(message: &Message, trackers: &[TrackerSpec]) -> Self {
         let text = message_text(&message.content);
+        // What an email quotes ("> On Monday you wrote: …") was asked and promised before;
+        // only its entities count again.
+        let said = own_words(&text);
         let answers = match &message.content {
-            Content::Text(_) => questions::answers(&text),
+            Content::Text(_) => questions::answers(&said),
             // A photo, a document or a location in reply is an answer of its own.
-            _ => text.is_empty() || questions::answers(&text),
+            _ => said.is_empty() || questions::answers(&said),
         };
+        let actions = actions::actions_in(&said);
+        let words = text::words(&said);
+        let questions = questions::questions_in(&said);
+        let asked = questions
+            .iter()
+            .map(|question| {
+                let words = text::words(question);
+                (states::asks(&words), states::content_stems(&words))
+            })
+            .collect();
+        let task_stems = actions
+            .iter()
+            .map(|action| states::content_stems(&text::words(&action.task)))
+            .collect();
         Self {
             side: Side::from(message.direction),
             sender: message.sender.clone(),
-            questions: questions::questions_in(&text),
+            questions,
+            asked,
+            task_stems,
             answers,
-            actions: actions::actions_in(&text),
+            requests: actions.iter().any(|a| a.kind == ActionKind::Request),
+            media: !matches!(message.content, Content::Text(_)),
+            reports_done: states::reports_done(&words),
+            says_done: actions::says_done(&words),
+            stems: states::content_stems(&words),
+            actions,
             entities: entities::entities_in(&text),
-            phrases: topics::phrases_in(&text),
+            phrases: topics::phrases_in(&said),
             tracker_hits: trackers::hits_in(trackers, &text),
-            words: text::words(&text),
+            words,
             text,
         }
     }
+}
+
+/// The lines of a message that are its writer's own: without the quoted lines of a reply.
+fn own_words(text: &str) -> String {
+    if !text.contains('>') {
+        return text.to_string();
+    }
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The text of a message the engine reads: the text, or a media caption.
@@ -93,6 +143,23 @@ struct ItemRef {
     closing_words: Vec<String>,
     /// Any real answer of the owner closes it ("let me check").
     any_reply_closes: bool,
+    /// Asked of the customer for something a reply gives (details, a photo, a
+    /// confirmation), unlike "bring the receipt on Monday".
+    answered_by_reply: bool,
+    /// What it is about, to tie a report of completion to it.
+    stems: Vec<String>,
+    kind: ActionKind,
+    contact: Option<ContactMode>,
+}
+
+/// An open question and what an answer to it looks like.
+#[derive(Clone, Debug)]
+struct OpenQuestion {
+    index: usize,
+    asks: Asks,
+    stems: Vec<String>,
+    /// The other side has replied since, without answering it.
+    passed_over: bool,
 }
 
 /// The insights of one conversation and what keeps them up to date.
@@ -102,7 +169,7 @@ pub struct InsightEngine {
     facts: BTreeMap<Key, Facts>,
     at_by_id: HashMap<MessageId, Timestamp>,
     insights: ConversationInsights,
-    open_questions: Vec<usize>,
+    open_questions: Vec<OpenQuestion>,
     open_items: Vec<ItemRef>,
     /// How many open items each closing word would close, and how many close on any reply:
     /// most messages close nothing, and this tells so without visiting every open item.
@@ -368,12 +435,33 @@ impl InsightEngine {
 
     fn answer_questions(&mut self, id: &MessageId, facts: &Facts) {
         if !facts.answers {
+            // A question back ("Which version are you on?") is the reply an answer would
+            // have been.
+            if !facts.questions.is_empty() {
+                for open in &mut self.open_questions {
+                    let asked_by = self.insights.questions[open.index].asked_by.side;
+                    open.passed_over |= asked_by == Some(facts.side.other());
+                }
+            }
             return;
         }
+        let kinds: Vec<EntityKind> = facts.entities.iter().map(|e| e.kind.clone()).collect();
+        let reply = states::Reply {
+            words: &facts.words,
+            stems: &facts.stems,
+            entities: &kinds,
+            requests: facts.requests,
+            media: facts.media,
+        };
         let questions = &mut self.insights.questions;
-        self.open_questions.retain(|&index| {
-            let question = &mut questions[index];
-            if question.asked_by.side == Some(facts.side.other()) {
+        self.open_questions.retain_mut(|open| {
+            let question = &mut questions[open.index];
+            if question.asked_by.side != Some(facts.side.other()) {
+                return true;
+            }
+            let first = !open.passed_over;
+            open.passed_over = true;
+            if states::answers(open.asks, &open.stems, &reply, first) {
                 question.answer = Answer::Answered { by: id.clone() };
                 false
             } else {
@@ -383,8 +471,13 @@ impl InsightEngine {
     }
 
     fn add_questions(&mut self, id: &MessageId, facts: &Facts) {
-        for text in &facts.questions {
-            self.open_questions.push(self.insights.questions.len());
+        for (text, (asks, stems)) in facts.questions.iter().zip(&facts.asked) {
+            self.open_questions.push(OpenQuestion {
+                index: self.insights.questions.len(),
+                asks: *asks,
+                stems: stems.clone(),
+                passed_over: false,
+            });
             self.insights.questions.push(Question {
                 text: text.clone(),
                 asked_by: Party {
@@ -407,10 +500,12 @@ impl InsightEngine {
     }
 
     fn complete_items(&mut self, id: &MessageId, facts: &Facts) {
-        let may_close = (self.reply_closers > 0 && facts.answers)
-            || actions::says_done(&facts.words)
+        let may_close = facts.answers
+            || facts.media
+            || facts.reports_done
+            || facts.says_done
             || facts.words.iter().any(|w| self.closers.contains_key(w));
-        if !may_close {
+        if !may_close || self.open_items.is_empty() {
             return;
         }
         let mut closed = Vec::new();
@@ -423,12 +518,43 @@ impl InsightEngine {
                 .iter()
                 .any(|w| item_ref.closing_words.contains(w));
             let answered = item_ref.any_reply_closes && facts.answers;
-            if named || answered {
+            // Asked of the customer ("send a photo", "confirm the time"): their reply or
+            // their photo is it.
+            // A photo or a document asked for comes as one, not as words.
+            let words_do = !matches!(item_ref.contact, Some(ContactMode::Send));
+            let supplied = item_ref.answered_by_reply
+                && (facts.media || (words_do && facts.answers && !facts.requests));
+            // "I'll text you once it's done", "I'll get back to you": the next real message of
+            // the owner is that message.
+            let reached = matches!(
+                item_ref.contact,
+                Some(ContactMode::Message | ContactMode::Update)
+            ) && facts.answers
+                && item_ref.kind == ActionKind::Commitment;
+            // "Here is the corrected invoice", "Replay started": done in other words.
+            let reported = facts.reports_done && states::overlaps(&item_ref.stems, &facts.stems);
+            let delivered = matches!(
+                item_ref.contact,
+                Some(ContactMode::Send | ContactMode::Email)
+            ) && (facts.media
+                || facts
+                    .entities
+                    .iter()
+                    .any(|e| matches!(e.kind, EntityKind::Url)));
+            // "let me know the new amount" is done by "the new amount is ₹1,999".
+            let told = item_ref.contact == Some(ContactMode::Update)
+                && item_ref.kind == ActionKind::Request
+                && facts.answers
+                && (states::overlaps(&item_ref.stems, &facts.stems) || facts.reports_done);
+            if named || answered || supplied || reached || reported || delivered || told {
                 closed.push(position);
             }
         }
+        // "Your limit is now 5.000 EUR", "Cancellation confirmed": a report of completion that
+        // names nothing open closes the owner's latest item, as "Done!" does.
+        let plain_report = facts.reports_done && !facts.requests && facts.questions.is_empty();
         // "Done!" without a verb closes the owner's latest open item.
-        if closed.is_empty() && actions::says_done(&facts.words) {
+        if closed.is_empty() && (facts.says_done || plain_report) {
             let latest = self
                 .open_items
                 .iter()
@@ -458,20 +584,29 @@ impl InsightEngine {
     }
 
     fn add_items(&mut self, id: &MessageId, at: Timestamp, facts: &Facts) {
-        for found in &facts.actions {
+        for (found, task_stems) in facts.actions.iter().zip(&facts.task_stems) {
             let due_words: Vec<&str> = facts
                 .entities
                 .iter()
                 .filter(|e| e.kind == EntityKind::DateTime && found.text.contains(&e.text))
                 .map(|e| e.text.as_str())
                 .collect();
-            let due = (!due_words.is_empty()).then(|| {
+            let due = if due_words.is_empty() {
+                // "within 30 days", "in 10 minutes"; "now", "right away": as it is said.
+                let words = text::words(&found.text);
+                due::after_duration(&words, at)
+                    .or_else(|| due::at_once(&words).map(|text| (text, at)))
+                    .map(|(text, moment)| Due {
+                        text,
+                        at: Some(moment),
+                    })
+            } else {
                 let text = due_words.join(" ");
-                Due {
+                Some(Due {
                     at: due::resolve(&text.to_lowercase(), at),
                     text,
-                }
-            });
+                })
+            };
             let owner = match found.kind {
                 ActionKind::Commitment => Party {
                     side: Some(facts.side),
@@ -513,12 +648,23 @@ impl InsightEngine {
                 closing_words,
                 any_reply_closes: actions::done_by_any_reply(&found.verb)
                     && found.kind == ActionKind::Commitment,
+                answered_by_reply: found.kind == ActionKind::Request
+                    && item.owner.side == Some(Side::Customer)
+                    && actions::supplied_by_reply(&found.verb),
+                stems: task_stems.clone(),
+                kind: found.kind,
+                contact: found.contact,
             };
-            for word in &item_ref.closing_words {
-                *self.closers.entry(word.clone()).or_default() += 1;
+            let mut item = item;
+            if found.now {
+                item.state = ItemState::Done { by: id.clone() };
+            } else {
+                for word in &item_ref.closing_words {
+                    *self.closers.entry(word.clone()).or_default() += 1;
+                }
+                self.reply_closers += u32::from(item_ref.any_reply_closes);
+                self.open_items.push(item_ref);
             }
-            self.reply_closers += u32::from(item_ref.any_reply_closes);
-            self.open_items.push(item_ref);
             if follow_up {
                 self.insights.follow_ups.push(item);
             } else {
@@ -554,7 +700,7 @@ impl InsightEngine {
         let agent_asks = self
             .open_questions
             .iter()
-            .any(|&i| self.insights.questions[i].asked_by.side == Some(Side::Agent));
+            .any(|open| self.insights.questions[open.index].asked_by.side == Some(Side::Agent));
         self.insights.analytics.waiting = self.analytics.waiting(agent_asks);
     }
 }

@@ -37,7 +37,18 @@ pub fn contact_mode(words: &[String]) -> Option<ContactMode> {
                 return None;
             }
         }
-        "contact" | "notify" | "inform" => ContactMode::Update,
+        "contact" | "notify" | "inform" | "revert" => ContactMode::Update,
+        "come" if next == Some("back") && matches!(after(2), Some("to")) => ContactMode::Update,
+        // "drop us an email", "drop me a line".
+        "drop" if matches!(next, Some("us" | "me")) => match after(3) {
+            Some("email" | "e-mail" | "mail") => ContactMode::Email,
+            Some("line" | "message" | "text" | "note" | "dm") => ContactMode::Message,
+            _ => return None,
+        },
+        "share" | "resharing" => ContactMode::Send,
+        // "I'm transferring you to billing", "handing you over to Bo": someone else will
+        // reach them.
+        "transfer" | "hand" | "pass" | "connect" if next == Some("you") => ContactMode::Update,
         "update" if object_is_other_side => ContactMode::Update,
         "reach" if next == Some("out") => ContactMode::Update,
         "follow" if next == Some("up") => ContactMode::Update,

@@ -17,6 +17,7 @@ pub mod entities;
 pub mod follow_ups;
 pub mod model;
 pub mod questions;
+pub mod states;
 pub mod text;
 pub mod topics;
 pub mod trackers;

@@ -19,16 +19,41 @@ const AUXILIARIES: &[&str] = &[
 /// Words that can follow an auxiliary in a question ("can *you*", "is *there*").
 const SUBJECTS: &[&str] = &[
     "i", "you", "we", "he", "she", "it", "they", "someone", "somebody", "anyone", "anybody", "my",
-    "your", "our", "the", "this", "there", "these", "those", "me", "us", "one",
+    "your", "our", "the", "this", "there", "these", "those", "me", "us", "one", "a", "an",
 ];
 
 /// The questions asked in a message, one per sentence.
 pub fn questions_in(message: &str) -> Vec<String> {
     text::sentences(message)
         .into_iter()
-        .filter(|s| is_question(s))
+        .filter_map(|s| {
+            if is_question(s) {
+                return Some(s);
+            }
+            // "my debit is on the 5th, can u stop it": the question after a statement.
+            clauses(s).skip(1).find(|clause| is_question(clause))
+        })
         .map(|s| s.trim_end_matches(['?', '!', '.', ' ']).to_string())
         .collect()
+}
+
+/// The parts of a sentence between commas, semicolons and emoji.
+fn clauses(sentence: &str) -> impl Iterator<Item = &str> {
+    sentence
+        .split(|c: char| {
+            matches!(c, ',' | ';')
+                || !(c.is_alphanumeric()
+                    || c.is_whitespace()
+                    || c.is_ascii_punctuation()
+                    || is_sign(c))
+        })
+        .map(str::trim)
+        .filter(|clause| clause.split_whitespace().count() >= 3)
+}
+
+/// Currency signs and the like, which belong to the words around them.
+fn is_sign(c: char) -> bool {
+    matches!(c, '€' | '£' | '¥' | '₹' | '₦' | '’' | '“' | '”')
 }
 
 /// Whether one sentence asks something.
@@ -39,7 +64,25 @@ pub fn is_question(sentence: &str) -> bool {
     }
     let words = text::words(sentence);
     let start = text::skip_fillers(&words);
+    // "pls how much is it", "until when do I need to pay".
+    let start = start
+        + words[start..]
+            .iter()
+            .take_while(|w| matches!(w.as_str(), "please" | "until" | "by" | "since" | "from"))
+            .count();
     let rest = &words[start..];
+    if rest.len() < 2 {
+        return false;
+    }
+    // "any news from the landlord", "any update on the refund".
+    if rest[0] == "any"
+        && matches!(
+            rest[1].as_str(),
+            "news" | "update" | "updates" | "progress" | "word" | "luck" | "feedback"
+        )
+    {
+        return true;
+    }
     if rest.len() < 3 {
         return false;
     }
@@ -66,6 +109,7 @@ pub fn is_question(sentence: &str) -> bool {
         || joined.contains("wondering whether")
         || joined.contains("like to know")
         || joined.contains("want to know")
+        || joined.contains("need to know")
 }
 
 /// Phrases that hold the line rather than answer ("let me check", "one moment").
@@ -132,6 +176,27 @@ mod tests {
         assert!(is_question("hey can i freeze my membership for a month"));
         assert!(is_question("how long does it take"));
         assert!(is_question("do you ship to canada"));
+    }
+
+    #[test]
+    fn questions_after_a_statement_without_a_mark() {
+        assert_eq!(
+            questions_in("ok. my auto debit is on the 5th, can u stop it so it is not taken"),
+            vec!["can u stop it so it is not taken"]
+        );
+        assert_eq!(
+            questions_in("my flight lands 10:40 😬 can u keep the car for me"),
+            vec!["can u keep the car for me"]
+        );
+        assert_eq!(
+            questions_in("ok thank u. what are the office hours"),
+            vec!["what are the office hours"]
+        );
+        assert!(is_question("any news from the landlord"));
+        assert!(is_question("i need to know if its hours or days"));
+        assert!(is_question("pls how much is the fees for next term"));
+        assert!(is_question("until when i need to pay"));
+        assert!(is_question("Would a voucher of N2,500 be ok"));
     }
 
     #[test]

@@ -57,7 +57,14 @@ fn ends_with_abbreviation(before: &str) -> bool {
         .unwrap_or("")
         .to_ascii_lowercase();
     let last = last.trim_start_matches(|c: char| !c.is_alphanumeric());
-    ABBREVIATIONS.contains(&last) || (last.len() == 1 && last.chars().all(|c| c.is_alphabetic()))
+    // An initial ("J. Smith") is a capital; chat's "thank u." ends a sentence.
+    let initial = before
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
+    ABBREVIATIONS.contains(&last)
+        || (initial.chars().count() == 1 && initial.chars().all(char::is_uppercase))
 }
 
 /// A word of a sentence: as written (for showing) and normalised (for matching).

@@ -13,7 +13,7 @@ pub const TOP: usize = 10;
 /// How many source messages a topic keeps for jumping.
 const MAX_SOURCES: usize = 20;
 
-const STOPWORDS: &[&str] = &[
+pub(crate) const STOPWORDS: &[&str] = &[
     "the",
     "a",
     "an",

@@ -1,0 +1,412 @@
+//! Whether a reply answers a question, and whether a message reports an item done: the
+//! relevance tests behind the states, kept apart from the bookkeeping of the engine.
+//!
+//! A reply answers a question when it is about it: a yes or a no to a yes/no question, the kind
+//! of fact a "when"/"how much" asks for, or words of the question taken up again. A request for
+//! details ("please share your booking id") or an unrelated update answers nothing. An item is
+//! done when its owner reports completion in any words ("Cancellation confirmed", "Here is the
+//! corrected invoice", "Replay started") about the same thing.
+
+use super::model::EntityKind;
+use super::text;
+use super::topics::STOPWORDS;
+
+/// Words too common in support talk to tie a reply to a question or an item.
+const GENERIC: &[&str] = &[
+    "please",
+    "pls",
+    "can",
+    "could",
+    "would",
+    "will",
+    "you",
+    "your",
+    "my",
+    "me",
+    "i",
+    "we",
+    "us",
+    "our",
+    "it",
+    "its",
+    "it's",
+    "this",
+    "that",
+    "is",
+    "are",
+    "was",
+    "be",
+    "do",
+    "does",
+    "did",
+    "have",
+    "has",
+    "get",
+    "got",
+    "also",
+    "just",
+    "know",
+    "let",
+    "need",
+    "want",
+    "like",
+    "any",
+    "hi",
+    "hello",
+    "thanks",
+    "thank",
+    "ok",
+    "okay",
+    "yes",
+    "no",
+    "there",
+    "what",
+    "when",
+    "where",
+    "why",
+    "how",
+    "who",
+    "which",
+    "still",
+    "now",
+    "today",
+    "tomorrow",
+    "one",
+    "time",
+    "back",
+    "again",
+    "someone",
+    "anyone",
+    "something",
+    "them",
+    "they",
+    "he",
+    "she",
+    "him",
+    "her",
+    "sir",
+    "madam",
+    "dear",
+    "team",
+];
+
+/// The content words of a text, reduced to a rough stem so "refund", "refunded" and
+/// "refunds" meet.
+pub fn content_stems(words: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = words
+        .iter()
+        .filter(|w| w.chars().any(char::is_alphanumeric) && w.len() > 2)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()) && !GENERIC.contains(&w.as_str()))
+        .map(|w| stem(w))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn stem(word: &str) -> String {
+    let word = word.trim_end_matches("'s");
+    for suffix in ["ing", "ed", "es", "s"] {
+        if let Some(root) = word.strip_suffix(suffix)
+            && root.len() >= 4
+        {
+            return root.trim_end_matches('e').to_string();
+        }
+    }
+    word.trim_end_matches('e').to_string()
+}
+
+pub fn overlaps(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|w| b.binary_search(w).is_ok())
+}
+
+/// What a question asks for, to recognise an answer that shares no word with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asks {
+    /// "can I…", "is there…": a yes or a no answers it.
+    YesNo,
+    /// "when", "what time", "how long": a date, a time or a number.
+    When,
+    /// "how much", "what's the price": an amount.
+    HowMuch,
+    Other,
+}
+
+pub fn asks(words: &[String]) -> Asks {
+    // The question is in the last clause: "vet bill was $120, will you cover that".
+    let clause = words
+        .rsplit(|w| w == ",")
+        .find(|clause| clause.len() >= 2)
+        .unwrap_or(words);
+    let start = text::skip_fillers(clause);
+    let rest = &clause[start..];
+    let joined = rest.join(" ");
+    if joined.contains("how much") || joined.contains("price") || joined.contains("cost") {
+        return Asks::HowMuch;
+    }
+    if joined.starts_with("when")
+        || joined.contains("what time")
+        || joined.contains("how long")
+        || joined.contains("what day")
+        || joined.contains("what date")
+        || joined.contains("hours or days")
+        || joined.contains("how soon")
+    {
+        return Asks::When;
+    }
+    match rest.first().map(String::as_str) {
+        Some(
+            "can" | "could" | "would" | "will" | "is" | "are" | "do" | "does" | "did" | "should"
+            | "may" | "have" | "has" | "was" | "were" | "am" | "any" | "anyone" | "isn't"
+            | "aren't" | "don't" | "doesn't" | "didn't" | "won't" | "can't",
+        ) => Asks::YesNo,
+        _ => Asks::Other,
+    }
+}
+
+/// How a reply opens: a yes or a no ("Yes, …", "Unfortunately not", "I'm afraid…").
+pub fn says_yes_or_no(words: &[String]) -> bool {
+    let opener = words
+        .iter()
+        .find(|w| {
+            !matches!(
+                w.as_str(),
+                "," | "hi" | "hello" | "hey" | "oh" | "ah" | "well"
+            )
+        })
+        .map(String::as_str);
+    let joined = words.join(" ");
+    matches!(
+        opener,
+        Some(
+            "yes"
+                | "y"
+                | "yeah"
+                | "yep"
+                | "yup"
+                | "no"
+                | "n"
+                | "nope"
+                | "sure"
+                | "absolutely"
+                | "definitely"
+                | "certainly"
+                | "unfortunately"
+                | "sadly"
+                | "correct"
+                | "right"
+                | "exactly"
+                | "indeed"
+                | "not"
+                | "nobody"
+                | "none"
+                | "never"
+                | "only"
+                | "of"
+        )
+    ) || [
+        "you can",
+        "we can",
+        "you can't",
+        "we can't",
+        "we cannot",
+        "you cannot",
+        "i'm afraid",
+        "it is",
+        "it's",
+        "it does",
+        "it doesn't",
+        "they can",
+        "he can",
+        "she can",
+        "not possible",
+        "is possible",
+        "we do",
+        "we don't",
+        "you do",
+        "you don't",
+        "that's fine",
+        "no problem",
+    ]
+    .iter()
+    .any(|phrase| joined.contains(phrase))
+}
+
+/// The facts of a reply that bear on a question.
+pub struct Reply<'a> {
+    pub words: &'a [String],
+    pub stems: &'a [String],
+    pub entities: &'a [EntityKind],
+    /// It asks the other side for something (details, a photo…).
+    pub requests: bool,
+    pub media: bool,
+}
+
+/// Whether `reply` answers a question of `asks` with `stems`; `first` when it is the other
+/// side's first real reply since the question was asked (the usual place of an answer, so
+/// it needs no other sign of being one).
+pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool {
+    let yes_no = says_yes_or_no(reply.words);
+    let fact = match asks {
+        Asks::When => {
+            reply.entities.contains(&EntityKind::DateTime)
+                || reply
+                    .words
+                    .iter()
+                    .any(|w| w.chars().any(|c| c.is_ascii_digit()))
+        }
+        Asks::HowMuch => reply.entities.contains(&EntityKind::Money),
+        Asks::YesNo => yes_no,
+        Asks::Other => reply
+            .entities
+            .iter()
+            .any(|e| !matches!(e, EntityKind::Email | EntityKind::Phone)),
+    };
+    let about = overlaps(stems, reply.stems);
+    if reply.requests && !yes_no && !fact {
+        // "Please share your booking id": the other side needs more before it can answer.
+        return false;
+    }
+    // A short first reply is the answer ("17.3 on a mac", "N"); a long one must show it is.
+    let short = reply.words.iter().filter(|w| *w != ",").count() <= 12;
+    (first && short) || fact || about || yes_no || reply.media
+}
+
+/// Words that report something done, whatever the verb of the item was.
+pub fn reports_done(words: &[String]) -> bool {
+    let joined = words.join(" ");
+    words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "done"
+                | "completed"
+                | "complete"
+                | "sorted"
+                | "confirmed"
+                | "processed"
+                | "sent"
+                | "started"
+                | "restarted"
+                | "booked"
+                | "fixed"
+                | "resolved"
+                | "updated"
+                | "corrected"
+                | "issued"
+                | "reissued"
+                | "cancelled"
+                | "canceled"
+                | "refunded"
+                | "reversed"
+                | "approved"
+                | "activated"
+                | "reactivated"
+                | "removed"
+                | "added"
+                | "applied"
+                | "credited"
+                | "arranged"
+                | "scheduled"
+                | "changed"
+                | "renewed"
+                | "extended"
+                | "unlocked"
+                | "unblocked"
+                | "released"
+                | "waived"
+                | "replaced"
+                | "received"
+                | "ready"
+                | "✅"
+        )
+    }) || [
+        "here is",
+        "here's",
+        "here are",
+        "attached",
+        "all set",
+        "taken care of",
+        "on its way",
+        "has been",
+        "have been",
+        "went through",
+        "is live",
+        "is back",
+        "is now",
+        "are now",
+    ]
+    .iter()
+    .any(|phrase| joined.contains(phrase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text::words(text)
+    }
+
+    fn reply<'a>(
+        words: &'a [String],
+        stems: &'a [String],
+        entities: &'a [EntityKind],
+    ) -> Reply<'a> {
+        Reply {
+            words,
+            stems,
+            entities,
+            requests: false,
+            media: false,
+        }
+    }
+
+    #[test]
+    fn a_request_for_details_does_not_answer_and_a_yes_does() {
+        let question = words("can I change the delivery address");
+        let stems = content_stems(&question);
+        let asked = asks(&question);
+        let details = words("Please share your booking id");
+        let details_stems = content_stems(&details);
+        let mut asking = reply(&details, &details_stems, &[]);
+        asking.requests = true;
+        assert!(!answers(asked, &stems, &asking, true));
+        let yes = words("Yes, of course");
+        assert!(answers(asked, &stems, &reply(&yes, &[], &[]), false));
+    }
+
+    #[test]
+    fn an_unrelated_update_does_not_answer_a_when() {
+        let question = words("when will the technician come");
+        let stems = content_stems(&question);
+        let update = words("Your ticket is open with our team");
+        let update_stems = content_stems(&update);
+        assert!(!answers(
+            asks(&question),
+            &stems,
+            &reply(&update, &update_stems, &[]),
+            false
+        ));
+        let when = words("Tomorrow between 9 and 12");
+        assert!(answers(
+            asks(&question),
+            &stems,
+            &reply(&when, &[], &[EntityKind::DateTime]),
+            false
+        ));
+    }
+
+    #[test]
+    fn completion_in_other_words() {
+        assert!(reports_done(&words("Cancellation confirmed for 31 May")));
+        assert!(reports_done(&words(
+            "Here is the corrected invoice: https://x.example/i.pdf"
+        )));
+        assert!(reports_done(&words("Replay started")));
+        assert!(!reports_done(&words("We are looking into it")));
+        assert!(overlaps(
+            &content_stems(&words("restart the replay")),
+            &content_stems(&words("Replay started"))
+        ));
+    }
+}
