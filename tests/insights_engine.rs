@@ -75,6 +75,48 @@ fn in_order(count: usize) -> InsightEngine {
 }
 
 proptest! {
+    /// Whatever a customer writes (emoji, accents, CJK, stray marks, long runs), reading it
+    /// never panics.
+    #[test]
+    fn any_text_is_read_without_a_panic(texts in proptest::collection::vec(any::<String>(), 1..6)) {
+        let mut engine = InsightEngine::default();
+        for (i, text) in texts.iter().enumerate() {
+            let _ = switchboard::insights::actions::actions_in(text);
+            let _ = switchboard::insights::questions::questions_in(text);
+            let _ = switchboard::insights::entities::entities_in(text);
+            let mut written = message(i);
+            written.content = Content::Text(text.clone());
+            engine.observe(&written);
+        }
+    }
+
+    #[test]
+    fn wordy_text_of_support_words_is_read_without_a_panic(
+        words in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "I'll", "will", "try", "to", "get", "someone", "please", "can", "you", "send",
+                "façing", "我ing", "😂ing", "within", "3000000", "days", "in", "a", "the", "1.",
+                "2)", "Reply", "STATUS", "do", "let", "me", "know", "₹", "R$", "N", "5,000", "k",
+                "18h", "9am-12pm", "2026-05-31", "31.05.2026", "next", "tues", "the", "25th",
+                ",", "and", "if", "our", "team", "I'm", "transferring", "“", "”", "was", "told",
+                "\n", ">", "at", "11", "tomorrow", "now", "for",
+            ]),
+            0..80,
+        )
+    ) {
+        let text = words.join(" ");
+        let mut engine = InsightEngine::default();
+        let mut first = message(0);
+        first.content = Content::Text(text.clone());
+        engine.observe(&first);
+        let mut second = message(1);
+        second.direction = Direction::Outbound;
+        second.content = Content::Text(text);
+        engine.observe(&second);
+    }
+}
+
+proptest! {
     #[test]
     fn any_arrival_order_with_duplicates_gives_the_same_insights(
         order in Just((0..20usize).collect::<Vec<_>>()).prop_shuffle(),

@@ -19,13 +19,29 @@ use time::{Date, PrimitiveDateTime, Time};
 const KINDS: [&str; 4] = ["questions", "action items", "follow-ups", "entities"];
 /// Floors (precision and recall) per kind, in the order of `KINDS`.
 const FLOORS: [f64; 4] = [0.9, 0.75, 0.75, 0.9];
-/// The floor of every state figure (the F-measure of answered/unanswered and done/open, the
-/// accuracy of owner and due) of the tuning and first held-out parts.
-const STATE_FLOOR: f64 = 0.55;
+/// The floors of the state figures of the tuning and first held-out parts: the F-measure of
+/// each class (answered/unanswered, done/open), and the accuracy of owner and due, set above
+/// what a constant guess scores ("agent" 0.78, "no due" 0.66 on the tuning part).
+const STATE_FLOOR: StateFloor = StateFloor {
+    class: 0.5,
+    owner: 0.9,
+    due: 0.8,
+};
 /// Floors of the fresh held-out part: what the rules reach on text they were not written
 /// against, kept from falling back. The aim (0.85 for every figure) is not met by all.
 const FRESH_FLOORS: [f64; 4] = [0.9, 0.7, 0.8, 0.9];
-const FRESH_STATE_FLOOR: f64 = 0.55;
+const FRESH_STATE_FLOOR: StateFloor = StateFloor {
+    class: 0.5,
+    owner: 0.9,
+    due: 0.8,
+};
+
+#[derive(Clone, Copy)]
+struct StateFloor {
+    class: f64,
+    owner: f64,
+    due: f64,
+}
 
 /// One labelled item: message index, text, for entities the kind, and the states labelled
 /// (or, for a prediction, the states the engine gave).
@@ -133,10 +149,11 @@ fn parse(path: &Path) -> Conversation {
             continue;
         } else if let Some(more) = line.strip_prefix("  | ").or(line.strip_prefix("  |")) {
             let message: &mut Message = messages.last_mut().expect("a message to continue");
-            if let Content::Text(text) = &mut message.content {
-                text.push('\n');
-                text.push_str(more);
-            }
+            let Content::Text(text) = &mut message.content else {
+                panic!("{}: an attachment has no lines to continue", path.display());
+            };
+            text.push('\n');
+            text.push_str(more);
         } else if let Some(label) = line.strip_prefix("  ") {
             let (label, states) = match label.split_once(" ~ ") {
                 Some((label, states)) => (label, parse_states(path, states)),
@@ -232,7 +249,10 @@ fn item_states(item: &ActionItem) -> States {
 
 /// Predictions of the engine, per kind, as labels; `dues` holds each item's resolved due
 /// moment, by kind and position.
-fn predict(conversation: &Conversation) -> ([Vec<Label>; 4], [Vec<Option<Timestamp>>; 4]) {
+/// A predicted due: none, said but not resolved (`Some(None)`), or a moment.
+type PredictedDue = Option<Option<Timestamp>>;
+
+fn predict(conversation: &Conversation) -> ([Vec<Label>; 4], [Vec<PredictedDue>; 4]) {
     let mut engine = InsightEngine::default();
     for message in &conversation.messages {
         engine.observe(message);
@@ -246,7 +266,7 @@ fn predict(conversation: &Conversation) -> ([Vec<Label>; 4], [Vec<Option<Timesta
             .expect("known id")
     };
     let mut out: [Vec<Label>; 4] = Default::default();
-    let mut dues: [Vec<Option<Timestamp>>; 4] = Default::default();
+    let mut dues: [Vec<PredictedDue>; 4] = Default::default();
     for q in &insights.questions {
         out[0].push(Label {
             message: index_of(&q.messages[0]),
@@ -267,7 +287,7 @@ fn predict(conversation: &Conversation) -> ([Vec<Label>; 4], [Vec<Option<Timesta
                 entity: None,
                 states: item_states(item),
             });
-            dues[kind].push(item.due.as_ref().and_then(|d| d.at));
+            dues[kind].push(item.due.as_ref().map(|d| d.at));
         }
     }
     // Entities are grouped across messages; score them per message they appear in, as
@@ -362,7 +382,7 @@ impl StateScore {
         self.due.1 += other.due.1;
     }
 
-    fn judge(&mut self, expected: &Label, predicted: &Label, due: Option<Timestamp>) {
+    fn judge(&mut self, expected: &Label, predicted: &Label, due: PredictedDue) {
         if let (Some(want), Some(got)) = (expected.states.closed, predicted.states.closed) {
             for (score, positive) in [(&mut self.closed, true), (&mut self.open, false)] {
                 score.expected += usize::from(want == positive);
@@ -378,7 +398,7 @@ impl StateScore {
             self.due.1 += 1;
             let right = match want {
                 None => due.is_none(),
-                Some(label) => label.matches(due),
+                Some(label) => label.matches(due.flatten()),
             };
             self.due.0 += usize::from(right);
         }
@@ -553,7 +573,7 @@ struct Part {
     name: &'static str,
     conversations: Vec<Conversation>,
     found_floor: [f64; 4],
-    state_floor: f64,
+    state_floor: StateFloor,
 }
 
 #[test]
@@ -601,21 +621,27 @@ fn precision_and_recall_per_kind_meet_the_floor() {
         }
         for (kind, s) in KINDS.iter().zip(scores.states) {
             // A class nobody labelled in this part has no F-measure to hold to a floor.
+            let floor = part.state_floor;
             let mut figures = Vec::new();
             for (what, class) in [("closed", s.closed), ("open", s.open)] {
                 if class.expected > 0 {
-                    figures.push((what, class.f()));
+                    figures.push((what, class.f(), floor.class));
                 }
             }
             if kind != &"questions" {
-                figures.push(("owner", ratio(s.owner)));
-                figures.push(("due", ratio(s.due)));
+                for (what, counts, at_least) in
+                    [("owner", s.owner, floor.owner), ("due", s.due, floor.due)]
+                {
+                    if counts.1 > 0 {
+                        figures.push((what, ratio(counts), at_least));
+                    }
+                }
             }
-            for (what, figure) in figures {
-                if figure < part.state_floor {
+            for (what, figure, at_least) in figures {
+                if figure < at_least {
                     failures.push(format!(
-                        "{} {kind} {what}: {figure:.3} below the floor {}",
-                        part.name, part.state_floor
+                        "{} {kind} {what}: {figure:.3} below the floor {at_least}",
+                        part.name
                     ));
                 }
             }

@@ -918,9 +918,21 @@ async fn several_sinch_accounts_and_the_hub_open_together_and_a_bad_one_does_not
                     state("sinch-down"),
                     Some(ConnectionState::BackingOff { .. })
                 )
+                // Live comes before the listing has landed on a busy machine: wait for it.
+                && app
+                    .inbox
+                    .iter()
+                    .filter(|(key, _)| key.account.0.starts_with("sinch-"))
+                    .count()
+                    >= 6
         })
         .await;
-    assert!(ready, "accounts: {:?}", session.app.status.accounts);
+    assert!(
+        ready,
+        "accounts: {:?}, conversations: {}",
+        session.app.status.accounts,
+        session.app.inbox.iter().count()
+    );
     let sinch_conversations = session
         .app
         .inbox

@@ -43,7 +43,6 @@ const ADVERBS: &[&str] = &[
     "happily",
     "first",
     "still",
-    "now,",
     "simply",
     "please",
     "go",
@@ -211,7 +210,6 @@ const ACTION_VERBS: &[&str] = &[
     "unlock",
     "extend",
     "credit",
-    "refund",
     "reply",
     "return",
     "drop",
@@ -373,8 +371,19 @@ fn without_menu_options(message: &str) -> String {
     {
         return message.to_string();
     }
+    // A menu has options and tells what to type; a customer's numbered list is requests.
     let options = message.lines().filter(|line| is_menu_option(line)).count();
-    if options < 2 {
+    let lower = message.to_lowercase();
+    let prompt = [
+        "reply", "select", "choose", "enter", "press", "dial", "option", "menu",
+    ]
+    .iter()
+    .any(|cue| lower.contains(cue));
+    let terse = message
+        .lines()
+        .filter(|line| is_menu_option(line))
+        .all(|line| line.split_whitespace().count() <= 4);
+    if options < 2 || !(prompt || terse) {
         return message.to_string();
     }
     message
@@ -399,17 +408,24 @@ fn is_menu_option(line: &str) -> bool {
 fn is_reported_speech(sentence: &str) -> bool {
     let quoted = sentence.matches(['"', '“', '”']).count() >= 2;
     let lower = sentence.to_lowercase();
-    let reporting = [
+    let told = [
         "was told",
         "were told",
+        "i've been told",
+        "i have been told",
+    ]
+    .iter()
+    .any(|r| lower.contains(r));
+    let said = [
         "you said",
         "they said",
         "he said",
         "she said",
+        "your colleague said",
     ]
     .iter()
     .any(|r| lower.contains(r));
-    quoted && reporting
+    told || (quoted && said)
 }
 
 /// Cuts a sentence where "and" (or a comma) starts a new action.
@@ -534,7 +550,9 @@ fn skip_fillers(words: &[Word]) -> usize {
 fn commitment(words: &[Word], start: usize) -> Option<usize> {
     for i in start..words.len() {
         let w = norm(words, i);
+        // Only where the clause starts: "How do I reset it?" asks.
         let verb = if matches!(w, "i" | "we")
+            && i == start
             && matches!(
                 norm(words, i + 1),
                 "forward"
@@ -615,9 +633,24 @@ fn commitment(words: &[Word], start: usize) -> Option<usize> {
             (v < words.len()
                 && !matches!(
                     norm(words, v),
-                    "know" | "explain" | "say" | "think" | "see" | "be"
-                ))
-            .then_some(v)
+                    "know"
+                        | "explain"
+                        | "say"
+                        | "think"
+                        | "see"
+                        | "be"
+                        | "guess"
+                        | "apologise"
+                        | "apologize"
+                        | "assure"
+                        | "introduce"
+                        | "start"
+                        | "repeat"
+                        | "clarify"
+                        | "remind"
+                )
+                && !(norm(words, v) == "get" && norm(words, v + 1) == "this"))
+                .then_some(v)
         } else if i == start
             && progressive_base(w).is_some()
             // "booking RZ84KQ" names a booking; "sending it today" does something.
@@ -731,6 +764,9 @@ fn speaks_for_us(words: &[Word], start: usize, will: usize) -> bool {
     let subject = &words[from..will];
     subject.len() <= 6
         && subject.iter().all(|w| w.norm != ",")
+        && !subject
+            .iter()
+            .any(|w| matches!(w.norm.as_str(), "your" | "ur"))
         && (matches!(subject.first().map(|w| w.norm.as_str()), Some("our"))
             || subject.iter().any(|w| {
                 matches!(
@@ -756,6 +792,13 @@ fn you_will_get_word(words: &[Word], i: usize) -> Option<usize> {
         _ => return None,
     };
     if !matches!(norm(words, get), "get" | "receive") {
+        return None;
+    }
+    // "You'll get a text from the courier": someone else's.
+    if words[get..words.len().min(get + 8)]
+        .windows(2)
+        .any(|pair| pair[0].norm == "from" && matches!(pair[1].norm.as_str(), "the" | "a"))
+    {
         return None;
     }
     (get + 1..words.len().min(get + 6)).find(|&w| {
@@ -1067,6 +1110,13 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
             | "will"
             | "would"
     );
+    // "Call volumes are high", "Return shipping is free": a noun phrase, not an order.
+    let noun_phrase = (start + 2..=start + 3).any(|at| {
+        matches!(
+            norm(words, at),
+            "is" | "are" | "was" | "were" | "apply" | "applies" | "has" | "have"
+        )
+    });
     // "Update: exports are delayed" is a heading, not an order; "Reverse Ksh 2,500 …?" asks
     // to confirm.
     let heading = words.get(start).is_some_and(|w| w.raw.ends_with(':'))
@@ -1074,6 +1124,7 @@ fn request(words: &[Word], start: usize) -> Option<usize> {
     (IMPERATIVES.contains(&first)
         && !matches!(first, "let" | "don't" | "make" | "do")
         && !noun_use
+        && !noun_phrase
         && !heading
         && !is_interface_text(words, start))
     .then_some(start)
@@ -1092,10 +1143,12 @@ fn is_interface_text(words: &[Word], start: usize) -> bool {
     ) {
         return true;
     }
+    // "STATUS", "1", "C"; "A" after "reply" ("Reply A or B"), but not "Send a photo".
+    let letter = |c: char| c.is_ascii_uppercase() && (first == "reply" || !matches!(c, 'A' | 'I'));
     let keyword = |w: &Word| {
         let core = w.raw.trim_matches(|c: char| !c.is_alphanumeric());
         (core.len() >= 2 && core.chars().all(|c| c.is_ascii_uppercase()))
-            || (core.len() == 1 && core.chars().all(|c| c.is_ascii_alphanumeric()))
+            || (core.len() == 1 && core.chars().all(|c| c.is_ascii_digit() || letter(c)))
     };
     let next = words.get(start + 1);
     next.is_some_and(keyword)
@@ -1107,32 +1160,23 @@ fn is_interface_text(words: &[Word], start: usize) -> bool {
 
 /// The base of a present participle of a commitment ("restarting" → "restart").
 fn progressive_base(word: &str) -> Option<String> {
-    base_of_ing(word).or_else(|| {
-        let stem = word.strip_suffix("ing")?;
-        [
-            stem.to_string(),
-            format!("{stem}e"),
-            stem[..stem.len().saturating_sub(1)].to_string(),
-        ]
-        .into_iter()
-        .find(|c| PROGRESSIVE_VERBS.contains(&c.as_str()))
-    })
+    ing_base(word, ACTION_VERBS).or_else(|| ing_base(word, PROGRESSIVE_VERBS))
 }
 
-/// "sending" → "send", "refunding" → "refund", "filing" → "file", "shipping" → "ship".
-fn base_of_ing(word: &str) -> Option<String> {
+/// The verb of `verbs` that `word` is the "-ing" form of. Verbs are ASCII, so other words
+/// are not cut (a cut inside "façing" would split a character).
+fn ing_base(word: &str, verbs: &[&str]) -> Option<String> {
     let stem = word.strip_suffix("ing")?;
-    if stem.len() < 2 {
+    if stem.len() < 2 || !stem.is_ascii() {
         return None;
     }
-    let candidates = [
+    [
         stem.to_string(),
         format!("{stem}e"),
         stem[..stem.len() - 1].to_string(),
-    ];
-    candidates
-        .into_iter()
-        .find(|c| ACTION_VERBS.contains(&c.as_str()))
+    ]
+    .into_iter()
+    .find(|c| verbs.contains(&c.as_str()))
 }
 
 fn build(words: &[Word], start: usize, kind: ActionKind, verb: usize) -> FoundAction {

@@ -37,8 +37,16 @@ const MONTHS: [(&str, Month); 12] = [
 pub fn resolve(words: &str, said: Timestamp) -> Option<Timestamp> {
     let mut date = None;
     let mut time = None;
+    // A range ("9am-12pm") splits at its dash; a date ("2026-05-31") does not.
     let tokens: Vec<&str> = words
-        .split(|c: char| c.is_whitespace() || c == '-' || c == '–')
+        .split_whitespace()
+        .flat_map(|w| {
+            if numeric_date(w, said).is_some() {
+                vec![w]
+            } else {
+                w.split(['-', '–']).collect()
+            }
+        })
         .filter(|w| !w.is_empty())
         .map(|w| w.trim_end_matches("'s").trim_end_matches("’s"))
         .collect();
@@ -97,7 +105,7 @@ pub fn resolve(words: &str, said: Timestamp) -> Option<Timestamp> {
                 || tokens.len() > 1)
         {
             // "tomorrow at 11": a bare hour in working hours.
-            time = working_hour(hour);
+            time = working_hour(hour).or(time);
         }
     }
     let moment = match (date, time) {
@@ -105,7 +113,7 @@ pub fn resolve(words: &str, said: Timestamp) -> Option<Timestamp> {
         (Some(date), None) => date.with_time(Time::from_hms(23, 59, 0).ok()?),
         (None, Some(time)) => {
             let today = said.date().with_time(time);
-            if today.assume_utc() + Duration::ZERO >= said {
+            if today.assume_utc() >= said {
                 today
             } else {
                 said.date().next_day()?.with_time(time)
@@ -116,33 +124,44 @@ pub fn resolve(words: &str, said: Timestamp) -> Option<Timestamp> {
     Some(moment.assume_utc())
 }
 
-/// "within 30 days", "in 10 minutes", "in 2 hours": the words and the moment that long after
-/// `said`.
+/// "within 30 days", "in 10 minutes", "in 2 working days": the words and the moment that long
+/// after `said`. Longer than ten years is not a due date.
 pub fn after_duration(words: &[String], said: Timestamp) -> Option<(String, Timestamp)> {
-    let at = words
-        .iter()
-        .position(|w| matches!(w.as_str(), "within" | "in"))?;
-    let amount: i64 = match words.get(at + 1)?.as_str() {
-        "a" | "an" | "one" => 1,
-        "two" => 2,
-        "few" => 3,
-        number => number.parse().ok()?,
-    };
-    let unit = words.get(at + 2)?.trim_end_matches('s');
-    let length = match unit {
-        "minute" | "min" => Duration::minutes(amount),
-        "hour" | "hr" | "h" => Duration::hours(amount),
-        "day" => Duration::days(amount),
-        "business day" | "working day" => Duration::days(amount),
-        "week" => Duration::weeks(amount),
-        _ => return None,
-    };
-    Some((words[at..=at + 2].join(" "), said + length))
+    (0..words.len()).find_map(|at| {
+        if !matches!(words[at].as_str(), "within" | "in") {
+            return None;
+        }
+        let amount: i64 = match words.get(at + 1)?.as_str() {
+            "a" | "an" | "one" => 1,
+            "two" => 2,
+            "few" => 3,
+            number => number.parse().ok().filter(|n| (1..=3650).contains(n))?,
+        };
+        let mut end = at + 2;
+        if matches!(words.get(end)?.as_str(), "business" | "working") {
+            end += 1;
+        }
+        let length = match words.get(end)?.trim_end_matches('s') {
+            "minute" | "min" => Duration::minutes(amount),
+            "hour" | "hr" | "h" => Duration::hours(amount),
+            "day" => Duration::days(amount),
+            "week" => Duration::weeks(amount),
+            _ => return None,
+        };
+        Some((words[at..=end].join(" "), said.checked_add(length)?))
+    })
 }
 
 /// "now", "right away", "immediately": due as it is said. Returns the words.
 pub fn at_once(words: &[String]) -> Option<String> {
     let joined = words.join(" ");
+    // "for now", "until now", "by now" say nothing of when.
+    if ["for now", "until now", "by now", "till now", "up to now"]
+        .iter()
+        .any(|phrase| joined.contains(phrase))
+    {
+        return None;
+    }
     [
         "right now",
         "right away",
@@ -231,15 +250,23 @@ fn ordinal_day(said: Timestamp, day: u8) -> Option<time::Date> {
     }
 }
 
-/// "31/05", "31/05/2026", "2026-05-31" (day before month, as most of the world writes it).
+/// "31/05", "31/05/2026", "31.05.2026", "2026-05-31" (day before month, as most of the world
+/// writes it).
 fn numeric_date(word: &str, said: Timestamp) -> Option<time::Date> {
-    let parts: Vec<&str> = word.split(['/', '.']).collect();
+    let parts: Vec<&str> = word.split(['/', '.', '-']).collect();
+    if !parts
+        .iter()
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
     if parts.len() == 3 && parts[0].len() == 4 {
         let year = parts[0].parse().ok()?;
         let month = Month::try_from(parts[1].parse::<u8>().ok()?).ok()?;
         return time::Date::from_calendar_date(year, month, parts[2].parse().ok()?).ok();
     }
-    if !(2..=3).contains(&parts.len()) || !word.contains('/') {
+    // "31/05" needs its slash; with a year, any separator.
+    if !(2..=3).contains(&parts.len()) || (parts.len() == 2 && !word.contains('/')) {
         return None;
     }
     let day = parts[0].parse::<u8>().ok()?;
@@ -352,6 +379,23 @@ mod tests {
         );
         assert_eq!(at_once(&words("I'm restarting it now")), Some("now".into()));
         assert_eq!(at_once(&words("I know what you mean")), None);
+        assert_eq!(at_once(&words("I'll hold the booking for now")), None);
+        assert_eq!(after_duration(&words("within 3000000 days"), said), None);
+        assert_eq!(
+            after_duration(&words("we'll be in touch within 2 working days"), said),
+            Some((
+                "within 2 working days".to_string(),
+                datetime!(2026-05-22 10:00 UTC)
+            ))
+        );
+        assert_eq!(
+            resolve("2026-05-31", said),
+            Some(datetime!(2026-05-31 23:59 UTC))
+        );
+        assert_eq!(
+            resolve("31.05.2026", said),
+            Some(datetime!(2026-05-31 23:59 UTC))
+        );
         assert_eq!(
             after_duration(&words("back to you in 10 minutes"), said),
             Some(("in 10 minutes".to_string(), datetime!(2026-05-20 10:10 UTC)))

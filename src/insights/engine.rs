@@ -37,6 +37,8 @@ struct Facts {
     tracker_hits: Vec<(usize, String)>,
     /// Normalised words, for spotting that an item was done.
     words: Vec<String>,
+    /// The distinct words, sorted: each open item asks whether its closing words are here.
+    vocabulary: Vec<String>,
     /// Content words, stemmed: what the message is about.
     stems: Vec<String>,
     /// It asks the other side for something.
@@ -47,6 +49,10 @@ struct Facts {
     reports_done: bool,
     /// "Done!", "all set": done without naming what.
     says_done: bool,
+    /// A short, plain report of completion ("Cancellation confirmed").
+    plainly_done: bool,
+    /// It opens with a yes or a no.
+    yes_or_no: bool,
     /// Per question: what it asks for and its content words (read once, used at each replay).
     asked: Vec<(Asks, Vec<String>)>,
     /// Per action: the content words of its task.
@@ -86,14 +92,23 @@ impl Facts {
             task_stems,
             answers,
             requests: actions.iter().any(|a| a.kind == ActionKind::Request),
-            media: !matches!(message.content, Content::Text(_)),
+            // A card, a choice list or a location is no photo or document.
+            media: matches!(message.content, Content::Media { .. }),
             reports_done: states::reports_done(&words),
             says_done: actions::says_done(&words),
+            plainly_done: states::plainly_done(&words),
+            yes_or_no: states::says_yes_or_no(&words),
             stems: states::content_stems(&words),
+            vocabulary: {
+                let mut vocabulary = words.clone();
+                vocabulary.sort_unstable();
+                vocabulary.dedup();
+                vocabulary
+            },
             actions,
             entities: entities::entities_in(&text),
             phrases: topics::phrases_in(&said),
-            tracker_hits: trackers::hits_in(trackers, &text),
+            tracker_hits: trackers::hits_in(trackers, &said),
             words,
             text,
         }
@@ -125,6 +140,18 @@ fn message_text(content: &Content) -> String {
 
 type Key = (Timestamp, MessageId);
 
+/// The most open items of one owner, and open questions of one side, a message is compared
+/// with (the newest).
+const MAX_CLOSABLE: usize = 64;
+
+/// Where a side's count is kept.
+fn slot(side: Side) -> usize {
+    match side {
+        Side::Customer => 0,
+        Side::Agent => 1,
+    }
+}
+
 /// The most messages whose facts the engine keeps: insights describe the newest of a
 /// conversation. Past it the oldest are dropped down to [`FACTS_KEPT`] (in steps, so the replay
 /// a drop needs comes once per thousand messages, not per message), which bounds a replay: a
@@ -143,6 +170,9 @@ struct ItemRef {
     closing_words: Vec<String>,
     /// Any real answer of the owner closes it ("let me check").
     any_reply_closes: bool,
+    /// How many messages the other side had written when it was said: more now means they
+    /// have written since.
+    other_spoken: u32,
     /// Asked of the customer for something a reply gives (details, a photo, a
     /// confirmation), unlike "bring the receipt on Monday".
     answered_by_reply: bool,
@@ -158,8 +188,9 @@ struct OpenQuestion {
     index: usize,
     asks: Asks,
     stems: Vec<String>,
-    /// The other side has replied since, without answering it.
-    passed_over: bool,
+    /// How many replies the other side had given when it was asked: a reply when the count
+    /// is still that is their first.
+    replies_seen: u32,
 }
 
 /// The insights of one conversation and what keeps them up to date.
@@ -171,10 +202,12 @@ pub struct InsightEngine {
     insights: ConversationInsights,
     open_questions: Vec<OpenQuestion>,
     open_items: Vec<ItemRef>,
-    /// How many open items each closing word would close, and how many close on any reply:
-    /// most messages close nothing, and this tells so without visiting every open item.
+    /// How many open items each closing word would close: a message that is no reply of
+    /// substance ("ok?", "any news?") closes something only when it names it.
     closers: HashMap<String, u32>,
-    reply_closers: u32,
+    /// Messages written, and replies given (an answer or a question back), per side.
+    spoken: [u32; 2],
+    replies: [u32; 2],
     entity_index: HashMap<(EntityKind, String), usize>,
     topics: TopicCounter,
     analytics: AnalyticsState,
@@ -205,7 +238,8 @@ impl InsightEngine {
             open_questions: Vec::new(),
             open_items: Vec::new(),
             closers: HashMap::new(),
-            reply_closers: 0,
+            spoken: [0; 2],
+            replies: [0; 2],
             entity_index: HashMap::new(),
             topics: TopicCounter::default(),
             analytics: AnalyticsState::default(),
@@ -404,7 +438,8 @@ impl InsightEngine {
         self.open_questions.clear();
         self.open_items.clear();
         self.closers.clear();
-        self.reply_closers = 0;
+        self.spoken = [0; 2];
+        self.replies = [0; 2];
         self.entity_index.clear();
         self.topics = TopicCounter::default();
         self.analytics = AnalyticsState::default();
@@ -413,6 +448,7 @@ impl InsightEngine {
     /// Adds one message's facts, in thread order.
     fn step(&mut self, key: &Key, facts: &Facts) {
         let (at, id) = key;
+        self.spoken[slot(facts.side)] += 1;
         self.answer_questions(id, facts);
         self.complete_items(id, facts);
         self.add_questions(id, facts);
@@ -434,15 +470,12 @@ impl InsightEngine {
     }
 
     fn answer_questions(&mut self, id: &MessageId, facts: &Facts) {
+        let replies = self.replies[slot(facts.side)];
+        // A question back ("Which version are you on?") is the reply an answer would have been.
+        if facts.answers || !facts.questions.is_empty() {
+            self.replies[slot(facts.side)] += 1;
+        }
         if !facts.answers {
-            // A question back ("Which version are you on?") is the reply an answer would
-            // have been.
-            if !facts.questions.is_empty() {
-                for open in &mut self.open_questions {
-                    let asked_by = self.insights.questions[open.index].asked_by.side;
-                    open.passed_over |= asked_by == Some(facts.side.other());
-                }
-            }
             return;
         }
         let kinds: Vec<EntityKind> = facts.entities.iter().map(|e| e.kind.clone()).collect();
@@ -452,15 +485,28 @@ impl InsightEngine {
             entities: &kinds,
             requests: facts.requests,
             media: facts.media,
+            yes_or_no: facts.yes_or_no,
         };
         let questions = &mut self.insights.questions;
+        // Only the newest open questions of the other side are weighed: one further back is
+        // not what this reply answers, and unanswered questions must not make each reply cost
+        // all of them.
+        let asked = self
+            .open_questions
+            .iter()
+            .filter(|open| questions[open.index].asked_by.side == Some(facts.side.other()))
+            .count();
+        let mut skip = asked.saturating_sub(MAX_CLOSABLE);
         self.open_questions.retain_mut(|open| {
             let question = &mut questions[open.index];
             if question.asked_by.side != Some(facts.side.other()) {
                 return true;
             }
-            let first = !open.passed_over;
-            open.passed_over = true;
+            if skip > 0 {
+                skip -= 1;
+                return true;
+            }
+            let first = open.replies_seen == replies;
             if states::answers(open.asks, &open.stems, &reply, first) {
                 question.answer = Answer::Answered { by: id.clone() };
                 false
@@ -476,7 +522,7 @@ impl InsightEngine {
                 index: self.insights.questions.len(),
                 asks: *asks,
                 stems: stems.clone(),
-                passed_over: false,
+                replies_seen: self.replies[slot(facts.side.other())],
             });
             self.insights.questions.push(Question {
                 text: text.clone(),
@@ -509,14 +555,22 @@ impl InsightEngine {
             return;
         }
         let mut closed = Vec::new();
-        for (position, item_ref) in self.open_items.iter().enumerate() {
-            if item_ref.owner != Some(facts.side) {
-                continue;
-            }
-            let named = facts
-                .words
+        let mut delivered_one = false;
+        // The owner's newest open items: one beyond these is not what a reply is about, and a
+        // flood of requests must not make every message cost every item.
+        let owned: Vec<usize> = self
+            .open_items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.owner == Some(facts.side))
+            .map(|(position, _)| position)
+            .collect();
+        for &position in &owned[owned.len().saturating_sub(MAX_CLOSABLE)..] {
+            let item_ref = &self.open_items[position];
+            let named = item_ref
+                .closing_words
                 .iter()
-                .any(|w| item_ref.closing_words.contains(w));
+                .any(|w| facts.vocabulary.binary_search(w).is_ok());
             let answered = item_ref.any_reply_closes && facts.answers;
             // Asked of the customer ("send a photo", "confirm the time"): their reply or
             // their photo is it.
@@ -530,17 +584,23 @@ impl InsightEngine {
                 item_ref.contact,
                 Some(ContactMode::Message | ContactMode::Update)
             ) && facts.answers
-                && item_ref.kind == ActionKind::Commitment;
+                && item_ref.kind == ActionKind::Commitment
+                && (self.spoken[slot(facts.side.other())] > item_ref.other_spoken
+                    || states::overlaps(&item_ref.stems, &facts.stems));
             // "Here is the corrected invoice", "Replay started": done in other words.
             let reported = facts.reports_done && states::overlaps(&item_ref.stems, &facts.stems);
-            let delivered = matches!(
-                item_ref.contact,
-                Some(ContactMode::Send | ContactMode::Email)
-            ) && (facts.media
-                || facts
-                    .entities
-                    .iter()
-                    .any(|e| matches!(e.kind, EntityKind::Url)));
+            // One link or attachment is one thing sent: it closes the oldest item asking for it.
+            let delivered = !delivered_one
+                && matches!(
+                    item_ref.contact,
+                    Some(ContactMode::Send | ContactMode::Email)
+                )
+                && (facts.media
+                    || facts
+                        .entities
+                        .iter()
+                        .any(|e| matches!(e.kind, EntityKind::Url)));
+            delivered_one |= delivered;
             // "let me know the new amount" is done by "the new amount is ₹1,999".
             let told = item_ref.contact == Some(ContactMode::Update)
                 && item_ref.kind == ActionKind::Request
@@ -552,7 +612,7 @@ impl InsightEngine {
         }
         // "Your limit is now 5.000 EUR", "Cancellation confirmed": a report of completion that
         // names nothing open closes the owner's latest item, as "Done!" does.
-        let plain_report = facts.reports_done && !facts.requests && facts.questions.is_empty();
+        let plain_report = facts.plainly_done && !facts.requests && facts.questions.is_empty();
         // "Done!" without a verb closes the owner's latest open item.
         if closed.is_empty() && (facts.says_done || plain_report) {
             let latest = self
@@ -580,7 +640,6 @@ impl InsightEngine {
                 }
             }
         }
-        self.reply_closers -= u32::from(item.any_reply_closes);
     }
 
     fn add_items(&mut self, id: &MessageId, at: Timestamp, facts: &Facts) {
@@ -648,6 +707,7 @@ impl InsightEngine {
                 closing_words,
                 any_reply_closes: actions::done_by_any_reply(&found.verb)
                     && found.kind == ActionKind::Commitment,
+                other_spoken: self.spoken[slot(item.owner.side.unwrap_or(facts.side).other())],
                 answered_by_reply: found.kind == ActionKind::Request
                     && item.owner.side == Some(Side::Customer)
                     && actions::supplied_by_reply(&found.verb),
@@ -662,7 +722,6 @@ impl InsightEngine {
                 for word in &item_ref.closing_words {
                     *self.closers.entry(word.clone()).or_default() += 1;
                 }
-                self.reply_closers += u32::from(item_ref.any_reply_closes);
                 self.open_items.push(item_ref);
             }
             if follow_up {

@@ -107,13 +107,13 @@ const CURRENCY_WORDS: &[&str] = &[
 /// ("THB 48,600", "135,00 EUR", "Ksh 2,500").
 const CURRENCY_CODES: &[&str] = &[
     "usd", "eur", "gbp", "jpy", "cny", "rmb", "inr", "brl", "kes", "ksh", "kshs", "ngn", "zar",
-    "thb", "php", "idr", "myr", "sgd", "hkd", "aud", "nzd", "cad", "chf", "sek", "nok", "dkk",
-    "pln", "czk", "huf", "rub", "uah", "mxn", "ars", "clp", "aed", "qar", "egp", "mad", "ghs",
-    "ugx", "tzs", "rwf", "xof", "xaf", "etb", "pkr", "bdt", "lkr", "npr", "vnd", "krw", "twd",
-    "ils", "zmw", "mwk", "bwp", "mzn",
+    "thb", "idr", "myr", "sgd", "hkd", "aud", "nzd", "cad", "chf", "sek", "nok", "dkk", "pln",
+    "czk", "huf", "rub", "uah", "mxn", "ars", "clp", "aed", "qar", "egp", "mad", "ghs", "ugx",
+    "tzs", "rwf", "xof", "xaf", "etb", "pkr", "bdt", "lkr", "npr", "vnd", "krw", "twd", "ils",
+    "zmw", "mwk", "bwp", "mzn",
 ];
 /// Currency signs, before or after the amount; "R$", "A$", "S$"… are a letter and `$`.
-fn is_currency_sign(c: char) -> bool {
+pub(crate) fn is_currency_sign(c: char) -> bool {
     matches!(
         c,
         '$' | '€'
@@ -140,9 +140,8 @@ fn is_currency_sign(c: char) -> bool {
 /// Words near a bare "3k" that say money is meant.
 const MONEY_CUES: &[&str] = &[
     "pay", "paid", "cost", "costs", "price", "budget", "salary", "owe", "refund", "charged",
-    "deposit", "fee", "fees", "for", "spent", "worth", "quote", "quoted", "loan", "rent",
-    "invoice", "bill", "balance", "offer", "offered", "almost", "about", "around", "only",
-    "roughly", "approx", "charge", "charges",
+    "deposit", "fee", "fees", "spent", "worth", "quote", "quoted", "loan", "rent", "invoice",
+    "bill", "balance", "offer", "offered", "almost", "roughly", "approx", "charge", "charges",
 ];
 const REFERENCE_CUES: &[&str] = &[
     "order",
@@ -343,11 +342,12 @@ fn prefixed_amount(core: &str) -> Option<(&str, &str)> {
     let code = CURRENCY_CODES.contains(&currency.to_lowercase().as_str());
     // "N5000", "N2,500": the naira, with a number too large to be a model or a size.
     let naira = currency == "N"
-        && amount_of(amount)
-            .chars()
-            .filter(char::is_ascii_digit)
-            .count()
-            >= 3;
+        && (amount_of(amount).contains(',')
+            || amount_of(amount)
+                .chars()
+                .filter(char::is_ascii_digit)
+                .count()
+                >= 4);
     ((code || naira) && is_amount(amount_of(amount))).then(|| (currency, amount_of(amount)))
 }
 
@@ -1007,7 +1007,8 @@ mod tests {
             money("the budget is 3k, about 180 quid a week"),
             vec!["3k", "180 quid"]
         );
-        assert!(money("3k followers, N64 console, model N95").is_empty());
+        assert!(money("3k followers, N64 console, model N95, a Nokia N900").is_empty());
+        assert!(money("Do you support PHP 8? I'm training for a 10k").is_empty());
     }
 
     #[test]

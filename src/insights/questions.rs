@@ -5,7 +5,7 @@
 //! is…", "how do I…"). A question is answered by the next message of the other side unless
 //! that message only holds ("let me check") or only asks back.
 
-use super::text;
+use super::{entities, text};
 
 const WH_WORDS: &[&str] = &[
     "what", "what's", "where", "where's", "when", "why", "how", "how's", "who", "who's", "which",
@@ -19,7 +19,7 @@ const AUXILIARIES: &[&str] = &[
 /// Words that can follow an auxiliary in a question ("can *you*", "is *there*").
 const SUBJECTS: &[&str] = &[
     "i", "you", "we", "he", "she", "it", "they", "someone", "somebody", "anyone", "anybody", "my",
-    "your", "our", "the", "this", "there", "these", "those", "me", "us", "one", "a", "an",
+    "your", "our", "the", "this", "there", "these", "those", "me", "us", "one",
 ];
 
 /// The questions asked in a message, one per sentence.
@@ -31,7 +31,10 @@ pub fn questions_in(message: &str) -> Vec<String> {
                 return Some(s);
             }
             // "my debit is on the 5th, can u stop it": the question after a statement.
-            clauses(s).skip(1).find(|clause| is_question(clause))
+            clauses(s)
+                .skip(1)
+                .filter(|clause| clause.split_whitespace().count() >= 3)
+                .find(|clause| is_question(clause))
         })
         .map(|s| s.trim_end_matches(['?', '!', '.', ' ']).to_string())
         .collect()
@@ -45,15 +48,10 @@ fn clauses(sentence: &str) -> impl Iterator<Item = &str> {
                 || !(c.is_alphanumeric()
                     || c.is_whitespace()
                     || c.is_ascii_punctuation()
-                    || is_sign(c))
+                    || entities::is_currency_sign(c)
+                    || matches!(c, '’' | '“' | '”'))
         })
         .map(str::trim)
-        .filter(|clause| clause.split_whitespace().count() >= 3)
-}
-
-/// Currency signs and the like, which belong to the words around them.
-fn is_sign(c: char) -> bool {
-    matches!(c, '€' | '£' | '¥' | '₹' | '₦' | '’' | '“' | '”')
 }
 
 /// Whether one sentence asks something.
@@ -101,7 +99,10 @@ pub fn is_question(sentence: &str) -> bool {
         return !exclamation && !subordinate;
     }
     if AUXILIARIES.contains(&first) && first != "any" {
-        return SUBJECTS.contains(&second) && second != "that";
+        // "Would a voucher be ok?" asks; "Have a nice day!", "Did a reset" do not.
+        let article = matches!(second, "a" | "an")
+            && matches!(first, "can" | "could" | "would" | "will" | "should" | "is");
+        return (SUBJECTS.contains(&second) && second != "that") || article;
     }
     // "I was wondering if…", "I'd like to know when…".
     let joined = rest.join(" ");
@@ -197,6 +198,9 @@ mod tests {
         assert!(is_question("pls how much is the fees for next term"));
         assert!(is_question("until when i need to pay"));
         assert!(is_question("Would a voucher of N2,500 be ok"));
+        assert_eq!(questions_in("Hi Sam, where is it"), vec!["where is it"]);
+        assert!(!is_question("Have a nice day!"));
+        assert!(!is_question("Did a reset, still red"));
     }
 
     #[test]

@@ -164,73 +164,104 @@ pub fn asks(words: &[String]) -> Asks {
     }
 }
 
-/// How a reply opens: a yes or a no ("Yes, …", "Unfortunately not", "I'm afraid…").
+/// How a reply opens: a yes or a no ("Yes, …", "Unfortunately not", "I'm afraid…", "we
+/// can't"), read in its first clause and by whole words ("the cancellation" holds no "he can").
 pub fn says_yes_or_no(words: &[String]) -> bool {
-    let opener = words
-        .iter()
-        .find(|w| {
-            !matches!(
-                w.as_str(),
-                "," | "hi" | "hello" | "hey" | "oh" | "ah" | "well"
-            )
+    // The first two clauses after greetings and thanks: "Dear Mrs. Novak, yes, it is".
+    let mut clauses = words
+        .split(|w| w == ",")
+        .map(|clause| {
+            clause
+                .iter()
+                .map(String::as_str)
+                .skip_while(|w| {
+                    matches!(
+                        *w,
+                        "hi" | "hello"
+                            | "hey"
+                            | "oh"
+                            | "ah"
+                            | "well"
+                            | "thanks"
+                            | "thank"
+                            | "sorry"
+                            | "dear"
+                            | "ok"
+                            | "okay"
+                    )
+                })
+                .collect::<Vec<_>>()
         })
-        .map(String::as_str);
-    let joined = words.join(" ");
-    matches!(
-        opener,
-        Some(
-            "yes"
-                | "y"
-                | "yeah"
-                | "yep"
-                | "yup"
-                | "no"
-                | "n"
-                | "nope"
-                | "sure"
-                | "absolutely"
-                | "definitely"
-                | "certainly"
-                | "unfortunately"
-                | "sadly"
-                | "correct"
-                | "right"
-                | "exactly"
-                | "indeed"
-                | "not"
-                | "nobody"
-                | "none"
-                | "never"
-                | "only"
-                | "of"
-        )
-    ) || [
-        "you can",
-        "we can",
-        "you can't",
-        "we can't",
-        "we cannot",
-        "you cannot",
-        "i'm afraid",
-        "it is",
-        "it's",
-        "it does",
-        "it doesn't",
-        "they can",
-        "he can",
-        "she can",
-        "not possible",
-        "is possible",
-        "we do",
-        "we don't",
-        "you do",
-        "you don't",
-        "that's fine",
-        "no problem",
-    ]
-    .iter()
-    .any(|phrase| joined.contains(phrase))
+        .filter(|clause| !clause.is_empty())
+        .take(2);
+    clauses.any(|clause| opens_yes_or_no(&clause))
 }
+
+fn opens_yes_or_no(first_clause: &[&str]) -> bool {
+    if first_clause.first().is_some_and(|w| OPENERS.contains(w)) {
+        return true;
+    }
+    PHRASES.iter().any(|phrase| {
+        let phrase: Vec<&str> = phrase.split(' ').collect();
+        first_clause
+            .windows(phrase.len())
+            .any(|window| window == phrase.as_slice())
+    })
+}
+
+/// First words that say yes or no.
+const OPENERS: &[&str] = &[
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "no",
+    "n",
+    "nope",
+    "sure",
+    "absolutely",
+    "definitely",
+    "certainly",
+    "unfortunately",
+    "sadly",
+    "correct",
+    "right",
+    "exactly",
+    "indeed",
+    "not",
+    "nobody",
+    "none",
+    "never",
+    "only",
+    "of",
+];
+
+/// Phrases that say yes or no.
+const PHRASES: &[&str] = &[
+    "you can",
+    "we can",
+    "you can't",
+    "we can't",
+    "we cannot",
+    "you cannot",
+    "i'm afraid",
+    "it is",
+    "it's",
+    "it does",
+    "it doesn't",
+    "they can",
+    "he can",
+    "she can",
+    "not possible",
+    "is possible",
+    "we do",
+    "we don't",
+    "you do",
+    "you don't",
+    "that's fine",
+    "no problem",
+];
 
 /// The facts of a reply that bear on a question.
 pub struct Reply<'a> {
@@ -240,20 +271,34 @@ pub struct Reply<'a> {
     /// It asks the other side for something (details, a photo…).
     pub requests: bool,
     pub media: bool,
+    /// It opens with a yes or a no ([`says_yes_or_no`]), read once per message.
+    pub yes_or_no: bool,
 }
 
 /// Whether `reply` answers a question of `asks` with `stems`; `first` when it is the other
 /// side's first real reply since the question was asked (the usual place of an answer, so
 /// it needs no other sign of being one).
 pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool {
-    let yes_no = says_yes_or_no(reply.words);
+    let yes_no = reply.yes_or_no;
     let fact = match asks {
+        // A date or a time, or how long: "within 48 hours", "2-3 business days".
         Asks::When => {
             reply.entities.contains(&EntityKind::DateTime)
-                || reply
-                    .words
-                    .iter()
-                    .any(|w| w.chars().any(|c| c.is_ascii_digit()))
+                || reply.words.windows(2).any(|pair| {
+                    pair[0].starts_with(|c: char| c.is_ascii_digit())
+                        && matches!(
+                            pair[1].trim_end_matches('s'),
+                            "minute"
+                                | "min"
+                                | "hour"
+                                | "hr"
+                                | "day"
+                                | "week"
+                                | "month"
+                                | "business"
+                                | "working"
+                        )
+                })
         }
         Asks::HowMuch => reply.entities.contains(&EntityKind::Money),
         Asks::YesNo => yes_no,
@@ -268,12 +313,40 @@ pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool
         return false;
     }
     // A short first reply is the answer ("17.3 on a mac", "N"); a long one must show it is.
-    let short = reply.words.iter().filter(|w| *w != ",").count() <= 12;
+    let short = reply.words.iter().filter(|w| *w != ",").count() <= 15;
     (first && short) || fact || about || yes_no || reply.media
 }
 
-/// Words that report something done, whatever the verb of the item was.
+/// Words that say it is not done: "hasn't been processed yet", "not received".
+fn denies(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "not"
+                | "never"
+                | "yet"
+                | "still"
+                | "hasn't"
+                | "haven't"
+                | "isn't"
+                | "wasn't"
+                | "didn't"
+                | "doesn't"
+                | "don't"
+                | "won't"
+                | "can't"
+                | "cannot"
+                | "no"
+        )
+    })
+}
+
+/// Words that report something done, whatever the verb of the item was; not when the message
+/// says it is not done.
 pub fn reports_done(words: &[String]) -> bool {
+    if denies(words) {
+        return false;
+    }
     let joined = words.join(" ");
     words.iter().any(|w| {
         matches!(
@@ -317,7 +390,6 @@ pub fn reports_done(words: &[String]) -> bool {
                 | "replaced"
                 | "received"
                 | "ready"
-                | "✅"
         )
     }) || [
         "here is",
@@ -339,6 +411,42 @@ pub fn reports_done(words: &[String]) -> bool {
     .any(|phrase| joined.contains(phrase))
 }
 
+/// A report of completion plain enough to close the owner's latest item without naming it:
+/// short, strong words ("Cancellation confirmed", "Your limit is now 5,000 EUR"), not "I have
+/// been waiting" or "received".
+pub fn plainly_done(words: &[String]) -> bool {
+    words.len() <= 16
+        && !denies(words)
+        && (words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "done"
+                    | "completed"
+                    | "sorted"
+                    | "confirmed"
+                    | "processed"
+                    | "cancelled"
+                    | "canceled"
+                    | "refunded"
+                    | "reversed"
+                    | "applied"
+                    | "credited"
+                    | "fixed"
+                    | "resolved"
+                    | "corrected"
+                    | "updated"
+                    | "activated"
+                    | "unblocked"
+                    | "unlocked"
+                    | "extended"
+                    | "waived"
+                    | "booked"
+                    | "rebooked"
+                    | "reset"
+            )
+        }) || words.join(" ").contains(" is now "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +466,7 @@ mod tests {
             entities,
             requests: false,
             media: false,
+            yes_or_no: says_yes_or_no(words),
         }
     }
 
@@ -404,6 +513,18 @@ mod tests {
         )));
         assert!(reports_done(&words("Replay started")));
         assert!(!reports_done(&words("We are looking into it")));
+        assert!(!reports_done(&words(
+            "The refund hasn't been processed yet"
+        )));
+        assert!(!plainly_done(&words(
+            "I have been waiting two weeks already"
+        )));
+        assert!(plainly_done(&words("Cancellation confirmed for 31 May")));
+        assert!(plainly_done(&words("Your limit is now 5.000 EUR")));
+        assert!(!says_yes_or_no(&words(
+            "Please send the cancellation form first"
+        )));
+        assert!(says_yes_or_no(&words("Unfortunately not, it's final sale")));
         assert!(overlaps(
             &content_stems(&words("restart the replay")),
             &content_stems(&words("Replay started"))
