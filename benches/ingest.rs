@@ -1,7 +1,7 @@
 //! Benchmark 1 of issue 8: WebSocket frames parsed and applied to the state, per second, on one
 //! core. A frame goes the whole way the Linktor provider takes it: JSON text → `ServerFrame` →
 //! model (`convert`) → `App::apply`. The mix is four new messages to one status update, spread
-//! over 200 conversations, as a busy inbox sees them.
+//! over 200 busy conversations of an inbox that lists 10,000, as a busy inbox sees them.
 
 mod common;
 
@@ -14,7 +14,10 @@ use switchboard::providers::{AccountEvent, ConnectionState, ProviderEvent};
 use time::format_description::well_known::Rfc3339;
 
 const FRAMES: usize = 10_000;
-const CONVERSATIONS: usize = 200;
+/// The conversations the frames go to.
+const BUSY: usize = 200;
+/// The conversations the inbox lists.
+const LISTED: usize = 10_000;
 /// The event loop's drain cap (`DRAIN` in `runtime::event_loop`).
 const BATCH: usize = 256;
 
@@ -23,7 +26,7 @@ fn frames() -> Vec<String> {
     let start = common::NOW - time::Duration::hours(2);
     (0..FRAMES)
         .map(|i| {
-            let conversation_id = format!("c{:05}", i % CONVERSATIONS);
+            let conversation_id = format!("c{:05}", i % BUSY);
             let frame = if i % 5 == 4 {
                 ServerFrame::MessageStatus {
                     conversation_id,
@@ -79,14 +82,14 @@ fn inbox() -> App {
     common::provider(&mut app, ProviderEvent::Connection(ConnectionState::Live));
     common::provider(
         &mut app,
-        ProviderEvent::Conversations((0..CONVERSATIONS).map(common::conversation).collect()),
+        ProviderEvent::Conversations((0..LISTED).map(common::conversation).collect()),
     );
     app
 }
 
 /// One frame, the provider's way: parse and convert into the event the provider emits.
 fn parse(text: &str) -> Option<AccountEvent> {
-    let event = match serde_json::from_str::<ServerFrame>(text).expect("frame") {
+    let event = match ServerFrame::parse(text).expect("frame") {
         ServerFrame::Message {
             conversation_id,
             message,
@@ -147,6 +150,18 @@ fn ingest_frames(c: &mut Criterion) {
             },
             BatchSize::LargeInput,
         )
+    });
+    // The floor of both: the frames parsed and converted, applied to nothing.
+    group.bench_function("linktor_frames_parsed_only", |b| {
+        b.iter(|| frames.iter().filter_map(|frame| parse(frame)).count())
+    });
+    group.bench_function("linktor_frames_parsed_by_the_tagged_enum", |b| {
+        b.iter(|| {
+            frames
+                .iter()
+                .filter(|frame| serde_json::from_str::<ServerFrame>(frame).is_ok())
+                .count()
+        })
     });
     group.finish();
 }

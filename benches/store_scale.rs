@@ -11,7 +11,8 @@
 //!   history read from the store a page at a time through the store actor, as the app does.
 //!
 //! `cargo bench --bench store_scale`. Set `SWITCHBOARD_BENCH_STORE=path` to keep and reuse the
-//! store file between runs.
+//! store file between runs, and `SWITCHBOARD_BENCH_CONVERSATIONS` / `SWITCHBOARD_BENCH_MESSAGES`
+//! for another size (issue 23's second store: 100,000 conversations, 2,000,000 messages).
 
 mod common;
 
@@ -28,8 +29,21 @@ use switchboard::store::{self, CachedConversation, Db, StoreEvent, StoreHandle, 
 use time::Duration as Span;
 use tokio::sync::mpsc::Receiver;
 
-const CONVERSATIONS: usize = 10_000;
-const MESSAGES: usize = 1_000_000;
+/// The size of the store, from the environment or the first round's defaults.
+fn size(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+fn conversations() -> usize {
+    size("SWITCHBOARD_BENCH_CONVERSATIONS", 10_000)
+}
+
+fn messages() -> usize {
+    size("SWITCHBOARD_BENCH_MESSAGES", 1_000_000)
+}
 const LONG_THREAD: usize = 100_000;
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
@@ -50,7 +64,9 @@ fn main() {
         let started = Instant::now();
         build(&path);
         println!(
-            "store of {MESSAGES} messages in {CONVERSATIONS} conversations built in {:.1} s ({} MB)",
+            "store of {} messages in {} conversations built in {:.1} s ({} MB)",
+            messages(),
+            conversations(),
             started.elapsed().as_secs_f64(),
             std::fs::metadata(&path).map(|m| m.len() >> 20).unwrap_or(0)
         );
@@ -68,8 +84,9 @@ fn main() {
 /// Writes the store through `Db::apply` (the real schema and upserts), 10,000 messages per
 /// transaction.
 fn build(path: &Path) {
+    let (conversation_count, message_count) = (conversations(), messages());
     let mut db = Db::open(Some(path)).expect("store");
-    let conversations = (0..CONVERSATIONS)
+    let conversations = (0..conversation_count)
         .map(|i| {
             let mut info = common::conversation(i);
             info.unread = (i % 4) as u32;
@@ -82,14 +99,14 @@ fn build(path: &Path) {
         .collect();
     db.apply(&[StoreRequest::Conversations(conversations)])
         .expect("conversations");
-    let per_other = (MESSAGES - LONG_THREAD) / (CONVERSATIONS - 1);
+    let per_other = (message_count - LONG_THREAD) / (conversation_count - 1);
     let mut next_id = 0;
     let mut batch = Vec::new();
     let mut in_batch = 0;
-    for index in 0..CONVERSATIONS {
+    for index in 0..conversation_count {
         let count = match index {
             0 => LONG_THREAD,
-            1 => MESSAGES - LONG_THREAD - per_other * (CONVERSATIONS - 2),
+            1 => message_count - LONG_THREAD - per_other * (conversation_count - 2),
             _ => per_other,
         };
         let newest = common::NOW - Span::minutes(index as i64);
@@ -112,7 +129,7 @@ fn build(path: &Path) {
         }
     }
     db.apply(&batch).expect("messages");
-    assert_eq!(db.count("messages").expect("count"), MESSAGES as i64);
+    assert_eq!(db.count("messages").expect("count"), message_count as i64);
     // The search index, as a store in use has it (the store actor builds it when idle).
     while !db.index_step(20_000).expect("index").complete() {}
 }
@@ -139,8 +156,9 @@ fn child(path: &Path, spawned_ns: u128) {
     let rss_start = kib("VmHWM");
     let resident_messages: usize = app.inbox.iter().map(|(_, e)| e.thread.len()).sum();
     println!(
-        "start, {MESSAGES} cached messages in {} conversations:",
-        app.inbox.len()
+        "start, {} cached messages in {} conversations:",
+        messages(),
+        app.inbox.total()
     );
     println!(
         "  first frame    {:.1} ms after spawn ({:.1} ms in process); {resident_messages} messages resident",
@@ -160,6 +178,37 @@ fn child(path: &Path, spawned_ns: u128) {
     let mut effects = effects;
     effects.extend(app.apply(app.now, Event::Layout(layout)));
     run(&mut app, &store, &mut events, effects);
+
+    // The rest of the list, in parts, each applied and drawn as the loop would.
+    let (mut parts, mut longest) = (0, Duration::ZERO);
+    let rest = Instant::now();
+    while app.inbox.unloaded.is_some() {
+        let event = events.blocking_recv().expect("the rest of the start");
+        let part = Instant::now();
+        let effects = app.apply(app.now, Event::Store(event));
+        frame(&mut app, &mut terminal, &store);
+        run(&mut app, &store, &mut events, effects);
+        longest = longest.max(part.elapsed());
+        parts += 1;
+    }
+    println!(
+        "  whole list     {} conversations {:.1} ms after the first frame, in {parts} parts (the longest applied and drawn in {:.1} ms); peak RSS {:.1} MB",
+        app.inbox.len(),
+        ms(rest.elapsed()),
+        ms(longest),
+        kib("VmHWM") / 1024.0
+    );
+    let end = Instant::now();
+    run_key(&mut app, &store, &mut events, KeyCode::End);
+    frame(&mut app, &mut terminal, &store);
+    let end = end.elapsed();
+    run_key(&mut app, &store, &mut events, KeyCode::Home);
+    frame(&mut app, &mut terminal, &store);
+    println!(
+        "  list end to end  End → frame {:.1} ms; peak RSS {:.1} MB",
+        ms(end),
+        kib("VmHWM") / 1024.0
+    );
 
     // Open the long thread (the newest conversation, first in the list).
     let long = common::conversation(0).key;

@@ -227,6 +227,7 @@ async fn a_cached_cursor_resumes_the_backfill_and_an_unknown_one_falls_back_to_t
         .expect("open")
         .load()
         .expect("load")
+        .0
         .cursors;
     assert_eq!(cursors.len(), 1);
     assert_ne!(

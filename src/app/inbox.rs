@@ -128,6 +128,9 @@ pub struct Inbox {
     insights_for: Option<ConversationKey>,
     /// The trackers every conversation's insight engine counts.
     trackers: Arc<[TrackerSpec]>,
+    /// While the store's start is still coming in parts: what the conversations not yet here
+    /// add to each channel, so the counts are whole from the first frame.
+    pub unloaded: Option<Vec<crate::contract::store::ChannelCount>>,
 }
 
 impl Inbox {
@@ -149,6 +152,12 @@ impl Inbox {
 
     pub fn len(&self) -> usize {
         self.conversations.len()
+    }
+
+    /// Conversations here and those the store has yet to send.
+    pub fn total(&self) -> usize {
+        let unloaded = self.unloaded.iter().flatten();
+        self.len() + unloaded.map(|count| count.conversations).sum::<usize>()
     }
 
     /// Room for `additional` more conversations (the cached inbox on start), so the map is not
@@ -277,11 +286,18 @@ impl Inbox {
     }
 
     /// The distinct channels present, in a stable order.
+    /// The channels of the conversations here and of those the store has yet to send.
     pub fn channels(&self) -> Vec<Channel> {
+        let unloaded = self.unloaded.iter().flatten();
         let mut channels: Vec<Channel> = self
             .conversations
             .values()
             .map(|e| e.info.channel.clone())
+            .chain(
+                unloaded
+                    .filter(|count| count.conversations > 0)
+                    .map(|count| count.channel.clone()),
+            )
             .collect();
         channels.sort();
         channels.dedup();

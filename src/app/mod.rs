@@ -21,8 +21,9 @@
 //!   agents and labels of each account), `workflow` (assignment, labels, priority, and the
 //!   list's views over them), `search` (every stored message, and the open thread, through
 //!   the store's index), `saved_views` (`[[view]]`: named filters in the search's words);
-//! - what the views read: `view` (focus, selection, scroll, filter), `insights` (the insight
-//!   pane's tabs and rows).
+//! - what the views read: `view` (focus, selection, scroll, filter), `listing` (the channel
+//!   counts and the conversation list, recomputed or moved a row at a time), `insights` (the
+//!   insight pane's tabs and rows).
 
 pub mod alerts;
 pub mod assist;
@@ -37,6 +38,7 @@ pub mod insights;
 pub mod keymap;
 pub mod keys;
 pub mod links;
+mod listing;
 pub mod outbox;
 pub mod paging;
 pub mod palette;
@@ -419,7 +421,19 @@ impl App {
     /// Merges one provider event; with a store attached, writes what it touched as merged.
     fn provider_event(&mut self, event: AccountEvent, effects: &mut Vec<Effect>) {
         let touched = self.settings.store.then(|| persist::touched(&event));
+        // An event about one conversation moves its row; the lists are recomputed whole only
+        // when that cannot be done.
+        let row = match self.lists_stale {
+            true => None,
+            false => listing::one_conversation(&event)
+                .map(|key| self.view.row_before(&self.inbox, &self.team, &key)),
+        };
         provider::apply(self, event, effects);
+        if let Some(row) = row
+            && self.lists_stale
+        {
+            self.lists_stale = !self.view.settle_row(&self.inbox, &self.team, row);
+        }
         if let Some(touched) = touched {
             persist::persist(self, touched, effects);
         }
@@ -490,6 +504,8 @@ fn dedup_read_markers(effects: &mut Vec<Effect>) {
 
 #[cfg(test)]
 mod assist_tests;
+#[cfg(test)]
+mod listing_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]

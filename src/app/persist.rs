@@ -176,9 +176,22 @@ pub(super) fn loaded(
     snapshot: crate::contract::store::Snapshot,
     effects: &mut Vec<Effect>,
 ) {
-    app.inbox.reserve(snapshot.conversations.len());
+    // Room for the parts still to come too: growing the map part by part moved every entry
+    // each time it doubled.
+    let coming: usize = snapshot
+        .unsent
+        .iter()
+        .flatten()
+        .map(|count| count.conversations)
+        .sum();
+    app.inbox.reserve(snapshot.conversations.len() + coming);
+    let mut added = Vec::with_capacity(snapshot.conversations.len());
     for cached in snapshot.conversations {
         let key = cached.info.key.clone();
+        // What is here already is newer than the cache (a part of the start that came late).
+        if app.inbox.get(&key).is_some() {
+            continue;
+        }
         app.inbox.upsert_conversation(cached.info, false);
         if let Some(entry) = app.inbox.get_mut(&key) {
             entry.history_complete = cached.history_complete;
@@ -186,6 +199,7 @@ pub(super) fn loaded(
             // Only its newest message is loaded; the rest is read a page at a time.
             entry.older_cached = true;
         }
+        added.push(key);
     }
     for (key, messages) in snapshot.messages {
         // Messages of a conversation the cache lost track of are kept out rather than guessed.
@@ -202,5 +216,14 @@ pub(super) fn loaded(
     for entry in snapshot.outbox {
         outbox::restore(app, entry, effects);
     }
-    app.lists_stale = true;
+    let unloaded_before = std::mem::replace(&mut app.inbox.unloaded, snapshot.unsent);
+    // The first part sets the lists up; a later one merges its rows in below what is shown.
+    let later_part = unloaded_before.is_some() && !app.lists_stale;
+    app.lists_stale |= !later_part
+        || !app.view.add_rows(
+            &app.inbox,
+            &app.team,
+            &added,
+            unloaded_before.as_deref().unwrap_or_default(),
+        );
 }

@@ -6,10 +6,8 @@
 use std::collections::HashMap;
 
 use super::composer::Composer;
-use super::inbox::Inbox;
 use super::insights::InsightTab;
-use super::workflow::AssigneeView;
-use crate::model::{Channel, ConversationKey, ConversationStatus, Priority, Timestamp};
+use crate::model::{Channel, ConversationKey, ConversationStatus, Timestamp};
 
 /// The pane that has the keyboard.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,6 +101,8 @@ pub struct ViewState {
     pub channel_offset: usize,
     /// The conversation list as shown: filtered by channel and text, newest activity first.
     pub conversations: Vec<ConversationKey>,
+    /// Where each row of `conversations` sorts, kept beside it so a row moves without lookups.
+    pub(super) conversation_orders: Vec<super::listing::Order>,
     /// Selected conversation (kept by key so it survives re-sorting).
     pub selected: Option<ConversationKey>,
     /// First conversation row shown.
@@ -224,135 +224,14 @@ impl ViewState {
         usize::from(self.layout.conversations.height / rows).max(1)
     }
 
-    /// Recomputes the channel list and the conversation list from the inbox.
-    pub fn refresh_lists(&mut self, inbox: &Inbox, team: &super::team::Team) {
-        let selected_channel = self.selected_channel().cloned();
-        let mut all = ChannelEntry {
-            channel: None,
-            unread: 0,
-            conversations: 0,
-        };
-        let mut entries: Vec<ChannelEntry> = inbox
-            .channels()
-            .into_iter()
-            .map(|channel| ChannelEntry {
-                channel: Some(channel),
-                unread: 0,
-                conversations: 0,
-            })
-            .collect();
-        for (_, conversation) in inbox.iter() {
-            // A snoozed conversation asks for nothing until it is back.
-            let unread = if conversation.is_snoozed() {
-                0
-            } else {
-                conversation.info.unread
-            };
-            all.unread += unread;
-            all.conversations += 1;
-            if let Some(entry) = entries
-                .iter_mut()
-                .find(|e| e.channel.as_ref() == Some(&conversation.info.channel))
-            {
-                entry.unread += unread;
-                entry.conversations += 1;
-            }
-        }
-        entries.insert(0, all);
-        self.channels = entries;
-        self.channel_selected = selected_channel
-            .and_then(|c| {
-                self.channels
-                    .iter()
-                    .position(|e| e.channel.as_ref() == Some(&c))
-            })
-            .unwrap_or(0);
-
-        let channel = self.selected_channel().cloned();
-        let needle = self.filter.to_lowercase();
-        // Kept only while the cursor is still on it.
-        let kept = self
-            .keep_listed
-            .as_ref()
-            .filter(|key| self.selected.as_ref() == Some(*key));
-        let mut list: Vec<_> = inbox
-            .iter()
-            .filter(|(_, e)| channel.as_ref().is_none_or(|c| &e.info.channel == c))
-            .filter(|(key, e)| {
-                needle.is_empty() || matches_filter(e, &needle, self.several_accounts, team, key)
-            })
-            .filter(|(key, e)| match self.status_filter {
-                // Snoozed conversations are off the list until they are back (the one just
-                // snoozed stays while the cursor is on it).
-                None => {
-                    !e.is_snoozed()
-                        || self.open.as_ref() == Some(*key)
-                        || kept == Some(*key)
-                        // A view that names statuses decides about snoozed ones itself.
-                        || self
-                            .saved_view
-                            .as_ref()
-                            .is_some_and(|view| !view.query.statuses.is_empty())
-                }
-                Some(ConversationStatus::Snoozed) => e.is_snoozed(),
-                Some(status) => !e.is_snoozed() && e.info.status == status,
-            })
-            .filter(|(key, e)| {
-                !self.unread_only || e.info.unread > 0 || self.open.as_ref() == Some(*key)
-            })
-            // The row the agent is on stays while they are on it, though a change they just
-            // made takes it out of the view (assigned away, a label taken off).
-            .filter(|(key, e)| {
-                let assignee = e.info.work.as_ref().and_then(|w| w.assignee.as_deref());
-                let here = kept == Some(*key) || self.open.as_ref() == Some(*key);
-                here || match self.assignee_view {
-                    AssigneeView::All => true,
-                    AssigneeView::Mine => assignee == Some(team.me(&key.account)),
-                    AssigneeView::Unassigned => assignee.is_none(),
-                }
-            })
-            .filter(|(key, e)| {
-                let here = kept == Some(*key) || self.open.as_ref() == Some(*key);
-                here || self.label_filter.as_ref().is_none_or(|label| {
-                    e.info.work.as_ref().is_some_and(|work| {
-                        work.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
-                    })
-                })
-            })
-            .filter(|(key, e)| {
-                let here = kept == Some(*key) || self.open.as_ref() == Some(*key);
-                here || self
-                    .saved_view
-                    .as_ref()
-                    .is_none_or(|view| super::saved_views::selects(&view.query, e, key, team))
-            })
-            .map(|(key, e)| {
-                let priority = match self.by_priority {
-                    true => e.info.work.as_ref().map(|w| w.priority).unwrap_or_default(),
-                    false => Priority::None,
-                };
-                (priority, e.last_activity(), key.clone())
-            })
-            .collect();
-        // Most urgent first when asked, then newest activity; ties broken by key so the
-        // order is stable.
-        list.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then_with(|| b.1.cmp(&a.1))
-                .then_with(|| a.2.cmp(&b.2))
-        });
-        self.conversations = list.into_iter().map(|(_, _, key)| key).collect();
-
-        if self.selected_index().is_none() {
-            self.selected = self.conversations.first().cloned();
-        }
-        self.keep_selection_visible();
-    }
-
     /// Scrolls the list so the selected conversation is on screen.
     pub fn keep_selection_visible(&mut self) {
+        self.keep_index_visible(self.selected_index().unwrap_or(0));
+    }
+
+    /// Scrolls the list so the row at `index` (the selected one) is on screen.
+    pub(super) fn keep_index_visible(&mut self, index: usize) {
         let visible = self.visible_conversations();
-        let index = self.selected_index().unwrap_or(0);
         if index < self.list_offset {
             self.list_offset = index;
         } else if index >= self.list_offset + visible {
@@ -379,34 +258,4 @@ pub fn next_status_filter(current: Option<ConversationStatus>) -> Option<Convers
         Some(ConversationStatus::Resolved) => Some(ConversationStatus::Snoozed),
         Some(ConversationStatus::Snoozed | ConversationStatus::Closed) => None,
     }
-}
-
-fn matches_filter(
-    entry: &super::inbox::ConversationEntry,
-    needle: &str,
-    accounts: bool,
-    team: &super::team::Team,
-    key: &ConversationKey,
-) -> bool {
-    let contact = &entry.info.contact;
-    // Who has it (by name) and its labels are found too.
-    let work = entry.info.work.as_ref();
-    let by_work = work.is_some_and(|work| {
-        work.labels
-            .iter()
-            .any(|label| label.to_lowercase().contains(needle))
-            || work.assignee.as_deref().is_some_and(|id| {
-                team.name_of(&key.account, id, "me")
-                    .to_lowercase()
-                    .contains(needle)
-            })
-    });
-    contact.name.to_lowercase().contains(needle)
-        || contact.identity.to_lowercase().contains(needle)
-        || entry.info.channel.label().to_lowercase().contains(needle)
-        || (accounts && entry.info.key.account.0.to_lowercase().contains(needle))
-        || entry
-            .preview()
-            .is_some_and(|(_, text)| text.to_lowercase().contains(needle))
-        || by_work
 }

@@ -88,7 +88,8 @@ pub enum StoreRequest {
 /// What the store tells the app.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreEvent {
-    /// The cached inbox, sent once on start before any network answers.
+    /// The cached inbox, sent on start before any network answers: its first part, then
+    /// the rest in parts while the store is otherwise idle.
     Loaded(Snapshot),
     /// The reply with this client id is durable and may be sent.
     Queued { client_id: String },
@@ -121,10 +122,13 @@ pub struct CachedConversation {
     pub history_complete: bool,
 }
 
-/// What the store loads on start: every conversation with its newest message (the list's
-/// preview and order) and the echoes of unsent replies; older messages are read a page at a
-/// time when a thread is opened or scrolled ([`StoreRequest::LoadPage`]), so the start costs the
-/// same with a thousand cached messages or a million.
+/// What the store loads on start, in parts: each conversation with its newest message (the
+/// list's preview and order) and the echoes of unsent replies. The first part holds the
+/// conversations that sort first (more than a screen), those with unsent replies or drafts, the
+/// outbox, drafts and cursors, so the first frame does not wait for the rest; the others follow
+/// in the list's order. Older messages are read a page at a time when a thread is opened or
+/// scrolled ([`StoreRequest::LoadPage`]), so the start costs the same with a thousand cached
+/// messages or a million, and with a hundred conversations or a hundred thousand.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     pub conversations: Vec<CachedConversation>,
@@ -136,6 +140,17 @@ pub struct Snapshot {
     pub cursors: Vec<(ConversationKey, Timestamp, String)>,
     /// Unsent drafts, per conversation.
     pub drafts: Vec<Draft>,
+    /// More parts follow: what the conversations not yet sent add to each channel.
+    pub unsent: Option<Vec<ChannelCount>>,
+}
+
+/// What a set of conversations adds to a channel's row of the channel list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelCount {
+    pub channel: crate::model::Channel,
+    pub conversations: usize,
+    /// Unread messages, those of snoozed conversations left out.
+    pub unread: u32,
 }
 
 /// A conversation's unsent draft as the store keeps it.

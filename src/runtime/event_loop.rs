@@ -108,7 +108,10 @@ pub async fn run(
                     }
                 }
             }
-            received = session.events.recv(), if providers_open => {
+            // While the store's start comes in parts, what providers say waits (well under a
+            // second at 100,000 conversations): a part never overwrites what is newer, and a
+            // provider never writes over a cached conversation the app has not read yet.
+            received = session.events.recv(), if providers_open && !session.loading() => {
                 let Some(first) = received else {
                     providers_open = false;
                     continue;

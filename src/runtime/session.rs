@@ -256,6 +256,11 @@ impl Session {
         !self.app.quitting
     }
 
+    /// The store's start is still coming in parts (and the store is there to send them).
+    pub fn loading(&self) -> bool {
+        self.app.inbox.unloaded.is_some() && !self.store_events.is_closed()
+    }
+
     /// Draws a frame and feeds back what it laid out (paging and hit-testing depend on it).
     pub fn render(&mut self, surface: &mut impl Surface) -> std::io::Result<()> {
         let layout = surface.draw(&self.app)?;
@@ -271,7 +276,7 @@ impl Session {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         while !done(&self.app) {
             let event = tokio::select! {
-                event = self.events.recv() => event.map(Event::provider),
+                event = self.events.recv(), if !self.loading() => event.map(Event::provider),
                 Some(event) = self.store_events.recv() => Some(Event::Store(event)),
                 Some(update) = self.assist_events.recv() => Some(Event::Assist(update)),
                 _ = tick.tick() => Some(Event::Tick),

@@ -1,16 +1,16 @@
 //! The SQLite file: schema, loading the snapshot and applying writes. Only the store actor
 //! holds a [`Db`]; every batch of writes is one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::*;
-use super::schema::{self, NEWEST_COLUMNS};
+use super::schema::{self, ACTIVITY, NEWEST_COLUMNS};
 use super::search::{self, Backlog};
 use crate::contract::store::{
-    CachedConversation, OutboxEntry, OutboxState, Snapshot, StoreRequest,
+    CachedConversation, ChannelCount, OutboxEntry, OutboxState, Snapshot, StoreRequest,
 };
 use crate::model::{AccountId, Contact, Conversation, ConversationKey, Message, Timestamp};
 
@@ -45,6 +45,87 @@ fn key_from(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Conversat
 /// A conversation and one of its messages.
 type KeyedMessage = (ConversationKey, Message);
 
+/// A part of the start's conversations, their newest messages, and where the part ended when
+/// more may follow.
+type ConversationsPart = (
+    Vec<CachedConversation>,
+    Vec<KeyedMessage>,
+    Option<StartCursor>,
+);
+
+/// Conversations the first part of the start holds: more than any screen shows.
+pub const FIRST_PART: usize = 500;
+/// Conversations in each later part: a few milliseconds of the store's and the app's time.
+pub const MORE_PARTS: usize = 5_000;
+
+/// Where the start's parts go on: after this row of the list's order.
+#[derive(Clone, Debug)]
+pub struct StartCursor {
+    activity: i64,
+    account: String,
+    id: String,
+}
+
+/// The parts of the start not yet sent.
+#[derive(Clone, Debug)]
+pub struct StartRest {
+    after: StartCursor,
+    /// Conversations sent with the first part out of order.
+    sent: HashSet<ConversationKey>,
+    /// What the conversations not yet sent add to each channel.
+    unsent: Vec<ChannelCount>,
+}
+
+/// Takes what `cached` adds to its channel off `counts`.
+fn uncount(counts: &mut [ChannelCount], cached: &CachedConversation) {
+    let snoozed =
+        cached.snooze.is_some() || cached.info.status == crate::model::ConversationStatus::Snoozed;
+    if let Some(count) = counts
+        .iter_mut()
+        .find(|count| count.channel == cached.info.channel)
+    {
+        count.conversations = count.conversations.saturating_sub(1);
+        if !snoozed {
+            count.unread = count.unread.saturating_sub(cached.info.unread);
+        }
+    }
+}
+
+/// A cached conversation from a row of the start's columns, and its newest message.
+fn conversation_from(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(CachedConversation, Option<Message>)> {
+    let key = key_from(row, 0)?;
+    let newest = match row.get::<_, Option<String>>(13)? {
+        Some(_) => Some(message_from(row, 13)?),
+        None => None,
+    };
+    let last_at: Option<i64> = row.get(9)?;
+    let metadata: String = row.get(11)?;
+    let cached = CachedConversation {
+        info: Conversation {
+            key,
+            channel: channel_from(&row.get::<_, String>(2)?),
+            contact: Contact {
+                id: row.get(3)?,
+                name: row.get(4)?,
+                identity: row.get(5)?,
+            },
+            status: conversation_status_from(&row.get::<_, String>(6)?),
+            // The app's count (`platform_unread`, column 7, is the same since there is one
+            // count; the column stays for existing databases).
+            unread: row.get(8)?,
+            last_message_at: last_at.map(ns_to_time),
+            last_message: row.get(10)?,
+            metadata: metadata_from_json(&metadata),
+            work: work_from(row.get::<_, Option<String>>(22)?.as_deref()),
+        },
+        history_complete: row.get(12)?,
+        snooze: snooze_from(row.get::<_, Option<String>>(21)?.as_deref()),
+    };
+    Ok((cached, newest))
+}
+
 /// Prepared statements kept per connection: every write is one of a few fixed statements, and
 /// preparing them again for each message was most of a write's cost.
 const STATEMENT_CACHE: usize = 64;
@@ -74,58 +155,166 @@ impl Db {
         Ok(Self { conn })
     }
 
-    pub fn load(&self) -> rusqlite::Result<Snapshot> {
-        let (conversations, newest) = self.load_conversations()?;
-        Ok(Snapshot {
+    /// The first part of the start: the conversations that sort first, those with unsent
+    /// replies or drafts, and everything else the app needs before its first frame. `rest`
+    /// reads the other parts.
+    pub fn load(&self) -> rusqlite::Result<(Snapshot, Option<StartRest>)> {
+        let outbox = self.load_outbox()?;
+        let drafts = self.load_drafts()?;
+        let (mut conversations, mut newest, last) = self.load_conversations(None, FIRST_PART)?;
+        // Conversations with an unsent reply or a draft come now, wherever they sort: the
+        // echo and the draft need their conversation.
+        let mut extra: HashSet<ConversationKey> = outbox
+            .iter()
+            .map(|entry| entry.key.clone())
+            .chain(drafts.iter().map(|draft| draft.key.clone()))
+            .collect();
+        for cached in &conversations {
+            extra.remove(&cached.info.key);
+        }
+        let mut extras = Vec::new();
+        for key in &extra {
+            if let Some((cached, message)) = self.load_conversation(key)? {
+                newest.extend(message.map(|message| (key.clone(), message)));
+                extras.push(cached);
+            }
+        }
+        let rest = match last {
+            Some(after) => {
+                let mut unsent = self.channel_counts()?;
+                for cached in conversations.iter().chain(&extras) {
+                    uncount(&mut unsent, cached);
+                }
+                Some(StartRest {
+                    after,
+                    sent: extras
+                        .iter()
+                        .map(|cached| cached.info.key.clone())
+                        .collect(),
+                    unsent,
+                })
+            }
+            None => None,
+        };
+        conversations.extend(extras);
+        let snapshot = Snapshot {
             conversations,
             messages: with_echoes(newest, self.load_echoes()?),
-            outbox: self.load_outbox()?,
+            outbox,
             cursors: self.load_cursors()?,
-            drafts: self.load_drafts()?,
-        })
+            drafts,
+            unsent: rest.as_ref().map(|rest| rest.unsent.clone()),
+        };
+        Ok((snapshot, rest))
     }
 
-    /// Every cached conversation, and the newest message of those that have one (the copy its
-    /// row keeps: one table scan, no seek per conversation).
-    fn load_conversations(&self) -> rusqlite::Result<(Vec<CachedConversation>, Vec<KeyedMessage>)> {
-        let mut statement = self.conn.prepare(&format!(
+    /// The next part of the start after `rest`, and what is left after it.
+    pub fn load_more(&self, rest: StartRest) -> rusqlite::Result<(Snapshot, Option<StartRest>)> {
+        let StartRest {
+            after,
+            sent,
+            mut unsent,
+        } = rest;
+        let (mut conversations, mut newest, last) =
+            self.load_conversations(Some(&after), MORE_PARTS)?;
+        // Those sent with the first part are not sent twice.
+        conversations.retain(|cached| !sent.contains(&cached.info.key));
+        newest.retain(|(key, _)| !sent.contains(key));
+        for cached in &conversations {
+            uncount(&mut unsent, cached);
+        }
+        let rest = last.map(|after| StartRest {
+            after,
+            sent,
+            unsent: unsent.clone(),
+        });
+        let snapshot = Snapshot {
+            conversations,
+            messages: with_echoes(newest, Vec::new()),
+            unsent: rest.as_ref().map(|_| unsent),
+            ..Snapshot::default()
+        };
+        Ok((snapshot, rest))
+    }
+
+    /// Per channel: its conversations and their unread messages (snoozed ones left out), as
+    /// the triggers keep them.
+    pub(super) fn channel_counts(&self) -> rusqlite::Result<Vec<ChannelCount>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT channel, conversations, unread FROM channel_totals WHERE conversations > 0",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(ChannelCount {
+                channel: channel_from(&row.get::<_, String>(0)?),
+                conversations: row.get::<_, i64>(1)?.try_into().unwrap_or(0),
+                unread: row.get::<_, i64>(2)?.try_into().unwrap_or(0),
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// Up to `limit` conversations in the list's order after `after` (`None`: from the first),
+    /// the newest message of those that have one (the copy its row keeps), and where the part
+    /// ended when more may follow.
+    fn load_conversations(
+        &self,
+        after: Option<&StartCursor>,
+        limit: usize,
+    ) -> rusqlite::Result<ConversationsPart> {
+        let columns = format!(
+            "account, id, channel, contact_id, contact_name, contact_identity, status,
+             platform_unread, unread, last_message_at, last_message, metadata,
+             history_complete, {NEWEST_COLUMNS}, snooze, work, -{ACTIVITY}"
+        );
+        let mut statement = match after {
+            None => self.conn.prepare_cached(&format!(
+                "SELECT {columns} FROM conversations INDEXED BY conversations_by_activity
+                 ORDER BY -{ACTIVITY}, account, id LIMIT ?1"
+            ))?,
+            Some(_) => self.conn.prepare_cached(&format!(
+                "SELECT {columns} FROM conversations INDEXED BY conversations_by_activity
+                 WHERE (-{ACTIVITY}, account, id) > (?2, ?3, ?4)
+                 ORDER BY -{ACTIVITY}, account, id LIMIT ?1"
+            ))?,
+        };
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = match after {
+            None => statement.query(params![limit_sql])?,
+            Some(after) => {
+                statement.query(params![limit_sql, after.activity, after.account, after.id])?
+            }
+        };
+        let (mut conversations, mut newest) = (Vec::new(), Vec::new());
+        let mut last = None;
+        while let Some(row) = rows.next()? {
+            let (cached, message) = conversation_from(row)?;
+            last = Some(StartCursor {
+                activity: row.get(23)?,
+                account: cached.info.key.account.0.clone(),
+                id: cached.info.key.id.clone(),
+            });
+            newest.extend(message.map(|message| (cached.info.key.clone(), message)));
+            conversations.push(cached);
+        }
+        // A short part was the last.
+        let last = last.filter(|_| conversations.len() == limit);
+        Ok((conversations, newest, last))
+    }
+
+    /// One cached conversation and its newest message, by key.
+    fn load_conversation(
+        &self,
+        key: &ConversationKey,
+    ) -> rusqlite::Result<Option<(CachedConversation, Option<Message>)>> {
+        let mut statement = self.conn.prepare_cached(&format!(
             "SELECT account, id, channel, contact_id, contact_name, contact_identity, status,
                     platform_unread, unread, last_message_at, last_message, metadata,
                     history_complete, {NEWEST_COLUMNS}, snooze, work
-             FROM conversations"
+             FROM conversations WHERE account = ?1 AND id = ?2"
         ))?;
-        let mut rows = statement.query([])?;
-        let (mut conversations, mut newest) = (Vec::new(), Vec::new());
-        while let Some(row) = rows.next()? {
-            let key = key_from(row, 0)?;
-            if row.get::<_, Option<String>>(13)?.is_some() {
-                newest.push((key.clone(), message_from(row, 13)?));
-            }
-            let last_at: Option<i64> = row.get(9)?;
-            let metadata: String = row.get(11)?;
-            conversations.push(CachedConversation {
-                info: Conversation {
-                    key,
-                    channel: channel_from(&row.get::<_, String>(2)?),
-                    contact: Contact {
-                        id: row.get(3)?,
-                        name: row.get(4)?,
-                        identity: row.get(5)?,
-                    },
-                    status: conversation_status_from(&row.get::<_, String>(6)?),
-                    // The app's count (`platform_unread`, column 7, is the same since there
-                    // is one count; the column stays for existing databases).
-                    unread: row.get(8)?,
-                    last_message_at: last_at.map(ns_to_time),
-                    last_message: row.get(10)?,
-                    metadata: metadata_from_json(&metadata),
-                    work: work_from(row.get::<_, Option<String>>(22)?.as_deref()),
-                },
-                history_complete: row.get(12)?,
-                snooze: snooze_from(row.get::<_, Option<String>>(21)?.as_deref()),
-            });
-        }
-        Ok((conversations, newest))
+        statement
+            .query_row(params![key.account.0, key.id], conversation_from)
+            .optional()
     }
 
     /// The echoes of unsent replies. `CROSS JOIN` makes SQLite read the (small) outbox first:

@@ -83,9 +83,10 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
     let thread = std::thread::Builder::new()
         .name("switchboard-store".to_string())
         .spawn(move || {
-            match db.load() {
-                Ok(snapshot) => {
+            let mut rest = match db.load() {
+                Ok((snapshot, rest)) => {
                     let _ = events.blocking_send(StoreEvent::Loaded(snapshot));
+                    rest
                 }
                 Err(err) => {
                     tracing::error!("loading the local store failed: {err}");
@@ -93,8 +94,9 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
                     let _ = events.blocking_send(StoreEvent::Failed(format!(
                         "the local cache could not be read: {err}"
                     )));
+                    None
                 }
-            }
+            };
             let mut batch = Vec::new();
             let mut index = Indexing::default();
             loop {
@@ -102,6 +104,11 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
                 let first = match receiver.try_recv() {
                     Ok(first) => first,
                     Err(mpsc::error::TryRecvError::Disconnected) => return,
+                    // The rest of the start before the index.
+                    Err(mpsc::error::TryRecvError::Empty) if rest.is_some() => {
+                        rest = load_more(&db, rest.take(), &events);
+                        continue;
+                    }
                     Err(mpsc::error::TryRecvError::Empty) if index.step(&mut db, &events) => {
                         continue;
                     }
@@ -124,6 +131,29 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
         },
         event_receiver,
     ))
+}
+
+/// Sends the next part of the start; returns what is left after it.
+fn load_more(
+    db: &Db,
+    rest: Option<db::StartRest>,
+    events: &mpsc::Sender<StoreEvent>,
+) -> Option<db::StartRest> {
+    match db.load_more(rest?) {
+        Ok((snapshot, rest)) => {
+            let _ = events.blocking_send(StoreEvent::Loaded(snapshot));
+            rest
+        }
+        Err(err) => {
+            tracing::error!("loading the rest of the local store failed: {err}");
+            // The app stops waiting for parts that will not come.
+            let _ = events.blocking_send(StoreEvent::Loaded(Snapshot::default()));
+            let _ = events.blocking_send(StoreEvent::Failed(format!(
+                "part of the local cache could not be read: {err}"
+            )));
+            None
+        }
+    }
 }
 
 /// Adds what is queued to `batch`, up to [`BATCH`] requests.

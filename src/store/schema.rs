@@ -68,14 +68,68 @@ pub(super) const NEWEST_COLUMNS: &str = "newest_id, newest_client_id, newest_dir
      newest_content, newest_at_ns, newest_status, newest_failure";
 
 /// Migration `n` brings a file from version `n` to `n + 1`.
-fn migrations() -> [String; 5] {
+fn migrations() -> [String; 6] {
     [
         newest_message(),
         DRAFTS.to_string(),
         SNOOZE.to_string(),
         WORK.to_string(),
         super::search::SCHEMA.to_string(),
+        start_order(),
     ]
+}
+
+/// When a conversation was last active as the list sorts it: its newest message that is not a
+/// private note, or the platform's last-message time, whichever is later (nanoseconds; 0 when
+/// neither is known).
+pub(super) const ACTIVITY: &str = "max(coalesce(last_message_at, 0), \
+     CASE WHEN newest_direction = 'note' THEN 0 ELSE coalesce(newest_at_ns, 0) END)";
+
+/// What the conversation row `row` (`NEW` or `OLD`) adds to its channel's unread count:
+/// nothing while snoozed.
+fn counted_unread(row: &str) -> String {
+    format!(
+        "CASE WHEN {row}.snooze IS NULL AND {row}.status <> 'snoozed' THEN {row}.unread ELSE 0 END"
+    )
+}
+
+/// Version 6: the start reads the conversations in the list's order, newest activity first,
+/// a part at a time (an index of the order, so the first part costs the same at any size),
+/// and the channel counts from a table of them kept by triggers (a pass over the rows was
+/// 12–18 ms at 100,000 conversations).
+fn start_order() -> String {
+    let (new, old) = (counted_unread("NEW"), counted_unread("OLD"));
+    let add = format!(
+        "INSERT INTO channel_totals (channel, conversations, unread) VALUES (NEW.channel, 1, {new})
+         ON CONFLICT (channel) DO UPDATE SET conversations = conversations + 1,
+             unread = unread + excluded.unread;"
+    );
+    let remove = format!(
+        "UPDATE channel_totals SET conversations = conversations - 1, unread = unread - {old}
+         WHERE channel = OLD.channel;"
+    );
+    let counted = "CASE WHEN snooze IS NULL AND status <> 'snoozed' THEN unread ELSE 0 END";
+    format!(
+        "CREATE INDEX conversations_by_activity ON conversations((-{ACTIVITY}), account, id);
+         CREATE TABLE channel_totals (
+             channel TEXT PRIMARY KEY,
+             conversations INTEGER NOT NULL,
+             unread INTEGER NOT NULL
+         );
+         INSERT INTO channel_totals SELECT channel, COUNT(*), SUM({counted})
+             FROM conversations GROUP BY channel;
+         CREATE TRIGGER channel_totals_after_insert AFTER INSERT ON conversations BEGIN
+             {add}
+         END;
+         CREATE TRIGGER channel_totals_after_delete AFTER DELETE ON conversations BEGIN
+             {remove}
+         END;
+         CREATE TRIGGER channel_totals_after_update
+         AFTER UPDATE OF channel, unread, snooze, status ON conversations BEGIN
+             {remove}
+             {add}
+         END;"
+    )
 }
 
 /// Version 4: who has the conversation, its labels and priority (JSON, see `codec`): the
@@ -162,4 +216,13 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    /// Takes a file back to before [`super::start_order`].
+    pub(in crate::store) const DOWNGRADE: &str =
+        "DROP INDEX conversations_by_activity; DROP TRIGGER channel_totals_after_insert;
+         DROP TRIGGER channel_totals_after_delete; DROP TRIGGER channel_totals_after_update;
+         DROP TABLE channel_totals;";
 }

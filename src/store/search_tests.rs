@@ -408,8 +408,11 @@ fn the_index_catches_up_in_slices_and_stays_consistent_meanwhile() {
     }
     // As written by the release before the index.
     let conn = rusqlite::Connection::open(&path).expect("raw");
-    conn.execute_batch(&format!("{DOWNGRADE} PRAGMA user_version = 4;"))
-        .expect("downgrade");
+    let start_order = crate::store::schema::tests::DOWNGRADE;
+    conn.execute_batch(&format!(
+        "{start_order} {DOWNGRADE} PRAGMA user_version = 4;"
+    ))
+    .expect("downgrade");
     drop(conn);
     let mut db = Db::open(Some(&path)).expect("reopen");
     let backlog = db.search_backlog().expect("state");

@@ -103,7 +103,7 @@ fn conversations_messages_and_outbox_round_trip_through_a_file() {
         .expect("apply");
     }
     let db = Db::open(Some(&path)).expect("reopen");
-    let snapshot = db.load().expect("load");
+    let snapshot = load_all(&db).expect("load");
     assert_eq!(snapshot.conversations, vec![conversation("c1")]);
     let (loaded_key, newest) = &snapshot.messages[0];
     assert_eq!(loaded_key, &key("c1"));
@@ -157,7 +157,7 @@ fn the_server_copy_replaces_the_echo_and_statuses_only_move_forward() {
         },
     ])
     .expect("apply");
-    let snapshot = db.load().expect("load");
+    let snapshot = load_all(&db).expect("load");
     assert_eq!(db.page(&key("c1"), None, 10).expect("page"), vec![server]);
     assert!(snapshot.outbox.is_empty());
 }
@@ -224,7 +224,7 @@ fn failed_replies_keep_their_reason_and_discard_removes_them() {
         },
     ])
     .expect("apply");
-    let snapshot = db.load().expect("load");
+    let snapshot = load_all(&db).expect("load");
     assert_eq!(snapshot.outbox[0].attempts, 4);
     assert_eq!(
         snapshot.outbox[0].state,
@@ -235,7 +235,7 @@ fn failed_replies_keep_their_reason_and_discard_removes_them() {
         client_id: "s-1".into(),
     }])
     .expect("discard");
-    let snapshot = db.load().expect("load");
+    let snapshot = load_all(&db).expect("load");
     assert!(snapshot.outbox.is_empty());
     assert!(snapshot.messages.is_empty());
 }
@@ -262,7 +262,7 @@ fn a_long_thread_is_kept_whole_and_read_back_a_page_at_a_time() {
     ])
     .expect("apply");
     assert_eq!(db.count("messages").expect("count"), 1_200, "no cap");
-    let snapshot = db.load().expect("load");
+    let snapshot = load_all(&db).expect("load");
     let newest: Vec<&str> = snapshot.messages[0]
         .1
         .iter()
@@ -304,7 +304,7 @@ fn read_markers_clear_the_unread_count() {
         },
     ])
     .expect("apply");
-    assert_eq!(db.load().expect("load").conversations[0].info.unread, 0);
+    assert_eq!(load_all(&db).expect("load").conversations[0].info.unread, 0);
     assert_eq!(db.count("read_markers").expect("count"), 1);
 }
 
@@ -384,7 +384,7 @@ async fn the_actor_answers_a_page_with_what_was_written_before_it() {
 
 /// The newest message of each conversation, as the start reads it.
 fn newest(db: &Db) -> Vec<(String, Vec<String>)> {
-    db.load()
+    load_all(db)
         .expect("load")
         .messages
         .into_iter()
@@ -393,7 +393,7 @@ fn newest(db: &Db) -> Vec<(String, Vec<String>)> {
 }
 
 fn newest_status(db: &Db) -> DeliveryStatus {
-    db.load().expect("load").messages[0].1[0].status
+    load_all(db).expect("load").messages[0].1[0].status
 }
 
 #[test]
@@ -505,6 +505,7 @@ fn a_file_of_the_first_schema_is_brought_up_to_date_when_opened() {
         ] {
             sql.push_str(&format!("DROP TRIGGER {trigger};"));
         }
+        sql.push_str(schema::tests::DOWNGRADE);
         for column in schema::NEWEST_COLUMNS.split(", ") {
             sql.push_str(&format!("ALTER TABLE conversations DROP COLUMN {column};"));
         }
@@ -589,7 +590,7 @@ fn drafts_are_kept_and_an_empty_one_removes_the_draft() {
         note: false,
     };
     assert_eq!(
-        db.load().expect("load").drafts,
+        load_all(&db).expect("load").drafts,
         vec![draft("c1", "Where was I"), draft("c2", "other")]
     );
     db.apply(&[StoreRequest::Draft {
@@ -599,7 +600,7 @@ fn drafts_are_kept_and_an_empty_one_removes_the_draft() {
     }])
     .expect("apply");
     assert_eq!(
-        db.load().expect("load").drafts,
+        load_all(&db).expect("load").drafts,
         vec![draft("c1", "Where was I")]
     );
 }
@@ -618,7 +619,7 @@ fn a_snooze_is_kept_with_its_conversation() {
     };
     db.apply(&[StoreRequest::Conversations(vec![c1.clone(), c2.clone()])])
         .expect("apply");
-    let loaded = db.load().expect("load").conversations;
+    let loaded = load_all(&db).expect("load").conversations;
     let snooze_of = |id: &str| {
         loaded
             .iter()
@@ -632,7 +633,7 @@ fn a_snooze_is_kept_with_its_conversation() {
         ..c1
     }])])
     .expect("woken");
-    let loaded = db.load().expect("load").conversations;
+    let loaded = load_all(&db).expect("load").conversations;
     assert_eq!(
         loaded
             .iter()
@@ -657,7 +658,7 @@ fn who_has_a_conversation_its_labels_and_priority_are_kept() {
     let c2 = conversation("c2");
     db.apply(&[StoreRequest::Conversations(vec![c1.clone(), c2])])
         .expect("apply");
-    let loaded = db.load().expect("load").conversations;
+    let loaded = load_all(&db).expect("load").conversations;
     let work_of = |id: &str| {
         loaded
             .iter()
@@ -669,7 +670,172 @@ fn who_has_a_conversation_its_labels_and_priority_are_kept() {
     c1.info.work = Some(crate::model::Workflow::default());
     db.apply(&[StoreRequest::Conversations(vec![c1])])
         .expect("cleared");
-    let loaded = db.load().expect("load").conversations;
+    let loaded = load_all(&db).expect("load").conversations;
     let cleared = loaded.iter().find(|c| c.info.key.id == "c1").expect("c1");
     assert_eq!(cleared.info.work, Some(crate::model::Workflow::default()));
+}
+
+/// Every part of the start, as one snapshot.
+fn load_all(db: &Db) -> rusqlite::Result<Snapshot> {
+    let (mut whole, mut rest) = db.load()?;
+    while let Some(more) = rest {
+        let (part, next) = db.load_more(more)?;
+        whole.conversations.extend(part.conversations);
+        whole.messages.extend(part.messages);
+        rest = next;
+    }
+    whole.unsent = None;
+    Ok(whole)
+}
+
+/// `n` conversations over three channels, each with an unread count, one message a minute
+/// apart (the newest first in the list), one of them snoozed.
+fn many(n: usize) -> Db {
+    let mut db = Db::open(None).expect("open");
+    let start = datetime!(2026-01-01 00:00 UTC);
+    let channels = [Channel::WhatsApp, Channel::Sms, Channel::Telegram];
+    let conversations = (0..n)
+        .map(|i| {
+            let mut cached = conversation(&format!("c{i:05}"));
+            cached.info.channel = channels[i % 3].clone();
+            cached.info.unread = (i % 4) as u32;
+            cached.info.last_message_at = Some(start + time::Duration::minutes(i as i64));
+            cached.snooze = (i == 7).then_some(crate::model::Snooze::UntilReply);
+            cached
+        })
+        .collect();
+    db.apply(&[StoreRequest::Conversations(conversations)])
+        .expect("write");
+    db
+}
+
+#[test]
+fn the_start_comes_in_parts_in_the_lists_order_with_whole_channel_counts() {
+    let n = db::FIRST_PART + 2 * db::MORE_PARTS + 7;
+    let mut db = many(n);
+    // An unsent reply in a conversation far down the list.
+    let (mut outbox, mut echo) = entry("s-1");
+    outbox.key = key("c00003");
+    echo.at = datetime!(2025-12-31 00:00 UTC);
+    db.apply(&[StoreRequest::Enqueue {
+        entry: outbox,
+        echo,
+    }])
+    .expect("enqueue");
+
+    let (first, mut rest) = db.load().expect("load");
+    assert_eq!(first.conversations.len(), db::FIRST_PART + 1);
+    let ids: Vec<&str> = first.conversations[..3]
+        .iter()
+        .map(|c| c.info.key.id.as_str())
+        .collect();
+    let newest = format!("c{:05}", n - 1);
+    assert_eq!(ids[0], newest, "newest activity first");
+    assert_eq!(
+        first.conversations.last().map(|c| c.info.key.id.as_str()),
+        Some("c00003"),
+        "the conversation of the unsent reply comes with the first part"
+    );
+    // What is not sent yet adds this to the channels.
+    let unsent = first.unsent.clone().expect("more parts follow");
+    let mut seen: Vec<_> = first
+        .conversations
+        .iter()
+        .map(|c| c.info.key.clone())
+        .collect();
+    let mut parts = 1;
+    let mut last_unsent = unsent.clone();
+    while let Some(more) = rest {
+        let (part, next) = db.load_more(more).expect("more");
+        seen.extend(part.conversations.iter().map(|c| c.info.key.clone()));
+        assert_eq!(part.unsent.is_some(), next.is_some());
+        last_unsent = part.unsent.clone().unwrap_or_default();
+        rest = next;
+        parts += 1;
+    }
+    assert_eq!(parts, 4);
+    assert!(last_unsent.is_empty());
+    let mut all = seen.clone();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "every conversation once");
+    assert_eq!(seen.len(), n, "none twice");
+
+    // The counts of the first part plus what it says is unsent are the whole counts.
+    let whole = load_all(&db).expect("all");
+    for channel in [Channel::WhatsApp, Channel::Sms, Channel::Telegram] {
+        let of = |c: &&CachedConversation| c.info.channel == channel;
+        let counted = |c: &CachedConversation| match c.snooze {
+            Some(_) => 0,
+            None => c.info.unread,
+        };
+        let total: u32 = whole.conversations.iter().filter(of).map(counted).sum();
+        let first_part: u32 = first.conversations.iter().filter(of).map(counted).sum();
+        let unsent = unsent
+            .iter()
+            .find(|count| count.channel == channel)
+            .expect("channel");
+        assert_eq!(first_part + unsent.unread, total, "{channel:?}");
+        assert_eq!(
+            first.conversations.iter().filter(of).count() + unsent.conversations,
+            whole.conversations.iter().filter(of).count()
+        );
+    }
+}
+
+#[test]
+fn a_small_store_starts_in_one_part() {
+    let db = many(12);
+    let (first, rest) = db.load().expect("load");
+    assert_eq!(first.conversations.len(), 12);
+    assert!(rest.is_none() && first.unsent.is_none());
+}
+
+#[test]
+fn the_channel_counts_follow_every_write() {
+    let mut db = many(40);
+    let mut moved = conversation("c00005");
+    moved.info.channel = Channel::Viber;
+    moved.info.unread = 9;
+    let mut snoozed = conversation("c00006");
+    snoozed.info.channel = Channel::WhatsApp;
+    snoozed.snooze = Some(crate::model::Snooze::UntilReply);
+    db.apply(&[
+        StoreRequest::Conversations(vec![moved, snoozed]),
+        StoreRequest::ReadMarker {
+            key: key("c00001"),
+            message: None,
+            at: datetime!(2026-02-01 00:00 UTC),
+        },
+    ])
+    .expect("writes");
+    let whole = load_all(&db).expect("all");
+    let mut expected: Vec<(Channel, usize, u32)> = Vec::new();
+    for cached in &whole.conversations {
+        let unread =
+            match cached.snooze.is_some() || cached.info.status == ConversationStatus::Snoozed {
+                true => 0,
+                false => cached.info.unread,
+            };
+        match expected
+            .iter_mut()
+            .find(|(c, ..)| *c == cached.info.channel)
+        {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += unread;
+            }
+            None => expected.push((cached.info.channel.clone(), 1, unread)),
+        }
+    }
+    let mut counted: Vec<(Channel, usize, u32)> = db
+        .channel_counts()
+        .expect("counts")
+        .into_iter()
+        .map(|count| (count.channel, count.conversations, count.unread))
+        .collect();
+    expected.sort();
+    counted.sort();
+    assert_eq!(counted, expected);
+    assert!(counted.iter().any(|(c, ..)| *c == Channel::Viber));
 }

@@ -143,7 +143,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> Rect {
 
 fn filter_line(app: &App, width: u16) -> Line<'static> {
     let cursor = if app.view.filtering { "▏" } else { "" };
-    let count = format!(" {} of {}", app.view.conversations.len(), app.inbox.len());
+    let count = format!(" {} of {}", app.view.conversations.len(), app.inbox.total());
     let prompt = format!(
         "{} ",
         app.settings

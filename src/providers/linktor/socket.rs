@@ -239,7 +239,7 @@ pub fn parse_in(dialect: Dialect, text: &str) -> Incoming {
         Incoming::Malformed(reason)
     };
     match dialect {
-        Dialect::Sdk => match serde_json::from_str::<ServerFrame>(text) {
+        Dialect::Sdk => match ServerFrame::parse(text) {
             Ok(frame) => Incoming::Frame(Box::new(frame)),
             Err(err) => match unknown_type(text) {
                 Some(kind) => ignored(&kind),
