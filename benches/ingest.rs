@@ -155,7 +155,15 @@ fn ingest_frames(c: &mut Criterion) {
     group.bench_function("linktor_frames_parsed_only", |b| {
         b.iter(|| frames.iter().filter_map(|frame| parse(frame)).count())
     });
-    group.bench_function("linktor_frames_parsed_by_the_tagged_enum", |b| {
+    group.bench_function("linktor_frames_read_direct", |b| {
+        b.iter(|| {
+            frames
+                .iter()
+                .filter(|frame| ServerFrame::parse(frame).is_ok())
+                .count()
+        })
+    });
+    group.bench_function("linktor_frames_read_by_the_tagged_enum", |b| {
         b.iter(|| {
             frames
                 .iter()

@@ -109,10 +109,10 @@ impl ViewState {
     }
 
     /// Notes where `key` stands before an event changes it, for [`Self::settle_row`].
-    pub fn row_before(&self, inbox: &Inbox, team: &Team, key: &ConversationKey) -> RowBefore {
+    pub fn row_before(&self, inbox: &Inbox, team: &Team, key: ConversationKey) -> RowBefore {
         RowBefore {
-            key: key.clone(),
-            row: inbox.get(key).map(|entry| self.row(key, entry, team)),
+            row: inbox.get(&key).map(|entry| self.row(&key, entry, team)),
+            key,
         }
     }
 

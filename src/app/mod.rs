@@ -426,7 +426,7 @@ impl App {
         let row = match self.lists_stale {
             true => None,
             false => listing::one_conversation(&event)
-                .map(|key| self.view.row_before(&self.inbox, &self.team, &key)),
+                .map(|key| self.view.row_before(&self.inbox, &self.team, key)),
         };
         provider::apply(self, event, effects);
         if let Some(row) = row

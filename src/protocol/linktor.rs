@@ -397,9 +397,18 @@ impl ServerFrame {
             #[serde(default)]
             timestamp: Option<String>,
         }
-        let kind = serde_json::from_str::<Tag>(text)
-            .ok()
-            .and_then(|tag| tag.kind);
+        // The tag comes first as servers write it (serde does); otherwise it is looked for.
+        let first = text
+            .strip_prefix(r#"{"type":""#)
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(kind, _)| kind)
+            .filter(|kind| !kind.contains('\\'));
+        let kind = match first {
+            Some(kind) => Some(std::borrow::Cow::Borrowed(kind)),
+            None => serde_json::from_str::<Tag>(text)
+                .ok()
+                .and_then(|tag| tag.kind),
+        };
         let direct = match kind.as_deref() {
             Some("message") => serde_json::from_str::<MessageFrame>(text)
                 .ok()
