@@ -170,9 +170,12 @@ impl ViewState {
                 Some(from) if to > from => to - 1,
                 _ => to,
             }),
+            // By its order, else by its key (a row whose order moved without an event that
+            // settles the lists is not where its order says).
             Some(selected) => inbox
                 .get(selected)
-                .and_then(|entry| self.position(selected, self.order(entry))),
+                .and_then(|entry| self.position(selected, self.order(entry)))
+                .or_else(|| self.selected_index()),
             None => None,
         };
         match selected_at {

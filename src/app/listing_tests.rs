@@ -32,6 +32,8 @@ enum Step {
         channel: usize,
         unread: u32,
     },
+    /// A message of an earlier step deleted on the platform.
+    Delete(usize, usize),
 }
 
 fn channel(index: usize) -> Channel {
@@ -76,9 +78,10 @@ fn step() -> impl Strategy<Value = Step> {
                 assignee,
                 label,
             }),
-        1 => (conversation, 0..3usize, 0..3u32).prop_map(|(conversation, channel, unread)| {
+        1 => (conversation.clone(), 0..3usize, 0..3u32).prop_map(|(conversation, channel, unread)| {
             Step::Conversation { conversation, channel, unread }
         }),
+        1 => (conversation, 0..40usize).prop_map(|(c, m)| Step::Delete(c, m)),
     ]
 }
 
@@ -125,6 +128,10 @@ fn event(step: &Step, serial: usize) -> Event {
             info.last_message_at = Some(T0 + Duration::minutes(*conversation as i64));
             provider(ProviderEvent::Conversations(vec![info]))
         }
+        Step::Delete(conversation, message) => provider(ProviderEvent::MessageDeleted {
+            conversation: id(conversation),
+            message_id: format!("m{message}"),
+        }),
     }
 }
 

@@ -186,10 +186,12 @@ pub(super) fn loaded(
         .sum();
     app.inbox.reserve(snapshot.conversations.len() + coming);
     let mut added = Vec::with_capacity(snapshot.conversations.len());
+    let mut skipped = std::collections::HashSet::new();
     for cached in snapshot.conversations {
         let key = cached.info.key.clone();
         // What is here already is newer than the cache (a part of the start that came late).
         if app.inbox.get(&key).is_some() {
+            skipped.insert(key);
             continue;
         }
         app.inbox.upsert_conversation(cached.info, false);
@@ -210,6 +212,8 @@ pub(super) fn loaded(
                 entry.thread.upsert(message);
             }
             entry.insights = None;
+            // A conversation that was here before this part may now sort elsewhere.
+            app.lists_stale |= skipped.contains(&key);
         }
     }
     super::drafts::restore(app, snapshot.drafts);

@@ -191,6 +191,8 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             if removed {
                 app.status
                     .notify(NoticeLevel::Info, "Message deleted".to_string(), app.now);
+                // The preview and the order may go back to the message before.
+                app.lists_stale = true;
             }
             removed
         }

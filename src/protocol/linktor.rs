@@ -375,7 +375,9 @@ impl ServerFrame {
     /// statuses) are read straight into their fields: serde's path for a tagged enum first
     /// copies every field into a buffer, which took more time than everything the inbox then
     /// does with the message. Any other frame, and any text these fields do not read, takes that
-    /// path, so what is accepted and the errors are the same.
+    /// path, so the errors are the same. One difference is left: a field the frame does not
+    /// know is skipped unread here, so a value serde would refuse in it (a number out of range,
+    /// a lone surrogate) does not make the frame malformed.
     pub fn parse(text: &str) -> serde_json::Result<Self> {
         #[derive(Deserialize)]
         struct Tag<'a> {
@@ -385,12 +387,17 @@ impl ServerFrame {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct MessageFrame {
+            /// Read so that a second `type` is refused, as the tagged enum refuses it.
+            #[serde(rename = "type")]
+            _kind: serde::de::IgnoredAny,
             conversation_id: String,
             message: WireMessage,
         }
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct StatusFrame {
+            #[serde(rename = "type")]
+            _kind: serde::de::IgnoredAny,
             conversation_id: String,
             message_id: String,
             status: String,
@@ -514,6 +521,8 @@ mod tests {
             r#"{"type":"message_status","conversationId":"c1","messageId":"m1","status":"read"} x"#.to_string(),
             r#"{"type":"typing","conversationId":"c1","userId":"u","isTyping":true}"#.to_string(),
             r#"{"type":"pong"}"#.to_string(),
+            format!(r#"{{"type":"message","conversationId":"c1","message":{message},"type":"pong"}}"#),
+            r#"{"type":"message_status","conversationId":"c1","messageId":"m1","status":"read","type":"x"}"#.to_string(),
             r#"{"type":"mess\u0061ge_status","conversationId":"c1","messageId":"m1","status":"read"}"#.to_string(),
             r#"{"type":"nonsense"}"#.to_string(),
             r#"{"type":null}"#.to_string(),
