@@ -123,7 +123,9 @@ impl ConversationEntry {
 
 #[derive(Clone, Debug, Default)]
 pub struct Inbox {
-    conversations: HashMap<ConversationKey, ConversationEntry>,
+    /// Boxed: the map's table holds a pointer per slot, not a whole entry, so its free slots
+    /// cost little and growing it moves pointers.
+    conversations: HashMap<ConversationKey, Box<ConversationEntry>>,
     /// The conversation whose insight engine follows every message (the open one).
     insights_for: Option<ConversationKey>,
     /// The trackers every conversation's insight engine counts.
@@ -143,11 +145,11 @@ impl Inbox {
     }
 
     pub fn get(&self, key: &ConversationKey) -> Option<&ConversationEntry> {
-        self.conversations.get(key)
+        self.conversations.get(key).map(|entry| &**entry)
     }
 
     pub fn get_mut(&mut self, key: &ConversationKey) -> Option<&mut ConversationEntry> {
-        self.conversations.get_mut(key)
+        self.conversations.get_mut(key).map(|entry| &mut **entry)
     }
 
     pub fn len(&self) -> usize {
@@ -171,7 +173,9 @@ impl Inbox {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&ConversationKey, &ConversationEntry)> {
-        self.conversations.iter()
+        self.conversations
+            .iter()
+            .map(|(key, entry)| (key, &**entry))
     }
 
     /// Upserts a conversation. `is_open` keeps an open conversation's unread count at zero.
@@ -210,7 +214,8 @@ impl Inbox {
                     older_cached: false,
                     insights: None,
                 };
-                self.conversations.insert(entry.info.key.clone(), entry);
+                self.conversations
+                    .insert(entry.info.key.clone(), Box::new(entry));
                 true
             }
         }

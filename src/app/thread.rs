@@ -28,11 +28,16 @@ struct EarlyStatus {
     reason: Option<String>,
 }
 
+/// Threads up to this long find a message by id one by one; longer ones keep an index.
+const SEARCHED_ONE_BY_ONE: usize = 8;
+
 #[derive(Clone, Debug, Default)]
 pub struct Thread {
     /// Sorted by `(at, id)`.
     messages: Vec<Message>,
-    /// Message id → its timestamp, to find it by binary search.
+    /// Message id → its timestamp, to find it by binary search: every message's once the
+    /// thread is longer than [`SEARCHED_ONE_BY_ONE`], empty before (most threads hold only their
+    /// newest message, and a map per conversation was a tenth of the memory at 100,000).
     at_by_id: HashMap<String, Timestamp>,
     /// Statuses for ids not seen yet, and the order they came in (the oldest go first).
     early: HashMap<String, EarlyStatus>,
@@ -69,8 +74,26 @@ impl Thread {
         self.position(id).map(|i| &self.messages[i])
     }
 
+    /// When the message `id` was sent, if the thread holds it.
+    fn at_of(&self, id: &str) -> Option<Timestamp> {
+        match self.at_by_id.get(id) {
+            Some(at) => Some(*at),
+            None if self.at_by_id.is_empty() => {
+                self.messages.iter().find(|m| m.id == id).map(|m| m.at)
+            }
+            None => None,
+        }
+    }
+
+    /// Indexes every message once the thread is too long to search one by one.
+    fn index_if_long(&mut self) {
+        if self.messages.len() > SEARCHED_ONE_BY_ONE && self.at_by_id.is_empty() {
+            self.at_by_id = self.messages.iter().map(|m| (m.id.clone(), m.at)).collect();
+        }
+    }
+
     fn position(&self, id: &str) -> Option<usize> {
-        let at = *self.at_by_id.get(id)?;
+        let at = self.at_of(id)?;
         self.messages
             .binary_search_by(|m| m.order_key().cmp(&(at, id)))
             .ok()
@@ -88,7 +111,7 @@ impl Thread {
             (Some(_), None) => true,
             (None, _) => false,
         };
-        let known = |id: &str| self.at_by_id.contains_key(id);
+        let known = |id: &str| self.at_of(id).is_some();
         let new = page.iter().all(|m| {
             !known(&m.id)
                 && m.client_id
@@ -98,11 +121,15 @@ impl Thread {
         if !(in_order && before_first && new) {
             return false;
         }
+        let indexed = !self.at_by_id.is_empty();
         for message in page.iter_mut() {
             self.apply_early(message);
-            self.at_by_id.insert(message.id.clone(), message.at);
+            if indexed {
+                self.at_by_id.insert(message.id.clone(), message.at);
+            }
         }
         self.messages.splice(0..0, page.drain(..));
+        self.index_if_long();
         true
     }
 
@@ -133,10 +160,12 @@ impl Thread {
         // one, not the four a first push reserves (576 bytes a conversation at 100,000).
         if self.messages.capacity() == 0 {
             self.messages.reserve_exact(1);
-            self.at_by_id.reserve(1);
         }
-        self.at_by_id.insert(message.id.clone(), message.at);
+        if !self.at_by_id.is_empty() {
+            self.at_by_id.insert(message.id.clone(), message.at);
+        }
         self.messages.insert(index, message);
+        self.index_if_long();
     }
 
     fn remove(&mut self, id: &str) -> Option<Message> {
@@ -294,5 +323,101 @@ impl Thread {
             .get(client_id)
             .is_some_and(|m| m.client_id.as_deref() == Some(client_id));
         is_echo && self.remove(client_id).is_some()
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    //! A thread finds every message it holds, whether it searches one by one (short) or
+    //! through its index (long), across growing past the threshold and shrinking back.
+
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::model::{Content, Direction};
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Upsert(usize, i64),
+        Delete(usize),
+        Retain(usize),
+        Prepend(usize),
+    }
+
+    fn message(id: String, minute: i64) -> Message {
+        Message {
+            id,
+            client_id: None,
+            direction: Direction::Inbound,
+            sender: "Ana".into(),
+            content: Content::Text("hi".into()),
+            at: datetime!(2026-01-01 00:00 UTC) + time::Duration::minutes(minute),
+            status: DeliveryStatus::Delivered,
+            failure: None,
+        }
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            5 => (0..30usize, 0..40i64).prop_map(|(id, at)| Op::Upsert(id, at)),
+            1 => (0..30usize).prop_map(Op::Delete),
+            1 => (0..12usize).prop_map(Op::Retain),
+            1 => (1..12usize).prop_map(Op::Prepend),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_message_held_is_found_and_no_other(ops in proptest::collection::vec(op(), 1..80)) {
+            let mut thread = Thread::default();
+            let mut model: Vec<(Timestamp, String)> = Vec::new();
+            for (step, op) in ops.iter().enumerate() {
+                match op {
+                    Op::Upsert(id, at) => {
+                        let message = message(format!("m{id}"), *at);
+                        model.retain(|(_, m)| *m != message.id);
+                        model.push((message.at, message.id.clone()));
+                        thread.upsert(message);
+                    }
+                    Op::Delete(id) => {
+                        let id = format!("m{id}");
+                        model.retain(|(_, m)| *m != id);
+                        thread.delete(&id);
+                    }
+                    Op::Retain(keep) => {
+                        model.sort();
+                        let cut = model.len().saturating_sub(*keep);
+                        model.drain(..cut);
+                        thread.retain_newest(*keep);
+                    }
+                    Op::Prepend(count) => {
+                        let mut page: Vec<Message> = (0..*count)
+                            .map(|n| message(format!("p{step}-{n}"), -1000 + n as i64 - 10 * step as i64))
+                            .collect();
+                        if thread.prepend_older(&mut page) {
+                            model.extend(
+                                (0..*count)
+                                    .map(|n| {
+                                        let m = message(format!("p{step}-{n}"), -1000 + n as i64 - 10 * step as i64);
+                                        (m.at, m.id)
+                                    }),
+                            );
+                        }
+                    }
+                }
+                model.sort();
+                let held: Vec<(Timestamp, String)> =
+                    thread.messages().iter().map(|m| (m.at, m.id.clone())).collect();
+                prop_assert_eq!(&held, &model);
+                for (_, id) in &model {
+                    prop_assert!(thread.get(id).is_some(), "{} not found", id);
+                }
+                for id in 0..30 {
+                    let id = format!("m{id}");
+                    prop_assert_eq!(thread.get(&id).is_some(), model.iter().any(|(_, m)| *m == id));
+                }
+            }
+        }
     }
 }
