@@ -10,7 +10,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
-use switchboard::app::Event;
 use switchboard::ui;
 
 const WIDTH: u16 = 200;
@@ -19,16 +18,7 @@ const HEIGHT: u16 = 60;
 fn inbox_frame(c: &mut Criterion) {
     let mut app = common::big_inbox(10_000, 100_000);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
-    // Settle the layout as the runtime does (the frame's layout is fed back once).
-    for _ in 0..2 {
-        let mut layout = None;
-        terminal
-            .draw(|frame| layout = Some(ui::draw(frame, &app)))
-            .expect("draw");
-        if let Some(layout) = layout {
-            app.apply(app.now, Event::Layout(layout));
-        }
-    }
+    common::settle_layout(&mut terminal, &mut app);
     let visible: Vec<String> = {
         let frame = terminal
             .draw(|frame| {

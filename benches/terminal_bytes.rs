@@ -48,16 +48,7 @@ fn main() {
         },
     )
     .expect("terminal");
-    // The layout settles as the runtime feeds it back.
-    for _ in 0..2 {
-        let mut layout = None;
-        terminal
-            .draw(|frame| layout = Some(ui::draw(frame, &app)))
-            .expect("draw");
-        if let Some(layout) = layout {
-            app.apply(app.now, Event::Layout(layout));
-        }
-    }
+    common::settle_layout(&mut terminal, &mut app);
     let first_frame = written.0.get();
 
     let (mut sent, mut symbols, mut least) = (Vec::new(), Vec::new(), Vec::new());

@@ -112,3 +112,22 @@ pub fn big_inbox(conversations: usize, thread: usize) -> App {
     app.apply(app.now, Event::Key(Key::plain(KeyCode::Enter)));
     app
 }
+
+/// Draws the app twice, feeding each frame's layout back as the runtime does, so the next
+/// frame is drawn with the layout settled.
+pub fn settle_layout<B: ratatui::backend::Backend>(
+    terminal: &mut ratatui::Terminal<B>,
+    app: &mut App,
+) where
+    B::Error: std::fmt::Debug,
+{
+    for _ in 0..2 {
+        let mut layout = None;
+        terminal
+            .draw(|frame| layout = Some(switchboard::ui::draw(frame, app)))
+            .expect("draw");
+        if let Some(layout) = layout {
+            app.apply(app.now, Event::Layout(layout));
+        }
+    }
+}

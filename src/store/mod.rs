@@ -83,20 +83,7 @@ pub fn spawn(path: Option<&Path>) -> anyhow::Result<(StoreHandle, mpsc::Receiver
     let thread = std::thread::Builder::new()
         .name("switchboard-store".to_string())
         .spawn(move || {
-            let mut rest = match db.load() {
-                Ok((snapshot, rest)) => {
-                    let _ = events.blocking_send(StoreEvent::Loaded(snapshot));
-                    rest
-                }
-                Err(err) => {
-                    tracing::error!("loading the local store failed: {err}");
-                    let _ = events.blocking_send(StoreEvent::Loaded(Snapshot::default()));
-                    let _ = events.blocking_send(StoreEvent::Failed(format!(
-                        "the local cache could not be read: {err}"
-                    )));
-                    None
-                }
-            };
+            let mut rest = send_part(db.load(), "the local cache", &events);
             let mut batch = Vec::new();
             let mut index = Indexing::default();
             loop {
@@ -139,17 +126,26 @@ fn load_more(
     rest: Option<db::StartRest>,
     events: &mpsc::Sender<StoreEvent>,
 ) -> Option<db::StartRest> {
-    match db.load_more(rest?) {
+    send_part(db.load_more(rest?), "part of the local cache", events)
+}
+
+/// Sends a part of the start read from the file, or, when it could not be read, an empty
+/// last part (the app stops waiting for more) and why; returns what is left after it.
+fn send_part(
+    part: rusqlite::Result<(Snapshot, Option<db::StartRest>)>,
+    what: &str,
+    events: &mpsc::Sender<StoreEvent>,
+) -> Option<db::StartRest> {
+    match part {
         Ok((snapshot, rest)) => {
             let _ = events.blocking_send(StoreEvent::Loaded(snapshot));
             rest
         }
         Err(err) => {
-            tracing::error!("loading the rest of the local store failed: {err}");
-            // The app stops waiting for parts that will not come.
+            tracing::error!("reading {what} failed: {err}");
             let _ = events.blocking_send(StoreEvent::Loaded(Snapshot::default()));
             let _ = events.blocking_send(StoreEvent::Failed(format!(
-                "part of the local cache could not be read: {err}"
+                "{what} could not be read: {err}"
             )));
             None
         }
