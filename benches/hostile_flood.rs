@@ -66,7 +66,8 @@ fn inbox(conversations: usize) -> App {
 }
 
 fn frame(terminal: &mut Terminal<TestBackend>, app: &mut App) {
-    let layout = Surface::draw(terminal, app).expect("draw");
+    let layout =
+        Surface::draw(terminal, app, &mut switchboard::ui::Painter::default()).expect("draw");
     app.apply(app.now, Event::Layout(layout));
 }
 

@@ -26,6 +26,7 @@ use switchboard::app::{App, AppSettings, Effect, Event, Key, KeyCode};
 use switchboard::model::Message;
 use switchboard::runtime::Surface;
 use switchboard::store::{self, CachedConversation, Db, StoreEvent, StoreHandle, StoreRequest};
+use switchboard::ui::Painter;
 use time::Duration as Span;
 use tokio::sync::mpsc::Receiver;
 
@@ -150,7 +151,7 @@ fn child(path: &Path, spawned_ns: u128) {
     let effects = app.apply(common::NOW, Event::Store(loaded));
     let applied = started.elapsed();
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
-    let layout = Surface::draw(&mut terminal, &app).expect("draw");
+    let layout = Surface::draw(&mut terminal, &app, &mut Painter::default()).expect("draw");
     let in_process = started.elapsed();
     let since_spawn = Duration::from_nanos((epoch_ns() - spawned_ns) as u64);
     let rss_start = kib("VmHWM");
@@ -417,7 +418,7 @@ fn ask(store: &StoreHandle, effects: Vec<Effect>) -> usize {
 
 /// Draws a frame and feeds its layout back, as the loop does; returns the pages that asked for.
 fn frame(app: &mut App, terminal: &mut Terminal<TestBackend>, store: &StoreHandle) -> usize {
-    let layout = Surface::draw(terminal, app).expect("draw");
+    let layout = Surface::draw(terminal, app, &mut Painter::default()).expect("draw");
     let effects = app.apply(app.now, Event::Layout(layout));
     ask(store, effects)
 }
@@ -452,7 +453,7 @@ fn settle(
     events: &mut Receiver<StoreEvent>,
 ) {
     loop {
-        let layout = Surface::draw(terminal, app).expect("draw");
+        let layout = Surface::draw(terminal, app, &mut Painter::default()).expect("draw");
         let effects = app.apply(app.now, Event::Layout(layout));
         if !run(app, store, events, effects) {
             return;

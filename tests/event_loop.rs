@@ -89,8 +89,9 @@ impl switchboard::runtime::Surface for Watched {
     fn draw(
         &mut self,
         app: &switchboard::app::App,
+        painter: &mut switchboard::ui::Painter,
     ) -> std::io::Result<switchboard::app::LayoutInfo> {
-        let layout = switchboard::runtime::Surface::draw(&mut self.terminal, app)?;
+        let layout = switchboard::runtime::Surface::draw(&mut self.terminal, app, painter)?;
         *self.screen.lock().expect("screen") = to_text(self.terminal.backend().buffer());
         Ok(layout)
     }
@@ -107,8 +108,9 @@ impl switchboard::runtime::Surface for HandingOver {
     fn draw(
         &mut self,
         app: &switchboard::app::App,
+        painter: &mut switchboard::ui::Painter,
     ) -> std::io::Result<switchboard::app::LayoutInfo> {
-        switchboard::runtime::Surface::draw(&mut self.terminal, app)
+        switchboard::runtime::Surface::draw(&mut self.terminal, app, painter)
     }
 
     fn hand_over(&mut self, job: switchboard::app::TerminalJob) -> std::io::Result<Option<Event>> {

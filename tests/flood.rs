@@ -17,6 +17,7 @@ use switchboard::config::{AccountConfig, Config};
 use switchboard::record::export::to_text;
 use switchboard::runtime::input::Input;
 use switchboard::runtime::{Session, StartOptions, Surface, run};
+use switchboard::ui::Painter;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_are_answered_during_a_flood_of_pushes() {
@@ -117,9 +118,9 @@ struct Recording {
 }
 
 impl Surface for Recording {
-    fn draw(&mut self, app: &App) -> std::io::Result<LayoutInfo> {
+    fn draw(&mut self, app: &App, painter: &mut Painter) -> std::io::Result<LayoutInfo> {
         self.frames += 1;
-        let layout = Surface::draw(&mut self.terminal, app)?;
+        let layout = Surface::draw(&mut self.terminal, app, painter)?;
         let screen = to_text(self.terminal.backend().buffer());
         if app.view.help && screen.contains("quit") {
             self.help_drawn = true;

@@ -28,7 +28,12 @@ fn config(url: &str, database: &std::path::Path) -> Config {
 
 fn screen(session: &Session) -> String {
     let mut terminal = Terminal::new(TestBackend::new(140, 30)).expect("terminal");
-    Surface::draw(&mut terminal, &session.app).expect("draw");
+    Surface::draw(
+        &mut terminal,
+        &session.app,
+        &mut switchboard::ui::Painter::default(),
+    )
+    .expect("draw");
     to_text(terminal.backend().buffer())
 }
 

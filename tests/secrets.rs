@@ -150,7 +150,12 @@ async fn keys_appear_in_no_log_output_screenshot_or_error() {
             })
             .await;
         let mut terminal = Terminal::new(TestBackend::new(200, 40)).expect("terminal");
-        Surface::draw(&mut terminal, &session.app).expect("draw");
+        Surface::draw(
+            &mut terminal,
+            &session.app,
+            &mut switchboard::ui::Painter::default(),
+        )
+        .expect("draw");
         let screen = to_text(terminal.backend().buffer());
         let svg = to_svg(terminal.backend().buffer());
         let errors: String = session

@@ -14,4 +14,5 @@ mod message_cursor;
 mod parser_props;
 mod recording;
 mod ui_contacts;
+mod ui_painter;
 mod ui_snapshots;

@@ -5,6 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use switchboard::app::{App, LayoutInfo};
 use switchboard::runtime::Surface;
+use switchboard::ui::Painter;
 
 pub struct Probe<F: FnMut(&App)> {
     terminal: Terminal<TestBackend>,
@@ -24,8 +25,8 @@ impl<F: FnMut(&App)> Probe<F> {
 }
 
 impl<F: FnMut(&App)> Surface for Probe<F> {
-    fn draw(&mut self, app: &App) -> std::io::Result<LayoutInfo> {
-        let layout = Surface::draw(&mut self.terminal, app)?;
+    fn draw(&mut self, app: &App, painter: &mut Painter) -> std::io::Result<LayoutInfo> {
+        let layout = Surface::draw(&mut self.terminal, app, painter)?;
         self.frames += 1;
         (self.on_frame)(app);
         Ok(layout)

@@ -252,6 +252,11 @@ pub struct App {
     pub settings: AppSettings,
     /// Bumped whenever something visible changed; the runtime redraws when it moves.
     pub revision: u64,
+    /// Bumped by every event except a key that changed only the palette: while it stays, what
+    /// is drawn under the palette is what the last frame drew there.
+    pub backdrop: u64,
+    /// The event being applied changed nothing but the palette.
+    palette_only: bool,
     /// Set once the user asked to quit.
     pub quitting: bool,
     /// The inbox changed and the derived lists wait to be recomputed (at the end of the event).
@@ -291,6 +296,8 @@ impl App {
             outbox: outbox::Outbox::default(),
             settings,
             revision: 0,
+            backdrop: 0,
+            palette_only: false,
             quitting: false,
             lists_stale: false,
             oversized: Vec::new(),
@@ -307,6 +314,7 @@ impl App {
         self.status.account_mut(&account);
         self.view.several_accounts = self.status.conversation_accounts().count() > 1;
         self.touch();
+        self.backdrop = self.backdrop.wrapping_add(1);
     }
 
     /// Applies one event at time `now`; returns the effects to execute.
@@ -315,6 +323,8 @@ impl App {
         self.now = now;
         let mut effects = Vec::new();
         let opened_before = self.view.open.clone();
+        // A pending question to quit may be answered or lapse on any key.
+        let asked_to_quit = self.view.confirm_quit.is_some();
         match event {
             Event::Key(key) => input::key(self, key, &mut effects),
             Event::Mouse(mouse) => input::mouse(self, mouse, &mut effects),
@@ -387,6 +397,9 @@ impl App {
             self.persist_read_marker(&mut effects);
         }
         alerts::title(self, &mut effects);
+        if !std::mem::take(&mut self.palette_only) || asked_to_quit {
+            self.backdrop = self.backdrop.wrapping_add(1);
+        }
         effects
     }
 

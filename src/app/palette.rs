@@ -6,7 +6,7 @@
 //! characters reported for highlighting.
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Matcher, Utf32Str, Utf32String};
 
 use super::keys::{Action, Key, KeyContext};
 use super::{App, Effect, Focus};
@@ -36,6 +36,10 @@ pub struct Item {
 pub struct Hit {
     pub item: usize,
     pub positions: Vec<u32>,
+    /// The matcher's score: the sum of each word's.
+    score: u32,
+    /// The last word's part of it, so a query whose last word changed scores that word alone.
+    last: u16,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,12 +49,34 @@ pub struct PaletteState {
     /// The items that match, best first.
     pub hits: Vec<Hit>,
     pub selected: usize,
+    /// Each item's label as the matcher reads it, converted once when the palette opens.
+    haystacks: Vec<Utf32String>,
+    /// Each item's place among the recently used ([`RECENTS`] for the others).
+    recency: Vec<usize>,
+    matcher: Scratch,
     /// The query the hits were matched for: a query that only grows looks among them alone.
     matched: String,
+    /// The hits of the shorter queries typed on the way to this one: erasing a character
+    /// goes back to them instead of matching everything again.
+    narrowed_from: Vec<(String, Vec<Hit>)>,
+}
+
+/// The matcher and its scratch space (about 100 kB, zeroed when made): made once per palette,
+/// not once per keystroke. Palettes compare equal whatever it holds.
+#[derive(Clone, Debug, Default)]
+struct Scratch(Matcher);
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// How many recently used targets come first on an empty query.
 const RECENTS: usize = 8;
+
+/// Items are told apart by 28 bits of a sort key: 268 million of them.
+const ITEM_BITS: u32 = 28;
 
 /// The best hits whose matched characters are worked out for highlighting (more than a
 /// screen shows; the rest are found and ranked all the same).
@@ -136,7 +162,18 @@ pub(super) fn open(app: &mut App) {
             target: Target::Conversation(key.clone()),
         });
     }
+    let recent = &app.view.palette_recent;
     app.view.palette = Some(PaletteState {
+        haystacks: items.iter().map(|i| Utf32String::from(&*i.label)).collect(),
+        recency: items
+            .iter()
+            .map(|i| {
+                recent
+                    .iter()
+                    .position(|t| *t == i.target)
+                    .unwrap_or(RECENTS)
+            })
+            .collect(),
         items,
         ..PaletteState::default()
     });
@@ -146,7 +183,6 @@ pub(super) fn open(app: &mut App) {
 /// Matches the query against every item; an empty query lists the recent ones first, then
 /// the actions, then the conversations.
 pub(super) fn refilter(app: &mut App) {
-    let recent = app.view.palette_recent.clone();
     let Some(palette) = app.view.palette.as_mut() else {
         return;
     };
@@ -156,67 +192,167 @@ pub(super) fn refilter(app: &mut App) {
         .query
         .chars()
         .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '.' | '@' | '+' | '_'));
-    let narrowing =
-        plain && !palette.matched.is_empty() && palette.query.starts_with(&palette.matched);
+    // Spaces only separate words: the same words match the same items.
+    if plain
+        && !palette.matched.is_empty()
+        && palette
+            .query
+            .split_whitespace()
+            .eq(palette.matched.split_whitespace())
+    {
+        palette.matched = palette.query.clone();
+        return;
+    }
+    let grown = plain
+        && !palette.matched.is_empty()
+        && palette.query.len() > palette.matched.len()
+        && palette.query.starts_with(&palette.matched);
+    if grown {
+        let hits = std::mem::take(&mut palette.hits);
+        let matched = std::mem::take(&mut palette.matched);
+        palette.narrowed_from.push((matched, hits));
+    } else {
+        // Keep only the shorter queries this one still grows from.
+        while let Some((shorter, _)) = palette.narrowed_from.last()
+            && !(plain && palette.query.starts_with(shorter.as_str()))
+        {
+            palette.narrowed_from.pop();
+        }
+        // Erased back to a query matched on the way here: its hits are still right.
+        if let Some((shorter, _)) = palette.narrowed_from.last()
+            && *shorter == palette.query
+            && let Some((shorter, hits)) = palette.narrowed_from.pop()
+        {
+            palette.matched = shorter;
+            palette.hits = hits;
+            return;
+        }
+    }
     palette.matched = palette.query.clone();
     if palette.query.trim().is_empty() {
-        let rank = |item: &Item| {
-            recent
-                .iter()
-                .position(|t| *t == item.target)
-                .unwrap_or(RECENTS)
-        };
+        palette.narrowed_from.clear();
         let mut order: Vec<usize> = (0..palette.items.len()).collect();
-        order.sort_by_key(|&i| rank(&palette.items[i]));
+        order.sort_by_key(|&i| palette.recency[i]);
         palette.hits = order
             .into_iter()
             .map(|item| Hit {
                 item,
                 positions: Vec::new(),
+                score: 0,
+                last: 0,
             })
             .collect();
         return;
     }
     let pattern = Pattern::parse(&palette.query, CaseMatching::Smart, Normalization::Smart);
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut buffer = Vec::new();
-    // A longer query matches a subset of what the shorter one did: look only there.
-    let candidates: Vec<usize> = if narrowing {
-        palette.hits.iter().map(|hit| hit.item).collect()
-    } else {
-        (0..palette.items.len()).collect()
+    let Some(last_word) = pattern.atoms.last() else {
+        return;
     };
-    let mut scored: Vec<(u32, usize)> = candidates
-        .into_iter()
-        .filter_map(|i| {
-            let haystack = Utf32Str::new(&palette.items[i].label, &mut buffer);
-            pattern
-                .score(haystack, &mut matcher)
-                .map(|score| (score, i))
-        })
-        .collect();
+    let matcher = &mut palette.matcher.0;
+    let haystacks = &palette.haystacks;
+    let recency = &palette.recency;
+    // Each item's last word's score, by item: the sort moves one `u64` per hit.
+    let mut lasts = vec![0u16; palette.items.len()];
+    let mut scored = |item: usize, score: u32, last: u16| {
+        lasts[item] = last;
+        rank_key(score, recency[item], item)
+    };
+    // A longer query matches a subset of what a shorter one did: look only there, and score
+    // only the words it does not share with it.
+    let mut found: Vec<_> = match palette.narrowed_from.last() {
+        Some((shorter, hits)) => {
+            let kept = kept_words(shorter, &palette.query);
+            hits.iter()
+                .filter_map(|hit| {
+                    let haystack = haystacks[hit.item].slice(..);
+                    let score = match kept {
+                        Kept::All => hit.score,
+                        Kept::AllButTheLast => hit.score - u32::from(hit.last),
+                        Kept::Nothing => {
+                            return whole_score(&pattern, haystack, matcher)
+                                .map(|(score, last)| scored(hit.item, score, last));
+                        }
+                    };
+                    let last = last_word.score(haystack, matcher)?;
+                    Some(scored(hit.item, score + u32::from(last), last))
+                })
+                .collect()
+        }
+        None => (0..palette.items.len())
+            .filter_map(|item| {
+                whole_score(&pattern, haystacks[item].slice(..), matcher)
+                    .map(|(score, last)| scored(item, score, last))
+            })
+            .collect(),
+    };
     // Best first; among equals, the recently used, then the list's own order.
-    scored.sort_by_key(|&(score, i)| {
-        let recency = recent
-            .iter()
-            .position(|t| *t == palette.items[i].target)
-            .unwrap_or(RECENTS);
-        (std::cmp::Reverse(score), recency, i)
-    });
-    palette.hits = scored
+    found.sort_unstable();
+    palette.hits = found
         .into_iter()
         .enumerate()
-        .map(|(rank, (_, item))| {
+        .map(|(rank, key)| {
+            let (score, item) = from_rank_key(key);
+            let last = lasts[item];
             let mut positions = Vec::new();
             if rank < HIGHLIGHTED {
-                let haystack = Utf32Str::new(&palette.items[item].label, &mut buffer);
-                pattern.indices(haystack, &mut matcher, &mut positions);
+                pattern.indices(haystacks[item].slice(..), matcher, &mut positions);
                 positions.sort_unstable();
                 positions.dedup();
             }
-            Hit { item, positions }
+            Hit {
+                item,
+                positions,
+                score,
+                last,
+            }
         })
         .collect();
+}
+
+/// Best first, then the recently used, then the list's order, as one number: the best
+/// score is the smallest key.
+fn rank_key(score: u32, recency: usize, item: usize) -> u64 {
+    const _: () = assert!(RECENTS < 1 << (32 - ITEM_BITS));
+    debug_assert!(item < 1 << ITEM_BITS);
+    (u64::from(u32::MAX - score) << 32) | ((recency as u64) << ITEM_BITS) | item as u64
+}
+
+fn from_rank_key(key: u64) -> (u32, usize) {
+    (
+        u32::MAX - (key >> 32) as u32,
+        (key & ((1 << ITEM_BITS) - 1)) as usize,
+    )
+}
+
+/// How much of a shorter query's score the query grown from it keeps.
+enum Kept {
+    /// A word was added.
+    All,
+    /// Only the last word grew.
+    AllButTheLast,
+    Nothing,
+}
+
+fn kept_words(shorter: &str, query: &str) -> Kept {
+    let before: Vec<&str> = shorter.split_whitespace().collect();
+    let now: Vec<&str> = query.split_whitespace().collect();
+    match now.len().checked_sub(before.len()) {
+        _ if before.is_empty() => Kept::Nothing,
+        Some(1) if now.starts_with(&before) => Kept::All,
+        Some(0) if now[..now.len() - 1] == before[..before.len() - 1] => Kept::AllButTheLast,
+        _ => Kept::Nothing,
+    }
+}
+
+/// Every word's score summed (as nucleo's `Pattern::score`), and the last word's.
+fn whole_score(pattern: &Pattern, haystack: Utf32Str, matcher: &mut Matcher) -> Option<(u32, u16)> {
+    let mut total = 0;
+    let mut last = 0;
+    for atom in &pattern.atoms {
+        last = atom.score(haystack, matcher)?;
+        total += u32::from(last);
+    }
+    Some((total, last))
 }
 
 /// Keys while the palette is open: a prompt's.
@@ -229,15 +365,18 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
         Some(Action::Back) => app.view.palette = None,
         Some(Action::Down | Action::FocusNext) => {
             palette.selected = (palette.selected + 1).min(palette.hits.len().saturating_sub(1));
+            app.palette_only = true;
         }
         Some(Action::Up | Action::FocusPrev) => {
             palette.selected = palette.selected.saturating_sub(1);
+            app.palette_only = true;
         }
         Some(Action::Activate) => run(app, effects),
         _ => {
             if super::input::edit_line(&mut palette.query, action, key).is_some() {
                 refilter(app);
             }
+            app.palette_only = true;
         }
     }
 }

@@ -1,6 +1,11 @@
+use proptest::prelude::*;
+
 use super::*;
 use crate::app::keys::KeyCode;
 use crate::app::tests::{app, key as conversation, press};
+use crate::app::{AppSettings, Event};
+use crate::contract::provider::ProviderEvent;
+use crate::model::Channel;
 
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
@@ -97,4 +102,95 @@ fn a_query_nothing_matches_lists_nothing_and_enter_does_nothing() {
     let effects = press(&mut app, Key::plain(KeyCode::Enter));
     assert!(effects.is_empty());
     assert!(app.view.palette.is_none());
+}
+
+/// An inbox whose names share letters, so queries narrow, widen and tie.
+fn crowded() -> App {
+    let mut app = app();
+    let names = [
+        "Customer 42",
+        "Cus Tomas",
+        "Ana 4",
+        "Bo 2",
+        "Cleo",
+        "Tucson",
+        "customs",
+    ];
+    let conversations = (0..40)
+        .map(|i| {
+            let name = format!("{} {i}", names[i % names.len()]);
+            crate::app::tests::conversation(&format!("x{i}"), &name, Channel::Sms, 0)
+        })
+        .collect();
+    app.apply(
+        app.now,
+        crate::app::tests::provider(ProviderEvent::Conversations(conversations)),
+    );
+    app
+}
+
+/// The same palette matched from scratch: no shorter query to narrow from.
+fn matched_afresh(palette: &PaletteState) -> Vec<Hit> {
+    let mut fresh = App::new("fresh", AppSettings::default(), crate::app::tests::T0);
+    fresh.view.palette = Some(PaletteState {
+        matched: String::new(),
+        narrowed_from: Vec::new(),
+        ..palette.clone()
+    });
+    refilter(&mut fresh);
+    fresh.view.palette.expect("open").hits
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Typing, erasing a character or a word, in any order: the hits (and their highlighted
+    /// characters) are those of matching the query afresh, whether they came from narrowing a
+    /// shorter query's hits or from going back to them.
+    #[test]
+    fn narrowing_and_erasing_give_the_hits_of_matching_afresh(
+        steps in proptest::collection::vec(0usize..12, 1..24)
+    ) {
+        let mut app = crowded();
+        press(&mut app, Key::ctrl('k'));
+        for step in steps {
+            let key = match step {
+                0..=8 => Key::ch(['c', 'u', 's', 't', ' ', '4', '2', 'C', '!'][step]),
+                9 | 10 => Key::plain(KeyCode::Backspace),
+                _ => Key::ctrl('w'),
+            };
+            press(&mut app, key);
+            let palette = app.view.palette.as_ref().expect("open");
+            prop_assert_eq!(&palette.hits, &matched_afresh(palette), "query {:?}", palette.query);
+        }
+    }
+}
+
+#[test]
+fn keys_that_change_only_the_palette_keep_the_backdrop_and_others_move_it() {
+    let mut app = crowded();
+    press(&mut app, Key::ctrl('k'));
+    let opened = app.backdrop;
+    type_text(&mut app, "cus");
+    press(&mut app, Key::plain(KeyCode::Down));
+    press(&mut app, Key::plain(KeyCode::Backspace));
+    assert_eq!(
+        app.backdrop, opened,
+        "typing, moving and erasing in the palette"
+    );
+    app.apply(app.now, Event::Tick);
+    assert_ne!(app.backdrop, opened, "anything else moves it");
+    let ticked = app.backdrop;
+    app.apply(
+        app.now,
+        crate::app::tests::messages(
+            "c1",
+            vec![crate::app::tests::inbound("m1", 1, "hello")],
+            true,
+        ),
+    );
+    assert_ne!(app.backdrop, ticked, "a message arriving under the palette");
+    let arrived = app.backdrop;
+    press(&mut app, Key::plain(KeyCode::Enter));
+    assert_ne!(app.backdrop, arrived, "running what the palette chose");
 }

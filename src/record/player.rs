@@ -26,6 +26,7 @@ use super::script::{Script, Step, TYPING_MARK, Until};
 use crate::app::{App, Event, Key, KeyCode, LayoutInfo};
 use crate::runtime::Surface;
 use crate::runtime::input::Input;
+use crate::ui::Painter;
 use crate::ui::theme::{self, Palette};
 
 /// Pause after each key of a `key` step, so viewers can follow.
@@ -141,7 +142,7 @@ struct RecordingSurface {
 }
 
 impl Surface for RecordingSurface {
-    fn draw(&mut self, app: &App) -> io::Result<LayoutInfo> {
+    fn draw(&mut self, app: &App, _painter: &mut Painter) -> io::Result<LayoutInfo> {
         let poisoned = || io::Error::other("a demo lock is poisoned");
         if let Some(size) = self.resize.lock().map_err(|_| poisoned())?.take() {
             self.shadow.resize(size)?;

@@ -22,6 +22,7 @@ use super::asciicast::{Cast, SharedCast, Tee};
 use super::redact::Redactor;
 use crate::app::{App, LayoutInfo};
 use crate::runtime::Surface;
+use crate::ui::Painter;
 
 /// The redacted shadow terminal that writes the cast.
 pub struct CastSurface {
@@ -132,8 +133,8 @@ impl<'a, S: Screen> Recording<'a, S> {
 }
 
 impl<S: Screen> Surface for Recording<'_, S> {
-    fn draw(&mut self, app: &App) -> io::Result<LayoutInfo> {
-        let layout = Surface::draw(&mut *self.real, app)?;
+    fn draw(&mut self, app: &App, painter: &mut Painter) -> io::Result<LayoutInfo> {
+        let layout = Surface::draw(&mut *self.real, app, painter)?;
         let size = self.real.size()?;
         self.shadow.resize(size)?;
         self.shadow.draw(app)?;
@@ -165,7 +166,9 @@ mod tests {
         app.add_account(account.clone());
         let redactor = Redactor::new(["tok_1234567890".to_string()]);
         let mut recording = Recording::to_file(&mut real, &path, redactor).expect("recording");
-        recording.draw(&app).expect("first frame");
+        recording
+            .draw(&app, &mut Painter::default())
+            .expect("first frame");
         app.apply(
             crate::runtime::now(),
             crate::app::Event::provider(AccountEvent {
@@ -174,7 +177,9 @@ mod tests {
             }),
         );
         recording.real.backend_mut().resize(70, 18);
-        recording.draw(&app).expect("resized frame");
+        recording
+            .draw(&app, &mut Painter::default())
+            .expect("resized frame");
         drop(recording);
 
         let real_text = super::super::export::to_text(real.backend().buffer());

@@ -110,6 +110,7 @@ impl Scenario {
                 store_events: mpsc::channel(1).1,
                 assist_events,
                 terminal_jobs: Vec::new(),
+                painter: Default::default(),
             },
             hub,
             network: Arc::new(network),

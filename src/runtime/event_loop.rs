@@ -12,6 +12,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::input::Input;
 use super::session::Session;
 use crate::app::{App, Event, LayoutInfo, TerminalJob};
+use crate::ui::Painter;
 
 /// About 60 frames per second at most.
 const FRAME: Duration = Duration::from_millis(16);
@@ -22,8 +23,9 @@ const TICK: Duration = Duration::from_secs(1);
 
 /// Something that can show the app: the real terminal, or a `TestBackend` in tests.
 pub trait Surface {
-    /// Draws one frame and returns what it laid out.
-    fn draw(&mut self, app: &App) -> std::io::Result<LayoutInfo>;
+    /// Draws one frame through `painter` (which keeps what it may reuse between frames) and
+    /// returns what it laid out.
+    fn draw(&mut self, app: &App, painter: &mut Painter) -> std::io::Result<LayoutInfo>;
 
     /// Hands the terminal over for `job` and takes it back; returns what the app should hear
     /// of it. A surface without a terminal of its own (tests, recordings) cannot.
@@ -45,9 +47,9 @@ impl<B: ratatui::backend::Backend> Surface for ratatui::Terminal<B>
 where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    fn draw(&mut self, app: &App) -> std::io::Result<LayoutInfo> {
+    fn draw(&mut self, app: &App, painter: &mut Painter) -> std::io::Result<LayoutInfo> {
         let mut layout = LayoutInfo::default();
-        ratatui::Terminal::draw(self, |frame| layout = crate::ui::draw(frame, app))
+        ratatui::Terminal::draw(self, |frame| layout = painter.draw(frame, app))
             .map_err(std::io::Error::other)?;
         Ok(layout)
     }

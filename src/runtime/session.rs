@@ -93,6 +93,8 @@ pub struct Session {
     pub assist_events: mpsc::Receiver<crate::assist::Update>,
     /// Terminal hand-overs the app asked for, for the event loop to carry out.
     pub terminal_jobs: Vec<crate::app::TerminalJob>,
+    /// Draws the frames, keeping what it may reuse between them.
+    pub painter: crate::ui::Painter,
 }
 
 impl Session {
@@ -227,6 +229,7 @@ impl Session {
             store_events,
             assist_events,
             terminal_jobs: Vec::new(),
+            painter: Default::default(),
         };
         // Applied once the providers run, so replies queued in the outbox reach them.
         for event in pending_store_events {
@@ -263,7 +266,7 @@ impl Session {
 
     /// Draws a frame and feeds back what it laid out (paging and hit-testing depend on it).
     pub fn render(&mut self, surface: &mut impl Surface) -> std::io::Result<()> {
-        let layout = surface.draw(&self.app)?;
+        let layout = surface.draw(&self.app, &mut self.painter)?;
         if layout != self.app.view.layout {
             self.apply(Event::Layout(layout));
         }

@@ -20,6 +20,7 @@ use ratatui::backend::CrosstermBackend;
 use super::Surface;
 use super::reader::ReaderControl;
 use crate::app::{App, Event, LayoutInfo, TerminalJob};
+use crate::ui::Painter;
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
@@ -73,8 +74,8 @@ const PUSH_TITLE: &str = "\x1b[22;0t";
 const POP_TITLE: &str = "\x1b[23;0t";
 
 impl Surface for TerminalGuard {
-    fn draw(&mut self, app: &App) -> io::Result<LayoutInfo> {
-        Surface::draw(&mut self.terminal, app)
+    fn draw(&mut self, app: &App, painter: &mut Painter) -> io::Result<LayoutInfo> {
+        Surface::draw(&mut self.terminal, app, painter)
     }
 
     fn hand_over(&mut self, job: TerminalJob) -> io::Result<Option<Event>> {

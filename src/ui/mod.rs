@@ -7,7 +7,7 @@
 //!
 //! One file per pane (`channels`, `conversations`, `thread`, `composer`, `insights`, `details`,
 //! `status`, `help`) and per overlay (`palette`, `search`, `contacts`, `links`, `snooze`,
-//! `workflow`), plus `layout`
+//! `workflow`), plus `painter` (the runtime's frames, reusing what lies under the palette), `layout`
 //! (responsive splits), `thread_anchor` (where the bottom-up thread starts), `theme` (the
 //! palette of styles), `wrap` (text by display width) and `format` (times).
 
@@ -21,6 +21,7 @@ mod help;
 mod insights;
 pub mod layout;
 mod links;
+mod painter;
 mod palette;
 mod search;
 mod snooze;
@@ -36,6 +37,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Widget};
 
 use self::layout::LayoutInput;
+pub use self::painter::Painter;
 use crate::app::{App, Focus, LayoutInfo, Rect as AppRect};
 
 /// A `width`×`height` box in the middle of `area` (where the overlays go).
@@ -64,6 +66,13 @@ fn overlay(frame: &mut Frame, area: Rect, width: u16, title: String, lines: Vec<
 
 /// Draws the whole screen and reports what was laid out.
 pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
+    let mut info = draw_backdrop(frame, app);
+    draw_overlays(frame, app, &mut info);
+    info
+}
+
+/// The panes, and the overlays drawn under the palette.
+pub(super) fn draw_backdrop(frame: &mut Frame, app: &App) -> LayoutInfo {
     let area = frame.area();
     let panes = layout::split(area, layout_input(app, area.width));
     let mut info = LayoutInfo {
@@ -109,6 +118,12 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
     {
         contacts::draw(frame, picker, area, &app.settings.keymap);
     }
+    info
+}
+
+/// The palette and the overlays over it.
+pub(super) fn draw_overlays(frame: &mut Frame, app: &App, info: &mut LayoutInfo) {
+    let area = frame.area();
     if let Some(palette) = &app.view.palette
         && area.width >= 20
         && area.height >= 6
@@ -142,7 +157,6 @@ pub fn draw(frame: &mut Frame, app: &App) -> LayoutInfo {
     if app.view.help && area.width >= 20 && area.height >= 5 {
         info.help_last_scroll = Some(help::draw(frame, app, area));
     }
-    info
 }
 
 /// What the split needs to know from the app.

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Clear;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::{theme, wrap};
@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, palette: &PaletteState, area: Rect) {
     let block = super::pane_block(title, true);
     let inner = block.inner(overlay);
     frame.render_widget(block, overlay);
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::render_lines(frame, lines, inner);
 }
 
 /// " label …   detail", the matched graphemes of the label in the accent.
@@ -73,14 +73,21 @@ fn row(item: &Item, hit: &Hit, room: usize, selected: bool) -> Line<'static> {
         theme::text()
     };
     let mut spans = vec![Span::styled(format!(" {kind}"), base)];
+    let accent = base.patch(theme::key_hint()).add_modifier(Modifier::BOLD);
+    // One span per run of matched or unmatched graphemes.
+    let mut run = String::new();
+    let mut run_matched = false;
     for (position, grapheme) in label.graphemes(true).enumerate() {
         let matched = u32::try_from(position).is_ok_and(|p| hit.positions.contains(&p));
-        let style = if matched {
-            base.patch(theme::key_hint()).add_modifier(Modifier::BOLD)
-        } else {
-            base
-        };
-        spans.push(Span::styled(grapheme.to_string(), style));
+        if matched != run_matched && !run.is_empty() {
+            let style = if run_matched { accent } else { base };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_matched = matched;
+        run.push_str(grapheme);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_matched { accent } else { base }));
     }
     let used = 1 + wrap::width(kind) + wrap::width(&label);
     let gap = room.saturating_sub(used + detail_width);

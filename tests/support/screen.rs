@@ -12,7 +12,8 @@ use unicode_width::UnicodeWidthStr;
 pub fn draw(app: &mut App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     for _ in 0..2 {
-        let layout = Surface::draw(&mut terminal, app).expect("draw");
+        let layout = Surface::draw(&mut terminal, app, &mut switchboard::ui::Painter::default())
+            .expect("draw");
         app.apply(app.now, Event::Layout(layout));
     }
     let frame = terminal
