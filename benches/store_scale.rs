@@ -370,17 +370,18 @@ fn jump_to_hit(
     while app.view.jump_pending {
         frame(app, terminal, store);
     }
+    // The frame drawn at the jump's scroll: the one that shows the message.
+    frame(app, terminal, store);
     let elapsed = started.elapsed();
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|cell| cell.symbol())
+    let pane = app.view.layout.thread;
+    let buffer = terminal.backend().buffer();
+    let thread: String = (pane.y..pane.y + pane.height)
+        .flat_map(|y| (pane.x..pane.x + pane.width).map(move |x| (x, y)))
+        .map(|(x, y)| buffer[(x, y)].symbol())
         .collect();
     assert!(
-        screen.contains(&format!("Message {deep}:")),
-        "the hit is on screen"
+        thread.contains(&format!("Message {deep}:")),
+        "the hit is on screen, in the thread"
     );
     let loaded = app
         .inbox

@@ -13,6 +13,7 @@ mod insights_quality;
 mod message_cursor;
 mod parser_props;
 mod recording;
+mod thread_jump;
 mod ui_contacts;
 mod ui_painter;
 mod ui_snapshots;

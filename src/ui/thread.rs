@@ -13,7 +13,7 @@ use self::anchor::{Start, anchor_of};
 use super::{format, theme, wrap};
 use crate::app::inbox::ConversationEntry;
 use crate::app::keys::{Action, KeyContext};
-use crate::app::{App, Focus};
+use crate::app::{App, Focus, ThreadAnchor};
 use crate::model::{Content, DeliveryStatus, Direction, Message, Timestamp};
 
 /// Messages further apart than this get their own sender line even from the same sender.
@@ -151,7 +151,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         ),
     };
     let height = usize::from(viewport.height);
-    let jump_scroll = match (app.view.jump_pending, app.view.highlight.as_deref()) {
+    let jump = match (app.view.jump_pending, app.view.highlight.as_deref()) {
         (true, Some(target)) => layout.jump_scroll(height, target),
         _ => None,
     };
@@ -192,8 +192,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     ThreadLayout {
         area: inner,
         top_scroll,
-        jump_scroll,
-        anchor,
+        jump_scroll: jump.map(|(scroll, _)| scroll),
+        // After a jump the next frame starts from the message jumped to, not from far below
+        // it: what lies between was laid out once, here.
+        anchor: jump.map(|(_, anchor)| anchor).or(anchor),
         loaded_above: Some(loaded_above),
     }
 }
@@ -288,17 +290,18 @@ struct Layouter<'a> {
 impl Layouter<'_> {
     /// The scroll that brings message `target` into view (centred when it fits), counting
     /// lines from the newest message up to it.
-    fn jump_scroll(&self, height: usize, target: &str) -> Option<usize> {
+    fn jump_scroll(&self, height: usize, target: &str) -> Option<(usize, ThreadAnchor)> {
         let messages = self.entry.thread.messages();
         let mut below = 0;
         for index in (0..messages.len()).rev() {
             let block = self.message(messages, index).len();
             if messages[index].id == target {
-                return Some(if block >= height {
+                let scroll = if block >= height {
                     below + block - height
                 } else {
                     (below + block / 2).saturating_sub(height / 2)
-                });
+                };
+                return Some((scroll, anchor_of(&messages[index], below)));
             }
             below += block;
         }

@@ -8,7 +8,16 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Display width of a string in terminal cells: the sum of its clusters' widths.
 pub fn width(text: &str) -> usize {
+    if printable_ascii(text) {
+        return text.len();
+    }
     text.graphemes(true).map(cluster_width).sum()
+}
+
+/// Text of printable ASCII only: each byte is a cluster one cell wide, so the byte-wise paths
+/// give what the cluster-wise ones do (a property test checks), without segmenting.
+fn printable_ascii(text: &str) -> bool {
+    text.bytes().all(|b| matches!(b, b' '..=b'~'))
 }
 
 /// The cells one grapheme cluster takes, measured as ratatui's buffer measures it when it
@@ -29,33 +38,64 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
-        let mut line = String::new();
-        let mut line_width = 0;
-        for word in words(paragraph) {
-            let word_width = width(word);
-            if !line.is_empty() && line_width + 1 + word_width <= max {
-                line.push(' ');
-                line.push_str(word);
-                line_width += 1 + word_width;
-                continue;
-            }
-            if !line.is_empty() {
+        if printable_ascii(paragraph) {
+            wrap_ascii(paragraph, max, &mut lines);
+        } else {
+            wrap_clusters(paragraph, max, &mut lines);
+        }
+    }
+    lines
+}
+
+/// [`wrap`] of one paragraph, cluster by cluster.
+fn wrap_clusters(paragraph: &str, max: usize, lines: &mut Vec<String>) {
+    let mut line = String::new();
+    let mut line_width = 0;
+    for word in words(paragraph) {
+        let word_width = width(word);
+        if !line.is_empty() && line_width + 1 + word_width <= max {
+            line.push(' ');
+            line.push_str(word);
+            line_width += 1 + word_width;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            line_width = 0;
+        }
+        for cluster in word.graphemes(true) {
+            let w = cluster_width(cluster);
+            if line_width + w > max && !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
                 line_width = 0;
             }
-            for cluster in word.graphemes(true) {
-                let w = cluster_width(cluster);
-                if line_width + w > max && !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                    line_width = 0;
-                }
-                line.push_str(cluster);
-                line_width += w;
-            }
+            line.push_str(cluster);
+            line_width += w;
         }
-        lines.push(line);
     }
-    lines
+    lines.push(line);
+}
+
+/// [`wrap`] of one paragraph of printable ASCII, byte by byte.
+fn wrap_ascii(paragraph: &str, max: usize, lines: &mut Vec<String>) {
+    let mut line = String::new();
+    for word in paragraph.split(' ') {
+        if !line.is_empty() && line.len() + 1 + word.len() <= max {
+            line.push(' ');
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut rest = word;
+        while rest.len() > max {
+            lines.push(rest[..max].to_string());
+            rest = &rest[max..];
+        }
+        line.push_str(rest);
+    }
+    lines.push(line);
 }
 
 /// The words of a line: the text between clusters that are a plain space (a space carrying a
@@ -88,6 +128,14 @@ pub fn truncate(text: &str, max: usize) -> String {
     if max == 0 {
         return String::new();
     }
+    if printable_ascii(text) {
+        return format!("{}…", &text[..max - 1]);
+    }
+    truncate_clusters(text, max)
+}
+
+/// [`truncate`] of a text wider than `max` (> 0), cluster by cluster.
+fn truncate_clusters(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     for cluster in text.graphemes(true) {
@@ -112,7 +160,29 @@ pub fn pad(text: &str, cells: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// The byte-wise paths of printable ASCII give exactly what the cluster-wise ones do.
+        #[test]
+        fn printable_ascii_measures_wraps_and_cuts_as_clusters_do(
+            text in "[ a-zA-Z0-9.,!?~]{0,60}",
+            max in 1usize..24,
+        ) {
+            prop_assert!(printable_ascii(&text));
+            let by_clusters: usize = text.graphemes(true).map(cluster_width).sum();
+            prop_assert_eq!(width(&text), by_clusters);
+            let (mut bytes, mut clusters) = (Vec::new(), Vec::new());
+            wrap_ascii(&text, max, &mut bytes);
+            wrap_clusters(&text, max, &mut clusters);
+            prop_assert_eq!(bytes, clusters);
+            if width(&text) > max {
+                prop_assert_eq!(truncate(&text, max), truncate_clusters(&text, max));
+            }
+        }
+    }
 
     #[test]
     fn wraps_at_spaces_and_breaks_long_words() {
