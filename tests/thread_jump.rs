@@ -124,4 +124,8 @@ fn the_frame_after_a_jump_starts_from_the_message_jumped_to() {
     let (_, shown) = frame(&mut terminal, &app);
     assert!(shown.contains("Message 50:"), "on screen after:\n{shown}");
     assert!(shown.contains('▌'), "and marked");
+    // Exactly the frame laid out from the newest message, as without an anchor.
+    app.view.layout.thread_anchor = None;
+    let (_, from_newest) = frame(&mut terminal, &app);
+    assert_eq!(shown, from_newest);
 }

@@ -124,8 +124,9 @@ impl ConversationEntry {
 #[derive(Clone, Debug, Default)]
 pub struct Inbox {
     /// Boxed: the map's table holds a pointer per slot, not a whole entry, so its free slots
-    /// cost little and growing it moves pointers.
-    conversations: HashMap<ConversationKey, Box<ConversationEntry>>,
+    /// cost little and growing it moves pointers. Hashed with foldhash (randomly seeded per
+    /// process, as hashbrown's default): SipHash was a sixth of applying a message.
+    conversations: HashMap<ConversationKey, Box<ConversationEntry>, foldhash::fast::RandomState>,
     /// The conversation whose insight engine follows every message (the open one).
     insights_for: Option<ConversationKey>,
     /// The trackers every conversation's insight engine counts.

@@ -397,7 +397,10 @@ impl App {
             self.persist_read_marker(&mut effects);
         }
         alerts::title(self, &mut effects);
-        if !std::mem::take(&mut self.palette_only) || asked_to_quit {
+        // Times on screen follow `now`: a new minute, or a backoff's countdown, is a change
+        // under the palette too.
+        let clock_moved = previous_minute != now.unix_timestamp() / 60 || self.status.backing_off();
+        if !std::mem::take(&mut self.palette_only) || asked_to_quit || clock_moved {
             self.backdrop = self.backdrop.wrapping_add(1);
         }
         effects

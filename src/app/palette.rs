@@ -53,6 +53,7 @@ pub struct PaletteState {
     haystacks: Vec<Utf32String>,
     /// Each item's place among the recently used ([`RECENTS`] for the others).
     recency: Vec<usize>,
+    /// What scores the items.
     matcher: Scratch,
     /// The query the hits were matched for: a query that only grows looks among them alone.
     matched: String,
@@ -61,8 +62,8 @@ pub struct PaletteState {
     narrowed_from: Vec<(String, Vec<Hit>)>,
 }
 
-/// The matcher and its scratch space (about 100 kB, zeroed when made): made once per palette,
-/// not once per keystroke. Palettes compare equal whatever it holds.
+/// The matcher and its scratch space (about 100 kB, zeroed when made), kept with the palette so
+/// a keystroke does not make one. Palettes compare equal whatever it holds.
 #[derive(Clone, Debug, Default)]
 struct Scratch(Matcher);
 
@@ -162,6 +163,8 @@ pub(super) fn open(app: &mut App) {
             target: Target::Conversation(key.clone()),
         });
     }
+    // Items are told apart by the low bits of their sort key.
+    items.truncate((1 << ITEM_BITS) - 1);
     let recent = &app.view.palette_recent;
     app.view.palette = Some(PaletteState {
         haystacks: items.iter().map(|i| Utf32String::from(&*i.label)).collect(),
@@ -193,13 +196,7 @@ pub(super) fn refilter(app: &mut App) {
         .chars()
         .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '.' | '@' | '+' | '_'));
     // Spaces only separate words: the same words match the same items.
-    if plain
-        && !palette.matched.is_empty()
-        && palette
-            .query
-            .split_whitespace()
-            .eq(palette.matched.split_whitespace())
-    {
+    if plain && !palette.matched.is_empty() && words(&palette.query).eq(words(&palette.matched)) {
         palette.matched = palette.query.clone();
         return;
     }
@@ -229,7 +226,9 @@ pub(super) fn refilter(app: &mut App) {
         }
     }
     palette.matched = palette.query.clone();
-    if palette.query.trim().is_empty() {
+    let pattern = Pattern::parse(&palette.query, CaseMatching::Smart, Normalization::Smart);
+    // No words (a blank query, or operators alone): everything, each scoring nothing.
+    let Some(last_word) = pattern.atoms.last() else {
         palette.narrowed_from.clear();
         let mut order: Vec<usize> = (0..palette.items.len()).collect();
         order.sort_by_key(|&i| palette.recency[i]);
@@ -242,10 +241,6 @@ pub(super) fn refilter(app: &mut App) {
                 last: 0,
             })
             .collect();
-        return;
-    }
-    let pattern = Pattern::parse(&palette.query, CaseMatching::Smart, Normalization::Smart);
-    let Some(last_word) = pattern.atoms.last() else {
         return;
     };
     let matcher = &mut palette.matcher.0;
@@ -313,10 +308,10 @@ pub(super) fn refilter(app: &mut App) {
 /// score is the smallest key.
 fn rank_key(score: u32, recency: usize, item: usize) -> u64 {
     const _: () = assert!(RECENTS < 1 << (32 - ITEM_BITS));
-    debug_assert!(item < 1 << ITEM_BITS);
     (u64::from(u32::MAX - score) << 32) | ((recency as u64) << ITEM_BITS) | item as u64
 }
 
+/// The score and the item back from a [`rank_key`].
 fn from_rank_key(key: u64) -> (u32, usize) {
     (
         u32::MAX - (key >> 32) as u32,
@@ -330,18 +325,25 @@ enum Kept {
     All,
     /// Only the last word grew.
     AllButTheLast,
+    /// The words differ otherwise: every one is scored again.
     Nothing,
 }
 
 fn kept_words(shorter: &str, query: &str) -> Kept {
-    let before: Vec<&str> = shorter.split_whitespace().collect();
-    let now: Vec<&str> = query.split_whitespace().collect();
+    let before: Vec<&str> = words(shorter).collect();
+    let now: Vec<&str> = words(query).collect();
     match now.len().checked_sub(before.len()) {
         _ if before.is_empty() => Kept::Nothing,
         Some(1) if now.starts_with(&before) => Kept::All,
         Some(0) if now[..now.len() - 1] == before[..before.len() - 1] => Kept::AllButTheLast,
         _ => Kept::Nothing,
     }
+}
+
+/// The words of a plain query as nucleo reads them: split at ASCII spaces only (a no-break or
+/// ideographic space is part of its word).
+fn words(query: &str) -> impl Iterator<Item = &str> {
+    query.split(' ').filter(|word| !word.is_empty())
 }
 
 /// Every word's score summed (as nucleo's `Pattern::score`), and the last word's.

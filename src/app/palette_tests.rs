@@ -3,9 +3,11 @@ use proptest::prelude::*;
 use super::*;
 use crate::app::keys::KeyCode;
 use crate::app::tests::{app, key as conversation, press};
-use crate::app::{AppSettings, Event};
+use crate::app::Event;
 use crate::contract::provider::ProviderEvent;
 use crate::model::Channel;
+use nucleo_matcher::Utf32Str;
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
@@ -129,16 +131,40 @@ fn crowded() -> App {
     app
 }
 
-/// The same palette matched from scratch: no shorter query to narrow from.
-fn matched_afresh(palette: &PaletteState) -> Vec<Hit> {
-    let mut fresh = App::new("fresh", AppSettings::default(), crate::app::tests::T0);
-    fresh.view.palette = Some(PaletteState {
-        matched: String::new(),
-        narrowed_from: Vec::new(),
-        ..palette.clone()
-    });
-    refilter(&mut fresh);
-    fresh.view.palette.expect("open").hits
+/// Every item matched against the query from scratch with nucleo's own `Pattern`, ranked
+/// best first, then recently used, then in the list's order: the items, their scores and the
+/// highlighted characters of the best.
+fn matched_afresh(palette: &PaletteState) -> (Vec<(usize, u32)>, Vec<Vec<u32>>) {
+    let pattern = Pattern::parse(&palette.query, CaseMatching::Smart, Normalization::Smart);
+    let mut matcher = Matcher::default();
+    let mut buffer = Vec::new();
+    let mut found: Vec<(std::cmp::Reverse<u32>, usize, usize)> = palette
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let haystack = Utf32Str::new(&item.label, &mut buffer);
+            let score = pattern.score(haystack, &mut matcher)?;
+            Some((std::cmp::Reverse(score), palette.recency[i], i))
+        })
+        .collect();
+    found.sort();
+    let ranked: Vec<(usize, u32)> = found.iter().map(|&(score, _, i)| (i, score.0)).collect();
+    let highlighted = ranked
+        .iter()
+        .take(HIGHLIGHTED)
+        .map(|&(i, _)| {
+            let mut positions = Vec::new();
+            if !pattern.atoms.is_empty() {
+                let haystack = Utf32Str::new(&palette.items[i].label, &mut buffer);
+                pattern.indices(haystack, &mut matcher, &mut positions);
+                positions.sort_unstable();
+                positions.dedup();
+            }
+            positions
+        })
+        .collect();
+    (ranked, highlighted)
 }
 
 proptest! {
@@ -149,19 +175,26 @@ proptest! {
     /// shorter query's hits or from going back to them.
     #[test]
     fn narrowing_and_erasing_give_the_hits_of_matching_afresh(
-        steps in proptest::collection::vec(0usize..12, 1..24)
+        steps in proptest::collection::vec(0usize..15, 1..24)
     ) {
         let mut app = crowded();
         press(&mut app, Key::ctrl('k'));
         for step in steps {
+            const TYPED: [char; 12] =
+                ['c', 'u', 's', 't', ' ', '4', '2', 'C', '!', '^', '\u{a0}', '\u{3000}'];
             let key = match step {
-                0..=8 => Key::ch(['c', 'u', 's', 't', ' ', '4', '2', 'C', '!'][step]),
-                9 | 10 => Key::plain(KeyCode::Backspace),
+                0..=11 => Key::ch(TYPED[step]),
+                12 | 13 => Key::plain(KeyCode::Backspace),
                 _ => Key::ctrl('w'),
             };
             press(&mut app, key);
             let palette = app.view.palette.as_ref().expect("open");
-            prop_assert_eq!(&palette.hits, &matched_afresh(palette), "query {:?}", palette.query);
+            let (ranked, highlighted) = matched_afresh(palette);
+            let hits: Vec<(usize, u32)> = palette.hits.iter().map(|h| (h.item, h.score)).collect();
+            prop_assert_eq!(hits, ranked, "query {:?}", palette.query);
+            let shown: Vec<Vec<u32>> =
+                palette.hits.iter().take(HIGHLIGHTED).map(|h| h.positions.clone()).collect();
+            prop_assert_eq!(shown, highlighted, "query {:?}", palette.query);
         }
     }
 }
@@ -178,6 +211,13 @@ fn keys_that_change_only_the_palette_keep_the_backdrop_and_others_move_it() {
         app.backdrop, opened,
         "typing, moving and erasing in the palette"
     );
+    // A key a minute later: relative times under the palette change.
+    app.apply(
+        app.now + time::Duration::minutes(1),
+        Event::Key(Key::ch('x')),
+    );
+    assert_ne!(app.backdrop, opened, "a new minute");
+    let opened = app.backdrop;
     app.apply(app.now, Event::Tick);
     assert_ne!(app.backdrop, opened, "anything else moves it");
     let ticked = app.backdrop;

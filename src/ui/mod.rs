@@ -7,9 +7,9 @@
 //!
 //! One file per pane (`channels`, `conversations`, `thread`, `composer`, `insights`, `details`,
 //! `status`, `help`) and per overlay (`palette`, `search`, `contacts`, `links`, `snooze`,
-//! `workflow`), plus `painter` (the runtime's frames, reusing what lies under the palette), `layout`
-//! (responsive splits), `thread_anchor` (where the bottom-up thread starts), `theme` (the
-//! palette of styles), `wrap` (text by display width) and `format` (times).
+//! `workflow`), plus `painter` (the runtime's frames, reusing what lies under the palette),
+//! `layout` (responsive splits), `thread_anchor` (where the bottom-up thread starts), `theme`
+//! (the palette of styles), `wrap` (text by display width) and `format` (times).
 
 mod channels;
 mod composer;

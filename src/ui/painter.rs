@@ -12,17 +12,22 @@ use crate::app::{App, LayoutInfo};
 /// ([`App::backdrop`] did not move).
 #[derive(Default)]
 pub struct Painter {
+    /// The frame under the open palette, while there is one.
     under_palette: Option<Backdrop>,
 }
 
 /// The frame under the palette, as drawn for one `backdrop` revision.
 struct Backdrop {
+    /// [`App::backdrop`] when it was drawn.
     revision: u64,
+    /// The whole frame before the palette went on it.
     buffer: Buffer,
+    /// What that frame laid out.
     info: LayoutInfo,
 }
 
 impl Painter {
+    /// Draws one frame of `app` (the frame [`super::draw`] draws) and reports its layout.
     pub fn draw(&mut self, frame: &mut Frame, app: &App) -> LayoutInfo {
         if app.view.palette.is_none() {
             self.under_palette = None;

@@ -17,12 +17,11 @@ pub fn draw(frame: &mut Frame, palette: &PaletteState, area: Rect) {
     let room = usize::from(width.saturating_sub(2));
     let rows = usize::from(area.height.saturating_sub(6).min(16)).max(1);
     let first = palette.selected.saturating_sub(rows.saturating_sub(1));
+    let query = wrap::truncate(&palette.query, room.saturating_sub(3));
+    let query_width = wrap::width(&query);
     let mut lines = vec![Line::from(vec![
         Span::styled("› ", theme::key_hint()),
-        Span::styled(
-            wrap::truncate(&palette.query, room.saturating_sub(3)),
-            theme::bold(),
-        ),
+        Span::styled(query, theme::bold()),
         Span::styled("▏", theme::key_hint()),
     ])];
     for (index, hit) in palette.hits.iter().enumerate().skip(first).take(rows) {
@@ -52,6 +51,13 @@ pub fn draw(frame: &mut Frame, palette: &PaletteState, area: Rect) {
     let inner = block.inner(overlay);
     frame.render_widget(block, overlay);
     super::render_lines(frame, lines, inner);
+    // Typing goes to the query: the terminal's cursor stands there, not in the composer below.
+    let cursor_x = inner
+        .x
+        .saturating_add(u16::try_from(2 + query_width).unwrap_or(u16::MAX));
+    if inner.height > 0 && cursor_x < inner.right() {
+        frame.set_cursor_position((cursor_x, inner.y));
+    }
 }
 
 /// " label …   detail", the matched graphemes of the label in the accent.

@@ -185,6 +185,14 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_take_no_cells_whatever_the_path() {
+        assert_eq!(width("a\t"), 1);
+        assert_eq!(width("a\x7f"), 1);
+        assert_eq!(width("a\r\nb"), 2);
+        assert_eq!(truncate("ab\tcdef", 3), "ab\t…");
+    }
+
+    #[test]
     fn wraps_at_spaces_and_breaks_long_words() {
         assert_eq!(wrap("hello big world", 9), ["hello big", "world"]);
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
