@@ -1,9 +1,9 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::app::Event;
 use crate::app::keys::KeyCode;
 use crate::app::tests::{app, key as conversation, press};
-use crate::app::Event;
 use crate::contract::provider::ProviderEvent;
 use crate::model::Channel;
 use nucleo_matcher::Utf32Str;
