@@ -9,7 +9,7 @@ use switchboard::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
 };
-use switchboard::providers::{AccountEvent, ProviderEvent};
+use switchboard::providers::ProviderEvent;
 use switchboard::ui;
 use time::Duration;
 use time::macros::datetime;
@@ -17,14 +17,9 @@ use time::macros::datetime;
 const T0: Timestamp = datetime!(2026-01-01 12:00 UTC);
 const MESSAGES: usize = 600;
 
+/// What the hub's provider says.
 fn provider(app: &mut App, event: ProviderEvent) {
-    app.apply(
-        app.now,
-        Event::provider(AccountEvent {
-            account: AccountId::new("hub"),
-            event,
-        }),
-    );
+    crate::support::apply_provider(app, "hub", event);
 }
 
 fn long_thread() -> App {

@@ -10,20 +10,15 @@ use switchboard::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
 };
-use switchboard::providers::{AccountEvent, ProviderEvent};
+use switchboard::providers::ProviderEvent;
 use switchboard::ui::{self, Painter};
 use time::macros::datetime;
 
 const T0: Timestamp = datetime!(2026-01-01 12:00 UTC);
 
+/// What the hub's provider says.
 fn provider(app: &mut App, event: ProviderEvent) {
-    app.apply(
-        app.now,
-        Event::provider(AccountEvent {
-            account: AccountId::new("hub"),
-            event,
-        }),
-    );
+    crate::support::apply_provider(app, "hub", event);
 }
 
 fn conversation(id: &str, name: &str) -> Conversation {

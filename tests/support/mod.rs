@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use switchboard::app::{App, Event};
+use switchboard::model::AccountId;
 use switchboard::providers::{AccountEvent, ProviderEvent};
 use tokio::sync::mpsc;
 
@@ -12,6 +14,18 @@ pub mod faults;
 pub mod screen;
 
 // ----- event helpers ------------------------------------------------------------------------------
+
+/// Applies what `account`'s provider said to the app, at the app's own time, as the event loop
+/// does with a batch of one.
+pub fn apply_provider(app: &mut App, account: &str, event: ProviderEvent) {
+    app.apply(
+        app.now,
+        Event::provider(AccountEvent {
+            account: AccountId::new(account),
+            event,
+        }),
+    );
+}
 
 /// Waits (up to `within`) for an event matching `pred`, returning it and everything seen before.
 pub async fn wait_for(
