@@ -1267,3 +1267,53 @@ fn a_match_late_in_its_snippet_stays_in_view_at_80x24() {
     assert!(text.contains("still no refund"), "{text}");
     assert!(text.contains("1 hit, newest first"), "{text}");
 }
+
+/// Contacts a platform found for the same words, after the local hits and marked remote, the
+/// selection on one of them; a hostile name is neutralised like any other text.
+#[test]
+fn remote_contacts_follow_the_hits_at_80x24() {
+    use switchboard::contract::provider::PlatformActions;
+    use switchboard::model::{ContactCard, ContactIdentifier};
+    let mut app = opened();
+    app.settings.store = true;
+    let status = app.status.account_mut(&account());
+    status.actions = PlatformActions::of("Linktor", false);
+    status.connection = ConnectionState::Live;
+    press(&mut app, Key::ctrl('f'));
+    for c in "ana".chars() {
+        press(&mut app, Key::ch(c));
+    }
+    found(
+        &mut app,
+        vec![hit("c2", "g1", ago(190), "«Ana» asked about the invoice")],
+    );
+    let pending = screen::render(&mut app, 80, 24);
+    assert!(pending.contains("contacts: when you pause"), "{pending}");
+    app.apply(app.now + Duration::seconds(1), Event::Tick);
+    let asking = screen::render(&mut app, 80, 24);
+    assert!(asking.contains("asking Linktor…"), "{asking}");
+    let card = |id: &str, name: &str, identifier: &str| ContactCard {
+        id: id.into(),
+        name: name.into(),
+        email: Some("ana@example.com".into()),
+        phone: None,
+        identifiers: vec![ContactIdentifier {
+            channel: Channel::WhatsApp,
+            channel_type: "whatsapp".into(),
+            identifier: identifier.into(),
+        }],
+    };
+    provider(
+        &mut app,
+        ProviderEvent::Contacts {
+            query: "ana".into(),
+            contacts: vec![
+                card("k-ana", "Ana Lima", "+351912345678"),
+                card("k-x", "Ana\u{1b}[2J\u{7} Evil", "+15550100"),
+            ],
+        },
+    );
+    press(&mut app, Key::plain(KeyCode::Down));
+    press(&mut app, Key::plain(KeyCode::Down));
+    insta::assert_snapshot!("search_remote_80x24", screen::render(&mut app, 80, 24));
+}

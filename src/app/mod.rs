@@ -20,7 +20,8 @@
 //!   with work unsent asks), `canned` (saved replies), `team` (who this inbox works as, the
 //!   agents and labels of each account), `workflow` (assignment, labels, priority, and the
 //!   list's views over them), `search` (every stored message, and the open thread, through
-//!   the store's index), `saved_views` (`[[view]]`: named filters in the search's words);
+//!   the store's index), `search_remote` (the platforms' contacts for the same words),
+//!   `saved_views` (`[[view]]`: named filters in the search's words);
 //! - what the views read: `view` (focus, selection, scroll, filter), `listing` (the channel
 //!   counts and the conversation list, recomputed or moved a row at a time), `insights` (the
 //!   insight pane's tabs and rows).
@@ -50,6 +51,7 @@ pub mod reply_options;
 mod resident;
 pub mod saved_views;
 pub mod search;
+pub mod search_remote;
 pub mod snooze;
 pub mod status;
 mod status_actions;
@@ -362,7 +364,8 @@ impl App {
                 let retried = outbox::tick(self, &mut effects);
                 drafts::save_open_if_changed(self, &mut effects);
                 snooze::wake_due(self, &mut effects);
-                let expired = self.typing.expire(now) | self.status.expire(now) | retried;
+                let asked = search_remote::tick(self, &mut effects);
+                let expired = self.typing.expire(now) | self.status.expire(now) | retried | asked;
                 // Relative times ("3m") change once a minute; typing and notices on expiry;
                 // a backoff's "retry in Ns" every second.
                 if expired

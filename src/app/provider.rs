@@ -166,6 +166,11 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             app.status.account_mut(&account).last_sync = Some(app.now);
             true
         }
+        ProviderEvent::Contacts { query, contacts }
+            if super::search_remote::answered(app, &account, &query, &contacts) =>
+        {
+            true
+        }
         event @ (ProviderEvent::Contacts { .. }
         | ProviderEvent::ContactCreated(_)
         | ProviderEvent::ConversationStarted { .. }) => {
@@ -176,6 +181,7 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             false
         }
         ProviderEvent::Error(message) => {
+            super::search_remote::failed(app, &account);
             app.status.account_mut(&account).last_error = Some(message.clone());
             app.status.notify(NoticeLevel::Error, message, app.now);
             true

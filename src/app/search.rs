@@ -27,6 +27,8 @@ pub struct SearchState {
     pub error: Option<String>,
     /// An answer is awaited.
     pub waiting: bool,
+    /// What the platforms find, listed after the hits.
+    pub remote: super::search_remote::RemoteSearch,
     asked: u64,
 }
 
@@ -89,10 +91,14 @@ pub(super) fn key(app: &mut App, key: Key, effects: &mut Vec<Effect>) {
     match action {
         Some(Action::Back) => app.view.search = None,
         Some(Action::Down) => {
-            state.selected = (state.selected + 1).min(state.hits.len().saturating_sub(1))
+            state.selected = (state.selected + 1).min(state.rows().saturating_sub(1))
         }
         Some(Action::Up) => state.selected = state.selected.saturating_sub(1),
         Some(Action::Activate) => {
+            let remote = state.selected.checked_sub(state.hits.len());
+            if let Some(contact) = remote.and_then(|at| state.remote.contacts.get(at)).cloned() {
+                return super::search_remote::open(app, contact, effects);
+            }
             if let Some(hit) = state.hits.get(state.selected).cloned() {
                 if app.inbox.get(&hit.key).is_none() {
                     return app.status.notify(
@@ -198,6 +204,7 @@ fn step(app: &mut App, by: isize, effects: &mut Vec<Effect>) {
 /// Asks the store for the overlay's query.
 fn ask(app: &mut App, effects: &mut Vec<Effect>) {
     let query = query_of(app, app.view.search.as_ref().map_or("", |s| &s.input));
+    super::search_remote::query_changed(app, &query);
     let id = next_id(app);
     let Some(state) = app.view.search.as_mut() else {
         return;
@@ -208,7 +215,7 @@ fn ask(app: &mut App, effects: &mut Vec<Effect>) {
     let only_exclusions = !query.has_words() && query.terms.iter().any(|t| t.excluded);
     if query.is_empty() || only_exclusions {
         state.hits.clear();
-        state.selected = 0;
+        state.selected = state.selected.min(state.rows().saturating_sub(1));
         state.waiting = false;
         if only_exclusions {
             state.error = Some("a search needs a word to find besides the ones left out".into());
@@ -289,7 +296,7 @@ pub(super) fn found(
                 state.error = Some(why);
             }
         }
-        state.selected = state.selected.min(state.hits.len().saturating_sub(1));
+        state.selected = state.selected.min(state.rows().saturating_sub(1));
         return;
     }
     let Some(search) = app.view.thread_search.as_mut().filter(|s| s.asked == id) else {

@@ -51,30 +51,35 @@ pub struct PlatformActions {
     /// The platform keeps who has a conversation, its labels and priority, so a change is
     /// sent to it (and the team sees it); otherwise they are kept on this machine alone.
     pub workflow: bool,
+    /// The platform searches its contacts (`SearchContacts`): the search over every message
+    /// asks it too, and lists what it finds as remote.
+    pub contact_search: bool,
     /// The platform's name, for saying what it cannot do.
     pub platform: &'static str,
 }
 
 impl PlatformActions {
     /// Sinch deletes messages and looks up what a contact can receive; the other platforms
-    /// have neither. Sinch keeps no status; every platform keeps a workflow (Sinch in the
-    /// conversation's metadata) unless it says otherwise.
+    /// have neither. Sinch keeps no status and has no contact search; every platform keeps a
+    /// workflow (Sinch in the conversation's metadata) unless it says otherwise.
     pub fn of(platform: &'static str, sinch: bool) -> Self {
         Self {
             delete_message: sinch,
             capability_lookup: sinch,
             set_status: !sinch,
             workflow: true,
+            contact_search: !sinch,
             platform,
         }
     }
 
     /// The same, for a platform that keeps no conversation state (status, assignee, labels,
-    /// priority).
+    /// priority) and no contacts to search (Vumi Go: messages in, messages out).
     pub fn without_conversation_state(self) -> Self {
         Self {
             set_status: false,
             workflow: false,
+            contact_search: false,
             ..self
         }
     }
@@ -85,6 +90,8 @@ impl PlatformActions {
         capability_lookup: true,
         set_status: true,
         workflow: true,
+        // Asked unprompted, on every keystroke of a search: only of a platform known to answer.
+        contact_search: false,
         platform: "this platform",
     };
 }

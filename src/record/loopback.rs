@@ -495,11 +495,20 @@ impl Loopback {
                 };
                 self.change_work(conversation, change).await;
             }
+            ProviderCommand::SearchContacts { query } => {
+                let search = (!query.is_empty()).then_some(query.as_str());
+                match self.state.store.contacts(search, PAGE, 0) {
+                    Ok((found, _)) => {
+                        let contacts = found.iter().map(convert::contact_card).collect();
+                        self.emit(ProviderEvent::Contacts { query, contacts }).await;
+                    }
+                    Err(error) => self.error("searching contacts", error).await,
+                }
+            }
             ProviderCommand::DeleteMessage { .. }
             | ProviderCommand::QueryCapability { .. }
             | ProviderCommand::SetStatus { .. }
             | ProviderCommand::SetSnoozedUntil { .. }
-            | ProviderCommand::SearchContacts { .. }
             | ProviderCommand::CreateContact { .. }
             | ProviderCommand::StartConversation { .. } => {
                 self.emit(ProviderEvent::Error(

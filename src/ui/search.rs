@@ -1,6 +1,6 @@
 //! The search over every message (Ctrl+F): the query, a line on how it was read, then each hit
 //! as its conversation, channel and time over the text around the match, the matched words in
-//! the accent.
+//! the accent; after the hits, the contacts the platforms found, marked remote.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,6 +13,7 @@ use super::{theme, wrap};
 use crate::app::App;
 use crate::app::keys::{Action, KeyContext};
 use crate::app::search::{SearchState, ThreadSearch};
+use crate::app::search_remote::RemoteContact;
 use crate::contract::search::{SearchHit, snippet_runs};
 use crate::model::Direction;
 use crate::text::sanitize_line;
@@ -49,9 +50,17 @@ pub fn draw(frame: &mut Frame, app: &App, state: &SearchState, area: Rect) {
         ));
     }
     let zone = Zone::of(app);
-    for (index, hit) in state.hits.iter().enumerate().skip(first).take(shown) {
+    for index in (first..state.rows()).take(shown) {
         let selected = index == state.selected;
-        lines.extend(hit_lines(app, hit, zone, room, selected));
+        match index.checked_sub(state.hits.len()) {
+            None => lines.extend(hit_lines(app, &state.hits[index], zone, room, selected)),
+            Some(at) => lines.extend(remote_lines(
+                app,
+                &state.remote.contacts[at],
+                room,
+                selected,
+            )),
+        }
     }
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(area.height)
@@ -95,6 +104,7 @@ fn summary(app: &App, state: &SearchState) -> String {
         let hits = if count == 1 { "hit" } else { "hits" };
         parts.push(format!("{count}{more} {hits}, newest first · Enter opens"));
     }
+    parts.extend(remote_summary(app, state));
     if let Some((done, total)) = app.status.indexing {
         parts.push(format!(
             "indexing ({}%): some messages are not found yet",
@@ -102,6 +112,84 @@ fn summary(app: &App, state: &SearchState) -> String {
         ));
     }
     format!(" {}", parts.join(" · "))
+}
+
+/// What the platforms were asked and found.
+fn remote_summary(app: &App, state: &SearchState) -> Option<String> {
+    let remote = &state.remote;
+    if remote.due {
+        return Some("contacts: when you pause".to_string());
+    }
+    if !remote.waiting.is_empty() {
+        let mut platforms: Vec<&str> = remote
+            .waiting
+            .iter()
+            .map(|account| app.status.actions(account).platform)
+            .collect();
+        platforms.sort_unstable();
+        platforms.dedup();
+        return Some(format!("asking {}…", platforms.join(", ")));
+    }
+    match remote.contacts.len() {
+        0 => None,
+        1 => Some("1 contact on the platforms".to_string()),
+        count => Some(format!("{count} contacts on the platforms")),
+    }
+}
+
+/// " Name · remote contact · platform" over "   how to reach them".
+fn remote_lines(
+    app: &App,
+    contact: &RemoteContact,
+    room: usize,
+    selected: bool,
+) -> [Line<'static>; 2] {
+    let base = if selected {
+        theme::selected(true)
+    } else {
+        theme::text()
+    };
+    let name = sanitize_line(&contact.card.name);
+    let mut detail = format!(
+        "remote · contact on {}",
+        app.status.actions(&contact.account).platform
+    );
+    if app.view.several_accounts {
+        detail = format!("{detail} · {}", contact.account);
+    }
+    let detail_width = wrap::width(&detail).min(room / 2);
+    let name = wrap::truncate(&name, room.saturating_sub(detail_width + 3));
+    let gap = room.saturating_sub(1 + wrap::width(&name) + detail_width);
+    let head = Line::from(vec![
+        Span::styled(format!(" {name}"), base.add_modifier(Modifier::BOLD)),
+        Span::styled(" ".repeat(gap), base),
+        Span::styled(
+            wrap::truncate(&detail, detail_width),
+            base.patch(theme::key_hint()),
+        ),
+    ]);
+    let card = &contact.card;
+    let mut reach: Vec<String> = card
+        .identifiers
+        .iter()
+        .map(|id| format!("{} {}", id.channel.label(), sanitize_line(&id.identifier)))
+        .collect();
+    if reach.is_empty() {
+        reach.extend(
+            card.phone
+                .iter()
+                .chain(&card.email)
+                .map(|s| sanitize_line(s)),
+        );
+    }
+    let reach = format!("   {}", reach.join(" · "));
+    let reach = wrap::truncate(&reach, room);
+    let pad = " ".repeat(room.saturating_sub(wrap::width(&reach)));
+    let under = Line::from(vec![
+        Span::styled(reach, base.patch(theme::muted())),
+        Span::styled(pad, base),
+    ]);
+    [head, under]
 }
 
 /// " Name · channel · when · who" over "   …text around the match…".

@@ -51,6 +51,7 @@ pub const ACTIONS: crate::providers::PlatformActions = crate::providers::Platfor
     capability_lookup: false,
     set_status: true,
     workflow: true,
+    contact_search: true,
     platform: "Chatwoot",
 };
 
