@@ -4,7 +4,8 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use switchboard::app::{App, AppSettings, Event, Key, KeyCode, LayoutInfo};
+use switchboard::app::{App, AppSettings, Effect, Event, Key, KeyCode, LayoutInfo};
+use switchboard::contract::store::{StoreEvent, StoreRequest};
 use switchboard::model::{
     AccountId, Channel, Contact, Content, Conversation, ConversationKey, ConversationStatus,
     DeliveryStatus, Direction, Message, Timestamp,
@@ -23,7 +24,31 @@ fn provider(app: &mut App, event: ProviderEvent) {
 }
 
 fn long_thread() -> App {
-    let mut app = App::new("test", AppSettings::default(), T0);
+    thread_of(0..MESSAGES, AppSettings::default())
+}
+
+/// Message `i` of the thread.
+fn message(i: usize) -> Message {
+    let start = T0 - Duration::hours(12);
+    Message {
+        id: format!("m{i:04}"),
+        client_id: None,
+        direction: if i.is_multiple_of(3) {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        },
+        sender: "Ana".into(),
+        content: Content::Text(format!("Message {i}: words enough to wrap in a pane.")),
+        at: start + Duration::seconds(i as i64 * 40),
+        status: DeliveryStatus::Read,
+        failure: None,
+    }
+}
+
+/// The conversation "c1" opened, holding messages `held` of its thread.
+fn thread_of(held: std::ops::Range<usize>, settings: AppSettings) -> App {
+    let mut app = App::new("test", settings, T0);
     app.add_account(AccountId::new("hub"));
     provider(
         &mut app,
@@ -43,23 +68,7 @@ fn long_thread() -> App {
             work: None,
         }]),
     );
-    let start = T0 - Duration::hours(12);
-    let messages = (0..MESSAGES)
-        .map(|i| Message {
-            id: format!("m{i:04}"),
-            client_id: None,
-            direction: if i % 3 == 0 {
-                Direction::Outbound
-            } else {
-                Direction::Inbound
-            },
-            sender: "Ana".into(),
-            content: Content::Text(format!("Message {i}: words enough to wrap in a pane.")),
-            at: start + Duration::seconds(i as i64 * 40),
-            status: DeliveryStatus::Read,
-            failure: None,
-        })
-        .collect();
+    let messages = held.map(message).collect();
     provider(
         &mut app,
         ProviderEvent::Messages {
@@ -123,4 +132,136 @@ fn the_frame_after_a_jump_starts_from_the_message_jumped_to() {
     app.view.layout.thread_anchor = None;
     let (_, from_newest) = frame(&mut terminal, &app);
     assert_eq!(shown, from_newest);
+}
+
+/// The store's answer to a read around a message (or from the window's end).
+fn around(app: &mut App, range: std::ops::Range<usize>, older_exhausted: bool) -> Vec<Effect> {
+    app.apply(
+        app.now,
+        Event::Store(StoreEvent::Around {
+            key: ConversationKey::new(&AccountId::new("hub"), "c1"),
+            messages: range.map(message).collect(),
+            older_exhausted,
+            newer_exhausted: false,
+        }),
+    )
+}
+
+fn window_reads(effects: &[Effect]) -> Vec<(String, usize, usize)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Store(StoreRequest::LoadAround {
+                at, older, newer, ..
+            }) => Some((at.1.clone(), *older, *newer)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Frames until the view settles, each reporting its layout; returns the last frame's text
+/// and what the reports asked for.
+fn settle(terminal: &mut Terminal<TestBackend>, app: &mut App) -> (String, Vec<Effect>) {
+    let mut asked = Vec::new();
+    for _ in 0..4 {
+        let (layout, _) = frame(terminal, app);
+        asked.extend(app.apply(app.now, Event::Layout(layout)));
+    }
+    (frame(terminal, app).1, asked)
+}
+
+/// The frame laid out from the newest message instead of the last frame's anchor: the same
+/// as the anchored one only while the scroll counts every line under the viewport.
+fn from_newest(terminal: &mut Terminal<TestBackend>, app: &mut App) -> String {
+    app.view.layout.thread_anchor = None;
+    frame(terminal, app).1
+}
+
+/// A search hit far older than the thread holds opens a window read around it; a page added
+/// under the window, and then the window joining the thread, leave the screen as it was.
+#[test]
+fn a_window_on_history_shows_the_hit_and_keeps_the_screen_still_as_it_grows_and_joins() {
+    let settings = AppSettings {
+        store: true,
+        ..AppSettings::default()
+    };
+    let mut app = thread_of(70..100, settings);
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
+    settle(&mut terminal, &mut app);
+    app.apply(app.now, Event::Key(Key::ctrl('f')));
+    for c in "message".chars() {
+        app.apply(app.now, Event::Key(Key::ch(c)));
+    }
+    let id = app.view.searches_asked;
+    let hit = switchboard::contract::search::SearchHit {
+        key: ConversationKey::new(&AccountId::new("hub"), "c1"),
+        message_id: "m0010".into(),
+        at: message(10).at,
+        direction: Direction::Inbound,
+        sender: "Ana".into(),
+        snippet: "Message 10".into(),
+    };
+    app.apply(
+        app.now,
+        Event::Store(StoreEvent::Found {
+            id,
+            hits: Ok(vec![hit]),
+        }),
+    );
+    let effects = app.apply(app.now, Event::Key(Key::plain(KeyCode::Enter)));
+    assert_eq!(window_reads(&effects), [("m0010".to_string(), 100, 100)]);
+    around(&mut app, 0..31, true);
+
+    let (shown, asked) = settle(&mut terminal, &mut app);
+    assert!(shown.contains("Message 10:"), "the hit on screen:\n{shown}");
+    assert!(!shown.contains("Message 99:"), "not the newest:\n{shown}");
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("older messages"), "{screen}");
+    // The window's bottom is near: its next page is asked for.
+    assert_eq!(window_reads(&asked), [("m0030".to_string(), 0, 100)]);
+
+    // The page comes in under the window: what is on screen stays put.
+    // Without the message cursor, which would hold the view by itself.
+    app.view.selected_message = None;
+    let (shown, _) = settle(&mut terminal, &mut app);
+    around(&mut app, 30..61, false);
+    assert!(app.view.history.is_some());
+    let (after, asked) = settle(&mut terminal, &mut app);
+    assert_eq!(after, shown);
+    assert!(
+        window_reads(&asked).is_empty(),
+        "the window's bottom is far again"
+    );
+    assert_eq!(
+        from_newest(&mut terminal, &mut app),
+        shown,
+        "the scroll counts the page"
+    );
+
+    // Down to the window's bottom: the next page meets the thread (from m0070): one thread
+    // again, and the same screen.
+    let mut asked = Vec::new();
+    for _ in 0..20 {
+        asked.extend(app.apply(app.now, Event::Key(Key::plain(KeyCode::PageDown))));
+        asked.extend(settle(&mut terminal, &mut app).1);
+        if !window_reads(&asked).is_empty() {
+            break;
+        }
+    }
+    assert_eq!(window_reads(&asked), [("m0060".to_string(), 0, 100)]);
+    let (before, _) = settle(&mut terminal, &mut app);
+    around(&mut app, 60..91, false);
+    assert!(app.view.history.is_none(), "joined");
+    let (after, _) = settle(&mut terminal, &mut app);
+    assert_eq!(after, before);
+    assert_eq!(
+        from_newest(&mut terminal, &mut app),
+        before,
+        "the scroll counts the thread"
+    );
+    let entry = app
+        .inbox
+        .get(&ConversationKey::new(&AccountId::new("hub"), "c1"))
+        .expect("c1");
+    assert_eq!(entry.thread.len(), 100);
 }

@@ -11,15 +11,11 @@ use super::{App, Effect};
 use crate::contract::provider::ProviderCommand;
 use crate::model::Content;
 
-/// Moves the cursor one message older (`down == false`) or newer.
+/// Moves the cursor one message older (`down == false`) or newer, over what the pane shows
+/// (the thread, or a window on its history).
 pub(super) fn step(app: &mut App, down: bool, effects: &mut Vec<Effect>) {
-    let Some(key) = app.view.open.clone() else {
-        return;
-    };
-    let Some(entry) = app.inbox.get(&key) else {
-        return;
-    };
-    let messages = entry.thread.messages();
+    let in_window = super::history::shown(app).is_some();
+    let messages = super::history::shown_messages(app);
     if messages.is_empty() {
         return;
     }
@@ -31,18 +27,16 @@ pub(super) fn step(app: &mut App, down: bool, effects: &mut Vec<Effect>) {
     let next = match (current, down) {
         (None, false) => Some(messages.len() - 1),
         (None, true) => None,
-        (Some(0), false) => {
-            super::input::fetch_older(app, effects);
-            Some(0)
-        }
+        // A window reads its older pages itself, as its top comes into view.
+        (Some(0), false) => Some(0),
         (Some(i), false) => Some(i - 1),
         (Some(i), true) if i + 1 < messages.len() => Some(i + 1),
         (Some(_), true) => None,
     };
-    let Some(entry) = app.inbox.get(&key) else {
-        return;
-    };
-    app.view.selected_message = next.map(|i| entry.thread.messages()[i].id.clone());
+    app.view.selected_message = next.map(|i| messages[i].id.clone());
+    if current == Some(0) && !down && !in_window {
+        super::input::fetch_older(app, effects);
+    }
     if app.view.selected_message.is_none() {
         app.view.thread_scroll = 0;
     }
@@ -50,8 +44,11 @@ pub(super) fn step(app: &mut App, down: bool, effects: &mut Vec<Effect>) {
 
 /// The selected message of the open conversation, if it still exists.
 fn selected(app: &App) -> Option<&crate::model::Message> {
-    let key = app.view.open.as_ref()?;
     let id = app.view.selected_message.as_deref()?;
+    if let Some(window) = super::history::shown(app) {
+        return window.get(id);
+    }
+    let key = app.view.open.as_ref()?;
     app.inbox.get(key)?.thread.get(id)
 }
 

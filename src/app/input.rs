@@ -381,7 +381,9 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                         // Past the top; the next layout report clamps it (and fetches older).
                         view.thread_scroll = usize::MAX / 2;
                     } else {
-                        view.thread_scroll = 0;
+                        // The newest message, which a window on older history is not.
+                        super::history::leave(app);
+                        app.view.thread_scroll = 0;
                     }
                 }
                 Focus::Composer | Focus::Insights => {}
@@ -835,7 +837,7 @@ fn open_with(app: &mut App, key: ConversationKey, read: bool, effects: &mut Vec<
     app.view.highlight = None;
     app.view.jump_pending = false;
     app.view.thread_search = None;
-    app.view.awaiting_hit = None;
+    super::history::leave(app);
     app.view.insights_selected = 0;
     // Each conversation opens its insights on a tab with something in it.
     app.view.insights_tab_chosen = false;
@@ -924,6 +926,8 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         failure: None,
     };
     app.inbox.merge_messages(&key, vec![echo.clone()]);
+    // The reply shows where it goes: at the newest, not in a window on older history.
+    super::history::leave(app);
     app.view.thread_scroll = 0;
     app.lists_stale = true;
     let command = match options {
@@ -1009,13 +1013,20 @@ pub(super) fn layout(app: &mut App, layout: LayoutInfo, effects: &mut Vec<Effect
     }
     let jumped = insights::finish_jump(app, &layout);
     // At the top of what is loaded (or everything fits): clamp, and load older history.
-    if let Some(top) = layout.thread_top_scroll
-        && app.view.thread_scroll >= top
-    {
+    let at_top = layout
+        .thread_top_scroll
+        .is_some_and(|top| app.view.thread_scroll >= top);
+    if let Some(top) = layout.thread_top_scroll.filter(|_| at_top) {
         app.view.thread_scroll = top;
-        fetch_older(app, effects);
     }
-    super::paging::read_ahead(app, layout.thread_loaded_above, effects);
+    if super::history::shown(app).is_some() {
+        super::history::read_ahead(app, layout.thread_loaded_above, at_top, effects);
+    } else {
+        if at_top {
+            fetch_older(app, effects);
+        }
+        super::paging::read_ahead(app, layout.thread_loaded_above, effects);
+    }
     app.view.keep_selection_visible();
     if before
         != (

@@ -321,9 +321,11 @@ pub(super) fn jump(app: &mut App) {
     app.view.jump_pending = true;
 }
 
-/// Applies the scroll the thread view found for a pending jump. Returns whether it moved.
+/// Applies the scroll the thread view found for a pending jump or a pinned message. Returns
+/// whether it moved. A pin the view could not place (its message gone) is dropped.
 pub(super) fn finish_jump(app: &mut App, layout: &LayoutInfo) -> bool {
-    match (app.view.jump_pending, layout.thread_jump_scroll) {
+    let pinned = app.view.pin.take().is_some();
+    match (app.view.jump_pending || pinned, layout.thread_jump_scroll) {
         (true, Some(scroll)) => {
             app.view.jump_pending = false;
             app.view.thread_scroll = scroll;

@@ -7,7 +7,8 @@
 //!
 //! Files, by what they hold:
 //! - data and merge rules: `inbox`, `thread`, `typing`, `status`, `outbox`, `paging` (long
-//!   threads a page at a time from the store), `resident` (how much of each thread stays in
+//!   threads a page at a time from the store), `history` (a window on a thread's history
+//!   around a search hit far back), `resident` (how much of each thread stays in
 //!   memory), `remote_insights` (Symbl's, beside the local engine's);
 //! - what arrives: `provider` (provider events → state), `persist` (→ store requests),
 //!   `assist` (the assistant's answers), `alerts` (notifications and the window title);
@@ -33,6 +34,7 @@ pub mod composer;
 pub mod contacts;
 mod cursor;
 mod drafts;
+pub mod history;
 pub mod inbox;
 mod input;
 pub mod insights;
@@ -472,9 +474,15 @@ impl App {
                 exhausted,
             } => {
                 paging::page(self, key.clone(), messages, exhausted, effects);
-                search::page_arrived(self, &key, exhausted, effects);
+                history::join_if_reached(self, &key);
                 outbox::read(self, &key, effects);
             }
+            StoreEvent::Around {
+                key,
+                messages,
+                older_exhausted,
+                newer_exhausted,
+            } => history::arrived(self, &key, messages, older_exhausted, newer_exhausted),
             StoreEvent::Found { id, hits } => search::found(self, id, hits, effects),
             StoreEvent::Indexing { done, total } => search::indexing(self, done, total),
         }

@@ -32,7 +32,6 @@ pub(super) fn load_older(app: &mut App, key: &ConversationKey, effects: &mut Vec
             key: key.clone(),
             before: entry.thread.first().map(|m| (m.at, m.id.clone())),
             limit: PAGE,
-            through: None,
         }));
     }
     true

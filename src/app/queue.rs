@@ -89,6 +89,7 @@ pub(super) fn add_note(
         failure: None,
     };
     app.inbox.merge_messages(&key, vec![note.clone()]);
+    super::history::leave(app);
     app.view.thread_scroll = 0;
     app.lists_stale = true;
     if app.settings.store {

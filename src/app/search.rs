@@ -6,7 +6,7 @@
 
 use super::keys::{Action, Key, KeyContext};
 use super::status::NoticeLevel;
-use super::{App, Effect, Focus};
+use super::{App, Effect, Focus, history};
 use crate::contract::search::{self, SearchHit, SearchQuery};
 use crate::contract::store::StoreRequest;
 use crate::model::ConversationKey;
@@ -347,87 +347,24 @@ pub(super) fn open_hit(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>
     show_hit(app, hit, effects);
 }
 
-/// Marks the hit's message and scrolls the thread to it, reading it (and every message after
-/// it) from the store first when the thread does not hold it.
+/// Marks the hit's message and scrolls to it: in the thread when it holds the message, else
+/// in a window on the thread's history read around it from the store.
 fn show_hit(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>) {
     app.view.selected_message = Some(hit.message_id.clone());
     app.view.highlight = Some(hit.message_id.clone());
-    let Some(entry) = app.inbox.get_mut(&hit.key) else {
-        return;
-    };
-    if entry.thread.get(&hit.message_id).is_some() {
-        app.view.jump_pending = true;
-        app.view.awaiting_hit = None;
-        return;
-    }
-    app.view.jump_pending = false;
-    app.view.awaiting_hit = Some(hit.clone());
-    // A page already on its way (the conversation's recent page) arrives first.
-    app.view.awaiting_pages = 1 + usize::from(entry.fetching_older);
-    read_through(app, hit, effects);
-}
-
-/// Asks the store for every message from the hit to the oldest the thread holds.
-fn read_through(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>) {
-    let Some(entry) = app.inbox.get_mut(&hit.key) else {
-        return;
-    };
-    entry.fetching_older = true;
-    effects.push(Effect::Store(StoreRequest::LoadPage {
-        key: hit.key.clone(),
-        before: entry.thread.first().map(|m| (m.at, m.id.clone())),
-        limit: super::paging::PAGE / 2,
-        through: Some((hit.at, hit.message_id.clone())),
-    }));
-}
-
-/// After a page from the store: the hit it was read for is shown once it is in. Another page
-/// (one asked before, or a read-ahead) may come first: while the thread does not reach back
-/// to the hit and the store holds older messages, the hit is asked for again.
-pub(super) fn page_arrived(
-    app: &mut App,
-    key: &ConversationKey,
-    exhausted: bool,
-    effects: &mut Vec<Effect>,
-) {
-    let Some(hit) = app.view.awaiting_hit.clone() else {
-        return;
-    };
-    if &hit.key != key {
-        return;
-    }
-    if app.view.open.as_ref() != Some(key) {
-        app.view.awaiting_hit = None;
-        return;
-    }
-    let Some(entry) = app.inbox.get(key) else {
-        return;
-    };
-    if entry.thread.get(&hit.message_id).is_some() {
-        app.view.awaiting_hit = None;
+    if history::shown(app).is_some_and(|window| window.get(&hit.message_id).is_some()) {
         app.view.jump_pending = true;
         return;
     }
-    if app.view.awaiting_pages > 1 && !exhausted {
-        app.view.awaiting_pages -= 1;
-        return; // A page asked before the hit's; the hit's is still on its way.
-    }
-    let reached = entry
-        .thread
-        .first()
-        .is_some_and(|first| first.order_key() <= (hit.at, hit.message_id.as_str()));
-    if !exhausted && !reached {
-        // Still short of it (a read-ahead came between): ask once more.
-        app.view.awaiting_pages = 1;
-        read_through(app, &hit, effects);
+    let Some(entry) = app.inbox.get(&hit.key) else {
+        return;
+    };
+    if entry.thread.get(&hit.message_id).is_some() {
+        history::leave(app);
+        app.view.jump_pending = true;
         return;
     }
-    app.view.awaiting_hit = None;
-    app.status.notify(
-        NoticeLevel::Info,
-        "that message is no longer in the local store".to_string(),
-        app.now,
-    );
+    history::open_at(app, &hit.key, (hit.at, hit.message_id.clone()), effects);
 }
 
 /// The store's progress building the index over older messages.
@@ -437,4 +374,4 @@ pub(super) fn indexing(app: &mut App, done: u64, total: u64) {
 
 #[cfg(test)]
 #[path = "search_tests.rs"]
-mod tests;
+pub(super) mod tests;

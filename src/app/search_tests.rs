@@ -6,7 +6,7 @@ use crate::contract::store::StoreEvent;
 use crate::model::{Direction, Timestamp};
 
 /// The sample app with a store attached, "c1" holding its newest three messages.
-fn stored_app() -> App {
+pub(in crate::app) fn stored_app() -> App {
     let base = crate::app::tests::app();
     let mut app = App::new(
         "test",
@@ -51,7 +51,7 @@ fn searches(effects: &[Effect]) -> Vec<(u64, SearchQuery, usize)> {
         .collect()
 }
 
-fn hit(id: &str, conversation_id: &str, minute: i64) -> SearchHit {
+pub(in crate::app) fn hit(id: &str, conversation_id: &str, minute: i64) -> SearchHit {
     SearchHit {
         key: conversation(conversation_id),
         message_id: id.into(),
@@ -62,13 +62,13 @@ fn hit(id: &str, conversation_id: &str, minute: i64) -> SearchHit {
     }
 }
 
-fn at(minute: i64) -> Timestamp {
+pub(in crate::app) fn at(minute: i64) -> Timestamp {
     inbound("x", minute, "").at
 }
 
 /// Ctrl+F, `query`, the store answering with the hit "m2" of "c1" (not loaded), then Enter on
 /// it; returns what Enter asked for.
-fn open_hit_on(app: &mut App, query: &str) -> Vec<Effect> {
+pub(in crate::app) fn open_hit_on(app: &mut App, query: &str) -> Vec<Effect> {
     press(app, Key::ctrl('f'));
     let effects = type_text(app, query);
     let (id, _, _) = searches(&effects).pop().expect("asked");
@@ -128,43 +128,6 @@ fn a_loaded_hit_opens_its_conversation_marked_and_scrolled_to() {
     assert_eq!(app.view.selected_message.as_deref(), Some("m8"));
     assert_eq!(app.view.highlight.as_deref(), Some("m8"));
     assert!(app.view.jump_pending, "the thread scrolls to it");
-}
-
-#[test]
-fn a_hit_not_loaded_is_read_from_the_store_through_the_message_then_shown() {
-    let mut app = stored_app();
-    let effects = open_hit_on(&mut app, "two");
-    let through = effects.iter().find_map(|e| match e {
-        Effect::Store(StoreRequest::LoadPage {
-            before, through, ..
-        }) if through.is_some() => Some((before.clone(), through.clone())),
-        _ => None,
-    });
-    let (before, through) = through.expect("a page reaching back to the hit");
-    assert_eq!(before.map(|(_, id)| id).as_deref(), Some("m7"));
-    assert_eq!(through, Some((at(2), "m2".to_string())));
-    assert!(!app.view.jump_pending, "not before the message is in");
-    let page = (2..7)
-        .map(|n| inbound(&format!("m{n}"), n, "older"))
-        .collect();
-    app.apply(
-        app.now,
-        Event::Store(StoreEvent::Page {
-            key: conversation("c1"),
-            messages: page,
-            exhausted: false,
-        }),
-    );
-    assert!(app.view.jump_pending, "now it scrolls there");
-    assert_eq!(app.view.selected_message.as_deref(), Some("m2"));
-    assert!(
-        app.inbox
-            .get(&conversation("c1"))
-            .expect("c1")
-            .thread
-            .get("m2")
-            .is_some()
-    );
 }
 
 #[test]
@@ -231,115 +194,5 @@ fn without_a_store_search_says_why_it_cannot_run() {
             .notices
             .iter()
             .any(|n| n.text.contains("local store"))
-    );
-}
-
-#[test]
-fn a_page_asked_before_the_hits_is_not_taken_for_it_nor_read_twice() {
-    let mut app = stored_app();
-    // The store holds older messages: opening the conversation asks for its recent page.
-    if let Some(entry) = app.inbox.get_mut(&conversation("c1")) {
-        entry.older_cached = true;
-    }
-    let effects = open_hit_on(&mut app, "two");
-    let pages = effects
-        .iter()
-        .filter(|e| matches!(e, Effect::Store(StoreRequest::LoadPage { .. })))
-        .count();
-    assert_eq!(pages, 2, "the recent page, then the hit's: {effects:?}");
-    let recent = vec![inbound("m5", 5, "five"), inbound("m6", 6, "six")];
-    let effects = app.apply(
-        app.now,
-        Event::Store(StoreEvent::Page {
-            key: conversation("c1"),
-            messages: recent,
-            exhausted: false,
-        }),
-    );
-    assert!(
-        !effects.iter().any(|e| matches!(
-            e,
-            Effect::Store(StoreRequest::LoadPage {
-                through: Some(_),
-                ..
-            })
-        )),
-        "the hit's page is on its way: not asked twice"
-    );
-    assert!(app.view.awaiting_hit.is_some());
-    app.apply(
-        app.now,
-        Event::Store(StoreEvent::Page {
-            key: conversation("c1"),
-            messages: (2..5)
-                .map(|n| inbound(&format!("m{n}"), n, "older"))
-                .collect(),
-            exhausted: false,
-        }),
-    );
-    assert!(app.view.jump_pending);
-    assert_eq!(app.view.selected_message.as_deref(), Some("m2"));
-}
-
-#[test]
-fn a_page_that_does_not_reach_the_hit_asks_again_instead_of_giving_up() {
-    let mut app = stored_app();
-    open_hit_on(&mut app, "two");
-    // A page asked before (the conversation's recent page) arrives first, without the hit.
-    let effects = app.apply(
-        app.now,
-        Event::Store(StoreEvent::Page {
-            key: conversation("c1"),
-            messages: vec![inbound("m6", 6, "six"), inbound("m5", 5, "five")]
-                .into_iter()
-                .rev()
-                .collect(),
-            exhausted: false,
-        }),
-    );
-    assert!(app.view.awaiting_hit.is_some(), "still on its way");
-    assert!(
-        !app.status
-            .notices
-            .iter()
-            .any(|n| n.text.contains("no longer")),
-        "no false alarm"
-    );
-    let asked_again = effects.iter().any(|e| {
-        matches!(e, Effect::Store(StoreRequest::LoadPage { through: Some((_, id)), .. }) if id == "m2")
-    });
-    assert!(asked_again, "{effects:?}");
-    app.apply(
-        app.now,
-        Event::Store(StoreEvent::Page {
-            key: conversation("c1"),
-            messages: (2..5)
-                .map(|n| inbound(&format!("m{n}"), n, "older"))
-                .collect(),
-            exhausted: false,
-        }),
-    );
-    assert!(app.view.jump_pending);
-    assert_eq!(app.view.selected_message.as_deref(), Some("m2"));
-}
-
-#[test]
-fn a_hit_the_store_no_longer_has_is_said_once_the_thread_reaches_past_it() {
-    let mut app = stored_app();
-    open_hit_on(&mut app, "gone");
-    app.apply(
-        app.now,
-        Event::Store(StoreEvent::Page {
-            key: conversation("c1"),
-            messages: vec![inbound("m1", 1, "one"), inbound("m3", 3, "three")],
-            exhausted: false,
-        }),
-    );
-    assert!(app.view.awaiting_hit.is_none());
-    assert!(
-        app.status
-            .notices
-            .iter()
-            .any(|n| n.text.contains("no longer"))
     );
 }

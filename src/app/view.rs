@@ -58,7 +58,8 @@ pub struct LayoutInfo {
     /// The scroll position (lines up from the newest) at which the oldest loaded message is at
     /// the top of the thread, when the view reached it; scrolling further is pointless.
     pub thread_top_scroll: Option<usize>,
-    /// While a jump to an insight's message is pending: the scroll that shows that message.
+    /// While a jump to a message is pending (an insight's, a search hit's) or a message is
+    /// pinned: the scroll that shows that message (or keeps it in place).
     pub thread_jump_scroll: Option<usize>,
     /// A message near the bottom of the scrolled thread and where its bottom line is: the next
     /// frame lays out from there instead of from the newest message, so a frame deep in a long
@@ -196,10 +197,11 @@ pub struct ViewState {
     pub searches_asked: u64,
     /// The saved view in force (`[[view]]`, chosen with 1–9 or the palette).
     pub saved_view: Option<super::saved_views::ActiveView>,
-    /// A search hit being read from the store before the thread can show it.
-    pub awaiting_hit: Option<crate::contract::search::SearchHit>,
-    /// Pages of its conversation still to arrive, the one read for the hit last.
-    pub awaiting_pages: usize,
+    /// A window on the open thread's history, shown instead of the thread (a search hit far
+    /// older than what the thread holds).
+    pub history: Option<super::history::HistoryWindow>,
+    /// A message to keep in place on screen while what lies below it changes.
+    pub pin: Option<super::history::Pin>,
     /// A delete waiting for the user's `y`: conversation and message id.
     pub confirm_delete: Option<(ConversationKey, String)>,
     /// USSD / voice options of the next reply (end the session, wait-for key).

@@ -72,9 +72,16 @@ pub enum StoreRequest {
         key: ConversationKey,
         before: Option<(Timestamp, String)>,
         limit: usize,
-        /// Reach back at least to this message (a search hit being opened): the page then
-        /// holds every message from it on, and `limit` more before it.
-        through: Option<(Timestamp, String)>,
+    },
+    /// A read: the message `at` (`(at, id)`; included when stored), up to `older` messages
+    /// just before it and up to `newer` just after it. Answered with [`StoreEvent::Around`].
+    /// A search hit deep in a long thread is shown in a window read this way, and the window
+    /// pages from its ends, so the cost does not grow with how deep the hit is.
+    LoadAround {
+        key: ConversationKey,
+        at: (Timestamp, String),
+        older: usize,
+        newer: usize,
     },
     /// A read: the newest `limit` hits of a search over every stored message, answered with
     /// [`StoreEvent::Found`] under the same `id` (the app keeps only the latest answer).
@@ -101,6 +108,15 @@ pub enum StoreEvent {
         key: ConversationKey,
         messages: Vec<Message>,
         exhausted: bool,
+    },
+    /// The answer to [`StoreRequest::LoadAround`], in thread order. `older_exhausted` /
+    /// `newer_exhausted`: the store holds no more on that side than it gave (said only of a
+    /// side that was asked for; `false` otherwise).
+    Around {
+        key: ConversationKey,
+        messages: Vec<Message>,
+        older_exhausted: bool,
+        newer_exhausted: bool,
     },
     /// The answer to [`StoreRequest::Search`]: its hits, or why there are none.
     Found {

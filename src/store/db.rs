@@ -58,6 +58,14 @@ pub const FIRST_PART: usize = 500;
 /// Conversations in each later part: a few milliseconds of the store's and the app's time.
 pub const MORE_PARTS: usize = 5_000;
 
+/// Messages around one, as [`Db::around`] reads them.
+#[derive(Debug)]
+pub struct Around {
+    pub messages: Vec<Message>,
+    pub older_exhausted: bool,
+    pub newer_exhausted: bool,
+}
+
 /// Where the start's parts go on: after this row of the list's order.
 #[derive(Clone, Debug)]
 pub struct StartCursor {
@@ -367,35 +375,42 @@ impl Db {
         Ok(page)
     }
 
-    /// How many messages of a conversation lie from `through` (included) up to `before`
-    /// (excluded; `None`: to the newest): what a page must hold to reach back to a message.
-    pub fn count_through(
+    /// The message `at` (when stored) with up to `older` messages before it and `newer`
+    /// after it, in thread order: [`StoreRequest::LoadAround`].
+    pub fn around(
         &self,
         key: &ConversationKey,
-        through: &(Timestamp, String),
-        before: Option<&(Timestamp, String)>,
-    ) -> rusqlite::Result<usize> {
-        let (upper_at, upper_id) = match before {
-            Some((at, id)) => (time_to_ns(*at), id.as_str()),
-            None => (i64::MAX, ""),
-        };
-        let mut statement = self.conn.prepare_cached(
-            "SELECT COUNT(*) FROM messages
-             WHERE account = ?1 AND conversation = ?2
-                AND (at_ns, id) >= (?3, ?4) AND (at_ns, id) < (?5, ?6)",
-        )?;
-        let count: i64 = statement.query_row(
-            params![
-                key.account.0,
-                key.id,
-                time_to_ns(through.0),
-                through.1,
-                upper_at,
-                upper_id
-            ],
-            |row| row.get(0),
-        )?;
-        Ok(count.max(0) as usize)
+        at: &(Timestamp, String),
+        older: usize,
+        newer: usize,
+    ) -> rusqlite::Result<Around> {
+        let before = self.page(key, Some(at), older)?;
+        // One more than asked: the message itself, when it is stored, comes first.
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m
+             WHERE account = ?1 AND conversation = ?2 AND (at_ns, id) >= (?3, ?4)
+             ORDER BY at_ns ASC, id ASC LIMIT ?5"
+        ))?;
+        let limit = i64::try_from(newer.saturating_add(1)).unwrap_or(i64::MAX);
+        let after = statement
+            .query_map(
+                params![key.account.0, key.id, time_to_ns(at.0), at.1, limit],
+                |row| message_from(row, 0),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let found = after.first().is_some_and(|m| m.id == at.1);
+        let newer_given = after.len() - usize::from(found);
+        let (older_exhausted, newer_exhausted) = (
+            older > 0 && before.len() < older,
+            newer > 0 && newer_given < newer,
+        );
+        let mut messages = before;
+        messages.extend(after.into_iter().take(newer + usize::from(found)));
+        Ok(Around {
+            messages,
+            older_exhausted,
+            newer_exhausted,
+        })
     }
 
     /// The newest hits of a search (see [`search::search`]). The index first catches up with
@@ -644,7 +659,9 @@ fn apply_one(
             )?;
         }
         // A query: the actor answers it after the batch commits.
-        StoreRequest::LoadPage { .. } | StoreRequest::Search { .. } => {}
+        StoreRequest::LoadPage { .. }
+        | StoreRequest::LoadAround { .. }
+        | StoreRequest::Search { .. } => {}
         StoreRequest::Draft { key, text, .. } if text.trim().is_empty() => {
             tx.prepare_cached("DELETE FROM drafts WHERE account = ?1 AND conversation = ?2")?
                 .execute(params![key.account.0, key.id])?;

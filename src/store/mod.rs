@@ -276,29 +276,45 @@ fn answer_reads(db: &mut Db, batch: &[StoreRequest], events: &mpsc::Sender<Store
 /// The answer to a read (`None` for a write), from the store as it now is.
 pub fn answer(db: &mut Db, request: &StoreRequest) -> Option<StoreEvent> {
     Some(match request {
-        StoreRequest::LoadPage {
-            key,
-            before,
-            limit,
-            through,
-        } => {
-            let (messages, exhausted) =
-                match read_page(db, key, before.as_ref(), *limit, through.as_ref()) {
-                    Ok((messages, asked)) => {
-                        let exhausted = messages.len() < asked;
-                        (messages, exhausted)
-                    }
-                    Err(err) => {
-                        tracing::error!("reading a page of the local store failed: {err}");
-                        (Vec::new(), true)
-                    }
-                };
+        StoreRequest::LoadPage { key, before, limit } => {
+            let (messages, exhausted) = match db.page(key, before.as_ref(), *limit) {
+                Ok(messages) => {
+                    let exhausted = messages.len() < *limit;
+                    (messages, exhausted)
+                }
+                Err(err) => {
+                    tracing::error!("reading a page of the local store failed: {err}");
+                    (Vec::new(), true)
+                }
+            };
             StoreEvent::Page {
                 key: key.clone(),
                 messages,
                 exhausted,
             }
         }
+        StoreRequest::LoadAround {
+            key,
+            at,
+            older,
+            newer,
+        } => match db.around(key, at, *older, *newer) {
+            Ok(around) => StoreEvent::Around {
+                key: key.clone(),
+                messages: around.messages,
+                older_exhausted: around.older_exhausted,
+                newer_exhausted: around.newer_exhausted,
+            },
+            Err(err) => {
+                tracing::error!("reading messages around one of the local store failed: {err}");
+                StoreEvent::Around {
+                    key: key.clone(),
+                    messages: Vec::new(),
+                    older_exhausted: *older > 0,
+                    newer_exhausted: *newer > 0,
+                }
+            }
+        },
         StoreRequest::Search { id, query, limit } => StoreEvent::Found {
             id: *id,
             hits: db.search(query, *limit).map_err(|err| {
@@ -311,20 +327,6 @@ pub fn answer(db: &mut Db, request: &StoreRequest) -> Option<StoreEvent> {
 }
 
 /// A page, reaching back through a message when asked; also answers how many were asked for.
-fn read_page(
-    db: &Db,
-    key: &crate::model::ConversationKey,
-    before: Option<&(crate::model::Timestamp, String)>,
-    limit: usize,
-    through: Option<&(crate::model::Timestamp, String)>,
-) -> rusqlite::Result<(Vec<crate::model::Message>, usize)> {
-    let asked = match through {
-        Some(through) => db.count_through(key, through, before)? + limit,
-        None => limit,
-    };
-    Ok((db.page(key, before, asked)?, asked))
-}
-
 fn describe(path: Option<&Path>) -> String {
     path.map_or_else(|| "(in memory)".to_string(), |p| p.display().to_string())
 }

@@ -355,13 +355,11 @@ async fn the_actor_answers_a_page_with_what_was_written_before_it() {
         key: key("c1"),
         before: Some((written[2].at, "m3".into())),
         limit: 1,
-        through: None,
     }));
     assert!(handle.write(StoreRequest::LoadPage {
         key: key("c1"),
         before: Some((written[0].at, "m1".into())),
         limit: 5,
-        through: None,
     }));
     assert_eq!(
         events.recv().await,
@@ -379,6 +377,72 @@ async fn the_actor_answers_a_page_with_what_was_written_before_it() {
             exhausted: true,
         }),
         "nothing older than the first message"
+    );
+}
+
+#[tokio::test]
+async fn the_actor_answers_a_read_around_a_message_and_says_which_sides_ran_out() {
+    let (handle, mut events) = spawn(None).expect("spawn");
+    assert!(matches!(events.recv().await, Some(StoreEvent::Loaded(_))));
+    let at = datetime!(2026-01-02 03:00 UTC);
+    let written: Vec<Message> = (0..10)
+        .map(|n| {
+            message(
+                &format!("m{n}"),
+                at + time::Duration::seconds(n),
+                DeliveryStatus::Read,
+            )
+        })
+        .collect();
+    assert!(handle.write(StoreRequest::Messages {
+        key: key("c1"),
+        messages: written.clone(),
+    }));
+    let around = |id: usize, older: usize, newer: usize| StoreRequest::LoadAround {
+        key: key("c1"),
+        at: (written[id].at, written[id].id.clone()),
+        older,
+        newer,
+    };
+    let answers = [
+        // Two before m5, m5 itself and two after: neither side ran out.
+        (around(5, 2, 2), 3..8, false, false),
+        // Near the start: the older side ran out; the newer one was not asked.
+        (around(1, 4, 0), 0..2, true, false),
+        // Near the end: the newer side ran out.
+        (around(8, 1, 5), 7..10, false, true),
+    ];
+    for (request, range, older_exhausted, newer_exhausted) in answers {
+        assert!(handle.write(request));
+        assert_eq!(
+            events.recv().await,
+            Some(StoreEvent::Around {
+                key: key("c1"),
+                messages: written[range].to_vec(),
+                older_exhausted,
+                newer_exhausted,
+            })
+        );
+    }
+    // A message no longer stored: what lies around where it was.
+    let gone = (
+        written[4].at + time::Duration::milliseconds(500),
+        "gone".to_string(),
+    );
+    assert!(handle.write(StoreRequest::LoadAround {
+        key: key("c1"),
+        at: gone,
+        older: 1,
+        newer: 1,
+    }));
+    assert_eq!(
+        events.recv().await,
+        Some(StoreEvent::Around {
+            key: key("c1"),
+            messages: written[4..6].to_vec(),
+            older_exhausted: false,
+            newer_exhausted: false,
+        })
     );
 }
 

@@ -9,8 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use self::anchor::{Start, anchor_of};
+use self::anchor::{Start, anchor_of, id_hash};
 use super::{format, theme, wrap};
+use crate::app::history::{HistoryWindow, Pin, Side};
 use crate::app::inbox::ConversationEntry;
 use crate::app::keys::{Action, KeyContext};
 use crate::app::{App, Focus, ThreadAnchor};
@@ -49,7 +50,20 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
         _ => Line::from(" Thread "),
     };
     let mut block = super::pane_block(title, focused);
-    if app.view.thread_scroll > 0 && entry.is_some() {
+    let window = crate::app::history::shown(app);
+    if window.is_some() {
+        let end = app
+            .settings
+            .keymap
+            .label(KeyContext::Browse, Action::Bottom);
+        block = block.title_bottom(
+            Line::styled(
+                format!(" older messages · ↓ newer below · {end} the newest "),
+                theme::key_hint(),
+            )
+            .right_aligned(),
+        );
+    } else if app.view.thread_scroll > 0 && entry.is_some() {
         block =
             block.title_bottom(Line::styled(" ↓ newer below ", theme::key_hint()).right_aligned());
     }
@@ -134,6 +148,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
 
     let layout = Layouter {
         entry,
+        window,
+        messages: window.map_or_else(|| entry.thread.messages(), |w| &w.messages),
         now: app.now,
         zone: super::format::Zone::of(app),
         width: usize::from(viewport.width),
@@ -153,7 +169,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) -> ThreadLayout {
     let height = usize::from(viewport.height);
     let jump = match (app.view.jump_pending, app.view.highlight.as_deref()) {
         (true, Some(target)) => layout.jump_scroll(height, target),
-        _ => None,
+        _ => app
+            .view
+            .pin
+            .map(|pin| layout.pin_scroll(pin, app.view.thread_scroll)),
     };
     let start = layout.start(app.view.layout.thread_anchor, app.view.thread_scroll);
     let BottomUp {
@@ -275,6 +294,10 @@ struct BottomUp {
 /// Turns messages into display lines for one width.
 struct Layouter<'a> {
     entry: &'a ConversationEntry,
+    /// The window on the thread's history shown instead of the thread, if any.
+    window: Option<&'a HistoryWindow>,
+    /// What is laid out: the window's messages, or the thread's.
+    messages: &'a [Message],
     now: Timestamp,
     zone: super::format::Zone,
     width: usize,
@@ -291,21 +314,48 @@ impl Layouter<'_> {
     /// The scroll that brings message `target` into view (centred when it fits), counting
     /// lines from the newest message up to it.
     fn jump_scroll(&self, height: usize, target: &str) -> Option<(usize, ThreadAnchor)> {
-        let messages = self.entry.thread.messages();
+        let (index, below, block) = self.lines_below(|m| m.id == target)?;
+        let scroll = if block >= height {
+            below + block - height
+        } else {
+            (below + block / 2).saturating_sub(height / 2)
+        };
+        Some((scroll, anchor_of(&self.messages[index], below)))
+    }
+
+    /// The scroll that keeps a pinned message where it was on screen. One not laid out any
+    /// more keeps the scroll as it is (the pin is then dropped).
+    fn pin_scroll(&self, pin: Pin, scroll: usize) -> (usize, ThreadAnchor) {
+        let pinned = |m: &Message| m.at == pin.message.at && id_hash(&m.id) == pin.message.id_hash;
+        match self.lines_below(pinned) {
+            Some((index, below, _)) => {
+                (below + pin.offset, anchor_of(&self.messages[index], below))
+            }
+            None => (scroll, pin.message),
+        }
+    }
+
+    /// The first message from the newest down that `found` accepts: its index, the lines
+    /// below its bottom line and its own lines.
+    fn lines_below(&self, found: impl Fn(&Message) -> bool) -> Option<(usize, usize, usize)> {
+        let messages = self.messages;
         let mut below = 0;
         for index in (0..messages.len()).rev() {
             let block = self.message(messages, index).len();
-            if messages[index].id == target {
-                let scroll = if block >= height {
-                    below + block - height
-                } else {
-                    (below + block / 2).saturating_sub(height / 2)
-                };
-                return Some((scroll, anchor_of(&messages[index], below)));
+            if found(&messages[index]) {
+                return Some((index, below, block));
             }
             below += block;
         }
         None
+    }
+
+    /// Message `id`, if it is among those laid out.
+    fn find(&self, id: &str) -> Option<&Message> {
+        match self.window {
+            Some(window) => window.get(id),
+            None => self.entry.thread.get(id),
+        }
     }
 
     /// Lines from the newest upwards until a viewport of `height` scrolled up by `scroll` is
@@ -316,10 +366,8 @@ impl Layouter<'_> {
     fn bottom_up(&self, height: usize, scroll: usize, start: Start) -> BottomUp {
         let Start { end, below } = start;
         let needed = height.saturating_add(scroll).saturating_sub(below);
-        let messages = self.entry.thread.messages();
-        let mut pending_selection = self
-            .selected
-            .filter(|id| self.entry.thread.get(id).is_some());
+        let messages = self.messages;
+        let mut pending_selection = self.selected.filter(|id| self.find(id).is_some());
         let mut selected_rows = None;
         let mut anchor = None;
         let mut lines = Vec::new();
@@ -353,12 +401,17 @@ impl Layouter<'_> {
     }
 
     fn history_line(&self) -> Line<'static> {
-        let text = if self.entry.fetching_older {
-            "loading older…"
-        } else if self.entry.history_complete && !self.entry.older_cached {
-            "beginning of conversation"
-        } else {
-            "↑ older messages"
+        let text = match self.window {
+            Some(window) if window.fetching.is_some() && window.messages.is_empty() => "loading…",
+            Some(window) if window.fetching == Some(Side::Older) => "loading older…",
+            Some(window) if window.older_more => "↑ older messages",
+            Some(_) if self.entry.history_complete => "beginning of conversation",
+            Some(_) => "beginning of what this machine has stored",
+            None if self.entry.fetching_older => "loading older…",
+            None if self.entry.history_complete && !self.entry.older_cached => {
+                "beginning of conversation"
+            }
+            None => "↑ older messages",
         };
         Line::styled(wrap::truncate(text, self.width), theme::muted()).centered()
     }

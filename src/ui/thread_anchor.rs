@@ -27,7 +27,7 @@ pub(super) fn anchor_of(message: &Message, bottom: usize) -> ThreadAnchor {
     }
 }
 
-fn id_hash(id: &str) -> u64 {
+pub(super) fn id_hash(id: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     id.hash(&mut hasher);
     hasher.finish()
@@ -36,7 +36,7 @@ fn id_hash(id: &str) -> u64 {
 impl Layouter<'_> {
     /// The start for a viewport scrolled up by `scroll`, from the previous frame's anchor.
     pub(super) fn start(&self, anchor: Option<ThreadAnchor>, scroll: usize) -> Start {
-        let messages = self.entry.thread.messages();
+        let messages = self.messages;
         let newest = Start {
             end: messages.len(),
             below: 0,
@@ -55,7 +55,7 @@ impl Layouter<'_> {
             return newest;
         }
         // The selected message must be laid out to be kept on screen.
-        if let Some(selected) = self.selected.and_then(|id| self.entry.thread.get(id))
+        if let Some(selected) = self.selected.and_then(|id| self.find(id))
             && selected.order_key() > messages[index].order_key()
         {
             return newest;
