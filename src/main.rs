@@ -1,5 +1,6 @@
 //! The `switchboard` command: the inbox (default), a standalone hub, screenshots and demos.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -174,7 +175,8 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
-            eprintln!("switchboard: {error:#}");
+            // Not `eprintln!`: with the terminal gone (a closed window), it would panic.
+            let _ = writeln!(std::io::stderr(), "switchboard: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -422,7 +424,8 @@ async fn run_inbox(config: &Config, record: Option<&std::path::Path>) -> anyhow:
     // Start-up applied the stored inbox before alerts were on: set the title afresh.
     session.apply(switchboard::app::Event::TerminalReset);
     let (input_sender, input) = tokio::sync::mpsc::channel(256);
-    let reader = runtime::reader::spawn(runtime::reader::Crossterm, input_sender);
+    let source = runtime::reader::Terminal::new().context("opening the terminal for input")?;
+    let reader = runtime::reader::spawn(source, input_sender);
     guard.reader = Some(reader.clone());
     let drawn = async {
         match record {

@@ -15,4 +15,5 @@ mod offline_cache;
 mod secrets;
 mod secrets_all_providers;
 mod team_on_one_hub;
+mod terminal_hangup;
 mod vumi_inbox;

@@ -13,6 +13,8 @@ pub mod reader;
 pub mod send;
 pub mod session;
 pub mod terminal;
+#[cfg(target_os = "linux")]
+pub mod tty_source;
 
 pub use event_loop::{Surface, run};
 pub use executor::Executor;

@@ -15,22 +15,36 @@ use super::input::{Input, translate};
 /// pause waits); input itself arrives at once.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Where the reader's events come from: the terminal, or a fake in tests.
-pub trait EventSource: Send + 'static {
-    fn poll(&mut self, timeout: Duration) -> std::io::Result<bool>;
-    fn read(&mut self) -> std::io::Result<TermEvent>;
+/// The real terminal: on Linux watched for a hang-up (see `tty_source`; elsewhere poll(2) may
+/// not work on a terminal, macOS's among them).
+#[cfg(target_os = "linux")]
+pub use super::tty_source::Terminal;
+
+/// The real terminal, read through crossterm alone.
+#[cfg(not(target_os = "linux"))]
+pub struct Terminal;
+
+#[cfg(not(target_os = "linux"))]
+impl Terminal {
+    pub fn new() -> std::io::Result<Self> {
+        Ok(Self)
+    }
 }
 
-/// The real terminal.
-pub struct Crossterm;
-
-impl EventSource for Crossterm {
+#[cfg(not(target_os = "linux"))]
+impl EventSource for Terminal {
     fn poll(&mut self, timeout: Duration) -> std::io::Result<bool> {
         crossterm::event::poll(timeout)
     }
     fn read(&mut self) -> std::io::Result<TermEvent> {
         crossterm::event::read()
     }
+}
+
+/// Where the reader's events come from: the terminal, or a fake in tests.
+pub trait EventSource: Send + 'static {
+    fn poll(&mut self, timeout: Duration) -> std::io::Result<bool>;
+    fn read(&mut self) -> std::io::Result<TermEvent>;
 }
 
 #[derive(Default)]
@@ -134,6 +148,11 @@ pub fn spawn(mut source: impl EventSource, sender: mpsc::Sender<Input>) -> Reade
                 match source.poll(POLL) {
                     Ok(false) => continue,
                     Ok(true) => {}
+                    // A closed window is a way to leave, not a fault.
+                    Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                        tracing::info!(%error, "the inbox ends");
+                        break;
+                    }
                     Err(error) => {
                         tracing::error!(%error, "reading the terminal failed");
                         break;

@@ -134,8 +134,20 @@ fn suspend() {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = self.terminal.show_cursor();
+        if self.terminal.show_cursor().is_err() {
+            // The terminal is gone (its window closed, the session dropped). ratatui's own
+            // drop says so on stderr, which is that terminal, and a failed `eprintln!` panics:
+            // stderr goes nowhere from here (the log has what matters).
+            silence_stderr();
+        }
         restore();
+    }
+}
+
+fn silence_stderr() {
+    #[cfg(unix)]
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let _ = rustix::stdio::dup2_stderr(&null);
     }
 }
 
