@@ -268,6 +268,28 @@ fn a_live_reply_answers_the_open_question_and_a_duplicate_changes_nothing() {
     assert_eq!(photo.state, ItemState::Open);
 }
 
+/// A window on older history shown in the pane: Enter on an insight whose message the thread
+/// holds goes back to the thread, there.
+#[test]
+fn enter_on_an_insight_leaves_a_window_on_history_for_the_thread() {
+    use switchboard::app::history::HistoryWindow;
+    let mut app = opened();
+    let key = app.view.open.clone().expect("open");
+    app.view.history = Some(HistoryWindow {
+        key,
+        messages: Vec::new(),
+        older_more: true,
+        newer_more: true,
+        fetching: None,
+    });
+    press(&mut app, Key::ch(']')); // Questions
+    press(&mut app, Key::plain(KeyCode::Enter));
+    assert!(app.view.history.is_none());
+    let screen = screen::render(&mut app, 160, 30);
+    assert!(!app.view.jump_pending);
+    assert!(screen.contains("▌Hi, my kettle order"), "{screen}");
+}
+
 #[test]
 fn enter_on_a_question_scrolls_to_its_message_and_highlights_it() {
     let mut app = opened();

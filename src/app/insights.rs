@@ -307,7 +307,12 @@ pub(super) fn jump(app: &mut App) {
         .as_ref()
         .and_then(|key| app.inbox.get(key))
         .is_some_and(|entry| entry.thread.get(&id).is_some());
-    if !loaded {
+    let in_window = super::history::shown(app).is_some_and(|window| window.get(&id).is_some());
+    if loaded && !in_window {
+        // The pane shows the thread again, where the message is.
+        super::history::leave(app);
+    }
+    if !loaded && !in_window {
         // Older than what the thread holds in memory: a jump would wait for a frame that can
         // never show it.
         app.status.notify(
