@@ -136,10 +136,17 @@ fn the_frame_after_a_jump_starts_from_the_message_jumped_to() {
 
 /// The store's answer to a read around a message (or from the window's end).
 fn around(app: &mut App, range: std::ops::Range<usize>, older_exhausted: bool) -> Vec<Effect> {
+    let (_, at) = app
+        .view
+        .history
+        .as_ref()
+        .and_then(|window| window.fetching.clone())
+        .expect("a read under way");
     app.apply(
         app.now,
         Event::Store(StoreEvent::Around {
             key: ConversationKey::new(&AccountId::new("hub"), "c1"),
+            at,
             messages: range.map(message).collect(),
             older_exhausted,
             newer_exhausted: false,
@@ -185,7 +192,7 @@ fn a_window_on_history_shows_the_hit_and_keeps_the_screen_still_as_it_grows_and_
         store: true,
         ..AppSettings::default()
     };
-    let mut app = thread_of(70..100, settings);
+    let mut app = thread_of(150..200, settings);
     let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
     settle(&mut terminal, &mut app);
     app.apply(app.now, Event::Key(Key::ctrl('f')));
@@ -224,7 +231,7 @@ fn a_window_on_history_shows_the_hit_and_keeps_the_screen_still_as_it_grows_and_
     // Without the message cursor, which would hold the view by itself.
     app.view.selected_message = None;
     let (shown, _) = settle(&mut terminal, &mut app);
-    around(&mut app, 30..61, false);
+    around(&mut app, 30..100, false);
     assert!(app.view.history.is_some());
     let (after, asked) = settle(&mut terminal, &mut app);
     assert_eq!(after, shown);
@@ -238,7 +245,7 @@ fn a_window_on_history_shows_the_hit_and_keeps_the_screen_still_as_it_grows_and_
         "the scroll counts the page"
     );
 
-    // Down to the window's bottom: the next page meets the thread (from m0070): one thread
+    // Down to the window's bottom: the next page meets the thread (from m0150): one thread
     // again, and the same screen.
     let mut asked = Vec::new();
     for _ in 0..20 {
@@ -248,9 +255,9 @@ fn a_window_on_history_shows_the_hit_and_keeps_the_screen_still_as_it_grows_and_
             break;
         }
     }
-    assert_eq!(window_reads(&asked), [("m0060".to_string(), 0, 100)]);
+    assert_eq!(window_reads(&asked), [("m0099".to_string(), 0, 100)]);
     let (before, _) = settle(&mut terminal, &mut app);
-    around(&mut app, 60..91, false);
+    around(&mut app, 99..160, false);
     assert!(app.view.history.is_none(), "joined");
     let (after, _) = settle(&mut terminal, &mut app);
     assert_eq!(after, before);
@@ -263,5 +270,5 @@ fn a_window_on_history_shows_the_hit_and_keeps_the_screen_still_as_it_grows_and_
         .inbox
         .get(&ConversationKey::new(&AccountId::new("hub"), "c1"))
         .expect("c1");
-    assert_eq!(entry.thread.len(), 100);
+    assert_eq!(entry.thread.len(), 200);
 }

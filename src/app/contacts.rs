@@ -211,8 +211,11 @@ pub(super) fn provider_event(
 ) -> bool {
     match event {
         ProviderEvent::Contacts { query, contacts } => match app.view.contact_picker.as_mut() {
-            // A late answer to an older search is not what the user is looking at now.
-            Some(picker) if picker.account == *account && picker.query.trim() == query => {
+            // A late answer to an older search is not what the user is looking at now, nor
+            // one the picker did not ask for (it opened on a contact the search found).
+            Some(picker)
+                if picker.waiting && picker.account == *account && picker.query.trim() == query =>
+            {
                 picker.results = contacts;
                 picker.selected = 0;
                 picker.channel = 0;

@@ -134,18 +134,20 @@ pub(super) fn confirm(app: &mut App, yes: bool, effects: &mut Vec<Effect>) {
     let Some((conversation, message_id)) = app.view.confirm_delete.take() else {
         return;
     };
-    let note = app.inbox.get(&conversation).is_some_and(|entry| {
-        entry
-            .thread
-            .messages()
-            .iter()
-            .any(|m| m.id == message_id && m.direction == crate::model::Direction::Note)
-    });
+    let is_note = |m: &crate::model::Message| {
+        m.id == message_id && m.direction == crate::model::Direction::Note
+    };
+    let note = app
+        .inbox
+        .get(&conversation)
+        .is_some_and(|entry| entry.thread.messages().iter().any(is_note))
+        || super::history::shown(app).is_some_and(|w| w.messages.iter().any(is_note));
     if yes && note {
         // Never a command to the platform: the note only ever lived here.
         if let Some(entry) = app.inbox.get_mut(&conversation) {
             entry.thread.delete(&message_id);
         }
+        super::history::forget(app, &conversation, &message_id);
         app.lists_stale = true;
         if app.settings.store {
             effects.push(Effect::Store(

@@ -14,12 +14,15 @@
 use super::paging::PAGE;
 use super::{App, Effect, ThreadAnchor};
 use crate::contract::store::StoreRequest;
-use crate::model::{ConversationKey, Message};
+use crate::model::{ConversationKey, Message, Timestamp};
 
 /// Messages read on each side of a hit, and per page as the window grows.
 pub const SIDE: usize = PAGE / 2;
 /// A window that grows past this (scrolling down) sheds its oldest messages.
 pub const MOST: usize = 10 * PAGE;
+/// Lines under the viewport below which the page after the window is read (a page-down moves
+/// a screen, 60 lines at most).
+const NEAR_BOTTOM_LINES: usize = 120;
 
 /// The window shown in place of the open thread.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,10 +32,11 @@ pub struct HistoryWindow {
     pub messages: Vec<Message>,
     /// The store holds messages older than the window's first.
     pub older_more: bool,
-    /// Messages lie between the window's last and what the thread holds.
+    /// The store holds messages newer than the window's last (the thread's among them).
     pub newer_more: bool,
-    /// A read is under way (one at a time).
-    pub fetching: Option<Side>,
+    /// A read under way (one at a time), and the message it was asked around: an answer to
+    /// an older read (a window opened since, on another hit) is not this one's.
+    pub fetching: Option<(Side, (Timestamp, String))>,
 }
 
 /// Which way a read of the window goes.
@@ -45,11 +49,11 @@ pub enum Side {
 }
 
 /// A message to keep where it is on screen across a change below it: its bottom line stays
-/// `offset` lines under the viewport's bottom.
+/// `offset` lines under the viewport's bottom (negative: above it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pin {
     pub message: ThreadAnchor,
-    pub offset: usize,
+    pub offset: isize,
 }
 
 impl HistoryWindow {
@@ -82,7 +86,7 @@ pub(super) fn shown_messages(app: &App) -> &[Message] {
 pub(super) fn open_at(
     app: &mut App,
     key: &ConversationKey,
-    at: (crate::model::Timestamp, String),
+    at: (Timestamp, String),
     effects: &mut Vec<Effect>,
 ) {
     app.view.jump_pending = false;
@@ -92,7 +96,7 @@ pub(super) fn open_at(
         messages: Vec::new(),
         older_more: true,
         newer_more: true,
-        fetching: Some(Side::Around),
+        fetching: Some((Side::Around, at.clone())),
     });
     effects.push(Effect::Store(StoreRequest::LoadAround {
         key: key.clone(),
@@ -104,28 +108,43 @@ pub(super) fn open_at(
 
 /// Back to the thread (End, a reply sent, another conversation).
 pub(super) fn leave(app: &mut App) {
+    app.view.pin = None;
     if app.view.history.take().is_some() {
-        app.view.pin = None;
         app.view.thread_scroll = 0;
         app.view.layout.thread_anchor = None;
     }
+}
+
+/// A message deleted (on the platform, or a note here) leaves the window too, so a join
+/// does not bring it back.
+pub(super) fn forget(app: &mut App, key: &ConversationKey, id: &str) -> bool {
+    let Some(window) = app.view.history.as_mut().filter(|w| &w.key == key) else {
+        return false;
+    };
+    let before = window.messages.len();
+    window.messages.retain(|m| m.id != id);
+    window.messages.len() != before
 }
 
 /// The store's answer to a read of the window.
 pub(super) fn arrived(
     app: &mut App,
     key: &ConversationKey,
+    at: &(Timestamp, String),
     messages: Vec<Message>,
-    older_exhausted: bool,
-    newer_exhausted: bool,
+    (older_exhausted, newer_exhausted): (bool, bool),
 ) {
     let bottom = bottom_pin(app);
     let target = app.view.highlight.clone();
     let Some(window) = app.view.history.as_mut().filter(|w| &w.key == key) else {
         return; // Left meanwhile.
     };
-    let Some(side) = window.fetching.take() else {
-        return;
+    let side = match window.fetching.take() {
+        Some((side, asked)) if asked == *at => side,
+        other => {
+            window.fetching = other;
+            return; // An answer to a read of a window since replaced.
+        }
     };
     let first = window.messages.first().map(|m| (m.at, m.id.clone()));
     let last = window.messages.last().map(|m| (m.at, m.id.clone()));
@@ -178,13 +197,15 @@ pub(super) fn arrived(
     app.touch();
 }
 
-/// The message at the viewport's bottom, as the last frame laid it out.
+/// The message at the viewport's bottom, as the last frame laid it out (after a jump, the
+/// message jumped to, which may sit higher).
 fn bottom_pin(app: &App) -> Option<Pin> {
     let anchor = app.view.layout.thread_anchor?;
-    let offset = app.view.thread_scroll.checked_sub(anchor.bottom)?;
+    let scroll = isize::try_from(app.view.thread_scroll).ok()?;
+    let bottom = isize::try_from(anchor.bottom).ok()?;
     Some(Pin {
         message: anchor,
-        offset,
+        offset: scroll - bottom,
     })
 }
 
@@ -246,7 +267,7 @@ pub(super) fn read_ahead(
     near_top: bool,
     effects: &mut Vec<Effect>,
 ) {
-    let near_bottom = app.view.thread_scroll < super::paging::READ_AHEAD;
+    let near_bottom = app.view.thread_scroll < NEAR_BOTTOM_LINES;
     let Some(window) = app.view.history.as_mut() else {
         return;
     };
@@ -268,7 +289,7 @@ pub(super) fn read_ahead(
     let Some(at) = at.map(|m| (m.at, m.id.clone())) else {
         return;
     };
-    window.fetching = Some(side);
+    window.fetching = Some((side, at.clone()));
     effects.push(Effect::Store(StoreRequest::LoadAround {
         key: window.key.clone(),
         at,

@@ -13,11 +13,24 @@ fn opened_at_m2() -> (App, Vec<Effect>) {
     (app, effects)
 }
 
+/// The store's answer to the window's read under way.
 fn around(app: &mut App, range: std::ops::Range<i64>, older_done: bool, newer_done: bool) {
+    let (_, at) = window(app).fetching.clone().expect("a read under way");
+    answer_at(app, at, range, older_done, newer_done);
+}
+
+fn answer_at(
+    app: &mut App,
+    at: (crate::model::Timestamp, String),
+    range: std::ops::Range<i64>,
+    older_done: bool,
+    newer_done: bool,
+) {
     app.apply(
         app.now,
         Event::Store(StoreEvent::Around {
             key: conversation("c1"),
+            at,
             messages: range
                 .map(|n| inbound(&format!("m{n}"), n, "older"))
                 .collect(),
@@ -148,10 +161,58 @@ fn the_window_reads_a_page_older_and_newer_from_its_ends_and_joins_when_it_meets
     let mut effects = Vec::new();
     read_ahead(&mut app, Some(50), false, &mut effects);
     assert_eq!(reads(&effects), [("m5".to_string(), 0, SIDE)]);
+    app.view.pin = None;
     around(&mut app, 5..8, false, false);
     assert!(app.view.history.is_none());
     assert_eq!(thread_ids(&app).len(), 10);
-    assert!(app.view.pin.is_some(), "kept in place in the thread");
+    assert_eq!(
+        app.view.pin,
+        Some(Pin {
+            message: anchor,
+            offset: 2
+        }),
+        "kept in place in the thread"
+    );
+}
+
+#[test]
+fn an_answer_to_an_earlier_read_is_not_taken_for_the_window_shown_now() {
+    let (mut app, _) = opened_at_m2();
+    // Another hit, further on, before the first read is answered.
+    let mut effects = Vec::new();
+    open_at(
+        &mut app,
+        &conversation("c1"),
+        (at(5), "m5".into()),
+        &mut effects,
+    );
+    answer_at(&mut app, (at(2), "m2".into()), 1..4, true, false);
+    assert!(window(&app).messages.is_empty(), "not this window's answer");
+    assert!(window(&app).fetching.is_some(), "still waiting for its own");
+    assert!(
+        !app.status
+            .notices
+            .iter()
+            .any(|n| n.text.contains("no longer")),
+        "no false alarm"
+    );
+    app.view.highlight = Some("m5".into());
+    around(&mut app, 4..7, false, false);
+    assert_eq!(window_ids(&app), ["m4", "m5", "m6"]);
+}
+
+#[test]
+fn a_message_deleted_leaves_the_window_too() {
+    let (mut app, _) = opened_at_m2();
+    around(&mut app, 1..5, true, false);
+    app.apply(
+        app.now,
+        crate::app::tests::provider(crate::contract::provider::ProviderEvent::MessageDeleted {
+            conversation: "c1".into(),
+            message_id: "m3".into(),
+        }),
+    );
+    assert_eq!(window_ids(&app), ["m1", "m2", "m4"]);
 }
 
 #[test]

@@ -379,6 +379,7 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
                 Focus::Thread => {
                     if top {
                         // Past the top; the next layout report clamps it (and fetches older).
+                        view.pin = None;
                         view.thread_scroll = usize::MAX / 2;
                     } else {
                         // The newest message, which a window on older history is not.
@@ -715,12 +716,17 @@ fn move_selection(app: &mut App, delta: isize) {
 
 fn scroll_thread(app: &mut App, lines: isize, effects: &mut Vec<Effect>) {
     let view = &mut app.view;
+    // The user moves the view: nothing is held in place for them any more.
+    view.pin = None;
     view.thread_scroll = view.thread_scroll.saturating_add_signed(lines);
     if let Some(top) = view.layout.thread_top_scroll
         && view.thread_scroll >= top
     {
         view.thread_scroll = top;
-        fetch_older(app, effects);
+        // A window on history reads its older page itself, as its top comes into view.
+        if super::history::shown(app).is_none() {
+            fetch_older(app, effects);
+        }
     }
 }
 

@@ -479,10 +479,17 @@ impl App {
             }
             StoreEvent::Around {
                 key,
+                at,
                 messages,
                 older_exhausted,
                 newer_exhausted,
-            } => history::arrived(self, &key, messages, older_exhausted, newer_exhausted),
+            } => history::arrived(
+                self,
+                &key,
+                &at,
+                messages,
+                (older_exhausted, newer_exhausted),
+            ),
             StoreEvent::Found { id, hits } => search::found(self, id, hits, effects),
             StoreEvent::Indexing { done, total } => search::indexing(self, done, total),
         }

@@ -22,7 +22,11 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
                 ConnectionState::Connecting | ConnectionState::Live => {}
             }
             let changed = status.connection != state;
+            let live = state == ConnectionState::Live;
             status.connection = state;
+            if !live {
+                super::search_remote::failed(app, &account);
+            }
             changed
         }
         ProviderEvent::Conversations(conversations) => {
@@ -193,7 +197,8 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             let removed = app
                 .inbox
                 .get_mut(&key(&conversation))
-                .is_some_and(|entry| entry.thread.delete(&message_id));
+                .is_some_and(|entry| entry.thread.delete(&message_id))
+                | super::history::forget(app, &key(&conversation), &message_id);
             if removed {
                 app.status
                     .notify(NoticeLevel::Info, "Message deleted".to_string(), app.now);

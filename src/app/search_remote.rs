@@ -5,9 +5,10 @@
 //! picker on it to start one.
 //!
 //! The store answers every keystroke; a platform is a request over the network, so it is asked
-//! at most once per [`ASK_EVERY`]: a query typed meanwhile waits for the next tick, and only its
-//! latest form is asked. Only live accounts are asked, and a failed answer just ends the wait
-//! (the provider reports why, as for any failed call).
+//! only once the query has stood unchanged for [`PAUSE`] (looked at on the one-second tick), for
+//! the words as they stand then: never for half a word or half a filter. Only live accounts are
+//! asked. The wait for an account ends with its answer, an error it reports (it says why, as for
+//! any failed call), its connection dropping, or [`NO_ANSWER`].
 //!
 //! [`PlatformActions::contact_search`]: crate::contract::provider::PlatformActions
 
@@ -22,6 +23,8 @@ use crate::model::{AccountId, ContactCard};
 
 /// How long the query must stand unchanged before the platforms are asked for it.
 pub const PAUSE: Duration = Duration::milliseconds(400);
+/// How long an answer is waited for before the overlay stops saying it is asking.
+pub const NO_ANSWER: Duration = Duration::seconds(15);
 /// Shorter words match nearly every contact: not worth a request.
 const MIN_CHARS: usize = 2;
 
@@ -43,10 +46,14 @@ pub struct RemoteSearch {
     words: String,
     /// `channel:` prefixes of the query: a contact is listed when it has an identifier on one.
     channels: Vec<String>,
+    /// `account:` prefixes of the query.
+    accounts: Vec<String>,
     /// The words are still to be asked, once typing pauses.
     pub due: bool,
     /// When the words last changed.
     changed_at: Option<time::OffsetDateTime>,
+    /// When they were asked.
+    asked_at: Option<time::OffsetDateTime>,
 }
 
 /// After the query changed: its words are asked once typing has paused (see [`tick`]).
@@ -58,26 +65,36 @@ pub(super) fn query_changed(app: &mut App, query: &SearchQuery) {
         return;
     };
     let remote = &mut state.remote;
-    if words == remote.words && query.channels == remote.channels {
+    if words == remote.words
+        && query.channels == remote.channels
+        && query.accounts == remote.accounts
+    {
         return;
     }
     remote.words = words;
     remote.channels = query.channels.clone();
+    remote.accounts = query.accounts.clone();
     remote.contacts.clear();
     remote.waiting.clear();
     remote.due = anyone_to_ask && !remote.words.is_empty();
     remote.changed_at = Some(now);
 }
 
-/// Every tick: words unchanged for [`PAUSE`] are asked of the platforms. Returns whether they
-/// were.
+/// Every tick: words unchanged for [`PAUSE`] are asked of the platforms, and an answer awaited
+/// for longer than [`NO_ANSWER`] is given up. Returns whether anything shown changed.
 pub(super) fn tick(app: &mut App, effects: &mut Vec<Effect>) -> bool {
     let now = app.now;
-    let Some(state) = app.view.search.as_ref() else {
+    let Some(state) = app.view.search.as_mut() else {
         return false;
     };
-    let paused = state.remote.changed_at.is_none_or(|at| now - at >= PAUSE);
-    if !state.remote.due || !paused {
+    let remote = &mut state.remote;
+    let overdue = remote.asked_at.is_some_and(|at| now - at >= NO_ANSWER);
+    if overdue && !remote.waiting.is_empty() {
+        remote.waiting.clear();
+        return true;
+    }
+    let paused = remote.changed_at.is_none_or(|at| now - at >= PAUSE);
+    if !remote.due || !paused {
         return false;
     }
     let query = crate::contract::search::parse(&state.input, app.settings.utc_offset);
@@ -86,6 +103,7 @@ pub(super) fn tick(app: &mut App, effects: &mut Vec<Effect>) -> bool {
         return false;
     };
     remote.due = false;
+    remote.asked_at = Some(now);
     remote.waiting.clone_from(&accounts);
     for account in accounts {
         effects.push(Effect::Provider {
@@ -95,7 +113,8 @@ pub(super) fn tick(app: &mut App, effects: &mut Vec<Effect>) -> bool {
             },
         });
     }
-    !remote.waiting.is_empty()
+    // Asking, or no longer about to ask: either way the line under the query changes.
+    true
 }
 
 /// The words a platform is asked for: the query's words, without the ones left out. A query
@@ -148,25 +167,24 @@ fn accounts_for(app: &App, query: &SearchQuery) -> Vec<AccountId> {
         .collect()
 }
 
-/// A platform's answer. Returns whether the overlay took it (a late answer to older words,
-/// or one meant for the contact picker, is left alone).
+/// A platform's answer. Returns whether the overlay took it: an answer to the words it shows
+/// (even one that comes after the wait was given up), from an account that searches contacts.
+/// A late answer to older words, or one meant for the contact picker, is left alone.
 pub(super) fn answered(
     app: &mut App,
     account: &AccountId,
     words: &str,
     contacts: &[ContactCard],
 ) -> bool {
+    let searches = app.status.actions(account).contact_search;
     let Some(state) = app.view.search.as_mut() else {
         return false;
     };
     let remote = &mut state.remote;
-    let Some(at) = remote.waiting.iter().position(|a| a == account) else {
-        return false;
-    };
-    if remote.words != words {
+    if !searches || remote.words.is_empty() || remote.words != words {
         return false;
     }
-    remote.waiting.remove(at);
+    remote.waiting.retain(|a| a != account);
     let channels = &remote.channels;
     let on_a_channel = |card: &ContactCard| {
         channels.is_empty()
@@ -176,19 +194,23 @@ pub(super) fn answered(
                 channels.iter().any(|p| name.starts_with(p))
             })
     };
-    remote.contacts.extend(
-        contacts
+    for card in contacts.iter().filter(|card| on_a_channel(card)) {
+        let listed = remote
+            .contacts
             .iter()
-            .filter(|card| on_a_channel(card))
-            .map(|card| RemoteContact {
+            .any(|c| c.account == *account && c.card.id == card.id);
+        if !listed {
+            remote.contacts.push(RemoteContact {
                 account: account.clone(),
                 card: card.clone(),
-            }),
-    );
+            });
+        }
+    }
     true
 }
 
-/// An account reported an error: if its answer was awaited, it is not coming.
+/// An account reported an error, or its connection is no longer live: if its answer was
+/// awaited, it is not coming (an answer that comes all the same is still taken).
 pub(super) fn failed(app: &mut App, account: &AccountId) {
     if let Some(state) = app.view.search.as_mut() {
         state.remote.waiting.retain(|a| a != account);

@@ -4,7 +4,7 @@ use super::*;
 use crate::app::keys::{Key, KeyCode};
 use crate::app::tests::{key as conversation, press, type_text};
 use crate::app::{AppSettings, Event};
-use crate::contract::provider::{AccountEvent, PlatformActions, ProviderEvent};
+use crate::contract::provider::{AccountEvent, ConnectionState, PlatformActions, ProviderEvent};
 use crate::model::{Channel, ContactIdentifier};
 
 fn hub() -> AccountId {
@@ -151,8 +151,6 @@ fn only_the_answer_to_the_latest_words_is_listed_after_the_hits_and_marked_remot
     assert_eq!(state.remote.contacts.len(), 1);
     assert_eq!(state.remote.contacts[0].card.name, "Ana Lima");
     assert_eq!(state.rows(), state.hits.len() + 1);
-    // The contact picker is closed: nothing else took the answer.
-    assert!(app.view.contact_picker.is_none());
 }
 
 #[test]
@@ -257,4 +255,85 @@ fn enter_on_a_remote_contact_opens_its_conversation_or_the_picker_to_start_one()
     assert_eq!(picker.query, "ana");
     assert_eq!(picker.results, [card("k-new", "Ana Nova")]);
     assert!(!picker.waiting);
+}
+
+#[test]
+fn the_wait_ends_when_the_connection_drops_or_nothing_comes_but_a_late_answer_still_counts() {
+    let mut app = app();
+    press(&mut app, Key::ctrl('f'));
+    type_text(&mut app, "ana");
+    tick(&mut app, PAUSE);
+    app.apply(
+        app.now,
+        Event::provider(AccountEvent {
+            account: hub(),
+            event: ProviderEvent::Connection(ConnectionState::Connecting),
+        }),
+    );
+    assert!(overlay(&app).remote.waiting.is_empty());
+    answer(&mut app, &hub(), "ana", vec![card("k-9", "Ana Lima")]);
+    assert_eq!(overlay(&app).remote.contacts.len(), 1, "taken all the same");
+    // The same answer again (two requests for the same words) lists nothing twice.
+    answer(&mut app, &hub(), "ana", vec![card("k-9", "Ana Lima")]);
+    assert_eq!(overlay(&app).remote.contacts.len(), 1);
+
+    let mut app = self::app();
+    press(&mut app, Key::ctrl('f'));
+    type_text(&mut app, "ana");
+    tick(&mut app, PAUSE);
+    assert!(asked(&tick(&mut app, NO_ANSWER / 2)).is_empty());
+    assert_eq!(overlay(&app).remote.waiting, [hub()]);
+    tick(&mut app, NO_ANSWER);
+    assert!(overlay(&app).remote.waiting.is_empty(), "given up");
+}
+
+#[test]
+fn down_from_the_last_hit_reaches_the_remote_contacts_and_enter_opens_the_one_chosen() {
+    let mut app = app();
+    press(&mut app, Key::ctrl('f'));
+    type_text(&mut app, "ana");
+    let id = app.view.searches_asked;
+    let hit = crate::contract::search::SearchHit {
+        key: conversation("c2"),
+        message_id: "m1".into(),
+        at: app.now,
+        direction: crate::model::Direction::Inbound,
+        sender: "Bo".into(),
+        snippet: "ana".into(),
+    };
+    app.apply(
+        app.now,
+        Event::Store(crate::contract::store::StoreEvent::Found {
+            id,
+            hits: Ok(vec![hit]),
+        }),
+    );
+    tick(&mut app, PAUSE);
+    answer(&mut app, &hub(), "ana", vec![card("k-c1", "Ana")]);
+    assert_eq!(overlay(&app).rows(), 2);
+    press(&mut app, Key::plain(KeyCode::Down));
+    press(&mut app, Key::plain(KeyCode::Down));
+    assert_eq!(overlay(&app).selected, 1, "no further than the last row");
+    press(&mut app, Key::plain(KeyCode::Enter));
+    assert_eq!(
+        app.view.open,
+        Some(conversation("c1")),
+        "the contact's conversation, not the hit's"
+    );
+}
+
+#[test]
+fn changing_the_account_filter_asks_again() {
+    let mut app = app();
+    press(&mut app, Key::ctrl('f'));
+    type_text(&mut app, "ana");
+    tick(&mut app, PAUSE);
+    answer(&mut app, &hub(), "ana", vec![card("k-9", "Ana Lima")]);
+    type_text(&mut app, " account:other");
+    assert!(
+        overlay(&app).remote.contacts.is_empty(),
+        "not from an account left out"
+    );
+    let effects = tick(&mut app, PAUSE);
+    assert!(asked(&effects).is_empty(), "no account named so");
 }

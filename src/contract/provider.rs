@@ -90,7 +90,7 @@ impl PlatformActions {
         capability_lookup: true,
         set_status: true,
         workflow: true,
-        // Asked unprompted, on every keystroke of a search: only of a platform known to answer.
+        // Asked unprompted, as a search is typed: only of a platform known to answer.
         contact_search: false,
         platform: "this platform",
     };

@@ -109,11 +109,13 @@ pub enum StoreEvent {
         messages: Vec<Message>,
         exhausted: bool,
     },
-    /// The answer to [`StoreRequest::LoadAround`], in thread order. `older_exhausted` /
-    /// `newer_exhausted`: the store holds no more on that side than it gave (said only of a
-    /// side that was asked for; `false` otherwise).
+    /// The answer to [`StoreRequest::LoadAround`], in thread order, under the `at` it was
+    /// asked with (only the latest read counts). `older_exhausted` / `newer_exhausted`: the
+    /// store holds no more on that side than it gave (said only of a side that was asked for;
+    /// `false` otherwise).
     Around {
         key: ConversationKey,
+        at: (Timestamp, String),
         messages: Vec<Message>,
         older_exhausted: bool,
         newer_exhausted: bool,

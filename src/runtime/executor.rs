@@ -193,6 +193,10 @@ impl Executor {
             StoreRequest::LoadPage { key, .. } => Some(key.clone()),
             _ => None,
         };
+        let around = match &write {
+            StoreRequest::LoadAround { key, at, .. } => Some((key.clone(), at.clone())),
+            _ => None,
+        };
         let written = self.store.as_ref().is_some_and(|store| store.write(write));
         if let Some(id) = search
             && !written
@@ -200,6 +204,18 @@ impl Executor {
             return Outcome::Store(StoreEvent::Found {
                 id,
                 hits: Err("the local store is not running: search is unavailable".to_string()),
+            });
+        }
+        if let Some((key, at)) = around
+            && !written
+        {
+            // Nothing to read a window from: the window closes, saying the message is gone.
+            return Outcome::Store(StoreEvent::Around {
+                key,
+                at,
+                messages: Vec::new(),
+                older_exhausted: true,
+                newer_exhausted: true,
             });
         }
         if let Some(key) = page

@@ -301,6 +301,7 @@ pub fn answer(db: &mut Db, request: &StoreRequest) -> Option<StoreEvent> {
         } => match db.around(key, at, *older, *newer) {
             Ok(around) => StoreEvent::Around {
                 key: key.clone(),
+                at: at.clone(),
                 messages: around.messages,
                 older_exhausted: around.older_exhausted,
                 newer_exhausted: around.newer_exhausted,
@@ -309,6 +310,7 @@ pub fn answer(db: &mut Db, request: &StoreRequest) -> Option<StoreEvent> {
                 tracing::error!("reading messages around one of the local store failed: {err}");
                 StoreEvent::Around {
                     key: key.clone(),
+                    at: at.clone(),
                     messages: Vec::new(),
                     older_exhausted: *older > 0,
                     newer_exhausted: *newer > 0,
@@ -326,7 +328,7 @@ pub fn answer(db: &mut Db, request: &StoreRequest) -> Option<StoreEvent> {
     })
 }
 
-/// A page, reaching back through a message when asked; also answers how many were asked for.
+/// The store's file, for messages (or that it is in memory).
 fn describe(path: Option<&Path>) -> String {
     path.map_or_else(|| "(in memory)".to_string(), |p| p.display().to_string())
 }

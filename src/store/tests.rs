@@ -398,52 +398,48 @@ async fn the_actor_answers_a_read_around_a_message_and_says_which_sides_ran_out(
         key: key("c1"),
         messages: written.clone(),
     }));
-    let around = |id: usize, older: usize, newer: usize| StoreRequest::LoadAround {
-        key: key("c1"),
-        at: (written[id].at, written[id].id.clone()),
-        older,
-        newer,
-    };
+    let at = |id: usize| (written[id].at, written[id].id.clone());
     let answers = [
         // Two before m5, m5 itself and two after: neither side ran out.
-        (around(5, 2, 2), 3..8, false, false),
+        (at(5), 2, 2, 3..8, false, false),
         // Near the start: the older side ran out; the newer one was not asked.
-        (around(1, 4, 0), 0..2, true, false),
+        (at(1), 4, 0, 0..2, true, false),
         // Near the end: the newer side ran out.
-        (around(8, 1, 5), 7..10, false, true),
+        (at(8), 1, 5, 7..10, false, true),
+        // Exactly what was asked is left after it: not said to have run out (the next read,
+        // empty, says so).
+        (at(7), 2, 2, 5..10, false, false),
+        // A message no longer stored: what lies around where it was.
+        (
+            (
+                written[4].at + time::Duration::milliseconds(500),
+                "gone".into(),
+            ),
+            1,
+            1,
+            4..6,
+            false,
+            false,
+        ),
     ];
-    for (request, range, older_exhausted, newer_exhausted) in answers {
-        assert!(handle.write(request));
+    for (at, older, newer, range, older_exhausted, newer_exhausted) in answers {
+        assert!(handle.write(StoreRequest::LoadAround {
+            key: key("c1"),
+            at: at.clone(),
+            older,
+            newer,
+        }));
         assert_eq!(
             events.recv().await,
             Some(StoreEvent::Around {
                 key: key("c1"),
+                at,
                 messages: written[range].to_vec(),
                 older_exhausted,
                 newer_exhausted,
             })
         );
     }
-    // A message no longer stored: what lies around where it was.
-    let gone = (
-        written[4].at + time::Duration::milliseconds(500),
-        "gone".to_string(),
-    );
-    assert!(handle.write(StoreRequest::LoadAround {
-        key: key("c1"),
-        at: gone,
-        older: 1,
-        newer: 1,
-    }));
-    assert_eq!(
-        events.recv().await,
-        Some(StoreEvent::Around {
-            key: key("c1"),
-            messages: written[4..6].to_vec(),
-            older_exhausted: false,
-            newer_exhausted: false,
-        })
-    );
 }
 
 /// The newest message of each conversation, as the start reads it.

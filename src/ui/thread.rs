@@ -328,9 +328,10 @@ impl Layouter<'_> {
     fn pin_scroll(&self, pin: Pin, scroll: usize) -> (usize, ThreadAnchor) {
         let pinned = |m: &Message| m.at == pin.message.at && id_hash(&m.id) == pin.message.id_hash;
         match self.lines_below(pinned) {
-            Some((index, below, _)) => {
-                (below + pin.offset, anchor_of(&self.messages[index], below))
-            }
+            Some((index, below, _)) => (
+                below.saturating_add_signed(pin.offset),
+                anchor_of(&self.messages[index], below),
+            ),
             None => (scroll, pin.message),
         }
     }
@@ -403,7 +404,7 @@ impl Layouter<'_> {
     fn history_line(&self) -> Line<'static> {
         let text = match self.window {
             Some(window) if window.fetching.is_some() && window.messages.is_empty() => "loading…",
-            Some(window) if window.fetching == Some(Side::Older) => "loading older…",
+            Some(window) if matches!(window.fetching, Some((Side::Older, _))) => "loading older…",
             Some(window) if window.older_more => "↑ older messages",
             Some(_) if self.entry.history_complete => "beginning of conversation",
             Some(_) => "beginning of what this machine has stored",
