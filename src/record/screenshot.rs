@@ -46,7 +46,7 @@ pub const STATES: &[(&str, &str)] = &[
     // across conversations, newest first, the matched words marked.
     (
         "search",
-        "store\npause 6s\nkey Ctrl+f\ntype \"order\"\npause 500ms",
+        "store\npause 6s\nkey Ctrl+f\ntype \"order\"\npause 1500ms",
     ),
     // The help overlay, generated from the key map.
     ("help", "pause 1s\nkey ?\npause 500ms"),

@@ -7,7 +7,9 @@
 //! for the reader). So the reader waits on the terminal itself, with `poll(2)`, and a hang-up
 //! ends it (the event loop then quits, as on `q`) before crossterm reads again. crossterm is
 //! asked only when there is something to read: input on the terminal, or a window resize
-//! (SIGWINCH, watched on a pipe of our own, as crossterm watches it on its own).
+//! (SIGWINCH, watched on a pipe of our own, as crossterm watches it on its own). A hang-up in
+//! the microseconds between our look and crossterm's read is not caught: crossterm would spin
+//! then, as it always did before.
 
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
