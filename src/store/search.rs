@@ -400,8 +400,20 @@ pub fn statement(query: &SearchQuery, limit: usize) -> Option<Statement> {
     filters(query, &columns, &mut conditions, &mut params);
     if let Some(key) = &query.conversation {
         conditions.push("m.account = ? AND m.conversation = ?".to_string());
-        params.push(Value::Text(key.account.0.clone()));
-        params.push(Value::Text(key.id.clone()));
+        // The index is walked from the newest stored match back: for a conversation whose
+        // messages lie far back, past every newer match first (a common word took 10 s in a
+        // million-message store). The rowids of its messages bound the walk (75 ms there).
+        conditions.push(
+            "message_search.rowid >= (SELECT min(rowid) FROM messages
+                 WHERE account = ? AND conversation = ?)
+             AND message_search.rowid <= (SELECT max(rowid) FROM messages
+                 WHERE account = ? AND conversation = ?)"
+                .to_string(),
+        );
+        for _ in 0..3 {
+            params.push(Value::Text(key.account.0.clone()));
+            params.push(Value::Text(key.id.clone()));
+        }
     }
     let join_conversations = if query.has_filters() {
         "JOIN conversations c ON c.account = m.account AND c.id = m.conversation"

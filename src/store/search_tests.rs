@@ -197,6 +197,23 @@ fn filters_narrow_the_hits() {
     let mut scoped = parse("vacuum", UtcOffset::UTC);
     scoped.conversation = Some(key("shop", "c1"));
     assert_eq!(ids(&db.search(&scoped, 50).expect("search")), ["m2", "m1"]);
+    // With a filter (its parameters come before the conversation's), and a message of the
+    // conversation stored after newer matches of others (history read late).
+    let mut filtered = parse("vacuum from:customer", UtcOffset::UTC);
+    filtered.conversation = Some(key("shop", "c1"));
+    assert_eq!(ids(&db.search(&filtered, 50).expect("search")), ["m1"]);
+    write(
+        &mut db,
+        &key("shop", "c1"),
+        vec![said("m0", -5, Direction::Inbound, "the vacuum was a gift")],
+    );
+    assert_eq!(
+        ids(&db.search(&scoped, 50).expect("search")),
+        ["m2", "m1", "m0"]
+    );
+    let mut other = parse("refund", UtcOffset::UTC);
+    other.conversation = Some(key("shop", "c2"));
+    assert_eq!(ids(&db.search(&other, 50).expect("search")), ["m5"]);
 }
 
 #[test]
