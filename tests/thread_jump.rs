@@ -272,3 +272,37 @@ fn a_window_on_history_shows_the_hit_and_keeps_the_screen_still_as_it_grows_and_
         .expect("c1");
     assert_eq!(entry.thread.len(), 200);
 }
+
+/// Paged up a long thread without a message cursor, `k` puts the cursor on the message at the
+/// bottom of the screen, not on the newest one far below (which would move the view there).
+#[test]
+fn k_after_paging_up_starts_where_the_screen_is() {
+    let mut app = long_thread();
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
+    app.apply(app.now, Event::Key(Key::plain(KeyCode::Tab)));
+    while app.view.focus != switchboard::app::Focus::Thread {
+        app.apply(app.now, Event::Key(Key::plain(KeyCode::Tab)));
+    }
+    settle(&mut terminal, &mut app);
+    for _ in 0..5 {
+        app.apply(app.now, Event::Key(Key::plain(KeyCode::PageUp)));
+        settle(&mut terminal, &mut app);
+    }
+    let (before, _) = settle(&mut terminal, &mut app);
+    assert!(
+        !before.contains("Message 599:"),
+        "paged away from the newest"
+    );
+    app.apply(app.now, Event::Key(Key::ch('k')));
+    let (after, _) = settle(&mut terminal, &mut app);
+    let selected = app.view.selected_message.clone().expect("a cursor");
+    let number: usize = selected[1..].parse().expect("m<number>");
+    assert!(
+        before.contains(&format!("Message {number}:")),
+        "the cursor is on a message that was on screen ({selected}):\n{before}"
+    );
+    assert!(
+        after.contains(&format!("Message {number}:")),
+        "and stays there:\n{after}"
+    );
+}

@@ -24,8 +24,26 @@ pub(super) fn step(app: &mut App, down: bool, effects: &mut Vec<Effect>) {
         .selected_message
         .as_deref()
         .and_then(|id| messages.iter().position(|m| m.id == id));
+    // Without a cursor (none yet, or paged away from), `k` starts at the newest message whose
+    // last line is on screen, not at the newest of all, so the view does not jump. The last
+    // frame's anchor is the message at the viewport's bottom: when it runs on below the
+    // screen, the one above it.
+    let scroll = app.view.thread_scroll;
+    let at_bottom = app
+        .view
+        .layout
+        .thread_anchor
+        .filter(|_| scroll > 0)
+        .and_then(|anchor| {
+            let index = anchor.find_in(messages)?;
+            Some(if anchor.bottom < scroll {
+                index.saturating_sub(1)
+            } else {
+                index
+            })
+        });
     let next = match (current, down) {
-        (None, false) => Some(messages.len() - 1),
+        (None, false) => Some(at_bottom.unwrap_or(messages.len() - 1)),
         (None, true) => None,
         // A window reads its older pages itself, as its top comes into view.
         (Some(0), false) => Some(0),

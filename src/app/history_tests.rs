@@ -263,3 +263,27 @@ fn j_and_k_walk_the_window() {
     press(&mut app, Key::ch('j'));
     assert_eq!(app.view.selected_message.as_deref(), Some("m3"));
 }
+
+#[test]
+fn a_page_key_before_the_frame_moves_the_pinned_message_with_the_view() {
+    let (mut app, _) = opened_at_m2();
+    around(&mut app, 1..5, true, false);
+    app.view.jump_pending = false;
+    app.view.thread_scroll = 3;
+    app.view.layout.thread_anchor = Some(ThreadAnchor {
+        at: at(4),
+        id_hash: 7,
+        bottom: 1,
+    });
+    let mut effects = Vec::new();
+    read_ahead(&mut app, Some(50), false, &mut effects);
+    around(&mut app, 4..6, false, false);
+    assert_eq!(app.view.pin.map(|p| p.offset), Some(2));
+    // A page down before the frame that places the pin: the pin goes down with it.
+    app.view.focus = Focus::Thread;
+    press(&mut app, Key::plain(KeyCode::PageDown));
+    let page = isize::try_from(app.view.layout.thread.height.saturating_sub(2))
+        .unwrap_or(0)
+        .max(1);
+    assert_eq!(app.view.pin.map(|p| p.offset), Some(2 - page));
+}

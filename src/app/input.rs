@@ -716,8 +716,11 @@ fn move_selection(app: &mut App, delta: isize) {
 
 fn scroll_thread(app: &mut App, lines: isize, effects: &mut Vec<Effect>) {
     let view = &mut app.view;
-    // The user moves the view: nothing is held in place for them any more.
-    view.pin = None;
+    // A message held in place (a page came in under it) moves with the view; the frame puts
+    // the scroll right.
+    if let Some(pin) = view.pin.as_mut() {
+        pin.offset += lines;
+    }
     view.thread_scroll = view.thread_scroll.saturating_add_signed(lines);
     if let Some(top) = view.layout.thread_top_scroll
         && view.thread_scroll >= top

@@ -79,6 +79,30 @@ pub struct ThreadAnchor {
     pub bottom: usize,
 }
 
+impl ThreadAnchor {
+    /// The hash an anchor keeps of a message id (an id itself would make the layout report
+    /// allocate on every frame).
+    pub fn hash_id(id: &str) -> u64 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        id.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Whether `message` is the anchor's.
+    pub fn is(&self, message: &crate::model::Message) -> bool {
+        message.at == self.at && Self::hash_id(&message.id) == self.id_hash
+    }
+
+    /// Where the anchor's message is among `messages` (in thread order).
+    pub fn find_in(&self, messages: &[crate::model::Message]) -> Option<usize> {
+        let start = messages.partition_point(|m| m.at < self.at);
+        (start..messages.len())
+            .take_while(|&i| messages[i].at == self.at)
+            .find(|&i| self.is(&messages[i]))
+    }
+}
+
 /// One row of the channel list; `channel: None` is "All".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChannelEntry {

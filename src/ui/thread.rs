@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use self::anchor::{Start, anchor_of, id_hash};
+use self::anchor::{Start, anchor_of};
 use super::{format, theme, wrap};
 use crate::app::history::{HistoryWindow, Pin, Side};
 use crate::app::inbox::ConversationEntry;
@@ -326,7 +326,7 @@ impl Layouter<'_> {
     /// The scroll that keeps a pinned message where it was on screen. One not laid out any
     /// more keeps the scroll as it is (the pin is then dropped).
     fn pin_scroll(&self, pin: Pin, scroll: usize) -> (usize, ThreadAnchor) {
-        let pinned = |m: &Message| m.at == pin.message.at && id_hash(&m.id) == pin.message.id_hash;
+        let pinned = |m: &Message| pin.message.is(m);
         match self.lines_below(pinned) {
             Some((index, below, _)) => (
                 below.saturating_add_signed(pin.offset),

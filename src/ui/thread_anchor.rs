@@ -6,8 +6,6 @@
 //! Anything that does not add up (the message is gone, the thread changed below it) falls back
 //! to laying out from the newest message.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use super::Layouter;
 use crate::app::ThreadAnchor;
 use crate::model::Message;
@@ -22,15 +20,9 @@ pub(super) struct Start {
 pub(super) fn anchor_of(message: &Message, bottom: usize) -> ThreadAnchor {
     ThreadAnchor {
         at: message.at,
-        id_hash: id_hash(&message.id),
+        id_hash: ThreadAnchor::hash_id(&message.id),
         bottom,
     }
-}
-
-pub(super) fn id_hash(id: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    id.hash(&mut hasher);
-    hasher.finish()
 }
 
 impl Layouter<'_> {
@@ -47,7 +39,7 @@ impl Layouter<'_> {
         let mut index = messages.partition_point(|m| m.at < anchor.at);
         while index < messages.len()
             && messages[index].at == anchor.at
-            && id_hash(&messages[index].id) != anchor.id_hash
+            && ThreadAnchor::hash_id(&messages[index].id) != anchor.id_hash
         {
             index += 1;
         }
