@@ -1,8 +1,8 @@
 //! A window on a thread's history: a search hit far older than what the thread holds is shown
 //! in a page read around it from the store, not by reading everything between it and the
 //! newest message, so the jump costs the same 100 or 100,000 messages deep. The thread pane
-//! shows the window instead of the thread ("viewing older messages", End goes back to the
-//! newest), and the window grows a page at a time from either end as the user scrolls. When it
+//! shows the window instead of the thread (its border says "older messages", End goes back to
+//! the newest), and the window grows a page at a time from either end as the user scrolls. When it
 //! reaches what the thread holds the two join, and the pane is the thread again, at the same
 //! place. Live messages keep arriving in the thread meanwhile; sending a reply goes back to it.
 //!
