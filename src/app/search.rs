@@ -340,11 +340,17 @@ pub(super) fn open_hit(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>
             app.now,
         );
     }
+    open_in_thread(app, hit.key.clone(), effects);
+    show_hit(app, hit, effects);
+}
+
+/// Opens a conversation found by a search, shown whatever the list's filter, the thread
+/// focused.
+pub(super) fn open_in_thread(app: &mut App, key: ConversationKey, effects: &mut Vec<Effect>) {
     app.view.filter.clear();
     app.lists_stale = true;
-    super::input::open_conversation(app, hit.key.clone(), effects);
+    super::input::open_conversation(app, key, effects);
     app.view.focus = Focus::Thread;
-    show_hit(app, hit, effects);
 }
 
 /// Marks the hit's message and scrolls to it: in the thread when it holds the message, else

@@ -16,7 +16,7 @@ use time::Duration;
 
 use super::contacts::ContactPicker;
 use super::search::SearchState;
-use super::{App, Effect, Focus};
+use super::{App, Effect};
 use crate::contract::provider::{ConnectionState, ProviderCommand};
 use crate::contract::search::SearchQuery;
 use crate::model::{AccountId, ContactCard};
@@ -235,11 +235,7 @@ pub(super) fn open(app: &mut App, contact: RemoteContact, effects: &mut Vec<Effe
         .max_by_key(|(_, entry)| entry.last_activity())
         .map(|(key, _)| key.clone());
     if let Some(key) = newest {
-        app.view.filter.clear();
-        app.lists_stale = true;
-        super::input::open_conversation(app, key, effects);
-        app.view.focus = Focus::Thread;
-        return;
+        return super::search::open_in_thread(app, key, effects);
     }
     app.view.contact_picker = Some(ContactPicker {
         account: contact.account,

@@ -3,7 +3,7 @@ use time::Duration;
 use super::*;
 use crate::app::keys::{Key, KeyCode};
 use crate::app::tests::{key as conversation, press, type_text};
-use crate::app::{AppSettings, Event};
+use crate::app::{AppSettings, Event, Focus};
 use crate::contract::provider::{AccountEvent, ConnectionState, PlatformActions, ProviderEvent};
 use crate::model::{Channel, ContactIdentifier};
 
@@ -99,6 +99,13 @@ fn answer(app: &mut App, account: &AccountId, query: &str, contacts: Vec<Contact
     );
 }
 
+/// Ctrl+F, `words` typed, and the pause after them: the platforms are asked.
+fn ask_for(app: &mut App, words: &str) {
+    press(app, Key::ctrl('f'));
+    type_text(app, words);
+    tick(app, PAUSE);
+}
+
 fn tick(app: &mut App, after: Duration) -> Vec<Effect> {
     app.apply(app.now + after, Event::Tick)
 }
@@ -128,9 +135,7 @@ fn live_platforms_with_a_contact_search_are_asked_once_typing_pauses() {
 #[test]
 fn only_the_answer_to_the_latest_words_is_listed_after_the_hits_and_marked_remote() {
     let mut app = app();
-    press(&mut app, Key::ctrl('f'));
-    type_text(&mut app, "ana");
-    tick(&mut app, PAUSE);
+    ask_for(&mut app, "ana");
     answer(&mut app, &hub(), "an", vec![card("k-old", "Anatole")]);
     answer(
         &mut app,
@@ -206,9 +211,7 @@ fn account_and_channel_filters_narrow_what_is_asked_and_listed() {
 #[test]
 fn a_failed_search_ends_the_wait() {
     let mut app = app();
-    press(&mut app, Key::ctrl('f'));
-    type_text(&mut app, "ana");
-    tick(&mut app, PAUSE);
+    ask_for(&mut app, "ana");
     assert_eq!(overlay(&app).remote.waiting, [hub()]);
     app.apply(
         app.now,
@@ -223,9 +226,7 @@ fn a_failed_search_ends_the_wait() {
 #[test]
 fn enter_on_a_remote_contact_opens_its_conversation_or_the_picker_to_start_one() {
     let mut app = app();
-    press(&mut app, Key::ctrl('f'));
-    type_text(&mut app, "ana");
-    tick(&mut app, PAUSE);
+    ask_for(&mut app, "ana");
     // "k-c1" is the contact of "c1", in the inbox; "k-new" has no conversation here.
     answer(
         &mut app,
@@ -239,9 +240,7 @@ fn enter_on_a_remote_contact_opens_its_conversation_or_the_picker_to_start_one()
     assert_eq!(app.view.open, Some(conversation("c1")));
     assert_eq!(app.view.focus, Focus::Thread);
 
-    press(&mut app, Key::ctrl('f'));
-    type_text(&mut app, "ana");
-    tick(&mut app, PAUSE);
+    ask_for(&mut app, "ana");
     answer(
         &mut app,
         &hub(),
@@ -260,9 +259,7 @@ fn enter_on_a_remote_contact_opens_its_conversation_or_the_picker_to_start_one()
 #[test]
 fn the_wait_ends_when_the_connection_drops_or_nothing_comes_but_a_late_answer_still_counts() {
     let mut app = app();
-    press(&mut app, Key::ctrl('f'));
-    type_text(&mut app, "ana");
-    tick(&mut app, PAUSE);
+    ask_for(&mut app, "ana");
     app.apply(
         app.now,
         Event::provider(AccountEvent {
@@ -278,9 +275,7 @@ fn the_wait_ends_when_the_connection_drops_or_nothing_comes_but_a_late_answer_st
     assert_eq!(overlay(&app).remote.contacts.len(), 1);
 
     let mut app = self::app();
-    press(&mut app, Key::ctrl('f'));
-    type_text(&mut app, "ana");
-    tick(&mut app, PAUSE);
+    ask_for(&mut app, "ana");
     assert!(asked(&tick(&mut app, NO_ANSWER / 2)).is_empty());
     assert_eq!(overlay(&app).remote.waiting, [hub()]);
     tick(&mut app, NO_ANSWER);
@@ -325,9 +320,7 @@ fn down_from_the_last_hit_reaches_the_remote_contacts_and_enter_opens_the_one_ch
 #[test]
 fn changing_the_account_filter_asks_again() {
     let mut app = app();
-    press(&mut app, Key::ctrl('f'));
-    type_text(&mut app, "ana");
-    tick(&mut app, PAUSE);
+    ask_for(&mut app, "ana");
     answer(&mut app, &hub(), "ana", vec![card("k-9", "Ana Lima")]);
     type_text(&mut app, " account:other");
     assert!(

@@ -157,17 +157,7 @@ fn remote_lines(
     if app.view.several_accounts {
         detail = format!("{detail} · {}", contact.account);
     }
-    let detail_width = wrap::width(&detail).min(room / 2);
-    let name = wrap::truncate(&name, room.saturating_sub(detail_width + 3));
-    let gap = room.saturating_sub(1 + wrap::width(&name) + detail_width);
-    let head = Line::from(vec![
-        Span::styled(format!(" {name}"), base.add_modifier(Modifier::BOLD)),
-        Span::styled(" ".repeat(gap), base),
-        Span::styled(
-            wrap::truncate(&detail, detail_width),
-            base.patch(theme::key_hint()),
-        ),
-    ]);
+    let head = head_line(&name, &detail, room, base, base.patch(theme::key_hint()));
     let card = &contact.card;
     let mut reach: Vec<String> = card
         .identifiers
@@ -222,18 +212,27 @@ fn hit_lines(
     if app.view.several_accounts {
         detail = format!("{detail} · {}", hit.key.account);
     }
-    let detail_width = wrap::width(&detail).min(room / 2);
-    let name = wrap::truncate(&name, room.saturating_sub(detail_width + 3));
+    let head = head_line(&name, &detail, room, base, base.patch(theme::muted()));
+    [head, snippet_line(&hit.snippet, room, base)]
+}
+
+/// " Name" in bold on the left and the detail on the right, in `room` columns: the detail
+/// takes at most half, the name what is left.
+fn head_line(
+    name: &str,
+    detail: &str,
+    room: usize,
+    base: Style,
+    detail_style: Style,
+) -> Line<'static> {
+    let detail_width = wrap::width(detail).min(room / 2);
+    let name = wrap::truncate(name, room.saturating_sub(detail_width + 3));
     let gap = room.saturating_sub(1 + wrap::width(&name) + detail_width);
-    let head = Line::from(vec![
+    Line::from(vec![
         Span::styled(format!(" {name}"), base.add_modifier(Modifier::BOLD)),
         Span::styled(" ".repeat(gap), base),
-        Span::styled(
-            wrap::truncate(&detail, detail_width),
-            base.patch(theme::muted()),
-        ),
-    ]);
-    [head, snippet_line(&hit.snippet, room, base)]
+        Span::styled(wrap::truncate(detail, detail_width), detail_style),
+    ])
 }
 
 /// The snippet on one line, its matched runs in the accent, cut to `room`.
