@@ -87,7 +87,13 @@ fn resident_mb() -> f64 {
 
 fn out_of_order_flood() {
     let mut app = inbox(1_000);
-    let open = app.view.open.clone().expect("a conversation is open").id;
+    let open = app
+        .view
+        .open
+        .clone()
+        .expect("a conversation is open")
+        .id
+        .to_string();
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
     frame(&mut terminal, &mut app);
     let mut ids: Vec<usize> = (0..100_000).collect();
@@ -136,7 +142,7 @@ fn out_of_order_flood() {
 fn memory_after_pushes() {
     let before = resident_mb();
     let mut app = inbox(1_000);
-    let open = app.view.open.clone().expect("open").id;
+    let open = app.view.open.clone().expect("open").id.to_string();
     for (round, chunk) in (0..300_000usize)
         .collect::<Vec<_>>()
         .chunks(BATCH)

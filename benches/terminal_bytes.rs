@@ -73,7 +73,7 @@ fn main() {
             Event::provider(switchboard::providers::AccountEvent {
                 account: common::account(),
                 event: ProviderEvent::Messages {
-                    conversation: open.id.clone(),
+                    conversation: open.id.to_string(),
                     messages: vec![message],
                     live: true,
                 },

@@ -9,13 +9,18 @@ use time::OffsetDateTime;
 /// A point in time, always UTC.
 pub type Timestamp = OffsetDateTime;
 
-/// One configured account (an embedded hub, a Sinch app, a Linktor tenant…).
+/// One configured account (an embedded hub, a Sinch app, a Linktor tenant…). Shared, not
+/// copied: every conversation's key holds one, and its list row another.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AccountId(pub String);
+pub struct AccountId(pub std::sync::Arc<str>);
 
 impl AccountId {
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<std::sync::Arc<str>>) -> Self {
         Self(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -29,11 +34,12 @@ impl fmt::Display for AccountId {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationKey {
     pub account: AccountId,
-    pub id: String,
+    /// Shared, not copied: the inbox, its list and its effects each hold keys.
+    pub id: std::sync::Arc<str>,
 }
 
 impl ConversationKey {
-    pub fn new(account: &AccountId, id: impl Into<String>) -> Self {
+    pub fn new(account: &AccountId, id: impl Into<std::sync::Arc<str>>) -> Self {
         Self {
             account: account.clone(),
             id: id.into(),
@@ -283,21 +289,27 @@ pub enum Content {
 impl Content {
     /// One-line summary for previews and notifications.
     pub fn preview(&self) -> String {
+        self.preview_text().into_owned()
+    }
+
+    /// The same summary, borrowed where it is the text itself (a filter over every
+    /// conversation reads it without copying).
+    pub fn preview_text(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Content::Text(text) => text.clone(),
+            Content::Text(text) => std::borrow::Cow::Borrowed(text),
             Content::Media { kind, url, caption } => match caption {
-                Some(caption) => format!("[{kind}] {caption}"),
-                None => format!("[{kind}] {}", file_name(url)),
+                Some(caption) => format!("[{kind}] {caption}").into(),
+                None => format!("[{kind}] {}", file_name(url)).into(),
             },
             Content::Location {
                 latitude,
                 longitude,
                 label,
             } => match label {
-                Some(label) => format!("[location] {label}"),
-                None => format!("[location] {latitude:.5}, {longitude:.5}"),
+                Some(label) => format!("[location] {label}").into(),
+                None => format!("[location] {latitude:.5}, {longitude:.5}").into(),
             },
-            Content::Other { kind, summary } => format!("[{kind}] {summary}"),
+            Content::Other { kind, summary } => format!("[{kind}] {summary}").into(),
         }
     }
 }

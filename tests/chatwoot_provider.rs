@@ -135,7 +135,7 @@ async fn sync_reads_the_team_and_pages_every_conversation() {
     let (_handle, mut events) = start("cw", config(fake, &desk.agent));
     let seen = live(&mut events).await;
     let listed = conversations(&seen);
-    let mut ids: Vec<String> = listed.iter().map(|c| c.key.id.clone()).collect();
+    let mut ids: Vec<String> = listed.iter().map(|c| c.key.id.to_string()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(
@@ -149,7 +149,7 @@ async fn sync_reads_the_team_and_pages_every_conversation() {
     );
     let jane = listed
         .iter()
-        .find(|c| c.key.id == desk.conversation.to_string())
+        .find(|c| *c.key.id == desk.conversation.to_string())
         .expect("Jane's conversation");
     assert_eq!(jane.channel, Channel::WhatsApp);
     assert_eq!(jane.contact.name, "Jane");
@@ -585,7 +585,7 @@ async fn server_trouble_and_rate_limits_are_retried_and_named() {
     assert!(
         conversations(&seen)
             .iter()
-            .any(|c| c.key.id == desk.conversation.to_string()),
+            .any(|c| *c.key.id == desk.conversation.to_string()),
         "the listing went through after the retries"
     );
     // Past the retries, the failure is named in the backoff.
@@ -784,7 +784,7 @@ async fn a_conversation_first_heard_in_a_push_is_read() {
     wait_for(&mut events, WAIT, "the conversation, read", |event| {
         conversations(std::slice::from_ref(event))
             .iter()
-            .any(|c| c.key.id == late.to_string() && c.contact.name == "Late")
+            .any(|c| *c.key.id == late.to_string() && c.contact.name == "Late")
     })
     .await;
     assert!(
@@ -1364,7 +1364,7 @@ async fn contacts_are_searched_on_chatwoot() {
     assert!(
         conversations(&seen)
             .iter()
-            .any(|c| c.key.id == conversation),
+            .any(|c| *c.key.id == conversation),
         "listed before it is said started"
     );
 }
@@ -1394,7 +1394,7 @@ async fn listing_only_mine_keeps_the_others_conversations_out() {
     let seen = live(&mut events).await;
     let ids: Vec<String> = conversations(&seen)
         .iter()
-        .map(|c| c.key.id.clone())
+        .map(|c| c.key.id.to_string())
         .collect();
     assert_eq!(ids, vec![mine.to_string()], "only hers");
     fake.customer_writes(desk.conversation, "not for Ana");
@@ -1511,7 +1511,7 @@ async fn unassigned_means_no_agent_so_a_team_queue_is_listed() {
     assert!(
         listed
             .iter()
-            .any(|c| c.key.id == desk.conversation.to_string()
+            .any(|c| *c.key.id == desk.conversation.to_string()
                 && c.work.as_ref().and_then(|w| w.assignee.clone())
                     == Some(format!("team:{billing}"))),
         "{listed:?}"

@@ -68,7 +68,7 @@ async fn a_customer_message_arrives_live_and_the_reply_is_stored_in_the_hub() {
     );
     let (_, entry) = session.app.inbox.iter().next().expect("one conversation");
     assert_eq!(entry.info.contact.name, "Ada");
-    assert_eq!(entry.info.key.id, conversation_id);
+    assert_eq!(&*entry.info.key.id, conversation_id);
 
     // Keyboard: Enter opens the selected conversation in the composer; type; Enter sends.
     session.apply(Event::Key(Key::plain(KeyCode::Enter)));

@@ -114,7 +114,7 @@ async fn search_create_and_start_a_conversation_on_the_embedded_hub() {
         unreachable!()
     };
     let listed = seen.iter().any(|e| matches!(e, ProviderEvent::Conversations(list)
-        if list.iter().any(|c| c.key.id == conversation && c.contact.name == "Ana Lima" && c.channel == Channel::Telegram)));
+        if list.iter().any(|c| *c.key.id == *conversation && c.contact.name == "Ana Lima" && c.channel == Channel::Telegram)));
     assert!(
         listed,
         "the conversation is announced before it is opened: {seen:#?}"

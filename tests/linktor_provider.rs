@@ -71,7 +71,7 @@ async fn initial_sync_pages_conversations_contacts_and_message_tails() {
     assert_eq!(conversations.len(), 5, "all pages listed");
     let c5 = conversations
         .iter()
-        .find(|c| c.key.id == "c5")
+        .find(|c| &*c.key.id == "c5")
         .expect("c5 listed");
     assert_eq!(
         c5.contact.name, "Customer 5",
@@ -280,7 +280,7 @@ async fn update_for_an_unknown_conversation_fetches_and_subscribes_it() {
         snoozed_until: None,
     });
     let (listed, _) = wait_for(&mut events, WAIT, "new conversation", |e| {
-        matches!(e, ProviderEvent::Conversations(list) if list.iter().any(|c| c.key.id == "c9"))
+        matches!(e, ProviderEvent::Conversations(list) if list.iter().any(|c| &*c.key.id == "c9"))
     })
     .await;
     let ProviderEvent::Conversations(list) = listed else {

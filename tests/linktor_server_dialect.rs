@@ -560,7 +560,7 @@ async fn logs_in_pages_everything_and_reads_payload_frames() {
         .flatten()
         .collect();
     assert_eq!(listed.len(), 5, "three pages of two");
-    let c5 = listed.iter().find(|c| c.key.id == "c5").expect("c5");
+    let c5 = listed.iter().find(|c| &*c.key.id == "c5").expect("c5");
     assert_eq!(c5.contact.name, "Customer 5");
     assert_eq!(
         c5.contact.identity, "@c5",
@@ -970,7 +970,7 @@ async fn contacts_are_searched_created_and_talked_to_in_snake_case() {
         }
     );
     assert!(seen.iter().any(|e| matches!(e, ProviderEvent::Conversations(list)
-        if list.iter().any(|c| c.key.id == "c4" && c.contact.name == "Dana" && c.channel.label() == "WhatsApp"))));
+        if list.iter().any(|c| &*c.key.id == "c4" && c.contact.name == "Dana" && c.channel.label() == "WhatsApp"))));
     let posts = server.fake().posts.clone();
     assert_eq!(
         posts[0],

@@ -201,7 +201,7 @@ async fn a_cached_cursor_resumes_the_backfill_and_an_unknown_one_falls_back_to_t
     Db::open(Some(&database))
         .expect("open")
         .apply(&[StoreRequest::Cursor {
-            key: ConversationKey::new(&AccountId::new("team"), &conversation),
+            key: ConversationKey::new(&AccountId::new("team"), conversation.as_str()),
             at: time::OffsetDateTime::UNIX_EPOCH,
             id: "no-such-message".into(),
         }])

@@ -113,7 +113,7 @@ async fn initial_sync_pages_conversations_contacts_and_thread_tails() {
         .flatten()
         .collect();
     assert_eq!(conversations.len(), 3, "two pages of conversations listed");
-    let by_id = |id: &str| conversations.iter().find(|c| c.key.id == id).expect(id);
+    let by_id = |id: &str| conversations.iter().find(|c| &*c.key.id == id).expect(id);
     assert_eq!(by_id("conv1").contact.name, "Ada");
     assert_eq!(by_id("conv2").channel.label(), "WhatsApp");
     assert_eq!(by_id("conv2").contact.identity, "+4622222");
@@ -724,7 +724,7 @@ async fn delete_and_capability_lookup() {
     );
     // Relistings keep the answer in the details pane.
     wait_for(&mut events, WAIT, "relisting with the capability", |e| {
-        matches!(e, ProviderEvent::Conversations(list) if list.iter().any(|c| c.key.id == "conv2"
+        matches!(e, ProviderEvent::Conversations(list) if list.iter().any(|c| &*c.key.id == "conv2"
             && c.metadata.get("Capability").is_some_and(|v| v.contains("CAPABILITY_FULL"))))
     })
     .await;
@@ -966,9 +966,10 @@ async fn polled_inbound_messages_count_as_unread_until_marked_read() {
     let (handle, mut events) = start(config(&fake));
     live(&mut events).await;
     let unread_of = |event: &ProviderEvent| match event {
-        ProviderEvent::Conversations(list) => {
-            list.iter().find(|c| c.key.id == "conv3").map(|c| c.unread)
-        }
+        ProviderEvent::Conversations(list) => list
+            .iter()
+            .find(|c| &*c.key.id == "conv3")
+            .map(|c| c.unread),
         _ => None,
     };
     fake.add_inbound("conv3", "a", Duration::ZERO);
@@ -1146,14 +1147,14 @@ async fn workflow_is_shared_through_the_conversation_metadata() {
     // Bo's inbox reads it at its next poll, with Ana's name.
     let (listed, seen) = wait_for(&mut bo_events, WAIT, "the change", |e| {
         matches!(e, ProviderEvent::Conversations(list)
-            if list.iter().any(|c| c.key.id == "conv1"
+            if list.iter().any(|c| &*c.key.id == "conv1"
                 && c.work.as_ref().is_some_and(|w| w.assignee.as_deref() == Some("ana"))))
     })
     .await;
     let ProviderEvent::Conversations(list) = listed else {
         unreachable!()
     };
-    let conv1 = list.iter().find(|c| c.key.id == "conv1").expect("conv1");
+    let conv1 = list.iter().find(|c| &*c.key.id == "conv1").expect("conv1");
     let shared = conv1.work.clone().expect("work");
     assert_eq!(
         (shared.labels, shared.priority),

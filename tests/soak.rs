@@ -197,7 +197,7 @@ async fn ten_thousand_messages_through_faults_end_equal_to_the_server() {
                 Some(Effect::Provider {
                     account: key.account.clone(),
                     command: ProviderCommand::FetchOlder {
-                        conversation: key.id.clone(),
+                        conversation: key.id.to_string(),
                         before: Some(oldest_stored(&database, &key.id)?),
                     },
                 })

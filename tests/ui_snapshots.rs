@@ -260,10 +260,7 @@ fn inbox_with(settings: AppSettings) -> App {
 /// still selected) with Enter.
 fn opened() -> App {
     let mut app = inbox();
-    assert_eq!(
-        app.view.selected.as_ref().map(|k| k.id.as_str()),
-        Some("c1")
-    );
+    assert_eq!(app.view.selected.as_ref().map(|k| &*k.id), Some("c1"));
     press(&mut app, Key::plain(KeyCode::Enter));
     app
 }
@@ -1161,7 +1158,7 @@ fn assignee_labels_and_priority_on_rows_header_and_pickers() {
         .view
         .conversations
         .iter()
-        .map(|k| k.id.clone())
+        .map(|k| k.id.to_string())
         .collect();
     let works = [
         Workflow {

@@ -45,7 +45,10 @@ pub(super) fn new_messages(
     };
     let settings = &app.settings.alerts;
     let channel = entry.info.channel.config_name();
-    if settings.muted_accounts.contains(&key.account.0)
+    if settings
+        .muted_accounts
+        .iter()
+        .any(|muted| muted.as_str() == key.account.as_str())
         || settings
             .muted_channels
             .iter()

@@ -98,7 +98,7 @@ fn value(name: &str, entry: Option<&ConversationEntry>, agent: &str) -> Option<S
             .unwrap_or_default()
             .to_string(),
         "contact.identity" => info?.contact.identity.clone(),
-        "conversation.id" => info?.key.id.clone(),
+        "conversation.id" => info?.key.id.to_string(),
         "channel" => info?.channel.label().to_string(),
         _ => return None,
     })

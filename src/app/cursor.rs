@@ -181,7 +181,7 @@ pub(super) fn confirm(app: &mut App, yes: bool, effects: &mut Vec<Effect>) {
         effects.push(Effect::Provider {
             account: conversation.account.clone(),
             command: ProviderCommand::DeleteMessage {
-                conversation: conversation.id,
+                conversation: conversation.id.to_string(),
                 message_id,
             },
         });
@@ -275,7 +275,7 @@ pub(super) fn capability(app: &mut App, effects: &mut Vec<Effect>) {
     effects.push(Effect::Provider {
         account: key.account,
         command: ProviderCommand::QueryCapability {
-            conversation: key.id,
+            conversation: key.id.to_string(),
         },
     });
 }

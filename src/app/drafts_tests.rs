@@ -8,7 +8,7 @@ fn drafts_written(effects: &[Effect]) -> Vec<(String, String)> {
         .iter()
         .filter_map(|effect| match effect {
             Effect::Store(StoreRequest::Draft { key, text, .. }) => {
-                Some((key.id.clone(), text.clone()))
+                Some((key.id.to_string(), text.clone()))
             }
             _ => None,
         })

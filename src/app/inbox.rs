@@ -1,12 +1,14 @@
 //! The data of the inbox: every conversation of every account with its thread, unread count
 //! and history state. Views read it; only the reducer changes it.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use super::thread::{Thread, Upsert};
 use crate::insights::{ConversationInsights, InsightEngine, TrackerSpec};
-use crate::model::{Channel, Conversation, ConversationKey, Direction, Message, Timestamp};
+use crate::model::{
+    AccountId, Channel, Conversation, ConversationKey, Direction, Message, Timestamp,
+};
 
 /// One conversation as the app holds it.
 #[derive(Clone, Debug)]
@@ -84,6 +86,15 @@ impl ConversationEntry {
         self.snooze.is_some() || self.info.status == crate::model::ConversationStatus::Snoozed
     }
 
+    /// The thread holds a message the list can preview, so the platform's preview is not
+    /// shown and need not be kept (a second copy of every conversation's last text was 6 MB
+    /// at 100,000).
+    pub fn previews_own_message(&self) -> bool {
+        self.thread
+            .newest(|m| m.direction != Direction::Note)
+            .is_some()
+    }
+
     /// Preview of the newest message for the conversation list.
     /// A private note shows only when there is nothing else: the list says what was last
     /// said with the customer.
@@ -123,10 +134,15 @@ impl ConversationEntry {
 
 #[derive(Clone, Debug, Default)]
 pub struct Inbox {
-    /// Boxed: the map's table holds a pointer per slot, not a whole entry, so its free slots
-    /// cost little and growing it moves pointers. Hashed with foldhash (randomly seeded per
-    /// process, as hashbrown's default): SipHash was a sixth of applying a message.
-    conversations: HashMap<ConversationKey, Box<ConversationEntry>, foldhash::fast::RandomState>,
+    /// Found by the key the entry holds, so each conversation's key is stored once, not again
+    /// as the map's key (at 100,000 conversations a copy of every key is 10 MB). Boxed: the
+    /// table holds a pointer per slot, not a whole entry, so its free slots cost little and
+    /// growing it moves pointers. Hashed with foldhash (randomly seeded per process):
+    /// SipHash was a sixth of applying a message.
+    conversations: hashbrown::HashTable<Box<ConversationEntry>>,
+    hasher: foldhash::fast::RandomState,
+    /// The accounts of the conversations here, one shared id each (see [`AccountId`]).
+    accounts: Vec<AccountId>,
     /// The conversation whose insight engine follows every message (the open one).
     insights_for: Option<ConversationKey>,
     /// The trackers every conversation's insight engine counts.
@@ -146,11 +162,15 @@ impl Inbox {
     }
 
     pub fn get(&self, key: &ConversationKey) -> Option<&ConversationEntry> {
-        self.conversations.get(key).map(|entry| &**entry)
+        let hash = self.hasher.hash_one(key);
+        let entry = self
+            .conversations
+            .find(hash, |entry| entry.info.key == *key)?;
+        Some(entry)
     }
 
     pub fn get_mut(&mut self, key: &ConversationKey) -> Option<&mut ConversationEntry> {
-        self.conversations.get_mut(key).map(|entry| &mut **entry)
+        find_mut(&mut self.conversations, &self.hasher, key)
     }
 
     pub fn len(&self) -> usize {
@@ -166,7 +186,9 @@ impl Inbox {
     /// Room for `additional` more conversations (the cached inbox on start), so the map is not
     /// rebuilt a dozen times as it grows.
     pub fn reserve(&mut self, additional: usize) {
-        self.conversations.reserve(additional);
+        let hasher = &self.hasher;
+        self.conversations
+            .reserve(additional, |entry| hasher.hash_one(&entry.info.key));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -176,7 +198,7 @@ impl Inbox {
     pub fn iter(&self) -> impl Iterator<Item = (&ConversationKey, &ConversationEntry)> {
         self.conversations
             .iter()
-            .map(|(key, entry)| (key, &**entry))
+            .map(|entry| (&entry.info.key, &**entry))
     }
 
     /// Upserts a conversation. `is_open` keeps an open conversation's unread count at zero.
@@ -184,7 +206,7 @@ impl Inbox {
         if is_open {
             info.unread = 0;
         }
-        match self.conversations.get_mut(&info.key) {
+        match self.get_mut(&info.key) {
             Some(entry) => {
                 if entry.marked_unread && !is_open {
                     info.unread = info.unread.max(1);
@@ -199,11 +221,18 @@ impl Inbox {
                 {
                     entry.snooze = None;
                 }
+                if entry.previews_own_message() {
+                    info.last_message = None;
+                }
                 let changed = entry.info != info;
                 entry.info = info;
                 changed
             }
             None => {
+                match self.accounts.iter().find(|id| **id == info.key.account) {
+                    Some(shared) => info.key.account = shared.clone(),
+                    None => self.accounts.push(info.key.account.clone()),
+                }
                 let entry = ConversationEntry {
                     info,
                     thread: Thread::default(),
@@ -215,8 +244,12 @@ impl Inbox {
                     older_cached: false,
                     insights: None,
                 };
-                self.conversations
-                    .insert(entry.info.key.clone(), Box::new(entry));
+                let hasher = &self.hasher;
+                self.conversations.insert_unique(
+                    hasher.hash_one(&entry.info.key),
+                    Box::new(entry),
+                    |entry| hasher.hash_one(&entry.info.key),
+                );
                 true
             }
         }
@@ -229,11 +262,10 @@ impl Inbox {
         key: &ConversationKey,
         messages: Vec<Message>,
     ) -> Option<MergeOutcome> {
-        let entry = self.conversations.get_mut(key)?;
+        let followed = self.insights_for.as_ref() == Some(key);
+        let entry = self.get_mut(key)?;
         let mut outcome = MergeOutcome::default();
-        if self.insights_for.as_ref() == Some(key)
-            && let Some(engine) = entry.insights.as_deref_mut()
-        {
+        if followed && let Some(engine) = entry.insights.as_deref_mut() {
             // A replay these messages make necessary waits for [`Inbox::settle_insights`], so
             // a batch of out-of-order messages costs one replay, not one each.
             engine.observe_all_deferred(&messages);
@@ -269,9 +301,7 @@ impl Inbox {
     /// Applies what the followed conversation's engine deferred (see `merge_messages`).
     pub fn settle_insights(&mut self) {
         if let Some(key) = &self.insights_for
-            && let Some(engine) = self
-                .conversations
-                .get_mut(key)
+            && let Some(engine) = find_mut(&mut self.conversations, &self.hasher, key)
                 .and_then(|entry| entry.insights.as_deref_mut())
         {
             engine.settle();
@@ -281,10 +311,11 @@ impl Inbox {
     /// Makes `key`'s insight engine follow its messages from now on, first building it from
     /// the thread if it has none (never opened, or its thread changed while it was not open).
     pub fn follow_insights(&mut self, key: Option<ConversationKey>) {
-        if let Some(entry) = key.as_ref().and_then(|key| self.conversations.get_mut(key))
+        let trackers = self.trackers.clone();
+        if let Some(entry) = key.as_ref().and_then(|key| self.get_mut(key))
             && entry.insights.is_none()
         {
-            let mut engine = InsightEngine::new(self.trackers.clone());
+            let mut engine = InsightEngine::new(trackers);
             engine.observe_all(entry.thread.messages());
             entry.insights = Some(Box::new(engine));
         }
@@ -297,7 +328,7 @@ impl Inbox {
         let unloaded = self.unloaded.iter().flatten();
         let mut channels: Vec<Channel> = self
             .conversations
-            .values()
+            .iter()
             .map(|e| e.info.channel.clone())
             .chain(
                 unloaded
@@ -309,6 +340,16 @@ impl Inbox {
         channels.dedup();
         channels
     }
+}
+
+/// The entry of `key`; a function of the fields it needs, so a caller can hold another field.
+fn find_mut<'a>(
+    conversations: &'a mut hashbrown::HashTable<Box<ConversationEntry>>,
+    hasher: &foldhash::fast::RandomState,
+    key: &ConversationKey,
+) -> Option<&'a mut ConversationEntry> {
+    let entry = conversations.find_mut(hasher.hash_one(key), |entry| entry.info.key == *key)?;
+    Some(entry)
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

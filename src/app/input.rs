@@ -290,7 +290,7 @@ fn composer_edited(app: &mut App, effects: &mut Vec<Effect>) {
         effects.push(Effect::Provider {
             account: open.account.clone(),
             command: ProviderCommand::Typing {
-                conversation: open.id,
+                conversation: open.id.to_string(),
                 typing: true,
             },
         });
@@ -305,7 +305,7 @@ pub(super) fn stop_typing(app: &mut App, effects: &mut Vec<Effect>) {
         effects.push(Effect::Provider {
             account: open.account,
             command: ProviderCommand::Typing {
-                conversation: open.id,
+                conversation: open.id.to_string(),
                 typing: false,
             },
         });
@@ -758,7 +758,7 @@ pub(super) fn fetch_older(app: &mut App, effects: &mut Vec<Effect>) {
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::FetchOlder {
-            conversation: key.id,
+            conversation: key.id.to_string(),
             before,
         },
     });
@@ -822,7 +822,7 @@ pub(super) fn mark_open_read(app: &mut App, effects: &mut Vec<Effect>) {
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::MarkRead {
-            conversation: key.id.clone(),
+            conversation: key.id.to_string(),
         },
     });
     if app.settings.store {
@@ -873,7 +873,7 @@ fn open_with(app: &mut App, key: ConversationKey, read: bool, effects: &mut Vec<
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::Open {
-            conversation: key.id.clone(),
+            conversation: key.id.to_string(),
         },
     });
     effects.extend(super::remote_insights::analyse(app, &key));
@@ -943,7 +943,7 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
         // A session reply (USSD, voice) answers a live session that will not wait for a retry,
         // so it goes straight to the provider instead of through the outbox.
         Some(options) => ProviderCommand::SendWithOptions {
-            conversation: key.id,
+            conversation: key.id.to_string(),
             client_id,
             text,
             options,
@@ -954,7 +954,7 @@ fn send(app: &mut App, effects: &mut Vec<Effect>) {
             return;
         }
         None => ProviderCommand::SendText {
-            conversation: key.id,
+            conversation: key.id.to_string(),
             client_id,
             text,
         },

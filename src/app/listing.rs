@@ -97,10 +97,17 @@ impl ViewState {
         let mut list: Vec<_> = inbox
             .iter()
             .filter(|(key, entry)| self.lists(key, entry, &filters))
-            .map(|(key, entry)| (self.order(entry), key.clone()))
+            .map(|(key, entry)| (self.order(entry), key))
             .collect();
         list.sort_unstable();
-        (self.conversation_orders, self.conversations) = list.into_iter().unzip();
+        // The old list goes before the new one is copied: two lists of 100,000 keys at once
+        // were the peak of memory.
+        self.conversation_orders.clear();
+        self.conversations.clear();
+        for (order, key) in list {
+            self.conversation_orders.push(order);
+            self.conversations.push(key.clone());
+        }
 
         if self.selected_index().is_none() {
             self.selected = self.conversations.first().cloned();
@@ -235,16 +242,24 @@ impl ViewState {
         let listed = std::mem::take(&mut self.conversations)
             .into_iter()
             .zip(std::mem::take(&mut self.conversation_orders));
-        let mut merged = Vec::with_capacity(listed.len() + rows.len());
+        let length = listed.len() + rows.len();
+        let (mut keys, mut orders) = (Vec::with_capacity(length), Vec::with_capacity(length));
         let mut rows = rows.into_iter().peekable();
         for (key, order) in listed {
-            while let Some(row) = rows.next_if(|row| (row.0, &row.1) < (order, &key)) {
-                merged.push(row);
+            while let Some((row_order, row_key)) =
+                rows.next_if(|row| (row.0, &row.1) < (order, &key))
+            {
+                orders.push(row_order);
+                keys.push(row_key);
             }
-            merged.push((order, key));
+            orders.push(order);
+            keys.push(key);
         }
-        merged.extend(rows);
-        (self.conversation_orders, self.conversations) = merged.into_iter().unzip();
+        for (order, key) in rows {
+            orders.push(order);
+            keys.push(key);
+        }
+        (self.conversation_orders, self.conversations) = (orders, keys);
         if self.selected_index().is_none() {
             self.selected = self.conversations.first().cloned();
         }
@@ -461,5 +476,5 @@ pub fn one_conversation(event: &AccountEvent) -> Option<ConversationKey> {
         }
         _ => return None,
     };
-    Some(ConversationKey::new(&event.account, id))
+    Some(ConversationKey::new(&event.account, id.as_str()))
 }

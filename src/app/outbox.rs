@@ -199,12 +199,12 @@ fn attempt(app: &mut App, client_id: &str, effects: &mut Vec<Effect>) {
         effects.push(Effect::Provider {
             account: key.account.clone(),
             command: ProviderCommand::Answering {
-                conversation: key.id.clone(),
+                conversation: key.id.to_string(),
                 message_id,
             },
         });
     }
-    let (conversation, client_id) = (key.id, client_id.to_string());
+    let (conversation, client_id) = (key.id.to_string(), client_id.to_string());
     let command = if resend {
         ProviderCommand::Resend {
             conversation,
@@ -403,7 +403,7 @@ pub(super) fn reply(app: &mut App, key: ConversationKey, text: String, effects: 
         effects.push(Effect::Provider {
             account: key.account.clone(),
             command: ProviderCommand::SendText {
-                conversation: key.id,
+                conversation: key.id.to_string(),
                 client_id,
                 text,
             },

@@ -212,6 +212,9 @@ pub(super) fn loaded(
                 entry.thread.upsert(message);
             }
             entry.insights = None;
+            if entry.previews_own_message() {
+                entry.info.last_message = None;
+            }
             // A conversation that was here before this part may now sort elsewhere.
             app.lists_stale |= skipped.contains(&key);
         }

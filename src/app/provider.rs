@@ -272,7 +272,7 @@ fn merge_messages(
                 effects.push(Effect::Provider {
                     account: key.account.clone(),
                     command: ProviderCommand::MarkRead {
-                        conversation: key.id.clone(),
+                        conversation: key.id.to_string(),
                     },
                 });
             } else {
@@ -305,7 +305,7 @@ fn placeholder(key: &ConversationKey, messages: &[Message]) -> Conversation {
     let name = messages
         .iter()
         .find(|m| m.direction == Direction::Inbound)
-        .map_or_else(|| key.id.clone(), |m| m.sender.clone());
+        .map_or_else(|| key.id.to_string(), |m| m.sender.clone());
     Conversation {
         key: key.clone(),
         channel: Channel::Other("unknown".to_string()),

@@ -71,7 +71,7 @@ pub(super) fn add_note(
         effects.push(Effect::Provider {
             account: key.account.clone(),
             command: ProviderCommand::AddNote {
-                conversation: key.id.clone(),
+                conversation: key.id.to_string(),
                 client_id: client_id.clone(),
                 text: text.clone(),
             },
@@ -129,7 +129,7 @@ pub(super) fn mark_unread(app: &mut App, effects: &mut Vec<Effect>) {
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::MarkUnread {
-            conversation: key.id.clone(),
+            conversation: key.id.to_string(),
         },
     });
     super::persist::conversation(app, &key, effects);

@@ -101,6 +101,11 @@ pub fn selects(
         values.is_empty() || values.iter().any(|v| text.starts_with(&v.to_lowercase()))
     };
     let newest = entry.thread.newest(|m| m.direction != Direction::Note);
+    // What the list shows: the newest message, else the platform's preview.
+    let preview = match newest {
+        Some(message) => message.content.preview_text(),
+        None => info.last_message.as_deref().unwrap_or_default().into(),
+    };
     let work = info.work.as_ref();
     prefix_of(&query.channels, info.channel.linktor_name())
         && prefix_of(&query.accounts, &key.account.0)
@@ -133,7 +138,7 @@ pub fn selects(
             let said = [
                 info.contact.name.as_str(),
                 info.contact.identity.as_str(),
-                info.last_message.as_deref().unwrap_or_default(),
+                &preview,
             ]
             .iter()
             .any(|text| text.to_lowercase().contains(&word));
@@ -145,7 +150,7 @@ pub fn selects(
 mod tests {
     use super::*;
     use crate::app::keys::{Key, KeyCode};
-    use crate::app::tests::{app, key, press, provider};
+    use crate::app::tests::{app, inbound, key, messages, press, provider};
     use crate::contract::provider::ProviderEvent;
     use crate::model::{Priority, Workflow};
 
@@ -174,7 +179,7 @@ mod tests {
         app.view
             .conversations
             .iter()
-            .map(|k| k.id.clone())
+            .map(|k| k.id.to_string())
             .collect()
     }
 
@@ -222,6 +227,32 @@ mod tests {
         if let Some(entry) = app.inbox.get_mut(&key("c2")) {
             entry.snooze = Some(crate::model::Snooze::UntilReply);
         }
+        press(&mut app, Key::ch('1'));
+        assert_eq!(listed(&app), ["c2"]);
+    }
+
+    #[test]
+    fn a_views_words_match_the_preview_the_list_shows() {
+        let mut app = with_views();
+        app.settings.views = std::sync::Arc::from(vec![SavedView {
+            name: "Parcels".into(),
+            query: "parcel".into(),
+        }]);
+        app.apply(
+            app.now,
+            messages("c2", vec![inbound("m9", 1, "my parcel never came")], true),
+        );
+        // The platform's preview says something else; the list shows the message, and the
+        // preview is not kept beside it.
+        let mut bea = app.inbox.get(&key("c2")).expect("c2").info.clone();
+        bea.last_message = Some("hello there".into());
+        app.apply(app.now, provider(ProviderEvent::Conversations(vec![bea])));
+        let entry = app.inbox.get(&key("c2")).expect("c2");
+        assert_eq!(entry.info.last_message, None);
+        assert_eq!(
+            entry.preview().map(|(_, text)| text).as_deref(),
+            Some("my parcel never came")
+        );
         press(&mut app, Key::ch('1'));
         assert_eq!(listed(&app), ["c2"]);
     }

@@ -266,7 +266,7 @@ fn query_of(app: &App, input: &str) -> SearchQuery {
             .status
             .accounts
             .keys()
-            .map(|account| (account.0.clone(), app.team.me(account).to_string()))
+            .map(|account| (account.0.to_string(), app.team.me(account).to_string()))
             .collect();
     }
     query

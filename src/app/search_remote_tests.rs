@@ -66,7 +66,7 @@ fn asked(effects: &[Effect]) -> Vec<(String, String)> {
             Effect::Provider {
                 account,
                 command: ProviderCommand::SearchContacts { query },
-            } => Some((account.0.clone(), query.clone())),
+            } => Some((account.0.to_string(), query.clone())),
             _ => None,
         })
         .collect()

@@ -195,7 +195,7 @@ fn tell_platform(
         effects.push(Effect::Provider {
             account: key.account.clone(),
             command: ProviderCommand::SetStatus {
-                conversation: key.id.clone(),
+                conversation: key.id.to_string(),
                 status,
                 snoozed_until,
             },
@@ -276,7 +276,7 @@ fn share_snooze(
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::SetSnoozedUntil {
-            conversation: key.id.clone(),
+            conversation: key.id.to_string(),
             until,
         },
     });

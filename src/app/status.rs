@@ -73,7 +73,7 @@ impl StatusState {
     pub fn conversation_accounts(&self) -> impl Iterator<Item = &AccountId> {
         self.accounts
             .keys()
-            .filter(|a| a.0 != crate::contract::provider::SYMBL_ACCOUNT)
+            .filter(|a| a.as_str() != crate::contract::provider::SYMBL_ACCOUNT)
     }
 
     /// Whether an account waits to retry (its countdown changes every second).

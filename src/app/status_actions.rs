@@ -29,7 +29,7 @@ pub(super) fn toggle_resolved(app: &mut App, effects: &mut Vec<Effect>) {
     effects.push(Effect::Provider {
         account: key.account.clone(),
         command: ProviderCommand::SetStatus {
-            conversation: key.id.clone(),
+            conversation: key.id.to_string(),
             status,
             snoozed_until: None,
         },
@@ -91,7 +91,7 @@ mod tests {
             .view
             .conversations
             .iter()
-            .map(|k| k.id.clone())
+            .map(|k| k.id.to_string())
             .collect();
         ids.sort();
         ids

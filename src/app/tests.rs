@@ -884,3 +884,15 @@ fn the_embedded_demo_opens_the_newest_conversation_once_synced() {
     app.apply(T0, provider(ProviderEvent::Synced));
     assert_eq!(app.view.open, None);
 }
+
+#[test]
+fn conversations_share_their_account_id_and_the_list_shares_their_keys() {
+    let app = app();
+    let c1 = &app.inbox.get(&key("c1")).expect("c1").info.key;
+    let c2 = &app.inbox.get(&key("c2")).expect("c2").info.key;
+    assert!(std::sync::Arc::ptr_eq(&c1.account.0, &c2.account.0));
+    let listed = app.view.conversations.iter().find(|k| **k == *c1);
+    let listed = listed.expect("c1 is listed");
+    assert!(std::sync::Arc::ptr_eq(&listed.id, &c1.id));
+    assert!(std::sync::Arc::ptr_eq(&listed.account.0, &c1.account.0));
+}

@@ -36,12 +36,20 @@ pub struct Thread {
     /// Sorted by `(at, id)`.
     messages: Vec<Message>,
     /// Message id → its timestamp, to find it by binary search: every message's once the
-    /// thread is longer than [`SEARCHED_ONE_BY_ONE`], empty before (most threads hold only their
+    /// thread is longer than [`SEARCHED_ONE_BY_ONE`], none before (most threads hold only their
     /// newest message, and a map per conversation was a tenth of the memory at 100,000).
-    at_by_id: HashMap<String, Timestamp>,
-    /// Statuses for ids not seen yet, and the order they came in (the oldest go first).
-    early: HashMap<String, EarlyStatus>,
-    early_order: std::collections::VecDeque<String>,
+    /// Boxed so that a thread without one holds a pointer, not an empty map's 48 bytes.
+    #[allow(clippy::box_collection)]
+    at_by_id: Option<Box<HashMap<String, Timestamp>>>,
+    /// Statuses for ids not seen yet; boxed, as most threads never hear one.
+    early: Option<Box<EarlyStatuses>>,
+}
+
+/// Statuses for ids not seen yet, and the order they came in (the oldest go first).
+#[derive(Clone, Debug, Default)]
+struct EarlyStatuses {
+    by_id: HashMap<String, EarlyStatus>,
+    order: std::collections::VecDeque<String>,
 }
 
 impl Thread {
@@ -76,19 +84,17 @@ impl Thread {
 
     /// When the message `id` was sent, if the thread holds it.
     fn at_of(&self, id: &str) -> Option<Timestamp> {
-        match self.at_by_id.get(id) {
-            Some(at) => Some(*at),
-            None if self.at_by_id.is_empty() => {
-                self.messages.iter().find(|m| m.id == id).map(|m| m.at)
-            }
-            None => None,
+        match &self.at_by_id {
+            Some(index) => index.get(id).copied(),
+            None => self.messages.iter().find(|m| m.id == id).map(|m| m.at),
         }
     }
 
     /// Indexes every message once the thread is too long to search one by one.
     fn index_if_long(&mut self) {
-        if self.messages.len() > SEARCHED_ONE_BY_ONE && self.at_by_id.is_empty() {
-            self.at_by_id = self.messages.iter().map(|m| (m.id.clone(), m.at)).collect();
+        if self.messages.len() > SEARCHED_ONE_BY_ONE && self.at_by_id.is_none() {
+            let index = self.messages.iter().map(|m| (m.id.clone(), m.at)).collect();
+            self.at_by_id = Some(Box::new(index));
         }
     }
 
@@ -121,11 +127,10 @@ impl Thread {
         if !(in_order && before_first && new) {
             return false;
         }
-        let indexed = !self.at_by_id.is_empty();
         for message in page.iter_mut() {
             self.apply_early(message);
-            if indexed {
-                self.at_by_id.insert(message.id.clone(), message.at);
+            if let Some(index) = &mut self.at_by_id {
+                index.insert(message.id.clone(), message.at);
             }
         }
         self.messages.splice(0..0, page.drain(..));
@@ -147,7 +152,9 @@ impl Thread {
             return false;
         }
         for message in self.messages.drain(..cut) {
-            self.at_by_id.remove(&message.id);
+            if let Some(index) = &mut self.at_by_id {
+                index.remove(&message.id);
+            }
         }
         true
     }
@@ -161,17 +168,19 @@ impl Thread {
         if self.messages.capacity() == 0 {
             self.messages.reserve_exact(1);
         }
-        if !self.at_by_id.is_empty() {
-            self.at_by_id.insert(message.id.clone(), message.at);
+        if let Some(index) = &mut self.at_by_id {
+            index.insert(message.id.clone(), message.at);
         }
         self.messages.insert(index, message);
         self.index_if_long();
     }
 
     fn remove(&mut self, id: &str) -> Option<Message> {
-        let index = self.position(id)?;
-        self.at_by_id.remove(id);
-        Some(self.messages.remove(index))
+        let position = self.position(id)?;
+        if let Some(index) = &mut self.at_by_id {
+            index.remove(id);
+        }
+        Some(self.messages.remove(position))
     }
 
     /// Drops a message deleted on the platform; false when the thread did not hold it.
@@ -230,7 +239,11 @@ impl Thread {
     }
 
     fn apply_early(&mut self, message: &mut Message) {
-        if let Some(early) = self.early.remove(&message.id) {
+        if let Some(early) = self
+            .early
+            .as_mut()
+            .and_then(|early| early.by_id.remove(&message.id))
+        {
             message.status = message.status.merge(early.status);
             if message.status == DeliveryStatus::Failed && message.failure.is_none() {
                 message.failure = early.reason;
@@ -245,22 +258,22 @@ impl Thread {
             // Many of these are for messages past the resident window (the store takes them)
             // and are never claimed: the oldest are forgotten, so a flood of them cannot grow
             // memory nor crowd out a status whose message is just about to arrive.
-            if !self.early.contains_key(id) {
-                self.early_order.push_back(id.to_string());
-                while self.early.len() >= MAX_EARLY {
-                    match self.early_order.pop_front() {
+            let EarlyStatuses { by_id, order } = &mut **self.early.get_or_insert_default();
+            if !by_id.contains_key(id) {
+                order.push_back(id.to_string());
+                while by_id.len() >= MAX_EARLY {
+                    match order.pop_front() {
                         Some(oldest) => {
-                            self.early.remove(&oldest);
+                            by_id.remove(&oldest);
                         }
                         None => break,
                     }
                 }
-                if self.early_order.len() > 2 * MAX_EARLY {
-                    let early = &self.early;
-                    self.early_order.retain(|id| early.contains_key(id));
+                if order.len() > 2 * MAX_EARLY {
+                    order.retain(|id| by_id.contains_key(id));
                 }
             }
-            let early = self.early.entry(id.to_string()).or_insert(EarlyStatus {
+            let early = by_id.entry(id.to_string()).or_insert(EarlyStatus {
                 status,
                 reason: reason.clone(),
             });

@@ -471,7 +471,7 @@ fn assign(app: &mut App, key: ConversationKey, agent: Option<String>, effects: &
             who => format!("assigned to {who}"),
         },
         ProviderCommand::Assign {
-            conversation: key.id,
+            conversation: key.id.to_string(),
             agent,
         },
         effects,
@@ -491,7 +491,7 @@ fn set_labels(app: &mut App, key: ConversationKey, labels: Vec<String>, effects:
         move |work| work.labels = kept,
         said,
         ProviderCommand::SetLabels {
-            conversation: key.id,
+            conversation: key.id.to_string(),
             labels,
         },
         effects,
@@ -510,7 +510,7 @@ fn set_priority(
         |work| work.priority = priority,
         format!("priority {}", priority.label()),
         ProviderCommand::SetPriority {
-            conversation: key.id,
+            conversation: key.id.to_string(),
             priority,
         },
         effects,

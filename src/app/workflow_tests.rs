@@ -67,7 +67,7 @@ fn listed(app: &App) -> Vec<String> {
     app.view
         .conversations
         .iter()
-        .map(|k| k.id.clone())
+        .map(|k| k.id.to_string())
         .collect()
 }
 

@@ -32,7 +32,7 @@ fn resume_cursors(
                 resume
                     .entry(key.account.clone())
                     .or_default()
-                    .insert(key.id.clone(), (*at, id.clone()));
+                    .insert(key.id.to_string(), (*at, id.clone()));
             }
         }
     }

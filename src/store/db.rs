@@ -298,8 +298,8 @@ impl Db {
             let (cached, message) = conversation_from(row)?;
             last = Some(StartCursor {
                 activity: row.get(23)?,
-                account: cached.info.key.account.0.clone(),
-                id: cached.info.key.id.clone(),
+                account: cached.info.key.account.0.to_string(),
+                id: cached.info.key.id.to_string(),
             });
             newest.extend(message.map(|message| (cached.info.key.clone(), message)));
             conversations.push(cached);

@@ -411,8 +411,8 @@ pub fn statement(query: &SearchQuery, limit: usize) -> Option<Statement> {
                 .to_string(),
         );
         for _ in 0..3 {
-            params.push(Value::Text(key.account.0.clone()));
-            params.push(Value::Text(key.id.clone()));
+            params.push(Value::Text(key.account.0.to_string()));
+            params.push(Value::Text(key.id.to_string()));
         }
     }
     let join_conversations = if query.has_filters() {
@@ -462,8 +462,8 @@ fn by_filters(query: &SearchQuery, limit: usize) -> Option<Statement> {
     filters(query, &columns, &mut conditions, &mut params);
     if let Some(key) = &query.conversation {
         conditions.push("c.account = ? AND c.id = ?".to_string());
-        params.push(Value::Text(key.account.0.clone()));
-        params.push(Value::Text(key.id.clone()));
+        params.push(Value::Text(key.account.0.to_string()));
+        params.push(Value::Text(key.id.to_string()));
     }
     params.push(Value::Integer(limit as i64));
     let sql = format!(

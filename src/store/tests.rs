@@ -448,7 +448,12 @@ fn newest(db: &Db) -> Vec<(String, Vec<String>)> {
         .expect("load")
         .messages
         .into_iter()
-        .map(|(key, messages)| (key.id, messages.into_iter().map(|m| m.id).collect()))
+        .map(|(key, messages)| {
+            (
+                key.id.to_string(),
+                messages.into_iter().map(|m| m.id).collect(),
+            )
+        })
         .collect()
 }
 
@@ -683,7 +688,7 @@ fn a_snooze_is_kept_with_its_conversation() {
     let snooze_of = |id: &str| {
         loaded
             .iter()
-            .find(|c| c.info.key.id == id)
+            .find(|c| &*c.info.key.id == id)
             .and_then(|c| c.snooze)
     };
     assert_eq!(snooze_of("c1"), c1.snooze);
@@ -697,7 +702,7 @@ fn a_snooze_is_kept_with_its_conversation() {
     assert_eq!(
         loaded
             .iter()
-            .find(|c| c.info.key.id == "c1")
+            .find(|c| &*c.info.key.id == "c1")
             .and_then(|c| c.snooze),
         None
     );
@@ -722,7 +727,7 @@ fn who_has_a_conversation_its_labels_and_priority_are_kept() {
     let work_of = |id: &str| {
         loaded
             .iter()
-            .find(|c| c.info.key.id == id)
+            .find(|c| &*c.info.key.id == id)
             .and_then(|c| c.info.work.clone())
     };
     assert_eq!(work_of("c1"), Some(work));
@@ -731,7 +736,7 @@ fn who_has_a_conversation_its_labels_and_priority_are_kept() {
     db.apply(&[StoreRequest::Conversations(vec![c1])])
         .expect("cleared");
     let loaded = load_all(&db).expect("load").conversations;
-    let cleared = loaded.iter().find(|c| c.info.key.id == "c1").expect("c1");
+    let cleared = loaded.iter().find(|c| &*c.info.key.id == "c1").expect("c1");
     assert_eq!(cleared.info.work, Some(crate::model::Workflow::default()));
 }
 
@@ -787,12 +792,12 @@ fn the_start_comes_in_parts_in_the_lists_order_with_whole_channel_counts() {
     assert_eq!(first.conversations.len(), db::FIRST_PART + 1);
     let ids: Vec<&str> = first.conversations[..3]
         .iter()
-        .map(|c| c.info.key.id.as_str())
+        .map(|c| &*c.info.key.id)
         .collect();
     let newest = format!("c{:05}", n - 1);
     assert_eq!(ids[0], newest, "newest activity first");
     assert_eq!(
-        first.conversations.last().map(|c| c.info.key.id.as_str()),
+        first.conversations.last().map(|c| &*c.info.key.id),
         Some("c00003"),
         "the conversation of the unsent reply comes with the first part"
     );

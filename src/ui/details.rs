@@ -28,7 +28,7 @@ fn fields(app: &App) -> Option<Vec<(String, String)>> {
         ("Channel".into(), info.channel.label().to_string()),
         ("Identity".into(), info.contact.identity.clone()),
         ("Contact".into(), info.contact.id.clone()),
-        ("Conversation".into(), info.key.id.clone()),
+        ("Conversation".into(), info.key.id.to_string()),
         ("Account".into(), info.key.account.to_string()),
         ("Status".into(), info.status.label().to_string()),
     ];

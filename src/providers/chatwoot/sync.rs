@@ -279,7 +279,7 @@ impl Provider {
                 if work_changed && let Some(work) = conversation.work.clone() {
                     self.out
                         .emit(ProviderEvent::Workflow {
-                            conversation: conversation.key.id.clone(),
+                            conversation: conversation.key.id.to_string(),
                             work,
                         })
                         .await;
@@ -392,7 +392,7 @@ impl Provider {
     /// earlier run): what came after it is read now, so the cached thread and the new messages
     /// meet without a gap.
     fn resumed(&mut self, conversation: &Conversation) -> Option<Thread> {
-        let (at, id) = self.resume.remove(&conversation.key.id)?;
+        let (at, id) = self.resume.remove(&*conversation.key.id)?;
         let id: u64 = id.parse().ok()?;
         if conversation.last_message_at.is_some_and(|last| last > at) {
             let number: u64 = conversation.key.id.parse().ok()?;
