@@ -11,11 +11,14 @@ use super::view::{ChannelEntry, ViewState};
 use super::workflow::AssigneeView;
 use crate::contract::provider::{AccountEvent, ProviderEvent};
 use crate::contract::store::ChannelCount;
-use crate::model::{Channel, ConversationKey, ConversationStatus, Priority, Timestamp};
+use crate::model::{Channel, ConversationKey, ConversationStatus, Priority};
 
 /// Where a conversation sorts: most urgent first when asked, then newest activity; the key
 /// breaks ties so the order is total and stable.
-pub(super) type Order = (Reverse<Priority>, Reverse<Option<Timestamp>>);
+/// Where a row sorts: the more urgent first, then the newest activity (in nanoseconds since
+/// the epoch, `i64::MIN` for none, so it sorts last). Integers, not timestamps: the list is
+/// binary-searched on every event, and comparing two `OffsetDateTime`s converts both to UTC.
+pub(super) type Order = (Reverse<Priority>, Reverse<i64>);
 
 /// What the lists held of one conversation before an event changed it.
 #[derive(Clone, Debug)]
@@ -410,7 +413,11 @@ fn order_by(entry: &ConversationEntry, by_priority: bool) -> Order {
             .unwrap_or_default(),
         false => Priority::None,
     };
-    (Reverse(priority), Reverse(entry.last_activity()))
+    let activity = entry.last_activity().map_or(i64::MIN, |at| {
+        let nanos = at.unix_timestamp_nanos();
+        i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN + 1 } else { i64::MAX })
+    });
+    (Reverse(priority), Reverse(activity))
 }
 
 fn add_count(counts: &mut Vec<ChannelCount>, channel: &Channel, rows: usize, unread: u32) {
