@@ -288,3 +288,164 @@ fn the_engine_keeps_the_facts_of_the_newest_messages_only() {
         "older than the window: nothing"
     );
 }
+
+/// An engine that heard `lines` in order, a minute apart unless a line gives its minute.
+fn heard(lines: &[(Direction, &str, &str, i64)]) -> InsightEngine {
+    let mut engine = InsightEngine::default();
+    for (index, (direction, sender, text, minute)) in lines.iter().enumerate() {
+        engine.observe(&Message {
+            id: format!("m{index:03}"),
+            client_id: None,
+            direction: *direction,
+            sender: (*sender).into(),
+            content: Content::Text((*text).into()),
+            at: datetime!(2026-03-02 09:00 UTC) + Duration::minutes(*minute),
+            status: DeliveryStatus::Delivered,
+            failure: None,
+        });
+    }
+    engine
+}
+
+#[test]
+fn an_automated_reply_a_menu_or_a_promise_to_get_back_answers_nothing() {
+    use Direction::{Inbound, Outbound};
+    for reply in [
+        "Sorry, I didn't understand that. Type MENU to start again.",
+        "Welcome!\n1. Passport appointment\n2. Parking permit\nType a number.",
+        "I'll text you back tomorrow afternoon once I hear from the site manager.",
+        "The identity team is still on it, I'll keep chasing them.",
+    ] {
+        let engine = heard(&[
+            (
+                Inbound,
+                "Dana",
+                "is 70 euro also for a passport for children?",
+                0,
+            ),
+            (Outbound, "Bot", reply, 1),
+        ]);
+        assert_eq!(
+            engine.insights().questions[0].answer,
+            Answer::Unanswered,
+            "{reply}"
+        );
+    }
+    let engine = heard(&[
+        (Inbound, "Dana", "how long does the refund take?", 0),
+        (Outbound, "Agent", "Usually 2-3 business days.", 1),
+    ]);
+    assert_eq!(
+        engine.insights().questions[0].answer,
+        Answer::Answered { by: "m001".into() },
+        "a number of business days answers a how long"
+    );
+}
+
+#[test]
+fn a_reply_answers_in_a_later_sentence_and_by_the_day_asked_about() {
+    use Direction::{Inbound, Outbound};
+    let engine = heard(&[
+        (Inbound, "Maria", "any slot on thursday?", 0),
+        (
+            Outbound,
+            "Reception",
+            "Hi Maria, Thursday is fully booked. We have tomorrow at 11 with Dr Lee or Friday 16:15, whichever suits you best.",
+            1,
+        ),
+        (Inbound, "Maria", "friday pls. do i need a GP referral", 2),
+        (
+            Outbound,
+            "Reception",
+            "Booked: Fri 16:15 with Dr Lee. No referral needed when you pay privately. Please fill in the health form first.",
+            3,
+        ),
+    ]);
+    let questions = &engine.insights().questions;
+    assert_eq!(questions[0].answer, Answer::Answered { by: "m001".into() });
+    assert_eq!(questions[1].answer, Answer::Answered { by: "m003".into() });
+}
+
+#[test]
+fn receipt_steps_done_and_a_later_message_close_items_in_other_words() {
+    use Direction::{Inbound, Outbound};
+    let engine = heard(&[
+        (Inbound, "Dana", "the tickets went to my old address", 0),
+        (
+            Outbound,
+            "Agent",
+            "I've corrected it and I'll resend the tickets now.",
+            1,
+        ),
+        (Inbound, "Dana", "got them, thank you!", 2),
+    ]);
+    let resend = &engine.insights().follow_ups[0];
+    assert_eq!(
+        resend.state,
+        ItemState::Done { by: "m002".into() },
+        "got them"
+    );
+
+    let engine = heard(&[
+        (Inbound, "Dana", "my decoder says no subscription", 0),
+        (
+            Outbound,
+            "Agent",
+            "Please switch the decoder off and on, then leave it on the info channel for 5 minutes.",
+            1,
+        ),
+        (Inbound, "Dana", "did that, channels are back", 2),
+    ]);
+    let steps = &engine.insights().action_items;
+    assert_eq!(steps.len(), 2);
+    assert!(
+        steps
+            .iter()
+            .all(|step| step.state == ItemState::Done { by: "m002".into() }),
+        "{steps:?}"
+    );
+
+    let texted_back = |notice: (Direction, &'static str, &'static str, i64)| {
+        let engine = heard(&[
+            (Inbound, "Maria", "does my insurance pay for it?", 0),
+            (Outbound, "Reception", "I'll text you back in 2 hours.", 5),
+            notice,
+        ]);
+        engine.insights().follow_ups[0].state.clone()
+    };
+    assert_eq!(
+        texted_back((
+            Outbound,
+            "Reception",
+            "MediCover covers 8 sessions a year.",
+            100
+        )),
+        ItemState::Done { by: "m002".into() },
+        "the one who promised writes again, later"
+    );
+    assert_eq!(
+        texted_back((
+            Outbound,
+            "AquaBot",
+            "Your water was delivered at 08:10.",
+            100
+        )),
+        ItemState::Open,
+        "a bot's notice is not the promised text"
+    );
+
+    let engine = heard(&[
+        (Inbound, "Dana", "please refund the biryani", 0),
+        (
+            Outbound,
+            "Agent",
+            "A new biryani won't make it tonight, sorry. The biryani has been refunded to your card.",
+            1,
+        ),
+    ]);
+    assert_eq!(
+        engine.insights().action_items[0].state,
+        ItemState::Done { by: "m001".into() },
+        "a sentence that denies does not hide one that reports"
+    );
+}

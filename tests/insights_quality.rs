@@ -258,6 +258,23 @@ fn predict(conversation: &Conversation) -> ([Vec<Label>; 4], [Vec<PredictedDue>;
         engine.observe(message);
     }
     let insights = engine.insights();
+    // `INSIGHTS_TRACE=t71` prints what the engine found in the tuning files of that prefix,
+    // with the message that answered or closed each (a tool for writing rules).
+    if let Ok(prefix) = std::env::var("INSIGHTS_TRACE")
+        && conversation.name.starts_with('t')
+        && conversation.name.starts_with(&prefix)
+    {
+        println!("TRACE {}", conversation.name);
+        for q in &insights.questions {
+            println!("  q {} ~ {:?} ({:?})", q.text, q.answer, q.messages[0]);
+        }
+        for item in insights.action_items.iter().chain(&insights.follow_ups) {
+            println!(
+                "  a/f {} ~ {:?} owner {:?} due {:?} ({:?})",
+                item.text, item.state, item.owner.side, item.due, item.messages[0]
+            );
+        }
+    }
     let index_of = |id: &String| {
         conversation
             .messages
@@ -515,7 +532,11 @@ fn show_state_misses(
             KINDS[kind],
             label.message + 1,
             label.text,
-            if closed_wrong { " [closed]" } else { "" },
+            match (closed_wrong, label.states.closed) {
+                (true, Some(true)) => " [closed: should be answered/done]",
+                (true, _) => " [closed: should be unanswered/open]",
+                (false, _) => "",
+            },
             if owner_wrong { " [owner]" } else { "" },
             if due_wrong { " [due]" } else { "" },
         );

@@ -1326,6 +1326,9 @@ pub fn says_done(words: &[String]) -> bool {
         .any(|w| matches!(w.as_str(), "done" | "completed" | "sorted"))
         || joined.contains("all set")
         || joined.contains("taken care of")
+        || ["did that", "did it", "done that", "tried that", "tried it"]
+            .iter()
+            .any(|phrase| joined.contains(phrase))
 }
 
 #[cfg(test)]

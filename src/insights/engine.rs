@@ -47,6 +47,9 @@ struct Facts {
     media: bool,
     /// It reports something done, in any words.
     reports_done: bool,
+    /// The content words of the sentences that report something done: what was done ("Booked
+    /// for Tue. We can't send the form" reports nothing done about the form).
+    done_stems: Vec<String>,
     /// "Done!", "all set": done without naming what.
     says_done: bool,
     /// A short, plain report of completion ("Cancellation confirmed").
@@ -72,6 +75,10 @@ impl Facts {
         };
         let actions = actions::actions_in(&said);
         let words = text::words(&said);
+        let sentence_words: Vec<Vec<String>> = text::sentences(&said)
+            .into_iter()
+            .map(text::words)
+            .collect();
         let questions = questions::questions_in(&said);
         let asked = questions
             .iter()
@@ -94,10 +101,21 @@ impl Facts {
             requests: actions.iter().any(|a| a.kind == ActionKind::Request),
             // A card, a choice list or a location is no photo or document.
             media: matches!(message.content, Content::Media { .. }),
-            reports_done: states::reports_done(&words),
+            // Read per sentence: "a new one won't make it tonight. The refund has gone back
+            // to your card" reports the refund done though the message also says "won't".
+            reports_done: sentence_words.iter().any(|s| states::reports_done(s)),
+            done_stems: {
+                let reporting = sentence_words.iter().filter(|s| states::reports_done(s));
+                let mut stems: Vec<String> =
+                    reporting.flat_map(|s| states::content_stems(s)).collect();
+                stems.sort();
+                stems.dedup();
+                stems
+            },
             says_done: actions::says_done(&words),
-            plainly_done: states::plainly_done(&words),
-            yes_or_no: states::says_yes_or_no(&words),
+            plainly_done: sentence_words.iter().any(|s| states::plainly_done(s)),
+            // "Booked for Wed. No referral needed…": a yes or a no may open any sentence.
+            yes_or_no: sentence_words.iter().any(|s| states::says_yes_or_no(s)),
             stems: states::content_stems(&words),
             vocabulary: {
                 let mut vocabulary = words.clone();
@@ -144,6 +162,10 @@ type Key = (Timestamp, MessageId);
 /// with (the newest).
 const MAX_CLOSABLE: usize = 64;
 
+/// A message of the one who promised "I'll text you back", this long after, is that message
+/// though the other side wrote nothing between (a bot's notice in between is not).
+const LATER: time::Duration = time::Duration::minutes(15);
+
 /// Where a side's count is kept.
 fn slot(side: Side) -> usize {
     match side {
@@ -180,6 +202,9 @@ struct ItemRef {
     stems: Vec<String>,
     kind: ActionKind,
     contact: Option<ContactMode>,
+    /// When it was said, and by whom.
+    said_at: Timestamp,
+    said_by: String,
 }
 
 /// An open question and what an answer to it looks like.
@@ -450,7 +475,7 @@ impl InsightEngine {
         let (at, id) = key;
         self.spoken[slot(facts.side)] += 1;
         self.answer_questions(id, facts);
-        self.complete_items(id, facts);
+        self.complete_items(id, *at, facts);
         self.add_questions(id, facts);
         self.add_items(id, *at, facts);
         self.add_entities(id, facts);
@@ -545,7 +570,8 @@ impl InsightEngine {
         &mut list[item.index]
     }
 
-    fn complete_items(&mut self, id: &MessageId, facts: &Facts) {
+    fn complete_items(&mut self, id: &MessageId, at: Timestamp, facts: &Facts) {
+        self.acknowledge_receipt(id, facts);
         let may_close = facts.answers
             || facts.media
             || facts.reports_done
@@ -586,9 +612,10 @@ impl InsightEngine {
             ) && facts.answers
                 && item_ref.kind == ActionKind::Commitment
                 && (self.spoken[slot(facts.side.other())] > item_ref.other_spoken
+                    || (at - item_ref.said_at >= LATER && facts.sender == item_ref.said_by)
                     || states::overlaps(&item_ref.stems, &facts.stems));
             // "Here is the corrected invoice", "Replay started": done in other words.
-            let reported = facts.reports_done && states::overlaps(&item_ref.stems, &facts.stems);
+            let reported = states::overlaps(&item_ref.stems, &facts.done_stems);
             // One link or attachment is one thing sent: it closes the oldest item asking for it.
             let delivered = !delivered_one
                 && matches!(
@@ -614,21 +641,46 @@ impl InsightEngine {
         // names nothing open closes the owner's latest item, as "Done!" does.
         let plain_report = facts.plainly_done && !facts.requests && facts.questions.is_empty();
         // "Done!" without a verb closes the owner's latest open item.
+        // After a list of steps ("switch it off and on, then leave it on channel 1"), "did
+        // that" is all of them: every item of the latest message that gave the owner any.
         if closed.is_empty() && (facts.says_done || plain_report) {
             let latest = self
                 .open_items
                 .iter()
-                .enumerate()
                 .rev()
-                .find(|(_, item)| item.owner == Some(facts.side))
-                .map(|(position, _)| position);
-            closed.extend(latest);
+                .find(|item| item.owner == Some(facts.side))
+                .map(|item| (item.said_at, item.said_by.clone()));
+            if let Some(said) = latest {
+                closed.extend(self.open_items.iter().enumerate().filter_map(|(at, item)| {
+                    (item.owner == Some(facts.side)
+                        && (item.said_at, &item.said_by) == (said.0, &said.1))
+                        .then_some(at)
+                }));
+            }
         }
         for position in closed.into_iter().rev() {
             let item_ref = self.open_items.remove(position);
             self.forget_closers(&item_ref);
             self.item_mut(&item_ref).state = ItemState::Done { by: id.clone() };
         }
+    }
+
+    /// "Got it, thanks": the other side says what was to be sent arrived, which closes the
+    /// newest open item to send them something.
+    fn acknowledge_receipt(&mut self, id: &MessageId, facts: &Facts) {
+        if !states::acknowledges_receipt(&facts.words) {
+            return;
+        }
+        let sender = facts.side.other();
+        let Some(position) = self.open_items.iter().rposition(|item| {
+            item.owner == Some(sender)
+                && matches!(item.contact, Some(ContactMode::Send | ContactMode::Email))
+        }) else {
+            return;
+        };
+        let item_ref = self.open_items.remove(position);
+        self.forget_closers(&item_ref);
+        self.item_mut(&item_ref).state = ItemState::Done { by: id.clone() };
     }
 
     fn forget_closers(&mut self, item: &ItemRef) {
@@ -714,6 +766,8 @@ impl InsightEngine {
                 stems: task_stems.clone(),
                 kind: found.kind,
                 contact: found.contact,
+                said_at: at,
+                said_by: facts.sender.clone(),
             };
             let mut item = item;
             if found.now {

@@ -131,17 +131,60 @@ const HOLDING: &[&str] = &[
     "i'll check",
     "i will check",
     "i'll look into",
+    // A promise to answer later is not the answer ("I'll text you back once I hear…").
+    "get back to you",
+    "text you back",
+    "call you back",
+    "i'll let you know",
+    "we'll let you know",
+    "keep you posted",
+    "keep you updated",
+    "still on it",
+    "still working on",
+    "still looking into",
+    "keep chasing",
+    "i'm escalating",
+    "we're escalating",
 ];
 
 /// Whether a message can answer a question of the other side: it says something that is
 /// neither a holding phrase nor only a question back.
 pub fn answers(message: &str) -> bool {
+    if is_automated(&text::squash(message)) {
+        return false;
+    }
     text::sentences(message).into_iter().any(|sentence| {
         let squashed = text::squash(sentence).replace(" ll ", "'ll ");
         !is_question(sentence)
             && !HOLDING.iter().any(|h| squashed.contains(h))
             && !is_pleasantry(&squashed)
     })
+}
+
+/// What an automated system sends whatever was asked ("Sorry, I didn't understand that. Type
+/// MENU to start again", "An agent will reply shortly", "Reply STOP to opt out", a menu):
+/// no answer.
+fn is_automated(squashed: &str) -> bool {
+    [
+        "didn t understand",
+        "did not understand",
+        "will reply shortly",
+        "will be with you shortly",
+        "reply stop",
+        "opt out",
+        "type menu",
+        "reply menu",
+        "reply status",
+        "in the queue",
+        // A menu: its options name what was asked about without answering it.
+        "type a number",
+        "please choose",
+        "choose an option",
+        "select an option",
+        "reply with the number",
+    ]
+    .iter()
+    .any(|phrase| squashed.contains(phrase))
 }
 
 /// Greetings, thanks and apologies ("Sorry about that!", "Thanks Dana") answer nothing.

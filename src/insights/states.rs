@@ -96,12 +96,39 @@ pub fn content_stems(words: &[String]) -> Vec<String> {
     let mut out: Vec<String> = words
         .iter()
         .filter(|w| w.chars().any(char::is_alphanumeric) && w.len() > 2)
-        .filter(|w| !STOPWORDS.contains(&w.as_str()) && !GENERIC.contains(&w.as_str()))
+        // Days and months are no topic, but they tie a reply to a question ("any slot on
+        // thursday?" — "Thursday is fully booked").
+        .filter(|w| !STOPWORDS.contains(&w.as_str()) || is_day_or_month(w))
+        .filter(|w| !GENERIC.contains(&w.as_str()))
         .map(|w| stem(w))
         .collect();
     out.sort();
     out.dedup();
     out
+}
+
+fn is_day_or_month(word: &str) -> bool {
+    matches!(
+        word,
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "january"
+            | "february"
+            | "march"
+            | "april"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+    )
 }
 
 fn stem(word: &str) -> String {
@@ -287,14 +314,21 @@ pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool
                 || reply.words.windows(2).any(|pair| {
                     pair[0].starts_with(|c: char| c.is_ascii_digit())
                         && matches!(
-                            pair[1].trim_end_matches('s'),
+                            pair[1].as_str(),
                             "minute"
+                                | "minutes"
                                 | "min"
+                                | "mins"
                                 | "hour"
+                                | "hours"
                                 | "hr"
+                                | "hrs"
                                 | "day"
+                                | "days"
                                 | "week"
+                                | "weeks"
                                 | "month"
+                                | "months"
                                 | "business"
                                 | "working"
                         )
@@ -313,8 +347,11 @@ pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool
         return false;
     }
     // A short first reply is the answer ("17.3 on a mac", "N"); a long one must show it is.
+    // Not to a "when" or a "how much": their answer is a time or an amount ("The team is
+    // on it" answers no "how long").
     let short = reply.words.iter().filter(|w| *w != ",").count() <= 15;
-    (first && short) || fact || about || yes_no || reply.media
+    let needs_the_fact = matches!(asks, Asks::When | Asks::HowMuch);
+    (first && short && !needs_the_fact) || fact || about || yes_no || reply.media
 }
 
 /// Words that say it is not done: "hasn't been processed yet", "not received".
@@ -406,6 +443,30 @@ pub fn reports_done(words: &[String]) -> bool {
         "is back",
         "is now",
         "are now",
+        "gone back to",
+    ]
+    .iter()
+    .any(|phrase| joined.contains(phrase))
+}
+
+/// "Got it", "received them", "it came through": what was sent has arrived.
+pub fn acknowledges_receipt(words: &[String]) -> bool {
+    if words.len() > 20 || denies(words) {
+        return false;
+    }
+    let joined = words.join(" ");
+    [
+        "got it",
+        "got them",
+        "got the",
+        "got your",
+        "received it",
+        "received them",
+        "received the",
+        "came through",
+        "just arrived",
+        "it arrived",
+        "they arrived",
     ]
     .iter()
     .any(|phrase| joined.contains(phrase))
