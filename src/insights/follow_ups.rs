@@ -68,6 +68,14 @@ pub fn contact_mode(words: &[String]) -> Option<ContactMode> {
         "give" if object_is_other_side && matches!(after(3), Some("call" | "ring")) => {
             ContactMode::Call
         }
+        // "I'll give you news by end of day", "give you an update".
+        "give"
+            if object_is_other_side
+                && (matches!(after(2), Some("news" | "feedback" | "word"))
+                    || matches!(after(3), Some("update" | "answer" | "news"))) =>
+        {
+            ContactMode::Update
+        }
         _ => return None,
     })
 }
@@ -87,6 +95,15 @@ mod tests {
         assert_eq!(mode("send you the label"), Some(ContactMode::Send));
         assert_eq!(mode("let you know"), Some(ContactMode::Update));
         assert_eq!(mode("book a call for monday"), Some(ContactMode::Schedule));
+        assert_eq!(
+            mode("give you news by end of day"),
+            Some(ContactMode::Update)
+        );
+        assert_eq!(
+            mode("give you an update tomorrow"),
+            Some(ContactMode::Update)
+        );
+        assert_eq!(mode("give you a refund"), None);
     }
 
     #[test]
