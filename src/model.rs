@@ -34,7 +34,7 @@ impl fmt::Display for AccountId {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationKey {
     pub account: AccountId,
-    /// Shared, not copied: the inbox, its list and its effects each hold keys.
+    /// Shared, not copied: the inbox's entries and its list rows each hold keys.
     pub id: std::sync::Arc<str>,
 }
 

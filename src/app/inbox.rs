@@ -213,8 +213,10 @@ impl Inbox {
                 }
                 // A platform that keeps no workflow says nothing of it: this machine's stays.
                 if info.work.is_none() {
-                    info.work = entry.info.work.take();
+                    info.work = entry.info.work.clone();
                 }
+                // The key whose ids are shared with the list stays.
+                info.key = entry.info.key.clone();
                 // The platform moved the status on: a snooze kept here is over.
                 if info.status != entry.info.status
                     && info.status != crate::model::ConversationStatus::Snoozed
@@ -294,6 +296,9 @@ impl Inbox {
                 Upsert::Updated => outcome.changed = true,
                 Upsert::Unchanged => {}
             }
+        }
+        if entry.info.last_message.is_some() && entry.previews_own_message() {
+            entry.info.last_message = None;
         }
         Some(outcome)
     }

@@ -834,6 +834,16 @@ fn open_with(app: &mut App, key: ConversationKey, read: bool, effects: &mut Vec<
     if app.view.open.as_ref() == Some(&key) {
         return;
     }
+    // Opening changes two rows at most, the one left and the one opened: they move by
+    // themselves, so an open in an inbox of 100,000 does not sort it all again.
+    let stale = app.lists_stale;
+    let rows: Vec<_> = app
+        .view
+        .open
+        .iter()
+        .chain([&key])
+        .map(|row| app.view.row_before(&app.inbox, &app.team, row.clone()))
+        .collect();
     close_conversation(app, effects);
     app.view.composer = app.view.drafts.remove(&key).unwrap_or_default();
     app.view.noting = app.view.note_drafts.remove(&key);
@@ -879,7 +889,15 @@ fn open_with(app: &mut App, key: ConversationKey, read: bool, effects: &mut Vec<
     effects.extend(super::remote_insights::analyse(app, &key));
     super::paging::opened(app, &key, effects);
     app.view.selected = Some(key);
-    app.lists_stale = true;
+    app.lists_stale = stale;
+    for row in rows {
+        if !app.lists_stale {
+            app.lists_stale = !app.view.settle_row(&app.inbox, &app.team, row);
+        }
+    }
+    if !app.lists_stale {
+        app.view.settle_selection();
+    }
 }
 
 /// Sends the draft: a local echo appears at once as pending (merge rule 4 replaces it with the

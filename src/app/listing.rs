@@ -13,11 +13,10 @@ use crate::contract::provider::{AccountEvent, ProviderEvent};
 use crate::contract::store::ChannelCount;
 use crate::model::{Channel, ConversationKey, ConversationStatus, Priority};
 
-/// Where a conversation sorts: most urgent first when asked, then newest activity; the key
-/// breaks ties so the order is total and stable.
 /// Where a row sorts: the more urgent first, then the newest activity (in nanoseconds since
 /// the epoch, `i64::MIN` for none, so it sorts last). Integers, not timestamps: the list is
 /// binary-searched on every event, and comparing two `OffsetDateTime`s converts both to UTC.
+/// The key breaks ties, so the order is total and stable.
 pub(super) type Order = (Reverse<Priority>, Reverse<i64>);
 
 /// What the lists held of one conversation before an event changed it.
@@ -112,6 +111,11 @@ impl ViewState {
             self.conversations.push(key.clone());
         }
 
+        self.settle_selection();
+    }
+
+    /// The cursor on a listed row (the first when its row is gone), and that row on screen.
+    pub fn settle_selection(&mut self) {
         if self.selected_index().is_none() {
             self.selected = self.conversations.first().cloned();
         }
@@ -168,7 +172,11 @@ impl ViewState {
                 self.conversation_orders.remove(from);
             }
             (None, Some(to)) => {
-                self.conversations.insert(to, key.clone());
+                // The entry's key, whose ids the inbox shares, not the event's copy.
+                let shared = inbox
+                    .get(&key)
+                    .map_or_else(|| key.clone(), |e| e.info.key.clone());
+                self.conversations.insert(to, shared);
                 let order = after.as_ref().expect("listed").order;
                 self.conversation_orders.insert(to, order);
             }
@@ -221,7 +229,7 @@ impl ViewState {
             }
             add_count(&mut counts, &entry.info.channel, 1, unread_counted(entry));
             if self.lists(key, entry, &filters) {
-                rows.push((self.order(entry), key.clone()));
+                rows.push((self.order(entry), entry.info.key.clone()));
             }
         }
         for entry in self.channels.iter_mut() {
@@ -263,10 +271,7 @@ impl ViewState {
             keys.push(key);
         }
         (self.conversation_orders, self.conversations) = (orders, keys);
-        if self.selected_index().is_none() {
-            self.selected = self.conversations.first().cloned();
-        }
-        self.keep_selection_visible();
+        self.settle_selection();
         true
     }
 

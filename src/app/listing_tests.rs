@@ -34,6 +34,8 @@ enum Step {
     },
     /// A message of an earlier step deleted on the platform.
     Delete(usize, usize),
+    /// The agent opens a conversation (its unread count goes, the one left closes).
+    Open(usize),
 }
 
 fn channel(index: usize) -> Channel {
@@ -81,7 +83,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (conversation.clone(), 0..3usize, 0..3u32).prop_map(|(conversation, channel, unread)| {
             Step::Conversation { conversation, channel, unread }
         }),
-        1 => (conversation, 0..40usize).prop_map(|(c, m)| Step::Delete(c, m)),
+        1 => (conversation.clone(), 0..40usize).prop_map(|(c, m)| Step::Delete(c, m)),
+        1 => conversation.prop_map(Step::Open),
     ]
 }
 
@@ -132,6 +135,23 @@ fn event(step: &Step, serial: usize) -> Event {
             conversation: id(conversation),
             message_id: format!("m{message}"),
         }),
+        Step::Open(_) => unreachable!("opened through the input, not an event"),
+    }
+}
+
+/// Applies a step as the app takes it.
+fn take(app: &mut App, step: &Step, serial: usize) {
+    let now = T0 + Duration::seconds(serial as i64);
+    match step {
+        Step::Open(conversation) => {
+            app.now = now;
+            let mut effects = Vec::new();
+            input::open_conversation(app, key(&format!("c{conversation}")), &mut effects);
+            app.settle_lists();
+        }
+        step => {
+            app.apply(now, event(step, serial));
+        }
     }
 }
 
@@ -221,7 +241,7 @@ proptest! {
     ) {
         let mut app = inbox(&filters);
         for (serial, step) in steps.iter().enumerate() {
-            app.apply(T0 + Duration::seconds(serial as i64), event(step, serial));
+            take(&mut app, step, serial);
             let mut whole = app.view.clone();
             whole.refresh_lists(&app.inbox, &app.team);
             prop_assert_eq!(lists(&app.view), lists(&whole), "after {:?}", step);

@@ -5,7 +5,7 @@
 use super::{App, Effect, outbox};
 use crate::contract::provider::{AccountEvent, ProviderEvent};
 use crate::contract::store::{CachedConversation, StoreRequest};
-use crate::model::ConversationKey;
+use crate::model::{ConversationKey, Direction};
 
 /// What an event touched, noted before it is consumed.
 pub(super) struct Touched {
@@ -162,8 +162,16 @@ pub(super) fn conversation(app: &App, key: &ConversationKey, effects: &mut Vec<E
 /// A conversation as the store keeps it.
 pub(super) fn cached(app: &App, key: &ConversationKey) -> Option<CachedConversation> {
     let entry = app.inbox.get(key)?;
+    let mut info = entry.info.clone();
+    // The inbox keeps no platform preview beside a message it holds; the store keeps one, as
+    // the newest message it has of this conversation may be a private note.
+    if info.last_message.is_none()
+        && let Some(newest) = entry.thread.newest(|m| m.direction != Direction::Note)
+    {
+        info.last_message = Some(newest.content.preview());
+    }
     Some(CachedConversation {
-        info: entry.info.clone(),
+        info,
         snooze: entry.snooze,
         history_complete: entry.history_complete,
     })

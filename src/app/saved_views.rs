@@ -101,10 +101,16 @@ pub fn selects(
         values.is_empty() || values.iter().any(|v| text.starts_with(&v.to_lowercase()))
     };
     let newest = entry.thread.newest(|m| m.direction != Direction::Note);
-    // What the list shows: the newest message, else the platform's preview.
-    let preview = match newest {
+    // The words match what the list previews: the newest message with the customer, else
+    // the platform's preview (read only for a view with words).
+    let preview = || match newest {
         Some(message) => message.content.preview_text(),
         None => info.last_message.as_deref().unwrap_or_default().into(),
+    };
+    let preview = if query.terms.is_empty() {
+        std::borrow::Cow::Borrowed("")
+    } else {
+        preview()
     };
     let work = info.work.as_ref();
     prefix_of(&query.channels, info.channel.linktor_name())

@@ -896,3 +896,26 @@ fn conversations_share_their_account_id_and_the_list_shares_their_keys() {
     assert!(std::sync::Arc::ptr_eq(&listed.id, &c1.id));
     assert!(std::sync::Arc::ptr_eq(&listed.account.0, &c1.account.0));
 }
+
+#[test]
+fn the_store_keeps_the_preview_the_inbox_drops_for_a_start_that_reads_only_a_note() {
+    let mut app = app();
+    app.apply(
+        T0,
+        messages("c1", vec![inbound("m1", 1, "where is my parcel")], true),
+    );
+    let mut note = inbound("n1", 2, "VIP customer, be quick");
+    note.direction = Direction::Note;
+    app.apply(T0, messages("c1", vec![note], true));
+    let mut info = app.inbox.get(&key("c1")).expect("c1").info.clone();
+    info.last_message = Some("where is my parcel".into());
+    app.apply(T0, provider(ProviderEvent::Conversations(vec![info])));
+    let entry = app.inbox.get(&key("c1")).expect("c1");
+    assert_eq!(entry.info.last_message, None, "the thread previews itself");
+    let stored = persist::cached(&app, &key("c1")).expect("stored");
+    assert_eq!(
+        stored.info.last_message.as_deref(),
+        Some("where is my parcel"),
+        "the store's newest message is the note: the row needs the customer's words"
+    );
+}

@@ -1326,9 +1326,24 @@ pub fn says_done(words: &[String]) -> bool {
         .any(|w| matches!(w.as_str(), "done" | "completed" | "sorted"))
         || joined.contains("all set")
         || joined.contains("taken care of")
-        || ["did that", "did it", "done that", "tried that", "tried it"]
-            .iter()
-            .any(|phrase| joined.contains(phrase))
+        || did_as_asked(words)
+}
+
+/// "did that", "tried it": the other side did the step asked; not "haven't tried it yet".
+fn did_as_asked(words: &[String]) -> bool {
+    let denied = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "not" | "never" | "yet" | "haven't" | "hasn't" | "didn't" | "don't" | "can't"
+        )
+    });
+    !denied
+        && words.windows(2).any(|pair| {
+            matches!(
+                (pair[0].as_str(), pair[1].as_str()),
+                ("did" | "done" | "tried", "that" | "it")
+            )
+        })
 }
 
 #[cfg(test)]

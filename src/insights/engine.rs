@@ -41,6 +41,8 @@ struct Facts {
     vocabulary: Vec<String>,
     /// Content words, stemmed: what the message is about.
     stems: Vec<String>,
+    /// The same with the days and months it names, to weigh it as a reply to a question.
+    reply_stems: Vec<String>,
     /// It asks the other side for something.
     requests: bool,
     /// A photo, a document, a location…
@@ -56,6 +58,8 @@ struct Facts {
     plainly_done: bool,
     /// It opens with a yes or a no.
     yes_or_no: bool,
+    /// A later sentence opens with one ("Booked for Fri. No referral needed").
+    later_yes_or_no: bool,
     /// Per question: what it asks for and its content words (read once, used at each replay).
     asked: Vec<(Asks, Vec<String>)>,
     /// Per action: the content words of its task.
@@ -84,7 +88,7 @@ impl Facts {
             .iter()
             .map(|question| {
                 let words = text::words(question);
-                (states::asks(&words), states::content_stems(&words))
+                (states::asks(&words), states::question_stems(&words))
             })
             .collect();
         let task_stems = actions
@@ -112,11 +116,21 @@ impl Facts {
                 stems.dedup();
                 stems
             },
-            says_done: actions::says_done(&words),
-            plainly_done: sentence_words.iter().any(|s| states::plainly_done(s)),
-            // "Booked for Wed. No referral needed…": a yes or a no may open any sentence.
-            yes_or_no: sentence_words.iter().any(|s| states::says_yes_or_no(s)),
+            says_done: text::sentences(&said).iter().zip(&sentence_words).any(
+                |(sentence, words)| !questions::is_question(sentence) && actions::says_done(words),
+            ),
+            // Per sentence in a short message ("Booked. See you Tuesday"), not one line of a
+            // long email ("Last updated 3 May").
+            plainly_done: match sentence_words.len() {
+                0..=3 => sentence_words.iter().any(|s| states::plainly_done(s)),
+                _ => states::plainly_done(&words),
+            },
+            yes_or_no: states::says_yes_or_no(&words),
+            later_yes_or_no: sentence_words
+                .iter()
+                .any(|s| states::opens_with_yes_or_no(s)),
             stems: states::content_stems(&words),
+            reply_stems: states::question_stems(&words),
             vocabulary: {
                 let mut vocabulary = words.clone();
                 vocabulary.sort_unstable();
@@ -205,6 +219,7 @@ struct ItemRef {
     /// When it was said, and by whom.
     said_at: Timestamp,
     said_by: String,
+    said_in: MessageId,
 }
 
 /// An open question and what an answer to it looks like.
@@ -506,11 +521,12 @@ impl InsightEngine {
         let kinds: Vec<EntityKind> = facts.entities.iter().map(|e| e.kind.clone()).collect();
         let reply = states::Reply {
             words: &facts.words,
-            stems: &facts.stems,
+            stems: &facts.reply_stems,
             entities: &kinds,
             requests: facts.requests,
             media: facts.media,
             yes_or_no: facts.yes_or_no,
+            later_yes_or_no: facts.later_yes_or_no,
         };
         let questions = &mut self.insights.questions;
         // Only the newest open questions of the other side are weighed: one further back is
@@ -612,7 +628,10 @@ impl InsightEngine {
             ) && facts.answers
                 && item_ref.kind == ActionKind::Commitment
                 && (self.spoken[slot(facts.side.other())] > item_ref.other_spoken
-                    || (at - item_ref.said_at >= LATER && facts.sender == item_ref.said_by)
+                    || (at - item_ref.said_at >= LATER
+                        && facts.sender == item_ref.said_by
+                        && !facts.requests
+                        && facts.questions.is_empty())
                     || states::overlaps(&item_ref.stems, &facts.stems));
             // "Here is the corrected invoice", "Replay started": done in other words.
             let reported = states::overlaps(&item_ref.stems, &facts.done_stems);
@@ -643,19 +662,31 @@ impl InsightEngine {
         // "Done!" without a verb closes the owner's latest open item.
         // After a list of steps ("switch it off and on, then leave it on channel 1"), "did
         // that" is all of them: every item of the latest message that gave the owner any.
-        if closed.is_empty() && (facts.says_done || plain_report) {
+        let says_done = facts.says_done && facts.questions.is_empty();
+        if closed.is_empty() && (says_done || plain_report) {
             let latest = self
                 .open_items
                 .iter()
                 .rev()
                 .find(|item| item.owner == Some(facts.side))
-                .map(|item| (item.said_at, item.said_by.clone()));
-            if let Some(said) = latest {
-                closed.extend(self.open_items.iter().enumerate().filter_map(|(at, item)| {
-                    (item.owner == Some(facts.side)
-                        && (item.said_at, &item.said_by) == (said.0, &said.1))
-                        .then_some(at)
-                }));
+                .map(|item| item.said_in.clone());
+            if let Some(said_in) = latest {
+                let all = says_done;
+                closed.extend(
+                    self.open_items
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .filter_map(|(at, item)| {
+                            (item.owner == Some(facts.side) && item.said_in == said_in)
+                                .then_some(at)
+                        }),
+                );
+                if !all {
+                    // A plain report closes the latest item only.
+                    closed.truncate(1);
+                }
+                closed.sort_unstable();
             }
         }
         for position in closed.into_iter().rev() {
@@ -768,6 +799,7 @@ impl InsightEngine {
                 contact: found.contact,
                 said_at: at,
                 said_by: facts.sender.clone(),
+                said_in: id.clone(),
             };
             let mut item = item;
             if found.now {

@@ -143,12 +143,13 @@ const HOLDING: &[&str] = &[
     "still working on",
     "still looking into",
     "keep chasing",
-    "i'm escalating",
-    "we're escalating",
+    // Squashed: apostrophes are spaces.
+    "i m escalating",
+    "we re escalating",
 ];
 
 /// Whether a message can answer a question of the other side: it says something that is
-/// neither a holding phrase nor only a question back.
+/// neither a holding phrase nor only a question back, and it is not an automated message.
 pub fn answers(message: &str) -> bool {
     if is_automated(&text::squash(message)) {
         return false;
@@ -171,16 +172,12 @@ fn is_automated(squashed: &str) -> bool {
         "will reply shortly",
         "will be with you shortly",
         "reply stop",
-        "opt out",
         "type menu",
         "reply menu",
         "reply status",
-        "in the queue",
         // A menu: its options name what was asked about without answering it.
         "type a number",
         "please choose",
-        "choose an option",
-        "select an option",
         "reply with the number",
     ]
     .iter()

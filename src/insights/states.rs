@@ -93,12 +93,21 @@ const GENERIC: &[&str] = &[
 /// The content words of a text, reduced to a rough stem so "refund", "refunded" and
 /// "refunds" meet.
 pub fn content_stems(words: &[String]) -> Vec<String> {
+    stems_of(words, false)
+}
+
+/// The content stems and the days and months named: what ties a reply to a question ("any
+/// slot on thursday?" — "Thursday is fully booked"), though a day closes no item ("I'll call
+/// you Monday" is not done by "booked for Monday").
+pub fn question_stems(words: &[String]) -> Vec<String> {
+    stems_of(words, true)
+}
+
+fn stems_of(words: &[String], days: bool) -> Vec<String> {
     let mut out: Vec<String> = words
         .iter()
         .filter(|w| w.chars().any(char::is_alphanumeric) && w.len() > 2)
-        // Days and months are no topic, but they tie a reply to a question ("any slot on
-        // thursday?" — "Thursday is fully booked").
-        .filter(|w| !STOPWORDS.contains(&w.as_str()) || is_day_or_month(w))
+        .filter(|w| !STOPWORDS.contains(&w.as_str()) || (days && is_day_or_month(w)))
         .filter(|w| !GENERIC.contains(&w.as_str()))
         .map(|w| stem(w))
         .collect();
@@ -224,6 +233,15 @@ pub fn says_yes_or_no(words: &[String]) -> bool {
     clauses.any(|clause| opens_yes_or_no(&clause))
 }
 
+/// A sentence whose first word, after greetings, says yes or no ("No referral needed").
+pub fn opens_with_yes_or_no(sentence: &[String]) -> bool {
+    sentence
+        .iter()
+        .map(String::as_str)
+        .find(|w| !matches!(*w, "," | "hi" | "hello" | "ok" | "okay" | "well" | "oh"))
+        .is_some_and(|w| OPENERS.contains(&w))
+}
+
 fn opens_yes_or_no(first_clause: &[&str]) -> bool {
     if first_clause.first().is_some_and(|w| OPENERS.contains(w)) {
         return true;
@@ -300,13 +318,16 @@ pub struct Reply<'a> {
     pub media: bool,
     /// It opens with a yes or a no ([`says_yes_or_no`]), read once per message.
     pub yes_or_no: bool,
+    /// A later sentence opens with a yes or a no word ([`opens_with_yes_or_no`]): an answer
+    /// to a yes/no question only.
+    pub later_yes_or_no: bool,
 }
 
 /// Whether `reply` answers a question of `asks` with `stems`; `first` when it is the other
 /// side's first real reply since the question was asked (the usual place of an answer, so
 /// it needs no other sign of being one).
 pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool {
-    let yes_no = reply.yes_or_no;
+    let yes_no = reply.yes_or_no || (asks == Asks::YesNo && reply.later_yes_or_no);
     let fact = match asks {
         // A date or a time, or how long: "within 48 hours", "2-3 business days".
         Asks::When => {
@@ -449,27 +470,21 @@ pub fn reports_done(words: &[String]) -> bool {
     .any(|phrase| joined.contains(phrase))
 }
 
-/// "Got it", "received them", "it came through": what was sent has arrived.
+/// "Got them", "received it", "it came through": what was sent has arrived.
 pub fn acknowledges_receipt(words: &[String]) -> bool {
     if words.len() > 20 || denies(words) {
         return false;
     }
-    let joined = words.join(" ");
-    [
-        "got it",
-        "got them",
-        "got the",
-        "got your",
-        "received it",
-        "received them",
-        "received the",
-        "came through",
-        "just arrived",
-        "it arrived",
-        "they arrived",
-    ]
-    .iter()
-    .any(|phrase| joined.contains(phrase))
+    // Whole words: "I forgot it" says nothing arrived, and "got it" is as often "understood".
+    words.windows(2).any(|pair| {
+        matches!(
+            (pair[0].as_str(), pair[1].as_str()),
+            ("got" | "received" | "have", "them")
+                | ("received", "it")
+                | ("came", "through")
+                | ("it" | "they" | "just", "arrived")
+        )
+    })
 }
 
 /// A report of completion plain enough to close the owner's latest item without naming it:
@@ -528,6 +543,7 @@ mod tests {
             requests: false,
             media: false,
             yes_or_no: says_yes_or_no(words),
+            later_yes_or_no: false,
         }
     }
 
