@@ -347,8 +347,12 @@ pub(super) fn open_hit(app: &mut App, hit: &SearchHit, effects: &mut Vec<Effect>
 /// Opens a conversation found by a search, shown whatever the list's filter, the thread
 /// focused.
 pub(super) fn open_in_thread(app: &mut App, key: ConversationKey, effects: &mut Vec<Effect>) {
-    app.view.filter.clear();
-    app.lists_stale = true;
+    // Only a filter that was there changes the list: at 100,000 conversations a list sorted
+    // again for nothing was most of a jump's time.
+    if !app.view.filter.is_empty() {
+        app.view.filter.clear();
+        app.lists_stale = true;
+    }
     super::input::open_conversation(app, key, effects);
     app.view.focus = Focus::Thread;
 }
