@@ -103,14 +103,10 @@ pub fn selects(
     let newest = entry.thread.newest(|m| m.direction != Direction::Note);
     // The words match what the list previews: the newest message with the customer, else
     // the platform's preview (read only for a view with words).
-    let preview = || match newest {
+    let preview = match newest {
+        _ if query.terms.is_empty() => "".into(),
         Some(message) => message.content.preview_text(),
         None => info.last_message.as_deref().unwrap_or_default().into(),
-    };
-    let preview = if query.terms.is_empty() {
-        std::borrow::Cow::Borrowed("")
-    } else {
-        preview()
     };
     let work = info.work.as_ref();
     prefix_of(&query.channels, info.channel.linktor_name())

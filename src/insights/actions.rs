@@ -1330,6 +1330,7 @@ pub fn says_done(words: &[String]) -> bool {
 }
 
 /// "did that", "tried it": the other side did the step asked; not "haven't tried it yet".
+/// Fewer denials than a report of completion has: "did that, still no signal" did the step.
 fn did_as_asked(words: &[String]) -> bool {
     let denied = words.iter().any(|w| {
         matches!(

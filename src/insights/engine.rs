@@ -79,9 +79,16 @@ impl Facts {
         };
         let actions = actions::actions_in(&said);
         let words = text::words(&said);
-        let sentence_words: Vec<Vec<String>> = text::sentences(&said)
-            .into_iter()
-            .map(text::words)
+        let sentences = text::sentences(&said);
+        let sentence_words: Vec<Vec<String>> = sentences
+            .iter()
+            .map(|sentence| text::words(sentence))
+            .collect();
+        // Read per sentence: "a new one won't make it tonight. The refund has gone back to
+        // your card" reports the refund done though the message also says "won't".
+        let reporting: Vec<&Vec<String>> = sentence_words
+            .iter()
+            .filter(|words| states::reports_done(words))
             .collect();
         let questions = questions::questions_in(&said);
         let asked = questions
@@ -105,20 +112,22 @@ impl Facts {
             requests: actions.iter().any(|a| a.kind == ActionKind::Request),
             // A card, a choice list or a location is no photo or document.
             media: matches!(message.content, Content::Media { .. }),
-            // Read per sentence: "a new one won't make it tonight. The refund has gone back
-            // to your card" reports the refund done though the message also says "won't".
-            reports_done: sentence_words.iter().any(|s| states::reports_done(s)),
+            reports_done: !reporting.is_empty(),
             done_stems: {
-                let reporting = sentence_words.iter().filter(|s| states::reports_done(s));
-                let mut stems: Vec<String> =
-                    reporting.flat_map(|s| states::content_stems(s)).collect();
+                let mut stems: Vec<String> = reporting
+                    .iter()
+                    .flat_map(|words| states::content_stems(words))
+                    .collect();
                 stems.sort();
                 stems.dedup();
                 stems
             },
-            says_done: text::sentences(&said).iter().zip(&sentence_words).any(
-                |(sentence, words)| !questions::is_question(sentence) && actions::says_done(words),
-            ),
+            says_done: sentences
+                .iter()
+                .zip(&sentence_words)
+                .any(|(sentence, words)| {
+                    !questions::is_question(sentence) && actions::says_done(words)
+                }),
             // Per sentence in a short message ("Booked. See you Tuesday"), not one line of a
             // long email ("Last updated 3 May").
             plainly_done: match sentence_words.len() {
@@ -657,36 +666,24 @@ impl InsightEngine {
             }
         }
         // "Your limit is now 5.000 EUR", "Cancellation confirmed": a report of completion that
-        // names nothing open closes the owner's latest item, as "Done!" does.
+        // names nothing open closes the owner's latest item.
         let plain_report = facts.plainly_done && !facts.requests && facts.questions.is_empty();
-        // "Done!" without a verb closes the owner's latest open item.
-        // After a list of steps ("switch it off and on, then leave it on channel 1"), "did
-        // that" is all of them: every item of the latest message that gave the owner any.
+        // "Done!", "did that" without naming what: after a list of steps ("switch it off and
+        // on, then leave it on channel 1") that is all of them, every item of the message
+        // that gave the owner its latest.
         let says_done = facts.says_done && facts.questions.is_empty();
-        if closed.is_empty() && (says_done || plain_report) {
-            let latest = self
-                .open_items
-                .iter()
-                .rev()
-                .find(|item| item.owner == Some(facts.side))
-                .map(|item| item.said_in.clone());
-            if let Some(said_in) = latest {
-                let all = says_done;
-                closed.extend(
-                    self.open_items
-                        .iter()
-                        .enumerate()
-                        .rev()
-                        .filter_map(|(at, item)| {
-                            (item.owner == Some(facts.side) && item.said_in == said_in)
-                                .then_some(at)
-                        }),
-                );
-                if !all {
-                    // A plain report closes the latest item only.
-                    closed.truncate(1);
-                }
-                closed.sort_unstable();
+        let owned = |item: &ItemRef| item.owner == Some(facts.side);
+        if closed.is_empty()
+            && (says_done || plain_report)
+            && let Some(latest) = self.open_items.iter().rposition(owned)
+        {
+            if says_done {
+                let said_in = &self.open_items[latest].said_in;
+                closed.extend((0..self.open_items.len()).filter(|&at| {
+                    owned(&self.open_items[at]) && self.open_items[at].said_in == *said_in
+                }));
+            } else {
+                closed.push(latest);
             }
         }
         for position in closed.into_iter().rev() {
