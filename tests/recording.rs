@@ -361,3 +361,40 @@ fn the_animated_tour_shows_at_every_moment_what_the_cast_shows() {
     }
     assert!(checked > 50, "checked {checked} moments");
 }
+
+/// What follows `text` on the last line that holds it (the thread's line, not the list's
+/// preview): its time and delivery mark.
+fn after_last(screen: &str, text: &str) -> String {
+    screen
+        .lines()
+        .rev()
+        .find_map(|line| line.split_once(text))
+        .map(|(_, after)| after.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_demo_runs_the_real_provider_which_an_outage_cuts_off_and_which_comes_back() {
+    let during = "store\npause 4s\nkey g j j Enter\npause 1s\noutage 8s\npause 1s\ntype \"Back in a moment\"\nkey Enter\npause 2s";
+    let cut = to_text(&played(during, None, Redactor::default()).screen);
+    let status = cut.lines().last().unwrap_or_default();
+    assert!(
+        status.contains("reconnecting…") || status.contains("backing off"),
+        "the account is cut off: {status}"
+    );
+    assert!(status.contains("network is down"), "and says why: {status}");
+    assert!(
+        after_last(&cut, "Back in a moment").contains('…'),
+        "the reply waits: {cut}"
+    );
+
+    let after = format!("{during}\npause 60s");
+    let back = to_text(&played(&after, None, Redactor::default()).screen);
+    let status = back.lines().last().unwrap_or_default();
+    assert!(status.contains("local live"), "live again: {status}");
+    let reply = after_last(&back, "Back in a moment");
+    assert!(
+        reply.contains('✓') && !reply.contains('…'),
+        "the reply went out once the network was back: {reply}"
+    );
+}

@@ -16,10 +16,12 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             let status = app.status.account_mut(&account);
             match &state {
                 ConnectionState::BackingOff { reason, .. } => {
-                    status.last_error = Some(reason.clone())
+                    status.last_error = Some(reason.clone());
+                    status.reconnecting_after = Some(reason.clone());
                 }
                 ConnectionState::AuthFailed(reason) => status.last_error = Some(reason.clone()),
-                ConnectionState::Connecting | ConnectionState::Live => {}
+                ConnectionState::Live => status.reconnecting_after = None,
+                ConnectionState::Connecting => {}
             }
             let changed = status.connection != state;
             let live = state == ConnectionState::Live;

@@ -14,6 +14,8 @@ pub struct AccountStatus {
     pub connection: ConnectionState,
     pub last_sync: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// Why the connection was lost, while it is being made again (until it is live).
+    pub reconnecting_after: Option<String>,
     /// What the account's platform can do beyond messaging; the keys for the rest say so
     /// at once instead of asking first and failing after.
     pub actions: PlatformActions,
@@ -25,6 +27,7 @@ impl Default for AccountStatus {
             connection: ConnectionState::Connecting,
             last_sync: None,
             last_error: None,
+            reconnecting_after: None,
             actions: PlatformActions::UNKNOWN,
         }
     }

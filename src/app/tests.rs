@@ -595,6 +595,34 @@ fn connection_state_and_errors_reach_the_status_bar() {
 }
 
 #[test]
+fn a_connection_made_again_says_why_it_was_lost_until_it_is_live() {
+    let mut app = app();
+    let state = |app: &App| app.status.accounts[&account()].reconnecting_after.clone();
+    app.apply(
+        T0,
+        provider(ProviderEvent::Connection(ConnectionState::Connecting)),
+    );
+    assert_eq!(state(&app), None, "a first connection lost nothing");
+    app.apply(
+        T0,
+        provider(ProviderEvent::Connection(ConnectionState::BackingOff {
+            until: T0 + Duration::seconds(2),
+            reason: "connection refused".into(),
+        })),
+    );
+    app.apply(
+        T0 + Duration::seconds(2),
+        provider(ProviderEvent::Connection(ConnectionState::Connecting)),
+    );
+    assert_eq!(state(&app).as_deref(), Some("connection refused"));
+    app.apply(
+        T0 + Duration::seconds(3),
+        provider(ProviderEvent::Connection(ConnectionState::Live)),
+    );
+    assert_eq!(state(&app), None, "live again");
+}
+
+#[test]
 fn messages_for_an_unknown_conversation_are_kept() {
     let mut app = app();
     app.apply(

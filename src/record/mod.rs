@@ -1,7 +1,7 @@
 //! Demo recordings and screenshots made by the program itself, reproducible byte for byte.
 //!
 //! - [`scenario`]: the demo hub, its customers and the app on one virtual clock.
-//! - [`loopback`]: the in-process provider between the app and that hub.
+//! - [`loopback`]: the in-process network between the app's Linktor provider and that hub.
 //! - [`script`] / [`player`]: the demo script format and its player (cast + snaps).
 //! - [`asciicast`]: asciicast v2 writing, and the tee the terminal backend writes through.
 //! - [`recorder`]: the redacted shadow terminal that records, and `--record`.

@@ -3,8 +3,8 @@
 //!
 //! Run it inside [`run_paused`]: a single-threaded tokio runtime whose clock starts paused, so
 //! time moves only when every task waits, and then straight to the next timer. With a fixed
-//! epoch, a seeded simulator, counted ids and no sockets (see [`super::loopback`]), two runs
-//! produce the same events at the same virtual times, and so the same frames.
+//! epoch, a seeded simulator, counted ids, seeded jitter and no sockets (see [`super::loopback`]),
+//! two runs produce the same events at the same virtual times, and so the same frames.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,6 +21,8 @@ use crate::hub::ops::{HubState, Timing};
 use crate::hub::store::Store;
 use crate::hub::{DemoConfig, simulator};
 use crate::model::{AccountId, Timestamp};
+use crate::providers::kit::network::Network;
+use crate::providers::linktor::{self, LinktorConfig};
 use crate::runtime::session::EMBEDDED_ACCOUNT;
 use crate::runtime::{Clock, Executor, Session};
 
@@ -30,6 +32,10 @@ pub const EPOCH: Timestamp = datetime!(2026-03-02 09:41:00 UTC);
 pub const DEFAULT_SEED: u64 = 7;
 /// Provider events buffered, as in a real session.
 const QUEUE: usize = 1024;
+/// The demo hub's key: it only ever travels inside the process.
+const DEMO_KEY: &str = "demo";
+/// Where the demo hub would listen: what the provider names in its messages.
+const DEMO_HUB_URL: &str = "http://127.0.0.1:7300";
 
 /// A running scenario; dropping it stops the simulator and the provider.
 pub struct Scenario {
@@ -56,7 +62,7 @@ impl Scenario {
         let hub = Arc::new(HubState {
             store,
             bus: Bus::new(),
-            api_key: String::new(),
+            api_key: DEMO_KEY.to_string(),
             timing: Timing::for_speed(Some(1.0)),
             agent_typing: Mutex::new(HashMap::new()),
             stop: stopped,
@@ -84,12 +90,19 @@ impl Scenario {
             );
         }
         let (network, network_down) = watch::channel(false);
-        executor.add(loopback::spawn(
-            account,
+        let mut provider = LinktorConfig::new(DEMO_HUB_URL, DEMO_KEY);
+        provider.network = Network::InProcess(Arc::new(loopback::HubNetwork::new(
             Arc::clone(&hub),
-            sender,
             network_down,
-        ));
+        )));
+        let me = crate::model::Agent {
+            id: "you".to_string(),
+            name: "You".to_string(),
+        };
+        app.team
+            .learn(&account, Some(me.id.clone()), Vec::new(), Vec::new());
+        provider.me = Some(me);
+        executor.add(linktor::spawn(account, provider, sender));
         // The demo's scripted assistant, so the tour and screenshots can show it offline.
         let (assist_sender, assist_events) = mpsc::channel(crate::runtime::session::ASSIST_QUEUE);
         executor.set_assist(crate::assist::spawn(
@@ -141,6 +154,9 @@ where
     let thread = std::thread::Builder::new()
         .name("switchboard-demo".into())
         .spawn(move || {
+            // Every jitter drawn on this thread (reconnect and retry delays) is the same on
+            // every run.
+            fastrand::seed(DEFAULT_SEED);
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_time()
                 .start_paused(true)

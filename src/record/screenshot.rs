@@ -25,10 +25,11 @@ pub const STATES: &[(&str, &str)] = &[
     ),
     // An 80×24 terminal (a state's own `size` comes before its steps).
     ("narrow", "size 80x24\npause 4s\nkey g j j Enter\npause 3s"),
-    // The network drops: the account backs off and retries, a reply waits to go out.
+    // The network drops: the account backs off and retries, a reply waits in the outbox (a
+    // configured inbox keeps one in its store) to go out.
     (
         "outage",
-        "pause 4s\nkey g j j Enter\npause 1s\noutage 120s\npause 1s\ntype \"Checking with the billing team now.\"\nkey Enter\npause 6s",
+        "store\npause 4s\nkey g j j Enter\npause 1s\noutage 120s\npause 1s\ntype \"Checking with the billing team now.\"\nkey Enter\npause 6s",
     ),
     // The assistant (the demo's scripted one): a summary in the insights pane and a suggested
     // reply arriving in the composer.

@@ -67,6 +67,9 @@ fn account(id: &AccountId, status: &AccountStatus, app: &App) -> Vec<Span<'stati
     let style = theme::connection(&status.connection);
     let (dot, state) = match &status.connection {
         ConnectionState::Live => ("●", "live".to_string()),
+        ConnectionState::Connecting if status.reconnecting_after.is_some() => {
+            ("◌", "reconnecting…".to_string())
+        }
         ConnectionState::Connecting => ("◌", "connecting…".to_string()),
         ConnectionState::BackingOff { until, .. } => (
             "◌",
@@ -87,7 +90,12 @@ fn account(id: &AccountId, status: &AccountStatus, app: &App) -> Vec<Span<'stati
         ConnectionState::BackingOff { reason, .. } | ConnectionState::AuthFailed(reason) => {
             spans.push(Span::styled(format!(" ({reason})"), theme::muted()));
         }
-        ConnectionState::Live | ConnectionState::Connecting => {}
+        ConnectionState::Connecting => {
+            if let Some(reason) = &status.reconnecting_after {
+                spans.push(Span::styled(format!(" (lost: {reason})"), theme::muted()));
+            }
+        }
+        ConnectionState::Live => {}
     }
     if let Some(at) = status.last_sync {
         spans.push(Span::styled(

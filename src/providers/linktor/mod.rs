@@ -25,7 +25,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -39,6 +38,7 @@ use crate::model::{AccountId, Timestamp};
 use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
 use crate::providers::kit::emit::Emitter;
+use crate::providers::kit::network::Network;
 use crate::providers::kit::tasks::{AbortOnDrop, next_or_never};
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
@@ -73,6 +73,8 @@ pub struct LinktorConfig {
     pub resume: HashMap<String, (Timestamp, String)>,
     /// The agent this inbox works as (`agent_id`; named by `[ui] agent_name`).
     pub me: Option<crate::model::Agent>,
+    /// The internet, or a hub inside this process (the reproducible demo's).
+    pub network: Network,
 }
 
 /// The two Linktor contracts found in the wild (`protocols.md` §2.1 and §2.2).
@@ -117,6 +119,7 @@ impl LinktorConfig {
             webhook: None,
             resume: HashMap::new(),
             me: None,
+            network: Network::Internet,
         }
     }
 }
@@ -453,7 +456,7 @@ impl Provider {
 
     async fn back_off(&mut self, reason: String, at_least: Option<Duration>) -> WaitEnd {
         let delay = self.backoff.next_delay().max(at_least.unwrap_or_default());
-        let until = OffsetDateTime::now_utc() + delay;
+        let until = self.config.network.now() + delay;
         tracing::info!(account = %self.account, ?delay, "linktor backing off: {reason}");
         self.set_state(ConnectionState::BackingOff { until, reason })
             .await;

@@ -18,6 +18,7 @@ use super::wire::{
 };
 use super::{Dialect, LinktorConfig, Login};
 use crate::providers::kit::http::{BodyError, read_limited, root_cause, segment};
+use crate::providers::kit::network::{self, Network};
 use crate::providers::kit::{Classify, ErrorClass, RetryPolicy};
 use crate::text::sanitize_line;
 
@@ -245,6 +246,8 @@ pub struct RestClient {
     /// Go server only: how many pages of each thread are loaded (it pages by number, newest first).
     pub(super) loaded_pages: Arc<std::sync::Mutex<HashMap<String, u32>>>,
     policy: RetryPolicy,
+    pub(super) network: Network,
+    request_timeout: Duration,
 }
 
 impl std::fmt::Debug for RestClient {
@@ -287,6 +290,8 @@ impl RestClient {
                 longest_wait_in_call: Some(IN_CALL_WAIT),
                 ..RetryPolicy::with_retries(config.max_retries)
             },
+            network: config.network.clone(),
+            request_timeout: config.request_timeout,
         })
     }
 
@@ -547,10 +552,7 @@ impl RestClient {
             // `.json` also sets Content-Type: application/json.
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|err| self.transport_error(&err))?;
+        let response = self.send(request).await?;
         let status = response.status();
         let request_id = header(&response, "x-request-id");
         let retry_after = header(&response, "retry-after");
@@ -568,6 +570,29 @@ impl RestClient {
             retry_after.as_deref(),
             request_id,
         ))
+    }
+
+    /// Sends over the network the client was made for.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, LinktorError> {
+        let Network::InProcess(server) = &self.network else {
+            return request
+                .send()
+                .await
+                .map_err(|err| self.transport_error(&err));
+        };
+        let request = request.build().map_err(|err| self.transport_error(&err))?;
+        let exchange = network::exchange(server.as_ref(), request);
+        match tokio::time::timeout(self.request_timeout, exchange).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(reason)) => Err(LinktorError::Unreachable {
+                url: self.base_url.clone(),
+                reason,
+            }),
+            Err(_) => Err(LinktorError::Timeout { request_id: None }),
+        }
     }
 
     /// The body as text, at most [`MAX_BODY_BYTES`].

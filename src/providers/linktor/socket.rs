@@ -6,11 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use std::pin::Pin;
+
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::Dialect;
 use super::auth::Credential;
@@ -19,11 +18,12 @@ use super::wire::{ClientFrame, ServerFrame};
 use super::wire_server;
 use crate::providers::kit::Classify;
 use crate::providers::kit::http::encode_component;
+use crate::providers::kit::network::Network;
 use crate::text::sanitize_line;
 
-pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
-pub type WsSink = SplitSink<WsStream, WsMessage>;
-pub type WsReader = SplitStream<WsStream>;
+/// The socket's halves, over TCP (and TLS) or an in-process pipe.
+pub type WsSink = Pin<Box<dyn Sink<WsMessage, Error = WsError> + Send + Sync>>;
+pub type WsReader = Pin<Box<dyn Stream<Item = Result<WsMessage, WsError>> + Send + Sync>>;
 
 /// The largest WebSocket frame and message accepted. A Linktor frame carries one message or
 /// event (a few KB); tungstenite checks a frame's announced length before reading it, so a
@@ -71,6 +71,7 @@ pub async fn connect_with(
         }
     })?;
     let first = connect_url(
+        &rest.network,
         &ws_url_with(rest.api_root(), &credential),
         rest.base_url(),
         timeout,
@@ -90,6 +91,7 @@ pub async fn connect_with(
                 .await
                 .map_err(|err| ConnectError::Other(err.to_string()))?;
             connect_url(
+                &rest.network,
                 &ws_url_with(rest.api_root(), &credential),
                 rest.base_url(),
                 timeout,
@@ -106,11 +108,18 @@ pub async fn connect(
     api_key: &str,
     timeout: Duration,
 ) -> Result<(WsSink, WsReader), ConnectError> {
-    connect_url(&ws_url(base_url, api_key), base_url, timeout).await
+    connect_url(
+        &Network::Internet,
+        &ws_url(base_url, api_key),
+        base_url,
+        timeout,
+    )
+    .await
 }
 
 /// `base_url` is only for messages: the URL carries the credential and is never shown.
 async fn connect_url(
+    network: &Network,
     url: &str,
     base_url: &str,
     timeout: Duration,
@@ -119,9 +128,28 @@ async fn connect_url(
     let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .max_message_size(Some(MAX_WS_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_WS_MESSAGE_BYTES));
-    // `true`: no Nagle, so a typing frame leaves at once instead of waiting for an ACK.
-    let attempt = tokio_tungstenite::connect_async_with_config(url, Some(limits), true);
-    let (stream, _response) = match tokio::time::timeout(timeout, attempt).await {
+    let attempt = async {
+        match network {
+            // `true`: no Nagle, so a typing frame leaves at once instead of waiting for an ACK.
+            Network::Internet => {
+                tokio_tungstenite::connect_async_with_config(url, Some(limits), true)
+                    .await
+                    .map(|(stream, _)| split(stream))
+            }
+            Network::InProcess(server) => {
+                let pipe = server.dial().map_err(|reason| {
+                    WsError::Io(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionRefused,
+                        reason,
+                    ))
+                })?;
+                tokio_tungstenite::client_async_with_config(url, pipe, Some(limits))
+                    .await
+                    .map(|(stream, _)| split(stream))
+            }
+        }
+    };
+    let halves = match tokio::time::timeout(timeout, attempt).await {
         Err(_) => {
             return Err(ConnectError::Other(format!(
                 "WebSocket connect to {base_url} timed out"
@@ -138,9 +166,17 @@ async fn connect_url(
                 crate::providers::kit::http::root_cause(&err)
             )));
         }
-        Ok(Ok(pair)) => pair,
+        Ok(Ok(halves)) => halves,
     };
-    Ok(stream.split())
+    Ok(halves)
+}
+
+fn split<S>(stream: tokio_tungstenite::WebSocketStream<S>) -> (WsSink, WsReader)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sink, reader) = stream.split();
+    (Box::pin(sink), Box::pin(reader))
 }
 
 #[derive(Debug, Clone, PartialEq)]
