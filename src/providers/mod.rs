@@ -7,8 +7,8 @@
 //! and starts any of them; `kit` is what they share (the request policy, errors, tokens,
 //! secrets, backoff); `receiver` is the hardened HTTP server behind every webhook; `refuse`
 //! answers for a provider that could not start; `tls` installs the crypto provider. Outside
-//! this tree only the hub and the recorder, which play a Linktor server, know a wire format:
-//! Linktor's, from `crate::protocol`.
+//! this tree only the hub, which plays a Linktor server, knows a wire format: Linktor's, from
+//! `crate::protocol`.
 
 pub mod account;
 pub mod chatwoot;
@@ -32,6 +32,23 @@ pub struct ProviderHandle {
     pub account: AccountId,
     pub commands: tokio::sync::mpsc::Sender<ProviderCommand>,
     pub task: tokio::task::JoinHandle<()>,
+}
+
+impl ProviderHandle {
+    /// Spawns a provider's task, `run`, on the receiving end of its command channel.
+    pub fn spawn<F, Fut>(account: AccountId, run: F) -> Self
+    where
+        F: FnOnce(tokio::sync::mpsc::Receiver<ProviderCommand>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (commands, receiver) = tokio::sync::mpsc::channel(64);
+        let task = tokio::spawn(run(receiver));
+        Self {
+            account,
+            commands,
+            task,
+        }
+    }
 }
 
 impl Drop for ProviderHandle {

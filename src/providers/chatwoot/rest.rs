@@ -161,15 +161,8 @@ impl RestClient {
         timeout: Duration,
         max_retries: u32,
     ) -> Result<Self, ChatwootError> {
-        crate::providers::tls::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .redirect(crate::providers::kit::http::same_origin_redirects())
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .map_err(|err| ChatwootError::Unreachable {
-                reason: format!("could not build the HTTP client: {err}"),
-            })?;
+        let http = crate::providers::kit::http::client(Some(timeout), timeout)
+            .map_err(|reason| ChatwootError::Unreachable { reason })?;
         Ok(Self {
             http,
             origin: base_url.trim_end_matches('/').to_string(),

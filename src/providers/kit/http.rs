@@ -2,6 +2,25 @@
 //! user did not name and a server's id never steers a request somewhere else.
 
 use std::borrow::Cow;
+use std::time::Duration;
+
+/// The HTTP client every provider uses: rustls, redirects only within the origin, a User-Agent
+/// that names us, and the given timeouts (`whole: None` for streams that stay open for hours).
+/// The error is a reason for the status bar.
+pub fn client(whole: Option<Duration>, connect: Duration) -> Result<reqwest::Client, String> {
+    crate::providers::tls::install_crypto_provider();
+    let builder = reqwest::Client::builder()
+        .redirect(same_origin_redirects())
+        .connect_timeout(connect)
+        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")));
+    let builder = match whole {
+        Some(timeout) => builder.timeout(timeout),
+        None => builder,
+    };
+    builder
+        .build()
+        .map_err(|err| format!("could not build the HTTP client: {err}"))
+}
 
 /// Redirects are followed only within the origin they start from (scheme, host and port).
 /// Each provider sends credentials as headers (`X-API-Key`, a bearer token) or in the body (a

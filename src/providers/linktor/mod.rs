@@ -39,7 +39,7 @@ use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
 use crate::providers::kit::emit::Emitter;
 use crate::providers::kit::network::Network;
-use crate::providers::kit::tasks::{AbortOnDrop, next_or_never};
+use crate::providers::kit::tasks::{AbortOnDrop, next_or_never, sleep_until_or_never};
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -130,13 +130,9 @@ pub fn spawn(
     config: LinktorConfig,
     events: mpsc::Sender<AccountEvent>,
 ) -> ProviderHandle {
-    let (commands, receiver) = mpsc::channel(64);
-    let task = tokio::spawn(run(account.clone(), config, events, receiver));
-    ProviderHandle {
-        account,
-        commands,
-        task,
-    }
+    ProviderHandle::spawn(account.clone(), |commands| {
+        run(account, config, events, commands)
+    })
 }
 
 async fn run(
@@ -483,14 +479,8 @@ impl Provider {
     /// Waits for the deadline (or forever), still serving commands and child results.
     async fn idle(&mut self, deadline: Option<Instant>) -> WaitEnd {
         loop {
-            let sleep = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
-                _ = sleep => return WaitEnd::Elapsed,
+                () = sleep_until_or_never(deadline) => return WaitEnd::Elapsed,
                 command = self.commands.recv() => {
                     let Some(command) = command else { return WaitEnd::Stop };
                     match self.command(command, false).await {

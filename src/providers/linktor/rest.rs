@@ -261,15 +261,13 @@ impl std::fmt::Debug for RestClient {
 
 impl RestClient {
     pub fn new(config: &LinktorConfig) -> Result<Self, LinktorError> {
-        crate::providers::tls::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .redirect(crate::providers::kit::http::same_origin_redirects())
-            .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout)
-            .build()
-            .map_err(|err| LinktorError::Unreachable {
-                url: config.base_url.clone(),
-                reason: format!("could not build the HTTP client: {err}"),
+        let timeout = config.request_timeout;
+        let http =
+            crate::providers::kit::http::client(Some(timeout), timeout).map_err(|reason| {
+                LinktorError::Unreachable {
+                    url: config.base_url.clone(),
+                    reason,
+                }
             })?;
         let base_url = config.base_url.trim_end_matches('/').to_string();
         let api_root = match config.dialect {

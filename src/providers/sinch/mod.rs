@@ -41,6 +41,7 @@ use crate::model::{AccountId, Timestamp};
 use crate::providers::kit::Classify;
 use crate::providers::kit::backoff::Backoff;
 use crate::providers::kit::emit::Emitter;
+use crate::providers::kit::tasks::sleep_until_or_never;
 use crate::providers::{
     AccountEvent, ConnectionState, ProviderCommand, ProviderEvent, ProviderHandle,
 };
@@ -146,13 +147,9 @@ fn start(
     events: mpsc::Sender<AccountEvent>,
     listener: Bound,
 ) -> ProviderHandle {
-    let (commands, receiver) = mpsc::channel(64);
-    let task = tokio::spawn(run(account.clone(), config, events, receiver, listener));
-    ProviderHandle {
-        account,
-        commands,
-        task,
-    }
+    ProviderHandle::spawn(account.clone(), |commands| {
+        run(account, config, events, commands, listener)
+    })
 }
 
 async fn run(
@@ -341,14 +338,8 @@ impl Provider {
     /// pushes and finished child tasks meanwhile.
     async fn idle(&mut self, deadline: Option<Instant>) -> WaitEnd {
         loop {
-            let sleep = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
-                _ = sleep => return WaitEnd::Elapsed,
+                () = sleep_until_or_never(deadline) => return WaitEnd::Elapsed,
                 command = self.commands.recv() => {
                     let Some(command) = command else { return WaitEnd::Stop };
                     if matches!(command, ProviderCommand::Refresh) {

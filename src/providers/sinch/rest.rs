@@ -64,17 +64,14 @@ pub struct SinchRest {
 
 impl SinchRest {
     pub fn new(config: &SinchConfig) -> Result<Self, SinchError> {
-        crate::providers::tls::install_crypto_provider();
         let origin = config.api_origin.trim_end_matches('/').to_string();
-        let http = reqwest::Client::builder()
-            .redirect(crate::providers::kit::http::same_origin_redirects())
-            .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout)
-            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| SinchError::Unreachable {
-                url: origin.clone(),
-                reason: format!("could not build the HTTP client: {err}"),
+        let timeout = config.request_timeout;
+        let http =
+            crate::providers::kit::http::client(Some(timeout), timeout).map_err(|reason| {
+                SinchError::Unreachable {
+                    url: origin.clone(),
+                    reason,
+                }
             })?;
         let auth = TokenSource::new(
             http.clone(),

@@ -190,13 +190,8 @@ async fn run(
     events: mpsc::Sender<AccountEvent>,
     mut requests: mpsc::Receiver<SymblRequest>,
 ) {
-    crate::providers::tls::install_crypto_provider();
-    let client = match reqwest::Client::builder()
-        .redirect(crate::providers::kit::http::same_origin_redirects())
-        .timeout(config.request_timeout)
-        .connect_timeout(config.request_timeout)
-        .build()
-    {
+    let timeout = config.request_timeout;
+    let client = match crate::providers::kit::http::client(Some(timeout), timeout) {
         Ok(client) => client,
         Err(err) => {
             tracing::error!("Symbl cannot start: {err}");

@@ -161,13 +161,9 @@ fn start(
     listener: Option<std::net::TcpListener>,
     events: mpsc::Sender<AccountEvent>,
 ) -> ProviderHandle {
-    let (commands, receiver) = mpsc::channel(64);
-    let task = tokio::spawn(run(account.clone(), config, listener, events, receiver));
-    ProviderHandle {
-        account,
-        commands,
-        task,
-    }
+    ProviderHandle::spawn(account.clone(), |commands| {
+        run(account, config, listener, events, commands)
+    })
 }
 
 async fn run(

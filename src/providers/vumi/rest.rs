@@ -101,15 +101,13 @@ impl RestClient {
         token: &str,
         request_timeout: Duration,
     ) -> Result<Self, VumiError> {
-        crate::providers::tls::install_crypto_provider();
         // No overall timeout on the client: streams stay open for hours. PUTs set their own.
-        let http = reqwest::Client::builder()
-            .redirect(crate::providers::kit::http::same_origin_redirects())
-            .connect_timeout(request_timeout)
-            .build()
-            .map_err(|err| VumiError::Unreachable {
-                url: api_url.to_string(),
-                reason: format!("could not build the HTTP client: {err}"),
+        let http =
+            crate::providers::kit::http::client(None, request_timeout).map_err(|reason| {
+                VumiError::Unreachable {
+                    url: api_url.to_string(),
+                    reason,
+                }
             })?;
         Ok(Self {
             http,
