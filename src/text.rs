@@ -70,7 +70,14 @@ pub fn kept_token(shown: &str) -> Option<&str> {
 /// [`sanitize`] cut at `limit` bytes, without a note; also how many bytes were left out.
 pub fn sanitize_within(input: &str, limit: usize) -> (String, usize) {
     let mut out = String::with_capacity(input.len().min(limit));
-    let mut chars = input.chars().peekable();
+    // Printable ASCII and line feeds stay as they are: most text is all of it, copied at once.
+    let plain = input
+        .bytes()
+        .position(|b| b != b'\n' && !(b' '..=b'~').contains(&b))
+        .unwrap_or(input.len())
+        .min(limit);
+    out.push_str(&input[..plain]);
+    let mut chars = input[plain..].chars().peekable();
     while let Some(c) = chars.next() {
         if out.len() >= limit {
             let left = chars.map(char::len_utf8).sum::<usize>() + c.len_utf8();
@@ -298,6 +305,19 @@ mod tests {
     }
 
     use super::*;
+
+    proptest::proptest! {
+        /// The plain-ASCII fast path changes nothing: a leading NUL (dropped, and not plain)
+        /// sends the whole text through the character loop instead.
+        #[test]
+        fn the_plain_prefix_is_read_as_the_character_loop_reads_it(
+            input in "[ -~\n\r\t\u{7f}\u{1b}\u{9b}\u{200b}é你👋]{0,40}",
+            limit in 1usize..48,
+        ) {
+            let by_chars = sanitize_within(&format!("\u{0}{input}"), limit);
+            proptest::prop_assert_eq!(sanitize_within(&input, limit), by_chars);
+        }
+    }
 
     #[test]
     fn keeps_plain_text_and_unicode() {

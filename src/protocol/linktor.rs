@@ -3,10 +3,55 @@
 //! frames. The provider reads these and the embedded hub writes them, so both ends share one
 //! definition; tests pin the shapes against the documented examples.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+/// A field that takes one of a few words (`direction`, `status`, `contentType`, `senderType`):
+/// read without a copy when it is one of them, as nearly every message's are; kept as written
+/// otherwise. Four fewer allocations a message on the busiest path (a frame read).
+pub type Label = Cow<'static, str>;
+
+/// Every word the labels of the contract take.
+const LABELS: &[&str] = &[
+    "inbound",
+    "outbound",
+    "text",
+    "image",
+    "video",
+    "audio",
+    "document",
+    "location",
+    "contact",
+    "sticker",
+    "pending",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "agent",
+    "bot",
+    "system",
+];
+
+fn label<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Label, D::Error> {
+    struct Word;
+    impl serde::de::Visitor<'_> for Word {
+        type Value = Label;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Label, E> {
+            Ok(match LABELS.iter().find(|known| **known == text) {
+                Some(known) => Cow::Borrowed(known),
+                None => Cow::Owned(text.to_string()),
+            })
+        }
+    }
+    deserializer.deserialize_str(Word)
+}
 
 /// A message as `GET /conversations/{id}/messages` and the `message` frame carry it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -15,15 +60,19 @@ pub struct WireMessage {
     pub id: String,
     pub conversation_id: String,
     /// `inbound` | `outbound`.
-    pub direction: String,
+    #[serde(deserialize_with = "label")]
+    pub direction: Label,
     /// `text` | `image` | `video` | `audio` | `document` | `location` | `contact` | `sticker`.
-    pub content_type: String,
+    #[serde(deserialize_with = "label")]
+    pub content_type: Label,
     #[serde(default)]
     pub content: WireContent,
     /// `pending` | `sent` | `delivered` | `read` | `failed`.
-    pub status: String,
+    #[serde(deserialize_with = "label")]
+    pub status: Label,
     /// `contact` | `agent` | `bot` | `system`.
-    pub sender_type: String,
+    #[serde(deserialize_with = "label")]
+    pub sender_type: Label,
     #[serde(default)]
     pub sender_id: Option<String>,
     #[serde(default)]
@@ -504,6 +553,38 @@ pub fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_read_without_a_copy_when_known_and_kept_as_written_otherwise() {
+        let read = |direction: &str, status: &str| {
+            let text = format!(
+                r#"{{"id":"m1","conversationId":"c1","direction":"{direction}","contentType":"text","status":"{status}","senderType":"contact","createdAt":"2024-01-01T00:00:00Z"}}"#
+            );
+            serde_json::from_str::<WireMessage>(&text).map(|m| (m.direction, m.status))
+        };
+        let Ok((direction, status)) = read("inbound", "delivered") else {
+            panic!("a message with known labels reads");
+        };
+        assert!(matches!(direction, Cow::Borrowed("inbound")));
+        assert!(matches!(status, Cow::Borrowed("delivered")));
+        // Escaped, the same word.
+        let Ok((direction, _)) = read(r"in\u0062ound", "sent") else {
+            panic!("an escaped label reads");
+        };
+        assert!(matches!(direction, Cow::Borrowed("inbound")));
+        let Ok((direction, status)) = read("sideways", "queued") else {
+            panic!("unknown labels read");
+        };
+        assert!(matches!(&direction, Cow::Owned(word) if word == "sideways"));
+        assert_eq!(status, "queued");
+        assert!(
+            serde_json::from_str::<WireMessage>(
+                r#"{"id":"m1","conversationId":"c1","direction":7,"contentType":"text","status":"sent","senderType":"contact","createdAt":"x"}"#
+            )
+            .is_err(),
+            "a label is a string"
+        );
+    }
 
     /// `ServerFrame::parse` accepts and refuses exactly what serde's tagged enum does.
     #[test]

@@ -228,7 +228,7 @@ impl FakeLinktor {
                 .get_mut(conversation)
                 .and_then(|all| all.iter_mut().find(|m| m.id == message_id))
             {
-                message.status = status.to_string();
+                message.status = status.to_string().into();
             }
         }
         self.push_frame(&ServerFrame::MessageStatus {
@@ -362,7 +362,7 @@ fn new_message(
     WireMessage {
         id: format!("m{:04}", data.next_id),
         conversation_id: conversation.into(),
-        direction: direction.into(),
+        direction: direction.to_string().into(),
         content_type: "text".into(),
         content: WireContent {
             text: Some(text.into()),
@@ -374,7 +374,7 @@ fn new_message(
             "sent"
         }
         .into(),
-        sender_type: sender_type.into(),
+        sender_type: sender_type.to_string().into(),
         sender_id: None,
         external_id: None,
         delivered_at: None,

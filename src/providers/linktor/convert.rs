@@ -142,7 +142,7 @@ fn metadata(wire: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
 /// A message. `contact_name` names inbound senders; outbound ones are the agent (`agent_name`),
 /// "Bot" or "System" by `senderType`.
 pub fn message(wire: &WireMessage, contact_name: &str, agent_name: &str) -> Message {
-    let direction = match wire.direction.as_str() {
+    let direction = match &*wire.direction {
         "inbound" => Direction::Inbound,
         "outbound" => Direction::Outbound,
         other => {
@@ -168,7 +168,7 @@ pub fn message(wire: &WireMessage, contact_name: &str, agent_name: &str) -> Mess
         ),
         (direction, _) => (direction, None),
     };
-    let sender = match (direction, wire.sender_type.as_str()) {
+    let sender = match (direction, &*wire.sender_type) {
         (Direction::Note, _) => note_by.unwrap_or_else(|| agent_name.to_string()),
         (Direction::Inbound, _) | (_, "contact") => contact_name.to_string(),
         (_, "bot") => "Bot".to_string(),
@@ -253,14 +253,14 @@ mod tests {
         WireMessage {
             id: "m1".into(),
             conversation_id: "c1".into(),
-            direction: direction.into(),
+            direction: direction.to_string().into(),
             content_type: "text".into(),
             content: WireContent {
                 text: Some(text.into()),
                 ..WireContent::default()
             },
             status: "delivered".into(),
-            sender_type: sender_type.into(),
+            sender_type: sender_type.to_string().into(),
             sender_id: None,
             external_id: None,
             delivered_at: None,

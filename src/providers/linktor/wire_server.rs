@@ -162,13 +162,13 @@ pub fn message(wire: ServerMessage) -> WireMessage {
     WireMessage {
         id: wire.id,
         conversation_id: wire.conversation_id,
-        direction: if from_contact { "inbound" } else { "outbound" }.to_string(),
-        content_type: wire.content_type,
+        direction: if from_contact { "inbound" } else { "outbound" }.into(),
+        content_type: wire.content_type.into(),
         content,
-        status: wire.status,
+        status: wire.status.into(),
         sender_type: match wire.sender_type.as_str() {
-            "user" => "agent".to_string(),
-            _ => wire.sender_type,
+            "user" => "agent".into(),
+            _ => wire.sender_type.into(),
         },
         sender_id: wire.sender_id,
         external_id: wire.external_id,
