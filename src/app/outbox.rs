@@ -11,7 +11,7 @@ use time::Duration;
 use super::{App, Effect};
 use crate::contract::provider::ProviderCommand;
 use crate::contract::store::{OutboxEntry, OutboxState, StoreRequest};
-use crate::model::{ConversationKey, DeliveryStatus, Direction, Message, Timestamp};
+use crate::model::{AccountId, ConversationKey, DeliveryStatus, Direction, Message, Timestamp};
 
 /// Attempts before a reply is marked failed (each is a provider call with its own HTTP retries).
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -240,7 +240,14 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
         return;
     };
     let key = item.key.clone();
-    if item.attempts >= MAX_ATTEMPTS {
+    // An outage is not the reply's fault: it waits for the connection however long that
+    // takes, and goes as soon as the account is live again (see `connection_back`).
+    let reconnecting = app
+        .status
+        .accounts
+        .get(&key.account)
+        .is_some_and(super::status::AccountStatus::is_reconnecting);
+    if item.attempts >= MAX_ATTEMPTS && !reconnecting {
         item.stage = Stage::Failed(reason.to_string());
         let attempts = item.attempts;
         // The keys that retry or drop it are added where it is shown (they can be remapped).
@@ -265,8 +272,13 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
             reason: reason.to_string(),
         };
         let local = until.to_offset(app.settings.utc_offset);
+        let waiting = if reconnecting {
+            "not sent yet, waiting for the connection (and retrying at"
+        } else {
+            "not sent yet (retrying at"
+        };
         let note = format!(
-            "not sent yet, retrying at {:02}:{:02}:{:02}: {reason}",
+            "{waiting} {:02}:{:02}:{:02}): {reason}",
             local.hour(),
             local.minute(),
             local.second()
@@ -306,6 +318,22 @@ pub(super) fn tick(app: &mut App, effects: &mut Vec<Effect>) -> bool {
         attempt(app, client_id, effects);
     }
     !due.is_empty()
+}
+
+/// The account is live again: every reply of it that waits goes now, not at its timer.
+pub(super) fn connection_back(app: &mut App, account: &AccountId, effects: &mut Vec<Effect>) {
+    let waiting: Vec<String> = app
+        .outbox
+        .items
+        .iter()
+        .filter(|(_, item)| {
+            item.key.account == *account && matches!(item.stage, Stage::Waiting { .. })
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    for client_id in &waiting {
+        attempt(app, client_id, effects);
+    }
 }
 
 /// The server copy arrived (response, push or poll): the reply is delivered.

@@ -207,6 +207,86 @@ fn failures_are_retried_with_backoff_then_marked_failed_with_the_reason() {
 }
 
 #[test]
+fn a_reply_waits_out_an_outage_and_goes_as_soon_as_the_account_is_live() {
+    use crate::contract::provider::ConnectionState;
+    let mut app = stored_app();
+    app.apply(
+        T0,
+        provider(ProviderEvent::Connection(ConnectionState::Live)),
+    );
+    let lost = |until| {
+        provider(ProviderEvent::Connection(ConnectionState::BackingOff {
+            until,
+            reason: "connection refused".into(),
+        }))
+    };
+    app.apply(T0, lost(T0 + Duration::seconds(30)));
+    let (client_id, _) = reply(&mut app, "On my way");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    // Twice the attempts that would end it while live; between two, the provider tries again.
+    let mut now = T0;
+    for _ in 0..2 * MAX_ATTEMPTS {
+        fail(&mut app, now, &client_id);
+        let shown = echo(&app, &client_id);
+        assert_eq!(
+            shown.status,
+            DeliveryStatus::Pending,
+            "not failed by an outage"
+        );
+        assert!(
+            shown
+                .failure
+                .as_deref()
+                .is_some_and(|n| n.contains("waiting for the connection")),
+            "{:?}",
+            shown.failure
+        );
+        app.apply(
+            now,
+            provider(ProviderEvent::Connection(ConnectionState::Connecting)),
+        );
+        now += Duration::minutes(2);
+        app.apply(now, Event::Tick);
+        app.apply(now, lost(now + Duration::seconds(30)));
+    }
+    fail(&mut app, now, &client_id);
+    // Back: it goes at once, not at its timer.
+    let effects = app.apply(
+        now,
+        provider(ProviderEvent::Connection(ConnectionState::Live)),
+    );
+    assert_eq!(resends(&effects), std::slice::from_ref(&client_id));
+    // Failing while live after all those attempts, it is failed for the user to decide.
+    fail(&mut app, now, &client_id);
+    assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Failed);
+}
+
+#[test]
+fn a_reply_to_an_account_that_never_connected_still_fails_after_its_attempts() {
+    let mut app = stored_app();
+    // Connecting from the start (a provider that could not start says nothing more).
+    let (client_id, _) = reply(&mut app, "On my way");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    let mut now = T0;
+    for attempt in 1..=MAX_ATTEMPTS {
+        fail(&mut app, now, &client_id);
+        now += retry_delay(attempt);
+        app.apply(now, Event::Tick);
+    }
+    assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Failed);
+}
+
+#[test]
 fn retry_and_discard_keys_act_on_failed_replies_of_the_open_conversation() {
     let mut app = stored_app();
     let (client_id, _) = reply(&mut app, "Hello");

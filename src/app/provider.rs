@@ -17,9 +17,17 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             match &state {
                 ConnectionState::BackingOff { reason, .. } => {
                     status.last_error = Some(reason.clone());
-                    status.reconnecting_after = Some(reason.clone());
+                    // Only a connection that was up is being made again.
+                    if status.connection == ConnectionState::Live
+                        || status.reconnecting_after.is_some()
+                    {
+                        status.reconnecting_after = Some(reason.clone());
+                    }
                 }
-                ConnectionState::AuthFailed(reason) => status.last_error = Some(reason.clone()),
+                ConnectionState::AuthFailed(reason) => {
+                    status.last_error = Some(reason.clone());
+                    status.reconnecting_after = None;
+                }
                 ConnectionState::Live => status.reconnecting_after = None,
                 ConnectionState::Connecting => {}
             }
@@ -28,6 +36,8 @@ pub(super) fn apply(app: &mut App, event: AccountEvent, effects: &mut Vec<Effect
             status.connection = state;
             if !live {
                 super::search_remote::failed(app, &account);
+            } else if changed {
+                super::outbox::connection_back(app, &account, effects);
             }
             changed
         }

@@ -14,11 +14,23 @@ pub struct AccountStatus {
     pub connection: ConnectionState,
     pub last_sync: Option<Timestamp>,
     pub last_error: Option<String>,
-    /// Why the connection was lost, while it is being made again (until it is live).
+    /// After a live connection was lost, while it is being made again: the latest reason.
     pub reconnecting_after: Option<String>,
     /// What the account's platform can do beyond messaging; the keys for the rest say so
     /// at once instead of asking first and failing after.
     pub actions: PlatformActions,
+}
+
+impl AccountStatus {
+    /// The account cannot reach its server and is trying again: sends fail for that, not for
+    /// what they carry.
+    pub fn is_reconnecting(&self) -> bool {
+        match self.connection {
+            ConnectionState::BackingOff { .. } => true,
+            ConnectionState::Connecting => self.reconnecting_after.is_some(),
+            ConnectionState::Live | ConnectionState::AuthFailed(_) => false,
+        }
+    }
 }
 
 impl Default for AccountStatus {

@@ -598,25 +598,36 @@ fn connection_state_and_errors_reach_the_status_bar() {
 fn a_connection_made_again_says_why_it_was_lost_until_it_is_live() {
     let mut app = app();
     let state = |app: &App| app.status.accounts[&account()].reconnecting_after.clone();
-    app.apply(
-        T0,
-        provider(ProviderEvent::Connection(ConnectionState::Connecting)),
-    );
-    assert_eq!(state(&app), None, "a first connection lost nothing");
-    app.apply(
-        T0,
+    let backing_off = |reason: &str| {
         provider(ProviderEvent::Connection(ConnectionState::BackingOff {
             until: T0 + Duration::seconds(2),
-            reason: "connection refused".into(),
-        })),
+            reason: reason.into(),
+        }))
+    };
+    app.apply(T0, backing_off("no route to host"));
+    assert_eq!(
+        state(&app),
+        None,
+        "a first connection that fails lost nothing"
     );
+    app.apply(
+        T0,
+        provider(ProviderEvent::Connection(ConnectionState::Live)),
+    );
+    app.apply(T0, backing_off("connection reset"));
     app.apply(
         T0 + Duration::seconds(2),
         provider(ProviderEvent::Connection(ConnectionState::Connecting)),
     );
-    assert_eq!(state(&app).as_deref(), Some("connection refused"));
+    assert_eq!(state(&app).as_deref(), Some("connection reset"));
+    app.apply(T0 + Duration::seconds(3), backing_off("connection refused"));
+    assert_eq!(
+        state(&app).as_deref(),
+        Some("connection refused"),
+        "the latest"
+    );
     app.apply(
-        T0 + Duration::seconds(3),
+        T0 + Duration::seconds(5),
         provider(ProviderEvent::Connection(ConnectionState::Live)),
     );
     assert_eq!(state(&app), None, "live again");

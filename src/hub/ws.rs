@@ -34,6 +34,9 @@ async fn serve(socket: WebSocket, state: Arc<HubState>) {
     let mut subscriptions = Subscriptions::default();
     loop {
         let outgoing = tokio::select! {
+            // In this order, so a run is the same whichever branches are ready together (the
+            // reproducible demo depends on it).
+            biased;
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => handle_client(&state, &mut subscriptions, text.as_str()),
                 Some(Ok(Message::Close(_))) | None => break,

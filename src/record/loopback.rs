@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use crate::hub::ops::HubState;
 use crate::providers::kit::network::InProcessServer;
 
-/// Bytes a pipe buffers each way: a page of messages or a frame fits.
+/// Bytes a pipe buffers each way before its writer waits for the reader.
 const PIPE_BYTES: usize = 64 << 10;
 
 /// The demo hub, reached without sockets.
@@ -46,7 +46,7 @@ impl InProcessServer for HubNetwork {
             return Err("connection refused (the demo's network is down)".to_string());
         }
         // The provider's end, the hub's end, and a relay between them that the outage stops:
-        // dropping the relay's ends closes both sides, as a cut cable would.
+        // dropping the relay's ends closes both sides at once (as a reset, not a silent cable).
         let (provider_end, near) = tokio::io::duplex(PIPE_BYTES);
         let (far, hub_end) = tokio::io::duplex(PIPE_BYTES);
         let service = TowerToHyperService::new(self.router.clone());

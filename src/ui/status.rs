@@ -1,5 +1,5 @@
-//! The status bar: each account's connection (live, connecting, backing off with the seconds
-//! left, auth failed) and last sync, the current notice, and on the right the keys that matter
+//! The status bar: each account's connection (live, connecting, reconnecting with the last
+//! error, backing off with the seconds left, auth failed) and last sync, the current notice, and on the right the keys that matter
 //! in the focused pane (looked up in the key table, so they cannot go stale).
 
 use ratatui::Frame;
@@ -92,7 +92,10 @@ fn account(id: &AccountId, status: &AccountStatus, app: &App) -> Vec<Span<'stati
         }
         ConnectionState::Connecting => {
             if let Some(reason) = &status.reconnecting_after {
-                spans.push(Span::styled(format!(" (lost: {reason})"), theme::muted()));
+                spans.push(Span::styled(
+                    format!(" (last error: {reason})"),
+                    theme::muted(),
+                ));
             }
         }
         ConnectionState::Live => {}

@@ -10,8 +10,10 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::io::DuplexStream;
 
-/// The largest in-process response read; the caller's own limit applies after it.
+/// The largest in-process response read (whole, before the caller's own limit applies).
 const MAX_RESPONSE_BYTES: usize = 64 << 20;
+/// What reqwest's client would add at sending time, which a built request lacks.
+const USER_AGENT: &str = concat!("switchboard/", env!("CARGO_PKG_VERSION"));
 
 /// A server living in this process.
 pub trait InProcessServer: Send + Sync + 'static {
@@ -59,7 +61,8 @@ impl PartialEq for Network {
 }
 
 /// One HTTP/1.1 exchange with an in-process server over a fresh connection: the request as
-/// reqwest built it (sent in origin form, with its Host), the answer as a reqwest response, so
+/// reqwest built it (sent in origin form, with a Host and our User-Agent), the answer as a
+/// reqwest response, so
 /// the caller reads status, headers and body as it would from the network. An error is a
 /// transport failure, as reqwest would report one.
 pub async fn exchange(
@@ -86,21 +89,26 @@ pub async fn exchange(
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_string(),
     };
-    let body = request
-        .body()
-        .and_then(reqwest::Body::as_bytes)
-        .map(axum::body::Bytes::copy_from_slice)
-        .unwrap_or_default();
-    let mut builder = hyper::Request::builder()
+    let body = match request.body() {
+        None => axum::body::Bytes::new(),
+        Some(body) => match body.as_bytes() {
+            Some(bytes) => axum::body::Bytes::copy_from_slice(bytes),
+            None => return Err("a streamed request body cannot go in process".to_string()),
+        },
+    };
+    let mut outgoing = hyper::Request::builder()
         .method(request.method().clone())
         .uri(target)
-        .header(hyper::header::HOST, host);
-    for (name, value) in request.headers() {
-        builder = builder.header(name, value);
-    }
-    let outgoing = builder
         .body(axum::body::Body::from(body))
         .map_err(|err| err.to_string())?;
+    let headers = outgoing.headers_mut();
+    headers.extend(request.headers().clone());
+    let names_us = hyper::header::HeaderValue::from_static(USER_AGENT);
+    headers.entry(hyper::header::USER_AGENT).or_insert(names_us);
+    if !headers.contains_key(hyper::header::HOST) {
+        let host = hyper::header::HeaderValue::try_from(host).map_err(|err| err.to_string())?;
+        headers.insert(hyper::header::HOST, host);
+    }
     let response = sender
         .send_request(outgoing)
         .await

@@ -3,7 +3,10 @@
 //! conversations would have us make thousands of calls and store all of it: a few are looked
 //! up at once, the rest wait for the next sync, which lists conversations a page at a time.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// Tokio's clock: virtual in the reproducible demo, the wall clock elsewhere.
+use tokio::time::Instant;
 
 /// Lookups allowed per window.
 const PER_WINDOW: u32 = 10;

@@ -172,7 +172,7 @@ impl Provider {
     /// lists it with its messages (nothing is lost, it comes later), and that is said once a
     /// minute.
     async fn may_discover(&mut self) -> bool {
-        let now = std::time::Instant::now();
+        let now = tokio::time::Instant::now();
         if self.discovery.allow(now) {
             return true;
         }
@@ -189,7 +189,7 @@ impl Provider {
 
     pub(super) async fn malformed(&mut self, reason: &str) {
         tracing::warn!(account = %self.account, "ignored malformed Linktor frame: {reason}");
-        if self.notices.allow(std::time::Instant::now()) {
+        if self.notices.allow(tokio::time::Instant::now()) {
             let notice = format!(
                 "ignored malformed frame from {}: {reason}",
                 self.config.base_url

@@ -377,6 +377,10 @@ impl Provider {
                 return Ended::Stop;
             }
             tokio::select! {
+                // In this order, so a run is the same whichever branches are ready together (the
+                // reproducible demo depends on it): the user's commands and their results first,
+                // the webhooks and timers last (a flood of pushes delays only them).
+                biased;
                 command = self.commands.recv() => {
                     let Some(command) = command else { return Ended::Stop };
                     match self.command(command, true).await {
@@ -387,6 +391,11 @@ impl Provider {
                             }
                         }
                         CommandEnd::Continue => {}
+                    }
+                }
+                Some(joined) = self.children.join_next() => {
+                    if let Some(failure) = self.outcome(joined).await {
+                        return Ended::Failed(failure);
                     }
                 }
                 incoming = reader.next() => match socket::classify_in(self.config.dialect, incoming) {
@@ -405,6 +414,14 @@ impl Provider {
                     Incoming::Malformed(reason) => self.malformed(&reason).await,
                     Incoming::Nothing => {}
                 },
+                Some(hook) = next_or_never(&mut self.hooks) => {
+                    if let Err(err) = self.hook(hook).await {
+                        if err.is_auth() {
+                            return Ended::Failed(Failure::Auth);
+                        }
+                        tracing::warn!(account = %self.account, "handling a webhook failed: {err}");
+                    }
+                }
                 _ = ping.tick() => {
                     if let Some(sink) = self.sink.as_mut()
                         && let Err(err) = socket::send_in(sink, self.config.dialect, &ClientFrame::Ping).await
@@ -415,19 +432,6 @@ impl Provider {
                 _ = poll.tick() => {
                     if let Some(failure) = self.resync(false).await {
                         return Ended::Failed(failure);
-                    }
-                }
-                Some(joined) = self.children.join_next() => {
-                    if let Some(failure) = self.outcome(joined).await {
-                        return Ended::Failed(failure);
-                    }
-                }
-                Some(hook) = next_or_never(&mut self.hooks) => {
-                    if let Err(err) = self.hook(hook).await {
-                        if err.is_auth() {
-                            return Ended::Failed(Failure::Auth);
-                        }
-                        tracing::warn!(account = %self.account, "handling a webhook failed: {err}");
                     }
                 }
             }
@@ -480,6 +484,7 @@ impl Provider {
     async fn idle(&mut self, deadline: Option<Instant>) -> WaitEnd {
         loop {
             tokio::select! {
+                biased;
                 () = sleep_until_or_never(deadline) => return WaitEnd::Elapsed,
                 command = self.commands.recv() => {
                     let Some(command) = command else { return WaitEnd::Stop };

@@ -587,7 +587,7 @@ impl RestClient {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(reason)) => Err(LinktorError::Unreachable {
                 url: self.base_url.clone(),
-                reason,
+                reason: sanitize_line(&reason),
             }),
             Err(_) => Err(LinktorError::Timeout { request_id: None }),
         }

@@ -4,11 +4,12 @@
 //! [`ServerFrame`]. Frames we cannot read are reported (rate-limited) and skipped, frames of a
 //! type we do not know are ignored (as the SDK does); neither costs the connection.
 
-use std::time::{Duration, Instant};
-
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+// Tokio's clock: virtual in the reproducible demo, the wall clock elsewhere.
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::Dialect;

@@ -53,7 +53,7 @@ impl Provider {
     async fn skipped(&mut self, conversation: &str, err: &LinktorError) {
         let conversation = crate::text::sanitize_line(conversation);
         tracing::warn!(account = %self.account, %conversation, "conversation skipped in this sync: {err}");
-        if self.notices.allow(std::time::Instant::now()) {
+        if self.notices.allow(tokio::time::Instant::now()) {
             let notice = format!("conversation {conversation} skipped: {err}");
             self.emit(ProviderEvent::Error(notice)).await;
         }
