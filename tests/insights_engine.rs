@@ -449,3 +449,45 @@ fn receipt_steps_done_and_a_later_message_close_items_in_other_words() {
         "a sentence that denies does not hide one that reports"
     );
 }
+
+#[test]
+fn a_why_is_answered_by_a_reason_and_the_check_asked_for_is_done_by_it() {
+    use Direction::{Inbound, Outbound};
+    let asked = (
+        Inbound,
+        "Jonas",
+        "My transfer of 870,00 EUR from last friday never arrived. can u check why",
+        0,
+    );
+    let engine = heard(&[
+        asked,
+        (
+            Outbound,
+            "Lena",
+            "It was returned by the receiving bank because the name on the account didn't match, the money will be back on your account tomorrow.",
+            6,
+        ),
+    ]);
+    let insights = engine.insights();
+    assert_eq!(
+        insights.questions[0].answer,
+        Answer::Answered { by: "m001".into() }
+    );
+    let check = &insights.action_items[0];
+    assert!(check.task.starts_with("check"), "{}", check.task);
+    assert_eq!(check.state, ItemState::Done { by: "m001".into() });
+
+    // No reason given: the question is open, and so is the check.
+    let engine = heard(&[
+        asked,
+        (
+            Outbound,
+            "Lena",
+            "Thanks, our payments team will look at transfers from last week and the bank of the receiver as well.",
+            6,
+        ),
+    ]);
+    let insights = engine.insights();
+    assert_eq!(insights.questions[0].answer, Answer::Unanswered);
+    assert_eq!(insights.action_items[0].state, ItemState::Open);
+}

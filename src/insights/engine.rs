@@ -157,6 +157,21 @@ impl Facts {
 }
 
 /// The lines of a message that are its writer's own: without the quoted lines of a reply.
+/// A request to find something out ("check why", "find out if", "confirm whether").
+fn asks_to_find_out(items: &[ActionItem], item: &ItemRef) -> bool {
+    if item.follow_up {
+        return false;
+    }
+    let task = items
+        .get(item.index)
+        .map_or("", |found| found.task.as_str());
+    let verb = task.split_whitespace().next().unwrap_or_default();
+    matches!(
+        verb,
+        "check" | "find" | "confirm" | "verify" | "explain" | "see"
+    )
+}
+
 fn own_words(text: &str) -> String {
     if !text.contains('>') {
         return text.to_string();
@@ -661,7 +676,24 @@ impl InsightEngine {
                 && item_ref.kind == ActionKind::Request
                 && facts.answers
                 && (states::overlaps(&item_ref.stems, &facts.stems) || facts.reports_done);
-            if named || answered || supplied || reached || reported || delivered || told {
+            // "can u check why" asked as a question: the answer is the check done.
+            let found_out = item_ref.kind == ActionKind::Request
+                && asks_to_find_out(&self.insights.action_items, item_ref)
+                && self.insights.questions.iter().any(|question| {
+                    question.answer == (Answer::Answered { by: id.clone() })
+                        && question.messages.first() == Some(&item_ref.said_in)
+                        && !item_ref.follow_up
+                        && question.text == self.insights.action_items[item_ref.index].text
+                });
+            if named
+                || answered
+                || supplied
+                || reached
+                || reported
+                || delivered
+                || told
+                || found_out
+            {
                 closed.push(position);
             }
         }

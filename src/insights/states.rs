@@ -165,6 +165,8 @@ pub enum Asks {
     When,
     /// "how much", "what's the price": an amount.
     HowMuch,
+    /// "why", "can you check why": a reason ("because…", "due to…").
+    Why,
     Other,
 }
 
@@ -189,6 +191,9 @@ pub fn asks(words: &[String]) -> Asks {
         || joined.contains("how soon")
     {
         return Asks::When;
+    }
+    if rest.iter().any(|w| w == "why") || joined.contains("how come") {
+        return Asks::Why;
     }
     match rest.first().map(String::as_str) {
         Some(
@@ -356,6 +361,7 @@ pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool
                 })
         }
         Asks::HowMuch => reply.entities.contains(&EntityKind::Money),
+        Asks::Why => gives_a_reason(reply.words),
         Asks::YesNo => yes_no,
         Asks::Other => reply
             .entities
@@ -373,6 +379,16 @@ pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool
     let short = reply.words.iter().filter(|w| *w != ",").count() <= 15;
     let needs_the_fact = matches!(asks, Asks::When | Asks::HowMuch);
     (first && short && !needs_the_fact) || fact || about || yes_no || reply.media
+}
+
+/// A reason given: "because the name didn't match", "due to a fault", "the reason is…".
+fn gives_a_reason(words: &[String]) -> bool {
+    words
+        .iter()
+        .any(|w| matches!(w.as_str(), "because" | "reason" | "caused"))
+        || words
+            .windows(2)
+            .any(|pair| pair[0] == "due" && pair[1] == "to")
 }
 
 /// Words that say it is not done: "hasn't been processed yet", "not received".
