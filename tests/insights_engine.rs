@@ -478,16 +478,69 @@ fn a_why_is_answered_by_a_reason_and_the_check_asked_for_is_done_by_it() {
     assert_eq!(check.state, ItemState::Done { by: "m001".into() });
 
     // No reason given: the question is open, and so is the check.
+    for reply in [
+        "Thanks, our payments team will look at transfers from last week and the bank of the receiver as well.",
+        "Yes, I've passed it on.",
+        "We will check your transfer.",
+    ] {
+        let engine = heard(&[asked, (Outbound, "Lena", reply, 6)]);
+        let insights = engine.insights();
+        assert_eq!(insights.questions[0].answer, Answer::Unanswered, "{reply}");
+        assert_eq!(insights.action_items[0].state, ItemState::Open, "{reply}");
+    }
+
+    // Said after a greeting and with an emoji, the check is still the question's.
     let engine = heard(&[
-        asked,
+        (
+            Inbound,
+            "Jonas",
+            "Hi, can you check why my card was declined 🙁",
+            0,
+        ),
         (
             Outbound,
             "Lena",
-            "Thanks, our payments team will look at transfers from last week and the bank of the receiver as well.",
-            6,
+            "It was declined because the card had expired last month.",
+            3,
         ),
     ]);
     let insights = engine.insights();
-    assert_eq!(insights.questions[0].answer, Answer::Unanswered);
-    assert_eq!(insights.action_items[0].state, ItemState::Open);
+    assert_eq!(
+        insights.questions[0].answer,
+        Answer::Answered { by: "m001".into() }
+    );
+    assert_eq!(
+        insights.action_items[0].state,
+        ItemState::Done { by: "m001".into() }
+    );
+
+    // The first short reply to a why is the reason, with or without "because".
+    let engine = heard(&[
+        (Outbound, "Agent", "May I ask why you're cancelling?", 0),
+        (
+            Inbound,
+            "Fatima",
+            "Too expensive. $29.99 a month is a lot.",
+            2,
+        ),
+    ]);
+    assert_eq!(
+        engine.insights().questions[0].answer,
+        Answer::Answered { by: "m001".into() }
+    );
+
+    // "that's why I'm asking": no reason is asked for.
+    let engine = heard(&[
+        (
+            Inbound,
+            "Jonas",
+            "My rent is due and that's why I'm asking if you can raise the limit today?",
+            0,
+        ),
+        (Outbound, "Lena", "Yes, done: 5.000 EUR until midnight.", 3),
+    ]);
+    assert_eq!(
+        engine.insights().questions[0].answer,
+        Answer::Answered { by: "m001".into() }
+    );
 }

@@ -3,11 +3,15 @@
 //! provider, under a client id the backend deduplicates on. A failed attempt is retried with
 //! exponential backoff (the echo stays pending and says when it retries); after the last
 //! attempt it is marked failed with the reason, and waits for the user to retry or discard it.
+//! Attempts that fail while the account reconnects after losing its connection do not count:
+//! the reply waits for the connection, and gets a fresh round the moment it is back. Until it
+//! goes, the discard key takes a waiting reply back too.
 
 use std::collections::BTreeMap;
 
 use time::Duration;
 
+use super::keys::{Action, KeyContext};
 use super::{App, Effect};
 use crate::contract::provider::ProviderCommand;
 use crate::contract::store::{OutboxEntry, OutboxState, StoreRequest};
@@ -71,11 +75,23 @@ impl Outbox {
         self.items.iter()
     }
 
-    /// Failed replies of one conversation (what the retry and discard keys act on).
+    /// Failed replies of one conversation (what the retry key acts on).
     pub fn failed_in(&self, key: &ConversationKey) -> Vec<String> {
         self.items
             .iter()
             .filter(|(_, item)| item.key == *key && matches!(item.stage, Stage::Failed(_)))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Replies of one conversation not on their way: failed, or waiting to try again (what
+    /// the discard key acts on).
+    pub fn discardable_in(&self, key: &ConversationKey) -> Vec<String> {
+        self.items
+            .iter()
+            .filter(|(_, item)| {
+                item.key == *key && matches!(item.stage, Stage::Failed(_) | Stage::Waiting { .. })
+            })
             .map(|(id, _)| id.clone())
             .collect()
     }
@@ -272,17 +288,23 @@ pub(super) fn failed(app: &mut App, client_id: &str, reason: &str, effects: &mut
             reason: reason.to_string(),
         };
         let local = until.to_offset(app.settings.utc_offset);
-        let waiting = if reconnecting {
-            "not sent yet, waiting for the connection (and retrying at"
-        } else {
-            "not sent yet (retrying at"
-        };
-        let note = format!(
-            "{waiting} {:02}:{:02}:{:02}): {reason}",
+        let at = format!(
+            "{:02}:{:02}:{:02}",
             local.hour(),
             local.minute(),
             local.second()
         );
+        let note = if reconnecting {
+            let discard = app
+                .settings
+                .keymap
+                .label(KeyContext::Browse, Action::DiscardFailed);
+            format!(
+                "not sent yet, waiting for the connection (retrying at {at}, {discard} discards): {reason}"
+            )
+        } else {
+            format!("not sent yet (retrying at {at}): {reason}")
+        };
         set_echo(
             app,
             &key,
@@ -332,6 +354,10 @@ pub(super) fn connection_back(app: &mut App, account: &AccountId, effects: &mut 
         .map(|(id, _)| id.clone())
         .collect();
     for client_id in &waiting {
+        if let Some(item) = app.outbox.items.get_mut(client_id) {
+            // A fresh round: what failed during the outage was the outage's.
+            item.attempts = 0;
+        }
         attempt(app, client_id, effects);
     }
 }
@@ -366,7 +392,7 @@ pub(super) fn discard_failed(app: &mut App, effects: &mut Vec<Effect>) -> usize 
     let Some(open) = app.view.open.clone() else {
         return 0;
     };
-    let failed = app.outbox.failed_in(&open);
+    let failed = app.outbox.discardable_in(&open);
     for client_id in &failed {
         app.outbox.items.remove(client_id);
         if let Some(entry) = app.inbox.get_mut(&open) {

@@ -255,15 +255,73 @@ fn a_reply_waits_out_an_outage_and_goes_as_soon_as_the_account_is_live() {
         app.apply(now, lost(now + Duration::seconds(30)));
     }
     fail(&mut app, now, &client_id);
-    // Back: it goes at once, not at its timer.
+    // Back: it goes at once, not at its timer, with a fresh round of attempts.
     let effects = app.apply(
         now,
         provider(ProviderEvent::Connection(ConnectionState::Live)),
     );
     assert_eq!(resends(&effects), std::slice::from_ref(&client_id));
-    // Failing while live after all those attempts, it is failed for the user to decide.
+    for attempt in 1..MAX_ATTEMPTS {
+        fail(&mut app, now, &client_id);
+        assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Pending);
+        now += retry_delay(attempt);
+        app.apply(now, Event::Tick);
+    }
     fail(&mut app, now, &client_id);
     assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Failed);
+}
+
+#[test]
+fn a_reply_to_an_account_whose_first_connection_fails_fails_after_its_attempts() {
+    use crate::contract::provider::ConnectionState;
+    let mut app = stored_app();
+    // A wrong address, a server down since the start: no outage to wait out.
+    app.apply(
+        T0,
+        provider(ProviderEvent::Connection(ConnectionState::BackingOff {
+            until: T0 + Duration::seconds(2),
+            reason: "connection refused".into(),
+        })),
+    );
+    let (client_id, _) = reply(&mut app, "On my way");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    let mut now = T0;
+    for attempt in 1..=MAX_ATTEMPTS {
+        fail(&mut app, now, &client_id);
+        now += retry_delay(attempt);
+        app.apply(now, Event::Tick);
+    }
+    assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Failed);
+}
+
+#[test]
+fn a_reply_waiting_to_go_again_can_be_discarded() {
+    let mut app = stored_app();
+    let (client_id, _) = reply(&mut app, "On my way");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    fail(&mut app, T0, &client_id);
+    assert!(matches!(
+        app.outbox.get(&client_id).map(|item| &item.stage),
+        Some(Stage::Waiting { .. })
+    ));
+    let effects = super::outbox::discard_failed(&mut app, &mut Vec::new());
+    assert_eq!(effects, 1, "one reply discarded");
+    assert!(app.outbox.get(&client_id).is_none());
+    assert!(
+        app.inbox
+            .get(&key())
+            .is_some_and(|e| e.thread.get(&client_id).is_none())
+    );
 }
 
 #[test]

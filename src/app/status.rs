@@ -25,9 +25,12 @@ impl AccountStatus {
     /// The account cannot reach its server and is trying again: sends fail for that, not for
     /// what they carry.
     pub fn is_reconnecting(&self) -> bool {
+        // Only a connection that was up: one that never came up (a wrong address, a server
+        // down since the start) is no outage to wait out.
         match self.connection {
-            ConnectionState::BackingOff { .. } => true,
-            ConnectionState::Connecting => self.reconnecting_after.is_some(),
+            ConnectionState::BackingOff { .. } | ConnectionState::Connecting => {
+                self.reconnecting_after.is_some()
+            }
             ConnectionState::Live | ConnectionState::AuthFailed(_) => false,
         }
     }

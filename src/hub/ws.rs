@@ -35,8 +35,9 @@ async fn serve(socket: WebSocket, state: Arc<HubState>) {
     loop {
         let outgoing = tokio::select! {
             // In this order, so a run is the same whichever branches are ready together (the
-            // reproducible demo depends on it).
+            // reproducible demo depends on it); a stop first, whatever floods the rest.
             biased;
+            _ = stop.changed() => break,
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => handle_client(&state, &mut subscriptions, text.as_str()),
                 Some(Ok(Message::Close(_))) | None => break,
@@ -54,7 +55,6 @@ async fn serve(socket: WebSocket, state: Arc<HubState>) {
                 }
                 Err(RecvError::Closed) => break,
             },
-            _ = stop.changed() => break,
         };
         let Some(frame) = outgoing else { continue };
         let text = match serde_json::to_string(&frame) {

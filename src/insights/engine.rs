@@ -156,15 +156,8 @@ impl Facts {
     }
 }
 
-/// The lines of a message that are its writer's own: without the quoted lines of a reply.
 /// A request to find something out ("check why", "find out if", "confirm whether").
-fn asks_to_find_out(items: &[ActionItem], item: &ItemRef) -> bool {
-    if item.follow_up {
-        return false;
-    }
-    let task = items
-        .get(item.index)
-        .map_or("", |found| found.task.as_str());
+fn asks_to_find_out(task: &str) -> bool {
     let verb = task.split_whitespace().next().unwrap_or_default();
     matches!(
         verb,
@@ -172,6 +165,25 @@ fn asks_to_find_out(items: &[ActionItem], item: &ItemRef) -> bool {
     )
 }
 
+/// The words of a sentence, lower-cased, without punctuation or emoji.
+fn plain_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The item is said in the question ("Hi, can u check why?" holds "can u check why").
+fn said_in_question(item: &str, question: &str) -> bool {
+    let item = plain_words(item);
+    let question = plain_words(question);
+    !item.is_empty()
+        && question
+            .windows(item.len())
+            .any(|window| window == item.as_slice())
+}
+
+/// The lines of a message that are its writer's own: without the quoted lines of a reply.
 fn own_words(text: &str) -> String {
     if !text.contains('>') {
         return text.to_string();
@@ -513,8 +525,8 @@ impl InsightEngine {
     fn step(&mut self, key: &Key, facts: &Facts) {
         let (at, id) = key;
         self.spoken[slot(facts.side)] += 1;
-        self.answer_questions(id, facts);
-        self.complete_items(id, *at, facts);
+        let answered = self.answer_questions(id, facts);
+        self.complete_items(id, *at, facts, &answered);
         self.add_questions(id, facts);
         self.add_items(id, *at, facts);
         self.add_entities(id, facts);
@@ -533,14 +545,15 @@ impl InsightEngine {
             .add(facts.side, *at, &mut self.insights.analytics);
     }
 
-    fn answer_questions(&mut self, id: &MessageId, facts: &Facts) {
+    /// Marks the questions `facts` answers; returns where they are in the list.
+    fn answer_questions(&mut self, id: &MessageId, facts: &Facts) -> Vec<usize> {
         let replies = self.replies[slot(facts.side)];
         // A question back ("Which version are you on?") is the reply an answer would have been.
         if facts.answers || !facts.questions.is_empty() {
             self.replies[slot(facts.side)] += 1;
         }
         if !facts.answers {
-            return;
+            return Vec::new();
         }
         let kinds: Vec<EntityKind> = facts.entities.iter().map(|e| e.kind.clone()).collect();
         let reply = states::Reply {
@@ -562,6 +575,7 @@ impl InsightEngine {
             .filter(|open| questions[open.index].asked_by.side == Some(facts.side.other()))
             .count();
         let mut skip = asked.saturating_sub(MAX_CLOSABLE);
+        let mut answered = Vec::new();
         self.open_questions.retain_mut(|open| {
             let question = &mut questions[open.index];
             if question.asked_by.side != Some(facts.side.other()) {
@@ -574,11 +588,13 @@ impl InsightEngine {
             let first = open.replies_seen == replies;
             if states::answers(open.asks, &open.stems, &reply, first) {
                 question.answer = Answer::Answered { by: id.clone() };
+                answered.push(open.index);
                 false
             } else {
                 true
             }
         });
+        answered
     }
 
     fn add_questions(&mut self, id: &MessageId, facts: &Facts) {
@@ -610,7 +626,14 @@ impl InsightEngine {
         &mut list[item.index]
     }
 
-    fn complete_items(&mut self, id: &MessageId, at: Timestamp, facts: &Facts) {
+    /// Closes the items `facts` completes; `answered_questions`: the questions it answered.
+    fn complete_items(
+        &mut self,
+        id: &MessageId,
+        at: Timestamp,
+        facts: &Facts,
+        answered_questions: &[usize],
+    ) {
         self.acknowledge_receipt(id, facts);
         let may_close = facts.answers
             || facts.media
@@ -677,14 +700,21 @@ impl InsightEngine {
                 && facts.answers
                 && (states::overlaps(&item_ref.stems, &facts.stems) || facts.reports_done);
             // "can u check why" asked as a question: the answer is the check done.
-            let found_out = item_ref.kind == ActionKind::Request
-                && asks_to_find_out(&self.insights.action_items, item_ref)
-                && self.insights.questions.iter().any(|question| {
-                    question.answer == (Answer::Answered { by: id.clone() })
-                        && question.messages.first() == Some(&item_ref.said_in)
-                        && !item_ref.follow_up
-                        && question.text == self.insights.action_items[item_ref.index].text
-                });
+            let found_out = !item_ref.follow_up
+                && item_ref.kind == ActionKind::Request
+                && self
+                    .insights
+                    .action_items
+                    .get(item_ref.index)
+                    .is_some_and(|item| {
+                        asks_to_find_out(&item.task)
+                            && answered_questions.iter().any(|&index| {
+                                let question = &self.insights.questions[index];
+                                question.messages.first() == Some(&item_ref.said_in)
+                                    && said_in_question(&item.text, &question.text)
+                            })
+                    });
+
             if named
                 || answered
                 || supplied

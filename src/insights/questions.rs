@@ -130,6 +130,9 @@ const HOLDING: &[&str] = &[
     "looking into it",
     "i'll check",
     "i will check",
+    "we'll check",
+    "we ll check",
+    "we will check",
     "i'll look into",
     // A promise to answer later is not the answer ("I'll text you back once I hear…").
     "get back to you",

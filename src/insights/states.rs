@@ -192,7 +192,26 @@ pub fn asks(words: &[String]) -> Asks {
     {
         return Asks::When;
     }
-    if rest.iter().any(|w| w == "why") || joined.contains("how come") {
+    // "why…", "can u check why", "I'd like to know why": a reason is asked for.
+    let why_asked = rest.first().is_some_and(|w| w == "why")
+        || rest.windows(2).any(|pair| {
+            pair[1] == "why"
+                && matches!(
+                    pair[0].as_str(),
+                    "know"
+                        | "tell"
+                        | "check"
+                        | "explain"
+                        | "see"
+                        | "wondering"
+                        | "wonder"
+                        | "understand"
+                        | "ask"
+                        | "asking"
+                        | "me"
+                )
+        });
+    if why_asked || joined.starts_with("how come") {
         return Asks::Why;
     }
     match rest.first().map(String::as_str) {
@@ -369,14 +388,28 @@ pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool
             .any(|e| !matches!(e, EntityKind::Email | EntityKind::Phone)),
     };
     let about = overlaps(stems, reply.stems);
+    // A short first reply is the answer ("17.3 on a mac", "N"); a long one must show it is.
+    let short = reply.words.iter().filter(|w| *w != ",").count() <= 15;
+    if asks == Asks::Why {
+        // A reason ("because…", or "Too expensive." said first), or a reply about what was
+        // asked; not a yes, and not the asking said back ("explain it").
+        const ASKING: &[&str] = &["check", "find", "see", "know", "tell", "explain", "confirm"];
+        let asked: Vec<String> = stems
+            .iter()
+            .filter(|stem| !ASKING.contains(&stem.as_str()))
+            .cloned()
+            .collect();
+        return fact
+            || reply.media
+            || overlaps(&asked, reply.stems)
+            || (first && short && !reply.yes_or_no && !reply.requests);
+    }
     if reply.requests && !yes_no && !fact {
         // "Please share your booking id": the other side needs more before it can answer.
         return false;
     }
-    // A short first reply is the answer ("17.3 on a mac", "N"); a long one must show it is.
-    // Not to a "when" or a "how much": their answer is a time or an amount ("The team is
-    // on it" answers no "how long").
-    let short = reply.words.iter().filter(|w| *w != ",").count() <= 15;
+    // Not to a "when" or a "how much": their answer is a time or an amount ("The team is on
+    // it" answers no "how long").
     let needs_the_fact = matches!(asks, Asks::When | Asks::HowMuch);
     (first && short && !needs_the_fact) || fact || about || yes_no || reply.media
 }
@@ -385,10 +418,11 @@ pub fn answers(asks: Asks, stems: &[String], reply: &Reply, first: bool) -> bool
 fn gives_a_reason(words: &[String]) -> bool {
     words
         .iter()
-        .any(|w| matches!(w.as_str(), "because" | "reason" | "caused"))
-        || words
-            .windows(2)
-            .any(|pair| pair[0] == "due" && pair[1] == "to")
+        .any(|w| matches!(w.as_str(), "because" | "caused"))
+        || words.windows(2).any(|pair| {
+            (pair[0] == "due" && pair[1] == "to")
+                || (pair[0] == "the" && matches!(pair[1].as_str(), "reason" | "reasons"))
+        })
 }
 
 /// Words that say it is not done: "hasn't been processed yet", "not received".

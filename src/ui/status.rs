@@ -1,6 +1,7 @@
 //! The status bar: each account's connection (live, connecting, reconnecting with the last
-//! error, backing off with the seconds left, auth failed) and last sync, the current notice, and on the right the keys that matter
-//! in the focused pane (looked up in the key table, so they cannot go stale).
+//! error, backing off with the seconds left, auth failed) and last sync, the current notice,
+//! and on the right the keys that matter in the focused pane (looked up in the key table, so
+//! they cannot go stale).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -4,6 +4,9 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+/// How every request names us.
+pub const USER_AGENT: &str = concat!("switchboard/", env!("CARGO_PKG_VERSION"));
+
 /// The HTTP client every provider uses: rustls, redirects only within the origin, a User-Agent
 /// that names us, and the given timeouts (`whole: None` for streams that stay open for hours).
 /// The error is a reason for the status bar.
@@ -12,7 +15,7 @@ pub fn client(whole: Option<Duration>, connect: Duration) -> Result<reqwest::Cli
     let builder = reqwest::Client::builder()
         .redirect(same_origin_redirects())
         .connect_timeout(connect)
-        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")));
+        .user_agent(USER_AGENT);
     let builder = match whole {
         Some(timeout) => builder.timeout(timeout),
         None => builder,

@@ -12,8 +12,6 @@ use tokio::io::DuplexStream;
 
 /// The largest in-process response read (whole, before the caller's own limit applies).
 const MAX_RESPONSE_BYTES: usize = 64 << 20;
-/// What reqwest's client would add at sending time, which a built request lacks.
-const USER_AGENT: &str = concat!("switchboard/", env!("CARGO_PKG_VERSION"));
 
 /// A server living in this process.
 pub trait InProcessServer: Send + Sync + 'static {
@@ -103,7 +101,8 @@ pub async fn exchange(
         .map_err(|err| err.to_string())?;
     let headers = outgoing.headers_mut();
     headers.extend(request.headers().clone());
-    let names_us = hyper::header::HeaderValue::from_static(USER_AGENT);
+    // reqwest's client adds it at sending time; a built request lacks it.
+    let names_us = hyper::header::HeaderValue::from_static(super::http::USER_AGENT);
     headers.entry(hyper::header::USER_AGENT).or_insert(names_us);
     if !headers.contains_key(hyper::header::HOST) {
         let host = hyper::header::HeaderValue::try_from(host).map_err(|err| err.to_string())?;

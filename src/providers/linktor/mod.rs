@@ -379,7 +379,8 @@ impl Provider {
             tokio::select! {
                 // In this order, so a run is the same whichever branches are ready together (the
                 // reproducible demo depends on it): the user's commands and their results first,
-                // the webhooks and timers last (a flood of pushes delays only them).
+                // the socket last (webhooks and timers are ready now and then; a flood of pushes,
+                // always ready, would keep them waiting).
                 biased;
                 command = self.commands.recv() => {
                     let Some(command) = command else { return Ended::Stop };
@@ -398,22 +399,6 @@ impl Provider {
                         return Ended::Failed(failure);
                     }
                 }
-                incoming = reader.next() => match socket::classify_in(self.config.dialect, incoming) {
-                    Incoming::Closed(reason) => {
-                        tracing::info!(account = %self.account, "{reason}");
-                        return Ended::Failed(Failure::Transient(reason));
-                    }
-                    Incoming::Frame(frame) => {
-                        if let Err(err) = self.frame(*frame).await {
-                            if err.is_auth() {
-                                return Ended::Failed(Failure::Auth);
-                            }
-                            tracing::warn!(account = %self.account, "handling a frame failed: {err}");
-                        }
-                    }
-                    Incoming::Malformed(reason) => self.malformed(&reason).await,
-                    Incoming::Nothing => {}
-                },
                 Some(hook) = next_or_never(&mut self.hooks) => {
                     if let Err(err) = self.hook(hook).await {
                         if err.is_auth() {
@@ -434,6 +419,22 @@ impl Provider {
                         return Ended::Failed(failure);
                     }
                 }
+                incoming = reader.next() => match socket::classify_in(self.config.dialect, incoming) {
+                    Incoming::Closed(reason) => {
+                        tracing::info!(account = %self.account, "{reason}");
+                        return Ended::Failed(Failure::Transient(reason));
+                    }
+                    Incoming::Frame(frame) => {
+                        if let Err(err) = self.frame(*frame).await {
+                            if err.is_auth() {
+                                return Ended::Failed(Failure::Auth);
+                            }
+                            tracing::warn!(account = %self.account, "handling a frame failed: {err}");
+                        }
+                    }
+                    Incoming::Malformed(reason) => self.malformed(&reason).await,
+                    Incoming::Nothing => {}
+                },
             }
         }
     }
