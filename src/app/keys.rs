@@ -365,7 +365,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { context: KeyContext::Message, keys: &[Key::ch('y')], action: Action::CopyMessage, help: "copy its text" },
     Binding { context: KeyContext::Message, keys: &[Key::ch('>')], action: Action::ReplyToMessage, help: "reply to it (quoting it)" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('T')], action: Action::RetryFailed, help: "retry failed replies here" },
-    Binding { context: KeyContext::Browse, keys: &[Key::ch('X')], action: Action::DiscardFailed, help: "discard failed replies here" },
+    Binding { context: KeyContext::Browse, keys: &[Key::ch('X')], action: Action::DiscardFailed, help: "discard unsent replies here" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('S')], action: Action::AssistSummary, help: "AI: summarise" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('a')], action: Action::AssistReply, help: "AI: suggest a reply" },
     Binding { context: KeyContext::Browse, keys: &[Key::ch('E')], action: Action::AssistInsights, help: "AI: insights / back to local" },
