@@ -567,9 +567,9 @@ pub(super) fn perform(app: &mut App, action: Action, effects: &mut Vec<Effect>) 
             }
         }
         Action::DiscardFailed => {
-            let count = super::outbox::discard_failed(app, effects);
+            let count = super::outbox::discard_unsent(app, effects);
             if count == 0 {
-                notice(app, "No failed reply here to discard");
+                notice(app, "No unsent reply here to discard");
             }
         }
         Action::AssistSummary => {

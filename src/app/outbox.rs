@@ -387,8 +387,9 @@ pub(super) fn retry_failed(app: &mut App, effects: &mut Vec<Effect>) -> usize {
     failed.len()
 }
 
-/// The discard key: failed replies of the open conversation leave the outbox and the thread.
-pub(super) fn discard_failed(app: &mut App, effects: &mut Vec<Effect>) -> usize {
+/// The discard key: unsent replies (failed, or waiting to try again) of the open conversation
+/// leave the outbox and the thread.
+pub(super) fn discard_unsent(app: &mut App, effects: &mut Vec<Effect>) -> usize {
     let Some(open) = app.view.open.clone() else {
         return 0;
     };

@@ -123,6 +123,28 @@ fn fail(app: &mut App, at: Timestamp, client_id: &str) -> Vec<Effect> {
     )
 }
 
+/// A reply the store has confirmed, handed to the provider; its client id.
+fn queued(app: &mut App) -> String {
+    let (client_id, _) = reply(app, "On my way");
+    app.apply(
+        T0,
+        Event::Store(StoreEvent::Queued {
+            client_id: client_id.clone(),
+        }),
+    );
+    client_id
+}
+
+/// Every automatic attempt fails, each retried when its wait is over.
+fn fail_every_attempt(app: &mut App, client_id: &str) {
+    let mut now = T0;
+    for attempt in 1..=MAX_ATTEMPTS {
+        fail(app, now, client_id);
+        now += retry_delay(attempt);
+        app.apply(now, Event::Tick);
+    }
+}
+
 #[test]
 fn a_reply_is_stored_before_it_is_sent() {
     let mut app = stored_app();
@@ -221,13 +243,7 @@ fn a_reply_waits_out_an_outage_and_goes_as_soon_as_the_account_is_live() {
         }))
     };
     app.apply(T0, lost(T0 + Duration::seconds(30)));
-    let (client_id, _) = reply(&mut app, "On my way");
-    app.apply(
-        T0,
-        Event::Store(StoreEvent::Queued {
-            client_id: client_id.clone(),
-        }),
-    );
+    let client_id = queued(&mut app);
     // Twice the attempts that would end it while live; between two, the provider tries again.
     let mut now = T0;
     for _ in 0..2 * MAX_ATTEMPTS {
@@ -283,39 +299,22 @@ fn a_reply_to_an_account_whose_first_connection_fails_fails_after_its_attempts()
             reason: "connection refused".into(),
         })),
     );
-    let (client_id, _) = reply(&mut app, "On my way");
-    app.apply(
-        T0,
-        Event::Store(StoreEvent::Queued {
-            client_id: client_id.clone(),
-        }),
-    );
-    let mut now = T0;
-    for attempt in 1..=MAX_ATTEMPTS {
-        fail(&mut app, now, &client_id);
-        now += retry_delay(attempt);
-        app.apply(now, Event::Tick);
-    }
+    let client_id = queued(&mut app);
+    fail_every_attempt(&mut app, &client_id);
     assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Failed);
 }
 
 #[test]
 fn a_reply_waiting_to_go_again_can_be_discarded() {
     let mut app = stored_app();
-    let (client_id, _) = reply(&mut app, "On my way");
-    app.apply(
-        T0,
-        Event::Store(StoreEvent::Queued {
-            client_id: client_id.clone(),
-        }),
-    );
+    let client_id = queued(&mut app);
     fail(&mut app, T0, &client_id);
     assert!(matches!(
         app.outbox.get(&client_id).map(|item| &item.stage),
         Some(Stage::Waiting { .. })
     ));
-    let effects = super::outbox::discard_failed(&mut app, &mut Vec::new());
-    assert_eq!(effects, 1, "one reply discarded");
+    let discarded = super::outbox::discard_unsent(&mut app, &mut Vec::new());
+    assert_eq!(discarded, 1, "one reply discarded");
     assert!(app.outbox.get(&client_id).is_none());
     assert!(
         app.inbox
@@ -328,19 +327,8 @@ fn a_reply_waiting_to_go_again_can_be_discarded() {
 fn a_reply_to_an_account_that_never_connected_still_fails_after_its_attempts() {
     let mut app = stored_app();
     // Connecting from the start (a provider that could not start says nothing more).
-    let (client_id, _) = reply(&mut app, "On my way");
-    app.apply(
-        T0,
-        Event::Store(StoreEvent::Queued {
-            client_id: client_id.clone(),
-        }),
-    );
-    let mut now = T0;
-    for attempt in 1..=MAX_ATTEMPTS {
-        fail(&mut app, now, &client_id);
-        now += retry_delay(attempt);
-        app.apply(now, Event::Tick);
-    }
+    let client_id = queued(&mut app);
+    fail_every_attempt(&mut app, &client_id);
     assert_eq!(echo(&app, &client_id).status, DeliveryStatus::Failed);
 }
 

@@ -25,14 +25,9 @@ impl AccountStatus {
     /// The account cannot reach its server and is trying again: sends fail for that, not for
     /// what they carry.
     pub fn is_reconnecting(&self) -> bool {
-        // Only a connection that was up: one that never came up (a wrong address, a server
-        // down since the start) is no outage to wait out.
-        match self.connection {
-            ConnectionState::BackingOff { .. } | ConnectionState::Connecting => {
-                self.reconnecting_after.is_some()
-            }
-            ConnectionState::Live | ConnectionState::AuthFailed(_) => false,
-        }
+        // Set only after a live connection was lost, cleared when live again or refused: a
+        // connection that never came up (a wrong address) is no outage to wait out.
+        self.reconnecting_after.is_some()
     }
 }
 

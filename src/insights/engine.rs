@@ -165,18 +165,13 @@ fn asks_to_find_out(task: &str) -> bool {
     )
 }
 
-/// The words of a sentence, lower-cased, without punctuation or emoji.
-fn plain_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
 /// The item is said in the question ("Hi, can u check why?" holds "can u check why").
 fn said_in_question(item: &str, question: &str) -> bool {
-    let item = plain_words(item);
-    let question = plain_words(question);
+    // Its words, without the clause marks (a comma after "Hi" is no word of the item).
+    let words = |text: &str| -> Vec<String> {
+        text::words(text).into_iter().filter(|w| w != ",").collect()
+    };
+    let (item, question) = (words(item), words(question));
     !item.is_empty()
         && question
             .windows(item.len())
